@@ -1,0 +1,1 @@
+"""Qt widgets that observe and drive `visualizer.core`."""

@@ -1,0 +1,19 @@
+"""Convolution tab: placeholder until its issue lands."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout
+
+from visualizer.ui.panel import Panel
+
+
+class ConvExplorer(Panel):
+    title = "Convolution"
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        label = QLabel("Coming soon", self)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(label)

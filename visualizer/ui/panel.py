@@ -1,0 +1,46 @@
+"""The contract between a tool tab and the main window.
+
+Each tool (convolution explorer, shape calculator, training panel) is a `Panel`: a QWidget
+that the main window puts in a tab. The main window never reaches inside a panel; it uses
+only what is declared here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QWidget
+
+
+class Panel(QWidget):
+    #: Text of the panel's tab and of its menu.
+    title: str = "Panel"
+
+    #: A message for the main window's status line: (text, timeout in ms; 0 keeps it).
+    status_message = Signal(str, int)
+
+    def panel_actions(self) -> list[QAction]:
+        """Actions (with shortcuts) shown in the panel's menu and in Help -> Keyboard shortcuts.
+
+        Shortcuts of a panel's actions should use `Qt.WidgetWithChildrenShortcut` context so
+        they only fire while that panel's tab is showing.
+        """
+        return []
+
+    def save_state(self) -> dict[str, Any]:
+        """JSON-able state to restore on the next start (inputs, kernels, selections)."""
+        return {}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Apply what `save_state` returned in an earlier session; ignore unknown keys."""
+
+    def set_lecture_mode(self, on: bool) -> None:
+        """Large type and editing controls hidden, for a projector (optional)."""
+
+    def shutdown(self) -> None:
+        """Stop background work before the window closes; return within about two seconds."""
+
+    def emit_status(self, text: str, timeout_ms: int = 5000) -> None:
+        self.status_message.emit(text, timeout_ms)
