@@ -36,6 +36,14 @@ class Panel(QWidget):
     def restore_state(self, state: dict[str, Any]) -> None:
         """Apply what `save_state` returned in an earlier session; ignore unknown keys."""
 
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        """Apply app-wide settings (called at start and whenever the Settings dialog changes them).
+
+        Keys (all optional): "theme" ("light" | "dark" | "system"), "font_scale" (float),
+        "default_device" ("auto" | "cpu" | "cuda" | "mps"), "mnist_dir" (str, "" = default),
+        "runs_dir" (str, "" = default).
+        """
+
     def set_lecture_mode(self, on: bool) -> None:
         """Large type and editing controls hidden, for a projector (optional)."""
 
