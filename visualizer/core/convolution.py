@@ -1,22 +1,46 @@
 """2-D convolution as taught: output of every cell, the arithmetic of one cell, the size formula.
 
-CONTRACT (shared by the convolution explorer tab, the `conv` CLI and the benchmarks).
+Shared by the convolution explorer tab, the `conv` CLI and the benchmarks.
 
 Arrays: an input is (H, W) or (C, H, W); kernels are (kh, kw), (C, kh, kw) or (O, C, kh, kw)
-(O stacked output kernels, each with one slice per input channel). Outputs are always
-(O, Ho, Wo) float64. Coordinates (y, x) are row, column; "padded" coordinates index the padded
-input, whose top-left original cell sits at (pad_top, pad_left).
+(O stacked output kernels, each with one slice per input channel; a 2-D kernel on a C-channel
+input is used as the same slice for every channel). Outputs are always (O, Ho, Wo) float64.
+Coordinates (y, x) are row, column; "padded" coordinates index the padded input, whose top-left
+original cell sits at (pad_top, pad_left).
+
+"same" padding follows the TensorFlow convention, which agrees with torch for stride 1: the
+output has ⌈N / S⌉ cells and any odd leftover padding goes to the bottom/right.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
-from visualizer.core.errors import UserInputError  # noqa: F401
+from visualizer.core.errors import UserInputError
+from visualizer.resources import resource_path
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+_NUMPY_PAD_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+MAX_KERNEL = 11
+
+
+def _pair(value, name: str) -> tuple[int, int]:
+    if isinstance(value, (int, np.integer)):
+        return int(value), int(value)
+    try:
+        y, x = value
+        return int(y), int(x)
+    except (TypeError, ValueError):
+        raise UserInputError(f"{name} must be an integer or a pair of integers, got {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -30,11 +54,44 @@ class ConvSpec:
 
     def validate(self) -> None:
         """UserInputError for stride/dilation < 1, negative padding, unknown mode."""
-        raise NotImplementedError
+        sy, sx = _pair(self.stride, "stride")
+        if sy < 1 or sx < 1:
+            raise UserInputError(f"stride must be at least 1, got {sy},{sx}")
+        dy, dx = _pair(self.dilation, "dilation")
+        if dy < 1 or dx < 1:
+            raise UserInputError(f"dilation must be at least 1, got {dy},{dx}")
+        if isinstance(self.padding, str):
+            if self.padding not in ("same", "valid"):
+                raise UserInputError(f"padding must be a number, 'same' or 'valid', got {self.padding!r}")
+        else:
+            py, px = _pair(self.padding, "padding")
+            if py < 0 or px < 0:
+                raise UserInputError(f"padding cannot be negative, got {py},{px}")
+        if self.padding_mode not in PADDING_MODES:
+            raise UserInputError(
+                f"padding mode must be one of {', '.join(PADDING_MODES)}, got {self.padding_mode!r}")
+        if not math.isfinite(float(self.bias)):
+            raise UserInputError("bias must be a finite number")
 
-    def pads(self, kernel_hw: tuple[int, int]) -> tuple[int, int, int, int]:
-        """(top, bottom, left, right); "same" may be one larger at the bottom/right, as torch does."""
-        raise NotImplementedError
+    def pads(self, kernel_hw: tuple[int, int], input_hw: tuple[int, int] | None = None
+             ) -> tuple[int, int, int, int]:
+        """(top, bottom, left, right). "same" needs `input_hw` when the stride is above 1."""
+        if self.padding == "valid":
+            return (0, 0, 0, 0)
+        if self.padding == "same":
+            out = []
+            for axis in (0, 1):
+                k, s, d = kernel_hw[axis], self.stride[axis], self.dilation[axis]
+                ek = d * (k - 1) + 1
+                if s == 1 or input_hw is None:
+                    total = ek - 1
+                else:
+                    n = input_hw[axis]
+                    total = max((math.ceil(n / s) - 1) * s + ek - n, 0)
+                out += [total // 2, total - total // 2]
+            return out[0], out[1], out[2], out[3]
+        py, px = _pair(self.padding, "padding")
+        return (py, py, px, px)
 
 
 @dataclass
@@ -59,19 +116,108 @@ class SizeReport:
     warnings: list[str] = field(default_factory=list)  # e.g. unused rows/cols
 
 
+def _axis(n: int, k: int, s: int, pb: int, pa: int, d: int) -> AxisSize:
+    span = n + pb + pa
+    ek = d * (k - 1) + 1
+    out = (span - ek) // s + 1 if span >= ek else 0
+    unused = (span - ek) - (out - 1) * s if out > 0 else 0
+    pad_text = f"2·{pb}" if pb == pa else f"{pb} + {pa}"
+    numerator = n + pb + pa - d * (k - 1) - 1
+    formula = f"⌊({n} + {pad_text} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = ⌊{numerator} / {s}⌋ + 1 = {numerator // s + 1}"
+    return AxisSize(n, k, s, pb, pa, d, out, unused, formula)
+
+
 def size_report(input_hw: tuple[int, int], kernel_hw: tuple[int, int], spec: ConvSpec) -> SizeReport:
-    raise NotImplementedError
+    spec.validate()
+    top, bottom, left, right = spec.pads(kernel_hw, input_hw)
+    rows = _axis(input_hw[0], kernel_hw[0], spec.stride[0], top, bottom, spec.dilation[0])
+    cols = _axis(input_hw[1], kernel_hw[1], spec.stride[1], left, right, spec.dilation[1])
+    error = None
+    problems = []
+    for axis, name in ((rows, "rows"), (cols, "columns")):
+        ek = axis.d * (axis.k - 1) + 1
+        span = axis.n + axis.p_before + axis.p_after
+        if span < ek:
+            what = f"kernel spans {ek} {name}" + (f" ({axis.k} dilated by {axis.d})" if axis.d > 1 else "")
+            problems.append(f"the {what} but the padded input has only {span}")
+    if problems:
+        error = "The output would be empty: " + "; ".join(problems) + ". Use a smaller kernel or more padding."
+    warnings = []
+    for axis, name in ((rows, "row"), (cols, "column")):
+        if axis.out > 0 and axis.unused > 0:
+            plural = name + ("s" if axis.unused > 1 else "")
+            warnings.append(f"Stride {axis.s} leaves the last {axis.unused} {plural} of the padded input unused.")
+    return SizeReport(rows, cols, (max(rows.out, 0), max(cols.out, 0)), error, warnings)
+
+
+def as_chw(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim != 3 or x.shape[1] < 1 or x.shape[2] < 1:
+        raise UserInputError(f"the input must be a non-empty matrix or C×H×W array, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise UserInputError("the input contains a value that is not a finite number")
+    return x
+
+
+def as_oikk(kernels: np.ndarray, channels: int) -> np.ndarray:
+    k = np.asarray(kernels, dtype=np.float64)
+    if k.ndim == 2:
+        k = np.repeat(k[None, None], channels, axis=1)
+    elif k.ndim == 3:
+        k = k[None]
+    if k.ndim != 4 or min(k.shape) < 1:
+        raise UserInputError(f"the kernel must be a non-empty matrix, got shape {k.shape}")
+    if k.shape[1] != channels:
+        raise UserInputError(
+            f"the kernel has {k.shape[1]} channel slices but the input has {channels} channels")
+    if not np.all(np.isfinite(k)):
+        raise UserInputError("the kernel contains a value that is not a finite number")
+    return np.ascontiguousarray(k)
+
+
+def _check_pad_mode(input_hw: tuple[int, int], pads: tuple[int, int, int, int], mode: str) -> None:
+    h, w = input_hw
+    if mode == "reflect" and (max(pads[0], pads[1]) >= h or max(pads[2], pads[3]) >= w):
+        raise UserInputError(
+            f"reflect padding must be smaller than the input ({h}×{w}); use replicate or less padding")
+    if mode == "circular" and (max(pads[0], pads[1]) > h or max(pads[2], pads[3]) > w):
+        raise UserInputError(f"circular padding cannot exceed the input size ({h}×{w})")
 
 
 def pad_input(x: np.ndarray, spec: ConvSpec, kernel_hw: tuple[int, int]) -> np.ndarray:
     """The padded input, (C, Hp, Wp) float64, filled as `spec.padding_mode` says."""
-    raise NotImplementedError
+    spec.validate()
+    x = as_chw(x)
+    pads = spec.pads(kernel_hw, x.shape[1:])
+    _check_pad_mode(x.shape[1:], pads, spec.padding_mode)
+    if not any(pads):
+        return x.copy()
+    widths = ((0, 0), (pads[0], pads[1]), (pads[2], pads[3]))
+    return np.pad(x, widths, mode=_NUMPY_PAD_MODE[spec.padding_mode])
+
+
+def effective_kernels(kernels: np.ndarray, spec: ConvSpec) -> np.ndarray:
+    """The weights as applied: flipped in both spatial axes for true convolution."""
+    return kernels[:, :, ::-1, ::-1].copy() if spec.flip else kernels
 
 
 def convolve(x: np.ndarray, kernels: np.ndarray, spec: ConvSpec) -> np.ndarray:
     """The whole output (O, Ho, Wo). UserInputError when the output would be empty or the kernel
     channels do not match the input channels."""
-    raise NotImplementedError
+    x = as_chw(x)
+    k = as_oikk(kernels, x.shape[0])
+    report = size_report(x.shape[1:], k.shape[2:], spec)
+    if report.error:
+        raise UserInputError(report.error)
+    padded = pad_input(x, spec, k.shape[2:])
+    weight = torch.from_numpy(np.ascontiguousarray(effective_kernels(k, spec)))
+    out = F.conv2d(torch.from_numpy(padded)[None], weight, stride=tuple(spec.stride),
+                   dilation=tuple(spec.dilation))[0].numpy()
+    if spec.bias:
+        out = out + float(spec.bias)
+    return out
 
 
 @dataclass
@@ -94,44 +240,214 @@ class CellExplanation:
     text: str  # e.g. "0.1×0 + 0.2×0 + … + 0.05×2 = 1.3" (every term written out)
 
 
+def format_number(v: float, digits: int = 6) -> str:
+    """Short, exact-looking numbers: 2 not 2.0, 1.3 not 1.2999999999999998, −0.5 with a real minus."""
+    v = float(v)
+    if not math.isfinite(v):
+        return str(v)
+    if abs(v - round(v)) < 1e-9 * max(1.0, abs(v)):
+        text = str(int(round(v)))
+    else:
+        text = f"{v:.{digits}g}"
+        if "e" not in text and "." in text:
+            text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "−0") else text.replace("-", "−")
+
+
+def _source_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
+    """For each padded position on one axis, the original index it copies (-1 for zero padding)."""
+    idx = np.arange(n)
+    if mode == "zeros":
+        return np.pad(idx, (before, after), mode="constant", constant_values=-1)
+    return np.pad(idx, (before, after), mode=_NUMPY_PAD_MODE[mode])
+
+
 def explain_cell(x: np.ndarray, kernels: np.ndarray, spec: ConvSpec, out_channel: int,
                  out_y: int, out_x: int) -> CellExplanation:
-    raise NotImplementedError
+    x = as_chw(x)
+    k = as_oikk(kernels, x.shape[0])
+    report = size_report(x.shape[1:], k.shape[2:], spec)
+    if report.error:
+        raise UserInputError(report.error)
+    ho, wo = report.out_shape
+    if not (0 <= out_channel < k.shape[0] and 0 <= out_y < ho and 0 <= out_x < wo):
+        raise UserInputError(
+            f"output cell ({out_channel}, {out_y}, {out_x}) is outside the output ({k.shape[0]}×{ho}×{wo})")
+    padded = pad_input(x, spec, k.shape[2:])
+    weights = effective_kernels(k, spec)[out_channel]
+    top, bottom, left, right = spec.pads(k.shape[2:], x.shape[1:])
+    src_y = _source_index(x.shape[1], top, bottom, spec.padding_mode)
+    src_x = _source_index(x.shape[2], left, right, spec.padding_mode)
+    cells = window(out_y, out_x, k.shape[2:], spec)
+    terms: list[CellTerm] = []
+    for c in range(x.shape[0]):
+        for i, (py, px) in enumerate(cells):
+            ky, kx = divmod(i, k.shape[3])
+            value = float(padded[c, py, px])
+            weight = float(weights[c, ky, kx])
+            source = None if src_y[py] < 0 or src_x[px] < 0 else (int(src_y[py]), int(src_x[px]))
+            terms.append(CellTerm(c, (py, px), source, value, weight, weight * value))
+    bias = float(spec.bias)
+    total = math.fsum(t.product for t in terms) + bias
+
+    def paren(v: float) -> str:
+        s = format_number(v)
+        return f"({s})" if s.startswith("−") else s
+
+    parts = [f"{format_number(t.weight)}×{paren(t.value)}" for t in terms]
+    text = " + ".join(parts)
+    if bias:
+        text += f" + {paren(bias)}"
+    text += f" = {format_number(total)}"
+    return CellExplanation(out_channel, (out_y, out_x), terms, bias, total, text)
 
 
 def window(out_y: int, out_x: int, kernel_hw: tuple[int, int], spec: ConvSpec) -> list[tuple[int, int]]:
     """Padded-input cells that output cell (out_y, out_x) reads, in kernel order."""
-    raise NotImplementedError
+    kh, kw = kernel_hw
+    y0, x0 = out_y * spec.stride[0], out_x * spec.stride[1]
+    dy, dx = spec.dilation
+    return [(y0 + i * dy, x0 + j * dx) for i in range(kh) for j in range(kw)]
 
 
 def outputs_fed_by(padded_y: int, padded_x: int, input_hw: tuple[int, int], kernel_hw: tuple[int, int],
                    spec: ConvSpec) -> list[tuple[int, int]]:
     """Output cells whose window covers padded-input cell (padded_y, padded_x)."""
-    raise NotImplementedError
+    report = size_report(input_hw, kernel_hw, spec)
+    if report.error:
+        return []
+    ho, wo = report.out_shape
+
+    def along(p: int, k: int, s: int, d: int, n_out: int) -> list[int]:
+        hits = []
+        for i in range(k):
+            offset = p - i * d
+            if offset >= 0 and offset % s == 0 and offset // s < n_out:
+                hits.append(offset // s)
+        return sorted(set(hits))
+
+    ys = along(padded_y, kernel_hw[0], spec.stride[0], spec.dilation[0], ho)
+    xs = along(padded_x, kernel_hw[1], spec.stride[1], spec.dilation[1], wo)
+    return [(y, x) for y in ys for x in xs]
+
+
+_PAIR_RE = re.compile(r"^\s*\(?\s*(-?\d+)\s*(?:[,x×\s]\s*(-?\d+))?\s*\)?\s*$")
 
 
 def parse_pair(text: str, name: str, minimum: int = 1) -> tuple[int, int]:
     """"2" -> (2, 2); "2,3" -> (2, 3); UserInputError naming `name` otherwise."""
-    raise NotImplementedError
+    m = _PAIR_RE.match(str(text))
+    if not m:
+        raise UserInputError(f"{name} must be an integer or two integers 'Y,X', got {text!r}")
+    y = int(m.group(1))
+    x = int(m.group(2)) if m.group(2) is not None else y
+    if y < minimum or x < minimum:
+        what = "cannot be negative" if minimum == 0 else f"must be at least {minimum}"
+        raise UserInputError(f"{name} {what}, got {text!r}")
+    return y, x
 
 
 def parse_padding(text: str) -> tuple[int, int] | str:
     """"1", "1,2", "same" or "valid"."""
-    raise NotImplementedError
+    t = str(text).strip().lower()
+    if t in ("same", "valid"):
+        return t
+    try:
+        return parse_pair(t, "padding", minimum=0)
+    except UserInputError:
+        raise UserInputError(f"padding must be an integer ≥ 0, 'PY,PX', 'same' or 'valid', got {text!r}") from None
+
+
+def parse_number(text: str) -> float:
+    """A number as a person types it: '1.5', '-2', '1e-3', '1/9', '−0.5', '1,5' is not accepted."""
+    t = str(text).strip().replace("−", "-")
+    if not t:
+        raise ValueError("empty")
+    if "/" in t:
+        num, _, den = t.partition("/")
+        value = float(num) / float(den)
+    else:
+        value = float(t)
+    if not math.isfinite(value):
+        raise ValueError("not finite")
+    return value
 
 
 def parse_matrix(text: str, name: str) -> np.ndarray:
     """CSV / whitespace rows of numbers -> 2-D float64; UserInputError naming row and column of a
     cell that is not a number, or ragged rows."""
-    raise NotImplementedError
+    rows: list[list[float]] = []
+    for line in re.split(r"[\n;]", str(text)):
+        line = line.strip().strip("[]").strip()
+        if not line or line.startswith("#"):
+            continue
+        cells = [c for c in re.split(r"[,\t ]+", line.strip(" ,")) if c != ""]
+        row = []
+        for j, cell in enumerate(cells):
+            try:
+                row.append(parse_number(cell.strip("[]")))
+            except (ValueError, ZeroDivisionError):
+                raise UserInputError(
+                    f"{name}: row {len(rows) + 1}, column {j + 1}: {cell!r} is not a number") from None
+        rows.append(row)
+    if not rows:
+        raise UserInputError(f"{name}: no numbers found")
+    widths = {len(r) for r in rows}
+    if len(widths) != 1:
+        bad = next(i for i, r in enumerate(rows) if len(r) != len(rows[0]))
+        raise UserInputError(
+            f"{name}: row {bad + 1} has {len(rows[bad])} numbers but row 1 has {len(rows[0])}")
+    return np.array(rows, dtype=np.float64)
 
 
-# Presets: name -> 2-D float64 array. Kernel presets include identity, box-blur, gaussian,
-# sharpen, sobel-x, sobel-y, laplacian, emboss, course-normalized; "random" is made on demand by
-# kernel_preset("random", seed=...). Input presets include course-example.
-KERNEL_PRESETS: dict[str, np.ndarray] = {}
-INPUT_PRESETS: dict[str, np.ndarray] = {}
+@lru_cache(maxsize=1)
+def _preset_doc() -> dict:
+    return json.loads(resource_path("kernels", "presets.json").read_text(encoding="utf-8"))
+
+
+def _load_presets(section: str) -> dict[str, np.ndarray]:
+    return {name: np.array(item["matrix"], dtype=np.float64) for name, item in _preset_doc()[section].items()}
+
+
+def preset_labels(section: str = "kernels") -> dict[str, str]:
+    """Preset name -> label for menus (section "kernels" or "inputs"); "random" included for kernels."""
+    labels = {name: item.get("label", name) for name, item in _preset_doc()[section].items()}
+    if section == "kernels":
+        labels["random"] = "Random"
+    return labels
+
+
+# Presets: name -> 2-D float64 array, read from resources/kernels/presets.json.
+KERNEL_PRESETS: dict[str, np.ndarray] = _load_presets("kernels")
+INPUT_PRESETS: dict[str, np.ndarray] = _load_presets("inputs")
+
+_SIZED = ("identity", "box-blur", "gaussian", "random")
 
 
 def kernel_preset(name: str, size: int = 3, seed: int | None = None) -> np.ndarray:
-    raise NotImplementedError
+    """A preset kernel. identity, box-blur, gaussian and random come in any size 1..11 (odd sizes
+    for identity); the others are 3×3."""
+    name = name.strip().lower()
+    if name not in KERNEL_PRESETS and name != "random":
+        known = ", ".join(sorted(list(KERNEL_PRESETS) + ["random"]))
+        raise UserInputError(f"unknown kernel preset {name!r}; known: {known}")
+    if not 1 <= size <= MAX_KERNEL:
+        raise UserInputError(f"kernel size must be between 1 and {MAX_KERNEL}, got {size}")
+    if size == 3 and name in KERNEL_PRESETS:
+        return KERNEL_PRESETS[name].copy()
+    if name == "random":
+        rng = np.random.default_rng(seed)
+        return np.round(rng.uniform(-1.0, 1.0, (size, size)), 2)
+    if name == "identity":
+        if size % 2 == 0:
+            raise UserInputError("an identity kernel needs an odd size")
+        k = np.zeros((size, size))
+        k[size // 2, size // 2] = 1.0
+        return k
+    if name == "box-blur":
+        return np.full((size, size), 1.0 / (size * size))
+    if name == "gaussian":
+        row = np.array([math.comb(size - 1, i) for i in range(size)], dtype=np.float64)
+        k = np.outer(row, row)
+        return k / k.sum()
+    raise UserInputError(f"the {name} preset is 3×3 only")
