@@ -14,7 +14,7 @@ from PySide6.QtGui import QImage, QImageReader
 from visualizer.core.errors import UserInputError
 from visualizer.resources import resource_root
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".pgm", ".ppm", ".tif", ".tiff", ".webp")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".pgm", ".ppm", ".tif", ".tiff", ".webp", ".svg")
 
 
 def is_image_path(path: str | Path) -> bool:

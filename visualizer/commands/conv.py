@@ -1,16 +1,137 @@
-"""`convviz conv`: placeholder until its issue lands."""
+"""`convviz conv`: compute a convolution headless and print the output matrix.
+
+    convviz conv --input A --kernel B [--stride S] [--padding P] [--dilation D]
+                 [--padding-mode zeros|reflect|replicate|circular] [--flip]
+                 [--format text|csv|json|markdown|latex]
+
+A and B are a CSV file of numbers, an image file (A only) or a preset name.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from visualizer.core import convolution as cv
+from visualizer.core.errors import UserInputError
+from visualizer.core.matrix_format import FORMATS, format_matrix, to_lists
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("conv", help="(not yet available)")
+    kernels = ", ".join(sorted(list(cv.KERNEL_PRESETS) + ["random"]))
+    p = subparsers.add_parser(
+        "conv",
+        help="convolve a matrix or image with a kernel and print the output",
+        description="Convolve a matrix or image with a kernel (cross-correlation, as deep-learning "
+        "libraries do, unless --flip) and print the output matrix.",
+        epilog=f"Input presets: {', '.join(sorted(cv.INPUT_PRESETS))}. Kernel presets: {kernels}.",
+    )
+    p.add_argument("--input", "-i", required=True, metavar="A",
+                   help="CSV file of numbers, image file (PNG, JPEG, BMP, ...) or input preset name")
+    p.add_argument("--kernel", "-k", required=True, metavar="B", help="CSV file of numbers or kernel preset name")
+    p.add_argument("--stride", "-s", default="1", metavar="S", help="integer or SY,SX (default 1)")
+    p.add_argument("--padding", "-p", default="0", metavar="P",
+                   help="integer, PY,PX, 'same' or 'valid' (default 0)")
+    p.add_argument("--dilation", "-d", default="1", metavar="D", help="integer or DY,DX (default 1)")
+    p.add_argument("--padding-mode", default="zeros", choices=cv.PADDING_MODES)
+    p.add_argument("--flip", action="store_true", help="true convolution: flip the kernel first")
+    p.add_argument("--bias", default="0", metavar="X", help="number added to every output cell")
+    p.add_argument("--channels", default="auto", choices=("auto", "gray", "rgb"),
+                   help="how to read an image input (default: gray when it has no colour)")
+    p.add_argument("--explain", metavar="ROW,COL",
+                   help="also print the arithmetic of one output cell (0-based) on stderr")
+    p.add_argument("--format", "-f", default="text", choices=FORMATS)
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from visualizer.core.errors import UserInputError
+def _read_matrix_file(path: Path, what: str) -> np.ndarray:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserInputError(f"{what} file {path} is not a text CSV file") from None
+    return cv.parse_matrix(text, f"{what} file {path.name}")
 
-    raise UserInputError("'convviz conv' is not available yet")
+
+def load_input(source: str, channels: str = "auto") -> np.ndarray:
+    """A preset name, an image file or a CSV file -> (C, H, W) float64."""
+    if source in cv.INPUT_PRESETS:
+        return cv.INPUT_PRESETS[source][None].copy()
+    path = Path(source)
+    if path.is_file():
+        from visualizer.image_io import is_image_path, load_image
+
+        if is_image_path(path):
+            return load_image(path, channels)
+        return _read_matrix_file(path, "input")[None]
+    if path.suffix or "/" in source or "\\" in source:
+        raise UserInputError(f"input file not found: {source}")
+    raise UserInputError(
+        f"unknown input {source!r}: not a file and not a preset (presets: {', '.join(sorted(cv.INPUT_PRESETS))})")
+
+
+def load_kernel(source: str) -> np.ndarray:
+    """A preset name or a CSV file -> 2-D float64."""
+    name = source.strip().lower()
+    if name in cv.KERNEL_PRESETS or name == "random":
+        return cv.kernel_preset(name, seed=0)
+    path = Path(source)
+    if path.is_file():
+        k = _read_matrix_file(path, "kernel")
+        if max(k.shape) > cv.MAX_KERNEL:
+            raise UserInputError(f"kernel is {k.shape[0]}×{k.shape[1]}; at most {cv.MAX_KERNEL}×{cv.MAX_KERNEL}")
+        return k
+    if path.suffix or "/" in source or "\\" in source:
+        raise UserInputError(f"kernel file not found: {source}")
+    known = ", ".join(sorted(list(cv.KERNEL_PRESETS) + ["random"]))
+    raise UserInputError(f"unknown kernel {source!r}: not a file and not a preset (presets: {known})")
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    try:
+        bias = cv.parse_number(args.bias)
+    except (ValueError, ZeroDivisionError):
+        raise UserInputError(f"bias must be a number, got {args.bias!r}") from None
+    spec = cv.ConvSpec(
+        stride=cv.parse_pair(args.stride, "stride"),
+        padding=cv.parse_padding(args.padding),
+        dilation=cv.parse_pair(args.dilation, "dilation"),
+        padding_mode=args.padding_mode,
+        flip=args.flip,
+        bias=bias,
+    )
+    x = load_input(args.input, args.channels)
+    k = load_kernel(args.kernel)
+    report = cv.size_report(x.shape[1:], k.shape, spec)
+    if report.error:
+        raise UserInputError(report.error)
+    out = cv.convolve(x, k, spec)
+    for w in report.warnings:
+        print(f"note: {w}", file=sys.stderr)
+    if args.explain:
+        r, c = cv.parse_pair(args.explain, "--explain", minimum=0)
+        print(f"output[{r},{c}] = {cv.explain_cell(x, k, spec, 0, r, c).text}", file=sys.stderr)
+    if args.format == "json":
+        doc = {
+            "output": to_lists(out[0]),
+            "shape": [int(out.shape[1]), int(out.shape[2])],
+            "channels": int(out.shape[0]),
+            "input_shape": [int(v) for v in x.shape],
+            "kernel_shape": [int(v) for v in k.shape],
+            "stride": list(spec.stride),
+            "padding": list(spec.pads(k.shape, x.shape[1:])),
+            "dilation": list(spec.dilation),
+            "padding_mode": spec.padding_mode,
+            "flip": spec.flip,
+            "bias": spec.bias,
+            "formula": {"rows": report.rows.formula, "cols": report.cols.formula},
+            "warnings": report.warnings,
+        }
+        print(json.dumps(doc))
+    else:
+        print(format_matrix(out[0], args.format))
+    return 0

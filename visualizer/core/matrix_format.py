@@ -22,7 +22,7 @@ def _plain(v: float) -> str:
 
 
 def to_text(m: np.ndarray) -> str:
-    cells = [[format_number(v) for v in row] for row in np.atleast_2d(m)]
+    cells = [[format_number(v).replace("−", "-") for v in row] for row in np.atleast_2d(m)]
     width = max(len(c) for row in cells for c in row)
     return "\n".join(" ".join(c.rjust(width) for c in row) for row in cells)
 
