@@ -5,6 +5,15 @@ CONTRACT (shared by the training engine, the training panel and the `train` CLI)
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import os
+import socket
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -21,9 +30,48 @@ MNIST_FILES: dict[str, tuple[str, str]] = {
     "test_labels": ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
 }
 
+# Sizes of the .gz files (for an overall progress bar before the servers answer).
+MNIST_SIZES: dict[str, int] = {
+    "train_images": 9_912_422,
+    "train_labels": 28_881,
+    "test_images": 1_648_877,
+    "test_labels": 4_542,
+}
+
+# Public mirrors, tried in turn (the ones torchvision uses, then the original site).
+MNIST_MIRRORS: tuple[str, ...] = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
+
+# What each file must hold: (IDX dims after the count, number of items).
+_EXPECTED: dict[str, tuple[tuple[int, ...], int]] = {
+    "train_images": ((28, 28), 60_000),
+    "train_labels": ((), 60_000),
+    "test_images": ((28, 28), 10_000),
+    "test_labels": ((), 10_000),
+}
+
+TRAIN_COUNT = 60_000
+TEST_COUNT = 10_000
+
+_IDX_TYPES = {
+    0x08: np.dtype(np.uint8),
+    0x09: np.dtype(np.int8),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+
 
 class MnistNotFound(UserInputError):
     """No MNIST where we looked; the message lists the folders and how to get the files."""
+
+
+class DownloadCancelled(UserInputError):
+    """The download was cancelled (should_stop() returned True); nothing partial is left."""
 
 
 @dataclass
@@ -38,28 +86,327 @@ class MnistSplits:
     test_labels: np.ndarray
 
 
+# ---------------------------------------------------------------------------------------------
+# IDX
+
 def read_idx(path: str | Path) -> np.ndarray:
     """Read an IDX file (.gz or raw), checking magic number, dimensions and size; a truncated or
     wrong file raises UserInputError naming the file and what is wrong."""
-    raise NotImplementedError
+    path = Path(path)
+    if not path.exists():
+        raise UserInputError(f"{path}: file not found")
+    if path.is_dir():
+        raise UserInputError(f"{path}: is a folder, not an IDX file")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2)
+            f.seek(0)
+            if head == b"\x1f\x8b":  # gzip, whatever the name says
+                try:
+                    data = gzip.GzipFile(fileobj=f).read()
+                except EOFError:
+                    raise UserInputError(f"{path}: the compressed file is truncated (it ends early)") from None
+                except (OSError, zlib.error) as exc:
+                    raise UserInputError(f"{path}: damaged gzip file ({exc})") from None
+            else:
+                data = f.read()
+    except PermissionError:
+        raise UserInputError(f"{path}: cannot read the file (permission denied)") from None
+    except UserInputError:
+        raise
+    except OSError as exc:
+        raise UserInputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    return _parse_idx(data, path)
+
+
+def _parse_idx(data: bytes, path: Path) -> np.ndarray:
+    if len(data) < 4:
+        raise UserInputError(f"{path}: too short to be an IDX file ({len(data)} bytes)")
+    if data[0] != 0 or data[1] != 0:
+        raise UserInputError(f"{path}: not an IDX file (wrong magic number 0x{data[:4].hex()})")
+    dtype = _IDX_TYPES.get(data[2])
+    if dtype is None:
+        raise UserInputError(f"{path}: not an IDX file (unknown data type 0x{data[2]:02x} in the magic number)")
+    ndim = data[3]
+    if ndim == 0:
+        raise UserInputError(f"{path}: the IDX header declares no dimensions")
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise UserInputError(f"{path}: truncated in the header ({len(data)} bytes, the header needs {header})")
+    dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    expected = header + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    if len(data) < expected:
+        raise UserInputError(
+            f"{path}: truncated: dimensions {'×'.join(map(str, dims))} need {expected:,} bytes, the file has {len(data):,}")
+    if len(data) > expected:
+        raise UserInputError(
+            f"{path}: {len(data) - expected:,} unexpected bytes after the data (dimensions {'×'.join(map(str, dims))})")
+    arr = np.frombuffer(data, dtype=dtype, offset=header, count=int(np.prod(dims, dtype=np.int64)))
+    arr = arr.reshape(dims)
+    return arr.astype(dtype.newbyteorder("="), copy=True) if dtype.itemsize > 1 else arr.copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the files are
+
+def _candidates(key: str) -> list[str]:
+    gz = MNIST_FILES[key][0]
+    raw = gz[:-3]
+    # Also the names some mirrors and packages use ("train-images.idx3-ubyte").
+    dotted = raw.replace("-idx", ".idx")
+    return [gz, raw, dotted]
+
+
+def _find_file(folder: Path, key: str) -> Path | None:
+    for name in _candidates(key):
+        p = folder / name
+        if p.is_file():
+            return p
+    return None
+
+
+def _missing(folder: Path) -> list[str]:
+    return [MNIST_FILES[k][0] for k in MNIST_FILES if _find_file(folder, k) is None]
+
+
+def _folder_with_files(folder: Path) -> Path | None:
+    # The folder itself, or torchvision's layout under it (MNIST/raw).
+    for f in (folder, folder / "MNIST" / "raw"):
+        if f.is_dir() and not _missing(f):
+            return f
+    return None
+
+
+def _how_to_get() -> str:
+    from visualizer.core import appdirs
+
+    return (f"Get MNIST with the app's Download MNIST button (saves to {appdirs.mnist_dir()}), or put the "
+            f"four files ({', '.join(v[0] for v in MNIST_FILES.values())}) in a folder and pass --data DIR "
+            f"or set {appdirs.DATA_ENV}=DIR.")
 
 
 def locate_mnist(data_dir: str | Path | None = None) -> Path:
     """The folder holding the four files: `data_dir` if given, else $CONVVIZ_DATA, else the app's
     own data folder (visualizer.core.appdirs.mnist_dir()). Raises MnistNotFound."""
-    raise NotImplementedError
+    from visualizer.core import appdirs
+
+    if data_dir not in (None, ""):
+        looked = [(Path(data_dir).expanduser(), "the folder given")]
+    else:
+        looked = []
+        env = os.environ.get(appdirs.DATA_ENV, "").strip()
+        if env:
+            looked.append((Path(env).expanduser(), f"${appdirs.DATA_ENV}"))
+        looked.append((appdirs.mnist_dir(), "the app's data folder"))
+    problems = []
+    for folder, why in looked:
+        found = _folder_with_files(folder)
+        if found is not None:
+            return found
+        if not folder.exists():
+            problems.append(f"{folder} ({why}) does not exist")
+        elif not folder.is_dir():
+            problems.append(f"{folder} ({why}) is not a folder")
+        else:
+            problems.append(f"{folder} ({why}) lacks {', '.join(_missing(folder))}")
+    raise MnistNotFound(f"MNIST not found: {'; '.join(problems)}. {_how_to_get()}")
+
+
+def read_mnist_file(folder: str | Path, key: str) -> np.ndarray:
+    """One of the four files, checked against what MNIST holds (dimensions, count, label range)."""
+    folder = Path(folder)
+    path = _find_file(folder, key)
+    if path is None:
+        raise MnistNotFound(f"{folder / MNIST_FILES[key][0]}: file not found. {_how_to_get()}")
+    arr = read_idx(path)
+    dims, count = _EXPECTED[key]
+    want = (count,) + dims
+    if arr.dtype != np.uint8:
+        raise UserInputError(f"{path}: expected unsigned bytes (IDX type 0x08), found {arr.dtype}")
+    if arr.shape != want:
+        raise UserInputError(
+            f"{path}: expected dimensions {'×'.join(map(str, want))}, found {'×'.join(map(str, arr.shape))}")
+    if not dims and arr.size and arr.max() > 9:
+        raise UserInputError(f"{path}: labels must be digits 0–9, found {int(arr.max())}")
+    return arr
+
+
+_cache_lock = threading.Lock()
+_cache: dict[tuple, tuple[np.ndarray, ...]] = {}
+
+
+def _read_all(folder: Path) -> tuple[np.ndarray, ...]:
+    """The four arrays; kept in memory (keyed on the files' paths, sizes and times) so a queue of
+    runs in the app decompresses MNIST once."""
+    paths = [_find_file(folder, k) for k in MNIST_FILES]
+    key = tuple((str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in paths if p is not None)
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    arrays = tuple(read_mnist_file(folder, k) for k in MNIST_FILES)
+    with _cache_lock:
+        _cache.clear()  # one copy at most (about 55 MB)
+        _cache[key] = arrays
+    return arrays
+
+
+def check_split_sizes(train_size: int, val_size: int, test_size: int) -> None:
+    for what, v, low in (("training size", train_size, 1), ("validation size", val_size, 0),
+                         ("test size", test_size, 1)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise UserInputError(f"{what} must be a whole number, got {v!r}")
+        if v < low:
+            raise UserInputError(f"{what} must be at least {low}, got {v}")
+    if train_size + val_size > TRAIN_COUNT:
+        raise UserInputError(
+            f"training size {train_size:,} + validation size {val_size:,} = {train_size + val_size:,} "
+            f"does not fit in the {TRAIN_COUNT:,} MNIST training images")
+    if test_size > TEST_COUNT:
+        raise UserInputError(f"test size must be at most {TEST_COUNT:,} (the MNIST test images), got {test_size:,}")
+
+
+def split_indices(train_size: int, val_size: int, test_size: int, seed: int = 0):
+    """(train, val, test) index arrays. Validation is taken from the end of a seeded permutation of
+    the 60,000 and training from its start, so with one seed the validation set stays the same
+    whatever the training size, and a smaller training set is part of a larger one."""
+    check_split_sizes(train_size, val_size, test_size)
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(TRAIN_COUNT)
+    train = perm[:train_size]
+    val = perm[TRAIN_COUNT - val_size:] if val_size else perm[:0]
+    test = np.arange(TEST_COUNT) if test_size == TEST_COUNT else np.sort(rng.permutation(TEST_COUNT)[:test_size])
+    return train, val, test
 
 
 def load_mnist(data_dir: str | Path | None = None, train_size: int = 50_000, val_size: int = 10_000,
                test_size: int = 10_000, seed: int = 0) -> MnistSplits:
     """Train and validation come from the 60,000 training images, split by `seed`;
     the test split from the 10,000 test images. UserInputError when sizes do not fit."""
-    raise NotImplementedError
+    check_split_sizes(train_size, val_size, test_size)
+    folder = locate_mnist(data_dir)
+    tr_x, tr_y, te_x, te_y = _read_all(folder)
+    tr, va, te = split_indices(train_size, val_size, test_size, seed)
+    return MnistSplits(
+        train_images=tr_x[tr], train_labels=tr_y[tr].astype(np.int64),
+        val_images=tr_x[va], val_labels=tr_y[va].astype(np.int64),
+        test_images=te_x[te], test_labels=te_y[te].astype(np.int64),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Download
+
+def _md5(path: Path) -> str:
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _is_offline_error(exc: BaseException) -> bool:
+    """Errors that mean "cannot reach the server" rather than "the server answered badly"."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return False
+    if isinstance(exc, urllib.error.URLError):
+        exc = exc.reason if isinstance(exc.reason, BaseException) else exc
+    return isinstance(exc, (socket.gaierror, socket.timeout, TimeoutError, ConnectionError, OSError))
 
 
 def download_mnist(dest: str | Path, progress: Callable[[int, int, str], None] | None = None,
-                   should_stop: Callable[[], bool] | None = None) -> Path:
+                   should_stop: Callable[[], bool] | None = None, *,
+                   mirrors: tuple[str, ...] | list[str] | None = None,
+                   files: dict[str, tuple[str, str]] | None = None,
+                   timeout: float = 30.0) -> Path:
     """Fetch the four files into `dest` from the public mirrors in turn, md5-checked, never leaving
     a partial file under a final name. progress(bytes_done, bytes_total, file_name).
-    Offline: UserInputError saying so plainly."""
-    raise NotImplementedError
+    Offline: UserInputError saying so plainly.
+
+    Files already in `dest` with the right md5 are kept. `mirrors` and `files` default to the
+    public mirrors and MNIST_FILES (tests pass a local server and small files). Progress is for
+    the whole download (bytes of all four files)."""
+    dest = Path(dest).expanduser()
+    mirrors = tuple(mirrors if mirrors is not None else MNIST_MIRRORS)
+    files = dict(files if files is not None else MNIST_FILES)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserInputError(f"cannot create the MNIST folder {dest}: {exc.strerror or exc}") from None
+    stop = should_stop or (lambda: False)
+    # Known sizes give a whole-download progress bar from the start; servers' lengths correct them.
+    sizes = {k: MNIST_SIZES[k] if files[k] == MNIST_FILES.get(k) else 0 for k in files}
+    todo = []
+    done_bytes = 0
+    for key, (name, md5) in files.items():
+        final = dest / name
+        if final.is_file() and _md5(final) == md5:
+            done_bytes += final.stat().st_size
+            continue
+        todo.append(key)
+    total = done_bytes + sum(sizes[k] for k in todo)
+    if progress:
+        progress(done_bytes, total, "")
+
+    for key in todo:
+        name, md5 = files[key]
+        errors: list[str] = []
+        offline = 0
+        for mirror in mirrors:
+            if stop():
+                raise DownloadCancelled("MNIST download cancelled")
+            url = mirror.rstrip("/") + "/" + name
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=dest)
+            tmp = Path(tmp_name)
+            got = 0
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    h = hashlib.md5()
+                    req = urllib.request.Request(url, headers={"User-Agent": "ConvViz"})
+                    with urllib.request.urlopen(req, timeout=timeout) as resp:
+                        length = int(resp.headers.get("Content-Length") or 0)
+                        if length and length != sizes[key]:
+                            total += length - sizes[key]  # the server knows better than our table
+                            sizes[key] = length
+                        while True:
+                            if stop():
+                                raise DownloadCancelled("MNIST download cancelled")
+                            block = resp.read(1 << 16)
+                            if not block:
+                                break
+                            out.write(block)
+                            h.update(block)
+                            got += len(block)
+                            if progress:
+                                progress(done_bytes + got, max(total, done_bytes + got), name)
+                if h.hexdigest() != md5:
+                    errors.append(f"{url}: md5 check failed")
+                    continue
+                os.replace(tmp, dest / name)
+                tmp = None
+                done_bytes += got
+                if sizes[key] != got:
+                    total += got - sizes[key]
+                    sizes[key] = got
+                if progress:
+                    progress(done_bytes, total, name)
+                break
+            except DownloadCancelled:
+                raise
+            except urllib.error.HTTPError as exc:
+                errors.append(f"{url}: HTTP {exc.code} {exc.reason}")
+            except (urllib.error.URLError, OSError, ValueError) as exc:
+                if _is_offline_error(exc):
+                    offline += 1
+                reason = getattr(exc, "reason", None) or exc
+                errors.append(f"{url}: {reason}")
+            finally:
+                if tmp is not None and tmp.exists():
+                    tmp.unlink()
+        else:
+            if offline == len(mirrors):
+                raise UserInputError(
+                    f"Cannot download MNIST: no MNIST server could be reached, the computer seems to be offline "
+                    f"(tried {', '.join(mirrors)}). Copy the four files into {dest} or use --data DIR.")
+            raise UserInputError(f"Cannot download {name}: " + "; ".join(errors))
+    return dest

@@ -1,14 +1,35 @@
 """The training engine: plain Python + torch, Keras/Lightning-style callbacks, no Qt.
 
 CONTRACT (shared by the engine, the training panel's Qt adapter and the `train` CLI).
+
+How it is fast: the whole dataset sits on the device as one uint8 tensor; each batch is gathered
+by index from a per-epoch permutation and normalized on the device; losses and correct counts are
+summed on the device and read back (`.item()`) only at reporting points, so a GPU never waits for
+Python between steps.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+import numpy as np
+
 from visualizer.core.errors import UserInputError  # noqa: F401  (validate() raises it)
+
+MNIST_MEAN = 0.1307
+MNIST_STD = 0.3081
+NUM_CLASSES = 10
+LOSSES = ("ce", "l2")
+OPTIMIZERS = ("sgdm", "sgd", "adam")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+TRAIN_POOL = 60_000  # MNIST training images (train + validation come from these)
+TEST_POOL = 10_000
+MAX_MISCLASSIFIED = 64
 
 
 @dataclass
@@ -26,18 +47,193 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"  # "auto" (CUDA, then MPS, then CPU) | "cpu" | "cuda" | "mps"
     report_every: int = 1280  # examples between history records
+    # Added to the contract (all optional):
+    data_dir: str = ""  # MNIST folder; "" = the usual places (CONVVIZ_DATA, then the app's folder)
+    num_threads: int = 0  # CPU threads for torch; 0 = leave torch's setting (see gui_thread_count())
 
     def validate(self) -> None:
         """UserInputError with one plain sentence for the first bad field."""
-        raise NotImplementedError
+        # The net first: it is the field a user is most likely to get wrong (a typo, a bad file).
+        _check_architecture(resolve_architecture(self.net))
+        if self.loss not in LOSSES:
+            raise UserInputError(f"loss must be 'ce' (cross-entropy) or 'l2' (mean squared error), got {self.loss!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise UserInputError(f"optimizer must be one of sgdm, sgd, adam, got {self.optimizer!r}")
+        lr = _number("learning rate", self.lr)
+        if not lr > 0:
+            raise UserInputError(f"learning rate must be greater than 0, got {self.lr}")
+        momentum = _number("momentum", self.momentum)
+        if not 0 <= momentum < 1:
+            raise UserInputError(f"momentum must be at least 0 and below 1, got {self.momentum}")
+        _integer("epochs", self.epochs, 1)
+        _integer("batch size", self.batch_size, 1)
+        _integer("training size", self.train_size, 1)
+        _integer("validation size", self.val_size, 1)
+        _integer("test size", self.test_size, 1)
+        if self.train_size + self.val_size > TRAIN_POOL:
+            raise UserInputError(
+                f"training size {self.train_size:,} + validation size {self.val_size:,} = "
+                f"{self.train_size + self.val_size:,} does not fit in the {TRAIN_POOL:,} MNIST training images")
+        if self.test_size > TEST_POOL:
+            raise UserInputError(f"test size must be at most {TEST_POOL:,} (the MNIST test images), got {self.test_size:,}")
+        _integer("seed", self.seed, 0)
+        if self.seed >= 2**63:
+            raise UserInputError(f"seed must be below 2**63, got {self.seed}")
+        _integer("reporting interval", self.report_every, 1)
+        _integer("number of threads", self.num_threads, 0)
+        if not isinstance(self.device, str) or not _device_name_ok(self.device):
+            raise UserInputError(f"device must be auto, cpu, cuda (or cuda:N) or mps, got {self.device!r}")
+        if not isinstance(self.data_dir, str):
+            raise UserInputError(f"data folder must be a path, got {self.data_dir!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        raise NotImplementedError
+        d = asdict(self)
+        if isinstance(self.net, dict):
+            d["net"] = dict(self.net)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TrainConfig":
-        raise NotImplementedError
+        """Known keys only (a config saved by a newer version still loads); no validation here."""
+        if not isinstance(d, dict):
+            raise UserInputError(f"a training configuration must be a JSON object, got {type(d).__name__}")
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
 
+    @property
+    def net_name(self) -> str:
+        """A short name for tables and folder names: the preset, or the architecture's name."""
+        return net_label(self.net)
+
+
+def _number(what: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise UserInputError(f"{what} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _integer(what: str, value: Any, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise UserInputError(f"{what} must be a whole number, got {value!r}")
+    if value < minimum:
+        raise UserInputError(f"{what} must be at least {minimum}, got {value}")
+
+
+def _device_name_ok(name: str) -> bool:
+    if name in DEVICES:
+        return True
+    return name.startswith("cuda:") and name[5:].isdigit()
+
+
+# ---------------------------------------------------------------------------------------------
+# Nets
+
+def resolve_architecture(net: str | dict | Any):
+    """The Architecture for a preset name or an architecture document (dict)."""
+    from visualizer.core.architecture import Architecture, preset
+
+    if isinstance(net, Architecture):
+        return net
+    if isinstance(net, dict):
+        return Architecture.from_dict(net)
+    if isinstance(net, str) and net.strip():
+        return preset(net.strip())
+    raise UserInputError(f"net must be a preset name or an architecture, got {net!r}")
+
+
+def net_label(net: str | dict | Any) -> str:
+    if isinstance(net, str):
+        return net.strip()
+    if isinstance(net, dict):
+        return str(net.get("name") or "custom net")
+    return str(getattr(net, "name", "") or "custom net")
+
+
+def _check_architecture(arch) -> None:
+    from visualizer.core.architecture import compute_table
+
+    if tuple(arch.input_shape) != (1, 28, 28):
+        c, h, w = (tuple(arch.input_shape) + (0, 0, 0))[:3]
+        raise UserInputError(f"the net must take a 1×28×28 input (one MNIST digit), this one takes {c}×{h}×{w}")
+    table = compute_table(arch)
+    for row in table.rows:
+        if row.error:
+            raise UserInputError(f"layer {row.index} ({row.name}): {row.error}")
+    out = table.output_shape
+    if out is None or tuple(out) != (NUM_CLASSES,):
+        shown = "×".join(str(s) for s in out) if out else "unknown"
+        raise UserInputError(f"the net must end with 10 outputs (one per digit), this one ends with {shown}")
+
+
+def build_model(net: str | dict | Any):
+    """A torch module for the net, ending in logits: a trailing Softmax is dropped because the
+    losses apply softmax themselves (cross-entropy takes logits)."""
+    import torch
+    from torch import nn
+
+    from visualizer.core.architecture import build_torch_module
+
+    arch = resolve_architecture(net)
+    _check_architecture(arch)
+    model = build_torch_module(arch)
+    while isinstance(model, nn.Sequential) and len(model) and isinstance(model[-1], nn.Softmax):
+        model = model[:-1]
+    # The table said 10 outputs; hold the real module to it too (a cheap forward on 2 blank digits).
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.zeros(2, 1, 28, 28))
+    model.train(was_training)
+    if tuple(out.shape) != (2, NUM_CLASSES):
+        raise UserInputError(f"the net must end with 10 outputs, it produced {tuple(out.shape[1:])}")
+    return model
+
+
+# ---------------------------------------------------------------------------------------------
+# Devices and threads
+
+def pick_device(name: str = "auto"):
+    """A torch.device for "auto" (CUDA, then MPS, then CPU), "cpu", "cuda[:N]" or "mps";
+    UserInputError when the machine does not have it."""
+    import torch
+
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda", torch.cuda.current_device())
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            build = "a CPU-only build of torch" if torch.version.cuda is None else "no CUDA device found"
+            raise UserInputError(f"CUDA is not available on this machine ({build}); use --device cpu or auto")
+        index = int(name[5:]) if name.startswith("cuda:") else torch.cuda.current_device()
+        if index >= torch.cuda.device_count():
+            raise UserInputError(f"there is no CUDA device {index} (this machine has {torch.cuda.device_count()})")
+        return torch.device("cuda", index)
+    if name == "mps":
+        if not _mps_available():
+            raise UserInputError("Apple MPS is not available on this machine; use --device cpu or auto")
+        return torch.device("mps")
+    raise UserInputError(f"device must be auto, cpu, cuda or mps, got {name!r}")
+
+
+def _mps_available() -> bool:
+    import torch
+
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps is not None and mps.is_available())
+
+
+def gui_thread_count() -> int:
+    """CPU threads to give torch when the GUI shares the process: one core left for the GUI."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Callbacks and results
 
 # Record shapes passed to callbacks (plain dicts of Python numbers, JSON-able):
 #   batch record (every `report_every` examples):
@@ -48,6 +244,16 @@ class TrainConfig:
 #   result (RunResult.final): {"status": "completed" | "stopped" | "diverged", "train_loss",
 #     "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy", "wall_time_s",
 #     "samples_per_second", "device", "epochs_completed"}
+# Details:
+#   - a batch record covers the batches since the previous one (train_loss/accuracy are their
+#     mean); the last record of a run covers whatever remained, so history ends at the total.
+#   - epoch train_loss/accuracy are the means over that epoch's batches (as Keras reports them);
+#     final train_* come from a separate evaluation pass over the training split (eval mode).
+#   - elapsed_s and wall_time_s leave out time spent paused; samples_per_second counts training
+#     steps only (no evaluation, no pauses).
+#   - final also has "examples_seen", "iterations", "train_time_s", "paused_s", "num_parameters",
+#     "train_size", "val_size", "test_size" and, for a failed evaluation after an abort, None.
+#   - losses are floats; when a run diverged the final losses may be NaN (written as null in JSON).
 
 
 class Callback:
@@ -55,6 +261,8 @@ class Callback:
     def on_batch_end(self, trainer: "Trainer", record: dict[str, Any]) -> None: ...
     def on_epoch_end(self, trainer: "Trainer", record: dict[str, Any]) -> None: ...
     def on_train_end(self, trainer: "Trainer", result: "RunResult") -> None: ...
+    # Added: called instead of on_train_end when run() raises (the exception then propagates).
+    def on_train_error(self, trainer: "Trainer", error: BaseException) -> None: ...
 
 
 @dataclass
@@ -68,27 +276,389 @@ class RunResult:
     first_layer_filters: Any = None  # np.ndarray float32 (out_channels, in_channels, kh, kw)
     state_dict: Any = None  # the trained model's state_dict (on the CPU)
 
+    @property
+    def status(self) -> str:
+        return str(self.final.get("status", ""))
+
+
+class _Diverged(Exception):
+    pass
+
+
+class _Stopped(Exception):
+    pass
+
 
 class Trainer:
-    """Run one training. Thread-safe controls: request_stop(), pause(), resume()."""
+    """Run one training. Thread-safe controls: request_stop(), pause(), resume().
+
+    Typical use from another thread: construct on the GUI thread (cheap: it validates the config
+    and picks the device), call run() in the worker; request_stop()/pause()/resume() from anywhere.
+    Stop and pause act between batches (a few milliseconds on a CPU)."""
 
     def __init__(self, config: TrainConfig, data: Any = None, callbacks: list[Callback] | None = None):
-        """`data`: a visualizer.core.mnist.MnistSplits; None loads MNIST from the usual places."""
-        raise NotImplementedError
+        """`data`: a visualizer.core.mnist.MnistSplits; None loads MNIST from the usual places
+        (config.data_dir, $CONVVIZ_DATA, the app's folder) with the config's sizes and seed.
+        Given data is used as it is (its sizes win over the config's)."""
+        config.validate()
+        self.config = config
+        self.callbacks: list[Callback] = list(callbacks or [])
+        self._data = data
+        self._torch_device = pick_device(config.device)
+        self._stop = threading.Event()
+        self._abort = threading.Event()
+        self._not_paused = threading.Event()
+        self._not_paused.set()
+        self.model = None
+        self.examples_seen = 0
+        self.iteration = 0
+        self.epoch = 0  # epochs completed
+        self.history: list[dict[str, Any]] = []
+        self.epochs: list[dict[str, Any]] = []
+        self.result: RunResult | None = None
+        self.train_size = config.train_size
+        self._paused_s = 0.0
 
+    # --- state for observers ---------------------------------------------------------------
     @property
     def device(self) -> str:
         """The device in use, e.g. "cpu" or "cuda:0"."""
-        raise NotImplementedError
+        return str(self._torch_device)
 
+    @property
+    def total_examples(self) -> int:
+        """Examples a full run trains on (epochs × training size): the progress bar's 100 %."""
+        return self.config.epochs * self.train_size
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._not_paused.is_set()
+
+    # --- controls (any thread) -------------------------------------------------------------
     def request_stop(self) -> None:
-        raise NotImplementedError
+        """Stop after the current batch; the final evaluation still runs (a few seconds at most)."""
+        self._stop.set()
+        self._not_paused.set()  # a paused run must wake up to see the stop
+
+    def abort(self) -> None:
+        """Stop now and skip the final evaluation (for closing the app mid-run)."""
+        self._abort.set()
+        self.request_stop()
 
     def pause(self) -> None:
-        raise NotImplementedError
+        self._not_paused.clear()
 
     def resume(self) -> None:
-        raise NotImplementedError
+        self._not_paused.set()
 
+    # --- the run ---------------------------------------------------------------------------
     def run(self) -> RunResult:
-        raise NotImplementedError
+        import torch
+
+        started_ok = False
+        old_threads = torch.get_num_threads()
+        try:
+            if self.config.num_threads:
+                torch.set_num_threads(self.config.num_threads)
+            devices = [self._torch_device.index or 0] if self._torch_device.type == "cuda" else []
+            # Seed a private copy of the global RNG so a run is reproducible and leaves the rest of
+            # the process's randomness alone.
+            with torch.random.fork_rng(devices=devices):
+                torch.manual_seed(self.config.seed)
+                self._setup()
+                started_ok = True
+                for cb in self.callbacks:
+                    cb.on_train_begin(self)
+                result = self._train()
+            for cb in self.callbacks:
+                cb.on_train_end(self, result)
+            return result
+        except BaseException as exc:
+            if started_ok:
+                for cb in self.callbacks:
+                    try:
+                        cb.on_train_error(self, exc)
+                    except Exception:  # noqa: BLE001 - the original error matters more
+                        pass
+            raise
+        finally:
+            if self.config.num_threads:
+                torch.set_num_threads(old_threads)
+
+    def _setup(self) -> None:
+        import torch
+        from torch import nn
+
+        cfg = self.config
+        data = self._data
+        if data is None:
+            from visualizer.core.mnist import load_mnist
+
+            data = load_mnist(cfg.data_dir or None, cfg.train_size, cfg.val_size, cfg.test_size, cfg.seed)
+        dev = self._torch_device
+
+        def to_dev(images, labels, what):
+            images = np.asarray(images)
+            labels = np.asarray(labels)
+            if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
+                raise UserInputError(f"{what} images must be uint8 (N, 28, 28), got {images.dtype} {images.shape}")
+            if labels.shape != (images.shape[0],):
+                raise UserInputError(f"{what} labels must be one per image, got {labels.shape} for {images.shape[0]} images")
+            if images.shape[0] == 0:
+                raise UserInputError(f"the {what} split is empty")
+            if labels.min() < 0 or labels.max() >= NUM_CLASSES:
+                raise UserInputError(f"{what} labels must be digits 0–9")
+            return (torch.from_numpy(np.ascontiguousarray(images)).to(dev),
+                    torch.from_numpy(labels.astype(np.int64)).to(dev))
+
+        self._train_x, self._train_y = to_dev(data.train_images, data.train_labels, "training")
+        self._val_x, self._val_y = to_dev(data.val_images, data.val_labels, "validation")
+        self._test_x, self._test_y = to_dev(data.test_images, data.test_labels, "test")
+        self.train_size = int(self._train_x.shape[0])
+
+        if dev.type == "cuda":
+            # Reproducible convolutions on a GPU (cuDNN's autotuner picks algorithms by timing).
+            torch.backends.cudnn.benchmark = False
+            torch.backends.cudnn.deterministic = True
+        self.model = build_model(cfg.net).to(dev)
+        self.model.train()
+        self.num_parameters = sum(p.numel() for p in self.model.parameters())
+        params = self.model.parameters()
+        if cfg.optimizer == "sgdm":
+            self.optimizer = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum)
+        elif cfg.optimizer == "sgd":
+            self.optimizer = torch.optim.SGD(params, lr=cfg.lr)
+        else:
+            self.optimizer = torch.optim.Adam(params, lr=cfg.lr)
+        self._first_conv = next((m for m in self.model.modules() if isinstance(m, nn.Conv2d)), None)
+
+    def _normalize(self, images_u8):
+        # (x/255 - mean)/std in one fused pair of ops on the device.
+        x = images_u8.unsqueeze(1).to(torch_float())
+        return x.sub_(255.0 * MNIST_MEAN).div_(255.0 * MNIST_STD)
+
+    def _loss(self, logits, labels, reduction: str = "mean"):
+        import torch.nn.functional as F
+
+        if self.config.loss == "ce":
+            return F.cross_entropy(logits, labels, reduction=reduction)
+        target = F.one_hot(labels, NUM_CLASSES).to(logits.dtype)
+        per_element = F.mse_loss(F.softmax(logits, dim=1), target, reduction="none").mean(dim=1)
+        return per_element.mean() if reduction == "mean" else per_element.sum()
+
+    def _wait_if_paused(self) -> None:
+        if not self._not_paused.is_set():
+            t0 = time.perf_counter()
+            self._not_paused.wait()
+            self._paused_s += time.perf_counter() - t0
+
+    def _train(self) -> RunResult:
+        import torch
+
+        cfg = self.config
+        dev = self._torch_device
+        model, opt = self.model, self.optimizer
+        n = self.train_size
+        bs = cfg.batch_size
+        shuffle = torch.Generator()  # on the CPU: the same order on every device
+        shuffle.manual_seed(cfg.seed)
+        zero_f = torch.zeros((), device=dev)
+        zero_i = torch.zeros((), dtype=torch.int64, device=dev)
+
+        t_start = time.perf_counter()
+        self._paused_s = 0.0
+        train_time = 0.0  # seconds in training steps only
+        win_loss, win_correct, win_n = zero_f.clone(), zero_i.clone(), 0
+        status = "completed"
+        next_report = cfg.report_every
+
+        def elapsed() -> float:
+            return time.perf_counter() - t_start - self._paused_s
+
+        def emit_window() -> None:
+            nonlocal win_loss, win_correct, win_n
+            loss = win_loss.item() / win_n  # the reporting point: the one host sync
+            acc = win_correct.item() / win_n
+            if not math.isfinite(loss):
+                raise _Diverged
+            rec = {
+                "examples_seen": self.examples_seen,
+                "iteration": self.iteration,
+                "epoch": self.examples_seen / n,
+                "train_loss": loss,
+                "train_accuracy": acc,
+                "elapsed_s": elapsed(),
+                "samples_per_second": self.examples_seen / train_time if train_time > 0 else 0.0,
+            }
+            self.history.append(rec)
+            win_loss, win_correct, win_n = zero_f.clone(), zero_i.clone(), 0
+            for cb in self.callbacks:
+                cb.on_batch_end(self, rec)
+
+        try:
+            for epoch in range(1, cfg.epochs + 1):
+                perm = torch.randperm(n, generator=shuffle).to(dev, non_blocking=True)
+                ep_loss, ep_correct, ep_n = zero_f.clone(), zero_i.clone(), 0
+                for start in range(0, n, bs):
+                    self._wait_if_paused()
+                    if self._stop.is_set():
+                        raise _Stopped
+                    t0 = time.perf_counter()
+                    idx = perm[start:start + bs]
+                    x = self._normalize(self._train_x[idx])
+                    y = self._train_y[idx]
+                    logits = model(x)
+                    loss = self._loss(logits, y)
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+                    with torch.no_grad():
+                        k = y.shape[0]
+                        batch_loss = loss.detach() * k
+                        batch_correct = (logits.argmax(dim=1) == y).sum()
+                        win_loss += batch_loss
+                        win_correct += batch_correct
+                        ep_loss += batch_loss
+                        ep_correct += batch_correct
+                    win_n += k
+                    ep_n += k
+                    self.examples_seen += k
+                    self.iteration += 1
+                    if self.examples_seen >= next_report:
+                        if dev.type == "cuda":
+                            torch.cuda.synchronize(dev)
+                        train_time += time.perf_counter() - t0
+                        next_report = (self.examples_seen // cfg.report_every + 1) * cfg.report_every
+                        emit_window()
+                    else:
+                        train_time += time.perf_counter() - t0
+                # End of an epoch: its training mean, then a validation pass.
+                ep_loss_v = ep_loss.item() / ep_n
+                if not math.isfinite(ep_loss_v):
+                    raise _Diverged
+                ep_acc = ep_correct.item() / ep_n
+                val_loss, val_acc = self._evaluate(self._val_x, self._val_y, interruptible=True)
+                self.epoch = epoch
+                rec = {
+                    "epoch": epoch,
+                    "examples_seen": self.examples_seen,
+                    "train_loss": ep_loss_v,
+                    "train_accuracy": ep_acc,
+                    "val_loss": val_loss,
+                    "val_accuracy": val_acc,
+                    "elapsed_s": elapsed(),
+                }
+                self.epochs.append(rec)
+                for cb in self.callbacks:
+                    cb.on_epoch_end(self, rec)
+            if win_n:
+                emit_window()  # the remainder, so the history ends at the total
+        except _Stopped:
+            status = "stopped"
+            if win_n and not self._abort.is_set():
+                try:
+                    emit_window()
+                except _Diverged:
+                    status = "diverged"
+        except _Diverged:
+            status = "diverged"
+        return self._finish(status, elapsed, train_time)
+
+    def _evaluate(self, images, labels, interruptible: bool = False, want_predictions: bool = False):
+        """Mean loss and accuracy in eval mode, in large batches, one host sync at the end."""
+        import torch
+
+        model = self.model
+        dev = self._torch_device
+        chunk = 2000 if dev.type != "cpu" else 1000
+        loss_sum = torch.zeros((), device=dev)
+        correct = torch.zeros((), dtype=torch.int64, device=dev)
+        preds = [] if want_predictions else None
+        model.eval()
+        try:
+            with torch.no_grad():
+                for start in range(0, images.shape[0], chunk):
+                    if interruptible and self._stop.is_set():
+                        raise _Stopped
+                    if self._abort.is_set():
+                        raise _Stopped
+                    x = self._normalize(images[start:start + chunk])
+                    y = labels[start:start + chunk]
+                    logits = model(x)
+                    loss_sum += self._loss(logits, y, reduction="sum")
+                    p = logits.argmax(dim=1)
+                    correct += (p == y).sum()
+                    if preds is not None:
+                        preds.append(p)
+        finally:
+            model.train()
+        count = images.shape[0]
+        out = (loss_sum.item() / count, correct.item() / count)
+        if want_predictions:
+            return out + (torch.cat(preds),)
+        return out
+
+    def _finish(self, status: str, elapsed, train_time: float) -> RunResult:
+        import torch
+
+        cfg = self.config
+        final: dict[str, Any] = {"status": status}
+        confusion = misclassified = None
+        evaluated = False
+        if not self._abort.is_set():
+            try:
+                tr_loss, tr_acc = self._evaluate(self._train_x, self._train_y)
+                va_loss, va_acc = self._evaluate(self._val_x, self._val_y)
+                te_loss, te_acc, te_pred = self._evaluate(self._test_x, self._test_y, want_predictions=True)
+                evaluated = True
+            except _Stopped:  # aborted during the final evaluation
+                pass
+        if evaluated:
+            final.update(train_loss=tr_loss, train_accuracy=tr_acc, val_loss=va_loss, val_accuracy=va_acc,
+                         test_loss=te_loss, test_accuracy=te_acc)
+            y = self._test_y
+            confusion = torch.bincount(y * NUM_CLASSES + te_pred, minlength=NUM_CLASSES ** 2)
+            confusion = confusion.reshape(NUM_CLASSES, NUM_CLASSES).cpu().numpy().astype(np.int64)
+            wrong = torch.nonzero(te_pred != y).flatten()[:MAX_MISCLASSIFIED]
+            misclassified = {
+                "images": self._test_x[wrong].cpu().numpy(),
+                "true": y[wrong].cpu().numpy(),
+                "pred": te_pred[wrong].cpu().numpy(),
+                "index": wrong.cpu().numpy(),  # position in the test split
+            }
+        else:
+            final.update(train_loss=None, train_accuracy=None, val_loss=None, val_accuracy=None,
+                         test_loss=None, test_accuracy=None)
+        wall = elapsed()
+        final.update(
+            wall_time_s=wall,
+            samples_per_second=self.examples_seen / train_time if train_time > 0 else 0.0,
+            device=self.device,
+            epochs_completed=self.epoch,
+            examples_seen=self.examples_seen,
+            iterations=self.iteration,
+            train_time_s=train_time,
+            paused_s=self._paused_s,
+            num_parameters=self.num_parameters,
+            train_size=self.train_size,
+            val_size=int(self._val_x.shape[0]),
+            test_size=int(self._test_x.shape[0]),
+        )
+        filters = None
+        if self._first_conv is not None:
+            filters = self._first_conv.weight.detach().float().cpu().numpy().copy()
+        state = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+        self.result = RunResult(config=cfg, final=final, history=list(self.history), epochs=list(self.epochs),
+                                confusion=confusion, misclassified=misclassified,
+                                first_layer_filters=filters, state_dict=state)
+        return self.result
+
+
+def torch_float():
+    import torch
+
+    return torch.float32
