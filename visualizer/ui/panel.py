@@ -3,6 +3,10 @@
 Each tool (convolution explorer, shape calculator, training panel) is a `Panel`: a QWidget
 that the main window puts in a tab. The main window never reaches inside a panel; it uses
 only what is declared here.
+
+Optional hand-over between panels: a panel may declare `train_requested = Signal(dict)` (an
+architecture document); the main window connects it to the `use_architecture(dict)` method of the
+panel that has one and shows that panel's tab.
 """
 
 from __future__ import annotations
@@ -17,6 +21,12 @@ from PySide6.QtWidgets import QWidget
 class Panel(QWidget):
     #: Text of the panel's tab and of its menu.
     title: str = "Panel"
+
+    #: Optional: one line shown as the tab's tooltip (what the tool is for).
+    description: str = ""
+
+    #: Optional: the Help -> Guide page (file name in resources/guide/) opened while this tab shows.
+    guide_page: str = ""
 
     #: A message for the main window's status line: (text, timeout in ms; 0 keeps it).
     status_message = Signal(str, int)
