@@ -9,7 +9,7 @@ import gzip
 import hashlib
 import os
 import socket
-import tempfile
+import secrets
 import threading
 import urllib.error
 import urllib.request
@@ -356,11 +356,11 @@ def download_mnist(dest: str | Path, progress: Callable[[int, int, str], None] |
             if stop():
                 raise DownloadCancelled("MNIST download cancelled")
             url = mirror.rstrip("/") + "/" + name
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=dest)
-            tmp = Path(tmp_name)
+            # Never the final name until the md5 matches (a unique name, so two downloads don't clash).
+            tmp = dest / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.part"
             got = 0
             try:
-                with os.fdopen(fd, "wb") as out:
+                with open(tmp, "xb") as out:
                     h = hashlib.md5()
                     req = urllib.request.Request(url, headers={"User-Agent": "ConvViz"})
                     with urllib.request.urlopen(req, timeout=timeout) as resp:

@@ -2,15 +2,45 @@
 
 CONTRACT (shared by the engine, the training panel and the `train` CLI). Every file is written
 atomically (temporary file + os.replace), so a crash loses at most the last reporting interval.
+
+Files in a run folder:
+  config.json   the TrainConfig (to_dict) plus "run_id", "device", "started" (ISO time, UTC)
+  metrics.json  {"schema": "convviz.run", "version": 1, "run_id", "config", "final", "epochs"}:
+                "final" is {} while the run is going, then the RunResult.final dict (status
+                "completed" | "stopped" | "diverged", or "failed" with "error" if it crashed);
+                "epochs" the epoch records. Non-finite numbers are written as null.
+  history.csv   one row per batch record (examples_seen, iteration, epoch, train_loss,
+                train_accuracy, elapsed_s, samples_per_second)
+  model.pt      the trained state_dict (torch.save), written at the end
+  results.npz   test confusion matrix, misclassified test digits, first-layer filters (at the end)
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import math
+import os
+import re
+import secrets
+import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from visualizer.core.errors import UserInputError
 from visualizer.core.training import Callback
+
+SCHEMA = "convviz.run"
+SCHEMA_VERSION = 1
+HISTORY_COLUMNS = ("examples_seen", "iteration", "epoch", "train_loss", "train_accuracy", "elapsed_s",
+                   "samples_per_second")
+EPOCH_COLUMNS = ("epoch", "examples_seen", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "elapsed_s")
+_INT_COLUMNS = {"examples_seen", "iteration"}
 
 
 @dataclass
@@ -22,19 +52,285 @@ class RunRecord:
     history: list[dict[str, Any]] = field(default_factory=list)
     epochs: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def status(self) -> str:
+        """completed | stopped | diverged | failed, or "incomplete" when no final result was written
+        (still running, or the process died)."""
+        return str(self.final.get("status") or "incomplete")
+
+    @property
+    def has_model(self) -> bool:
+        return (self.folder / "model.pt").is_file()
+
+    def load_results(self) -> dict[str, Any]:
+        """The end-of-run arrays (confusion, misclassified_images/true/pred, first_layer_filters) from
+        results.npz, or {} when the run wrote none."""
+        return load_results(self.folder)
+
+
+# ---------------------------------------------------------------------------------------------
+# Atomic writes
+
+def _clean(obj: Any) -> Any:
+    """JSON-safe: NaN/inf -> None, numpy scalars/arrays -> Python."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _clean(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def write_atomic(path: str | Path, data: bytes | str) -> None:
+    """Write to a temporary file beside `path`, flush it to disk, then os.replace: readers see the
+    old file or the new one, never half of one."""
+    path = Path(path)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    # A unique name opened with "x" (not mkstemp, whose 0600 mode would stick to the final file).
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    try:
+        with open(tmp, "xb") as f:
+            f.write(raw)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    write_atomic(path, json.dumps(_clean(obj), indent=2, allow_nan=False) + "\n")
+
+
+def history_csv_text(history: list[dict[str, Any]], columns: tuple[str, ...] = HISTORY_COLUMNS) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for rec in history:
+        w.writerow([_csv_value(rec.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def _csv_value(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else ""
+    return str(v)
+
+
+def metrics_document(run_id: str, config: dict[str, Any], final: dict[str, Any],
+                     epochs: list[dict[str, Any]]) -> dict[str, Any]:
+    """metrics.json's content (the same for the app and the `train` CLI)."""
+    return {"schema": SCHEMA, "version": SCHEMA_VERSION, "run_id": run_id, "config": config,
+            "final": final, "epochs": epochs}
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing a run as it goes
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "net"
+
+
+def new_run_folder(runs_dir: str | Path, config: Any, when: datetime | None = None) -> Path:
+    """A fresh folder name under runs_dir, e.g. 2026-11-28_101500_mnist-net1_ce_sgdm_lr0.01
+    (suffixed -2, -3, … if taken). The folder is not created."""
+    from visualizer.core.training import TrainConfig, net_label
+
+    cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(dict(config))
+    when = when or datetime.now()
+    base = f"{when:%Y-%m-%d_%H%M%S}_{_slug(net_label(cfg.net))}_{cfg.loss}_{cfg.optimizer}_lr{cfg.lr:g}"
+    runs_dir = Path(runs_dir)
+    folder = runs_dir / base
+    n = 2
+    while folder.exists():
+        folder = runs_dir / f"{base}-{n}"
+        n += 1
+    return folder
+
 
 class RunWriter(Callback):
     """A Callback that saves a run as it goes (metrics.json and history.csv rewritten atomically at
     every reporting point; model.pt at the end)."""
 
     def __init__(self, folder: str | Path):
-        raise NotImplementedError
+        self.folder = Path(folder)
+        self.run_id = self.folder.name
+        self.config: dict[str, Any] = {}
+        self.history: list[dict[str, Any]] = []
+        self.epochs: list[dict[str, Any]] = []
+        self.final: dict[str, Any] = {}
+
+    def _write_progress(self) -> None:
+        write_atomic(self.folder / "history.csv", history_csv_text(self.history))
+        write_json(self.folder / "metrics.json",
+                   metrics_document(self.run_id, self.config, self.final, self.epochs))
+
+    def on_train_begin(self, trainer) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserInputError(f"cannot create the run folder {self.folder}: {exc.strerror or exc}") from None
+        if not self.folder.is_dir():
+            raise UserInputError(f"{self.folder} is not a folder")
+        self.config = trainer.config.to_dict()
+        self.config.update(run_id=self.run_id, device=trainer.device,
+                           started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                           num_parameters=getattr(trainer, "num_parameters", None))
+        # A previous run in the same folder (the CLI's --out reused) must not leave stale files.
+        for stale in ("model.pt", "results.npz"):
+            try:
+                (self.folder / stale).unlink()
+            except FileNotFoundError:
+                pass
+        write_json(self.folder / "config.json", self.config)
+        self._write_progress()
+
+    def on_batch_end(self, trainer, record) -> None:
+        self.history.append(dict(record))
+        self._write_progress()
+
+    def on_epoch_end(self, trainer, record) -> None:
+        self.epochs.append(dict(record))
+        self._write_progress()
+
+    def on_train_end(self, trainer, result) -> None:
+        import torch
+
+        if result.state_dict is not None:
+            buf = io.BytesIO()
+            torch.save(result.state_dict, buf)
+            write_atomic(self.folder / "model.pt", buf.getvalue())
+        arrays: dict[str, np.ndarray] = {}
+        if result.confusion is not None:
+            arrays["confusion"] = np.asarray(result.confusion)
+        if result.misclassified:
+            for k, v in result.misclassified.items():
+                arrays[f"misclassified_{k}"] = np.asarray(v)
+        if result.first_layer_filters is not None:
+            arrays["first_layer_filters"] = np.asarray(result.first_layer_filters)
+        if arrays:
+            buf = io.BytesIO()
+            np.savez_compressed(buf, **arrays)
+            write_atomic(self.folder / "results.npz", buf.getvalue())
+        # The trainer's lists are the truth (a callback added late still gets everything).
+        self.history = list(result.history)
+        self.epochs = list(result.epochs)
+        self.final = dict(result.final)
+        self._write_progress()
+
+    def on_train_error(self, trainer, error) -> None:
+        if isinstance(error, KeyboardInterrupt):
+            self.final = {"status": "stopped", "error": "interrupted"}
+        else:
+            self.final = {"status": "failed", "error": f"{type(error).__name__}: {error}"}
+        self._write_progress()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading runs back
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserInputError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"{path}: cannot read it ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise UserInputError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+
+
+def _parse_csv(path: Path) -> list[dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"{path}: cannot read it ({exc})") from None
+    rows = []
+    for i, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        rec: dict[str, Any] = {}
+        for k, v in row.items():
+            if k is None:
+                continue
+            try:
+                if v in ("", None):
+                    rec[k] = float("nan")
+                elif k in _INT_COLUMNS:
+                    rec[k] = int(v)
+                else:
+                    rec[k] = float(v)
+            except ValueError:
+                raise UserInputError(f"{path}, line {i}: {k} is not a number ({v!r})") from None
+        rows.append(rec)
+    return rows
+
+
+def load_run(folder: str | Path) -> RunRecord:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserInputError(f"{folder}: not a run folder (it does not exist or is not a folder)")
+    config = _read_json(folder / "config.json")
+    if not isinstance(config, dict):
+        raise UserInputError(f"{folder / 'config.json'}: expected a JSON object")
+    final: dict[str, Any] = {}
+    epochs: list[dict[str, Any]] = []
+    metrics_path = folder / "metrics.json"
+    if metrics_path.is_file():
+        metrics = _read_json(metrics_path)
+        if not isinstance(metrics, dict):
+            raise UserInputError(f"{metrics_path}: expected a JSON object")
+        final = metrics.get("final") or {}
+        epochs = metrics.get("epochs") or []
+        if not isinstance(final, dict) or not isinstance(epochs, list):
+            raise UserInputError(f"{metrics_path}: 'final' must be an object and 'epochs' a list")
+        epochs = [{k: (float("nan") if v is None else v) for k, v in e.items()} for e in epochs if isinstance(e, dict)]
+    history = _parse_csv(folder / "history.csv")
+    return RunRecord(run_id=str(config.get("run_id") or folder.name), folder=folder, config=config,
+                     final=final, history=history, epochs=epochs)
+
+
+def load_results(folder: str | Path) -> dict[str, Any]:
+    path = Path(folder) / "results.npz"
+    if not path.is_file():
+        return {}
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (OSError, ValueError) as exc:
+        raise UserInputError(f"{path}: cannot read it ({exc})") from None
 
 
 def list_runs(runs_dir: str | Path) -> list[RunRecord]:
     """Runs found under `runs_dir`, oldest first; unreadable folders are skipped."""
-    raise NotImplementedError
-
-
-def load_run(folder: str | Path) -> RunRecord:
-    raise NotImplementedError
+    runs_dir = Path(runs_dir)
+    if not runs_dir.is_dir():
+        return []
+    found = []
+    for sub in runs_dir.iterdir():
+        if not sub.is_dir() or sub.name.startswith(".") or not (sub / "config.json").is_file():
+            continue
+        try:
+            rec = load_run(sub)
+        except UserInputError:
+            continue
+        try:
+            t = (sub / "config.json").stat().st_mtime
+        except OSError:
+            t = time.time()
+        found.append((str(rec.config.get("started") or ""), t, sub.name, rec))
+    found.sort(key=lambda x: (x[0], x[1], x[2]))
+    return [x[3] for x in found]
