@@ -29,8 +29,18 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
 
     app = create_application(argv)
     pg.setConfigOptions(antialias=True)
+    from visualizer.ui import crash
+
+    # Installed before the window is built, so a panel failing at start is reported too.
+    reporter = crash.install()
     from visualizer.ui.main_window import MainWindow
 
-    window = MainWindow()
+    try:
+        window = MainWindow()
+    except Exception:  # a tool that cannot even start: say what happened instead of vanishing
+        reporter.handle(*sys.exc_info(), where="starting the main window")
+        if reporter.dialog is not None:
+            reporter.dialog.exec()
+        return 1
     window.show()
     return app.exec()

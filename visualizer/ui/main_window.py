@@ -1,23 +1,54 @@
-"""The main window: one tab per tool, menus, status line, and settings kept between starts."""
+"""The main window: one tab per tool, menus, status line, settings and session kept between starts.
+
+Session safety: every panel's `save_state()` is written to QSettings on close and every
+`AUTOSAVE_MS` while the app runs, and "session/clean_shutdown" is false while a window is open.
+If a start finds it false (the last session crashed or was killed), the saved panel states are
+moved to "recovery/*" and offered back in a bar at the top of the window ("Restore your unsaved
+work from the last session?"); they stay there until the user restores or discards them.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
+from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal, SignalInstance, Slot
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
     QMainWindow,
-    QMessageBox,
+    QMenu,
+    QPushButton,
     QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
-from visualizer import __version__
+from visualizer.ui import theme
 from visualizer.ui.panel import Panel
 
 ORG = "ConvViz"
 APP = "ConvViz"
+
+#: How often the session (panel states, tab, window) is written while the app runs.
+AUTOSAVE_MS = 30_000
+CLEAN_SHUTDOWN_KEY = "session/clean_shutdown"
+
+#: Guide pages of the three tools, for panels that do not name their own `guide_page`.
+_GUIDE_PAGES = {
+    "ConvExplorer": "02-convolution.html",
+    "ShapeCalculator": "03-shapes.html",
+    "TrainingPanel": "04-training.html",
+}
+_TAB_TIPS = {
+    "ConvExplorer": "See a 2-D convolution cell by cell: input, kernel, stride, padding, output",
+    "ShapeCalculator": "Output shapes, parameters, MACs and receptive field of a CNN, layer by layer",
+    "TrainingPanel": "Train the MNIST nets with live curves and compare runs",
+}
 
 
 def app_settings() -> QSettings:
@@ -34,57 +65,215 @@ def make_panels() -> list[Panel]:
     return [ConvExplorer(), ShapeCalculator(), TrainingPanel()]
 
 
+def _to_bool(value: Any, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes")
+
+
+def _base_point_size() -> float:
+    """The app's normal font size, remembered once so that scaling never compounds."""
+    app = QApplication.instance()
+    stored = app.property("convviz_base_point_size")
+    if stored:
+        return float(stored)
+    size = QApplication.font().pointSizeF()
+    app.setProperty("convviz_base_point_size", size)
+    return size
+
+
+class RecoveryBar(QFrame):
+    """The offer to bring back the work of a session that did not close cleanly."""
+
+    restore_requested = Signal()
+    discard_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recovery_bar")
+        self.setAccessibleName("Restore unsaved work")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.label = QLabel("Restore your unsaved work from the last session?", self)
+        self.label.setWordWrap(True)
+        self.label.setAccessibleName("Restore question")
+        self.restore_button = QPushButton("&Restore", self)
+        self.restore_button.setObjectName("recovery_restore")
+        self.restore_button.setAccessibleName("Restore unsaved work")
+        self.discard_button = QPushButton("&Discard", self)
+        self.discard_button.setObjectName("recovery_discard")
+        self.discard_button.setAccessibleName("Discard unsaved work")
+        self.discard_button.setToolTip("Forget the unsaved work of the last session and keep what is shown now")
+        self.restore_button.clicked.connect(self.restore_requested)
+        self.discard_button.clicked.connect(self.discard_requested)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 6, 10, 6)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.restore_button)
+        row.addWidget(self.discard_button)
+        self.hide()
+
+    def offer(self, titles: list[str]) -> None:
+        what = ", ".join(titles)
+        self.label.setText(
+            "<b>ConvViz did not close properly last time.</b> "
+            f"Restore your unsaved work from the last session? ({what})"
+        )
+        self.restore_button.setToolTip(f"Bring back what you had in: {what}")
+        self.show()
+
+
 class MainWindow(QMainWindow):
     def __init__(self, panels: list[Panel] | None = None) -> None:
         super().__init__()
         self.setWindowTitle("ConvViz")
         self.setObjectName("MainWindow")
+        self.setAccessibleName("ConvViz main window")
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tools")
+        self.tabs.setAccessibleName("Tools")
+        self.tabs.setToolTip("")  # each tab has its own tooltip
         self.tabs.setDocumentMode(True)
-        self.setCentralWidget(self.tabs)
+        self.recovery_bar = RecoveryBar(self)
+        self.recovery_bar.restore_requested.connect(self.restore_recovered_work)
+        self.recovery_bar.discard_requested.connect(self.discard_recovered_work)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.recovery_bar)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
         self.panels: list[Panel] = panels if panels is not None else make_panels()
-        for panel in self.panels:
+        for i, panel in enumerate(self.panels):
             self.tabs.addTab(panel, panel.title)
+            tip = panel.description or _TAB_TIPS.get(type(panel).__name__, panel.title)
+            self.tabs.setTabToolTip(i, f"{tip} (Alt+{i + 1})")
+            if not panel.accessibleName():
+                panel.setAccessibleName(panel.title)
             panel.status_message.connect(self.show_status)
+        self._connect_hand_overs()
+
         self.font_scale = 1.0
-        self._base_point_size = QApplication.font().pointSizeF()
+        self._lecture_saved_scale: float | None = None
+        self._base_point_size = _base_point_size()
+        self.settings: dict[str, Any] = {}
+        self.recovered: dict[str, dict] = {}
+        self._last_saved: dict[str, str] = {}
+        self.settings_dialog = None
+        self.guide_dialog = None
+        self.shortcuts_dialog = None
+        self.about_dialog = None
         self._build_menus()
+        self.statusBar().setAccessibleName("Status line")
+        self.statusBar().setToolTip("Messages about what just happened")
         self.statusBar().showMessage("Ready", 3000)
         self.restore_settings()
 
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+
+    # -- hand-over between panels ----------------------------------------------------------
+    def _connect_hand_overs(self) -> None:
+        for panel in self.panels:
+            signal = getattr(panel, "train_requested", None)
+            if isinstance(signal, SignalInstance):
+                signal.connect(self.hand_over_architecture)
+
+    def training_panel(self) -> Panel | None:
+        for panel in self.panels:
+            if callable(getattr(panel, "use_architecture", None)):
+                return panel
+        return None
+
+    @Slot(dict)
+    def hand_over_architecture(self, architecture: dict) -> None:
+        """A panel asked to train a network: give it to the training panel and show that tab."""
+        target = self.training_panel()
+        if target is None:
+            self.show_status("There is no training tab to hand this network to.", 6000)
+            return
+        target.use_architecture(architecture)
+        self.tabs.setCurrentWidget(target)
+        name = architecture.get("name") if isinstance(architecture, dict) else None
+        self.show_status(f"Network {name or ''} handed to {target.title}".replace("  ", " "), 5000)
+
     # -- menus -----------------------------------------------------------------------------
-    def _action(self, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
+    def _action(self, text: str, slot, shortcut=None, checkable: bool = False, tip: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.setCheckable(checkable)
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
         action.triggered.connect(slot)
         return action
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
+        bar.setAccessibleName("Menu bar")
         file_menu = bar.addMenu("&File")
-        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.settings_action = self._action(
+            "&Settings…", self.show_settings, "Ctrl+,",
+            tip="Theme, text size, default device, MNIST and runs folders",
+        )
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit,
+                                        tip="Save the session and close ConvViz")
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
         view = bar.addMenu("&View")
         self.fullscreen_action = self._action(
-            "&Full screen", self.toggle_full_screen, QKeySequence.StandardKey.FullScreen, True
+            "&Full screen", self.toggle_full_screen, QKeySequence.StandardKey.FullScreen, True,
+            tip="Fill the screen with the window",
         )
-        self.lecture_action = self._action("&Lecture mode", self.set_lecture_mode, "F5", True)
-        self.zoom_in_action = self._action("Larger text", self.zoom_in, QKeySequence.StandardKey.ZoomIn)
+        self.lecture_action = self._action(
+            "&Lecture mode", self.set_lecture_mode, "F5", True,
+            tip="Full screen, large type, editing panels hidden (F5 again to leave)",
+        )
+        self.zoom_in_action = self._action("Larger text", self.zoom_in, QKeySequence.StandardKey.ZoomIn,
+                                           tip="Make all text larger")
         self.zoom_in_action.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
-        self.zoom_out_action = self._action("Smaller text", self.zoom_out, QKeySequence.StandardKey.ZoomOut)
+        self.zoom_out_action = self._action("Smaller text", self.zoom_out, QKeySequence.StandardKey.ZoomOut,
+                                            tip="Make all text smaller")
         self.zoom_out_action.setShortcuts([QKeySequence("Ctrl+-")])
-        self.zoom_reset_action = self._action("Normal text size", self.zoom_reset, "Ctrl+0")
+        self.zoom_reset_action = self._action("Normal text size", self.zoom_reset, "Ctrl+0",
+                                              tip="Text back to its normal size")
         for a in (self.fullscreen_action, self.lecture_action, None,
                   self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action, None):
             view.addSeparator() if a is None else view.addAction(a)
+
+        self.theme_menu = QMenu("&Theme", view)
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for key in theme.THEMES:
+            a = QAction(theme.THEME_LABELS[key], self)
+            a.setCheckable(True)
+            a.setData(key)
+            a.setStatusTip(f"Use the {theme.THEME_LABELS[key].lower()} colours")
+            a.setToolTip(a.statusTip())
+            a.triggered.connect(self._theme_chosen)
+            self.theme_group.addAction(a)
+            self.theme_menu.addAction(a)
+            self.theme_actions[key] = a
+        view.addMenu(self.theme_menu)
+        view.addSeparator()
+
+        self.show_tab_actions: list[QAction] = []
         for i, panel in enumerate(self.panels):
             a = self._action(f"Show {panel.title}", lambda _=False, i=i: self.tabs.setCurrentIndex(i),
-                             f"Alt+{i + 1}")
+                             f"Alt+{i + 1}", tip=f"Switch to the {panel.title} tab")
             view.addAction(a)
+            self.show_tab_actions.append(a)
 
         for panel in self.panels:
             actions = panel.panel_actions()
@@ -93,50 +282,144 @@ class MainWindow(QMainWindow):
                 menu.addActions(actions)
 
         help_menu = bar.addMenu("&Help")
-        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, "F1")
-        self.about_action = self._action("&About ConvViz", self.show_about)
+        self.guide_action = self._action("&Guide", self.show_guide, QKeySequence.StandardKey.HelpContents,
+                                         tip="How each tool works, with its formulas (opens at the current tab)")
+        if self.guide_action.shortcut().isEmpty():  # platforms without a standard help key
+            self.guide_action.setShortcut(QKeySequence("F1"))
+        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/",
+                                             tip="Every keyboard shortcut, grouped by menu")
+        self.about_action = self._action("&About ConvViz", self.show_about,
+                                         tip="Versions of ConvViz, Qt, PySide6 and torch; GPU support")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        help_menu.addAction(self.guide_action)
         help_menu.addAction(self.shortcuts_action)
+        help_menu.addSeparator()
         help_menu.addAction(self.about_action)
+        for menu_action in bar.actions():
+            menu = menu_action.menu()
+            if menu is not None:
+                menu.setToolTipsVisible(True)
+
+    def menus(self) -> list[QMenu]:
+        return [a.menu() for a in self.menuBar().actions() if a.menu() is not None]
 
     def all_actions(self) -> list[QAction]:
-        """Every action with a shortcut, menus and panels together (for the shortcuts page)."""
+        """Every action in the menus, submenus included (for the shortcuts page)."""
         seen: list[QAction] = []
-        for menu_action in self.menuBar().actions():
-            menu = menu_action.menu()
-            if menu is None:
-                continue
+
+        def walk(menu: QMenu) -> None:
             for a in menu.actions():
-                if not a.isSeparator() and a not in seen:
+                if a.isSeparator():
+                    continue
+                if a.menu() is not None:
+                    walk(a.menu())
+                elif a not in seen:
                     seen.append(a)
+
+        for menu in self.menus():
+            walk(menu)
         return seen
 
+    def shortcut_groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        from visualizer.ui.help import shortcut_groups
+
+        return shortcut_groups(self.menus())
+
     def shortcuts_text(self) -> str:
+        """The shortcuts as an HTML table (group headings, then keys and actions)."""
         rows = []
-        for a in self.all_actions():
-            keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in a.shortcuts())
-            if keys:
-                rows.append(f"<tr><td><b>{keys}</b></td><td>{a.text().replace('&', '')}</td></tr>")
+        for group, entries in self.shortcut_groups():
+            rows.append(f"<tr><th colspan=2 align=left>{group}</th></tr>")
+            rows.extend(f"<tr><td><b>{keys}</b></td><td>{text}</td></tr>" for keys, text in entries)
         return "<table cellspacing=6>" + "".join(rows) + "</table>"
+
+    # -- dialogs ---------------------------------------------------------------------------
+    def guide_page_for(self, panel: QWidget | None) -> str:
+        from visualizer.ui.help import guide_dir
+
+        name = ""
+        if isinstance(panel, Panel):
+            name = panel.guide_page or _GUIDE_PAGES.get(type(panel).__name__, "")
+        if name and (guide_dir() / name).is_file():
+            return name
+        return "01-welcome.html"
+
+    @Slot()
+    def show_guide(self) -> None:
+        from visualizer.ui.help import GuideDialog
+
+        page = self.guide_page_for(self.tabs.currentWidget())
+        if self.guide_dialog is None:
+            self.guide_dialog = GuideDialog(self, page)
+        else:
+            self.guide_dialog.open_page(page)
+        self.guide_dialog.show()
+        self.guide_dialog.raise_()
+        self.guide_dialog.activateWindow()
 
     @Slot()
     def show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", self.shortcuts_text())
+        from visualizer.ui.help import ShortcutsDialog
+
+        if self.shortcuts_dialog is not None:
+            self.shortcuts_dialog.close()
+            self.shortcuts_dialog.deleteLater()
+        # Built fresh each time: panels may have added actions since.
+        self.shortcuts_dialog = ShortcutsDialog(self.shortcut_groups(), self)
+        self.shortcuts_dialog.show()
 
     @Slot()
     def show_about(self) -> None:
-        import PySide6
-        import torch
-        from PySide6.QtCore import qVersion
+        from visualizer.ui.help import AboutDialog
 
-        mps = getattr(torch.backends, "mps", None)
-        text = (
-            f"<h3>ConvViz {__version__}</h3>"
-            "<p>Teach and learn convolutional neural networks.</p>"
-            f"<p>Qt {qVersion()} · PySide6 {PySide6.__version__} · torch {torch.__version__}<br>"
-            f"CUDA available: {'yes' if torch.cuda.is_available() else 'no'} · "
-            f"MPS available: {'yes' if mps is not None and mps.is_available() else 'no'}</p>"
-        )
-        QMessageBox.about(self, "About ConvViz", text)
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(self)
+        self.about_dialog.open()
+
+    @Slot()
+    def show_settings(self) -> None:
+        from visualizer.ui.settings_dialog import SettingsDialog
+
+        if self.settings_dialog is not None:
+            self.settings_dialog.deleteLater()
+        values = dict(self.settings, font_scale=self._user_font_scale())
+        self.settings_dialog = SettingsDialog(values, self)
+        self.settings_dialog.settings_applied.connect(self.apply_settings)
+        self.settings_dialog.open()
+
+    def _close_dialogs(self) -> None:
+        for dialog in (self.settings_dialog, self.guide_dialog, self.shortcuts_dialog, self.about_dialog):
+            if dialog is not None:
+                dialog.close()
+
+    # -- settings --------------------------------------------------------------------------
+    @Slot(dict)
+    def apply_settings(self, values: dict) -> None:
+        """Apply app-wide settings to the window, the app's look and every panel."""
+        from visualizer.ui.settings_dialog import clean_settings
+
+        values = clean_settings(values)
+        self.settings = values
+        theme.apply_theme(values["theme"])
+        self.theme_actions[values["theme"]].setChecked(True)
+        if self._lecture_saved_scale is not None:  # in lecture mode: keep the big type for now
+            self._lecture_saved_scale = values["font_scale"]
+        else:
+            self.set_font_scale(values["font_scale"])
+        for panel in self.panels:
+            try:
+                panel.apply_settings(dict(values))
+            except Exception:  # one panel's bug must not keep the settings from the others
+                sys.excepthook(*sys.exc_info())
+
+    @Slot()
+    def _theme_chosen(self) -> None:
+        from visualizer.ui.settings_dialog import save_settings
+
+        action = self.sender()
+        if isinstance(action, QAction):
+            values = dict(self.settings, theme=action.data(), font_scale=self._user_font_scale())
+            self.apply_settings(save_settings(values))
 
     # -- view ------------------------------------------------------------------------------
     @Slot(str, int)
@@ -162,8 +445,17 @@ class MainWindow(QMainWindow):
             self.showNormal()
         self.fullscreen_action.setChecked(self.isFullScreen())
         if on:
+            if self._lecture_saved_scale is None:
+                self._lecture_saved_scale = self.font_scale
             self.set_font_scale(max(self.font_scale, 1.5))
+        elif self._lecture_saved_scale is not None:
+            scale, self._lecture_saved_scale = self._lecture_saved_scale, None
+            self.set_font_scale(scale)
         self.show_status("Lecture mode: F5 to leave" if on else "Lecture mode off", 4000)
+
+    def _user_font_scale(self) -> float:
+        """The text size the user chose (lecture mode's large type is not kept as a setting)."""
+        return self._lecture_saved_scale if self._lecture_saved_scale is not None else self.font_scale
 
     def set_font_scale(self, scale: float) -> None:
         self.font_scale = min(4.0, max(0.5, round(scale, 2)))
@@ -173,6 +465,8 @@ class MainWindow(QMainWindow):
         QApplication.setFont(font)
         for panel in self.panels:
             panel.setFont(font)
+        if self.settings:
+            self.settings["font_scale"] = self._user_font_scale()
 
     @Slot()
     def zoom_in(self) -> None:
@@ -186,8 +480,13 @@ class MainWindow(QMainWindow):
     def zoom_reset(self) -> None:
         self.set_font_scale(1.0)
 
-    # -- settings --------------------------------------------------------------------------
+    # -- session ---------------------------------------------------------------------------
+    def _panel_key(self, panel: Panel) -> str:
+        return type(panel).__name__
+
     def restore_settings(self) -> None:
+        from visualizer.ui.settings_dialog import load_settings
+
         s = app_settings()
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
@@ -197,44 +496,126 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
-        try:
-            scale = float(s.value("view/font_scale", 1.0))
-        except (TypeError, ValueError):
-            scale = 1.0
-        if scale != 1.0:
-            self.set_font_scale(scale)
+        self.apply_settings(load_settings(s))
         try:
             tab = int(s.value("window/tab", 0))
         except (TypeError, ValueError):
             tab = 0
         if 0 <= tab < self.tabs.count():
             self.tabs.setCurrentIndex(tab)
+
+        clean = _to_bool(s.value(CLEAN_SHUTDOWN_KEY), True)
+        saved = {self._panel_key(p): s.value(f"panels/{self._panel_key(p)}") for p in self.panels}
+        if clean:
+            for panel in self.panels:
+                raw = saved[self._panel_key(panel)]
+                if raw:
+                    self._restore_panel(panel, raw)
+                    self._last_saved[self._panel_key(panel)] = str(raw)
+        else:
+            # The last session ended without closing: its autosaved work waits for the user's word.
+            unsaved = {k: str(v) for k, v in saved.items() if v and _is_state(str(v))}
+            if unsaved:
+                s.remove("recovery")
+                for key, raw in unsaved.items():
+                    s.setValue(f"recovery/{key}", raw)
+        self.recovered = {}
         for panel in self.panels:
-            raw = s.value(f"panels/{type(panel).__name__}")
-            if not raw:
-                continue
+            raw = s.value(f"recovery/{self._panel_key(panel)}")
+            if raw and _is_state(str(raw)):
+                self.recovered[self._panel_key(panel)] = json.loads(str(raw))
+        if self.recovered:
+            titles = [p.title for p in self.panels if self._panel_key(p) in self.recovered]
+            self.recovery_bar.offer(titles)
+        s.setValue(CLEAN_SHUTDOWN_KEY, False)
+        s.sync()
+
+    def _restore_panel(self, panel: Panel, raw: Any) -> bool:
+        try:
+            state_dict = json.loads(str(raw)) if not isinstance(raw, dict) else raw
+            if isinstance(state_dict, dict):
+                panel.restore_state(state_dict)
+                return True
+        except Exception as exc:  # a stale or hand-edited setting must not stop the app
+            self.show_status(f"Could not restore {panel.title}: {exc}", 8000)
+        return False
+
+    @Slot()
+    def restore_recovered_work(self) -> None:
+        restored = [p.title for p in self.panels
+                    if self._panel_key(p) in self.recovered
+                    and self._restore_panel(p, self.recovered[self._panel_key(p)])]
+        self._forget_recovery()
+        self.autosave()
+        self.show_status(f"Restored your work in {', '.join(restored)}" if restored
+                         else "Nothing could be restored", 6000)
+
+    @Slot()
+    def discard_recovered_work(self) -> None:
+        self._forget_recovery()
+        self.show_status("Unsaved work of the last session discarded", 5000)
+
+    def _forget_recovery(self) -> None:
+        self.recovered = {}
+        self.recovery_bar.hide()
+        s = app_settings()
+        s.remove("recovery")
+        s.sync()
+
+    def _save_panels(self, s: QSettings) -> None:
+        for panel in self.panels:
+            key = self._panel_key(panel)
             try:
-                state_dict = json.loads(str(raw))
-                if isinstance(state_dict, dict):
-                    panel.restore_state(state_dict)
-            except Exception as exc:  # a stale or hand-edited setting must not stop the app
-                self.show_status(f"Could not restore {panel.title}: {exc}", 8000)
+                text = json.dumps(panel.save_state())
+            except Exception as exc:
+                self.show_status(f"Could not save {panel.title}: {exc}", 8000)
+                continue
+            if self._last_saved.get(key) != text:
+                s.setValue(f"panels/{key}", text)
+                self._last_saved[key] = text
+
+    @Slot()
+    def autosave(self) -> None:
+        """Write the session now (panel states, tab, window), keeping the 'not closed' mark."""
+        s = app_settings()
+        self._save_panels(s)
+        s.setValue("window/tab", self.tabs.currentIndex())
+        s.sync()
 
     def save_settings(self) -> None:
         s = app_settings()
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         s.setValue("window/tab", self.tabs.currentIndex())
-        s.setValue("view/font_scale", self.font_scale)
-        for panel in self.panels:
-            try:
-                s.setValue(f"panels/{type(panel).__name__}", json.dumps(panel.save_state()))
-            except Exception as exc:
-                self.show_status(f"Could not save {panel.title}: {exc}", 8000)
+        s.setValue("view/font_scale", self._user_font_scale())
+        self._save_panels(s)
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.autosave_timer.stop()
         for panel in self.panels:
-            panel.shutdown()
+            try:
+                panel.shutdown()
+            except Exception:  # still save the session and close
+                sys.excepthook(*sys.exc_info())
         self.save_settings()
+        s = app_settings()
+        s.setValue(CLEAN_SHUTDOWN_KEY, True)
+        s.sync()
+        self._close_dialogs()
         super().closeEvent(event)
+
+
+def _is_state(raw: str) -> bool:
+    """A saved panel state worth offering back: a JSON object with something in it."""
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(value, dict) and bool(value)
+
+
+if __name__ == "__main__":
+    from visualizer.app import run_gui
+
+    sys.exit(run_gui())
