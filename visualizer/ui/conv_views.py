@@ -1,0 +1,527 @@
+"""Views of a matrix for the convolution explorer: numbers in cells while they can be read, a
+pyqtgraph heat map with a colour bar beyond that.
+
+`MatrixView` picks the mode itself from the matrix size, the widget size and the font, and
+offers the same overlays in both: padding shown apart from the input, the current window, the
+current cell, hover marks, and cells not reached yet left blank.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QLabel, QStackedWidget, QWidget
+
+from visualizer.core.convolution import format_number
+
+#: Largest side that may be drawn as cells with numbers (beyond: heat map).
+MAX_CELLS = 48
+
+WINDOW_COLOUR = QColor("#e8590c")  # the current window and cell (orange)
+HOVER_COLOUR = QColor("#1c7ed6")  # hover marks (blue)
+PAD_FILL = QColor("#dde3ec")
+GRID_LINE = QColor("#9aa5b1")
+TEXT_DARK = QColor("#1b1f24")
+TEXT_PAD = QColor("#5c6773")
+
+_GRAY = pg.ColorMap(pos=np.array([0.0, 1.0]), color=np.array([[0, 0, 0, 255], [255, 255, 255, 255]]))
+_DIVERGING = pg.colormap.get("CET-D1")
+_SEQUENTIAL = pg.colormap.get("viridis")
+
+
+def cell_label(v: float) -> str:
+    """Short text for a cell: at most two decimals, a real minus sign."""
+    if not math.isfinite(v):
+        return "—"
+    if abs(v) >= 100 or abs(v - round(v)) < 1e-9:
+        return format_number(round(v, 1) if abs(v) >= 100 else v, digits=4)
+    return format_number(round(v, 2), digits=6)
+
+
+class ColourScale:
+    """Value -> colour, shared by the cell grid (paled) and the heat map (full strength)."""
+
+    def __init__(self, kind: str, lo: float, hi: float) -> None:
+        self.kind = kind  # "gray", "diverging", "sequential"
+        if kind == "diverging":
+            m = max(abs(lo), abs(hi), 1e-12)
+            lo, hi = -m, m
+        if hi <= lo:
+            hi = lo + 1.0
+        self.lo, self.hi = float(lo), float(hi)
+        self.cmap = {"gray": _GRAY, "diverging": _DIVERGING}.get(kind, _SEQUENTIAL)
+
+    @classmethod
+    def for_values(cls, values: np.ndarray, kind: str = "auto", fixed: tuple[float, float] | None = None
+                   ) -> "ColourScale":
+        finite = values[np.isfinite(values)] if values.size else values
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if fixed is not None:
+            lo, hi = fixed
+        if kind == "auto":
+            kind = "diverging" if lo < 0 < hi else "sequential"
+        return cls(kind, lo, hi)
+
+    def colour(self, v: float, pale: float = 0.0) -> QColor:
+        t = 0.5 if not math.isfinite(v) else min(1.0, max(0.0, (v - self.lo) / (self.hi - self.lo)))
+        c = self.cmap.map(t, mode="qcolor")
+        if pale:
+            c = QColor(round(c.red() + (255 - c.red()) * pale), round(c.green() + (255 - c.green()) * pale),
+                       round(c.blue() + (255 - c.blue()) * pale))
+        return c
+
+
+class MatrixModel:
+    """What a view shows: values, where the original input sits inside them, what is revealed."""
+
+    def __init__(self) -> None:
+        self.values = np.zeros((1, 1))
+        self.rgb: np.ndarray | None = None  # (H, W, 3) 0..255 to show in colour instead
+        self.inner: tuple[int, int, int, int] | None = None  # top, left, rows, cols of the real input
+        self.scale = ColourScale("sequential", 0.0, 1.0)
+        self.revealed: int | None = None  # cells shown in reading order; None = all
+        self.window: list[tuple[int, int]] = []
+        self.current: tuple[int, int] | None = None
+        self.marks: list[tuple[int, int]] = []
+        self.hover: tuple[int, int] | None = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.values.shape[0], self.values.shape[1]
+
+    def is_padding(self, y: int, x: int) -> bool:
+        if self.inner is None:
+            return False
+        t, l, h, w = self.inner
+        return not (t <= y < t + h and l <= x < l + w)
+
+    def is_revealed(self, y: int, x: int) -> bool:
+        return self.revealed is None or y * self.values.shape[1] + x < self.revealed
+
+
+class CellGrid(QWidget):
+    """The matrix drawn as cells with their numbers (small matrices)."""
+
+    hovered = Signal(int, int)
+    clicked = Signal(int, int)
+
+    def __init__(self, model: MatrixModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setMouseTracking(True)
+        self.setMinimumSize(60, 60)
+        self._last_hover = (-1, -1)
+
+    # geometry -------------------------------------------------------------------------------
+    def _max_cell(self) -> float:
+        return 3.6 * QFontMetricsF(self.font()).height()
+
+    def cell_size(self) -> float:
+        rows, cols = self.model.shape
+        return max(1.0, min((self.width() - 2) / cols, (self.height() - 2) / rows, self._max_cell()))
+
+    def origin(self) -> QPointF:
+        rows, cols = self.model.shape
+        c = self.cell_size()
+        return QPointF((self.width() - c * cols) / 2, (self.height() - c * rows) / 2)
+
+    def cell_rect(self, y: int, x: int) -> QRectF:
+        c = self.cell_size()
+        o = self.origin()
+        return QRectF(o.x() + x * c, o.y() + y * c, c, c)
+
+    def cell_at(self, pos: QPointF) -> tuple[int, int]:
+        c = self.cell_size()
+        o = self.origin()
+        x = math.floor((pos.x() - o.x()) / c)
+        y = math.floor((pos.y() - o.y()) / c)
+        rows, cols = self.model.shape
+        if 0 <= y < rows and 0 <= x < cols:
+            return y, x
+        return -1, -1
+
+    def text_font(self, cell: float | None = None) -> QFont | None:
+        """The widget font, shrunk to fit the widest number; None when it would be unreadable."""
+        cell = self.cell_size() if cell is None else cell
+        font = QFont(self.font())
+        base = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
+        texts = self._widest_texts()
+        fm = QFontMetricsF(font)
+        widest = max((fm.horizontalAdvance(t) for t in texts), default=fm.horizontalAdvance("0"))
+        fit = min(1.0, (cell * 0.86) / max(widest, 1.0), (cell * 0.8) / fm.height())
+        size = base * fit
+        if size < max(6.5, base * 0.55):
+            return None
+        font.setPointSizeF(size)
+        return font
+
+    def _widest_texts(self) -> list[str]:
+        v = self.model.values
+        if v.size == 0:
+            return ["0"]
+        texts = {cell_label(float(a)) for a in (v.min(), v.max())}
+        # Lengths differ more by decimals than by magnitude; sample a few cells too.
+        flat = v.ravel()
+        for a in flat[:: max(1, flat.size // 64)]:
+            texts.add(cell_label(float(a)))
+        return sorted(texts, key=len)[-3:]
+
+    # painting -------------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        self.paint(p)
+        p.end()
+
+    def paint(self, p: QPainter) -> None:
+        m = self.model
+        rows, cols = m.shape
+        font = self.text_font()
+        grid_pen = QPen(GRID_LINE, 1)
+        pad_brush = QBrush(PAD_FILL)
+        hatch = QBrush(QColor("#b8c2cf"), Qt.BrushStyle.BDiagPattern)
+        pad_font = QFont(font) if font is not None else None
+        if pad_font is not None:
+            pad_font.setItalic(True)
+        for y in range(rows):
+            for x in range(cols):
+                r = self.cell_rect(y, x)
+                padding = m.is_padding(y, x)
+                shown = m.is_revealed(y, x)
+                if padding:
+                    p.fillRect(r, pad_brush)
+                    p.fillRect(r, hatch)
+                elif not shown:
+                    p.fillRect(r, QColor("white"))
+                elif m.rgb is not None:
+                    p.fillRect(r, QColor(*[int(c) for c in m.rgb[y, x]]))
+                else:
+                    p.fillRect(r, m.scale.colour(float(m.values[y, x]), pale=0.55))
+                p.setPen(grid_pen)
+                p.drawRect(r)
+                if font is not None and shown and m.rgb is None:
+                    p.setFont(pad_font if padding else font)
+                    p.setPen(TEXT_PAD if padding else TEXT_DARK)
+                    p.drawText(r, Qt.AlignmentFlag.AlignCenter, cell_label(float(m.values[y, x])))
+        if m.inner is not None and m.inner[2:] != m.shape:
+            t, l, h, w = m.inner
+            box = self.cell_rect(t, l).united(self.cell_rect(t + h - 1, l + w - 1))
+            p.setPen(QPen(QColor("#3d4752"), 2, Qt.PenStyle.DashLine))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(box)
+        self._paint_marks(p, m.marks, HOVER_COLOUR)
+        self._paint_marks(p, m.window, WINDOW_COLOUR, outline_box=True)
+        if m.current is not None:
+            p.setPen(QPen(WINDOW_COLOUR, 4))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(self.cell_rect(*m.current).adjusted(2, 2, -2, -2))
+        if m.hover is not None:
+            p.setPen(QPen(HOVER_COLOUR, 2))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(self.cell_rect(*m.hover).adjusted(1, 1, -1, -1))
+
+    def _paint_marks(self, p: QPainter, cells, colour: QColor, outline_box: bool = False) -> None:
+        if not cells:
+            return
+        fill = QColor(colour)
+        fill.setAlpha(60)
+        p.setPen(QPen(colour, 2))
+        p.setBrush(fill)
+        for y, x in cells:
+            p.drawRect(self.cell_rect(y, x).adjusted(1, 1, -1, -1))
+        if outline_box and len(cells) > 1:
+            ys = [c[0] for c in cells]
+            xs = [c[1] for c in cells]
+            box = self.cell_rect(min(ys), min(xs)).united(self.cell_rect(max(ys), max(xs)))
+            p.setPen(QPen(colour, 4))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(box)
+
+    # mouse ----------------------------------------------------------------------------------
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        cell = self.cell_at(event.position())
+        if cell != self._last_hover:
+            self._last_hover = cell
+            self.hovered.emit(*cell)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        if self._last_hover != (-1, -1):
+            self._last_hover = (-1, -1)
+            self.hovered.emit(-1, -1)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            cell = self.cell_at(event.position())
+            if cell != (-1, -1):
+                self.clicked.emit(*cell)
+
+
+class HeatMap(pg.GraphicsLayoutWidget):
+    """The matrix as an image with a colour bar (big matrices); zoom with the wheel, drag to pan."""
+
+    hovered = Signal(int, int)
+    clicked = Signal(int, int)
+
+    def __init__(self, model: MatrixModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setBackground("w")
+        self.vb = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.addItem(self.vb, 0, 0)
+        self.image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
+        self.vb.addItem(self.image)
+        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=_SEQUENTIAL, interactive=False, width=14,
+                                   pen=pg.mkPen("#3d4752"), colorMapMenu=False)
+        self.bar.setImageItem(self.image)
+        self.bar.getAxis("right").setTextPen(pg.mkPen("#1b1f24"))
+        self.bar.getAxis("right").setPen(pg.mkPen("#3d4752"))
+        self.addItem(self.bar, 0, 1)
+
+        def item(z: float, pen: QPen, brush=None):
+            it = QGraphicsPathItem()
+            it.setPen(pen)
+            if brush is not None:
+                it.setBrush(brush)
+            it.setZValue(z)
+            pen.setCosmetic(True)
+            it.setPen(pen)
+            self.vb.addItem(it)
+            return it
+
+        shade = QColor(PAD_FILL)
+        shade.setAlpha(150)
+        self.pad_item = item(5, QPen(Qt.PenStyle.NoPen), QBrush(shade, Qt.BrushStyle.Dense4Pattern))
+        self.inner_item = item(6, QPen(QColor("#3d4752"), 2, Qt.PenStyle.DashLine))
+        mark_fill = QColor(HOVER_COLOUR)
+        mark_fill.setAlpha(90)
+        self.marks_item = item(7, QPen(HOVER_COLOUR, 2), QBrush(mark_fill))
+        win_fill = QColor(WINDOW_COLOUR)
+        win_fill.setAlpha(70)
+        self.window_item = item(8, QPen(WINDOW_COLOUR, 3), QBrush(win_fill))
+        self.current_item = QGraphicsRectItem()
+        pen = QPen(WINDOW_COLOUR, 4)
+        pen.setCosmetic(True)
+        self.current_item.setPen(pen)
+        self.current_item.setZValue(9)
+        self.vb.addItem(self.current_item)
+        self._last_hover = (-1, -1)
+        self._shape: tuple[int, int] | None = None
+        self.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.scene().sigMouseClicked.connect(self._mouse_clicked)
+
+    def refresh_image(self) -> None:
+        m = self.model
+        if m.rgb is not None:
+            self.image.setLookupTable(None)
+            self.image.setImage(m.rgb.astype(np.uint8), autoLevels=False, levels=(0, 255))
+            self.bar.setVisible(False)
+        else:
+            values = m.values
+            if m.revealed is not None and m.revealed < values.size:
+                values = values.astype(np.float64, copy=True)
+                values.ravel()[max(m.revealed, 0):] = np.nan
+            self.bar.setVisible(True)
+            self.bar.setColorMap(m.scale.cmap)
+            self.image.setImage(values, autoLevels=False, levels=(m.scale.lo, m.scale.hi))
+            self.bar.setLevels(values=(m.scale.lo, m.scale.hi))
+        if self._shape != m.shape:
+            self._shape = m.shape
+            self.vb.setRange(QRectF(0, 0, m.shape[1], m.shape[0]), padding=0.02)
+        self.refresh_overlays()
+
+    @staticmethod
+    def _cells_path(cells, box: bool = False) -> QPainterPath:
+        path = QPainterPath()
+        if not cells:
+            return path
+        if box or len(cells) > 400:
+            ys = [c[0] for c in cells]
+            xs = [c[1] for c in cells]
+            path.addRect(QRectF(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1))
+            return path
+        for y, x in cells:
+            path.addRect(QRectF(x, y, 1, 1))
+        return path
+
+    def refresh_overlays(self) -> None:
+        m = self.model
+        pad = QPainterPath()
+        inner = QPainterPath()
+        if m.inner is not None and m.inner[2:] != m.shape:
+            t, l, h, w = m.inner
+            pad.addRect(QRectF(0, 0, m.shape[1], m.shape[0]))
+            hole = QPainterPath()
+            hole.addRect(QRectF(l, t, w, h))
+            pad = pad.subtracted(hole)
+            inner.addRect(QRectF(l, t, w, h))
+        self.pad_item.setPath(pad)
+        self.inner_item.setPath(inner)
+        self.marks_item.setPath(self._cells_path(m.marks))
+        window = self._cells_path(m.window)
+        if len(m.window) > 1:
+            window.addPath(self._cells_path(m.window, box=True))
+        self.window_item.setPath(window)
+        if m.current is not None:
+            self.current_item.setRect(QRectF(m.current[1], m.current[0], 1, 1))
+            self.current_item.setVisible(True)
+        else:
+            self.current_item.setVisible(False)
+
+    def _cell_from_scene(self, scene_pos) -> tuple[int, int]:
+        if not self.vb.sceneBoundingRect().contains(scene_pos):
+            return -1, -1
+        p = self.vb.mapSceneToView(scene_pos)
+        y, x = math.floor(p.y()), math.floor(p.x())
+        rows, cols = self.model.shape
+        return (y, x) if 0 <= y < rows and 0 <= x < cols else (-1, -1)
+
+    def _mouse_moved(self, scene_pos) -> None:
+        cell = self._cell_from_scene(scene_pos)
+        if cell != self._last_hover:
+            self._last_hover = cell
+            self.hovered.emit(*cell)
+
+    def _mouse_clicked(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and not event.double():
+            cell = self._cell_from_scene(event.scenePos())
+            if cell != (-1, -1):
+                self.clicked.emit(*cell)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        super().leaveEvent(event)
+        if self._last_hover != (-1, -1):
+            self._last_hover = (-1, -1)
+            self.hovered.emit(-1, -1)
+
+
+class MatrixView(QStackedWidget):
+    """A matrix shown as numbered cells or as a heat map, whichever can be read; or a message."""
+
+    hovered = Signal(int, int)
+    clicked = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None, allow_heat: bool = True) -> None:
+        super().__init__(parent)
+        self.model = MatrixModel()
+        self.allow_heat = allow_heat
+        self.cells = CellGrid(self.model, self)
+        self.heat = HeatMap(self.model, self) if allow_heat else None
+        self.message_label = QLabel(self)
+        self.message_label.setWordWrap(True)
+        self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message_label.setObjectName("viewMessage")
+        self.message_label.setStyleSheet(
+            "#viewMessage { color: #a61e1e; background: #fff4f4; border: 2px dashed #e03131;"
+            " border-radius: 8px; padding: 12px; }")
+        self.addWidget(self.cells)
+        if self.heat is not None:
+            self.addWidget(self.heat)
+        self.addWidget(self.message_label)
+        for view in (self.cells, self.heat):
+            if view is not None:
+                view.hovered.connect(self.hovered)
+                view.clicked.connect(self.clicked)
+        self._message = ""
+
+    # data -----------------------------------------------------------------------------------
+    def set_matrix(self, values: np.ndarray, *, scale: ColourScale | None = None,
+                   inner: tuple[int, int, int, int] | None = None, rgb: np.ndarray | None = None) -> None:
+        m = self.model
+        m.values = np.asarray(values, dtype=np.float64)
+        m.rgb = rgb
+        m.inner = inner
+        m.scale = scale or ColourScale.for_values(m.values)
+        rows, cols = m.shape
+        clip = lambda cells: [c for c in cells if 0 <= c[0] < rows and 0 <= c[1] < cols]  # noqa: E731
+        m.window, m.marks = clip(m.window), clip(m.marks)
+        if m.current is not None and not clip([m.current]):
+            m.current = None
+        self._message = ""
+        self._choose_mode(refresh_image=True)
+
+    def set_message(self, text: str) -> None:
+        """Show a sentence instead of the matrix (an error, or why there is nothing to show)."""
+        self._message = text
+        self.message_label.setText(text)
+        self.setCurrentWidget(self.message_label)
+
+    def message(self) -> str:
+        return self._message
+
+    def set_revealed(self, count: int | None) -> None:
+        if count != self.model.revealed:
+            self.model.revealed = count
+            self._refresh(image=True)
+
+    def set_window(self, cells: list[tuple[int, int]]) -> None:
+        self.model.window = list(cells)
+        self._refresh()
+
+    def set_current(self, cell: tuple[int, int] | None) -> None:
+        self.model.current = cell
+        self._refresh()
+
+    def set_marks(self, cells: list[tuple[int, int]], hover: tuple[int, int] | None = None) -> None:
+        self.model.marks = list(cells)
+        self.model.hover = hover
+        self._refresh()
+
+    def mode(self) -> str:
+        if self._message:
+            return "message"
+        return "heat" if self.currentWidget() is self.heat else "cells"
+
+    def cell_text(self, y: int, x: int) -> str:
+        """The text shown in a cell ("" when blank or when the view is a heat map)."""
+        if self.mode() != "cells" or not self.model.is_revealed(y, x) or self.model.rgb is not None:
+            return ""
+        if self.cells.text_font() is None:
+            return ""
+        return cell_label(float(self.model.values[y, x]))
+
+    def cell_center(self, y: int, x: int):
+        """Where cell (y, x) is on screen, in this widget's coordinates (for tests and tours)."""
+        if self.mode() == "heat":
+            scene = self.heat.vb.mapViewToScene(QPointF(x + 0.5, y + 0.5))
+            return self.heat.mapFromScene(scene)
+        return self.cells.cell_rect(y, x).center().toPoint()
+
+    # internals ------------------------------------------------------------------------------
+    def _choose_mode(self, refresh_image: bool = False) -> None:
+        if self._message:
+            return
+        rows, cols = self.model.shape
+        readable = rows <= MAX_CELLS and cols <= MAX_CELLS
+        if readable and self.heat is not None:
+            c = max(1.0, min((self.width() - 2) / cols, (self.height() - 2) / rows))
+            readable = self.cells.text_font(c) is not None or self.model.rgb is not None and c >= 6
+        target = self.cells if readable or self.heat is None else self.heat
+        if self.currentWidget() is not target:
+            self.setCurrentWidget(target)
+            refresh_image = True
+        self._refresh(image=refresh_image)
+
+    def _refresh(self, image: bool = False) -> None:
+        if self._message:
+            return
+        if self.currentWidget() is self.heat:
+            if image:
+                self.heat.refresh_image()
+            else:
+                self.heat.refresh_overlays()
+        else:
+            self.cells.update()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._choose_mode()
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            # Cell text follows the widget font (Ctrl+plus / lecture mode).
+            self._choose_mode()
