@@ -183,3 +183,159 @@ def test_default_params_are_valid_for_every_type():
         assert set(params) <= set(PARAM_SPECS[t])
         table = compute_table(Architecture((3, 16, 16), [LayerSpec(t, params)]))
         assert table.rows[0].error is None or t == "Linear"  # Linear needs Flatten first
+
+
+# --- invalid layers: flagged on their own row, later rows continue ---------------------------
+def _arch(shape, *layers):
+    return Architecture(shape, [LayerSpec(t, p) for t, p in layers])
+
+
+def test_kernel_that_does_not_fit_is_flagged_and_later_rows_continue():
+    arch = _arch((1, 3, 3), ("Conv2d", {"out_channels": 4, "kernel_size": 5}), ("ReLU", {}),
+                 ("Flatten", {}), ("Linear", {"out_features": 10}), ("Linear", {"out_features": 5}))
+    rows = compute_table(arch).rows
+    assert rows[0].error == "the 5×5 kernel does not fit the 3×3 map with padding 0"
+    assert rows[0].output_shape is None and rows[0].output_hint == (4, None, None)
+    assert rows[0].params == 4 * 25 + 4  # the weights are known even though the map is not
+    assert rows[1].ok and rows[1].output_hint == (4, None, None) and shape_text(rows[1].output_hint) == "4×?×?"
+    assert rows[3].ok and rows[3].output_shape == (10,) and not rows[3].known  # its params are unknown
+    assert rows[4].ok and rows[4].known and rows[4].params == 55 and rows[4].output_shape == (5,)
+    assert not compute_table(arch).ok
+    with pytest.raises(UserInputError, match="layer 1 \\(conv1\\): the 5×5 kernel does not fit"):
+        build_torch_module(arch)
+
+
+@pytest.mark.parametrize("shape, layers, message", [
+    ((1, 28, 28), [("Flatten", {}), ("Linear", {"out_features": 10, "in_features": 100})],
+     "in_features is 100, but 784 values arrive"),
+    ((1, 28, 28), [("Linear", {"out_features": 10})], "add a Flatten before it"),
+    ((3, 1, 1), [("MaxPool2d", {"kernel_size": 2})], "the 2×2 pool empties the 1×1 map"),
+    ((3, 8, 8), [("MaxPool2d", {"kernel_size": 2, "padding": 2})], "more than half the 2×2 pool window"),
+    ((3, 8, 8), [("Conv2d", {"out_channels": 4, "kernel_size": 3, "groups": 2})],
+     "groups 2 must divide the 3 input channels"),
+    ((4, 8, 8), [("Conv2d", {"out_channels": 3, "kernel_size": 3, "groups": 2})],
+     "groups 2 must divide the 3 output channels"),
+    ((3, 8, 8), [("Flatten", {}), ("Conv2d", {"out_channels": 4, "kernel_size": 3})],
+     "Conv2d needs a C×H×W feature map, but a flat vector of 192 values arrives"),
+    ((3, 8, 8), [("Flatten", {}), ("BatchNorm2d", {})], "BatchNorm2d needs a C×H×W feature map"),
+    ((3, 5, 5), [("Conv2d", {"out_channels": 4, "kernel_size": 3, "dilation": 3})],
+     "the 3×3 kernel (dilation 3 spans 7×7) does not fit the 5×5 map with padding 0"),
+    ((3, 8, 8), [("Conv3d", {})], "unknown layer type \"Conv3d\""),
+    ((3, 8, 8), [("Conv2d", {"out_channels": 4, "kernel_size": -1})], "kernel_size: must be a positive integer"),
+])
+def test_invalid_layers_are_explained_and_torch_refuses_them_too(shape, layers, message):
+    arch = _arch(shape, *layers)
+    bad = [r for r in compute_table(arch).rows if r.error]
+    assert len(bad) == 1 and message in bad[0].error, bad[0].error
+    assert torch_check(arch) == []  # torch fails exactly where the table says (or refuses by policy)
+
+
+def test_padding_modes_and_ceil_mode():
+    arch = _arch((2, 7, 9), ("Conv2d", {"out_channels": 4, "kernel_size": [3, 5], "padding": "same",
+                                        "dilation": 2}),
+                 ("Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": "valid"}),
+                 ("MaxPool2d", {"kernel_size": 2, "ceil_mode": True}),
+                 ("AvgPool2d", {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}))
+    rows = compute_table(arch).rows
+    assert [r.output_shape for r in rows] == [(4, 7, 9), (4, 5, 7), (4, 3, 4), (4, 2, 3)]
+    assert torch_check(arch) == []
+
+
+# --- random architectures against torch (property-based) ---------------------------------------
+def _layer_strategy():
+    pair = st.one_of(st.integers(1, 4), st.lists(st.integers(1, 4), min_size=2, max_size=2))
+    small_pad = st.one_of(st.integers(0, 2), st.lists(st.integers(0, 2), min_size=2, max_size=2))
+    conv = st.fixed_dictionaries({
+        "out_channels": st.integers(1, 6), "kernel_size": pair,
+        "stride": st.integers(1, 3), "padding": st.one_of(small_pad, st.just("valid")),
+        "dilation": st.integers(1, 2), "groups": st.sampled_from([1, 1, 2]), "bias": st.booleans(),
+    })
+    same_conv = st.fixed_dictionaries({"out_channels": st.integers(1, 6), "kernel_size": pair,
+                                       "padding": st.just("same"), "dilation": st.integers(1, 2)})
+    pool = st.fixed_dictionaries({"kernel_size": pair, "stride": st.integers(1, 3),
+                                  "padding": st.integers(0, 1), "ceil_mode": st.booleans()})
+    return st.one_of(
+        st.tuples(st.just("Conv2d"), conv),
+        st.tuples(st.just("Conv2d"), same_conv),
+        st.tuples(st.sampled_from(["MaxPool2d", "AvgPool2d"]), pool),
+        st.tuples(st.just("AdaptiveAvgPool2d"), st.fixed_dictionaries({"output_size": pair})),
+        st.tuples(st.just("BatchNorm2d"), st.fixed_dictionaries({"affine": st.booleans()})),
+        st.tuples(st.sampled_from(["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout", "Softmax"]), st.just({})),
+        st.tuples(st.just("Flatten"), st.just({})),
+        st.tuples(st.just("Linear"), st.fixed_dictionaries({"out_features": st.integers(1, 6),
+                                                            "bias": st.booleans()})),
+    )
+
+
+architectures = st.builds(
+    lambda shape, layers: _arch(tuple(shape), *layers),
+    st.tuples(st.integers(1, 4), st.integers(1, 20), st.integers(1, 20)),
+    st.lists(_layer_strategy(), min_size=1, max_size=6),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(architectures)
+def test_random_architectures_agree_with_torch(arch):
+    # Every row fed what the table says arrives; invalid rows must make torch fail.
+    assert torch_check(arch) == []
+    table = compute_table(arch)
+    if not table.ok:
+        return
+    net, y, flops = _meta_run(arch)
+    assert tuple(y.shape[1:]) == table.output_shape
+    assert sum(p.numel() for p in net.parameters()) == table.total_params
+    assert sum(p.numel() for p in net.parameters() if p.requires_grad) == table.total_trainable_params
+    assert flops == 2 * table.total_macs
+    # MACs again from an independent formula over the torch modules themselves.
+    x = torch.empty((1, *arch.input_shape), device="meta")
+    expected = 0
+    for module in net:
+        out = module(x)
+        if isinstance(module, torch.nn.Conv2d):
+            expected += out.numel() * module.in_channels // module.groups * math.prod(module.kernel_size)
+        elif isinstance(module, torch.nn.Linear):
+            expected += module.in_features * module.out_features
+        x = out
+    assert expected == table.total_macs
+    assert table.total_activation_bytes == 4 * sum(math.prod(r.output_shape) for r in table.rows)
+
+
+# --- receptive field against autograd ------------------------------------------------------------
+_rf_layer = st.one_of(
+    st.tuples(st.just("Conv2d"), st.fixed_dictionaries({
+        "out_channels": st.just(1), "kernel_size": st.integers(1, 3), "stride": st.integers(1, 2),
+        "dilation": st.integers(1, 2), "padding": st.integers(0, 1)})),
+    st.tuples(st.just("AvgPool2d"), st.fixed_dictionaries({"kernel_size": st.integers(1, 3),
+                                                          "stride": st.integers(1, 2)})),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_rf_layer, min_size=1, max_size=4))
+def test_receptive_field_matches_autograd(layers):
+    arch = _arch((1, 64, 64), *layers)
+    table = compute_table(arch)
+    assert table.ok
+    net = build_torch_module(arch).double()
+    for m in net:
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.ones_(m.weight)
+            torch.nn.init.zeros_(m.bias)
+    x = torch.ones((1, 1, 64, 64), dtype=torch.float64, requires_grad=True)
+    y = net(x)
+    oh = y.shape[2] // 2
+
+    def footprint(i):
+        (g,) = torch.autograd.grad(y[0, 0, i, oh], x, retain_graph=True)
+        rows = torch.nonzero(g[0, 0].abs().sum(dim=1)).flatten()
+        return int(rows.min()), int(rows.max())
+
+    lo, hi = footprint(oh)
+    size, jump = table.rows[-1].rf_size, table.rows[-1].rf_jump
+    if lo > 0 and hi < 63:  # not clipped by the border
+        assert hi - lo + 1 == size[0]
+    if oh + 1 < y.shape[2]:
+        lo2, hi2 = footprint(oh + 1)
+        if lo > 0 and hi2 < 63:
+            assert lo2 - lo == jump[0]
