@@ -1,0 +1,344 @@
+"""The training tab driven as a user would: form, Start/Pause/Stop, live curves, runs, exports.
+
+Runs are tiny (a few hundred synthetic digits, or 1,000 real MNIST images for one epoch) and every
+test keeps its runs folder in tmp_path.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from visualizer.core.mnist import MnistSplits
+from visualizer.ui.training_panel import EXPERIMENTS, TrainingPanel
+
+
+def synthetic_splits(n_train=512, n_val=128, n_test=128, seed=0) -> MnistSplits:
+    """Learnable fake digits: label k lights a 7×7 block at a position of its own, plus noise."""
+    rng = np.random.default_rng(seed)
+
+    def make(n):
+        labels = rng.integers(0, 10, n)
+        images = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
+        for i, k in enumerate(labels):
+            r, c = divmod(int(k), 5)
+            images[i, 3 + 12 * r: 10 + 12 * r, 1 + 5 * c: 6 + 5 * c] = 250
+        return images, labels.astype(np.int64)
+
+    tr, trl = make(n_train)
+    va, val = make(n_val)
+    te, tel = make(n_test)
+    return MnistSplits(tr, trl, va, val, te, tel)
+
+
+def make_panel(qtbot, tmp_path, data=None, **sizes) -> TrainingPanel:
+    panel = TrainingPanel(runs_dir=tmp_path / "runs")
+    qtbot.addWidget(panel)
+    panel.data_override = data
+    panel.epochs_spin.setValue(sizes.get("epochs", 1))
+    panel.train_spin.setValue(sizes.get("train", 1000))
+    panel.val_spin.setValue(sizes.get("val", 200))
+    panel.test_spin.setValue(sizes.get("test", 200))
+    panel.batch_spin.setValue(sizes.get("batch", 64))
+    return panel
+
+
+def wait_done(qtbot, panel, timeout=90_000):
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=timeout)
+    qtbot.wait(50)  # let the last queued signals land
+
+
+def shown_points(panel, run_id, plot="loss_examples", series="train_raw") -> int:
+    panel.plots.refresh()
+    return len(panel.plots.curve_data(run_id, plot, series)[0])
+
+
+def live_run_id(panel) -> str:
+    return panel.runs_model.entries[-1].run_id
+
+
+@pytest.mark.mnist
+def test_start_on_real_mnist_fills_curves_table_and_results(qtbot, tmp_path, mnist_dir):
+    panel = make_panel(qtbot, tmp_path, train=1000, val=200, test=200)
+    panel.set_data_folder(mnist_dir)
+    assert str(mnist_dir) in panel.data_label.text()
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert panel.is_running() and not panel.start_button.isEnabled()
+    wait_done(qtbot, panel)
+
+    entry = panel.runs_model.entries[-1]
+    assert entry.status == "completed", panel.message_label.text()
+    rid = entry.run_id
+    x, y = panel.plots.curve_data(rid, "loss_examples", "train_raw")
+    assert len(x) >= 1 and x[-1] == 1000 and np.all(np.diff(x) > 0) and np.all(np.isfinite(y))
+    ex, acc = panel.plots.curve_data(rid, "acc_epoch", "val")
+    assert list(ex) == [1.0] and 0 <= acc[0] <= 100
+    assert acc[0] == pytest.approx(100 * entry.final["val_accuracy"])
+    # the results table shows the final accuracies (one row per run)
+    m = panel.runs_model
+    row = [m.data(m.index(0, c)) for c in range(m.columnCount())]
+    assert row[0] == rid and row[1] == "mnist-net1" and row[-1] == "completed"
+    assert row[8] == f"{100 * entry.final['test_accuracy']:.2f} %"
+    assert entry.final["test_accuracy"] > 0.5  # 1,000 real digits, one epoch: far above chance
+    # after the run: confusion matrix of the 200 test digits, the mistakes, the first-layer filters
+    conf = panel.results_view.confusion.matrix
+    assert conf.shape == (10, 10) and conf.sum() == 200
+    assert np.trace(conf) / 200 == pytest.approx(entry.final["test_accuracy"])
+    n_wrong = 200 - int(np.trace(conf))
+    assert len(panel.results_view.misclassified.captions) == min(n_wrong, 64)
+    assert len(panel.results_view.filters.captions) > 0
+    assert "Device in use" in panel.device_label.text() or "last run used cpu" in panel.device_label.text()
+    # saved as it went, in the runs folder
+    metrics = json.loads((tmp_path / "runs" / rid / "metrics.json").read_text())
+    assert metrics["final"]["status"] == "completed"
+
+
+def test_synthetic_run_exports_and_is_listed_again(qtbot, tmp_path):
+    data = synthetic_splits()
+    panel = make_panel(qtbot, tmp_path, data=data, epochs=2, train=512, val=128, test=128)
+    panel.lr_edit.clear()
+    qtbot.keyClicks(panel.lr_edit, "0.05")
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    wait_done(qtbot, panel)
+    entry = panel.runs_model.entries[-1]
+    assert entry.status == "completed", panel.message_label.text()
+    assert entry.config["lr"] == 0.05
+    assert shown_points(panel, entry.run_id, "acc_epoch", "train") == 2
+    assert "Completed" in panel.progress_label.text() and panel.progress.value() == 1000
+
+    # exports: table as CSV / Markdown / LaTeX, plots as PNG / SVG
+    panel.export_table(tmp_path / "t.csv")
+    rows = list(csv.DictReader((tmp_path / "t.csv").open()))
+    assert rows[0]["run"] == entry.run_id
+    assert float(rows[0]["test_accuracy"]) == pytest.approx(entry.final["test_accuracy"])
+    panel.export_table(tmp_path / "t.md")
+    md = (tmp_path / "t.md").read_text().splitlines()
+    assert md[0].startswith("| Run | Net |") and entry.run_id in md[2]
+    panel.export_table(tmp_path / "t.tex")
+    tex = (tmp_path / "t.tex").read_text()
+    assert r"\begin{tabular}" in tex and entry.run_id.replace("_", r"\_") in tex and r"\%" in tex
+    panel.export_plots(tmp_path / "p.png")
+    assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    panel.export_plots(tmp_path / "p.svg")
+    assert b"<svg" in (tmp_path / "p.svg").read_bytes()[:2000]
+    from visualizer.core.errors import UserInputError
+
+    with pytest.raises(UserInputError):
+        panel.export_table(tmp_path / "t.docx")
+
+    # a new session lists the run again, and ticking it brings its curves back from disk
+    again = TrainingPanel(runs_dir=tmp_path / "runs")
+    qtbot.addWidget(again)
+    listed = again.runs_model.entry(entry.run_id)
+    assert listed is not None and listed.status == "completed"
+    again.runs_model.set_shown(entry.run_id, True)
+    assert shown_points(again, entry.run_id, "acc_epoch", "train") == 2
+    again.select_run(entry.run_id)
+    assert again.results_view.confusion.matrix.sum() == 128  # from the saved results.npz
+
+
+def test_stop_mid_run(qtbot, tmp_path):
+    panel = make_panel(qtbot, tmp_path, data=synthetic_splits(4096, 128, 128), epochs=200,
+                       train=4096, val=128, test=128)
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    rid = live_run_id(panel)
+    qtbot.waitUntil(lambda: shown_points(panel, rid) >= 2, timeout=30_000)
+    assert panel.stop_button.isEnabled()
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    assert not panel.stop_button.isEnabled()  # no double stop
+    wait_done(qtbot, panel, timeout=20_000)
+    entry = panel.runs_model.entry(rid)
+    assert entry.status == "stopped"
+    assert entry.final["examples_seen"] < 200 * 4096
+    assert panel.start_button.isEnabled()
+
+
+def test_pause_and_resume(qtbot, tmp_path):
+    panel = make_panel(qtbot, tmp_path, data=synthetic_splits(4096, 128, 128), epochs=200,
+                       train=4096, val=128, test=128)
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    rid = live_run_id(panel)
+    qtbot.waitUntil(lambda: shown_points(panel, rid) >= 1, timeout=30_000)
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    assert panel.pause_button.text() == "Resume" and "Paused" in panel.progress_label.text()
+    qtbot.wait(300)  # records already on their way still arrive
+    n = shown_points(panel, rid)
+    qtbot.wait(600)
+    assert shown_points(panel, rid) == n  # nothing trained while paused
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    assert panel.pause_button.text() == "Pause"
+    qtbot.waitUntil(lambda: shown_points(panel, rid) > n, timeout=30_000)
+    # Stop works from the paused state too
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    wait_done(qtbot, panel, timeout=20_000)
+    assert panel.runs_model.entry(rid).status == "stopped"
+
+
+def test_closing_the_window_mid_run_stops_the_thread(qtbot, tmp_path):
+    from visualizer.ui.main_window import MainWindow
+
+    panel = TrainingPanel(runs_dir=tmp_path / "runs")
+    panel.data_override = synthetic_splits(4096, 128, 128)
+    window = MainWindow(panels=[panel])
+    qtbot.addWidget(window)
+    window.show()
+    panel.epochs_spin.setValue(200)
+    panel.train_spin.setValue(4096)
+    panel.val_spin.setValue(128)
+    panel.test_spin.setValue(128)
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    rid = live_run_id(panel)
+    qtbot.waitUntil(lambda: shown_points(panel, rid) >= 1, timeout=30_000)
+    thread = panel._thread
+    assert thread is not None and thread.isRunning()
+    window.close()  # closeEvent -> panel.shutdown(): stop and wait, bounded
+    assert not thread.isRunning()
+
+
+def test_shutdown_before_any_record(qtbot, tmp_path):
+    panel = make_panel(qtbot, tmp_path, data=synthetic_splits(4096, 128, 128), epochs=200,
+                       train=4096, val=128, test=128)
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    thread = panel._thread
+    panel.shutdown()
+    assert not thread.isRunning()
+
+
+@pytest.mark.parametrize(
+    "field, text, expected",
+    [
+        ("lr", "abc", "Learning rate: “abc” is not a number"),
+        ("lr", "-0.1", "learning rate must be greater than 0"),
+        ("momentum", "1.5", "momentum must be at least 0 and below 1"),
+    ],
+)
+def test_bad_input_shows_a_message(qtbot, tmp_path, field, text, expected):
+    panel = make_panel(qtbot, tmp_path, data=synthetic_splits(64, 16, 16))
+    edit = panel.lr_edit if field == "lr" else panel.momentum_edit
+    edit.clear()
+    qtbot.keyClicks(edit, text)
+    messages = []
+    panel.status_message.connect(lambda t, _ms: messages.append(t))
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert not panel.is_running()
+    assert expected in panel.message_label.text()
+    assert not panel.message_label.isHidden()
+    assert messages and expected in messages[-1]
+    assert panel.runs_model.rowCount() == 0
+
+
+def test_split_sizes_that_do_not_fit(qtbot, tmp_path):
+    panel = make_panel(qtbot, tmp_path, train=55_000, val=10_000)
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert not panel.is_running()
+    assert "does not fit in the 60,000" in panel.message_label.text()
+
+
+def test_missing_mnist_says_what_to_do(qtbot, tmp_path):
+    panel = make_panel(qtbot, tmp_path)
+    panel.set_data_folder(tmp_path / "empty")
+    assert "MNIST not found" in panel.data_label.text()
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert not panel.is_running()
+    assert "Download MNIST" in panel.message_label.text()
+    assert panel.runs_model.rowCount() == 0 and not any((tmp_path / "runs").glob("*"))
+
+
+def test_ctrl_return_starts_and_experiment_queue_runs_in_turn(qtbot, tmp_path):
+    panel = make_panel(qtbot, tmp_path, data=synthetic_splits(256, 64, 64), train=256, val=64, test=64)
+    with qtbot.waitActive(panel):
+        panel.show()
+        panel.activateWindow()
+    panel.lr_edit.setFocus()
+    qtbot.keyClick(panel.lr_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert panel.is_running()
+    wait_done(qtbot, panel)
+    first = live_run_id(panel)
+
+    # the "loss functions" experiment: two runs queued, run one after the other, overlaid
+    panel.experiment_combo.setCurrentIndex(panel.experiment_combo.findData("loss functions"))
+    qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(panel.runs_model.entries) == 3 and not panel.is_running(), timeout=90_000)
+    qtbot.wait(50)
+    runs = panel.runs_model.entries[1:]
+    assert [e.config["loss"] for e in runs] == list(EXPERIMENTS["loss functions"][1])
+    assert all(e.status == "completed" for e in runs)
+    assert set(panel.runs_model.shown_ids()) == {e.run_id for e in runs}  # the first run was unticked
+    assert first not in panel.runs_model.shown_ids()
+    assert not panel.plots.runs[first].items[("acc_epoch", "train")].isVisible()
+    assert panel.plots.legend.items and len(panel.plots.legend.items) == 2
+
+
+def test_architecture_from_shape_calculator(qtbot, tmp_path):
+    from visualizer.core.architecture import preset
+
+    panel = make_panel(qtbot, tmp_path, data=synthetic_splits(128, 32, 32), train=128, val=32, test=32)
+    doc = preset("mnist-net2").to_dict()
+    doc["name"] = "my small net"
+    panel.use_architecture(doc)
+    assert panel.net_combo.currentText() == "my small net (from Shapes)"
+    config = panel.config_from_form()
+    assert isinstance(config.net, dict) and config.net["name"] == "my small net"
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    wait_done(qtbot, panel)
+    assert panel.runs_model.entries[-1].status == "completed"
+    # a network for colour 32×32 images is refused with a reason
+    bad = preset("mnist-net1").to_dict()
+    bad["input_shape"] = [3, 32, 32]
+    panel.use_architecture(bad)
+    assert "1×28×28" in panel.message_label.text()
+    assert panel.net_combo.currentText() == "my small net (from Shapes)"
+
+
+def test_state_round_trip_and_view_options(qtbot, tmp_path):
+    panel = make_panel(qtbot, tmp_path)
+    panel.opt_combo.setCurrentIndex(panel.opt_combo.findData("adam"))
+    assert not panel.momentum_edit.isEnabled()  # momentum only matters for SGD with momentum
+    panel.lr_edit.setText("0.001")
+    panel.seed_spin.setValue(7)
+    panel.plots.smooth_check.setChecked(True)
+    panel.plots.log_checks["loss"].setChecked(True)
+    state = json.loads(json.dumps(panel.save_state()))
+    other = TrainingPanel(runs_dir=tmp_path / "runs")
+    qtbot.addWidget(other)
+    other.restore_state(state)
+    assert other.opt_combo.currentData() == "adam" and other.lr_edit.text() == "0.001"
+    assert other.seed_spin.value() == 7 and other.train_spin.value() == 1000
+    assert other.plots.smooth_check.isChecked() and other.plots.log_axes["loss"]
+    assert other.plots.plots["loss_epoch"].getAxis("left").logMode
+    other.restore_state({"lr": 5, "unknown": [1], "epochs": "x"})  # odd values are ignored or used
+    assert other.lr_edit.text() == "5"
+
+
+def test_smoothing_hover_and_actions(qtbot, tmp_path):
+    panel = make_panel(qtbot, tmp_path)
+    plots = panel.plots
+    plots.add_run("r", "run r", "#1f77b4")
+    for i in range(1, 41):
+        plots.append_batch("r", {"examples_seen": 100 * i, "epoch": i / 40, "train_loss": 2.0 / i + (i % 2),
+                                 "train_accuracy": 0.02 * i})
+    plots.append_epoch("r", {"epoch": 1, "examples_seen": 4000, "train_loss": 0.3, "train_accuracy": 0.8,
+                             "val_loss": 0.35, "val_accuracy": 0.78})
+    plots.refresh()
+    raw = plots.runs["r"].items[("loss_examples", "train_raw")]
+    smooth = plots.runs["r"].items[("loss_examples", "train_smooth")]
+    assert raw.isVisible() and not smooth.isVisible()
+    plots.smooth_check.setChecked(True)
+    plots.refresh()
+    assert smooth.isVisible() and raw.opacity() < 0.5  # raw stays, faint
+    sx, sy = plots.curve_data("r", "loss_examples", "train_smooth")
+    rx, ry = plots.curve_data("r", "loss_examples", "train_raw")
+    assert len(sy) == len(ry) and np.std(np.diff(sy[10:])) < np.std(np.diff(ry[10:]))
+    # hover over the validation point of epoch 1 on "accuracy vs epoch"
+    text = plots.show_hover("acc_epoch", 1.0, 78.0)
+    assert "validation" in text and "78.00 %" in text and "epoch: 1" in text
+    # shortcuts are in the panel's actions, limited to the tab
+    keys = {a.text(): a.shortcut().toString() for a in panel.panel_actions()}
+    assert keys["Start training"] == "Ctrl+Return"
+    assert all(a.shortcutContext() == Qt.ShortcutContext.WidgetWithChildrenShortcut
+               for a in panel.panel_actions())

@@ -1,0 +1,465 @@
+"""The four live training plots of the course report, with runs overlaid.
+
+Loss and accuracy, each against examples seen and against epoch; training curves solid,
+validation curves dashed, one colour per run. Records arrive as signals and are appended to numpy
+buffers that double when full; the curves (each created once) are redrawn from those buffers by a
+40 ms timer, never on every signal, so a fast trainer cannot flood the GUI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph import exporters
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSaveFile, Qt, QTimer, Slot
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+#: Distinct colours for runs (matplotlib's tab10, familiar from course reports).
+RUN_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+              "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+# plot key -> (title, x label, y label, x quantity, y quantity)
+PLOTS = {
+    "loss_examples": ("Loss vs examples seen", "examples seen", "loss", "examples", "loss"),
+    "loss_epoch": ("Loss vs epoch", "epoch", "loss", "epoch", "loss"),
+    "acc_examples": ("Accuracy vs examples seen", "examples seen", "accuracy (%)", "examples", "accuracy"),
+    "acc_epoch": ("Accuracy vs epoch", "epoch", "accuracy (%)", "epoch", "accuracy"),
+}
+QUANTITIES = ("loss", "accuracy", "examples", "epoch")
+
+# batch buffer columns / epoch buffer columns
+B_EXAMPLES, B_EPOCH, B_LOSS, B_ACC = range(4)
+E_EPOCH, E_EXAMPLES, E_TLOSS, E_TACC, E_VLOSS, E_VACC = range(6)
+
+
+class GrowingBuffer:
+    """Rows appended in amortised O(1): the array doubles when full; views are handed out."""
+
+    def __init__(self, columns: int, capacity: int = 256) -> None:
+        self._data = np.full((capacity, columns), np.nan)
+        self.size = 0
+
+    def append(self, row) -> None:
+        if self.size == len(self._data):
+            grown = np.full((2 * len(self._data), self._data.shape[1]), np.nan)
+            grown[: self.size] = self._data
+            self._data = grown
+        self._data[self.size] = row
+        self.size += 1
+
+    def column(self, i: int) -> np.ndarray:
+        return self._data[: self.size, i]
+
+    def clear(self) -> None:
+        self.size = 0
+
+
+def ema(values: np.ndarray, weight: float) -> np.ndarray:
+    """Exponential moving average with bias correction (as TensorBoard's smoothing slider)."""
+    if weight <= 0 or len(values) == 0:
+        return values
+    from scipy.signal import lfilter
+
+    finite = np.where(np.isfinite(values), values, 0.0)
+    smoothed = lfilter([1.0 - weight], [1.0, -weight], finite)
+    return smoothed / (1.0 - weight ** np.arange(1, len(values) + 1))
+
+
+def _get(record: dict, key: str) -> float:
+    v = record.get(key)
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+@dataclass
+class RunCurves:
+    """One run's buffers and its curve items in the four plots."""
+
+    run_id: str
+    label: str
+    color: str
+    batches: GrowingBuffer = field(default_factory=lambda: GrowingBuffer(4))
+    epochs: GrowingBuffer = field(default_factory=lambda: GrowingBuffer(6))
+    items: dict = field(default_factory=dict)  # (plot key, series) -> PlotDataItem
+    visible: bool = True
+    dirty: bool = True
+
+
+class TrainingPlots(QWidget):
+    """Four plots in one graphics layout (so one export holds all four), plus view options."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runs: dict[str, RunCurves] = {}
+        self.smoothing = 0.0
+        self.log_axes: dict[str, bool] = {q: False for q in QUANTITIES}
+        self.line_width = 2.0
+        self.hover_text = ""
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.smooth_check = QCheckBox("Smooth training curves", self)
+        self.smooth_check.setToolTip("Exponential moving average; the raw curve stays visible, faint")
+        self.smooth_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.smooth_slider.setRange(0, 99)
+        self.smooth_slider.setValue(60)
+        self.smooth_slider.setMaximumWidth(120)
+        self.smooth_slider.setToolTip("Smoothing weight (0 to 0.99)")
+        self.smooth_value = QLabel("0.60", self)
+        bar.addWidget(self.smooth_check)
+        bar.addWidget(self.smooth_slider)
+        bar.addWidget(self.smooth_value)
+        bar.addSpacing(16)
+        bar.addWidget(QLabel("Log scale:", self))
+        self.log_checks: dict[str, QCheckBox] = {}
+        for q in QUANTITIES:
+            box = QCheckBox(q, self)
+            box.setObjectName(f"log_{q}")
+            box.setToolTip(f"Logarithmic {q} axis")
+            box.toggled.connect(self._log_toggled)
+            self.log_checks[q] = box
+            bar.addWidget(box)
+        bar.addStretch(1)
+        key = QLabel("solid: training · dashed: validation", self)
+        key.setEnabled(False)
+        bar.addWidget(key)
+        layout.addLayout(bar)
+        self.smooth_check.toggled.connect(self._smoothing_changed)
+        self.smooth_slider.valueChanged.connect(self._smoothing_changed)
+
+        from visualizer.ui import theme
+
+        self.graphics = pg.GraphicsLayoutWidget(self)
+        self.plots: dict[str, pg.PlotItem] = {}
+        for i, (key_, (_title, _xl, _yl, _xq, _yq)) in enumerate(PLOTS.items()):
+            p = self.graphics.addPlot(row=i // 2, col=i % 2)
+            p.showGrid(x=True, y=True, alpha=0.15)
+            p.setClipToView(True)
+            p.setDownsampling(auto=True, mode="peak")
+            self.plots[key_] = p
+        self._bg, self._fg = (QColor(c) for c in theme.PLOT_COLOURS[theme.current_look()])
+        self.set_look(theme.current_look())
+        self.legend = self.plots["acc_examples"].addLegend(offset=(-10, -10), labelTextColor=self._fg,
+                                                           brush=pg.mkBrush(self._bg))
+        layout.addWidget(self.graphics, 1)
+
+        # hover: a marker and a label showing the nearest point's exact values
+        self._hover_marker = {}
+        self._hover_label = {}
+        for key_, p in self.plots.items():
+            marker = pg.ScatterPlotItem(size=9, pen=pg.mkPen(self._fg, width=1.5), brush=None)
+            marker.setZValue(100)
+            label = pg.TextItem(color=self._fg, fill=pg.mkBrush(self._bg), border=pg.mkPen(self._fg))
+            label.setZValue(101)
+            for item in (marker, label):
+                p.addItem(item, ignoreBounds=True)
+                item.hide()
+            self._hover_marker[key_] = marker
+            self._hover_label[key_] = label
+        self._mouse_proxy = pg.SignalProxy(self.graphics.scene().sigMouseMoved, rateLimit=30,
+                                           slot=self._mouse_moved)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(40)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+
+    # -- runs --------------------------------------------------------------------------------
+    def add_run(self, run_id: str, label: str, color: str) -> RunCurves:
+        if run_id in self.runs:
+            return self.runs[run_id]
+        run = RunCurves(run_id, label, color)
+        c = QColor(color)
+        solid = pg.mkPen(c, width=self.line_width)
+        dashed = pg.mkPen(c, width=self.line_width, style=Qt.PenStyle.DashLine)
+        for key_, p in self.plots.items():
+            if key_.endswith("examples"):
+                series = {"train_raw": dict(pen=solid), "train_smooth": dict(pen=solid),
+                          "val": dict(pen=dashed, symbol="o", symbolSize=6, symbolBrush=c, symbolPen=c)}
+            else:
+                series = {"train": dict(pen=solid, symbol="o", symbolSize=6, symbolBrush=c, symbolPen=c),
+                          "val": dict(pen=dashed, symbol="t", symbolSize=7, symbolBrush=c, symbolPen=c)}
+            for name, kw in series.items():
+                item = pg.PlotDataItem(**kw)
+                item.setClipToView(True)
+                item.setDownsampling(auto=True, method="peak")
+                p.addItem(item)
+                run.items[(key_, name)] = item
+        self.legend.addItem(run.items[("acc_examples", "train_raw")], label)
+        self.runs[run_id] = run
+        self._apply_style(run)
+        return run
+
+    def remove_run(self, run_id: str) -> None:
+        run = self.runs.pop(run_id, None)
+        if run is None:
+            return
+        self.legend.removeItem(run.items[("acc_examples", "train_raw")])
+        for (key_, _), item in run.items.items():
+            self.plots[key_].removeItem(item)
+
+    def set_run_visible(self, run_id: str, visible: bool) -> None:
+        run = self.runs.get(run_id)
+        if run is None or run.visible == visible:
+            return
+        run.visible = visible
+        legend_item = run.items[("acc_examples", "train_raw")]
+        if visible:
+            self.legend.addItem(legend_item, run.label)
+        else:
+            self.legend.removeItem(legend_item)
+        self._apply_style(run)
+        run.dirty = True
+
+    def set_run_label(self, run_id: str, label: str) -> None:
+        run = self.runs.get(run_id)
+        if run is not None and run.label != label:
+            run.label = label
+            if run.visible:
+                legend_item = run.items[("acc_examples", "train_raw")]
+                self.legend.removeItem(legend_item)
+                self.legend.addItem(legend_item, label)
+
+    def append_batch(self, run_id: str, record: dict) -> None:
+        run = self.runs[run_id]
+        run.batches.append((_get(record, "examples_seen"), _get(record, "epoch"),
+                            _get(record, "train_loss"), 100.0 * _get(record, "train_accuracy")))
+        run.dirty = True
+
+    def append_epoch(self, run_id: str, record: dict) -> None:
+        run = self.runs[run_id]
+        run.epochs.append((_get(record, "epoch"), _get(record, "examples_seen"),
+                           _get(record, "train_loss"), 100.0 * _get(record, "train_accuracy"),
+                           _get(record, "val_loss"), 100.0 * _get(record, "val_accuracy")))
+        run.dirty = True
+
+    def set_records(self, run_id: str, history: list[dict], epochs: list[dict]) -> None:
+        run = self.runs[run_id]
+        run.batches.clear()
+        run.epochs.clear()
+        for r in history:
+            self.append_batch(run_id, r)
+        for r in epochs:
+            self.append_epoch(run_id, r)
+
+    # -- drawing -----------------------------------------------------------------------------
+    def _apply_style(self, run: RunCurves) -> None:
+        smooth = self.smoothing > 0
+        for (key_, name), item in run.items.items():
+            item.setVisible(run.visible and (name != "train_smooth" or smooth))
+            if name == "train_raw":
+                # the raw curve stays visible under the smoothed one, faint
+                item.setOpacity(0.25 if smooth else 1.0)
+
+    def _series(self, run: RunCurves, key_: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+        b, e = run.batches, run.epochs
+        loss = key_.startswith("loss")
+        if key_.endswith("examples"):
+            if name == "train_raw":
+                return b.column(B_EXAMPLES), b.column(B_LOSS if loss else B_ACC)
+            if name == "train_smooth":
+                return b.column(B_EXAMPLES), ema(b.column(B_LOSS if loss else B_ACC), self.smoothing)
+            return e.column(E_EXAMPLES), e.column(E_VLOSS if loss else E_VACC)
+        if name == "train":
+            return e.column(E_EPOCH), e.column(E_TLOSS if loss else E_TACC)
+        return e.column(E_EPOCH), e.column(E_VLOSS if loss else E_VACC)
+
+    @Slot()
+    def refresh(self) -> None:
+        """Redraw the curves of runs that received records since the last tick."""
+        for run in self.runs.values():
+            if not run.dirty:
+                continue
+            run.dirty = False
+            if not run.visible:
+                continue
+            for (key_, name), item in run.items.items():
+                if name == "train_smooth" and self.smoothing <= 0:
+                    continue
+                x, y = self._series(run, key_, name)
+                ok = np.isfinite(x) & np.isfinite(y)
+                if self.log_axes[PLOTS[key_][3]]:
+                    ok &= x > 0
+                if self.log_axes[PLOTS[key_][4]]:
+                    ok &= y > 0
+                if not ok.all():
+                    x, y = x[ok], y[ok]
+                item.setData(x.copy(), y.copy())
+
+    def curve_data(self, run_id: str, plot_key: str, series: str) -> tuple[np.ndarray, np.ndarray]:
+        """The data a curve currently shows (x, y), as the user sees it (for tests and export)."""
+        x, y = self.runs[run_id].items[(plot_key, series)].getOriginalDataset()
+        if x is None:
+            return np.empty(0), np.empty(0)
+        return np.asarray(x), np.asarray(y)
+
+    @Slot()
+    def _smoothing_changed(self) -> None:
+        w = self.smooth_slider.value() / 100.0
+        self.smooth_value.setText(f"{w:.2f}")
+        self.smoothing = w if self.smooth_check.isChecked() else 0.0
+        for run in self.runs.values():
+            self._apply_style(run)
+            run.dirty = True
+
+    @Slot()
+    def _log_toggled(self) -> None:
+        for q, box in self.log_checks.items():
+            self.log_axes[q] = box.isChecked()
+        for key_, p in self.plots.items():
+            _t, _xl, _yl, xq, yq = PLOTS[key_]
+            p.setLogMode(x=self.log_axes[xq], y=self.log_axes[yq])
+        for run in self.runs.values():
+            run.dirty = True
+
+    def set_look(self, look: str) -> None:
+        """Background and text colours for the theme's look ('light' or 'dark')."""
+        from visualizer.ui import theme
+
+        self._bg, self._fg = (QColor(c) for c in theme.PLOT_COLOURS.get(look, theme.PLOT_COLOURS["light"]))
+        self.graphics.setBackground(self._bg)
+        for key_, p in self.plots.items():
+            title, xl, yl, _xq, _yq = PLOTS[key_]
+            p.setTitle(title, color=self._fg)
+            p.setLabel("bottom", xl, color=self._fg)
+            p.setLabel("left", yl, color=self._fg)
+            for ax in ("bottom", "left"):
+                p.getAxis(ax).setPen(self._fg)
+                p.getAxis(ax).setTextPen(self._fg)
+        if hasattr(self, "legend"):
+            self.legend.setLabelTextColor(self._fg)
+            self.legend.setBrush(pg.mkBrush(self._bg))
+            for key_ in self.plots:
+                self._hover_marker[key_].setPen(pg.mkPen(self._fg, width=1.5))
+                label = self._hover_label[key_]
+                label.setColor(self._fg)
+                label.fill = pg.mkBrush(self._bg)
+                label.border = pg.mkPen(self._fg)
+
+    def set_line_width(self, width: float) -> None:
+        self.line_width = width
+        for run in self.runs.values():
+            for (_k, name), item in run.items.items():
+                pen = pg.mkPen(item.opts["pen"])
+                pen.setWidthF(width)
+                item.setPen(pen)
+
+    # -- hover -------------------------------------------------------------------------------
+    def _mouse_moved(self, event) -> None:
+        pos = event[0]
+        for key_, p in self.plots.items():
+            vb = p.getViewBox()
+            if not p.sceneBoundingRect().contains(pos) or not vb.sceneBoundingRect().contains(pos):
+                self._hover_marker[key_].hide()
+                self._hover_label[key_].hide()
+                continue
+            view = vb.mapSceneToView(pos)
+            self.show_hover(key_, view.x(), view.y())
+
+    def show_hover(self, plot_key: str, vx: float, vy: float) -> str:
+        """Mark the point nearest to view coordinates (vx, vy) and show its values; return the text."""
+        p = self.plots[plot_key]
+        _t, xl, yl, xq, yq = PLOTS[plot_key]
+        log_x, log_y = self.log_axes[xq], self.log_axes[yq]
+        pw, ph = p.getViewBox().viewPixelSize()
+        pw, ph = pw or 1.0, ph or 1.0
+        best = None
+        for run in self.runs.values():
+            if not run.visible:
+                continue
+            for (key_, name), item in run.items.items():
+                if key_ != plot_key or not item.isVisible():
+                    continue
+                x, y = self._series(run, key_, name)
+                if len(x) == 0:
+                    continue
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    tx = np.log10(x) if log_x else x
+                    ty = np.log10(y) if log_y else y
+                    d = ((tx - vx) / pw) ** 2 + ((ty - vy) / ph) ** 2
+                d = np.where(np.isfinite(d), d, np.inf)
+                i = int(np.argmin(d))
+                if np.isfinite(d[i]) and (best is None or d[i] < best[0]):
+                    best = (d[i], run, name, x[i], y[i], tx[i], ty[i])
+        marker, label = self._hover_marker[plot_key], self._hover_label[plot_key]
+        if best is None or best[0] > 40 ** 2:  # nothing within 40 pixels
+            marker.hide()
+            label.hide()
+            self.hover_text = ""
+            return ""
+        _d, run, name, x, y, tx, ty = best
+        kind = {"train_raw": "training", "train_smooth": "training (smoothed)",
+                "train": "training", "val": "validation"}[name]
+        xs = f"{x:,.0f}" if xq == "examples" else f"{x:g}"
+        ys = f"{y:.2f} %" if yq == "accuracy" else f"{y:.4f}"
+        text = f"{run.label}\n{kind}\n{xl}: {xs}\n{yl.split(' (')[0]}: {ys}"
+        marker.setData([tx], [ty])
+        marker.show()
+        label.setText(text)
+        label.setPos(tx, ty)
+        label.show()
+        self.hover_text = text
+        return text
+
+    # -- export ------------------------------------------------------------------------------
+    def export_image(self, path: str | Path) -> None:
+        """Save all four plots as one PNG or SVG (by the suffix), atomically. Raises OSError."""
+        path = Path(path)
+        self.refresh()
+        if path.suffix.lower() == ".svg":
+            try:
+                data = exporters.SVGExporter(self.graphics.ci).export(toBytes=True)
+                if isinstance(data, str):
+                    data = data.encode("utf-8")
+            except ValueError:
+                # pyqtgraph 0.14's SVG exporter cannot parse the closing "Z" that newer Qt writes
+                # in paths; Qt's own SVG generator draws the same scene as vectors.
+                data = self._svg_by_qt()
+        else:
+            exporter = exporters.ImageExporter(self.graphics.ci)
+            exporter.parameters()["width"] = max(1600, int(self.graphics.width()))
+            image = exporter.export(toBytes=True)
+            array = QByteArray()
+            buf = QBuffer(array)
+            buf.open(QIODevice.OpenModeFlag.WriteOnly)
+            if not image.save(buf, "PNG"):
+                raise OSError(f"could not encode the plots as PNG for {path}")
+            buf.close()
+            data = bytes(array.data())
+        save_bytes_atomic(path, bytes(data))
+
+    def _svg_by_qt(self) -> bytes:
+        from PySide6.QtGui import QPainter
+        from PySide6.QtSvg import QSvgGenerator
+
+        rect = self.graphics.ci.sceneBoundingRect()
+        array = QByteArray()
+        buf = QBuffer(array)
+        buf.open(QIODevice.OpenModeFlag.WriteOnly)
+        gen = QSvgGenerator()
+        gen.setOutputDevice(buf)
+        gen.setSize(rect.size().toSize())
+        gen.setViewBox(rect.translated(-rect.topLeft()))
+        gen.setTitle("ConvViz training curves")
+        painter = QPainter(gen)
+        self.graphics.scene().render(painter, rect.translated(-rect.topLeft()), rect)
+        painter.end()
+        buf.close()
+        return bytes(array.data())
+
+
+def save_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write `data` to `path` through QSaveFile (the old file stays intact on failure)."""
+    f = QSaveFile(str(path))
+    if not f.open(QIODevice.OpenModeFlag.WriteOnly):
+        raise OSError(f"cannot write {path}: {f.errorString()}")
+    f.write(QByteArray(data))
+    if not f.commit():
+        raise OSError(f"cannot write {path}: {f.errorString()}")

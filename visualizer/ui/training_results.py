@@ -1,0 +1,196 @@
+"""What a finished run shows: test confusion matrix, misclassified digits, first-layer filters."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+def gray_image(pixels: np.ndarray, scale: int = 2) -> QImage:
+    """uint8 (H, W) -> an owned grayscale QImage, enlarged `scale` times without smoothing."""
+    a = np.ascontiguousarray(np.asarray(pixels, dtype=np.uint8))
+    if scale > 1:
+        a = np.ascontiguousarray(np.kron(a, np.ones((scale, scale), dtype=np.uint8)))
+    h, w = a.shape
+    return QImage(a.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+
+
+def diverging_image(weights: np.ndarray, limit: float, scale: int = 8) -> QImage:
+    """float (H, W) -> RGB: negative blue, zero white, positive red, ±limit saturated."""
+    t = np.clip(np.asarray(weights, dtype=np.float64) / (limit or 1.0), -1.0, 1.0)
+    pos, neg = np.clip(t, 0, 1), np.clip(-t, 0, 1)
+    r = 255 * (1 - neg * 0.8)
+    g = 255 * (1 - np.maximum(pos, neg) * 0.8)
+    b = 255 * (1 - pos * 0.8)
+    rgb = np.stack([r, g, b], axis=-1).round().astype(np.uint8)
+    rgb = np.ascontiguousarray(np.kron(rgb, np.ones((scale, scale, 1), dtype=np.uint8)))
+    h, w, _ = rgb.shape
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def filter_planes(filters) -> list[np.ndarray]:
+    """One 2-D image per first-layer unit: conv kernels averaged over input channels, or a
+    Linear layer's rows on 784 inputs reshaped to 28×28."""
+    if filters is None:
+        return []
+    w = np.asarray(filters, dtype=np.float64)
+    if w.ndim == 4:
+        return list(w.mean(axis=1))
+    if w.ndim == 2 and w.shape[1] == 28 * 28:
+        return list(w.reshape(-1, 28, 28))
+    if w.ndim == 3:
+        return list(w)
+    return []
+
+
+class ConfusionTable(QTableWidget):
+    """Rows: true digit; columns: predicted digit; cells shaded by the share of their row."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(10, 10, parent)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setHorizontalHeaderLabels([f"pred {i}" for i in range(10)])
+        self.setVerticalHeaderLabels([f"true {i}" for i in range(10)])
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.matrix: np.ndarray | None = None
+
+    def set_matrix(self, m) -> None:
+        m = np.asarray(m, dtype=np.int64)
+        n = m.shape[0]
+        self.setRowCount(n)
+        self.setColumnCount(m.shape[1])
+        self.matrix = m
+        row_sum = np.maximum(m.sum(axis=1, keepdims=True), 1)
+        share = m / row_sum
+        for i in range(n):
+            for j in range(m.shape[1]):
+                item = QTableWidgetItem(str(int(m[i, j])))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                s = float(share[i, j])
+                if i == j:
+                    color = QColor.fromRgbF(1 - 0.6 * s, 1 - 0.25 * s, 1 - 0.6 * s)
+                else:
+                    s = min(1.0, 5 * s)  # errors are rare: make a 20 % confusion fully red
+                    color = QColor.fromRgbF(1 - 0.1 * s, 1 - 0.6 * s, 1 - 0.6 * s)
+                item.setBackground(QBrush(color))
+                item.setForeground(QBrush(QColor("black")))
+                item.setToolTip(f"true {i}, predicted {j}: {int(m[i, j])} ({100 * share[i, j]:.1f} % of {i}s)")
+                self.setItem(i, j, item)
+
+
+class ImageGrid(QScrollArea):
+    """Images with captions in a wrapping grid."""
+
+    def __init__(self, columns: int = 10, parent=None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.columns = columns
+        self.captions: list[str] = []
+        self._host = QWidget()
+        self._grid = QGridLayout(self._host)
+        self._grid.setSpacing(6)
+        self.setWidget(self._host)
+
+    def set_images(self, images: list[QImage], captions: list[str], tooltips: list[str] | None = None) -> None:
+        host = QWidget()
+        grid = QGridLayout(host)
+        grid.setSpacing(6)
+        for k, (img, cap) in enumerate(zip(images, captions)):
+            cell = QWidget(host)
+            v = QVBoxLayout(cell)
+            v.setContentsMargins(0, 0, 0, 0)
+            v.setSpacing(1)
+            pic = QLabel(cell)
+            pic.setPixmap(QPixmap.fromImage(img))
+            pic.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            text = QLabel(cap, cell)
+            text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            v.addWidget(pic)
+            v.addWidget(text)
+            if tooltips:
+                cell.setToolTip(tooltips[k])
+            grid.addWidget(cell, k // self.columns, k % self.columns)
+        grid.setRowStretch(len(images) // self.columns + 1, 1)
+        grid.setColumnStretch(self.columns, 1)
+        self.captions = list(captions)
+        self._host = host
+        self._grid = grid
+        self.setWidget(host)
+
+
+class ResultsView(QWidget):
+    """The details of one finished run; empty with an explanation until there is one."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.caption = QLabel("Results of a finished run appear here.", self)
+        self.caption.setWordWrap(True)
+        layout.addWidget(self.caption)
+        self.tabs = QTabWidget(self)
+        self.confusion = ConfusionTable(self)
+        self.misclassified = ImageGrid(8, self)
+        self.filters = ImageGrid(8, self)
+        self.tabs.addTab(self.confusion, "Confusion matrix (test)")
+        self.tabs.addTab(self.misclassified, "Misclassified digits")
+        self.tabs.addTab(self.filters, "First-layer filters")
+        layout.addWidget(self.tabs, 1)
+        self.run_id = ""
+
+    def clear(self, message: str) -> None:
+        self.run_id = ""
+        self.caption.setText(message)
+        self.confusion.setRowCount(0)
+        self.confusion.matrix = None
+        self.misclassified.set_images([], [])
+        self.filters.set_images([], [])
+
+    def show_result(self, run_id: str, label: str, result: dict) -> None:
+        self.run_id = run_id
+        final = result.get("final", {})
+        acc = final.get("test_accuracy")
+        acc_text = f"test accuracy {100 * float(acc):.2f} %" if acc is not None else "no test accuracy"
+        self.caption.setText(f"<b>{run_id}</b> — {label} — {final.get('status', '')}, {acc_text}")
+
+        if result.get("confusion") is not None:
+            self.confusion.set_matrix(result["confusion"])
+        else:
+            self.confusion.setRowCount(0)
+
+        mis = result.get("misclassified") or {}
+        images = mis.get("images")
+        if images is not None and len(images):
+            true, pred = np.asarray(mis["true"]), np.asarray(mis["pred"])
+            imgs = [gray_image(im, 2) for im in np.asarray(images)]
+            caps = [f"{int(p)} (true {int(t)})" for p, t in zip(pred, true)]
+            tips = [f"predicted {int(p)}, true label {int(t)}" for p, t in zip(pred, true)]
+            self.misclassified.set_images(imgs, caps, tips)
+        else:
+            self.misclassified.set_images([], [])
+
+        planes = filter_planes(result.get("first_layer_filters"))
+        if planes:
+            limit = max(float(np.max(np.abs(p))) for p in planes) or 1.0
+            h = planes[0].shape[0]
+            scale = max(2, 64 // max(1, h))
+            imgs = [diverging_image(p, limit, scale) for p in planes]
+            caps = [f"#{k + 1}" for k in range(len(planes))]
+            self.filters.set_images(imgs, caps, [f"filter {k + 1}: red positive, blue negative "
+                                                 f"(±{limit:.3g})" for k in range(len(planes))])
+        else:
+            self.filters.set_images([], [])

@@ -1,0 +1,224 @@
+"""The Qt adapter of the training engine: engine callbacks become Qt signals of plain data.
+
+The engine (`visualizer.core.training.Trainer`) knows nothing of Qt. A `TrainingWorker` lives in
+its own `QThread`, loads MNIST there, runs one `Trainer`, and forwards every callback as a signal
+carrying dicts and numpy arrays, never widgets. Stop, pause and resume are called directly from
+the GUI thread: the worker's thread is busy inside `Trainer.run()` and would never get to a
+queued call, and the trainer's controls are thread-safe by contract.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from visualizer.core.errors import UserInputError
+from visualizer.core.training import Callback, TrainConfig
+
+log = logging.getLogger(__name__)
+
+
+class SignalCallback(Callback):
+    """Forward engine callbacks to the worker's signals (runs in the worker thread)."""
+
+    def __init__(self, worker: "TrainingWorker") -> None:
+        self.worker = worker
+
+    def on_train_begin(self, trainer) -> None:
+        self.worker.train_began.emit({"device": str(trainer.device)})
+
+    def on_batch_end(self, trainer, record) -> None:
+        self.worker.batch_recorded.emit(dict(record))
+
+    def on_epoch_end(self, trainer, record) -> None:
+        self.worker.epoch_recorded.emit(dict(record))
+
+
+def result_payload(result) -> dict[str, Any]:
+    """What the GUI needs from a RunResult, as plain data (the model itself is saved by RunWriter)."""
+    return {
+        "config": result.config.to_dict() if hasattr(result.config, "to_dict") else dict(result.config),
+        "final": dict(result.final or {}),
+        "history": list(result.history or []),
+        "epochs": list(result.epochs or []),
+        "confusion": result.confusion,
+        "misclassified": result.misclassified,
+        "first_layer_filters": result.first_layer_filters,
+    }
+
+
+class TrainingWorker(QObject):
+    """Runs one training; lives in a QThread (no parent) and is deleted when it is done."""
+
+    phase = Signal(str)  # "Loading MNIST…"
+    train_began = Signal(dict)  # {"device": "cpu"}
+    batch_recorded = Signal(dict)
+    epoch_recorded = Signal(dict)
+    run_finished = Signal(dict)  # result_payload(...)
+    run_failed = Signal(str)  # one sentence for the user
+    done = Signal()  # always the last signal, success or not
+
+    def __init__(self, config: TrainConfig, run_folder: Path | None, data: Any = None,
+                 trainer_factory: Callable[..., Any] | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.run_folder = run_folder
+        self.data = data
+        self.trainer_factory = trainer_factory
+        self._lock = threading.Lock()
+        self._trainer = None
+        self._stop = False
+        self._paused = False
+
+    # -- controls, called from the GUI thread ------------------------------------------------
+    def request_stop(self) -> None:
+        with self._lock:
+            self._stop = True
+            trainer = self._trainer
+        if trainer is not None:
+            trainer.request_stop()
+            trainer.resume()  # a paused trainer must wake up to see the stop flag
+
+    def pause(self) -> None:
+        with self._lock:
+            self._paused = True
+            trainer = self._trainer
+        if trainer is not None:
+            trainer.pause()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused = False
+            trainer = self._trainer
+        if trainer is not None:
+            trainer.resume()
+
+    @property
+    def stop_requested(self) -> bool:
+        with self._lock:
+            return self._stop
+
+    # -- the work, in the worker thread -----------------------------------------------------
+    @Slot()
+    def work(self) -> None:
+        try:
+            self._train()
+        except UserInputError as exc:
+            self.run_failed.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001  (shown to the user, logged with the traceback)
+            log.error("training failed:\n%s", traceback.format_exc())
+            self.run_failed.emit(f"Training failed: {type(exc).__name__}: {exc}")
+        finally:
+            self.done.emit()
+
+    def abort(self) -> None:
+        """Stop now, skipping the final evaluation (closing the app mid-run)."""
+        with self._lock:
+            self._stop = True
+            trainer = self._trainer
+        if trainer is not None:
+            if hasattr(trainer, "abort"):
+                trainer.abort()
+            else:
+                trainer.request_stop()
+            trainer.resume()
+
+    def _train(self) -> None:
+        from visualizer.core.training import Trainer
+
+        callbacks: list[Callback] = [SignalCallback(self)]
+        if self.run_folder is not None:
+            from visualizer.core.runs import RunWriter
+
+            callbacks.append(RunWriter(self.run_folder))
+        if self.data is None:
+            self.phase.emit("Loading MNIST…")
+        factory = self.trainer_factory or Trainer
+        # The engine loads MNIST itself (config.data_dir, then the usual places) inside run().
+        trainer = factory(self.config, data=self.data, callbacks=callbacks)
+        with self._lock:
+            self._trainer = trainer
+            stop, paused = self._stop, self._paused
+        if stop:
+            self.run_failed.emit("Stopped before training began.")
+            return
+        if paused:
+            trainer.pause()
+        result = trainer.run()
+        self.run_finished.emit(result_payload(result))
+
+
+class DownloadWorker(QObject):
+    """Fetches MNIST with `download_mnist` in a worker thread, with progress and cancel."""
+
+    progress = Signal(float, float, str)  # bytes done, bytes total (0 when unknown), file name
+    succeeded = Signal(str)  # the folder
+    failed = Signal(str)
+    done = Signal()
+
+    def __init__(self, dest: str | Path, download: Callable[..., Any] | None = None) -> None:
+        super().__init__()
+        self.dest = Path(dest)
+        self.download = download
+        self._cancel = threading.Event()
+        self._last = (-1, "")
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def _progress(self, done: int, total: int, name: str) -> None:
+        # Only emit when the shown percentage changes: a download reports every few KB.
+        pct = int(100 * done / total) if total else done // 1_000_000
+        if (pct, name) != self._last:
+            self._last = (pct, name)
+            self.progress.emit(float(done), float(total or 0), str(name))
+
+    @Slot()
+    def work(self) -> None:
+        try:
+            download = self.download
+            if download is None:
+                from visualizer.core.mnist import download_mnist as download
+            folder = download(self.dest, progress=self._progress, should_stop=self._cancel.is_set)
+            if self._cancel.is_set():
+                self.failed.emit("Download cancelled.")
+            else:
+                self.succeeded.emit(str(folder))
+        except UserInputError as exc:
+            self.failed.emit("Download cancelled." if self._cancel.is_set() else str(exc))
+        except Exception as exc:  # noqa: BLE001
+            log.error("download failed:\n%s", traceback.format_exc())
+            self.failed.emit(f"Download failed: {type(exc).__name__}: {exc}")
+        finally:
+            self.done.emit()
+
+
+def start_worker(worker: QObject, on_finished: Callable[[], Any] | None = None) -> QThread:
+    """Move `worker` (no parent) to a new QThread and start its `work` slot there.
+
+    The thread quits when the worker says `done`; both are deleted once the thread has finished.
+    The caller keeps references to both until `thread.finished` (`on_finished`, a slot, is
+    connected before the start so that even a very short job cannot finish unseen).
+    """
+    thread = QThread()
+    thread.setObjectName(type(worker).__name__)
+    worker.moveToThread(thread)
+    thread.started.connect(worker.work)
+    # Direct: quit() is thread-safe, and a GUI thread blocked in wait() (shutdown) could never
+    # deliver a queued quit.
+    worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+    if on_finished is not None:
+        thread.finished.connect(on_finished)
+    thread.finished.connect(worker.deleteLater)
+    thread.finished.connect(thread.deleteLater)
+    thread.start()
+    return thread
