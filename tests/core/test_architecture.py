@@ -40,6 +40,7 @@ TORCHVISION_PARAMS = {
 def _meta_run(arch: Architecture):
     with torch.device("meta"):
         net = build_torch_module(arch)
+    net.eval()  # BatchNorm in training mode refuses a single value per channel
     x = torch.empty((1, *arch.input_shape), device="meta")
     with FlopCounterMode(display=False) as counter:
         y = net(x)
@@ -305,7 +306,7 @@ def test_random_architectures_agree_with_torch(arch):
 _rf_layer = st.one_of(
     st.tuples(st.just("Conv2d"), st.fixed_dictionaries({
         "out_channels": st.just(1), "kernel_size": st.integers(1, 3), "stride": st.integers(1, 2),
-        "dilation": st.integers(1, 2), "padding": st.integers(0, 1)})),
+        "dilation": st.integers(1, 2)})),
     st.tuples(st.just("AvgPool2d"), st.fixed_dictionaries({"kernel_size": st.integers(1, 3),
                                                           "stride": st.integers(1, 2)})),
 )
@@ -314,6 +315,8 @@ _rf_layer = st.one_of(
 @settings(max_examples=40, deadline=None)
 @given(st.lists(_rf_layer, min_size=1, max_size=4))
 def test_receptive_field_matches_autograd(layers):
+    # No padding here: a window reaching into padding would be clipped, while the receptive field
+    # (by its usual definition) ignores padding. Padding only shifts windows, not their size.
     arch = _arch((1, 64, 64), *layers)
     table = compute_table(arch)
     assert table.ok
@@ -333,9 +336,7 @@ def test_receptive_field_matches_autograd(layers):
 
     lo, hi = footprint(oh)
     size, jump = table.rows[-1].rf_size, table.rows[-1].rf_jump
-    if lo > 0 and hi < 63:  # not clipped by the border
-        assert hi - lo + 1 == size[0]
+    assert hi - lo + 1 == size[0]
     if oh + 1 < y.shape[2]:
-        lo2, hi2 = footprint(oh + 1)
-        if lo > 0 and hi2 < 63:
-            assert lo2 - lo == jump[0]
+        lo2, _ = footprint(oh + 1)
+        assert lo2 - lo == jump[0]

@@ -864,6 +864,7 @@ def _torch_check_rows(arch: Architecture, table: ShapeTable, problems: list[str]
         try:
             with torch.device("meta"):
                 module = _torch_layer(t, p, row.input_shape)
+            module.eval()  # inference: BatchNorm in training mode refuses a single 1×1 value
             x = torch.empty((1, *row.input_shape), device="meta")
             with FlopCounterMode(display=False) as counter:
                 y = module(x)
@@ -894,6 +895,7 @@ def _torch_check_rows(arch: Architecture, table: ShapeTable, problems: list[str]
     if table.ok:
         with torch.device("meta"):
             net = build_torch_module(arch)
+        net.eval()
         y = net(torch.empty((1, *arch.input_shape), device="meta"))
         if tuple(y.shape[1:]) != table.output_shape:
             problems.append(f"network: output {shape_text(table.output_shape)} but torch gives "
