@@ -309,6 +309,8 @@ class Trainer:
         self._abort = threading.Event()
         self._not_paused = threading.Event()
         self._not_paused.set()
+        # Set while the loop is actually resting in a pause (pause() only asks; this answers).
+        self.pause_reached = threading.Event()
         self.model = None
         self.examples_seen = 0
         self.iteration = 0
@@ -453,7 +455,9 @@ class Trainer:
     def _wait_if_paused(self) -> None:
         if not self._not_paused.is_set():
             t0 = time.perf_counter()
+            self.pause_reached.set()
             self._not_paused.wait()
+            self.pause_reached.clear()
             self._paused_s += time.perf_counter() - t0
 
     def _train(self) -> RunResult:

@@ -1,0 +1,424 @@
+"""The training engine: config checks, records and callbacks, determinism, divergence, stop and
+pause from another thread, the L2 loss, and real MNIST subsets (skipped without MNIST)."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from visualizer.core.errors import UserInputError
+from visualizer.core.mnist import MnistSplits, load_mnist
+from visualizer.core.training import (
+    MNIST_MEAN,
+    MNIST_STD,
+    Callback,
+    RunResult,
+    TrainConfig,
+    Trainer,
+    build_model,
+    pick_device,
+)
+
+BATCH_KEYS = {"examples_seen", "iteration", "epoch", "train_loss", "train_accuracy", "elapsed_s",
+              "samples_per_second"}
+EPOCH_KEYS = {"epoch", "examples_seen", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "elapsed_s"}
+FINAL_KEYS = {"status", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
+              "wall_time_s", "samples_per_second", "device", "epochs_completed"}
+
+
+def synthetic_digits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy images where class c is a bright bar at a class-specific place: learnable in a few
+    dozen steps, so engine tests stay fast and independent of the real files."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n)
+    images = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
+    for i, c in enumerate(labels):
+        r, col = (c // 5) * 14, (c % 5) * 5
+        images[i, r + 2:r + 12, col + 1:col + 5] = 255
+    return images, labels.astype(np.int64)
+
+
+def synthetic_splits(n_train: int = 256, n_val: int = 64, n_test: int = 96, seed: int = 0) -> MnistSplits:
+    return MnistSplits(*synthetic_digits(n_train, seed), *synthetic_digits(n_val, seed + 1),
+                       *synthetic_digits(n_test, seed + 2))
+
+
+def small_config(**kw) -> TrainConfig:
+    base = dict(net="mnist-net2", lr=0.05, epochs=2, batch_size=32, train_size=256, val_size=64, test_size=96,
+                report_every=64, device="cpu")
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+class Recorder(Callback):
+    def __init__(self):
+        self.events: list[tuple[str, object]] = []
+
+    def on_train_begin(self, trainer):
+        self.events.append(("begin", trainer.device))
+
+    def on_batch_end(self, trainer, record):
+        self.events.append(("batch", dict(record)))
+
+    def on_epoch_end(self, trainer, record):
+        self.events.append(("epoch", dict(record)))
+
+    def on_train_end(self, trainer, result):
+        self.events.append(("end", result))
+
+
+def numbers_only(records):
+    """Records without the timing fields (those differ between identical runs)."""
+    skip = {"elapsed_s", "samples_per_second", "wall_time_s", "train_time_s", "paused_s"}
+    return [{k: v for k, v in r.items() if k not in skip} for r in records]
+
+
+# --- config ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("field, value, words", [
+    ("lr", 0, "learning rate"), ("lr", -0.1, "learning rate"), ("lr", float("nan"), "learning rate"),
+    ("momentum", 1.0, "momentum"), ("epochs", 0, "epochs"), ("epochs", 1.5, "epochs"),
+    ("batch_size", 0, "batch size"), ("train_size", 0, "training size"), ("val_size", 0, "validation size"),
+    ("train_size", 55_000, "60,000"), ("test_size", 10_001, "test size"), ("seed", -1, "seed"),
+    ("loss", "mse", "loss"), ("optimizer", "rmsprop", "optimizer"), ("device", "gpu", "device"),
+    ("net", "no-such-net", "no-such-net"), ("report_every", 0, "reporting interval"),
+])
+def test_bad_config_is_one_plain_sentence(field, value, words):
+    cfg = TrainConfig(**{field: value})
+    with pytest.raises(UserInputError) as exc:
+        cfg.validate()
+    assert words in str(exc.value)
+    assert "\n" not in str(exc.value)
+
+
+def test_defaults_are_the_course_setup():
+    cfg = TrainConfig()
+    cfg.validate()
+    assert (cfg.net, cfg.loss, cfg.optimizer, cfg.lr, cfg.momentum, cfg.epochs, cfg.batch_size) == \
+        ("mnist-net1", "ce", "sgdm", 0.01, 0.5, 8, 128)
+    assert (cfg.train_size, cfg.val_size, cfg.test_size) == (50_000, 10_000, 10_000)
+
+
+def _arch_doc(input_shape, layers):
+    return {"schema": "convviz.architecture", "version": 1, "name": "custom", "input_shape": input_shape,
+            "layers": layers}
+
+
+def test_architecture_must_take_28x28_and_give_10():
+    rgb = _arch_doc([3, 32, 32], [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}])
+    with pytest.raises(UserInputError, match="1×28×28"):
+        TrainConfig(net=rgb).validate()
+    five = _arch_doc([1, 28, 28], [{"type": "Flatten"}, {"type": "Linear", "out_features": 5}])
+    with pytest.raises(UserInputError, match="10 outputs"):
+        TrainConfig(net=five).validate()
+
+
+def test_config_round_trips_through_json():
+    doc = _arch_doc([1, 28, 28], [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}])
+    cfg = TrainConfig(net=doc, loss="l2", optimizer="adam", lr=0.001, epochs=3, seed=7)
+    again = TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict())))
+    assert again == cfg
+    # Keys from a newer version are ignored, not fatal.
+    assert TrainConfig.from_dict({**cfg.to_dict(), "future_field": 1}) == cfg
+
+
+def test_trailing_softmax_is_dropped_so_the_losses_get_logits():
+    from visualizer.core.architecture import preset
+
+    arch = preset("mnist-net1")
+    assert arch.layers[-1].type == "Softmax"  # the preset ends in softmax, as in the course
+    model = build_model("mnist-net1")
+    assert not isinstance(model[-1], torch.nn.Softmax)
+    model.eval()
+    out = model(torch.randn(4, 1, 28, 28))
+    assert not torch.allclose(out.sum(dim=1), torch.ones(4))  # logits, not probabilities
+    assert sum(p.numel() for p in model.parameters()) == 21_690
+
+
+def test_auto_device_and_missing_cuda():
+    dev = pick_device("auto")
+    if torch.cuda.is_available():
+        assert dev.type == "cuda"
+    else:
+        assert dev.type in ("mps", "cpu")
+        with pytest.raises(UserInputError, match="CUDA is not available"):
+            pick_device("cuda")
+
+
+def test_bad_data_is_refused():
+    data = synthetic_splits()
+    data.train_labels = data.train_labels[:10]
+    with pytest.raises(UserInputError, match="one per image"):
+        Trainer(small_config(), data).run()
+
+
+# --- a run ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_run():
+    rec = Recorder()
+    trainer = Trainer(small_config(), synthetic_splits(), [rec])
+    result = trainer.run()
+    return trainer, result, rec
+
+
+def test_callbacks_come_in_order_with_the_documented_records(small_run):
+    trainer, result, rec = small_run
+    kinds = [k for k, _ in rec.events]
+    assert kinds[0] == "begin" and kinds[-1] == "end"
+    assert kinds.count("epoch") == 2
+    # 256 examples per epoch, a record every 64: four batch records before each epoch record.
+    assert kinds == ["begin"] + (["batch"] * 4 + ["epoch"]) * 2 + ["end"]
+    batches = [r for k, r in rec.events if k == "batch"]
+    epochs = [r for k, r in rec.events if k == "epoch"]
+    assert all(set(b) == BATCH_KEYS for b in batches)
+    assert all(set(e) == EPOCH_KEYS for e in epochs)
+    assert [b["examples_seen"] for b in batches] == list(range(64, 513, 64))
+    assert [b["iteration"] for b in batches] == list(range(2, 17, 2))
+    assert [b["epoch"] for b in batches] == pytest.approx([s / 256 for s in range(64, 513, 64)])
+    assert [e["epoch"] for e in epochs] == [1, 2]
+    assert result.history == batches and result.epochs == epochs
+    # Records are plain JSON-able Python numbers.
+    json.dumps(batches + epochs + [result.final], allow_nan=False)
+    assert rec.events[-1][1] is result
+
+
+def test_epoch_training_numbers_are_the_mean_of_its_batch_records(small_run):
+    _, result, _ = small_run
+    for e, first in zip(result.epochs, (0, 4)):
+        window = result.history[first:first + 4]  # four equal windows of 64 make up the epoch
+        assert e["train_loss"] == pytest.approx(np.mean([b["train_loss"] for b in window]), rel=1e-5)
+        assert e["train_accuracy"] == pytest.approx(np.mean([b["train_accuracy"] for b in window]))
+
+
+def test_final_numbers_agree_with_an_independent_evaluation(small_run):
+    """Rebuild the net from the saved state_dict, normalize with numpy, and recount."""
+    _, result, _ = small_run
+    final = result.final
+    assert FINAL_KEYS <= set(final)
+    assert final["status"] == "completed" and final["epochs_completed"] == 2
+    assert final["device"] == "cpu" and final["examples_seen"] == 512
+    data = synthetic_splits()
+    model = build_model("mnist-net2")
+    model.load_state_dict(result.state_dict)
+    model.eval()
+    x = torch.from_numpy(((data.test_images / 255.0 - MNIST_MEAN) / MNIST_STD).astype(np.float32))[:, None]
+    with torch.no_grad():
+        logits = model(x)
+    pred = logits.argmax(1).numpy()
+    truth = data.test_labels
+    assert final["test_accuracy"] == pytest.approx((pred == truth).mean())
+    ce = torch.nn.functional.cross_entropy(logits, torch.from_numpy(truth)).item()
+    assert final["test_loss"] == pytest.approx(ce, rel=1e-4)
+    # Confusion matrix: rows true, columns predicted.
+    expected = np.zeros((10, 10), np.int64)
+    np.add.at(expected, (truth, pred), 1)
+    assert np.array_equal(result.confusion, expected)
+    # Misclassified digits are the wrong ones, in test order, with their images.
+    wrong = np.flatnonzero(pred != truth)[:64]
+    mis = result.misclassified
+    assert np.array_equal(mis["true"], truth[wrong]) and np.array_equal(mis["pred"], pred[wrong])
+    assert np.array_equal(mis["images"], data.test_images[wrong])
+    # The first layer's filters are the first conv's weights.
+    assert np.array_equal(result.first_layer_filters, result.state_dict["0.weight"].numpy())
+    assert result.first_layer_filters.shape == (2, 1, 3, 3)
+    assert all(t.device.type == "cpu" for t in result.state_dict.values())
+
+
+def test_the_synthetic_task_is_learned(small_run):
+    _, result, _ = small_run
+    assert result.final["test_accuracy"] > 0.6
+    assert result.epochs[-1]["train_loss"] < result.history[0]["train_loss"]
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers():
+    def run(seed):
+        return Trainer(small_config(epochs=1, seed=seed), synthetic_splits()).run()
+
+    a, b, c = run(3), run(3), run(4)
+    assert numbers_only(a.history) == numbers_only(b.history)
+    assert numbers_only(a.epochs) == numbers_only(b.epochs)
+    assert numbers_only([a.final]) == numbers_only([b.final])
+    assert all(torch.equal(a.state_dict[k], b.state_dict[k]) for k in a.state_dict)
+    assert numbers_only(a.history) != numbers_only(c.history)
+
+
+def test_run_does_not_disturb_the_global_random_state():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    Trainer(small_config(epochs=1), synthetic_splits()).run()
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_a_huge_learning_rate_diverges_and_keeps_what_was_logged():
+    rec = Recorder()
+    result = Trainer(small_config(net="mnist-net1", optimizer="sgd", lr=1e10), synthetic_splits(), [rec]).run()
+    assert result.final["status"] == "diverged"
+    assert result.history, "the records before the divergence are kept"
+    assert all(math.isfinite(h["train_loss"]) for h in result.history)
+    assert [k for k, _ in rec.events][-1] == "end"
+    assert result.state_dict is not None
+
+
+def test_l2_loss_is_mse_of_softmax_against_one_hot():
+    trainer = Trainer(small_config(loss="l2"), synthetic_splits())
+    logits = torch.randn(5, 10)
+    labels = torch.tensor([0, 3, 9, 3, 1])
+    p = np.exp(logits.numpy()) / np.exp(logits.numpy()).sum(1, keepdims=True)
+    onehot = np.eye(10)[labels.numpy()]
+    assert trainer._loss(logits, labels).item() == pytest.approx(((p - onehot) ** 2).mean(), rel=1e-5)
+    assert trainer._loss(logits, labels, "sum").item() == pytest.approx(((p - onehot) ** 2).mean(1).sum(), rel=1e-5)
+    result = trainer.run()
+    assert result.final["status"] == "completed"
+    # A softmax against a one-hot label: each per-example mean lies in [0, 0.2].
+    assert all(0 <= h["train_loss"] <= 0.2 for h in result.history)
+    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_other_optimizers_learn(optimizer):
+    lr = 0.01 if optimizer == "adam" else 0.1
+    result = Trainer(small_config(optimizer=optimizer, lr=lr, epochs=1), synthetic_splits()).run()
+    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
+
+
+def test_normalization_matches_the_mnist_formula():
+    trainer = Trainer(small_config(), synthetic_splits())
+    raw = torch.arange(256, dtype=torch.uint8).reshape(1, 16, 16).repeat(2, 1, 1)
+    got = trainer._normalize(raw).numpy()
+    want = (raw.numpy()[:, None] / 255.0 - MNIST_MEAN) / MNIST_STD
+    assert got.shape == (2, 1, 16, 16)
+    assert np.allclose(got, want, atol=1e-5)
+
+
+def test_thread_count_is_set_for_the_run_and_restored():
+    before = torch.get_num_threads()
+    seen = []
+
+    class Threads(Callback):
+        def on_train_begin(self, trainer):
+            seen.append(torch.get_num_threads())
+
+    Trainer(small_config(epochs=1, num_threads=1), synthetic_splits(), [Threads()]).run()
+    assert seen == [1]
+    assert torch.get_num_threads() == before
+
+
+# --- stop and pause --------------------------------------------------------------------------
+
+def test_stop_from_a_callback_ends_the_run_as_stopped():
+    class StopAtFirst(Callback):
+        def on_batch_end(self, trainer, record):
+            trainer.request_stop()
+
+    rec = Recorder()
+    result = Trainer(small_config(), synthetic_splits(), [StopAtFirst(), rec]).run()
+    assert result.final["status"] == "stopped"
+    assert result.final["epochs_completed"] == 0 and result.epochs == []
+    assert result.final["examples_seen"] == 64  # stopped before the next batch
+    assert 0 <= result.final["test_accuracy"] <= 1  # still evaluated
+    assert [k for k, _ in rec.events] == ["begin", "batch", "end"]
+
+
+def test_abort_skips_the_final_evaluation():
+    class AbortAtFirst(Callback):
+        def on_batch_end(self, trainer, record):
+            trainer.abort()
+
+    result = Trainer(small_config(), synthetic_splits(), [AbortAtFirst()]).run()
+    assert result.final["status"] == "stopped"
+    assert result.final["test_accuracy"] is None and result.confusion is None
+    assert result.state_dict is not None
+
+
+def _run_in_thread(trainer):
+    box = {}
+
+    def work():
+        try:
+            box["result"] = trainer.run()
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            box["error"] = exc
+
+    t = threading.Thread(target=work, daemon=True)
+    t.start()
+    return t, box
+
+
+def test_pause_and_resume_from_another_thread():
+    started = threading.Event()
+
+    class Started(Callback):
+        def on_batch_end(self, trainer, record):
+            started.set()
+
+    trainer = Trainer(small_config(epochs=3, report_every=32), synthetic_splits(), [Started()])
+    thread, box = _run_in_thread(trainer)
+    assert started.wait(60)
+    trainer.pause()
+    assert trainer.paused
+    assert trainer.pause_reached.wait(60), "the loop should come to rest between batches"
+    seen = trainer.examples_seen
+    time.sleep(0.3)
+    assert trainer.examples_seen == seen, "no batches while paused"
+    assert thread.is_alive()
+    trainer.resume()
+    thread.join(120)
+    assert not thread.is_alive()
+    assert "error" not in box
+    result = box["result"]
+    assert result.final["status"] == "completed"
+    assert result.final["examples_seen"] == 3 * 256
+    assert result.final["paused_s"] >= 0.3
+
+
+def test_stop_wakes_a_paused_run():
+    started = threading.Event()
+
+    class Started(Callback):
+        def on_batch_end(self, trainer, record):
+            started.set()
+
+    trainer = Trainer(small_config(epochs=5, report_every=32), synthetic_splits(), [Started()])
+    thread, box = _run_in_thread(trainer)
+    assert started.wait(60)
+    trainer.pause()
+    assert trainer.pause_reached.wait(60)
+    trainer.request_stop()
+    thread.join(120)
+    assert not thread.is_alive()
+    assert box["result"].final["status"] == "stopped"
+    assert box["result"].final["examples_seen"] < 5 * 256
+
+
+# --- real MNIST (skipped when the files are absent) ------------------------------------------
+
+@pytest.mark.mnist
+def test_one_epoch_on_3000_real_digits_is_well_above_chance(mnist_dir):
+    cfg = TrainConfig(epochs=1, train_size=3000, val_size=1000, test_size=1000, device="cpu",
+                      data_dir=str(mnist_dir))
+    result = Trainer(cfg).run()  # data=None: loads from data_dir with the config's sizes
+    f = result.final
+    assert f["status"] == "completed"
+    assert (f["train_size"], f["val_size"], f["test_size"]) == (3000, 1000, 1000)
+    assert f["test_accuracy"] > 0.6 and f["val_accuracy"] > 0.6  # chance is 0.1
+    assert result.confusion.sum() == 1000
+
+
+@pytest.mark.mnist
+def test_mnist_net2_trains_on_real_digits(mnist_dir):
+    data = load_mnist(mnist_dir, train_size=1000, val_size=200, test_size=200, seed=1)
+    result = Trainer(TrainConfig(net="mnist-net2", epochs=1, lr=0.05, train_size=1000, val_size=200,
+                                 test_size=200, device="cpu", report_every=200), data).run()
+    assert result.final["status"] == "completed"
+    assert result.final["num_parameters"] == 4_350
+    assert result.first_layer_filters.shape == (2, 1, 3, 3)
+    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
+    assert isinstance(result, RunResult)
