@@ -1,16 +1,117 @@
-"""`convviz shapes`: placeholder until its issue lands."""
+"""`convviz shapes`: the layer-by-layer shape table of a CNN, or a check of a table written by hand.
+
+    convviz shapes ARCH [--input C,H,W] [--format text|markdown|csv|json|latex]
+                        [--check FILE [--against PRESET]]
+
+ARCH is a preset name (see `--help`) or an architecture JSON file. Exit status: 0 when every
+layer is valid (or, with --check, every row of the table is right), 1 when a layer is invalid
+(or a row is wrong, or a layer is missing or extra), 2 when an input cannot be read.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+from visualizer.core.errors import UserInputError
+
+FORMATS = ("text", "markdown", "csv", "json", "latex")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("shapes", help="(not yet available)")
+    from visualizer.core.architecture import preset_names
+
+    p = subparsers.add_parser(
+        "shapes",
+        help="layer-by-layer output shapes, parameters and MACs of a CNN; check a hand-written table",
+        description="Print the shape table of a CNN (a preset or a JSON file), or check a table "
+        "of layers and output sizes written by hand. Presets: " + ", ".join(preset_names()) + ".",
+        epilog="Exit status: 0 all right; 1 an invalid layer, or a wrong/missing/extra row with "
+        "--check; 2 an input that cannot be read.",
+    )
+    p.add_argument("arch", metavar="ARCH", help="preset name (e.g. vgg16, mnist-net1) or architecture JSON file")
+    p.add_argument("--input", metavar="C,H,W", help="input shape instead of the architecture's, e.g. 3,32,32")
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    p.add_argument("--check", metavar="FILE",
+                   help="a CSV or tab-separated table of layers with claimed output sizes ('-' reads stdin)")
+    p.add_argument("--against", metavar="PRESET",
+                   help="with --check: also name the layers the table lacks or adds compared with "
+                   "this preset (or architecture JSON file)")
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from visualizer.core.errors import UserInputError
+def parse_input_shape(text: str) -> tuple[int, int, int]:
+    """"1,28,28" (or "1x28x28") -> (1, 28, 28); UserInputError otherwise."""
+    parts = [p for p in re.split(r"[,x×\s]+", text.strip()) if p]
+    if len(parts) != 3 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise UserInputError(f"--input: give three positive integers C,H,W such as 1,28,28, got {text!r}")
+    c, h, w = (int(p) for p in parts)
+    return c, h, w
 
-    raise UserInputError("'convviz shapes' is not available yet")
+
+def load_architecture(spec: str, what: str = "ARCH"):
+    """A preset by name, or an architecture JSON file."""
+    from visualizer.core.architecture import Architecture, preset, preset_names
+
+    looks_like_file = spec.lower().endswith(".json") or "/" in spec or "\\" in spec
+    if not looks_like_file:
+        try:
+            return preset(spec)
+        except UserInputError:
+            if not Path(spec).is_file():
+                raise UserInputError(f"{what}: {spec!r} is neither a preset nor a file; presets: "
+                                     f"{', '.join(preset_names())}") from None
+    return Architecture.load(spec)
+
+
+def _read_check_file(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise UserInputError(f"--check: {path}: no such file") from None
+    except IsADirectoryError:
+        raise UserInputError(f"--check: {path}: is a folder") from None
+    except OSError as exc:
+        raise UserInputError(f"--check: {path}: cannot read it ({exc.strerror or exc})") from None
+    for encoding in ("utf-8-sig", "cp1252"):  # spreadsheets on Windows save cp1252
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UserInputError(f"--check: {path}: not a text file")  # pragma: no cover (cp1252 decodes most bytes)
+
+
+def run(args: argparse.Namespace) -> int:
+    from visualizer.core.architecture import compute_table
+    from visualizer.core.table_format import format_table
+
+    if args.against and not args.check:
+        raise UserInputError("--against needs --check FILE")
+    arch = load_architecture(args.arch)
+    if args.input:
+        arch.input_shape = parse_input_shape(args.input)
+    if args.check:
+        return _run_check(args, arch)
+    table = compute_table(arch)
+    sys.stdout.write(format_table(table, args.format))
+    return 0 if table.ok else 1
+
+
+def _run_check(args: argparse.Namespace, arch) -> int:
+    from visualizer.core.table_check import check_table, report_lines, report_to_dict
+
+    text = _read_check_file(args.check)
+    against = load_architecture(args.against, "--against") if args.against else None
+    report = check_table(text, input_shape=tuple(arch.input_shape), against=against)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n")
+    else:
+        for line in report_lines(report, against_name=(against.name or args.against) if against else None):
+            print(line)
+    return 0 if report.ok else 1

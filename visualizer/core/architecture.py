@@ -446,6 +446,8 @@ class LayerRow:
     # False when some of this row's numbers cannot be known because a layer above is invalid
     # (its params/MACs/memory then count what is known, possibly 0).
     known: bool = True
+    # Which of "params", "macs", "buffers", "memory" cannot be known (shown as "?").
+    unknown: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -581,12 +583,14 @@ def _layer_row(index: int, spec: LayerSpec, counts: dict[str, int], incoming: Pa
     if t is None:
         row.error = type_error
         row.known = False
+        row.unknown = ("params", "macs", "buffers", "memory")
         return row, None
     try:
         p = normalize_params(t, spec.params)
     except UserInputError as exc:
         row.error = str(exc)
         row.known = False
+        row.unknown = ("params", "macs", "buffers", "memory")
         return row, None
     row.settings = describe_settings(t, p)
 
@@ -724,10 +728,9 @@ def _layer_row(index: int, spec: LayerSpec, counts: dict[str, int], incoming: Pa
     row.trainable_params = trainable or 0
     row.buffers = buffers or 0
     row.macs = macs or 0
-    row.known = (known_input and row.output_shape is not None and None not in (params, trainable, buffers, macs)
-                 and in_full is not None)
-    if error is not None:
-        row.known = False
+    row.unknown = tuple(f for f, v in (("params", params), ("macs", macs), ("buffers", buffers),
+                                       ("memory", n_out)) if v is None)
+    row.known = error is None and in_full is not None and row.output_shape is not None and not row.unknown
     if new_rf is not None:
         row.rf_size, row.rf_jump = new_rf
     return row, new_rf

@@ -1,0 +1,221 @@
+"""The shape table as text, Markdown, CSV, LaTeX or JSON (shared by `convviz shapes` and the GUI).
+
+Human formats (text, Markdown, LaTeX) group digits ("21,690") and give memory in KiB/MiB;
+machine formats (CSV, JSON) give plain integers and bytes. Every format ends with the totals.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from visualizer.core.architecture import MAC_CONVENTION, LayerRow, ShapeTable, shape_text
+
+FORMATS: tuple[str, ...] = ("text", "markdown", "csv", "json", "latex")
+
+HEADERS = ("#", "Layer", "Type", "Settings", "Output (C×H×W)", "Params", "MACs", "Memory", "RF (jump)")
+
+
+def human_bytes(n: int) -> str:
+    """1536 -> "1.5 KiB"."""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def human_count(n: int) -> str:
+    """15470264320 -> "15.47 G" (for summaries; tables give exact numbers)."""
+    for div, unit in ((1e9, "G"), (1e6, "M"), (1e3, "K")):
+        if n >= div:
+            return f"{n / div:.2f} {unit}"
+    return str(n)
+
+
+def rf_text(row: LayerRow) -> str:
+    if row.rf_size is None:
+        return "?"
+    size = f"{row.rf_size[0]}×{row.rf_size[1]}"
+    if row.rf_jump is None:
+        return f"{size} (whole input)"
+    j = row.rf_jump
+    return f"{size} ({j[0] if j[0] == j[1] else f'{j[0]}×{j[1]}'})"
+
+
+def _output_text(row: LayerRow) -> str:
+    return shape_text(row.output_hint if row.output_hint is not None else row.output_shape)
+
+
+def row_cells(row: LayerRow) -> list[str]:
+    """The human cells of one row, in HEADERS order (the error, if any, is separate)."""
+    unknown = row.unknown
+    return [
+        str(row.index), row.name, row.type, row.settings, _output_text(row),
+        "?" if "params" in unknown else f"{row.params:,}",
+        "?" if "macs" in unknown else f"{row.macs:,}",
+        "?" if "memory" in unknown else human_bytes(row.activation_bytes),
+        rf_text(row),
+    ]
+
+
+def total_cells(table: ShapeTable) -> list[str]:
+    return ["", "Total", "", "", shape_text(table.output_shape), f"{table.total_params:,}",
+            f"{table.total_macs:,}", human_bytes(table.total_activation_bytes), ""]
+
+
+def summary_lines(table: ShapeTable) -> list[str]:
+    """Plain sentences under a table: totals and the conventions behind them."""
+    lines = [
+        f"Parameters: {table.total_params:,} ({table.total_trainable_params:,} trainable); "
+        f"plus {table.total_buffers:,} buffer values (BatchNorm running statistics), not trained",
+        f"MACs: {table.total_macs:,}" + (f" ({human_count(table.total_macs)})" if table.total_macs >= 1000 else "")
+        + f"; FLOPs = 2 × MACs = {human_count(table.total_flops)}",
+        f"Activation memory: {human_bytes(table.total_activation_bytes)} per sample (float32 outputs)",
+        f"Convention: {MAC_CONVENTION}",
+    ]
+    if not table.ok:
+        lines.append("Invalid layers (totals count only what is known):")
+        lines += [f"  {e}" for e in table.errors]
+    return lines
+
+
+def _title(table: ShapeTable) -> str:
+    arch = table.architecture
+    name = arch.name or "architecture"
+    return f"{name}: input {shape_text(tuple(arch.input_shape))}"
+
+
+def to_text(table: ShapeTable) -> str:
+    rows = [list(HEADERS)] + [row_cells(r) + ([f"ERROR: {r.error}"] if r.error else []) for r in table.rows]
+    rows.append(total_cells(table))
+    ncols = len(HEADERS)
+    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(ncols)]
+    numeric = {0, 5, 6, 7}
+
+    def fmt(cells: list[str]) -> str:
+        parts = [(c.rjust(widths[i]) if i in numeric else c.ljust(widths[i])) for i, c in enumerate(cells[:ncols])]
+        line = "  ".join(parts).rstrip()
+        if len(cells) > ncols:
+            line += "  " + cells[ncols]
+        return line
+
+    rule = "-" * len(fmt(rows[0]))
+    out = [_title(table), fmt(rows[0]), rule]
+    out += [fmt(r) for r in rows[1:-1]]
+    out += [rule, fmt(rows[-1]), ""]
+    out += summary_lines(table)
+    return "\n".join(out) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def to_markdown(table: ShapeTable) -> str:
+    headers = list(HEADERS) + ["Problem"]
+    out = [f"**{_md_escape(_title(table))}**", "",
+           "| " + " | ".join(headers) + " |",
+           "|" + "|".join("---:" if i in (0, 5, 6, 7) else "---" for i in range(len(headers))) + "|"]
+    for r in table.rows:
+        cells = row_cells(r) + [r.error or ""]
+        out.append("| " + " | ".join(_md_escape(c) for c in cells) + " |")
+    out.append("| " + " | ".join(f"**{c}**" if c else "" for c in total_cells(table) + [""]) + " |")
+    out.append("")
+    out += [f"- {_md_escape(line.strip())}" for line in summary_lines(table)]
+    return "\n".join(out) + "\n"
+
+
+CSV_COLUMNS = ("index", "name", "type", "settings", "output_shape", "params", "trainable_params", "buffers",
+               "macs", "activation_bytes", "rf_size", "rf_jump", "error")
+
+
+def to_csv(table: ShapeTable) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+
+    def pair(p: Any) -> str:
+        return "" if p is None else f"{p[0]}x{p[1]}"
+
+    for r in table.rows:
+        w.writerow([r.index, r.name, r.type, r.settings,
+                    "x".join("?" if v is None else str(v) for v in (r.output_hint or ())) or "?",
+                    r.params, r.trainable_params, r.buffers, r.macs, r.activation_bytes,
+                    pair(r.rf_size), pair(r.rf_jump), r.error or ""])
+    w.writerow(["", "total", "", "", "x".join(map(str, table.output_shape or ())) or "?",
+                table.total_params, table.total_trainable_params, table.total_buffers, table.total_macs,
+                table.total_activation_bytes, "", "", ""])
+    return buf.getvalue()
+
+
+_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+                  "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
+                  "×": r"$\times$", "→": r"$\rightarrow$"}
+
+
+def latex_escape(text: str) -> str:
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def to_latex(table: ShapeTable) -> str:
+    """A booktabs tabular (needs \\usepackage{booktabs})."""
+    out = [f"% {_title(table)} -- generated by ConvViz; needs \\usepackage{{booktabs}}",
+           r"\begin{tabular}{rlllrrrrl}", r"\toprule",
+           " & ".join(latex_escape(h) for h in HEADERS) + r" \\", r"\midrule"]
+    for r in table.rows:
+        cells = [latex_escape(c) for c in row_cells(r)]
+        if r.error:
+            cells[1] = r"\textbf{" + cells[1] + "}"
+        out.append(" & ".join(cells) + r" \\")
+    out += [r"\midrule", " & ".join(latex_escape(c) for c in total_cells(table)) + r" \\",
+            r"\bottomrule", r"\end{tabular}"]
+    for e in table.errors:
+        out.append(f"% invalid: {latex_escape(e)}")
+    return "\n".join(out) + "\n"
+
+
+def table_to_dict(table: ShapeTable) -> dict[str, Any]:
+    """JSON-able: {"layers": [{"name", "type", "output_shape", "params", "macs", ...}],
+    "total_params", "total_macs", ...}. Unknown shapes are null."""
+    def lst(v: Any) -> Any:
+        return None if v is None else [int(x) for x in v]
+
+    arch = table.architecture
+    return {
+        "name": arch.name,
+        "input_shape": [int(v) for v in arch.input_shape],
+        "layers": [
+            {"index": r.index, "name": r.name, "type": r.type, "settings": r.settings,
+             "input_shape": lst(r.input_shape), "output_shape": lst(r.output_shape),
+             "params": r.params, "trainable_params": r.trainable_params, "buffers": r.buffers,
+             "macs": r.macs, "flops": r.flops, "activation_bytes": r.activation_bytes,
+             "rf_size": lst(r.rf_size), "rf_jump": lst(r.rf_jump), "error": r.error}
+            for r in table.rows
+        ],
+        "output_shape": lst(table.output_shape),
+        "total_params": table.total_params,
+        "total_trainable_params": table.total_trainable_params,
+        "total_buffers": table.total_buffers,
+        "total_macs": table.total_macs,
+        "total_flops": table.total_flops,
+        "total_activation_bytes": table.total_activation_bytes,
+        "ok": table.ok,
+        "errors": table.errors,
+        "convention": MAC_CONVENTION,
+    }
+
+
+def to_json(table: ShapeTable) -> str:
+    return json.dumps(table_to_dict(table), indent=2, ensure_ascii=False) + "\n"
+
+
+def format_table(table: ShapeTable, fmt: str = "text") -> str:
+    """The table in one of FORMATS."""
+    makers = {"text": to_text, "markdown": to_markdown, "csv": to_csv, "json": to_json, "latex": to_latex}
+    if fmt not in makers:
+        raise ValueError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
+    return makers[fmt](table)
