@@ -1,0 +1,291 @@
+"""Check a layer table written by hand: the claimed and the true output side by side.
+
+The student pastes (or loads) a homework-style table; every row is recomputed from the claimed
+output of the row above (so one mistake is not counted again in every later row) and wrong
+claims are highlighted with the correct value and the reason. Optionally the table is compared
+with a preset, or with the network in the table above, to name missing and extra layers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visualizer.core.architecture import Architecture, preset, preset_names
+from visualizer.core.errors import UserInputError
+from visualizer.core.table_check import CheckReport, check_table
+
+EXAMPLE = (
+    "Operation\tSize\tPadding\tStride\tOutput size\n"
+    "Conv block\t[3X3X1]X8\t[1 1]\t1\t[28X28X8]\n"
+    "Pool 2D\t[2 2]\tN/A\tN/A\t[14X14X8]\n"
+    "Conv block\t[3X3X8]X16\t[1 1]\t1\t[14X14X16]\n"
+    "Pool 2D\t[2 2]\tN/A\tN/A\t[7X7X16]\n"
+    "Conv block\t[3X3X16]X32\t[1 1]\t1\t[7X7X32]\n"
+    "Fully connected\t[7·7·32]X10\tN/A\tN/A\t[1X1X10]\n"
+)
+
+NO_COMPARISON = "nothing"
+CURRENT_NETWORK = "the network above"
+MAX_TABLE_BYTES = 1_000_000
+
+COLUMNS = ("Row", "Operation", "Claimed output", "True output", "Reason")
+WRONG_BACKGROUND = QColor(255, 205, 205)
+TRUE_BACKGROUND = QColor(205, 240, 205)
+
+
+class ShapeCheckView(QWidget):
+    #: (text, timeout ms) for the status line
+    status = Signal(str, int)
+    #: a check finished (for tests and for the panel's summary)
+    checked = Signal(object)
+
+    def __init__(self, current_architecture: Callable[[], Architecture] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._current_architecture = current_architecture
+        self.report: CheckReport | None = None
+        self.last_error: str | None = None
+
+        self.load_button = QPushButton("Load…", self)
+        self.load_button.setToolTip("Read a CSV or tab-separated table from a file")
+        self.load_button.clicked.connect(self.load_file)
+        self.example_button = QPushButton("Example", self)
+        self.example_button.setToolTip("Fill in a sample table in the expected format")
+        self.example_button.clicked.connect(self.use_example)
+        self.against = QComboBox(self)
+        self.against.addItems([NO_COMPARISON, CURRENT_NETWORK] + preset_names())
+        self.against.setToolTip("Also name the layers your table is missing or has extra, "
+                                "compared with this network")
+        self.against.currentIndexChanged.connect(self._schedule)
+        self.input_edit = QLineEdit(self)
+        self.input_edit.setPlaceholderText("from the table")
+        self.input_edit.setToolTip("Input size C×H×W (e.g. 1×28×28); leave empty to take it from "
+                                   "the first row or the network compared with")
+        self.input_edit.setMaximumWidth(140)
+        self.input_edit.textChanged.connect(self._schedule)
+        self.check_button = QPushButton("Check", self)
+        self.check_button.setDefault(True)
+        self.check_button.clicked.connect(self.run_check)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.load_button)
+        bar.addWidget(self.example_button)
+        bar.addSpacing(12)
+        bar.addWidget(QLabel("Compare with:", self))
+        bar.addWidget(self.against)
+        bar.addSpacing(12)
+        bar.addWidget(QLabel("Input:", self))
+        bar.addWidget(self.input_edit)
+        bar.addStretch(1)
+        bar.addWidget(self.check_button)
+
+        self.text = QPlainTextEdit(self)
+        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.text.setPlaceholderText(
+            "Paste your table here (CSV or tab-separated, with a header), e.g.\n\n" + EXAMPLE
+            + "\nSizes are H×W×C; X, x, ×, * and · all work.")
+        self.text.textChanged.connect(self._schedule)
+
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.results = QTableWidget(0, len(COLUMNS), self)
+        self.results.setHorizontalHeaderLabels(COLUMNS)
+        self.results.verticalHeader().setVisible(False)
+        self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.results.setWordWrap(True)
+        header = self.results.horizontalHeader()
+        for c in range(len(COLUMNS) - 1):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+
+        right = QWidget(self)
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.summary)
+        rl.addWidget(self.results, 1)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.text)
+        split.addWidget(right)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        self.splitter = split
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(split, 1)
+
+        # Re-check shortly after typing stops, so the verdicts follow the text without flicker.
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(350)
+        self._timer.timeout.connect(self.run_check)
+        self._show_empty()
+
+    # -- inputs --------------------------------------------------------------------------
+    @Slot()
+    def _schedule(self) -> None:
+        self._timer.start()
+
+    @Slot()
+    def use_example(self) -> None:
+        self.text.setPlainText(EXAMPLE)
+        self.run_check()
+
+    @Slot()
+    def load_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Load a layer table", "", "Tables (*.csv *.tsv *.txt);;All files (*)")
+        if path:
+            self.load_path(path)
+
+    def load_path(self, path: str) -> bool:
+        try:
+            p = Path(path)
+            if p.stat().st_size > MAX_TABLE_BYTES:
+                raise UserInputError(f"{p.name} is larger than 1 MB; is it really a layer table?")
+            text = p.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            self._show_error(f"{Path(path).name} is not a text file (expected CSV or tab-separated text)")
+            return False
+        except (OSError, UserInputError) as exc:
+            self._show_error(str(exc) if isinstance(exc, UserInputError) else f"cannot read {path}: {exc.strerror or exc}")
+            return False
+        self.text.setPlainText(text)
+        self.run_check()
+        return True
+
+    def input_shape(self) -> tuple[int, int, int] | None:
+        raw = self.input_edit.text().strip()
+        if not raw:
+            return None
+        import re
+
+        parts = [p for p in re.split(r"\s*[x×X*·,]\s*|\s+", raw.strip("[]() ")) if p]
+        try:
+            nums = tuple(int(p) for p in parts)
+        except ValueError:
+            raise UserInputError(f"input size: expected C×H×W such as 1×28×28, got {raw!r}") from None
+        if len(nums) != 3 or min(nums) < 1:
+            raise UserInputError(f"input size: expected three positive numbers C×H×W, got {raw!r}")
+        return nums  # type: ignore[return-value]
+
+    def against_architecture(self) -> Architecture | None:
+        name = self.against.currentText()
+        if name == NO_COMPARISON:
+            return None
+        if name == CURRENT_NETWORK:
+            return self._current_architecture() if self._current_architecture else None
+        return preset(name)
+
+    # -- checking ------------------------------------------------------------------------
+    @Slot()
+    def run_check(self) -> None:
+        self._timer.stop()
+        text = self.text.toPlainText()
+        if not text.strip():
+            self.report = None
+            self._show_empty()
+            return
+        try:
+            against = self.against_architecture()
+            shape = self.input_shape()
+            if shape is None and against is not None:
+                shape = tuple(against.input_shape)  # type: ignore[assignment]
+            report = check_table(text, input_shape=shape, against=against)
+        except UserInputError as exc:
+            self._show_error(str(exc))
+            return
+        self.report = report
+        self.last_error = None
+        self._show_report(report)
+        self.checked.emit(report)
+
+    def _show_empty(self) -> None:
+        self.results.setRowCount(0)
+        self.summary.setStyleSheet("")
+        self.summary.setText("Paste a table on the left, or press Example to see the format.")
+
+    def _show_error(self, message: str) -> None:
+        self.report = None
+        self.last_error = message
+        self.results.setRowCount(0)
+        self.summary.setStyleSheet("color: #b00000;")
+        self.summary.setText("Cannot check this table: " + message)
+        self.status.emit("Table check: " + message, 8000)
+
+    def _show_report(self, report: CheckReport) -> None:
+        self.results.setRowCount(len(report.verdicts))
+        for r, v in enumerate(report.verdicts):
+            cells = [str(v.row_number), v.operation, v.claimed, v.correct,
+                     "✓ right" if v.ok else v.reason]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(v.reason or "right")
+                if not v.ok:
+                    if c == 2:
+                        item.setBackground(QBrush(WRONG_BACKGROUND))
+                    elif c == 3:
+                        item.setBackground(QBrush(TRUE_BACKGROUND))
+                    elif c == 4:
+                        item.setForeground(QBrush(QColor(170, 0, 0)))
+                elif c == 4:
+                    item.setForeground(QBrush(QColor(0, 120, 0)))
+                self.results.setItem(r, c, item)
+        self.results.resizeRowsToContents()
+        wrong = [v for v in report.verdicts if not v.ok]
+        lines = []
+        if not wrong:
+            lines.append(f"All {len(report.verdicts)} rows are right.")
+        else:
+            rows = ", ".join(str(v.row_number) for v in wrong)
+            lines.append(f"{len(wrong)} of {len(report.verdicts)} rows are wrong (row{'s' if len(wrong) > 1 else ''} {rows}).")
+        if report.missing:
+            lines.append("Missing layers: " + "; ".join(report.missing) + ".")
+        if report.extra:
+            lines.append("Extra rows: " + "; ".join(report.extra) + ".")
+        self.summary.setStyleSheet("color: #007000;" if report.ok else "color: #b00000;")
+        self.summary.setText(" ".join(lines))
+        self.status.emit("Table check: " + lines[0], 5000)
+
+    # -- state ---------------------------------------------------------------------------
+    def save_state(self) -> dict:
+        return {"text": self.text.toPlainText(), "against": self.against.currentText(),
+                "input": self.input_edit.text()}
+
+    def restore_state(self, state: dict) -> None:
+        text = state.get("text")
+        if isinstance(text, str):
+            self.text.setPlainText(text)
+        against = state.get("against")
+        if isinstance(against, str) and self.against.findText(against) >= 0:
+            self.against.setCurrentIndex(self.against.findText(against))
+        shape = state.get("input")
+        if isinstance(shape, str):
+            self.input_edit.setText(shape)
+
+    def set_editing_visible(self, visible: bool) -> None:
+        for w in (self.load_button, self.example_button):
+            w.setVisible(visible)

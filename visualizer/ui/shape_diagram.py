@@ -1,0 +1,328 @@
+"""The network drawn as blocks (the classic VGG figure), exportable as PNG and SVG.
+
+Each block is a box whose height follows the feature map's height, whose slanted depth follows
+its width and whose thickness follows the channel count; a flat vector (after Flatten or Linear)
+is a thin bar whose height follows its length. Layers that keep the shape (BatchNorm, ReLU,
+Dropout, ...) are folded into the block before them, as in the usual figure; their rows still
+select that block. Sizes are on a log scale so that 224×224 and 7×7 both stay readable.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QPointF, QRectF, QSaveFile, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+)
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from visualizer.core.architecture import ShapeTable
+from visualizer.ui import shape_format as fmt
+
+COLORS = {
+    "input": QColor(190, 190, 190),
+    "Conv2d": QColor(92, 141, 214),
+    "MaxPool2d": QColor(222, 105, 90),
+    "AvgPool2d": QColor(232, 150, 80),
+    "AdaptiveAvgPool2d": QColor(232, 170, 60),
+    "Flatten": QColor(150, 150, 150),
+    "Linear": QColor(150, 110, 200),
+}
+OTHER_COLOR = QColor(120, 170, 140)
+ERROR_COLOR = QColor(200, 0, 0)
+SELECTED_COLOR = QColor(255, 140, 0)
+
+MAX_FACE = 180.0  # px: the tallest feature map
+MIN_FACE = 12.0
+MAX_THICK = 56.0
+MIN_THICK = 5.0
+DEPTH_FACTOR = 0.3  # slanted depth relative to the face height for a square map
+MARGIN = 16.0
+GAP = 14.0
+
+
+@dataclass
+class Block:
+    rows: list[int]  # table rows (0-based) drawn by this block; [] for the input
+    kind: str  # "input" or the type of the block's first layer
+    shape: tuple[int, ...] | None
+    title: str  # e.g. "conv1 +BN +ReLU"
+    error: str | None = None
+    # geometry (filled in by layout)
+    x: float = 0.0
+    thick: float = 0.0
+    face: float = 0.0
+    depth: float = 0.0
+    width: float = 0.0  # the column this block takes, labels included
+    outline: QPolygonF = field(default_factory=QPolygonF)
+    bounds: QRectF = field(default_factory=QRectF)
+
+
+def blocks_for(table: ShapeTable) -> list[Block]:
+    blocks = [Block([], "input", tuple(table.architecture.input_shape), "input")]
+    for i, row in enumerate(table.rows):
+        prev = blocks[-1]
+        fold = (row.type in fmt.SHAPE_KEEPING and prev.kind != "input" and row.ok and prev.error is None
+                and row.output_shape == prev.shape)
+        if fold:
+            prev.rows.append(i)
+            prev.title += " +" + _short(row.type)
+            continue
+        blocks.append(Block([i], row.type, row.output_shape, row.name or row.type, row.error))
+    return blocks
+
+
+def _short(layer_type: str) -> str:
+    return {"BatchNorm2d": "BN", "LeakyReLU": "LReLU", "Dropout": "Drop"}.get(layer_type, layer_type)
+
+
+class DiagramLayout:
+    """Where every block goes, for a given font; shared by the widget and the exports."""
+
+    def __init__(self, table: ShapeTable | None, font: QFont, caption: str = "") -> None:
+        self.font = QFont(font)
+        self.small = QFont(font)
+        self.small.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+        self.caption = caption
+        self.blocks = blocks_for(table) if table is not None else []
+        fm = QFontMetricsF(self.font)
+        sm = QFontMetricsF(self.small)
+        self.line = fm.height()
+        spatial = [max(b.shape[1], b.shape[2]) for b in self.blocks if b.shape and len(b.shape) == 3]
+        chans = [b.shape[0] for b in self.blocks if b.shape and len(b.shape) == 3]
+        vecs = [b.shape[0] for b in self.blocks if b.shape and len(b.shape) == 1]
+        big_spatial = max([2] + spatial)
+        big_chan = max([2] + chans)
+        big_vec = max([2] + vecs)
+
+        def face(v: int, big: int) -> float:
+            return MIN_FACE + (MAX_FACE - MIN_FACE) * math.log(max(v, 1)) / math.log(big)
+
+        max_depth = 0.0
+        for b in self.blocks:
+            if b.shape is None:
+                b.face, b.depth, b.thick = 40.0, 0.0, 24.0
+            elif len(b.shape) == 3:
+                c, h, w = b.shape
+                b.face = face(h, big_spatial)
+                b.depth = face(w, big_spatial) * DEPTH_FACTOR
+                b.thick = MIN_THICK + (MAX_THICK - MIN_THICK) * math.log(max(c, 1)) / math.log(big_chan) \
+                    if big_chan > 1 else MIN_THICK
+            else:
+                b.face = face(b.shape[0], big_vec) if len(b.shape) == 1 else 40.0
+                b.depth = 0.0
+                b.thick = 10.0
+            max_depth = max(max_depth, b.depth)
+        self.top = MARGIN + (self.line * 1.4 if caption else 0.0) + max_depth * 0.7
+        self.mid = self.top + MAX_FACE / 2
+        label_top = self.top + MAX_FACE + 8
+        x = MARGIN
+        for b in self.blocks:
+            box_w = b.thick + b.depth
+            label_w = max(fm.horizontalAdvance(b.title), sm.horizontalAdvance(self.shape_text(b)))
+            b.width = max(box_w, label_w)
+            b.x = x + (b.width - box_w) / 2
+            left, top = b.x, self.mid - b.face / 2
+            dx, dy = b.depth, -b.depth * 0.7
+            b.outline = QPolygonF([
+                QPointF(left, top + b.face), QPointF(left, top), QPointF(left + dx, top + dy),
+                QPointF(left + b.thick + dx, top + dy), QPointF(left + b.thick + dx, top + dy + b.face),
+                QPointF(left + b.thick, top + b.face),
+            ])
+            b.bounds = QRectF(x, min(top + dy, top) - 4, b.width, label_top + 2.2 * self.line - (top + dy) + 4)
+            x += b.width + GAP
+        self.label_top = label_top
+        self.width = max(x - GAP + MARGIN, 200.0)
+        self.height = label_top + 2.3 * self.line + MARGIN
+
+    @staticmethod
+    def shape_text(b: Block) -> str:
+        return fmt.format_shape(b.shape)
+
+    def size(self) -> QSize:
+        return QSize(int(math.ceil(self.width)), int(math.ceil(self.height)))
+
+    def block_at(self, pos: QPointF) -> int | None:
+        for i, b in enumerate(self.blocks):
+            if b.bounds.contains(pos):
+                return i
+        return None
+
+    def paint(self, p: QPainter, selected_rows: set[int] | None = None, dark: bool = False) -> None:
+        selected_rows = selected_rows or set()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        ink = QColor(230, 230, 230) if dark else QColor(30, 30, 30)
+        if self.caption:
+            p.setFont(self.font)
+            p.setPen(ink)
+            p.drawText(QPointF(MARGIN, MARGIN + self.line * 0.8), self.caption)
+        for b in self.blocks:
+            chosen = bool(selected_rows.intersection(b.rows))
+            self._paint_block(p, b, chosen, ink)
+
+    def _paint_block(self, p: QPainter, b: Block, chosen: bool, ink: QColor) -> None:
+        left, top = b.x, self.mid - b.face / 2
+        dx, dy = b.depth, -b.depth * 0.7
+        base = COLORS.get(b.kind, OTHER_COLOR)
+        edge = QPen(base.darker(160), 1.0)
+        if b.shape is None or b.error:
+            edge = QPen(ERROR_COLOR, 2.0, Qt.PenStyle.DashLine)
+        front = QRectF(left, top, b.thick, b.face)
+        if b.shape is None:
+            p.setPen(edge)
+            p.setBrush(QBrush(QColor(255, 225, 225)))
+            p.drawRect(front)
+            p.setPen(ERROR_COLOR)
+            p.setFont(self.font)
+            p.drawText(front, Qt.AlignmentFlag.AlignCenter, "?")
+        else:
+            p.setPen(edge)
+            if b.depth > 0:
+                top_face = QPolygonF([QPointF(left, top), QPointF(left + dx, top + dy),
+                                      QPointF(left + b.thick + dx, top + dy), QPointF(left + b.thick, top)])
+                side = QPolygonF([QPointF(left + b.thick, top), QPointF(left + b.thick + dx, top + dy),
+                                  QPointF(left + b.thick + dx, top + dy + b.face),
+                                  QPointF(left + b.thick, top + b.face)])
+                p.setBrush(QBrush(base.lighter(130)))
+                p.drawPolygon(top_face)
+                p.setBrush(QBrush(base.darker(125)))
+                p.drawPolygon(side)
+            p.setBrush(QBrush(base))
+            p.drawRect(front)
+        if chosen:
+            p.setPen(QPen(SELECTED_COLOR, 3.0))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawPolygon(b.outline)
+        # labels under the block, centred on its column
+        col_left = b.x - (b.width - (b.thick + b.depth)) / 2
+        rect = QRectF(col_left - GAP / 2, self.label_top, b.width + GAP, self.line * 1.1)
+        font = QFont(self.font)
+        font.setBold(chosen)
+        p.setFont(font)
+        p.setPen(ERROR_COLOR if b.error else (SELECTED_COLOR.darker(130) if chosen else ink))
+        p.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, b.title)
+        p.setFont(self.small)
+        rect2 = QRectF(rect.left(), rect.top() + self.line * 1.05, rect.width(), self.line * 1.1)
+        p.drawText(rect2, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self.shape_text(b))
+
+
+class ShapeDiagram(QWidget):
+    """Clicking a block emits `row_clicked` with its first table row; `set_selected_rows` highlights."""
+
+    row_clicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._table: ShapeTable | None = None
+        self._caption = ""
+        self._selected: set[int] = set()
+        self._layout = DiagramLayout(None, self.font())
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setToolTip("Click a block to select its layer in the table")
+
+    def set_table(self, table: ShapeTable, caption: str = "") -> None:
+        self._table = table
+        self._caption = caption
+        self._relayout()
+
+    def _relayout(self) -> None:
+        self._layout = DiagramLayout(self._table, self.font(), self._caption)
+        self.setFixedSize(self._layout.size())
+        self.update()
+
+    def changeEvent(self, event) -> None:  # font changes (zoom, lecture mode) resize the figure
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange:
+            self._relayout()
+
+    @property
+    def layout_info(self) -> DiagramLayout:
+        return self._layout
+
+    def set_selected_rows(self, rows: set[int] | list[int]) -> None:
+        self._selected = set(rows)
+        self.update()
+
+    def block_rect(self, row: int) -> QRectF | None:
+        """Where the block that draws table row `row` is (for scrolling to it and for tests)."""
+        for b in self._layout.blocks:
+            if row in b.rows:
+                return b.outline.boundingRect()
+        return None
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        dark = self.palette().window().color().lightness() < 128
+        self._layout.paint(p, self._selected, dark)
+        p.end()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            i = self._layout.block_at(event.position())
+            if i is not None and self._layout.blocks[i].rows:
+                self.row_clicked.emit(self._layout.blocks[i].rows[0])
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        i = self._layout.block_at(event.position())
+        if i is None:
+            self.setCursor(Qt.CursorShape.ArrowCursor)
+            return
+        b = self._layout.blocks[i]
+        self.setCursor(Qt.CursorShape.PointingHandCursor if b.rows else Qt.CursorShape.ArrowCursor)
+        rows = ", ".join(str(r + 1) for r in b.rows) or "input"
+        tip = f"{b.title}\n{fmt.format_shape(b.shape)}\nrows {rows}"
+        if b.error:
+            tip += f"\n{b.error}"
+        QToolTip.showText(event.globalPosition().toPoint(), tip, self)
+
+    # -- export --------------------------------------------------------------------------
+    def export_png(self, path: str, scale: float = 2.0) -> None:
+        """A white-background PNG at `scale` times screen size; OSError when it cannot be written."""
+        layout = DiagramLayout(self._table, self.font(), self._caption)
+        size = layout.size()
+        image = QImage(int(size.width() * scale), int(size.height() * scale), QImage.Format.Format_ARGB32)
+        image.fill(QColor("white"))
+        p = QPainter(image)
+        p.scale(scale, scale)
+        layout.paint(p, set())
+        p.end()
+        out = QSaveFile(path)
+        if not out.open(QSaveFile.OpenModeFlag.WriteOnly):
+            raise OSError(f"cannot write {path}: {out.errorString()}")
+        if not image.save(out, "PNG") or not out.commit():
+            out.cancelWriting()
+            raise OSError(f"cannot write {path}: {out.errorString()}")
+
+    def export_svg(self, path: str) -> None:
+        from PySide6.QtSvg import QSvgGenerator
+
+        layout = DiagramLayout(self._table, self.font(), self._caption)
+        out = QSaveFile(path)
+        if not out.open(QSaveFile.OpenModeFlag.WriteOnly):
+            raise OSError(f"cannot write {path}: {out.errorString()}")
+        gen = QSvgGenerator()
+        gen.setOutputDevice(out)
+        gen.setSize(layout.size())
+        gen.setViewBox(QRectF(0, 0, layout.width, layout.height))
+        gen.setTitle(self._caption or "ConvViz network diagram")
+        gen.setDescription("Made with ConvViz")
+        p = QPainter(gen)
+        layout.paint(p, set())
+        p.end()
+        if not out.commit():
+            raise OSError(f"cannot write {path}: {out.errorString()}")

@@ -1,0 +1,227 @@
+"""How the Shapes tab writes and reads numbers, shapes and layer settings (no widgets here).
+
+Layer settings follow the contract in `visualizer.core.architecture`: 2-D values are [y, x]
+lists (a bare int is accepted when reading, since hand-written JSON often has one).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from visualizer.core.errors import UserInputError
+
+TIMES = "×"
+
+#: Layers that keep the shape of what arrives (the diagram folds them into the block before).
+SHAPE_KEEPING = frozenset(
+    {"BatchNorm2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout", "Softmax"}
+)
+
+#: Which editable columns apply to which layer type.
+HAS_OUT = {"Conv2d": "out_channels", "Linear": "out_features", "AdaptiveAvgPool2d": "output_size"}
+HAS_KERNEL = frozenset({"Conv2d", "MaxPool2d", "AvgPool2d"})
+HAS_STRIDE = HAS_KERNEL
+HAS_PADDING = HAS_KERNEL
+HAS_DILATION = frozenset({"Conv2d"})
+
+#: The "Other" column: the remaining settings of each type with their defaults.
+OTHER_SETTINGS: dict[str, dict[str, Any]] = {
+    "Conv2d": {"groups": 1, "bias": True},
+    "MaxPool2d": {"ceil_mode": False},
+    "AvgPool2d": {"ceil_mode": False},
+    "BatchNorm2d": {"eps": 1e-5, "affine": True},
+    "LeakyReLU": {"negative_slope": 0.01},
+    "Dropout": {"p": 0.5},
+    "Linear": {"bias": True},
+}
+
+
+def format_count(n: int | None) -> str:
+    return "" if n is None else f"{int(n):,}"
+
+
+def format_macs(n: int) -> str:
+    """Exact below a million, else in M / G with two decimals (the exact value goes in a tooltip)."""
+    if n < 1_000_000:
+        return f"{n:,}"
+    if n < 1_000_000_000:
+        return f"{n / 1e6:.2f} M"
+    return f"{n / 1e9:.2f} G"
+
+
+def format_bytes(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 ** 2:
+        return f"{n / 1024:.1f} KiB"
+    if n < 1024 ** 3:
+        return f"{n / 1024 ** 2:.2f} MiB"
+    return f"{n / 1024 ** 3:.2f} GiB"
+
+
+def format_shape(shape: tuple[int, ...] | None) -> str:
+    if shape is None:
+        return "?"
+    return TIMES.join(str(int(s)) for s in shape)
+
+
+def as_pair(value: Any) -> tuple[int, int] | None:
+    """[y, x], (y, x) or a bare int as a pair of ints; None when it is neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return (value, value)
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        return (int(value[0]), int(value[1]))
+    if isinstance(value, (list, tuple)) and len(value) == 1 and isinstance(value[0], int):
+        return (int(value[0]), int(value[0]))
+    return None
+
+
+def format_pair(value: Any, short: bool = False) -> str:
+    """'3×3'; with `short`, a square pair as one number ('1'), as strides and paddings are said."""
+    if isinstance(value, str):
+        return value
+    pair = as_pair(value)
+    if pair is None:
+        return "" if value is None else str(value)
+    if short and pair[0] == pair[1]:
+        return str(pair[0])
+    return f"{pair[0]}{TIMES}{pair[1]}"
+
+
+_SPLIT = re.compile(r"\s*(?:[x×X*·,;]|\s)\s*")
+
+
+def parse_pair(text: str, what: str, minimum: int = 1, words: tuple[str, ...] = ()) -> Any:
+    """'3', '3×3', '3x5', '[3 5]', '3,5' -> [y, x]; a word from `words` (e.g. 'same') as is."""
+    t = text.strip().strip("[]()").strip().lower()
+    if t in words:
+        return t
+    parts = [p for p in _SPLIT.split(t) if p]
+    try:
+        nums = [int(p) for p in parts]
+    except ValueError:
+        hint = " or ".join([f"a whole number or two like 3{TIMES}3"] + [f"'{w}'" for w in words])
+        raise UserInputError(f"{what}: expected {hint}, got {text.strip()!r}") from None
+    if len(nums) == 1:
+        nums = nums * 2
+    if len(nums) != 2:
+        raise UserInputError(f"{what}: expected one or two numbers, got {text.strip()!r}")
+    if min(nums) < minimum:
+        raise UserInputError(f"{what}: must be at least {minimum}, got {text.strip()!r}")
+    return nums
+
+
+def parse_positive_int(text: str, what: str) -> int:
+    try:
+        n = int(text.strip().replace(",", "").replace("_", ""))
+    except ValueError:
+        raise UserInputError(f"{what}: expected a whole number, got {text.strip()!r}") from None
+    if n < 1:
+        raise UserInputError(f"{what}: must be at least 1, got {n}")
+    return n
+
+
+def format_other(layer_type: str, params: dict[str, Any], all_settings: bool = True) -> str:
+    """e.g. 'groups=1, bias=yes' for a Conv2d; '' for a layer with no such settings. Without
+    `all_settings` only what differs from the default (so the table shows what is special)."""
+    defaults = OTHER_SETTINGS.get(layer_type, {})
+    parts = []
+    for key, default in defaults.items():
+        value = params.get(key, default)
+        if not all_settings and value == default:
+            continue
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        parts.append(f"{key}={value}")
+    return ", ".join(parts)
+
+
+_TRUE = {"yes", "true", "on", "1", "y"}
+_FALSE = {"no", "false", "off", "0", "n"}
+
+
+def parse_other(layer_type: str, text: str) -> dict[str, Any]:
+    """'groups=2, bias=no' -> {'groups': 2, 'bias': False}; names the key or value that is wrong."""
+    defaults = OTHER_SETTINGS.get(layer_type, {})
+    result: dict[str, Any] = {}
+    for chunk in re.split(r"[,;]", text):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        if "=" in chunk:
+            key, _, raw = chunk.partition("=")
+        elif ":" in chunk:
+            key, _, raw = chunk.partition(":")
+        else:
+            parts = chunk.split(None, 1)
+            if len(parts) != 2:
+                raise UserInputError(f"{layer_type}: write settings as name=value, got {chunk!r}")
+            key, raw = parts
+        key, raw = key.strip(), raw.strip()
+        if key not in defaults:
+            known = ", ".join(defaults) or "none"
+            raise UserInputError(f"{layer_type} has no setting {key!r} (its settings: {known})")
+        default = defaults[key]
+        if isinstance(default, bool):
+            low = raw.lower()
+            if low in _TRUE:
+                result[key] = True
+            elif low in _FALSE:
+                result[key] = False
+            else:
+                raise UserInputError(f"{key}: expected yes or no, got {raw!r}")
+        elif isinstance(default, int):
+            result[key] = parse_positive_int(raw, key)
+        else:
+            try:
+                result[key] = float(raw)
+            except ValueError:
+                raise UserInputError(f"{key}: expected a number, got {raw!r}") from None
+    return result
+
+
+def default_params(layer_type: str, channels: int | None = None) -> dict[str, Any]:
+    """Settings for a freshly added layer of this type (ones a student would start from)."""
+    if layer_type == "Conv2d":
+        return {"out_channels": channels or 16, "kernel_size": [3, 3], "stride": [1, 1],
+                "padding": [1, 1], "dilation": [1, 1], "groups": 1, "bias": True}
+    if layer_type in ("MaxPool2d", "AvgPool2d"):
+        return {"kernel_size": [2, 2], "stride": [2, 2], "padding": [0, 0], "ceil_mode": False}
+    if layer_type == "AdaptiveAvgPool2d":
+        return {"output_size": [1, 1]}
+    if layer_type == "Linear":
+        return {"out_features": 10, "bias": True}
+    if layer_type == "LeakyReLU":
+        return {"negative_slope": 0.01}
+    if layer_type == "Dropout":
+        return {"p": 0.5}
+    if layer_type == "BatchNorm2d":
+        return {"eps": 1e-5, "affine": True}
+    return {}
+
+
+def convert_params(old_type: str, old: dict[str, Any], new_type: str,
+                   channels: int | None = None) -> dict[str, Any]:
+    """Settings for a layer whose type the user changed: keep what still makes sense."""
+    params = default_params(new_type, channels)
+    pools = ("MaxPool2d", "AvgPool2d")
+    if "kernel_size" in params and "kernel_size" in old:
+        params["kernel_size"] = old["kernel_size"]
+        if new_type in pools:
+            params["stride"] = old["kernel_size"]  # a pool's stride is normally its size
+    same_family = new_type == old_type or (new_type in pools and old_type in pools)
+    if same_family:  # conv padding (often 1 or 'same') means something else for a pool
+        for key in ("stride", "padding"):
+            if key in old:
+                params[key] = old[key]
+    if new_type in HAS_OUT and old_type in HAS_OUT and new_type != "AdaptiveAvgPool2d" \
+            and old_type != "AdaptiveAvgPool2d":
+        params[HAS_OUT[new_type]] = old[HAS_OUT[old_type]]
+    if "bias" in params and "bias" in old:
+        params["bias"] = old["bias"]
+    return params
