@@ -8,6 +8,7 @@ set, runs it (off the GUI thread for big images, newest request wins) and shows 
 from __future__ import annotations
 
 import itertools
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PySide6.QtCore import QMutex, QMutexLocker, QObject, QThread, QTimer, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QMutex, QMutexLocker, QObject, QThread, QTimer, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSlider,
     QSpinBox,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -247,8 +249,10 @@ class ConvExplorer(Panel):
         side_layout.addWidget(self._build_parameter_box())
         side_layout.addStretch(1)
         self.sidebar.setWidget(side)
-        self.sidebar.setMinimumWidth(340)
-        self.sidebar.setMaximumWidth(430)
+        # Wide enough for the widest row, so nothing is cut off on the right.
+        self.sidebar.setMinimumWidth(side.minimumSizeHint().width()
+                                     + self.sidebar.verticalScrollBar().sizeHint().width() + 4)
+        self.sidebar.setMaximumWidth(max(self.sidebar.minimumWidth(), 460))
         root.addWidget(self.sidebar)
 
         main = QVBoxLayout()
@@ -264,14 +268,14 @@ class ConvExplorer(Panel):
         self.explanation.setWordWrap(True)
         self.explanation.setTextFormat(Qt.TextFormat.RichText)
         self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.explanation.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self._scale_font(self.explanation, 1.25)
         self.explanation.setStyleSheet("#explanation { background: #fff8f0; border: 1px solid #f0c8a8;"
                                        " border-radius: 6px; padding: 8px; }")
         self.explanation_scroll = QScrollArea(self.figure)
         self.explanation_scroll.setWidgetResizable(True)
         self.explanation_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.explanation_scroll.setWidget(self.explanation)
-        self.explanation_scroll.setMaximumHeight(160)
-        self.explanation_scroll.setMinimumHeight(60)
         fig.addWidget(self.explanation_scroll)
         self.formula = QLabel(self.figure)
         self.formula.setObjectName("formula")
@@ -304,7 +308,6 @@ class ConvExplorer(Panel):
         lay.addLayout(row)
 
         self.input_editor = MatrixEditor("Input", MAX_INPUT_CELLS, COURSE_INPUT, box, cell_width=44)
-        self.input_editor.setMinimumHeight(230)
         self.input_editor.matrix_changed.connect(self._typed_input_changed)
         self.input_editor.problem_changed.connect(self._editor_problem)
         lay.addWidget(self.input_editor)
@@ -321,16 +324,18 @@ class ConvExplorer(Panel):
             self.channels_combo.addItem(text, key)
         self.channels_combo.currentIndexChanged.connect(self._reload_image)
         form.addRow("Channels", self.channels_combo)
-        crop_row = QHBoxLayout()
         self.crop_top = _spin(0, 100000, 0, "First row of the crop", "crop top")
         self.crop_left = _spin(0, 100000, 0, "First column of the crop", "crop left")
         self.crop_h = _spin(1, 100000, 1, "Rows in the crop", "crop height")
         self.crop_w = _spin(1, 100000, 1, "Columns in the crop", "crop width")
-        for label, spin in (("y", self.crop_top), ("x", self.crop_left), ("h", self.crop_h), ("w", self.crop_w)):
-            crop_row.addWidget(QLabel(label))
-            crop_row.addWidget(spin, 1)
-            spin.valueChanged.connect(self._image_geometry_changed)
-        form.addRow("Crop", crop_row)
+        for label, (a, b) in (("Crop from (row, col)", (self.crop_top, self.crop_left)),
+                              ("Crop size (rows, cols)", (self.crop_h, self.crop_w))):
+            pair = QHBoxLayout()
+            pair.addWidget(a, 1)
+            pair.addWidget(b, 1)
+            a.valueChanged.connect(self._image_geometry_changed)
+            b.valueChanged.connect(self._image_geometry_changed)
+            form.addRow(label, pair)
         size_row = QHBoxLayout()
         self.size_slider = QSlider(Qt.Orientation.Horizontal, self.image_box)
         self.size_slider.setAccessibleName("longest side slider")
@@ -369,7 +374,6 @@ class ConvExplorer(Panel):
         lay.addLayout(row)
 
         self.kernel_editor = MatrixEditor("Kernel", MAX_KERNEL, self._kernels[0, 0], box, cell_width=52)
-        self.kernel_editor.setMinimumHeight(170)
         self.kernel_editor.matrix_changed.connect(self._kernel_edited)
         self.kernel_editor.problem_changed.connect(self._editor_problem)
         lay.addWidget(self.kernel_editor)
@@ -399,6 +403,16 @@ class ConvExplorer(Panel):
     def _build_parameter_box(self) -> QGroupBox:
         box = QGroupBox("Parameters", self)
         lay = QVBoxLayout(box)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Course:"))
+        self.course_buttons = []
+        for s, p in COURSE_SETTINGS:
+            b = QPushButton(f"stride {s}, padding {p}", box)
+            b.setToolTip(f"The course's setting: stride {s}, padding {p} (zeros), cross-correlation")
+            b.clicked.connect(lambda _=False, s=s, p=p: self.apply_course_setting(s, p))
+            row.addWidget(b)
+            self.course_buttons.append(b)
+        lay.addLayout(row)
         grid = QGridLayout()
         grid.addWidget(QLabel("<i>rows</i>"), 0, 1, Qt.AlignmentFlag.AlignCenter)
         grid.addWidget(QLabel("<i>columns</i>"), 0, 2, Qt.AlignmentFlag.AlignCenter)
@@ -452,16 +466,6 @@ class ConvExplorer(Panel):
         note.setWordWrap(True)
         note.setStyleSheet("color: #4a5560;")
         lay.addWidget(note)
-        row = QHBoxLayout()
-        self.course_buttons = []
-        for s, p in COURSE_SETTINGS:
-            b = QPushButton(f"Stride {s}, padding {p}", box)
-            b.setToolTip(f"The course's setting: stride {s}, padding {p} (zeros), cross-correlation")
-            b.clicked.connect(lambda _=False, s=s, p=p: self.apply_course_setting(s, p))
-            row.addWidget(b)
-            self.course_buttons.append(b)
-        lay.addWidget(QLabel("Course settings:"))
-        lay.addLayout(row)
         return box
 
     def _build_views(self) -> QHBoxLayout:
@@ -479,6 +483,7 @@ class ConvExplorer(Panel):
             col.addLayout(head)
             col.addWidget(view, 1)
             row.addLayout(col, stretch)
+            view.resized.connect(self._equalize_soon)
 
         def operator(text: str) -> None:
             label = QLabel(text)
@@ -519,6 +524,11 @@ class ConvExplorer(Panel):
         self.output_view.setAccessibleName("output view")
         column(self.output_title, self.output_view, out_extra, 4)
 
+        self._views_row = row
+        self._equalize_timer = QTimer(self)
+        self._equalize_timer.setSingleShot(True)
+        self._equalize_timer.setInterval(0)
+        self._equalize_timer.timeout.connect(self._equalize_cells)
         self.input_view.hovered.connect(self._input_hovered)
         self.output_view.hovered.connect(self._output_hovered)
         self.output_view.clicked.connect(self._output_clicked)
@@ -528,23 +538,32 @@ class ConvExplorer(Panel):
     def _build_step_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
 
-        def button(text: str, tip: str, slot) -> QToolButton:
+        style = self.style()
+        SP = QStyle.StandardPixmap
+
+        def button(text: str, icon, tip: str, slot) -> QToolButton:
             b = QToolButton(self)
             b.setText(text)
+            if icon is not None:
+                b.setIcon(style.standardIcon(icon))
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             b.setToolTip(tip)
-            b.setAutoRaise(False)
-            b.setMinimumWidth(40)
             b.clicked.connect(slot)
             bar.addWidget(b)
             return b
 
-        self.start_button = button("⏮", "Jump to the first output cell (Home)", self.stepper.to_start)
-        self.back_button = button("◀", "Step back one cell (Left)", self.stepper.step_back)
-        self.play_button = button("▶ Play", "Play / pause the sliding window (Space)", self.stepper.toggle_play)
-        self.play_button.setMinimumWidth(90)
-        self.forward_button = button("▶|", "Step forward one cell (Right)", self.stepper.step_forward)
-        self.end_button = button("⏭", "Jump to the last output cell (End)", self.stepper.to_end)
-        self.all_button = button("Show all", "Show the whole output again (Esc)", self.stepper.stop_stepping)
+        self.start_button = button("Start", SP.SP_MediaSkipBackward, "Jump to the first output cell (Home)",
+                                   self.stepper.to_start)
+        self.back_button = button("Back", SP.SP_MediaSeekBackward, "Step back one cell (Left)",
+                                  self.stepper.step_back)
+        self.play_button = button("Play", SP.SP_MediaPlay, "Play / pause the sliding window (Space)",
+                                  self.stepper.toggle_play)
+        self.play_button.setMinimumWidth(80)
+        self.forward_button = button("Step", SP.SP_MediaSeekForward, "Step forward one cell (Right)",
+                                     self.stepper.step_forward)
+        self.end_button = button("End", SP.SP_MediaSkipForward, "Jump to the last output cell (End)",
+                                 self.stepper.to_end)
+        self.all_button = button("Show all", None, "Show the whole output again (Esc)", self.stepper.stop_stepping)
         bar.addSpacing(12)
         bar.addWidget(QLabel("Speed"))
         self.speed_slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -775,7 +794,8 @@ class ConvExplorer(Panel):
         kh, kw = r.kernels.shape[2:]
         which = ""
         if r.kernels.shape[1] > 1:
-            which = f", slice {CHANNEL_NAMES[ci] if r.kernels.shape[1] == 3 and ci is not None else (ci or 0) + 1}"
+            c = 0 if ci is None else ci
+            which = f", slice {CHANNEL_NAMES[c] if r.kernels.shape[1] == 3 else c + 1}"
         flipped = ", flipped" if r.spec.flip else ""
         self.kernel_title.setText(f"Kernel {kh}×{kw}{which}{flipped}")
         if r.output is not None:
@@ -786,6 +806,31 @@ class ConvExplorer(Panel):
             self.output_title.setText(f"Output {ho}×{wo}{chans}")
         else:
             self.output_title.setText("Output")
+        self._equalize_soon()
+
+    @Slot()
+    def _equalize_soon(self) -> None:
+        self._equalize_timer.start()
+
+    @Slot()
+    def _equalize_cells(self) -> None:
+        """Give the three views room in proportion to their columns and one common cell size,
+        so the kernel's cells are the same size as the input cells it slides over."""
+        views = (self.input_view, self.kernel_view, self.output_view)
+        in_cells = [v for v in views if v.mode() == "cells"]
+        cols = [v.model.shape[1] if v in in_cells else 0 for v in views]
+        wide = max(8, sum(cols))  # a heat map or a message gets as much room as all the cells
+        for index, (v, c) in zip((0, 2, 4), zip(views, cols)):
+            if v in in_cells:
+                weight = max(1, c)
+            elif v.mode() == "message":
+                weight = max(4, wide // 2)
+            else:
+                weight = wide if v is not self.kernel_view else max(3, wide // 3)
+            self._views_row.setStretch(index, weight)
+        limit = min((v.cells.natural_cell_size() for v in in_cells), default=None)
+        for v in views:
+            v.set_cell_limit(limit if v in in_cells else None)
 
     def _update_formula(self) -> None:
         r = self._result
@@ -804,12 +849,16 @@ class ConvExplorer(Panel):
         self.formula.setText("<br>".join(parts))
 
     def _update_step_visuals(self) -> None:
+        self._show_step()
+        self._fit_explanation()
+
+    def _show_step(self) -> None:
         r = self._result
         idx = self.stepper.current_index()
         if r is None or r.output is None:
             self.input_view.set_window([])
             self.position_label.setText("")
-            self.explanation.setText("<i>Nothing to compute: see the message above.</i>" if r and r.error else "")
+            self.explanation.setText("<i>Nothing to compute: see the red message.</i>" if r and r.error else "")
             return
         ho, wo = r.output.shape[1:]
         if idx is None:
@@ -836,7 +885,23 @@ class ConvExplorer(Panel):
         where = f"row {y + 1}, column {x + 1}"
         if r.kernels.shape[0] > 1:
             where += f", channel {exp.out_channel + 1}"
-        self.explanation.setText(f"<b>Output {where}</b> = {_html(exp.text)}")
+        if r.kernels.shape[1] > 1:
+            body = _per_channel_html(exp, r.kernels.shape[1])
+        else:
+            body = _html(exp.text)
+        self.explanation.setText(f"<b>Output {where}</b> = {body}")
+
+    def _fit_explanation(self) -> None:
+        """As tall as the arithmetic needs, up to a third of the figure (then it scrolls)."""
+        label = self.explanation
+        width = max(100, self.explanation_scroll.viewport().width())
+        need = label.heightForWidth(width - 20) + 22  # the style sheet's padding and border
+        cap = max(80, self.figure.height() // 3)
+        self.explanation_scroll.setFixedHeight(min(max(need, 40), cap))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_explanation()
 
     def explanation_text(self) -> str:
         """The arithmetic shown for the current cell, as plain text."""
@@ -849,7 +914,9 @@ class ConvExplorer(Panel):
 
     @Slot(bool)
     def _playing_changed(self, playing: bool) -> None:
-        self.play_button.setText("⏸ Pause" if playing else "▶ Play")
+        self.play_button.setText("Pause" if playing else "Play")
+        sp = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(sp))
 
     @Slot(int)
     def _speed_changed(self, i: int) -> None:
@@ -1371,7 +1438,7 @@ class ConvExplorer(Panel):
         self._lecture = on
         self.sidebar.setVisible(not on)
         self.export_button.setVisible(not on)
-        self.explanation_scroll.setMaximumHeight(260 if on else 160)
+        self._fit_explanation()
         if on:
             self.output_view.setFocus()  # keys step through, not into a spin box
 
@@ -1391,16 +1458,44 @@ class ConvExplorer(Panel):
         self.shutdown()
         super().closeEvent(event)
 
+    def _scale_font(self, widget: QWidget, factor: float, bold: bool = False) -> None:
+        f = QFont(self.font())
+        f.setPointSizeF(max(1.0, f.pointSizeF()) * factor)
+        f.setBold(bold)
+        widget.setFont(f)
+
     def changeEvent(self, event) -> None:  # noqa: N802
         super().changeEvent(event)
-        from PySide6.QtCore import QEvent
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "explanation"):
+            # Labels with their own font do not follow the panel's; scale them again.
+            for label in self._operator_labels:
+                self._scale_font(label, 2.0, bold=True)
+            for label in (self.input_title, self.kernel_title, self.output_title):
+                self._scale_font(label, 1.1, bold=True)
+            self._scale_font(self.explanation, 1.25)
+            self._scale_font(self.formula, 1.0)
+            self._scale_font(self.input_view.message_label, 1.2)
+            self._fit_explanation()
 
-        if event.type() == QEvent.Type.FontChange:
-            for label in getattr(self, "_operator_labels", []):
-                f = QFont(self.font())
-                f.setPointSizeF(max(1.0, f.pointSizeF()) * 2)
-                f.setBold(True)
-                label.setFont(f)
+
+def _per_channel_html(exp, channels: int) -> str:
+    """The arithmetic of a multi-channel cell, one line per input channel."""
+    def paren(v: float) -> str:
+        t = format_number(v)
+        return f"({t})" if t.startswith("−") else t
+
+    lines = []
+    for c in range(channels):
+        name = CHANNEL_NAMES[c] if channels == 3 else f"channel {c + 1}"
+        terms = [t for t in exp.terms if t.channel == c]
+        subtotal = math.fsum(t.product for t in terms)
+        text = " + ".join(f"{format_number(t.weight)}×{paren(t.value)}" for t in terms)
+        lines.append(f"<i>{name}:</i> {_html(text)} = {_html(format_number(subtotal))}")
+    tail = ""
+    if exp.bias:
+        tail = f" + bias {_html(paren(exp.bias))}"
+    sums = " + ".join(paren(math.fsum(t.product for t in exp.terms if t.channel == c)) for c in range(channels))
+    return ("<br>" + "<br>".join(lines) + f"<br><b>{_html(sums)}{tail} = {_html(format_number(exp.total))}</b>")
 
 
 def _html(text: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -93,12 +93,26 @@ class MatrixEditor(QWidget):
         self.table.setToolTip("Type a number in a cell (1.5, -2, 1e-3 or 1/9). Enter moves on.")
         self._nav_filter = _KeepNavigationKeys(self)
         self.table.installEventFilter(self._nav_filter)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table)
 
         self.rows_spin.valueChanged.connect(self._resize_from_spinners)
         self.cols_spin.valueChanged.connect(self._resize_from_spinners)
         self.table.itemChanged.connect(self._cell_edited)
         self.set_matrix(initial)
+
+    def _fit_height(self) -> None:
+        """Tall enough for the rows (up to 8 visible), so small matrices leave no empty box."""
+        t = self.table
+        rows = min(max(t.rowCount(), 3), 8)
+        h = t.horizontalHeader().sizeHint().height() + rows * t.verticalHeader().defaultSectionSize()
+        extra = t.horizontalScrollBar().sizeHint().height() if t.columnCount() > 6 else 0
+        t.setFixedHeight(h + 2 * t.frameWidth() + extra + 2)
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.table.verticalHeader().setDefaultSectionSize(QFontMetrics(self.font()).height() + 10)
+            self._fit_height()
 
     # -- public ----------------------------------------------------------------------------
     def set_matrix(self, m: np.ndarray) -> None:
@@ -115,6 +129,7 @@ class MatrixEditor(QWidget):
                     self._set_item(i, j, cell_text(m[i, j]))
         finally:
             self._updating = False
+        self._fit_height()
         self._last_good = m.copy()
         self._set_problem("")
 
@@ -172,6 +187,7 @@ class MatrixEditor(QWidget):
                         self._set_item(i, j, "0")
         finally:
             self._updating = False
+        self._fit_height()
         self._revalidate()
 
     @Slot(QTableWidgetItem)

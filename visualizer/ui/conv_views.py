@@ -31,6 +31,9 @@ TEXT_PAD = QColor("#5c6773")
 _GRAY = pg.ColorMap(pos=np.array([0.0, 1.0]), color=np.array([[0, 0, 0, 255], [255, 255, 255, 255]]))
 _DIVERGING = pg.colormap.get("CET-D1")
 _SEQUENTIAL = pg.colormap.get("viridis")
+# In cells, under dark text, a one-hue blue reads better than viridis' purple-to-yellow.
+_BLUES = pg.ColorMap(pos=np.array([0.0, 0.5, 1.0]),
+                     color=np.array([[247, 251, 255, 255], [107, 174, 214, 255], [8, 69, 148, 255]]))
 
 
 def cell_label(v: float) -> str:
@@ -68,7 +71,8 @@ class ColourScale:
 
     def colour(self, v: float, pale: float = 0.0) -> QColor:
         t = 0.5 if not math.isfinite(v) else min(1.0, max(0.0, (v - self.lo) / (self.hi - self.lo)))
-        c = self.cmap.map(t, mode="qcolor")
+        cmap = _BLUES if pale and self.kind == "sequential" else self.cmap
+        c = cmap.map(t, mode="qcolor")
         if pale:
             c = QColor(round(c.red() + (255 - c.red()) * pale), round(c.green() + (255 - c.green()) * pale),
                        round(c.blue() + (255 - c.blue()) * pale))
@@ -115,14 +119,19 @@ class CellGrid(QWidget):
         self.setMouseTracking(True)
         self.setMinimumSize(60, 60)
         self._last_hover = (-1, -1)
+        self.limit: float | None = None  # set by the explorer so all three views share one cell size
 
     # geometry -------------------------------------------------------------------------------
     def _max_cell(self) -> float:
-        return 3.6 * QFontMetricsF(self.font()).height()
+        return 4.5 * QFontMetricsF(self.font()).height()
+
+    def natural_cell_size(self) -> float:
+        rows, cols = self.model.shape
+        return max(1.0, min((self.width() - 4) / cols, (self.height() - 4) / rows, self._max_cell()))
 
     def cell_size(self) -> float:
-        rows, cols = self.model.shape
-        return max(1.0, min((self.width() - 2) / cols, (self.height() - 2) / rows, self._max_cell()))
+        c = self.natural_cell_size()
+        return min(c, self.limit) if self.limit else c
 
     def origin(self) -> QPointF:
         rows, cols = self.model.shape
@@ -152,7 +161,9 @@ class CellGrid(QWidget):
         texts = self._widest_texts()
         fm = QFontMetricsF(font)
         widest = max((fm.horizontalAdvance(t) for t in texts), default=fm.horizontalAdvance("0"))
-        fit = min(1.0, (cell * 0.86) / max(widest, 1.0), (cell * 0.8) / fm.height())
+        # Grow with big cells (up to 1.5× the widget font) so a projector shows large numbers.
+        fit = min(1.5, (cell * 0.8) / max(widest, 1.0), (cell * 0.42) / fm.height())
+        fit = max(fit, min(1.0, (cell * 0.9) / max(widest, 1.0), (cell * 0.8) / fm.height()))
         size = base * fit
         if size < max(6.5, base * 0.55):
             return None
@@ -403,6 +414,7 @@ class MatrixView(QStackedWidget):
 
     hovered = Signal(int, int)
     clicked = Signal(int, int)
+    resized = Signal()
 
     def __init__(self, parent: QWidget | None = None, allow_heat: bool = True) -> None:
         super().__init__(parent)
@@ -519,6 +531,12 @@ class MatrixView(QStackedWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._choose_mode()
+        self.resized.emit()
+
+    def set_cell_limit(self, limit: float | None) -> None:
+        if limit != self.cells.limit:
+            self.cells.limit = limit
+            self.cells.update()
 
     def changeEvent(self, event) -> None:  # noqa: N802
         super().changeEvent(event)

@@ -224,7 +224,9 @@ class MainWindow(QMainWindow):
             tip="Theme, text size, default device, MNIST and runs folders",
         )
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
-        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit,
+        # Ctrl+Q everywhere (Cmd+Q on macOS): Qt's standard Quit key is empty on Windows and on
+        # Linux desktops other than GNOME and KDE.
+        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q",
                                         tip="Save the session and close ConvViz")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         file_menu.addAction(self.settings_action)

@@ -520,6 +520,7 @@ class ShapeCalculator(Panel):
             return
         self._path = None
         self.model.replace_architecture(arch, f"Load preset {name}")
+        self.undo_stack.setClean()  # a preset as it comes is nothing to lose
         self.preset_combo.setCurrentIndex(self.preset_combo.findText(name))
         self.emit_status(f"Loaded preset {name}", 3000)
 

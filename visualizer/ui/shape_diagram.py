@@ -4,7 +4,7 @@ Each block is a box whose height follows the feature map's height, whose slanted
 its width and whose thickness follows the channel count; a flat vector (after Flatten or Linear)
 is a thin bar whose height follows its length. Layers that keep the shape (BatchNorm, ReLU,
 Dropout, ...) are folded into the block before them, as in the usual figure; their rows still
-select that block. Sizes are on a log scale so that 224×224 and 7×7 both stay readable.
+select that block. Sizes are on a square-root scale so that 224×224 and 7×7 both stay readable.
 """
 
 from __future__ import annotations
@@ -107,7 +107,11 @@ class DiagramLayout:
         big_vec = max([2] + vecs)
 
         def face(v: int, big: int) -> float:
-            return MIN_FACE + (MAX_FACE - MIN_FACE) * math.log(max(v, 1)) / math.log(big)
+            # square root: 224 → 7 still visibly shrinks (log flattened it) yet 7 stays readable
+            return MIN_FACE + (MAX_FACE - MIN_FACE) * math.sqrt(max(v, 1) / big)
+
+        def vector(v: int, big: int) -> float:
+            return MIN_FACE + (MAX_FACE - MIN_FACE) * math.log(max(v, 1) + 1) / math.log(big + 1)
 
         max_depth = 0.0
         for b in self.blocks:
@@ -117,10 +121,9 @@ class DiagramLayout:
                 c, h, w = b.shape
                 b.face = face(h, big_spatial)
                 b.depth = face(w, big_spatial) * DEPTH_FACTOR
-                b.thick = MIN_THICK + (MAX_THICK - MIN_THICK) * math.log(max(c, 1)) / math.log(big_chan) \
-                    if big_chan > 1 else MIN_THICK
+                b.thick = MIN_THICK + (MAX_THICK - MIN_THICK) * math.sqrt(max(c, 1) / big_chan)
             else:
-                b.face = face(b.shape[0], big_vec) if len(b.shape) == 1 else 40.0
+                b.face = vector(b.shape[0], big_vec) if len(b.shape) == 1 else 40.0
                 b.depth = 0.0
                 b.thick = 10.0
             max_depth = max(max_depth, b.depth)
