@@ -51,3 +51,108 @@ def test_core_data_dir_matches_qt(qtbot):
     # outer one, so the two agree on the base whatever Qt appends.
     assert os.path.normpath(qt_dir).startswith(os.path.normpath(str(appdirs.app_data_dir())))
     assert QApplication.applicationName() == "ConvViz"
+
+
+# --- the app shell with stand-in panels (independent of the real tool tabs) ------------------
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+
+from tests.ui.fake_panels import ArchitecturePanel, NotesPanel, TrainerPanel  # noqa: E402
+from visualizer.ui.main_window import CLEAN_SHUTDOWN_KEY, app_settings  # noqa: E402
+
+
+@pytest.fixture
+def fresh_settings():
+    app_settings().clear()
+    yield
+    app_settings().clear()
+
+
+def show_active(qtbot, w: MainWindow) -> None:
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
+
+
+def test_train_request_hands_the_network_to_the_training_tab(qtbot, fresh_settings):
+    nets, trainer = ArchitecturePanel(), TrainerPanel()
+    w = MainWindow(panels=[nets, NotesPanel(), trainer])
+    qtbot.addWidget(w)
+    assert w.tabs.currentWidget() is nets
+    arch = {"schema": "convviz.architecture", "version": 1, "name": "tiny",
+            "input_shape": [1, 28, 28], "layers": [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}]}
+    nets.train_requested.emit(arch)
+    assert trainer.received == [arch]
+    assert w.tabs.currentWidget() is trainer
+    assert "tiny" in w.statusBar().currentMessage() and "Trainer" in w.statusBar().currentMessage()
+
+
+def test_train_request_without_a_training_tab_is_explained(qtbot, fresh_settings):
+    nets = ArchitecturePanel()
+    w = MainWindow(panels=[nets, NotesPanel()])
+    qtbot.addWidget(w)
+    nets.train_requested.emit({"name": "x"})
+    assert w.tabs.currentWidget() is nets
+    assert "no training tab" in w.statusBar().currentMessage()
+
+
+def test_every_window_control_has_a_tooltip_and_an_accessible_name(qtbot, fresh_settings):
+    notes = NotesPanel()
+    w = MainWindow(panels=[notes, ArchitecturePanel()])
+    qtbot.addWidget(w)
+    own = [a for a in w.all_actions() if a not in notes.panel_actions()]
+    assert len(own) >= 12
+    for a in own:
+        assert a.statusTip(), a.text()
+        assert a.toolTip() and a.toolTip() != a.text().replace("&", ""), a.text()
+    for i in range(w.tabs.count()):
+        assert w.tabs.tabToolTip(i), w.tabs.tabText(i)
+    assert w.tabs.tabToolTip(0).startswith("A fake tool with a text field")  # Panel.description
+    for widget in (w, w.tabs, w.menuBar(), w.statusBar(), w.recovery_bar,
+                   w.recovery_bar.restore_button, w.recovery_bar.discard_button, notes):
+        assert widget.accessibleName(), widget
+    for button in (w.recovery_bar.restore_button, w.recovery_bar.discard_button):
+        w.recovery_bar.offer(["Notes"])
+        assert button.toolTip()
+
+
+def test_quit_shortcut_closes_and_marks_a_clean_shutdown(qtbot, fresh_settings):
+    notes = NotesPanel()
+    w = MainWindow(panels=[notes])
+    qtbot.addWidget(w)
+    show_active(qtbot, w)
+    assert app_settings().value(CLEAN_SHUTDOWN_KEY) in (False, "false")
+    qtbot.keyClick(w, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not w.isVisible())
+    assert notes.shut_down
+    assert app_settings().value(CLEAN_SHUTDOWN_KEY) in (True, "true")
+
+
+def test_lecture_mode_gives_back_the_users_text_size(qtbot, fresh_settings):
+    notes = NotesPanel()
+    w = MainWindow(panels=[notes])
+    qtbot.addWidget(w)
+    w.set_font_scale(1.1)
+    w.lecture_action.trigger()
+    assert notes.lecture == [True] and w.font_scale == pytest.approx(1.5)
+    w.lecture_action.trigger()
+    assert notes.lecture == [True, False] and w.font_scale == pytest.approx(1.1)
+    assert not w.isFullScreen()
+    w.zoom_reset()
+
+
+def test_zoom_shortcuts_do_not_compound_across_windows(qtbot, fresh_settings):
+    w = MainWindow(panels=[NotesPanel()])
+    qtbot.addWidget(w)
+    base = float(QApplication.instance().property("convviz_base_point_size"))
+    assert QApplication.font().pointSizeF() == pytest.approx(base)
+    show_active(qtbot, w)
+    qtbot.keyClick(w, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    assert w.font_scale == pytest.approx(1.15)
+    w.close()
+    w2 = MainWindow(panels=[NotesPanel()])
+    qtbot.addWidget(w2)
+    assert w2.font_scale == pytest.approx(1.15)
+    assert QApplication.font().pointSizeF() == pytest.approx(base * 1.15, rel=0.02)
+    w2.zoom_reset()
+    assert QApplication.font().pointSizeF() == pytest.approx(base, rel=0.02)

@@ -51,7 +51,7 @@ def click(qtbot, dialog: SettingsDialog, which: QDialogButtonBox.StandardButton)
 
 def test_settings_round_trip(qtbot, tmp_path):
     w, panel = start(qtbot)
-    base = QApplication.font().pointSizeF()
+    base = float(QApplication.instance().property("convviz_base_point_size"))
     assert panel.applied and panel.applied[-1]["theme"] == "system"  # applied at start
     dialog = open_settings(qtbot, w)
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
