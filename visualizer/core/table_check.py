@@ -1,13 +1,44 @@
 """Check a layer table written by hand (homework style) against the truth.
 
 CONTRACT (shared by the shape-calculator core, its GUI tab and the `shapes --check` CLI).
+
+The table is CSV, tab-separated, semicolon-separated or a Markdown pipe table, with a header.
+Columns are found by their names (case does not matter):
+
+* the operation: "Operation", "Layer", "Type", "Op" or "Name" (else the first column);
+* the claimed output: "Output size", "Output", "Out" (required);
+* the layer's size: "Size", "Kernel", "Filter" — a convolution as ``[3X3X1]X16`` (kernel
+  3×3, depth 1, 16 kernels), ``3x3x16`` or ``3x3``; a pool as ``[2 2]`` or ``2``; a fully
+  connected layer as ``[14·14·16]X10`` (inputs × outputs) or ``10``;
+* "Padding" (``[1 1]`` per axis, ``1``, ``same``, ``N/A`` = 0) and "Stride" (``N/A`` = 1 for
+  a convolution, the window size for a pool).
+
+Sizes are written H×W×C; the separators ``X x × * ·`` (and spaces or commas inside brackets)
+all work. An output of a fully connected layer may be ``[1X1XN]`` or ``N``. Operations are
+recognised by words: input/image, conv…, …pool… (global/adaptive pool → 1×1), fully
+connected/fc/linear/dense, flatten, and shape-keeping ones (ReLU, sigmoid, tanh, softmax,
+batch norm, dropout, activation).
+
+Each row is recomputed from the *claimed* output of the row above (so one mistake is not
+blamed on every later row); the first row starts from the input shape (given, or an "Input"
+row). Every wrong claim gets the correct value in the user's own notation and a reason in
+plain words. Compared against an architecture, convolutions, pools and fully connected layers
+are lined up in order and the ones missing from or extra in the table are named (activations,
+batch norm, dropout, flatten and softmax are not compared: tables often leave them out).
 """
 
 from __future__ import annotations
 
+import csv
+import difflib
+import io
+import math
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from visualizer.core.architecture import Architecture, Shape
+from visualizer.core.architecture import Architecture, Shape, compute_table, normalize_params
+from visualizer.core.errors import UserInputError
 
 
 @dataclass
@@ -16,6 +47,10 @@ class ClaimedRow:
     operation: str  # as written, e.g. "Conv block"
     cells: dict[str, str]  # header -> cell text as written
     claimed_output: Shape | None  # parsed claim in (C, H, W) or (N,) order; None if unreadable
+    # role ("operation", "size", "padding", "stride", "output") -> this row's cell text
+    roles: dict[str, str] = field(default_factory=dict)
+    # role -> the header the user wrote for it (e.g. "output" -> "Output size")
+    role_headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -26,6 +61,9 @@ class RowVerdict:
     correct: str  # in the same H×W×C notation, e.g. "[28X28X16]"
     ok: bool
     reason: str  # plain words; "" when ok
+    correct_shape: Shape | None = None  # (C, H, W) or (N,); None when it cannot be known
+    wrong_cells: tuple[str, ...] = ()  # headers of the cells that are wrong (for highlighting)
+    kind: str = ""  # "input", "conv", "pool", "fc", "flatten", "same" (shape-keeping) or "unknown"
 
 
 @dataclass
@@ -38,13 +76,662 @@ class CheckReport:
     def ok(self) -> bool:
         return all(v.ok for v in self.verdicts) and not self.missing and not self.extra
 
+    @property
+    def wrong(self) -> list[RowVerdict]:
+        return [v for v in self.verdicts if not v.ok]
+
+
+# --- reading the table ---------------------------------------------------------------------
+_SEP = r"[xX×✕*·⋅•∙,;\s]+"
+_NA = {"", "n/a", "na", "-", "–", "—", "none", "no", "/", "x"}
+
+
+def _split_row(line: str, delimiter: str) -> list[str]:
+    if delimiter == "|":
+        s = line.strip()
+        if s.startswith("|"):
+            s = s[1:]
+        if s.endswith("|"):
+            s = s[:-1]
+        return [c.strip() for c in s.split("|")]
+    return [c.strip() for c in next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))]
+
+
+def _find_columns(headers: list[str]) -> dict[str, int]:
+    low = [h.strip().lower() for h in headers]
+    cols: dict[str, int] = {}
+
+    def pick(role: str, pattern: str, exclude: set[int]) -> None:
+        for i, h in enumerate(low):
+            if i not in exclude and re.search(pattern, h):
+                cols[role] = i
+                return
+
+    pick("output", r"output|\bout\b|result", set())
+    used = set(cols.values())
+    pick("operation", r"operation|layer|\bop\b|type|name|block", used)
+    used = set(cols.values())
+    pick("padding", r"pad", used)
+    used = set(cols.values())
+    pick("stride", r"stride", used)
+    used = set(cols.values())
+    pick("size", r"size|kernel|filter|shape|dim|window", used)
+    if "operation" not in cols:
+        free = [i for i in range(len(headers)) if i not in cols.values()]
+        if free:
+            cols["operation"] = free[0]
+    return cols
+
 
 def parse_table(text: str) -> list[ClaimedRow]:
     """CSV or tab-separated text with a header row; UserInputError when it cannot be read."""
-    raise NotImplementedError
+    if not isinstance(text, str):
+        raise UserInputError("the table must be text")
+    lines = [ln for ln in text.lstrip("\ufeff").splitlines() if ln.strip()]
+    if not lines:
+        raise UserInputError("the table is empty: give a header row and one row per layer")
+    header_line = lines[0]
+    if header_line.count("|") >= 2:
+        delimiter = "|"
+    elif "\t" in header_line:
+        delimiter = "\t"
+    elif ";" in header_line and "," not in header_line:
+        delimiter = ";"
+    else:
+        delimiter = ","
+    headers = _split_row(header_line, delimiter)
+    if len(headers) < 2:
+        raise UserInputError("cannot find the columns of the header: separate them with tabs or commas, "
+                             "e.g. 'Operation, Size, Padding, Stride, Output size'")
+    cols = _find_columns(headers)
+    if "output" not in cols:
+        raise UserInputError("the header has no output column (name one 'Output size'); found: "
+                             + ", ".join(h or "(blank)" for h in headers))
+    rows: list[ClaimedRow] = []
+    number = 0
+    for line in lines[1:]:
+        if delimiter == "|" and re.fullmatch(r"[\s|:\-]+", line):
+            continue  # the |---|---| rule under a Markdown header
+        try:
+            cells = _split_row(line, delimiter)
+        except csv.Error as exc:
+            raise UserInputError(f"row {number + 1}: cannot read it ({exc})") from None
+        if not any(cells):
+            continue
+        number += 1
+        if len(cells) > len(headers):
+            if any(cells[len(headers):]):
+                raise UserInputError(
+                    f"row {number} has {len(cells)} cells but the header has {len(headers)}"
+                    + (" (put cells that contain commas in quotes)" if delimiter == "," else ""))
+            cells = cells[: len(headers)]
+        cells += [""] * (len(headers) - len(cells))
+        by_header = {h or f"column {i + 1}": c for i, (h, c) in enumerate(zip(headers, cells))}
+        by_role = {role: cells[i] for role, i in cols.items()}
+        role_headers = {role: headers[i] or f"column {i + 1}" for role, i in cols.items()}
+        rows.append(ClaimedRow(number, by_role.get("operation", ""), by_header, parse_size(by_role["output"]),
+                               by_role, role_headers))
+    if not rows:
+        raise UserInputError("the table has a header but no rows")
+    return rows
+
+
+def _numbers(text: str) -> list[int] | None:
+    parts = [p for p in re.split(_SEP, text.strip()) if p]
+    if not parts or not all(p.isdigit() for p in parts):
+        return None
+    return [int(p) for p in parts]
+
+
+def parse_size(text: str) -> Shape | None:
+    """A claimed output "[28X28X16]" -> (16, 28, 28); "10" or "[1X1X10]" -> (10,) or (10, 1, 1);
+    None when unreadable. Sizes are read H×W×C."""
+    s = text.strip().strip("[]()").strip()
+    if s.lower() in _NA:
+        return None
+    nums = _numbers(s)
+    if nums is None or any(n <= 0 for n in nums):
+        return None
+    if len(nums) == 1:
+        return (nums[0],)
+    if len(nums) == 3:
+        h, w, c = nums
+        return (c, h, w)
+    return None
+
+
+def _is_na(text: str) -> bool:
+    return text.strip().lower() in _NA
+
+
+def _parse_pair(text: str, what: str) -> tuple[int, int] | str:
+    """Padding or stride cell -> (y, x); "same" for padding 'same'; raises ValueError."""
+    s = text.strip().strip("[]()").strip()
+    low = s.lower()
+    if low in _NA or low == "valid":
+        return (0, 0) if what == "padding" else (-1, -1)  # (-1, -1): the default
+    if low == "same" and what == "padding":
+        return "same"
+    nums = _numbers(s)
+    if nums is None:
+        raise ValueError(text)
+    if len(nums) == 1:
+        return (nums[0], nums[0])
+    if len(nums) == 2:
+        return (nums[0], nums[1])
+    if len(nums) == 4 and nums[0] == nums[1] and nums[2] == nums[3]:  # top, bottom, left, right
+        return (nums[0], nums[2])
+    raise ValueError(text)
+
+
+# --- describing shapes the way the user writes them ----------------------------------------
+@dataclass
+class _Style:
+    sep: str = "X"
+    open: str = "["
+    close: str = "]"
+    flat_as_1x1: bool = True  # write an FC output as [1X1XN] (else N)
+
+
+def _style_of(text: str, fallback: _Style) -> _Style:
+    s = text.strip()
+    m = re.search(r"\d\s*([xX×✕*·⋅•∙,])\s*\d", s)
+    sep = m.group(1) if m else fallback.sep
+    if sep == ",":
+        sep = ", "
+    if s.startswith("["):
+        o, c = "[", "]"
+    elif s.startswith("("):
+        o, c = "(", ")"
+    elif m:
+        o, c = "", ""
+    else:
+        o, c = fallback.open, fallback.close
+    nums = _numbers(s.strip("[]()"))
+    flat = fallback.flat_as_1x1 if nums is None else len(nums) != 1
+    return _Style(sep, o, c, flat)
+
+
+def _write(shape: Shape | None, style: _Style) -> str:
+    if shape is None:
+        return "impossible"
+    if len(shape) == 1:
+        if not style.flat_as_1x1:
+            return str(shape[0])
+        return f"{style.open}1{style.sep}1{style.sep}{shape[0]}{style.close}"
+    c, h, w = shape
+    return f"{style.open}{h}{style.sep}{w}{style.sep}{c}{style.close}"
+
+
+def _hwc(shape: Shape) -> str:
+    """Plain H×W×C (or N) for reasons."""
+    if len(shape) == 1:
+        return f"{shape[0]} values"
+    c, h, w = shape
+    return f"{h}×{w}×{c}"
+
+
+def _flat(shape: Shape) -> Shape:
+    if len(shape) == 3 and shape[1] == 1 and shape[2] == 1:
+        return (shape[0],)
+    return shape
+
+
+def _same(a: Shape | None, b: Shape | None) -> bool:
+    return a is not None and b is not None and _flat(a) == _flat(b)
+
+
+def _pair_text(p: tuple[int, int]) -> str:
+    return str(p[0]) if p[0] == p[1] else f"[{p[0]} {p[1]}]"
+
+
+def _verb(hw_in: tuple[int, int], hw_out: tuple[int, int]) -> str:
+    a = f"{hw_in[0]}×{hw_in[1]}"
+    b = f"{hw_out[0]}×{hw_out[1]}"
+    if hw_in == hw_out:
+        return f"keeps {a}"
+    if hw_out[0] >= hw_in[0] and hw_out[1] >= hw_in[1]:
+        return f"grows {a} to {b}"
+    if hw_out[0] <= hw_in[0] and hw_out[1] <= hw_in[1]:
+        if hw_in[0] == 2 * hw_out[0] and hw_in[1] == 2 * hw_out[1]:
+            return f"halves {a} to {b}"
+        return f"shrinks {a} to {b}"
+    return f"turns {a} into {b}"
+
+
+def _conv_out(size: int, k: int, p: int, s: int) -> int:
+    return (size + 2 * p - k) // s + 1
+
+
+def _pool_out(size: int, k: int, p: int, s: int) -> int:
+    return (size + 2 * p - k) // s + 1
+
+
+# --- judging each row ----------------------------------------------------------------------
+def _kind(operation: str) -> str:
+    op = operation.strip().lower()
+    if re.match(r"(input|image|data)\b", op):
+        return "input"
+    if "flatten" in op:
+        return "flatten"
+    if re.search(r"fully|\bfc\d*\b|linear|dense|full connection|classifier", op):
+        return "fc"
+    if "conv" in op:
+        return "conv"
+    if "pool" in op or "subsampl" in op:
+        return "pool"
+    if re.search(r"relu|sigmoid|tanh|softmax|batch|\bbn\b|norm|dropout|activation|elu\b", op):
+        return "same"
+    return "unknown"
+
+
+class _RowProblem(Exception):
+    """The row cannot be judged: a cell is unreadable or the layer cannot be applied."""
+
+    def __init__(self, reason: str, cells: tuple[str, ...] = ()):
+        super().__init__(reason)
+        self.reason = reason
+        self.cells = cells
+
+
+@dataclass
+class _Layer:
+    """What one row says about its layer, read from its cells."""
+
+    kind: str
+    kernel: tuple[int, int] | None = None
+    depth: int | None = None  # kernel depth as written (conv) / claimed inputs (fc)
+    depth_text: str = ""
+    out: int | None = None  # kernels (conv) / outputs (fc)
+    padding: Any = (0, 0)
+    stride: tuple[int, int] | None = None
+    global_pool: bool = False
+
+
+def _read_layer(kind: str, row: ClaimedRow, roles: dict[str, str], headers: dict[str, str]) -> _Layer:
+    size = roles.get("size", "")
+    layer = _Layer(kind)
+    size_h = headers.get("size", "Size")
+    if kind == "conv":
+        m = re.fullmatch(r"\s*[\[\(]([^\]\)]*)[\]\)]\s*(?:[xX×✕*·⋅•∙]\s*(\d+))?\s*", size)
+        if m:
+            inner = _numbers(m.group(1))
+            if inner is None or not 1 <= len(inner) <= 3:
+                raise _RowProblem(f"cannot read the kernel size {size!r}; write it as [3X3X1]X16", (size_h,))
+            k = (inner[0], inner[0]) if len(inner) == 1 else (inner[0], inner[1])
+            layer.kernel = k
+            layer.depth = inner[2] if len(inner) == 3 else None
+            layer.out = int(m.group(2)) if m.group(2) else None
+        else:
+            nums = _numbers(size) if not _is_na(size) else None
+            if not nums or len(nums) > 4:
+                raise _RowProblem(f"cannot read the kernel size {size!r}; write it as [3X3X1]X16", (size_h,))
+            if len(nums) == 1:
+                layer.kernel = (nums[0], nums[0])
+            else:
+                layer.kernel = (nums[0], nums[1])
+            if len(nums) == 3:
+                layer.out = nums[2]
+            elif len(nums) == 4:
+                layer.depth, layer.out = nums[2], nums[3]
+        if min(layer.kernel) < 1 or (layer.out is not None and layer.out < 1):
+            raise _RowProblem(f"the kernel size {size!r} must use positive numbers", (size_h,))
+    elif kind == "pool":
+        op = row.operation.lower()
+        if "global" in op or "adaptive" in op:
+            layer.global_pool = True
+            return layer
+        nums = _numbers(size.strip("[]() ")) if not _is_na(size) else None
+        if not nums:
+            raise _RowProblem(f"cannot read the pool size {size!r}; write it as [2 2] or 2", (size_h,))
+        layer.kernel = (nums[0], nums[0]) if len(nums) == 1 else (nums[0], nums[1])
+        if min(layer.kernel) < 1:
+            raise _RowProblem(f"the pool size {size!r} must use positive numbers", (size_h,))
+    elif kind == "fc":
+        if _is_na(size):
+            return layer
+        m = re.fullmatch(r"\s*[\[\(]([^\]\)]*)[\]\)]\s*(?:[xX×✕*·⋅•∙]\s*(\d+))?\s*", size)
+        if m:
+            inner = _numbers(m.group(1))
+            if inner is None:
+                raise _RowProblem(f"cannot read the size {size!r}; write it as [7·7·32]X10 or 10", (size_h,))
+            if m.group(2):
+                layer.depth, layer.depth_text, layer.out = math.prod(inner), m.group(1).strip(), int(m.group(2))
+            elif len(inner) == 1:
+                layer.out = inner[0]
+            else:
+                layer.depth, layer.out = math.prod(inner[:-1]), inner[-1]
+                layer.depth_text = "·".join(map(str, inner[:-1]))
+        else:
+            nums = _numbers(size)
+            if not nums:
+                raise _RowProblem(f"cannot read the size {size!r}; write it as [7·7·32]X10 or 10", (size_h,))
+            layer.out = nums[-1]
+            if len(nums) > 1:
+                layer.depth = math.prod(nums[:-1])
+                layer.depth_text = "·".join(map(str, nums[:-1]))
+    if kind in ("conv", "pool"):
+        try:
+            pad = _parse_pair(roles.get("padding", ""), "padding")
+        except ValueError:
+            raise _RowProblem(f"cannot read the padding {roles.get('padding', '')!r}; write it as [1 1] or 1",
+                              (headers.get("padding", "Padding"),)) from None
+        layer.padding = pad
+        if pad == "same" and kind == "pool":
+            layer.padding = (0, 0)
+        try:
+            stride = _parse_pair(roles.get("stride", ""), "stride")
+        except ValueError:
+            raise _RowProblem(f"cannot read the stride {roles.get('stride', '')!r}; write it as 2 or [2 2]",
+                              (headers.get("stride", "Stride"),)) from None
+        if stride == (-1, -1) or stride == (0, 0):
+            stride = layer.kernel if kind == "pool" else (1, 1)
+        layer.stride = stride  # type: ignore[assignment]
+    return layer
+
+
+def _conv_reason(hw: tuple[int, int], layer: _Layer, correct_hw: tuple[int, int],
+                 claimed_hw: tuple[int, int] | None) -> str:
+    k, s = layer.kernel, layer.stride
+    ktxt = f"{k[0]}×{k[1]}"
+    ptxt = "'same' padding" if layer.padding == "same" else f"padding {_pair_text(layer.padding)}"
+    stxt = f"stride {_pair_text(s)}"
+    story = f"{ptxt} with a {ktxt} kernel at {stxt} {_verb(hw, correct_hw)}"
+    if claimed_hw is None:
+        return story
+    # A hint: which padding (or stride) would give what the table claims?
+    for p in range(0, max(k) + 1):
+        if all(_conv_out(hw[a], k[a], p, s[a]) == claimed_hw[a] for a in range(2)):
+            return f"{story}; padding {p} {_verb(hw, claimed_hw)}"
+    for st in range(1, max(k) + 3):
+        pad = (0, 0) if layer.padding == "same" else layer.padding
+        if all(_conv_out(hw[a], k[a], pad[a], st) == claimed_hw[a] for a in range(2)):
+            return f"{story}; stride {st} {_verb(hw, claimed_hw)}"
+    pad = (0, 0) if layer.padding == "same" else layer.padding
+    return (f"{story}: ⌊({hw[0]} + 2·{pad[0]} − {k[0]}) / {s[0]}⌋ + 1 = {correct_hw[0]}"
+            + ("" if hw[0] == hw[1] and k[0] == k[1] and pad[0] == pad[1] and s[0] == s[1]
+               else f" rows and ⌊({hw[1]} + 2·{pad[1]} − {k[1]}) / {s[1]}⌋ + 1 = {correct_hw[1]} columns"))
+
+
+def _pool_reason(hw: tuple[int, int], layer: _Layer, correct_hw: tuple[int, int],
+                 claimed_hw: tuple[int, int] | None) -> str:
+    k, s, p = layer.kernel, layer.stride, layer.padding
+    ktxt = f"{k[0]}×{k[1]}"
+    story = f"a {ktxt} pool at stride {_pair_text(s)}"
+    if p != (0, 0):
+        story += f" with padding {_pair_text(p)}"
+    story += f" {_verb(hw, correct_hw)}"
+    if claimed_hw is not None:
+        for st in range(1, max(k) + 3):
+            if all(_pool_out(hw[a], k[a], p[a], st) == claimed_hw[a] for a in range(2)):
+                return f"{story}; stride {st} {_verb(hw, claimed_hw)}"
+    return f"{story}: ⌊({hw[0]} + 2·{p[0]} − {k[0]}) / {s[0]}⌋ + 1 = {correct_hw[0]}"
+
+
+def _judge(row: ClaimedRow, prev: Shape | None, given_input: Shape | None, style: _Style,
+           headers: dict[str, str]) -> tuple[RowVerdict, _Layer | None]:
+    roles = row.roles
+    kind = _kind(row.operation)
+    claimed_text = roles.get("output", "").strip()
+    claimed = row.claimed_output
+    out_h = headers.get("output", "Output")
+    st = _style_of(claimed_text, style)
+
+    def verdict(correct: Shape | None, reasons: list[str], cells: tuple[str, ...] = (),
+                correct_text: str | None = None) -> RowVerdict:
+        bad_claim = claimed is None or not _same(claimed, correct)
+        cells_out = tuple(dict.fromkeys(((out_h,) if bad_claim and correct is not None else ()) + cells))
+        ok = not reasons
+        return RowVerdict(row.row_number, row.operation, claimed_text or "(blank)",
+                          correct_text if correct_text is not None else _write(correct, st),
+                          ok, "; ".join(reasons), correct, cells_out if not ok else (), kind)
+
+    def claim_problem(correct: Shape | None) -> list[str]:
+        if claimed is None:
+            return [f"cannot read the claimed output {claimed_text or '(blank)'!r}; write it as "
+                    f"[H×W×C] or N" + (f" (it should be {_write(correct, st)})" if correct else "")]
+        return []
+
+    if kind == "input":
+        if given_input is not None:
+            if claimed is not None and not _same(claimed, given_input):
+                return verdict(given_input, [f"the network takes {_hwc(given_input)} inputs"]), None
+            return verdict(given_input, claim_problem(given_input)), None
+        return verdict(claimed, claim_problem(None)), None
+    if kind == "unknown":
+        return verdict(None, [f"cannot check the operation {row.operation!r}: use words such as Conv, "
+                              f"Pool, Fully connected, Flatten, ReLU"], correct_text="?"), None
+    if prev is None:
+        return verdict(None, ["cannot check: the row above gives no readable size"], correct_text="?"), None
+    try:
+        layer = _read_layer(kind, row, roles, headers)
+    except _RowProblem as problem:
+        return verdict(None, [problem.reason], problem.cells, correct_text="?"), None
+
+    reasons: list[str] = []
+    cells: list[str] = []
+    correct: Shape | None
+    if kind == "same":
+        correct = prev
+        if claimed is not None and not _same(claimed, prev):
+            reasons.append(f"{row.operation.strip() or 'this layer'} does not change the shape: "
+                           f"it stays {_hwc(prev)}")
+    elif kind == "flatten":
+        correct = (math.prod(prev),)
+        if claimed is not None and not _same(claimed, correct):
+            if len(prev) == 3:
+                c, h, w = prev
+                reasons.append(f"flattening {h}×{w}×{c} gives {h}·{w}·{c} = {correct[0]} values")
+            else:
+                reasons.append(f"the input is already flat: {prev[0]} values")
+    elif kind == "fc":
+        n_in = math.prod(prev)
+        out = layer.out if layer.out is not None else (_flat(claimed)[0] if claimed and len(_flat(claimed)) == 1
+                                                       else None)
+        if layer.depth is not None and layer.depth != n_in:
+            where = f"{_hwc(prev)}" if len(prev) == 3 else f"{n_in} values"
+            arriving = (f"{prev[1]}·{prev[2]}·{prev[0]} = {n_in}" if len(prev) == 3 else str(n_in))
+            reasons.append(f"after {where} a fully connected layer takes {arriving} inputs, not "
+                           f"{layer.depth}" + (f" ({layer.depth_text})" if layer.depth_text and
+                                               not layer.depth_text.isdigit() else ""))
+            cells.append(headers.get("size", "Size"))
+        if out is None:
+            correct = None
+            if claimed is not None:
+                reasons.append(f"a fully connected layer gives a flat vector, not {_hwc(claimed)}")
+        else:
+            correct = (out,)
+            if claimed is not None and not _same(claimed, correct):
+                reasons.append(f"a fully connected layer with {out} outputs gives {out} values")
+    elif len(prev) != 3:
+        correct = None
+        what = "a convolution" if kind == "conv" else "a pool"
+        reasons.append(f"{what} needs an H×W×C input, but the row above gives {prev[0]} flat values")
+    elif kind == "conv":
+        cin, h, w = prev
+        k, s = layer.kernel, layer.stride
+        if layer.depth is not None and layer.depth != cin:
+            reasons.append(f"the kernel depth must equal the {cin} channels that arrive, not {layer.depth}")
+            cells.append(headers.get("size", "Size"))
+        cout = layer.out if layer.out is not None else (claimed[0] if claimed and len(claimed) == 3 else None)
+        if layer.padding == "same":
+            ohw = (h, w) if s == (1, 1) else (math.ceil(h / s[0]), math.ceil(w / s[1]))
+        else:
+            pad = layer.padding
+            if h + 2 * pad[0] < k[0] or w + 2 * pad[1] < k[1]:
+                return verdict(None, [f"a {k[0]}×{k[1]} kernel does not fit a {h}×{w} map with padding "
+                                      f"{_pair_text(pad)}"], tuple(cells) + (headers.get("size", "Size"),),
+                               correct_text="impossible"), layer
+            ohw = (_conv_out(h, k[0], pad[0], s[0]), _conv_out(w, k[1], pad[1], s[1]))
+        correct = (cout, *ohw) if cout is not None else None
+        if claimed is not None and correct is not None and not _same(claimed, correct):
+            if len(claimed) != 3:
+                reasons.append(f"a convolution gives an H×W×C map: {_hwc(correct)}")
+            else:
+                if claimed[1:] != correct[1:]:
+                    reasons.append(_conv_reason((h, w), layer, ohw, claimed[1:]))
+                if claimed[0] != correct[0]:
+                    reasons.append(f"{cout} kernels give {cout} channels, not {claimed[0]}")
+    else:  # pool
+        c, h, w = prev
+        if layer.global_pool:
+            ohw = (1, 1)
+        else:
+            k, s, pad = layer.kernel, layer.stride, layer.padding
+            oh, ow = _pool_out(h, k[0], pad[0], s[0]), _pool_out(w, k[1], pad[1], s[1])
+            if oh < 1 or ow < 1:
+                return verdict(None, [f"a {k[0]}×{k[1]} pool does not fit a {h}×{w} map"],
+                               (headers.get("size", "Size"),), correct_text="impossible"), layer
+            ohw = (oh, ow)
+        correct = (c, *ohw)
+        if claimed is not None and not _same(claimed, correct):
+            if len(claimed) != 3:
+                reasons.append(f"pooling gives an H×W×C map: {_hwc(correct)}")
+            else:
+                if claimed[1:] != correct[1:]:
+                    if layer.global_pool:
+                        reasons.append(f"a global pool turns each of the {c} channels into one value: 1×1×{c}")
+                    else:
+                        reasons.append(_pool_reason((h, w), layer, ohw, claimed[1:]))
+                if claimed[0] != c:
+                    reasons.append(f"pooling keeps the {c} channels, not {claimed[0]}")
+    reasons = claim_problem(correct) + reasons
+    return verdict(correct, reasons, tuple(cells)), layer
 
 
 def check_table(text: str, input_shape: tuple[int, int, int] | None = None,
                 against: Architecture | None = None) -> CheckReport:
     """Recompute each row from the claimed output of the row above and judge every claim."""
-    raise NotImplementedError
+    rows = parse_table(text)
+    if input_shape is None and against is not None:
+        input_shape = tuple(against.input_shape)  # type: ignore[assignment]
+    given: Shape | None = tuple(int(v) for v in input_shape) if input_shape is not None else None
+    if given is None and _kind(rows[0].operation) != "input":
+        raise UserInputError("the table does not say the input size: start it with a row such as "
+                             "'Input, , , , [28X28X1]' or give the input shape")
+    headers = rows[0].role_headers
+    first = next((r for r in rows if r.claimed_output is not None), None)
+    style = _style_of(first.roles.get("output", "") if first else "[1X1X1]", _Style())
+    verdicts: list[RowVerdict] = []
+    layers: list[tuple[ClaimedRow, _Layer | None, str]] = []
+    prev: Shape | None = given
+    for row in rows:
+        v, layer = _judge(row, prev, given, style, headers)
+        verdicts.append(v)
+        layers.append((row, layer, v.kind))
+        if v.kind == "input" and given is not None:
+            prev = given
+        elif row.claimed_output is not None:
+            prev = row.claimed_output
+            if v.correct_shape is not None and len(v.correct_shape) == 1 and len(prev) == 3 \
+                    and prev[1:] == (1, 1):
+                prev = v.correct_shape  # [1X1XN] after a flat layer stands for N values
+        else:
+            prev = v.correct_shape
+    report = CheckReport(verdicts)
+    if against is not None:
+        report.missing, report.extra = _compare(layers, against)
+    return report
+
+
+# --- against an architecture ----------------------------------------------------------------
+def _describe(token: tuple) -> str:
+    kind = token[0]
+    if kind == "conv":
+        _, kh, kw, out, s = token
+        text = f"conv {kh}×{kw}" + (f", {out} kernels" if out else "")
+        return text + (f", stride {_pair_text(s)}" if s != (1, 1) else "")
+    if kind == "pool":
+        _, kh, kw, s = token
+        return f"pool {kh}×{kw}" + (f", stride {_pair_text(s)}" if s != (kh, kw) else "")
+    if kind == "gpool":
+        return f"adaptive pool to {token[1]}×{token[2]}"
+    if kind == "fc":
+        return f"fully connected → {token[1]}" if token[1] else "fully connected"
+    return kind  # pragma: no cover
+
+
+def _arch_tokens(arch: Architecture) -> list[tuple[tuple, str]]:
+    table = compute_table(arch)
+    out = []
+    for spec, row in zip(arch.layers, table.rows):
+        try:
+            p = normalize_params(spec.type, spec.params)
+        except UserInputError:
+            continue
+        where = f"layer {row.index} ({row.name})"
+        if row.type == "Conv2d":
+            out.append((("conv", *p["kernel_size"], p["out_channels"], tuple(p["stride"])), where))
+        elif row.type in ("MaxPool2d", "AvgPool2d"):
+            out.append((("pool", *p["kernel_size"], tuple(p["stride"])), where))
+        elif row.type == "AdaptiveAvgPool2d":
+            if row.input_shape is not None and row.output_shape is not None and row.input_shape == row.output_shape:
+                continue  # changes nothing here (VGG's 7×7 pool at 224×224): tables leave it out
+            out.append((("gpool", *p["output_size"]), where))
+        elif row.type == "Linear":
+            out.append((("fc", p["out_features"]), where))
+    return out
+
+
+def _table_token(row: ClaimedRow, layer: _Layer | None, kind: str) -> tuple | None:
+    claimed = row.claimed_output
+    if kind == "conv":
+        if layer is None or layer.kernel is None:
+            return ("conv", None, None, None, (1, 1))
+        out = layer.out if layer.out is not None else (claimed[0] if claimed and len(claimed) == 3 else None)
+        return ("conv", *layer.kernel, out, tuple(layer.stride or (1, 1)))
+    if kind == "pool":
+        if layer is not None and layer.global_pool:
+            return ("gpool", 1, 1)
+        if layer is None or layer.kernel is None:
+            return ("pool", None, None, None)
+        return ("pool", *layer.kernel, tuple(layer.stride or layer.kernel))
+    if kind == "fc":
+        out = layer.out if layer is not None and layer.out is not None else (
+            _flat(claimed)[0] if claimed and len(_flat(claimed)) == 1 else None)
+        return ("fc", out)
+    return None
+
+
+def _compare(layers: list[tuple[ClaimedRow, _Layer | None, str]], arch: Architecture) -> tuple[list[str], list[str]]:
+    name = arch.name or "the architecture"
+    wanted = _arch_tokens(arch)
+    have = [(tok, row) for row, layer, kind in layers if (tok := _table_token(row, layer, kind)) is not None]
+    matcher = difflib.SequenceMatcher(None, [t for t, _ in have], [t for t, _ in wanted], autojunk=False)
+    missing, extra = [], []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        for tok, row in have[i1:i2]:
+            extra.append(f"row {row.row_number} ({row.operation.strip()}): {_describe(tok)} has no "
+                         f"counterpart in {name}")
+        for tok, where in wanted[j1:j2]:
+            missing.append(f"{_describe(tok)}: {where} of {name} has no row in the table")
+    return missing, extra
+
+
+# --- output ----------------------------------------------------------------------------------
+def report_lines(report: CheckReport, against_name: str | None = None) -> list[str]:
+    """One line per wrong row ("row 3 (Conv block): claimed …, correct …: reason") and per
+    missing or extra layer; a single "all … right" line when nothing is wrong."""
+    lines = [f"row {v.row_number} ({v.operation.strip() or '?'}): claimed {v.claimed}, correct {v.correct}: "
+             f"{v.reason}" for v in report.wrong]
+    lines += [f"missing: {m}" for m in report.missing]
+    lines += [f"extra: {e}" for e in report.extra]
+    if not lines:
+        n = len(report.verdicts)
+        lines.append(f"all {n} row{'s' if n != 1 else ''} are right"
+                     + (f" and match {against_name}" if against_name else ""))
+    return lines
+
+
+def report_to_dict(report: CheckReport) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "rows": [{"row": v.row_number, "operation": v.operation, "claimed": v.claimed, "correct": v.correct,
+                  "ok": v.ok, "reason": v.reason,
+                  "correct_shape": None if v.correct_shape is None else list(v.correct_shape)}
+                 for v in report.verdicts],
+        "missing": list(report.missing),
+        "extra": list(report.extra),
+    }
