@@ -143,6 +143,8 @@ def test_bad_row_is_red_with_reason_and_rows_after_still_shown(qtbot, panel):
     # a good row keeps no colour; rows after the bad one still show their parameters
     assert panel.model.index(4, COL_OUTPUT).data(Qt.ItemDataRole.BackgroundRole) is None
     assert cell(panel, 9, COL_PARAMS) == "64"  # BatchNorm2d(32): channels are still known
+    assert cell(panel, 12, COL_PARAMS) == "?"  # the Linear's input features are not
+    assert cell(panel, totals_row(panel), COL_PARAMS).startswith("≥")
     assert not panel.train_action.isEnabled()
 
 
@@ -243,6 +245,14 @@ def test_input_shape_edit_is_undoable(qtbot, panel):
     panel.undo_action.trigger()
     assert h.value() == 28 and cell(panel, 0, COL_OUTPUT) == "8×28×28"
     assert panel.train_action.isEnabled()
+    # stepping one spin box (holding its arrow) is a single undo step
+    at = panel.undo_stack.index()
+    for _ in range(3):
+        h.stepUp()
+    assert h.value() == 31 and cell(panel, 0, COL_OUTPUT) == "8×31×28"
+    assert panel.undo_stack.index() == at + 1
+    panel.undo_action.trigger()
+    assert h.value() == 28
 
 
 def test_diagram_click_selects_row_and_row_selects_block(qtbot, panel):
@@ -276,17 +286,24 @@ def test_check_view_marks_planted_wrong_row(qtbot, panel):
     assert panel.lower_tabs.currentWidget() is view
     table = ("Operation\tSize\tPadding\tStride\tOutput size\n"
              "Conv block\t[3X3X1]X16\t[2 2]\t1\t[28X28X16]\n"  # planted: padding 2 grows to 30×30
-             "Pool 2D\t[2 2]\tN/A\tN/A\t[14X14X16]\n")
+             "Pool 2D\t[2 2]\tN/A\tN/A\t[14X14X16]\n")  # right, from the claimed 28×28
     view.text.setPlainText(table)
+    qtbot.keyClicks(view.input_edit, "1x28x28")
     with qtbot.waitSignal(view.checked, timeout=3000):
         qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)
     results = view.results
     assert results.rowCount() == 2
-    claimed, correct, reason = (results.item(0, c) for c in (2, 3, 4))
-    assert "28X28X16" in claimed.text().upper()
-    assert "30" in correct.text()
+    claimed_col, true_col = view.column_of("Output size"), view.column_of("True output")
+    assert true_col == claimed_col + 1  # side by side
+    claimed, correct = results.item(0, claimed_col), results.item(0, true_col)
+    reason = results.item(0, view.column_of("Reason"))
+    assert claimed.text() == "[28X28X16]"
+    assert correct.text() == "[30X30X16]"
     assert claimed.background().color().red() > claimed.background().color().green()
-    assert reason.text() and "✓" not in reason.text()
+    assert "padding 2" in reason.text() and "30×30" in reason.text()
+    # the pool row is judged from the claimed 28×28 above it, so it is right
+    assert results.item(1, view.column_of("Reason")).text().startswith("✓")
+    assert results.item(1, claimed_col).background().style() == Qt.BrushStyle.NoBrush
     assert "row 1" in view.summary.text().lower()
 
 

@@ -339,6 +339,7 @@ class ShapeCalculator(Panel):
         self.diagram_scroll.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.check_view = ShapeCheckView(self.model.architecture, self)
         self.check_view.status.connect(self.emit_status)
+        self.model.recomputed.connect(self.check_view.network_changed)
         self.lower_tabs = QTabWidget(self)
         self.lower_tabs.setDocumentMode(True)
         self.lower_tabs.addTab(self.diagram_scroll, "Diagram")
@@ -504,7 +505,8 @@ class ShapeCalculator(Panel):
     @Slot()
     def _on_input_spin(self) -> None:
         shape = tuple(s.value() for s in self.input_spins)
-        self.model.set_input_shape(shape)  # type: ignore[arg-type]
+        axis = self.input_spins.index(self.sender()) if self.sender() in self.input_spins else 0
+        self.model.set_input_shape(shape, merge_axis=axis)  # type: ignore[arg-type]
 
     @Slot(int)
     def _on_preset_chosen(self, index: int) -> None:
@@ -764,7 +766,7 @@ class ShapeCalculator(Panel):
                                   | QAbstractItemView.EditTrigger.AnyKeyPressed)
         self.view.setDragEnabled(not on)
         self._apply_child_fonts()
-        self.model.layoutChanged.emit()  # flags changed (no editing, no dragging)
+        self.view.viewport().update()
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -778,7 +780,8 @@ class ShapeCalculator(Panel):
             font.setPointSizeF(font.pointSizeF() * LECTURE_FONT_FACTOR)
         for w in (self.view, self.diagram, self.check_view.results, self.problem_label):
             w.setFont(font)
-        self.view.resizeRowsToContents()
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
+        self.view.fit_columns(force=True)
 
 
 def _prod(shape: tuple[int, ...]) -> int:

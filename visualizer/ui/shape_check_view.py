@@ -32,13 +32,15 @@ from PySide6.QtWidgets import (
 
 from visualizer.core.architecture import Architecture, preset, preset_names
 from visualizer.core.errors import UserInputError
-from visualizer.core.table_check import CheckReport, check_table
+from visualizer.core.table_check import CheckReport, ClaimedRow, check_table, parse_table
 
+#: A homework-style table with one planted mistake (padding 2 in row 4), to show both verdicts.
 EXAMPLE = (
     "Operation\tSize\tPadding\tStride\tOutput size\n"
+    "Input\t\t\t\t[28X28X1]\n"
     "Conv block\t[3X3X1]X8\t[1 1]\t1\t[28X28X8]\n"
     "Pool 2D\t[2 2]\tN/A\tN/A\t[14X14X8]\n"
-    "Conv block\t[3X3X8]X16\t[1 1]\t1\t[14X14X16]\n"
+    "Conv block\t[3X3X8]X16\t[2 2]\t1\t[14X14X16]\n"
     "Pool 2D\t[2 2]\tN/A\tN/A\t[7X7X16]\n"
     "Conv block\t[3X3X16]X32\t[1 1]\t1\t[7X7X32]\n"
     "Fully connected\t[7·7·32]X10\tN/A\tN/A\t[1X1X10]\n"
@@ -48,7 +50,8 @@ NO_COMPARISON = "nothing"
 CURRENT_NETWORK = "the network above"
 MAX_TABLE_BYTES = 1_000_000
 
-COLUMNS = ("Row", "Operation", "Claimed output", "True output", "Reason")
+TRUE_OUTPUT = "True output"
+REASON = "Reason"
 WRONG_BACKGROUND = QColor(255, 205, 205)
 TRUE_BACKGROUND = QColor(205, 240, 205)
 
@@ -70,7 +73,8 @@ class ShapeCheckView(QWidget):
         self.load_button.setToolTip("Read a CSV or tab-separated table from a file")
         self.load_button.clicked.connect(self.load_file)
         self.example_button = QPushButton("Example", self)
-        self.example_button.setToolTip("Fill in a sample table in the expected format")
+        self.example_button.setToolTip("Fill in a sample table in the expected format "
+                                       "(with one planted mistake)")
         self.example_button.clicked.connect(self.use_example)
         self.against = QComboBox(self)
         self.against.addItems([NO_COMPARISON, CURRENT_NETWORK] + preset_names())
@@ -78,9 +82,9 @@ class ShapeCheckView(QWidget):
                                 "compared with this network")
         self.against.currentIndexChanged.connect(self._schedule)
         self.input_edit = QLineEdit(self)
-        self.input_edit.setPlaceholderText("from the table")
-        self.input_edit.setToolTip("Input size C×H×W (e.g. 1×28×28); leave empty to take it from "
-                                   "the first row or the network compared with")
+        self.input_edit.setPlaceholderText("e.g. 1×28×28")
+        self.input_edit.setToolTip("Input size C×H×W (e.g. 1×28×28); leave empty when the table "
+                                   "starts with an Input row or is compared with a network")
         self.input_edit.setMaximumWidth(140)
         self.input_edit.textChanged.connect(self._schedule)
         self.check_button = QPushButton("Check", self)
@@ -102,6 +106,8 @@ class ShapeCheckView(QWidget):
         self.text = QPlainTextEdit(self)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # wide tab stops so tab-separated homework tables line up as columns
+        self.text.setTabStopDistance(self.text.fontMetrics().horizontalAdvance(" ") * 18)
         self.text.setPlaceholderText(
             "Paste your table here (CSV or tab-separated, with a header), e.g.\n\n" + EXAMPLE
             + "\nSizes are H×W×C; X, x, ×, * and · all work.")
@@ -110,15 +116,13 @@ class ShapeCheckView(QWidget):
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.results = QTableWidget(0, len(COLUMNS), self)
-        self.results.setHorizontalHeaderLabels(COLUMNS)
+        # The user's own columns, with the true output next to the claimed one and the reason
+        # last; built for each check since the headers are whatever the user wrote.
+        self.results = QTableWidget(0, 0, self)
         self.results.verticalHeader().setVisible(False)
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.results.setWordWrap(True)
-        header = self.results.horizontalHeader()
-        for c in range(len(COLUMNS) - 1):
-            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.results.horizontalHeader().setStretchLastSection(True)
 
         right = QWidget(self)
         rl = QVBoxLayout(right)
@@ -148,6 +152,12 @@ class ShapeCheckView(QWidget):
     @Slot()
     def _schedule(self) -> None:
         self._timer.start()
+
+    @Slot()
+    def network_changed(self) -> None:
+        """The table above changed: re-check if the hand-written table is compared with it."""
+        if self.against.currentText() == CURRENT_NETWORK and self.text.toPlainText().strip():
+            self._schedule()
 
     @Slot()
     def use_example(self) -> None:
@@ -215,16 +225,26 @@ class ShapeCheckView(QWidget):
             if shape is None and against is not None:
                 shape = tuple(against.input_shape)  # type: ignore[assignment]
             report = check_table(text, input_shape=shape, against=against)
+            rows = parse_table(text)
         except UserInputError as exc:
             self._show_error(str(exc))
             return
         self.report = report
         self.last_error = None
-        self._show_report(report)
+        self._show_report(report, rows)
         self.checked.emit(report)
+
+    def column_of(self, header: str) -> int:
+        """Index of a results column by its header text (-1 when absent)."""
+        for c in range(self.results.columnCount()):
+            item = self.results.horizontalHeaderItem(c)
+            if item is not None and item.text() == header:
+                return c
+        return -1
 
     def _show_empty(self) -> None:
         self.results.setRowCount(0)
+        self.results.setColumnCount(0)
         self.summary.setStyleSheet("")
         self.summary.setText("Paste a table on the left, or press Example to see the format.")
 
@@ -232,28 +252,56 @@ class ShapeCheckView(QWidget):
         self.report = None
         self.last_error = message
         self.results.setRowCount(0)
+        self.results.setColumnCount(0)
         self.summary.setStyleSheet("color: #b00000;")
         self.summary.setText("Cannot check this table: " + message)
         self.status.emit("Table check: " + message, 8000)
 
-    def _show_report(self, report: CheckReport) -> None:
-        self.results.setRowCount(len(report.verdicts))
-        for r, v in enumerate(report.verdicts):
-            cells = [str(v.row_number), v.operation, v.claimed, v.correct,
-                     "✓ right" if v.ok else v.reason]
-            for c, text in enumerate(cells):
+    def _show_report(self, report: CheckReport, rows: list[ClaimedRow]) -> None:
+        headers = list(rows[0].cells) if rows else []
+        output_header = rows[0].role_headers.get("output", "") if rows else ""
+        columns = ["Row"]
+        for h in headers:
+            columns.append(h)
+            if h == output_header:
+                columns.append(TRUE_OUTPUT)
+        if TRUE_OUTPUT not in columns:
+            columns.append(TRUE_OUTPUT)
+        columns.append(REASON)
+        self.results.clear()
+        self.results.setColumnCount(len(columns))
+        self.results.setHorizontalHeaderLabels(columns)
+        verdicts = {v.row_number: v for v in report.verdicts}
+        self.results.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            v = verdicts.get(row.row_number)
+            wrong_headers = set(getattr(v, "wrong_cells", ()) or ()) if v is not None else set()
+            if v is not None and not v.ok and not wrong_headers:
+                wrong_headers = {output_header}
+            for c, column in enumerate(columns):
+                if column == "Row":
+                    text = str(row.row_number)
+                elif column == TRUE_OUTPUT:
+                    text = v.correct if v is not None else ""
+                elif column == REASON:
+                    text = ("✓ right" if v.ok else v.reason) if v is not None else ""
+                else:
+                    text = row.cells.get(column, "")
                 item = QTableWidgetItem(text)
-                item.setToolTip(v.reason or "right")
-                if not v.ok:
-                    if c == 2:
+                item.setToolTip((v.reason or "right") if v is not None else "")
+                if v is not None and not v.ok:
+                    if column in wrong_headers:
                         item.setBackground(QBrush(WRONG_BACKGROUND))
-                    elif c == 3:
+                    elif column == TRUE_OUTPUT:
                         item.setBackground(QBrush(TRUE_BACKGROUND))
-                    elif c == 4:
+                    elif column == REASON:
                         item.setForeground(QBrush(QColor(170, 0, 0)))
-                elif c == 4:
+                elif column == REASON:
                     item.setForeground(QBrush(QColor(0, 120, 0)))
                 self.results.setItem(r, c, item)
+        self.results.resizeColumnsToContents()
+        reason_col = columns.index(REASON)
+        self.results.setColumnWidth(reason_col, max(self.results.columnWidth(reason_col), 200))
         self.results.resizeRowsToContents()
         wrong = [v for v in report.verdicts if not v.ok]
         lines = []

@@ -103,13 +103,26 @@ class ArchitectureEdit(QUndoCommand):
     """One undoable change: the whole architecture before and after, and the rows to select."""
 
     def __init__(self, model: "ShapeTableModel", before: Architecture, after: Architecture,
-                 text: str, select_after: list[int], select_before: list[int]) -> None:
+                 text: str, select_after: list[int], select_before: list[int],
+                 merge_id: int = -1) -> None:
         super().__init__(text)
         self._model = model
+        self._merge_id = merge_id
         self._before = clone(before)
         self._after = clone(after)
         self._select_after = list(select_after)
         self._select_before = list(select_before)
+
+    def id(self) -> int:
+        return self._merge_id
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        # Consecutive steps of one input spin box (holding an arrow) are one undo step.
+        if not isinstance(other, ArchitectureEdit) or other.id() != self.id() or self.id() < 0:
+            return False
+        self._after = other._after
+        self.setText(other.text())
+        return True
 
     def redo(self) -> None:
         self._model._apply(clone(self._after), self._select_after)
@@ -294,7 +307,11 @@ class ShapeTableModel(QAbstractTableModel):
                 hint = getattr(layer, "output_hint", None)  # e.g. (16, None, None)
                 return "×".join("?" if v is None else str(v) for v in hint) if hint else "?"
             return fmt.format_shape(layer.output_shape)
+        known = getattr(layer, "known", True)  # False: a layer above is invalid
         if layer.output_shape is None and column in (COL_MACS, COL_MEMORY, COL_RF):
+            return "?"
+        if not known and (column == COL_MACS or (column == COL_PARAMS and layer.params == 0
+                                                  and spec.type in ("Conv2d", "Linear", "BatchNorm2d"))):
             return "?"
         if column == COL_PARAMS:
             return fmt.format_count(layer.params)
@@ -325,18 +342,23 @@ class ShapeTableModel(QAbstractTableModel):
             return layer.settings or None
         return HEADER_TIPS.get(column)
 
+    def _totals_partial(self) -> bool:
+        return any(not r.ok or not getattr(r, "known", True) for r in self._table.rows)
+
     def _totals_text(self, column: int) -> str:
         t = self._table
+        # with an invalid layer the totals only count what can be known: say so
+        at_least = "≥ " if self._totals_partial() else ""
         if column == COL_NAME:
             return "Total"
         if column == COL_OUTPUT:
             return fmt.format_shape(t.output_shape)
         if column == COL_PARAMS:
-            return fmt.format_count(t.total_params)
+            return at_least + fmt.format_count(t.total_params)
         if column == COL_MACS:
-            return fmt.format_macs(t.total_macs)
+            return at_least + fmt.format_macs(t.total_macs)
         if column == COL_MEMORY:
-            return fmt.format_bytes(t.total_activation_bytes)
+            return at_least + fmt.format_bytes(t.total_activation_bytes)
         if column == COL_RF and t.rows:
             last = t.rows[-1]
             return _rf_text(last.rf_size, last.rf_jump)
@@ -344,6 +366,8 @@ class ShapeTableModel(QAbstractTableModel):
 
     def _totals_tip(self, column: int) -> str | None:
         t = self._table
+        if self._totals_partial() and column in (COL_PARAMS, COL_MACS, COL_MEMORY):
+            return "At least this much: layers in red (and what follows them) cannot be counted fully"
         if column == COL_PARAMS:
             return (f"{t.total_params:,} parameters, {t.total_trainable_params:,} trainable, "
                     f"{t.total_params - t.total_trainable_params:,} frozen")
@@ -478,12 +502,16 @@ class ShapeTableModel(QAbstractTableModel):
         text = f"Move {moving[0].type}" if len(rows) == 1 else f"Move {len(rows)} layers"
         return self._push(after, text, list(range(at, at + len(rows))), rows)
 
-    def set_input_shape(self, shape: tuple[int, int, int]) -> bool:
+    def set_input_shape(self, shape: tuple[int, int, int], merge_axis: int | None = None) -> bool:
+        """New input (C, H, W); consecutive changes of the same axis (`merge_axis`) merge into
+        one undo step."""
         if tuple(shape) == tuple(self._arch.input_shape):
             return False
         after = self.architecture()
         after.input_shape = tuple(int(s) for s in shape)  # type: ignore[assignment]
-        return self._push(after, "Set input shape to " + fmt.format_shape(after.input_shape), [], [])
+        merge_id = -1 if merge_axis is None else 1000 + merge_axis
+        return self._push(after, "Set input shape to " + fmt.format_shape(after.input_shape), [], [],
+                          merge_id=merge_id)
 
     def replace_architecture(self, arch: Architecture, text: str) -> bool:
         return self._push(clone(arch), text, [], [], validate=False)
@@ -492,14 +520,15 @@ class ShapeTableModel(QAbstractTableModel):
         return [min(row, len(self._arch.layers) - 1)] if self._arch.layers else []
 
     def _push(self, after: Architecture, text: str, select_after: list[int],
-              select_before: list[int], validate: bool = True) -> bool:
+              select_before: list[int], validate: bool = True, merge_id: int = -1) -> bool:
         if validate:
             try:
                 after = normalized(after)
             except UserInputError as exc:
                 self.edit_rejected.emit(str(exc))
                 return False
-        self.undo_stack.push(ArchitectureEdit(self, self._arch, after, text, select_after, select_before))
+        self.undo_stack.push(ArchitectureEdit(self, self._arch, after, text, select_after, select_before,
+                                              merge_id))
         return True
 
     def _apply(self, arch: Architecture, select: list[int]) -> None:
