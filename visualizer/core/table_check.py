@@ -615,8 +615,14 @@ def check_table(text: str, input_shape: tuple[int, int, int] | None = None,
     verdicts: list[RowVerdict] = []
     layers: list[tuple[ClaimedRow, _Layer | None, str]] = []
     prev: Shape | None = given
+    prev_true: Shape | None = None  # the corrected output of the row above, when its claim was wrong
     for row in rows:
         v, layer = _judge(row, prev, given, style, headers)
+        if not v.ok and prev_true is not None and not _same(prev_true, prev):
+            # A claim that follows from the *corrected* row above is not a new mistake.
+            v2, layer2 = _judge(row, prev_true, given, style, headers)
+            if v2.ok:
+                v, layer = v2, layer2
         verdicts.append(v)
         layers.append((row, layer, v.kind))
         if v.kind == "input" and given is not None:
@@ -628,6 +634,7 @@ def check_table(text: str, input_shape: tuple[int, int, int] | None = None,
                 prev = v.correct_shape  # [1X1XN] after a flat layer stands for N values
         else:
             prev = v.correct_shape
+        prev_true = v.correct_shape if v.correct_shape is not None and not v.ok else None
     report = CheckReport(verdicts)
     if against is not None:
         report.missing, report.extra = _compare(layers, against)
