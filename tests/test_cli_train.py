@@ -1,0 +1,247 @@
+"""`convviz train`: the files scripts rely on, one-line errors with exit status 2, the progress
+bar in a pipe, and a clean stop on Ctrl+C."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.core.test_mnist import encode_index, write_idx
+from visualizer.cli import main
+from visualizer.commands.train import ProgressBar
+from visualizer.core.training import build_model
+
+REPO = Path(__file__).resolve().parent.parent
+SMALL = ["--train-size", "512", "--val-size", "128", "--test-size", "128", "--epochs", "1",
+         "--report-every", "128", "--device", "cpu"]
+
+
+@pytest.fixture(scope="module")
+def fake_mnist(tmp_path_factory) -> Path:
+    """Full-size files in the MNIST format (so the CLI's checks pass) without the real digits."""
+    folder = tmp_path_factory.mktemp("fake-mnist")
+    tr_x, tr_y = encode_index(60_000)
+    te_x, te_y = encode_index(10_000)
+    write_idx(folder / "train-images-idx3-ubyte.gz", tr_x)
+    write_idx(folder / "train-labels-idx1-ubyte.gz", tr_y)
+    write_idx(folder / "t10k-images-idx3-ubyte.gz", te_x)
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", te_y)
+    return folder
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("convviz") and ": error: " in err
+    return err
+
+
+def check_contract_files(out: Path, epochs: int) -> dict:
+    metrics = json.loads((out / "metrics.json").read_text())
+    final = metrics["final"]
+    assert final["status"] in ("completed", "stopped", "diverged")
+    for key in ("train_accuracy", "val_accuracy", "test_accuracy"):
+        assert 0.0 <= final[key] <= 1.0
+    assert final["samples_per_second"] > 0
+    assert [e["epoch"] for e in metrics["epochs"]] == list(range(1, epochs + 1))
+    for e in metrics["epochs"]:
+        assert {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy"} <= set(e)
+    with open(out / "history.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and {"examples_seen", "train_loss", "train_accuracy"} <= set(rows[0])
+    assert (out / "model.pt").is_file()
+    return metrics
+
+
+@pytest.mark.mnist
+def test_train_on_real_digits_writes_the_contract_files(tmp_path, capsys, mnist_dir):
+    out = tmp_path / "run"
+    code = main(["train", "--data", str(mnist_dir), "--train-size", "1000", "--val-size", "300",
+                 "--test-size", "300", "--epochs", "1", "--lr", "0.05", "--out", str(out)])
+    assert code == 0
+    metrics = check_contract_files(out, epochs=1)
+    assert metrics["final"]["status"] == "completed"
+    assert metrics["final"]["test_accuracy"] > 0.5
+    state = torch.load(out / "model.pt", weights_only=True)
+    build_model("mnist-net1").load_state_dict(state)
+    captured = capsys.readouterr()
+    assert "completed" in captured.out and str(out) in captured.out
+
+
+def test_train_writes_files_and_a_progress_bar_in_a_pipe(tmp_path, capsys, fake_mnist):
+    out = tmp_path / "run"
+    code = main(["train", "--data", str(fake_mnist), "--net", "mnist-net2", "--loss", "l2",
+                 "--optimizer", "adam", "--lr", "0.001", "--seed", "5", *SMALL, "--out", str(out)])
+    assert code == 0
+    check_contract_files(out, epochs=1)
+    config = json.loads((out / "config.json").read_text())
+    assert (config["net"], config["loss"], config["optimizer"], config["lr"], config["seed"]) == \
+        ("mnist-net2", "l2", "adam", 0.001, 5)
+    err = capsys.readouterr().err
+    bar_lines = [line for line in err.splitlines() if line.startswith("[")]
+    assert bar_lines and "\r" not in err  # a pipe gets whole lines, not carriage returns
+    assert bar_lines[-1].startswith("[" + "#" * ProgressBar.WIDTH + "] 100.0%")
+    assert "samples/s" in bar_lines[-1] and "epoch 1/1" in err
+
+
+def test_same_seed_same_metrics(tmp_path, fake_mnist):
+    def run(name):
+        out = tmp_path / name
+        assert main(["train", "--data", str(fake_mnist), "--net", "mnist-net2", *SMALL, "--quiet",
+                     "--out", str(out)]) == 0
+        return json.loads((out / "metrics.json").read_text())
+
+    a, b = run("a"), run("b")
+    assert a["epochs"][0]["val_loss"] == b["epochs"][0]["val_loss"]
+    assert a["final"]["test_accuracy"] == b["final"]["test_accuracy"]
+
+
+def test_net_file_is_read_as_an_architecture(tmp_path, capsys, fake_mnist):
+    from visualizer.core.architecture import preset
+
+    net = tmp_path / "tiny.json"
+    doc = preset("mnist-net2").to_dict()
+    doc["name"] = ""
+    net.write_text(json.dumps(doc))
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(fake_mnist), "--net", str(net), *SMALL, "--quiet", "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert isinstance(config["net"], dict) and config["net"]["name"] == "tiny"
+    assert json.loads((out / "metrics.json").read_text())["final"]["num_parameters"] == 4_350
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--lr", "0"], "learning rate must be greater than 0"),
+    (["--lr", "-1"], "learning rate must be greater than 0"),
+    (["--net", "lenet-9000"], "lenet-9000"),
+    (["--train-size", "55000"], "does not fit in the 60,000"),
+    (["--test-size", "20000"], "test size"),
+    (["--epochs", "0"], "epochs"),
+    (["--batch-size", "0"], "batch size"),
+    (["--momentum", "1.5"], "momentum"),
+    (["--loss", "hinge"], "hinge"),
+    (["--device", "tpu"], "tpu"),
+    (["--epochs", "two"], "two"),
+])
+def test_bad_arguments_are_one_line_exit_2(tmp_path, capsys, fake_mnist, args, words):
+    with pytest.raises(SystemExit) as exc:
+        code = main(["train", "--data", str(fake_mnist), *args, "--out", str(tmp_path / "o")])
+        raise SystemExit(code)
+    assert exc.value.code == 2
+    assert words in one_error_line(capsys)
+    assert not (tmp_path / "o" / "model.pt").exists()
+
+
+def test_missing_data_says_where_it_looked_and_how_to_get_mnist(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CONVVIZ_DATA", str(tmp_path / "env-data"))
+    assert main(["train", "--out", str(tmp_path / "o")]) == 2
+    err = one_error_line(capsys)
+    assert str(tmp_path / "env-data") in err and "ConvViz" in err  # the env folder and the app's folder
+    assert "--data" in err and "CONVVIZ_DATA" in err and "Download MNIST" in err
+    assert main(["train", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
+    assert str(tmp_path / "nowhere") in one_error_line(capsys)
+
+
+def test_unreadable_data_is_one_line(tmp_path, capsys, fake_mnist):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for p in fake_mnist.iterdir():
+        (broken / p.name).write_bytes(p.read_bytes())
+    data = (broken / "train-labels-idx1-ubyte.gz").read_bytes()
+    (broken / "train-labels-idx1-ubyte.gz").write_bytes(data[: len(data) // 2])
+    assert main(["train", "--data", str(broken), "--out", str(tmp_path / "o")]) == 2
+    assert "train-labels-idx1-ubyte.gz" in one_error_line(capsys)
+
+
+def test_bad_net_files_are_one_line(tmp_path, capsys):
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_text("{oops")
+    assert main(["train", "--net", str(bad_json), "--out", str(tmp_path / "o")]) == 2
+    assert "not valid JSON" in one_error_line(capsys)
+    rgb = tmp_path / "rgb.json"
+    rgb.write_text(json.dumps({"schema": "convviz.architecture", "version": 1, "input_shape": [3, 32, 32],
+                               "layers": [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}]}))
+    assert main(["train", "--net", str(rgb), "--out", str(tmp_path / "o")]) == 2
+    assert "1×28×28" in one_error_line(capsys)
+    assert main(["train", "--net", str(tmp_path / "missing.json"), "--out", str(tmp_path / "o")]) == 2
+    assert "not found" in one_error_line(capsys)
+
+
+def test_out_must_be_a_folder(tmp_path, capsys, fake_mnist):
+    f = tmp_path / "file"
+    f.write_text("x")
+    assert main(["train", "--data", str(fake_mnist), "--out", str(f)]) == 2
+    assert "not a folder" in one_error_line(capsys)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_without_cuda_is_one_line(tmp_path, capsys, fake_mnist):
+    assert main(["train", "--data", str(fake_mnist), "--device", "cuda", "--out", str(tmp_path / "o")]) == 2
+    assert "CUDA is not available" in one_error_line(capsys)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+def test_ctrl_c_stops_cleanly_with_files_written(tmp_path, fake_mnist):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "visualizer", "train", "--data", str(fake_mnist), "--net", "mnist-net2",
+           "--train-size", "20000", "--val-size", "1000", "--test-size", "1000", "--epochs", "5",
+           "--report-every", "256", "--device", "cpu", "--out", str(out)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (out / "history.csv").is_file() and len((out / "history.csv").read_text().splitlines()) >= 2:
+                break
+            time.sleep(0.1)
+        assert proc.poll() is None, proc.communicate()[1]
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "stopping" in stderr and stdout.startswith("stopped:")
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["final"]["status"] == "stopped"
+    assert metrics["final"]["examples_seen"] < 5 * 20_000
+    assert (out / "model.pt").is_file() and (out / "history.csv").is_file()
+
+
+def test_progress_bar_redraws_one_line_on_a_terminal():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Tty()
+    bar = ProgressBar(stream, total=1000, epochs=2)
+    bar.update(250, 0.5, 0.75, 100.0, force=True)
+    bar.update(500, 0.4, 0.8, 100.0, force=True)
+    bar.message("epoch 1/2 done")
+    bar.close()
+    text = stream.getvalue()
+    assert text.count("\r[") == 2 and "\n" in text
+    assert " 25.0%" in text and "epoch 1/2" in text and "acc 75.0%" in text and "ETA 0:05" in text
+    assert "100 samples/s" in text
+
+
+def test_progress_bar_in_a_pipe_prints_every_5_percent():
+    stream = io.StringIO()
+    bar = ProgressBar(stream, total=1000, epochs=1)
+    for seen in range(10, 1001, 10):
+        bar.update(seen, 1.0, 0.5, 10.0)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 21  # 0 %, 5 %, …, 100 % (one line per step, never more)
+    assert "\r" not in stream.getvalue()
