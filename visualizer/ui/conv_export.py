@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSaveFile, QSize
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QSaveFile, QSize
 from PySide6.QtGui import QGuiApplication, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
@@ -79,6 +79,6 @@ def save_svg(widget: QWidget, path: str | Path, title: str = "ConvViz view") -> 
     gen.setTitle(title)
     gen.setDescription("Exported from ConvViz")
     painter = QPainter(gen)
-    widget.render(painter)
+    widget.render(painter, QPoint())
     painter.end()
     write_atomically(path, bytes(buf.data()))

@@ -438,6 +438,8 @@ class MatrixView(QStackedWidget):
                 view.hovered.connect(self.hovered)
                 view.clicked.connect(self.clicked)
         self._message = ""
+        # Clicking a view gives it focus, so the panel's keys (Space, arrows) step through.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     # data -----------------------------------------------------------------------------------
     def set_matrix(self, values: np.ndarray, *, scale: ColourScale | None = None,

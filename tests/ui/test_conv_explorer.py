@@ -1,0 +1,420 @@
+"""The convolution explorer, driven as a user would: typing, keys, clicks; numbers checked
+against the core (and torch for the course example)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from visualizer.core.convolution import (
+    INPUT_PRESETS,
+    ConvSpec,
+    convolve,
+    explain_cell,
+    kernel_preset,
+    outputs_fed_by,
+    window,
+)
+from visualizer.image_io import load_image, sample_images
+from visualizer.ui.conv_explorer import ConvExplorer
+from visualizer.ui.conv_views import cell_label
+
+COURSE = INPUT_PRESETS["course-example"]
+COURSE_K = kernel_preset("course-normalized")
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = ConvExplorer()
+    qtbot.addWidget(p)
+    p.resize(1400, 860)
+    p.show()
+    qtbot.waitExposed(p)
+    p.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is p)
+    return p
+
+
+@pytest.fixture
+def statuses(panel):
+    seen: list[str] = []
+    panel.status_message.connect(lambda text, ms: seen.append(text))
+    return seen
+
+
+def shown_output(p: ConvExplorer) -> np.ndarray:
+    """The output as the cells show it (text parsed back), blank cells as NaN."""
+    rows, cols = p.output_view.model.shape
+    out = np.full((rows, cols), np.nan)
+    for y in range(rows):
+        for x in range(cols):
+            t = p.output_view.cell_text(y, x)
+            if t:
+                out[y, x] = float(t.replace("−", "-"))
+    return out
+
+
+def type_into_cell(qtbot, editor, row: int, col: int, text: str) -> None:
+    table = editor.table
+    rect = table.visualItemRect(table.item(row, col))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: table.state() == table.State.EditingState)  # a click starts editing
+    line = QApplication.focusWidget()
+    line.selectAll()
+    qtbot.keyClicks(line, text)
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    # the item view commits the edit on its next turn of the event loop
+    qtbot.waitUntil(lambda: table.item(row, col).text() == text)
+
+
+def torch_course(stride: int, padding: int) -> np.ndarray:
+    x = torch.tensor(COURSE, dtype=torch.float64)[None, None]
+    w = torch.tensor(COURSE_K, dtype=torch.float64)[None, None]
+    return F.conv2d(x, w, stride=stride, padding=padding)[0, 0].numpy()
+
+
+def test_first_start_shows_the_course_example(panel):
+    assert panel.title == "Convolution"
+    np.testing.assert_array_equal(panel.input_editor.matrix(), COURSE)
+    np.testing.assert_array_equal(panel.kernel_editor.matrix(), COURSE_K)
+    expected = torch_course(2, 1)  # the course's first setting, oracle: torch itself
+    assert expected.shape == (3, 3)
+    shown = shown_output(panel)
+    np.testing.assert_allclose(shown, np.round(expected, 2), atol=1e-9)
+    assert "⌊(5 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1" in panel.formula.text()
+    # the padded input shows its padding cells apart from the input
+    assert panel.input_view.model.shape == (7, 7)
+    assert panel.input_view.model.is_padding(0, 0) and not panel.input_view.model.is_padding(1, 1)
+    assert panel.input_view.cell_text(1, 1) == "4" and panel.input_view.cell_text(0, 0) == "0"
+
+
+def test_course_setting_buttons(panel, qtbot):
+    qtbot.mouseClick(panel.course_buttons[1], Qt.MouseButton.LeftButton)  # stride 1, padding 2
+    expected = torch_course(1, 2)
+    assert expected.shape == (7, 7)
+    np.testing.assert_allclose(panel.output()[0], expected, atol=1e-12)
+    np.testing.assert_allclose(shown_output(panel), np.round(expected, 2), atol=1e-9)
+
+
+def test_typing_a_kernel_value_changes_the_output(panel, qtbot):
+    type_into_cell(qtbot, panel.kernel_editor, 1, 1, "-1.5")
+    k = COURSE_K.copy()
+    k[1, 1] = -1.5
+    np.testing.assert_array_equal(panel.kernel_editor.matrix(), k)
+    expected = convolve(COURSE, k, ConvSpec(stride=(2, 2), padding=(1, 1)))
+    np.testing.assert_allclose(panel.output(), expected)
+    np.testing.assert_allclose(shown_output(panel), np.round(expected[0], 2), atol=1e-9)
+    assert panel.kernel_view.cell_text(1, 1) == "−1.5"
+
+
+def test_a_cell_that_is_not_a_number_is_marked_and_changes_nothing(panel, qtbot, statuses):
+    before = panel.output().copy()
+    type_into_cell(qtbot, panel.input_editor, 2, 3, "7x")
+    item = panel.input_editor.table.item(2, 3)
+    assert item.background().color().red() > 200 and item.background().color().green() < 220
+    assert panel.input_editor.bad_cells() == [(2, 3)]
+    assert "row 3, column 4" in statuses[-1] and "'7x' is not a number" in statuses[-1]
+    np.testing.assert_array_equal(panel.output(), before)
+    np.testing.assert_array_equal(panel.input_editor.matrix(), COURSE)
+    # fixing the cell clears the mark and uses the new value
+    type_into_cell(qtbot, panel.input_editor, 2, 3, "0")
+    assert panel.input_editor.bad_cells() == []
+    x = COURSE.copy()
+    x[2, 3] = 0
+    np.testing.assert_allclose(panel.output(), convolve(x, COURSE_K, ConvSpec(stride=(2, 2), padding=(1, 1))))
+
+
+def test_changing_the_stride_with_the_keyboard(panel, qtbot):
+    panel.stride_y.setFocus()
+    qtbot.keyClick(panel.stride_y, Qt.Key.Key_Down)  # 2 -> 1, columns follow (linked)
+    assert (panel.stride_y.value(), panel.stride_x.value()) == (1, 1)
+    expected = convolve(COURSE, COURSE_K, ConvSpec(stride=(1, 1), padding=(1, 1)))
+    assert panel.output().shape == (1, 5, 5)
+    np.testing.assert_allclose(shown_output(panel), np.round(expected[0], 2), atol=1e-9)
+    assert "⌊(5 + 2·1 − 1·(3 − 1) − 1) / 1⌋ + 1 = ⌊4 / 1⌋ + 1 = 5" in panel.formula.text()
+    # unlinked: only the columns change
+    panel.link_axes.setChecked(False)
+    panel.stride_x.setFocus()
+    panel.stride_x.selectAll()
+    qtbot.keyClicks(panel.stride_x, "3")
+    assert panel.spec().stride == (1, 3)
+    assert panel.output().shape == (1, 5, 2)
+    assert "Stride 3 leaves the last 1 column" in panel.formula.text()
+
+
+def test_stepping_with_the_keys(panel, qtbot):
+    spec = ConvSpec(stride=(2, 2), padding=(1, 1))
+    panel.output_view.setFocus()
+    for _ in range(4):
+        qtbot.keyClick(panel.output_view, Qt.Key.Key_Right)
+    assert panel.stepper.current_index() == 3
+    assert panel.position_label.text().startswith("Cell 4 of 9")
+    shown = shown_output(panel)
+    expected = convolve(COURSE, COURSE_K, spec)[0]
+    # cells reached show their value, later ones stay blank
+    np.testing.assert_allclose(shown.ravel()[:4], np.round(expected.ravel()[:4], 2), atol=1e-9)
+    assert np.isnan(shown.ravel()[4:]).all()
+    assert panel.output_view.model.current == (1, 0)
+    assert panel.input_view.model.window == window(1, 0, (3, 3), spec)
+    assert panel.explanation_text() == explain_cell(COURSE, COURSE_K, spec, 0, 1, 0).text
+    assert panel.explanation_text().endswith("= 1.9")
+    qtbot.keyClick(panel.output_view, Qt.Key.Key_Left)
+    assert panel.stepper.current_index() == 2
+    qtbot.keyClick(panel.output_view, Qt.Key.Key_End)
+    assert panel.stepper.current_index() == 8 and not np.isnan(shown_output(panel)).any()
+    qtbot.keyClick(panel.output_view, Qt.Key.Key_Home)
+    assert panel.stepper.current_index() == 0
+    assert panel.explanation_text() == "0.1×0 + 0.2×0 + 0.05×0 + 0.05×0 + 0.2×4 + 0.1×1 + 0.15×0 + 0.1×3 + 0.05×2 = 1.3"
+    qtbot.keyClick(panel.output_view, Qt.Key.Key_Space)
+    assert panel.stepper.is_playing() and panel.play_button.text() == "Pause"
+    qtbot.keyClick(panel.output_view, Qt.Key.Key_Space)
+    assert not panel.stepper.is_playing()
+    qtbot.keyClick(panel.output_view, Qt.Key.Key_Escape)
+    assert panel.stepper.current_index() is None and not np.isnan(shown_output(panel)).any()
+
+
+def test_play_reaches_the_end(panel, qtbot):
+    panel.speed_slider.setValue(panel.speed_slider.maximum())
+    qtbot.mouseClick(panel.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.stepper.is_playing(), timeout=5000)
+    assert panel.stepper.current_index() == 8
+
+
+def test_keys_in_a_grid_move_the_cursor_not_the_stepper(panel, qtbot):
+    table = panel.kernel_editor.table
+    table.setFocus()
+    table.setCurrentCell(0, 0)
+    qtbot.keyClick(table, Qt.Key.Key_Right)
+    assert table.currentColumn() == 1
+    assert panel.stepper.current_index() is None
+
+
+def test_clicking_an_output_cell_jumps_to_it(panel, qtbot):
+    spec = ConvSpec(stride=(2, 2), padding=(1, 1))
+    view = panel.output_view
+    qtbot.mouseClick(view.cells, Qt.MouseButton.LeftButton, pos=view.cell_center(2, 1))
+    assert panel.output_view.model.current == (2, 1)
+    assert panel.stepper.current_index() == 7
+    exp = explain_cell(COURSE, COURSE_K, spec, 0, 2, 1)
+    assert panel.explanation_text() == exp.text
+    assert f"= {cell_label(exp.total)}" in panel.explanation.text()
+    assert panel.input_view.model.window == window(2, 1, (3, 3), spec)
+
+
+def test_hover_shows_the_window_and_the_outputs_fed(panel, qtbot):
+    spec = ConvSpec(stride=(2, 2), padding=(1, 1))
+    out = panel.output_view
+    qtbot.mouseMove(out.cells, out.cell_center(1, 2))
+    qtbot.waitUntil(lambda: panel.input_view.model.marks == window(1, 2, (3, 3), spec))
+    inp = panel.input_view
+    qtbot.mouseMove(inp.cells, inp.cell_center(2, 2))
+    qtbot.waitUntil(lambda: out.model.marks == outputs_fed_by(2, 2, (5, 5), (3, 3), spec))
+    assert len(out.model.marks) == 4  # stride 2: the middle cell of a 3×3 window region
+
+
+def test_true_convolution_flips_the_kernel(panel, qtbot):
+    from scipy.signal import convolve2d
+
+    qtbot.mouseClick(panel.op_conv, Qt.MouseButton.LeftButton)
+    assert panel.spec().flip
+    padded = np.pad(COURSE, 1)
+    expected = convolve2d(padded, COURSE_K, mode="valid")[::2, ::2]  # independent oracle
+    np.testing.assert_allclose(panel.output()[0], expected, atol=1e-12)
+    assert "flipped" in panel.kernel_title.text()
+    np.testing.assert_array_equal(panel.kernel_view.model.values, COURSE_K[::-1, ::-1])
+
+
+def test_empty_output_is_a_clear_error_not_an_empty_view(panel, qtbot):
+    panel.kernel_editor.rows_spin.setValue(9)
+    panel.kernel_editor.cols_spin.setValue(9)
+    panel.pad_y.setValue(0)
+    assert panel.output() is None
+    assert panel.output_view.mode() == "message"
+    assert "would be empty" in panel.output_view.message()
+    assert "would be empty" in panel.formula.text()
+    # keys do nothing harmful
+    qtbot.keyClick(panel.output_view, Qt.Key.Key_Right)
+    assert panel.stepper.current_index() is None
+
+
+def test_reflect_padding_too_large_is_explained(panel, qtbot):
+    panel.mode_combo.setCurrentIndex(panel.mode_combo.findData("reflect"))
+    panel.pad_y.setValue(5)
+    assert panel.output() is None
+    assert "reflect padding" in panel.formula.text().lower()
+    panel.pad_y.setValue(1)
+    expected = convolve(COURSE, COURSE_K, ConvSpec(stride=(2, 2), padding=(1, 1), padding_mode="reflect"))
+    np.testing.assert_allclose(panel.output(), expected)
+
+
+def test_same_padding_and_presets(panel, qtbot):
+    panel.stride_y.setValue(1)
+    panel.pad_kind.setCurrentIndex(panel.pad_kind.findData("same"))
+    assert not panel.pad_y.isEnabled()
+    i = panel.preset_combo.findData("sobel-x")
+    panel.preset_combo.setCurrentIndex(i)
+    panel.preset_combo.activated.emit(i)
+    np.testing.assert_array_equal(panel.kernel_editor.matrix(), kernel_preset("sobel-x"))
+    expected = convolve(COURSE, kernel_preset("sobel-x"), ConvSpec(padding="same"))
+    assert panel.output().shape == (1, 5, 5)
+    np.testing.assert_allclose(panel.output(), expected)
+
+
+def test_normalize_to_sum_one(panel, qtbot, statuses):
+    type_into_cell(qtbot, panel.kernel_editor, 0, 0, "2")
+    qtbot.mouseClick(panel.normalize_button, Qt.MouseButton.LeftButton)
+    assert panel.kernel_editor.matrix().sum() == pytest.approx(1.0)
+    i = panel.preset_combo.findData("laplacian")
+    panel.preset_combo.activated.emit(i)
+    qtbot.mouseClick(panel.normalize_button, Qt.MouseButton.LeftButton)
+    assert "sums to 0" in statuses[-1]
+    np.testing.assert_array_equal(panel.kernel_editor.matrix(), kernel_preset("laplacian"))
+
+
+def test_bias_is_added(panel, qtbot):
+    panel.bias_spin.setFocus()
+    panel.bias_spin.selectAll()
+    qtbot.keyClicks(panel.bias_spin, "1.5")
+    expected = convolve(COURSE, COURSE_K, ConvSpec(stride=(2, 2), padding=(1, 1), bias=1.5))
+    np.testing.assert_allclose(panel.output(), expected)
+
+
+def test_broken_image_file_gives_an_error_dialog(panel, qtbot, tmp_path, monkeypatch):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a picture")
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a, **k: shown.append((title, text)))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(broken), ""))
+    before = panel.output().copy()
+    combo = panel.source_combo
+    i = combo.findText("Image file…")
+    combo.setCurrentIndex(i)
+    combo.activated.emit(i)
+    assert len(shown) == 1
+    assert shown[0][0] == "Cannot open image" and "broken.png" in shown[0][1]
+    assert combo.currentText() == "Typed matrix"
+    np.testing.assert_array_equal(panel.output(), before)
+
+
+def test_small_sample_shows_pixel_numbers(panel, qtbot):
+    assert {"checkerboard", "disc", "gradient", "digit-3", "rgb-shapes"} <= set(sample_images())
+    assert panel.load_sample("checkerboard")
+    panel.apply_kernel_preset("sobel-x")
+    x = load_image(sample_images()["checkerboard"])
+    expected = convolve(x, kernel_preset("sobel-x"), panel.spec())
+    np.testing.assert_allclose(panel.output(), expected)
+    assert panel.input_view.mode() == "cells"
+    assert panel.input_view.cell_text(1, 1) in ("0", "255")
+
+
+def test_rgb_image_with_stacked_kernels(panel, qtbot):
+    """64 kernels of 1×1×3 on the 128×128 RGB sample: 128×128×64, computed off the GUI thread."""
+    assert panel.load_sample("rgb-shapes")
+    assert panel.kernels().shape[1] == 3
+    panel.stride_y.setValue(1)
+    panel.pad_y.setValue(0)
+    panel.kernel_editor.rows_spin.setValue(1)
+    panel.kernel_editor.cols_spin.setValue(1)
+    panel.kernel_count.setValue(64)
+    qtbot.waitUntil(lambda: not panel.is_busy() and panel.output() is not None
+                    and panel.output().shape == (64, 128, 128), timeout=20000)
+    x = load_image(sample_images()["rgb-shapes"])
+    assert x.shape == (3, 128, 128)
+    np.testing.assert_allclose(panel.output(), convolve(x, panel.kernels(), ConvSpec()), atol=1e-9)
+    assert "128×128×64 channels" in panel.output_title.text()
+    assert panel.output_view.mode() == "heat"
+    panel.output_channel.setValue(5)
+    np.testing.assert_allclose(panel.output_view.model.values, panel.output()[4])
+    # step and explain one cell of channel 5
+    panel.stepper.jump_to(130)
+    exp = explain_cell(x, panel.kernels(), ConvSpec(), 4, 1, 2)
+    assert panel.explanation_text() == exp.text
+    assert "<i>B:</i>" in panel.explanation.text()
+
+
+def test_resize_control_shrinks_big_images(panel, qtbot):
+    assert panel.load_sample("rgb-shapes")
+    panel.size_spin.setValue(32)
+    qtbot.waitUntil(lambda: not panel.is_busy() and panel.result().input.shape == (3, 32, 32), timeout=20000)
+    assert panel.input_view.mode() == "cells"
+    panel.crop_h.setValue(20)
+    # 20 of 128 rows, then the longest side (128 columns) shrunk to 32: a quarter of each
+    qtbot.waitUntil(lambda: not panel.is_busy() and panel.result().input.shape == (3, 5, 32), timeout=20000)
+    full = load_image(sample_images()["rgb-shapes"])
+    np.testing.assert_allclose(panel.result().input[:, 0, 0], full[:, :4, :4].mean(axis=(1, 2)))
+
+
+def test_export_csv_and_latex(panel, qtbot, tmp_path, monkeypatch):
+    expected = convolve(COURSE, COURSE_K, ConvSpec(stride=(2, 2), padding=(1, 1)))[0]
+    target = panel.export_matrix(tmp_path / "out", "csv")
+    assert target.name == "out.csv"
+    np.testing.assert_allclose(np.loadtxt(target, delimiter=","), expected, atol=1e-9)
+    # through the menu action and the save dialog
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "m.tex"), ""))
+    next(a for a in panel.export_actions if "LaTeX…" in a.text()).trigger()
+    tex = (tmp_path / "m.tex").read_text()
+    assert tex.startswith("\\begin{bmatrix}") and tex.rstrip().endswith("\\end{bmatrix}")
+    rows = tex.strip().splitlines()[1:-1]
+    assert len(rows) == 3
+    first = [float(v) for v in rows[0].replace("\\\\", "").split("&")]
+    np.testing.assert_allclose(first, expected[0], atol=1e-9)
+    md = panel.export_matrix(tmp_path / "t.md", "markdown").read_text()
+    assert md.strip().count("\n") == 4 and "---:" in md
+    panel.copy_output("tsv")
+    pasted = QApplication.clipboard().text()
+    np.testing.assert_allclose(np.array([[float(v) for v in r.split("\t")] for r in pasted.splitlines()]),
+                               expected, atol=1e-9)
+
+
+def test_export_view_png_and_svg(panel, qtbot, tmp_path):
+    png = panel.export_view(tmp_path / "view.png", "png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = panel.export_view(tmp_path / "view", "svg")
+    assert svg.suffix == ".svg" and "<svg" in svg.read_text()
+    assert not list(tmp_path.glob("*.tmp")) and len(list(tmp_path.iterdir())) == 2
+
+
+def test_state_round_trip(panel, qtbot):
+    panel.stride_y.setValue(1)
+    panel.mode_combo.setCurrentIndex(panel.mode_combo.findData("replicate"))
+    panel.op_conv.setChecked(True)
+    panel.bias_spin.setValue(0.5)
+    type_into_cell(qtbot, panel.input_editor, 0, 0, "9")
+    state = panel.save_state()
+    other = ConvExplorer()
+    qtbot.addWidget(other)
+    other.restore_state(state)
+    assert other.spec() == panel.spec()
+    np.testing.assert_array_equal(other.input_editor.matrix(), panel.input_editor.matrix())
+    np.testing.assert_allclose(other.output(), panel.output())
+    # a sample image is remembered by name
+    panel.load_sample("disc")
+    other.restore_state(panel.save_state())
+    assert other.source_combo.currentText() == "Sample: disc"
+    np.testing.assert_allclose(other.output(), panel.output())
+    # junk does not crash: back to the course example
+    other.restore_state({"matrix": "nonsense", "kernels": [[1]]})
+    np.testing.assert_array_equal(other.input_editor.matrix(), COURSE)
+
+
+def test_lecture_mode_and_panel_shortcuts(panel, qtbot):
+    actions = panel.panel_actions()
+    keys = {a.shortcut().toString() for a in actions if not a.shortcut().isEmpty()}
+    assert {"Space", "Right", "Left", "Home", "End"} <= keys
+    assert all(a.shortcutContext() == Qt.ShortcutContext.WidgetWithChildrenShortcut
+               for a in actions if not a.shortcut().isEmpty())
+    panel.set_lecture_mode(True)
+    assert not panel.sidebar.isVisible() and panel.output_view.isVisible()
+    qtbot.keyClick(panel.output_view, Qt.Key.Key_Right)
+    assert panel.stepper.current_index() == 0
+    font = panel.font()
+    size = panel.output_view.cells.text_font().pointSizeF()
+    font.setPointSizeF(font.pointSizeF() * 1.5)
+    panel.setFont(font)
+    assert panel.output_view.cells.text_font().pointSizeF() > size
+    panel.set_lecture_mode(False)
+    assert panel.sidebar.isVisible()
