@@ -80,6 +80,7 @@ class GuideDialog(QDialog):
         self.contents.setObjectName("guide_contents")
         self.contents.setAccessibleName("Guide contents")
         self.contents.setToolTip("Topics of the guide; pick one to read it")
+        self.contents.setSpacing(3)
         for p in self.pages:
             item = QListWidgetItem(p.title, self.contents)
             item.setData(Qt.ItemDataRole.UserRole, p.file_name)
@@ -88,6 +89,7 @@ class GuideDialog(QDialog):
         self.browser.setAccessibleName("Guide page")
         self.browser.setOpenExternalLinks(True)
         self.browser.setSearchPaths([str(guide_dir())])
+        self.browser.document().setDocumentMargin(14)
         self.browser.sourceChanged.connect(self._sync_contents)
 
         self.find = QLineEdit(self)
