@@ -1018,6 +1018,8 @@ class ConvExplorer(Panel):
 
     @Slot(int)
     def _kernel_count_changed(self, n: int) -> None:
+        if self._syncing:
+            return
         k = self._kernels
         if n < k.shape[0]:
             k = k[:n].copy()
@@ -1184,6 +1186,43 @@ class ConvExplorer(Panel):
         self.recompute()
         return True
 
+    def use_image_array(self, image: np.ndarray, label: str = "image") -> None:
+        """Use an array as the input image, (H, W) or (C, H, W) with values 0..255 (benchmarks,
+        other tools handing over a picture). Not remembered between starts."""
+        x = np.asarray(image, dtype=np.float64)
+        x = x[None] if x.ndim == 2 else x
+        if x.ndim != 3 or x.shape[0] not in (1, 3) or min(x.shape) < 1:
+            raise UserInputError(f"an image must be H×W or C×H×W with 1 or 3 channels, got {x.shape}")
+        self._image = np.ascontiguousarray(x)
+        self._source_kind, self._source_name = "array", label
+        self.input_editor.hide()
+        self.image_box.show()
+        colour = "RGB" if x.shape[0] == 3 else "grayscale"
+        self.image_label.setText(f"<b>{_html(label)}</b>: {x.shape[2]}×{x.shape[1]} pixels, {colour}")
+        self._reset_image_geometry(recompute=False)
+        self._match_kernel_channels(x.shape[0])
+        self.recompute()
+
+    def set_kernels(self, kernels: np.ndarray) -> None:
+        """Use these kernels: (kh, kw), (C, kh, kw) or (O, C, kh, kw); sizes up to 11×11."""
+        k = np.asarray(kernels, dtype=np.float64)
+        channels = self._kernels.shape[1]
+        if k.ndim == 2:
+            k = np.repeat(k[None, None], channels, axis=1)
+        elif k.ndim == 3:
+            k = k[None]
+        if k.ndim != 4 or k.shape[1] != channels or max(k.shape[2:]) > MAX_KERNEL or min(k.shape) < 1:
+            raise UserInputError(f"kernels of shape {np.shape(kernels)} do not fit an input with {channels} channels")
+        self._kernels = k.copy()
+        self._syncing = True
+        try:
+            self.kernel_count.setValue(k.shape[0])
+            self.output_channel.setMaximum(k.shape[0])
+        finally:
+            self._syncing = False
+        self._show_kernel_in_editor()
+        self.recompute()
+
     def load_sample(self, name: str) -> bool:
         samples = sample_images()
         if name not in samples:
@@ -1193,7 +1232,7 @@ class ConvExplorer(Panel):
 
     @Slot()
     def _reload_image(self) -> None:
-        if self._syncing or self._source_kind == "matrix":
+        if self._syncing or self._source_kind not in ("sample", "file"):
             return
         path = sample_images().get(self._source_name) if self._source_kind == "sample" else self._source_name
         if path:
@@ -1335,7 +1374,7 @@ class ConvExplorer(Panel):
         spec = self.spec()
         state: dict[str, Any] = {
             "version": 1,
-            "source": self._source_kind,
+            "source": self._source_kind if self._source_kind in ("sample", "file") else "matrix",
             "matrix": self.input_editor.matrix().tolist(),
             "kernels": self._kernels.tolist(),
             "stride": list(spec.stride),
@@ -1348,7 +1387,7 @@ class ConvExplorer(Panel):
             "link_axes": self.link_axes.isChecked(),
             "speed": self.speed_slider.value(),
         }
-        if self._source_kind != "matrix":
+        if self._source_kind in ("sample", "file"):
             state["image"] = self._source_name
             state["channels"] = self.channels_combo.currentData()
             state["crop"] = [self.crop_top.value(), self.crop_left.value(), self.crop_h.value(), self.crop_w.value()]
