@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableView,
@@ -294,11 +295,18 @@ class TrainingPanel(Panel):
         # -- right: plots above, runs and results below --------------------------------------
         right = QSplitter(Qt.Orientation.Vertical)
         self.right_splitter = right
-        self.plots = TrainingPlots(right)
-        right.addWidget(self.plots)
+        # above: the live curves, or a finished run's test results; below: every run, as a table
+        self.view_tabs = QTabWidget(right)
+        self.view_tabs.setObjectName("views")
+        self.plots = TrainingPlots(self.view_tabs)
+        self.view_tabs.addTab(self.plots, "Curves")
+        self.results_view = ResultsView(self.view_tabs)
+        self.results_view.clear("A run's test results (confusion matrix, misclassified test digits, "
+                                "first-layer filters) appear here: select the run in the table below.")
+        self.view_tabs.addTab(self.results_view, "Test results")
+        right.addWidget(self.view_tabs)
 
-        self.bottom_tabs = QTabWidget(right)
-        runs_page = QWidget()
+        runs_page = QWidget(right)
         rv = QVBoxLayout(runs_page)
         rv.setContentsMargins(2, 2, 2, 2)
         self.runs_model = RunsTableModel(self)
@@ -311,7 +319,7 @@ class TrainingPanel(Panel):
         self.runs_view.verticalHeader().hide()
         self.runs_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.runs_view.horizontalHeader().setStretchLastSection(True)
-        self.runs_view.setToolTip("Tick runs to overlay their curves; select one to see its results")
+        self.runs_view.setToolTip("Tick runs to overlay their curves; select one to see its test results")
         self.runs_view.selectionModel().currentRowChanged.connect(self._current_run_changed)
         rv.addWidget(self.runs_view, 1)
         rrow = QHBoxLayout()
@@ -329,24 +337,20 @@ class TrainingPanel(Panel):
         self.delete_button.clicked.connect(self.delete_selected_runs)
         self.runs_folder_label = QLabel(runs_page)
         self.runs_folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.runs_folder_label.setEnabled(False)
+        self.runs_folder_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         rrow.addWidget(self.keep_overlays)
         rrow.addWidget(self.show_all_button)
         rrow.addWidget(self.hide_all_button)
-        rrow.addStretch(1)
+        rrow.addWidget(self.runs_folder_label, 1)
         rrow.addWidget(self.delete_button)
         rrow.addWidget(self.export_table_button)
         rrow.addWidget(self.export_plots_button)
         rv.addLayout(rrow)
-        rv.addWidget(self.runs_folder_label)
-        self.bottom_tabs.addTab(runs_page, "Runs")
-        self.results_view = ResultsView(self.bottom_tabs)
-        self.results_view.clear("Results of a finished run (confusion matrix, misclassified test digits, "
-                                "first-layer filters) appear here. Select a run trained in this session.")
-        self.bottom_tabs.addTab(self.results_view, "Results")
-        right.addWidget(self.bottom_tabs)
+        right.addWidget(runs_page)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
-        right.setSizes([620, 260])
+        right.setSizes([650, 230])
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
@@ -969,7 +973,8 @@ class TrainingPanel(Panel):
     # ================================================================================== runs ==
     def reload_runs(self) -> None:
         """List the runs saved in the runs folder (earlier sessions) that are not listed yet."""
-        self.runs_folder_label.setText(f"Runs are saved in {self.runs_dir}")
+        self.runs_folder_label.setText(f"saved in {self.runs_dir}")
+        self.runs_folder_label.setToolTip(f"Runs are saved in {self.runs_dir}")
         from visualizer.core.runs import list_runs
 
         try:

@@ -146,8 +146,10 @@ class TrainingPlots(QWidget):
             self.plots[key_] = p
         self._bg, self._fg = (QColor(c) for c in theme.PLOT_COLOURS[theme.current_look()])
         self.set_look(theme.current_look())
-        self.legend = self.plots["acc_examples"].addLegend(offset=(-10, -10), labelTextColor=self._fg,
-                                                           brush=pg.mkBrush(self._bg))
+        # The legend sits in its own row under the plots: inside a plot it would hide curves
+        # (low accuracies, high losses), and here it is still part of an exported image.
+        self.legend = pg.LegendItem(colCount=3, labelTextColor=self._fg)
+        self.graphics.addItem(self.legend, row=2, col=0, colspan=2)
         layout.addWidget(self.graphics, 1)
 
         # hover: a marker and a label showing the nearest point's exact values
@@ -335,7 +337,6 @@ class TrainingPlots(QWidget):
                 p.getAxis(ax).setTextPen(self._fg)
         if hasattr(self, "legend"):
             self.legend.setLabelTextColor(self._fg)
-            self.legend.setBrush(pg.mkBrush(self._bg))
             for key_ in self.plots:
                 self._hover_marker[key_].setPen(pg.mkPen(self._fg, width=1.5))
                 label = self._hover_label[key_]

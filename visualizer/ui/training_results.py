@@ -73,6 +73,8 @@ class ConfusionTable(QTableWidget):
         n = m.shape[0]
         self.setRowCount(n)
         self.setColumnCount(m.shape[1])
+        self.setHorizontalHeaderLabels([f"pred {j}" for j in range(m.shape[1])])
+        self.setVerticalHeaderLabels([f"true {i}" for i in range(n)])
         self.matrix = m
         row_sum = np.maximum(m.sum(axis=1, keepdims=True), 1)
         share = m / row_sum
@@ -95,10 +97,11 @@ class ConfusionTable(QTableWidget):
 class ImageGrid(QScrollArea):
     """Images with captions in a wrapping grid."""
 
-    def __init__(self, columns: int = 10, parent=None) -> None:
+    def __init__(self, columns: int = 10, parent=None, note: str = "") -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.columns = columns
+        self.note = note
         self.captions: list[str] = []
         self._host = QWidget()
         self._grid = QGridLayout(self._host)
@@ -107,8 +110,15 @@ class ImageGrid(QScrollArea):
 
     def set_images(self, images: list[QImage], captions: list[str], tooltips: list[str] | None = None) -> None:
         host = QWidget()
-        grid = QGridLayout(host)
+        outer = QVBoxLayout(host)
+        if self.note and images:
+            note = QLabel(self.note, host)
+            note.setWordWrap(True)
+            outer.addWidget(note)
+        grid = QGridLayout()
         grid.setSpacing(6)
+        outer.addLayout(grid)
+        outer.addStretch(1)
         for k, (img, cap) in enumerate(zip(images, captions)):
             cell = QWidget(host)
             v = QVBoxLayout(cell)
@@ -124,7 +134,6 @@ class ImageGrid(QScrollArea):
             if tooltips:
                 cell.setToolTip(tooltips[k])
             grid.addWidget(cell, k // self.columns, k % self.columns)
-        grid.setRowStretch(len(images) // self.columns + 1, 1)
         grid.setColumnStretch(self.columns, 1)
         self.captions = list(captions)
         self._host = host
@@ -144,8 +153,11 @@ class ResultsView(QWidget):
         layout.addWidget(self.caption)
         self.tabs = QTabWidget(self)
         self.confusion = ConfusionTable(self)
-        self.misclassified = ImageGrid(8, self)
-        self.filters = ImageGrid(8, self)
+        self.misclassified = ImageGrid(10, self, "Test digits the net got wrong: its prediction, "
+                                                 "then the true label.")
+        self.filters = ImageGrid(10, self, "The first layer's learned kernels (averaged over input "
+                                           "channels): red positive, blue negative, white zero, one "
+                                           "colour scale for all.")
         self.tabs.addTab(self.confusion, "Confusion matrix (test)")
         self.tabs.addTab(self.misclassified, "Misclassified digits")
         self.tabs.addTab(self.filters, "First-layer filters")
@@ -176,8 +188,8 @@ class ResultsView(QWidget):
         images = mis.get("images")
         if images is not None and len(images):
             true, pred = np.asarray(mis["true"]), np.asarray(mis["pred"])
-            imgs = [gray_image(im, 2) for im in np.asarray(images)]
-            caps = [f"{int(p)} (true {int(t)})" for p, t in zip(pred, true)]
+            imgs = [gray_image(im, 3) for im in np.asarray(images)]
+            caps = [f"pred {int(p)}, true {int(t)}" for p, t in zip(pred, true)]
             tips = [f"predicted {int(p)}, true label {int(t)}" for p, t in zip(pred, true)]
             self.misclassified.set_images(imgs, caps, tips)
         else:
@@ -187,7 +199,7 @@ class ResultsView(QWidget):
         if planes:
             limit = max(float(np.max(np.abs(p))) for p in planes) or 1.0
             h = planes[0].shape[0]
-            scale = max(2, 64 // max(1, h))
+            scale = max(2, 96 // max(1, h))
             imgs = [diverging_image(p, limit, scale) for p in planes]
             caps = [f"#{k + 1}" for k in range(len(planes))]
             self.filters.set_images(imgs, caps, [f"filter {k + 1}: red positive, blue negative "
