@@ -42,7 +42,8 @@ def test_crash_restart_offers_the_work_back_and_restores_it(qtbot):
     w, panel = start(qtbot)
     qtbot.keyClicks(panel.edit, "my unsaved kernel")
     w.autosave()  # what the 30-second timer does
-    # The app "crashes": a new start happens while the first window never closed.
+    # The app "crashes": its process dies (releasing the session lock) without closing the window.
+    w.session_lock.unlock()
     w2, panel2 = start(qtbot)
     with qtbot.waitExposed(w2):
         w2.show()
@@ -62,6 +63,7 @@ def test_discarded_work_is_not_offered_again(qtbot):
     w, panel = start(qtbot)
     qtbot.keyClicks(panel.edit, "throw me away")
     w.autosave()
+    w.session_lock.unlock()
     w2, panel2 = start(qtbot)
     with qtbot.waitExposed(w2):
         w2.show()
@@ -79,6 +81,7 @@ def test_offer_stays_until_answered(qtbot):
     w, panel = start(qtbot)
     qtbot.keyClicks(panel.edit, "keep me")
     w.autosave()
+    w.session_lock.unlock()
     w2, _ = start(qtbot)
     assert not w2.recovery_bar.isHidden()
     w2.close()  # closed without answering: the work must not be lost
@@ -120,6 +123,21 @@ def test_broken_saved_state_does_not_stop_the_start(qtbot):
 def test_crash_with_nothing_unsaved_offers_nothing(qtbot):
     w, _ = start(qtbot)
     w.autosave()  # the panel's state is empty
+    w.session_lock.unlock()
     w2, _ = start(qtbot)
     assert w2.recovery_bar.isHidden()
     w.close()
+
+
+def test_a_second_copy_running_is_not_taken_for_a_crash(qtbot):
+    w, panel = start(qtbot)
+    qtbot.keyClicks(panel.edit, "first copy's work")
+    w.autosave()
+    second, panel2 = start(qtbot)  # the first copy is alive and holds the session lock
+    assert not second.primary and w.primary
+    assert second.recovery_bar.isHidden()
+    assert panel2.edit.text() == "first copy's work"  # its saved state, restored as usual
+    second.close()
+    assert app_settings().value(CLEAN_SHUTDOWN_KEY) in (False, "false")  # the first is still open
+    w.close()
+    assert app_settings().value(CLEAN_SHUTDOWN_KEY) in (True, "true")

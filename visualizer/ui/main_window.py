@@ -4,7 +4,9 @@ Session safety: every panel's `save_state()` is written to QSettings on close an
 `AUTOSAVE_MS` while the app runs, and "session/clean_shutdown" is false while a window is open.
 If a start finds it false (the last session crashed or was killed), the saved panel states are
 moved to "recovery/*" and offered back in a bar at the top of the window ("Restore your unsaved
-work from the last session?"); they stay there until the user restores or discards them.
+work from the last session?"); they stay there until the user restores or discards them. A lock file in the data folder tells a
+crash (its process is gone) from a second copy of the app running beside the first: a second copy
+neither offers recovery nor marks the session closed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 import sys
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal, SignalInstance, Slot
+from PySide6.QtCore import QByteArray, QLockFile, QSettings, QTimer, Signal, SignalInstance, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualizer.core import appdirs
 from visualizer.ui import theme
 from visualizer.ui.panel import Panel
 
@@ -506,7 +509,9 @@ class MainWindow(QMainWindow):
         if 0 <= tab < self.tabs.count():
             self.tabs.setCurrentIndex(tab)
 
-        clean = _to_bool(s.value(CLEAN_SHUTDOWN_KEY), True)
+        self._take_session_lock()
+        # A second copy of the app running beside the first is not a crash.
+        clean = _to_bool(s.value(CLEAN_SHUTDOWN_KEY), True) or not self.primary
         saved = {self._panel_key(p): s.value(f"panels/{self._panel_key(p)}") for p in self.panels}
         if clean:
             for panel in self.panels:
@@ -522,15 +527,29 @@ class MainWindow(QMainWindow):
                 for key, raw in unsaved.items():
                     s.setValue(f"recovery/{key}", raw)
         self.recovered = {}
-        for panel in self.panels:
+        for panel in self.panels if self.primary else []:
             raw = s.value(f"recovery/{self._panel_key(panel)}")
             if raw and _is_state(str(raw)):
                 self.recovered[self._panel_key(panel)] = json.loads(str(raw))
         if self.recovered:
             titles = [p.title for p in self.panels if self._panel_key(p) in self.recovered]
             self.recovery_bar.offer(titles)
-        s.setValue(CLEAN_SHUTDOWN_KEY, False)
+        if self.primary:
+            s.setValue(CLEAN_SHUTDOWN_KEY, False)
         s.sync()
+
+    def _take_session_lock(self) -> None:
+        """Hold the session lock while this window lives; `primary` is False if another live
+        ConvViz process holds it (a lock left by a process that died is taken over)."""
+        folder = appdirs.app_data_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass
+        self.session_lock = QLockFile(str(folder / "session.lock"))
+        self.session_lock.setStaleLockTime(0)  # stale only when its process is gone, never by age
+        locked = self.session_lock.tryLock(0)
+        self.primary = locked or self.session_lock.error() != QLockFile.LockError.LockFailedError
 
     def _restore_panel(self, panel: Panel, raw: Any) -> bool:
         try:
@@ -601,9 +620,11 @@ class MainWindow(QMainWindow):
             except Exception:  # still save the session and close
                 sys.excepthook(*sys.exc_info())
         self.save_settings()
-        s = app_settings()
-        s.setValue(CLEAN_SHUTDOWN_KEY, True)
-        s.sync()
+        if self.primary:
+            s = app_settings()
+            s.setValue(CLEAN_SHUTDOWN_KEY, True)
+            s.sync()
+            self.session_lock.unlock()
         self._close_dialogs()
         super().closeEvent(event)
 
