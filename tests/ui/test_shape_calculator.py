@@ -402,3 +402,20 @@ def test_panel_actions_have_shortcuts(panel):
     for name in ("Open architecture…", "Save architecture", "Copy table", "Train this network"):
         assert not actions[name].shortcut().isEmpty()
         assert actions[name].shortcutContext() == Qt.ShortcutContext.WidgetWithChildrenShortcut
+
+
+def test_verify_with_pytorch_runs_off_the_gui_thread(qtbot, panel):
+    with qtbot.waitSignal(panel.torch_checker.running_changed, timeout=60_000,
+                          check_params_cb=lambda running: not running):
+        panel.verify_action.trigger()
+        assert not panel.verify_action.isEnabled()  # one check at a time
+    assert panel.last_torch_check.startswith("PyTorch agrees")
+    assert panel.verify_action.isEnabled()
+    # a kernel larger than the padded image: the row is red and torch refuses it too
+    panel.model.setData(panel.model.index(0, COL_KERNEL), "31")
+    assert not panel.model.table.rows[0].ok
+    with qtbot.waitSignal(panel.torch_checker.running_changed, timeout=60_000,
+                          check_params_cb=lambda running: not running):
+        panel.verify_action.trigger()
+    assert panel.last_torch_check.startswith("PyTorch agrees")
+    assert "refuses the layers in red" in panel.last_torch_check

@@ -40,6 +40,7 @@ from visualizer.ui import shape_format as fmt
 from visualizer.ui.panel import Panel
 from visualizer.ui.shape_check_view import ShapeCheckView
 from visualizer.ui.shape_diagram import ShapeDiagram
+from visualizer.ui.shape_torch_check import TorchChecker
 from visualizer.ui.shape_table_model import (
     COL_OTHER,
     COL_PADDING,
@@ -162,10 +163,12 @@ class ShapeCalculator(Panel):
         super().__init__(parent)
         self.setObjectName("ShapeCalculator")
         self._path: str | None = None  # file the architecture was opened from / saved to
+        self.last_torch_check = ""
         self._last_dir = ""
         self._lecture = False
         self._syncing_selection = False
 
+        self._revision = 0  # bumped on every recompute; tells a stale torch check apart
         self.undo_stack = QUndoStack(self)
         self.model = ShapeTableModel(preset(DEFAULT_PRESET), self.undo_stack, self)
         self.undo_stack.setClean()
@@ -173,6 +176,9 @@ class ShapeCalculator(Panel):
         self._build_actions()
         self._build_ui()
 
+        self.torch_checker = TorchChecker(self)
+        self.torch_checker.result.connect(self._on_torch_result)
+        self.torch_checker.running_changed.connect(self._on_torch_running)
         self.model.recomputed.connect(self._on_recomputed)
         self.model.edit_rejected.connect(self._on_edit_rejected)
         self.model.select_rows_requested.connect(self.select_rows)
@@ -234,6 +240,10 @@ class ShapeCalculator(Panel):
         self.export_svg_action = self._action("Export diagram as S&VG…",
                                               lambda: self.export_diagram_dialog("svg"))
         self.train_action = self._action("&Train this network", self.request_training, "Ctrl+T")
+        self.verify_action = self._action(
+            "&Verify with PyTorch", self.verify_with_torch, "Ctrl+Shift+T",
+            "Build the network with torch.nn (on the meta device, no memory used) and compare "
+            "every shape and parameter count with this table")
         self.check_action = self._action("Check a hand-written &table", self.show_check_view, "Ctrl+K",
                                          "Paste a table of layers and output sizes to check it")
 
@@ -277,6 +287,8 @@ class ShapeCalculator(Panel):
             top.addWidget(s)
         top.addSpacing(12)
         top.addWidget(self.name_label, 1)
+        self.verify_button = self._tool(self.verify_action, "Verify with PyTorch")
+        top.addWidget(self.verify_button)
         self.train_button = self._tool(self.train_action, "Train this network")
         top.addWidget(self.train_button)
 
@@ -377,12 +389,13 @@ class ShapeCalculator(Panel):
             self.open_action, self.save_action, self.save_as_action,
             *[self.export_actions[k] for k in TABLE_EXPORTS], self.copy_table_action,
             self.export_png_action, self.export_svg_action, sep3,
-            self.check_action, self.train_action,
+            self.verify_action, self.check_action, self.train_action,
         ]
 
     # -- reacting to the model -----------------------------------------------------------
     @Slot()
     def _on_recomputed(self) -> None:
+        self._revision += 1
         table = self.model.table
         arch = table.architecture
         for s, v in zip(self.input_spins, arch.input_shape):
@@ -706,6 +719,46 @@ class ShapeCalculator(Panel):
             return
         self.train_requested.emit(self.model.table.architecture.to_dict())
         self.emit_status("Network handed to the Training tab", 4000)
+
+    @Slot()
+    def verify_with_torch(self) -> None:
+        if self.torch_checker.is_running():
+            return
+        self.torch_checker.start(self.model.table.architecture.to_dict(), self._revision)
+        self.problem_label.setStyleSheet("")
+        self.problem_label.setText("Building the network with PyTorch…")
+        self.emit_status("Building the network with PyTorch…", 0)
+
+    @Slot(bool)
+    def _on_torch_running(self, running: bool) -> None:
+        self.verify_action.setEnabled(not running)
+        if running:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+
+    @Slot(int, object, str)
+    def _on_torch_result(self, token: int, problems: Any, error: str) -> None:
+        if token != self._revision:
+            text, color = "The network changed while PyTorch was checking it; verify again.", ""
+        elif error:
+            text, color = f"PyTorch could not build this network: {error}", "#b00000"
+        elif problems:
+            text = "PyTorch disagrees: " + "; ".join(str(p) for p in problems)
+            color = "#b00000"
+        else:
+            bad = sum(1 for r in self.model.table.rows if not r.ok)
+            text = ("PyTorch agrees: a real torch.nn module gives the same output shape and parameter "
+                    "count for every layer"
+                    + (", and torch refuses the layers in red as well." if bad else "."))
+            color = "#006000"
+        self.last_torch_check = text
+        self.problem_label.setStyleSheet(f"color: {color};" if color else "")
+        self.problem_label.setText(text)
+        self.emit_status(text, 8000)
+
+    def shutdown(self) -> None:
+        self.torch_checker.shutdown()
 
     @Slot()
     def show_check_view(self) -> None:

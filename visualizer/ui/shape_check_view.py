@@ -107,7 +107,7 @@ class ShapeCheckView(QWidget):
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         # wide tab stops so tab-separated homework tables line up as columns
-        self.text.setTabStopDistance(self.text.fontMetrics().horizontalAdvance(" ") * 18)
+        self.text.setTabStopDistance(self.text.fontMetrics().horizontalAdvance(" ") * 16)
         self.text.setPlaceholderText(
             "Paste your table here (CSV or tab-separated, with a header), e.g.\n\n" + EXAMPLE
             + "\nSizes are H×W×C; X, x, ×, * and · all work.")
@@ -123,6 +123,8 @@ class ShapeCheckView(QWidget):
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.results.setWordWrap(True)
         self.results.horizontalHeader().setStretchLastSection(True)
+        # long reasons wrap: re-fit row heights whenever a column changes width
+        self.results.horizontalHeader().sectionResized.connect(self._refit_rows)
 
         right = QWidget(self)
         rl = QVBoxLayout(right)
@@ -310,13 +312,21 @@ class ShapeCheckView(QWidget):
         else:
             rows = ", ".join(str(v.row_number) for v in wrong)
             lines.append(f"{len(wrong)} of {len(report.verdicts)} rows are wrong (row{'s' if len(wrong) > 1 else ''} {rows}).")
+            for v in wrong[:5]:  # the reasons in full, since a table cell may cut them short
+                lines.append(f"Row {v.row_number}: {v.reason.rstrip('.')}.")
+            if len(wrong) > 5:
+                lines.append(f"… and {len(wrong) - 5} more (see the table).")
         if report.missing:
             lines.append("Missing layers: " + "; ".join(report.missing) + ".")
         if report.extra:
             lines.append("Extra rows: " + "; ".join(report.extra) + ".")
         self.summary.setStyleSheet("color: #007000;" if report.ok else "color: #b00000;")
-        self.summary.setText(" ".join(lines))
+        self.summary.setText("\n".join(lines))
         self.status.emit("Table check: " + lines[0], 5000)
+
+    @Slot()
+    def _refit_rows(self) -> None:
+        self.results.resizeRowsToContents()
 
     # -- state ---------------------------------------------------------------------------
     def save_state(self) -> dict:
