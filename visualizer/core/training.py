@@ -462,6 +462,15 @@ class Trainer:
         per_element = F.mse_loss(F.softmax(logits, dim=1), target, reduction="none").mean(dim=1)
         return per_element.mean() if reduction == "mean" else per_element.sum()
 
+    def _sync(self) -> None:
+        """Wait for the device's queued work (for honest timings; a no-op on the CPU)."""
+        import torch
+
+        if self._torch_device.type == "cuda":
+            torch.cuda.synchronize(self._torch_device)
+        elif self._torch_device.type == "mps":
+            torch.mps.synchronize()
+
     def _wait_if_paused(self) -> None:
         if not self._not_paused.is_set():
             t0 = time.perf_counter()
@@ -485,7 +494,16 @@ class Trainer:
 
         t_start = time.perf_counter()
         self._paused_s = 0.0
-        train_time = 0.0  # seconds in training steps only
+        # Training time counts training steps only: a segment opens at the first step after any
+        # interruption and closes (after a device sync) before reports, evaluations and pauses.
+        clock = {"segment": None, "train": 0.0}
+
+        def segment_end() -> None:
+            if clock["segment"] is not None:
+                self._sync()
+                clock["train"] += time.perf_counter() - clock["segment"]
+                clock["segment"] = None
+
         win_loss, win_correct, win_n = zero_f.clone(), zero_i.clone(), 0
         status = "completed"
         next_report = cfg.report_every
@@ -495,6 +513,7 @@ class Trainer:
 
         def emit_window() -> None:
             nonlocal win_loss, win_correct, win_n
+            segment_end()
             loss = win_loss.item() / win_n  # the reporting point: the one host sync
             acc = win_correct.item() / win_n
             if not math.isfinite(loss):
@@ -506,7 +525,7 @@ class Trainer:
                 "train_loss": loss,
                 "train_accuracy": acc,
                 "elapsed_s": elapsed(),
-                "samples_per_second": self.examples_seen / train_time if train_time > 0 else 0.0,
+                "samples_per_second": self.examples_seen / clock["train"] if clock["train"] > 0 else 0.0,
             }
             self.history.append(rec)
             win_loss, win_correct, win_n = zero_f.clone(), zero_i.clone(), 0
@@ -518,10 +537,13 @@ class Trainer:
                 perm = torch.randperm(n, generator=shuffle).to(dev, non_blocking=True)
                 ep_loss, ep_correct, ep_n = zero_f.clone(), zero_i.clone(), 0
                 for start in range(0, n, bs):
-                    self._wait_if_paused()
+                    if not self._not_paused.is_set():
+                        segment_end()
+                        self._wait_if_paused()
                     if self._stop.is_set():
                         raise _Stopped
-                    t0 = time.perf_counter()
+                    if clock["segment"] is None:
+                        clock["segment"] = time.perf_counter()
                     idx = perm[start:start + bs]
                     x = self._normalize(self._train_x[idx])
                     y = self._train_y[idx]
@@ -543,14 +565,10 @@ class Trainer:
                     self.examples_seen += k
                     self.iteration += 1
                     if self.examples_seen >= next_report:
-                        if dev.type == "cuda":
-                            torch.cuda.synchronize(dev)
-                        train_time += time.perf_counter() - t0
                         next_report = (self.examples_seen // cfg.report_every + 1) * cfg.report_every
                         emit_window()
-                    else:
-                        train_time += time.perf_counter() - t0
                 # End of an epoch: its training mean, then a validation pass.
+                segment_end()
                 ep_loss_v = ep_loss.item() / ep_n
                 if not math.isfinite(ep_loss_v):
                     raise _Diverged
@@ -580,6 +598,8 @@ class Trainer:
                     status = "diverged"
         except _Diverged:
             status = "diverged"
+        segment_end()
+        train_time = clock["train"]
         return self._finish(status, elapsed, train_time)
 
     def _evaluate(self, images, labels, interruptible: bool = False, want_predictions: bool = False):
