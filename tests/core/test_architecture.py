@@ -340,3 +340,9 @@ def test_receptive_field_matches_autograd(layers):
     if oh + 1 < y.shape[2]:
         lo2, _ = footprint(oh + 1)
         assert lo2 - lo == jump[0]
+
+
+def test_bad_input_shape_is_a_user_error():
+    for shape in [(0, 28, 28), (1, 28), (1, 28, 28.5)]:
+        with pytest.raises(UserInputError, match="input_shape: must be three positive integers"):
+            compute_table(Architecture(shape, [LayerSpec("ReLU")]))

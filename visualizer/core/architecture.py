@@ -36,6 +36,9 @@ JSON schema (version 1)
       ]
     }
 
+A Linear layer needs a flat input: put a Flatten before it (torch would apply it to the last
+axis of a C×H×W map only, which is almost never what is meant, so the table flags it).
+
 Each layer is an object with "type" (one of LAYER_TYPES; case does not matter) plus the
 settings listed above; a 2-D setting may be one integer (used for both axes) or [h, w]. A
 setting the type does not have is an error (it catches typos such as "kernal_size"). Linear
@@ -747,8 +750,13 @@ def _no_fit(k: list[int], d: list[int], incoming: PartialShape, pad: Any) -> str
 
 def compute_table(arch: Architecture) -> ShapeTable:
     """Shapes, parameters, MACs, memory and receptive field of every layer. Never raises for a
-    bad layer: the row carries `error` and later rows continue from what can be known."""
-    net_input = tuple(int(v) for v in arch.input_shape)
+    bad layer: the row carries `error` and later rows continue from what can be known.
+    An input shape that is not three positive integers raises UserInputError."""
+    shape = arch.input_shape
+    if (not isinstance(shape, (list, tuple)) or len(shape) != 3
+            or not all(_is_int(v) and v >= 1 for v in shape)):
+        raise UserInputError(f"input_shape: must be three positive integers [C, H, W], got {_show(shape)}")
+    net_input = tuple(int(v) for v in shape)
     incoming: PartialShape | None = net_input
     rf: Any = ((1, 1), (1, 1))
     counts: dict[str, int] = {}
