@@ -418,3 +418,35 @@ def test_lecture_mode_and_panel_shortcuts(panel, qtbot):
     assert panel.output_view.cells.text_font().pointSizeF() > size
     panel.set_lecture_mode(False)
     assert panel.sidebar.isVisible()
+
+
+def test_worker_runs_only_the_newest_request(qtbot):
+    from PySide6.QtCore import QThread
+
+    from visualizer.ui.conv_explorer import ConvJob, ConvWorker
+
+    x = np.arange(16.0).reshape(1, 4, 4)
+    worker = ConvWorker()
+    thread = QThread()
+    worker.moveToThread(thread)
+    done: list = []
+    worker.done.connect(lambda r: done.append(r), Qt.ConnectionType.DirectConnection)
+    # three requests while the worker is not yet running: only the last one is computed
+    for i, stride in enumerate((1, 2, 3), start=1):
+        worker.submit(ConvJob(i, x, None, None, np.ones((1, 1, 2, 2)), ConvSpec(stride=(stride, stride))))
+    thread.start()
+    qtbot.waitUntil(lambda: len(done) >= 1, timeout=10000)
+    qtbot.wait(100)
+    thread.quit()
+    thread.wait(5000)
+    worker.deleteLater()
+    assert [r.job_id for r in done] == [3]
+    np.testing.assert_allclose(done[0].output, convolve(x, np.ones((1, 1, 2, 2)), ConvSpec(stride=(3, 3))))
+
+
+def test_dark_theme_recolours_boxes_and_heat_maps(panel):
+    panel.apply_settings({"theme": "dark"})
+    assert "#262c33" in panel.formula.styleSheet()
+    assert panel.output_view.heat.backgroundBrush().color().name() == "#1e1e1e"
+    panel.apply_settings({"theme": "light"})
+    assert "#f4f7fb" in panel.formula.styleSheet()

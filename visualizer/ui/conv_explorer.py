@@ -270,8 +270,6 @@ class ConvExplorer(Panel):
         self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.explanation.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self._scale_font(self.explanation, 1.25)
-        self.explanation.setStyleSheet("#explanation { background: #fff8f0; border: 1px solid #f0c8a8;"
-                                       " border-radius: 6px; padding: 8px; }")
         self.explanation_scroll = QScrollArea(self.figure)
         self.explanation_scroll.setWidgetResizable(True)
         self.explanation_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -282,11 +280,10 @@ class ConvExplorer(Panel):
         self.formula.setWordWrap(True)
         self.formula.setTextFormat(Qt.TextFormat.RichText)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.formula.setStyleSheet("#formula { background: #f4f7fb; border: 1px solid #c9d3df;"
-                                   " border-radius: 6px; padding: 8px; }")
         fig.addWidget(self.formula)
         main.addWidget(self.figure, 1)
         main.addLayout(self._build_step_bar())
+        self._apply_look("light")
 
     def _build_input_box(self) -> QGroupBox:
         box = QGroupBox("Input", self)
@@ -682,7 +679,8 @@ class ConvExplorer(Panel):
     def recompute_now(self) -> None:
         """Compute and show the result on this thread (small inputs, benchmarks)."""
         job = self._make_job()
-        self._latest_job = job.id
+        self._latest_job = job.id  # any result still on its way from the worker is now stale
+        self.busy_label.hide()
         self._apply_result(run_job(job))
 
     @Slot()
@@ -1472,6 +1470,28 @@ class ConvExplorer(Panel):
         self.pad_x.setEnabled(self.pad_kind.currentData() == "number")
         self._show_kernel_in_editor()
         self.recompute()
+
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        if "theme" in settings:
+            from visualizer.ui.theme import resolve
+
+            self._apply_look(resolve(str(settings["theme"])))
+
+    def _apply_look(self, look: str) -> None:
+        """Boxes and heat maps to match a light or dark theme (the cells keep their own colours,
+        chosen to read well on both and on a projector)."""
+        dark = look == "dark"
+        boxes = {
+            "explanation": ("#3a3026", "#8a6a4a", "#f2e8dc") if dark else ("#fff8f0", "#f0c8a8", "#1b1f24"),
+            "formula": ("#262c33", "#55606b", "#e3e8ee") if dark else ("#f4f7fb", "#c9d3df", "#1b1f24"),
+        }
+        for name, (bg, border, fg) in boxes.items():
+            getattr(self, name).setStyleSheet(
+                f"#{name} {{ background: {bg}; color: {fg}; border: 1px solid {border}; border-radius: 6px;"
+                " padding: 8px; }")
+        for view in (self.input_view, self.kernel_view, self.output_view):
+            if view.heat is not None:
+                view.heat.set_look(look)
 
     def set_lecture_mode(self, on: bool) -> None:
         self._lecture = on

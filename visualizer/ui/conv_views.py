@@ -61,8 +61,10 @@ class ColourScale:
     @classmethod
     def for_values(cls, values: np.ndarray, kind: str = "auto", fixed: tuple[float, float] | None = None
                    ) -> "ColourScale":
-        finite = values[np.isfinite(values)] if values.size else values
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
+        if not (math.isfinite(lo) and math.isfinite(hi)):  # only then pay for a filtered copy
+            finite = values[np.isfinite(values)]
+            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         if fixed is not None:
             lo, hi = fixed
         if kind == "auto":
@@ -323,6 +325,14 @@ class HeatMap(pg.GraphicsLayoutWidget):
         self._shape: tuple[int, int] | None = None
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.scene().sigMouseClicked.connect(self._mouse_clicked)
+
+    def set_look(self, look: str) -> None:
+        """'light' or 'dark': the background and the colour bar's numbers."""
+        background, foreground = ("#1e1e1e", "#d0d0d0") if look == "dark" else ("#ffffff", "#1b1f24")
+        self.setBackground(background)
+        axis = self.bar.getAxis("right")
+        axis.setTextPen(pg.mkPen(foreground))
+        axis.setPen(pg.mkPen(foreground))
 
     def refresh_image(self) -> None:
         m = self.model
