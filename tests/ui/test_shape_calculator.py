@@ -256,7 +256,7 @@ def test_input_shape_edit_is_undoable(qtbot, panel):
 
 
 def test_diagram_click_selects_row_and_row_selects_block(qtbot, panel):
-    panel.lower_tabs.setCurrentWidget(panel.diagram_scroll)
+    panel.lower_tabs.setCurrentWidget(panel.diagram_page)
     row = 4  # conv2
     rect = panel.diagram.block_rect(row)
     assert rect is not None
@@ -271,6 +271,20 @@ def test_diagram_click_selects_row_and_row_selects_block(qtbot, panel):
     # clicking empty space selects nothing new
     qtbot.mouseClick(panel.diagram, Qt.MouseButton.LeftButton, pos=QPoint(2, 2))
     assert panel.selected_rows() == [6]
+
+
+def test_diagram_zoom_keeps_clicks_on_blocks(qtbot, panel):
+    panel.lower_tabs.setCurrentWidget(panel.diagram_page)
+    width = panel.diagram.width()
+    qtbot.mouseClick(panel.zoom_in_button, Qt.MouseButton.LeftButton)
+    assert panel.diagram.width() > width and panel.zoom_label.text() == "125%"
+    panel.load_preset("vgg16")
+    qtbot.mouseClick(panel.zoom_fit_button, Qt.MouseButton.LeftButton)
+    assert panel.diagram.width() <= panel.diagram_scroll.viewport().width()
+    assert cell(panel, 19, COL_TYPE) == "Conv2d"
+    rect = panel.diagram.block_rect(19)  # a conv deep in the network, now drawn small
+    qtbot.mouseClick(panel.diagram, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
+    assert panel.selected_rows() == [19]
 
 
 def test_diagram_heights_follow_spatial_size(panel):

@@ -39,7 +39,7 @@ from visualizer.core.errors import UserInputError
 from visualizer.ui import shape_format as fmt
 from visualizer.ui.panel import Panel
 from visualizer.ui.shape_check_view import ShapeCheckView
-from visualizer.ui.shape_diagram import ShapeDiagram
+from visualizer.ui.shape_diagram import ShapeDiagram, legend_html
 from visualizer.ui.shape_torch_check import TorchChecker
 from visualizer.ui.shape_table_model import (
     COL_OTHER,
@@ -349,12 +349,43 @@ class ShapeCalculator(Panel):
         self.diagram_scroll.setWidget(self.diagram)
         self.diagram_scroll.setWidgetResizable(False)
         self.diagram_scroll.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.zoom_out_button = QToolButton(self)
+        self.zoom_out_button.setText("−")
+        self.zoom_out_button.setToolTip("Smaller diagram (Ctrl+wheel on the diagram)")
+        self.zoom_out_button.clicked.connect(lambda: self.diagram.set_zoom(self.diagram.zoom / 1.25))
+        self.zoom_in_button = QToolButton(self)
+        self.zoom_in_button.setText("+")
+        self.zoom_in_button.setToolTip("Larger diagram (Ctrl+wheel on the diagram)")
+        self.zoom_in_button.clicked.connect(lambda: self.diagram.set_zoom(self.diagram.zoom * 1.25))
+        self.zoom_fit_button = QToolButton(self)
+        self.zoom_fit_button.setText("Fit")
+        self.zoom_fit_button.setToolTip("Show the whole network")
+        self.zoom_fit_button.clicked.connect(self.fit_diagram)
+        self.zoom_label = QLabel("100%", self)
+        self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("400%  "))
+        self.diagram.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{round(z * 100)}%"))
+        zoom_bar = QHBoxLayout()
+        zoom_bar.setContentsMargins(4, 2, 4, 0)
+        legend = QLabel(legend_html(), self)
+        legend.setToolTip("Height follows the feature map's size, thickness its channels; "
+                          "activations, batch norm and dropout are folded into the block before them")
+        zoom_bar.addWidget(legend)
+        zoom_bar.addStretch(1)
+        zoom_bar.addWidget(QLabel("Zoom:", self))
+        for w in (self.zoom_out_button, self.zoom_label, self.zoom_in_button, self.zoom_fit_button):
+            zoom_bar.addWidget(w)
+        self.diagram_page = QWidget(self)
+        page_layout = QVBoxLayout(self.diagram_page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.setSpacing(0)
+        page_layout.addLayout(zoom_bar)
+        page_layout.addWidget(self.diagram_scroll, 1)
         self.check_view = ShapeCheckView(self.model.architecture, self)
         self.check_view.status.connect(self.emit_status)
         self.model.recomputed.connect(self.check_view.network_changed)
         self.lower_tabs = QTabWidget(self)
         self.lower_tabs.setDocumentMode(True)
-        self.lower_tabs.addTab(self.diagram_scroll, "Diagram")
+        self.lower_tabs.addTab(self.diagram_page, "Diagram")
         self.lower_tabs.addTab(self.check_view, "Check a hand-written table")
 
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -719,6 +750,11 @@ class ShapeCalculator(Panel):
             return
         self.train_requested.emit(self.model.table.architecture.to_dict())
         self.emit_status("Network handed to the Training tab", 4000)
+
+    @Slot()
+    def fit_diagram(self) -> None:
+        viewport = self.diagram_scroll.viewport().size()
+        self.diagram.zoom_to_fit(viewport.width() - 4, viewport.height() - 4)
 
     @Slot()
     def verify_with_torch(self) -> None:

@@ -83,6 +83,13 @@ def blocks_for(table: ShapeTable) -> list[Block]:
     return blocks
 
 
+def legend_html() -> str:
+    """Colour key of the block kinds, for a label beside the figure."""
+    names = (("Conv2d", "convolution"), ("MaxPool2d", "max pool"), ("AvgPool2d", "average pool"),
+             ("AdaptiveAvgPool2d", "adaptive pool"), ("Flatten", "flatten"), ("Linear", "fully connected"))
+    return " &nbsp; ".join(f'<span style="color:{COLORS[k].name()}">&#9632;</span> {label}' for k, label in names)
+
+
 def _short(layer_type: str) -> str:
     return {"BatchNorm2d": "BN", "LeakyReLU": "LReLU", "Dropout": "Drop"}.get(layer_type, layer_type)
 
@@ -224,12 +231,16 @@ class ShapeDiagram(QWidget):
     """Clicking a block emits `row_clicked` with its first table row; `set_selected_rows` highlights."""
 
     row_clicked = Signal(int)
+    zoom_changed = Signal(float)
+
+    MIN_ZOOM, MAX_ZOOM = 0.2, 4.0
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._table: ShapeTable | None = None
         self._caption = ""
         self._selected: set[int] = set()
+        self._zoom = 1.0
         self._layout = DiagramLayout(None, self.font())
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
@@ -242,8 +253,37 @@ class ShapeDiagram(QWidget):
 
     def _relayout(self) -> None:
         self._layout = DiagramLayout(self._table, self.font(), self._caption)
-        self.setFixedSize(self._layout.size())
+        size = self._layout.size()
+        self.setFixedSize(max(1, round(size.width() * self._zoom)), max(1, round(size.height() * self._zoom)))
         self.update()
+
+    @property
+    def zoom(self) -> float:
+        return self._zoom
+
+    def set_zoom(self, zoom: float) -> None:
+        zoom = min(self.MAX_ZOOM, max(self.MIN_ZOOM, float(zoom)))
+        if abs(zoom - self._zoom) < 1e-6:
+            return
+        self._zoom = zoom
+        self._relayout()
+        self.zoom_changed.emit(zoom)
+
+    def zoom_to_fit(self, width: int, height: int) -> None:
+        """The zoom at which the whole figure fits `width` × `height` pixels."""
+        size = self._layout.size()
+        if size.width() > 0 and size.height() > 0:
+            self.set_zoom(min(width / size.width(), height / size.height()))
+
+    def wheelEvent(self, event) -> None:
+        # Ctrl + wheel zooms, as in image viewers; a plain wheel scrolls the figure
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120.0
+            if steps:
+                self.set_zoom(self._zoom * (1.15 ** steps))
+            event.accept()
+            return
+        super().wheelEvent(event)
 
     def changeEvent(self, event) -> None:  # font changes (zoom, lecture mode) resize the figure
         super().changeEvent(event)
@@ -262,18 +302,24 @@ class ShapeDiagram(QWidget):
         """Where the block that draws table row `row` is (for scrolling to it and for tests)."""
         for b in self._layout.blocks:
             if row in b.rows:
-                return b.outline.boundingRect()
+                r = b.outline.boundingRect()
+                z = self._zoom
+                return QRectF(r.x() * z, r.y() * z, r.width() * z, r.height() * z)
         return None
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
+        p.scale(self._zoom, self._zoom)
         dark = self.palette().window().color().lightness() < 128
         self._layout.paint(p, self._selected, dark)
         p.end()
 
+    def _figure_pos(self, event: QMouseEvent) -> QPointF:
+        return event.position() / self._zoom
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            i = self._layout.block_at(event.position())
+            i = self._layout.block_at(self._figure_pos(event))
             if i is not None and self._layout.blocks[i].rows:
                 self.row_clicked.emit(self._layout.blocks[i].rows[0])
                 event.accept()
@@ -281,7 +327,7 @@ class ShapeDiagram(QWidget):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        i = self._layout.block_at(event.position())
+        i = self._layout.block_at(self._figure_pos(event))
         if i is None:
             self.setCursor(Qt.CursorShape.ArrowCursor)
             return
