@@ -199,9 +199,10 @@ def test_vgg16_preset_totals(qtbot, panel):
     macs = panel.model.table.total_macs
     assert abs(macs - 15.47e9) / 15.47e9 < 0.01
     assert cell(panel, totals_row(panel), COL_MACS) == f"{macs / 1e9:.2f} G"
-    # the preset is one undo step back to mnist-net1
+    # the preset is one undo step back to mnist-net1, and the chooser follows
     panel.undo_action.trigger()
     assert cell(panel, totals_row(panel), COL_PARAMS) == "21,690"
+    assert combo.currentText() == "mnist-net1"
 
 
 def test_add_duplicate_remove_and_move_layers(qtbot, panel):

@@ -437,6 +437,7 @@ class ShapeCalculator(Panel):
                    f"{fmt.format_shape(table.output_shape)}, {table.total_params:,} parameters, "
                    f"{fmt.format_macs(table.total_macs)} MACs")
         self.view.fit_columns()
+        self.preset_combo.setCurrentIndex(self.preset_combo.findText(arch.name))  # -1: "Preset…"
         self.diagram.set_table(table, caption)
         self.diagram.set_selected_rows(self.selected_rows())
         problem = self.model.first_problem()
@@ -567,7 +568,6 @@ class ShapeCalculator(Panel):
         self._path = None
         self.model.replace_architecture(arch, f"Load preset {name}")
         self.undo_stack.setClean()  # a preset as it comes is nothing to lose
-        self.preset_combo.setCurrentIndex(self.preset_combo.findText(name))
         self.emit_status(f"Loaded preset {name}", 3000)
 
     def _new_layer(self, layer_type: str, at: int) -> LayerSpec:
@@ -641,7 +641,6 @@ class ShapeCalculator(Panel):
         self._last_dir = str(Path(path).parent)
         self.model.replace_architecture(arch, f"Open {Path(path).name}")
         self.undo_stack.setClean()
-        self.preset_combo.setCurrentIndex(-1)
         self.emit_status(f"Opened {path}", 4000)
         return True
 
@@ -822,7 +821,6 @@ class ShapeCalculator(Panel):
             else:
                 self.model.set_architecture_without_undo(arch)
                 self.undo_stack.setClean()
-                self.preset_combo.setCurrentIndex(self.preset_combo.findText(arch.name))
         path = state.get("path")
         self._path = path if isinstance(path, str) and path else None
         last_dir = state.get("last_dir")

@@ -292,10 +292,13 @@ class ShapeCheckView(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip((v.reason or "right") if v is not None else "")
                 if v is not None and not v.ok:
+                    # dark text on the light highlight, whatever the theme's text colour
                     if column in wrong_headers:
                         item.setBackground(QBrush(WRONG_BACKGROUND))
+                        item.setForeground(QBrush(QColor(120, 0, 0)))
                     elif column == TRUE_OUTPUT:
                         item.setBackground(QBrush(TRUE_BACKGROUND))
+                        item.setForeground(QBrush(QColor(0, 80, 0)))
                     elif column == REASON:
                         item.setForeground(QBrush(QColor(170, 0, 0)))
                 elif column == REASON:

@@ -149,7 +149,6 @@ class ShapeTableModel(QAbstractTableModel):
         self._bad_background = QBrush(BAD_ROW_BACKGROUND)
         self._bad_text = QBrush(BAD_ROW_TEXT)
         self._default_text = QBrush(DEFAULT_VALUE_TEXT)
-        self._totals_background = QBrush(QColor(235, 235, 235))
         self._bold = QFont()
         self._bold.setBold(True)
         self._table = compute_table(self._arch)
@@ -259,7 +258,7 @@ class ShapeTableModel(QAbstractTableModel):
                     or fmt.as_pair(spec.params.get("stride")) == fmt.as_pair(spec.params.get("kernel_size"))):
                 fg[COL_STRIDE] = self._default_text  # grey: the stride follows the kernel size
             foregrounds.append(fg)
-        backgrounds.append(self._totals_background)
+        backgrounds.append(None)  # bold is enough; a fixed grey would clash with a dark theme
         foregrounds.append([None] * len(COLUMNS))
         self._display, self._backgrounds, self._foregrounds = display, backgrounds, foregrounds
         self._editable = [[c in EDITABLE_COLUMNS and self._applies(r, c) for c in range(len(COLUMNS))]
