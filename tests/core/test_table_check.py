@@ -218,3 +218,46 @@ def test_generated_tables_pass_and_one_planted_mistake_is_found(cin, size, layer
     truth = truths[i - 1]
     assert math.prod(report.wrong[0].correct_shape) == math.prod(truth)
     assert report.wrong[0].reason
+
+
+# --- parameter counts --------------------------------------------------------------------------
+@pytest.mark.parametrize("text, value", [
+    ("21690", 21690), ("21,690", 21690), ("21 690", 21690), ("3·3·1·16 + 16", 160), ("(3*3*1+1)x16", 160),
+    ("3×3×8×16+16", 1168), ("lots", None), ("2**10", None), ("1,2", None), ("", None),
+])
+def test_parameter_counts_are_read(text, value):
+    from visualizer.core.table_check import parse_count
+
+    assert parse_count(text) == value
+
+
+def test_table_with_parameter_column_and_total_passes():
+    text = resource_path("architectures", "tables", "mnist-net1-with-params.csv").read_text(encoding="utf-8")
+    report = check_table(text, against=preset("mnist-net1"))
+    assert report.ok, report_lines(report)
+    # The conv blocks there count their batch norm: the total is the preset's own.
+    assert report.verdicts[-1].correct_params == compute_table(preset("mnist-net1")).total_params == 21_690
+
+
+@pytest.mark.parametrize("row, params, reason", [
+    ("Conv,[3X3X1]X16,1,1,[28X28X16]", "150", "parameters: 3·3·1·16 weights + 16 biases = 160, not 150"),
+    ("Conv,[3X3X1]X16,1,1,[28X28X16]", "?", "cannot read the parameter count '?'"),
+    ("Max pool,2,,,[14X14X1]", "4", "parameters: it has no weights, not 4"),
+    ("Batch norm,,,,[28X28X1]", "4", "running mean and variance are buffers, not trained parameters"),
+    ("Fully connected,,,,10", "7860", "parameters: 784·10 weights + 10 biases = 7,850, not 7,860"),
+])
+def test_wrong_parameter_counts_are_explained(row, params, reason):
+    text = "Operation,Size,Padding,Stride,Output size,# Params\n" + f"{row},{params}\n"
+    report = check_table(text, input_shape=(1, 28, 28))
+    (v,) = report.verdicts
+    assert not v.ok and not v.params_ok and reason in v.reason, v.reason
+    assert v.wrong_cells == ("# Params",)
+    assert report_lines(report)[0].startswith(f"row 1 ({row.split(',')[0]}): claimed {params} parameters, correct ")
+
+
+def test_conv_without_bias_is_accepted_and_totals_follow_the_rows():
+    text = ("Operation,Size,Padding,Stride,Output size,Parameters\n"
+            "Conv,[3X3X1]X4,1,1,[28X28X4],36\nFully connected,,,,10,31370\nTotal,,,,,31400\n")
+    report = check_table(text, input_shape=(1, 28, 28))
+    assert [v.ok for v in report.verdicts] == [True, True, False]
+    assert report.verdicts[2].reason == "the rows above add up to 31,406 parameters, not 31,400"

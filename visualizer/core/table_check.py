@@ -11,7 +11,11 @@ Columns are found by their names (case does not matter):
   3×3, depth 1, 16 kernels), ``3x3x16`` or ``3x3``; a pool as ``[2 2]`` or ``2``; a fully
   connected layer as ``[14·14·16]X10`` (inputs × outputs) or ``10``;
 * "Padding" (``[1 1]`` per axis, ``1``, ``same``, ``N/A`` = 0) and "Stride" (``N/A`` = 1 for
-  a convolution, the window size for a pool).
+  a convolution, the window size for a pool);
+* optionally a parameter count: "Parameters", "Params", "# Params", "Weights" — a number
+  (``1,168``) or a sum of products (``3·3·8·16 + 16``). Weights + biases is right; a count
+  without biases is accepted, and a "Conv block" (conv + batch norm + ReLU) may include its
+  batch norm's 2·C. A "Total" row is checked against the sum of the rows above.
 
 Sizes are written H×W×C; the separators ``X x × * ·`` (and spaces or commas inside brackets)
 all work. An output of a fully connected layer may be ``[1X1XN]`` or ``N``. Operations are
@@ -29,6 +33,7 @@ batch norm, dropout, flatten and softmax are not compared: tables often leave th
 
 from __future__ import annotations
 
+import ast
 import csv
 import difflib
 import io
@@ -63,7 +68,11 @@ class RowVerdict:
     reason: str  # plain words; "" when ok
     correct_shape: Shape | None = None  # (C, H, W) or (N,); None when it cannot be known
     wrong_cells: tuple[str, ...] = ()  # headers of the cells that are wrong (for highlighting)
-    kind: str = ""  # "input", "conv", "pool", "fc", "flatten", "same" (shape-keeping) or "unknown"
+    kind: str = ""  # "input", "conv", "pool", "fc", "flatten", "same", "total" or "unknown"
+    # The parameter count, when the table has a parameters column ("" / None otherwise).
+    claimed_params: str = ""
+    correct_params: int | None = None
+    params_ok: bool = True
 
 
 @dataclass
@@ -108,6 +117,8 @@ def _find_columns(headers: list[str]) -> dict[str, int]:
                 return
 
     pick("output", r"output|\bout\b|result", set())
+    used = set(cols.values())
+    pick("params", r"param|weights", used)
     used = set(cols.values())
     pick("operation", r"operation|layer|\bop\b|type|name|block", used)
     used = set(cols.values())
@@ -312,6 +323,8 @@ def _kind(operation: str) -> str:
     op = operation.strip().lower()
     if re.match(r"(input|image|data)\b", op):
         return "input"
+    if re.match(r"(total|sum|overall)\b", op):
+        return "total"
     if "flatten" in op:
         return "flatten"
     if re.search(r"fully|\bfc\d*\b|linear|dense|full connection|classifier", op):
@@ -498,6 +511,8 @@ def _judge(row: ClaimedRow, prev: Shape | None, given_input: Shape | None, style
                 return verdict(given_input, [f"the network takes {_hwc(given_input)} inputs"]), None
             return verdict(given_input, claim_problem(given_input)), None
         return verdict(claimed, claim_problem(None)), None
+    if kind == "total":
+        return verdict(None, [], correct_text=""), None
     if kind == "unknown":
         return verdict(None, [f"cannot check the operation {row.operation!r}: use words such as Conv, "
                               f"Pool, Fully connected, Flatten, ReLU"], correct_text="?"), None
@@ -616,15 +631,26 @@ def check_table(text: str, input_shape: tuple[int, int, int] | None = None,
     layers: list[tuple[ClaimedRow, _Layer | None, str]] = []
     prev: Shape | None = given
     prev_true: Shape | None = None  # the corrected output of the row above, when its claim was wrong
+    params_sum = 0  # the parameters counted so far, as the table counts them where it is right
+    params_true = 0
+    has_params = "params" in headers
     for row in rows:
         v, layer = _judge(row, prev, given, style, headers)
+        used = prev
         if not v.ok and prev_true is not None and not _same(prev_true, prev):
             # A claim that follows from the *corrected* row above is not a new mistake.
             v2, layer2 = _judge(row, prev_true, given, style, headers)
             if v2.ok:
-                v, layer = v2, layer2
+                v, layer, used = v2, layer2, prev_true
+        if has_params:
+            counted = _check_params(row, v, layer, used, headers, params_sum, params_true)
+            if counted is not None and v.kind != "total":
+                params_sum += counted[0]
+                params_true += counted[1]
         verdicts.append(v)
         layers.append((row, layer, v.kind))
+        if v.kind == "total":
+            continue  # a totals row says nothing about the shapes
         if v.kind == "input" and given is not None:
             prev = given
         elif row.claimed_output is not None:
@@ -639,6 +665,110 @@ def check_table(text: str, input_shape: tuple[int, int, int] | None = None,
     if against is not None:
         report.missing, report.extra = _compare(layers, against)
     return report
+
+
+# --- parameter counts ------------------------------------------------------------------------
+def parse_count(text: str) -> int | None:
+    """A parameter count as written: "1,168", "1 168", "21690", "3·3·1·16 + 16", "(3*3*1+1)*16";
+    None when unreadable."""
+    t = text.strip()
+    if re.fullmatch(r"\d{1,3}([,\s_'’]\d{3})+|\d+", t):
+        return int(re.sub(r"\D", "", t))
+    expr = re.sub(r"[xX×✕·⋅•∙]", "*", t).replace(" ", "")
+    if not expr or not re.fullmatch(r"[\d+*()]+", expr):
+        return None
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:
+        return None
+
+    def value(node: ast.AST) -> int:
+        if isinstance(node, ast.Expression):
+            return value(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            return node.value
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
+            a, b = value(node.left), value(node.right)
+            return a + b if isinstance(node.op, ast.Add) else a * b
+        raise ValueError("not a sum of products")
+
+    try:
+        return value(tree)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _param_truth(kind: str, row: ClaimedRow, layer: _Layer | None, prev: Shape | None,
+                 correct: Shape | None) -> tuple[int, dict[int, str], str] | None:
+    """(the count with biases, {other acceptable count: why}, how it is made) or None if unknown."""
+    op = row.operation.lower()
+    if kind in ("input", "flatten", "pool"):
+        return 0, {}, "it has no weights"
+    if kind == "same":
+        if re.search(r"batch|\bbn\b|norm", op):
+            if prev is None:
+                return None
+            c = prev[0]
+            return 2 * c, {0: "", 4 * c: "running mean and variance are buffers, not trained parameters"}, \
+                f"a scale and a shift per channel: 2·{c} = {2 * c:,}"
+        return 0, {}, "it has no weights"
+    if kind == "conv" and layer is not None and layer.kernel is not None and prev is not None \
+            and len(prev) == 3 and correct is not None:
+        kh, kw = layer.kernel
+        cin, cout = prev[0], correct[0]
+        w = kh * kw * cin * cout
+        how = f"{kh}·{kw}·{cin}·{cout} weights + {cout} biases = {w + cout:,}"
+        if re.search(r"block|bn|batch|norm", op):  # a block may count its batch norm (2 per channel)
+            return w + cout, {w: "", w + 3 * cout: "", w + 2 * cout: ""}, \
+                f"{how} (with the block's batch norm, 2·{cout} more: {w + 3 * cout:,})"
+        return w + cout, {w: ""}, how
+    if kind == "fc" and prev is not None and correct is not None and len(correct) == 1:
+        n_in, out = math.prod(prev), correct[0]
+        return n_in * out + out, {n_in * out: ""}, f"{n_in}·{out} weights + {out} biases = {n_in * out + out:,}"
+    return None
+
+
+def _check_params(row: ClaimedRow, v: RowVerdict, layer: _Layer | None, prev: Shape | None,
+                  headers: dict[str, str], so_far: int, true_so_far: int) -> tuple[int, int] | None:
+    """Judge the row's parameter count in place; (count as the table has it, true count)."""
+    text = row.roles.get("params", "").strip()
+    header = headers.get("params", "Parameters")
+    if v.kind == "total":
+        if _is_na(text):
+            return None
+        claimed = parse_count(text)
+        v.claimed_params, v.correct_params = text, so_far
+        if claimed is None:
+            v.params_ok = False
+            _add(v, f"cannot read the total {text!r}; the rows above add up to {so_far:,}", header)
+        elif claimed not in (so_far, true_so_far):
+            v.params_ok = False
+            _add(v, f"the rows above add up to {so_far:,} parameters, not {claimed:,}", header)
+        return None
+    truth = _param_truth(v.kind, row, layer, prev, v.correct_shape)
+    if truth is None:
+        return None
+    main, also, how = truth
+    if _is_na(text):
+        return (0, main) if main == 0 else (main, main)  # not claimed: count it as right
+    claimed = parse_count(text)
+    v.claimed_params, v.correct_params = text, main
+    if claimed is None:
+        v.params_ok = False
+        _add(v, f"cannot read the parameter count {text!r}; {how}", header)
+        return main, main
+    if claimed == main or (claimed in also and not also[claimed]):
+        return claimed, main
+    v.params_ok = False
+    note = also.get(claimed, "")
+    _add(v, f"parameters: {how}, not {claimed:,}" + (f" ({note})" if note else ""), header)
+    return main, main
+
+
+def _add(v: RowVerdict, reason: str, header: str) -> None:
+    v.ok = False
+    v.reason = f"{v.reason}; {reason}" if v.reason else reason
+    v.wrong_cells = tuple(dict.fromkeys(v.wrong_cells + (header,)))
 
 
 # --- against an architecture ----------------------------------------------------------------
@@ -721,8 +851,15 @@ def _compare(layers: list[tuple[ClaimedRow, _Layer | None, str]], arch: Architec
 def report_lines(report: CheckReport, against_name: str | None = None) -> list[str]:
     """One line per wrong row ("row 3 (Conv block): claimed …, correct …: reason") and per
     missing or extra layer; a single "all … right" line when nothing is wrong."""
-    lines = [f"row {v.row_number} ({v.operation.strip() or '?'}): claimed {v.claimed}, correct {v.correct}: "
-             f"{v.reason}" for v in report.wrong]
+    lines = []
+    for v in report.wrong:
+        op = v.operation.strip() or "?"
+        if v.kind == "total" or (not v.params_ok and v.claimed == v.correct):
+            # Only the parameter count is wrong: name that claim.
+            lines.append(f"row {v.row_number} ({op}): claimed {v.claimed_params} parameters, correct "
+                         f"{v.correct_params:,}: {v.reason}")
+        else:
+            lines.append(f"row {v.row_number} ({op}): claimed {v.claimed}, correct {v.correct}: {v.reason}")
     lines += [f"missing: {m}" for m in report.missing]
     lines += [f"extra: {e}" for e in report.extra]
     if not lines:
@@ -737,7 +874,9 @@ def report_to_dict(report: CheckReport) -> dict[str, Any]:
         "ok": report.ok,
         "rows": [{"row": v.row_number, "operation": v.operation, "claimed": v.claimed, "correct": v.correct,
                   "ok": v.ok, "reason": v.reason,
-                  "correct_shape": None if v.correct_shape is None else list(v.correct_shape)}
+                  "correct_shape": None if v.correct_shape is None else list(v.correct_shape),
+                  **({"claimed_params": v.claimed_params, "correct_params": v.correct_params,
+                      "params_ok": v.params_ok} if v.claimed_params else {})}
                  for v in report.verdicts],
         "missing": list(report.missing),
         "extra": list(report.extra),
