@@ -346,3 +346,25 @@ def test_bad_input_shape_is_a_user_error():
     for shape in [(0, 28, 28), (1, 28), (1, 28, 28.5)]:
         with pytest.raises(UserInputError, match="input_shape: must be three positive integers"):
             compute_table(Architecture(shape, [LayerSpec("ReLU")]))
+
+
+# --- table formats ---------------------------------------------------------------------------------
+def test_formats_escape_user_names_and_mark_problems():
+    from visualizer.core.table_format import FORMATS, format_table
+
+    arch = Architecture((1, 4, 4), [LayerSpec("Conv2d", {"out_channels": 2, "kernel_size": 5}, name="a|b_&%"),
+                                    LayerSpec("Flatten"), LayerSpec("Linear", {"out_features": 3})])
+    table = compute_table(arch)
+    md = format_table(table, "markdown")
+    assert "a\\|b_&%" in md and "| Problem |" in md and "does not fit the 4×4 map" in md
+    tex = format_table(table, "latex")
+    assert r"\textbf{a|b\_\&\%}" in tex and "% invalid: layer 1" in tex
+    text = format_table(table, "text")
+    assert "ERROR: the 5×5 kernel does not fit the 4×4 map with padding 0" in text
+    assert "Invalid layers" in text
+    ok_md = format_table(compute_table(preset("lenet5")), "markdown")
+    assert "Problem" not in ok_md and "**61,706**" in ok_md
+    for fmt in FORMATS:
+        assert format_table(table, fmt).endswith("\n")
+    with pytest.raises(ValueError):
+        format_table(table, "yaml")

@@ -34,7 +34,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("arch", metavar="ARCH", help="preset name (e.g. vgg16, mnist-net1) or architecture JSON file")
     p.add_argument("--input", metavar="C,H,W", help="input shape instead of the architecture's, e.g. 3,32,32")
-    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="output format (default: text); with --check, json gives the report as JSON "
+                   "and the other formats give one line per problem")
     p.add_argument("--check", metavar="FILE",
                    help="a CSV or tab-separated table of layers with claimed output sizes ('-' reads stdin)")
     p.add_argument("--against", metavar="PRESET",

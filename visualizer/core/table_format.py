@@ -116,14 +116,16 @@ def _md_escape(text: str) -> str:
 
 
 def to_markdown(table: ShapeTable) -> str:
-    headers = list(HEADERS) + ["Problem"]
+    problems = not table.ok  # a "Problem" column only when some layer is invalid
+    headers = list(HEADERS) + (["Problem"] if problems else [])
     out = [f"**{_md_escape(_title(table))}**", "",
-           "| " + " | ".join(headers) + " |",
+           "| " + " | ".join(_md_escape(h) for h in headers) + " |",
            "|" + "|".join("---:" if i in (0, 5, 6, 7) else "---" for i in range(len(headers))) + "|"]
     for r in table.rows:
-        cells = row_cells(r) + [r.error or ""]
+        cells = row_cells(r) + ([r.error or ""] if problems else [])
         out.append("| " + " | ".join(_md_escape(c) for c in cells) + " |")
-    out.append("| " + " | ".join(f"**{c}**" if c else "" for c in total_cells(table) + [""]) + " |")
+    totals = total_cells(table) + ([""] if problems else [])
+    out.append("| " + " | ".join(f"**{_md_escape(c)}**" if c else "" for c in totals) + " |")
     out.append("")
     out += [f"- {_md_escape(line.strip())}" for line in summary_lines(table)]
     return "\n".join(out) + "\n"
