@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Slot
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -244,6 +244,8 @@ class ShortcutsDialog(QDialog):
             font = header.font()
             font.setBold(True)
             header.setFont(font)
+            header.setBackground(self.palette().color(QPalette.ColorRole.Button))
+            header.setForeground(self.palette().color(QPalette.ColorRole.ButtonText))
             self.table.setItem(row, 0, header)
             self.table.setSpan(row, 0, 1, 2)
             for keys, action in shown:
@@ -319,10 +321,14 @@ class AboutDialog(QDialog):
         self.text.setObjectName("about_text")
         self.text.setAccessibleName("Versions")
         self.text.setOpenExternalLinks(True)
+        icon = resource_path("icons", "convviz-64.png")
+        logo = (f"<img src='{QUrl.fromLocalFile(str(icon)).toString()}' width='64' height='64'>"
+                if icon.is_file() else "")
         self.text.setHtml(
+            f"<table cellpadding='4'><tr><td valign='middle'>{logo}</td><td valign='middle'>"
             f"<h2>ConvViz {html.escape(__version__)}</h2>"
-            "<p>Teach and learn convolutional neural networks: a convolution explorer, "
-            "a CNN shape calculator and live MNIST training in one desktop app.</p>"
+            "Teach and learn convolutional neural networks: a convolution explorer, "
+            "a CNN shape calculator and live MNIST training in one desktop app.</td></tr></table>"
             f"<table cellspacing='4'>{rows}</table>"
             "<p>MIT licence. Qt and PySide6 are used under the LGPLv3; PyTorch under its BSD licence.</p>"
         )

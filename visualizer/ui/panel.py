@@ -52,6 +52,11 @@ class Panel(QWidget):
         Keys (all optional): "theme" ("light" | "dark" | "system"), "font_scale" (float),
         "default_device" ("auto" | "cpu" | "cuda" | "mps"), "mnist_dir" (str, "" = default),
         "runs_dir" (str, "" = default).
+
+        Before this is called the main window has already set the app's palette (Fusion style) and
+        given every pyqtgraph view in the window the theme's background and axis colours
+        (`visualizer.ui.theme.restyle_plots`); a panel with colours of its own (cell fills, notes)
+        can pick them by `visualizer.ui.theme.current_look()` ("light" | "dark").
         """
 
     def set_lecture_mode(self, on: bool) -> None:
