@@ -363,7 +363,11 @@ class ShapeCalculator(Panel):
         self.zoom_fit_button.clicked.connect(self.fit_diagram)
         self.zoom_label = QLabel("100%", self)
         self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("400%  "))
-        self.diagram.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{round(z * 100)}%"))
+        self.diagram.zoom_changed.connect(self._on_zoom_changed)
+        # Until the user zooms, the figure shrinks to the height it is given (no vertical scroll).
+        self._diagram_auto_zoom = True
+        self._auto_zooming = False
+        self.diagram_scroll.viewport().installEventFilter(self)
         zoom_bar = QHBoxLayout()
         zoom_bar.setContentsMargins(4, 2, 4, 0)
         legend = QLabel(legend_html(), self)
@@ -391,7 +395,7 @@ class ShapeCalculator(Panel):
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(self.lower_tabs)
-        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(0, 3)  # the diagram shrinks to fit what it is given
         self.splitter.setStretchFactor(1, 2)
 
         self.problem_label = QLabel(self)
@@ -439,6 +443,7 @@ class ShapeCalculator(Panel):
         self.view.fit_columns()
         self.preset_combo.setCurrentIndex(self.preset_combo.findText(arch.name))  # -1: "Preset…"
         self.diagram.set_table(table, caption)
+        self._auto_zoom_diagram()
         self.diagram.set_selected_rows(self.selected_rows())
         problem = self.model.first_problem()
         if problem is None:
@@ -754,6 +759,30 @@ class ShapeCalculator(Panel):
     def fit_diagram(self) -> None:
         viewport = self.diagram_scroll.viewport().size()
         self.diagram.zoom_to_fit(viewport.width() - 4, viewport.height() - 4)
+
+    @Slot(float)
+    def _on_zoom_changed(self, zoom: float) -> None:
+        self.zoom_label.setText(f"{round(zoom * 100)}%")
+        if not self._auto_zooming:
+            self._diagram_auto_zoom = False  # the user chose a zoom: keep it
+
+    def _auto_zoom_diagram(self) -> None:
+        if not self._diagram_auto_zoom:
+            return
+        height = self.diagram_scroll.viewport().height() - 4
+        natural = self.diagram.figure_size().height()
+        if height <= 20 or natural <= 0:
+            return
+        self._auto_zooming = True
+        try:
+            self.diagram.set_zoom(min(1.0, max(0.5, height / natural)))
+        finally:
+            self._auto_zooming = False
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.diagram_scroll.viewport() and event.type() == event.Type.Resize:
+            self._auto_zoom_diagram()
+        return super().eventFilter(watched, event)
 
     @Slot()
     def verify_with_torch(self) -> None:

@@ -261,6 +261,10 @@ class ShapeDiagram(QWidget):
     def zoom(self) -> float:
         return self._zoom
 
+    def figure_size(self) -> QSize:
+        """Size of the figure at 100%."""
+        return self._layout.size()
+
     def set_zoom(self, zoom: float) -> None:
         zoom = min(self.MAX_ZOOM, max(self.MIN_ZOOM, float(zoom)))
         if abs(zoom - self._zoom) < 1e-6:
