@@ -20,6 +20,8 @@ import torch.nn.functional as F
 from PySide6.QtCore import QEvent, QMutex, QMutexLocker, QObject, QThread, QTimer, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -63,7 +65,7 @@ from visualizer.core.convolution import (
 )
 from visualizer.image_io import IMAGE_SUFFIXES, load_image, sample_images
 from visualizer.ui import conv_export
-from visualizer.ui.conv_grid_editor import MatrixEditor
+from visualizer.ui.conv_grid_editor import KeepNavigationKeys, MatrixEditor
 from visualizer.ui.conv_stepper import SPEEDS, Stepper
 from visualizer.ui.conv_views import ColourScale, MatrixView
 from visualizer.ui.panel import Panel
@@ -284,6 +286,12 @@ class ConvExplorer(Panel):
         main.addWidget(self.figure, 1)
         main.addLayout(self._build_step_bar())
         self._apply_look("light")
+        # Space and the arrows step through, except where a control has its own use for them.
+        self._keep_keys = KeepNavigationKeys(self)
+        for w in self.findChildren(QWidget):
+            if isinstance(w, (QComboBox, QAbstractButton, QSlider, QAbstractItemView)):
+                w.installEventFilter(self._keep_keys)
+        self.setAcceptDrops(True)
 
     def _build_input_box(self) -> QGroupBox:
         box = QGroupBox("Input", self)
@@ -560,7 +568,7 @@ class ConvExplorer(Panel):
                                      self.stepper.step_forward)
         self.end_button = button("End", SP.SP_MediaSkipForward, "Jump to the last output cell (End)",
                                  self.stepper.to_end)
-        self.all_button = button("Show all", None, "Show the whole output again (Esc)", self.stepper.stop_stepping)
+        self.all_button = button("Show all", None, "Show the whole output again", self.stepper.stop_stepping)
         bar.addSpacing(12)
         bar.addWidget(QLabel("Speed"))
         self.speed_slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -604,7 +612,7 @@ class ConvExplorer(Panel):
         self.back_action = action("Step back", Qt.Key.Key_Left, self.stepper.step_back)
         self.start_action = action("Jump to the first cell", Qt.Key.Key_Home, self.stepper.to_start)
         self.end_action = action("Jump to the last cell", Qt.Key.Key_End, self.stepper.to_end)
-        self.all_action = action("Show the whole output", Qt.Key.Key_Escape, self.stepper.stop_stepping)
+        self.all_action = action("Show the whole output", None, self.stepper.stop_stepping)
         self.course_action = action("Course example", None, lambda: self.load_course_example(*COURSE_SETTINGS[0]))
         self.export_actions = [
             action("Export output as CSV…", None, lambda: self.export_matrix_dialog("csv")),
@@ -893,7 +901,7 @@ class ConvExplorer(Panel):
         """As tall as the arithmetic needs, up to a third of the figure (then it scrolls)."""
         label = self.explanation
         width = max(100, self.explanation_scroll.viewport().width())
-        need = label.heightForWidth(width - 20) + 22  # the style sheet's padding and border
+        need = label.heightForWidth(width) + 4  # heightForWidth includes the style sheet padding
         cap = max(80, self.figure.height() // 3)
         self.explanation_scroll.setFixedHeight(min(max(need, 40), cap))
 
@@ -1274,6 +1282,21 @@ class ConvExplorer(Panel):
             self._syncing = True
             self.slice_combo.setCurrentIndex(0)
             self._syncing = False
+
+    def _dropped_image(self, event) -> str | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        return next((p for p in paths if Path(p).suffix.lower() in IMAGE_SUFFIXES), None)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if self._dropped_image(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        path = self._dropped_image(event)
+        if path:
+            event.acceptProposedAction()
+            self.load_image_file(path)
 
     # ==== course ===============================================================================
     def load_course_example(self, stride: int = 2, padding: int = 1) -> None:

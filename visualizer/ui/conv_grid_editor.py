@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.core.convolution import format_number, parse_number
+from visualizer.core.convolution import format_number, parse_matrix, parse_number
+from visualizer.core.errors import UserInputError
 
 BAD_CELL = QColor("#f8c4c4")
 _NAV_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Home,
@@ -33,9 +34,9 @@ def cell_text(v: float) -> str:
     return format_number(v, digits=10).replace("−", "-")
 
 
-class _KeepNavigationKeys(QObject):
-    """The panel binds Space/arrows/Home/End to stepping; inside the grid they must move the
-    cursor instead, so the grid claims them before the shortcut system sees them."""
+class KeepNavigationKeys(QObject):
+    """The panel binds Space/arrows/Home/End to stepping; inside a grid, list, button or slider
+    they must keep their usual meaning, so such widgets claim them before the shortcut system."""
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
@@ -90,15 +91,48 @@ class MatrixEditor(QWidget):
         self.table.horizontalHeader().setDefaultSectionSize(cell_width)
         self.table.horizontalHeader().setMinimumSectionSize(24)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.setToolTip("Type a number in a cell (1.5, -2, 1e-3 or 1/9). Enter moves on.")
-        self._nav_filter = _KeepNavigationKeys(self)
+        self.table.setToolTip("Type a number in a cell (1.5, -2, 1e-3 or 1/9). Ctrl+V pastes rows copied "
+                              "from a spreadsheet or a CSV file; Ctrl+C copies the matrix.")
+        self._nav_filter = KeepNavigationKeys(self)
         self.table.installEventFilter(self._nav_filter)
+        self.table.installEventFilter(self)
         layout.addWidget(self.table)
 
         self.rows_spin.valueChanged.connect(self._resize_from_spinners)
         self.cols_spin.valueChanged.connect(self._resize_from_spinners)
         self.table.itemChanged.connect(self._cell_edited)
         self.set_matrix(initial)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        # Ctrl+V / Ctrl+C on the grid (not while a cell is being edited: then they act on the text).
+        if obj is self.table and event.type() == QEvent.Type.KeyPress:
+            if event.matches(QKeySequence.StandardKey.Paste):
+                self.paste_text(QGuiApplication.clipboard().text())
+                return True
+            if event.matches(QKeySequence.StandardKey.Copy):
+                QGuiApplication.clipboard().setText(self.as_text())
+                return True
+        return super().eventFilter(obj, event)
+
+    def as_text(self) -> str:
+        """The grid as tab-separated rows, as spreadsheets paste them."""
+        return "\n".join("\t".join(self.cell_text(i, j) for j in range(self.table.columnCount()))
+                         for i in range(self.table.rowCount()))
+
+    def paste_text(self, text: str) -> bool:
+        """Rows of numbers (from a spreadsheet, CSV or a Python list) replace the whole matrix."""
+        try:
+            m = parse_matrix(text, self.name)
+        except UserInputError as exc:
+            self._set_problem(f"Cannot paste: {exc}")
+            return False
+        if max(m.shape) > self.max_size:
+            self._set_problem(f"Cannot paste a {m.shape[0]}×{m.shape[1]} matrix: the {self.name.lower()} "
+                              f"holds at most {self.max_size}×{self.max_size}")
+            return False
+        self.set_matrix(m)
+        self.matrix_changed.emit(m.copy())
+        return True
 
     def _fit_height(self) -> None:
         """Tall enough for the rows (up to 8 visible), so small matrices leave no empty box."""
