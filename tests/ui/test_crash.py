@@ -7,7 +7,7 @@ import sys
 import threading
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Slot
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.fake_panels import NotesPanel
@@ -97,6 +97,27 @@ def test_exception_in_a_thread_reaches_the_gui_thread(qtbot, reporter, tmp_path)
     qtbot.waitUntil(lambda: reporter.dialog is not None and reporter.dialog.isVisible())
     assert "thread loader" in reporter.dialog.details.toPlainText()
     assert "RuntimeError: worker failed" in (tmp_path / "logs" / "convviz.log").read_text()
+
+
+class _FailingWorker(QObject):
+    @Slot()
+    def run(self) -> None:
+        raise ValueError("bad batch in the worker")
+
+
+def test_exception_in_a_qthread_worker_is_reported_on_the_gui_thread(qtbot, reporter):
+    thread = QThread()
+    worker = _FailingWorker()
+    worker.moveToThread(thread)
+    thread.started.connect(worker.run)
+    thread.start()
+    try:
+        qtbot.waitUntil(lambda: reporter.dialog is not None and reporter.dialog.isVisible())
+        assert reporter.dialog.thread() is QApplication.instance().thread()
+        assert "ValueError: bad batch in the worker" in reporter.dialog.details.toPlainText()
+    finally:
+        thread.quit()
+        thread.wait(5000)
 
 
 def test_log_is_rotated_and_an_unwritable_log_is_said(qtbot, reporter, tmp_path, monkeypatch):

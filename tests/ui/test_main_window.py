@@ -156,3 +156,19 @@ def test_zoom_shortcuts_do_not_compound_across_windows(qtbot, fresh_settings):
     assert QApplication.font().pointSizeF() == pytest.approx(base * 1.15, rel=0.02)
     w2.zoom_reset()
     assert QApplication.font().pointSizeF() == pytest.approx(base, rel=0.02)
+
+
+def test_open_log_folder_makes_it_and_opens_it(qtbot, fresh_settings, tmp_path, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    from visualizer.core import appdirs as core_appdirs
+
+    opened = []
+    monkeypatch.setattr(core_appdirs, "log_dir", lambda: tmp_path / "logs")
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or False)
+    w = MainWindow(panels=[NotesPanel()])
+    qtbot.addWidget(w)
+    w.log_folder_action.trigger()
+    assert (tmp_path / "logs").is_dir()
+    assert opened == [str(tmp_path / "logs")]
+    assert str(tmp_path / "logs") in w.statusBar().currentMessage()  # no file manager: say where

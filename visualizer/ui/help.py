@@ -357,7 +357,11 @@ if __name__ == "__main__":
 
     from visualizer.app import create_application
 
+    from visualizer.ui.settings_dialog import load_settings
+    from visualizer.ui.theme import apply_theme
+
     _app = create_application()
+    apply_theme(load_settings()["theme"])
     _dialog = GuideDialog(page=sys.argv[1] if len(sys.argv) > 1 else None)
     _dialog.show()
     sys.exit(_app.exec())

@@ -15,8 +15,8 @@ import json
 import sys
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QLockFile, QSettings, QTimer, Signal, SignalInstance, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QLockFile, QSettings, QTimer, QUrl, Signal, SignalInstance, Slot
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -296,9 +296,14 @@ class MainWindow(QMainWindow):
         self.about_action = self._action("&About ConvViz", self.show_about,
                                          tip="Versions of ConvViz, Qt, PySide6 and torch; GPU support")
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.log_folder_action = self._action(
+            "Open &log folder", self.open_log_folder,
+            tip="Show the folder with the crash log (convviz.log), e.g. to attach it to a bug report",
+        )
         help_menu.addAction(self.guide_action)
         help_menu.addAction(self.shortcuts_action)
         help_menu.addSeparator()
+        help_menu.addAction(self.log_folder_action)
         help_menu.addAction(self.about_action)
         for menu_action in bar.actions():
             menu = menu_action.menu()
@@ -391,6 +396,17 @@ class MainWindow(QMainWindow):
         self.settings_dialog = SettingsDialog(values, self)
         self.settings_dialog.settings_applied.connect(self.apply_settings)
         self.settings_dialog.open()
+
+    @Slot()
+    def open_log_folder(self) -> None:
+        folder = appdirs.log_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.show_status(f"Cannot open the log folder {folder}: {exc.strerror or exc}", 8000)
+            return
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.show_status(f"The crash log is in {folder}", 10000)
 
     def _close_dialogs(self) -> None:
         for dialog in (self.settings_dialog, self.guide_dialog, self.shortcuts_dialog, self.about_dialog):
