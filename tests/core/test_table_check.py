@@ -261,3 +261,13 @@ def test_conv_without_bias_is_accepted_and_totals_follow_the_rows():
     report = check_table(text, input_shape=(1, 28, 28))
     assert [v.ok for v in report.verdicts] == [True, True, False]
     assert report.verdicts[2].reason == "the rows above add up to 31,406 parameters, not 31,400"
+
+
+def test_columns_are_found_by_name_in_any_order():
+    text = ("Output size\tStride\tInput size\tLayer\tKernel size\tPadding\n"
+            "[28X28X4]\t1\t[28X28X1]\tConv\t[3X3X1]X4\t1\n"
+            "[14X14X4]\t\t[28X28X4]\tMax pool\t2\t\n")
+    rows = parse_table(text)
+    assert rows[0].role_headers == {"output": "Output size", "operation": "Layer", "padding": "Padding",
+                                    "stride": "Stride", "size": "Kernel size"}
+    assert check_table(text, input_shape=(1, 28, 28)).ok

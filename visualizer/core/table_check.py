@@ -126,7 +126,9 @@ def _find_columns(headers: list[str]) -> dict[str, int]:
     used = set(cols.values())
     pick("stride", r"stride", used)
     used = set(cols.values())
-    pick("size", r"size|kernel|filter|shape|dim|window", used)
+    pick("size", r"kernel|filter|window", used)
+    if "size" not in cols:  # a generic "Size", but not an "Input size" column
+        pick("size", r"^(?!.*\binput\b).*(size|shape|dim)", used)
     if "operation" not in cols:
         free = [i for i in range(len(headers)) if i not in cols.values()]
         if free:
