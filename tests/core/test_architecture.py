@@ -368,3 +368,13 @@ def test_formats_escape_user_names_and_mark_problems():
         assert format_table(table, fmt).endswith("\n")
     with pytest.raises(ValueError):
         format_table(table, "yaml")
+
+
+@settings(max_examples=40, deadline=None)
+@given(architectures)
+def test_json_round_trip_keeps_every_number(arch):
+    again = Architecture.from_json(arch.to_json())
+    assert again.to_dict() == arch.to_dict()
+    a, b = compute_table(arch), compute_table(again)
+    assert [(r.output_shape, r.params, r.macs, r.rf_size, r.error) for r in a.rows] == \
+        [(r.output_shape, r.params, r.macs, r.rf_size, r.error) for r in b.rows]
