@@ -654,15 +654,17 @@ class Trainer:
         if evaluated:
             final.update(train_loss=tr_loss, train_accuracy=tr_acc, val_loss=va_loss, val_accuracy=va_acc,
                          test_loss=te_loss, test_accuracy=te_acc)
-            y = self._test_y
-            confusion = torch.bincount(y * NUM_CLASSES + te_pred, minlength=NUM_CLASSES ** 2)
-            confusion = confusion.reshape(NUM_CLASSES, NUM_CLASSES).cpu().numpy().astype(np.int64)
-            wrong = torch.nonzero(te_pred != y).flatten()[:MAX_MISCLASSIFIED]
+            # On the CPU: 10,000 labels are cheap to move, and bincount is not on every device.
+            y = self._test_y.cpu()
+            pred = te_pred.cpu()
+            confusion = torch.bincount(y * NUM_CLASSES + pred, minlength=NUM_CLASSES ** 2)
+            confusion = confusion.reshape(NUM_CLASSES, NUM_CLASSES).numpy().astype(np.int64)
+            wrong = torch.nonzero(pred != y).flatten()[:MAX_MISCLASSIFIED]
             misclassified = {
-                "images": self._test_x[wrong].cpu().numpy(),
-                "true": y[wrong].cpu().numpy(),
-                "pred": te_pred[wrong].cpu().numpy(),
-                "index": wrong.cpu().numpy(),  # position in the test split
+                "images": self._test_x[wrong.to(self._torch_device)].cpu().numpy(),
+                "true": y[wrong].numpy(),
+                "pred": pred[wrong].numpy(),
+                "index": wrong.numpy(),  # position in the test split
             }
         else:
             final.update(train_loss=None, train_accuracy=None, val_loss=None, val_accuracy=None,
