@@ -36,7 +36,6 @@ from __future__ import annotations
 import ast
 import csv
 import difflib
-import io
 import math
 import re
 from dataclasses import dataclass, field
