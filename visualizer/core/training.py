@@ -330,6 +330,7 @@ class Trainer:
         self.result: RunResult | None = None
         self.train_size = config.train_size
         self._paused_s = 0.0
+        self._ran = False
 
     # --- state for observers ---------------------------------------------------------------
     @property
@@ -371,6 +372,9 @@ class Trainer:
     def run(self) -> RunResult:
         import torch
 
+        if self._ran:
+            raise RuntimeError("a Trainer runs once; make a new one for another run")
+        self._ran = True
         started_ok = False
         old_threads = torch.get_num_threads()
         try:
@@ -449,8 +453,11 @@ class Trainer:
         self._first_conv = next((m for m in self.model.modules() if isinstance(m, nn.Conv2d)), None)
 
     def _normalize(self, images_u8):
-        # (x/255 - mean)/std in one fused pair of ops on the device.
-        x = images_u8.unsqueeze(1).to(torch_float())
+        """uint8 (B, 28, 28) on the device -> float (B, 1, 28, 28): (x/255 - mean)/std, computed
+        as (x - 255·mean) / (255·std) in place, on the device."""
+        import torch
+
+        x = images_u8.unsqueeze(1).to(torch.float32)
         return x.sub_(255.0 * MNIST_MEAN).div_(255.0 * MNIST_STD)
 
     def _loss(self, logits, labels, reduction: str = "mean"):
@@ -693,8 +700,3 @@ class Trainer:
                                 first_layer_filters=filters, state_dict=state)
         return self.result
 
-
-def torch_float():
-    import torch
-
-    return torch.float32
