@@ -178,10 +178,24 @@ class DiagramLayout:
             p.setPen(ink)
             p.drawText(QPointF(MARGIN, MARGIN + self.line * 0.8), self.caption)
         for b in self.blocks:
-            chosen = bool(selected_rows.intersection(b.rows))
-            self._paint_block(p, b, chosen, ink)
+            self._paint_block(p, b, False, ink)
+        self.paint_selection(p, selected_rows, dark, None)
 
-    def _paint_block(self, p: QPainter, b: Block, chosen: bool, ink: QColor) -> None:
+    def paint_selection(self, p: QPainter, selected_rows: set[int], dark: bool,
+                        background: QColor | None) -> None:
+        """Outline the selected blocks and embolden their labels, over an already painted figure
+        (`background` clears the old label first)."""
+        ink = QColor(230, 230, 230) if dark else QColor(30, 30, 30)
+        for b in self.blocks:
+            if selected_rows.intersection(b.rows):
+                if background is not None:
+                    col_left = b.x - (b.width - (b.thick + b.depth)) / 2
+                    p.fillRect(QRectF(col_left - GAP / 2, self.label_top, b.width + GAP, self.line * 1.1),
+                               background)
+                self._paint_block(p, b, True, ink, outline_only=True)
+
+    def _paint_block(self, p: QPainter, b: Block, chosen: bool, ink: QColor,
+                     outline_only: bool = False) -> None:
         left, top = b.x, self.mid - b.face / 2
         dx, dy = b.depth, -b.depth * 0.7
         base = COLORS.get(b.kind, OTHER_COLOR)
@@ -189,7 +203,9 @@ class DiagramLayout:
         if b.shape is None or b.error:
             edge = QPen(ERROR_COLOR, 2.0, Qt.PenStyle.DashLine)
         front = QRectF(left, top, b.thick, b.face)
-        if b.shape is None:
+        if outline_only:
+            pass
+        elif b.shape is None:
             p.setPen(edge)
             p.setBrush(QBrush(QColor(255, 225, 225)))
             p.drawRect(front)
@@ -222,6 +238,8 @@ class DiagramLayout:
         p.setFont(font)
         p.setPen(ERROR_COLOR if b.error else (SELECTED_COLOR.darker(130) if chosen else ink))
         p.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, b.title)
+        if outline_only:
+            return  # the shape line under the label is already there
         p.setFont(self.small)
         rect2 = QRectF(rect.left(), rect.top() + self.line * 1.05, rect.width(), self.line * 1.1)
         p.drawText(rect2, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self.shape_text(b))
@@ -242,6 +260,9 @@ class ShapeDiagram(QWidget):
         self._selected: set[int] = set()
         self._zoom = 1.0
         self._layout = DiagramLayout(None, self.font())
+        # The figure without selection, drawn once per change: scrolling and selecting then
+        # cost one image copy and an outline instead of redrawing every block.
+        self._cache: QImage | None = None
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setToolTip("Click a block to select its layer in the table")
@@ -252,6 +273,7 @@ class ShapeDiagram(QWidget):
         self._relayout()
 
     def _relayout(self) -> None:
+        self._cache = None
         self._layout = DiagramLayout(self._table, self.font(), self._caption)
         size = self._layout.size()
         self.setFixedSize(max(1, round(size.width() * self._zoom)), max(1, round(size.height() * self._zoom)))
@@ -293,6 +315,9 @@ class ShapeDiagram(QWidget):
         super().changeEvent(event)
         if event.type() == event.Type.FontChange:
             self._relayout()
+        elif event.type() == event.Type.PaletteChange:
+            self._cache = None
+            self.update()
 
     @property
     def layout_info(self) -> DiagramLayout:
@@ -312,10 +337,25 @@ class ShapeDiagram(QWidget):
         return None
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        background = self.palette().window().color()
+        dark = background.lightness() < 128
+        ratio = self.devicePixelRatioF()
+        if self._cache is None:
+            image = QImage(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)),
+                           QImage.Format.Format_ARGB32_Premultiplied)
+            image.setDevicePixelRatio(ratio)
+            image.fill(background)
+            ip = QPainter(image)
+            ip.scale(self._zoom, self._zoom)
+            self._layout.paint(ip, set(), dark)
+            ip.end()
+            self._cache = image
         p = QPainter(self)
-        p.scale(self._zoom, self._zoom)
-        dark = self.palette().window().color().lightness() < 128
-        self._layout.paint(p, self._selected, dark)
+        p.drawImage(0, 0, self._cache)
+        if self._selected:
+            p.scale(self._zoom, self._zoom)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            self._layout.paint_selection(p, self._selected, dark, background)
         p.end()
 
     def _figure_pos(self, event: QMouseEvent) -> QPointF:
