@@ -159,3 +159,19 @@ def test_every_example_file_matches_its_preset():
         loaded = Architecture.load(resource_path("architectures", f"{name}.json"))
         assert loaded == preset(name)
         assert compute_table(loaded).total_params == compute_table(preset(name)).total_params
+
+
+def test_check_side_by_side_formats(capsys):
+    table = str(TABLES / "mnist-net1-with-mistakes.csv")
+    assert main(["shapes", "mnist-net1", "--check", table, "--against", "mnist-net1", "--format", "markdown"]) == 1
+    md = capsys.readouterr().out
+    assert "| 2 | Conv block | **[28X28X8]** | [30X30X8] | **NO** | padding 2 with a 3×3 kernel" in md
+    assert "| 3 | Pool 2D | [14X14X8] | [14X14X8] | yes |  |" in md
+    assert md.rstrip().endswith("- missing: conv 3×3, 32 kernels: layer 9 (conv3) of mnist-net1 has no row in the table")
+    assert main(["shapes", "mnist-net1", "--check", str(TABLES / "mnist-net1-with-params.csv"), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["Right?"] for r in rows] == ["yes"] * 9
+    assert rows[1]["Claimed"] == rows[1]["Correct"] == "[28X28X8] (96 params)"  # conv block counting its BN
+    assert rows[-1]["Operation"] == "Total" and rows[-1]["Correct"] == "(21,690 params)"
+    assert main(["shapes", "mnist-net1", "--check", table, "--format", "latex"]) == 1
+    assert r"\textbf{[28X28X8]} & [30X30X8] & NO" in capsys.readouterr().out

@@ -35,8 +35,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("arch", metavar="ARCH", help="preset name (e.g. vgg16, mnist-net1) or architecture JSON file")
     p.add_argument("--input", metavar="C,H,W", help="input shape instead of the architecture's, e.g. 3,32,32")
     p.add_argument("--format", choices=FORMATS, default="text",
-                   help="output format (default: text); with --check, json gives the report as JSON "
-                   "and the other formats give one line per problem")
+                   help="output format (default: text); with --check, text gives one line per problem, "
+                   "json the report as JSON, markdown/csv/latex every row with its claim beside the truth")
     p.add_argument("--check", metavar="FILE",
                    help="a CSV or tab-separated table of layers with claimed output sizes ('-' reads stdin)")
     p.add_argument("--against", metavar="PRESET",
@@ -113,6 +113,10 @@ def _run_check(args: argparse.Namespace, arch) -> int:
     report = check_table(text, input_shape=tuple(arch.input_shape), against=against)
     if args.format == "json":
         sys.stdout.write(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n")
+    elif args.format in ("markdown", "csv", "latex"):
+        from visualizer.core.table_format import format_check_report
+
+        sys.stdout.write(format_check_report(report, args.format))
     else:
         for line in report_lines(report, against_name=(against.name or args.against) if against else None):
             print(line)

@@ -513,7 +513,9 @@ def _judge(row: ClaimedRow, prev: Shape | None, given_input: Shape | None, style
             return verdict(given_input, claim_problem(given_input)), None
         return verdict(claimed, claim_problem(None)), None
     if kind == "total":
-        return verdict(None, [], correct_text=""), None
+        v = verdict(None, [], correct_text="")
+        v.claimed = claimed_text  # a totals row usually leaves the output blank
+        return v, None
     if kind == "unknown":
         return verdict(None, [f"cannot check the operation {row.operation!r}: use words such as Conv, "
                               f"Pool, Fully connected, Flatten, ReLU"], correct_text="?"), None
@@ -759,6 +761,7 @@ def _check_params(row: ClaimedRow, v: RowVerdict, layer: _Layer | None, prev: Sh
         _add(v, f"cannot read the parameter count {text!r}; {how}", header)
         return main, main
     if claimed == main or (claimed in also and not also[claimed]):
+        v.correct_params = claimed  # an accepted way of counting (no bias, or the block's batch norm)
         return claimed, main
     v.params_ok = False
     note = also.get(claimed, "")

@@ -221,3 +221,58 @@ def format_table(table: ShapeTable, fmt: str = "text") -> str:
     if fmt not in makers:
         raise ValueError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
     return makers[fmt](table)
+
+
+# --- the report of a hand-written table check ------------------------------------------------
+CHECK_HEADERS = ("Row", "Operation", "Claimed", "Correct", "Right?", "Reason")
+
+
+def check_report_rows(report: "Any") -> list[list[str]]:
+    """One list of cells per row of a visualizer.core.table_check.CheckReport (CHECK_HEADERS)."""
+    rows = []
+    for v in report.verdicts:
+        claimed, correct = v.claimed, v.correct
+        if v.claimed_params:
+            claimed = f"{claimed} ({v.claimed_params} params)".strip()
+            if v.correct_params is not None:
+                correct = f"{correct} ({v.correct_params:,} params)".strip()
+        rows.append([str(v.row_number), v.operation, claimed, correct, "yes" if v.ok else "NO", v.reason])
+    return rows
+
+
+def format_check_report(report: "Any", fmt: str) -> str:
+    """The check as a side-by-side table (claimed next to correct) in markdown, csv or latex,
+    followed by the missing and extra layers."""
+    rows = check_report_rows(report)
+    notes = [f"missing: {m}" for m in report.missing] + [f"extra: {e}" for e in report.extra]
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(CHECK_HEADERS)
+        w.writerows(rows)
+        for note in notes:
+            kind, _, text = note.partition(": ")
+            w.writerow(["", "", "", "", kind, text])
+        return buf.getvalue()
+    if fmt == "markdown":
+        out = ["| " + " | ".join(CHECK_HEADERS) + " |", "|---:|---|---|---|---|---|"]
+        for r in rows:
+            cells = [_md_escape(c) for c in r]
+            if r[4] == "NO":
+                cells[2], cells[4] = f"**{cells[2]}**", "**NO**"
+            out.append("| " + " | ".join(cells) + " |")
+        if notes:
+            out.append("")
+            out += [f"- {_md_escape(n)}" for n in notes]
+        return "\n".join(out) + "\n"
+    if fmt == "latex":
+        out = [r"% checked by ConvViz; needs \usepackage{booktabs}", r"\begin{tabular}{rlllll}", r"\toprule",
+               " & ".join(CHECK_HEADERS) + r" \\", r"\midrule"]
+        for r in rows:
+            cells = [latex_escape(c) for c in r]
+            if r[4] == "NO":
+                cells[2] = r"\textbf{" + cells[2] + "}"
+            out.append(" & ".join(cells) + r" \\")
+        out += [r"\bottomrule", r"\end{tabular}"] + [f"% {latex_escape(n)}" for n in notes]
+        return "\n".join(out) + "\n"
+    raise ValueError(f"unknown format {fmt!r} for a check report; formats: markdown, csv, latex")
