@@ -37,9 +37,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     d = _defaults()
     p = subparsers.add_parser(
         "train", help="train an MNIST net (mnist-net1, mnist-net2 or a JSON architecture)",
-        description="Train a CNN on MNIST with the course's setup (defaults: mnist-net1, cross-entropy, "
-        "SGD with momentum 0.5, lr 0.01, 8 epochs, batch 128, 50,000/10,000 train/validation split, "
-        "10,000 test images). Writes metrics.json, history.csv and model.pt to --out.")
+        description="Train a CNN on MNIST with the course's setup (defaults: mnist-net1,\n"
+        "cross-entropy, SGD with momentum 0.5, lr 0.01, 8 epochs, batch 128, 50,000/10,000\n"
+        "train/validation split, 10,000 test images). Writes metrics.json, history.csv and\n"
+        "model.pt to --out, with a progress bar on stderr.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  convviz train --out runs/course                      # the course's run\n"
+        "  convviz train --lr 0.1 --out runs/lr0.1              # the learning-rate experiment\n"
+        "  convviz train --loss l2 --out runs/l2                # cross-entropy against L2\n"
+        "  convviz train --net mnist-net2 --out runs/net2       # fewer kernels\n"
+        "  convviz train --net my_net.json --epochs 2 --train-size 5000 --out runs/quick\n"
+        "Ctrl+C stops after the current batch and still writes the files (status \"stopped\", exit 130).")
     p.add_argument("--net", default=d.net, metavar="NAME|FILE",
                    help="a preset (mnist-net1, mnist-net2) or an architecture JSON file with 1×28×28 input "
                    "and 10 outputs (default: %(default)s)")
