@@ -172,3 +172,18 @@ def test_open_log_folder_makes_it_and_opens_it(qtbot, fresh_settings, tmp_path, 
     assert (tmp_path / "logs").is_dir()
     assert opened == [str(tmp_path / "logs")]
     assert str(tmp_path / "logs") in w.statusBar().currentMessage()  # no file manager: say where
+
+
+def test_the_real_shapes_tab_hands_its_network_to_the_real_training_tab(qtbot, fresh_settings):
+    from PySide6.QtWidgets import QAbstractButton
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    shapes, training = w.panels[1], w.panels[2]
+    w.tabs.setCurrentWidget(shapes)
+    buttons = [b for b in shapes.findChildren(QAbstractButton) if b.text().replace("&", "") == "Train this network"]
+    if not buttons:
+        pytest.skip("the Shapes tab has no 'Train this network' button (renamed?)")
+    with qtbot.waitSignal(shapes.train_requested, timeout=5000):
+        qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
+    assert w.tabs.currentWidget() is training
