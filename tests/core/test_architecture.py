@@ -378,3 +378,24 @@ def test_json_round_trip_keeps_every_number(arch):
     a, b = compute_table(arch), compute_table(again)
     assert [(r.output_shape, r.params, r.macs, r.rf_size, r.error) for r in a.rows] == \
         [(r.output_shape, r.params, r.macs, r.rf_size, r.error) for r in b.rows]
+
+
+def test_json_schema_file_is_current_and_describes_the_examples():
+    from visualizer.core.architecture import json_schema
+    from visualizer.resources import resource_path
+
+    folder = resource_path("architectures")
+    schema = json.loads((folder / "convviz-architecture.schema.json").read_text(encoding="utf-8"))
+    assert schema == json_schema()  # regenerate the file when PARAM_SPECS change
+    by_type = {s["properties"]["type"]["const"]: s for s in schema["properties"]["layers"]["items"]["oneOf"]}
+    assert set(by_type) == set(LAYER_TYPES)
+    for path in folder.glob("*.json"):
+        if path.name.endswith(".schema.json"):
+            continue
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        assert set(schema["required"]) <= set(doc) <= set(schema["properties"]), path.name
+        for layer in doc["layers"]:
+            spec = by_type[layer["type"]]
+            assert set(spec["required"]) <= set(layer) <= set(spec["properties"]), (path.name, layer)
+        Architecture.from_dict(doc)
+    assert Architecture.from_dict({"$schema": "./x.json", "version": 1, "input_shape": [1, 2, 2], "layers": []})

@@ -313,7 +313,8 @@ class Architecture:
         problem, e.g. "layers[3].kernel_size: must be a positive integer or [h, w], got -1"."""
         if not isinstance(doc, dict):
             raise UserInputError(f"an architecture must be a JSON object, got {_show(doc)[:40]}")
-        known = {"schema", "version", "name", "description", "input_shape", "layers"}
+        # "$schema" lets an editor find the JSON Schema file; ConvViz ignores it.
+        known = {"$schema", "schema", "version", "name", "description", "input_shape", "layers"}
         for key in doc:
             if key not in known:
                 raise UserInputError(f"{key}: unknown field (fields: {', '.join(sorted(known))})")
@@ -921,6 +922,57 @@ def _torch_check_rows(arch: Architecture, table: ShapeTable, problems: list[str]
         total = sum(q.numel() for q in net.parameters())
         if total != table.total_params:
             problems.append(f"network: {table.total_params} params but torch has {total}")
+
+
+# --- a machine-readable JSON Schema (for editors; ConvViz itself validates with from_dict) ----
+def json_schema() -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) of the architecture document, generated from PARAM_SPECS.
+    resources/architectures/convviz-architecture.schema.json holds a copy."""
+    pos_pair = {"oneOf": [{"type": "integer", "minimum": 1},
+                          {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 2, "maxItems": 2}]}
+    pad_pair = {"oneOf": [{"type": "integer", "minimum": 0},
+                          {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}]}
+    kinds = {
+        "count": {"type": "integer", "minimum": 1},
+        "pair": pos_pair,
+        "pad": pad_pair,
+        "convpad": {"oneOf": pad_pair["oneOf"] + [{"enum": ["same", "valid"]}]},
+        "bool": {"type": "boolean"},
+        "float": {"type": "number"},
+        "pos_float": {"type": "number", "exclusiveMinimum": 0},
+        "prob": {"type": "number", "minimum": 0, "maximum": 1},
+    }
+    layer_schemas = []
+    for t, spec in PARAM_SPECS.items():
+        props: dict[str, Any] = {"type": {"const": t}, "name": {"type": "string"}}
+        required = ["type"]
+        for key, (kind, default) in spec.items():
+            props[key] = dict(kinds[kind])
+            if default is _REQUIRED:
+                required.append(key)
+            elif default is not None and default is not _SAME_AS_KERNEL:
+                props[key]["default"] = default
+        layer_schemas.append({"type": "object", "properties": props, "required": required,
+                              "additionalProperties": False})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "ConvViz architecture, version 1",
+        "description": "An input shape [C, H, W] and a list of layers; see resources/architectures/README.md. "
+                       "Layer types are case-insensitive for ConvViz; this schema lists the canonical spelling.",
+        "type": "object",
+        "properties": {
+            "$schema": {"type": "string", "description": "where an editor finds this schema (ignored)"},
+            "schema": {"const": SCHEMA_NAME},
+            "version": {"type": "integer", "minimum": 1, "maximum": SCHEMA_VERSION},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "input_shape": {"type": "array", "items": {"type": "integer", "minimum": 1},
+                            "minItems": 3, "maxItems": 3},
+            "layers": {"type": "array", "items": {"oneOf": layer_schemas}},
+        },
+        "required": ["version", "input_shape", "layers"],
+        "additionalProperties": False,
+    }
 
 
 # --- presets -------------------------------------------------------------------------------
