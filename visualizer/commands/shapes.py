@@ -3,9 +3,17 @@
     convviz shapes ARCH [--input C,H,W] [--format text|markdown|csv|json|latex]
                         [--check FILE [--against PRESET]]
 
-ARCH is a preset name (see `--help`) or an architecture JSON file. Exit status: 0 when every
-layer is valid (or, with --check, every row of the table is right), 1 when a layer is invalid
-(or a row is wrong, or a layer is missing or extra), 2 when an input cannot be read.
+ARCH is a preset name (see `--help`) or an architecture JSON file. Without --check it prints
+the table (`--format json`: {"layers": [{"name", "type", "output_shape", "params", "macs", ...}],
+"total_params", "total_macs", ...}). With --check FILE it prints one line per wrong row
+("row N (Operation): claimed X, correct Y: reason") and, with --against, one line per missing
+or extra layer ("missing: ...", "extra: ..."); `--format json` gives the report as JSON and
+markdown/csv/latex every row with its claim beside the truth. The input shape of the check is
+ARCH's (or --input's).
+
+Exit status: 0 when every layer is valid (or, with --check, every row of the table is right),
+1 when a layer is invalid (or a row is wrong, or a layer is missing or extra), 2 when an input
+cannot be read.
 """
 
 from __future__ import annotations
