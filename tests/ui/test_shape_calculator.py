@@ -435,3 +435,51 @@ def test_verify_with_pytorch_runs_off_the_gui_thread(qtbot, panel):
         panel.verify_action.trigger()
     assert panel.last_torch_check.startswith("PyTorch agrees")
     assert "refuses the layers in red" in panel.last_torch_check
+
+
+def test_check_view_loads_a_file_and_refuses_binary(qtbot, panel, tmp_path, monkeypatch):
+    view = panel.check_view
+    table = tmp_path / "homework.csv"
+    table.write_text("Operation,Size,Padding,Stride,Output size\n"
+                     "Input,,,,[28x28x1]\n"
+                     "Conv block,[3x3x1]x8,[1 1],1,[28x28x8]\n"
+                     "Pool 2D,[2 2],N/A,N/A,[14x14x8]\n", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(table), ""))
+    with qtbot.waitSignal(view.checked):
+        qtbot.mouseClick(view.load_button, Qt.MouseButton.LeftButton)
+    assert view.results.rowCount() == 3
+    assert view.summary.text().startswith("All 3 rows are right")
+
+    binary = tmp_path / "photo.csv"
+    binary.write_bytes(bytes(range(256)) * 4)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(binary), ""))
+    qtbot.mouseClick(view.load_button, Qt.MouseButton.LeftButton)
+    assert view.last_error and "photo.csv" in view.last_error
+    assert view.results.rowCount() == 0
+
+
+def test_export_through_the_dialog_adds_the_suffix(qtbot, panel, tmp_path, monkeypatch):
+    target = tmp_path / "shapes"  # the user typed no suffix
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    panel.view.setFocus()
+    qtbot.keyClick(panel.view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)  # Markdown
+    written = tmp_path / "shapes.md"
+    assert written.exists()
+    lines = [ln for ln in written.read_text(encoding="utf-8").splitlines() if ln.startswith("|")]
+    assert len(lines) >= 2 + 14  # header, rule, one line per layer
+    assert "21,690" in written.read_text(encoding="utf-8")
+
+
+def test_building_a_network_from_nothing(qtbot, panel):
+    panel.model.remove_layers(list(range(panel.model.layer_count())))
+    assert panel.model.layer_count() == 0
+    assert cell(panel, totals_row(panel), COL_OUTPUT) == "1×28×28"
+    panel.view.setFocus()
+    qtbot.keyClick(panel.view, Qt.Key.Key_Insert, Qt.KeyboardModifier.ControlModifier)
+    assert cell(panel, 0, COL_TYPE) == "Conv2d"
+    panel.add_layer_of_type("Flatten")
+    panel.add_layer_of_type("Linear")
+    conv_out = panel.model.table.rows[0].output_shape
+    features = conv_out[0] * conv_out[1] * conv_out[2]
+    assert cell(panel, 2, COL_PARAMS) == f"{torch_params(torch.nn.Linear(features, 10)):,}"
+    assert panel.train_action.isEnabled()  # 1×28×28 in, 10 out

@@ -580,6 +580,8 @@ class ShapeCalculator(Panel):
         incoming = rows[at - 1].output_shape if at > 0 and at - 1 < len(rows) else \
             tuple(self.model.table.architecture.input_shape)
         channels = incoming[0] if incoming is not None and len(incoming) == 3 else None
+        if channels is not None and channels < 8:
+            channels = 8  # after an image (1 or 3 channels) a conv usually widens
         return LayerSpec(layer_type, fmt.default_params(layer_type, channels))
 
     @Slot()
