@@ -83,6 +83,7 @@ def test_planted_mistakes_in_mnist_net1_table():
     ("Conv,three,1,1,[28X28X4]", "?", "cannot read the kernel size 'three'"),
     ("Upsample,2,,,[56X56X1]", "?", "cannot check the operation 'Upsample'"),
     ("Global average pool,,,,[2X2X1]", "[1X1X1]", "a global pool turns each of the 1 channels into one value"),
+    ("GAP,,,,[2X2X1]", "[1X1X1]", "a global pool turns each of the 1 channels into one value"),
 ])
 def test_single_planted_mistake_is_explained(row, correct, reason_part):
     report = check_table(HEADER + row + "\n", input_shape=(1, 28, 28))

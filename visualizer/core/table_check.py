@@ -332,7 +332,7 @@ def _kind(operation: str) -> str:
         return "fc"
     if "conv" in op:
         return "conv"
-    if "pool" in op or "subsampl" in op:
+    if "pool" in op or "subsampl" in op or re.search(r"\bgap\b", op):
         return "pool"
     if re.search(r"relu|sigmoid|tanh|softmax|batch|\bbn\b|norm|dropout|activation|elu\b", op):
         return "same"
@@ -392,7 +392,7 @@ def _read_layer(kind: str, row: ClaimedRow, roles: dict[str, str], headers: dict
             raise _RowProblem(f"the kernel size {size!r} must use positive numbers", (size_h,))
     elif kind == "pool":
         op = row.operation.lower()
-        if "global" in op or "adaptive" in op:
+        if "global" in op or "adaptive" in op or re.search(r"\bgap\b", op):
             layer.global_pool = True
             return layer
         nums = _numbers(size.strip("[]() ")) if not _is_na(size) else None
