@@ -483,3 +483,15 @@ def test_building_a_network_from_nothing(qtbot, panel):
     features = conv_out[0] * conv_out[1] * conv_out[2]
     assert cell(panel, 2, COL_PARAMS) == f"{torch_params(torch.nn.Linear(features, 10)):,}"
     assert panel.train_action.isEnabled()  # 1×28×28 in, 10 out
+
+
+def test_check_view_takes_the_input_from_the_network_above(qtbot, panel):
+    from visualizer.resources import resource_path
+
+    view = panel.check_view
+    assert view.load_path(str(resource_path("architectures", "tables", "issue-example.tsv")))
+    assert view.report is not None and view.report.ok  # the issue's own example is right
+    assert "1×28×28 taken from the network above" in view.summary.text()
+    panel.load_preset("vgg16")  # now 3×224×224 arrives: the 28×28 claim is wrong
+    view.run_check()
+    assert view.report is not None and not view.report.verdicts[0].ok

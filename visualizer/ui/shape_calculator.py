@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from visualizer.core.architecture import LAYER_TYPES, Architecture, LayerSpec, preset, preset_names
 from visualizer.core.errors import UserInputError
+from visualizer.resources import resource_path
 from visualizer.ui import shape_format as fmt
 from visualizer.ui.panel import Panel
 from visualizer.ui.shape_check_view import ShapeCheckView
@@ -166,7 +167,6 @@ class ShapeCalculator(Panel):
         self.last_torch_check = ""
         self._last_dir = ""
         self._lecture = False
-        self._syncing_selection = False
 
         self._revision = 0  # bumped on every recompute; tells a stale torch check apart
         self.undo_stack = QUndoStack(self)
@@ -625,13 +625,23 @@ class ShapeCalculator(Panel):
 
     # -- files ---------------------------------------------------------------------------
     def _start_dir(self) -> str:
+        """Where save and export dialogs open: beside the current file, or where the last went."""
         if self._path:
             return str(Path(self._path).parent)
-        return self._last_dir
+        return self._last_dir or str(Path.home())
+
+    def _open_dir(self) -> str:
+        if self._path or self._last_dir:
+            return self._start_dir()
+        try:  # the example architectures that ship with ConvViz
+            examples = resource_path("architectures")
+        except FileNotFoundError:
+            return ""
+        return str(examples) if examples.is_dir() else ""
 
     @Slot()
     def open_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open architecture", self._start_dir(), JSON_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open architecture", self._open_dir(), JSON_FILTER)
         if path:
             self.open_path(path)
 
@@ -660,7 +670,7 @@ class ShapeCalculator(Panel):
     @Slot()
     def save_file_as(self) -> bool:
         arch = self.model.table.architecture
-        suggested = self._path or str(Path(self._start_dir() or ".") / f"{arch.name or 'network'}.json")
+        suggested = self._path or str(Path(self._start_dir()) / f"{arch.name or 'network'}.json")
         path, _ = QFileDialog.getSaveFileName(self, "Save architecture", suggested, JSON_FILTER)
         if not path:
             return False
@@ -699,7 +709,7 @@ class ShapeCalculator(Panel):
     def export_table_dialog(self, kind: str) -> None:
         label, suffix, file_filter = TABLE_EXPORTS[kind]
         arch = self.model.table.architecture
-        suggested = str(Path(self._start_dir() or ".") / f"{arch.name or 'network'}-shapes{suffix}")
+        suggested = str(Path(self._start_dir()) / f"{arch.name or 'network'}-shapes{suffix}")
         path, _ = QFileDialog.getSaveFileName(self, f"Export table as {label}", suggested, file_filter)
         if path:
             if not Path(path).suffix:
@@ -725,7 +735,7 @@ class ShapeCalculator(Panel):
     def export_diagram_dialog(self, kind: str) -> None:
         arch = self.model.table.architecture
         suffix = "." + kind
-        suggested = str(Path(self._start_dir() or ".") / f"{arch.name or 'network'}-diagram{suffix}")
+        suggested = str(Path(self._start_dir()) / f"{arch.name or 'network'}-diagram{suffix}")
         file_filter = "PNG image (*.png)" if kind == "png" else "SVG drawing (*.svg)"
         path, _ = QFileDialog.getSaveFileName(self, f"Export diagram as {kind.upper()}", suggested,
                                               file_filter)

@@ -8,6 +8,7 @@ with a preset, or with the network in the table above, to name missing and extra
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from visualizer.core.architecture import Architecture, preset, preset_names
 from visualizer.core.errors import UserInputError
 from visualizer.core.table_check import CheckReport, ClaimedRow, check_table, parse_table
+from visualizer.resources import resource_path
 
 #: A homework-style table with one planted mistake (padding 2 in row 4), to show both verdicts.
 EXAMPLE = (
@@ -45,6 +46,9 @@ EXAMPLE = (
     "Conv block\t[3X3X16]X32\t[1 1]\t1\t[7X7X32]\n"
     "Fully connected\t[7·7·32]X10\tN/A\tN/A\t[1X1X10]\n"
 )
+
+#: the words by which the checker knows a first row that gives the input size
+_INPUT_ROW = re.compile(r"\b(input|image)\b", re.IGNORECASE)
 
 NO_COMPARISON = "nothing"
 CURRENT_NETWORK = "the network above"
@@ -68,6 +72,7 @@ class ShapeCheckView(QWidget):
         self._current_architecture = current_architecture
         self.report: CheckReport | None = None
         self.last_error: str | None = None
+        self._last_dir = ""
 
         self.load_button = QPushButton("Load…", self)
         self.load_button.setToolTip("Read a CSV or tab-separated table from a file")
@@ -169,9 +174,18 @@ class ShapeCheckView(QWidget):
     @Slot()
     def load_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Load a layer table", "", "Tables (*.csv *.tsv *.txt);;All files (*)")
+            self, "Load a layer table", self._start_dir(), "Tables (*.csv *.tsv *.txt *.md);;All files (*)")
         if path:
             self.load_path(path)
+
+    def _start_dir(self) -> str:
+        if self._last_dir:
+            return self._last_dir
+        try:  # the sample tables that ship with ConvViz
+            samples = resource_path("architectures", "tables")
+        except FileNotFoundError:
+            return ""
+        return str(samples) if samples.is_dir() else ""
 
     def load_path(self, path: str) -> bool:
         try:
@@ -185,6 +199,7 @@ class ShapeCheckView(QWidget):
         except (OSError, UserInputError) as exc:
             self._show_error(str(exc) if isinstance(exc, UserInputError) else f"cannot read {path}: {exc.strerror or exc}")
             return False
+        self._last_dir = str(Path(path).parent)
         self.text.setPlainText(text)
         self.run_check()
         return True
@@ -193,8 +208,6 @@ class ShapeCheckView(QWidget):
         raw = self.input_edit.text().strip()
         if not raw:
             return None
-        import re
-
         parts = [p for p in re.split(r"\s*[x×X*·,]\s*|\s+", raw.strip("[]() ")) if p]
         try:
             nums = tuple(int(p) for p in parts)
@@ -221,19 +234,26 @@ class ShapeCheckView(QWidget):
             self.report = None
             self._show_empty()
             return
+        note = ""
         try:
+            rows = parse_table(text)
             against = self.against_architecture()
             shape = self.input_shape()
             if shape is None and against is not None:
                 shape = tuple(against.input_shape)  # type: ignore[assignment]
+            if shape is None and not _INPUT_ROW.search(rows[0].operation) and self._current_architecture:
+                # Homework tables often start at the first conv; the network above is on screen,
+                # so take its input and say so.
+                shape = tuple(self._current_architecture().input_shape)  # type: ignore[assignment]
+                note = (f"Input {'×'.join(map(str, shape))} taken from the network above "
+                        "(type another under Input, or start the table with an Input row).")
             report = check_table(text, input_shape=shape, against=against)
-            rows = parse_table(text)
         except UserInputError as exc:
             self._show_error(str(exc))
             return
         self.report = report
         self.last_error = None
-        self._show_report(report, rows)
+        self._show_report(report, rows, note)
         self.checked.emit(report)
 
     def column_of(self, header: str) -> int:
@@ -259,7 +279,7 @@ class ShapeCheckView(QWidget):
         self.summary.setText("Cannot check this table: " + message)
         self.status.emit("Table check: " + message, 8000)
 
-    def _show_report(self, report: CheckReport, rows: list[ClaimedRow]) -> None:
+    def _show_report(self, report: CheckReport, rows: list[ClaimedRow], note: str = "") -> None:
         headers = list(rows[0].cells) if rows else []
         output_header = rows[0].role_headers.get("output", "") if rows else ""
         columns = ["Row"]
@@ -323,6 +343,8 @@ class ShapeCheckView(QWidget):
             lines.append("Missing layers: " + "; ".join(report.missing) + ".")
         if report.extra:
             lines.append("Extra rows: " + "; ".join(report.extra) + ".")
+        if note:
+            lines.append(note)
         self.summary.setStyleSheet("color: #007000;" if report.ok else "color: #b00000;")
         self.summary.setText("\n".join(lines))
         self.status.emit("Table check: " + lines[0], 5000)
