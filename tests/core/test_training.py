@@ -289,6 +289,25 @@ def test_other_optimizers_learn(optimizer):
     assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
 
 
+def test_numbers_are_read_back_only_at_reporting_points(monkeypatch):
+    """No host read-back per step: count .item()/bool()/float() on tensors during a run of 64
+    steps with two reporting points; only reports, epoch ends and evaluations may read."""
+    reads = []
+    for name in ("item", "__bool__", "__float__", "tolist"):
+        original = getattr(torch.Tensor, name)
+
+        def counted(self, *a, _original=original, _name=name, **kw):
+            reads.append(_name)
+            return _original(self, *a, **kw)
+
+        monkeypatch.setattr(torch.Tensor, name, counted)
+    result = Trainer(small_config(batch_size=8, report_every=256), synthetic_splits()).run()
+    monkeypatch.undo()
+    assert result.final["iterations"] == 64
+    # 2 reports x 2 + 2 epoch means x 2 + evaluations (2 validation, 3 final) x 2 = 18
+    assert len(reads) <= 18, reads
+
+
 def test_normalization_matches_the_mnist_formula():
     trainer = Trainer(small_config(), synthetic_splits())
     raw = torch.arange(256, dtype=torch.uint8).reshape(1, 16, 16).repeat(2, 1, 1)
