@@ -403,7 +403,7 @@ def test_state_round_trip(qtbot, panel):
 def test_lecture_mode_hides_editing(qtbot, panel):
     size = panel.view.font().pointSizeF()
     panel.set_lecture_mode(True)
-    assert not panel.add_button.isVisible()
+    assert not panel.add_button.isVisible() and panel.export_button.isVisible()
     assert not panel.model.flags(panel.model.index(0, COL_OUT)) & Qt.ItemFlag.ItemIsEditable
     assert panel.view.font().pointSizeF() > size
     panel.set_lecture_mode(False)

@@ -289,6 +289,8 @@ class ShapeCalculator(Panel):
         top.addWidget(self.name_label, 1)
         self.verify_button = self._tool(self.verify_action, "Verify with PyTorch")
         top.addWidget(self.verify_button)
+        self.export_button = QToolButton(self)
+        top.addWidget(self.export_button)
         self.train_button = self._tool(self.train_action, "Train this network")
         top.addWidget(self.train_button)
 
@@ -299,7 +301,6 @@ class ShapeCalculator(Panel):
             add_menu.addAction(t, lambda t=t: self.add_layer_of_type(t))
         self.add_button.setMenu(add_menu)
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
-        self.export_button = QToolButton(self)
         self.export_button.setText("Export")
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         export_menu = QMenu(self.export_button)
@@ -308,7 +309,9 @@ class ShapeCalculator(Panel):
         export_menu.addSeparator()
         export_menu.addActions([self.export_png_action, self.export_svg_action])
         self.export_button.setMenu(export_menu)
-        edit_bar = QHBoxLayout()
+        self.edit_bar = QWidget(self)  # hidden as a whole in lecture mode
+        edit_bar = QHBoxLayout(self.edit_bar)
+        edit_bar.setContentsMargins(0, 0, 0, 0)
         self.edit_buttons = [
             self.add_button,
             self._tool(self.duplicate_action, "Duplicate"),
@@ -328,7 +331,6 @@ class ShapeCalculator(Panel):
             else:
                 edit_bar.addWidget(b)
         self.edit_buttons = [b for b in self.edit_buttons if b is not None]
-        edit_bar.addWidget(self.export_button)
         edit_bar.addStretch(1)
         self.hint_label = QLabel("Double-click a cell to edit it; drag rows to reorder.", self)
         self.hint_label.setEnabled(False)
@@ -405,7 +407,7 @@ class ShapeCalculator(Panel):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 4)
         layout.addLayout(top)
-        layout.addLayout(edit_bar)
+        layout.addWidget(self.edit_bar)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.problem_label)
         self._base_font_point_size = self.font().pointSizeF()
@@ -881,9 +883,7 @@ class ShapeCalculator(Panel):
     def set_lecture_mode(self, on: bool) -> None:
         self._lecture = bool(on)
         self.model.editing_enabled = not on
-        for b in self.edit_buttons:
-            b.setVisible(not on)
-        self.hint_label.setVisible(not on)
+        self.edit_bar.setVisible(not on)
         self.check_view.set_editing_visible(not on)
         for a in (self.add_action, self.duplicate_action, self.remove_action, self.move_up_action,
                   self.move_down_action, self.delete_key_action):
