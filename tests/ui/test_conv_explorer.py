@@ -353,10 +353,16 @@ def test_rgb_image_with_stacked_kernels(panel, qtbot):
     assert "<i>B:</i>" in panel.explanation.text()
     # hovering the heat map marks the window on the input, clicking jumps there
     out = panel.output_view
-    # (the first synthetic move into a graphics view arrives at a stale position; move twice)
-    qtbot.mouseMove(out.heat.viewport(), out.cell_center(40, 61))
-    qtbot.mouseMove(out.heat.viewport(), out.cell_center(40, 60))
-    qtbot.waitUntil(lambda: panel.input_view.model.marks == window(40, 60, (1, 1), ConvSpec()))
+    target = window(40, 60, (1, 1), ConvSpec())
+
+    def hover_there() -> bool:
+        # Worked out afresh each try: a graphics view replays its last mouse move when the scene
+        # changes, which can land after a synthetic move; repeating the move settles it.
+        qtbot.mouseMove(out.heat.viewport(), out.cell_center(40, 60))
+        qtbot.wait(30)
+        return panel.input_view.model.marks == target
+
+    qtbot.waitUntil(hover_there, timeout=5000)
     qtbot.mouseClick(out.heat.viewport(), Qt.MouseButton.LeftButton, pos=out.cell_center(40, 60))
     qtbot.waitUntil(lambda: panel.stepper.current_index() == 40 * 128 + 60)
 

@@ -67,7 +67,7 @@ from visualizer.image_io import IMAGE_SUFFIXES, load_image, sample_images
 from visualizer.ui import conv_export
 from visualizer.ui.conv_grid_editor import KeepNavigationKeys, MatrixEditor
 from visualizer.ui.conv_stepper import SPEEDS, Stepper
-from visualizer.ui.conv_views import ColourScale, MatrixView
+from visualizer.ui.conv_views import MAX_CELLS, ColourScale, MatrixView
 from visualizer.ui.panel import Panel
 
 COURSE_INPUT = INPUT_PRESETS["course-example"]
@@ -809,7 +809,11 @@ class ConvExplorer(Panel):
             self.output_view.set_matrix(out, scale=ColourScale.for_values(out, "auto"))
             O, ho, wo = r.output.shape
             chans = f"×{O} channels" if O > 1 else ""
-            self.output_title.setText(f"Output {ho}×{wo}{chans}")
+            span = ""
+            if out.size > MAX_CELLS * MAX_CELLS:
+                # the heat map's colours leave out the extremes; say what they are
+                span = f"  ·  min {format_number(out.min(), 4)}, max {format_number(out.max(), 4)}"
+            self.output_title.setText(f"Output {ho}×{wo}{chans}{span}")
         else:
             self.output_title.setText("Output")
         self._equalize_soon()
@@ -1131,6 +1135,8 @@ class ConvExplorer(Panel):
     @Slot(int)
     def _source_chosen(self, index: int) -> None:
         kind, name = self.source_combo.itemData(index)
+        if kind == "array":
+            return
         if kind == "matrix":
             self.use_typed_matrix()
         elif kind == "sample":
@@ -1139,9 +1145,15 @@ class ConvExplorer(Panel):
             self.open_image_dialog()
 
     def _select_source_item(self) -> None:
+        # An image handed over as an array gets its own entry while it is in use.
+        for i in reversed(range(self.source_combo.count())):
+            if self.source_combo.itemData(i)[0] == "array":
+                self.source_combo.removeItem(i)
+        if self._source_kind == "array":
+            self.source_combo.addItem(f"Image: {self._source_name}", ("array", self._source_name))
         for i in range(self.source_combo.count()):
             kind, name = self.source_combo.itemData(i)
-            if kind == self._source_kind and (kind != "sample" or name == self._source_name):
+            if kind == self._source_kind and (kind not in ("sample", "array") or name == self._source_name):
                 self.source_combo.setCurrentIndex(i)
                 return
 
@@ -1201,6 +1213,7 @@ class ConvExplorer(Panel):
             raise UserInputError(f"an image must be H×W or C×H×W with 1 or 3 channels, got {x.shape}")
         self._image = np.ascontiguousarray(x)
         self._source_kind, self._source_name = "array", label
+        self._select_source_item()
         self.input_editor.hide()
         self.image_box.show()
         colour = "RGB" if x.shape[0] == 3 else "grayscale"

@@ -65,6 +65,13 @@ class ColourScale:
         if not (math.isfinite(lo) and math.isfinite(hi)):  # only then pay for a filtered copy
             finite = values[np.isfinite(values)]
             lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        elif values.size > MAX_CELLS * MAX_CELLS and fixed is None:
+            # Heat maps: a few extreme cells (an image border under zero padding) would wash out
+            # everything else, so the colours span 0.5–99.5 % of the values; the rest saturate.
+            sample = values.ravel()[:: max(1, values.size // 200_000)]
+            plo, phi = (float(v) for v in np.percentile(sample, (0.5, 99.5)))
+            if phi > plo:
+                lo, hi = plo, phi
         if fixed is not None:
             lo, hi = fixed
         if kind == "auto":
