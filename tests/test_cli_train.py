@@ -4,6 +4,7 @@ bar in a pipe, and a clean stop on Ctrl+C."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.core.test_mnist import encode_index, write_idx
+from tests.core.test_mnist import dead_mirror, encode_index, serve, write_idx
 from visualizer.cli import main
 from visualizer.commands.train import ProgressBar
 from visualizer.core.training import build_model
@@ -147,9 +148,36 @@ def test_missing_data_says_where_it_looked_and_how_to_get_mnist(tmp_path, capsys
     assert main(["train", "--out", str(tmp_path / "o")]) == 2
     err = one_error_line(capsys)
     assert str(tmp_path / "env-data") in err and "ConvViz" in err  # the env folder and the app's folder
-    assert "--data" in err and "CONVVIZ_DATA" in err and "Download MNIST" in err
+    assert "--data" in err and "CONVVIZ_DATA" in err and "Download MNIST" in err and "--download" in err
     assert main(["train", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
     assert str(tmp_path / "nowhere") in one_error_line(capsys)
+
+
+def test_download_flag_fetches_missing_data_first(tmp_path, capsys, monkeypatch, fake_mnist):
+    """--download against a local mirror (never the internet), md5s of the fake files."""
+    from visualizer.core import mnist
+
+    files = {k: (name, hashlib.md5((fake_mnist / name).read_bytes()).hexdigest())
+             for k, (name, _) in mnist.MNIST_FILES.items()}
+    monkeypatch.setattr(mnist, "MNIST_FILES", files)
+    dest = tmp_path / "data"
+    with serve(fake_mnist) as (url, requests):
+        monkeypatch.setattr(mnist, "MNIST_MIRRORS", (dead_mirror(), url))
+        code = main(["train", "--data", str(dest), "--download", "--net", "mnist-net2", *SMALL,
+                     "--out", str(tmp_path / "run")])
+    assert code == 0
+    assert len(requests) == 4
+    assert sorted(p.name for p in dest.iterdir()) == sorted(name for name, _ in files.values())
+    assert "downloading MNIST" in capsys.readouterr().err
+    check_contract_files(tmp_path / "run", epochs=1)
+
+
+def test_download_flag_offline_is_one_line(tmp_path, capsys, monkeypatch):
+    from visualizer.core import mnist
+
+    monkeypatch.setattr(mnist, "MNIST_MIRRORS", (dead_mirror(),))
+    assert main(["train", "--data", str(tmp_path / "d"), "--download", "--quiet", "--out", str(tmp_path / "o")]) == 2
+    assert "offline" in one_error_line(capsys)
 
 
 def test_unreadable_data_is_one_line(tmp_path, capsys, fake_mnist):

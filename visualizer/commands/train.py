@@ -77,6 +77,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--report-every", type=int, default=d.report_every, metavar="N",
                    help="examples between history.csv rows (default: %(default)s)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for metrics.json, history.csv and model.pt")
+    p.add_argument("--download", action="store_true",
+                   help="if MNIST is not found, download it first (into --data DIR, else the app's data "
+                   "folder), md5-checked")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -206,8 +209,38 @@ def build_config(args: argparse.Namespace):
     return cfg
 
 
+def _download(dest: Path, quiet: bool) -> None:
+    from visualizer.core.mnist import download_mnist
+
+    state = {"last": -1}
+
+    def progress(done: int, total: int, name: str) -> None:
+        if quiet or total <= 0:
+            return
+        pct = int(100 * done / total)
+        if pct // 10 != state["last"] // 10 or done >= total:  # every 10 %, fine in a pipe too
+            state["last"] = pct
+            print(f"downloading MNIST into {dest}: {pct}% ({done / 1e6:.1f} of {total / 1e6:.1f} MB)",
+                  file=sys.stderr, flush=True)
+
+    download_mnist(dest, progress)
+
+
+def _load_data(cfg, args):
+    from visualizer.core import appdirs
+    from visualizer.core.mnist import MnistNotFound, load_mnist
+
+    try:
+        return load_mnist(cfg.data_dir or None, cfg.train_size, cfg.val_size, cfg.test_size, cfg.seed)
+    except MnistNotFound as exc:
+        if not args.download:
+            raise MnistNotFound(f"{exc} Or add --download to fetch it now.") from None
+    dest = Path(cfg.data_dir).expanduser() if cfg.data_dir else appdirs.mnist_dir()
+    _download(dest, args.quiet)
+    return load_mnist(dest, cfg.train_size, cfg.val_size, cfg.test_size, cfg.seed)
+
+
 def run(args: argparse.Namespace) -> int:
-    from visualizer.core.mnist import load_mnist
     from visualizer.core.runs import RunWriter
     from visualizer.core.training import Trainer
 
@@ -215,7 +248,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():
         raise UserInputError(f"--out {out} is a file, not a folder")
-    data = load_mnist(cfg.data_dir or None, cfg.train_size, cfg.val_size, cfg.test_size, cfg.seed)
+    data = _load_data(cfg, args)
     bar = ProgressBar(sys.stderr, cfg.epochs * cfg.train_size, cfg.epochs)
     callbacks = [RunWriter(out)]
     if not args.quiet:
