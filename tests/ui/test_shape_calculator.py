@@ -365,6 +365,12 @@ def test_exports_write_files(qtbot, panel, tmp_path):
 
     panel.copy_table_action.trigger()
     assert "conv1" in QGuiApplication.clipboard().text()
+    # Ctrl+C in the table copies the selected rows, tab-separated
+    panel.select_rows([0, 1])
+    panel.view.setFocus()
+    qtbot.keyClick(panel.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    lines = QGuiApplication.clipboard().text().splitlines()
+    assert len(lines) == 3 and lines[1].split("\t")[1] == "conv1" and "64×224×224" in lines[2]
 
 
 def test_export_to_unwritable_place_shows_error(qtbot, panel, tmp_path, monkeypatch):

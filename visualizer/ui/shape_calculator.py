@@ -345,6 +345,11 @@ class ShapeCalculator(Panel):
         self.delete_key_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.delete_key_action.triggered.connect(self.remove_selected)
         self.view.addAction(self.delete_key_action)
+        self.copy_rows_action = QAction("Copy selected rows", self.view)
+        self.copy_rows_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        self.copy_rows_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.copy_rows_action.triggered.connect(self.copy_selected_rows)
+        self.view.addAction(self.copy_rows_action)
 
         self.diagram = ShapeDiagram(self)
         self.diagram_scroll = QScrollArea(self)
@@ -732,6 +737,23 @@ class ShapeCalculator(Panel):
     def copy_table(self) -> None:
         QGuiApplication.clipboard().setText(self.table_text("markdown"))
         self.emit_status("Table copied to the clipboard as Markdown", 3000)
+
+    def rows_as_tsv(self, rows: list[int]) -> str:
+        """The shown cells of `rows` (and the header) as tab-separated text, for spreadsheets."""
+        lines = ["\t".join(COLUMNS)]
+        for r in rows:
+            lines.append("\t".join(str(self.model.index(r, c).data() or "") for c in range(len(COLUMNS))))
+        return "\n".join(lines) + "\n"
+
+    @Slot()
+    def copy_selected_rows(self) -> None:
+        sm = self.view.selectionModel()
+        rows = sorted({i.row() for i in sm.selectedRows()}) if sm is not None else []
+        if not rows:
+            self.emit_status("Select rows to copy (Ctrl+Shift+C copies the whole table)", 4000)
+            return
+        QGuiApplication.clipboard().setText(self.rows_as_tsv(rows))
+        self.emit_status(f"{len(rows)} row{'s' if len(rows) > 1 else ''} copied (tab-separated)", 3000)
 
     @Slot()
     def export_diagram_dialog(self, kind: str) -> None:
