@@ -53,6 +53,7 @@ from visualizer.ui.shape_table_model import (
 DEFAULT_PRESET = "mnist-net1"
 JSON_FILTER = "ConvViz architecture (*.json);;All files (*)"
 LECTURE_FONT_FACTOR = 1.3
+MAX_ARCHITECTURE_BYTES = 5_000_000  # VGG19 is 6 kB; anything this big is the wrong file
 
 #: (label, file suffix, dialog filter) of the table exports; the key is the formatter's name
 TABLE_EXPORTS = {
@@ -654,6 +655,8 @@ class ShapeCalculator(Panel):
 
     def open_path(self, path: str) -> bool:
         try:
+            if Path(path).is_file() and Path(path).stat().st_size > MAX_ARCHITECTURE_BYTES:
+                raise UserInputError(f"{Path(path).name} is larger than 5 MB; it is not an architecture file")
             arch = Architecture.load(path)
         except UserInputError as exc:
             self._error("Cannot open architecture", str(exc))
