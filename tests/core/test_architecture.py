@@ -399,3 +399,34 @@ def test_json_schema_file_is_current_and_describes_the_examples():
             assert set(spec["required"]) <= set(layer) <= set(spec["properties"]), (path.name, layer)
         Architecture.from_dict(doc)
     assert Architecture.from_dict({"$schema": "./x.json", "version": 1, "input_shape": [1, 2, 2], "layers": []})
+
+
+_any_value = st.one_of(st.integers(-3, 40), st.booleans(), st.none(), st.floats(allow_nan=True), st.text(max_size=4),
+                       st.lists(st.integers(-2, 9), max_size=3), st.sampled_from(["same", "valid"]))
+_any_layer = st.fixed_dictionaries(
+    {"type": st.one_of(st.sampled_from(LAYER_TYPES), st.text(max_size=5), st.integers())},
+    optional={k: _any_value for k in sorted({k for s in PARAM_SPECS.values() for k in s}) + ["foo", "name"]})
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(1, 30), min_size=3, max_size=3), st.lists(_any_layer, max_size=6))
+def test_any_document_loads_or_names_a_field_and_any_layers_give_a_table(shape, layers):
+    from visualizer.core.table_format import FORMATS, format_table
+
+    doc = {"version": 1, "input_shape": shape, "layers": layers}
+    try:
+        arch = Architecture.from_dict(doc)
+    except UserInputError as exc:
+        assert str(exc).split(":")[0].startswith(("layers[", "version", "input_shape"))
+        # What the GUI holds while a user types: raw layers still give a table, never a traceback.
+        specs = [LayerSpec(layer["type"], {k: v for k, v in layer.items() if k not in ("type", "name")})
+                 for layer in layers]
+        arch = Architecture(tuple(shape), specs)
+        table = compute_table(arch)
+        assert table.ok == (".name:" in str(exc))  # a bad label is the one problem that is not a layer's
+    else:
+        table = compute_table(arch)
+        assert Architecture.from_json(arch.to_json()) == arch
+    for fmt in FORMATS:
+        format_table(table, fmt)
+    arch.to_dict()

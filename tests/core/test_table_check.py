@@ -272,3 +272,24 @@ def test_columns_are_found_by_name_in_any_order():
     assert rows[0].role_headers == {"output": "Output size", "operation": "Layer", "padding": "Padding",
                                     "stride": "Stride", "size": "Kernel size"}
     assert check_table(text, input_shape=(1, 28, 28)).ok
+
+
+_cell = st.one_of(st.sampled_from(["Conv", "Pool", "Fully connected", "ReLU", "Flatten", "Input", "Total", "GAP",
+                                   "[3X3X1]X16", "[2 2]", "N/A", "1", "same", "[28X28X16]", "10", "[1X1X10]",
+                                   "3·3·1·16 + 16", "(((", "[", "x", "0", "[0X0X0]", '"', "|", "\t"]),
+                  st.text(max_size=8))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_cell, min_size=1, max_size=7), min_size=0, max_size=6),
+       st.sampled_from([",", "\t", ";", " | "]))
+def test_any_text_gives_a_report_or_a_user_error(rows, sep):
+    text = "\n".join([sep.join(["Operation", "Size", "Padding", "Stride", "Output size", "Params"])]
+                     + [sep.join(r) for r in rows])
+    try:
+        report = check_table(text, input_shape=(1, 28, 28), against=preset("mnist-net2"))
+    except UserInputError:
+        return
+    for line in report_lines(report):
+        assert "\n" not in line
+    assert report.ok == (not report.wrong and not report.missing and not report.extra)

@@ -778,6 +778,8 @@ def _add(v: RowVerdict, reason: str, header: str) -> None:
 # --- against an architecture ----------------------------------------------------------------
 def _describe(token: tuple) -> str:
     kind = token[0]
+    if kind in ("conv", "pool") and token[1] is None:
+        return f"{kind} (size unreadable)"
     if kind == "conv":
         _, kh, kw, out, s = token
         text = f"conv {kh}×{kw}" + (f", {out} kernels" if out else "")
