@@ -481,3 +481,24 @@ def test_dark_theme_recolours_boxes_and_heat_maps(panel):
     assert panel.output_view.heat.backgroundBrush().color().name() == "#1e1e1e"
     panel.apply_settings({"theme": "light"})
     assert "#f4f7fb" in panel.formula.styleSheet()
+
+
+def test_step_keys_only_fire_on_the_convolution_tab(qtbot):
+    from visualizer.ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    conv = next(p for p in w.panels if isinstance(p, ConvExplorer))
+    w.tabs.setCurrentWidget(conv)
+    conv.output_view.setFocus()
+    qtbot.keyClick(conv.output_view, Qt.Key.Key_Right)
+    assert conv.stepper.current_index() == 0
+    other = next(p for p in w.panels if p is not conv)
+    w.tabs.setCurrentWidget(other)
+    qtbot.keyClick(QApplication.focusWidget() or other, Qt.Key.Key_Right)
+    assert conv.stepper.current_index() == 0
+    assert "Step forward" in w.shortcuts_text()
