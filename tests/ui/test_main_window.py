@@ -187,3 +187,26 @@ def test_the_real_shapes_tab_hands_its_network_to_the_real_training_tab(qtbot, f
     with qtbot.waitSignal(shapes.train_requested, timeout=5000):
         qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
     assert w.tabs.currentWidget() is training
+
+
+def test_no_shortcut_is_ambiguous(qtbot, fresh_settings):
+    """Window-wide shortcuts are unique, and no tool's shortcut takes one of them (Qt would then
+    treat the key as ambiguous and do nothing). Tools may reuse each other's keys: theirs only work
+    while their tab shows."""
+    w = MainWindow()
+    qtbot.addWidget(w)
+    panel_actions = {id(a) for p in w.panels for a in p.panel_actions()}
+    window_wide: dict[str, str] = {}
+    for a in w.all_actions():
+        scoped = id(a) in panel_actions and a.shortcutContext() == Qt.ShortcutContext.WidgetWithChildrenShortcut
+        if scoped:
+            continue
+        for key in a.shortcuts():
+            text = key.toString()
+            assert text not in window_wide, f"{text}: {window_wide[text]!r} and {a.text()!r}"
+            window_wide[text] = a.text()
+    for p in w.panels:
+        for a in p.panel_actions():
+            for key in a.shortcuts():
+                if id(a) in panel_actions and a.shortcutContext() == Qt.ShortcutContext.WidgetWithChildrenShortcut:
+                    assert key.toString() not in window_wide, f"{p.title}: {a.text()!r} takes {key.toString()}"
