@@ -465,7 +465,7 @@ class ShapeCalculator(Panel):
             bad = sum(1 for r in table.rows if not r.ok)
             more = f" ({bad - 1} more bad row{'s' if bad > 2 else ''})" if bad > 1 else ""
             text = f"Row {row + 1} ({table.rows[row].name}): {reason}{more}"
-            self.problem_label.setStyleSheet("color: #b00000;")
+            self.problem_label.setStyleSheet(f"color: {self._color('bad')};")
             self.problem_label.setText(text)
             self.emit_status(text, 8000)
         self._update_train_action()
@@ -498,6 +498,9 @@ class ShapeCalculator(Panel):
         self.name_label.setText(f"<b>{name}</b>{modified}")
         self.name_label.setToolTip(self._path or (arch.description if hasattr(arch, "description") else ""))
 
+    def _color(self, kind: str) -> str:
+        return fmt.message_color(kind, self.palette().window().color().lightness() < 128)
+
     @Slot(str)
     def _on_undo_text(self, text: str) -> None:
         self.undo_action.setToolTip(f"Undo: {text} (Ctrl+Z)" if text else "Nothing to undo")
@@ -509,7 +512,7 @@ class ShapeCalculator(Panel):
     @Slot(str)
     def _on_edit_rejected(self, message: str) -> None:
         self.emit_status("Not changed: " + message, 8000)
-        self.problem_label.setStyleSheet("color: #b00000;")
+        self.problem_label.setStyleSheet(f"color: {self._color('bad')};")
         self.problem_label.setText("Not changed: " + message)
 
     # -- selection between table and diagram ---------------------------------------------
@@ -845,16 +848,16 @@ class ShapeCalculator(Panel):
         if token != self._revision:
             text, color = "The network changed while PyTorch was checking it; verify again.", ""
         elif error:
-            text, color = f"PyTorch could not build this network: {error}", "#b00000"
+            text, color = f"PyTorch could not build this network: {error}", self._color("bad")
         elif problems:
             text = "PyTorch disagrees: " + "; ".join(str(p) for p in problems)
-            color = "#b00000"
+            color = self._color("bad")
         else:
             bad = sum(1 for r in self.model.table.rows if not r.ok)
             text = ("PyTorch agrees: a real torch.nn module gives the same output shape and parameter "
                     "count for every layer"
                     + (", and torch refuses the layers in red as well." if bad else "."))
-            color = "#006000"
+            color = self._color("good")
         self.last_torch_check = text
         self.problem_label.setStyleSheet(f"color: {color};" if color else "")
         self.problem_label.setText(text)

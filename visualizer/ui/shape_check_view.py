@@ -34,6 +34,7 @@ from visualizer.core.architecture import Architecture, preset, preset_names
 from visualizer.core.errors import UserInputError
 from visualizer.core.table_check import CheckReport, ClaimedRow, check_table, parse_table
 from visualizer.resources import resource_path
+from visualizer.ui.shape_format import message_color
 
 #: A homework-style table with one planted mistake (padding 2 in row 4), to show both verdicts.
 EXAMPLE = (
@@ -264,6 +265,9 @@ class ShapeCheckView(QWidget):
                 return c
         return -1
 
+    def _color(self, kind: str) -> str:
+        return message_color(kind, self.palette().window().color().lightness() < 128)
+
     def _show_empty(self) -> None:
         self.results.setRowCount(0)
         self.results.setColumnCount(0)
@@ -275,7 +279,7 @@ class ShapeCheckView(QWidget):
         self.last_error = message
         self.results.setRowCount(0)
         self.results.setColumnCount(0)
-        self.summary.setStyleSheet("color: #b00000;")
+        self.summary.setStyleSheet(f"color: {self._color('bad')};")
         self.summary.setText("Cannot check this table: " + message)
         self.status.emit("Table check: " + message, 8000)
 
@@ -320,9 +324,9 @@ class ShapeCheckView(QWidget):
                         item.setBackground(QBrush(TRUE_BACKGROUND))
                         item.setForeground(QBrush(QColor(0, 80, 0)))
                     elif column == REASON:
-                        item.setForeground(QBrush(QColor(170, 0, 0)))
+                        item.setForeground(QBrush(QColor(self._color("bad"))))
                 elif column == REASON:
-                    item.setForeground(QBrush(QColor(0, 120, 0)))
+                    item.setForeground(QBrush(QColor(self._color("good"))))
                 self.results.setItem(r, c, item)
         self.results.resizeColumnsToContents()
         reason_col = columns.index(REASON)
@@ -345,7 +349,7 @@ class ShapeCheckView(QWidget):
             lines.append("Extra rows: " + "; ".join(report.extra) + ".")
         if note:
             lines.append(note)
-        self.summary.setStyleSheet("color: #007000;" if report.ok else "color: #b00000;")
+        self.summary.setStyleSheet(f"color: {self._color('good' if report.ok else 'bad')};")
         self.summary.setText("\n".join(lines))
         self.status.emit("Table check: " + lines[0], 5000)
 

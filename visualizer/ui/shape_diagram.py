@@ -236,7 +236,8 @@ class DiagramLayout:
         font = QFont(self.font)
         font.setBold(chosen)
         p.setFont(font)
-        p.setPen(ERROR_COLOR if b.error else (SELECTED_COLOR.darker(130) if chosen else ink))
+        error_ink = QColor(255, 120, 110) if ink.lightness() > 128 else ERROR_COLOR  # dark theme: lighter red
+        p.setPen(error_ink if b.error else (SELECTED_COLOR.darker(130) if chosen else ink))
         p.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, b.title)
         if outline_only:
             return  # the shape line under the label is already there

@@ -37,6 +37,13 @@ OTHER_SETTINGS: dict[str, dict[str, Any]] = {
 }
 
 
+def message_color(kind: str, dark: bool) -> str:
+    """Text colour for a "bad" or "good" message, readable on a light or a dark background."""
+    if kind == "bad":
+        return "#ff7b72" if dark else "#b00000"
+    return "#7ee787" if dark else "#006000"
+
+
 def format_count(n: int | None) -> str:
     return "" if n is None else f"{int(n):,}"
 
