@@ -332,6 +332,8 @@ class ShapeCheckView(QWidget):
         reason_col = columns.index(REASON)
         self.results.setColumnWidth(reason_col, max(self.results.columnWidth(reason_col), 200))
         self.results.resizeRowsToContents()
+        # the stretched Reason column gets its final width only after layout: wrap again then
+        QTimer.singleShot(0, self._refit_rows)
         wrong = [v for v in report.verdicts if not v.ok]
         lines = []
         if not wrong:
