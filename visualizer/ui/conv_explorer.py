@@ -126,7 +126,43 @@ def prepare_input(source: np.ndarray, crop, longest_side) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.float64)
 
 
-def run_job(job: ConvJob) -> ConvResult:
+class Cancelled(Exception):
+    """A newer request (or closing the window) made this computation pointless."""
+
+
+#: Memory for one band of torch's unfolded input (C·kh·kw doubles per output cell).
+BAND_BYTES = 96 * 2**20
+
+
+def convolve_in_bands(padded: np.ndarray, kernels: np.ndarray, spec: ConvSpec, out_hw: tuple[int, int],
+                      should_stop=None, band_bytes: int = BAND_BYTES) -> np.ndarray:
+    """The same output as `convolve`, computed band of output rows by band of output rows.
+
+    torch's float64 conv2d unfolds the whole input first (C·kh·kw values per output cell: ~5 GB
+    for an 11×11 kernel on a 2048² RGB image); bands keep that bounded, and between bands a newer
+    request can stop the work."""
+    from visualizer.core.convolution import convolve
+
+    c, kh, kw = kernels.shape[1:]
+    ho, wo = out_hw
+    sy, dy = spec.stride[0], spec.dilation[0]
+    rows = max(1, band_bytes // max(1, c * kh * kw * wo * 8))
+    inner = ConvSpec(stride=spec.stride, padding=(0, 0), dilation=spec.dilation, flip=spec.flip, bias=spec.bias)
+    if rows >= ho:
+        return convolve(padded, kernels, inner)
+    parts = []
+    for r0 in range(0, ho, rows):
+        if should_stop is not None and should_stop():
+            raise Cancelled()
+        r1 = min(ho, r0 + rows)
+        # output rows r0..r1-1 read padded rows r0·S .. (r1−1)·S + D·(kh−1)
+        parts.append(convolve(padded[:, r0 * sy:(r1 - 1) * sy + dy * (kh - 1) + 1], kernels, inner))
+    return np.concatenate(parts, axis=1)
+
+
+def run_job(job: ConvJob, should_stop=None) -> ConvResult:
+    """Everything the explorer shows for one request. `should_stop()` is asked between bands of
+    work; when it says yes, Cancelled is raised."""
     import time
 
     t0 = time.perf_counter()
@@ -145,9 +181,7 @@ def run_job(job: ConvJob) -> ConvResult:
             raise UserInputError(
                 f"the output would have {n_out:,} values ({job.kernels.shape[0]} channels of "
                 f"{report.out_shape[0]}×{report.out_shape[1]}); use fewer kernels or a smaller image")
-        from visualizer.core.convolution import convolve
-
-        result.output = convolve(x, job.kernels, job.spec)
+        result.output = convolve_in_bands(result.padded, job.kernels, job.spec, report.out_shape, should_stop)
     except UserInputError as exc:
         result.error = str(exc)
     except (MemoryError, RuntimeError) as exc:  # torch reports allocation failures as RuntimeError
@@ -166,6 +200,7 @@ class ConvWorker(QObject):
         super().__init__()
         self._mutex = QMutex()
         self._pending: ConvJob | None = None
+        self._stopping = False
         self._wake.connect(self._work, Qt.ConnectionType.QueuedConnection)
 
     def submit(self, job: ConvJob) -> None:  # called on the GUI thread
@@ -173,12 +208,27 @@ class ConvWorker(QObject):
             self._pending = job
         self._wake.emit()
 
+    def stop(self) -> None:  # called on the GUI thread before quitting the thread
+        with QMutexLocker(self._mutex):
+            self._stopping = True
+            self._pending = None
+
+    def _should_stop(self) -> bool:
+        # A newer request waiting makes the current one pointless: drop it and start the new one.
+        with QMutexLocker(self._mutex):
+            return self._stopping or self._pending is not None
+
     @Slot()
     def _work(self) -> None:
         with QMutexLocker(self._mutex):
             job, self._pending = self._pending, None
-        if job is not None:
-            self.done.emit(run_job(job))
+        if job is None:
+            return
+        try:
+            result = run_job(job, self._should_stop)
+        except Cancelled:
+            return
+        self.done.emit(result)
 
 
 # -- small widgets ----------------------------------------------------------------------------
@@ -1544,8 +1594,12 @@ class ConvExplorer(Panel):
         self.stepper.pause()
         self._debounce.stop()
         if self._thread is not None:
+            self._worker.stop()
             self._thread.quit()
-            self._thread.wait(2000)
+            # The worker stops between bands of work, so this normally returns at once; one band
+            # of a huge image can take longer, and the thread must not be destroyed while it runs.
+            if not self._thread.wait(2000):
+                self._thread.wait(30000)
             self._thread = None
             self._worker = None
 
