@@ -3,6 +3,7 @@ keeps running."""
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 
@@ -40,9 +41,11 @@ def boom_in_a_slot() -> None:
 
 
 def test_exception_in_a_slot_shows_a_dialog_logs_it_and_the_app_goes_on(qtbot, reporter, tmp_path):
+    app_settings().clear()
     w = MainWindow(panels=[NotesPanel()])
     qtbot.addWidget(w)
     w.show()
+    qtbot.keyClicks(w.panels[0].edit, "typed before")
     QTimer.singleShot(0, boom_in_a_slot)
     qtbot.waitUntil(lambda: reporter.dialog is not None and reporter.dialog.isVisible())
     dialog = reporter.dialog
@@ -64,8 +67,11 @@ def test_exception_in_a_slot_shows_a_dialog_logs_it_and_the_app_goes_on(qtbot, r
     fired = []
     QTimer.singleShot(0, lambda: fired.append(True))
     qtbot.waitUntil(lambda: fired == [True])
-    qtbot.keyClicks(w.panels[0].edit, "still here")
-    assert w.panels[0].edit.text() == "still here"
+    qtbot.keyClicks(w.panels[0].edit, ", still here")
+    assert w.panels[0].edit.text() == "typed before, still here"
+
+    # The session was written at once, before anything worse could happen.
+    assert json.loads(app_settings().value("panels/NotesPanel")) == {"text": "typed before"}
 
     qtbot.mouseClick(dialog.continue_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()

@@ -220,10 +220,22 @@ class CrashReporter(QObject):
                 parent = None
             self.dialog = CrashDialog(parent)
         self.dialog.add_report(summary, report, Path(log) if log else None)
+        self._save_work_now()
         # Non-modal: the app keeps running and the user can save work before anything else.
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()
+
+
+    def _save_work_now(self) -> None:
+        """Write every open window's session at once: if worse follows, the work is on disk."""
+        for widget in QApplication.topLevelWidgets():
+            autosave = getattr(widget, "autosave", None)
+            if callable(autosave):
+                try:
+                    autosave()
+                except Exception as exc:  # never raise from the reporter
+                    sys.stderr.write(f"ConvViz: could not save the session after a crash: {exc}\n")
 
 
 def _thread_name() -> str:

@@ -15,7 +15,7 @@ import json
 import sys
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QLockFile, QSettings, QTimer, QUrl, Signal, SignalInstance, Slot
+from PySide6.QtCore import QByteArray, QLockFile, QSettings, Qt, QTimer, QUrl, Signal, SignalInstance, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -180,6 +180,8 @@ class MainWindow(QMainWindow):
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start()
+        # Also save whenever the user switches to another program.
+        QApplication.instance().applicationStateChanged.connect(self._application_state_changed)
 
     # -- hand-over between panels ----------------------------------------------------------
     def _connect_hand_overs(self) -> None:
@@ -610,6 +612,11 @@ class MainWindow(QMainWindow):
             if self._last_saved.get(key) != text:
                 s.setValue(f"panels/{key}", text)
                 self._last_saved[key] = text
+
+    @Slot(Qt.ApplicationState)
+    def _application_state_changed(self, state: Qt.ApplicationState) -> None:
+        if state != Qt.ApplicationState.ApplicationActive and self.autosave_timer.isActive():
+            self.autosave()
 
     @Slot()
     def autosave(self) -> None:
