@@ -166,6 +166,7 @@ class ShapeCalculator(Panel):
         self.setObjectName("ShapeCalculator")
         self._path: str | None = None  # file the architecture was opened from / saved to
         self.last_torch_check = ""
+        self._message_kind = ""
         self._last_dir = ""
         self._lecture = False
 
@@ -455,8 +456,7 @@ class ShapeCalculator(Panel):
         self.diagram.set_selected_rows(self.selected_rows())
         problem = self.model.first_problem()
         if problem is None:
-            self.problem_label.setStyleSheet("")
-            self.problem_label.setText(
+            self.show_message(
                 f"{len(table.rows)} layers · output {fmt.format_shape(table.output_shape)} · "
                 f"{table.total_params:,} parameters · {table.total_macs:,} MACs "
                 f"({2 * table.total_macs:,} FLOPs) per sample")
@@ -465,8 +465,7 @@ class ShapeCalculator(Panel):
             bad = sum(1 for r in table.rows if not r.ok)
             more = f" ({bad - 1} more bad row{'s' if bad > 2 else ''})" if bad > 1 else ""
             text = f"Row {row + 1} ({table.rows[row].name}): {reason}{more}"
-            self.problem_label.setStyleSheet(f"color: {self._color('bad')};")
-            self.problem_label.setText(text)
+            self.show_message(text, "bad")
             self.emit_status(text, 8000)
         self._update_train_action()
         self._update_title()
@@ -512,8 +511,7 @@ class ShapeCalculator(Panel):
     @Slot(str)
     def _on_edit_rejected(self, message: str) -> None:
         self.emit_status("Not changed: " + message, 8000)
-        self.problem_label.setStyleSheet(f"color: {self._color('bad')};")
-        self.problem_label.setText("Not changed: " + message)
+        self.show_message("Not changed: " + message, "bad")
 
     # -- selection between table and diagram ---------------------------------------------
     def selected_rows(self) -> list[int]:
@@ -831,8 +829,7 @@ class ShapeCalculator(Panel):
         if self.torch_checker.is_running():
             return
         self.torch_checker.start(self.model.table.architecture.to_dict(), self._revision)
-        self.problem_label.setStyleSheet("")
-        self.problem_label.setText("Building the network with PyTorch…")
+        self.show_message("Building the network with PyTorch…")
         self.emit_status("Building the network with PyTorch…", 0)
 
     @Slot(bool)
@@ -846,21 +843,19 @@ class ShapeCalculator(Panel):
     @Slot(int, object, str)
     def _on_torch_result(self, token: int, problems: Any, error: str) -> None:
         if token != self._revision:
-            text, color = "The network changed while PyTorch was checking it; verify again.", ""
+            text, kind = "The network changed while PyTorch was checking it; verify again.", ""
         elif error:
-            text, color = f"PyTorch could not build this network: {error}", self._color("bad")
+            text, kind = f"PyTorch could not build this network: {error}", "bad"
         elif problems:
-            text = "PyTorch disagrees: " + "; ".join(str(p) for p in problems)
-            color = self._color("bad")
+            text, kind = "PyTorch disagrees: " + "; ".join(str(p) for p in problems), "bad"
         else:
             bad = sum(1 for r in self.model.table.rows if not r.ok)
             text = ("PyTorch agrees: a real torch.nn module gives the same output shape and parameter "
                     "count for every layer"
                     + (", and torch refuses the layers in red as well." if bad else "."))
-            color = self._color("good")
+            kind = "good"
         self.last_torch_check = text
-        self.problem_label.setStyleSheet(f"color: {color};" if color else "")
-        self.problem_label.setText(text)
+        self.show_message(text, kind)
         self.emit_status(text, 8000)
 
     def shutdown(self) -> None:
@@ -928,6 +923,14 @@ class ShapeCalculator(Panel):
         super().changeEvent(event)
         if event.type() == event.Type.FontChange and hasattr(self, "view"):
             self._apply_child_fonts()
+        elif event.type() == event.Type.PaletteChange and hasattr(self, "problem_label"):
+            self.show_message(self.problem_label.text(), self._message_kind)  # theme changed
+
+    def show_message(self, text: str, kind: str = "") -> None:
+        """The line under the table: "bad" in red, "good" in green, else plain."""
+        self._message_kind = kind
+        self.problem_label.setStyleSheet(f"color: {self._color(kind)};" if kind else "")
+        self.problem_label.setText(text)
 
     def _apply_child_fonts(self) -> None:
         """Lecture mode: the table and the diagram in larger type than the rest of the app."""

@@ -268,9 +268,15 @@ class ShapeCheckView(QWidget):
     def _color(self, kind: str) -> str:
         return message_color(kind, self.palette().window().color().lightness() < 128)
 
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.PaletteChange and getattr(self, "_summary_kind", ""):
+            self.summary.setStyleSheet(f"color: {self._color(self._summary_kind)};")  # theme changed
+
     def _show_empty(self) -> None:
         self.results.setRowCount(0)
         self.results.setColumnCount(0)
+        self._summary_kind = ""
         self.summary.setStyleSheet("")
         self.summary.setText("Paste a table on the left, or press Example to see the format.")
 
@@ -279,6 +285,7 @@ class ShapeCheckView(QWidget):
         self.last_error = message
         self.results.setRowCount(0)
         self.results.setColumnCount(0)
+        self._summary_kind = "bad"
         self.summary.setStyleSheet(f"color: {self._color('bad')};")
         self.summary.setText("Cannot check this table: " + message)
         self.status.emit("Table check: " + message, 8000)
@@ -351,7 +358,8 @@ class ShapeCheckView(QWidget):
             lines.append("Extra rows: " + "; ".join(report.extra) + ".")
         if note:
             lines.append(note)
-        self.summary.setStyleSheet(f"color: {self._color('good' if report.ok else 'bad')};")
+        self._summary_kind = "good" if report.ok else "bad"
+        self.summary.setStyleSheet(f"color: {self._color(self._summary_kind)};")
         self.summary.setText("\n".join(lines))
         self.status.emit("Table check: " + lines[0], 5000)
 
