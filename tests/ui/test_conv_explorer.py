@@ -525,3 +525,23 @@ def test_banded_computation_equals_the_core(stride, dilation, padding, mode, fli
     with pytest.raises(Exception) as stopped:
         convolve_in_bands(padded, k, spec, out_hw, should_stop=lambda: True, band_bytes=1)
     assert type(stopped.value).__name__ == "Cancelled"
+
+
+def test_big_image_recomputes_off_the_gui_thread_newest_wins(panel, qtbot):
+    rng = np.random.default_rng(3)
+    image = rng.uniform(0, 255, (1, 300, 300))
+    before = panel.output()
+    panel.use_image_array(image, "noise")
+    # the change returns at once: the old output stays until the worker answers
+    assert panel.is_busy() and panel.output() is before
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=20000)
+    np.testing.assert_allclose(panel.output(), convolve(image, COURSE_K, panel.spec()))
+    # several quick changes: only the last one's result is shown
+    panel.stride_y.setFocus()
+    for _ in range(3):
+        qtbot.keyClick(panel.stride_y, Qt.Key.Key_Up)
+    assert panel.spec().stride == (5, 5)
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=20000)
+    np.testing.assert_allclose(panel.output(), convolve(image, COURSE_K, panel.spec()))
+    assert panel.output().shape == (1, 60, 60)
+    assert panel.output_view.mode() == "heat"

@@ -841,7 +841,8 @@ class ConvExplorer(Panel):
                                            scale=ColourScale.for_values(r.padded[ci], "gray", fixed))
             hp, wp = r.padded.shape[1:]
             pad_note = "" if (hp, wp) == x.shape[1:] else f" (input {x.shape[1]}×{x.shape[2]} + padding)"
-            self.input_title.setText(f"Padded input {hp}×{wp}{pad_note}")
+            hint = "" if ci is not None else "  ·  pick R, G or B for the numbers"
+            self.input_title.setText(f"Padded input {hp}×{wp}{pad_note}{hint}")
         else:
             self.input_view.set_message(r.error)
             self.input_title.setText("Padded input")
