@@ -16,6 +16,8 @@ from visualizer.core.architecture import Architecture, preset
 from visualizer.ui.shape_calculator import ShapeCalculator
 from visualizer.ui.shape_table_model import (
     COL_KERNEL,
+    COL_OTHER,
+    COL_STRIDE,
     COL_MACS,
     COL_NAME,
     COL_OUT,
@@ -501,3 +503,24 @@ def test_check_view_takes_the_input_from_the_network_above(qtbot, panel):
     panel.load_preset("vgg16")  # now 3×224×224 arrives: the 28×28 claim is wrong
     view.run_check()
     assert view.report is not None and not view.report.verdicts[0].ok
+
+
+def test_core_validation_reaches_the_user(qtbot, panel):
+    type_into_cell(qtbot, panel, 0, COL_STRIDE, "2")
+    assert cell(panel, 0, COL_OUTPUT) == "8×14×14"
+    with qtbot.waitSignal(panel.status_message) as blocker:
+        type_into_cell(qtbot, panel, 0, COL_PADDING, "same")  # torch refuses 'same' when strided
+    assert "same" in blocker.args[0] and "stride" in blocker.args[0]
+    assert cell(panel, 0, COL_PADDING) == "1"
+
+
+def test_linear_in_features_states_what_the_student_expects(qtbot, panel):
+    fc = 12
+    assert cell(panel, fc, COL_TYPE) == "Linear"
+    type_into_cell(qtbot, panel, fc, COL_OTHER, "in_features=1568")  # 32·7·7: right
+    assert panel.model.table.rows[fc].ok and "in_features=1568" in cell(panel, fc, COL_OTHER)
+    type_into_cell(qtbot, panel, fc, COL_OTHER, "in_features=1000")
+    assert not panel.model.table.rows[fc].ok
+    assert "1568" in panel.model.index(fc, COL_OUTPUT).data(Qt.ItemDataRole.ToolTipRole)
+    type_into_cell(qtbot, panel, fc, COL_OTHER, "in_features=auto")
+    assert panel.model.table.rows[fc].ok and cell(panel, fc, COL_OTHER) == ""

@@ -33,7 +33,9 @@ OTHER_SETTINGS: dict[str, dict[str, Any]] = {
     "BatchNorm2d": {"eps": 1e-5, "affine": True},
     "LeakyReLU": {"negative_slope": 0.01},
     "Dropout": {"p": 0.5},
-    "Linear": {"bias": True},
+    # in_features: None = whatever arrives; a number states what the student expects, and the
+    # row turns red when it does not match
+    "Linear": {"bias": True, "in_features": None},
 }
 
 
@@ -144,6 +146,8 @@ def format_other(layer_type: str, params: dict[str, Any], all_settings: bool = T
             continue
         if isinstance(value, bool):
             value = "yes" if value else "no"
+        elif value is None:
+            value = "auto"
         parts.append(f"{key}={value}")
     return ", ".join(parts)
 
@@ -174,7 +178,9 @@ def parse_other(layer_type: str, text: str) -> dict[str, Any]:
             known = ", ".join(defaults) or "none"
             raise UserInputError(f"{layer_type} has no setting {key!r} (its settings: {known})")
         default = defaults[key]
-        if isinstance(default, bool):
+        if default is None:  # a count that may also be left to what arrives
+            result[key] = None if raw.lower() in ("", "auto", "none", "-") else parse_positive_int(raw, key)
+        elif isinstance(default, bool):
             low = raw.lower()
             if low in _TRUE:
                 result[key] = True
