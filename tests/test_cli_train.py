@@ -95,18 +95,6 @@ def test_train_writes_files_and_a_progress_bar_in_a_pipe(tmp_path, capsys, fake_
     assert "samples/s" in bar_lines[-1] and "epoch 1/1" in err
 
 
-def test_same_seed_same_metrics(tmp_path, fake_mnist):
-    def run(name):
-        out = tmp_path / name
-        assert main(["train", "--data", str(fake_mnist), "--net", "mnist-net2", *SMALL, "--quiet",
-                     "--out", str(out)]) == 0
-        return json.loads((out / "metrics.json").read_text())
-
-    a, b = run("a"), run("b")
-    assert a["epochs"][0]["val_loss"] == b["epochs"][0]["val_loss"]
-    assert a["final"]["test_accuracy"] == b["final"]["test_accuracy"]
-
-
 def test_net_file_is_read_as_an_architecture(tmp_path, capsys, fake_mnist):
     from visualizer.core.architecture import preset
 
@@ -222,7 +210,7 @@ def test_cuda_without_cuda_is_one_line(tmp_path, capsys, fake_mnist):
 def test_ctrl_c_stops_cleanly_with_files_written(tmp_path, fake_mnist):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "visualizer", "train", "--data", str(fake_mnist), "--net", "mnist-net2",
-           "--train-size", "20000", "--val-size", "1000", "--test-size", "1000", "--epochs", "5",
+           "--train-size", "6000", "--val-size", "500", "--test-size", "500", "--epochs", "20",
            "--report-every", "256", "--device", "cpu", "--out", str(out)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -244,7 +232,7 @@ def test_ctrl_c_stops_cleanly_with_files_written(tmp_path, fake_mnist):
     assert "stopping" in stderr and stdout.startswith("stopped:")
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["final"]["status"] == "stopped"
-    assert metrics["final"]["examples_seen"] < 5 * 20_000
+    assert metrics["final"]["examples_seen"] < 20 * 6_000
     assert (out / "model.pt").is_file() and (out / "history.csv").is_file()
 
 

@@ -290,7 +290,7 @@ def test_other_optimizers_learn(optimizer):
 
 
 def test_numbers_are_read_back_only_at_reporting_points(monkeypatch):
-    """No host read-back per step: count .item()/bool()/float() on tensors during a run of 64
+    """No host read-back per step: count .item()/bool()/float() on tensors during a run of 32
     steps with two reporting points; only reports, epoch ends and evaluations may read."""
     reads = []
     for name in ("item", "__bool__", "__float__", "tolist"):
@@ -301,9 +301,10 @@ def test_numbers_are_read_back_only_at_reporting_points(monkeypatch):
             return _original(self, *a, **kw)
 
         monkeypatch.setattr(torch.Tensor, name, counted)
-    result = Trainer(small_config(batch_size=8, report_every=256), synthetic_splits()).run()
+    cfg = small_config(batch_size=8, train_size=128, report_every=128)
+    result = Trainer(cfg, synthetic_splits(n_train=128)).run()
     monkeypatch.undo()
-    assert result.final["iterations"] == 64
+    assert result.final["iterations"] == 32
     # 2 reports x 2 + 2 epoch means x 2 + evaluations (2 validation, 3 final) x 2 = 18
     assert len(reads) <= 18, reads
 
