@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -241,11 +242,16 @@ class SettingsDialog(QDialog):
         self.device_note.setWordWrap(True)
         self.device_note.setAccessibleName("Device status")
 
-        form = QFormLayout()
+        appearance = QGroupBox("Appearance", self)
+        form = QFormLayout(appearance)
         form.addRow("&Theme:", self.theme)
         form.addRow("Te&xt size:", self.font_scale)
+        training = QGroupBox("Training", self)
+        form = QFormLayout(training)
         form.addRow("Default &device:", self.device)
         form.addRow("", self.device_note)
+        folders = QGroupBox("Folders (leave empty for the default)", self)
+        form = QFormLayout(folders)
         form.addRow("&MNIST folder:", self.mnist_dir)
         form.addRow("", self.mnist_note)
         form.addRow("&Runs folder:", self.runs_dir)
@@ -279,7 +285,8 @@ class SettingsDialog(QDialog):
         self.buttons.clicked.connect(self._button_clicked)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        for box in (appearance, training, folders):
+            layout.addWidget(box)
         layout.addWidget(self.error)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
