@@ -11,6 +11,8 @@ import time
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from visualizer.core.errors import UserInputError
 from visualizer.core.mnist import MnistSplits, load_mnist
@@ -126,6 +128,21 @@ def test_config_round_trips_through_json():
     assert again == cfg
     # Keys from a newer version are ignored, not fatal.
     assert TrainConfig.from_dict({**cfg.to_dict(), "future_field": 1}) == cfg
+
+
+@settings(max_examples=40, deadline=None)
+@given(train=st.integers(1, 59_999), val=st.integers(1, 59_999), test=st.integers(1, 10_000),
+       lr=st.floats(1e-8, 10), momentum=st.floats(0, 0.99), seed=st.integers(0, 2**63 - 1),
+       loss=st.sampled_from(["ce", "l2"]), optimizer=st.sampled_from(["sgdm", "sgd", "adam"]))
+def test_any_config_that_fits_is_accepted_and_round_trips(train, val, test, lr, momentum, seed, loss, optimizer):
+    cfg = TrainConfig(net="mnist-net2", train_size=train, val_size=val, test_size=test, lr=lr, momentum=momentum,
+                      seed=seed, loss=loss, optimizer=optimizer)
+    if train + val > 60_000:
+        with pytest.raises(UserInputError, match="does not fit"):
+            cfg.validate()
+        return
+    cfg.validate()
+    assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
 
 
 def test_trailing_softmax_is_dropped_so_the_losses_get_logits():
