@@ -524,3 +524,13 @@ def test_linear_in_features_states_what_the_student_expects(qtbot, panel):
     assert "1568" in panel.model.index(fc, COL_OUTPUT).data(Qt.ItemDataRole.ToolTipRole)
     type_into_cell(qtbot, panel, fc, COL_OTHER, "in_features=auto")
     assert panel.model.table.rows[fc].ok and cell(panel, fc, COL_OTHER) == ""
+
+
+def test_selected_row_explains_its_numbers(qtbot, panel):
+    panel.select_rows([4])  # conv2: 8×14×14 in, 16 kernels 3×3, padding 1
+    text = panel.explain_label.text()
+    assert "conv2" in text and "8×14×14 → 16×14×14" in text
+    assert "⌊(14 + 2·1 − (3 − 1) − 1) / 1⌋ + 1 = 14" in text
+    assert "3·3·8·16 + 16 = 1,168" in text
+    panel.select_rows([12])  # fc1
+    assert "1,568·10 + 10 = 15,690" in panel.explain_label.text()

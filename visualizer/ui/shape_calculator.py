@@ -407,6 +407,11 @@ class ShapeCalculator(Panel):
         self.splitter.setStretchFactor(0, 3)  # the diagram shrinks to fit what it is given
         self.splitter.setStretchFactor(1, 2)
 
+        # how the selected row's numbers come about, with its own numbers
+        self.explain_label = QLabel(self)
+        self.explain_label.setWordWrap(True)
+        self.explain_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.explain_label.setToolTip("How the selected layer's output size, parameters and MACs come about")
         self.problem_label = QLabel(self)
         self.problem_label.setWordWrap(True)
         self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -416,6 +421,7 @@ class ShapeCalculator(Panel):
         layout.addLayout(top)
         layout.addWidget(self.edit_bar)
         layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.explain_label)
         layout.addWidget(self.problem_label)
         self._base_font_point_size = self.font().pointSizeF()
 
@@ -454,6 +460,7 @@ class ShapeCalculator(Panel):
         self.diagram.set_table(table, caption)
         self._auto_zoom_diagram()
         self.diagram.set_selected_rows(self.selected_rows())
+        self._update_explanation()
         problem = self.model.first_problem()
         if problem is None:
             self.show_message(
@@ -542,9 +549,24 @@ class ShapeCalculator(Panel):
                                QItemSelectionModel.SelectionFlag.NoUpdate)
             self.view.scrollTo(self.model.index(rows[0], 0))
 
+    def _update_explanation(self) -> None:
+        rows = self.selected_rows()
+        table = self.model.table
+        if len(rows) != 1 or rows[0] >= len(table.rows):
+            self.explain_label.setText("Select a layer to see how its numbers come about."
+                                       if not rows else f"{len(rows)} layers selected.")
+            return
+        layer, spec = table.rows[rows[0]], table.architecture.layers[rows[0]]
+        how = fmt.explain_layer(spec.type, spec.params, layer.input_shape, layer.output_shape,
+                                layer.params, layer.macs)
+        head = (f"<b>{layer.name}</b> ({spec.type}): {fmt.format_shape(layer.input_shape)} → "
+                f"{fmt.format_shape(layer.output_shape)}")
+        self.explain_label.setText(head + (f" — {_html(how)}" if how else ""))
+
     @Slot(QItemSelection, QItemSelection)
     def _on_selection_changed(self, *_: Any) -> None:
         rows = self.selected_rows()
+        self._update_explanation()
         self.diagram.set_selected_rows(rows)
         if rows:
             rect = self.diagram.block_rect(rows[0])
@@ -941,6 +963,10 @@ class ShapeCalculator(Panel):
             w.setFont(font)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
         self.view.fit_columns(force=True)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _prod(shape: tuple[int, ...]) -> int:

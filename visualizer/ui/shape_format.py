@@ -238,3 +238,79 @@ def convert_params(old_type: str, old: dict[str, Any], new_type: str,
     if "bias" in params and "bias" in old:
         params["bias"] = old["bias"]
     return params
+
+
+# --- how a row's numbers come about (shown for the selected row) ---------------------------
+def _axis_formula(n: int, k: int, s: int, p: int, d: int, ceil: bool = False) -> tuple[str, int]:
+    """'⌊(28 + 2·1 − 1·(3 − 1) − 1) / 1⌋ + 1 = 28' and the value (torch's formula, per axis)."""
+    top = n + 2 * p - d * (k - 1) - 1
+    value = (-(-top // s) if ceil else top // s) + 1
+    lo, hi = ("⌈", "⌉") if ceil else ("⌊", "⌋")
+    dil = f"{d}·({k} − 1)" if d != 1 else f"({k} − 1)"
+    return f"{lo}({n} + 2·{p} − {dil} − 1) / {s}{hi} + 1 = {value}", value
+
+
+def explain_layer(layer_type: str, params: dict[str, Any], input_shape: tuple[int, ...] | None,
+                  output_shape: tuple[int, ...] | None, n_params: int, macs: int) -> str:
+    """One line on how the output size, parameters and MACs of a layer come about, with the
+    layer's own numbers; parts that do not reproduce the table's values are left out (the table
+    is the authority)."""
+    if input_shape is None:
+        return "Its input is unknown (a layer above is invalid)."
+    parts: list[str] = []
+    if layer_type in ("Conv2d", "MaxPool2d", "AvgPool2d") and len(input_shape) == 3:
+        c, h, w = input_shape
+        k = as_pair(params.get("kernel_size")) or (1, 1)
+        default_stride = (1, 1) if layer_type == "Conv2d" else k  # a pool steps by its size
+        s = as_pair(params.get("stride")) or default_stride
+        d = as_pair(params.get("dilation")) or (1, 1)
+        pad = params.get("padding", [0, 0])
+        ceil = bool(params.get("ceil_mode", False))
+        if pad == "same":
+            parts.append(f"padding 'same' keeps {h}×{w}")
+        else:
+            p = (0, 0) if pad == "valid" else (as_pair(pad) or (0, 0))
+            fh, vh = _axis_formula(h, k[0], s[0], p[0], d[0], ceil)
+            fw, vw = _axis_formula(w, k[1], s[1], p[1], d[1], ceil)
+            if output_shape is not None and len(output_shape) == 3 and output_shape[1:] != (vh, vw):
+                pass  # e.g. ceil_mode's last-window rule: let the table speak
+            elif (h, k[0], s[0], p[0], d[0]) == (w, k[1], s[1], p[1], d[1]):
+                parts.append(f"size {fh} per axis")
+            else:
+                parts.append(f"height {fh}; width {fw}")
+        if layer_type == "Conv2d" and output_shape is not None and len(output_shape) == 3:
+            out_c = int(params.get("out_channels", output_shape[0]))
+            groups = int(params.get("groups", 1))
+            per = c // groups if groups else c
+            weights = k[0] * k[1] * per * out_c
+            bias = out_c if params.get("bias", True) else 0
+            if weights + bias == n_params:
+                g = f" (in channels {c} / groups {groups})" if groups != 1 else ""
+                parts.append(f"params {k[0]}·{k[1]}·{per}·{out_c}" + (f" + {bias}" if bias else "")
+                             + f" = {n_params:,}{g}")
+            cells = output_shape[0] * output_shape[1] * output_shape[2]
+            if k[0] * k[1] * per * cells == macs:
+                parts.append(f"MACs {k[0]}·{k[1]}·{per} per output × {format_shape(output_shape)} outputs "
+                             f"= {macs:,}")
+    elif layer_type == "Linear" and output_shape is not None:
+        n_in = 1
+        for v in input_shape:
+            n_in *= int(v)
+        n_out = int(output_shape[0])
+        bias = n_out if params.get("bias", True) else 0
+        if n_in * n_out + bias == n_params:
+            parts.append(f"params {n_in:,}·{n_out:,}" + (f" + {bias:,}" if bias else "") + f" = {n_params:,}")
+        if n_in * n_out == macs:
+            parts.append(f"MACs {n_in:,}·{n_out:,} = {macs:,}")
+    elif layer_type == "Flatten" and output_shape is not None:
+        parts.append(f"{format_shape(input_shape)} values in a row: {output_shape[0]:,}")
+    elif layer_type == "BatchNorm2d" and len(input_shape) == 3:
+        c = input_shape[0]
+        if n_params == 2 * c and c:
+            parts.append(f"params: a scale and a shift per channel, 2·{c} = {n_params}; "
+                         "the running mean and variance are buffers, not trained")
+    elif layer_type == "AdaptiveAvgPool2d" and output_shape is not None:
+        parts.append(f"averages windows of {format_shape(input_shape[1:])} down to {format_shape(output_shape[1:])}")
+    elif layer_type in SHAPE_KEEPING:
+        parts.append("keeps the shape; no parameters")
+    return "; ".join(parts)
