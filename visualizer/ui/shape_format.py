@@ -278,6 +278,8 @@ def explain_layer(layer_type: str, params: dict[str, Any], input_shape: tuple[in
                 parts.append(f"size {fh} per axis")
             else:
                 parts.append(f"height {fh}; width {fw}")
+            if min(vh, vw) < 1:
+                parts.append("less than 1: the window does not fit the padded input")
         if layer_type == "Conv2d" and output_shape is not None and len(output_shape) == 3:
             out_c = int(params.get("out_channels", output_shape[0]))
             groups = int(params.get("groups", 1))
