@@ -34,11 +34,46 @@ def best_of(repeat: int, fn) -> float:
     return min(times)
 
 
+def drag_longest_side(app, panel) -> float:
+    """Move the image-size slider like a user dragging it; return the longest GUI-thread stall (s)."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    clock = QElapsedTimer()
+    clock.start()
+    ticks: list[int] = []
+    heartbeat = QTimer()
+    heartbeat.setInterval(10)
+    heartbeat.timeout.connect(lambda: ticks.append(clock.elapsed()))
+    side = panel.size_spin.maximum()
+    values = [side - 8 * i for i in range(25)] + [side]
+    drag = QTimer()
+    drag.setInterval(40)
+
+    def step() -> None:
+        if values:
+            panel.size_slider.setValue(values.pop(0))
+        else:
+            drag.stop()
+
+    drag.timeout.connect(step)
+    heartbeat.start()
+    drag.start()
+    t0 = time.perf_counter()
+    while (drag.isActive() or panel.is_busy()) and time.perf_counter() - t0 < 300:
+        app.processEvents()
+        time.sleep(0.002)
+    heartbeat.stop()
+    panel.shutdown()
+    gaps = np.diff(ticks) if len(ticks) > 1 else np.array([0])
+    return float(gaps.max()) / 1000.0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[256, 1024, 2048])
     ap.add_argument("--kernels", type=int, nargs="+", default=[3, 7])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-drag", action="store_true", help="skip the slider-drag responsiveness test")
     args = ap.parse_args(argv)
 
     from visualizer.app import create_application
@@ -82,21 +117,27 @@ def main(argv: list[str] | None = None) -> int:
                 panel.figure.grab()  # paint everything, heat maps included, offscreen
 
             t_redraw = best_of(args.repeat, redraw)
-            rows.append((n, k, t_torch, t_compute, t_redraw))
+            gap = float("nan")
+            if not args.no_drag and n == max(args.sizes):
+                gap = drag_longest_side(app, panel)
+            rows.append((n, k, t_torch, t_compute, t_redraw, gap))
             print(f"  {n}² {k}×{k}: done", file=sys.stderr, flush=True)
     panel.close()
 
     print(f"\nConvViz explorer benchmark · torch {torch.__version__} · {torch.get_num_threads()} threads · "
           f"best of {args.repeat}")
     head = f"{'image':>10} {'kernel':>6} {'torch ms':>9} {'compute ms':>11} {'redraw ms':>10} " \
-           f"{'total ms':>9} {'total/torch':>12}"
+           f"{'total ms':>9} {'total/torch':>12} {'drag: longest GUI stall':>24}"
     print(head)
     print("-" * len(head))
-    for n, k, tt, tc, tr in rows:
+    for n, k, tt, tc, tr, gap in rows:
         total = tc + tr
+        stall = "" if gap != gap else f"{gap * 1e3:.0f} ms = {gap / tt:.2f}× torch"
         print(f"{f'{n}×{n}':>10} {f'{k}×{k}':>6} {tt * 1e3:9.1f} {tc * 1e3:11.1f} {tr * 1e3:10.1f} "
-              f"{total * 1e3:9.1f} {total / tt:11.1f}×")
+              f"{total * 1e3:9.1f} {total / tt:11.1f}× {stall:>24}")
     print("\ncompute runs on the worker thread for big images; redraw is the time the GUI thread is busy.")
+    print("drag: the 'Longest side' slider moved 25 times, 40 ms apart, on the biggest image; the longest")
+    print("time the GUI thread did not answer a 10 ms timer, until the final result was on screen.")
     return 0
 
 
