@@ -231,6 +231,10 @@ def test_final_numbers_agree_with_an_independent_evaluation(small_run):
     pred = logits.argmax(1).numpy()
     truth = data.test_labels
     assert final["test_accuracy"] == pytest.approx((pred == truth).mean())
+    assert final["val_accuracy"] == result.epochs[-1]["val_accuracy"]  # the same model, the same images
+    with torch.no_grad():
+        vx = torch.from_numpy(((data.val_images / 255.0 - MNIST_MEAN) / MNIST_STD).astype(np.float32))[:, None]
+        assert final["val_accuracy"] == pytest.approx((model(vx).argmax(1).numpy() == data.val_labels).mean())
     ce = torch.nn.functional.cross_entropy(logits, torch.from_numpy(truth)).item()
     assert final["test_loss"] == pytest.approx(ce, rel=1e-4)
     # Confusion matrix: rows true, columns predicted.

@@ -331,6 +331,7 @@ class Trainer:
         self.train_size = config.train_size
         self._paused_s = 0.0
         self._ran = False
+        self._last_val: tuple[int, float, float] | None = None
 
     # --- state for observers ---------------------------------------------------------------
     @property
@@ -583,6 +584,7 @@ class Trainer:
                     raise _Diverged
                 ep_acc = ep_correct.item() / ep_n
                 val_loss, val_acc = self._evaluate(self._val_x, self._val_y, interruptible=True)
+                self._last_val = (self.iteration, val_loss, val_acc)
                 self.epoch = epoch
                 rec = {
                     "epoch": epoch,
@@ -655,7 +657,10 @@ class Trainer:
         if not self._abort.is_set():
             try:
                 tr_loss, tr_acc = self._evaluate(self._train_x, self._train_y)
-                va_loss, va_acc = self._evaluate(self._val_x, self._val_y)
+                if self._last_val is not None and self._last_val[0] == self.iteration:
+                    _, va_loss, va_acc = self._last_val  # no step since the epoch's validation pass
+                else:
+                    va_loss, va_acc = self._evaluate(self._val_x, self._val_y)
                 te_loss, te_acc, te_pred = self._evaluate(self._test_x, self._test_y, want_predictions=True)
                 evaluated = True
             except _Stopped:  # aborted during the final evaluation
