@@ -534,3 +534,16 @@ def test_selected_row_explains_its_numbers(qtbot, panel):
     assert "3·3·8·16 + 16 = 1,168" in text
     panel.select_rows([12])  # fc1
     assert "1,568·10 + 10 = 15,690" in panel.explain_label.text()
+
+
+def test_ctrl_z_in_the_input_box_undoes_the_input_change(qtbot, panel):
+    h = panel.input_spins[1]
+    h.setFocus()
+    h.selectAll()
+    qtbot.keyClicks(h, "32")
+    qtbot.keyClick(h, Qt.Key.Key_Return)
+    assert cell(panel, 0, COL_OUTPUT) == "8×32×28"
+    qtbot.keyClick(h, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert h.value() == 28 and cell(panel, 0, COL_OUTPUT) == "8×28×28"
+    qtbot.keyClick(h, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert h.value() == 32

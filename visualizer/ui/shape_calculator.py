@@ -273,6 +273,7 @@ class ShapeCalculator(Panel):
             s.setToolTip(f"Input shape: {tip}")
             s.setAccessibleName(tip)
             s.valueChanged.connect(self._on_input_spin)
+            s.installEventFilter(self)
             self.input_spins.append(s)
         self.name_label = QLabel(self)
         self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -844,6 +845,13 @@ class ShapeCalculator(Panel):
     def eventFilter(self, watched, event) -> bool:
         if watched is self.diagram_scroll.viewport() and event.type() == event.Type.Resize:
             self._auto_zoom_diagram()
+        elif (event.type() == event.Type.ShortcutOverride and watched in self.input_spins
+              and (event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo)
+                   or event.keyCombination() == QKeySequence("Ctrl+Shift+Z")[0])):
+            # Ctrl+Z in an input box undoes the last network edit (the input change just made),
+            # not the typing inside the box
+            event.ignore()
+            return True
         return super().eventFilter(watched, event)
 
     @Slot()
