@@ -29,14 +29,16 @@ from visualizer.core.training import Callback, Trainer, build_model
 
 
 class Snapshot(Callback):
-    """Reads the files back at every reporting point (after RunWriter has written them)."""
+    """Reads the files back at every reporting point (once RunWriter's writer thread is done)."""
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, writer: RunWriter):
+        self.writer = writer
+        self.folder = writer.folder
         self.rows: list[int] = []
         self.epochs: list[int] = []
 
     def on_batch_end(self, trainer, record):
+        self.writer.flush()
         with open(self.folder / "history.csv", newline="") as f:
             self.rows.append(len(list(csv.DictReader(f))))
         self.epochs.append(len(json.loads((self.folder / "metrics.json").read_text())["epochs"]))
@@ -45,8 +47,10 @@ class Snapshot(Callback):
 @pytest.fixture(scope="module")
 def written_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("runs") / "run-a"
-    snap = Snapshot(folder)
-    result = Trainer(small_config(), synthetic_splits(), [RunWriter(folder), snap]).run()
+    writer = RunWriter(folder)
+    snap = Snapshot(writer)
+    result = Trainer(small_config(), synthetic_splits(), [writer, snap]).run()
+    assert writer._thread is None  # the writer thread ended with the run
     return folder, result, snap
 
 
@@ -139,12 +143,39 @@ def test_a_run_in_progress_reads_as_incomplete(tmp_path):
     class Peek(Callback):
         def on_batch_end(self, trainer, record):
             if "rec" not in seen:
+                writer.flush()
                 seen["rec"] = load_run(trainer_folder)
 
     trainer_folder = tmp_path / "live"
-    Trainer(small_config(epochs=1), synthetic_splits(), [RunWriter(trainer_folder), Peek()]).run()
+    writer = RunWriter(trainer_folder)
+    Trainer(small_config(epochs=1), synthetic_splits(), [writer, Peek()]).run()
     assert seen["rec"].final == {} and seen["rec"].status == "incomplete"
     assert len(seen["rec"].history) == 1
+
+
+def test_a_disk_error_on_the_writer_thread_fails_the_run(tmp_path, monkeypatch):
+    from visualizer.core import runs
+
+    folder = tmp_path / "full-disk"
+    writer = RunWriter(folder)
+    real_write = runs.write_atomic
+
+    def failing(path, data, durable=True):
+        if Path(path).name == "history.csv" and writer._thread is not None:
+            raise OSError(28, "No space left on device")
+        return real_write(path, data, durable)
+
+    class Later(Callback):
+        def on_batch_end(self, trainer, record):
+            writer.flush()  # let the writer thread meet the error before the next report
+
+    monkeypatch.setattr(runs, "write_atomic", failing)
+    with pytest.raises(OSError, match="No space left"):
+        Trainer(small_config(), synthetic_splits(), [writer, Later()]).run()
+    monkeypatch.undo()
+    rec = load_run(folder)
+    assert rec.status == "failed" and "No space left" in rec.final["error"]
+    assert writer._thread is None
 
 
 def test_reusing_a_folder_removes_the_old_model(tmp_path):

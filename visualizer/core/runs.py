@@ -5,12 +5,13 @@ atomically (temporary file + os.replace), so a crash loses at most the last repo
 
 Files in a run folder:
   config.json   the TrainConfig (to_dict) plus "run_id", "device", "started" (ISO time, UTC)
-  metrics.json  {"schema": "convviz.run", "version": 1, "run_id", "config", "final", "epochs"}:
+  metrics.json  {"schema": "convviz.run", "version": 1, "run_id", "config", "final", "epochs",
+                "latest" (the last batch record)}, rewritten at every reporting point:
                 "final" is {} while the run is going, then the RunResult.final dict (status
                 "completed" | "stopped" | "diverged", or "failed" with "error" if it crashed);
                 "epochs" the epoch records. Non-finite numbers are written as null.
   history.csv   one row per batch record (examples_seen, iteration, epoch, train_loss,
-                train_accuracy, elapsed_s, samples_per_second)
+                train_accuracy, elapsed_s, samples_per_second), rewritten at every reporting point
   model.pt      the trained state_dict (torch.save), written at the end
   results.npz   test confusion matrix, misclassified test digits, first-layer filters (at the end)
 """
@@ -24,6 +25,7 @@ import math
 import os
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -88,9 +90,10 @@ def _clean(obj: Any) -> Any:
     return obj
 
 
-def write_atomic(path: str | Path, data: bytes | str) -> None:
-    """Write to a temporary file beside `path`, flush it to disk, then os.replace: readers see the
-    old file or the new one, never half of one."""
+def write_atomic(path: str | Path, data: bytes | str, durable: bool = True) -> None:
+    """Write to a temporary file beside `path`, then os.replace: readers (and a process that
+    crashes) see the old file or the new one, never half of one. `durable` also fsyncs before the
+    rename (survives a power cut; costs milliseconds, so progress files during a run skip it)."""
     path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     # A unique name opened with "x" (not mkstemp, whose 0600 mode would stick to the final file).
@@ -98,8 +101,9 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
     try:
         with open(tmp, "xb") as f:
             f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -109,17 +113,18 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
         raise
 
 
-def write_json(path: str | Path, obj: Any) -> None:
-    write_atomic(path, json.dumps(_clean(obj), indent=2, allow_nan=False) + "\n")
+def write_json(path: str | Path, obj: Any, durable: bool = True) -> None:
+    write_atomic(path, json.dumps(_clean(obj), indent=2, allow_nan=False) + "\n", durable)
+
+
+def csv_line(values: list[Any]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([_csv_value(v) for v in values])
+    return buf.getvalue()
 
 
 def history_csv_text(history: list[dict[str, Any]], columns: tuple[str, ...] = HISTORY_COLUMNS) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
-    for rec in history:
-        w.writerow([_csv_value(rec.get(c)) for c in columns])
-    return buf.getvalue()
+    return csv_line(list(columns)) + "".join(csv_line([rec.get(c) for c in columns]) for rec in history)
 
 
 def _csv_value(v: Any) -> str:
@@ -163,21 +168,94 @@ def new_run_folder(runs_dir: str | Path, config: Any, when: datetime | None = No
 
 class RunWriter(Callback):
     """A Callback that saves a run as it goes (metrics.json and history.csv rewritten atomically at
-    every reporting point; model.pt at the end)."""
+    every reporting point; model.pt at the end).
 
-    def __init__(self, folder: str | Path):
+    The rewrites during the run happen on a small writer thread, so a slow disk never slows the
+    training loop (a GPU may report 40 times a second); when reports come faster than the disk,
+    the writer skips to the newest state. flush() waits for it. The end of a run (and a crash) is
+    written on the caller's thread, fsynced. A disk error on the writer thread is raised at the
+    next report, so the run fails as it would have without the thread."""
+
+    def __init__(self, folder: str | Path, background: bool = True):
         self.folder = Path(folder)
         self.run_id = self.folder.name
         self.config: dict[str, Any] = {}
         self.history: list[dict[str, Any]] = []
         self.epochs: list[dict[str, Any]] = []
         self.final: dict[str, Any] = {}
+        self._background = background
+        self._csv_lines: list[str] = []  # formatted once each (only the writing thread touches it)
+        self._cond = threading.Condition()
+        self._pending = False
+        self._writing = False
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
-    def _write_progress(self) -> None:
-        write_atomic(self.folder / "history.csv", history_csv_text(self.history))
-        write_json(self.folder / "metrics.json",
-                   metrics_document(self.run_id, self.config, self.final, self.epochs))
+    # --- writing ----------------------------------------------------------------------------
+    def _write(self, history: list, epochs: list, final: dict, durable: bool) -> None:
+        """Rewrite history.csv and metrics.json (without fsync during the run: still atomic against
+        a crash of the process, and cheap)."""
+        if len(self._csv_lines) > len(history):
+            self._csv_lines = []
+        while len(self._csv_lines) < len(history):
+            rec = history[len(self._csv_lines)]
+            self._csv_lines.append(csv_line([rec.get(c) for c in HISTORY_COLUMNS]))
+        write_atomic(self.folder / "history.csv", csv_line(list(HISTORY_COLUMNS)) + "".join(self._csv_lines), durable)
+        doc = metrics_document(self.run_id, self.config, final, epochs)
+        if history:
+            doc["latest"] = history[-1]  # how far the run got, for a reader while it runs
+        write_json(self.folder / "metrics.json", doc, durable)
 
+    def _snapshot(self) -> tuple[list, list, dict]:
+        return list(self.history), list(self.epochs), dict(self.final)
+
+    def _writer_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._closing:
+                    self._cond.wait()
+                if not self._pending:
+                    return
+                snapshot = self._snapshot()
+                self._pending = False
+                self._writing = True
+            try:
+                self._write(*snapshot, durable=False)
+            except BaseException as exc:  # noqa: BLE001 - handed to the training thread
+                self._error = exc
+            finally:
+                with self._cond:
+                    self._writing = False
+                    self._cond.notify_all()
+
+    def _progress(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        if self._thread is None:
+            self._write(*self._snapshot(), durable=False)
+            return
+        with self._cond:
+            self._pending = True
+            self._cond.notify_all()
+
+    def flush(self) -> None:
+        """Wait until the files show every report made so far."""
+        with self._cond:
+            while self._pending or self._writing:
+                self._cond.wait()
+
+    def _stop_writer(self) -> None:
+        if self._thread is not None:
+            with self._cond:
+                self._closing = True
+                self._pending = False  # the final write below covers it
+                self._cond.notify_all()
+            self._thread.join()
+            self._thread = None
+
+    # --- callbacks ---------------------------------------------------------------------------
     def on_train_begin(self, trainer) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -196,19 +274,25 @@ class RunWriter(Callback):
             except FileNotFoundError:
                 pass
         write_json(self.folder / "config.json", self.config)
-        self._write_progress()
+        self._write(*self._snapshot(), durable=False)
+        if self._background:
+            self._thread = threading.Thread(target=self._writer_loop, name=f"RunWriter {self.run_id}", daemon=True)
+            self._thread.start()
 
     def on_batch_end(self, trainer, record) -> None:
-        self.history.append(dict(record))
-        self._write_progress()
+        with self._cond:
+            self.history.append(dict(record))
+        self._progress()
 
     def on_epoch_end(self, trainer, record) -> None:
-        self.epochs.append(dict(record))
-        self._write_progress()
+        with self._cond:
+            self.epochs.append(dict(record))
+        self._progress()
 
     def on_train_end(self, trainer, result) -> None:
         import torch
 
+        self._stop_writer()
         if result.state_dict is not None:
             buf = io.BytesIO()
             torch.save(result.state_dict, buf)
@@ -229,14 +313,17 @@ class RunWriter(Callback):
         self.history = list(result.history)
         self.epochs = list(result.epochs)
         self.final = dict(result.final)
-        self._write_progress()
+        self._csv_lines = []
+        self._write(*self._snapshot(), durable=True)
 
     def on_train_error(self, trainer, error) -> None:
+        self._stop_writer()
         if isinstance(error, KeyboardInterrupt):
             self.final = {"status": "stopped", "error": "interrupted"}
         else:
             self.final = {"status": "failed", "error": f"{type(error).__name__}: {error}"}
-        self._write_progress()
+        self._csv_lines = []
+        self._write(*self._snapshot(), durable=True)
 
 
 # ---------------------------------------------------------------------------------------------
