@@ -103,6 +103,7 @@ def test_cut_off_gzip_stream_is_reported_as_truncated(tmp_path):
     (b"\x00\x00\x08\x00", "no dimensions"),
     (b"\x00\x00\x08\x03\x00\x00", "header"),
     (b"\x00\x00", "too short"),
+    (b"\x00\x00\x08\x03" + b"\xff\xff\xff\xff" * 3 + b"\0" * 10, "truncated"),  # 2^96 bytes claimed
     (idx_bytes(np.zeros(4, np.uint8)) + b"junk", "unexpected bytes"),
 ])
 def test_wrong_files_are_named_and_explained(tmp_path, content, words):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import socket
 import secrets
@@ -134,14 +135,15 @@ def _parse_idx(data: bytes, path: Path) -> np.ndarray:
     if len(data) < header:
         raise UserInputError(f"{path}: truncated in the header ({len(data)} bytes, the header needs {header})")
     dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = header + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    count = math.prod(dims)  # Python ints: a bogus header cannot overflow the check
+    expected = header + count * dtype.itemsize
     if len(data) < expected:
         raise UserInputError(
             f"{path}: truncated: dimensions {'×'.join(map(str, dims))} need {expected:,} bytes, the file has {len(data):,}")
     if len(data) > expected:
         raise UserInputError(
             f"{path}: {len(data) - expected:,} unexpected bytes after the data (dimensions {'×'.join(map(str, dims))})")
-    arr = np.frombuffer(data, dtype=dtype, offset=header, count=int(np.prod(dims, dtype=np.int64)))
+    arr = np.frombuffer(data, dtype=dtype, offset=header, count=count)
     arr = arr.reshape(dims)
     return arr.astype(dtype.newbyteorder("="), copy=True) if dtype.itemsize > 1 else arr.copy()
 
