@@ -85,9 +85,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _net_argument(value: str):
-    """A preset name stays a name; an existing file (or a *.json path) is read as an architecture."""
+    """A preset name stays a name (even if a file of that name lies in the current folder); a
+    *.json path or another existing file is read as an architecture document."""
+    from visualizer.core.architecture import preset_names
+
     path = Path(value).expanduser()
-    if path.is_file() or value.lower().endswith(".json"):
+    if value.lower().endswith(".json") or (path.is_file() and value not in preset_names()):
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
