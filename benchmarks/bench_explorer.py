@@ -62,6 +62,10 @@ def drag_longest_side(app, panel) -> float:
     while (drag.isActive() or panel.is_busy()) and time.perf_counter() - t0 < 300:
         app.processEvents()
         time.sleep(0.002)
+    settle = time.perf_counter()
+    while time.perf_counter() - settle < 0.1:  # a tick after the final redraw, so it is counted
+        app.processEvents()
+        time.sleep(0.002)
     heartbeat.stop()
     panel.shutdown()
     gaps = np.diff(ticks) if len(ticks) > 1 else np.array([0])
