@@ -404,6 +404,21 @@ def test_export_csv_and_latex(panel, qtbot, tmp_path, monkeypatch):
 def test_export_view_png_and_svg(panel, qtbot, tmp_path):
     png = panel.export_view(tmp_path / "view.png", "png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(png))
+    assert image.width() == 2 * panel.figure.width()  # twice the screen size, for slides
+    # the current output cell's orange outline is in the picture where the view shows it
+    panel.stepper.jump_to(4)
+    png = panel.export_view(tmp_path / "view.png", "png")
+    image = QImage(str(png))
+    view = panel.output_view
+    rect = view.cells.cell_rect(1, 1)
+    edge = view.cells.mapTo(panel.figure, rect.topLeft().toPoint() + QPoint(int(rect.width() // 2), 3))
+    colour = image.pixelColor(edge.x() * 2, edge.y() * 2)
+    assert colour.red() > 200 and colour.green() < 140 and colour.blue() < 80, colour.name()
+    (tmp_path / "view.png").unlink()
+    png = panel.export_view(tmp_path / "view.png", "png")
     svg = panel.export_view(tmp_path / "view", "svg")
     assert svg.suffix == ".svg" and "<svg" in svg.read_text()
     assert not list(tmp_path.glob("*.tmp")) and len(list(tmp_path.iterdir())) == 2

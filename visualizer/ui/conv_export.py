@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QSaveFile, QSize
-from PySide6.QtGui import QGuiApplication, QPainter
+from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
@@ -59,8 +59,15 @@ def copy_matrix(matrix: np.ndarray, fmt: str = "tsv") -> str:
     return text
 
 
-def save_png(widget: QWidget, path: str | Path) -> None:
-    image = widget.grab().toImage()
+def save_png(widget: QWidget, path: str | Path, scale: float = 2.0) -> None:
+    """The widget as a PNG at `scale` times its size on screen (sharp on slides and handouts)."""
+    size = widget.size()
+    image = QImage(round(size.width() * scale), round(size.height() * scale), QImage.Format.Format_ARGB32)
+    image.setDevicePixelRatio(scale)
+    image.fill(widget.palette().window().color())
+    painter = QPainter(image)
+    widget.render(painter, QPoint())
+    painter.end()
     buf = QBuffer()
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
     if not image.save(buf, "PNG"):
