@@ -328,6 +328,22 @@ def test_small_sample_shows_pixel_numbers(panel, qtbot):
     assert panel.input_view.cell_text(1, 1) in ("0", "255")
 
 
+def test_a_small_picture_can_be_edited_as_numbers(panel, qtbot):
+    assert panel.load_sample("disc")
+    qtbot.mouseClick(panel.to_grid_button, Qt.MouseButton.LeftButton)
+    disc = load_image(sample_images()["disc"])[0]
+    assert panel.source_combo.currentText() == "Typed matrix"
+    np.testing.assert_allclose(panel.input_editor.matrix(), np.round(disc, 2))
+    type_into_cell(qtbot, panel.input_editor, 16, 16, "0")
+    disc = np.round(disc, 2)
+    disc[16, 16] = 0
+    np.testing.assert_allclose(panel.output(), convolve(disc, COURSE_K, panel.spec()))
+    # too big for the grid: explained, nothing changes
+    assert panel.load_sample("gradient")
+    assert not panel.image_to_grid()
+    assert panel.source_combo.currentText() == "Sample: gradient"
+
+
 def test_rgb_image_with_stacked_kernels(panel, qtbot):
     """64 kernels of 1×1×3 on the 128×128 RGB sample: 128×128×64, computed off the GUI thread."""
     assert panel.load_sample("rgb-shapes")

@@ -404,7 +404,14 @@ class ConvExplorer(Panel):
         reset = QPushButton("Whole image", self.image_box)
         reset.setToolTip("Undo the crop and the shrinking")
         reset.clicked.connect(self._reset_image_geometry)
-        form.addRow(reset)
+        self.to_grid_button = QPushButton("Edit as numbers", self.image_box)
+        self.to_grid_button.setToolTip(f"Copy the picture (the channel shown, up to {MAX_INPUT_CELLS}×"
+                                       f"{MAX_INPUT_CELLS} pixels) into the grid to change single pixels")
+        self.to_grid_button.clicked.connect(self.image_to_grid)
+        buttons = QHBoxLayout()
+        buttons.addWidget(reset)
+        buttons.addWidget(self.to_grid_button)
+        form.addRow(buttons)
         lay.addWidget(self.image_box)
         self.image_box.hide()
         return box
@@ -1345,6 +1352,26 @@ class ConvExplorer(Panel):
             self._syncing = True
             self.slice_combo.setCurrentIndex(0)
             self._syncing = False
+
+    @Slot()
+    def image_to_grid(self) -> bool:
+        """Make the current (cropped, shrunk) picture the typed matrix, one channel of it."""
+        r = self._result
+        if r is None or r.input is None or self._source_kind == "matrix":
+            return False
+        c, h, w = r.input.shape
+        if max(h, w) > MAX_INPUT_CELLS:
+            self.emit_status(f"The picture is {h}×{w}; crop or shrink it to at most {MAX_INPUT_CELLS}×"
+                             f"{MAX_INPUT_CELLS} pixels to edit it as numbers", 8000)
+            return False
+        channel = self._shown_input_channel()
+        values = r.input[0 if channel is None else channel]
+        matrix = np.round(values, 2)
+        self.input_editor.set_matrix(matrix)
+        self.use_typed_matrix()
+        name = "" if c == 1 else f" (channel {CHANNEL_NAMES[channel or 0] if c == 3 else (channel or 0) + 1})"
+        self.emit_status(f"The picture{name} is now the typed matrix: change any pixel in the grid", 6000)
+        return True
 
     def _dropped_image(self, event) -> str | None:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
