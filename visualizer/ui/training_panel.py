@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QThread, Slot
+from PySide6.QtCore import QItemSelectionModel, Qt, QThread, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -118,9 +118,14 @@ class TrainingPanel(Panel):
         self._architectures: dict[str, dict] = {}
         self._color_index = 0
         self._last_device = ""
+        self._last_record: dict | None = None
 
         self._build()
         self._build_actions()
+        # progress text and bar: four times a second, whatever the trainer's pace
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setInterval(250)
+        self._progress_timer.timeout.connect(self._show_progress)
         self._update_controls()
         self.reload_runs()
         self.refresh_data_status()
@@ -658,6 +663,7 @@ class TrainingPanel(Panel):
     def is_running(self) -> bool:
         return self._running()
 
+    @Slot(str)
     def show_message(self, text: str) -> None:
         self.message_label.setText(text)
         self.message_label.show()
@@ -738,12 +744,12 @@ class TrainingPanel(Panel):
         color = self._next_color()
         entry = RunEntry(run_id, folder, config_dict, color, status="running")
         self.runs_model.add(entry)
-        self.plots.add_run(run_id, self._legend_label(entry), color)
+        n_train = len(self.data_override.train_images) if self.data_override is not None else config.train_size
+        self._live_total = max(1, config.epochs * n_train)
+        self.plots.add_run(run_id, self._legend_label(entry), color, self._live_total, config.epochs)
         self.runs_model.set_shown(run_id, True)
 
         self._live_id = run_id
-        n_train = len(self.data_override.train_images) if self.data_override is not None else config.train_size
-        self._live_total = max(1, config.epochs * n_train)
         self._live_started = time.monotonic()
         self._paused = False
         self._stopping = False
@@ -758,7 +764,10 @@ class TrainingPanel(Panel):
         worker.epoch_recorded.connect(self._epoch_recorded)
         worker.run_finished.connect(self._run_finished)
         worker.run_failed.connect(self._run_failed)
+        worker.save_failed.connect(self.show_message)
         self._worker = worker
+        self._last_record = None
+        self._progress_timer.start()
         self._thread = start_worker(worker, self._training_thread_finished)
         self._update_controls()
         queued = f" ({len(self._queue)} more queued: {self._queue_name})" if self._queue else ""
@@ -845,6 +854,13 @@ class TrainingPanel(Panel):
         if self._live_id is None:
             return
         self.plots.append_batch(self._live_id, record)
+        self._last_record = record  # shown by the progress timer, not per record
+
+    @Slot()
+    def _show_progress(self) -> None:
+        record, self._last_record = self._last_record, None
+        if record is None or self._live_id is None:
+            return
         seen = float(record.get("examples_seen", 0))
         self.progress.setValue(int(1000 * min(1.0, seen / self._live_total)))
         sps = float(record.get("samples_per_second") or 0.0)
@@ -878,6 +894,7 @@ class TrainingPanel(Panel):
         entry = self.runs_model.entry(run_id) if run_id else None
         if entry is None:
             return
+        self._last_record = None
         entry.final = dict(payload.get("final") or {})
         entry.status = str(entry.final.get("status", "completed"))
         entry.result = payload
@@ -925,6 +942,7 @@ class TrainingPanel(Panel):
 
     @Slot()
     def _training_thread_finished(self) -> None:
+        self._progress_timer.stop()
         self._worker = None
         self._thread = None
         self._live_id = None
@@ -969,6 +987,7 @@ class TrainingPanel(Panel):
             except RuntimeError:
                 pass
         self.plots.timer.stop()
+        self._progress_timer.stop()
 
     # ================================================================================== runs ==
     def reload_runs(self) -> None:
@@ -1001,7 +1020,13 @@ class TrainingPanel(Panel):
         if entry is None:
             return
         if shown and run_id not in self.plots.runs:
-            self.plots.add_run(run_id, self._legend_label(entry), entry.color)
+            c = entry.config
+            try:
+                planned = (int(c["epochs"]) * int(entry.final.get("train_size") or c["train_size"]),
+                           int(c["epochs"]))
+            except (KeyError, TypeError, ValueError):
+                planned = (None, None)
+            self.plots.add_run(run_id, self._legend_label(entry), entry.color, *planned)
             rec = getattr(entry, "_record", None)
             if rec is not None:
                 self.plots.set_records(run_id, list(rec.history or []), list(rec.epochs or []))

@@ -69,6 +69,17 @@ def ema(values: np.ndarray, weight: float) -> np.ndarray:
     return smoothed / (1.0 - weight ** np.arange(1, len(values) + 1))
 
 
+def _sticky(lo: float, hi: float, cur_lo: float, cur_hi: float, force: bool, below: float, above: float):
+    """A new (lo, hi) view range when the data left the current one or fill under half of it;
+    None to keep it. The new range leaves headroom: `below` and `above` times the data's span."""
+    span = hi - lo
+    if span <= 0:
+        span = abs(hi) * 0.1 or 1.0
+    if not force and cur_lo <= lo and hi <= cur_hi and span >= 0.5 * (cur_hi - cur_lo):
+        return None
+    return lo - below * span, hi + above * span
+
+
 def _get(record: dict, key: str) -> float:
     v = record.get(key)
     try:
@@ -88,7 +99,8 @@ class RunCurves:
     epochs: GrowingBuffer = field(default_factory=lambda: GrowingBuffer(6))
     items: dict = field(default_factory=dict)  # (plot key, series) -> PlotDataItem
     visible: bool = True
-    dirty: bool = True
+    planned: tuple = (None, None)  # (examples, epochs) of the whole run, when known: the x extent
+    dirty: set = field(default_factory=lambda: set(PLOTS))  # plots whose curves need new data
 
 
 class TrainingPlots(QWidget):
@@ -140,10 +152,16 @@ class TrainingPlots(QWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         for i, (key_, (_title, _xl, _yl, _xq, _yq)) in enumerate(PLOTS.items()):
             p = self.graphics.addPlot(row=i // 2, col=i % 2)
-            p.showGrid(x=True, y=True, alpha=0.15)
+            # No grid: pyqtgraph draws it as part of the axes, and a grid axis must repaint with
+            # every curve update (values are one hover away).
             p.setClipToView(True)
             p.setDownsampling(auto=True, mode="peak")
+            vb = p.getViewBox()
+            vb.disableAutoRange()
+            vb.sigRangeChangedManually.connect(lambda *_a, k=key_: self._user_moved_range(k))
             self.plots[key_] = p
+        self._managed = {k: True for k in PLOTS}
+        self._refit: set[str] = set()
         self._bg, self._fg = (QColor(c) for c in theme.PLOT_COLOURS[theme.current_look()])
         self.set_look(theme.current_look())
         # The legend sits in its own row under the plots: inside a plot it would hide curves
@@ -170,14 +188,17 @@ class TrainingPlots(QWidget):
 
         self.timer = QTimer(self)
         self.timer.setInterval(40)
-        self.timer.timeout.connect(self.refresh)
-        self.timer.start()
+        self.timer.timeout.connect(self.refresh)  # runs only while something needs redrawing
 
     # -- runs --------------------------------------------------------------------------------
-    def add_run(self, run_id: str, label: str, color: str) -> RunCurves:
+    def add_run(self, run_id: str, label: str, color: str, planned_examples: float | None = None,
+                planned_epochs: float | None = None) -> RunCurves:
+        """Curves for a run. The planned totals fix the x axes for the whole run up front, so the
+        axes do not move (and repaint) with every record, and show how far the run has come."""
         if run_id in self.runs:
             return self.runs[run_id]
         run = RunCurves(run_id, label, color)
+        run.planned = (planned_examples, planned_epochs)
         c = QColor(color)
         solid = pg.mkPen(c, width=self.line_width)
         dashed = pg.mkPen(c, width=self.line_width, style=Qt.PenStyle.DashLine)
@@ -206,6 +227,8 @@ class TrainingPlots(QWidget):
         self.legend.removeItem(run.items[("acc_examples", "train_raw")])
         for (key_, _), item in run.items.items():
             self.plots[key_].removeItem(item)
+        self._refit = set(PLOTS)
+        self._schedule()
 
     def set_run_visible(self, run_id: str, visible: bool) -> None:
         run = self.runs.get(run_id)
@@ -218,7 +241,9 @@ class TrainingPlots(QWidget):
         else:
             self.legend.removeItem(legend_item)
         self._apply_style(run)
-        run.dirty = True
+        run.dirty = set(PLOTS)
+        self._refit = set(PLOTS)
+        self._schedule()
 
     def set_run_label(self, run_id: str, label: str) -> None:
         run = self.runs.get(run_id)
@@ -233,14 +258,16 @@ class TrainingPlots(QWidget):
         run = self.runs[run_id]
         run.batches.append((_get(record, "examples_seen"), _get(record, "epoch"),
                             _get(record, "train_loss"), 100.0 * _get(record, "train_accuracy")))
-        run.dirty = True
+        run.dirty |= {"loss_examples", "acc_examples"}  # the epoch plots change once an epoch
+        self._schedule()
 
     def append_epoch(self, run_id: str, record: dict) -> None:
         run = self.runs[run_id]
         run.epochs.append((_get(record, "epoch"), _get(record, "examples_seen"),
                            _get(record, "train_loss"), 100.0 * _get(record, "train_accuracy"),
                            _get(record, "val_loss"), 100.0 * _get(record, "val_accuracy")))
-        run.dirty = True
+        run.dirty = set(PLOTS)
+        self._schedule()
 
     def set_records(self, run_id: str, history: list[dict], epochs: list[dict]) -> None:
         run = self.runs[run_id]
@@ -252,6 +279,10 @@ class TrainingPlots(QWidget):
             self.append_epoch(run_id, r)
 
     # -- drawing -----------------------------------------------------------------------------
+    def _schedule(self) -> None:
+        if not self.timer.isActive():
+            self.timer.start()
+
     def _apply_style(self, run: RunCurves) -> None:
         smooth = self.smoothing > 0
         for (key_, name), item in run.items.items():
@@ -276,14 +307,15 @@ class TrainingPlots(QWidget):
     @Slot()
     def refresh(self) -> None:
         """Redraw the curves of runs that received records since the last tick."""
+        changed: set[str] = set(self._refit)
         for run in self.runs.values():
             if not run.dirty:
                 continue
-            run.dirty = False
+            dirty, run.dirty = run.dirty, set()
             if not run.visible:
                 continue
             for (key_, name), item in run.items.items():
-                if name == "train_smooth" and self.smoothing <= 0:
+                if key_ not in dirty or (name == "train_smooth" and self.smoothing <= 0):
                     continue
                 x, y = self._series(run, key_, name)
                 ok = np.isfinite(x) & np.isfinite(y)
@@ -294,6 +326,54 @@ class TrainingPlots(QWidget):
                 if not ok.all():
                     x, y = x[ok], y[ok]
                 item.setData(x.copy(), y.copy())
+            changed |= dirty
+        for key_ in changed:
+            self._fit_range(key_, force=key_ in self._refit)
+        self._refit = set()
+        if not changed:
+            self.timer.stop()  # idle until the next record
+
+    # -- view ranges -------------------------------------------------------------------------
+    # pyqtgraph's auto-range moves the axes on every new point, and a moved axis repaints the
+    # whole plot (tens of ms in software rendering). Ranges here move in steps with headroom, so
+    # most redraws repaint only the curves; a user's pan or zoom is left alone until the "A"
+    # (auto-range) button gives the plot back.
+    def _user_moved_range(self, key_: str) -> None:
+        self._managed[key_] = False
+
+    def _fit_range(self, key_: str, force: bool = False) -> None:
+        vb = self.plots[key_].getViewBox()
+        if any(vb.autoRangeEnabled()):  # the "A" button: the plot is ours again
+            vb.disableAutoRange()
+            self._managed[key_] = True
+            force = True
+        if not self._managed[key_]:
+            return
+        xb, yb = [], []
+        x_log = self.log_axes[PLOTS[key_][3]]
+        for run in self.runs.values():
+            if not run.visible:
+                continue
+            plan = run.planned[0 if key_.endswith("examples") else 1]
+            if plan:
+                xb.append(np.log10(plan) if x_log else float(plan))
+            for (k, _name), item in run.items.items():
+                if k != key_ or not item.isVisible():
+                    continue
+                bx, by = item.dataBounds(0), item.dataBounds(1)
+                if bx[0] is None or by[0] is None:
+                    continue
+                xb += [bx[0], bx[1]]
+                yb += [by[0], by[1]]
+        xb = [v for v in xb if np.isfinite(v)]
+        yb = [v for v in yb if np.isfinite(v)]
+        if not yb:
+            return
+        (cx0, cx1), (cy0, cy1) = vb.viewRange()
+        nx = _sticky(min(xb), max(xb), cx0, cx1, force, below=0.02, above=0.3)  # x grows rightwards
+        ny = _sticky(min(yb), max(yb), cy0, cy1, force, below=0.12, above=0.12)
+        if nx is not None or ny is not None:
+            vb.setRange(xRange=nx or (cx0, cx1), yRange=ny or (cy0, cy1), padding=0)
 
     def curve_data(self, run_id: str, plot_key: str, series: str) -> tuple[np.ndarray, np.ndarray]:
         """The data a curve currently shows (x, y), as the user sees it (for tests and export)."""
@@ -309,7 +389,9 @@ class TrainingPlots(QWidget):
         self.smoothing = w if self.smooth_check.isChecked() else 0.0
         for run in self.runs.values():
             self._apply_style(run)
-            run.dirty = True
+            run.dirty = set(PLOTS)
+        self._refit = set(PLOTS)
+        self._schedule()
 
     @Slot()
     def _log_toggled(self) -> None:
@@ -319,7 +401,9 @@ class TrainingPlots(QWidget):
             _t, _xl, _yl, xq, yq = PLOTS[key_]
             p.setLogMode(x=self.log_axes[xq], y=self.log_axes[yq])
         for run in self.runs.values():
-            run.dirty = True
+            run.dirty = set(PLOTS)
+        self._refit = set(PLOTS)
+        self._schedule()
 
     def set_look(self, look: str) -> None:
         """Background and text colours for the theme's look ('light' or 'dark')."""
