@@ -576,3 +576,30 @@ def test_big_image_recomputes_off_the_gui_thread_newest_wins(panel, qtbot):
     np.testing.assert_allclose(panel.output(), convolve(image, COURSE_K, panel.spec()))
     assert panel.output().shape == (1, 60, 60)
     assert panel.output_view.mode() == "heat"
+
+
+def test_stepper_rules(qtbot):
+    from visualizer.ui.conv_stepper import Stepper
+
+    s = Stepper()
+    seen: list[tuple[bool, int]] = []
+    s.changed.connect(lambda stepping, pos: seen.append((stepping, pos)))
+    s.step_forward()
+    assert s.current_index() is None  # nothing to step through yet
+    s.set_total(6)
+    s.step_back()  # from the whole output, Back shows the last-but-one cell
+    assert s.current_index() == 4
+    s.to_end()
+    s.step_forward()  # stays at the end
+    assert s.current_index() == 5
+    s.set_total(3)  # a smaller output keeps the position inside it
+    assert s.current_index() == 2
+    s.jump_to(7)  # outside: ignored
+    assert s.current_index() == 2
+    s.play()  # from the end, play starts again at the first cell
+    assert s.current_index() == 0 and s.is_playing()
+    s.stop_stepping()
+    assert not s.is_playing() and s.current_index() is None
+    assert seen[-1] == (False, 1)
+    s.set_total(0)
+    assert s.current_index() is None
