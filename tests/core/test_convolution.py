@@ -258,3 +258,17 @@ def test_format_number():
     assert cv.format_number(2.0) == "2"
     assert cv.format_number(-0.5) == "−0.5"
     assert cv.format_number(-0.0) == "0"
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems(modes=cv.PADDING_MODES), st.integers(1, 4000))
+def test_banded_computation_gives_the_same_numbers(problem, band_bytes):
+    x, k, spec = problem
+    if not _fits(x, k, spec):
+        return
+    padded = cv.pad_input(x, spec, k.shape[1:])
+    weight = torch.from_numpy(np.ascontiguousarray(cv.effective_kernels(k[None], spec)))
+    out_hw = cv.size_report(x.shape[1:], k.shape[1:], spec).out_shape
+    whole = cv._conv_padded_in_bands(padded, weight, spec, out_hw, band_bytes=10**12)
+    banded = cv._conv_padded_in_bands(padded, weight, spec, out_hw, band_bytes=band_bytes)
+    np.testing.assert_array_equal(whole, banded)

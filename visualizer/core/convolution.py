@@ -213,11 +213,32 @@ def convolve(x: np.ndarray, kernels: np.ndarray, spec: ConvSpec) -> np.ndarray:
         raise UserInputError(report.error)
     padded = pad_input(x, spec, k.shape[2:])
     weight = torch.from_numpy(np.ascontiguousarray(effective_kernels(k, spec)))
-    out = F.conv2d(torch.from_numpy(padded)[None], weight, stride=tuple(spec.stride),
-                   dilation=tuple(spec.dilation))[0].numpy()
+    out = _conv_padded_in_bands(padded, weight, spec, report.out_shape)
     if spec.bias:
         out = out + float(spec.bias)
     return out
+
+
+# torch's float64 conv2d on the CPU unfolds its whole input first (C·kh·kw values per output
+# cell: about 5 GB for an 11×11 kernel on a 2048² RGB image); computing bands of output rows keeps
+# that bounded without changing a single number.
+BAND_BYTES = 256 * 1024 * 1024
+
+
+def _conv_padded_in_bands(padded: np.ndarray, weight: torch.Tensor, spec: ConvSpec,
+                          out_hw: tuple[int, int], band_bytes: int = BAND_BYTES) -> np.ndarray:
+    c, kh, kw = weight.shape[1:]
+    ho, wo = out_hw
+    sy, dy = spec.stride[0], spec.dilation[0]
+    rows = max(1, band_bytes // max(1, c * kh * kw * wo * 8))
+    parts = []
+    for r0 in range(0, ho, rows):
+        r1 = min(ho, r0 + rows)
+        # output rows r0..r1-1 read padded rows r0·S .. (r1−1)·S + D·(kh−1)
+        band = torch.from_numpy(padded[:, r0 * sy:(r1 - 1) * sy + dy * (kh - 1) + 1])
+        parts.append(F.conv2d(band[None], weight, stride=tuple(spec.stride),
+                              dilation=tuple(spec.dilation))[0].numpy())
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
 
 @dataclass
