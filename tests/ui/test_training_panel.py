@@ -140,6 +140,16 @@ def test_synthetic_run_exports_and_is_listed_again(qtbot, tmp_path):
     again.select_run(entry.run_id)
     assert again.results_view.confusion.matrix.sum() == 128  # from the saved results.npz
 
+    # unticking in the table (as the view's check box does) hides the curves
+    m = again.runs_model
+    row = m.index_of(entry.run_id)
+    m.setData(m.index(row, 0), Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
+    assert m.data(m.index(row, 0), Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Unchecked
+    assert not again.plots.runs[entry.run_id].items[("acc_epoch", "train")].isVisible()
+    # deleting a run removes its row and its folder
+    again.delete_runs([entry.run_id])
+    assert m.rowCount() == 0 and not (tmp_path / "runs" / entry.run_id).exists()
+
 
 def test_stop_mid_run(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path, data=synthetic_splits(4096, 128, 128), epochs=200,
@@ -313,6 +323,11 @@ def test_state_round_trip_and_view_options(qtbot, tmp_path):
     assert other.plots.plots["loss_epoch"].getAxis("left").logMode
     other.restore_state({"lr": 5, "unknown": [1], "epochs": "x"})  # odd values are ignored or used
     assert other.lr_edit.text() == "5"
+    # lecture mode: the form steps aside, the curves get thicker
+    other.set_lecture_mode(True)
+    assert other.config_box.isHidden() and other.plots.line_width > 3
+    other.set_lecture_mode(False)
+    assert not other.config_box.isHidden()
 
 
 def test_smoothing_hover_and_actions(qtbot, tmp_path):
@@ -342,3 +357,57 @@ def test_smoothing_hover_and_actions(qtbot, tmp_path):
     assert keys["Start training"] == "Ctrl+Return"
     assert all(a.shortcutContext() == Qt.ShortcutContext.WidgetWithChildrenShortcut
                for a in panel.panel_actions())
+
+
+def test_download_shows_progress_and_can_be_cancelled(qtbot, tmp_path):
+    import time as _time
+
+    from visualizer.core.errors import UserInputError
+
+    calls = []
+
+    def slow_download(dest, progress=None, should_stop=None):
+        calls.append(dest)
+        for i in range(2000):
+            if should_stop():
+                raise UserInputError("stopped")
+            progress(i * 5000, 10_000_000, "train-images-idx3-ubyte.gz")
+            _time.sleep(0.005)
+        return dest
+
+    panel = make_panel(qtbot, tmp_path)
+    panel.set_data_folder(tmp_path / "mnist")
+    panel.downloader = slow_download
+    qtbot.mouseClick(panel.download_button, Qt.MouseButton.LeftButton)
+    assert not panel.download_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.download_bar.value() > 0, timeout=10_000)
+    assert panel.download_bar.isVisible() or not panel.isVisible()
+    assert "train-images" in panel.download_bar.format()
+    qtbot.mouseClick(panel.download_cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel._download_thread is None, timeout=10_000)
+    assert calls == [tmp_path / "mnist"]
+    assert "Download cancelled" in panel.message_label.text()
+    assert panel.download_button.isEnabled() and panel.download_bar.isHidden()
+
+
+@pytest.mark.mnist
+def test_download_fills_the_chosen_folder(qtbot, tmp_path, mnist_dir):
+    import shutil
+
+    def copy_download(dest, progress=None, should_stop=None):
+        dest.mkdir(parents=True, exist_ok=True)
+        for f in sorted(mnist_dir.glob("*.gz")):
+            progress(0, f.stat().st_size, f.name)
+            shutil.copy(f, dest / f.name)
+            progress(f.stat().st_size, f.stat().st_size, f.name)
+        return dest
+
+    panel = make_panel(qtbot, tmp_path)
+    target = tmp_path / "fresh"
+    panel.set_data_folder(target)
+    assert "MNIST not found" in panel.data_label.text()
+    panel.downloader = copy_download
+    qtbot.mouseClick(panel.download_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel._download_thread is None, timeout=20_000)
+    assert str(target) in panel.data_label.text() and "not found" not in panel.data_label.text()
+    assert panel.message_label.isHidden()

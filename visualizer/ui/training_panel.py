@@ -102,6 +102,8 @@ class TrainingPanel(Panel):
         self.data_override = None
         #: Trainer class to use instead of the engine's (tests); None: visualizer.core.training.Trainer
         self.trainer_factory = None
+        #: download function with download_mnist's signature (tests); None: the real download
+        self.downloader = None
 
         self._worker: TrainingWorker | None = None
         self._thread: QThread | None = None
@@ -606,7 +608,7 @@ class TrainingPanel(Panel):
         if self._download_thread is not None:
             return
         dest = self.download_folder()
-        self._download = DownloadWorker(dest)
+        self._download = DownloadWorker(dest, self.downloader)
         self._download.progress.connect(self._download_progress)
         self._download.succeeded.connect(self._download_succeeded)
         self._download.failed.connect(self._download_failed)

@@ -156,6 +156,9 @@ class TrainingPlots(QWidget):
             # every curve update (values are one hover away).
             p.setClipToView(True)
             p.setDownsampling(auto=True, mode="peak")
+            # A fixed width: tick labels growing from "2" to "0.25" would otherwise re-layout all
+            # four plots, and a re-layout repaints every axis.
+            p.getAxis("left").setWidth(56)
             vb = p.getViewBox()
             vb.disableAutoRange()
             vb.sigRangeChangedManually.connect(lambda *_a, k=key_: self._user_moved_range(k))
