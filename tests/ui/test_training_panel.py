@@ -411,3 +411,21 @@ def test_download_fills_the_chosen_folder(qtbot, tmp_path, mnist_dir):
     qtbot.waitUntil(lambda: panel._download_thread is None, timeout=20_000)
     assert str(target) in panel.data_label.text() and "not found" not in panel.data_label.text()
     assert panel.message_label.isHidden()
+
+
+def test_settings_choose_device_runs_folder_and_mnist_folder(qtbot, tmp_path):
+    first = make_panel(qtbot, tmp_path, data=synthetic_splits(128, 32, 32), train=128, val=32, test=32)
+    qtbot.mouseClick(first.start_button, Qt.MouseButton.LeftButton)
+    wait_done(qtbot, first)
+    panel = TrainingPanel(runs_dir=tmp_path / "elsewhere")
+    qtbot.addWidget(panel)
+    assert panel.runs_model.rowCount() == 0
+    panel.apply_settings({"runs_dir": str(tmp_path / "runs"), "default_device": "cpu",
+                          "mnist_dir": str(tmp_path / "no-mnist-here")})
+    assert panel.runs_model.rowCount() == 1  # the runs of the settings' folder are listed
+    assert panel.device_combo.currentData() == "cpu"
+    assert "MNIST not found" in panel.data_label.text() and "no-mnist-here" in panel.data_label.text()
+    # a folder chosen in the tab wins over the settings
+    panel.set_data_folder(tmp_path / "chosen")
+    assert panel.data_dir == str(tmp_path / "chosen")
+    assert panel.download_folder() == tmp_path / "chosen"

@@ -58,7 +58,7 @@ from visualizer.ui.training_runs import (
     table_latex,
     table_markdown,
 )
-from visualizer.ui.training_worker import DownloadWorker, TrainingWorker, start_worker
+from visualizer.ui.training_worker import DownloadWorker, TrainingWorker, join_finished, start_worker
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +92,17 @@ def available_devices() -> list[str]:
 
 class TrainingPanel(Panel):
     title = "Training"
+    description = "Train the MNIST nets with live curves and compare runs"
+    guide_page = "04-training.html"
 
     def __init__(self, parent: QWidget | None = None, runs_dir: str | Path | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TrainingPanel")
         self.runs_dir = Path(runs_dir) if runs_dir else appdirs.runs_dir()
-        self.data_dir: str | None = None  # chosen in the GUI or in the settings; None: the usual places
+        # Where MNIST is looked for, in this order: the folder chosen in the tab; $CONVVIZ_DATA;
+        # the MNIST folder of the settings; the app's own data folder.
+        self.chosen_data_dir: str | None = None
+        self.settings_data_dir: str | None = None
         #: MnistSplits to train on instead of loading MNIST (synthetic data for tests and benchmarks)
         self.data_override = None
         #: Trainer class to use instead of the engine's (tests); None: visualizer.core.training.Trainer
@@ -479,7 +484,7 @@ class TrainingPanel(Panel):
         if device and not self._running():
             self._set_combo(self.device_combo, device)
         if "mnist_dir" in settings:
-            self.data_dir = str(settings.get("mnist_dir") or "") or self.data_dir
+            self.settings_data_dir = str(settings.get("mnist_dir") or "") or None
             self.refresh_data_status()
         if "runs_dir" in settings:
             new = Path(settings.get("runs_dir") or appdirs.runs_dir())
@@ -506,7 +511,7 @@ class TrainingPanel(Panel):
             "test_size": self.test_spin.value(),
             "seed": self.seed_spin.value(),
             "device": self.device_combo.currentData(),
-            "data_dir": self.data_dir or "",
+            "data_dir": self.chosen_data_dir or "",
             "shown_runs": self.runs_model.shown_ids(),
             "smoothing": self.plots.smooth_check.isChecked(),
             "smoothing_weight": self.plots.smooth_slider.value(),
@@ -537,7 +542,7 @@ class TrainingPanel(Panel):
             if isinstance(state.get(key), int):
                 sp.setValue(state[key])
         if isinstance(state.get("data_dir"), str) and state["data_dir"]:
-            self.data_dir = state["data_dir"]
+            self.chosen_data_dir = state["data_dir"]
             self.refresh_data_status()
         if isinstance(state.get("smoothing_weight"), int):
             self.plots.smooth_slider.setValue(state["smoothing_weight"])
@@ -587,21 +592,30 @@ class TrainingPanel(Panel):
 
     @Slot()
     def choose_data_folder(self) -> None:
-        start = self.data_dir or os.environ.get(appdirs.DATA_ENV) or str(appdirs.mnist_dir())
+        start = self.data_dir or os.environ.get(appdirs.DATA_ENV) or str(self.download_folder())
         folder = QFileDialog.getExistingDirectory(self, "Folder with the four MNIST files", start)
         if folder:
             self.set_data_folder(folder)
 
     def set_data_folder(self, folder: str | Path | None) -> bool:
-        self.data_dir = str(folder) if folder else None
+        self.chosen_data_dir = str(folder) if folder else None
         found = self.refresh_data_status()
         if found:
             self.clear_message()
             self.emit_status(f"MNIST folder: {folder}", 4000)
         return found
 
+    @property
+    def data_dir(self) -> str | None:
+        """The folder to load MNIST from, or None for $CONVVIZ_DATA / the app's folder."""
+        if self.chosen_data_dir:
+            return self.chosen_data_dir
+        if os.environ.get(appdirs.DATA_ENV):
+            return None
+        return self.settings_data_dir
+
     def download_folder(self) -> Path:
-        return Path(self.data_dir) if self.data_dir else appdirs.mnist_dir()
+        return Path(self.chosen_data_dir or self.settings_data_dir or appdirs.mnist_dir())
 
     @Slot()
     def start_download(self) -> None:
@@ -639,9 +653,8 @@ class TrainingPanel(Panel):
 
     @Slot(str)
     def _download_succeeded(self, folder: str) -> None:
-        self.data_dir = folder if self.data_dir else None
-        if self.data_dir is None and not self.refresh_data_status():
-            self.data_dir = folder  # CONVVIZ_DATA points elsewhere: use what we just fetched
+        if not self.refresh_data_status():
+            self.chosen_data_dir = folder  # CONVVIZ_DATA points elsewhere: use what we just fetched
         self.refresh_data_status()
         self.clear_message()
         self.emit_status(f"MNIST downloaded to {folder}", 6000)
@@ -652,6 +665,7 @@ class TrainingPanel(Panel):
 
     @Slot()
     def _download_thread_finished(self) -> None:
+        join_finished(self._download_thread)
         self._download = None
         self._download_thread = None
         self.download_bar.hide()
@@ -945,6 +959,7 @@ class TrainingPanel(Panel):
     @Slot()
     def _training_thread_finished(self) -> None:
         self._progress_timer.stop()
+        join_finished(self._thread)
         self._worker = None
         self._thread = None
         self._live_id = None

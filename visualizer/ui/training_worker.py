@@ -283,8 +283,8 @@ class DownloadWorker(QObject):
 def start_worker(worker: QObject, on_finished: Callable[[], Any] | None = None) -> QThread:
     """Move `worker` (no parent) to a new QThread and start its `work` slot there.
 
-    The thread quits when the worker says `done`; both are deleted once the thread has finished.
-    The caller keeps references to both until `thread.finished` (`on_finished`, a slot, is
+    The thread quits when the worker says `done`; the worker is deleted once the thread has
+    finished. The caller keeps references to both until `thread.finished` (`on_finished`, a slot, is
     connected before the start so that even a very short job cannot finish unseen).
     """
     thread = QThread()
@@ -297,6 +297,19 @@ def start_worker(worker: QObject, on_finished: Callable[[], Any] | None = None) 
     if on_finished is not None:
         thread.finished.connect(on_finished)
     thread.finished.connect(worker.deleteLater)
-    thread.finished.connect(thread.deleteLater)
+    # The QThread itself belongs to its Python owner, who lets go of it only after
+    # `join_finished`: `finished` is emitted while the thread is still winding down, and a QThread
+    # deleted then (by deleteLater or by dropping the last reference) takes the process down.
     thread.start()
     return thread
+
+
+def join_finished(thread: QThread | None) -> None:
+    """Wait for a thread that has emitted `finished` to end (a few microseconds), so that its
+    owner can drop it safely."""
+    if thread is None:
+        return
+    try:
+        thread.wait()
+    except RuntimeError:  # already deleted on the C++ side
+        pass
