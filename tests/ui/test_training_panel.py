@@ -352,6 +352,19 @@ def test_smoothing_hover_and_actions(qtbot, tmp_path):
     # hover over the validation point of epoch 1 on "accuracy vs epoch"
     text = plots.show_hover("acc_epoch", 1.0, 78.0)
     assert "validation" in text and "78.00 %" in text and "epoch: 1" in text
+    # the same through the mouse: a move over the scene near the training point (1, 80 %)
+    from PySide6.QtCore import QPointF
+
+    panel.resize(1200, 800)
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.wait(50)
+    vb = plots.plots["acc_epoch"].getViewBox()
+    plots._mouse_moved((vb.mapViewToScene(QPointF(1.0, 50.0)) + QPointF(0, 4000),))
+    assert plots.hover_text == ""  # far from every point: nothing shown
+    plots._mouse_moved((vb.mapViewToScene(QPointF(1.0, 80.1)),))
+    assert "training" in plots.hover_text and "80.00 %" in plots.hover_text
+    assert plots._hover_label["acc_epoch"].isVisible()
     # shortcuts are in the panel's actions, limited to the tab
     keys = {a.text(): a.shortcut().toString() for a in panel.panel_actions()}
     assert keys["Start training"] == "Ctrl+Return"

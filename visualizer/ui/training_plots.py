@@ -159,6 +159,8 @@ class TrainingPlots(QWidget):
             # A fixed width: tick labels growing from "2" to "0.25" would otherwise re-layout all
             # four plots, and a re-layout repaints every axis.
             p.getAxis("left").setWidth(56)
+            for ax in ("left", "bottom"):
+                p.getAxis(ax).enableAutoSIPrefix(False)  # "loss (x0.001)" reads badly
             vb = p.getViewBox()
             vb.disableAutoRange()
             vb.sigRangeChangedManually.connect(lambda *_a, k=key_: self._user_moved_range(k))
@@ -352,14 +354,14 @@ class TrainingPlots(QWidget):
             force = True
         if not self._managed[key_]:
             return
-        xb, yb = [], []
+        xb, yb, planned = [], [], []
         x_log = self.log_axes[PLOTS[key_][3]]
         for run in self.runs.values():
             if not run.visible:
                 continue
             plan = run.planned[0 if key_.endswith("examples") else 1]
             if plan:
-                xb.append(np.log10(plan) if x_log else float(plan))
+                planned.append(np.log10(plan) if x_log else float(plan))
             for (k, _name), item in run.items.items():
                 if k != key_ or not item.isVisible():
                     continue
@@ -373,7 +375,15 @@ class TrainingPlots(QWidget):
         if not yb:
             return
         (cx0, cx1), (cy0, cy1) = vb.viewRange()
-        nx = _sticky(min(xb), max(xb), cx0, cx1, force, below=0.02, above=0.3)  # x grows rightwards
+        if planned and max(planned) >= max(xb):
+            # the whole run's extent is known: show it from the start, exactly
+            lo, hi = min(xb), max(planned)
+            pad = 0.03 * (hi - lo if hi > lo else 1.0)
+            target = (lo - pad, hi + pad)
+            nx = None if (abs(cx0 - target[0]) < 1e-9 * max(1.0, abs(hi)) and
+                          abs(cx1 - target[1]) < 1e-9 * max(1.0, abs(hi))) else target
+        else:
+            nx = _sticky(min(xb), max(xb), cx0, cx1, force, below=0.02, above=0.3)  # x grows rightwards
         ny = _sticky(min(yb), max(yb), cy0, cy1, force, below=0.12, above=0.12)
         if nx is not None or ny is not None:
             vb.setRange(xRange=nx or (cx0, cx1), yRange=ny or (cy0, cy1), padding=0)
@@ -442,6 +452,7 @@ class TrainingPlots(QWidget):
     # -- hover -------------------------------------------------------------------------------
     def _mouse_moved(self, event) -> None:
         pos = event[0]
+        self.hover_text = ""
         for key_, p in self.plots.items():
             vb = p.getViewBox()
             if not p.sceneBoundingRect().contains(pos) or not vb.sceneBoundingRect().contains(pos):
