@@ -365,6 +365,16 @@ def test_smoothing_hover_and_actions(qtbot, tmp_path):
     plots._mouse_moved((vb.mapViewToScene(QPointF(1.0, 80.1)),))
     assert "training" in plots.hover_text and "80.00 %" in plots.hover_text
     assert plots._hover_label["acc_epoch"].isVisible()
+    # the view follows the data: two more epochs arrive at once, both end up in view
+    for e in (2, 3):
+        plots.append_epoch("r", {"epoch": e, "examples_seen": 4000 * e, "train_loss": 0.3 / e,
+                                 "train_accuracy": 0.8 + 0.05 * e, "val_loss": 0.35 / e,
+                                 "val_accuracy": 0.78 + 0.05 * e})
+    plots.refresh()
+    (x0, x1), (y0, y1) = plots.plots["acc_epoch"].getViewBox().viewRange()
+    assert x0 <= 1 and x1 >= 3 and y0 <= 78 and y1 >= 95
+    (x0, x1), _ = plots.plots["loss_examples"].getViewBox().viewRange()
+    assert x0 <= 100 and x1 >= 12000
     # shortcuts are in the panel's actions, limited to the tab
     keys = {a.text(): a.shortcut().toString() for a in panel.panel_actions()}
     assert keys["Start training"] == "Ctrl+Return"

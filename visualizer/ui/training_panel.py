@@ -331,6 +331,11 @@ class TrainingPanel(Panel):
         self.runs_view.verticalHeader().hide()
         self.runs_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.runs_view.horizontalHeader().setStretchLastSection(True)
+        # the run's folder name is long: elided here, whole in its tooltip
+        self.runs_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.runs_view.setColumnWidth(0, 240)
+        self.runs_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.runs_view.setWordWrap(False)
         self.runs_view.setToolTip("Tick runs to overlay their curves; select one to see its test results")
         self.runs_view.selectionModel().currentRowChanged.connect(self._current_run_changed)
         rv.addWidget(self.runs_view, 1)

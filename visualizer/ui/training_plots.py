@@ -356,20 +356,28 @@ class TrainingPlots(QWidget):
             return
         xb, yb, planned = [], [], []
         x_log = self.log_axes[PLOTS[key_][3]]
+        y_log = self.log_axes[PLOTS[key_][4]]
         for run in self.runs.values():
             if not run.visible:
                 continue
             plan = run.planned[0 if key_.endswith("examples") else 1]
             if plan:
                 planned.append(np.log10(plan) if x_log else float(plan))
-            for (k, _name), item in run.items.items():
+            for (k, name), item in run.items.items():
                 if k != key_ or not item.isVisible():
                     continue
-                bx, by = item.dataBounds(0), item.dataBounds(1)
-                if bx[0] is None or by[0] is None:
-                    continue
-                xb += [bx[0], bx[1]]
-                yb += [by[0], by[1]]
+                # from our own buffers: the items' dataBounds only cover what is in view
+                # (clip-to-view), so a range fitted from them could never grow
+                x, y = self._series(run, k, name)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    if x_log:
+                        x = np.log10(np.where(x > 0, x, np.nan))
+                    if y_log:
+                        y = np.log10(np.where(y > 0, y, np.nan))
+                ok = np.isfinite(x) & np.isfinite(y)
+                if ok.any():
+                    xb += [float(x[ok].min()), float(x[ok].max())]
+                    yb += [float(y[ok].min()), float(y[ok].max())]
         xb = [v for v in xb if np.isfinite(v)]
         yb = [v for v in yb if np.isfinite(v)]
         if not yb:
@@ -378,6 +386,8 @@ class TrainingPlots(QWidget):
         if planned and max(planned) >= max(xb):
             # the whole run's extent is known: show it from the start, exactly
             lo, hi = min(xb), max(planned)
+            if key_.endswith("examples") and not x_log:
+                lo = min(lo, 0.0)  # examples seen count from 0
             pad = 0.03 * (hi - lo if hi > lo else 1.0)
             target = (lo - pad, hi + pad)
             nx = None if (abs(cx0 - target[0]) < 1e-9 * max(1.0, abs(hi)) and
