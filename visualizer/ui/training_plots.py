@@ -8,6 +8,7 @@ buffers that double when full; the curves (each created once) are redrawn from t
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,7 +149,7 @@ class TrainingPlots(QWidget):
 
         from visualizer.ui import theme
 
-        self.graphics = pg.GraphicsLayoutWidget(self)
+        self.graphics = _TimedGraphicsLayout(self)
         self.plots: dict[str, pg.PlotItem] = {}
         for i, (key_, (_title, _xl, _yl, _xq, _yq)) in enumerate(PLOTS.items()):
             p = self.graphics.addPlot(row=i // 2, col=i % 2)
@@ -193,7 +194,9 @@ class TrainingPlots(QWidget):
 
         self.timer = QTimer(self)
         self.timer.setInterval(40)
-        self.timer.timeout.connect(self.refresh)  # runs only while something needs redrawing
+        self.timer.timeout.connect(self._tick)  # runs only while something needs redrawing
+        self._last_redraw = 0.0
+        self._redraw_cost = 0.0  # seconds, smoothed: our setData calls plus the repaint they cause
 
     # -- runs --------------------------------------------------------------------------------
     def add_run(self, run_id: str, label: str, color: str, planned_examples: float | None = None,
@@ -309,9 +312,24 @@ class TrainingPlots(QWidget):
             return e.column(E_EPOCH), e.column(E_TLOSS if loss else E_TACC)
         return e.column(E_EPOCH), e.column(E_VLOSS if loss else E_VACC)
 
+    #: Share of the GUI thread that redrawing may take while records pour in (a GPU run sends
+    #: dozens a second); the rest stays free for the user and for the trainer's Python.
+    REDRAW_BUDGET = 0.03
+
+    @Slot()
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        cost = self._redraw_cost + self.graphics.last_paint_s
+        if now - self._last_redraw < min(1.0, cost / self.REDRAW_BUDGET):
+            return  # redrawn recently; the records wait in the buffers for the next tick
+        self._last_redraw = now
+        self.graphics.last_paint_s *= 0.5
+        self.refresh()
+        self._redraw_cost = 0.7 * self._redraw_cost + 0.3 * (time.perf_counter() - now)
+
     @Slot()
     def refresh(self) -> None:
-        """Redraw the curves of runs that received records since the last tick."""
+        """Redraw the curves of runs that received records since the last redraw."""
         changed: set[str] = set(self._refit)
         for run in self.runs.values():
             if not run.dirty:
@@ -562,6 +580,17 @@ class TrainingPlots(QWidget):
         painter.end()
         buf.close()
         return bytes(array.data())
+
+
+class _TimedGraphicsLayout(pg.GraphicsLayoutWidget):
+    """Remembers how long its last repaint took, for the redraw budget."""
+
+    last_paint_s = 0.0
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        t0 = time.perf_counter()
+        super().paintEvent(event)
+        self.last_paint_s = max(self.last_paint_s, time.perf_counter() - t0)
 
 
 def save_bytes_atomic(path: str | Path, data: bytes) -> None:
