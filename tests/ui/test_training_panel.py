@@ -452,3 +452,26 @@ def test_settings_choose_device_runs_folder_and_mnist_folder(qtbot, tmp_path):
     panel.set_data_folder(tmp_path / "chosen")
     assert panel.data_dir == str(tmp_path / "chosen")
     assert panel.download_folder() == tmp_path / "chosen"
+
+
+def test_a_diverging_run_is_kept_and_explained(qtbot, tmp_path):
+    rng = np.random.default_rng(0)
+
+    def noise(n):  # random labels: nothing to learn, so a huge step blows the weights up
+        return rng.integers(0, 256, (n, 28, 28)).astype(np.uint8), rng.integers(0, 10, n)
+
+    data = MnistSplits(*noise(512), *noise(64), *noise(64))
+    panel = make_panel(qtbot, tmp_path, data=data, epochs=2, train=512, val=64, test=64)
+    panel.use_architecture({"schema": "convviz.architecture", "version": 1, "name": "linear",
+                            "input_shape": [1, 28, 28],
+                            "layers": [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}]})
+    panel.opt_combo.setCurrentIndex(panel.opt_combo.findData("adam"))
+    panel.lr_edit.setText("1e37")
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    wait_done(qtbot, panel)
+    entry = panel.runs_model.entries[-1]
+    assert entry.status == "diverged"
+    assert "diverged" in panel.message_label.text() and "smaller learning rate" in panel.message_label.text()
+    m = panel.runs_model
+    assert m.data(m.index(0, 10)) == "diverged"
+    assert (tmp_path / "runs" / entry.run_id / "metrics.json").is_file()  # the run is kept
