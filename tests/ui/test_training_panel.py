@@ -158,6 +158,8 @@ def test_stop_mid_run(qtbot, tmp_path):
     rid = live_run_id(panel)
     qtbot.waitUntil(lambda: shown_points(panel, rid) >= 2, timeout=30_000)
     assert panel.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: "running, " in panel.runs_model.data(panel.runs_model.index(0, 10)),
+                    timeout=5_000)  # the table shows how far the run is
     qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
     assert not panel.stop_button.isEnabled()  # no double stop
     wait_done(qtbot, panel, timeout=20_000)
@@ -280,6 +282,7 @@ def test_ctrl_return_starts_and_experiment_queue_runs_in_turn(qtbot, tmp_path):
     assert all(e.status == "completed" for e in runs)
     assert set(panel.runs_model.shown_ids()) == {e.run_id for e in runs}  # the first run was unticked
     assert first not in panel.runs_model.shown_ids()
+    assert "loss functions" in panel.queue_label.text() and "all runs done" in panel.queue_label.text()
     assert not panel.plots.runs[first].items[("acc_epoch", "train")].isVisible()
     assert panel.plots.legend.items and len(panel.plots.legend.items) == 2
 

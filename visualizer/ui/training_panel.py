@@ -120,6 +120,7 @@ class TrainingPanel(Panel):
         self._paused = False
         self._queue: list[TrainConfig] = []
         self._queue_name = ""
+        self._queue_total = 0
         self._stopping = False
         self._lecture = False
         self._architectures: dict[str, dict] = {}
@@ -283,6 +284,10 @@ class TrainingPanel(Panel):
         self.progress_label.setObjectName("progress_text")
         self.progress_label.setWordWrap(True)
         cv.addWidget(self.progress_label)
+        self.queue_label = QLabel(self.control_box)
+        self.queue_label.setObjectName("experiment_progress")
+        self.queue_label.hide()
+        cv.addWidget(self.queue_label)
         self.device_label = QLabel(self.control_box)
         self.device_label.setObjectName("device_in_use")
         cv.addWidget(self.device_label)
@@ -727,6 +732,7 @@ class TrainingPanel(Panel):
             return False
         self._queue = configs[1:]
         self._queue_name = name
+        self._queue_total = len(configs)
         return self._launch(configs[0], fresh_overlay=not self.keep_overlays.isChecked())
 
     @Slot()
@@ -791,6 +797,12 @@ class TrainingPanel(Panel):
         self._progress_timer.start()
         self._thread = start_worker(worker, self._training_thread_finished)
         self._update_controls()
+        if self._queue_name:
+            done = self._queue_total - len(self._queue)
+            self.queue_label.setText(f"Experiment “{self._queue_name}”: run {done} of {self._queue_total}")
+            self.queue_label.show()
+        else:
+            self.queue_label.hide()
         queued = f" ({len(self._queue)} more queued: {self._queue_name})" if self._queue else ""
         self.emit_status(f"Training {run_label(entry)}{queued}", 4000)
         return True
@@ -884,6 +896,10 @@ class TrainingPanel(Panel):
             return
         seen = float(record.get("examples_seen", 0))
         self.progress.setValue(int(1000 * min(1.0, seen / self._live_total)))
+        entry = self.runs_model.entry(self._live_id)
+        if entry is not None:
+            entry.progress = min(1.0, seen / self._live_total)
+            self.runs_model.changed(self._live_id)
         sps = float(record.get("samples_per_second") or 0.0)
         eta = (self._live_total - seen) / sps if sps > 0 else float("nan")
         if not self._paused and not self._stopping:
@@ -976,6 +992,9 @@ class TrainingPanel(Panel):
             config = self._queue.pop(0)
             self._launch(config, fresh_overlay=False)
         else:
+            if self._queue_name:
+                self.queue_label.setText(f"Experiment “{self._queue_name}”: "
+                                         + ("stopped" if stopped else "all runs done") + ".")
             self._queue = []
             self._queue_name = ""
 

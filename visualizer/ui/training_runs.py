@@ -27,7 +27,8 @@ class RunEntry:
     config: dict[str, Any]
     color: str
     final: dict[str, Any] = field(default_factory=dict)
-    status: str = ""  # "running", "queued", or the final status
+    status: str = ""  # "running", or the final status
+    progress: float | None = None  # 0–1 while running
     shown: bool = False
     epochs_done: int = 0
     result: dict[str, Any] | None = None  # confusion/misclassified/filters, for session runs
@@ -74,7 +75,13 @@ def row_values(entry: RunEntry) -> list[str]:
     return [entry.run_id, net_name(c), str(c.get("loss", "")), str(c.get("optimizer", "")),
             f"{c.get('lr', '')}", str(epochs), fmt_acc(f.get("train_accuracy")),
             fmt_acc(f.get("val_accuracy")), fmt_acc(f.get("test_accuracy")),
-            fmt_time(f.get("wall_time_s")), entry.status or str(f.get("status", ""))]
+            fmt_time(f.get("wall_time_s")), _status_text(entry)]
+
+
+def _status_text(entry: RunEntry) -> str:
+    if entry.status == "running" and entry.progress is not None:
+        return f"running, {100 * entry.progress:.0f} %"
+    return entry.status or str(entry.final.get("status", ""))
 
 
 def table_csv(entries: list[RunEntry]) -> str:
