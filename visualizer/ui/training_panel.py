@@ -1016,7 +1016,7 @@ class TrainingPanel(Panel):
             self._worker.abort()
         if self._download is not None:
             self._download.cancel()
-        deadline = time.monotonic() + 3.0
+        deadline = time.monotonic() + 2.0  # the Panel contract: back within about two seconds
         for thread in (self._thread, self._download_thread):
             if thread is None:
                 continue
