@@ -478,3 +478,35 @@ def test_a_diverging_run_is_kept_and_explained(qtbot, tmp_path):
     m = panel.runs_model
     assert m.data(m.index(0, 10)) == "diverged"
     assert (tmp_path / "runs" / entry.run_id / "metrics.json").is_file()  # the run is kept
+
+
+def test_shutdown_is_bounded_when_the_worker_cannot_stop_at_once(qtbot, tmp_path):
+    import time as _time
+
+    from visualizer.core.errors import UserInputError
+
+    class StuckInLoading:
+        """Like a trainer busy reading a slow disk: it notices Stop only after 3 seconds."""
+
+        device = "cpu"
+
+        def __init__(self, config, data=None, callbacks=None):
+            pass
+
+        def request_stop(self): ...
+        def abort(self): ...
+        def pause(self): ...
+        def resume(self): ...
+
+        def run(self):
+            _time.sleep(3)
+            raise UserInputError("stopped while loading")
+
+    panel = make_panel(qtbot, tmp_path, data=synthetic_splits(64, 16, 16))
+    panel.trainer_factory = StuckInLoading
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    thread = panel._thread
+    t0 = _time.monotonic()
+    panel.shutdown()
+    assert _time.monotonic() - t0 < 2.6  # the window may close; the thread is kept until it ends
+    qtbot.waitUntil(lambda: not thread.isRunning(), timeout=10_000)

@@ -58,7 +58,13 @@ from visualizer.ui.training_runs import (
     table_latex,
     table_markdown,
 )
-from visualizer.ui.training_worker import DownloadWorker, TrainingWorker, join_finished, start_worker
+from visualizer.ui.training_worker import (
+    DownloadWorker,
+    TrainingWorker,
+    join_finished,
+    keep_until_done,
+    start_worker,
+)
 
 log = logging.getLogger(__name__)
 
@@ -1025,6 +1031,8 @@ class TrainingPanel(Panel):
                 left = max(1, int(1000 * (deadline - time.monotonic())))
                 if not thread.wait(left):
                     log.warning("%s still running at shutdown", thread.objectName())
+                    worker = self._worker if thread is self._thread else self._download
+                    keep_until_done(thread, worker)
             except RuntimeError:
                 pass
         self.plots.timer.stop()

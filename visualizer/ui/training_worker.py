@@ -313,3 +313,25 @@ def join_finished(thread: QThread | None) -> None:
         thread.wait()
     except RuntimeError:  # already deleted on the C++ side
         pass
+
+
+_late: list = []
+
+
+def keep_until_done(thread: QThread, worker: QObject | None) -> None:
+    """A thread that did not end within shutdown's bound (say, still reading MNIST after Stop):
+    keep it, and its worker, alive until it ends, and wait for it when Python exits, so that
+    Qt never destroys a running thread ("QThread: Destroyed while thread is still running")."""
+    if not _late:
+        import atexit
+
+        atexit.register(_wait_for_late_threads)
+    _late.append((thread, worker))
+
+
+def _wait_for_late_threads() -> None:
+    for thread, _worker in _late:
+        try:
+            thread.wait(30_000)
+        except RuntimeError:
+            pass
