@@ -46,7 +46,7 @@ from visualizer.core.errors import UserInputError
 from visualizer.core.runs import new_run_folder
 from visualizer.core.training import TrainConfig, gui_thread_count
 from visualizer.ui.panel import Panel
-from visualizer.ui.training_plots import RUN_COLORS, TrainingPlots, save_bytes_atomic  # noqa: F401
+from visualizer.ui.training_plots import RUN_COLORS, TrainingPlots
 from visualizer.ui.training_results import ResultsView
 from visualizer.ui.training_runs import (
     RunEntry,
