@@ -8,6 +8,7 @@ Every run is saved as it goes by `RunWriter` in the runs folder and listed again
 
 from __future__ import annotations
 
+import html
 import logging
 import math
 import os
@@ -592,9 +593,12 @@ class TrainingPanel(Panel):
         try:
             folder = locate_mnist(self.data_dir or None)
         except MnistNotFound as exc:
-            self.data_label.setText(f"<b>MNIST not found.</b> {exc}<br>Use <i>Download MNIST</i> or "
-                                    "<i>Choose data folder…</i> (a folder with the four .gz files).")
-            self.data_label.setToolTip(str(exc))
+            looked = self.data_dir or os.environ.get(appdirs.DATA_ENV) or str(appdirs.mnist_dir())
+            self.data_label.setText(
+                f"<b>MNIST not found</b> in {html.escape(str(looked))}.<br>Press <i>Download MNIST</i> "
+                f"(about 11 MB, into {html.escape(str(self.download_folder()))}) or <i>Choose data "
+                "folder…</i> to pick a folder holding the four MNIST .gz files.")
+            self.data_label.setToolTip(str(exc))  # the engine's full account of where it looked
             return False
         except NotImplementedError:
             self.data_label.setText("MNIST loader not available yet.")
