@@ -139,6 +139,12 @@ def test_synthetic_run_exports_and_is_listed_again(qtbot, tmp_path):
     assert shown_points(again, entry.run_id, "acc_epoch", "train") == 2
     again.select_run(entry.run_id)
     assert again.results_view.confusion.matrix.sum() == 128  # from the saved results.npz
+    again.show()
+    qtbot.waitExposed(again)
+    rect = again.runs_view.visualRect(again.runs_model.index(0, 3))
+    qtbot.mouseClick(again.runs_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(again.runs_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert again.view_tabs.currentWidget() is again.results_view
 
     # unticking in the table (as the view's check box does) hides the curves
     m = again.runs_model

@@ -348,8 +348,10 @@ class TrainingPanel(Panel):
         self.runs_view.setColumnWidth(0, 240)
         self.runs_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.runs_view.setWordWrap(False)
-        self.runs_view.setToolTip("Tick runs to overlay their curves; select one to see its test results")
+        self.runs_view.setToolTip("Tick runs to overlay their curves; select one for its test results "
+                                  "(double-click to show them)")
         self.runs_view.selectionModel().currentRowChanged.connect(self._current_run_changed)
+        self.runs_view.doubleClicked.connect(self._show_results_tab)
         rv.addWidget(self.runs_view, 1)
         rrow = QHBoxLayout()
         self.keep_overlays = QCheckBox("Keep ticked runs when starting a new one", runs_page)
@@ -1117,6 +1119,11 @@ class TrainingPanel(Panel):
             self.results_view.clear(
                 f"{entry.run_id}: this run saved no test results (it did not finish, or an older "
                 "version wrote it); its curves and numbers are in the plots and the table.")
+
+    @Slot()
+    def _show_results_tab(self, _index=None) -> None:
+        """Double-click on a run: its test results, in front."""
+        self.view_tabs.setCurrentWidget(self.results_view)
 
     def _saved_results(self, entry: RunEntry) -> dict | None:
         """The end-of-run arrays a run saved in its folder (results.npz), in the worker's shape."""
