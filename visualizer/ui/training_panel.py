@@ -803,7 +803,6 @@ class TrainingPanel(Panel):
         worker.epoch_recorded.connect(self._epoch_recorded)
         worker.run_finished.connect(self._run_finished)
         worker.run_failed.connect(self._run_failed)
-        worker.save_failed.connect(self.show_message)
         self._worker = worker
         self._last_record = None
         self._progress_timer.start()

@@ -39,83 +39,6 @@ class SignalCallback(Callback):
         self.worker.epoch_recorded.emit(dict(record))
 
 
-class BackgroundRunWriter(Callback):
-    """Saves the run with a RunWriter on a thread of its own, so the training thread never waits
-    for the disk (each RunWriter save is two fsync'ed files: 10–30 ms, which at GPU speed would
-    cost more than the training steps between two records).
-
-    Batch records that pile up while a save is going are folded into the next save; every record
-    still reaches disk, and the end-of-run files are written before `on_train_end` returns.
-    """
-
-    def __init__(self, writer, on_error: Callable[[str], None] | None = None) -> None:
-        import queue
-
-        self.writer = writer
-        self.on_error = on_error
-        self._queue: "queue.Queue" = queue.Queue()
-        self._thread = threading.Thread(target=self._loop, name="convviz-run-writer", daemon=True)
-        self._failed = False
-
-    def on_train_begin(self, trainer) -> None:
-        self._queue.put(("begin", trainer, None))
-        self._thread.start()
-
-    def on_batch_end(self, trainer, record) -> None:
-        self._queue.put(("batch", trainer, dict(record)))
-
-    def on_epoch_end(self, trainer, record) -> None:
-        self._queue.put(("epoch", trainer, dict(record)))
-
-    def on_train_end(self, trainer, result) -> None:
-        self._finish(("end", trainer, result))
-
-    def on_train_error(self, trainer, error) -> None:
-        self._finish(("error", trainer, error))
-
-    def _finish(self, item) -> None:
-        self._queue.put(item)
-        self._queue.put(None)
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def _loop(self) -> None:
-        import queue
-
-        while True:
-            items = [self._queue.get()]
-            while True:  # take everything that is waiting
-                try:
-                    items.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            for i, item in enumerate(items):
-                if item is None:
-                    return
-                if self._failed:
-                    continue
-                kind, trainer, payload = item
-                nxt = items[i + 1] if i + 1 < len(items) else None
-                try:
-                    if kind == "batch" and nxt is not None and nxt[0] == "batch":
-                        self.writer.history.append(payload)  # saved with the next record
-                    elif kind == "begin":
-                        self.writer.on_train_begin(trainer)
-                    elif kind == "batch":
-                        self.writer.on_batch_end(trainer, payload)
-                    elif kind == "epoch":
-                        self.writer.on_epoch_end(trainer, payload)
-                    elif kind == "end":
-                        self.writer.on_train_end(trainer, payload)
-                    elif kind == "error":
-                        self.writer.on_train_error(trainer, payload)
-                except Exception as exc:  # noqa: BLE001  (training goes on; the user is told)
-                    self._failed = True
-                    log.error("saving the run failed:\n%s", traceback.format_exc())
-                    if self.on_error is not None:
-                        self.on_error(f"The run is not being saved: {exc}")
-
-
 def result_payload(result) -> dict[str, Any]:
     """What the GUI needs from a RunResult, as plain data (the model itself is saved by RunWriter)."""
     return {
@@ -138,7 +61,6 @@ class TrainingWorker(QObject):
     epoch_recorded = Signal(dict)
     run_finished = Signal(dict)  # result_payload(...)
     run_failed = Signal(str)  # one sentence for the user
-    save_failed = Signal(str)  # the run trains on, but its folder cannot be written
     done = Signal()  # always the last signal, success or not
 
     def __init__(self, config: TrainConfig, run_folder: Path | None, data: Any = None,
@@ -213,7 +135,8 @@ class TrainingWorker(QObject):
         if self.run_folder is not None:
             from visualizer.core.runs import RunWriter
 
-            callbacks.append(BackgroundRunWriter(RunWriter(self.run_folder), self.save_failed.emit))
+            # RunWriter saves on a writer thread of its own, so the training loop never waits for the disk.
+            callbacks.append(RunWriter(self.run_folder))
         if self.data is None:
             self.phase.emit("Loading MNIST…")
         factory = self.trainer_factory or Trainer
