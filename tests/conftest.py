@@ -72,7 +72,7 @@ def _no_leftover_threads_or_windows(request):
         return
     _patch_qthread_start()
     yield
-    from PySide6.QtCore import QThread
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
@@ -89,7 +89,7 @@ def _no_leftover_threads_or_windows(request):
     if app is not None:
         app.processEvents()
         for w in app.topLevelWidgets():
-            if w.isVisible() and w.windowType() not in (0x0000000C,):  # skip tooltips/popups
+            if w.isVisible() and w.windowType() not in (Qt.WindowType.ToolTip, Qt.WindowType.Popup):
                 problems.append(f"window {type(w).__name__} ({w.windowTitle()!r}) left open")
                 w.close()
     if problems:

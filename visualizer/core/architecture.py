@@ -72,8 +72,6 @@ import copy
 import difflib
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -391,18 +389,9 @@ class Architecture:
 
     def save(self, path: str | Path) -> None:
         """Write the JSON document atomically (temporary file, then rename)."""
-        p = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=str(p.parent or "."))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(self.to_json())
-            os.replace(tmp, p)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        from visualizer.core.atomic import write_atomic
+
+        write_atomic(path, self.to_json())
 
     def copy(self) -> "Architecture":
         return copy.deepcopy(self)
@@ -605,7 +594,6 @@ def _layer_row(index: int, spec: LayerSpec, counts: dict[str, int], incoming: Pa
     buffers: int | None = 0
     macs: int | None = 0
     new_rf = rf
-    known_input = incoming is not None
     rank3 = incoming is not None and len(incoming) == 3
     flat_hint = "a C×H×W feature map"
 
