@@ -64,7 +64,8 @@ class TorchChecker(QObject):
         worker.failed.connect(self._on_failed)
         worker.finished.connect(thread.quit)
         worker.failed.connect(thread.quit)
-        thread.finished.connect(worker.deleteLater)
+        # No worker.deleteLater in its own thread (PySide6 deadlock; see training_worker.start_worker):
+        # both are dropped on the GUI thread once the thread has ended.
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker  # keep both alive while it runs
         thread.start()
@@ -82,9 +83,9 @@ class TorchChecker(QObject):
     @Slot()
     def _on_thread_finished(self) -> None:
         thread = self._thread
-        self._thread, self._worker = None, None
         if thread is not None:
-            thread.deleteLater()
+            thread.wait()  # `finished` comes while the thread is still winding down
+        self._thread, self._worker = None, None
         self.running_changed.emit(False)
 
     def shutdown(self, timeout_ms: int = 2000) -> None:

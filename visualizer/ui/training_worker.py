@@ -206,8 +206,8 @@ class DownloadWorker(QObject):
 def start_worker(worker: QObject, on_finished: Callable[[], Any] | None = None) -> QThread:
     """Move `worker` (no parent) to a new QThread and start its `work` slot there.
 
-    The thread quits when the worker says `done`; the worker is deleted once the thread has
-    finished. The caller keeps references to both until `thread.finished` (`on_finished`, a slot, is
+    The thread quits when the worker says `done`. The caller keeps references to both until
+    `thread.finished` and then lets go of them on the GUI thread (`on_finished`, a slot, is
     connected before the start so that even a very short job cannot finish unseen).
     """
     thread = QThread()
@@ -219,7 +219,11 @@ def start_worker(worker: QObject, on_finished: Callable[[], Any] | None = None) 
     worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     if on_finished is not None:
         thread.finished.connect(on_finished)
-    thread.finished.connect(worker.deleteLater)
+    # No `thread.finished -> worker.deleteLater`: that destroys the worker in its own thread, and
+    # PySide6's destructor of a Python-derived QObject waits for the GIL while Qt holds its
+    # signal-slot mutex, which deadlocks against a GUI thread that holds the GIL while it connects
+    # anything (QLabel.setText with rich text did). The owner drops the worker on the GUI thread
+    # after `join_finished`, so it is destroyed there.
     # The QThread itself belongs to its Python owner, who lets go of it only after
     # `join_finished`: `finished` is emitted while the thread is still winding down, and a QThread
     # deleted then (by deleteLater or by dropping the last reference) takes the process down.
