@@ -199,23 +199,14 @@ def parse_other(layer_type: str, text: str) -> dict[str, Any]:
 
 
 def default_params(layer_type: str, channels: int | None = None) -> dict[str, Any]:
-    """Settings for a freshly added layer of this type (ones a student would start from)."""
-    if layer_type == "Conv2d":
-        return {"out_channels": channels or 16, "kernel_size": [3, 3], "stride": [1, 1],
-                "padding": [1, 1], "dilation": [1, 1], "groups": 1, "bias": True}
-    if layer_type in ("MaxPool2d", "AvgPool2d"):
-        return {"kernel_size": [2, 2], "stride": [2, 2], "padding": [0, 0], "ceil_mode": False}
-    if layer_type == "AdaptiveAvgPool2d":
-        return {"output_size": [1, 1]}
-    if layer_type == "Linear":
-        return {"out_features": 10, "bias": True}
-    if layer_type == "LeakyReLU":
-        return {"negative_slope": 0.01}
-    if layer_type == "Dropout":
-        return {"p": 0.5}
-    if layer_type == "BatchNorm2d":
-        return {"eps": 1e-5, "affine": True}
-    return {}
+    """Settings for a freshly added layer of this type: the core's starter settings, with a new
+    convolution's kernel count chosen by the caller (e.g. to match the layers around it)."""
+    from visualizer.core.architecture import default_params as core_defaults
+
+    params = core_defaults(layer_type)
+    if layer_type == "Conv2d" and channels:
+        params["out_channels"] = channels
+    return params
 
 
 def convert_params(old_type: str, old: dict[str, Any], new_type: str,
