@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from visualizer.app import create_application
     from visualizer.core.convolution import ConvSpec, kernel_preset
-    from visualizer.ui.conv_explorer import ConvExplorer, ConvJob, run_job
+    from visualizer.core.conv_job import ConvJob, run_job
+    from visualizer.ui.conv_explorer import ConvExplorer
 
     app = create_application()
     panel = ConvExplorer()

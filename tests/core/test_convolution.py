@@ -267,8 +267,42 @@ def test_banded_computation_gives_the_same_numbers(problem, band_bytes):
     if not _fits(x, k, spec):
         return
     padded = cv.pad_input(x, spec, k.shape[1:])
-    weight = torch.from_numpy(np.ascontiguousarray(cv.effective_kernels(k[None], spec)))
     out_hw = cv.size_report(x.shape[1:], k.shape[1:], spec).out_shape
-    whole = cv._conv_padded_in_bands(padded, weight, spec, out_hw, band_bytes=10**12)
-    banded = cv._conv_padded_in_bands(padded, weight, spec, out_hw, band_bytes=band_bytes)
+    whole = cv.convolve_padded(padded, k[None], spec, out_hw, band_bytes=10**12)
+    banded = cv.convolve_padded(padded, k[None], spec, out_hw, band_bytes=band_bytes)
     np.testing.assert_array_equal(whole, banded)
+    np.testing.assert_array_equal(whole, cv.convolve(x, k, spec))
+
+
+def test_banded_computation_can_be_cancelled_between_bands():
+    x = np.ones((1, 20, 20))
+    k = np.ones((1, 1, 3, 3))
+    spec = cv.ConvSpec()
+    asked = []
+
+    def stop():
+        asked.append(1)
+        return len(asked) > 3
+
+    with pytest.raises(cv.Cancelled):
+        cv.convolve_padded(x, k, spec, (18, 18), should_stop=stop, band_bytes=1)
+    assert len(asked) == 4  # asked before each band, stopped at the fourth
+
+
+@pytest.mark.parametrize("stride,dilation,padding,mode,flip", [
+    ((1, 1), (1, 1), (1, 1), "zeros", False),
+    ((2, 3), (1, 2), (2, 1), "reflect", True),
+    ((3, 1), (2, 1), "same", "circular", False),
+])
+def test_banded_computation_with_stacked_kernels(stride, dilation, padding, mode, flip):
+    """Big images are computed in bands of output rows; stacked kernels, flip and bias included."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(3, 23, 17))
+    k = rng.normal(size=(2, 3, 3, 4))
+    spec = cv.ConvSpec(stride=stride, padding=padding, dilation=dilation, padding_mode=mode, flip=flip, bias=0.25)
+    out_hw = cv.size_report(x.shape[1:], k.shape[2:], spec).out_shape
+    padded = cv.pad_input(x, spec, k.shape[2:])
+    banded = cv.convolve_padded(padded, k, spec, out_hw, band_bytes=1)  # one output row per band
+    np.testing.assert_allclose(banded, cv.convolve(x, k, spec), atol=1e-12)
+    with pytest.raises(cv.Cancelled):
+        cv.convolve_padded(padded, k, spec, out_hw, should_stop=lambda: True, band_bytes=1)

@@ -485,7 +485,8 @@ def test_lecture_mode_and_panel_shortcuts(panel, qtbot):
 def test_worker_runs_only_the_newest_request(qtbot):
     from PySide6.QtCore import QThread
 
-    from visualizer.ui.conv_explorer import ConvJob, ConvWorker
+    from visualizer.core.conv_job import ConvJob
+    from visualizer.ui.conv_explorer import ConvWorker
 
     x = np.arange(16.0).reshape(1, 4, 4)
     worker = ConvWorker()
@@ -533,29 +534,6 @@ def test_step_keys_only_fire_on_the_convolution_tab(qtbot):
     qtbot.keyClick(QApplication.focusWidget() or other, Qt.Key.Key_Right)
     assert conv.stepper.current_index() == 0
     assert "Step forward" in w.shortcuts_text()
-
-
-@pytest.mark.parametrize("stride,dilation,padding,mode,flip", [
-    ((1, 1), (1, 1), (1, 1), "zeros", False),
-    ((2, 3), (1, 2), (2, 1), "reflect", True),
-    ((3, 1), (2, 1), "same", "circular", False),
-])
-def test_banded_computation_equals_the_core(stride, dilation, padding, mode, flip):
-    """The worker computes big images in bands of output rows; the result must not change."""
-    from visualizer.core.convolution import pad_input, size_report
-    from visualizer.ui.conv_explorer import convolve_in_bands
-
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(3, 23, 17))
-    k = rng.normal(size=(2, 3, 3, 4))
-    spec = ConvSpec(stride=stride, padding=padding, dilation=dilation, padding_mode=mode, flip=flip, bias=0.25)
-    out_hw = size_report(x.shape[1:], k.shape[2:], spec).out_shape
-    padded = pad_input(x, spec, k.shape[2:])
-    banded = convolve_in_bands(padded, k, spec, out_hw, band_bytes=1)  # one output row per band
-    np.testing.assert_allclose(banded, convolve(x, k, spec), atol=1e-12)
-    with pytest.raises(Exception) as stopped:
-        convolve_in_bands(padded, k, spec, out_hw, should_stop=lambda: True, band_bytes=1)
-    assert type(stopped.value).__name__ == "Cancelled"
 
 
 def test_big_image_recomputes_off_the_gui_thread_newest_wins(panel, qtbot):

@@ -212,33 +212,43 @@ def convolve(x: np.ndarray, kernels: np.ndarray, spec: ConvSpec) -> np.ndarray:
     if report.error:
         raise UserInputError(report.error)
     padded = pad_input(x, spec, k.shape[2:])
-    weight = torch.from_numpy(np.ascontiguousarray(effective_kernels(k, spec)))
-    out = _conv_padded_in_bands(padded, weight, spec, report.out_shape)
-    if spec.bias:
-        out = out + float(spec.bias)
-    return out
+    return convolve_padded(padded, k, spec, report.out_shape)
+
+
+class Cancelled(Exception):
+    """A newer request (or closing the window) made this computation pointless."""
 
 
 # torch's float64 conv2d on the CPU unfolds its whole input first (C·kh·kw values per output
 # cell: about 5 GB for an 11×11 kernel on a 2048² RGB image); computing bands of output rows keeps
-# that bounded without changing a single number.
-BAND_BYTES = 256 * 1024 * 1024
+# that bounded without changing a single number, and gives a place to stop between bands.
+BAND_BYTES = 96 * 2**20
 
 
-def _conv_padded_in_bands(padded: np.ndarray, weight: torch.Tensor, spec: ConvSpec,
-                          out_hw: tuple[int, int], band_bytes: int = BAND_BYTES) -> np.ndarray:
+def convolve_padded(padded: np.ndarray, kernels: np.ndarray, spec: ConvSpec, out_hw: tuple[int, int],
+                    should_stop=None, band_bytes: int = BAND_BYTES) -> np.ndarray:
+    """The output (O, Ho, Wo) of an input that `pad_input` already padded, with kernels
+    (O, C, kh, kw) as the user wrote them (flipped here for true convolution) and the bias added.
+    `should_stop()`, if given, is asked between bands of output rows; when it says yes,
+    Cancelled is raised."""
+    weight = torch.from_numpy(np.ascontiguousarray(effective_kernels(kernels, spec)))
     c, kh, kw = weight.shape[1:]
     ho, wo = out_hw
     sy, dy = spec.stride[0], spec.dilation[0]
     rows = max(1, band_bytes // max(1, c * kh * kw * wo * 8))
     parts = []
     for r0 in range(0, ho, rows):
+        if should_stop is not None and should_stop():
+            raise Cancelled()
         r1 = min(ho, r0 + rows)
         # output rows r0..r1-1 read padded rows r0·S .. (r1−1)·S + D·(kh−1)
-        band = torch.from_numpy(padded[:, r0 * sy:(r1 - 1) * sy + dy * (kh - 1) + 1])
+        band = torch.from_numpy(np.ascontiguousarray(padded[:, r0 * sy:(r1 - 1) * sy + dy * (kh - 1) + 1]))
         parts.append(F.conv2d(band[None], weight, stride=tuple(spec.stride),
                               dilation=tuple(spec.dilation))[0].numpy())
-    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+    out = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+    if spec.bias:
+        out = out + float(spec.bias)
+    return out
 
 
 @dataclass

@@ -10,13 +10,10 @@ from __future__ import annotations
 import itertools
 import math
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from PySide6.QtCore import QEvent, QMutex, QMutexLocker, QObject, QThread, QTimer, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
@@ -49,19 +46,18 @@ from PySide6.QtWidgets import (
 from visualizer.core.convolution import (
     INPUT_PRESETS,
     PADDING_MODES,
+    Cancelled,
     ConvSpec,
-    SizeReport,
     UserInputError,
     effective_kernels,
     explain_cell,
     format_number,
     kernel_preset,
     outputs_fed_by,
-    pad_input,
     preset_labels,
-    size_report,
     window,
 )
+from visualizer.core.conv_job import ConvJob, ConvResult, run_job
 from visualizer.image_io import IMAGE_SUFFIXES, load_image, sample_images
 from visualizer.ui import conv_export
 from visualizer.ui.conv_grid_editor import KeepNavigationKeys, MatrixEditor
@@ -79,114 +75,9 @@ MAX_KERNELS = 256
 #: Inputs up to this many values are computed at once on the GUI thread (a few ms); bigger ones
 #: go to the worker thread so dragging a control never freezes the window.
 SYNC_LIMIT = 64 * 64 * 3
-#: Refuse outputs that would not fit in memory comfortably (values, float64).
-MAX_OUTPUT_VALUES = 40_000_000
 CHANNEL_NAMES = ("R", "G", "B")
 OPERATION_NOTE = ("Cross-correlation slides the kernel as written (what PyTorch's conv2d and every CNN "
                   "library do); true convolution first flips it by 180°.")
-
-
-# -- the computation, without widgets (runs on the worker thread for big inputs) --------------
-@dataclass
-class ConvJob:
-    id: int
-    source: np.ndarray  # (C, H, W) before crop and resize
-    crop: tuple[int, int, int, int] | None  # top, left, height, width in source pixels
-    longest_side: int | None  # shrink so that the longest side is at most this
-    kernels: np.ndarray  # (O, C, kh, kw)
-    spec: ConvSpec
-
-
-@dataclass
-class ConvResult:
-    job_id: int
-    spec: ConvSpec
-    kernels: np.ndarray
-    input: np.ndarray | None = None  # (C, H, W) after crop and resize
-    padded: np.ndarray | None = None
-    output: np.ndarray | None = None  # (O, Ho, Wo)
-    report: SizeReport | None = None
-    pads: tuple[int, int, int, int] = (0, 0, 0, 0)
-    error: str = ""
-    seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-
-
-def prepare_input(source: np.ndarray, crop, longest_side) -> np.ndarray:
-    x = source
-    if crop is not None:
-        t, l, h, w = crop
-        x = x[:, t:t + h, l:l + w]
-    if longest_side and max(x.shape[1:]) > longest_side:
-        f = longest_side / max(x.shape[1:])
-        size = (max(1, round(x.shape[1] * f)), max(1, round(x.shape[2] * f)))
-        # "area" averages the pixels each new pixel covers: no aliasing when shrinking.
-        x = F.interpolate(torch.from_numpy(np.ascontiguousarray(x))[None], size=size, mode="area")[0].numpy()
-    return np.ascontiguousarray(x, dtype=np.float64)
-
-
-class Cancelled(Exception):
-    """A newer request (or closing the window) made this computation pointless."""
-
-
-#: Memory for one band of torch's unfolded input (C·kh·kw doubles per output cell).
-BAND_BYTES = 96 * 2**20
-
-
-def convolve_in_bands(padded: np.ndarray, kernels: np.ndarray, spec: ConvSpec, out_hw: tuple[int, int],
-                      should_stop=None, band_bytes: int = BAND_BYTES) -> np.ndarray:
-    """The same output as `convolve`, computed band of output rows by band of output rows.
-
-    torch's float64 conv2d unfolds the whole input first (C·kh·kw values per output cell: ~5 GB
-    for an 11×11 kernel on a 2048² RGB image); bands keep that bounded, and between bands a newer
-    request can stop the work."""
-    from visualizer.core.convolution import convolve
-
-    c, kh, kw = kernels.shape[1:]
-    ho, wo = out_hw
-    sy, dy = spec.stride[0], spec.dilation[0]
-    rows = max(1, band_bytes // max(1, c * kh * kw * wo * 8))
-    inner = ConvSpec(stride=spec.stride, padding=(0, 0), dilation=spec.dilation, flip=spec.flip, bias=spec.bias)
-    if rows >= ho:
-        return convolve(padded, kernels, inner)
-    parts = []
-    for r0 in range(0, ho, rows):
-        if should_stop is not None and should_stop():
-            raise Cancelled()
-        r1 = min(ho, r0 + rows)
-        # output rows r0..r1-1 read padded rows r0·S .. (r1−1)·S + D·(kh−1)
-        parts.append(convolve(padded[:, r0 * sy:(r1 - 1) * sy + dy * (kh - 1) + 1], kernels, inner))
-    return np.concatenate(parts, axis=1)
-
-
-def run_job(job: ConvJob, should_stop=None) -> ConvResult:
-    """Everything the explorer shows for one request. `should_stop()` is asked between bands of
-    work; when it says yes, Cancelled is raised."""
-    import time
-
-    t0 = time.perf_counter()
-    result = ConvResult(job.id, job.spec, job.kernels)
-    try:
-        x = prepare_input(job.source, job.crop, job.longest_side)
-        result.input = x
-        khw = job.kernels.shape[2:]
-        result.report = report = size_report(x.shape[1:], khw, job.spec)
-        result.pads = job.spec.pads(khw, x.shape[1:])
-        result.padded = pad_input(x, job.spec, khw)
-        if report.error:
-            raise UserInputError(report.error)
-        n_out = job.kernels.shape[0] * report.out_shape[0] * report.out_shape[1]
-        if n_out > MAX_OUTPUT_VALUES:
-            raise UserInputError(
-                f"the output would have {n_out:,} values ({job.kernels.shape[0]} channels of "
-                f"{report.out_shape[0]}×{report.out_shape[1]}); use fewer kernels or a smaller image")
-        result.output = convolve_in_bands(result.padded, job.kernels, job.spec, report.out_shape, should_stop)
-    except UserInputError as exc:
-        result.error = str(exc)
-    except (MemoryError, RuntimeError) as exc:  # torch reports allocation failures as RuntimeError
-        result.error = f"the computation failed: {exc}"
-    result.seconds = time.perf_counter() - t0
-    return result
 
 
 class ConvWorker(QObject):
