@@ -477,19 +477,16 @@ class TrainingPanel(Panel):
         if shape and shape != [1, 28, 28]:
             raise UserInputError(f"MNIST needs input 1×28×28, this network takes "
                                  f"{'×'.join(str(s) for s in shape)}.")
-        try:  # the shape calculator's core checks the layers and the 10 outputs when it is there
-            from visualizer.core.architecture import Architecture, compute_table
+        from visualizer.core.architecture import Architecture, compute_table
 
-            table = compute_table(Architecture.from_dict(doc))
-            if not table.ok:
-                bad = next(r for r in table.rows if not r.ok)
-                raise UserInputError(f"layer {bad.index} ({bad.name}): {bad.error}")
-            out = tuple(table.output_shape or ())
-            if out and out not in ((10,), (10, 1, 1)):
-                raise UserInputError(f"MNIST needs 10 outputs, this network gives "
-                                     f"{'×'.join(str(s) for s in out)}.")
-        except NotImplementedError:
-            pass
+        table = compute_table(Architecture.from_dict(doc))
+        if not table.ok:
+            bad = next(r for r in table.rows if not r.ok)
+            raise UserInputError(f"layer {bad.index} ({bad.name}): {bad.error}")
+        out = tuple(table.output_shape or ())
+        if out and out not in ((10,), (10, 1, 1)):
+            raise UserInputError(f"MNIST needs 10 outputs, this network gives "
+                                 f"{'×'.join(str(s) for s in out)}.")
         base = str(doc.get("name") or "custom net").strip() or "custom net"
         name = f"{base} (from Shapes)"
         self._architectures[name] = dict(doc)
@@ -601,9 +598,6 @@ class TrainingPanel(Panel):
                 f"(about 11 MB, into {html.escape(str(self.download_folder()))}) or <i>Choose data "
                 "folder…</i> to pick a folder holding the four MNIST .gz files.")
             self.data_label.setToolTip(str(exc))  # the engine's full account of where it looked
-            return False
-        except NotImplementedError:
-            self.data_label.setText("MNIST loader not available yet.")
             return False
         except UserInputError as exc:
             self.data_label.setText(f"<b>MNIST unusable:</b> {exc}")
@@ -1052,8 +1046,6 @@ class TrainingPanel(Panel):
 
         try:
             records = list_runs(self.runs_dir) if self.runs_dir.is_dir() else []
-        except NotImplementedError:
-            records = []
         except OSError as exc:
             self.show_message(f"Cannot read the runs folder {self.runs_dir}: {exc}")
             return
