@@ -30,23 +30,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 
 
-def synthetic_splits(n_train: int, n_val: int, n_test: int, seed: int = 0):
-    from visualizer.core.mnist import MnistSplits
-
-    rng = np.random.default_rng(seed)
-
-    def make(n):
-        labels = rng.integers(0, 10, n)
-        images = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
-        for i, k in enumerate(labels):
-            r, c = divmod(int(k), 5)
-            images[i, 3 + 12 * r: 10 + 12 * r, 1 + 5 * c: 6 + 5 * c] = 250
-        return images, labels.astype(np.int64)
-
-    parts = [make(n) for n in (n_train, n_val, n_test)]
-    return MnistSplits(*parts[0], *parts[1], *parts[2])
-
-
 def load_data(args):
     from visualizer.core.mnist import load_mnist
 
@@ -57,7 +40,9 @@ def load_data(args):
             return load_mnist(c, args.train_size, args.val_size, args.test_size, seed=0), f"MNIST ({c or 'app folder'})"
         except Exception:  # noqa: BLE001  (not there: try the next place, then synthetic digits)
             continue
-    return synthetic_splits(args.train_size, args.val_size, args.test_size), "synthetic digits"
+    from visualizer.core.mnist import synthetic_mnist
+
+    return synthetic_mnist(args.train_size, args.val_size, args.test_size), "synthetic digits"
 
 
 def main(argv: list[str] | None = None) -> int:

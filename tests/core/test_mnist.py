@@ -442,3 +442,14 @@ def test_download_the_real_files_from_a_local_mirror(tmp_path, mnist_dir):
 def test_default_mirrors_are_the_public_ones():
     assert mnist.MNIST_MIRRORS[0].startswith("https://")
     assert all(m.endswith("/") for m in mnist.MNIST_MIRRORS)
+
+
+def test_synthetic_mnist_has_mnist_shapes_and_is_seeded():
+    from visualizer.core.mnist import synthetic_mnist
+
+    a, b = synthetic_mnist(50, 20, 30, seed=4), synthetic_mnist(50, 20, 30, seed=4)
+    assert a.train_images.shape == (50, 28, 28) and a.train_images.dtype == np.uint8
+    assert a.val_labels.shape == (20,) and a.test_labels.dtype == np.int64
+    assert set(np.unique(a.train_labels)) <= set(range(10))
+    np.testing.assert_array_equal(a.test_images, b.test_images)
+    assert not np.array_equal(a.train_images[:20], a.val_images)  # splits are drawn apart

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from tests.core.test_training import small_config, synthetic_splits
+from tests.core.test_training import small_config
+from visualizer.core.mnist import synthetic_mnist
 from visualizer.core.errors import UserInputError
 from visualizer.core.runs import (
     HISTORY_COLUMNS,
@@ -49,7 +50,7 @@ def written_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("runs") / "run-a"
     writer = RunWriter(folder)
     snap = Snapshot(writer)
-    result = Trainer(small_config(), synthetic_splits(), [writer, snap]).run()
+    result = Trainer(small_config(), synthetic_mnist(), [writer, snap]).run()
     assert writer._thread is None  # the writer thread ended with the run
     return folder, result, snap
 
@@ -110,7 +111,7 @@ def test_a_crashed_run_keeps_what_it_logged(tmp_path):
 
     folder = tmp_path / "crash"
     with pytest.raises(RuntimeError, match="disk on fire"):
-        Trainer(small_config(), synthetic_splits(), [RunWriter(folder), Crash()]).run()
+        Trainer(small_config(), synthetic_mnist(), [RunWriter(folder), Crash()]).run()
     rec = load_run(folder)
     assert [h["examples_seen"] for h in rec.history] == [64, 128, 192]
     assert rec.status == "failed" and "disk on fire" in rec.final["error"]
@@ -123,7 +124,7 @@ def test_a_stopped_run_keeps_its_files(tmp_path):
             trainer.request_stop()
 
     folder = tmp_path / "stopped"
-    Trainer(small_config(epochs=3), synthetic_splits(), [RunWriter(folder), StopAfterEpoch()]).run()
+    Trainer(small_config(epochs=3), synthetic_mnist(), [RunWriter(folder), StopAfterEpoch()]).run()
     rec = load_run(folder)
     assert rec.status == "stopped" and rec.final["epochs_completed"] == 1 and len(rec.epochs) == 1
     assert rec.has_model and 0 <= rec.final["test_accuracy"] <= 1
@@ -131,7 +132,7 @@ def test_a_stopped_run_keeps_its_files(tmp_path):
 
 def test_a_diverged_run_writes_valid_json(tmp_path):
     folder = tmp_path / "diverged"
-    Trainer(small_config(net="mnist-net1", optimizer="sgd", lr=1e10), synthetic_splits(), [RunWriter(folder)]).run()
+    Trainer(small_config(net="mnist-net1", optimizer="sgd", lr=1e10), synthetic_mnist(), [RunWriter(folder)]).run()
     text = (folder / "metrics.json").read_text()
     metrics = json.loads(text)  # strict JSON: NaN would be written as null
     assert "NaN" not in text and metrics["final"]["status"] == "diverged"
@@ -148,7 +149,7 @@ def test_a_run_in_progress_reads_as_incomplete(tmp_path):
 
     trainer_folder = tmp_path / "live"
     writer = RunWriter(trainer_folder)
-    Trainer(small_config(epochs=1), synthetic_splits(), [writer, Peek()]).run()
+    Trainer(small_config(epochs=1), synthetic_mnist(), [writer, Peek()]).run()
     assert seen["rec"].final == {} and seen["rec"].status == "incomplete"
     assert len(seen["rec"].history) == 1
 
@@ -171,7 +172,7 @@ def test_a_disk_error_on_the_writer_thread_fails_the_run(tmp_path, monkeypatch):
 
     monkeypatch.setattr(runs, "write_atomic", failing)
     with pytest.raises(OSError, match="No space left"):
-        Trainer(small_config(), synthetic_splits(), [writer, Later()]).run()
+        Trainer(small_config(), synthetic_mnist(), [writer, Later()]).run()
     monkeypatch.undo()
     rec = load_run(folder)
     assert rec.status == "failed" and "No space left" in rec.final["error"]
@@ -188,7 +189,7 @@ def test_reusing_a_folder_removes_the_old_model(tmp_path):
             assert not (folder / "model.pt").exists()
             trainer.abort()
 
-    Trainer(small_config(epochs=1), synthetic_splits(), [RunWriter(folder), StopNow()]).run()
+    Trainer(small_config(epochs=1), synthetic_mnist(), [RunWriter(folder), StopNow()]).run()
 
 
 def test_write_atomic_replaces_whole_files_and_leaves_no_temporaries(tmp_path):

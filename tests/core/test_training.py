@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from visualizer.core.errors import UserInputError
-from visualizer.core.mnist import MnistSplits, load_mnist
+from visualizer.core.mnist import load_mnist, synthetic_mnist
 from visualizer.core.training import (
     MNIST_MEAN,
     MNIST_STD,
@@ -32,23 +32,6 @@ BATCH_KEYS = {"examples_seen", "iteration", "epoch", "train_loss", "train_accura
 EPOCH_KEYS = {"epoch", "examples_seen", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "elapsed_s"}
 FINAL_KEYS = {"status", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
               "wall_time_s", "samples_per_second", "device", "epochs_completed"}
-
-
-def synthetic_digits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Noisy images where class c is a bright bar at a class-specific place: learnable in a few
-    dozen steps, so engine tests stay fast and independent of the real files."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, n)
-    images = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
-    for i, c in enumerate(labels):
-        r, col = (c // 5) * 14, (c % 5) * 5
-        images[i, r + 2:r + 12, col + 1:col + 5] = 255
-    return images, labels.astype(np.int64)
-
-
-def synthetic_splits(n_train: int = 256, n_val: int = 64, n_test: int = 96, seed: int = 0) -> MnistSplits:
-    return MnistSplits(*synthetic_digits(n_train, seed), *synthetic_digits(n_val, seed + 1),
-                       *synthetic_digits(n_test, seed + 2))
 
 
 def small_config(**kw) -> TrainConfig:
@@ -169,7 +152,7 @@ def test_auto_device_and_missing_cuda():
 
 
 def test_bad_data_is_refused():
-    data = synthetic_splits()
+    data = synthetic_mnist()
     data.train_labels = data.train_labels[:10]
     with pytest.raises(UserInputError, match="one per image"):
         Trainer(small_config(), data).run()
@@ -180,7 +163,7 @@ def test_bad_data_is_refused():
 @pytest.fixture(scope="module")
 def small_run():
     rec = Recorder()
-    trainer = Trainer(small_config(), synthetic_splits(), [rec])
+    trainer = Trainer(small_config(), synthetic_mnist(), [rec])
     result = trainer.run()
     return trainer, result, rec
 
@@ -221,7 +204,7 @@ def test_final_numbers_agree_with_an_independent_evaluation(small_run):
     assert FINAL_KEYS <= set(final)
     assert final["status"] == "completed" and final["epochs_completed"] == 2
     assert final["device"] == "cpu" and final["examples_seen"] == 512
-    data = synthetic_splits()
+    data = synthetic_mnist()
     model = build_model("mnist-net2")
     model.load_state_dict(result.state_dict)
     model.eval()
@@ -260,7 +243,7 @@ def test_the_synthetic_task_is_learned(small_run):
 
 def test_same_seed_same_numbers_other_seed_other_numbers():
     def run(seed):
-        return Trainer(small_config(epochs=1, seed=seed), synthetic_splits()).run()
+        return Trainer(small_config(epochs=1, seed=seed), synthetic_mnist()).run()
 
     a, b, c = run(3), run(3), run(4)
     assert numbers_only(a.history) == numbers_only(b.history)
@@ -274,13 +257,13 @@ def test_run_does_not_disturb_the_global_random_state():
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    Trainer(small_config(epochs=1), synthetic_splits()).run()
+    Trainer(small_config(epochs=1), synthetic_mnist()).run()
     assert torch.equal(torch.rand(3), expected)
 
 
 def test_a_huge_learning_rate_diverges_and_keeps_what_was_logged():
     rec = Recorder()
-    result = Trainer(small_config(net="mnist-net1", optimizer="sgd", lr=1e10), synthetic_splits(), [rec]).run()
+    result = Trainer(small_config(net="mnist-net1", optimizer="sgd", lr=1e10), synthetic_mnist(), [rec]).run()
     assert result.final["status"] == "diverged"
     assert result.history, "the records before the divergence are kept"
     assert all(math.isfinite(h["train_loss"]) for h in result.history)
@@ -289,7 +272,7 @@ def test_a_huge_learning_rate_diverges_and_keeps_what_was_logged():
 
 
 def test_l2_loss_is_mse_of_softmax_against_one_hot():
-    trainer = Trainer(small_config(loss="l2"), synthetic_splits())
+    trainer = Trainer(small_config(loss="l2"), synthetic_mnist())
     logits = torch.randn(5, 10)
     labels = torch.tensor([0, 3, 9, 3, 1])
     p = np.exp(logits.numpy()) / np.exp(logits.numpy()).sum(1, keepdims=True)
@@ -306,7 +289,7 @@ def test_l2_loss_is_mse_of_softmax_against_one_hot():
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_other_optimizers_learn(optimizer):
     lr = 0.01 if optimizer == "adam" else 0.1
-    result = Trainer(small_config(optimizer=optimizer, lr=lr, epochs=1), synthetic_splits()).run()
+    result = Trainer(small_config(optimizer=optimizer, lr=lr, epochs=1), synthetic_mnist()).run()
     assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
 
 
@@ -323,7 +306,7 @@ def test_numbers_are_read_back_only_at_reporting_points(monkeypatch):
 
         monkeypatch.setattr(torch.Tensor, name, counted)
     cfg = small_config(batch_size=8, train_size=128, report_every=128)
-    result = Trainer(cfg, synthetic_splits(n_train=128)).run()
+    result = Trainer(cfg, synthetic_mnist(train_size=128)).run()
     monkeypatch.undo()
     assert result.final["iterations"] == 32
     # 2 reports x 2 + 2 epoch means x 2 + evaluations (2 validation, 3 final) x 2 = 18
@@ -331,7 +314,7 @@ def test_numbers_are_read_back_only_at_reporting_points(monkeypatch):
 
 
 def test_normalization_matches_the_mnist_formula():
-    trainer = Trainer(small_config(), synthetic_splits())
+    trainer = Trainer(small_config(), synthetic_mnist())
     raw = torch.arange(256, dtype=torch.uint8).reshape(1, 16, 16).repeat(2, 1, 1)
     got = trainer._normalize(raw).numpy()
     want = (raw.numpy()[:, None] / 255.0 - MNIST_MEAN) / MNIST_STD
@@ -347,7 +330,7 @@ def test_thread_count_is_set_for_the_run_and_restored():
         def on_train_begin(self, trainer):
             seen.append(torch.get_num_threads())
 
-    Trainer(small_config(epochs=1, num_threads=1), synthetic_splits(), [Threads()]).run()
+    Trainer(small_config(epochs=1, num_threads=1), synthetic_mnist(), [Threads()]).run()
     assert seen == [1]
     assert torch.get_num_threads() == before
 
@@ -360,7 +343,7 @@ def test_stop_from_a_callback_ends_the_run_as_stopped():
             trainer.request_stop()
 
     rec = Recorder()
-    result = Trainer(small_config(), synthetic_splits(), [StopAtFirst(), rec]).run()
+    result = Trainer(small_config(), synthetic_mnist(), [StopAtFirst(), rec]).run()
     assert result.final["status"] == "stopped"
     assert result.final["epochs_completed"] == 0 and result.epochs == []
     assert result.final["examples_seen"] == 64  # stopped before the next batch
@@ -373,7 +356,7 @@ def test_abort_skips_the_final_evaluation():
         def on_batch_end(self, trainer, record):
             trainer.abort()
 
-    result = Trainer(small_config(), synthetic_splits(), [AbortAtFirst()]).run()
+    result = Trainer(small_config(), synthetic_mnist(), [AbortAtFirst()]).run()
     assert result.final["status"] == "stopped"
     assert result.final["test_accuracy"] is None and result.confusion is None
     assert result.state_dict is not None
@@ -400,7 +383,7 @@ def test_pause_and_resume_from_another_thread():
         def on_batch_end(self, trainer, record):
             started.set()
 
-    trainer = Trainer(small_config(epochs=3, report_every=32), synthetic_splits(), [Started()])
+    trainer = Trainer(small_config(epochs=3, report_every=32), synthetic_mnist(), [Started()])
     thread, box = _run_in_thread(trainer)
     assert started.wait(60)
     trainer.pause()
@@ -427,7 +410,7 @@ def test_stop_wakes_a_paused_run():
         def on_batch_end(self, trainer, record):
             started.set()
 
-    trainer = Trainer(small_config(epochs=5, report_every=32), synthetic_splits(), [Started()])
+    trainer = Trainer(small_config(epochs=5, report_every=32), synthetic_mnist(), [Started()])
     thread, box = _run_in_thread(trainer)
     assert started.wait(60)
     trainer.pause()

@@ -13,26 +13,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from visualizer.core.mnist import MnistSplits
+from visualizer.core.mnist import MnistSplits, synthetic_mnist
 from visualizer.ui.training_panel import EXPERIMENTS, TrainingPanel
-
-
-def synthetic_splits(n_train=512, n_val=128, n_test=128, seed=0) -> MnistSplits:
-    """Learnable fake digits: label k lights a 7×7 block at a position of its own, plus noise."""
-    rng = np.random.default_rng(seed)
-
-    def make(n):
-        labels = rng.integers(0, 10, n)
-        images = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
-        for i, k in enumerate(labels):
-            r, c = divmod(int(k), 5)
-            images[i, 3 + 12 * r: 10 + 12 * r, 1 + 5 * c: 6 + 5 * c] = 250
-        return images, labels.astype(np.int64)
-
-    tr, trl = make(n_train)
-    va, val = make(n_val)
-    te, tel = make(n_test)
-    return MnistSplits(tr, trl, va, val, te, tel)
 
 
 def make_panel(qtbot, tmp_path, data=None, **sizes) -> TrainingPanel:
@@ -98,7 +80,7 @@ def test_start_on_real_mnist_fills_curves_table_and_results(qtbot, tmp_path, mni
 
 
 def test_synthetic_run_exports_and_is_listed_again(qtbot, tmp_path):
-    data = synthetic_splits()
+    data = synthetic_mnist(512, 128, 128)
     panel = make_panel(qtbot, tmp_path, data=data, epochs=2, train=512, val=128, test=128)
     panel.lr_edit.clear()
     qtbot.keyClicks(panel.lr_edit, "0.05")
@@ -158,7 +140,7 @@ def test_synthetic_run_exports_and_is_listed_again(qtbot, tmp_path):
 
 
 def test_stop_mid_run(qtbot, tmp_path):
-    panel = make_panel(qtbot, tmp_path, data=synthetic_splits(4096, 128, 128), epochs=200,
+    panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(4096, 128, 128), epochs=200,
                        train=4096, val=128, test=128)
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     rid = live_run_id(panel)
@@ -176,7 +158,7 @@ def test_stop_mid_run(qtbot, tmp_path):
 
 
 def test_pause_and_resume(qtbot, tmp_path):
-    panel = make_panel(qtbot, tmp_path, data=synthetic_splits(4096, 128, 128), epochs=200,
+    panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(4096, 128, 128), epochs=200,
                        train=4096, val=128, test=128)
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     rid = live_run_id(panel)
@@ -201,7 +183,7 @@ def test_closing_the_window_mid_run_stops_the_thread(qtbot, tmp_path):
     from visualizer.ui.main_window import MainWindow
 
     panel = TrainingPanel(runs_dir=tmp_path / "runs")
-    panel.data_override = synthetic_splits(4096, 128, 128)
+    panel.data_override = synthetic_mnist(4096, 128, 128)
     window = MainWindow(panels=[panel])
     qtbot.addWidget(window)
     window.show()
@@ -219,7 +201,7 @@ def test_closing_the_window_mid_run_stops_the_thread(qtbot, tmp_path):
 
 
 def test_shutdown_before_any_record(qtbot, tmp_path):
-    panel = make_panel(qtbot, tmp_path, data=synthetic_splits(4096, 128, 128), epochs=200,
+    panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(4096, 128, 128), epochs=200,
                        train=4096, val=128, test=128)
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     thread = panel._thread
@@ -236,7 +218,7 @@ def test_shutdown_before_any_record(qtbot, tmp_path):
     ],
 )
 def test_bad_input_shows_a_message(qtbot, tmp_path, field, text, expected):
-    panel = make_panel(qtbot, tmp_path, data=synthetic_splits(64, 16, 16))
+    panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(64, 16, 16))
     edit = panel.lr_edit if field == "lr" else panel.momentum_edit
     edit.clear()
     qtbot.keyClicks(edit, text)
@@ -268,7 +250,7 @@ def test_missing_mnist_says_what_to_do(qtbot, tmp_path):
 
 
 def test_ctrl_return_starts_and_experiment_queue_runs_in_turn(qtbot, tmp_path):
-    panel = make_panel(qtbot, tmp_path, data=synthetic_splits(256, 64, 64), train=256, val=64, test=64)
+    panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(256, 64, 64), train=256, val=64, test=64)
     with qtbot.waitActive(panel):
         panel.show()
         panel.activateWindow()
@@ -296,7 +278,7 @@ def test_ctrl_return_starts_and_experiment_queue_runs_in_turn(qtbot, tmp_path):
 def test_architecture_from_shape_calculator(qtbot, tmp_path):
     from visualizer.core.architecture import preset
 
-    panel = make_panel(qtbot, tmp_path, data=synthetic_splits(128, 32, 32), train=128, val=32, test=32)
+    panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(128, 32, 32), train=128, val=32, test=32)
     doc = preset("mnist-net2").to_dict()
     doc["name"] = "my small net"
     panel.use_architecture(doc)
@@ -446,7 +428,7 @@ def test_download_fills_the_chosen_folder(qtbot, tmp_path, mnist_dir):
 
 
 def test_settings_choose_device_runs_folder_and_mnist_folder(qtbot, tmp_path):
-    first = make_panel(qtbot, tmp_path, data=synthetic_splits(128, 32, 32), train=128, val=32, test=32)
+    first = make_panel(qtbot, tmp_path, data=synthetic_mnist(128, 32, 32), train=128, val=32, test=32)
     qtbot.mouseClick(first.start_button, Qt.MouseButton.LeftButton)
     wait_done(qtbot, first)
     panel = TrainingPanel(runs_dir=tmp_path / "elsewhere")
@@ -508,7 +490,7 @@ def test_shutdown_is_bounded_when_the_worker_cannot_stop_at_once(qtbot, tmp_path
             _time.sleep(3)
             raise UserInputError("stopped while loading")
 
-    panel = make_panel(qtbot, tmp_path, data=synthetic_splits(64, 16, 16))
+    panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(64, 16, 16))
     panel.trainer_factory = StuckInLoading
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     thread = panel._thread
