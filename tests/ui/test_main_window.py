@@ -61,13 +61,6 @@ from tests.ui.fake_panels import ArchitecturePanel, NotesPanel, TrainerPanel  # 
 from visualizer.ui.main_window import CLEAN_SHUTDOWN_KEY, app_settings  # noqa: E402
 
 
-@pytest.fixture
-def fresh_settings():
-    app_settings().clear()
-    yield
-    app_settings().clear()
-
-
 def show_active(qtbot, w: MainWindow) -> None:
     with qtbot.waitActive(w):
         w.show()

@@ -15,13 +15,8 @@ from visualizer.ui.settings_dialog import DEFAULTS, SettingsDialog, load_setting
 
 
 @pytest.fixture(autouse=True)
-def fresh_settings():
-    s = app_settings()
-    s.clear()
-    s.sync()
+def _fresh_settings_and_theme(fresh_settings):
     yield
-    s.clear()
-    s.sync()
     theme.apply_theme("system")
 
 

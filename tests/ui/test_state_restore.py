@@ -11,14 +11,7 @@ from tests.ui.fake_panels import NotesPanel
 from visualizer.ui.main_window import AUTOSAVE_MS, CLEAN_SHUTDOWN_KEY, MainWindow, app_settings
 
 
-@pytest.fixture(autouse=True)
-def fresh_settings():
-    s = app_settings()
-    s.clear()
-    s.sync()
-    yield
-    s.clear()
-    s.sync()
+pytestmark = pytest.mark.usefixtures("fresh_settings")
 
 
 def start(qtbot) -> tuple[MainWindow, NotesPanel]:
