@@ -17,16 +17,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+
+from _timing import best_of  # benchmarks/ is the script's folder on sys.path
 
 
-def best_of(repeat: int, fn) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(argv: list[str] | None = None) -> int:
