@@ -21,8 +21,6 @@ import sys
 from _timing import best_of  # benchmarks/ is the script's folder on sys.path
 
 
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="vgg16")

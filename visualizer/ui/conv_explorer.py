@@ -647,7 +647,7 @@ class ConvExplorer(Panel):
             self._worker.moveToThread(self._thread)
             self._worker.done.connect(self._worker_done)
             # The worker is dropped on the GUI thread in shutdown(), not deleteLater'd in its own
-            # thread (see visualizer.ui.training_worker.start_worker for the deadlock that avoids).
+            # thread (see visualizer.ui.threads.start_worker for the deadlock that avoids).
             self._thread.start()
         job = self._make_job()
         self._latest_job = job.id

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from visualizer.core.architecture import Architecture, torch_check
 from visualizer.core.errors import UserInputError
+from visualizer.ui.threads import join_finished, keep_until_done, start_worker
 
 
 class TorchCheckWorker(QObject):
@@ -20,6 +21,8 @@ class TorchCheckWorker(QObject):
     finished = Signal(int, list)
     #: (token, message) when the check itself could not run
     failed = Signal(int, str)
+    #: after either of the two: the thread may end
+    done = Signal()
 
     def __init__(self, doc: dict[str, Any], token: int) -> None:
         super().__init__()  # no parent: it is moved to its own thread
@@ -27,7 +30,7 @@ class TorchCheckWorker(QObject):
         self._token = token
 
     @Slot()
-    def run(self) -> None:
+    def work(self) -> None:
         try:
             arch = Architecture.from_dict(self._doc)
             problems = torch_check(arch)
@@ -37,6 +40,8 @@ class TorchCheckWorker(QObject):
             self.failed.emit(self._token, f"{type(exc).__name__}: {exc}")
         else:
             self.finished.emit(self._token, list(problems))
+        finally:
+            self.done.emit()
 
 
 class TorchChecker(QObject):
@@ -56,19 +61,11 @@ class TorchChecker(QObject):
     def start(self, doc: dict[str, Any], token: int) -> bool:
         if self._thread is not None:
             return False
-        thread = QThread()
         worker = TorchCheckWorker(doc, token)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
-        worker.finished.connect(thread.quit)
-        worker.failed.connect(thread.quit)
-        # No worker.deleteLater in its own thread (PySide6 deadlock; see training_worker.start_worker):
-        # both are dropped on the GUI thread once the thread has ended.
-        thread.finished.connect(self._on_thread_finished)
-        self._thread, self._worker = thread, worker  # keep both alive while it runs
-        thread.start()
+        self._worker = worker  # keep both alive while it runs
+        self._thread = start_worker(worker, self._on_thread_finished)
         self.running_changed.emit(True)
         return True
 
@@ -82,9 +79,7 @@ class TorchChecker(QObject):
 
     @Slot()
     def _on_thread_finished(self) -> None:
-        thread = self._thread
-        if thread is not None:
-            thread.wait()  # `finished` comes while the thread is still winding down
+        join_finished(self._thread)
         self._thread, self._worker = None, None
         self.running_changed.emit(False)
 
@@ -93,4 +88,5 @@ class TorchChecker(QObject):
         thread = self._thread
         if thread is not None:
             thread.quit()
-            thread.wait(timeout_ms)
+            if not thread.wait(timeout_ms):
+                keep_until_done(thread, self._worker)  # never destroy a running thread

@@ -59,13 +59,8 @@ from visualizer.ui.training_runs import (
     table_latex,
     table_markdown,
 )
-from visualizer.ui.training_worker import (
-    DownloadWorker,
-    TrainingWorker,
-    join_finished,
-    keep_until_done,
-    start_worker,
-)
+from visualizer.ui.threads import join_finished, keep_until_done, start_worker
+from visualizer.ui.training_worker import DownloadWorker, TrainingWorker
 
 log = logging.getLogger(__name__)
 
