@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-drag", action="store_true", help="skip the slider-drag responsiveness test")
     args = ap.parse_args(argv)
 
-    from visualizer.app import create_application
+    from visualizer.ui.shell.application import create_application
     from visualizer.core.convolution import ConvSpec, kernel_preset
     from visualizer.core.conv_job import ConvJob, run_job
     from visualizer.ui.conv_explorer import ConvExplorer

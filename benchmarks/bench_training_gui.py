@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
-    from visualizer.app import create_application
+    from visualizer.ui.shell.application import create_application
     from visualizer.core.training import Trainer, TrainConfig, gui_thread_count
     from visualizer.ui.training_panel import TrainingPanel
 

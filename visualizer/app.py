@@ -6,39 +6,11 @@ import os
 import sys
 from typing import Sequence
 
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
-
-from visualizer import __version__
-from visualizer.resources import resource_path
+from visualizer.ui.shell.application import app_icon, create_application  # noqa: F401  (re-exported)
 
 #: Milliseconds after which the GUI quits by itself (packaging/build.sh uses it as a smoke test
 #: of the frozen bundle); with it set, any reported crash makes the exit status 1.
 QUIT_AFTER_ENV = "CONVVIZ_QUIT_AFTER_MS"
-
-
-def app_icon() -> QIcon:
-    """The app icon: rendered PNG sizes (crisp at small sizes) plus the SVG for anything larger."""
-    icon = QIcon()
-    folder = resource_path("icons")
-    for png in sorted(folder.glob("convviz-*.png")):
-        icon.addFile(str(png))
-    svg = folder / "convviz.svg"
-    if svg.exists():
-        icon.addFile(str(svg))
-    return icon
-
-
-def create_application(argv: Sequence[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
-    app.setApplicationName("ConvViz")
-    app.setOrganizationName("ConvViz")
-    app.setApplicationVersion(__version__)
-    app.setDesktopFileName("convviz")
-    icon = app_icon()
-    if not icon.isNull():
-        app.setWindowIcon(icon)
-    return app
 
 
 def run_gui(argv: Sequence[str] | None = None) -> int:
@@ -46,11 +18,11 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
 
     app = create_application(argv)
     pg.setConfigOptions(antialias=True)
-    from visualizer.ui import crash
+    from visualizer.ui.shell import crash
 
     # Installed before the window is built, so a panel failing at start is reported too.
     reporter = crash.install()
-    from visualizer.ui.main_window import MainWindow
+    from visualizer.ui.shell.main_window import MainWindow
 
     try:
         window = MainWindow()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from visualizer.ui.main_window import app_settings
+from visualizer.ui.shell.settings import app_settings
 
 
 @pytest.fixture

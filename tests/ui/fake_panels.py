@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout
 
-from visualizer.ui.panel import Panel
+from visualizer.ui.shell.panel import Panel
 
 
 class NotesPanel(Panel):

@@ -516,7 +516,7 @@ def test_dark_theme_recolours_boxes_and_heat_maps(panel):
 
 
 def test_step_keys_only_fire_on_the_convolution_tab(qtbot):
-    from visualizer.ui.main_window import MainWindow
+    from visualizer.ui.shell.main_window import MainWindow
 
     w = MainWindow()
     qtbot.addWidget(w)

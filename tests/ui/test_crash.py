@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QApplication
 from tests.ui.fake_panels import NotesPanel
 from visualizer import app as app_module
 from visualizer.core import appdirs
-from visualizer.ui import crash
-from visualizer.ui import main_window as main_window_module
-from visualizer.ui.main_window import MainWindow, app_settings
+from visualizer.ui.shell import crash
+from visualizer.ui.shell import main_window as main_window_module
+from visualizer.ui.shell.main_window import MainWindow, app_settings
 
 # pytest-qt turns exceptions inside Qt slots into test failures by swapping sys.excepthook;
 # here the exception is the point, and our own hook must receive it.

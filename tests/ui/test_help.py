@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication
 
 from tests.ui.fake_panels import ArchitecturePanel, NotesPanel
 from visualizer import __version__
-from visualizer.ui.help import AboutDialog, GuideDialog, ShortcutsDialog, guide_dir, guide_pages
-from visualizer.ui.main_window import MainWindow
+from visualizer.ui.shell.help import AboutDialog, GuideDialog, ShortcutsDialog, guide_dir, guide_pages
+from visualizer.ui.shell.main_window import MainWindow
 
 COURSE_INPUT = [[4, 1, 6, 1, 3], [3, 2, 7, 7, 2], [2, 5, 7, 3, 7], [1, 4, 7, 1, 3], [0, 1, 6, 4, 4]]
 COURSE_KERNEL = [[0.1, 0.2, 0.05], [0.05, 0.2, 0.1], [0.15, 0.1, 0.05]]

@@ -7,9 +7,9 @@ import os
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QApplication
 
-from visualizer.app import create_application
+from visualizer.ui.shell.application import create_application
 from visualizer.core import appdirs
-from visualizer.ui.main_window import MainWindow
+from visualizer.ui.shell.main_window import MainWindow
 
 
 def test_window_has_a_tab_per_tool(qtbot):
@@ -58,7 +58,7 @@ import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
 from tests.ui.fake_panels import ArchitecturePanel, NotesPanel, TrainerPanel  # noqa: E402
-from visualizer.ui.main_window import CLEAN_SHUTDOWN_KEY, app_settings  # noqa: E402
+from visualizer.ui.shell.main_window import CLEAN_SHUTDOWN_KEY, app_settings  # noqa: E402
 
 
 def show_active(qtbot, w: MainWindow) -> None:

@@ -9,9 +9,9 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from tests.ui.fake_panels import NotesPanel
-from visualizer.ui import theme
-from visualizer.ui.main_window import MainWindow, app_settings
-from visualizer.ui.settings_dialog import DEFAULTS, SettingsDialog, load_settings
+from visualizer.ui.shell import theme
+from visualizer.ui.shell.main_window import MainWindow, app_settings
+from visualizer.ui.shell.settings_dialog import DEFAULTS, SettingsDialog, load_settings
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.ui.fake_panels import NotesPanel
-from visualizer.ui.main_window import AUTOSAVE_MS, CLEAN_SHUTDOWN_KEY, MainWindow, app_settings
+from visualizer.ui.shell.main_window import AUTOSAVE_MS, CLEAN_SHUTDOWN_KEY, MainWindow, app_settings
 
 
 pytestmark = pytest.mark.usefixtures("fresh_settings")

@@ -180,7 +180,7 @@ def test_pause_and_resume(qtbot, tmp_path):
 
 
 def test_closing_the_window_mid_run_stops_the_thread(qtbot, tmp_path):
-    from visualizer.ui.main_window import MainWindow
+    from visualizer.ui.shell.main_window import MainWindow
 
     panel = TrainingPanel(runs_dir=tmp_path / "runs")
     panel.data_override = synthetic_mnist(4096, 128, 128)

@@ -171,8 +171,11 @@ def _missing(folder: Path) -> list[str]:
     return [MNIST_FILES[k][0] for k in MNIST_FILES if _find_file(folder, k) is None]
 
 
-def _folder_with_files(folder: Path) -> Path | None:
-    # The folder itself, or torchvision's layout under it (MNIST/raw).
+def mnist_folder(folder: str | Path) -> Path | None:
+    """The folder under `folder` that holds all four MNIST files (any of the accepted names,
+    gzipped or not): `folder` itself or torchvision's layout under it (MNIST/raw); None if neither.
+    The one rule for "is MNIST here", used by the CLI, the Training tab and the Settings dialog."""
+    folder = Path(folder).expanduser()
     for f in (folder, folder / "MNIST" / "raw"):
         if f.is_dir() and not _missing(f):
             return f
@@ -202,7 +205,7 @@ def locate_mnist(data_dir: str | Path | None = None) -> Path:
         looked.append((appdirs.mnist_dir(), "the app's data folder"))
     problems = []
     for folder, why in looked:
-        found = _folder_with_files(folder)
+        found = mnist_folder(folder)
         if found is not None:
             return found
         if not folder.exists():

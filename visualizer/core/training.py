@@ -149,20 +149,36 @@ def net_label(net: str | dict | Any) -> str:
     return str(getattr(net, "name", "") or "custom net")
 
 
-def _check_architecture(arch) -> None:
+def trainability_problem(arch) -> str | None:
+    """Why this architecture cannot be trained on MNIST here, in one sentence; None when it can.
+
+    The one rule, used by the engine, the Training tab and the Shapes tab's "Train this network":
+    a 1×28×28 input, every layer valid, and 10 outputs, as `10` or `10×1×1` (a 1×1 map of 10
+    channels, e.g. a fully convolutional net; the engine flattens it to 10 logits)."""
     from visualizer.core.architecture import compute_table
 
     if tuple(arch.input_shape) != (1, 28, 28):
         c, h, w = (tuple(arch.input_shape) + (0, 0, 0))[:3]
-        raise UserInputError(f"the net must take a 1×28×28 input (one MNIST digit), this one takes {c}×{h}×{w}")
+        return f"the net must take a 1×28×28 input (one MNIST digit), this one takes {c}×{h}×{w}"
     table = compute_table(arch)
     for row in table.rows:
         if row.error:
-            raise UserInputError(f"layer {row.index} ({row.name}): {row.error}")
+            return f"layer {row.index} ({row.name}): {row.error}"
     out = table.output_shape
-    if out is None or tuple(out) != (NUM_CLASSES,):
+    if out is None or tuple(out) not in TRAINABLE_OUTPUTS:
         shown = "×".join(str(s) for s in out) if out else "unknown"
-        raise UserInputError(f"the net must end with 10 outputs (one per digit), this one ends with {shown}")
+        return f"the net must end with 10 outputs (one per digit), this one ends with {shown}"
+    return None
+
+
+#: The output shapes a trainable net may end with: 10 features, or 10 channels of 1×1.
+TRAINABLE_OUTPUTS = ((NUM_CLASSES,), (NUM_CLASSES, 1, 1))
+
+
+def _check_architecture(arch) -> None:
+    problem = trainability_problem(arch)
+    if problem:
+        raise UserInputError(problem)
 
 
 def build_model(net: str | dict | Any):
@@ -171,13 +187,17 @@ def build_model(net: str | dict | Any):
     import torch
     from torch import nn
 
-    from visualizer.core.architecture import build_torch_module
+    from visualizer.core.architecture import build_torch_module, compute_table
 
     arch = resolve_architecture(net)
     _check_architecture(arch)
     model = build_torch_module(arch)
     while isinstance(model, nn.Sequential) and len(model) and isinstance(model[-1], nn.Softmax):
         model = model[:-1]
+    if compute_table(arch).output_shape != (NUM_CLASSES,):
+        # A 10×1×1 output (10 channels of a 1×1 map): flatten it to the 10 logits the losses take.
+        # Appended under its own name so the other layers keep their state_dict keys.
+        model.add_module("flatten_logits", nn.Flatten())
     # The table said 10 outputs; hold the real module to it too (a cheap forward on 2 blank digits).
     was_training = model.training
     model.eval()
@@ -194,37 +214,30 @@ def build_model(net: str | dict | Any):
 
 def pick_device(name: str = "auto"):
     """A torch.device for "auto" (CUDA, then MPS, then CPU), "cpu", "cuda[:N]" or "mps";
-    UserInputError when the machine does not have it."""
+    UserInputError when the machine does not have it. Availability comes from
+    `visualizer.core.devices`, the one home for device detection."""
     import torch
 
+    from visualizer.core.devices import probe_devices
+
+    report = probe_devices()
     if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda", torch.cuda.current_device())
-        if _mps_available():
-            return torch.device("mps")
-        return torch.device("cpu")
+        name = report.auto
     if name == "cpu":
         return torch.device("cpu")
-    if name.startswith("cuda"):
-        if not torch.cuda.is_available():
-            build = "a CPU-only build of torch" if torch.version.cuda is None else "no CUDA device found"
+    if name == "cuda" or (name.startswith("cuda:") and name[5:].isdigit()):
+        if not report.cuda:
+            build = "a CPU-only build of torch" if report.cuda_build is None else "no CUDA device found"
             raise UserInputError(f"CUDA is not available on this machine ({build}); use --device cpu or auto")
         index = int(name[5:]) if name.startswith("cuda:") else torch.cuda.current_device()
-        if index >= torch.cuda.device_count():
-            raise UserInputError(f"there is no CUDA device {index} (this machine has {torch.cuda.device_count()})")
+        if index >= len(report.cuda_devices):
+            raise UserInputError(f"there is no CUDA device {index} (this machine has {len(report.cuda_devices)})")
         return torch.device("cuda", index)
     if name == "mps":
-        if not _mps_available():
+        if not report.mps:
             raise UserInputError("Apple MPS is not available on this machine; use --device cpu or auto")
         return torch.device("mps")
     raise UserInputError(f"device must be auto, cpu, cuda or mps, got {name!r}")
-
-
-def _mps_available() -> bool:
-    import torch
-
-    mps = getattr(torch.backends, "mps", None)
-    return bool(mps is not None and mps.is_available())
 
 
 def warm_up() -> None:

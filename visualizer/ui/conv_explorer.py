@@ -63,7 +63,7 @@ from visualizer.ui import conv_export
 from visualizer.ui.conv_grid_editor import KeepNavigationKeys, MatrixEditor
 from visualizer.ui.conv_stepper import SPEEDS, Stepper
 from visualizer.ui.conv_views import MAX_CELLS, ColourScale, MatrixView
-from visualizer.ui.panel import Panel
+from visualizer.ui.shell.panel import Panel
 
 COURSE_INPUT = INPUT_PRESETS["course-example"]
 COURSE_KERNEL = "course-normalized"
@@ -647,7 +647,7 @@ class ConvExplorer(Panel):
             self._worker.moveToThread(self._thread)
             self._worker.done.connect(self._worker_done)
             # The worker is dropped on the GUI thread in shutdown(), not deleteLater'd in its own
-            # thread (see visualizer.ui.threads.start_worker for the deadlock that avoids).
+            # thread (see visualizer.ui.shell.threads.start_worker for the deadlock that avoids).
             self._thread.start()
         job = self._make_job()
         self._latest_job = job.id
@@ -1478,7 +1478,7 @@ class ConvExplorer(Panel):
 
     def apply_settings(self, settings: dict[str, Any]) -> None:
         if "theme" in settings:
-            from visualizer.ui.theme import resolve
+            from visualizer.ui.shell.theme import resolve
 
             self._apply_look(resolve(str(settings["theme"])))
 
@@ -1579,7 +1579,7 @@ def _sentence(text: str) -> str:
 
 
 def main() -> int:
-    from visualizer.app import create_application
+    from visualizer.ui.shell.application import create_application
 
     from PySide6.QtWidgets import QMainWindow
 

@@ -38,7 +38,7 @@ from visualizer.core.architecture import LAYER_TYPES, Architecture, LayerSpec, p
 from visualizer.core.errors import UserInputError
 from visualizer.resources import resource_path
 from visualizer.ui import shape_format as fmt
-from visualizer.ui.panel import Panel
+from visualizer.ui.shell.panel import Panel
 from visualizer.ui.shape_check_view import ShapeCheckView
 from visualizer.ui.shape_diagram import ShapeDiagram, legend_html
 from visualizer.ui.shape_torch_check import TorchChecker
@@ -1001,7 +1001,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QMainWindow
 
-    from visualizer.app import create_application
+    from visualizer.ui.shell.application import create_application
 
     args = list(sys.argv[1:] if argv is None else argv)
     app = create_application()

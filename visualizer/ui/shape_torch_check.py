@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from visualizer.core.architecture import Architecture, torch_check
 from visualizer.core.errors import UserInputError
-from visualizer.ui.threads import join_finished, keep_until_done, start_worker
+from visualizer.ui.shell.threads import join_finished, keep_until_done, start_worker
 
 
 class TorchCheckWorker(QObject):

@@ -46,7 +46,7 @@ from visualizer.core import appdirs
 from visualizer.core.errors import UserInputError
 from visualizer.core.runs import new_run_folder
 from visualizer.core.training import TrainConfig, gui_thread_count
-from visualizer.ui.panel import Panel
+from visualizer.ui.shell.panel import Panel
 from visualizer.ui.training_plots import RUN_COLORS, TrainingPlots
 from visualizer.ui.training_results import ResultsView
 from visualizer.ui.training_runs import (
@@ -59,7 +59,7 @@ from visualizer.ui.training_runs import (
     table_latex,
     table_markdown,
 )
-from visualizer.ui.threads import join_finished, keep_until_done, start_worker
+from visualizer.ui.shell.threads import join_finished, keep_until_done, start_worker
 from visualizer.ui.training_worker import DownloadWorker, TrainingWorker
 
 log = logging.getLogger(__name__)
@@ -503,7 +503,7 @@ class TrainingPanel(Panel):
                 self.runs_dir = new
                 self.reload_runs()
         if "theme" in settings:
-            from visualizer.ui import theme
+            from visualizer.ui.shell import theme
 
             self.plots.set_look(theme.current_look())
 
@@ -1221,7 +1221,7 @@ class TrainingPanel(Panel):
 def main() -> int:
     import sys
 
-    from visualizer.app import create_application
+    from visualizer.ui.shell.application import create_application
 
     app = create_application(sys.argv)
     panel = TrainingPanel()

@@ -147,7 +147,7 @@ class TrainingPlots(QWidget):
         self.smooth_check.toggled.connect(self._smoothing_changed)
         self.smooth_slider.valueChanged.connect(self._smoothing_changed)
 
-        from visualizer.ui import theme
+        from visualizer.ui.shell import theme
 
         self.graphics = _TimedGraphicsLayout(self)
         self.plots: dict[str, pg.PlotItem] = {}
@@ -448,7 +448,7 @@ class TrainingPlots(QWidget):
 
     def set_look(self, look: str) -> None:
         """Background and text colours for the theme's look ('light' or 'dark')."""
-        from visualizer.ui import theme
+        from visualizer.ui.shell import theme
 
         self._bg, self._fg = (QColor(c) for c in theme.PLOT_COLOURS.get(look, theme.PLOT_COLOURS["light"]))
         self.graphics.setBackground(self._bg)

@@ -1,6 +1,6 @@
 """Settings: theme, text size, default device, MNIST folder and runs folder, kept in QSettings.
 
-`load_settings()` / `save_settings()` read and write the values; `SettingsDialog` edits them and
+`visualizer.ui.shell.settings` reads and writes the values; `SettingsDialog` edits them and
 emits `settings_applied(dict)` on Apply and OK, which the main window passes to every panel through
 `Panel.apply_settings` (the keys are documented there).
 """
@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -29,135 +29,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.core import appdirs
-from visualizer.ui.theme import THEME_LABELS, THEMES
-
-DEVICES = ("auto", "cpu", "cuda", "mps")
-DEVICE_LABELS = {
-    "auto": "Automatic (CUDA, then MPS, then CPU)",
-    "cpu": "CPU",
-    "cuda": "CUDA (NVIDIA GPU)",
-    "mps": "MPS (Apple GPU)",
-}
-DEFAULTS: dict[str, Any] = {
-    "theme": "system",
-    "font_scale": 1.0,
-    "default_device": "auto",
-    "mnist_dir": "",
-    "runs_dir": "",
-}
-#: Where each setting is kept. The text size shares its key with View -> Larger/Smaller text.
-KEYS = {
-    "theme": "settings/theme",
-    "font_scale": "view/font_scale",
-    "default_device": "settings/default_device",
-    "mnist_dir": "settings/mnist_dir",
-    "runs_dir": "settings/runs_dir",
-}
-FONT_SCALE_RANGE = (0.5, 4.0)
-MNIST_FILES = (
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
+from visualizer.core.devices import DEVICE_CHOICES as DEVICES, DEVICE_LABELS, cached_devices
+from visualizer.core.mnist import mnist_folder
+from visualizer.ui.shell.settings import (  # noqa: F401  (DEFAULTS and load/save re-exported for callers)
+    DEFAULTS,
+    FONT_SCALE_RANGE,
+    clean_settings,
+    effective_mnist_dir,
+    effective_runs_dir,
+    load_settings,
+    save_settings,
+    folder_problem,
+    validate,
 )
+from visualizer.ui.shell.theme import THEME_LABELS, THEMES
 
-
-def _qsettings() -> QSettings:
-    from visualizer.ui.main_window import app_settings
-
-    return app_settings()
-
-
-def clean_settings(raw: dict[str, Any]) -> dict[str, Any]:
-    """Known keys only, each a valid value (a stale or hand-edited entry falls back to its default)."""
-    out = dict(DEFAULTS)
-    theme = str(raw.get("theme", DEFAULTS["theme"]))
-    out["theme"] = theme if theme in THEMES else DEFAULTS["theme"]
-    try:
-        scale = float(raw.get("font_scale", 1.0))
-    except (TypeError, ValueError):
-        scale = 1.0
-    if not (scale == scale) or scale <= 0:  # NaN or nonsense
-        scale = 1.0
-    out["font_scale"] = round(min(FONT_SCALE_RANGE[1], max(FONT_SCALE_RANGE[0], scale)), 2)
-    device = str(raw.get("default_device", "auto"))
-    out["default_device"] = device if device in DEVICES else "auto"
-    for key in ("mnist_dir", "runs_dir"):
-        value = raw.get(key, "")
-        out[key] = str(value).strip() if value is not None else ""
-    return out
-
-
-def load_settings(settings: QSettings | None = None) -> dict[str, Any]:
-    s = settings or _qsettings()
-    return clean_settings({key: s.value(qkey, DEFAULTS[key]) for key, qkey in KEYS.items()})
-
-
-def save_settings(values: dict[str, Any], settings: QSettings | None = None) -> dict[str, Any]:
-    values = clean_settings(values)
-    s = settings or _qsettings()
-    for key, qkey in KEYS.items():
-        s.setValue(qkey, values[key])
-    s.sync()
-    return values
-
-
-def effective_mnist_dir(values: dict[str, Any]) -> Path:
-    """The folder the training tab reads MNIST from when `mnist_dir` is left empty."""
-    if values.get("mnist_dir"):
-        return Path(values["mnist_dir"]).expanduser()
-    env = os.environ.get(appdirs.DATA_ENV)
-    return Path(env) if env else appdirs.mnist_dir()
-
-
-def effective_runs_dir(values: dict[str, Any]) -> Path:
-    return Path(values["runs_dir"]).expanduser() if values.get("runs_dir") else appdirs.runs_dir()
-
-
-def folder_problem(text: str, what: str) -> str | None:
-    """Why `text` cannot be used as a folder, or None when it can (empty means the default)."""
-    if not text:
-        return None
-    path = Path(text).expanduser()
-    if not path.is_absolute():
-        return f"The {what} must be a full path (starting with / or a drive letter)."
-    if path.exists() and not path.is_dir():
-        return f"The {what} {path} is a file, not a folder."
-    probe = path
-    while not probe.exists():
-        probe = probe.parent
-    if not os.access(probe, os.W_OK):
-        return f"The {what} {path} cannot be written to (no permission)."
-    return None
-
-
-def validate(values: dict[str, Any]) -> list[str]:
-    """Problems that stop the settings being applied, in words for the dialog."""
-    problems = []
-    for key, what in (("mnist_dir", "MNIST folder"), ("runs_dir", "runs folder")):
-        problem = folder_problem(str(values.get(key, "")), what)
-        if problem:
-            problems.append(problem)
-    return problems
-
-
-def mnist_found(folder: Path) -> bool:
-    return all((folder / f).is_file() or (folder / f"{f}.gz").is_file() for f in MNIST_FILES)
-
-
-def device_available(device: str) -> bool | None:
-    """Whether torch can use the device here; None when torch cannot be asked."""
-    if device in ("auto", "cpu"):
-        return True
-    try:
-        import torch
-    except Exception:
-        return None
-    if device == "cuda":
-        return bool(torch.cuda.is_available())
-    mps = getattr(torch.backends, "mps", None)
-    return bool(mps is not None and mps.is_available())
+def _device_missing(device: str) -> bool:
+    """True only when the device probe (run at start, off the GUI thread) said it is absent;
+    never imports torch here."""
+    report = cached_devices()
+    return report is not None and not report.has(device)
 
 
 class _FolderField(QWidget):
@@ -227,14 +118,14 @@ class SettingsDialog(QDialog):
         self.device = QComboBox(self)
         for key in DEVICES:
             label = DEVICE_LABELS[key]
-            if device_available(key) is False:
+            if _device_missing(key):
                 label += " — not available here"
             self.device.addItem(label, key)
         self.device.setAccessibleName("Default device")
         self.device.setToolTip("Where training runs unless you choose otherwise in the Training tab")
 
         self.mnist_dir = _FolderField("MNIST data folder", effective_mnist_dir({}), self)
-        self.runs_dir = _FolderField("runs folder", appdirs.runs_dir(), self)
+        self.runs_dir = _FolderField("runs folder", effective_runs_dir({}), self)
         self.mnist_note = QLabel(self)
         self.mnist_note.setWordWrap(True)
         self.mnist_note.setAccessibleName("MNIST folder status")
@@ -325,7 +216,7 @@ class SettingsDialog(QDialog):
         folder = effective_mnist_dir({"mnist_dir": self.mnist_dir.text()})
         if folder_problem(self.mnist_dir.text(), "MNIST folder"):
             self.mnist_note.setText("")
-        elif mnist_found(folder):
+        elif mnist_folder(folder) is not None:
             self.mnist_note.setText(f"MNIST found in {folder}.")
         else:
             self.mnist_note.setText(
@@ -333,8 +224,7 @@ class SettingsDialog(QDialog):
                 "or choose a folder that holds the four MNIST files."
             )
         device = self.device.currentData()
-        available = device_available(device)
-        if available is False:
+        if _device_missing(device):
             self.device_note.setText(
                 f"{DEVICE_LABELS[device]} is not available on this computer; training will say so "
                 "and you can pick another device there."
@@ -373,8 +263,8 @@ class SettingsDialog(QDialog):
 if __name__ == "__main__":
     import sys
 
-    from visualizer.app import create_application
-    from visualizer.ui.theme import apply_theme
+    from visualizer.ui.shell.application import create_application
+    from visualizer.ui.shell.theme import apply_theme
 
     _app = create_application()
     _dialog = SettingsDialog()

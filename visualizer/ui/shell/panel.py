@@ -55,8 +55,8 @@ class Panel(QWidget):
 
         Before this is called the main window has already set the app's palette (Fusion style) and
         given every pyqtgraph view in the window the theme's background and axis colours
-        (`visualizer.ui.theme.restyle_plots`); a panel with colours of its own (cell fills, notes)
-        can pick them by `visualizer.ui.theme.current_look()` ("light" | "dark").
+        (`visualizer.ui.shell.theme.restyle_plots`); a panel with colours of its own (cell fills, notes)
+        can pick them by `visualizer.ui.shell.theme.current_look()` ("light" | "dark").
         """
 
     def set_lecture_mode(self, on: bool) -> None:

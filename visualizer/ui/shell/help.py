@@ -291,17 +291,16 @@ def version_info() -> dict[str, str]:
         info["NumPy"] = numpy.__version__
     except Exception:
         info["NumPy"] = "not found"
-    try:
-        import torch
+    from visualizer.core.devices import cached_devices
 
-        info["torch"] = torch.__version__
-        cuda = torch.cuda.is_available()
-        info["CUDA"] = (f"available ({torch.cuda.get_device_name(0)}, CUDA {torch.version.cuda})"
-                        if cuda else "not available")
-        mps = getattr(torch.backends, "mps", None)
-        info["MPS"] = "available" if mps is not None and mps.is_available() else "not available"
-    except Exception as exc:
-        info["torch"] = f"not usable ({exc})"
+    report = cached_devices()
+    if report is None:
+        info["torch"] = "still loading (reopen this window in a moment)"
+    elif report.error and not report.torch_version:
+        info["torch"] = f"not usable ({report.error})"
+    else:
+        info["torch"] = report.torch_version
+        info.update(report.describe())
     info["System"] = platform.platform()
     return info
 
@@ -355,10 +354,10 @@ class AboutDialog(QDialog):
 if __name__ == "__main__":
     import sys
 
-    from visualizer.app import create_application
+    from visualizer.ui.shell.application import create_application
 
-    from visualizer.ui.settings_dialog import load_settings
-    from visualizer.ui.theme import apply_theme
+    from visualizer.ui.shell.settings import load_settings
+    from visualizer.ui.shell.theme import apply_theme
 
     _app = create_application()
     apply_theme(load_settings()["theme"])

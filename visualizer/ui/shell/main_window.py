@@ -31,11 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.core import appdirs
-from visualizer.ui import theme
-from visualizer.ui.panel import Panel
-
-ORG = "ConvViz"
-APP = "ConvViz"
+from visualizer.ui.shell import theme
+from visualizer.ui.shell.devices import device_probe
+from visualizer.ui.shell.panel import Panel
+from visualizer.ui.shell.settings import app_settings, clean_settings, load_settings, save_settings
 
 #: How often the session (panel states, tab, window) is written while the app runs.
 AUTOSAVE_MS = 30_000
@@ -52,10 +51,6 @@ _TAB_TIPS = {
     "ShapeCalculator": "Output shapes, parameters, MACs and receptive field of a CNN, layer by layer",
     "TrainingPanel": "Train the MNIST nets with live curves and compare runs",
 }
-
-
-def app_settings() -> QSettings:
-    return QSettings(ORG, APP)
 
 
 def make_panels() -> list[Panel]:
@@ -160,6 +155,7 @@ class MainWindow(QMainWindow):
             panel.status_message.connect(self.show_status)
         self._connect_hand_overs()
 
+        self._probe_started = False
         self.font_scale = 1.0
         self._lecture_saved_scale: float | None = None
         self._base_point_size = _base_point_size()
@@ -333,7 +329,7 @@ class MainWindow(QMainWindow):
         return seen
 
     def shortcut_groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        from visualizer.ui.help import shortcut_groups
+        from visualizer.ui.shell.help import shortcut_groups
 
         return shortcut_groups(self.menus())
 
@@ -347,7 +343,7 @@ class MainWindow(QMainWindow):
 
     # -- dialogs ---------------------------------------------------------------------------
     def guide_page_for(self, panel: QWidget | None) -> str:
-        from visualizer.ui.help import guide_dir
+        from visualizer.ui.shell.help import guide_dir
 
         name = ""
         if isinstance(panel, Panel):
@@ -358,7 +354,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_guide(self) -> None:
-        from visualizer.ui.help import GuideDialog
+        from visualizer.ui.shell.help import GuideDialog
 
         page = self.guide_page_for(self.tabs.currentWidget())
         if self.guide_dialog is None:
@@ -371,7 +367,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_shortcuts(self) -> None:
-        from visualizer.ui.help import ShortcutsDialog
+        from visualizer.ui.shell.help import ShortcutsDialog
 
         if self.shortcuts_dialog is not None:
             self.shortcuts_dialog.close()
@@ -382,7 +378,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_about(self) -> None:
-        from visualizer.ui.help import AboutDialog
+        from visualizer.ui.shell.help import AboutDialog
 
         if self.about_dialog is None:
             self.about_dialog = AboutDialog(self)
@@ -390,7 +386,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_settings(self) -> None:
-        from visualizer.ui.settings_dialog import SettingsDialog
+        from visualizer.ui.shell.settings_dialog import SettingsDialog
 
         if self.settings_dialog is not None:
             self.settings_dialog.deleteLater()
@@ -419,7 +415,6 @@ class MainWindow(QMainWindow):
     @Slot(dict)
     def apply_settings(self, values: dict) -> None:
         """Apply app-wide settings to the window, the app's look and every panel."""
-        from visualizer.ui.settings_dialog import clean_settings
 
         values = clean_settings(values)
         self.settings = values
@@ -437,7 +432,6 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _theme_chosen(self) -> None:
-        from visualizer.ui.settings_dialog import save_settings
 
         action = self.sender()
         if isinstance(action, QAction):
@@ -508,7 +502,6 @@ class MainWindow(QMainWindow):
         return type(panel).__name__
 
     def restore_settings(self) -> None:
-        from visualizer.ui.settings_dialog import load_settings
 
         s = app_settings()
         geometry = s.value("window/geometry")
@@ -635,8 +628,16 @@ class MainWindow(QMainWindow):
         self._save_panels(s)
         s.sync()
 
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._probe_started:
+            # torch loads behind the first window: the probe imports it on a worker thread.
+            self._probe_started = True
+            QTimer.singleShot(0, device_probe().start)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.autosave_timer.stop()
+        device_probe().shutdown()
         for panel in self.panels:
             try:
                 panel.shutdown()

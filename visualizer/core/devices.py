@@ -1,0 +1,107 @@
+"""Which compute devices this machine offers torch: the one home for device detection.
+
+Probing imports torch (a second or more), so the GUI calls `probe_devices()` once on a worker
+thread and reads `cached_devices()` afterwards; the CLI calls `probe_devices()` when it needs it.
+The answer is cached for the life of the process: devices do not come and go while it runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+#: What a user can choose. "auto" means CUDA, then Apple's MPS, then the CPU (PyTorch's usual order).
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+DEVICE_LABELS = {
+    "auto": "Automatic (CUDA, then MPS, then CPU)",
+    "cpu": "CPU",
+    "cuda": "CUDA (NVIDIA GPU)",
+    "mps": "MPS (Apple GPU)",
+}
+
+
+@dataclass(frozen=True)
+class DeviceReport:
+    """What torch says about this machine's devices."""
+
+    torch_version: str = ""
+    cuda: bool = False
+    cuda_devices: tuple[str, ...] = ()  # names, index order
+    cuda_build: str | None = None  # torch.version.cuda; None for a CPU-only build of torch
+    mps: bool = False
+    #: Why torch could not be asked (not installed, or broken); empty when it answered.
+    error: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def auto(self) -> str:
+        """The device "auto" picks: "cuda", "mps" or "cpu"."""
+        return "cuda" if self.cuda else ("mps" if self.mps else "cpu")
+
+    def available(self) -> list[str]:
+        """The choices worth offering: "auto" and "cpu", plus "cuda" / "mps" where present."""
+        out = ["auto", "cpu"]
+        if self.cuda:
+            out.append("cuda")
+        if self.mps:
+            out.append("mps")
+        return out
+
+    def has(self, device: str) -> bool:
+        """Whether `device` ("auto", "cpu", "cuda", "cuda:N" or "mps") can be used here."""
+        if device in ("auto", "cpu"):
+            return True
+        if device == "cuda":
+            return self.cuda
+        if device.startswith("cuda:") and device[5:].isdigit():
+            return self.cuda and int(device[5:]) < len(self.cuda_devices)
+        if device == "mps":
+            return self.mps
+        return False
+
+    def describe(self) -> dict[str, str]:
+        """Lines for an About box: CUDA and MPS in words."""
+        if self.error:
+            return {"CUDA": f"unknown ({self.error})", "MPS": "unknown"}
+        if self.cuda:
+            cuda = f"available: {', '.join(self.cuda_devices)} (CUDA {self.cuda_build})"
+        elif self.cuda_build is None:
+            cuda = "not available (CPU-only build of torch)"
+        else:
+            cuda = f"not available (torch built for CUDA {self.cuda_build}; no device found)"
+        return {"CUDA": cuda, "MPS": "available" if self.mps else "not available"}
+
+
+_lock = threading.Lock()
+_report: DeviceReport | None = None
+
+
+def probe_devices() -> DeviceReport:
+    """Ask torch once (imports it: call it off the GUI thread); later calls return the same report."""
+    global _report
+    with _lock:
+        if _report is None:
+            _report = _probe()
+        return _report
+
+
+def cached_devices() -> DeviceReport | None:
+    """The report if `probe_devices` has run, else None; never imports torch."""
+    return _report
+
+
+def _probe() -> DeviceReport:
+    try:
+        import torch
+    except Exception as exc:  # noqa: BLE001  (torch missing or broken: the CPU is still offered)
+        return DeviceReport(error=f"{type(exc).__name__}: {exc}")
+    try:
+        cuda = bool(torch.cuda.is_available())
+        names = tuple(torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())) if cuda else ()
+        backend = getattr(torch.backends, "mps", None)
+        mps = bool(backend is not None and backend.is_available())
+        return DeviceReport(torch_version=str(torch.__version__), cuda=cuda, cuda_devices=names,
+                            cuda_build=torch.version.cuda, mps=mps)
+    except Exception as exc:  # noqa: BLE001  (a broken driver must not take the app down)
+        return DeviceReport(torch_version=str(getattr(torch, "__version__", "")),
+                            error=f"{type(exc).__name__}: {exc}")
