@@ -24,9 +24,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from visualizer.commands import conv, shapes, train
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole CLI. Only the subcommand named in `argv` gets its full parser (its module and
+    presets imported); the others are listed by name and help alone. None: every one in full."""
+    import importlib
 
+    from visualizer.commands import COMMANDS
+
+    wanted = _command_in(argv) if argv is not None else None
     parser = _Parser(
         prog="convviz",
         description="ConvViz: convolution explorer, CNN shape calculator and MNIST trainer. "
@@ -34,9 +39,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ConvViz {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (conv, shapes, train):
-        module.add_parser(sub)
+    for name, help_text in COMMANDS.items():
+        if argv is None or name == wanted:
+            importlib.import_module(f"visualizer.commands.{name}").add_parser(sub)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand `argv` runs: its first word that is not an option."""
+    for word in argv:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return word
+    return None
 
 
 def fail(message: str) -> int:
@@ -48,7 +66,7 @@ def fail(message: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         from visualizer.app import run_gui

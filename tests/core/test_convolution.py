@@ -306,3 +306,41 @@ def test_banded_computation_with_stacked_kernels(stride, dilation, padding, mode
     np.testing.assert_allclose(banded, cv.convolve(x, k, spec), atol=1e-12)
     with pytest.raises(cv.Cancelled):
         cv.convolve_padded(padded, k, spec, out_hw, should_stop=lambda: True, band_bytes=1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems(modes=cv.PADDING_MODES))
+def test_numpy_and_torch_paths_agree(problem):
+    """Small convolutions are summed in numpy, big ones by torch's conv2d: same numbers."""
+    import torch.nn.functional as F  # noqa: F401  (the torch path must be importable here)
+
+    x, k, spec = problem
+    if not _fits(x, k, spec):
+        return
+    padded = cv.pad_input(x, spec, k.shape[1:])
+    out_hw = cv.size_report(x.shape[1:], k.shape[1:], spec).out_shape
+    saved = cv.NUMPY_MACS
+    try:
+        cv.NUMPY_MACS = 10**15
+        by_numpy = cv.convolve_padded(padded, k[None], spec, out_hw)
+        cv.NUMPY_MACS = -1
+        by_torch = cv.convolve_padded(padded, k[None], spec, out_hw)
+    finally:
+        cv.NUMPY_MACS = saved
+    np.testing.assert_allclose(by_numpy, by_torch, rtol=1e-12, atol=1e-12)
+
+
+def test_a_small_convolution_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from visualizer.core import convolution as cv\n"
+            "from visualizer.core import conv_job\n"
+            "import numpy as np\n"
+            "out = cv.convolve(np.arange(25.0).reshape(5, 5), np.ones((3, 3)), cv.ConvSpec())\n"
+            "assert out.shape == (1, 3, 3) and out[0, 0, 0] == 54.0, out\n"
+            "print('torch' in sys.modules, 'scipy' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]

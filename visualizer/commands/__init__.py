@@ -1,1 +1,12 @@
-"""CLI subcommands: each module has `add_parser(subparsers)` and a `run(args) -> int`."""
+"""CLI subcommands: each module has `add_parser(subparsers)` and a `run(args) -> int`.
+
+`COMMANDS` names them with their one-line help, so `convviz --help` and `convviz --version` can
+list them without importing the modules (which pull in numpy and the presets): the CLI builds the
+full parser only of the subcommand that is run.
+"""
+
+COMMANDS = {
+    "conv": "convolve a matrix or image with a kernel and print the output",
+    "shapes": "layer-by-layer output shapes, parameters and MACs of a CNN; check a hand-written table",
+    "train": "train an MNIST net (mnist-net1, mnist-net2 or a JSON architecture)",
+}

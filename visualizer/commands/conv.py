@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from visualizer.core import convolution as cv
+from visualizer.commands import COMMANDS
 from visualizer.core.errors import UserInputError
 from visualizer.core.matrix_format import FORMATS, format_matrix, to_lists
 
@@ -24,7 +25,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     kernels = ", ".join(sorted(list(cv.KERNEL_PRESETS) + ["random"]))
     p = subparsers.add_parser(
         "conv",
-        help="convolve a matrix or image with a kernel and print the output",
+        help=COMMANDS["conv"],
         description="Convolve a matrix or image with a kernel (cross-correlation, as deep-learning "
         "libraries do, unless --flip) and print the output matrix.",
         epilog=f"Input presets: {', '.join(sorted(cv.INPUT_PRESETS))}. Kernel presets: {kernels}.",

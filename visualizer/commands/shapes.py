@@ -24,6 +24,7 @@ import re
 import sys
 from pathlib import Path
 
+from visualizer.commands import COMMANDS
 from visualizer.core.errors import UserInputError
 
 FORMATS = ("text", "markdown", "csv", "json", "latex")
@@ -34,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser(
         "shapes",
-        help="layer-by-layer output shapes, parameters and MACs of a CNN; check a hand-written table",
+        help=COMMANDS["shapes"],
         description="Print the shape table of a CNN (a preset or a JSON file), or check a table "
         "of layers and output sizes written by hand. Presets: " + ", ".join(preset_names()) + ".",
         epilog="Exit status: 0 all right; 1 an invalid layer, or a wrong/missing/extra row with "

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+from visualizer.commands import COMMANDS
 from visualizer.core.errors import UserInputError
 
 _DEFAULTS = None
@@ -36,7 +37,7 @@ def _defaults():
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     d = _defaults()
     p = subparsers.add_parser(
-        "train", help="train an MNIST net (mnist-net1, mnist-net2 or a JSON architecture)",
+        "train", help=COMMANDS["train"],
         description="Train a CNN on MNIST with the course's setup (defaults: mnist-net1,\n"
         "cross-entropy, SGD with momentum 0.5, lr 0.01, 8 epochs, batch 128, 50,000/10,000\n"
         "train/validation split, 10,000 test images). Writes metrics.json, history.csv and\n"

@@ -12,8 +12,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from visualizer.core.convolution import (
     ConvSpec,
@@ -61,6 +59,9 @@ def prepare_input(source: np.ndarray, crop, longest_side) -> np.ndarray:
     if longest_side and max(x.shape[1:]) > longest_side:
         f = longest_side / max(x.shape[1:])
         size = (max(1, round(x.shape[1] * f)), max(1, round(x.shape[2] * f)))
+        import torch  # only for resizing pictures; the explorer's small matrices never get here
+        import torch.nn.functional as F
+
         # "area" averages the pixels each new pixel covers: no aliasing when shrinking.
         x = F.interpolate(torch.from_numpy(np.ascontiguousarray(x))[None], size=size, mode="area")[0].numpy()
     return np.ascontiguousarray(x, dtype=np.float64)

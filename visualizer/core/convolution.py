@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from visualizer.core.errors import UserInputError
 from visualizer.resources import resource_path
@@ -225,16 +223,32 @@ class Cancelled(Exception):
 BAND_BYTES = 96 * 2**20
 
 
+#: Up to this many multiply-adds a convolution is computed with numpy alone (a classroom matrix,
+#: a small picture): no torch import, which costs a second or more at first use. Above it, torch's
+#: conv2d is faster by far.
+NUMPY_MACS = 4_000_000
+
+
 def convolve_padded(padded: np.ndarray, kernels: np.ndarray, spec: ConvSpec, out_hw: tuple[int, int],
                     should_stop=None, band_bytes: int = BAND_BYTES) -> np.ndarray:
     """The output (O, Ho, Wo) of an input that `pad_input` already padded, with kernels
     (O, C, kh, kw) as the user wrote them (flipped here for true convolution) and the bias added.
     `should_stop()`, if given, is asked between bands of output rows; when it says yes,
-    Cancelled is raised."""
-    weight = torch.from_numpy(np.ascontiguousarray(effective_kernels(kernels, spec)))
-    c, kh, kw = weight.shape[1:]
+    Cancelled is raised.
+
+    Small problems (at most NUMPY_MACS multiply-adds) are summed tap by tap in numpy; bigger ones
+    go to torch's float64 conv2d (cross-correlation, as torch.nn.functional.conv2d defines it).
+    Either way the numbers do not depend on the band size."""
+    weight = np.ascontiguousarray(effective_kernels(kernels, spec), dtype=np.float64)
+    o, c, kh, kw = weight.shape
     ho, wo = out_hw
     sy, dy = spec.stride[0], spec.dilation[0]
+    use_numpy = o * c * kh * kw * ho * wo <= NUMPY_MACS
+    if not use_numpy:
+        import torch
+        import torch.nn.functional as F
+
+        weight_t = torch.from_numpy(weight)
     rows = max(1, band_bytes // max(1, c * kh * kw * wo * 8))
     parts = []
     for r0 in range(0, ho, rows):
@@ -242,12 +256,33 @@ def convolve_padded(padded: np.ndarray, kernels: np.ndarray, spec: ConvSpec, out
             raise Cancelled()
         r1 = min(ho, r0 + rows)
         # output rows r0..r1-1 read padded rows r0·S .. (r1−1)·S + D·(kh−1)
-        band = torch.from_numpy(np.ascontiguousarray(padded[:, r0 * sy:(r1 - 1) * sy + dy * (kh - 1) + 1]))
-        parts.append(F.conv2d(band[None], weight, stride=tuple(spec.stride),
-                              dilation=tuple(spec.dilation))[0].numpy())
+        band = np.ascontiguousarray(padded[:, r0 * sy:(r1 - 1) * sy + dy * (kh - 1) + 1], dtype=np.float64)
+        if use_numpy:
+            parts.append(_correlate_taps(band, weight, spec.stride, spec.dilation, (r1 - r0, wo)))
+        else:
+            parts.append(F.conv2d(torch.from_numpy(band)[None], weight_t, stride=tuple(spec.stride),
+                                  dilation=tuple(spec.dilation))[0].numpy())
     out = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
     if spec.bias:
         out = out + float(spec.bias)
+    return out
+
+
+def _correlate_taps(band: np.ndarray, weight: np.ndarray, stride: tuple[int, int],
+                    dilation: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
+    """Cross-correlation of one band, one kernel tap at a time: for every (channel, i, j) add
+    weight[:, c, i, j] × the input cells that tap lands on. A fixed order of terms, so the result
+    is the same whatever the band."""
+    (ho, wo), (sy, sx), (dy, dx) = out_hw, stride, dilation
+    o, c, kh, kw = weight.shape
+    out = np.zeros((o, ho, wo), dtype=np.float64)
+    for ch in range(c):
+        for i in range(kh):
+            y0 = i * dy
+            for j in range(kw):
+                x0 = j * dx
+                cells = band[ch, y0:y0 + (ho - 1) * sy + 1:sy, x0:x0 + (wo - 1) * sx + 1:sx]
+                out += weight[:, ch, i, j, None, None] * cells[None]
     return out
 
 

@@ -11,8 +11,10 @@ neither offers recovery nor marks the session closed.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QLockFile, QSettings, Qt, QTimer, QUrl, Signal, SignalInstance, Slot
@@ -40,27 +42,46 @@ from visualizer.ui.shell.settings import app_settings, clean_settings, load_sett
 AUTOSAVE_MS = 30_000
 CLEAN_SHUTDOWN_KEY = "session/clean_shutdown"
 
-#: Guide pages of the three tools, for panels that do not name their own `guide_page`.
-_GUIDE_PAGES = {
-    "ConvExplorer": "02-convolution.html",
-    "ShapeCalculator": "03-shapes.html",
-    "TrainingPanel": "04-training.html",
-}
-_TAB_TIPS = {
-    "ConvExplorer": "See a 2-D convolution cell by cell: input, kernel, stride, padding, output",
-    "ShapeCalculator": "Output shapes, parameters, MACs and receptive field of a CNN, layer by layer",
-    "TrainingPanel": "Train the MNIST nets with live curves and compare runs",
-}
+@dataclass(frozen=True)
+class Tool:
+    """A tool tab, known by name before its module is imported: the window shows at once with the
+    current tab built, and the other tabs are built right after, one per event-loop turn (or at
+    once when the user opens one), so start-up does not wait for every tool."""
+
+    key: str  # where its state is saved ("panels/<key>"); kept when a class is renamed
+    title: str
+    tip: str
+    target: str  # "module:Class" of the Panel
+
+    def create(self) -> Panel:
+        module, _, name = self.target.partition(":")
+        return getattr(importlib.import_module(module), name)()
 
 
-def make_panels() -> list[Panel]:
-    # Imported here so that a broken panel shows up as an error at start, not at import time
-    # of the whole UI package.
-    from visualizer.ui.conv_explorer import ConvExplorer
-    from visualizer.ui.shape_calculator import ShapeCalculator
-    from visualizer.ui.training_panel import TrainingPanel
+TOOLS = (
+    Tool("ConvExplorer", "Convolution",
+         "See a 2-D convolution cell by cell: input, kernel, stride, padding, output",
+         "visualizer.ui.conv_explorer:ConvExplorer"),
+    Tool("ShapeCalculator", "Shapes",
+         "Output shapes, parameters, MACs and receptive field of a CNN, layer by layer",
+         "visualizer.ui.shape_calculator:ShapeCalculator"),
+    Tool("TrainingPanel", "Training",
+         "Train the MNIST nets with live curves and compare runs",
+         "visualizer.ui.training_panel:TrainingPanel"),
+)
 
-    return [ConvExplorer(), ShapeCalculator(), TrainingPanel()]
+
+def make_panels() -> list:
+    """The tabs: `Tool`s to build when needed (or ready Panels, as tests pass them)."""
+    return list(TOOLS)
+
+
+class _Tab:
+    """One tab: its tool (None for a panel given ready-made), its panel once built, its menu."""
+
+    def __init__(self, key: str, title: str, tool: Tool | None, panel: Panel | None, page: QWidget) -> None:
+        self.key, self.title, self.tool, self.panel, self.page = key, title, tool, panel, page
+        self.menu: QMenu | None = None
 
 
 def _to_bool(value: Any, default: bool) -> bool:
@@ -145,15 +166,22 @@ class MainWindow(QMainWindow):
         column.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
-        self.panels: list[Panel] = panels if panels is not None else make_panels()
-        for i, panel in enumerate(self.panels):
-            self.tabs.addTab(panel, panel.title)
-            tip = panel.description or _TAB_TIPS.get(type(panel).__name__, panel.title)
+        self._tabs: list[_Tab] = []
+        self._pending_state: dict[str, Any] = {}  # saved states of tabs not built yet
+        self._lecture = False
+        for entry in (panels if panels is not None else make_panels()):
+            if isinstance(entry, Tool):
+                page = QWidget(self.tabs)
+                page.setAccessibleName(entry.title)
+                tab = _Tab(entry.key, entry.title, entry, None, page)
+                tip = entry.tip
+            else:
+                tab = _Tab(entry.state_key or type(entry).__name__, entry.title, None, entry, entry)
+                tip = entry.description or entry.title
+            i = self.tabs.addTab(tab.page, tab.title)
             self.tabs.setTabToolTip(i, f"{tip} (Alt+{i + 1})")
-            if not panel.accessibleName():
-                panel.setAccessibleName(panel.title)
-            panel.status_message.connect(self.show_status)
-        self._connect_hand_overs()
+            self._tabs.append(tab)
+        self.tabs.currentChanged.connect(self._ensure_built)
 
         self._probe_started = False
         self.font_scale = 1.0
@@ -170,7 +198,11 @@ class MainWindow(QMainWindow):
         self.statusBar().setAccessibleName("Status line")
         self.statusBar().setToolTip("Messages about what just happened")
         self.statusBar().showMessage("Ready", 3000)
+        for tab in self._tabs:
+            if tab.panel is not None:
+                self._attach(tab)
         self.restore_settings()
+        self._ensure_built(self.tabs.currentIndex())
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
@@ -179,12 +211,69 @@ class MainWindow(QMainWindow):
         # Also save whenever the user switches to another program.
         QApplication.instance().applicationStateChanged.connect(self._application_state_changed)
 
-    # -- hand-over between panels ----------------------------------------------------------
-    def _connect_hand_overs(self) -> None:
-        for panel in self.panels:
-            signal = getattr(panel, "train_requested", None)
-            if isinstance(signal, SignalInstance):
-                signal.connect(self.hand_over_architecture)
+    # -- tabs and their panels --------------------------------------------------------------
+    @property
+    def panels(self) -> list[Panel]:
+        """Every tool's panel (builds those not built yet)."""
+        self._build_all()
+        return [tab.panel for tab in self._tabs]  # type: ignore[misc]
+
+    def _built(self) -> list[_Tab]:
+        return [tab for tab in self._tabs if tab.panel is not None]
+
+    def _build_all(self) -> None:
+        for i in range(len(self._tabs)):
+            self._ensure_built(i)
+
+    @Slot(int)
+    def _ensure_built(self, index: int) -> None:
+        if not 0 <= index < len(self._tabs) or self._tabs[index].panel is not None:
+            return
+        tab = self._tabs[index]
+        panel = tab.tool.create()  # type: ignore[union-attr]
+        tab.panel = panel
+        current = self.tabs.currentIndex()
+        blocked = self.tabs.blockSignals(True)
+        tip = self.tabs.tabToolTip(index)
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, panel, tab.title)
+        self.tabs.setTabToolTip(index, tip)
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(blocked)
+        tab.page.deleteLater()
+        tab.page = panel
+        self._attach(tab)
+        if self.settings:
+            self._apply_to(panel, self.settings)
+        panel.setFont(QApplication.font())
+        if self._lecture:
+            panel.set_lecture_mode(True)
+        raw = self._pending_state.pop(tab.key, None)
+        if raw:
+            self._restore_panel(panel, raw)
+
+    @Slot()
+    def _build_next(self) -> None:
+        """Build one tab that is not built yet, then come back for the next on a later turn."""
+        for i, tab in enumerate(self._tabs):
+            if tab.panel is None:
+                self._ensure_built(i)
+                QTimer.singleShot(0, self._build_next)
+                return
+
+    def _attach(self, tab: _Tab) -> None:
+        panel = tab.panel
+        assert panel is not None
+        if not panel.accessibleName():
+            panel.setAccessibleName(panel.title)
+        panel.status_message.connect(self.show_status)
+        signal = getattr(panel, "train_requested", None)
+        if isinstance(signal, SignalInstance):
+            signal.connect(self.hand_over_architecture)
+        if tab.menu is not None:
+            actions = panel.panel_actions()
+            tab.menu.addActions(actions)
+            tab.menu.menuAction().setVisible(bool(actions))
 
     def training_panel(self) -> Panel | None:
         for panel in self.panels:
@@ -272,17 +361,16 @@ class MainWindow(QMainWindow):
         view.addSeparator()
 
         self.show_tab_actions: list[QAction] = []
-        for i, panel in enumerate(self.panels):
-            a = self._action(f"Show {panel.title}", lambda _=False, i=i: self.tabs.setCurrentIndex(i),
-                             f"Alt+{i + 1}", tip=f"Switch to the {panel.title} tab")
+        for i, tab in enumerate(self._tabs):
+            a = self._action(f"Show {tab.title}", lambda _=False, i=i: self.tabs.setCurrentIndex(i),
+                             f"Alt+{i + 1}", tip=f"Switch to the {tab.title} tab")
             view.addAction(a)
             self.show_tab_actions.append(a)
 
-        for panel in self.panels:
-            actions = panel.panel_actions()
-            if actions:
-                menu = bar.addMenu(panel.title)
-                menu.addActions(actions)
+        for tab in self._tabs:
+            # Filled with the panel's actions when it is built; hidden while it has none.
+            tab.menu = bar.addMenu(tab.title)
+            tab.menu.menuAction().setVisible(False)
 
         help_menu = bar.addMenu("&Help")
         self.guide_action = self._action("&Guide", self.show_guide, QKeySequence.StandardKey.HelpContents,
@@ -331,6 +419,7 @@ class MainWindow(QMainWindow):
     def shortcut_groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
         from visualizer.ui.shell.help import shortcut_groups
 
+        self._build_all()
         return shortcut_groups(self.menus())
 
     def shortcuts_text(self) -> str:
@@ -345,9 +434,7 @@ class MainWindow(QMainWindow):
     def guide_page_for(self, panel: QWidget | None) -> str:
         from visualizer.ui.shell.help import guide_dir
 
-        name = ""
-        if isinstance(panel, Panel):
-            name = panel.guide_page or _GUIDE_PAGES.get(type(panel).__name__, "")
+        name = panel.guide_page if isinstance(panel, Panel) else ""
         if name and (guide_dir() / name).is_file():
             return name
         return "01-welcome.html"
@@ -424,11 +511,14 @@ class MainWindow(QMainWindow):
             self._lecture_saved_scale = values["font_scale"]
         else:
             self.set_font_scale(values["font_scale"])
-        for panel in self.panels:
-            try:
-                panel.apply_settings(dict(values))
-            except Exception:  # one panel's bug must not keep the settings from the others
-                sys.excepthook(*sys.exc_info())
+        for tab in self._built():
+            self._apply_to(tab.panel, values)
+
+    def _apply_to(self, panel: Panel, values: dict) -> None:
+        try:
+            panel.apply_settings(dict(values))
+        except Exception:  # one panel's bug must not keep the settings from the others
+            sys.excepthook(*sys.exc_info())
 
     @Slot()
     def _theme_chosen(self) -> None:
@@ -454,8 +544,9 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def set_lecture_mode(self, on: bool) -> None:
         self.lecture_action.setChecked(on)
-        for panel in self.panels:
-            panel.set_lecture_mode(on)
+        self._lecture = on
+        for tab in self._built():
+            tab.panel.set_lecture_mode(on)
         if on and not self.isFullScreen():
             self.showFullScreen()
         elif not on and self.isFullScreen():
@@ -480,8 +571,8 @@ class MainWindow(QMainWindow):
         if self._base_point_size > 0:
             font.setPointSizeF(self._base_point_size * self.font_scale)
         QApplication.setFont(font)
-        for panel in self.panels:
-            panel.setFont(font)
+        for tab in self._built():
+            tab.panel.setFont(font)
         if self.settings:
             self.settings["font_scale"] = self._user_font_scale()
 
@@ -498,9 +589,6 @@ class MainWindow(QMainWindow):
         self.set_font_scale(1.0)
 
     # -- session ---------------------------------------------------------------------------
-    def _panel_key(self, panel: Panel) -> str:
-        return type(panel).__name__
-
     def restore_settings(self) -> None:
 
         s = app_settings()
@@ -523,13 +611,16 @@ class MainWindow(QMainWindow):
         self._take_session_lock()
         # A second copy of the app running beside the first is not a crash.
         clean = _to_bool(s.value(CLEAN_SHUTDOWN_KEY), True) or not self.primary
-        saved = {self._panel_key(p): s.value(f"panels/{self._panel_key(p)}") for p in self.panels}
+        saved = {tab.key: s.value(f"panels/{tab.key}") for tab in self._tabs}
         if clean:
-            for panel in self.panels:
-                raw = saved[self._panel_key(panel)]
+            for tab in self._tabs:
+                raw = saved[tab.key]
                 if raw:
-                    self._restore_panel(panel, raw)
-                    self._last_saved[self._panel_key(panel)] = str(raw)
+                    if tab.panel is not None:
+                        self._restore_panel(tab.panel, raw)
+                    else:
+                        self._pending_state[tab.key] = raw
+                    self._last_saved[tab.key] = str(raw)
         else:
             # The last session ended without closing: its autosaved work waits for the user's word.
             unsaved = {k: str(v) for k, v in saved.items() if v and _is_state(str(v))}
@@ -538,12 +629,12 @@ class MainWindow(QMainWindow):
                 for key, raw in unsaved.items():
                     s.setValue(f"recovery/{key}", raw)
         self.recovered = {}
-        for panel in self.panels if self.primary else []:
-            raw = s.value(f"recovery/{self._panel_key(panel)}")
+        for tab in self._tabs if self.primary else []:
+            raw = s.value(f"recovery/{tab.key}")
             if raw and _is_state(str(raw)):
-                self.recovered[self._panel_key(panel)] = json.loads(str(raw))
+                self.recovered[tab.key] = json.loads(str(raw))
         if self.recovered:
-            titles = [p.title for p in self.panels if self._panel_key(p) in self.recovered]
+            titles = [tab.title for tab in self._tabs if tab.key in self.recovered]
             self.recovery_bar.offer(titles)
         if self.primary:
             s.setValue(CLEAN_SHUTDOWN_KEY, False)
@@ -574,9 +665,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def restore_recovered_work(self) -> None:
-        restored = [p.title for p in self.panels
-                    if self._panel_key(p) in self.recovered
-                    and self._restore_panel(p, self.recovered[self._panel_key(p)])]
+        self._build_all()
+        restored = [tab.title for tab in self._tabs
+                    if tab.key in self.recovered and self._restore_panel(tab.panel, self.recovered[tab.key])]
         self._forget_recovery()
         self.autosave()
         self.show_status(f"Restored your work in {', '.join(restored)}" if restored
@@ -595,8 +686,8 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def _save_panels(self, s: QSettings) -> None:
-        for panel in self.panels:
-            key = self._panel_key(panel)
+        for tab in self._built():  # a tab not built yet keeps what was saved for it
+            key, panel = tab.key, tab.panel
             try:
                 text = json.dumps(panel.save_state())
             except Exception as exc:
@@ -634,11 +725,13 @@ class MainWindow(QMainWindow):
             # torch loads behind the first window: the probe imports it on a worker thread.
             self._probe_started = True
             QTimer.singleShot(0, device_probe().start)
+            QTimer.singleShot(0, self._build_next)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.autosave_timer.stop()
         device_probe().shutdown()
-        for panel in self.panels:
+        for tab in self._built():
+            panel = tab.panel
             try:
                 panel.shutdown()
             except Exception:  # still save the session and close

@@ -25,6 +25,10 @@ class Panel(QWidget):
     #: Optional: one line shown as the tab's tooltip (what the tool is for).
     description: str = ""
 
+    #: Optional: where the main window saves this panel's state ("panels/<key>"); the class name
+    #: when empty. Set it when renaming a class, so saved sessions keep restoring.
+    state_key: str = ""
+
     #: Optional: the Help -> Guide page (file name in resources/guide/) opened while this tab shows.
     guide_page: str = ""
 
