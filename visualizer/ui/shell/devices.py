@@ -46,11 +46,12 @@ class DeviceProbe(QObject):
         return cached_devices()
 
     def start(self) -> None:
-        """Probe in the background (no-op if it has run or is running); `ready` follows."""
-        if self._thread is not None:
-            return
+        """Probe in the background; `ready` follows (from the cache when it has run, from the
+        running probe when it runs now)."""
         if cached_devices() is not None:
             QTimer.singleShot(0, self._announce)
+            return
+        if self._thread is not None:  # running: its `ready` is on the way
             return
         self._worker = _ProbeWorker()
         self._worker.probed.connect(self._on_probed)
@@ -70,7 +71,7 @@ class DeviceProbe(QObject):
     def _on_finished(self) -> None:
         join_finished(self._thread)
         self._worker = None
-        # keep self._thread (finished) so that start() stays a no-op
+        self._thread = None
 
     def shutdown(self, timeout_ms: int = 1500) -> None:
         """Wait briefly for a probe still importing torch; keep it alive past exit if it is slow."""

@@ -1,0 +1,104 @@
+"""Start-up of the real main window: the current tab at once, the others right after, torch behind."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from visualizer.core.devices import DeviceReport
+from visualizer.ui.shell.devices import device_probe
+from visualizer.ui.shell.main_window import TOOLS, MainWindow
+from visualizer.ui.shell.panel import Panel
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_the_current_tab_is_built_first_and_the_others_right_after_show(qtbot, fresh_settings):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    built = [tab.panel is not None for tab in w._tabs]
+    assert built == [True, False, False]  # a fresh configuration opens on the first tab
+    assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == [t.title for t in TOOLS]
+    w.show()
+    qtbot.waitUntil(lambda: all(tab.panel is not None for tab in w._tabs), timeout=20000)
+    assert all(isinstance(w.tabs.widget(i), Panel) for i in range(w.tabs.count()))
+    assert w.tabs.currentIndex() == 0  # building the others did not move the user
+    w.close()
+
+
+def test_opening_a_tab_that_is_not_built_builds_it_and_shows_it(qtbot, fresh_settings):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    assert w._tabs[2].panel is None
+    qtbot.mouseClick(w.tabs.tabBar(), Qt.MouseButton.LeftButton, pos=w.tabs.tabBar().tabRect(2).center())
+    panel = w._tabs[2].panel
+    assert panel is not None and w.tabs.currentWidget() is panel
+    assert panel.title == "Training"
+    # its menu was filled when it was built, and the tab kept its tooltip
+    menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "Training")
+    assert menu.actions() and menu.menuAction().isVisible()
+    assert "Alt+3" in w.tabs.tabToolTip(2)
+    w.close()
+
+
+def test_a_saved_state_waits_for_its_tab_to_be_built(qtbot, fresh_settings):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: all(tab.panel is not None for tab in w._tabs), timeout=20000)
+    shapes = w.panels[1]
+    state = shapes.save_state()
+    w.close()
+    w2 = MainWindow()
+    qtbot.addWidget(w2)
+    assert w2._tabs[1].panel is None and "ShapeCalculator" in w2._pending_state
+    assert w2.panels[1].save_state() == state  # restored when built
+    assert "ShapeCalculator" not in w2._pending_state
+    w2.close()
+
+
+def test_the_device_probe_reports_once_off_the_gui_thread(qtbot):
+    probe = device_probe()
+    with qtbot.waitSignal(probe.ready, timeout=60000) as ready:
+        probe.start()
+    report = ready.args[0]
+    assert isinstance(report, DeviceReport)
+    assert probe.report() is report
+    assert report.available()[:2] == ["auto", "cpu"]
+    with qtbot.waitSignal(probe.ready, timeout=5000):  # a later start answers from the cache
+        probe.start()
+
+
+def _run(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_building_the_window_does_not_import_torch_or_scipy():
+    out = _run("import sys\n"
+               "from visualizer.ui.shell.application import create_application\n"
+               "app = create_application()\n"
+               "from visualizer.ui.shell.main_window import MainWindow\n"
+               "w = MainWindow()\n"
+               "print('torch' in sys.modules, 'scipy.signal' in sys.modules)\n")
+    assert out.split()[-2:] == ["False", "False"]
+
+
+def test_the_shell_does_not_import_the_tools_and_the_launcher_does_not_import_the_app():
+    """No import circle: the shell names the tools but imports them only to build a tab, and the
+    stand-alone launcher imports neither the app nor the main window."""
+    out = _run("import sys\n"
+               "import visualizer.ui.shell.main_window, visualizer.ui.shell.application\n"
+               "import visualizer.ui.shell.settings_dialog, visualizer.ui.shell.help\n"
+               "tools = [m for m in sys.modules if m.startswith('visualizer.ui.') and '.shell' not in m]\n"
+               "print(tools)\n")
+    assert out == "[]"
+    out = _run("import sys\n"
+               "import visualizer.ui.shell.application\n"
+               "print('visualizer.app' in sys.modules, 'visualizer.ui.shell.main_window' in sys.modules)\n")
+    assert out.split() == ["False", "False"]
