@@ -14,6 +14,12 @@ QUIT_AFTER_ENV = "CONVVIZ_QUIT_AFTER_MS"
 
 
 def run_gui(argv: Sequence[str] | None = None) -> int:
+    from visualizer.ui.shell.preflight import display_problem
+
+    problem = display_problem()
+    if problem:  # before Qt, which would abort the process with a message of its own
+        print(f"convviz: error: {problem}", file=sys.stderr)
+        return 2
     import pyqtgraph as pg
 
     app = create_application(argv)
