@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from visualizer.ui.shell.application import create_application
     from visualizer.core.training import Trainer, TrainConfig, gui_thread_count
-    from visualizer.ui.training_panel import TrainingPanel
+    from visualizer.ui.training.panel import TrainingPanel
 
     threads = args.threads or gui_thread_count()
     data, source = load_data(args)

@@ -14,7 +14,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from visualizer.core.mnist import MnistSplits, synthetic_mnist
-from visualizer.ui.training_panel import EXPERIMENTS, TrainingPanel
+from visualizer.ui.training.model import EXPERIMENTS
+from visualizer.ui.training.panel import TrainingPanel
 
 
 def make_panel(qtbot, tmp_path, data=None, **sizes) -> TrainingPanel:
@@ -194,7 +195,7 @@ def test_closing_the_window_mid_run_stops_the_thread(qtbot, tmp_path):
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     rid = live_run_id(panel)
     qtbot.waitUntil(lambda: shown_points(panel, rid) >= 1, timeout=30_000)
-    thread = panel._thread
+    thread = panel.runner.thread
     assert thread is not None and thread.isRunning()
     window.close()  # closeEvent -> panel.shutdown(): stop and wait, bounded
     assert not thread.isRunning()
@@ -204,7 +205,7 @@ def test_shutdown_before_any_record(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(4096, 128, 128), epochs=200,
                        train=4096, val=128, test=128)
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
-    thread = panel._thread
+    thread = panel.runner.thread
     panel.shutdown()
     assert not thread.isRunning()
 
@@ -398,7 +399,7 @@ def test_download_shows_progress_and_can_be_cancelled(qtbot, tmp_path):
     assert panel.download_bar.isVisible() or not panel.isVisible()
     assert "train-images" in panel.download_bar.format()
     qtbot.mouseClick(panel.download_cancel, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: panel._download_thread is None, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.runner.download_thread is None, timeout=10_000)
     assert calls == [tmp_path / "mnist"]
     assert "Download cancelled" in panel.message_label.text()
     assert panel.download_button.isEnabled() and panel.download_bar.isHidden()
@@ -422,7 +423,7 @@ def test_download_fills_the_chosen_folder(qtbot, tmp_path, mnist_dir):
     assert "MNIST not found" in panel.data_label.text()
     panel.downloader = copy_download
     qtbot.mouseClick(panel.download_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: panel._download_thread is None, timeout=20_000)
+    qtbot.waitUntil(lambda: panel.runner.download_thread is None, timeout=20_000)
     assert str(target) in panel.data_label.text() and "not found" not in panel.data_label.text()
     assert panel.message_label.isHidden()
 
@@ -493,7 +494,7 @@ def test_shutdown_is_bounded_when_the_worker_cannot_stop_at_once(qtbot, tmp_path
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(64, 16, 16))
     panel.trainer_factory = StuckInLoading
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
-    thread = panel._thread
+    thread = panel.runner.thread
     t0 = _time.monotonic()
     panel.shutdown()
     assert _time.monotonic() - t0 < 2.6  # the window may close; the thread is kept until it ends
