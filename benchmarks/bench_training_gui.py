@@ -77,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     app = create_application()
     runs_dir = Path(tempfile.mkdtemp(prefix="convviz-bench-runs-"))
     panel = TrainingPanel(runs_dir=runs_dir)
+    from visualizer.core.devices import probe_devices
+
+    panel.model.set_device_report(probe_devices())  # torch is loaded here anyway: offer cuda/mps now
     panel.resize(1500, 950)
     panel.show()
     panel.data_override = data

@@ -690,6 +690,7 @@ class TrainingModel(QObject):
         self.progress_changed.emit()
 
     # ========================================================================== messages ==
+    @Slot(str)
     def show_message(self, text: str) -> None:
         self.message = text
         self.message_changed.emit(text)
