@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from visualizer.ui.shell.application import create_application
     from visualizer.core.training import Trainer, TrainConfig, gui_thread_count
-    from visualizer.ui.training_panel import TrainingPanel
+    from visualizer.ui.training.panel import TrainingPanel
 
     threads = args.threads or gui_thread_count()
     data, source = load_data(args)
@@ -77,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     app = create_application()
     runs_dir = Path(tempfile.mkdtemp(prefix="convviz-bench-runs-"))
     panel = TrainingPanel(runs_dir=runs_dir)
+    from visualizer.core.devices import probe_devices
+
+    panel.model.set_device_report(probe_devices())  # torch is loaded here anyway: offer cuda/mps now
     panel.resize(1500, 950)
     panel.show()
     panel.data_override = data

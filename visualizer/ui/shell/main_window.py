@@ -52,6 +52,7 @@ class Tool:
     title: str
     tip: str
     target: str  # "module:Class" of the Panel
+    guide: str = ""  # its Help -> Guide page, when the panel does not name one
 
     def create(self) -> Panel:
         module, _, name = self.target.partition(":")
@@ -61,13 +62,13 @@ class Tool:
 TOOLS = (
     Tool("ConvExplorer", "Convolution",
          "See a 2-D convolution cell by cell: input, kernel, stride, padding, output",
-         "visualizer.ui.conv_explorer:ConvExplorer"),
+         "visualizer.ui.conv_explorer:ConvExplorer", "02-convolution.html"),
     Tool("ShapeCalculator", "Shapes",
          "Output shapes, parameters, MACs and receptive field of a CNN, layer by layer",
-         "visualizer.ui.shape_calculator:ShapeCalculator"),
+         "visualizer.ui.shape_calculator:ShapeCalculator", "03-shapes.html"),
     Tool("TrainingPanel", "Training",
          "Train the MNIST nets with live curves and compare runs",
-         "visualizer.ui.training_panel:TrainingPanel"),
+         "visualizer.ui.training.panel:TrainingPanel", "04-training.html"),
 )
 
 
@@ -435,6 +436,9 @@ class MainWindow(QMainWindow):
         from visualizer.ui.shell.help import guide_dir
 
         name = panel.guide_page if isinstance(panel, Panel) else ""
+        if not name:
+            tab = next((t for t in self._tabs if t.panel is panel), None)
+            name = tab.tool.guide if tab is not None and tab.tool is not None else ""
         if name and (guide_dir() / name).is_file():
             return name
         return "01-welcome.html"

@@ -99,6 +99,12 @@ class TrainingWorker(QObject):
             trainer.resume()
 
     @property
+    def trainer(self):
+        """The trainer once the run has begun (None before)."""
+        with self._lock:
+            return self._trainer
+
+    @property
     def stop_requested(self) -> bool:
         with self._lock:
             return self._stop

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QBrush, QColor, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -206,3 +206,35 @@ class ResultsView(QWidget):
                                                  f"(±{limit:.3g})" for k in range(len(planes))])
         else:
             self.filters.set_images([], [])
+
+
+class RunResultsView(ResultsView):
+    """The results of the model's selected run, and of each run as it finishes."""
+
+    def __init__(self, model, parent=None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.clear("A run's test results (confusion matrix, misclassified test digits, "
+                   "first-layer filters) appear here: select the run in the table below.")
+        model.selection_changed.connect(self._selected)
+        model.run_finished.connect(self._finished)
+
+    @Slot(str)
+    def _finished(self, run_id: str) -> None:
+        entry = self.model.run(run_id)
+        if entry is not None and entry.result is not None:
+            self.show_result(run_id, entry.label, entry.result)
+
+    @Slot(str)
+    def _selected(self, run_id: str) -> None:
+        entry = self.model.run(run_id)
+        if entry is None:
+            return
+        result = self.model.result_of(run_id)
+        if result is not None:
+            self.show_result(run_id, entry.label, result)
+        elif entry.status == "running":
+            self.clear(f"{run_id} is still running.")
+        else:
+            self.clear(f"{run_id}: this run saved no test results (it did not finish, or an older "
+                       "version wrote it); its curves and numbers are in the plots and the table.")

@@ -15,13 +15,12 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph import exporters
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSaveFile, Qt, QTimer, Slot
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-#: Distinct colours for runs (matplotlib's tab10, familiar from course reports).
-RUN_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-              "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+from visualizer.ui.shell.files import save_bytes
+
 
 # plot key -> (title, x label, y label, x quantity, y quantity)
 PLOTS = {
@@ -60,14 +59,26 @@ class GrowingBuffer:
 
 
 def ema(values: np.ndarray, weight: float) -> np.ndarray:
-    """Exponential moving average with bias correction (as TensorBoard's smoothing slider)."""
+    """Exponential moving average with bias correction (as TensorBoard's smoothing slider).
+
+    y[t] = weight * y[t-1] + (1 - weight) * x[t] from y[-1] = 0, divided by 1 - weight**(t+1);
+    non-finite values count as 0. Plain numpy (no scipy on the GUI thread): within a block the
+    recurrence is a cumulative sum of x[k] * weight**-k, and blocks are short enough that
+    weight**-k stays far from overflow."""
     if weight <= 0 or len(values) == 0:
         return values
-    from scipy.signal import lfilter
-
-    finite = np.where(np.isfinite(values), values, 0.0)
-    smoothed = lfilter([1.0 - weight], [1.0, -weight], finite)
-    return smoothed / (1.0 - weight ** np.arange(1, len(values) + 1))
+    x = np.where(np.isfinite(values), values, 0.0).astype(float)
+    n = len(x)
+    block = max(1, int(100 * np.log(10) / -np.log(weight))) if weight < 1 else 1
+    out = np.empty(n)
+    carry = 0.0
+    for s in range(0, n, block):
+        chunk = x[s:s + block]
+        k = np.arange(len(chunk))
+        scaled = np.cumsum(chunk * weight ** (-k.astype(float)))
+        out[s:s + block] = weight ** (k + 1.0) * carry + (1.0 - weight) * weight ** k.astype(float) * scaled
+        carry = out[s + len(chunk) - 1]
+    return out / (1.0 - weight ** np.arange(1, n + 1))
 
 
 def _sticky(lo: float, hi: float, cur_lo: float, cur_hi: float, force: bool, below: float, above: float):
@@ -263,14 +274,18 @@ class TrainingPlots(QWidget):
                 self.legend.addItem(legend_item, label)
 
     def append_batch(self, run_id: str, record: dict) -> None:
-        run = self.runs[run_id]
+        run = self.runs.get(run_id)
+        if run is None:  # a record of a run that is not drawn
+            return
         run.batches.append((_get(record, "examples_seen"), _get(record, "epoch"),
                             _get(record, "train_loss"), 100.0 * _get(record, "train_accuracy")))
         run.dirty |= {"loss_examples", "acc_examples"}  # the epoch plots change once an epoch
         self._schedule()
 
     def append_epoch(self, run_id: str, record: dict) -> None:
-        run = self.runs[run_id]
+        run = self.runs.get(run_id)
+        if run is None:
+            return
         run.epochs.append((_get(record, "epoch"), _get(record, "examples_seen"),
                            _get(record, "train_loss"), 100.0 * _get(record, "train_accuracy"),
                            _get(record, "val_loss"), 100.0 * _get(record, "val_accuracy")))
@@ -560,7 +575,7 @@ class TrainingPlots(QWidget):
                 raise OSError(f"could not encode the plots as PNG for {path}")
             buf.close()
             data = bytes(array.data())
-        save_bytes_atomic(path, bytes(data))
+        save_bytes(path, bytes(data))
 
     def _svg_by_qt(self) -> bytes:
         from PySide6.QtGui import QPainter
@@ -582,6 +597,66 @@ class TrainingPlots(QWidget):
         return bytes(array.data())
 
 
+    # -- observing the Training model --------------------------------------------------------
+    def bind(self, model) -> None:
+        """Follow a `TrainingModel`: its ticked runs are drawn, its view options set the controls
+        here, and these controls write the options back to it."""
+        self._model = model
+        model.run_ticked.connect(self._model_run_ticked)
+        model.run_removed.connect(self.remove_run)
+        model.run_records.connect(self._model_records)
+        model.batch_recorded.connect(self.append_batch)
+        model.epoch_recorded.connect(self.append_epoch)
+        model.options_changed.connect(self._model_option)
+        self.smooth_check.toggled.connect(self._smooth_check_edited)
+        self.smooth_slider.valueChanged.connect(self._smooth_weight_edited)
+        for box in self.log_checks.values():
+            box.toggled.connect(self._log_box_edited)
+        for name in ("smoothing", "smoothing_weight", "log_axes"):
+            self._model_option(name)
+
+    @Slot(str, bool)
+    def _model_run_ticked(self, run_id: str, on: bool) -> None:
+        entry = self._model.run(run_id)
+        if entry is None:
+            return
+        if on and run_id not in self.runs:
+            self.add_run(run_id, entry.legend, entry.color, *entry.planned())
+            if entry.history or entry.epochs:
+                self.set_records(run_id, entry.history, entry.epochs)
+        if run_id in self.runs:
+            self.set_run_visible(run_id, on)
+
+    @Slot(str)
+    def _model_records(self, run_id: str) -> None:
+        entry = self._model.run(run_id)
+        if entry is not None and run_id in self.runs:
+            self.set_records(run_id, entry.history, entry.epochs)
+
+    @Slot(str)
+    def _model_option(self, name: str) -> None:
+        o = self._model.options
+        if name == "smoothing":
+            self.smooth_check.setChecked(bool(o["smoothing"]))
+        elif name == "smoothing_weight":
+            self.smooth_slider.setValue(int(o["smoothing_weight"]))
+        elif name == "log_axes":
+            for q, box in self.log_checks.items():
+                box.setChecked(bool(o["log_axes"].get(q, False)))
+
+    @Slot(bool)
+    def _smooth_check_edited(self, on: bool) -> None:
+        self._model.set_option("smoothing", on)
+
+    @Slot(int)
+    def _smooth_weight_edited(self, value: int) -> None:
+        self._model.set_option("smoothing_weight", value)
+
+    @Slot()
+    def _log_box_edited(self) -> None:
+        self._model.set_option("log_axes", {q: b.isChecked() for q, b in self.log_checks.items()})
+
+
 class _TimedGraphicsLayout(pg.GraphicsLayoutWidget):
     """Remembers how long its last repaint took, for the redraw budget."""
 
@@ -591,13 +666,3 @@ class _TimedGraphicsLayout(pg.GraphicsLayoutWidget):
         t0 = time.perf_counter()
         super().paintEvent(event)
         self.last_paint_s = max(self.last_paint_s, time.perf_counter() - t0)
-
-
-def save_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write `data` to `path` through QSaveFile (the old file stays intact on failure)."""
-    f = QSaveFile(str(path))
-    if not f.open(QIODevice.OpenModeFlag.WriteOnly):
-        raise OSError(f"cannot write {path}: {f.errorString()}")
-    f.write(QByteArray(data))
-    if not f.commit():
-        raise OSError(f"cannot write {path}: {f.errorString()}")

@@ -1,0 +1,60 @@
+"""The Training tab as a first-time user meets it: a fresh main window, Alt+3, a tiny run set
+through the form's own widgets, Start, the run in the table, the window closed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractSpinBox
+
+from visualizer.core.mnist import synthetic_mnist
+from visualizer.ui.shell.devices import device_probe
+from visualizer.ui.shell.main_window import MainWindow
+from visualizer.ui.shell.settings import save_settings
+
+
+def type_into(qtbot, widget, text: str) -> None:
+    edit = widget.lineEdit() if isinstance(widget, QAbstractSpinBox) else widget
+    edit.selectAll()
+    qtbot.keyClicks(widget, text)
+
+
+def test_first_run_from_a_fresh_main_window(qtbot, fresh_settings, tmp_path):
+    save_settings({"runs_dir": str(tmp_path / "runs"), "mnist_dir": str(tmp_path / "mnist")})
+    w = MainWindow()
+    qtbot.addWidget(w)
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
+    qtbot.keyClick(w, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
+    panel = w.tabs.currentWidget()
+    assert panel.title == "Training"
+    assert "MNIST not found" in panel.data_label.text() and str(tmp_path / "mnist") in panel.data_label.text()
+    assert panel.runs_model.rowCount() == 0
+    # the device probe answers in the background; the tab then names the device "auto" picks
+    qtbot.waitUntil(lambda: "checking" not in panel.device_label.text(), timeout=60_000)
+    assert panel.device_label.text().startswith("Device: ") and "(auto)" in panel.device_label.text()
+    panel.data_override = synthetic_mnist(256, 64, 64)  # the program's digits, as the other tests use
+
+    for widget, text in ((panel.epochs_spin, "1"), (panel.batch_spin, "64"), (panel.train_spin, "256"),
+                         (panel.val_spin, "64"), (panel.test_spin, "64"), (panel.lr_edit, "0.05")):
+        type_into(qtbot, widget, text)
+    config = panel.model.config()
+    assert (config.epochs, config.batch_size, config.train_size, config.val_size, config.test_size,
+            config.lr) == (1, 64, 256, 64, 64, 0.05)
+
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert panel.is_running() and not panel.start_button.isEnabled()
+    train_thread = panel.runner.thread
+    m = panel.runs_model
+    qtbot.waitUntil(lambda: not panel.is_running() and m.rowCount() == 1
+                    and m.data(m.index(0, 10)) == "completed", timeout=90_000)
+    run_id = m.data(m.index(0, 0))
+    assert m.data(m.index(0, 4)) == "0.05" and m.data(m.index(0, 8)).endswith(" %")
+    assert (tmp_path / "runs" / run_id / "metrics.json").is_file()
+    assert panel.start_button.isEnabled() and "Completed" in panel.progress_label.text()
+
+    w.close()
+    assert panel.runner.thread is None and panel.runner.download_thread is None
+    assert not train_thread.isRunning()
+    probe = device_probe()._thread  # the window's device probe has ended too
+    assert probe is None or not probe.isRunning()

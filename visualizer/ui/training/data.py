@@ -1,0 +1,69 @@
+"""The MNIST data box: where MNIST is (or what to do when it is missing), Choose data folder…,
+Download MNIST with its progress bar and Cancel. The panel runs the download worker; this view
+shows the model's data and download state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from visualizer.ui.training.model import TrainingModel
+
+
+class DataBox(QGroupBox):
+    def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
+        super().__init__("MNIST data", parent)
+        self.model = model
+        dv = QVBoxLayout(self)
+        self.label = QLabel(self)
+        self.label.setObjectName("data_status")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        dv.addWidget(self.label)
+        row = QHBoxLayout()
+        self.choose_button = QPushButton("Choose data folder…", self)
+        self.download_button = QPushButton("Download MNIST", self)
+        self.download_button.setToolTip("Fetch the four MNIST files (about 11 MB) into the data folder")
+        row.addWidget(self.choose_button)
+        row.addWidget(self.download_button)
+        dv.addLayout(row)
+        drow = QHBoxLayout()
+        self.bar = QProgressBar(self)
+        self.bar.setObjectName("download_progress")
+        self.cancel_button = QPushButton("Cancel", self)
+        drow.addWidget(self.bar, 1)
+        drow.addWidget(self.cancel_button)
+        dv.addLayout(drow)
+        self.bar.hide()
+        self.cancel_button.hide()
+        model.data_changed.connect(self._show_data)
+        model.download_changed.connect(self._show_download)
+        self._show_data()
+
+    @Slot()
+    def _show_data(self) -> None:
+        self.label.setText(self.model.data_text)
+        self.label.setToolTip(self.model.data_tip)
+
+    @Slot()
+    def _show_download(self) -> None:
+        m = self.model
+        self.download_button.setEnabled(not m.downloading)
+        self.bar.setVisible(m.downloading)
+        self.cancel_button.setVisible(m.downloading)
+        self.cancel_button.setEnabled(m.downloading and not m.download_cancelling)
+        if not m.downloading:
+            return
+        if m.download_cancelling:
+            self.bar.setFormat("cancelling…")
+        elif m.download_progress is None:
+            self.bar.setRange(0, 0)
+            self.bar.setFormat("connecting…")
+        else:
+            done, total, name = m.download_progress
+            if total > 0:
+                self.bar.setRange(0, 1000)
+                self.bar.setValue(int(1000 * done / total))
+                self.bar.setFormat(f"{name}: {done / 1e6:.1f} / {total / 1e6:.1f} MB")
+            else:
+                self.bar.setFormat(f"{name}: {done / 1e6:.1f} MB")

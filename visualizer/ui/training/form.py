@@ -1,0 +1,187 @@
+"""The form: network and training settings, and the course experiments box.
+
+Both views edit the model on input and redraw from its signals; the values and their validation
+live in `TrainingModel` (`set_field`, `config`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget
+
+from visualizer.ui.training.model import EXPERIMENTS, FORM_RANGES, LOSSES, OPTIMIZERS, TrainingModel
+
+_SPINS = {  # field -> (step, tooltip)
+    "epochs": (1, "Passes over the training images"),
+    "batch_size": (32, "Images per minibatch"),
+    "train_size": (1000, "Training images, taken from MNIST's 60,000 (with validation)"),
+    "val_size": (1000, "Validation images, the rest of MNIST's 60,000 training images"),
+    "test_size": (1000, "Test images, from MNIST's 10,000"),
+    "seed": (1, "Same seed and device, same numbers"),
+}
+_LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images",
+           "val_size": "Validation images", "test_size": "Test images", "seed": "Seed"}
+
+
+def set_combo(combo: QComboBox, value: Any) -> None:
+    i = combo.findData(value)
+    if i >= 0 and i != combo.currentIndex():
+        combo.setCurrentIndex(i)
+
+
+class TrainingForm(QGroupBox):
+    """Net, loss, optimizer, learning rate, momentum, epochs, batch and split sizes, seed, device."""
+
+    def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
+        super().__init__("Network and training", parent)
+        self.model = model
+        form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.net_combo = QComboBox(self)
+        self.net_combo.setObjectName("net")
+        self.net_combo.setToolTip("mnist-net1 / mnist-net2 from the course, or a network handed over "
+                                  "from the Shapes tab (1×28×28 in, 10 out)")
+        self.loss_combo = QComboBox(self)
+        self.loss_combo.setObjectName("loss")
+        for k, v in LOSSES.items():
+            self.loss_combo.addItem(v, k)
+        self.opt_combo = QComboBox(self)
+        self.opt_combo.setObjectName("optimizer")
+        for k, v in OPTIMIZERS.items():
+            self.opt_combo.addItem(v, k)
+        self.lr_edit = QLineEdit(self)
+        self.lr_edit.setObjectName("lr")
+        self.lr_edit.setToolTip("Learning rate, a number above 0 (e.g. 0.1, 0.01, 1e-4)")
+        self.momentum_edit = QLineEdit(self)
+        self.momentum_edit.setObjectName("momentum")
+        self.momentum_edit.setToolTip("Momentum of SGD with momentum, from 0 to below 1")
+        self.spins: dict[str, QSpinBox] = {}
+        for name, (step, tip) in _SPINS.items():
+            s = QSpinBox(self)
+            s.setObjectName(name)
+            s.setRange(*FORM_RANGES[name])
+            s.setSingleStep(step)
+            s.setGroupSeparatorShown(True)
+            s.setToolTip(tip)
+            self.spins[name] = s
+        self.epochs_spin, self.batch_spin = self.spins["epochs"], self.spins["batch_size"]
+        self.train_spin, self.val_spin = self.spins["train_size"], self.spins["val_size"]
+        self.test_spin, self.seed_spin = self.spins["test_size"], self.spins["seed"]
+        self.device_combo = QComboBox(self)
+        self.device_combo.setObjectName("device")
+        self.device_combo.setToolTip("auto: CUDA, then MPS, then CPU (only devices this machine has)")
+        form.addRow("Net", self.net_combo)
+        form.addRow("Loss", self.loss_combo)
+        form.addRow("Optimizer", self.opt_combo)
+        form.addRow("Learning rate", self.lr_edit)
+        form.addRow("Momentum", self.momentum_edit)
+        for name, s in self.spins.items():
+            form.addRow(_LABELS[name], s)
+        form.addRow("Device", self.device_combo)
+        self._fill_nets()
+        self._fill_devices()
+        self._show("")
+
+        self._combos = {"net": self.net_combo, "loss": self.loss_combo, "optimizer": self.opt_combo,
+                        "device": self.device_combo}
+        for combo in self._combos.values():
+            combo.currentIndexChanged.connect(self._combo_edited)
+        self.lr_edit.textChanged.connect(self._text_edited)
+        self.momentum_edit.textChanged.connect(self._text_edited)
+        for s in self.spins.values():
+            s.valueChanged.connect(self._spin_edited)
+        model.form_changed.connect(self._show)
+        model.nets_changed.connect(self._fill_nets)
+        model.devices_changed.connect(self._fill_devices)
+        model.state_changed.connect(self._state_changed)
+
+    # -- model -> widgets --------------------------------------------------------------------
+    @Slot()
+    def _fill_nets(self) -> None:
+        for name in self.model.nets():
+            if self.net_combo.findData(name) < 0:
+                self.net_combo.addItem(name, name)
+        set_combo(self.net_combo, self.model.form["net"])
+
+    @Slot()
+    def _fill_devices(self) -> None:
+        self.device_combo.blockSignals(True)
+        self.device_combo.clear()
+        for d in self.model.device_choices():
+            self.device_combo.addItem(d, d)
+        self.device_combo.blockSignals(False)
+        set_combo(self.device_combo, self.model.form["device"])
+
+    @Slot(str)
+    def _show(self, name: str) -> None:
+        f = self.model.form
+        for key, combo in (("net", self.net_combo), ("loss", self.loss_combo),
+                           ("optimizer", self.opt_combo), ("device", self.device_combo)):
+            if name in ("", key):
+                set_combo(combo, f[key])
+        for key, edit in (("lr", self.lr_edit), ("momentum", self.momentum_edit)):
+            if name in ("", key) and edit.text() != f[key]:
+                edit.setText(f[key])
+        for key, s in self.spins.items():
+            if name in ("", key) and s.value() != f[key]:
+                s.setValue(f[key])
+        self.momentum_edit.setEnabled(self.model.momentum_used())
+
+    @Slot(str)
+    def _state_changed(self, state: str) -> None:
+        self.setEnabled(state == "idle")
+
+    # -- widgets -> model --------------------------------------------------------------------
+    @Slot()
+    def _combo_edited(self) -> None:
+        for key, combo in self._combos.items():
+            if combo is self.sender() and combo.currentData() is not None:
+                self.model.set_field(key, combo.currentData())
+
+    @Slot()
+    def _text_edited(self) -> None:
+        edit = self.sender()
+        self.model.set_field("lr" if edit is self.lr_edit else "momentum", edit.text())
+
+    @Slot()
+    def _spin_edited(self) -> None:
+        for key, s in self.spins.items():
+            if s is self.sender():
+                self.model.set_field(key, s.value())
+
+
+class ExperimentBox(QGroupBox):
+    """The course experiments: pick one, press Run all (the panel starts the queue)."""
+
+    def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
+        super().__init__("Course experiments", parent)
+        self.model = model
+        ev = QHBoxLayout(self)
+        self.combo = QComboBox(self)
+        self.combo.setObjectName("experiment")
+        for name, (_field, values) in EXPERIMENTS.items():
+            self.combo.addItem(f"{name}: {', '.join(str(v) for v in values)}", name)
+        self.run_button = QPushButton("Run all", self)
+        self.run_button.setToolTip("Queue one run per value (the rest from the form) and run them "
+                                   "one after another, overlaid")
+        ev.addWidget(self.combo, 1)
+        ev.addWidget(self.run_button)
+        set_combo(self.combo, model.options["experiment"])
+        self.combo.currentIndexChanged.connect(self._edited)
+        model.options_changed.connect(self._option_changed)
+        model.state_changed.connect(self._state_changed)
+
+    @Slot()
+    def _edited(self) -> None:
+        self.model.set_option("experiment", self.combo.currentData())
+
+    @Slot(str)
+    def _option_changed(self, name: str) -> None:
+        if name == "experiment":
+            set_combo(self.combo, self.model.options["experiment"])
+
+    @Slot(str)
+    def _state_changed(self, state: str) -> None:
+        self.run_button.setEnabled(state == "idle")

@@ -1,0 +1,747 @@
+"""The Training tool's state: the one source of truth its views observe and edit.
+
+`TrainingModel` holds what the user set (the form, the data folder, the view options), the runs
+(one `RunEntry` each: folder, config, records, final numbers, colour, tick), the selected run, the
+experiment queue and whether a run is going (idle / loading / training / paused / stopping). It is
+a QObject only for its change signals: no widget, testable without a display. The worker's signals
+are connected to its slots (queued onto the GUI thread), so the training thread never touches a view.
+`to_dict()` / `from_dict()` are the tab's saved session (the keys the panel always saved).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from visualizer.core import appdirs
+from visualizer.core.devices import DeviceReport
+from visualizer.core.errors import UserInputError
+from visualizer.core.run_table import fmt_time, run_label
+from visualizer.core.training import TrainConfig
+
+PRESET_NETS = ("mnist-net1", "mnist-net2")
+LOSSES = {"ce": "cross-entropy (ce)", "l2": "L2 / mean squared error (l2)"}
+OPTIMIZERS = {"sgdm": "SGD with momentum (sgdm)", "sgd": "SGD (sgd)", "adam": "Adam (adam)"}
+
+#: Experiment presets of the course: the field varied and its values (everything else from the form).
+EXPERIMENTS: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "learning rates": ("lr", (0.1, 0.01, 0.0001)),
+    "loss functions": ("loss", ("ce", "l2")),
+    "architectures": ("net", ("mnist-net1", "mnist-net2")),
+}
+
+#: Distinct colours for runs (matplotlib's tab10, familiar from course reports).
+RUN_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+              "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+#: The form's fields and their starting values (lr and momentum as typed: text).
+FORM_DEFAULTS: dict[str, Any] = {
+    "net": "mnist-net1", "loss": "ce", "optimizer": "sgdm", "lr": "0.01", "momentum": "0.5",
+    "epochs": 8, "batch_size": 128, "train_size": 50_000, "val_size": 10_000, "test_size": 10_000,
+    "seed": 0, "device": "auto",
+}
+#: Inclusive ranges of the whole-number fields (the spin boxes show the same).
+FORM_RANGES: dict[str, tuple[int, int]] = {
+    "epochs": (1, 1000), "batch_size": (1, 60_000), "train_size": (1, 60_000), "val_size": (0, 60_000),
+    "test_size": (1, 10_000), "seed": (0, 2_147_483_647),
+}
+VIEW_DEFAULTS: dict[str, Any] = {
+    "smoothing": False, "smoothing_weight": 60,
+    "log_axes": {"loss": False, "accuracy": False, "examples": False, "epoch": False},
+    "keep_overlays": False, "experiment": "learning rates",
+}
+STATES = ("idle", "loading", "training", "paused", "stopping")
+
+
+@dataclass
+class RunEntry:
+    """One training run: this session's or one saved in the runs folder."""
+
+    run_id: str
+    folder: Path | None
+    config: dict[str, Any]
+    color: str
+    final: dict[str, Any] = field(default_factory=dict)
+    status: str = ""  # "running", or the final status
+    progress: float | None = None  # 0–1 while running
+    shown: bool = False  # ticked: its curves are overlaid
+    epochs_done: int = 0
+    result: dict[str, Any] | None = None  # confusion/misclassified/filters
+    history: list[dict[str, Any]] = field(default_factory=list)
+    epochs: list[dict[str, Any]] = field(default_factory=list)
+    saved: Any = None  # the core RunRecord it was listed from (records and results load on demand)
+    total: int | None = None  # examples the run is set to see (this session's runs)
+
+    @property
+    def ticked(self) -> bool:
+        return self.shown
+
+    @property
+    def label(self) -> str:
+        return run_label(self.config)
+
+    @property
+    def legend(self) -> str:
+        return f"{self.label} [{self.run_id[:17]}]"
+
+    def planned(self) -> tuple[int | None, int | None]:
+        """(examples, epochs) the whole run was set up for, when known (the plots' x extent)."""
+        c = self.config
+        if self.total:
+            return (self.total, c.get("epochs"))
+        try:
+            return (int(c["epochs"]) * int(self.final.get("train_size") or c["train_size"]), int(c["epochs"]))
+        except (KeyError, TypeError, ValueError):
+            return (None, None)
+
+
+def parse_number(text: Any, what: str) -> float:
+    """A number as typed ("0.01", "1e-4", "0,5"); UserInputError with a plain sentence if not."""
+    raw = str(text)
+    try:
+        value = float(raw.strip().replace(",", "."))
+    except ValueError:
+        raise UserInputError(f"{what}: “{raw}” is not a number.") from None
+    if not math.isfinite(value):
+        raise UserInputError(f"{what}: must be a finite number, got {raw}.")
+    return value
+
+
+class TrainingModel(QObject):
+    form_changed = Signal(str)  # field name
+    nets_changed = Signal()  # the net choices (an architecture was handed over)
+    devices_changed = Signal()  # the device report arrived
+    options_changed = Signal(str)  # view option name
+    run_added = Signal(str)
+    run_removing = Signal(int)  # row, before it goes
+    run_removed = Signal(str)
+    run_changed = Signal(str)  # its row's numbers or status
+    run_ticked = Signal(str, bool)
+    run_records = Signal(str)  # its history/epochs were replaced as a whole
+    batch_recorded = Signal(str, dict)
+    epoch_recorded = Signal(str, dict)
+    run_finished = Signal(str)
+    selection_changed = Signal(str)
+    state_changed = Signal(str)
+    progress_changed = Signal()  # progress, progress_text, device_text
+    queue_changed = Signal()
+    message_changed = Signal(str)  # "" hides the message
+    data_changed = Signal()  # the data folder or its status
+    download_changed = Signal()
+    runs_folder_changed = Signal()
+    status = Signal(str, int)  # a line for the status bar
+
+    def __init__(self, runs_dir: str | Path | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.form: dict[str, Any] = dict(FORM_DEFAULTS)
+        self.options: dict[str, Any] = {**VIEW_DEFAULTS, "log_axes": dict(VIEW_DEFAULTS["log_axes"])}
+        self.architectures: dict[str, dict] = {}  # combo name -> architecture document
+        self.device_report: DeviceReport | None = None
+        self._wanted_device = ""  # a saved/settings device not confirmed by the probe yet
+        self.runs: list[RunEntry] = []
+        self.selected: str = ""
+        self.runs_dir = Path(runs_dir) if runs_dir else appdirs.runs_dir()
+        # Where MNIST is looked for, in this order: the folder chosen in the tab; $CONVVIZ_DATA;
+        # the MNIST folder of the settings; the app's own data folder.
+        self.chosen_data_dir: str | None = None
+        self.settings_data_dir: str | None = None
+        self.data_override = None  # MnistSplits to train on instead of MNIST (tests, benchmarks)
+        self.data_found = False
+        self.data_text = ""
+        self.data_tip = ""
+        self.downloading = False
+        self.download_cancelling = False
+        self.download_progress: tuple[float, float, str] | None = None
+        self.state = "idle"
+        self.live_id: str | None = None
+        self.live_total = 0
+        self._live_started = 0.0
+        self._last_record: dict | None = None
+        self.last_device = ""
+        self.progress = 0.0
+        self.progress_text = "Not running."
+        self.device_text = ""
+        self.message = ""
+        self.queue: list[TrainConfig] = []
+        self.queue_name = ""
+        self.queue_total = 0
+        self.queue_text = ""
+        self._color_index = 0
+        self._update_device_text()
+
+    # ============================================================================ the form ==
+    def nets(self) -> list[str]:
+        return [*PRESET_NETS, *self.architectures]
+
+    def device_choices(self) -> list[str]:
+        """auto and cpu until the probe has answered; then what this machine has."""
+        return self.device_report.available() if self.device_report is not None else ["auto", "cpu"]
+
+    def set_field(self, name: str, value: Any) -> bool:
+        """Set one form field; False (and nothing changes) for a value the field cannot take."""
+        if name not in FORM_DEFAULTS:
+            raise KeyError(name)
+        if name in FORM_RANGES:
+            if isinstance(value, bool) or not isinstance(value, int):
+                return False
+            lo, hi = FORM_RANGES[name]
+            value = min(hi, max(lo, value))
+        elif name in ("lr", "momentum"):
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                return False
+            value = str(value)
+        elif name == "net":
+            if value not in self.nets():
+                return False
+        elif name == "loss" and value not in LOSSES or name == "optimizer" and value not in OPTIMIZERS:
+            return False
+        elif name == "device":
+            if value not in self.device_choices():
+                if self.device_report is None and value in ("cuda", "mps"):
+                    self._wanted_device = value  # decided when the probe answers
+                return False
+            self._wanted_device = ""
+        if self.form[name] == value:
+            return True
+        self.form[name] = value
+        self.form_changed.emit(name)
+        if name == "device":
+            self._update_device_text()
+        return True
+
+    def momentum_used(self) -> bool:
+        return self.form["optimizer"] == "sgdm"
+
+    def config(self) -> TrainConfig:
+        """The form as a validated TrainConfig; UserInputError with a plain sentence if not."""
+        f = self.form
+        net = self.architectures.get(f["net"], f["net"])
+        config = TrainConfig(
+            net=net, loss=f["loss"], optimizer=f["optimizer"],
+            lr=parse_number(f["lr"], "Learning rate"), momentum=parse_number(f["momentum"], "Momentum"),
+            epochs=f["epochs"], batch_size=f["batch_size"], train_size=f["train_size"],
+            val_size=f["val_size"], test_size=f["test_size"], seed=f["seed"], device=f["device"])
+        config.validate()
+        return config
+
+    def add_architecture(self, doc: Any) -> str:
+        """A network handed over from Shapes becomes a net choice; UserInputError if it cannot train."""
+        from visualizer.core.architecture import Architecture
+        from visualizer.core.training import trainability_problem
+
+        if not isinstance(doc, dict):
+            raise UserInputError("the network must be an architecture document (a JSON object).")
+        problem = trainability_problem(Architecture.from_dict(doc))
+        if problem:
+            raise UserInputError(problem)
+        base = str(doc.get("name") or "custom net").strip() or "custom net"
+        name = f"{base} (from Shapes)"
+        new = name not in self.architectures
+        self.architectures[name] = dict(doc)
+        if new:
+            self.nets_changed.emit()
+        return name
+
+    def use_architecture(self, doc: Any) -> bool:
+        """Hand-over from Shapes: add the net and select it; a message says why when it cannot train."""
+        try:
+            name = self.add_architecture(doc)
+        except UserInputError as exc:
+            self.show_message(f"Cannot train this network: {exc}")
+            return False
+        self.set_field("net", name)
+        self.clear_message()
+        self.status.emit(f"Training tab: net set to “{name}” from the shape calculator", 5000)
+        return True
+
+    @Slot(object)
+    def set_device_report(self, report: DeviceReport) -> None:
+        self.device_report = report
+        self.devices_changed.emit()
+        if self.form["device"] not in report.available():
+            self.set_field("device", "auto")
+        if self._wanted_device and report.has(self._wanted_device) and not self.running():
+            self.set_field("device", self._wanted_device)
+        self._wanted_device = ""
+        self._update_device_text()
+
+    # ======================================================================= view options ==
+    def set_option(self, name: str, value: Any) -> None:
+        if name not in VIEW_DEFAULTS:
+            raise KeyError(name)
+        if name == "log_axes":
+            value = {q: bool(value.get(q, False)) for q in VIEW_DEFAULTS["log_axes"]}
+        elif name == "experiment" and value not in EXPERIMENTS:
+            return
+        if self.options[name] != value:
+            self.options[name] = value
+            self.options_changed.emit(name)
+
+    def set_log_axis(self, quantity: str, on: bool) -> None:
+        self.set_option("log_axes", {**self.options["log_axes"], quantity: bool(on)})
+
+    # ============================================================================== data ==
+    @property
+    def data_dir(self) -> str | None:
+        """The folder to load MNIST from, or None for $CONVVIZ_DATA / the app's folder."""
+        if self.chosen_data_dir:
+            return self.chosen_data_dir
+        if os.environ.get(appdirs.DATA_ENV):
+            return None
+        return self.settings_data_dir
+
+    def download_folder(self) -> Path:
+        return Path(self.chosen_data_dir or self.settings_data_dir or appdirs.mnist_dir())
+
+    def refresh_data_status(self) -> bool:
+        """Look for MNIST again (the one rule: core.mnist.locate_mnist); True when it is there."""
+        from visualizer.core.mnist import MnistNotFound, locate_mnist
+
+        if self.data_override is not None:
+            self.data_found, self.data_tip = True, ""
+            self.data_text = "Training on data given by the program (not MNIST files)."
+        else:
+            try:
+                folder = locate_mnist(self.data_dir or None)
+            except MnistNotFound as exc:
+                looked = self.data_dir or os.environ.get(appdirs.DATA_ENV) or str(appdirs.mnist_dir())
+                self.data_found, self.data_tip = False, str(exc)
+                self.data_text = (
+                    f"<b>MNIST not found</b> in {html.escape(str(looked))}.<br>Press <i>Download MNIST</i> "
+                    f"(about 11 MB, into {html.escape(str(self.download_folder()))}) or <i>Choose data "
+                    "folder…</i> to pick a folder holding the four MNIST .gz files.")
+            except UserInputError as exc:
+                self.data_found, self.data_tip = False, ""
+                self.data_text = f"<b>MNIST unusable:</b> {exc}"
+            else:
+                self.data_found, self.data_tip = True, str(folder)
+                self.data_text = f"MNIST: {folder}"
+        self.data_changed.emit()
+        return self.data_found
+
+    def set_data_folder(self, folder: str | Path | None) -> bool:
+        self.chosen_data_dir = str(folder) if folder else None
+        found = self.refresh_data_status()
+        if found:
+            self.clear_message()
+            self.status.emit(f"MNIST folder: {folder}", 4000)
+        return found
+
+    def set_data_override(self, data: Any) -> None:
+        self.data_override = data
+        self.refresh_data_status()
+
+    # -- download (the worker's signals land here) -----------------------------------------
+    def set_downloading(self, on: bool) -> None:
+        self.downloading, self.download_cancelling = on, False
+        self.download_progress = None
+        self.download_changed.emit()
+
+    def cancel_download(self) -> None:
+        if self.downloading:
+            self.download_cancelling = True
+            self.download_changed.emit()
+
+    @Slot(float, float, str)
+    def download_step(self, done: float, total: float, name: str) -> None:
+        self.download_progress = (done, total, name)
+        self.download_changed.emit()
+
+    @Slot(str)
+    def download_succeeded(self, folder: str) -> None:
+        if not self.refresh_data_status():
+            self.chosen_data_dir = folder  # CONVVIZ_DATA points elsewhere: use what we just fetched
+        self.refresh_data_status()
+        self.clear_message()
+        self.status.emit(f"MNIST downloaded to {folder}", 6000)
+
+    # ============================================================================== runs ==
+    def run(self, run_id: str | None) -> RunEntry | None:
+        for e in self.runs:
+            if e.run_id == run_id:
+                return e
+        return None
+
+    def index_of(self, run_id: str) -> int:
+        return next((i for i, e in enumerate(self.runs) if e.run_id == run_id), -1)
+
+    def next_color(self) -> str:
+        color = RUN_COLORS[self._color_index % len(RUN_COLORS)]
+        self._color_index += 1
+        return color
+
+    def add_run(self, entry: RunEntry) -> None:
+        self.runs.append(entry)
+        self.run_added.emit(entry.run_id)
+
+    def remove_run(self, run_id: str) -> None:
+        i = self.index_of(run_id)
+        if i < 0:
+            return
+        self.run_removing.emit(i)
+        del self.runs[i]
+        if self.selected == run_id:
+            self.selected = ""
+        self.run_removed.emit(run_id)
+
+    def set_runs_dir(self, folder: str | Path) -> None:
+        folder = Path(folder)
+        if folder != self.runs_dir:
+            self.runs_dir = folder
+            self.reload_runs()
+
+    def reload_runs(self) -> None:
+        """List the runs saved in the runs folder (earlier sessions) that are not listed yet."""
+        from visualizer.core.runs import list_runs
+
+        self.runs_folder_changed.emit()
+        try:
+            records = list_runs(self.runs_dir) if self.runs_dir.is_dir() else []
+        except OSError as exc:
+            self.show_message(f"Cannot read the runs folder {self.runs_dir}: {exc}")
+            return
+        for rec in records:
+            if self.run(rec.run_id) is not None:
+                continue
+            final = dict(rec.final or {})
+            self.add_run(RunEntry(rec.run_id, Path(rec.folder), dict(rec.config or {}), self.next_color(),
+                                  final=final, status=str(final.get("status", "")) or "incomplete",
+                                  saved=rec))
+
+    def set_ticked(self, run_id: str, on: bool) -> None:
+        """Tick a run to overlay its curves (a saved run's records are read from its folder then)."""
+        e = self.run(run_id)
+        if e is None or e.shown == on:
+            return
+        if on and e.saved is not None and not e.history and not e.epochs:
+            e.history, e.epochs = list(e.saved.history or []), list(e.saved.epochs or [])
+        e.shown = on
+        self.run_changed.emit(run_id)
+        self.run_ticked.emit(run_id, on)
+
+    def tick_all(self, on: bool) -> None:
+        for e in list(self.runs):
+            self.set_ticked(e.run_id, on)
+
+    def ticked_ids(self) -> list[str]:
+        return [e.run_id for e in self.runs if e.shown]
+
+    def select(self, run_id: str) -> None:
+        if run_id != self.selected:
+            self.selected = run_id
+            self.selection_changed.emit(run_id)
+
+    def result_of(self, run_id: str) -> dict | None:
+        """A run's test results (confusion matrix, mistakes, filters): this session's, or the
+        arrays the run saved in its folder (results.npz), in the worker's shape."""
+        e = self.run(run_id)
+        if e is None:
+            return None
+        if e.result is None and e.status != "running" and e.saved is not None:
+            try:
+                r = e.saved.load_results()
+            except (UserInputError, OSError) as exc:
+                self.status.emit(str(exc), 6000)
+                return None
+            if r:
+                mis = None
+                if "misclassified_images" in r:
+                    mis = {"images": r["misclassified_images"], "true": r.get("misclassified_true"),
+                           "pred": r.get("misclassified_pred")}
+                e.result = {"config": e.config, "final": e.final, "confusion": r.get("confusion"),
+                            "misclassified": mis, "first_layer_filters": r.get("first_layer_filters")}
+        return e.result
+
+    def delete_runs(self, run_ids: list[str]) -> None:
+        """Delete runs and their folders (a running run is kept)."""
+        import shutil
+
+        for run_id in run_ids:
+            e = self.run(run_id)
+            if e is None or e.status == "running":
+                continue
+            if e.folder is not None and e.folder.is_dir():
+                try:
+                    shutil.rmtree(e.folder)
+                except OSError as exc:
+                    self.show_message(f"Could not delete {e.folder}: {exc.strerror or exc}")
+                    continue
+            self.remove_run(run_id)
+
+    # ====================================================================== experiments ==
+    def experiment_configs(self, name: str) -> list[TrainConfig]:
+        """The runs of the course experiment `name`, in order: the form with one field varied."""
+        field_name, values = EXPERIMENTS[name]
+        base = self.config().to_dict()
+        configs = []
+        for v in values:
+            c = TrainConfig.from_dict({**base, field_name: v})
+            c.validate()
+            configs.append(c)
+        return configs
+
+    def set_queue(self, name: str, configs: list[TrainConfig]) -> None:
+        """Queue runs to follow the one starting now (`configs` excludes it)."""
+        self.queue, self.queue_name, self.queue_total = list(configs), name, len(configs) + (1 if name else 0)
+        self.queue_changed.emit()
+
+    def clear_queue(self) -> None:
+        if self.queue:
+            self.queue = []
+            self.queue_changed.emit()
+
+    def next_queued(self) -> TrainConfig | None:
+        return self.queue.pop(0) if self.queue else None
+
+    def run_number(self) -> int:
+        """k of "run k of n" for the run going now."""
+        return self.queue_total - len(self.queue)
+
+    # ========================================================================== running ==
+    def running(self) -> bool:
+        return self.state != "idle"
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self._update_device_text()
+            self.state_changed.emit(state)
+
+    def begin_run(self, run_id: str, folder: Path, config: TrainConfig, fresh_overlay: bool) -> RunEntry:
+        """A run is starting (its worker is about to): add its row, tick it, show the progress."""
+        self.clear_message()
+        if fresh_overlay:
+            self.tick_all(False)
+        n_train = len(self.data_override.train_images) if self.data_override is not None else config.train_size
+        self.live_total = max(1, config.epochs * n_train)
+        entry = RunEntry(run_id, folder, config.to_dict(), self.next_color(), status="running",
+                         total=self.live_total)
+        self.live_id = run_id
+        self._live_started = time.monotonic()
+        self._last_record = None
+        self.add_run(entry)
+        self.set_ticked(run_id, True)
+        self.progress, self.progress_text = 0.0, "Starting…"
+        self._set_state("loading")
+        self.device_text = f"Device: {config.device} (starting)"
+        if self.queue_name:
+            self.queue_text = f"Experiment “{self.queue_name}”: run {self.run_number()} of {self.queue_total}"
+        else:
+            self.queue_text = ""
+        self.queue_changed.emit()
+        self.progress_changed.emit()
+        queued = f" ({len(self.queue)} more queued: {self.queue_name})" if self.queue else ""
+        self.status.emit(f"Training {entry.label}{queued}", 4000)
+        return entry
+
+    def set_paused(self, paused: bool) -> None:
+        if self.state in ("loading", "training", "paused"):
+            self._set_state("paused" if paused else "training")
+            self.progress_text = "Paused. Resume to go on, or Stop." if paused else "Resumed."
+            self.progress_changed.emit()
+
+    def set_stopping(self) -> None:
+        self.clear_queue()
+        if self.running():
+            self._set_state("stopping")
+            self.progress_text = "Stopping…"
+            self.progress_changed.emit()
+
+    @Slot(str)
+    def worker_phase(self, text: str) -> None:
+        if self.state != "stopping":
+            self.progress_text = text
+            self.progress_changed.emit()
+
+    @Slot(dict)
+    def train_began(self, info: dict) -> None:
+        self.last_device = str(info.get("device", "?"))
+        self._live_started = time.monotonic()
+        if self.state == "loading":
+            self._set_state("training")
+        self.device_text = f"Device in use: <b>{self.last_device}</b>"
+        self.progress_changed.emit()
+
+    @Slot(dict)
+    def record_batch(self, record: dict) -> None:
+        e = self.run(self.live_id)
+        if e is None:
+            return
+        e.history.append(record)
+        self._last_record = record  # shown by tick_progress, not per record
+        self.batch_recorded.emit(e.run_id, record)
+
+    def tick_progress(self) -> None:
+        """Turn the newest batch record into the progress bar and text (a few times a second)."""
+        record, self._last_record = self._last_record, None
+        e = self.run(self.live_id)
+        if record is None or e is None:
+            return
+        seen = float(record.get("examples_seen", 0))
+        self.progress = min(1.0, seen / self.live_total)
+        e.progress = self.progress
+        self.run_changed.emit(e.run_id)
+        sps = float(record.get("samples_per_second") or 0.0)
+        eta = (self.live_total - seen) / sps if sps > 0 else float("nan")
+        if self.state not in ("paused", "stopping"):
+            epoch = float(record.get("epoch", 0.0))
+            epochs = e.config.get("epochs", "?")
+            self.progress_text = (
+                f"epoch {min(int(epoch) + 1, epochs if isinstance(epochs, int) else 10**9)}/{epochs} · "
+                f"{int(seen):,} / {self.live_total:,} examples · {sps:,.0f} samples/s · "
+                f"ETA {fmt_time(eta) or '–'} · loss {float(record.get('train_loss', float('nan'))):.4f}")
+        self.progress_changed.emit()
+
+    @Slot(dict)
+    def record_epoch(self, record: dict) -> None:
+        e = self.run(self.live_id)
+        if e is None:
+            return
+        e.epochs.append(record)
+        e.epochs_done = int(record.get("epoch", 0))
+        e.final = {"train_accuracy": record.get("train_accuracy"), "val_accuracy": record.get("val_accuracy"),
+                   "wall_time_s": record.get("elapsed_s"), "epochs_completed": e.epochs_done}
+        self.epoch_recorded.emit(e.run_id, record)
+        self.run_changed.emit(e.run_id)
+
+    @Slot(dict)
+    def finish_run(self, payload: dict) -> None:
+        e = self.run(self.live_id)
+        if e is None:
+            return
+        self._last_record = None
+        e.final = dict(payload.get("final") or {})
+        e.status = str(e.final.get("status", "completed"))
+        e.result = payload
+        # the result's records are the reference (a signal may still be queued behind this one)
+        e.history, e.epochs = list(payload.get("history") or []), list(payload.get("epochs") or [])
+        self.run_records.emit(e.run_id)
+        self.run_changed.emit(e.run_id)
+        self.run_finished.emit(e.run_id)
+        if e.status == "completed":
+            self.progress = 1.0
+        acc = e.final.get("test_accuracy")
+        acc_text = f"test accuracy {100 * float(acc):.2f} %" if acc is not None else ""
+        sps = e.final.get("samples_per_second")
+        sps_text = f"{float(sps):,.0f} samples/s" if sps else ""
+        self.progress_text = (f"{e.status.capitalize()} in {fmt_time(e.final.get('wall_time_s'))} · "
+                              + " · ".join(t for t in (acc_text, sps_text) if t))
+        self.progress_changed.emit()
+        if e.status == "diverged":
+            self.show_message("The loss became NaN or infinite: the run diverged (try a smaller "
+                              "learning rate). Everything before that is kept.")
+        self.status.emit(f"Run {e.status}: {e.label} {acc_text}", 6000)
+
+    @Slot(str)
+    def fail_run(self, message: str) -> None:
+        e = self.run(self.live_id)
+        self.clear_queue()
+        if e is not None:
+            if not e.history and not e.epochs:  # nothing was trained: no row, no empty folder left
+                self.remove_run(e.run_id)
+                try:
+                    if e.folder is not None:
+                        for f in e.folder.iterdir():
+                            if f.is_file() and f.suffix in (".json", ".csv", ".tmp"):
+                                f.unlink()
+                        e.folder.rmdir()
+                except OSError:
+                    pass
+            else:
+                e.status = "failed"
+                self.run_changed.emit(e.run_id)
+        self.progress_text = "Not running."
+        self.progress_changed.emit()
+        self.show_message(message)
+
+    def end_run(self) -> TrainConfig | None:
+        """The run's thread has ended: back to idle; the next queued run's config, if one is due."""
+        stopped = self.state == "stopping"
+        self.live_id = None
+        self._last_record = None
+        self._set_state("idle")
+        if self.queue and not stopped:
+            return self.next_queued()
+        if self.queue_name:
+            self.queue_text = f"Experiment “{self.queue_name}”: " + ("stopped" if stopped else "all runs done") + "."
+        self.queue, self.queue_name = [], ""
+        self.queue_changed.emit()
+        return None
+
+    def _update_device_text(self) -> None:
+        if self.running():
+            return
+        d = self.form["device"]
+        if d == "auto":
+            auto = self.device_report.auto if self.device_report is not None else "checking…"
+            text = f"Device: {auto} (auto)"
+        else:
+            text = f"Device: {d}"
+        if self.last_device:
+            text += f" · last run used {self.last_device}"
+        self.device_text = text
+        self.progress_changed.emit()
+
+    # ========================================================================== messages ==
+    @Slot(str)
+    def show_message(self, text: str) -> None:
+        self.message = text
+        self.message_changed.emit(text)
+        self.status.emit(text.split("\n")[0], 8000)
+
+    def clear_message(self) -> None:
+        if self.message:
+            self.message = ""
+            self.message_changed.emit("")
+
+    # ======================================================================== the session ==
+    def to_dict(self) -> dict[str, Any]:
+        f = self.form
+        return {
+            "net": self.architectures.get(f["net"], f["net"]),
+            **{k: f[k] for k in FORM_DEFAULTS if k != "net"},
+            "data_dir": self.chosen_data_dir or "",
+            "shown_runs": self.ticked_ids(),
+            "smoothing": self.options["smoothing"],
+            "smoothing_weight": self.options["smoothing_weight"],
+            "log_axes": dict(self.options["log_axes"]),
+            "keep_overlays": self.options["keep_overlays"],
+            "experiment": self.options["experiment"],
+        }
+
+    def from_dict(self, state: dict[str, Any]) -> None:
+        """Apply a saved session (what to_dict, or the panel before it, wrote); odd values are ignored."""
+        net = state.get("net")
+        if isinstance(net, dict):
+            try:
+                self.set_field("net", self.add_architecture(net))
+            except UserInputError:
+                pass
+        elif isinstance(net, str):
+            self.set_field("net", net)
+        for key in FORM_DEFAULTS:
+            if key != "net" and key in state:
+                self.set_field(key, state[key])
+        if isinstance(state.get("data_dir"), str) and state["data_dir"]:
+            self.chosen_data_dir = state["data_dir"]
+            self.refresh_data_status()
+        if isinstance(state.get("smoothing_weight"), int) and not isinstance(state["smoothing_weight"], bool):
+            self.set_option("smoothing_weight", max(0, min(99, state["smoothing_weight"])))
+        for key in ("smoothing", "keep_overlays"):
+            if isinstance(state.get(key), bool):
+                self.set_option(key, state[key])
+        if isinstance(state.get("log_axes"), dict):
+            self.set_option("log_axes", state["log_axes"])
+        if isinstance(state.get("experiment"), str):
+            self.set_option("experiment", state["experiment"])
+        if isinstance(state.get("shown_runs"), list):
+            wanted = {str(r) for r in state["shown_runs"]}
+            for e in list(self.runs):
+                self.set_ticked(e.run_id, e.run_id in wanted)

@@ -1,0 +1,399 @@
+"""Training tab: train the course's MNIST nets in a worker thread, watch the curves grow, compare runs.
+
+The state is `TrainingModel` (model.py); the views observe it: the form and the experiments box
+(form.py), the MNIST data box (data.py), the run bar (controls.py), the four live plots (plots.py),
+the test results (results.py) and the runs table (runs_table.py). `TrainingRunner` (runner.py)
+runs the worker threads. This panel lays the views out, holds the tab's actions and dialogs, and
+implements the Panel contract. Every run is saved as it goes by `RunWriter` in the runs folder and
+listed again on the next start.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visualizer.core import appdirs
+from visualizer.core.errors import UserInputError
+from visualizer.core.run_table import format_for, table_text
+from visualizer.ui.shell.devices import device_probe
+from visualizer.ui.shell.files import save_text
+from visualizer.ui.shell.panel import Panel
+from visualizer.ui.training.controls import ControlBar
+from visualizer.ui.training.data import DataBox
+from visualizer.ui.training.form import ExperimentBox, TrainingForm
+from visualizer.ui.training.model import EXPERIMENTS, TrainingModel
+from visualizer.ui.training.plots import TrainingPlots
+from visualizer.ui.training.results import RunResultsView
+from visualizer.ui.training.runner import TrainingRunner
+from visualizer.ui.training.runs_table import RunsView
+
+
+class TrainingPanel(Panel):
+    title = "Training"
+    description = "Train the MNIST nets with live curves and compare runs"
+    guide_page = "04-training.html"
+
+    def __init__(self, parent: QWidget | None = None, runs_dir: str | Path | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("TrainingPanel")
+        self.model = TrainingModel(runs_dir, self)
+        self.runner = TrainingRunner(self.model, self)
+        self.model.status.connect(self.status_message)
+        self._build()
+        self._build_actions()
+        self.model.state_changed.connect(self._state_changed)
+        self.model.reload_runs()
+        self.model.refresh_data_status()
+        probe = device_probe()  # torch is asked off the GUI thread; the form lists cuda/mps when it answers
+        probe.ready.connect(self.model.set_device_report)
+        if probe.report() is not None:
+            self.model.set_device_report(probe.report())
+
+    # ================================================================================ layout ==
+    def _build(self) -> None:
+        m = self.model
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        outer.addWidget(self.splitter)
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 4, 0)
+        self.form = TrainingForm(m, left)
+        self.data_box = DataBox(m, left)
+        self.experiments = ExperimentBox(m, left)
+        self.controls = ControlBar(m, left)
+        for w in (self.form, self.data_box, self.experiments, self.controls):
+            lv.addWidget(w)
+        lv.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(left)
+        scroll.setMinimumWidth(left.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.left_scroll = scroll
+        self.splitter.addWidget(scroll)
+
+        # right: the live curves or a run's test results above, every run as a table below
+        self.right_splitter = right = QSplitter(Qt.Orientation.Vertical)
+        self.view_tabs = QTabWidget(right)
+        self.view_tabs.setObjectName("views")
+        self.plots = TrainingPlots(self.view_tabs)
+        self.plots.bind(m)
+        self.view_tabs.addTab(self.plots, "Curves")
+        self.results_view = RunResultsView(m, self.view_tabs)
+        self.view_tabs.addTab(self.results_view, "Test results")
+        right.addWidget(self.view_tabs)
+        self.runs = RunsView(m, right)
+        right.addWidget(self.runs)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 1)
+        right.setSizes([650, 230])
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([scroll.minimumWidth(), 1100])
+
+        c, d, r = self.controls, self.data_box, self.runs
+        c.start_button.clicked.connect(self.start_training)
+        c.pause_button.clicked.connect(self.toggle_pause)
+        c.stop_button.clicked.connect(self.stop_training)
+        d.choose_button.clicked.connect(self.choose_data_folder)
+        d.download_button.clicked.connect(self.start_download)
+        d.cancel_button.clicked.connect(self.cancel_download)
+        self.experiments.run_button.clicked.connect(self._run_selected_experiment)
+        r.export_table_button.clicked.connect(self.export_table_dialog)
+        r.export_plots_button.clicked.connect(self.export_plots_dialog)
+        r.delete_button.clicked.connect(self.delete_selected_runs)
+        r.table.doubleClicked.connect(self._show_results_tab)
+        # the widgets tests, benchmarks and the guide name, under their old names
+        self.start_button, self.pause_button, self.stop_button = c.start_button, c.pause_button, c.stop_button
+        self.progress, self.progress_label, self.queue_label = c.progress, c.progress_label, c.queue_label
+        self.device_label, self.message_label = c.device_label, c.message_label
+        self.config_box = self.form
+        self.net_combo, self.loss_combo, self.opt_combo = self.form.net_combo, self.form.loss_combo, self.form.opt_combo
+        self.lr_edit, self.momentum_edit, self.device_combo = self.form.lr_edit, self.form.momentum_edit, self.form.device_combo
+        self.epochs_spin, self.batch_spin, self.seed_spin = self.form.epochs_spin, self.form.batch_spin, self.form.seed_spin
+        self.train_spin, self.val_spin, self.test_spin = self.form.train_spin, self.form.val_spin, self.form.test_spin
+        self.data_label, self.download_button = d.label, d.download_button
+        self.download_bar, self.download_cancel = d.bar, d.cancel_button
+        self.experiment_combo, self.experiment_button = self.experiments.combo, self.experiments.run_button
+        self.runs_model, self.runs_view, self.keep_overlays = r.table_model, r.table, r.keep_overlays
+
+    def _build_actions(self) -> None:
+        def act(text: str, slot, shortcut: str | None = None) -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            a.triggered.connect(slot)
+            self.addAction(a)
+            return a
+
+        self.start_action = act("Start training", self.start_training, "Ctrl+Return")
+        self.pause_action = act("Pause / resume training", self.toggle_pause, "Ctrl+Shift+P")
+        self.stop_action = act("Stop training", self.stop_training, "Ctrl+.")
+        self.export_table_action = act("Export results table…", self.export_table_dialog, "Ctrl+Shift+T")
+        self.export_plots_action = act("Export plots…", self.export_plots_dialog, "Ctrl+Shift+E")
+        self.choose_data_action = act("Choose data folder…", self.choose_data_folder)
+        self.download_action = act("Download MNIST", self.start_download)
+        self.experiment_actions = []
+        for name in EXPERIMENTS:
+            a = act(f"Run experiment: {name}", self._experiment_action)
+            a.setData(name)
+            self.experiment_actions.append(a)
+        self._state_changed(self.model.state)
+
+    def panel_actions(self) -> list[QAction]:
+        return [self.start_action, self.pause_action, self.stop_action, self.export_table_action,
+                self.export_plots_action, self.choose_data_action, self.download_action,
+                *self.experiment_actions]
+
+    @Slot(str)
+    def _state_changed(self, state: str) -> None:
+        running = state != "idle"
+        for a in (self.start_action, *self.experiment_actions):
+            a.setEnabled(not running)
+        for a in (self.pause_action, self.stop_action):
+            a.setEnabled(running and state != "stopping")
+
+    # ===================================================================== what tests set ==
+    @property
+    def data_override(self):
+        """MnistSplits to train on instead of loading MNIST (synthetic data for tests and benchmarks)."""
+        return self.model.data_override
+
+    @data_override.setter
+    def data_override(self, data) -> None:
+        self.model.set_data_override(data)
+
+    @property
+    def trainer_factory(self):
+        return self.runner.trainer_factory
+
+    @trainer_factory.setter
+    def trainer_factory(self, factory) -> None:
+        self.runner.trainer_factory = factory
+
+    @property
+    def downloader(self):
+        return self.runner.downloader
+
+    @downloader.setter
+    def downloader(self, download) -> None:
+        self.runner.downloader = download
+
+    @property
+    def data_dir(self) -> str | None:
+        return self.model.data_dir
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.model.runs_dir
+
+    def download_folder(self) -> Path:
+        return self.model.download_folder()
+
+    def set_data_folder(self, folder: str | Path | None) -> bool:
+        return self.model.set_data_folder(folder)
+
+    def config_from_form(self):
+        return self.model.config()
+
+    def is_running(self) -> bool:
+        return self.model.running()
+
+    def show_message(self, text: str) -> None:
+        self.model.show_message(text)
+
+    # ================================================================== the Panel contract ==
+    @Slot(dict)
+    def use_architecture(self, doc: dict) -> None:
+        """A network handed over by the shape calculator (1×28×28 in, 10 out) becomes the selected net."""
+        self.model.use_architecture(doc)
+
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        device = settings.get("default_device")
+        if device and not self.model.running():
+            self.model.set_field("device", device)
+        if "mnist_dir" in settings:
+            self.model.settings_data_dir = str(settings.get("mnist_dir") or "") or None
+            self.model.refresh_data_status()
+        if "runs_dir" in settings:
+            self.model.set_runs_dir(settings.get("runs_dir") or appdirs.runs_dir())
+        if "theme" in settings:
+            from visualizer.ui.shell import theme
+
+            self.plots.set_look(theme.current_look())
+
+    def save_state(self) -> dict[str, Any]:
+        return self.model.to_dict()
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.model.from_dict(state)
+
+    def set_lecture_mode(self, on: bool) -> None:
+        """For a projector: the form and the data box step aside, curves get thicker."""
+        for w in (self.form, self.data_box):
+            w.setVisible(not on)
+        self.plots.set_line_width(3.5 if on else 2.0)
+
+    def shutdown(self) -> None:
+        """Stop training and downloads, and wait (bounded, about two seconds) for their threads."""
+        self.runner.shutdown(2.0)
+        self.plots.timer.stop()
+        self.controls.timer.stop()
+
+    def wait_until_idle(self, timeout_ms: int) -> bool:
+        return self.runner.wait_until_idle(timeout_ms)
+
+    # ============================================================================ running ==
+    @Slot()
+    def start_training(self) -> bool:
+        """Start a run with the form's settings (the Start button); False with a message if not."""
+        if self.model.running():
+            self.emit_status("A run is already going; stop it first or wait for it to finish.", 4000)
+            return False
+        try:
+            config = self.model.config()
+        except UserInputError as exc:
+            self.model.show_message(str(exc))
+            return False
+        self.model.set_queue("", [])
+        return self.runner.launch(config, fresh_overlay=not self.model.options["keep_overlays"])
+
+    def run_experiment(self, name: str) -> bool:
+        """Queue the course experiment `name` (a key of EXPERIMENTS) and start its first run."""
+        if self.model.running():
+            self.emit_status("A run is already going; stop it first or wait for it to finish.", 4000)
+            return False
+        try:
+            configs = self.model.experiment_configs(name)
+        except UserInputError as exc:
+            self.model.show_message(str(exc))
+            return False
+        self.model.set_queue(name, configs[1:])
+        return self.runner.launch(configs[0], fresh_overlay=not self.model.options["keep_overlays"])
+
+    @Slot()
+    def _run_selected_experiment(self) -> None:
+        self.run_experiment(self.model.options["experiment"])
+
+    @Slot()
+    def _experiment_action(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.model.set_option("experiment", action.data())
+            self.run_experiment(action.data())
+
+    @Slot()
+    def toggle_pause(self) -> None:
+        self.runner.toggle_pause()
+
+    @Slot()
+    def stop_training(self) -> None:
+        self.runner.stop()
+
+    # =============================================================================== data ==
+    @Slot()
+    def choose_data_folder(self) -> None:
+        m = self.model
+        start = m.data_dir or str(m.download_folder())
+        folder = QFileDialog.getExistingDirectory(self, "Folder with the four MNIST files", start)
+        if folder:
+            m.set_data_folder(folder)
+
+    @Slot()
+    def start_download(self) -> None:
+        self.runner.start_download()
+
+    @Slot()
+    def cancel_download(self) -> None:
+        self.runner.cancel_download()
+
+    # =============================================================================== runs ==
+    def reload_runs(self) -> None:
+        self.model.reload_runs()
+
+    def select_run(self, run_id: str) -> None:
+        self.model.select(run_id)
+
+    @Slot()
+    def _show_results_tab(self, _index=None) -> None:
+        """Double-click on a run: its test results, in front."""
+        self.view_tabs.setCurrentWidget(self.results_view)
+
+    @Slot()
+    def delete_selected_runs(self) -> None:
+        ids = [i for i in self.runs.selected_ids() if self.model.run(i).status != "running"]
+        if not ids:
+            self.emit_status("Select finished runs to delete (a running run cannot be deleted).", 4000)
+            return
+        answer = QMessageBox.question(
+            self, "Delete runs",
+            f"Delete {len(ids)} run(s) and their folders in {self.model.runs_dir}? This cannot be undone.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.model.delete_runs(ids)
+
+    def delete_runs(self, run_ids: list[str]) -> None:
+        self.model.delete_runs(run_ids)
+
+    # ============================================================================= export ==
+    def table_text(self, fmt: str) -> str:
+        return table_text(self.model.runs, fmt)
+
+    def export_table(self, path: str | Path) -> None:
+        """Write the results table as CSV, Markdown or LaTeX (by suffix: .csv, .md, .tex)."""
+        save_text(path, self.table_text(format_for(path)))
+
+    def export_plots(self, path: str | Path) -> None:
+        """Write the four plots as one PNG or SVG image (by suffix)."""
+        path = Path(path)
+        if path.suffix.lower() not in (".png", ".svg"):
+            raise UserInputError(f"{path.name}: choose a .png or .svg file name.")
+        self.plots.export_image(path)
+
+    @Slot()
+    def export_table_dialog(self) -> None:
+        if not self.model.runs:
+            self.emit_status("No runs to export yet.", 4000)
+            return
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export results table", str(Path.home() / "results.csv"),
+            "CSV (*.csv);;Markdown (*.md);;LaTeX table (*.tex)")
+        if path and not Path(path).suffix:
+            path += {"C": ".csv", "M": ".md", "L": ".tex"}.get(chosen[:1], ".csv")
+        self._export(path, self.export_table, "Results table")
+
+    @Slot()
+    def export_plots_dialog(self) -> None:
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export plots", str(Path.home() / "training.png"), "PNG image (*.png);;SVG image (*.svg)")
+        if path and not Path(path).suffix:
+            path += ".svg" if chosen.startswith("SVG") else ".png"
+        self._export(path, self.export_plots, "Plots")
+
+    def _export(self, path: str, write, what: str) -> None:
+        if not path:
+            return
+        try:
+            write(path)
+        except (UserInputError, OSError) as exc:
+            self.model.show_message(str(exc))
+            return
+        self.emit_status(f"{what} saved to {path}", 5000)

@@ -1,0 +1,219 @@
+"""The runs table: one row per run of the model, a tick to overlay its curves, and its buttons.
+
+`RunsTableModel` is a QAbstractTableModel over `TrainingModel.runs` (rows come from runs trained in
+this session and from the runs folder); the text of each cell is `core.run_table.row_values`, the
+same as the CSV / Markdown / LaTeX exports.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt, Slot
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visualizer.core.run_table import COLUMNS, row_values
+from visualizer.ui.training.model import RunEntry, TrainingModel
+
+
+class RunsTableModel(QAbstractTableModel):
+    """The model's runs as rows; the first column's tick shows or hides the run's curves."""
+
+    def __init__(self, model: TrainingModel, parent=None) -> None:
+        super().__init__(parent)
+        self.model = model
+        model.run_added.connect(self._added)
+        model.run_removing.connect(self._removing)
+        model.run_removed.connect(self._removed)
+        model.run_changed.connect(self.changed)
+        self._removing_row = -1
+
+    @property
+    def entries(self) -> list[RunEntry]:
+        return self.model.runs
+
+    def entry(self, run_id: str) -> RunEntry | None:
+        return self.model.run(run_id)
+
+    def index_of(self, run_id: str) -> int:
+        return self.model.index_of(run_id)
+
+    def set_shown(self, run_id: str, shown: bool) -> None:
+        self.model.set_ticked(run_id, shown)
+
+    def shown_ids(self) -> list[str]:
+        return self.model.ticked_ids()
+
+    # -- Qt model ----------------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.model.runs)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        e = self.model.runs[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row_values(e)[col]
+        if role == Qt.ItemDataRole.CheckStateRole and col == 0:
+            return Qt.CheckState.Checked if e.shown else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.DecorationRole and col == 0:
+            return QColor(e.color)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = f"{e.run_id}\n{e.label}"
+            if e.folder is not None:
+                tip += f"\nsaved in {e.folder}"
+            return tip
+        if role == Qt.ItemDataRole.TextAlignmentRole and 4 <= col <= 9:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def flags(self, index):
+        f = super().flags(index)
+        if index.isValid() and index.column() == 0:
+            f |= Qt.ItemFlag.ItemIsUserCheckable
+        return f
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802
+        if index.isValid() and index.column() == 0 and role == Qt.ItemDataRole.CheckStateRole:
+            shown = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
+            self.model.set_ticked(self.model.runs[index.row()].run_id, shown)
+            return True
+        return False
+
+    # -- following the model -----------------------------------------------------------------
+    @Slot(str)
+    def _added(self, run_id: str) -> None:
+        n = self.model.index_of(run_id)
+        self.beginInsertRows(QModelIndex(), n, n)
+        self.endInsertRows()
+
+    @Slot(int)
+    def _removing(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        self._removing_row = row
+
+    @Slot(str)
+    def _removed(self, _run_id: str) -> None:
+        if self._removing_row >= 0:
+            self._removing_row = -1
+            self.endRemoveRows()
+
+    @Slot(str)
+    def changed(self, run_id: str) -> None:
+        i = self.model.index_of(run_id)
+        if i >= 0:
+            self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+
+
+class RunsView(QWidget):
+    """The table with its row of buttons; selecting a row selects the run in the model."""
+
+    def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        rv = QVBoxLayout(self)
+        rv.setContentsMargins(2, 2, 2, 2)
+        self.table_model = RunsTableModel(model, self)
+        self.table = QTableView(self)
+        self.table.setObjectName("results_table")
+        self.table.setModel(self.table_model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        # the run's folder name is long: elided here, whole in its tooltip
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(0, 240)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(False)
+        self.table.setToolTip("Tick runs to overlay their curves; select one for its test results "
+                              "(double-click to show them)")
+        self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        rv.addWidget(self.table, 1)
+        row = QHBoxLayout()
+        self.keep_overlays = QCheckBox("Keep ticked runs when starting a new one", self)
+        self.keep_overlays.toggled.connect(self._keep_toggled)
+        self.show_all_button = QPushButton("Tick all", self)
+        self.show_all_button.clicked.connect(self._tick_all)
+        self.hide_all_button = QPushButton("Untick all", self)
+        self.hide_all_button.clicked.connect(self._untick_all)
+        self.export_table_button = QPushButton("Export table…", self)
+        self.export_plots_button = QPushButton("Export plots…", self)
+        self.delete_button = QPushButton("Delete…", self)
+        self.delete_button.setToolTip("Delete the selected runs' folders from disk")
+        self.folder_label = QLabel(self)
+        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.folder_label.setEnabled(False)
+        self.folder_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        for w in (self.keep_overlays, self.show_all_button, self.hide_all_button):
+            row.addWidget(w)
+        row.addWidget(self.folder_label, 1)
+        for w in (self.delete_button, self.export_table_button, self.export_plots_button):
+            row.addWidget(w)
+        rv.addLayout(row)
+        model.runs_folder_changed.connect(self._show_folder)
+        model.selection_changed.connect(self._show_selection)
+        model.options_changed.connect(self._option_changed)
+        self._show_folder()
+        self._option_changed("keep_overlays")
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.runs[r].run_id for r in rows]
+
+    @Slot()
+    def _show_folder(self) -> None:
+        self.folder_label.setText(f"saved in {self.model.runs_dir}")
+        self.folder_label.setToolTip(f"Runs are saved in {self.model.runs_dir}")
+
+    @Slot(str)
+    def _show_selection(self, run_id: str) -> None:
+        i = self.model.index_of(run_id)
+        current = self.table.selectionModel().currentIndex()
+        if i >= 0 and current.row() != i:
+            self.table.selectionModel().setCurrentIndex(
+                self.table_model.index(i, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+    @Slot()
+    def _current_row_changed(self, current, _previous=None) -> None:
+        if current.isValid():
+            self.model.select(self.model.runs[current.row()].run_id)
+
+    @Slot(str)
+    def _option_changed(self, name: str) -> None:
+        if name == "keep_overlays":
+            self.keep_overlays.setChecked(bool(self.model.options["keep_overlays"]))
+
+    @Slot(bool)
+    def _keep_toggled(self, on: bool) -> None:
+        self.model.set_option("keep_overlays", on)
+
+    @Slot()
+    def _tick_all(self) -> None:
+        self.model.tick_all(True)
+
+    @Slot()
+    def _untick_all(self) -> None:
+        self.model.tick_all(False)
