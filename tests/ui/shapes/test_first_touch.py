@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from visualizer.core.architecture import compute_table, preset
+from visualizer.ui.shell.devices import device_probe
 from visualizer.ui.shell.main_window import MainWindow
 
 
@@ -53,3 +54,5 @@ def test_pick_a_preset_in_the_shapes_tab_of_a_fresh_window(qtbot, fresh_settings
     assert w.tabs.currentIndex() == 0
     qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
     assert w.tabs.currentWidget() is shapes
+    # the shown window probes the devices (imports torch) on a worker thread: let it finish
+    qtbot.waitUntil(lambda: device_probe().report() is not None, timeout=120_000)

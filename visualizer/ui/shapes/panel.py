@@ -8,17 +8,14 @@ is in the model; the views observe it and edit it, and never talk to each other.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMenu,
-    QMessageBox,
     QSplitter,
     QTabWidget,
     QToolButton,
@@ -27,28 +24,18 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.core.architecture import LAYER_TYPES
-from visualizer.core.errors import UserInputError
-from visualizer.resources import resource_path
 from visualizer.ui.shapes.check_view import ShapeCheckView
 from visualizer.ui.shapes.diagram import DiagramPage
+from visualizer.ui.shapes.documents import TABLE_EXPORTS, ShapesFiles
 from visualizer.ui.shapes.explanation import ExplanationLine
 from visualizer.ui.shapes.layer_table import LayerTableView
 from visualizer.ui.shapes.model import ShapesModel
 from visualizer.ui.shapes.network_bar import NetworkBar
 from visualizer.ui.shapes.torch_check import TorchVerifier
 from visualizer.ui.shapes.totals import TotalsLine
-from visualizer.ui.shell.files import save_text
 from visualizer.ui.shell.panel import Panel
 
-JSON_FILTER = "ConvViz architecture (*.json);;All files (*)"
 LECTURE_FONT_FACTOR = 1.3
-
-#: (label, file suffix, dialog filter) of the table exports; the key is the formatter's name
-TABLE_EXPORTS = {
-    "markdown": ("Markdown", ".md", "Markdown (*.md)"),
-    "csv": ("CSV", ".csv", "CSV (*.csv)"),
-    "latex": ("LaTeX", ".tex", "LaTeX (*.tex)"),
-}
 
 
 class ShapesPanel(Panel):
@@ -66,6 +53,10 @@ class ShapesPanel(Panel):
         self.model = ShapesModel(parent=self)
         self.undo_stack = self.model.undo_stack
         self.verifier = TorchVerifier(self.model, self)
+        self.diagram_page = DiagramPage(self.model, self)
+        self.diagram = self.diagram_page.diagram
+        self.files = ShapesFiles(self.model, self.diagram, self)
+        self.files.status.connect(self.emit_status)
         self._build_actions()
         self._build_ui()
         self.model.changed.connect(self._on_model_changed)
@@ -91,7 +82,7 @@ class ShapesPanel(Panel):
         return a
 
     def _build_actions(self) -> None:
-        m, stack = self.model, self.model.undo_stack
+        m, f, stack = self.model, self.files, self.model.undo_stack
         # Own actions rather than QUndoStack.createUndoAction: that one renames itself to
         # "Undo Set kernel size of conv3", too long for a button; the step goes in the tooltip.
         self.undo_action = self._action("&Undo", stack.undo, "Ctrl+Z")
@@ -102,11 +93,11 @@ class ShapesPanel(Panel):
         stack.redoTextChanged.connect(self._on_redo_text)
         self.undo_action.setEnabled(False)
         self.redo_action.setEnabled(False)
-        self.open_action = self._action("&Open architecture…", self.open_file, "Ctrl+O",
+        self.open_action = self._action("&Open architecture…", f.open_file, "Ctrl+O",
                                         "Open an architecture JSON file")
-        self.save_action = self._action("&Save architecture", self.save_file, "Ctrl+S",
+        self.save_action = self._action("&Save architecture", f.save_file, "Ctrl+S",
                                         "Save the architecture as JSON")
-        self.save_as_action = self._action("Save architecture &as…", self.save_file_as, "Ctrl+Shift+S")
+        self.save_as_action = self._action("Save architecture &as…", f.save_file_as, "Ctrl+Shift+S")
         self.add_action = self._action("&Add layer", self.add_layer, "Ctrl+Ins",
                                        "Add a layer after the selected one (like the one above)")
         self.duplicate_action = self._action("&Duplicate layer", self.duplicate_selected, "Ctrl+D",
@@ -116,15 +107,15 @@ class ShapesPanel(Panel):
         self.move_up_action = self._action("Move layer &up", lambda: m.move_selected(-1), "Alt+Up")
         self.move_down_action = self._action("Move layer do&wn", lambda: m.move_selected(1), "Alt+Down")
         self.export_actions = {
-            key: self._action(f"Export table as {label}…", lambda _=False, k=key: self.export_table_dialog(k))
+            key: self._action(f"Export table as {label}…", lambda _=False, k=key: f.export_table_dialog(k))
             for key, (label, _suffix, _filter) in TABLE_EXPORTS.items()}
         self.export_actions["markdown"].setShortcut(QKeySequence("Ctrl+E"))
-        self.copy_table_action = self._action("&Copy table", self.copy_table, "Ctrl+Shift+C",
+        self.copy_table_action = self._action("&Copy table", f.copy_table, "Ctrl+Shift+C",
                                               "Copy the table to the clipboard (Markdown text)")
         self.export_png_action = self._action("Export diagram as &PNG…",
-                                              lambda: self.export_diagram_dialog("png"))
+                                              lambda: f.export_diagram_dialog("png"))
         self.export_svg_action = self._action("Export diagram as S&VG…",
-                                              lambda: self.export_diagram_dialog("svg"))
+                                              lambda: f.export_diagram_dialog("svg"))
         self.train_action = self._action("&Train this network", self.request_training, "Ctrl+T")
         self.verify_action = self._action(
             "&Verify with PyTorch", self.verify_with_torch, "Ctrl+Shift+T",
@@ -193,8 +184,6 @@ class ShapesPanel(Panel):
         self.copy_rows_action = self._view_action("Copy selected rows", QKeySequence.StandardKey.Copy,
                                                   self.copy_selected_rows)
 
-        self.diagram_page = DiagramPage(self.model, self)
-        self.diagram = self.diagram_page.diagram
         self.diagram_page.block_clicked.connect(self._on_block_clicked)
         self.check_view = ShapeCheckView(self.model, self)
         self.check_view.status.connect(self.emit_status)
@@ -325,111 +314,15 @@ class ShapesPanel(Panel):
         if not self.model.remove_layers(self.model.selected_rows):
             self.emit_status("Select a layer to remove", 3000)
 
-    # -- files ---------------------------------------------------------------------------
-    def _start_dir(self) -> str:
-        """Where save and export dialogs open: beside the current file, or where the last went."""
-        if self.model.path:
-            return str(Path(self.model.path).parent)
-        return self.model.last_dir or str(Path.home())
-
-    def _open_dir(self) -> str:
-        if self.model.path or self.model.last_dir:
-            return self._start_dir()
-        try:  # the example architectures that ship with ConvViz
-            examples = resource_path("architectures")
-        except FileNotFoundError:
-            return ""
-        return str(examples) if examples.is_dir() else ""
-
-    def _ask_save_path(self, title: str, name: str, suffix: str, file_filter: str) -> str:
-        suggested = str(Path(self._start_dir()) / name)
-        path, _ = QFileDialog.getSaveFileName(self, title, suggested, file_filter)
-        if path and not Path(path).suffix:
-            path += suffix  # the user typed no suffix
-        return path
-
-    @Slot()
-    def open_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open architecture", self._open_dir(), JSON_FILTER)
-        if path:
-            self.open_path(path)
-
+    # -- files and exports (dialogs in documents.py) ------------------------------------
     def open_path(self, path: str) -> bool:
-        try:
-            self.model.open_path(path)
-        except UserInputError as exc:
-            self._error("Cannot open architecture", str(exc))
-            return False
-        self.emit_status(f"Opened {path}", 4000)
-        return True
-
-    @Slot()
-    def save_file(self) -> bool:
-        return self.save_path(self.model.path) if self.model.path else self.save_file_as()
-
-    @Slot()
-    def save_file_as(self) -> bool:
-        name = Path(self.model.path).name if self.model.path else f"{self.model.table.architecture.name or 'network'}.json"
-        path = self._ask_save_path("Save architecture", name, ".json", JSON_FILTER)
-        return self.save_path(path) if path else False
-
-    def save_path(self, path: str) -> bool:
-        try:
-            self.model.save_path(path)
-        except UserInputError as exc:
-            self._error("Cannot save architecture", str(exc))
-            return False
-        self.emit_status(f"Saved {path}", 4000)
-        return True
-
-    def _error(self, title: str, message: str) -> None:
-        self.emit_status(f"{title}: {message}", 8000)
-        QMessageBox.warning(self, title, message)
-
-    # -- export --------------------------------------------------------------------------
-    def table_text(self, kind: str) -> str:
-        """The table as `kind` ("markdown", "csv", "latex", "text", "json") via the core formatters."""
-        from visualizer.core import table_format
-
-        return table_format.format_table(self.model.table, kind)
-
-    @Slot()
-    def export_table_dialog(self, kind: str) -> None:
-        label, suffix, file_filter = TABLE_EXPORTS[kind]
-        name = f"{self.model.table.architecture.name or 'network'}-shapes{suffix}"
-        path = self._ask_save_path(f"Export table as {label}", name, suffix, file_filter)
-        if path:
-            self.export_table(kind, path)
+        return self.files.open_path(path)
 
     def export_table(self, kind: str, path: str) -> bool:
-        return self._write(path, "table", lambda: save_text(path, self.table_text(kind)))
+        return self.files.export_table(kind, path)
 
     def export_diagram(self, kind: str, path: str) -> bool:
-        export = self.diagram.export_png if kind == "png" else self.diagram.export_svg
-        return self._write(path, "diagram", lambda: export(path))
-
-    def _write(self, path: str, what: str, write) -> bool:
-        try:
-            write()
-        except UserInputError as exc:
-            self._error(f"Cannot export {what}", str(exc))
-            return False
-        self.model.last_dir = str(Path(path).parent)
-        self.emit_status(f"{what.capitalize()} written to {path}", 4000)
-        return True
-
-    @Slot()
-    def export_diagram_dialog(self, kind: str) -> None:
-        file_filter = "PNG image (*.png)" if kind == "png" else "SVG drawing (*.svg)"
-        name = f"{self.model.table.architecture.name or 'network'}-diagram.{kind}"
-        path = self._ask_save_path(f"Export diagram as {kind.upper()}", name, "." + kind, file_filter)
-        if path:
-            self.export_diagram(kind, path)
-
-    @Slot()
-    def copy_table(self) -> None:
-        QGuiApplication.clipboard().setText(self.table_text("markdown"))
-        self.emit_status("Table copied to the clipboard as Markdown", 3000)
+        return self.files.export_diagram(kind, path)
 
     @Slot()
     def copy_selected_rows(self) -> None:
