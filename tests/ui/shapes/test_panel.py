@@ -547,3 +547,16 @@ def test_ctrl_z_in_the_input_box_undoes_the_input_change(qtbot, panel):
     assert h.value() == 28 and cell(panel, 0, COL_OUTPUT) == "8×28×28"
     qtbot.keyClick(h, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert h.value() == 32
+
+
+def test_stand_alone_launcher_options(qtbot, panel, tmp_path):
+    from visualizer.ui.shapes.__main__ import _setup
+
+    _setup(panel, ["vgg16"])
+    assert cell(panel, totals_row(panel), COL_PARAMS) == "138,357,544"
+    saved = tmp_path / "net.json"
+    preset("lenet5").save(saved)
+    _setup(panel, [str(saved), "--check"])
+    assert panel.model.path == str(saved)
+    assert panel.lower_tabs.currentWidget() is panel.check_view
+    assert panel.check_view.text.toPlainText().startswith("Operation")
