@@ -77,6 +77,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from visualizer.core.errors import UserInputError
+from visualizer.core.output_size import output_size
 
 SCHEMA_VERSION = 1
 SCHEMA_NAME = "convviz.architecture"
@@ -543,14 +544,6 @@ def _numel(shape: PartialShape | None) -> int | None:
     return None if full is None else math.prod(full)
 
 
-def _pool_out(size: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
-    """torch's pooling_output_shape (dilation 1)."""
-    out = (size + 2 * p - (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
-    if ceil_mode and (out - 1) * s >= size + p:
-        out -= 1
-    return out
-
-
 def _adaptive_window(size: int, out: int) -> tuple[int, int]:
     """(widest window, jump rounded up) of torch's adaptive pooling along one axis."""
     widest = max(math.ceil((i + 1) * size / out) - (i * size) // out for i in range(out))
@@ -631,7 +624,7 @@ def _layer_row(index: int, spec: LayerSpec, counts: dict[str, int], incoming: Pa
                     error = _no_fit(k, d, incoming, pad)
                     spatial = [None, None]
                     break
-                spatial[ax] = (size + 2 * pa - keff) // s[ax] + 1
+                spatial[ax] = output_size(size, k[ax], s[ax], pa, d[ax])
         out = (cout, spatial[0], spatial[1])
         n_out = _numel(out)
         macs = None if (n_out is None or cin is None or cin % groups) else n_out * (cin // groups) * k[0] * k[1]
@@ -652,7 +645,7 @@ def _layer_row(index: int, spec: LayerSpec, counts: dict[str, int], incoming: Pa
                 size = incoming[ax + 1]
                 if size is None:
                     continue
-                o = _pool_out(size, k[ax], s[ax], pad[ax], p["ceil_mode"])
+                o = output_size(size, k[ax], s[ax], pad[ax], ceil_mode=p["ceil_mode"])
                 if o < 1:
                     error = (f"the {_hw(*k)} pool empties the {shape_text(incoming[1:])} map"
                              + (f" with padding {_one_or_pair(pad)}" if pad != [0, 0] else ""))

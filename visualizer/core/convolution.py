@@ -115,14 +115,12 @@ class SizeReport:
 
 
 def _axis(n: int, k: int, s: int, pb: int, pa: int, d: int) -> AxisSize:
-    span = n + pb + pa
+    from visualizer.core.output_size import output_size, output_size_text
+
     ek = d * (k - 1) + 1
-    out = (span - ek) // s + 1 if span >= ek else 0
-    unused = (span - ek) - (out - 1) * s if out > 0 else 0
-    pad_text = f"2·{pb}" if pb == pa else f"{pb} + {pa}"
-    numerator = n + pb + pa - d * (k - 1) - 1
-    formula = f"⌊({n} + {pad_text} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = ⌊{numerator} / {s}⌋ + 1 = {numerator // s + 1}"
-    return AxisSize(n, k, s, pb, pa, d, out, unused, formula)
+    out = max(output_size(n, k, s, pb, d, p_after=pa), 0)
+    unused = (n + pb + pa - ek) - (out - 1) * s if out > 0 else 0
+    return AxisSize(n, k, s, pb, pa, d, out, unused, output_size_text(n, k, s, pb, d, p_after=pa))
 
 
 def size_report(input_hw: tuple[int, int], kernel_hw: tuple[int, int], spec: ConvSpec) -> SizeReport:
@@ -397,20 +395,11 @@ def outputs_fed_by(padded_y: int, padded_x: int, input_hw: tuple[int, int], kern
     return [(y, x) for y in ys for x in xs]
 
 
-_PAIR_RE = re.compile(r"^\s*\(?\s*(-?\d+)\s*(?:[,x×\s]\s*(-?\d+))?\s*\)?\s*$")
-
-
 def parse_pair(text: str, name: str, minimum: int = 1) -> tuple[int, int]:
-    """"2" -> (2, 2); "2,3" -> (2, 3); UserInputError naming `name` otherwise."""
-    m = _PAIR_RE.match(str(text))
-    if not m:
-        raise UserInputError(f"{name} must be an integer or two integers 'Y,X', got {text!r}")
-    y = int(m.group(1))
-    x = int(m.group(2)) if m.group(2) is not None else y
-    if y < minimum or x < minimum:
-        what = "cannot be negative" if minimum == 0 else f"must be at least {minimum}"
-        raise UserInputError(f"{name} {what}, got {text!r}")
-    return y, x
+    """"2" -> (2, 2); "2,3" -> (2, 3); UserInputError naming `name` otherwise (see core.parsing)."""
+    from visualizer.core.parsing import parse_pair as _parse_pair
+
+    return _parse_pair(text, name, minimum)  # type: ignore[return-value]
 
 
 def parse_padding(text: str) -> tuple[int, int] | str:

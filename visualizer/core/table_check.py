@@ -43,6 +43,7 @@ from typing import Any
 
 from visualizer.core.architecture import Architecture, Shape, compute_table, normalize_params
 from visualizer.core.errors import UserInputError
+from visualizer.core.output_size import output_size
 
 
 @dataclass
@@ -312,11 +313,7 @@ def _verb(hw_in: tuple[int, int], hw_out: tuple[int, int]) -> str:
 
 
 def _conv_out(size: int, k: int, p: int, s: int) -> int:
-    return (size + 2 * p - k) // s + 1
-
-
-def _pool_out(size: int, k: int, p: int, s: int) -> int:
-    return (size + 2 * p - k) // s + 1
+    return output_size(size, k, s, p)
 
 
 # --- judging each row ----------------------------------------------------------------------
@@ -477,7 +474,7 @@ def _pool_reason(hw: tuple[int, int], layer: _Layer, correct_hw: tuple[int, int]
     story += f" {_verb(hw, correct_hw)}"
     if claimed_hw is not None:
         for st in range(1, max(k) + 3):
-            if all(_pool_out(hw[a], k[a], p[a], st) == claimed_hw[a] for a in range(2)):
+            if all(_conv_out(hw[a], k[a], p[a], st) == claimed_hw[a] for a in range(2)):
                 return f"{story}; stride {st} {_verb(hw, claimed_hw)}"
     return f"{story}: ⌊({hw[0]} + 2·{p[0]} − {k[0]}) / {s[0]}⌋ + 1 = {correct_hw[0]}"
 
@@ -596,7 +593,7 @@ def _judge(row: ClaimedRow, prev: Shape | None, given_input: Shape | None, style
             ohw = (1, 1)
         else:
             k, s, pad = layer.kernel, layer.stride, layer.padding
-            oh, ow = _pool_out(h, k[0], pad[0], s[0]), _pool_out(w, k[1], pad[1], s[1])
+            oh, ow = _conv_out(h, k[0], pad[0], s[0]), _conv_out(w, k[1], pad[1], s[1])
             if oh < 1 or ow < 1:
                 return verdict(None, [f"a {k[0]}×{k[1]} pool does not fit a {h}×{w} map"],
                                (headers.get("size", "Size"),), correct_text="impossible"), layer

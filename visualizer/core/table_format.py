@@ -12,20 +12,11 @@ import json
 from typing import Any
 
 from visualizer.core.architecture import MAC_CONVENTION, LayerRow, ShapeTable, shape_text
+from visualizer.core.shape_text import format_bytes, rf_text
 
 FORMATS: tuple[str, ...] = ("text", "markdown", "csv", "json", "latex")
 
 HEADERS = ("#", "Layer", "Type", "Settings", "Output (C×H×W)", "Params", "MACs", "Memory", "RF (jump)")
-
-
-def human_bytes(n: int) -> str:
-    """1536 -> "1.5 KiB"."""
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"  # pragma: no cover
 
 
 def human_count(n: int) -> str:
@@ -34,16 +25,6 @@ def human_count(n: int) -> str:
         if n >= div:
             return f"{n / div:.2f} {unit}"
     return str(n)
-
-
-def rf_text(row: LayerRow) -> str:
-    if row.rf_size is None:
-        return "?"
-    size = f"{row.rf_size[0]}×{row.rf_size[1]}"
-    if row.rf_jump is None:
-        return f"{size} (whole input)"
-    j = row.rf_jump
-    return f"{size} ({j[0] if j[0] == j[1] else f'{j[0]}×{j[1]}'})"
 
 
 def _output_text(row: LayerRow) -> str:
@@ -57,14 +38,14 @@ def row_cells(row: LayerRow) -> list[str]:
         str(row.index), row.name, row.type, row.settings, _output_text(row),
         "?" if "params" in unknown else f"{row.params:,}",
         "?" if "macs" in unknown else f"{row.macs:,}",
-        "?" if "memory" in unknown else human_bytes(row.activation_bytes),
-        rf_text(row),
+        "?" if "memory" in unknown else format_bytes(row.activation_bytes),
+        rf_text(row.rf_size, row.rf_jump),
     ]
 
 
 def total_cells(table: ShapeTable) -> list[str]:
     return ["", "Total", "", "", shape_text(table.output_shape), f"{table.total_params:,}",
-            f"{table.total_macs:,}", human_bytes(table.total_activation_bytes), ""]
+            f"{table.total_macs:,}", format_bytes(table.total_activation_bytes), ""]
 
 
 def summary_lines(table: ShapeTable) -> list[str]:
@@ -74,7 +55,7 @@ def summary_lines(table: ShapeTable) -> list[str]:
         f"plus {table.total_buffers:,} buffer values (BatchNorm running statistics), not trained",
         f"MACs: {table.total_macs:,}" + (f" ({human_count(table.total_macs)})" if table.total_macs >= 1000 else "")
         + f"; FLOPs = 2 × MACs = {human_count(table.total_flops)}",
-        f"Activation memory: {human_bytes(table.total_activation_bytes)} per sample (float32 outputs)",
+        f"Activation memory: {format_bytes(table.total_activation_bytes)} per sample (float32 outputs)",
         f"Convention: {MAC_CONVENTION}",
     ]
     if not table.ok:

@@ -65,7 +65,7 @@ TOOLS = (
          "visualizer.ui.conv_explorer:ConvExplorer", "02-convolution.html"),
     Tool("ShapeCalculator", "Shapes",
          "Output shapes, parameters, MACs and receptive field of a CNN, layer by layer",
-         "visualizer.ui.shape_calculator:ShapeCalculator", "03-shapes.html"),
+         "visualizer.ui.shapes.panel:ShapesPanel", "03-shapes.html"),
     Tool("TrainingPanel", "Training",
          "Train the MNIST nets with live curves and compare runs",
          "visualizer.ui.training.panel:TrainingPanel", "04-training.html"),

@@ -1,4 +1,4 @@
-"""The Shapes tab driven as a user would: edit cells, undo, load files, check a table, export."""
+"""The Shapes panel alone, driven as a user would: edit cells, undo, load files, check a table, export."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QFileDialog, QMessageBox
 
 from visualizer.core.architecture import Architecture, preset
-from visualizer.ui.shape_calculator import ShapeCalculator
-from visualizer.ui.shape_table_model import (
+from visualizer.ui.shapes.panel import ShapeCalculator
+from visualizer.ui.shapes.layer_table import (
     COL_KERNEL,
     COL_OTHER,
     COL_STRIDE,
@@ -42,16 +42,16 @@ def panel(qtbot):
 
 
 def cell(p: ShapeCalculator, row: int, column: int) -> str:
-    return p.model.index(row, column).data()
+    return p.table_model.index(row, column).data()
 
 
 def totals_row(p: ShapeCalculator) -> int:
-    return p.model.rowCount() - 1
+    return p.table_model.rowCount() - 1
 
 
 def type_into_cell(qtbot, p: ShapeCalculator, row: int, column: int, text: str) -> None:
     """Select the cell and type over it, then Enter (the table edits on any key)."""
-    index = p.model.index(row, column)
+    index = p.table_model.index(row, column)
     p.view.setFocus()
     p.view.setCurrentIndex(index)
     qtbot.keyClicks(p.view, text[0])
@@ -115,8 +115,8 @@ def test_kernel_and_padding_edits_including_same(qtbot, panel):
 
 
 def test_changing_the_layer_type(qtbot, panel):
-    index = panel.model.index(0, COL_TYPE)
-    assert panel.model.setData(index, "MaxPool2d")
+    index = panel.table_model.index(0, COL_TYPE)
+    assert panel.table_model.setData(index, "MaxPool2d")
     assert cell(panel, 0, COL_TYPE) == "MaxPool2d"
     assert cell(panel, 0, COL_OUTPUT) == "1×9×9"  # kernel 3 kept, stride 3 (its size), no padding
     # BatchNorm after it now gets 1 channel
@@ -137,13 +137,13 @@ def test_bad_row_is_red_with_reason_and_rows_after_still_shown(qtbot, panel):
     with qtbot.waitSignal(panel.status_message) as blocker:
         type_into_cell(qtbot, panel, 8, COL_KERNEL, "11")  # conv3 on a 7×7 map, padding 1
     assert "Row 9" in blocker.args[0]
-    reason = panel.model.index(8, COL_KERNEL).data(Qt.ItemDataRole.ToolTipRole)
+    reason = panel.table_model.index(8, COL_KERNEL).data(Qt.ItemDataRole.ToolTipRole)
     assert reason.startswith("Row 9:") and "11×11" in reason
-    background = panel.model.index(8, COL_OUTPUT).data(Qt.ItemDataRole.BackgroundRole)
+    background = panel.table_model.index(8, COL_OUTPUT).data(Qt.ItemDataRole.BackgroundRole)
     assert background is not None and background.color().red() > background.color().green()
     assert "Row 9" in panel.problem_label.text()
     # a good row keeps no colour; rows after the bad one still show their parameters
-    assert panel.model.index(4, COL_OUTPUT).data(Qt.ItemDataRole.BackgroundRole) is None
+    assert panel.table_model.index(4, COL_OUTPUT).data(Qt.ItemDataRole.BackgroundRole) is None
     assert cell(panel, 9, COL_PARAMS) == "64"  # BatchNorm2d(32): channels are still known
     assert cell(panel, 12, COL_PARAMS) == "?"  # the Linear's input features are not
     assert cell(panel, totals_row(panel), COL_PARAMS).startswith("≥")
@@ -225,8 +225,8 @@ def test_add_duplicate_remove_and_move_layers(qtbot, panel):
     qtbot.keyClick(panel.view, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
     assert [cell(panel, r, COL_TYPE) for r in (1, 2)] == ["ReLU", "BatchNorm2d"]
     assert panel.selected_rows() == [1]
-    data = panel.model.mimeData([panel.model.index(1, 0)])
-    panel.model.dropMimeData(data, Qt.DropAction.MoveAction, 3, 0, panel.model.index(-1, -1))
+    data = panel.table_model.mimeData([panel.table_model.index(1, 0)])
+    panel.table_model.dropMimeData(data, Qt.DropAction.MoveAction, 3, 0, panel.table_model.index(-1, -1))
     assert [cell(panel, r, COL_TYPE) for r in (1, 2)] == ["BatchNorm2d", "ReLU"]
 
     panel.add_layer_of_type("Dropout", at=n)
@@ -263,7 +263,7 @@ def test_diagram_click_selects_row_and_row_selects_block(qtbot, panel):
     row = 4  # conv2
     rect = panel.diagram.block_rect(row)
     assert rect is not None
-    panel.diagram_scroll.ensureVisible(int(rect.center().x()), int(rect.center().y()))
+    panel.diagram_page.scroll.ensureVisible(int(rect.center().x()), int(rect.center().y()))
     qtbot.mouseClick(panel.diagram, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
     assert panel.selected_rows() == [row]
     # ReLU row 6 belongs to conv2's block (folded, as in the usual figure): selecting it
@@ -279,12 +279,12 @@ def test_diagram_click_selects_row_and_row_selects_block(qtbot, panel):
 def test_diagram_zoom_keeps_clicks_on_blocks(qtbot, panel):
     panel.lower_tabs.setCurrentWidget(panel.diagram_page)
     width, zoom = panel.diagram.width(), panel.diagram.zoom
-    qtbot.mouseClick(panel.zoom_in_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.diagram_page.zoom_in_button, Qt.MouseButton.LeftButton)
     assert panel.diagram.width() > width
-    assert panel.zoom_label.text() == f"{round(zoom * 125)}%"
+    assert panel.diagram_page.zoom_label.text() == f"{round(zoom * 125)}%"
     panel.load_preset("vgg16")
-    qtbot.mouseClick(panel.zoom_fit_button, Qt.MouseButton.LeftButton)
-    assert panel.diagram.width() <= panel.diagram_scroll.viewport().width()
+    qtbot.mouseClick(panel.diagram_page.zoom_fit_button, Qt.MouseButton.LeftButton)
+    assert panel.diagram.width() <= panel.diagram_page.scroll.viewport().width()
     assert cell(panel, 19, COL_TYPE) == "Conv2d"
     rect = panel.diagram.block_rect(19)  # a conv deep in the network, now drawn small
     qtbot.mouseClick(panel.diagram, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
@@ -412,11 +412,11 @@ def test_lecture_mode_hides_editing(qtbot, panel):
     size = panel.view.font().pointSizeF()
     panel.set_lecture_mode(True)
     assert not panel.add_button.isVisible() and panel.export_button.isVisible()
-    assert not panel.model.flags(panel.model.index(0, COL_OUT)) & Qt.ItemFlag.ItemIsEditable
+    assert not panel.table_model.flags(panel.table_model.index(0, COL_OUT)) & Qt.ItemFlag.ItemIsEditable
     assert panel.view.font().pointSizeF() > size
     panel.set_lecture_mode(False)
     assert panel.add_button.isVisible()
-    assert panel.model.flags(panel.model.index(0, COL_OUT)) & Qt.ItemFlag.ItemIsEditable
+    assert panel.table_model.flags(panel.table_model.index(0, COL_OUT)) & Qt.ItemFlag.ItemIsEditable
 
 
 def test_panel_actions_have_shortcuts(panel):
@@ -436,7 +436,7 @@ def test_verify_with_pytorch_runs_off_the_gui_thread(qtbot, panel):
     assert panel.last_torch_check.startswith("PyTorch agrees")
     assert panel.verify_action.isEnabled()
     # a kernel larger than the padded image: the row is red and torch refuses it too
-    panel.model.setData(panel.model.index(0, COL_KERNEL), "31")
+    panel.table_model.setData(panel.table_model.index(0, COL_KERNEL), "31")
     assert not panel.model.table.rows[0].ok
     with qtbot.waitSignal(panel.torch_checker.running_changed, timeout=60_000,
                           check_params_cb=lambda running: not running):
@@ -521,7 +521,7 @@ def test_linear_in_features_states_what_the_student_expects(qtbot, panel):
     assert panel.model.table.rows[fc].ok and "in_features=1568" in cell(panel, fc, COL_OTHER)
     type_into_cell(qtbot, panel, fc, COL_OTHER, "in_features=1000")
     assert not panel.model.table.rows[fc].ok
-    assert "1568" in panel.model.index(fc, COL_OUTPUT).data(Qt.ItemDataRole.ToolTipRole)
+    assert "1568" in panel.table_model.index(fc, COL_OUTPUT).data(Qt.ItemDataRole.ToolTipRole)
     type_into_cell(qtbot, panel, fc, COL_OTHER, "in_features=auto")
     assert panel.model.table.rows[fc].ok and cell(panel, fc, COL_OTHER) == ""
 
@@ -530,7 +530,7 @@ def test_selected_row_explains_its_numbers(qtbot, panel):
     panel.select_rows([4])  # conv2: 8×14×14 in, 16 kernels 3×3, padding 1
     text = panel.explain_label.text()
     assert "conv2" in text and "8×14×14 → 16×14×14" in text
-    assert "⌊(14 + 2·1 − (3 − 1) − 1) / 1⌋ + 1 = 14" in text
+    assert "⌊(14 + 2·1 − 1·(3 − 1) − 1) / 1⌋ + 1 = ⌊13 / 1⌋ + 1 = 14" in text
     assert "3·3·8·16 + 16 = 1,168" in text
     panel.select_rows([12])  # fc1
     assert "1,568·10 + 10 = 15,690" in panel.explain_label.text()
@@ -547,3 +547,16 @@ def test_ctrl_z_in_the_input_box_undoes_the_input_change(qtbot, panel):
     assert h.value() == 28 and cell(panel, 0, COL_OUTPUT) == "8×28×28"
     qtbot.keyClick(h, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert h.value() == 32
+
+
+def test_stand_alone_launcher_options(qtbot, panel, tmp_path):
+    from visualizer.ui.shapes.__main__ import _setup
+
+    _setup(panel, ["vgg16"])
+    assert cell(panel, totals_row(panel), COL_PARAMS) == "138,357,544"
+    saved = tmp_path / "net.json"
+    preset("lenet5").save(saved)
+    _setup(panel, [str(saved), "--check"])
+    assert panel.model.path == str(saved)
+    assert panel.lower_tabs.currentWidget() is panel.check_view
+    assert panel.check_view.text.toPlainText().startswith("Operation")

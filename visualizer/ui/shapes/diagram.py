@@ -5,6 +5,10 @@ its width and whose thickness follows the channel count; a flat vector (after Fl
 is a thin bar whose height follows its length. Layers that keep the shape (BatchNorm, ReLU,
 Dropout, ...) are folded into the block before them, as in the usual figure; their rows still
 select that block. Sizes are on a square-root scale so that 224×224 and 7×7 both stay readable.
+
+`DiagramPage` is the view the user sees: the figure in a scroll area with its zoom bar; it
+observes the `ShapesModel` (redraws on `changed`, highlights on `selection_changed`) and selects
+the model's rows when a block is clicked.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPointF, QRectF, QSaveFile, QSize, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QPointF, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -25,10 +29,12 @@ from PySide6.QtGui import (
     QPen,
     QPolygonF,
 )
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget
 
+from visualizer.core import shape_text as fmt
 from visualizer.core.architecture import ShapeTable
-from visualizer.ui import shape_format as fmt
+from visualizer.ui.shapes.model import ShapesModel
+from visualizer.ui.shell.files import save_bytes
 
 COLORS = {
     "input": QColor(190, 190, 190),
@@ -385,8 +391,8 @@ class ShapeDiagram(QWidget):
         QToolTip.showText(event.globalPosition().toPoint(), tip, self)
 
     # -- export --------------------------------------------------------------------------
-    def export_png(self, path: str, scale: float = 2.0) -> None:
-        """A white-background PNG at `scale` times screen size; OSError when it cannot be written."""
+    def png_bytes(self, scale: float = 2.0) -> bytes:
+        """The figure as a white-background PNG at `scale` times screen size."""
         layout = DiagramLayout(self._table, self.font(), self._caption)
         size = layout.size()
         image = QImage(int(size.width() * scale), int(size.height() * scale), QImage.Format.Format_ARGB32)
@@ -395,22 +401,22 @@ class ShapeDiagram(QWidget):
         p.scale(scale, scale)
         layout.paint(p, set())
         p.end()
-        out = QSaveFile(path)
-        if not out.open(QSaveFile.OpenModeFlag.WriteOnly):
-            raise OSError(f"cannot write {path}: {out.errorString()}")
-        if not image.save(out, "PNG") or not out.commit():
-            out.cancelWriting()
-            raise OSError(f"cannot write {path}: {out.errorString()}")
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buffer, "PNG")
+        buffer.close()
+        return bytes(data.data())
 
-    def export_svg(self, path: str) -> None:
+    def svg_bytes(self) -> bytes:
         from PySide6.QtSvg import QSvgGenerator
 
         layout = DiagramLayout(self._table, self.font(), self._caption)
-        out = QSaveFile(path)
-        if not out.open(QSaveFile.OpenModeFlag.WriteOnly):
-            raise OSError(f"cannot write {path}: {out.errorString()}")
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         gen = QSvgGenerator()
-        gen.setOutputDevice(out)
+        gen.setOutputDevice(buffer)
         gen.setSize(layout.size())
         gen.setViewBox(QRectF(0, 0, layout.width, layout.height))
         gen.setTitle(self._caption or "ConvViz network diagram")
@@ -418,5 +424,130 @@ class ShapeDiagram(QWidget):
         p = QPainter(gen)
         layout.paint(p, set())
         p.end()
-        if not out.commit():
-            raise OSError(f"cannot write {path}: {out.errorString()}")
+        buffer.close()
+        return bytes(data.data())
+
+    def export_png(self, path: str, scale: float = 2.0) -> None:
+        """Write the PNG (all or nothing); UserInputError when it cannot be written."""
+        save_bytes(path, self.png_bytes(scale))
+
+    def export_svg(self, path: str) -> None:
+        save_bytes(path, self.svg_bytes())
+
+
+def caption(model: ShapesModel) -> str:
+    """The line drawn under the figure: name, input → output, parameters and MACs."""
+    table = model.table
+    arch = table.architecture
+    return (f"{arch.name or 'network'}: {fmt.format_shape(tuple(arch.input_shape))} → "
+            f"{fmt.format_shape(table.output_shape)}, {table.total_params:,} parameters, "
+            f"{fmt.format_macs(table.total_macs)} MACs")
+
+
+class DiagramPage(QWidget):
+    """The figure with its zoom bar. Until the user zooms, the figure shrinks to the height it is
+    given (no vertical scroll)."""
+
+    #: a block was clicked (the panel puts the keyboard focus on the table)
+    block_clicked = Signal(int)
+
+    def __init__(self, model: ShapesModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.diagram = ShapeDiagram(self)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidget(self.diagram)
+        self.scroll.setWidgetResizable(False)
+        self.scroll.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.zoom_out_button = self._button("−", "Smaller diagram (Ctrl+wheel on the diagram)", self.zoom_out)
+        self.zoom_in_button = self._button("+", "Larger diagram (Ctrl+wheel on the diagram)", self.zoom_in)
+        self.zoom_fit_button = self._button("Fit", "Show the whole network", self.fit)
+        self.zoom_label = QLabel("100%", self)
+        self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("400%  "))
+        self.diagram.zoom_changed.connect(self._on_zoom_changed)
+        self._auto_zoom = True
+        self._auto_zooming = False
+        self.scroll.viewport().installEventFilter(self)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 2, 4, 0)
+        legend = QLabel(legend_html(), self)
+        legend.setToolTip("Height follows the feature map's size, thickness its channels; "
+                          "activations, batch norm and dropout are folded into the block before them")
+        bar.addWidget(legend)
+        bar.addStretch(1)
+        bar.addWidget(QLabel("Zoom:", self))
+        for w in (self.zoom_out_button, self.zoom_label, self.zoom_in_button, self.zoom_fit_button):
+            bar.addWidget(w)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.scroll, 1)
+        self.diagram.row_clicked.connect(self._on_block_clicked)
+        model.changed.connect(self._on_model_changed)
+        model.selection_changed.connect(self._on_selection_changed)
+        self._on_model_changed()
+
+    def _button(self, text: str, tip: str, slot) -> QToolButton:
+        b = QToolButton(self)
+        b.setText(text)
+        b.setToolTip(tip)
+        b.clicked.connect(slot)
+        return b
+
+    @Slot()
+    def _on_model_changed(self) -> None:
+        self.diagram.set_table(self.model.table, caption(self.model))
+        self._fit_height()
+        self.diagram.set_selected_rows(self.model.selected_rows)
+
+    @Slot(list)
+    def _on_selection_changed(self, rows: list) -> None:
+        self.diagram.set_selected_rows(rows)
+        if rows:
+            rect = self.diagram.block_rect(rows[0])
+            if rect is not None:
+                self.scroll.ensureVisible(int(rect.center().x()), int(rect.center().y()),
+                                          int(rect.width() / 2) + 40, 10)
+
+    @Slot(int)
+    def _on_block_clicked(self, row: int) -> None:
+        self.model.set_selected_rows([row])
+        self.block_clicked.emit(row)
+
+    @Slot()
+    def zoom_in(self) -> None:
+        self.diagram.set_zoom(self.diagram.zoom * 1.25)
+
+    @Slot()
+    def zoom_out(self) -> None:
+        self.diagram.set_zoom(self.diagram.zoom / 1.25)
+
+    @Slot()
+    def fit(self) -> None:
+        viewport = self.scroll.viewport().size()
+        self.diagram.zoom_to_fit(viewport.width() - 4, viewport.height() - 4)
+
+    @Slot(float)
+    def _on_zoom_changed(self, zoom: float) -> None:
+        self.zoom_label.setText(f"{round(zoom * 100)}%")
+        if not self._auto_zooming:
+            self._auto_zoom = False  # the user chose a zoom: keep it
+
+    def _fit_height(self) -> None:
+        if not self._auto_zoom:
+            return
+        height = self.scroll.viewport().height() - 4
+        natural = self.diagram.figure_size().height()
+        if height <= 20 or natural <= 0:
+            return
+        self._auto_zooming = True
+        try:
+            self.diagram.set_zoom(min(1.0, max(0.5, height / natural)))
+        finally:
+            self._auto_zooming = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_height()
+        return super().eventFilter(watched, event)

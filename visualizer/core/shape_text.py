@@ -1,4 +1,7 @@
-"""How the Shapes tab writes and reads numbers, shapes and layer settings (no widgets here).
+"""How ConvViz writes and reads numbers, shapes, sizes and layer settings (no Qt, no torch).
+
+The one home of the byte-size text (`format_bytes`), the receptive-field text (`rf_text`) and the
+Shapes tab's cell formats; `convviz shapes` (`visualizer.core.table_format`) and the GUI share them.
 
 Layer settings follow the contract in `visualizer.core.architecture`: 2-D values are [y, x]
 lists (a bare int is accepted when reading, since hand-written JSON often has one).
@@ -10,8 +13,10 @@ import re
 from typing import Any
 
 from visualizer.core.errors import UserInputError
+from visualizer.core.output_size import output_size, output_size_text
+from visualizer.core.parsing import TIMES, parse_pair, parse_positive_int
 
-TIMES = "×"
+__all__ = ["parse_pair", "parse_positive_int", "TIMES"]  # re-exported: cell parsing lives in core.parsing
 
 #: Layers that keep the shape of what arrives (the diagram folds them into the block before).
 SHAPE_KEEPING = frozenset(
@@ -39,13 +44,6 @@ OTHER_SETTINGS: dict[str, dict[str, Any]] = {
 }
 
 
-def message_color(kind: str, dark: bool) -> str:
-    """Text colour for a "bad" or "good" message, readable on a light or a dark background."""
-    if kind == "bad":
-        return "#ff7b72" if dark else "#b00000"
-    return "#7ee787" if dark else "#006000"
-
-
 def format_count(n: int | None) -> str:
     return "" if n is None else f"{int(n):,}"
 
@@ -60,19 +58,32 @@ def format_macs(n: int) -> str:
 
 
 def format_bytes(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 ** 2:
-        return f"{n / 1024:.1f} KiB"
-    if n < 1024 ** 3:
-        return f"{n / 1024 ** 2:.2f} MiB"
-    return f"{n / 1024 ** 3:.2f} GiB"
+    """1536 -> "1.5 KiB" (whole bytes below 1 KiB, one decimal above): the one byte-size text."""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"  # pragma: no cover
 
 
-def format_shape(shape: tuple[int, ...] | None) -> str:
-    if shape is None:
+def rf_text(size: "tuple[int, int] | None", jump: "tuple[int, int] | None") -> str:
+    """Receptive field and jump: "5×5 (jump 2)", "3×5 (jump 1×2)", "28×28 (whole input)" after a
+    Linear layer (it sees everything; no jump), "?" when unknown. The one wording, GUI and CLI."""
+    if size is None:
         return "?"
-    return TIMES.join(str(int(s)) for s in shape)
+    text = f"{size[0]}{TIMES}{size[1]}"
+    if jump is None:
+        return f"{text} (whole input)"
+    j = str(jump[0]) if jump[0] == jump[1] else f"{jump[0]}{TIMES}{jump[1]}"
+    return f"{text} (jump {j})"
+
+
+def format_shape(shape: "tuple[int | None, ...] | None") -> str:
+    """"16×28×28"; the one shape text is `visualizer.core.architecture.shape_text`."""
+    from visualizer.core.architecture import shape_text
+
+    return shape_text(shape)
 
 
 def as_pair(value: Any) -> tuple[int, int] | None:
@@ -100,39 +111,6 @@ def format_pair(value: Any, short: bool = False) -> str:
     if short and pair[0] == pair[1]:
         return str(pair[0])
     return f"{pair[0]}{TIMES}{pair[1]}"
-
-
-_SPLIT = re.compile(r"\s*(?:[x×X*·,;]|\s)\s*")
-
-
-def parse_pair(text: str, what: str, minimum: int = 1, words: tuple[str, ...] = ()) -> Any:
-    """'3', '3×3', '3x5', '[3 5]', '3,5' -> [y, x]; a word from `words` (e.g. 'same') as is."""
-    t = text.strip().strip("[]()").strip().lower()
-    if t in words:
-        return t
-    parts = [p for p in _SPLIT.split(t) if p]
-    try:
-        nums = [int(p) for p in parts]
-    except ValueError:
-        hint = " or ".join([f"a whole number or two like 3{TIMES}3"] + [f"'{w}'" for w in words])
-        raise UserInputError(f"{what}: expected {hint}, got {text.strip()!r}") from None
-    if len(nums) == 1:
-        nums = nums * 2
-    if len(nums) != 2:
-        raise UserInputError(f"{what}: expected one or two numbers, got {text.strip()!r}")
-    if min(nums) < minimum:
-        raise UserInputError(f"{what}: must be at least {minimum}, got {text.strip()!r}")
-    return nums
-
-
-def parse_positive_int(text: str, what: str) -> int:
-    try:
-        n = int(text.strip().replace(",", "").replace("_", ""))
-    except ValueError:
-        raise UserInputError(f"{what}: expected a whole number, got {text.strip()!r}") from None
-    if n < 1:
-        raise UserInputError(f"{what}: must be at least 1, got {n}")
-    return n
 
 
 def format_other(layer_type: str, params: dict[str, Any], all_settings: bool = True) -> str:
@@ -233,12 +211,7 @@ def convert_params(old_type: str, old: dict[str, Any], new_type: str,
 
 # --- how a row's numbers come about (shown for the selected row) ---------------------------
 def _axis_formula(n: int, k: int, s: int, p: int, d: int, ceil: bool = False) -> tuple[str, int]:
-    """'⌊(28 + 2·1 − 1·(3 − 1) − 1) / 1⌋ + 1 = 28' and the value (torch's formula, per axis)."""
-    top = n + 2 * p - d * (k - 1) - 1
-    value = (-(-top // s) if ceil else top // s) + 1
-    lo, hi = ("⌈", "⌉") if ceil else ("⌊", "⌋")
-    dil = f"{d}·({k} − 1)" if d != 1 else f"({k} − 1)"
-    return f"{lo}({n} + 2·{p} − {dil} − 1) / {s}{hi} + 1 = {value}", value
+    return output_size_text(n, k, s, p, d, ceil), output_size(n, k, s, p, d, ceil)
 
 
 def explain_layer(layer_type: str, params: dict[str, Any], input_shape: tuple[int, ...] | None,

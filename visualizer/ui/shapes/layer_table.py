@@ -1,40 +1,34 @@
-"""The Shapes tab's table: one row per layer plus a totals row, editable in place, every edit undoable.
+"""The layer table: one row per layer plus a totals row, editable in place.
 
-The model owns the architecture being edited and the `ShapeTable` computed from it. Every change
-(an edited cell, an added, removed, duplicated or dragged layer, a new input shape, a loaded file)
-goes through `QUndoStack` as a before/after pair of architectures, and the table is recomputed
-after each one. A whole architecture is a few dozen small dicts, so snapshots are cheaper and
-far simpler to get right than inverse operations.
+`LayerTableModel` is a thin QAbstractTableModel over the `ShapesModel`: it formats the model's
+table for display, turns a typed cell into `ShapesModel.edit_layer` and a row drag into
+`move_layers`, and resets or refreshes when the model announces `changed`. `LayerTableView`
+shows it and keeps its selection in step with the model's; `LayerDelegate` gives the Layer and
+Padding cells their choosers.
 """
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import json
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
+    QItemSelection,
+    QItemSelectionModel,
     QMimeData,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
     Qt,
-    Signal,
+    Slot,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QUndoCommand, QUndoStack
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QLineEdit, QStyledItemDelegate, QTableView, QWidget
 
-from visualizer.core.architecture import (
-    LAYER_TYPES,
-    Architecture,
-    LayerSpec,
-    ShapeTable,
-    compute_table,
-)
-from visualizer.core.errors import UserInputError
-from visualizer.ui import shape_format as fmt
+from visualizer.core import shape_text as fmt
+from visualizer.core.architecture import LAYER_TYPES
+from visualizer.ui.shapes.model import FIELDS, ShapesModel, field_applies
 
 COLUMNS = (
     "#", "Name", "Layer", "Out", "Kernel", "Stride", "Padding", "Dilation", "Other",
@@ -45,6 +39,8 @@ COLUMNS = (
 EDITABLE_COLUMNS = (COL_NAME, COL_TYPE, COL_OUT, COL_KERNEL, COL_STRIDE, COL_PADDING,
                     COL_DILATION, COL_OTHER)
 NUMBER_COLUMNS = (COL_INDEX, COL_PARAMS, COL_MACS, COL_MEMORY)
+#: the model's name of the setting each editable column shows
+COLUMN_FIELDS = dict(zip(EDITABLE_COLUMNS, FIELDS))
 
 HEADER_TIPS = {
     COL_INDEX: "Position in the network (drag a row to move it)",
@@ -84,93 +80,54 @@ BAD_ROW_TEXT = QColor(170, 0, 0)
 DEFAULT_VALUE_TEXT = QColor(130, 130, 130)
 
 
-def clone(arch: Architecture) -> Architecture:
-    """A copy that shares nothing mutable (settings hold only numbers, text and [y, x] lists;
-    much faster than deepcopy, which mattered for undo snapshots of VGG-sized nets)."""
-    layers = [LayerSpec(layer.type, {k: (list(v) if isinstance(v, (list, tuple)) else v)
-                                     for k, v in layer.params.items()}, layer.name)
-              for layer in arch.layers]
-    return dataclasses.replace(arch, input_shape=tuple(arch.input_shape), layers=layers)
+class LayerTableModel(QAbstractTableModel):
+    """Rows 0..n-1 are the layers of `model`, row n the totals."""
 
-
-def normalized(arch: Architecture) -> Architecture:
-    """The architecture as it would be read back from its own JSON (so saves always reload);
-    UserInputError, naming the field, when a value is not acceptable."""
-    return Architecture.from_dict(json.loads(json.dumps(arch.to_dict())))
-
-
-class ArchitectureEdit(QUndoCommand):
-    """One undoable change: the whole architecture before and after, and the rows to select."""
-
-    def __init__(self, model: "ShapeTableModel", before: Architecture, after: Architecture,
-                 text: str, select_after: list[int], select_before: list[int],
-                 merge_id: int = -1) -> None:
-        super().__init__(text)
-        self._model = model
-        self._merge_id = merge_id
-        self._before = clone(before)
-        self._after = clone(after)
-        self._select_after = list(select_after)
-        self._select_before = list(select_before)
-
-    def id(self) -> int:
-        return self._merge_id
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        # Consecutive steps of one input spin box (holding an arrow) are one undo step.
-        if not isinstance(other, ArchitectureEdit) or other.id() != self.id() or self.id() < 0:
-            return False
-        self._after = other._after
-        self.setText(other.text())
-        return True
-
-    def redo(self) -> None:
-        self._model._apply(clone(self._after), self._select_after)
-
-    def undo(self) -> None:
-        self._model._apply(clone(self._before), self._select_before)
-
-
-class ShapeTableModel(QAbstractTableModel):
-    """Rows 0..n-1 are the layers, row n the totals."""
-
-    #: the table was recomputed (after any edit, undo or redo)
-    recomputed = Signal()
-    #: an edit was refused; the text says why (for the status line)
-    edit_rejected = Signal(str)
-    #: rows the view should select after an edit, undo or redo
-    select_rows_requested = Signal(list)
-
-    def __init__(self, arch: Architecture, undo_stack: QUndoStack | None = None,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, model: ShapesModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
-        self._arch = clone(arch)
+        self.model = model
         self._bad_background = QBrush(BAD_ROW_BACKGROUND)
         self._bad_text = QBrush(BAD_ROW_TEXT)
         self._default_text = QBrush(DEFAULT_VALUE_TEXT)
         self._bold = QFont()
         self._bold.setBold(True)
-        self._table = compute_table(self._arch)
+        self._rows = model.layer_count()
         self._rebuild_cache()
-        self.editing_enabled = True
-
-    # -- reading -------------------------------------------------------------------------
-    def architecture(self) -> Architecture:
-        return clone(self._arch)
+        model.changed.connect(self._on_model_changed)
 
     @property
-    def table(self) -> ShapeTable:
-        return self._table
+    def _arch(self):
+        return self.model.table.architecture
 
+    @property
+    def _table(self):
+        return self.model.table
+
+    @property
+    def editing_enabled(self) -> bool:
+        return self.model.editing_enabled
+
+    @Slot()
+    def _on_model_changed(self) -> None:
+        n = self.model.layer_count()
+        if n != self._rows:
+            self.beginResetModel()
+            self._rows = n
+            self._rebuild_cache()
+            self.endResetModel()
+        else:
+            self._rebuild_cache()
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1))
+
+    # -- reading -------------------------------------------------------------------------
     def layer_count(self) -> int:
-        return len(self._arch.layers)
+        return self._rows
 
     def is_totals_row(self, row: int) -> bool:
-        return row == len(self._arch.layers)
+        return row == self._rows
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._arch.layers) + 1
+        return 0 if parent.isValid() else self._rows + 1
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
@@ -194,22 +151,8 @@ class ShapeTableModel(QAbstractTableModel):
         return _FLAGS_EDIT if self._editable[row][index.column()] else _FLAGS_MOVE
 
     def _applies(self, row: int, column: int) -> bool:
-        layer_type = self._arch.layers[row].type
-        if column in (COL_NAME, COL_TYPE):
-            return True
-        if column == COL_OUT:
-            return layer_type in fmt.HAS_OUT
-        if column == COL_KERNEL:
-            return layer_type in fmt.HAS_KERNEL
-        if column == COL_STRIDE:
-            return layer_type in fmt.HAS_STRIDE
-        if column == COL_PADDING:
-            return layer_type in fmt.HAS_PADDING
-        if column == COL_DILATION:
-            return layer_type in fmt.HAS_DILATION
-        if column == COL_OTHER:
-            return layer_type in fmt.OTHER_SETTINGS
-        return False
+        field = COLUMN_FIELDS.get(column)
+        return field is not None and field_applies(self._arch.layers[row].type, field)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Views call this thousands of times per repaint: plain int roles and lookups in tables
@@ -319,7 +262,7 @@ class ShapeTableModel(QAbstractTableModel):
         if column == COL_MEMORY:
             return fmt.format_bytes(layer.activation_bytes)
         if column == COL_RF:
-            return _rf_text(layer.rf_size, layer.rf_jump)
+            return fmt.rf_text(layer.rf_size, layer.rf_jump)
         return ""
 
     def _cell_tip(self, row: int, column: int) -> str | None:
@@ -360,7 +303,7 @@ class ShapeTableModel(QAbstractTableModel):
             return at_least + fmt.format_bytes(t.total_activation_bytes)
         if column == COL_RF and t.rows:
             last = t.rows[-1]
-            return _rf_text(last.rf_size, last.rf_jump)
+            return fmt.rf_text(last.rf_size, last.rf_jump)
         return ""
 
     def _totals_tip(self, column: int) -> str | None:
@@ -376,13 +319,6 @@ class ShapeTableModel(QAbstractTableModel):
             return f"{t.total_activation_bytes:,} bytes: all layer outputs for one sample, float32"
         return None
 
-    def first_problem(self) -> tuple[int, str] | None:
-        """(row index, reason) of the first invalid layer, or None."""
-        for i, r in enumerate(self._table.rows):
-            if not r.ok:
-                return i, r.error or "invalid"
-        return None
-
     # -- editing -------------------------------------------------------------------------
     def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,
                 role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -394,165 +330,7 @@ class ShapeTableModel(QAbstractTableModel):
         text = "" if value is None else str(value)
         if text == self._cell_text(row, column, True):
             return False  # nothing changed: no undo step
-        spec = self._arch.layers[row]
-        label = spec.name or (self._table.rows[row].name if row < len(self._table.rows) else spec.type)
-        try:
-            new_spec, what = self._edited_spec(row, column, text)
-        except UserInputError as exc:
-            self.edit_rejected.emit(f"Row {row + 1}: {exc}")
-            return False
-        return self.replace_layer(row, new_spec, f"{what} of {label}")
-
-    def _edited_spec(self, row: int, column: int, text: str) -> tuple[LayerSpec, str]:
-        spec = copy.deepcopy(self._arch.layers[row])
-        p = spec.params
-        if column == COL_NAME:
-            spec.name = text.strip()
-            return spec, "Rename"
-        if column == COL_TYPE:
-            new_type = text.strip()
-            if new_type not in LAYER_TYPES:
-                raise UserInputError(f"unknown layer type {new_type!r}; one of {', '.join(LAYER_TYPES)}")
-            layer = self._table.rows[row] if row < len(self._table.rows) else None
-            channels = layer.input_shape[0] if layer and layer.input_shape and len(layer.input_shape) == 3 else None
-            spec.params = fmt.convert_params(spec.type, p, new_type, channels)
-            spec.type = new_type
-            return spec, f"Make {new_type}"
-        if column == COL_OUT:
-            key = fmt.HAS_OUT[spec.type]
-            if spec.type == "AdaptiveAvgPool2d":
-                p[key] = fmt.parse_pair(text, "output size")
-            else:
-                p[key] = fmt.parse_positive_int(text, key.replace("_", " "))
-            return spec, "Set " + key.replace("_", " ")
-        if column == COL_KERNEL:
-            old_kernel = fmt.as_pair(p.get("kernel_size"))
-            p["kernel_size"] = fmt.parse_pair(text, "kernel size")
-            if spec.type in ("MaxPool2d", "AvgPool2d") and (
-                    p.get("stride") is None or fmt.as_pair(p.get("stride")) == old_kernel):
-                # a pool whose stride was its size keeps stepping by its size
-                p["stride"] = list(p["kernel_size"])
-            return spec, "Set kernel size"
-        if column == COL_STRIDE:
-            p["stride"] = fmt.parse_pair(text, "stride")
-            return spec, "Set stride"
-        if column == COL_PADDING:
-            words = ("same", "valid") if spec.type == "Conv2d" else ()
-            p["padding"] = fmt.parse_pair(text, "padding", minimum=0, words=words)
-            return spec, "Set padding"
-        if column == COL_DILATION:
-            p["dilation"] = fmt.parse_pair(text, "dilation")
-            return spec, "Set dilation"
-        if column == COL_OTHER:
-            changed = fmt.parse_other(spec.type, text)
-            p.update(changed)
-            return spec, "Set " + (", ".join(changed) or "settings")
-        raise UserInputError("this cell cannot be edited")
-
-    def replace_layer(self, row: int, spec: LayerSpec, text: str) -> bool:
-        after = self.architecture()
-        after.layers[row] = spec
-        return self._push(after, text, [row], [row])
-
-    def insert_layer(self, row: int, spec: LayerSpec) -> bool:
-        row = max(0, min(row, len(self._arch.layers)))
-        after = self.architecture()
-        after.layers.insert(row, spec)
-        return self._push(after, f"Add {spec.type}", [row], self._current_selection_hint(row))
-
-    def remove_layers(self, rows: list[int]) -> bool:
-        rows = sorted({r for r in rows if 0 <= r < len(self._arch.layers)})
-        if not rows:
-            return False
-        after = self.architecture()
-        for r in reversed(rows):
-            del after.layers[r]
-        text = f"Remove {self._arch.layers[rows[0]].type}" if len(rows) == 1 else f"Remove {len(rows)} layers"
-        keep = min(rows[0], len(after.layers) - 1)
-        return self._push(after, text, [keep] if keep >= 0 else [], rows)
-
-    def duplicate_layers(self, rows: list[int]) -> bool:
-        rows = sorted({r for r in rows if 0 <= r < len(self._arch.layers)})
-        if not rows:
-            return False
-        after = self.architecture()
-        copies = [copy.deepcopy(self._arch.layers[r]) for r in rows]
-        for c in copies:
-            c.name = ""  # a copied label would make two layers with the same name
-        at = rows[-1] + 1
-        after.layers[at:at] = copies
-        text = f"Duplicate {copies[0].type}" if len(rows) == 1 else f"Duplicate {len(rows)} layers"
-        return self._push(after, text, list(range(at, at + len(copies))), rows)
-
-    def move_layers(self, rows: list[int], destination: int) -> bool:
-        """Move `rows` so that they sit before what is now row `destination` (n = to the end)."""
-        rows = sorted({r for r in rows if 0 <= r < len(self._arch.layers)})
-        if not rows:
-            return False
-        destination = max(0, min(destination, len(self._arch.layers)))
-        moving = [self._arch.layers[r] for r in rows]
-        staying = [layer for i, layer in enumerate(self._arch.layers) if i not in rows]
-        at = destination - sum(1 for r in rows if r < destination)
-        new_layers = staying[:at] + moving + staying[at:]
-        if [id(x) for x in new_layers] == [id(x) for x in self._arch.layers]:
-            return False
-        after = self.architecture()
-        after.layers = copy.deepcopy(new_layers)
-        text = f"Move {moving[0].type}" if len(rows) == 1 else f"Move {len(rows)} layers"
-        return self._push(after, text, list(range(at, at + len(rows))), rows)
-
-    def set_input_shape(self, shape: tuple[int, int, int], merge_axis: int | None = None) -> bool:
-        """New input (C, H, W); consecutive changes of the same axis (`merge_axis`) merge into
-        one undo step."""
-        if tuple(shape) == tuple(self._arch.input_shape):
-            return False
-        after = self.architecture()
-        after.input_shape = tuple(int(s) for s in shape)  # type: ignore[assignment]
-        merge_id = -1 if merge_axis is None else 1000 + merge_axis
-        return self._push(after, "Set input shape to " + fmt.format_shape(after.input_shape), [], [],
-                          merge_id=merge_id)
-
-    def replace_architecture(self, arch: Architecture, text: str) -> bool:
-        return self._push(clone(arch), text, [], [], validate=False)
-
-    def _current_selection_hint(self, row: int) -> list[int]:
-        return [min(row, len(self._arch.layers) - 1)] if self._arch.layers else []
-
-    def _push(self, after: Architecture, text: str, select_after: list[int],
-              select_before: list[int], validate: bool = True, merge_id: int = -1) -> bool:
-        if validate:
-            try:
-                after = normalized(after)
-            except UserInputError as exc:
-                self.edit_rejected.emit(str(exc))
-                return False
-        self.undo_stack.push(ArchitectureEdit(self, self._arch, after, text, select_after, select_before,
-                                              merge_id))
-        return True
-
-    def _apply(self, arch: Architecture, select: list[int]) -> None:
-        same_rows = len(arch.layers) == len(self._arch.layers)
-        if not same_rows:
-            self.beginResetModel()
-        self._arch = arch
-        self._table = compute_table(arch)
-        self._rebuild_cache()
-        if same_rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1))
-        else:
-            self.endResetModel()
-        self.recomputed.emit()
-        self.select_rows_requested.emit(list(select))
-
-    def set_architecture_without_undo(self, arch: Architecture) -> None:
-        """Start afresh (restored state): no undo history."""
-        self.undo_stack.clear()
-        self.beginResetModel()
-        self._arch = clone(arch)
-        self._table = compute_table(self._arch)
-        self._rebuild_cache()
-        self.endResetModel()
-        self.recomputed.emit()
+        return self.model.edit_layer(row, COLUMN_FIELDS[column], text)
 
     # -- drag and drop (reorder rows) ----------------------------------------------------
     def supportedDropActions(self) -> Qt.DropAction:
@@ -585,17 +363,147 @@ class ShapeTableModel(QAbstractTableModel):
         if row < 0:
             # dropped onto a row: the layers go before it; below the last row: to the end
             row = parent.row() if parent.isValid() else len(self._arch.layers)
-        self.move_layers(rows, min(row, len(self._arch.layers)))
+        self.model.move_layers(rows, min(row, len(self._arch.layers)))
         # We moved the layers ourselves (one undo step). Returning False stops the view from
         # also removing the source rows, which it does after a successful MoveAction drop.
         return False
 
 
-def _rf_text(size: tuple[int, int] | None, jump: tuple[int, int] | None) -> str:
-    if size is None:
-        return "?"
-    text = f"{size[0]}×{size[1]}"
-    if jump is not None:
-        j = str(jump[0]) if jump[0] == jump[1] else f"{jump[0]}×{jump[1]}"
-        text += f" (jump {j})"
-    return text
+class LayerDelegate(QStyledItemDelegate):
+    """A type chooser for the Layer column and a padding chooser (with same/valid) for Padding."""
+
+    def createEditor(self, parent: QWidget, option, index):
+        if index.column() == COL_TYPE:
+            combo = QComboBox(parent)
+            combo.addItems(list(LAYER_TYPES))
+            combo.activated.connect(self._commit_combo)
+            return combo
+        if index.column() == COL_PADDING:
+            combo = QComboBox(parent)
+            combo.setEditable(True)
+            layer_type = index.siblingAtColumn(COL_TYPE).data()
+            combo.addItems(["0", "1", "2", "3"] + (["same", "valid"] if layer_type == "Conv2d" else []))
+            combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            combo.activated.connect(self._commit_combo)
+            return combo
+        editor = super().createEditor(parent, option, index)
+        if isinstance(editor, QLineEdit) and index.column() == COL_OTHER:
+            editor.setPlaceholderText("name=value, …")
+        return editor
+
+    @Slot()
+    def _commit_combo(self) -> None:
+        editor = self.sender()
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
+
+    def setEditorData(self, editor: QWidget, index) -> None:
+        if isinstance(editor, QComboBox):
+            text = str(index.data(Qt.ItemDataRole.EditRole) or "")
+            i = editor.findText(text)
+            if i >= 0:
+                editor.setCurrentIndex(i)
+            elif editor.isEditable():
+                editor.setEditText(text)
+            if editor.isEditable():
+                editor.lineEdit().selectAll()  # typing replaces the value, as in a plain cell
+            return
+        super().setEditorData(editor, index)
+
+    def setModelData(self, editor: QWidget, model, index) -> None:
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
+            return
+        super().setModelData(editor, model, index)
+
+
+_EDIT_TRIGGERS = (QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
+                  | QAbstractItemView.EditTrigger.AnyKeyPressed)
+
+
+class LayerTableView(QTableView):
+    """The layer table: rows are dragged to reorder them (the model makes it one undo step).
+    Its selection is the model's: a click selects the model's rows, and the model's selection
+    (after an edit, an undo or a click on the diagram) is shown here."""
+
+    def __init__(self, model: ShapesModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.shapes = model
+        self.table_model = LayerTableModel(model, self)
+        self.setModel(self.table_model)
+        self.setItemDelegate(LayerDelegate(self))
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDragDropOverwriteMode(False)
+        self.setDropIndicatorShown(True)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setAlternatingRowColors(True)
+        self.setEditTriggers(_EDIT_TRIGGERS)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.setWordWrap(False)
+        header = self.horizontalHeader()
+        # Interactive + a fit after each change: ResizeToContents re-measures every cell on every
+        # repaint, which made edits of VGG-sized tables visibly slow.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        self._showing_model_selection = False
+        self.selectionModel().selectionChanged.connect(self._on_view_selection)
+        model.selection_changed.connect(self._show_selection)
+        model.changed.connect(self.fit_columns)
+
+    def set_editable(self, on: bool) -> None:
+        """Lecture mode: no editing, no dragging."""
+        self.setEditTriggers(_EDIT_TRIGGERS if on else QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setDragEnabled(on)
+        self.viewport().update()
+
+    @Slot(QItemSelection, QItemSelection)
+    def _on_view_selection(self, *_: Any) -> None:
+        if self._showing_model_selection:
+            return
+        rows = sorted({i.row() for i in self.selectionModel().selectedRows()})
+        self.shapes.set_selected_rows([r for r in rows if r < self.shapes.layer_count()])
+
+    @Slot(list)
+    def _show_selection(self, rows: list) -> None:
+        m = self.table_model
+        selection = QItemSelection()
+        for r in rows:
+            selection.select(m.index(r, 0), m.index(r, len(COLUMNS) - 1))
+        sm = self.selectionModel()
+        self._showing_model_selection = True
+        try:
+            sm.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            if rows:
+                column = self.currentIndex().column() if self.currentIndex().isValid() else 0
+                sm.setCurrentIndex(m.index(rows[0], column), QItemSelectionModel.SelectionFlag.NoUpdate)
+                self.scrollTo(m.index(rows[0], 0))
+        finally:
+            self._showing_model_selection = False
+
+    def rows_as_tsv(self, rows: list[int]) -> str:
+        """The shown cells of `rows` (and the header) as tab-separated text, for spreadsheets."""
+        m = self.table_model
+        lines = ["\t".join(COLUMNS)]
+        for r in rows:
+            lines.append("\t".join(str(m.index(r, c).data() or "") for c in range(len(COLUMNS))))
+        return "\n".join(lines) + "\n"
+
+    @Slot()
+    def fit_columns(self, force: bool = False) -> None:
+        """Fit columns to their text, but only those whose longest text changed (measuring every
+        cell of a VGG table on each edit took longer than the edit itself)."""
+        widths = self.table_model.column_text_widths()
+        old = getattr(self, "_fitted_widths", None)
+        if force or old is None or len(old) != len(widths):
+            self.resizeColumnsToContents()
+        else:
+            for c, (a, b) in enumerate(zip(old, widths)):
+                if a != b:
+                    self.resizeColumnToContents(c)
+        self._fitted_widths = widths

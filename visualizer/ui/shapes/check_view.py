@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Callable
-
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QFontDatabase
 from PySide6.QtWidgets import (
@@ -34,7 +32,8 @@ from visualizer.core.architecture import Architecture, preset, preset_names
 from visualizer.core.errors import UserInputError
 from visualizer.core.table_check import CheckReport, ClaimedRow, check_table, parse_table
 from visualizer.resources import resource_path
-from visualizer.ui.shape_format import message_color
+from visualizer.ui.shapes.model import CURRENT_NETWORK, NO_COMPARISON, ShapesModel
+from visualizer.ui.shapes.style import color_for
 
 #: A homework-style table with one planted mistake (padding 2 in row 4), to show both verdicts.
 EXAMPLE = (
@@ -51,8 +50,6 @@ EXAMPLE = (
 #: the words by which the checker knows a first row that gives the input size
 _INPUT_ROW = re.compile(r"\b(input|image)\b", re.IGNORECASE)
 
-NO_COMPARISON = "nothing"
-CURRENT_NETWORK = "the network above"
 MAX_TABLE_BYTES = 1_000_000
 
 TRUE_OUTPUT = "True output"
@@ -62,15 +59,18 @@ TRUE_BACKGROUND = QColor(205, 240, 205)
 
 
 class ShapeCheckView(QWidget):
+    """Observes the model's check state (text, compare-with, input) and writes what the user
+    types back into it; reads the model's network when comparing with "the network above"."""
+
     #: (text, timeout ms) for the status line
     status = Signal(str, int)
     #: a check finished (for tests and for the panel's summary)
     checked = Signal(object)
 
-    def __init__(self, current_architecture: Callable[[], Architecture] | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, model: ShapesModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._current_architecture = current_architecture
+        self.model = model
+        self._syncing = False  # showing the model's state: do not write it back
         self.report: CheckReport | None = None
         self.last_error: str | None = None
         self._last_dir = ""
@@ -86,13 +86,13 @@ class ShapeCheckView(QWidget):
         self.against.addItems([NO_COMPARISON, CURRENT_NETWORK] + preset_names())
         self.against.setToolTip("Also name the layers your table is missing or has extra, "
                                 "compared with this network")
-        self.against.currentIndexChanged.connect(self._schedule)
+        self.against.currentIndexChanged.connect(self._on_inputs_edited)
         self.input_edit = QLineEdit(self)
         self.input_edit.setPlaceholderText("e.g. 1×28×28")
         self.input_edit.setToolTip("Input size C×H×W (e.g. 1×28×28); leave empty when the table "
                                    "starts with an Input row or is compared with a network")
         self.input_edit.setMaximumWidth(140)
-        self.input_edit.textChanged.connect(self._schedule)
+        self.input_edit.textChanged.connect(self._on_inputs_edited)
         self.check_button = QPushButton("Check", self)
         self.check_button.setDefault(True)
         self.check_button.clicked.connect(self.run_check)
@@ -117,7 +117,7 @@ class ShapeCheckView(QWidget):
         self.text.setPlaceholderText(
             "Paste your table here (CSV or tab-separated, with a header), e.g.\n\n" + EXAMPLE
             + "\nSizes are H×W×C; X, x, ×, * and · all work.")
-        self.text.textChanged.connect(self._schedule)
+        self.text.textChanged.connect(self._on_inputs_edited)
 
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
@@ -155,11 +155,36 @@ class ShapeCheckView(QWidget):
         self._timer.setInterval(350)
         self._timer.timeout.connect(self.run_check)
         self._show_empty()
+        model.check_changed.connect(self._on_model_check_changed)
+        model.changed.connect(self.network_changed)
+        self._on_model_check_changed()
 
     # -- inputs --------------------------------------------------------------------------
     @Slot()
     def _schedule(self) -> None:
         self._timer.start()
+
+    @Slot()
+    def _on_inputs_edited(self) -> None:
+        if not self._syncing:
+            self.model.set_check(self.text.toPlainText(), self.against.currentText(), self.input_edit.text())
+        self._schedule()
+
+    @Slot()
+    def _on_model_check_changed(self) -> None:
+        """Show the model's check state (restored sessions); what the user typed is already there."""
+        m = self.model
+        self._syncing = True
+        try:
+            if self.text.toPlainText() != m.check_text:
+                self.text.setPlainText(m.check_text)
+            i = self.against.findText(m.check_against)
+            if i >= 0 and i != self.against.currentIndex():
+                self.against.setCurrentIndex(i)
+            if self.input_edit.text() != m.check_input:
+                self.input_edit.setText(m.check_input)
+        finally:
+            self._syncing = False
 
     @Slot()
     def network_changed(self) -> None:
@@ -223,7 +248,7 @@ class ShapeCheckView(QWidget):
         if name == NO_COMPARISON:
             return None
         if name == CURRENT_NETWORK:
-            return self._current_architecture() if self._current_architecture else None
+            return self.model.architecture()
         return preset(name)
 
     # -- checking ------------------------------------------------------------------------
@@ -242,10 +267,10 @@ class ShapeCheckView(QWidget):
             shape = self.input_shape()
             if shape is None and against is not None:
                 shape = tuple(against.input_shape)  # type: ignore[assignment]
-            if shape is None and not _INPUT_ROW.search(rows[0].operation) and self._current_architecture:
+            if shape is None and not _INPUT_ROW.search(rows[0].operation):
                 # Homework tables often start at the first conv; the network above is on screen,
                 # so take its input and say so.
-                shape = tuple(self._current_architecture().input_shape)  # type: ignore[assignment]
+                shape = self.model.input_shape
                 note = (f"Input {'×'.join(map(str, shape))} taken from the network above "
                         "(type another under Input, or start the table with an Input row).")
             report = check_table(text, input_shape=shape, against=against)
@@ -266,7 +291,7 @@ class ShapeCheckView(QWidget):
         return -1
 
     def _color(self, kind: str) -> str:
-        return message_color(kind, self.palette().window().color().lightness() < 128)
+        return color_for(self, kind)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -366,22 +391,6 @@ class ShapeCheckView(QWidget):
     @Slot()
     def _refit_rows(self) -> None:
         self.results.resizeRowsToContents()
-
-    # -- state ---------------------------------------------------------------------------
-    def save_state(self) -> dict:
-        return {"text": self.text.toPlainText(), "against": self.against.currentText(),
-                "input": self.input_edit.text()}
-
-    def restore_state(self, state: dict) -> None:
-        text = state.get("text")
-        if isinstance(text, str):
-            self.text.setPlainText(text)
-        against = state.get("against")
-        if isinstance(against, str) and self.against.findText(against) >= 0:
-            self.against.setCurrentIndex(self.against.findText(against))
-        shape = state.get("input")
-        if isinstance(shape, str):
-            self.input_edit.setText(shape)
 
     def set_editing_visible(self, visible: bool) -> None:
         for w in (self.load_button, self.example_button):

@@ -2,7 +2,9 @@
 
 `torch_check` builds the network with PyTorch on the meta device (no memory used) and compares
 every shape and parameter count; the first call imports torch and warms it up, which takes
-seconds, so it runs in a worker thread and the tab stays responsive.
+seconds, so it runs in a worker thread and the tab stays responsive. `TorchChecker` runs it
+through `visualizer.ui.shell.threads`; `TorchVerifier` checks the `ShapesModel`'s network and puts
+the verdict on the model's message line.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from visualizer.core.architecture import Architecture, torch_check
 from visualizer.core.errors import UserInputError
+from visualizer.ui.shapes.model import ShapesModel
 from visualizer.ui.shell.threads import join_finished, keep_until_done, start_worker
 
 
@@ -90,3 +93,50 @@ class TorchChecker(QObject):
             thread.quit()
             if not thread.wait(timeout_ms):
                 keep_until_done(thread, self._worker)  # never destroy a running thread
+
+
+class TorchVerifier(QObject):
+    """"Verify with PyTorch" for the model's network; the verdict goes to the model's message
+    line and to `verdict` (for the status bar). A verdict for a network that has changed since
+    is not shown as one."""
+
+    verdict = Signal(str)
+    running_changed = Signal(bool)
+
+    def __init__(self, model: ShapesModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.last_text = ""
+        self.checker = TorchChecker(self)
+        self.checker.result.connect(self._on_result)
+        self.checker.running_changed.connect(self.running_changed)
+
+    def is_running(self) -> bool:
+        return self.checker.is_running()
+
+    def start(self) -> bool:
+        if not self.checker.start(self.model.table.architecture.to_dict(), self.model.revision):
+            return False
+        self.model.show_message("Building the network with PyTorch…")
+        return True
+
+    @Slot(int, object, str)
+    def _on_result(self, token: int, problems: Any, error: str) -> None:
+        if token != self.model.revision:
+            text, kind = "The network changed while PyTorch was checking it; verify again.", ""
+        elif error:
+            text, kind = f"PyTorch could not build this network: {error}", "bad"
+        elif problems:
+            text, kind = "PyTorch disagrees: " + "; ".join(str(p) for p in problems), "bad"
+        else:
+            bad = sum(1 for r in self.model.table.rows if not r.ok)
+            text = ("PyTorch agrees: a real torch.nn module gives the same output shape and parameter "
+                    "count for every layer"
+                    + (", and torch refuses the layers in red as well." if bad else "."))
+            kind = "good"
+        self.last_text = text
+        self.model.show_message(text, kind)
+        self.verdict.emit(text)
+
+    def shutdown(self) -> None:
+        self.checker.shutdown()

@@ -1,0 +1,58 @@
+"""A first look at the Shapes tool from the whole app, as a student would take it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from visualizer.core.architecture import compute_table, preset
+from visualizer.ui.shell.devices import device_probe
+from visualizer.ui.shell.main_window import MainWindow
+
+
+def choose_in_combo(qtbot, combo, text: str) -> None:
+    """Open the combo box's list with a click, walk to the item with the arrow keys and press
+    Enter, as a user does (a click in a just-opened list is ignored by Qt for a double-click
+    interval, which a test should not wait out)."""
+    qtbot.mouseClick(combo, Qt.MouseButton.LeftButton)
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible)
+    row = combo.findText(text)
+    assert row >= 0, f"{text!r} is not offered"
+    qtbot.keyClick(view, Qt.Key.Key_Home)
+    for _ in range(row):
+        qtbot.keyClick(view, Qt.Key.Key_Down)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.isVisible())
+
+
+def test_pick_a_preset_in_the_shapes_tab_of_a_fresh_window(qtbot, fresh_settings):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+
+    bar = w.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    shapes = w.tabs.currentWidget()
+    assert w.tabs.tabText(w.tabs.currentIndex()) == "Shapes"
+
+    totals = shapes.problem_label
+    lenet = compute_table(preset("lenet5")).total_params
+    choose_in_combo(qtbot, shapes.preset_combo, "lenet5")
+    qtbot.waitUntil(lambda: f"{lenet:,} parameters" in totals.text())
+
+    expected = compute_table(preset("mnist-net1")).total_params
+    choose_in_combo(qtbot, shapes.preset_combo, "mnist-net1")
+    qtbot.waitUntil(lambda: f"{expected:,} parameters" in totals.text())
+    assert shapes.preset_combo.currentText() == "mnist-net1"
+    assert f"{lenet:,} parameters" not in totals.text()
+    # the tab also takes Alt+1 / Alt+2 back and forth
+    qtbot.keyClick(w, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    assert w.tabs.currentIndex() == 0
+    qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    assert w.tabs.currentWidget() is shapes
+    # the shown window probes the devices (imports torch) on a worker thread: let it finish
+    qtbot.waitUntil(lambda: device_probe().report() is not None, timeout=120_000)

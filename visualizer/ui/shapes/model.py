@@ -1,0 +1,508 @@
+"""The Shapes tool's state: the one source of truth its views observe and edit (no widgets here).
+
+`ShapesModel` holds the architecture being edited, the `ShapeTable` computed from it, the
+selected layers, the file it came from, the undo history and the hand-written-table check the
+user typed. Every change of the network is an undo command holding the whole architecture
+before and after (a few dozen small dicts: snapshots are cheaper and far simpler to get right
+than inverse operations), and the table is recomputed after each one (milliseconds, VGG19
+included). Views connect to the signals below and redraw; they never talk to each other.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from visualizer.core import shape_text as fmt
+from visualizer.core.architecture import (
+    LAYER_TYPES,
+    Architecture,
+    LayerSpec,
+    ShapeTable,
+    compute_table,
+    preset,
+)
+from visualizer.core.errors import UserInputError
+from visualizer.core.training import trainability_problem
+
+DEFAULT_PRESET = "mnist-net1"
+MAX_ARCHITECTURE_BYTES = 5_000_000  # VGG19 is 6 kB; anything this big is the wrong file
+
+#: The settings a layer row has, in the words of the table's columns (see `edit_layer`).
+FIELDS = ("name", "type", "out", "kernel", "stride", "padding", "dilation", "other")
+
+#: Compare-with choices of the table check that are not presets.
+NO_COMPARISON = "nothing"
+CURRENT_NETWORK = "the network above"
+
+
+def clone(arch: Architecture) -> Architecture:
+    """A copy that shares nothing mutable (settings hold only numbers, text and [y, x] lists;
+    much faster than deepcopy, which mattered for undo snapshots of VGG-sized nets)."""
+    layers = [LayerSpec(layer.type, {k: (list(v) if isinstance(v, (list, tuple)) else v)
+                                     for k, v in layer.params.items()}, layer.name)
+              for layer in arch.layers]
+    return dataclasses.replace(arch, input_shape=tuple(arch.input_shape), layers=layers)
+
+
+def normalized(arch: Architecture) -> Architecture:
+    """The architecture as it would be read back from its own JSON (so saves always reload);
+    UserInputError, naming the field, when a value is not acceptable."""
+    return Architecture.from_dict(json.loads(json.dumps(arch.to_dict())))
+
+
+def field_applies(layer_type: str, field: str) -> bool:
+    """Whether a layer of this type has the setting `field` (one of FIELDS)."""
+    if field in ("name", "type"):
+        return True
+    return {
+        "out": layer_type in fmt.HAS_OUT,
+        "kernel": layer_type in fmt.HAS_KERNEL,
+        "stride": layer_type in fmt.HAS_STRIDE,
+        "padding": layer_type in fmt.HAS_PADDING,
+        "dilation": layer_type in fmt.HAS_DILATION,
+        "other": layer_type in fmt.OTHER_SETTINGS,
+    }.get(field, False)
+
+
+class ArchitectureEdit(QUndoCommand):
+    """One undoable change: the whole architecture before and after, and the rows to select."""
+
+    def __init__(self, model: "ShapesModel", before: Architecture, after: Architecture, text: str,
+                 select_after: list[int], select_before: list[int], merge_id: int = -1) -> None:
+        super().__init__(text)
+        self._model = model
+        self._merge_id = merge_id
+        self._before = clone(before)
+        self._after = clone(after)
+        self._select_after = list(select_after)
+        self._select_before = list(select_before)
+
+    def id(self) -> int:
+        return self._merge_id
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        # Consecutive steps of one input spin box (holding an arrow) are one undo step.
+        if not isinstance(other, ArchitectureEdit) or other.id() != self.id() or self.id() < 0:
+            return False
+        self._after = other._after
+        self.setText(other.text())
+        return True
+
+    def redo(self) -> None:
+        self._model._apply(clone(self._after), self._select_after)
+
+    def undo(self) -> None:
+        self._model._apply(clone(self._before), self._select_before)
+
+
+class ShapesModel(QObject):
+    """What the user set in the Shapes tool and where they are."""
+
+    #: the architecture changed and the table was recomputed (any edit, undo, redo or load)
+    changed = Signal()
+    #: the selected layer rows changed (list of row indices)
+    selection_changed = Signal(list)
+    #: an edit was refused; the text says why
+    edit_rejected = Signal(str)
+    #: the file path or the modified flag changed
+    document_changed = Signal()
+    #: the hand-written table, its compare-with choice or its input changed (from `set_check`)
+    check_changed = Signal()
+    #: the line under the table: (text, kind) with kind "bad", "good" or ""
+    message_changed = Signal(str, str)
+    #: the lower tab or the splitter sizes were restored (`from_dict`)
+    layout_restored = Signal()
+
+    def __init__(self, arch: Architecture | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self._arch = clone(arch if arch is not None else preset(DEFAULT_PRESET))
+        self._table = compute_table(self._arch)
+        self._selected: list[int] = []
+        self.revision = 0  # bumped on every recompute; tells a stale torch check apart
+        self.editing_enabled = True
+        self.path: str | None = None  # file the architecture was opened from / saved to
+        self.last_dir = ""
+        self.check_text = ""
+        self.check_against = NO_COMPARISON
+        self.check_input = ""
+        self.lower_tab = 0
+        self.splitter: list[int] = []
+        self.message: tuple[str, str] = self.status_line()
+        self.undo_stack.cleanChanged.connect(self.document_changed)
+        self.undo_stack.indexChanged.connect(self.document_changed)
+
+    # -- reading -------------------------------------------------------------------------
+    def architecture(self) -> Architecture:
+        """A copy of the network being edited."""
+        return clone(self._arch)
+
+    @property
+    def table(self) -> ShapeTable:
+        return self._table
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return tuple(int(v) for v in self._arch.input_shape)  # type: ignore[return-value]
+
+    def layer_count(self) -> int:
+        return len(self._arch.layers)
+
+    def layer(self, row: int) -> LayerSpec:
+        return self._arch.layers[row]
+
+    @property
+    def modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def display_name(self) -> str:
+        return Path(self.path).name if self.path else (self._arch.name or "untitled")
+
+    def first_problem(self) -> tuple[int, str] | None:
+        """(row index, reason) of the first invalid layer, or None."""
+        for i, r in enumerate(self._table.rows):
+            if not r.ok:
+                return i, r.error or "invalid"
+        return None
+
+    def status_line(self) -> tuple[str, str]:
+        """The totals, or the first bad row and why: (text, kind)."""
+        table = self._table
+        problem = self.first_problem()
+        if problem is None:
+            return (f"{len(table.rows)} layers · output {fmt.format_shape(table.output_shape)} · "
+                    f"{table.total_params:,} parameters · {table.total_macs:,} MACs "
+                    f"({2 * table.total_macs:,} FLOPs) per sample"), ""
+        row, reason = problem
+        bad = sum(1 for r in table.rows if not r.ok)
+        more = f" ({bad - 1} more bad row{'s' if bad > 2 else ''})" if bad > 1 else ""
+        return f"Row {row + 1} ({table.rows[row].name}): {reason}{more}", "bad"
+
+    def trainable(self) -> tuple[bool, str]:
+        """(True, "") when the Training tab can take this network (the one rule of the core)."""
+        why = trainability_problem(self._arch)
+        return why is None, why or ""
+
+    def explanation(self) -> str:
+        """How the one selected layer's numbers come about (plain text; '' without one)."""
+        if len(self._selected) != 1 or self._selected[0] >= len(self._table.rows):
+            return ""
+        r = self._selected[0]
+        layer, spec = self._table.rows[r], self._arch.layers[r]
+        return fmt.explain_layer(spec.type, spec.params, layer.input_shape, layer.output_shape,
+                                 layer.params, layer.macs)
+
+    # -- selection -----------------------------------------------------------------------
+    @property
+    def selected_rows(self) -> list[int]:
+        return list(self._selected)
+
+    def set_selected_rows(self, rows: list[int], announce: bool = False) -> None:
+        """Select layer rows; `announce` tells the views even when nothing changed (after an
+        edit, whose table reset may have cleared a view's own selection)."""
+        rows = sorted({int(r) for r in rows if 0 <= int(r) < len(self._arch.layers)})
+        if rows != self._selected or announce:
+            self._selected = rows
+            self.selection_changed.emit(list(rows))
+
+    def current_row(self) -> int:
+        """The last selected row, or -1."""
+        return self._selected[-1] if self._selected else -1
+
+    # -- messages ------------------------------------------------------------------------
+    def show_message(self, text: str, kind: str = "") -> None:
+        self.message = (text, kind)
+        self.message_changed.emit(text, kind)
+
+    # -- editing the network -------------------------------------------------------------
+    def edit_layer(self, row: int, field: str, text: str) -> bool:
+        """Set one setting of a layer from what the user typed (`field` from FIELDS); an
+        unreadable value is refused with `edit_rejected` and changes nothing."""
+        if not 0 <= row < len(self._arch.layers) or not field_applies(self._arch.layers[row].type, field):
+            return False
+        spec = self._arch.layers[row]
+        label = spec.name or (self._table.rows[row].name if row < len(self._table.rows) else spec.type)
+        try:
+            new_spec, what = self._edited_spec(row, field, text)
+        except UserInputError as exc:
+            self._reject(f"Row {row + 1}: {exc}")
+            return False
+        return self.replace_layer(row, new_spec, f"{what} of {label}")
+
+    def _edited_spec(self, row: int, field: str, text: str) -> tuple[LayerSpec, str]:
+        spec = copy.deepcopy(self._arch.layers[row])
+        p = spec.params
+        if field == "name":
+            spec.name = text.strip()
+            return spec, "Rename"
+        if field == "type":
+            new_type = text.strip()
+            if new_type not in LAYER_TYPES:
+                raise UserInputError(f"unknown layer type {new_type!r}; one of {', '.join(LAYER_TYPES)}")
+            layer = self._table.rows[row] if row < len(self._table.rows) else None
+            channels = layer.input_shape[0] if layer and layer.input_shape and len(layer.input_shape) == 3 else None
+            spec.params = fmt.convert_params(spec.type, p, new_type, channels)
+            spec.type = new_type
+            return spec, f"Make {new_type}"
+        if field == "out":
+            key = fmt.HAS_OUT[spec.type]
+            if spec.type == "AdaptiveAvgPool2d":
+                p[key] = list(fmt.parse_pair(text, "output size"))
+            else:
+                p[key] = fmt.parse_positive_int(text, key.replace("_", " "))
+            return spec, "Set " + key.replace("_", " ")
+        if field == "kernel":
+            old_kernel = fmt.as_pair(p.get("kernel_size"))
+            p["kernel_size"] = list(fmt.parse_pair(text, "kernel size"))
+            if spec.type in ("MaxPool2d", "AvgPool2d") and (
+                    p.get("stride") is None or fmt.as_pair(p.get("stride")) == old_kernel):
+                # a pool whose stride was its size keeps stepping by its size
+                p["stride"] = list(p["kernel_size"])
+            return spec, "Set kernel size"
+        if field in ("stride", "dilation"):
+            p[field] = list(fmt.parse_pair(text, field))
+            return spec, f"Set {field}"
+        if field == "padding":
+            words = ("same", "valid") if spec.type == "Conv2d" else ()
+            pad = fmt.parse_pair(text, "padding", minimum=0, words=words)
+            p["padding"] = pad if isinstance(pad, str) else list(pad)
+            return spec, "Set padding"
+        if field == "other":
+            changed = fmt.parse_other(spec.type, text)
+            p.update(changed)
+            return spec, "Set " + (", ".join(changed) or "settings")
+        raise UserInputError("this cell cannot be edited")
+
+    def replace_layer(self, row: int, spec: LayerSpec, text: str) -> bool:
+        after = self.architecture()
+        after.layers[row] = spec
+        return self._push(after, text, [row], [row])
+
+    def new_layer(self, layer_type: str, at: int) -> LayerSpec:
+        """A fresh layer of `layer_type` for position `at`, sized to what arrives there."""
+        rows = self._table.rows
+        incoming = rows[at - 1].output_shape if at > 0 and at - 1 < len(rows) else self.input_shape
+        channels = incoming[0] if incoming is not None and len(incoming) == 3 else None
+        if channels is not None and channels < 8:
+            channels = 8  # after an image (1 or 3 channels) a conv usually widens
+        return LayerSpec(layer_type, fmt.default_params(layer_type, channels))
+
+    def add_layer(self, layer_type: str | None = None, at: int | None = None) -> bool:
+        """Add a layer after the selected one (or at `at`); without a type, one like the
+        selected layer (a Conv2d when nothing is selected)."""
+        row = self.current_row()
+        if at is None:
+            at = row + 1 if row >= 0 else len(self._arch.layers)
+        if layer_type is None:
+            layer_type = self._arch.layers[row].type if row >= 0 else "Conv2d"
+        return self.insert_layer(at, self.new_layer(layer_type, at))
+
+    def insert_layer(self, row: int, spec: LayerSpec) -> bool:
+        row = max(0, min(row, len(self._arch.layers)))
+        after = self.architecture()
+        after.layers.insert(row, spec)
+        before = [min(row, len(self._arch.layers) - 1)] if self._arch.layers else []
+        return self._push(after, f"Add {spec.type}", [row], before)
+
+    def remove_layers(self, rows: list[int]) -> bool:
+        rows = sorted({r for r in rows if 0 <= r < len(self._arch.layers)})
+        if not rows:
+            return False
+        after = self.architecture()
+        for r in reversed(rows):
+            del after.layers[r]
+        text = f"Remove {self._arch.layers[rows[0]].type}" if len(rows) == 1 else f"Remove {len(rows)} layers"
+        keep = min(rows[0], len(after.layers) - 1)
+        return self._push(after, text, [keep] if keep >= 0 else [], rows)
+
+    def duplicate_layers(self, rows: list[int]) -> bool:
+        rows = sorted({r for r in rows if 0 <= r < len(self._arch.layers)})
+        if not rows:
+            return False
+        after = self.architecture()
+        copies = [copy.deepcopy(self._arch.layers[r]) for r in rows]
+        for c in copies:
+            c.name = ""  # a copied label would make two layers with the same name
+        at = rows[-1] + 1
+        after.layers[at:at] = copies
+        text = f"Duplicate {copies[0].type}" if len(rows) == 1 else f"Duplicate {len(rows)} layers"
+        return self._push(after, text, list(range(at, at + len(copies))), rows)
+
+    def move_layers(self, rows: list[int], destination: int) -> bool:
+        """Move `rows` so that they sit before what is now row `destination` (n = to the end)."""
+        rows = sorted({r for r in rows if 0 <= r < len(self._arch.layers)})
+        if not rows:
+            return False
+        destination = max(0, min(destination, len(self._arch.layers)))
+        moving = [self._arch.layers[r] for r in rows]
+        staying = [layer for i, layer in enumerate(self._arch.layers) if i not in rows]
+        at = destination - sum(1 for r in rows if r < destination)
+        new_layers = staying[:at] + moving + staying[at:]
+        if [id(x) for x in new_layers] == [id(x) for x in self._arch.layers]:
+            return False
+        after = self.architecture()
+        after.layers = copy.deepcopy(new_layers)
+        text = f"Move {moving[0].type}" if len(rows) == 1 else f"Move {len(rows)} layers"
+        return self._push(after, text, list(range(at, at + len(rows))), rows)
+
+    def move_selected(self, step: int) -> bool:
+        """Alt+Up / Alt+Down: the selected rows one place up (-1) or down (+1)."""
+        rows = self._selected
+        if not rows:
+            return False
+        if step < 0 and rows[0] > 0:
+            return self.move_layers(rows, rows[0] - 1)
+        if step > 0 and rows[-1] < len(self._arch.layers) - 1:
+            return self.move_layers(rows, rows[-1] + 2)
+        return False
+
+    def set_input_shape(self, shape: tuple[int, int, int], merge_axis: int | None = None) -> bool:
+        """New input (C, H, W); consecutive changes of the same axis (`merge_axis`) merge into
+        one undo step."""
+        if tuple(shape) == tuple(self._arch.input_shape):
+            return False
+        after = self.architecture()
+        after.input_shape = tuple(int(s) for s in shape)  # type: ignore[assignment]
+        merge_id = -1 if merge_axis is None else 1000 + merge_axis
+        return self._push(after, "Set input shape to " + fmt.format_shape(after.input_shape), [], [],
+                          merge_id=merge_id)
+
+    def replace_architecture(self, arch: Architecture, text: str) -> bool:
+        return self._push(clone(arch), text, [], [], validate=False)
+
+    def load_preset(self, name: str) -> None:
+        """One undo step to a preset; the document is then clean (nothing to lose).
+        UserInputError for an unknown name."""
+        arch = preset(name)
+        self.path = None
+        self.replace_architecture(arch, f"Load preset {name}")
+        self.undo_stack.setClean()
+        self.document_changed.emit()
+
+    def set_architecture_without_undo(self, arch: Architecture) -> None:
+        """Start afresh (restored state): no undo history."""
+        self.undo_stack.clear()
+        self._apply(clone(arch), [])
+        self.undo_stack.setClean()
+
+    def _reject(self, message: str) -> None:
+        self.show_message("Not changed: " + message, "bad")
+        self.edit_rejected.emit(message)
+
+    def _push(self, after: Architecture, text: str, select_after: list[int],
+              select_before: list[int], validate: bool = True, merge_id: int = -1) -> bool:
+        if validate:
+            try:
+                after = normalized(after)
+            except UserInputError as exc:
+                self._reject(str(exc))
+                return False
+        self.undo_stack.push(ArchitectureEdit(self, self._arch, after, text, select_after,
+                                              select_before, merge_id))
+        return True
+
+    def _apply(self, arch: Architecture, select: list[int]) -> None:
+        self._arch = arch
+        self._table = compute_table(arch)
+        self.revision += 1
+        self._selected = [r for r in self._selected if r < len(arch.layers)]
+        self.message = self.status_line()  # set before `changed`: its observers may read it
+        self.changed.emit()
+        self.message_changed.emit(*self.message)
+        self.set_selected_rows(select, announce=True)
+
+    # -- files ---------------------------------------------------------------------------
+    def open_path(self, path: str) -> None:
+        """Read an architecture file as one undo step; UserInputError (naming the file or the
+        field) when it cannot be read, and the network is then unchanged."""
+        p = Path(path)
+        try:
+            if p.is_file() and p.stat().st_size > MAX_ARCHITECTURE_BYTES:
+                raise UserInputError(f"{p.name} is larger than 5 MB; it is not an architecture file")
+            arch = Architecture.load(path)
+        except UserInputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a damaged file must never crash the app
+            raise UserInputError(f"{p.name}: {exc}") from exc
+        self.path = str(path)
+        self.last_dir = str(p.parent)
+        self.replace_architecture(arch, f"Open {p.name}")
+        self.undo_stack.setClean()
+        self.document_changed.emit()
+
+    def save_path(self, path: str) -> None:
+        """Write the architecture as JSON (all or nothing); UserInputError when it cannot."""
+        from visualizer.ui.shell.files import save_text
+
+        arch = self.architecture()
+        if not arch.name:
+            arch.name = Path(path).stem
+        save_text(path, arch.to_json())
+        self.path = str(path)
+        self.last_dir = str(Path(path).parent)
+        self.undo_stack.setClean()
+        self.document_changed.emit()
+
+    # -- the hand-written table check ----------------------------------------------------
+    def set_check(self, text: str | None = None, against: str | None = None,
+                  input_text: str | None = None) -> None:
+        """What the user put in the check view: the pasted table, the network to compare with
+        (NO_COMPARISON, CURRENT_NETWORK or a preset name) and the input size text."""
+        new = (self.check_text if text is None else str(text),
+               self.check_against if against is None else str(against),
+               self.check_input if input_text is None else str(input_text))
+        if new != (self.check_text, self.check_against, self.check_input):
+            self.check_text, self.check_against, self.check_input = new
+            self.check_changed.emit()
+
+    # -- saving the session --------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "architecture": self._arch.to_dict(),
+            "path": self.path or "",
+            "last_dir": self.last_dir,
+            "check": {"text": self.check_text, "against": self.check_against, "input": self.check_input},
+            "lower_tab": int(self.lower_tab),
+            "splitter": [int(s) for s in self.splitter],
+        }
+
+    def from_dict(self, state: dict[str, Any]) -> list[str]:
+        """Take what `to_dict` (or an older ConvViz) saved; values that do not fit are skipped.
+        Returns one line per part that could not be restored."""
+        problems: list[str] = []
+        if not isinstance(state, dict):
+            return ["the saved state is not a dictionary"]
+        doc = state.get("architecture")
+        if doc is not None:
+            try:
+                arch = Architecture.from_dict(doc)
+            except UserInputError as exc:
+                problems.append(f"could not restore the last network ({exc})")
+            else:
+                self.set_architecture_without_undo(arch)
+        path = state.get("path")
+        self.path = path if isinstance(path, str) and path else None
+        last_dir = state.get("last_dir")
+        if isinstance(last_dir, str):
+            self.last_dir = last_dir
+        check = state.get("check")
+        if isinstance(check, dict):
+            self.set_check(*(v if isinstance(v, str) else None
+                             for v in (check.get("text"), check.get("against"), check.get("input"))))
+        tab = state.get("lower_tab")
+        if isinstance(tab, int) and not isinstance(tab, bool) and tab >= 0:
+            self.lower_tab = tab
+        sizes = state.get("splitter")
+        if isinstance(sizes, list) and len(sizes) == 2 and all(
+                isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in sizes):
+            self.splitter = list(sizes)
+        self.document_changed.emit()
+        self.layout_restored.emit()
+        return problems
