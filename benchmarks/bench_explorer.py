@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     from visualizer.ui.shell.application import create_application
     from visualizer.core.convolution import ConvSpec, kernel_preset
     from visualizer.core.conv_job import ConvJob, run_job
-    from visualizer.ui.conv_explorer import ConvExplorer
+    from visualizer.ui.conv.panel import ConvExplorer
 
     app = create_application()
     panel = ConvExplorer()

@@ -56,7 +56,7 @@ _TAB_TIPS = {
 def make_panels() -> list[Panel]:
     # Imported here so that a broken panel shows up as an error at start, not at import time
     # of the whole UI package.
-    from visualizer.ui.conv_explorer import ConvExplorer
+    from visualizer.ui.conv.panel import ConvExplorer
     from visualizer.ui.shape_calculator import ShapeCalculator
     from visualizer.ui.training_panel import TrainingPanel
 

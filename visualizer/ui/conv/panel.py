@@ -59,10 +59,10 @@ from visualizer.core.convolution import (
 )
 from visualizer.core.conv_job import ConvJob, ConvResult, run_job
 from visualizer.image_io import IMAGE_SUFFIXES, load_image, sample_images
-from visualizer.ui import conv_export
-from visualizer.ui.conv_grid_editor import KeepNavigationKeys, MatrixEditor
-from visualizer.ui.conv_stepper import SPEEDS, Stepper
-from visualizer.ui.conv_views import MAX_CELLS, ColourScale, MatrixView
+from visualizer.ui.conv import export as conv_export
+from visualizer.ui.conv.grid_editor import KeepNavigationKeys, MatrixEditor
+from visualizer.ui.conv.stepper import SPEEDS, Stepper
+from visualizer.ui.conv.matrix_view import MAX_CELLS, ColourScale, MatrixView
 from visualizer.ui.shell.panel import Panel
 
 COURSE_INPUT = INPUT_PRESETS["course-example"]

@@ -20,8 +20,8 @@ from visualizer.core.convolution import (
     window,
 )
 from visualizer.image_io import load_image, sample_images
-from visualizer.ui.conv_explorer import ConvExplorer
-from visualizer.ui.conv_views import cell_label
+from visualizer.ui.conv.panel import ConvExplorer
+from visualizer.ui.conv.matrix_view import cell_label
 
 COURSE = INPUT_PRESETS["course-example"]
 COURSE_K = kernel_preset("course-normalized")
@@ -486,7 +486,7 @@ def test_worker_runs_only_the_newest_request(qtbot):
     from PySide6.QtCore import QThread
 
     from visualizer.core.conv_job import ConvJob
-    from visualizer.ui.conv_explorer import ConvWorker
+    from visualizer.ui.conv.panel import ConvWorker
 
     x = np.arange(16.0).reshape(1, 4, 4)
     worker = ConvWorker()
@@ -557,7 +557,7 @@ def test_big_image_recomputes_off_the_gui_thread_newest_wins(panel, qtbot):
 
 
 def test_stepper_rules(qtbot):
-    from visualizer.ui.conv_stepper import Stepper
+    from visualizer.ui.conv.stepper import Stepper
 
     s = Stepper()
     seen: list[tuple[bool, int]] = []
