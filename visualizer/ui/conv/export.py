@@ -1,6 +1,8 @@
-"""Export from the explorer: the output matrix as text, the current view as PNG or SVG.
+"""Export from the explorer: the output matrix as text, the current view as PNG or SVG, and the
+Export menu that offers them.
 
-Every save goes through QSaveFile, so an interrupted save never leaves half a file behind.
+Every save goes through `visualizer.ui.shell.files.save_bytes` (QSaveFile), so an interrupted
+save never leaves half a file behind.
 """
 
 from __future__ import annotations
@@ -8,13 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QSaveFile, QSize
-from PySide6.QtGui import QGuiApplication, QImage, QPainter
+from PySide6.QtCore import QBuffer, QIODevice, QObject, QPoint, QRect, QSize, Slot
+from PySide6.QtGui import QAction, QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from visualizer.core.errors import UserInputError
 from visualizer.core.matrix_format import to_csv, to_latex, to_markdown
+from visualizer.ui.conv.common import sentence
+from visualizer.ui.shell.files import save_bytes
 
 #: Text formats: name -> (file-dialog filter, suffix, formatter).
 TEXT_FORMATS = {
@@ -37,20 +41,8 @@ def with_suffix(path: str | Path, suffix: str) -> Path:
     return p if p.suffix else p.with_name(p.name + suffix)
 
 
-def write_atomically(path: str | Path, data: bytes) -> None:
-    f = QSaveFile(str(path))
-    if not f.open(QIODevice.OpenModeFlag.WriteOnly):
-        raise UserInputError(f"cannot write {path}: {f.errorString()}")
-    if f.write(QByteArray(data)) != len(data):
-        err = f.errorString()
-        f.cancelWriting()
-        raise UserInputError(f"cannot write {path}: {err}")
-    if not f.commit():
-        raise UserInputError(f"cannot save {path}: {f.errorString()}")
-
-
 def save_matrix(path: str | Path, matrix: np.ndarray, fmt: str) -> None:
-    write_atomically(path, (matrix_text(matrix, fmt) + "\n").encode("utf-8"))
+    save_bytes(path, (matrix_text(matrix, fmt) + "\n").encode("utf-8"))
 
 
 def copy_matrix(matrix: np.ndarray, fmt: str = "tsv") -> str:
@@ -72,7 +64,7 @@ def save_png(widget: QWidget, path: str | Path, scale: float = 2.0) -> None:
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
     if not image.save(buf, "PNG"):
         raise UserInputError(f"cannot encode the view as PNG for {path}")
-    write_atomically(path, bytes(buf.data()))
+    save_bytes(path, bytes(buf.data()))
 
 
 def save_svg(widget: QWidget, path: str | Path, title: str = "ConvViz view") -> None:
@@ -88,4 +80,82 @@ def save_svg(widget: QWidget, path: str | Path, title: str = "ConvViz view") -> 
     painter = QPainter(gen)
     widget.render(painter, QPoint())
     painter.end()
-    write_atomically(path, bytes(buf.data()))
+    save_bytes(path, bytes(buf.data()))
+
+
+class ExportActions(QObject):
+    """The Export menu's actions: the output shown (one channel) as CSV, Markdown or LaTeX, to a
+    file or the clipboard, and the figure as PNG or SVG."""
+
+    def __init__(self, model, figure: QWidget, panel) -> None:
+        super().__init__(panel)
+        self.model = model
+        self.figure = figure
+        self.panel = panel  # for dialogs and the status line
+        self.actions: list[QAction] = []
+        for text, kind, fmt in (("Export output as CSV…", "matrix", "csv"),
+                                ("Export output as Markdown…", "matrix", "markdown"),
+                                ("Export output as LaTeX…", "matrix", "latex"),
+                                ("Copy output (for a spreadsheet)", "copy", "tsv"),
+                                ("Copy output as LaTeX", "copy", "latex"),
+                                ("Save view as PNG…", "view", "png"),
+                                ("Save view as SVG…", "view", "svg")):
+            a = QAction(text, panel)
+            a.setData((kind, fmt))
+            a.triggered.connect(self._triggered)
+            self.actions.append(a)
+        self.menu = QMenu(panel)
+        self.menu.addActions(self.actions)
+
+    @Slot()
+    def _triggered(self) -> None:
+        kind, fmt = self.sender().data()
+        {"matrix": self.export_matrix_dialog, "copy": self.copy_output, "view": self.export_view_dialog}[kind](fmt)
+
+    def export_matrix(self, path: str | Path, fmt: str) -> Path:
+        out = self.model.current_output()
+        if out is None:
+            raise UserInputError("there is no output to export (see the message beside the formula)")
+        target = with_suffix(path, TEXT_FORMATS[fmt][1])
+        save_matrix(target, out, fmt)
+        return target
+
+    def export_matrix_dialog(self, fmt: str) -> None:
+        filt, suffix, _ = TEXT_FORMATS[fmt]
+        path, _ = QFileDialog.getSaveFileName(self.panel, "Export the output", f"output{suffix}", filt)
+        if not path:
+            return
+        try:
+            target = self.export_matrix(path, fmt)
+        except UserInputError as exc:
+            QMessageBox.warning(self.panel, "Export failed", sentence(str(exc)))
+            return
+        self.panel.emit_status(f"Saved {target}", 5000)
+
+    def copy_output(self, fmt: str = "tsv") -> None:
+        out = self.model.current_output()
+        if out is None:
+            self.panel.emit_status("There is no output to copy", 4000)
+            return
+        copy_matrix(out, fmt)
+        self.panel.emit_status(f"Output ({out.shape[0]}×{out.shape[1]}) copied to the clipboard", 4000)
+
+    def export_view(self, path: str | Path, fmt: str) -> Path:
+        target = with_suffix(path, "." + fmt)
+        if fmt == "svg":
+            save_svg(self.figure, target)
+        else:
+            save_png(self.figure, target)
+        return target
+
+    def export_view_dialog(self, fmt: str) -> None:
+        filt = "PNG image (*.png)" if fmt == "png" else "SVG drawing (*.svg)"
+        path, _ = QFileDialog.getSaveFileName(self.panel, "Save the view", f"convolution.{fmt}", filt)
+        if not path:
+            return
+        try:
+            target = self.export_view(path, fmt)
+        except UserInputError as exc:
+            QMessageBox.warning(self.panel, "Save failed", sentence(str(exc)))
+            return
+        self.panel.emit_status(f"Saved {target}", 5000)

@@ -42,12 +42,10 @@ CLEAN_SHUTDOWN_KEY = "session/clean_shutdown"
 
 #: Guide pages of the three tools, for panels that do not name their own `guide_page`.
 _GUIDE_PAGES = {
-    "ConvExplorer": "02-convolution.html",
     "ShapeCalculator": "03-shapes.html",
     "TrainingPanel": "04-training.html",
 }
 _TAB_TIPS = {
-    "ConvExplorer": "See a 2-D convolution cell by cell: input, kernel, stride, padding, output",
     "ShapeCalculator": "Output shapes, parameters, MACs and receptive field of a CNN, layer by layer",
     "TrainingPanel": "Train the MNIST nets with live curves and compare runs",
 }
@@ -56,11 +54,11 @@ _TAB_TIPS = {
 def make_panels() -> list[Panel]:
     # Imported here so that a broken panel shows up as an error at start, not at import time
     # of the whole UI package.
-    from visualizer.ui.conv.panel import ConvExplorer
+    from visualizer.ui.conv.panel import ConvPanel
     from visualizer.ui.shape_calculator import ShapeCalculator
     from visualizer.ui.training_panel import TrainingPanel
 
-    return [ConvExplorer(), ShapeCalculator(), TrainingPanel()]
+    return [ConvPanel(), ShapeCalculator(), TrainingPanel()]
 
 
 def _to_bool(value: Any, default: bool) -> bool:
