@@ -195,3 +195,19 @@ def test_a_job_that_cannot_stop_in_time_is_kept_until_done_not_dropped(qtbot, mo
     assert thread.isRunning() and any(t is thread for t, _ in threads._late)
     qtbot.waitUntil(lambda: not thread.isRunning(), timeout=10000)
     assert model.result is None  # the late result of a shut-down explorer is not shown
+
+
+def test_work_after_a_shutdown_starts_a_new_worker(qtbot):
+    from visualizer.ui.conv.worker import ConvCompute
+
+    model = ConvModel()
+    compute = ConvCompute(model)
+    image = np.random.default_rng(1).uniform(0, 255, (1, 300, 300))
+    model.use_image_array(image, "a")
+    qtbot.waitUntil(lambda: compute.worker_thread() is not None, timeout=5000)
+    compute.shutdown()
+    model.set_axis_value("stride", 0, 3)  # the benchmark works on after shutting down
+    qtbot.waitUntil(lambda: not compute.is_busy(), timeout=20000)
+    np.testing.assert_allclose(model.output(), convolve(image, model.kernels, model.spec()))
+    assert model.output().shape == (1, 100, 100)
+    qtbot.waitUntil(lambda: compute.worker_thread() is None, timeout=5000)  # ended, let go

@@ -42,7 +42,8 @@ MAX_KERNELS = 256
 CHANNEL_NAMES = ("R", "G", "B")
 #: Padding kinds: a number of cells, or one of ConvSpec's named paddings.
 PADDING_KINDS = ("number", "valid", "same")
-AXIS_SETTINGS = ("stride", "padding", "dilation")
+#: Stride, padding and dilation: the values a control offers, (lowest, highest).
+AXIS_RANGES = {"stride": (1, 64), "padding": (0, 64), "dilation": (1, 16)}
 _SIZED_PRESETS = ("identity", "box-blur", "gaussian", "random")
 
 
@@ -451,13 +452,13 @@ class ConvModel(QObject):
     def set_axis_value(self, setting: str, axis: int, value: int) -> None:
         """Stride, padding or dilation of one axis (0 rows, 1 columns); both while the axes are
         linked. Typing a padding means "this many cells"."""
-        if setting not in AXIS_SETTINGS:
-            raise ValueError(setting)
+        lo, hi = AXIS_RANGES[setting]
+        value = max(lo, min(int(value), hi))
         attr = "padding_numbers" if setting == "padding" else setting
         pair = list(getattr(self, attr))
-        pair[axis] = int(value)
+        pair[axis] = value
         if self.link_axes:
-            pair[1 - axis] = int(value)
+            pair[1 - axis] = value
         setattr(self, attr, tuple(pair))
         if setting == "padding":
             self.padding_kind = "number"
@@ -536,50 +537,25 @@ class ConvModel(QObject):
         """Apply what `to_dict` (or the explorer's old save_state) wrote. ValueError, TypeError,
         KeyError, IndexError or UserInputError for a state that does not make sense; the model
         is then unchanged."""
-        matrix = np.array(state.get("matrix", COURSE_INPUT), dtype=np.float64)
-        if matrix.ndim != 2 or not 1 <= min(matrix.shape) or max(matrix.shape) > MAX_INPUT_CELLS \
-                or not np.isfinite(matrix).all():
-            raise ValueError("bad input matrix")
-        kernels = np.array(state.get("kernels", self.kernels), dtype=np.float64)
-        if kernels.ndim != 4 or min(kernels.shape) < 1 or max(kernels.shape[2:]) > MAX_KERNEL \
-                or kernels.shape[0] > MAX_KERNELS or not np.isfinite(kernels).all():
-            raise ValueError("bad kernels")
-        sy, sx = (int(v) for v in state.get("stride", (1, 1)))
-        py, px = (int(v) for v in state.get("padding_numbers", (0, 0)))
-        padding = state.get("padding", [py, px])
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"bad padding {padding!r}")
-            kind = padding
-        else:
-            kind = "number"
-            py, px = int(padding[0]), int(padding[1])
-        dy, dx = (int(v) for v in state.get("dilation", (1, 1)))
-        mode = str(state.get("padding_mode", "zeros"))
-        if mode not in PADDING_MODES:
-            mode = "zeros"
-        bias = float(state.get("bias", 0.0))
-        speed = int(state.get("speed", self.speed_index))
-        channels = state.get("channels") or "auto"
-        if channels not in ("auto", "gray", "rgb"):
-            channels = "auto"
-
+        fields = _read_fields(state, self.kernels, self.speed_index)
         self.stepper.stop_stepping()
         with self._batch():
-            self._restore(state, matrix, kernels, (sy, sx), (py, px), (dy, dx), kind, mode, bias, speed, channels)
+            self._reset_fields()
+            speed = fields.pop("speed_index")
+            for name, value in fields.items():
+                setattr(self, name, value)
+            self.set_speed_index(speed)
+            self._restore_source(state)
+            self.out_channel = max(0, min(int(state.get("out_channel", 0)), self.kernels.shape[0] - 1))
+            self._changed()
         step = state.get("step")
         if isinstance(step, int) and not isinstance(step, bool) and step >= 1:
             self.stepper.jump_to(step - 1)
 
-    def _restore(self, state, matrix, kernels, stride, padding, dilation, kind, mode, bias, speed, channels) -> None:
-        self._reset_fields()
-        self.matrix = matrix
-        self.kernels = kernels
-        self.link_axes = bool(state.get("link_axes", True))
-        self.stride, self.padding_numbers, self.dilation = stride, padding, dilation
-        self.padding_kind, self.padding_mode, self.flip, self.bias = kind, mode, bool(state.get("flip")), bias
-        self.set_speed_index(speed)
-        self.channels = channels
+    def _restore_source(self, state: dict[str, Any]) -> None:
+        """The saved image (a sample by name, a file by path) with its crop and size, or the typed
+        matrix when there is none or it is gone."""
+        kernels = self.kernels
         source = state.get("source", "matrix")
         loaded = False
         try:
@@ -589,24 +565,64 @@ class ConvModel(QObject):
             elif source == "file":
                 path = str(state.get("image", ""))
                 if Path(path).is_file():
-                    self.load_image(path, channels=channels)
+                    self.load_image(path)
                     loaded = True
                 else:
                     self.status.emit(f"The last image ({path}) is gone; showing the typed matrix", 8000)
         except UserInputError as exc:
             self.status.emit(f"Could not open the last image ({exc}); showing the typed matrix", 8000)
-        if loaded:
-            if kernels.shape[1] == self.image.shape[0]:
-                self.kernels = kernels
-            crop = [int(v) for v in state.get("crop", [])]
-            if len(crop) == 4:
-                _, h, w = self.image.shape
-                t, l = max(0, min(crop[0], h - 1)), max(0, min(crop[1], w - 1))
-                self.crop = (t, l, max(1, min(crop[2], h)), max(1, min(crop[3], w)))
-            if "longest_side" in state:
-                self.longest_side = max(1, min(int(state["longest_side"]), max(self.image.shape[1:])))
-        else:
+        if not loaded:
             self.source_kind, self.source_name, self.image = "matrix", "", None
             self._match_kernel_channels(1)
-        self.out_channel = max(0, min(int(state.get("out_channel", 0)), self.kernels.shape[0] - 1))
-        self._changed()
+            return
+        if kernels.shape[1] == self.image.shape[0]:
+            self.kernels = kernels
+        _, h, w = self.image.shape
+        crop = [int(v) for v in state.get("crop", [])]
+        if len(crop) == 4:
+            t, l = max(0, min(crop[0], h - 1)), max(0, min(crop[1], w - 1))
+            self.crop = (t, l, max(1, min(crop[2], h)), max(1, min(crop[3], w)))
+        if "longest_side" in state:
+            self.longest_side = max(1, min(int(state["longest_side"]), max(h, w)))
+
+
+def _clamped_pair(values, setting: str) -> tuple[int, int]:
+    lo, hi = AXIS_RANGES[setting]
+    a, b = (max(lo, min(int(v), hi)) for v in values)
+    return a, b
+
+
+def _read_fields(state: dict[str, Any], kernels_now: np.ndarray, speed_now: int) -> dict[str, Any]:
+    """The model's fields from a saved state, checked; raises before anything is changed."""
+    matrix = np.array(state.get("matrix", COURSE_INPUT), dtype=np.float64)
+    if matrix.ndim != 2 or not 1 <= min(matrix.shape) or max(matrix.shape) > MAX_INPUT_CELLS \
+            or not np.isfinite(matrix).all():
+        raise ValueError("bad input matrix")
+    kernels = np.array(state.get("kernels", kernels_now), dtype=np.float64)
+    if kernels.ndim != 4 or min(kernels.shape) < 1 or max(kernels.shape[2:]) > MAX_KERNEL \
+            or kernels.shape[0] > MAX_KERNELS or not np.isfinite(kernels).all():
+        raise ValueError("bad kernels")
+    numbers = _clamped_pair(state.get("padding_numbers", (0, 0)), "padding")
+    padding = state.get("padding", list(numbers))
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"bad padding {padding!r}")
+        kind = padding
+    else:
+        kind, numbers = "number", _clamped_pair(padding, "padding")
+    mode = str(state.get("padding_mode", "zeros"))
+    channels = state.get("channels") or "auto"
+    return {
+        "matrix": matrix,
+        "kernels": kernels,
+        "stride": _clamped_pair(state.get("stride", (1, 1)), "stride"),
+        "padding_kind": kind,
+        "padding_numbers": numbers,
+        "dilation": _clamped_pair(state.get("dilation", (1, 1)), "dilation"),
+        "padding_mode": mode if mode in PADDING_MODES else "zeros",
+        "flip": bool(state.get("flip")),
+        "bias": float(state.get("bias", 0.0)),
+        "link_axes": bool(state.get("link_axes", True)),
+        "channels": channels if channels in ("auto", "gray", "rgb") else "auto",
+        "speed_index": int(state.get("speed", speed_now)),
+    }

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from visualizer.core.convolution import PADDING_MODES
 from visualizer.ui.conv.common import set_quietly, spin
-from visualizer.ui.conv.model import COURSE_SETTINGS, ConvModel
+from visualizer.ui.conv.model import AXIS_RANGES, COURSE_SETTINGS, ConvModel
 
 OPERATION_NOTE = ("Cross-correlation slides the kernel as written (what PyTorch's conv2d and every CNN "
                   "library do); true convolution first flips it by 180°.")
@@ -46,13 +46,14 @@ class ParametersBox(QGroupBox):
         grid = QGridLayout()
         grid.addWidget(QLabel("<i>rows</i>"), 0, 1, Qt.AlignmentFlag.AlignCenter)
         grid.addWidget(QLabel("<i>columns</i>"), 0, 2, Qt.AlignmentFlag.AlignCenter)
-        self.stride_y = spin(1, 64, 1, "Stride along the rows: how far the window moves down", "stride rows")
-        self.stride_x = spin(1, 64, 1, "Stride along the columns: how far the window moves right",
+        stride, pad, dil = AXIS_RANGES["stride"], AXIS_RANGES["padding"], AXIS_RANGES["dilation"]
+        self.stride_y = spin(*stride, 1, "Stride along the rows: how far the window moves down", "stride rows")
+        self.stride_x = spin(*stride, 1, "Stride along the columns: how far the window moves right",
                              "stride columns")
-        self.pad_y = spin(0, 64, 0, "Padding added above and below", "padding rows")
-        self.pad_x = spin(0, 64, 0, "Padding added left and right", "padding columns")
-        self.dil_y = spin(1, 16, 1, "Dilation along the rows: gap between kernel taps", "dilation rows")
-        self.dil_x = spin(1, 16, 1, "Dilation along the columns", "dilation columns")
+        self.pad_y = spin(*pad, 0, "Padding added above and below", "padding rows")
+        self.pad_x = spin(*pad, 0, "Padding added left and right", "padding columns")
+        self.dil_y = spin(*dil, 1, "Dilation along the rows: gap between kernel taps", "dilation rows")
+        self.dil_x = spin(*dil, 1, "Dilation along the columns", "dilation columns")
         self._axes = {}
         for r, (label, setting, a, b) in enumerate((("Stride", "stride", self.stride_y, self.stride_x),
                                                     ("Padding", "padding", self.pad_y, self.pad_x),

@@ -144,6 +144,8 @@ class ConvCompute(QObject):
 
     @Slot()
     def _thread_finished(self) -> None:
+        if self.sender() is not self._thread:
+            return  # a thread that shutdown already let go of (a new one may be running now)
         join_finished(self._thread)
         self._thread = None
         self._worker = None  # dropped here, on the GUI thread
@@ -179,11 +181,10 @@ class ConvCompute(QObject):
         if thread is None:
             return
         worker.stop()
-        ended = thread.wait(SHUTDOWN_WAIT_MS)
-        if ended:
+        thread.finished.disconnect(self._thread_finished)
+        if thread.wait(SHUTDOWN_WAIT_MS):
             join_finished(thread)
         else:
-            thread.finished.disconnect(self._thread_finished)
             keep_until_done(thread, worker)
         self._thread = None
         self._worker = None
