@@ -77,10 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     from visualizer.ui.shell.application import create_application
     from visualizer.core.convolution import ConvSpec, kernel_preset
     from visualizer.core.conv_job import ConvJob, run_job
-    from visualizer.ui.conv_explorer import ConvExplorer
+    from visualizer.ui.conv.panel import ConvPanel
 
     app = create_application()
-    panel = ConvExplorer()
+    panel = ConvPanel()
     panel.resize(1400, 860)
     panel.show()
     app.processEvents()
@@ -111,8 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             assert result.error == "" and result.output.shape == (1, n, n), result.error
 
             def redraw() -> None:
-                result.job_id = panel._latest_job
-                panel._apply_result(result)
+                panel.model.set_result(result)
                 panel.figure.grab()  # paint everything, heat maps included, offscreen
 
             t_redraw = best_of(args.repeat, redraw)

@@ -62,7 +62,7 @@ class Tool:
 TOOLS = (
     Tool("ConvExplorer", "Convolution",
          "See a 2-D convolution cell by cell: input, kernel, stride, padding, output",
-         "visualizer.ui.conv_explorer:ConvExplorer", "02-convolution.html"),
+         "visualizer.ui.conv.panel:ConvPanel", "02-convolution.html"),
     Tool("ShapeCalculator", "Shapes",
          "Output shapes, parameters, MACs and receptive field of a CNN, layer by layer",
          "visualizer.ui.shapes.panel:ShapesPanel", "03-shapes.html"),

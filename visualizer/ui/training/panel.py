@@ -46,6 +46,7 @@ class TrainingPanel(Panel):
     title = "Training"
     description = "Train the MNIST nets with live curves and compare runs"
     guide_page = "04-training.html"
+    state_key = "TrainingPanel"  # where saved sessions keep its state
 
     def __init__(self, parent: QWidget | None = None, runs_dir: str | Path | None = None) -> None:
         super().__init__(parent)

@@ -20,8 +20,8 @@ from visualizer.core.convolution import (
     window,
 )
 from visualizer.image_io import load_image, sample_images
-from visualizer.ui.conv_explorer import ConvExplorer
-from visualizer.ui.conv_views import cell_label
+from visualizer.ui.conv.matrix_view import cell_label
+from visualizer.ui.conv.panel import ConvExplorer
 
 COURSE = INPUT_PRESETS["course-example"]
 COURSE_K = kernel_preset("course-normalized")
@@ -483,28 +483,24 @@ def test_lecture_mode_and_panel_shortcuts(panel, qtbot):
 
 
 def test_worker_runs_only_the_newest_request(qtbot):
-    from PySide6.QtCore import QThread
-
     from visualizer.core.conv_job import ConvJob
-    from visualizer.ui.conv_explorer import ConvWorker
+    from visualizer.ui.conv.worker import ConvWorker
+    from visualizer.ui.shell.threads import join_finished, start_worker
 
     x = np.arange(16.0).reshape(1, 4, 4)
     worker = ConvWorker()
-    thread = QThread()
-    worker.moveToThread(thread)
     done: list = []
-    worker.done.connect(lambda r: done.append(r), Qt.ConnectionType.DirectConnection)
-    # three requests while the worker is not yet running: only the last one is computed
+    worker.result.connect(lambda r: done.append(r), Qt.ConnectionType.DirectConnection)
+    # three requests before the worker runs: only the last one is computed
     for i, stride in enumerate((1, 2, 3), start=1):
-        worker.submit(ConvJob(i, x, None, None, np.ones((1, 1, 2, 2)), ConvSpec(stride=(stride, stride))))
-    thread.start()
-    qtbot.waitUntil(lambda: len(done) >= 1, timeout=10000)
-    qtbot.wait(100)
-    thread.quit()
-    thread.wait(5000)
-    worker.deleteLater()
+        assert worker.submit(ConvJob(i, x, None, None, np.ones((1, 1, 2, 2)), ConvSpec(stride=(stride, stride))))
+    thread = start_worker(worker)
+    qtbot.waitUntil(thread.isFinished, timeout=10000)
+    join_finished(thread)
     assert [r.job_id for r in done] == [3]
     np.testing.assert_allclose(done[0].output, convolve(x, np.ones((1, 1, 2, 2)), ConvSpec(stride=(3, 3))))
+    # a worker that has ended takes no more work (the owner starts a new one)
+    assert not worker.submit(ConvJob(4, x, None, None, np.ones((1, 1, 2, 2)), ConvSpec()))
 
 
 def test_dark_theme_recolours_boxes_and_heat_maps(panel):
@@ -557,7 +553,7 @@ def test_big_image_recomputes_off_the_gui_thread_newest_wins(panel, qtbot):
 
 
 def test_stepper_rules(qtbot):
-    from visualizer.ui.conv_stepper import Stepper
+    from visualizer.ui.conv.stepper import Stepper
 
     s = Stepper()
     seen: list[tuple[bool, int]] = []
@@ -581,3 +577,68 @@ def test_stepper_rules(qtbot):
     assert seen[-1] == (False, 1)
     s.set_total(0)
     assert s.current_index() is None
+
+
+def test_a_new_input_restarts_the_stepping_at_cell_1(panel, qtbot):
+    panel.output_view.setFocus()
+    for _ in range(6):
+        qtbot.keyClick(panel.output_view, Qt.Key.Key_Right)
+    assert panel.position_label.text().startswith("Cell 6 of 9")
+    combo = panel.source_combo
+    i = combo.findText("Sample: digit-3")
+    combo.setCurrentIndex(i)
+    combo.activated.emit(i)
+    qtbot.waitUntil(lambda: not panel.is_busy())
+    assert panel.output().shape == (1, 14, 14)
+    # not "Cell 6 of 196": the old position pointed at a cell of another output
+    assert panel.position_label.text().startswith("Cell 1 of 196: row 1, column 1")
+    assert panel.output_view.model.current == (0, 0)
+    r = panel.result()
+    assert panel.explanation_text() == explain_cell(r.input, r.kernels, r.spec, 0, 0, 0).text
+    # with the whole output showing, a new shape keeps it showing
+    qtbot.mouseClick(panel.all_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.course_buttons[1], Qt.MouseButton.LeftButton)
+    assert panel.stepper.current_index() is None
+    assert panel.position_label.text() == "900 output cells"
+
+
+def test_shutdown_returns_within_2_s_while_a_big_job_runs(panel, qtbot):
+    import time
+
+    panel.set_kernels(np.ones((8, 1, 11, 11)) / 121)
+    panel.apply_course_setting(1, 0)
+    before = panel.output()
+    image = np.random.default_rng(5).uniform(0, 255, (1, 2048, 2048))
+    panel.use_image_array(image, "big")  # 8×2038×2038 outputs of 11×11 kernels: seconds of work
+    qtbot.waitUntil(panel.compute.is_running, timeout=10000)
+    thread = panel.compute.worker_thread()
+    t0 = time.monotonic()
+    panel.shutdown()
+    took = time.monotonic() - t0
+    assert took < 3.0, took  # the bound is 2 s; generous for a busy test machine
+    assert panel.compute.worker_thread() is None and not panel.is_busy()
+    # cancelled between bands: it ends soon, and no late result replaces what is shown
+    qtbot.waitUntil(lambda: not thread.isRunning(), timeout=30000)
+    qtbot.wait(50)
+    assert panel.output() is before
+
+
+def test_first_touch_course_example_from_the_main_window(qtbot, fresh_settings):
+    from visualizer.ui.shell.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    conv = next(p for p in w.panels if isinstance(p, ConvExplorer))
+    w.tabs.setCurrentWidget(conv)
+    qtbot.mouseClick(conv.course_buttons[1], Qt.MouseButton.LeftButton)  # stride 1, padding 2
+    assert conv.model.output_shape() == (1, 7, 7)
+    qtbot.mouseClick(conv.course_button, Qt.MouseButton.LeftButton)
+    button = next(b for b in conv.course_buttons if b.text() == "stride 2, padding 1")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert conv.model.output_shape() == (1, 3, 3)
+    assert conv.output().shape == (1, 3, 3)
+    assert conv.output_title.text() == "Output 3×3"
+    assert "<b>Output: 3 × 3</b>" in conv.formula.text()
+    np.testing.assert_allclose(conv.output()[0], torch_course(2, 1), atol=1e-12)

@@ -51,6 +51,17 @@ class Stepper(QObject):
         if self.stepping:
             self._go(min(self.position, self.total))
 
+    def restart(self, total: int) -> None:
+        """A differently shaped output: stepping starts again at cell 1 (the whole output keeps
+        showing if it did); a stale position would point at an unrelated cell."""
+        self.total = max(0, total)
+        if self.total == 0:
+            self.stop_stepping()
+            return
+        if self.stepping:
+            self.position = 0  # so that _go announces cell 1 even if it was the current one
+            self._go(1)
+
     # moves ----------------------------------------------------------------------------------
     @Slot()
     def step_forward(self) -> None:

@@ -1,0 +1,53 @@
+"""Small helpers the explorer's views share: labelled spin boxes, titles, HTML-safe text."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QLabel, QSpinBox, QWidget
+
+
+def spin(lo: int, hi: int, value: int, tip: str, name: str) -> QSpinBox:
+    s = QSpinBox()
+    s.setRange(lo, hi)
+    s.setValue(value)
+    s.setToolTip(tip)
+    s.setAccessibleName(name)
+    s.setObjectName(name.replace(" ", "_"))
+    s.setKeyboardTracking(True)
+    return s
+
+
+def title(text: str) -> QLabel:
+    label = QLabel(text)
+    f = label.font()
+    f.setBold(True)
+    label.setFont(f)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return label
+
+
+def scale_font(widget: QWidget, base: QFont, factor: float, bold: bool = False) -> None:
+    f = QFont(base)
+    f.setPointSizeF(max(1.0, f.pointSizeF()) * factor)
+    f.setBold(bold)
+    widget.setFont(f)
+
+
+def set_quietly(widget, setter: str, *args) -> None:
+    """Show the model's value in a control without the control reporting it back as an edit."""
+    blocker = QSignalBlocker(widget)
+    getattr(widget, setter)(*args)
+    del blocker
+
+
+def html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -1,0 +1,277 @@
+"""The three matrices side by side: padded input ∗ kernel = output, with the current step's
+window, revealed cells and hover marks."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QTimer, Qt, Signal, Slot
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from visualizer.core.convolution import effective_kernels, format_number, outputs_fed_by, window
+from visualizer.ui.conv.common import scale_font, set_quietly, spin, title
+from visualizer.ui.conv.matrix_view import MAX_CELLS, ColourScale, MatrixView
+from visualizer.ui.conv.model import CHANNEL_NAMES, ConvModel
+
+
+class MatrixFigure(QWidget):
+    #: A status line for the user (text, timeout in ms): what a hovered cell is.
+    status = Signal(str, int)
+
+    def __init__(self, model: ConvModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        self._row = row
+        self.operator_labels: list[QLabel] = []
+
+        self.input_title = title("Padded input")
+        self.input_channel = QComboBox(self)
+        self.input_channel.setAccessibleName("input channel shown")
+        self.input_channel.currentIndexChanged.connect(self._input_channel_chosen)
+        self.input_view = MatrixView(self)
+        self.input_view.setAccessibleName("padded input view")
+        self._column(self.input_title, self.input_view, self.input_channel, 4)
+        self._operator("∗")
+        self.kernel_title = title("Kernel")
+        self.kernel_view = MatrixView(self)
+        self.kernel_view.setAccessibleName("kernel view")
+        self._column(self.kernel_title, self.kernel_view, None, 2)
+        self._operator("=")
+        self.output_title = title("Output")
+        self.output_channel_box = QWidget(self)
+        oh = QHBoxLayout(self.output_channel_box)
+        oh.setContentsMargins(0, 0, 0, 0)
+        self.channel_label = QLabel("channel", self.output_channel_box)
+        self.output_channel = spin(1, 1, 1, "Which output channel (kernel) to show", "output channel")
+        self.output_channel.valueChanged.connect(self._output_channel_chosen)
+        oh.addWidget(self.channel_label)
+        oh.addWidget(self.output_channel)
+        self.output_view = MatrixView(self)
+        self.output_view.setAccessibleName("output view")
+        self._column(self.output_title, self.output_view, self.output_channel_box, 4)
+
+        self._equalize_timer = QTimer(self)
+        self._equalize_timer.setSingleShot(True)
+        self._equalize_timer.setInterval(0)
+        self._equalize_timer.timeout.connect(self._equalize_cells)
+        self.input_view.hovered.connect(self._input_hovered)
+        self.output_view.hovered.connect(self._output_hovered)
+        self.output_view.clicked.connect(self._output_clicked)
+        self.input_view.clicked.connect(self._input_hovered)
+
+        model.inputs_changed.connect(self._refresh_channel_controls)
+        model.result_changed.connect(self.redraw)
+        model.view_changed.connect(self.redraw)
+        model.stepper.changed.connect(self._step_changed)
+        self._refresh_channel_controls()
+        for label in self.operator_labels:
+            scale_font(label, self.font(), 2.0, bold=True)
+
+    def _column(self, head_title: QLabel, view: MatrixView, extra: QWidget | None, stretch: int) -> None:
+        col = QVBoxLayout()
+        head = QHBoxLayout()
+        head.addStretch(1)
+        head.addWidget(head_title)
+        if extra is not None:
+            head.addWidget(extra)
+        head.addStretch(1)
+        col.addLayout(head)
+        col.addWidget(view, 1)
+        self._row.addLayout(col, stretch)
+        view.resized.connect(self._equalize_soon)
+
+    def _operator(self, text: str) -> None:
+        label = QLabel(text, self)
+        label.setStyleSheet("color: #5c6773;")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._row.addWidget(label)
+        self.operator_labels.append(label)
+
+    def scale_fonts(self) -> None:
+        """Labels with their own font do not follow the panel's; scale them again."""
+        for label in self.operator_labels:
+            scale_font(label, self.font(), 2.0, bold=True)
+        for label in (self.input_title, self.kernel_title, self.output_title):
+            scale_font(label, self.font(), 1.1, bold=True)
+        scale_font(self.input_view.message_label, self.font(), 1.2)
+
+    def set_look(self, look: str) -> None:
+        for view in (self.input_view, self.kernel_view, self.output_view):
+            if view.heat is not None:
+                view.heat.set_look(look)
+
+    # ==== model -> widgets =====================================================================
+    @Slot()
+    def _refresh_channel_controls(self) -> None:
+        m = self.model
+        channels = m.channel_count()
+        want = [] if channels == 1 else (["Colour", *CHANNEL_NAMES] if channels == 3
+                                         else [f"channel {i + 1}" for i in range(channels)])
+        have = [self.input_channel.itemText(i) for i in range(self.input_channel.count())]
+        if have != want:
+            set_quietly(self.input_channel, "clear")
+            set_quietly(self.input_channel, "addItems", want)
+        shown = m.shown_input_channel()
+        index = 0 if channels == 1 else (0 if shown is None else shown + (1 if channels == 3 else 0))
+        set_quietly(self.input_channel, "setCurrentIndex", index)
+        self.input_channel.setVisible(bool(want))
+        o = m.kernels.shape[0]
+        set_quietly(self.output_channel, "setMaximum", o)
+        set_quietly(self.output_channel, "setValue", m.out_channel + 1)
+        self.output_channel_box.setVisible(o > 1)
+        self.channel_label.setText(f"channel (of {o})")
+
+    @Slot()
+    def redraw(self) -> None:
+        self._refresh_channel_controls()
+        self._show_matrices()
+        self._show_step()
+
+    def _show_matrices(self) -> None:
+        m, r = self.model, self.model.result
+        if r is None:
+            return
+        ci = m.shown_input_channel() if r.kernels.shape[1] == m.channel_count() else 0
+        o = min(m.out_channel, r.kernels.shape[0] - 1)
+        if r.padded is not None:
+            x = r.input
+            top, _, left, _ = r.pads
+            inner = (top, left, x.shape[1], x.shape[2])
+            fixed = (0.0, 255.0) if m.is_image() else None
+            if ci is None:
+                rgb = np.clip(r.padded.transpose(1, 2, 0), 0, 255)
+                self.input_view.set_matrix(r.padded[0], inner=inner, rgb=rgb,
+                                           scale=ColourScale.for_values(r.padded[0], "gray", fixed))
+            else:
+                self.input_view.set_matrix(r.padded[ci], inner=inner,
+                                           scale=ColourScale.for_values(r.padded[ci], "gray", fixed))
+            hp, wp = r.padded.shape[1:]
+            pad_note = "" if (hp, wp) == x.shape[1:] else f" (input {x.shape[1]}×{x.shape[2]} + padding)"
+            hint = "" if ci is not None else "  ·  pick R, G or B for the numbers"
+            self.input_title.setText(f"Padded input {hp}×{wp}{pad_note}{hint}")
+        else:
+            self.input_view.set_message(r.error)
+            self.input_title.setText("Padded input")
+        k = effective_kernels(r.kernels, r.spec)[o, 0 if ci is None else ci]
+        self.kernel_view.set_matrix(k, scale=ColourScale.for_values(k, "diverging"))
+        kh, kw = r.kernels.shape[2:]
+        which = ""
+        if r.kernels.shape[1] > 1:
+            c = 0 if ci is None else ci
+            which = f", slice {CHANNEL_NAMES[c] if r.kernels.shape[1] == 3 else c + 1}"
+        flipped = ", flipped" if r.spec.flip else ""
+        self.kernel_title.setText(f"Kernel {kh}×{kw}{which}{flipped}")
+        if r.output is not None:
+            out = r.output[o]
+            self.output_view.set_matrix(out, scale=ColourScale.for_values(out, "auto"))
+            count, ho, wo = r.output.shape
+            chans = f"×{count} channels" if count > 1 else ""
+            span = ""
+            if out.size > MAX_CELLS * MAX_CELLS:
+                # the heat map's colours leave out the extremes; say what they are
+                span = f"  ·  min {format_number(out.min(), 4)}, max {format_number(out.max(), 4)}"
+            self.output_title.setText(f"Output {ho}×{wo}{chans}{span}")
+        else:
+            self.output_view.set_message(r.error)
+            self.output_title.setText("Output")
+        self._equalize_soon()
+
+    def current_cell(self) -> tuple[int, int] | None:
+        """The current step's output cell, where the result shown has it."""
+        r, idx = self.model.result, self.model.current_index()
+        if r is None or r.output is None or idx is None:
+            return None
+        ho, wo = r.output.shape[1:]
+        return divmod(idx, wo) if idx < ho * wo else None
+
+    @Slot()
+    def _step_changed(self) -> None:
+        self._show_step()
+
+    def _show_step(self) -> None:
+        r = self.model.result
+        if r is None or r.output is None:
+            self.input_view.set_window([])
+            return
+        cell = self.current_cell()
+        if cell is None:
+            self.output_view.set_revealed(None)
+            self.output_view.set_current(None)
+            self.input_view.set_window([])
+            return
+        y, x = cell
+        self.output_view.set_revealed(y * r.output.shape[2] + x + 1)
+        self.output_view.set_current((y, x))
+        self.input_view.set_window(window(y, x, r.kernels.shape[2:], r.spec))
+
+    @Slot()
+    def _equalize_soon(self) -> None:
+        self._equalize_timer.start()
+
+    @Slot()
+    def _equalize_cells(self) -> None:
+        """Give the three views room in proportion to their columns and one common cell size,
+        so the kernel's cells are the same size as the input cells it slides over."""
+        views = (self.input_view, self.kernel_view, self.output_view)
+        in_cells = [v for v in views if v.mode() == "cells"]
+        cols = [v.model.shape[1] if v in in_cells else 0 for v in views]
+        wide = max(8, sum(cols))  # a heat map or a message gets as much room as all the cells
+        for index, (v, c) in zip((0, 2, 4), zip(views, cols)):
+            if v in in_cells:
+                weight = max(1, c)
+            elif v.mode() == "message":
+                weight = max(4, wide // 2)
+            else:
+                weight = wide if v is not self.kernel_view else max(3, wide // 3)
+            self._row.setStretch(index, weight)
+        limit = min((v.cells.natural_cell_size() for v in in_cells), default=None)
+        for v in views:
+            v.set_cell_limit(limit if v in in_cells else None)
+
+    # ==== widgets -> model, hover ==============================================================
+    @Slot(int)
+    def _input_channel_chosen(self, i: int) -> None:
+        c = self.model.channel_count()
+        self.model.set_input_channel((None if i <= 0 else i - 1) if c == 3 else max(0, i))
+
+    @Slot(int)
+    def _output_channel_chosen(self, value: int) -> None:
+        self.model.set_out_channel(value - 1)
+
+    @Slot(int, int)
+    def _output_clicked(self, y: int, x: int) -> None:
+        r = self.model.result
+        if r is not None and r.output is not None:
+            self.model.jump_to_cell(y, x)
+
+    @Slot(int, int)
+    def _output_hovered(self, y: int, x: int) -> None:
+        r = self.model.result
+        if r is None or r.output is None or y < 0:
+            self.input_view.set_marks([])
+            self.output_view.set_marks([])
+            return
+        cells = window(y, x, r.kernels.shape[2:], r.spec)
+        self.input_view.set_marks(cells)
+        self.output_view.set_marks([], hover=(y, x))
+        value = r.output[min(self.model.out_channel, r.output.shape[0] - 1), y, x]
+        self.status.emit(f"Output row {y + 1}, column {x + 1} = {format_number(value)}: reads the "
+                         f"{len(cells)} highlighted input cells", 4000)
+
+    @Slot(int, int)
+    def _input_hovered(self, y: int, x: int) -> None:
+        r = self.model.result
+        if r is None or r.padded is None or y < 0:
+            self.output_view.set_marks([])
+            self.input_view.set_marks([])
+            return
+        fed = outputs_fed_by(y, x, r.input.shape[1:], r.kernels.shape[2:], r.spec) if r.output is not None else []
+        self.output_view.set_marks(fed)
+        self.input_view.set_marks([], hover=(y, x))
+        ci = self.model.shown_input_channel() or 0
+        value = r.padded[min(ci, r.padded.shape[0] - 1), y, x]
+        where = "padding" if self.input_view.model.is_padding(y, x) else "input"
+        self.status.emit(f"Padded {where} cell row {y + 1}, column {x + 1} = {format_number(value)} "
+                         f"feeds {len(fed)} output cell{'s' if len(fed) != 1 else ''}", 4000)

@@ -1,0 +1,317 @@
+"""Convolution tab: set an input, a kernel, stride, padding and dilation; see the padded input,
+the kernel and the output, and step the sliding window through the computation.
+
+`ConvPanel` only lays out the views, wires them to the one `ConvModel` and fulfils the Panel
+contract. What the user set lives in the model (`model.py`); the arithmetic in
+`visualizer.core.convolution`; running it, off the GUI thread for big images, in `worker.py`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QEvent, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QScrollArea,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visualizer.core.conv_job import ConvResult
+from visualizer.core.convolution import ConvSpec, UserInputError
+from visualizer.image_io import IMAGE_SUFFIXES
+from visualizer.ui.conv.arithmetic import ArithmeticText
+from visualizer.ui.conv.export import ExportActions
+from visualizer.ui.conv.grid_editor import KeepNavigationKeys
+from visualizer.ui.conv.input_box import InputBox
+from visualizer.ui.conv.kernel_box import KernelBox
+from visualizer.ui.conv.matrices import MatrixFigure
+from visualizer.ui.conv.model import COURSE_SETTINGS, ConvModel
+from visualizer.ui.conv.parameters import ParametersBox
+from visualizer.ui.conv.step_bar import StepBar
+from visualizer.ui.conv.worker import ConvCompute
+from visualizer.ui.shell.panel import Panel
+
+#: Widgets of the views under the names the panel has always offered (tests, the benchmark, the
+#: guided tour reach them as `panel.<name>`).
+_VIEW_WIDGETS = {
+    "input_box": ("source_combo", "course_button", "input_editor", "image_box", "image_label", "channels_combo",
+                  "crop_top", "crop_left", "crop_h", "crop_w", "size_slider", "size_spin", "to_grid_button"),
+    "kernel_box": ("preset_combo", "normalize_button", "kernel_editor", "slice_combo", "slice_label",
+                   "kernel_count", "bias_spin"),
+    "parameters": ("course_buttons", "stride_y", "stride_x", "pad_y", "pad_x", "dil_y", "dil_x", "link_axes",
+                   "pad_kind", "mode_combo", "op_xcorr", "op_conv"),
+    "matrices": ("input_title", "input_channel", "input_view", "kernel_title", "kernel_view", "output_title",
+                 "channel_label", "output_channel", "output_channel_box", "output_view"),
+    "arithmetic": ("explanation", "explanation_scroll", "formula"),
+    "step_bar": ("start_button", "back_button", "play_button", "forward_button", "end_button", "all_button",
+                 "speed_slider", "speed_label", "position_label", "busy_label", "export_button"),
+}
+
+
+class ConvPanel(Panel):
+    title = "Convolution"
+    description = "See a 2-D convolution cell by cell: input, kernel, stride, padding, output"
+    guide_page = "02-convolution.html"
+    state_key = "ConvExplorer"  # where sessions saved before the move keep its state
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ConvExplorer")
+        self._lecture = False
+        self.model = ConvModel(self)
+        self.stepper = self.model.stepper
+        self.compute = ConvCompute(self.model, self)
+
+        root = QHBoxLayout(self)
+        root.setContentsMargins(6, 6, 6, 6)
+        self.sidebar = QScrollArea(self)
+        self.sidebar.setWidgetResizable(True)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.sidebar.setFrameShape(QFrame.Shape.NoFrame)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 6, 0)
+        self.input_box = InputBox(self.model, side)
+        self.kernel_box = KernelBox(self.model, side)
+        self.parameters = ParametersBox(self.model, side)
+        for box in (self.input_box, self.kernel_box, self.parameters):
+            side_layout.addWidget(box)
+        side_layout.addStretch(1)
+        self.sidebar.setWidget(side)
+        # Wide enough for the widest row, so nothing is cut off on the right.
+        self.sidebar.setMinimumWidth(side.minimumSizeHint().width()
+                                     + self.sidebar.verticalScrollBar().sizeHint().width() + 4)
+        self.sidebar.setMaximumWidth(max(self.sidebar.minimumWidth(), 460))
+        root.addWidget(self.sidebar)
+
+        main = QVBoxLayout()
+        root.addLayout(main, 1)
+        self.figure = QWidget(self)  # what "export view" saves
+        self.figure.setObjectName("figure")
+        self.figure.setAutoFillBackground(True)
+        fig = QVBoxLayout(self.figure)
+        fig.setContentsMargins(4, 4, 4, 4)
+        self.matrices = MatrixFigure(self.model, self.figure)
+        fig.addWidget(self.matrices, 1)
+        self.arithmetic = ArithmeticText(self.model, self.figure)
+        fig.addWidget(self.arithmetic)
+        main.addWidget(self.figure, 1)
+        self.step_bar = StepBar(self.model, self)
+        main.addWidget(self.step_bar)
+        for view, names in _VIEW_WIDGETS.items():
+            for name in names:
+                setattr(self, name, getattr(getattr(self, view), name))
+
+        self.exports = ExportActions(self.model, self.figure, self)
+        self.export_actions = self.exports.actions
+        self.export_button.setMenu(self.exports.menu)
+        self._build_actions()
+        self._apply_look("light")
+
+        self.model.status.connect(self.status_message)
+        for view in (self.input_box, self.matrices):
+            view.status.connect(self.status_message)
+        for editor in (self.input_editor, self.kernel_editor):
+            editor.problem_changed.connect(self._editor_problem)
+        self.compute.busy_changed.connect(self.step_bar.set_busy)
+        self.model.result_changed.connect(self.arithmetic.fit)
+        # Space and the arrows step through, except where a control has its own use for them.
+        self._keep_keys = KeepNavigationKeys(self)
+        for w in self.findChildren(QWidget):
+            if isinstance(w, (QComboBox, QAbstractButton, QSlider, QAbstractItemView)):
+                w.installEventFilter(self._keep_keys)
+        self.setAcceptDrops(True)
+        self.compute.request()
+
+    def _build_actions(self) -> None:
+        def action(text: str, keys, slot) -> QAction:
+            a = QAction(text, self)
+            a.setShortcut(QKeySequence(keys))
+            # Only while this tab shows: the other tabs keep their own keys.
+            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(a)
+            a.triggered.connect(slot)
+            return a
+
+        s = self.stepper
+        self.play_action = action("Play / pause", Qt.Key.Key_Space, s.toggle_play)
+        self.forward_action = action("Step forward", Qt.Key.Key_Right, s.step_forward)
+        self.back_action = action("Step back", Qt.Key.Key_Left, s.step_back)
+        self.start_action = action("Jump to the first cell", Qt.Key.Key_Home, s.to_start)
+        self.end_action = action("Jump to the last cell", Qt.Key.Key_End, s.to_end)
+        self.all_action = QAction("Show the whole output", self)
+        self.all_action.triggered.connect(s.stop_stepping)
+        self.course_action = QAction("Course example", self)
+        self.course_action.triggered.connect(self.input_box.load_course_example)
+
+    def panel_actions(self) -> list[QAction]:
+        sep = QAction(self)
+        sep.setSeparator(True)
+        return [self.play_action, self.forward_action, self.back_action, self.start_action,
+                self.end_action, self.all_action, sep, self.course_action, *self.export_actions]
+
+    # ==== reading (delegates to the model) =====================================================
+    def spec(self) -> ConvSpec:
+        return self.model.spec()
+
+    def kernels(self) -> np.ndarray:
+        """All kernels, (O, C, kh, kw)."""
+        return self.model.kernels.copy()
+
+    def source_array(self) -> np.ndarray:
+        return self.model.source_array()
+
+    def output(self) -> np.ndarray | None:
+        """The last computed output, (O, Ho, Wo), or None when there is an error."""
+        return self.model.output()
+
+    def result(self) -> ConvResult | None:
+        return self.model.result
+
+    def current_output(self) -> np.ndarray | None:
+        return self.model.current_output()
+
+    def explanation_text(self) -> str:
+        return self.arithmetic.explanation_text()
+
+    def is_busy(self) -> bool:
+        return self.compute.is_busy()
+
+    # ==== doing (delegates to the model and the views) =========================================
+    def recompute(self) -> None:
+        self.compute.request()
+
+    def recompute_now(self) -> None:
+        self.compute.compute_now()
+
+    def load_course_example(self, stride: int = 2, padding: int = 1) -> None:
+        self.model.load_course_example(stride, padding)
+
+    def apply_course_setting(self, stride: int, padding: int) -> None:
+        self.model.apply_course_setting(stride, padding)
+
+    def apply_kernel_preset(self, name: str) -> None:
+        self.model.apply_kernel_preset(name)
+
+    def normalize_kernel(self) -> None:
+        self.model.normalize_kernel()
+
+    def set_kernels(self, kernels: np.ndarray) -> None:
+        self.model.set_kernels(kernels)
+
+    def use_typed_matrix(self) -> None:
+        self.model.use_typed_matrix()
+
+    def use_image_array(self, image: np.ndarray, label: str = "image") -> None:
+        self.model.use_image_array(image, label)
+
+    def load_sample(self, name: str) -> bool:
+        return self.input_box.load_sample(name)
+
+    def load_image_file(self, path: str | Path, channels: str | None = None) -> bool:
+        return self.input_box.load_image_file(path, channels)
+
+    def open_image_dialog(self) -> None:
+        self.input_box.open_image_dialog()
+
+    def image_to_grid(self) -> bool:
+        return self.model.image_to_grid()
+
+    def export_matrix(self, path: str | Path, fmt: str) -> Path:
+        return self.exports.export_matrix(path, fmt)
+
+    def copy_output(self, fmt: str = "tsv") -> None:
+        self.exports.copy_output(fmt)
+
+    def export_view(self, path: str | Path, fmt: str) -> Path:
+        return self.exports.export_view(path, fmt)
+
+    @Slot(str)
+    def _editor_problem(self, text: str) -> None:
+        if text:
+            self.emit_status(text, 0)
+        else:
+            self.emit_status("All cells are numbers again", 3000)
+
+    def _dropped_image(self, event) -> str | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        return next((p for p in paths if Path(p).suffix.lower() in IMAGE_SUFFIXES), None)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if self._dropped_image(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        path = self._dropped_image(event)
+        if path:
+            event.acceptProposedAction()
+            self.load_image_file(path)
+
+    # ==== panel contract =======================================================================
+    def save_state(self) -> dict[str, Any]:
+        return self.model.to_dict()
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        try:
+            self.model.from_dict(state)
+        except (UserInputError, ValueError, TypeError, KeyError, IndexError) as exc:
+            self.emit_status(f"Could not restore the convolution explorer ({exc}); showing the course example",
+                             8000)
+            self.model.load_course_example(*COURSE_SETTINGS[0])
+
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        if "theme" in settings:
+            from visualizer.ui.shell.theme import resolve
+
+            self._apply_look(resolve(str(settings["theme"])))
+
+    def _apply_look(self, look: str) -> None:
+        """Boxes and heat maps to match a light or dark theme (the cells keep their own colours,
+        chosen to read well on both and on a projector)."""
+        self.arithmetic.set_look(look)
+        self.matrices.set_look(look)
+
+    def set_lecture_mode(self, on: bool) -> None:
+        self._lecture = on
+        self.sidebar.setVisible(not on)
+        self.export_button.setVisible(not on)
+        self.arithmetic.fit()
+        if on:
+            self.output_view.setFocus()  # keys step through, not into a spin box
+
+    def is_lecture_mode(self) -> bool:
+        return self._lecture
+
+    def shutdown(self) -> None:
+        self.stepper.pause()
+        self.compute.shutdown()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.arithmetic.fit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "arithmetic"):
+            self.matrices.scale_fonts()
+            self.arithmetic.scale_fonts()
+            self.arithmetic.fit()
+
+
+#: The name the tests, the benchmark and other code have always used.
+ConvExplorer = ConvPanel

@@ -1,0 +1,110 @@
+"""The step bar under the figure: Start, Back, Play, Step, End, Show all, the speed, where the
+stepping is, the "computing…" sign and the Export button."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
+
+from visualizer.core.convolution import format_number
+from visualizer.ui.conv.model import ConvModel
+from visualizer.ui.conv.stepper import SPEEDS
+
+
+class StepBar(QWidget):
+    def __init__(self, model: ConvModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        stepper = model.stepper
+        bar = QHBoxLayout(self)
+        bar.setContentsMargins(0, 0, 0, 0)
+        SP = QStyle.StandardPixmap
+
+        def button(text: str, icon, tip: str, slot) -> QToolButton:
+            b = QToolButton(self)
+            b.setText(text)
+            if icon is not None:
+                b.setIcon(self.style().standardIcon(icon))
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            bar.addWidget(b)
+            return b
+
+        self.start_button = button("Start", SP.SP_MediaSkipBackward, "Jump to the first output cell (Home)",
+                                   stepper.to_start)
+        self.back_button = button("Back", SP.SP_MediaSeekBackward, "Step back one cell (Left)", stepper.step_back)
+        self.play_button = button("Play", SP.SP_MediaPlay, "Play / pause the sliding window (Space)",
+                                  stepper.toggle_play)
+        self.play_button.setMinimumWidth(80)
+        self.forward_button = button("Step", SP.SP_MediaSeekForward, "Step forward one cell (Right)",
+                                     stepper.step_forward)
+        self.end_button = button("End", SP.SP_MediaSkipForward, "Jump to the last output cell (End)", stepper.to_end)
+        self.all_button = button("Show all", None, "Show the whole output again", stepper.stop_stepping)
+        bar.addSpacing(12)
+        bar.addWidget(QLabel("Speed", self))
+        self.speed_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.speed_slider.setRange(0, len(SPEEDS) - 1)
+        self.speed_slider.setValue(model.speed_index)
+        self.speed_slider.setMaximumWidth(160)
+        self.speed_slider.setAccessibleName("speed")
+        self.speed_slider.valueChanged.connect(self._speed_chosen)
+        bar.addWidget(self.speed_slider)
+        self.speed_label = QLabel(self)
+        self.speed_label.setMinimumWidth(70)
+        bar.addWidget(self.speed_label)
+        bar.addSpacing(12)
+        self.position_label = QLabel(self)
+        self.position_label.setObjectName("position")
+        bar.addWidget(self.position_label, 1)
+        self.busy_label = QLabel("computing…", self)
+        self.busy_label.setStyleSheet("color: #e8590c;")
+        self.busy_label.hide()
+        bar.addWidget(self.busy_label)
+        self.export_button = QToolButton(self)
+        self.export_button.setText("Export")
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        bar.addWidget(self.export_button)
+
+        stepper.changed.connect(self._show_position)
+        stepper.playing_changed.connect(self._playing_changed)
+        model.result_changed.connect(self._show_position)
+        model.inputs_changed.connect(self._show_speed)
+        self._show_speed()
+        self._show_position()
+
+    @Slot(int)
+    def _speed_chosen(self, i: int) -> None:
+        self.model.set_speed_index(i)
+        self._show_speed()
+
+    @Slot()
+    def _show_speed(self) -> None:
+        i = self.model.speed_index
+        if self.speed_slider.value() != i:
+            self.speed_slider.setValue(i)
+        self.speed_label.setText(f"{format_number(SPEEDS[i])} cells/s")
+
+    @Slot()
+    def _show_position(self) -> None:
+        self._show_speed()
+        r, idx = self.model.result, self.model.current_index()
+        if r is None or r.output is None:
+            self.position_label.setText("")
+            return
+        ho, wo = r.output.shape[1:]
+        if idx is None or idx >= ho * wo:
+            self.position_label.setText(f"{ho * wo} output cells")
+            return
+        y, x = divmod(idx, wo)
+        self.position_label.setText(f"Cell {idx + 1} of {ho * wo}: row {y + 1}, column {x + 1}")
+
+    @Slot(bool)
+    def _playing_changed(self, playing: bool) -> None:
+        self.play_button.setText("Pause" if playing else "Play")
+        sp = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(sp))
+
+    @Slot(bool)
+    def set_busy(self, busy: bool) -> None:
+        self.busy_label.setVisible(busy)
