@@ -261,6 +261,7 @@ class MainWindow(QMainWindow):
                 self._ensure_built(i)
                 QTimer.singleShot(0, self._build_next)
                 return
+        device_probe().start()
 
     def _attach(self, tab: _Tab) -> None:
         panel = tab.panel
@@ -728,7 +729,8 @@ class MainWindow(QMainWindow):
         if not self._probe_started:
             # torch loads behind the first window: the probe imports it on a worker thread.
             self._probe_started = True
-            QTimer.singleShot(0, device_probe().start)
+            # The other tabs first, then torch: a background import of torch holds Python's import
+            # lock and the GIL for seconds, which would slow the tabs' own imports.
             QTimer.singleShot(0, self._build_next)
 
     def closeEvent(self, event: QCloseEvent) -> None:
