@@ -16,9 +16,10 @@ from visualizer import app as app_module
 from visualizer.core import appdirs
 from visualizer.ui.shell import crash
 from visualizer.ui.shell import main_window as main_window_module
-from visualizer.ui.shell.main_window import MainWindow, app_settings
+from visualizer.ui.shell.main_window import MainWindow
 
 # pytest-qt turns exceptions inside Qt slots into test failures by swapping sys.excepthook;
+from visualizer.ui.shell.settings import app_settings
 # here the exception is the point, and our own hook must receive it.
 pytestmark = pytest.mark.qt_no_exception_capture
 

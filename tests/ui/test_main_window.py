@@ -58,7 +58,8 @@ import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
 from tests.ui.fake_panels import ArchitecturePanel, NotesPanel, TrainerPanel  # noqa: E402
-from visualizer.ui.shell.main_window import CLEAN_SHUTDOWN_KEY, app_settings  # noqa: E402
+from visualizer.ui.shell.main_window import CLEAN_SHUTDOWN_KEY  # noqa: E402
+from visualizer.ui.shell.settings import app_settings
 
 
 def show_active(qtbot, w: MainWindow) -> None:

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from tests.ui.fake_panels import NotesPanel
 from visualizer.ui.shell import theme
-from visualizer.ui.shell.main_window import MainWindow, app_settings
+from visualizer.ui.shell.main_window import MainWindow
+from visualizer.ui.shell.settings import app_settings
 from visualizer.ui.shell.settings_dialog import DEFAULTS, SettingsDialog, load_settings
 
 

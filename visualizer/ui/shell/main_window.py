@@ -1,13 +1,5 @@
-"""The main window: one tab per tool, menus, status line, settings and session kept between starts.
-
-Session safety: every panel's `save_state()` is written to QSettings on close and every
-`AUTOSAVE_MS` while the app runs, and "session/clean_shutdown" is false while a window is open.
-If a start finds it false (the last session crashed or was killed), the saved panel states are
-moved to "recovery/*" and offered back in a bar at the top of the window ("Restore your unsaved
-work from the last session?"); they stay there until the user restores or discards them. A lock file in the data folder tells a
-crash (its process is gone) from a second copy of the app running beside the first: a second copy
-neither offers recovery nor marks the session closed.
-"""
+"""The main window: one tab per tool, menus, status line, settings, and the session kept between
+starts (saved and recovered by `visualizer.ui.shell.session`, which explains the crash safety)."""
 
 from __future__ import annotations
 
@@ -17,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QLockFile, QSettings, Qt, QTimer, QUrl, Signal, SignalInstance, Slot
+from PySide6.QtCore import QLockFile, Qt, QTimer, QUrl, Signal, SignalInstance, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,11 +28,9 @@ from visualizer.core import appdirs
 from visualizer.ui.shell import theme
 from visualizer.ui.shell.devices import device_probe
 from visualizer.ui.shell.panel import Panel
-from visualizer.ui.shell.settings import app_settings, clean_settings, load_settings, save_settings
+from visualizer.ui.shell.session import AUTOSAVE_MS, CLEAN_SHUTDOWN_KEY, SessionStore  # noqa: F401
+from visualizer.ui.shell.settings import clean_settings, load_settings, save_settings
 
-#: How often the session (panel states, tab, window) is written while the app runs.
-AUTOSAVE_MS = 30_000
-CLEAN_SHUTDOWN_KEY = "session/clean_shutdown"
 
 @dataclass(frozen=True)
 class Tool:
@@ -83,14 +73,6 @@ class _Tab:
     def __init__(self, key: str, title: str, tool: Tool | None, panel: Panel | None, page: QWidget) -> None:
         self.key, self.title, self.tool, self.panel, self.page = key, title, tool, panel, page
         self.menu: QMenu | None = None
-
-
-def _to_bool(value: Any, default: bool) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("1", "true", "yes")
 
 
 def _base_point_size() -> float:
@@ -190,7 +172,6 @@ class MainWindow(QMainWindow):
         self._base_point_size = _base_point_size()
         self.settings: dict[str, Any] = {}
         self.recovered: dict[str, dict] = {}
-        self._last_saved: dict[str, str] = {}
         self.settings_dialog = None
         self.guide_dialog = None
         self.shortcuts_dialog = None
@@ -593,70 +574,38 @@ class MainWindow(QMainWindow):
     def zoom_reset(self) -> None:
         self.set_font_scale(1.0)
 
-    # -- session ---------------------------------------------------------------------------
-    def restore_settings(self) -> None:
+    # -- session (kept by shell.session.SessionStore) -------------------------------------
+    @property
+    def primary(self) -> bool:
+        return self.session.primary
 
-        s = app_settings()
-        geometry = s.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+    @property
+    def session_lock(self) -> QLockFile | None:
+        return self.session.lock
+
+    def restore_settings(self) -> None:
+        session = self.session = SessionStore()
+        geometry = session.window_value("geometry")
+        if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
-        state = s.value("window/state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
+        state = session.window_value("state")
+        if state is not None:
             self.restoreState(state)
-        self.apply_settings(load_settings(s))
-        try:
-            tab = int(s.value("window/tab", 0))
-        except (TypeError, ValueError):
-            tab = 0
+        self.apply_settings(load_settings(session.settings))
+        tab = session.tab_index()
         if 0 <= tab < self.tabs.count():
             self.tabs.setCurrentIndex(tab)
-
-        self._take_session_lock()
-        # A second copy of the app running beside the first is not a crash.
-        clean = _to_bool(s.value(CLEAN_SHUTDOWN_KEY), True) or not self.primary
-        saved = {tab.key: s.value(f"panels/{tab.key}") for tab in self._tabs}
-        if clean:
-            for tab in self._tabs:
-                raw = saved[tab.key]
-                if raw:
-                    if tab.panel is not None:
-                        self._restore_panel(tab.panel, raw)
-                    else:
-                        self._pending_state[tab.key] = raw
-                    self._last_saved[tab.key] = str(raw)
-        else:
-            # The last session ended without closing: its autosaved work waits for the user's word.
-            unsaved = {k: str(v) for k, v in saved.items() if v and _is_state(str(v))}
-            if unsaved:
-                s.remove("recovery")
-                for key, raw in unsaved.items():
-                    s.setValue(f"recovery/{key}", raw)
-        self.recovered = {}
-        for tab in self._tabs if self.primary else []:
-            raw = s.value(f"recovery/{tab.key}")
-            if raw and _is_state(str(raw)):
-                self.recovered[tab.key] = json.loads(str(raw))
+        restore, self.recovered = session.open([tab.key for tab in self._tabs])
+        for tab in self._tabs:
+            raw = restore.get(tab.key)
+            if raw and tab.panel is not None:
+                self._restore_panel(tab.panel, raw)
+            elif raw:
+                self._pending_state[tab.key] = raw
         if self.recovered:
-            titles = [tab.title for tab in self._tabs if tab.key in self.recovered]
-            self.recovery_bar.offer(titles)
-        if self.primary:
-            s.setValue(CLEAN_SHUTDOWN_KEY, False)
-        s.sync()
-
-    def _take_session_lock(self) -> None:
-        """Hold the session lock while this window lives; `primary` is False if another live
-        ConvViz process holds it (a lock left by a process that died is taken over)."""
-        folder = appdirs.app_data_dir()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            pass
-        self.session_lock = QLockFile(str(folder / "session.lock"))
-        self.session_lock.setStaleLockTime(0)  # stale only when its process is gone, never by age
-        locked = self.session_lock.tryLock(0)
-        self.primary = locked or self.session_lock.error() != QLockFile.LockError.LockFailedError
+            self.recovery_bar.offer([tab.title for tab in self._tabs if tab.key in self.recovered])
 
     def _restore_panel(self, panel: Panel, raw: Any) -> bool:
         try:
@@ -686,21 +635,16 @@ class MainWindow(QMainWindow):
     def _forget_recovery(self) -> None:
         self.recovered = {}
         self.recovery_bar.hide()
-        s = app_settings()
-        s.remove("recovery")
-        s.sync()
+        self.session.forget_recovery()
 
-    def _save_panels(self, s: QSettings) -> None:
+    def _panel_states(self) -> dict[str, str]:
+        states = {}
         for tab in self._built():  # a tab not built yet keeps what was saved for it
-            key, panel = tab.key, tab.panel
             try:
-                text = json.dumps(panel.save_state())
+                states[tab.key] = json.dumps(tab.panel.save_state())
             except Exception as exc:
-                self.show_status(f"Could not save {panel.title}: {exc}", 8000)
-                continue
-            if self._last_saved.get(key) != text:
-                s.setValue(f"panels/{key}", text)
-                self._last_saved[key] = text
+                self.show_status(f"Could not save {tab.panel.title}: {exc}", 8000)
+        return states
 
     @Slot(Qt.ApplicationState)
     def _application_state_changed(self, state: Qt.ApplicationState) -> None:
@@ -710,19 +654,15 @@ class MainWindow(QMainWindow):
     @Slot()
     def autosave(self) -> None:
         """Write the session now (panel states, tab, window), keeping the 'not closed' mark."""
-        s = app_settings()
-        self._save_panels(s)
-        s.setValue("window/tab", self.tabs.currentIndex())
-        s.sync()
+        self.session.write_states(self._panel_states())
+        self.session.write_window(tab=self.tabs.currentIndex())
+        self.session.sync()
 
     def save_settings(self) -> None:
-        s = app_settings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.setValue("window/tab", self.tabs.currentIndex())
-        s.setValue("view/font_scale", self._user_font_scale())
-        self._save_panels(s)
-        s.sync()
+        self.session.write_window(geometry=self.saveGeometry(), state=self.saveState(),
+                                  tab=self.tabs.currentIndex(), font_scale=self._user_font_scale())
+        self.session.write_states(self._panel_states())
+        self.session.sync()
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
@@ -743,22 +683,11 @@ class MainWindow(QMainWindow):
             except Exception:  # still save the session and close
                 sys.excepthook(*sys.exc_info())
         self.save_settings()
-        if self.primary:
-            s = app_settings()
-            s.setValue(CLEAN_SHUTDOWN_KEY, True)
-            s.sync()
-            self.session_lock.unlock()
+        self.session.close()
         self._close_dialogs()
         super().closeEvent(event)
 
 
-def _is_state(raw: str) -> bool:
-    """A saved panel state worth offering back: a JSON object with something in it."""
-    try:
-        value = json.loads(raw)
-    except (TypeError, ValueError):
-        return False
-    return isinstance(value, dict) and bool(value)
 
 
 if __name__ == "__main__":

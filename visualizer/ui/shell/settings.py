@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QSettings
 
 from visualizer.core import appdirs
-from visualizer.core.devices import DEVICE_CHOICES, DEVICE_LABELS  # noqa: F401  (re-exported for the dialog)
+from visualizer.core.devices import DEVICE_CHOICES
 from visualizer.ui.shell.theme import THEMES
 
 ORG = "ConvViz"

@@ -7,7 +7,6 @@ emits `settings_applied(dict)` on Apply and OK, which the main window passes to 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
