@@ -560,3 +560,31 @@ def test_stand_alone_launcher_options(qtbot, panel, tmp_path):
     assert panel.model.path == str(saved)
     assert panel.lower_tabs.currentWidget() is panel.check_view
     assert panel.check_view.text.toPlainText().startswith("Operation")
+
+
+def test_verify_with_a_huge_layer_says_one_sentence(qtbot, panel):
+    """torch's overflow error carries ~25 lines of C++ frames: the line shows one sentence."""
+    panel.table_model.setData(panel.table_model.index(0, COL_OUT), "1" + "0" * 30)
+    with qtbot.waitSignal(panel.torch_checker.running_changed, timeout=60_000,
+                          check_params_cb=lambda running: not running):
+        panel.verify_action.trigger()
+    text = panel.last_torch_check
+    assert "\n" not in text and "frame #" not in text and "Exception raised from" not in text
+    assert len(text) < 260, text
+
+
+def test_save_as_suggests_a_plain_file_name_in_the_last_folder(qtbot, panel, tmp_path, monkeypatch):
+    doc = panel.model.architecture().to_dict()
+    doc["name"] = "/etc/cron.d/evil"
+    panel.model.replace_architecture(Architecture.from_dict(doc), "Rename")
+    panel.model.last_dir = str(tmp_path)
+    panel.model.path = ""
+    asked = []
+
+    def fake(parent, title, suggested, file_filter):
+        asked.append(suggested)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake)
+    panel.files.save_file_as()
+    assert asked == [str(tmp_path / "evil.json")]

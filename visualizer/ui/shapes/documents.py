@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from visualizer.core.errors import UserInputError
+from visualizer.core.errors import UserInputError, safe_file_name
 from visualizer.resources import resource_path
 from visualizer.ui.shapes.diagram import ShapeDiagram
 from visualizer.ui.shapes.model import ShapesModel
@@ -87,7 +87,8 @@ class ShapesFiles(QObject):
 
     @Slot()
     def save_file_as(self) -> bool:
-        name = Path(self.model.path).name if self.model.path else f"{self.model.table.architecture.name or 'network'}.json"
+        name = (Path(self.model.path).name if self.model.path
+                else safe_file_name(self.model.table.architecture.name, ".json"))
         path = self._ask_save_path("Save architecture", name, ".json", JSON_FILTER)
         return self.save_path(path) if path else False
 
@@ -114,7 +115,7 @@ class ShapesFiles(QObject):
     @Slot()
     def export_table_dialog(self, kind: str) -> None:
         label, suffix, file_filter = TABLE_EXPORTS[kind]
-        name = f"{self.model.table.architecture.name or 'network'}-shapes{suffix}"
+        name = safe_file_name(f"{self.model.table.architecture.name or 'network'}-shapes", suffix)
         path = self._ask_save_path(f"Export table as {label}", name, suffix, file_filter)
         if path:
             self.export_table(kind, path)
@@ -139,7 +140,7 @@ class ShapesFiles(QObject):
     @Slot()
     def export_diagram_dialog(self, kind: str) -> None:
         file_filter = "PNG image (*.png)" if kind == "png" else "SVG drawing (*.svg)"
-        name = f"{self.model.table.architecture.name or 'network'}-diagram.{kind}"
+        name = safe_file_name(f"{self.model.table.architecture.name or 'network'}-diagram", "." + kind)
         path = self._ask_save_path(f"Export diagram as {kind.upper()}", name, "." + kind, file_filter)
         if path:
             self.export_diagram(kind, path)

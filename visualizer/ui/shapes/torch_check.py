@@ -9,14 +9,18 @@ the verdict on the model's message line.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from visualizer.core.architecture import Architecture, torch_check
-from visualizer.core.errors import UserInputError
+from visualizer.core.errors import UserInputError, first_sentence
 from visualizer.ui.shapes.model import ShapesModel
 from visualizer.ui.shell.threads import join_finished, keep_until_done, start_worker
+
+
+log = logging.getLogger(__name__)
 
 
 class TorchCheckWorker(QObject):
@@ -125,7 +129,9 @@ class TorchVerifier(QObject):
         if token != self.model.revision:
             text, kind = "The network changed while PyTorch was checking it; verify again.", ""
         elif error:
-            text, kind = f"PyTorch could not build this network: {error}", "bad"
+            # one sentence on the line; torch's whole text (C++ frames and all) in the log
+            log.info("PyTorch could not build the network: %s", error)
+            text, kind = f"PyTorch could not build this network: {first_sentence(error)}", "bad"
         elif problems:
             text, kind = "PyTorch disagrees: " + "; ".join(str(p) for p in problems), "bad"
         else:
