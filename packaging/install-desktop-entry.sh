@@ -54,13 +54,29 @@ install -Dm644 resources/icons/convviz.svg "$ICONS/scalable/apps/convviz.svg"
 quoted=$(printf '%s' "$EXEC" | sed -e 's/[\\"`$]/\\&/g' -e 's/\\/\\\\/g')
 tryexec=$(printf '%s' "$EXEC" | sed -e 's/\\/\\\\/g')
 mkdir -p "$APPS"
-tmp=$(mktemp "$APPS/.convviz.desktop.XXXXXX")
+# Written in a private folder first (under its final name, which the validator checks), validated,
+# and then moved into place in one step: a menu never reads half a file or an invalid one.
+stage=$(mktemp -d "$APPS/.convviz.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+tmp=$stage/convviz.desktop
 {
   sed -e '/^Exec=/d' -e '/^TryExec=/d' packaging/convviz.desktop
   printf 'Exec="%s"\nTryExec=%s\n' "$quoted" "$tryexec"
 } >"$tmp"
 chmod 644 "$tmp"
-mv -f "$tmp" "$APPS/convviz.desktop"  # atomic: a menu never reads half a file
-command -v desktop-file-validate >/dev/null && desktop-file-validate "$APPS/convviz.desktop" || true
+if command -v desktop-file-validate >/dev/null; then
+  if ! report=$(desktop-file-validate "$tmp" 2>&1); then
+    echo "install-desktop-entry.sh: desktop-file-validate rejects the entry for $EXEC; the menu entry was not installed:" >&2
+    printf '%s\n' "${report//"$tmp"/convviz.desktop}" >&2
+    exit 1
+  fi
+  # Hints and warnings do not stop the install, but they are shown.
+  [ -z "$report" ] || printf '%s\n' "${report//"$tmp"/convviz.desktop}" >&2
+else
+  echo "install-desktop-entry.sh: desktop-file-validate not found (package desktop-file-utils);" \
+       "the entry is installed unchecked" >&2
+fi
+mv -f "$tmp" "$APPS/convviz.desktop"
+rmdir "$stage"
 refresh
 echo "ConvViz added to the application menu: $APPS/convviz.desktop (runs $EXEC)"
