@@ -112,3 +112,30 @@ def read_json_file(path: str | Path, what: str | None = None, max_bytes: int = M
     except UnicodeDecodeError:
         raise UserInputError(f"{what} is not a UTF-8 text file") from None
     return load_json_text(text, what)
+
+
+def finite_only(obj: Any) -> tuple[Any, int]:
+    """`obj` with every NaN or infinite float replaced by None, and how many were replaced
+    (JSON has no NaN or Infinity: json.dumps would write tokens other readers reject)."""
+    count = 0
+
+    def clean(v: Any) -> Any:
+        nonlocal count
+        if isinstance(v, float):
+            if v != v or v in (float("inf"), float("-inf")):
+                count += 1
+                return None
+            return v
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return v
+
+    return clean(obj), count
+
+
+def dumps_strict(obj: Any, **kwargs: Any) -> tuple[str, int]:
+    """json.dumps with allow_nan=False after finite_only: (text, number of values written as null)."""
+    cleaned, count = finite_only(obj)
+    return json.dumps(cleaned, allow_nan=False, **kwargs), count
