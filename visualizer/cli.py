@@ -26,7 +26,7 @@ except KeyboardInterrupt:  # pragma: no cover - a window of milliseconds
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 #: Longest error line printed; longer ones (say, binary data quoted back) are cut.
-MAX_ERROR_CHARS = 400
+MAX_ERROR_CHARS = 1200
 _LONG_WORD = re.compile(r"\S{100,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
 
