@@ -53,9 +53,11 @@ def digest(path: Path) -> str:
 
 def convviz(*args: str, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
     """`python -m visualizer ARGS` in a subprocess (text mode)."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **kw.pop("env", {})}
-    return subprocess.run([sys.executable, "-m", "visualizer", *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=timeout, **kw)
+    env = {**os.environ, **kw.pop("env", {})}
+    kw.setdefault("stdout", subprocess.PIPE)
+    kw.setdefault("stderr", subprocess.PIPE)
+    return subprocess.run([sys.executable, "-m", "visualizer", *args], cwd=REPO, env=env, text=True,
+                          timeout=timeout, **kw)
 
 
 def wait_for(condition, timeout: float, what: str, proc: subprocess.Popen | None = None) -> None:

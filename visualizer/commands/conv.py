@@ -56,8 +56,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _read_matrix_file(path: Path, what: str) -> np.ndarray:
-    with open(path, "rb") as f:
-        raw = f.read(MAX_CSV_BYTES + 1)
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_CSV_BYTES + 1)
+    except OSError as exc:
+        if exc.filename is None:  # a read error names no file; the one line must
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+        raise
     if len(raw) > MAX_CSV_BYTES:
         raise UserInputError(f"{what} file {path} is larger than {MAX_CSV_BYTES // 2**20} MB; use an image "
                              f"or a smaller matrix")

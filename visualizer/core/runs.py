@@ -605,7 +605,7 @@ def load_run(folder: str | Path) -> RunRecord:
     final: dict[str, Any] = {}
     epochs: list[dict[str, Any]] = []
     metrics_path = folder / "metrics.json"
-    if metrics_path.is_file():
+    if metrics_path.exists():
         metrics = _read_json(metrics_path)
         if not isinstance(metrics, dict):
             raise UserInputError(f"{metrics_path}: expected a JSON object")
