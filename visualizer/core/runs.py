@@ -8,12 +8,17 @@ Files in a run folder:
   metrics.json  {"schema": "convviz.run", "version": 1, "run_id", "config", "final", "epochs",
                 "latest" (the last batch record)}, rewritten at every reporting point:
                 "final" is {} while the run is going, then the RunResult.final dict (status
-                "completed" | "stopped" | "diverged", or "failed" with "error" if it crashed);
+                "completed" | "stopped" | "diverged" (with "reason", one sentence), or "failed"
+                with "error" (one sentence) if it crashed);
                 "epochs" the epoch records. Non-finite numbers are written as null.
   history.csv   one row per batch record (examples_seen, iteration, epoch, train_loss,
                 train_accuracy, elapsed_s, samples_per_second), rewritten at every reporting point
   model.pt      the trained state_dict (torch.save), written at the end
   results.npz   test confusion matrix, misclassified test digits, first-layer filters (at the end)
+  .convviz-run.lock  while a run writes (RunLock): the writer's PID and host; stale once it is gone
+
+Reading back never raises for a bad folder in list_runs: such a folder is a RunRecord with
+`problem` set (status "unreadable").
 """
 
 from __future__ import annotations

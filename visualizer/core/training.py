@@ -315,6 +315,10 @@ def gui_thread_count() -> int:
 #   - final also has "examples_seen", "iterations", "train_time_s", "paused_s", "num_parameters",
 #     "train_size", "val_size", "test_size" and, for a failed evaluation after an abort, None.
 #   - losses are floats; when a run diverged the final losses may be NaN (written as null in JSON).
+#   - a diverged run's final also has "reason": which rule fired (a non-finite loss, or every batch
+#     of a reporting interval above divergence_bound(loss) = 10× the untrained net's loss).
+#   - an exception from a training step (e.g. an overflow in the optimizer) is raised as
+#     TrainingFailed with one plain sentence; callbacks get it through on_train_error.
 
 
 class Callback:
