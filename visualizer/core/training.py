@@ -30,8 +30,11 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 TRAIN_POOL = 60_000  # MNIST training images (train + validation come from these)
 TEST_POOL = 10_000
 MAX_MISCLASSIFIED = 64
-#: Learning rates above this overflow float32 steps or diverge at once; refused by validate().
-MAX_LR = 1e6
+#: The largest learning rate accepted: torch turns the rate into a float32 (at most 3.4e38), and
+#: Adam's first step divides it by 1 − β₁ = 0.1, so above this the optimizer itself overflows
+#: ("value cannot be converted to type float without overflow"). Rates far below it still diverge
+#: quickly, which the divergence rule reports.
+MAX_LR = 1e37
 MAX_EPOCHS = 100_000
 MAX_BATCH_SIZE = TRAIN_POOL
 MAX_REPORT_EVERY = 10**12
