@@ -75,10 +75,17 @@ def one_line(message: str) -> str:
     """`message` as one printable line of reasonable length: control characters shown as '?',
     any run of 100+ characters without a space cut to 80, the whole cut to MAX_ERROR_CHARS."""
     text = " ".join(_CONTROL.sub("?", str(message)).split()) or "invalid input"
-    text = _LONG_WORD.sub(lambda m: f"{m.group(0)[:80]}…({len(m.group(0)):,} characters)", text)
+    text = _LONG_WORD.sub(_shorten_word, text)
     if len(text) > MAX_ERROR_CHARS:
         text = text[:MAX_ERROR_CHARS - 1] + "…"
     return text
+
+
+def _shorten_word(m: "re.Match[str]") -> str:
+    word = m.group(0)
+    end = word[-1] if word[-1] in ":;,." else ""  # keep the sentence's punctuation
+    word = word[:-1] if end else word
+    return f"{word[:80]}…({len(word):,} characters){end}"
 
 
 def fail(message: str, status: int = EXIT_USAGE) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 
@@ -75,7 +76,7 @@ def test_a_locked_folder_is_refused_and_a_stale_lock_is_taken_over(tmp_path, cap
     # A lock left by a process that died (SIGKILL) is stale.
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     out.mkdir(exist_ok=True)
-    (out / RunLock.LOCK_NAME).write_text(f"{int(dead.stdout)}\n{os.uname().nodename}\n")
+    (out / RunLock.LOCK_NAME).write_text(f"{int(dead.stdout)}\n{socket.gethostname()}\n")
     assert RunLock.holder(out) is None
     assert main(["train", "--data", str(digits_dir), *TINY, "--out", str(out)]) == 0
     assert json.loads((out / "metrics.json").read_text())["final"]["status"] == "completed"

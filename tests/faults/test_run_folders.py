@@ -73,3 +73,21 @@ def test_safe_json_turns_every_parser_failure_into_one_sentence(tmp_path):
         _read_json(tmp_path)
     assert load_json_text('{"schema": "' + SCHEMA + '", "n": [1, 2.5, null]}', "x") == {
         "schema": SCHEMA, "n": [1, 2.5, None]}
+
+
+def test_a_results_file_cut_short_is_a_user_input_error(tmp_path):
+    import io
+
+    import numpy as np
+
+    from visualizer.core.runs import load_results
+
+    buf = io.BytesIO()
+    np.savez_compressed(buf, confusion=np.eye(10, dtype=np.int64))
+    folder = _run(tmp_path, "r", '{"final": {"status": "completed"}, "epochs": []}')
+    (folder / "results.npz").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    with pytest.raises(UserInputError, match="results.npz"):
+        load_results(folder)
+    (folder / "results.npz").write_bytes(b"not a zip at all")
+    with pytest.raises(UserInputError, match="results.npz"):
+        load_results(folder)

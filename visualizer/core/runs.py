@@ -632,11 +632,14 @@ def load_results(folder: str | Path) -> dict[str, Any]:
     path = Path(folder) / "results.npz"
     if not path.is_file():
         return {}
+    import zipfile
+
     try:
         with np.load(path, allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
-    except (OSError, ValueError) as exc:
-        raise UserInputError(f"{path}: cannot read it ({exc})") from None
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, RecursionError, MemoryError) as exc:
+        # A file cut short (BadZipFile, EOFError) or edited by hand: one sentence, never a crash.
+        raise UserInputError(f"{path}: cannot read it ({excerpt(exc, 120)})") from None
 
 
 def _looks_like_run(folder: Path) -> bool:
