@@ -79,3 +79,14 @@ def test_a_truncated_png_is_one_line_without_libpng_chatter(tmp_path):
     assert proc.returncode == 2
     line = one_error_line(proc.stderr)
     assert "cut.png" in line
+
+
+def test_qts_allocation_limit_is_named(tmp_path, monkeypatch):
+    import visualizer.image_io as image_io
+    from tests.faults.test_unbounded import _png_header_only
+    from visualizer.core.errors import UserInputError
+
+    big = _png_header_only(tmp_path / "big.png", 9000, 9000)  # 309 MB as 32-bit pixels
+    monkeypatch.setattr(image_io, "MAX_ALLOCATION_MB", 100)  # too big to raise Qt's 256 MB limit for
+    with pytest.raises(UserInputError, match=r"9,000×9,000 pixels, more than Qt decodes at once \(309 MB"):
+        image_io.load_image(big)

@@ -99,3 +99,13 @@ def test_a_closed_pipe_is_quiet(tmp_path):
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Traceback" not in err and "Exception ignored" not in err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_train_with_stderr_full_still_trains(tmp_path, digits_dir):
+    out = tmp_path / "r"
+    args = [a for a in TINY if a != "--quiet"]  # with the progress bar, which cannot be written
+    with open("/dev/full", "w") as full:
+        proc = convviz("train", "--data", str(digits_dir), *args, "--out", str(out), stderr=full)
+    assert proc.returncode == 0 and proc.stdout.startswith("completed:")
+    assert (out / "model.pt").is_file()

@@ -186,6 +186,16 @@ class ProgressBar:
         self._last_draw = 0.0
         self._last_step = -1
         self._open_line = False
+        self._broken = False  # stderr full or closed: the run goes on without a progress bar
+
+    def _emit(self, text: str) -> None:
+        if self._broken:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self._broken = True
 
     def line(self, seen: int, loss: float | None, acc: float | None, sps: float, extra: str = "") -> str:
         frac = min(1.0, seen / self.total)
@@ -211,28 +221,28 @@ class ProgressBar:
             if not force and now - self._last_draw < 0.1:
                 return
             self._last_draw = now
-            self.stream.write("\r" + text + "\x1b[K")
+            self._emit("\r" + text + "\x1b[K")
             self._open_line = True
         else:
             step = int(20 * seen / self.total)
             if not force and step == self._last_step:
                 return
             self._last_step = step
-            self.stream.write(text + "\n")
-        self.stream.flush()
+            self._emit(text + "\n")
 
     def message(self, text: str) -> None:
         if self._open_line:
-            self.stream.write("\r\x1b[K")
             self._open_line = False
-        self.stream.write(text + "\n")
-        self.stream.flush()
+            self._emit("\r\x1b[K" + text + "\n")
+        else:
+            self._emit(text + "\n")
 
     def close(self) -> None:
         if self._open_line:
-            self.stream.write("\n")
             self._open_line = False
-        self.stream.flush()
+            self._emit("\n")
+        else:
+            self._emit("")
 
 
 def _progress_callback(bar: ProgressBar):
