@@ -109,7 +109,7 @@ def describe_os_error(exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
         return f"file not found: {name or exc}"
     if isinstance(exc, IsADirectoryError):
-        return f"{name} is a folder, not a file" if name else f"a folder was given where a file is expected"
+        return f"{name} is a folder, not a file" if name else "a folder was given where a file is expected"
     if isinstance(exc, NotADirectoryError):
         return f"{name}: a part of this path is a file, not a folder" if name else str(exc)
     cause = exc.strerror or str(exc)

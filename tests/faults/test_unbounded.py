@@ -121,3 +121,10 @@ def test_json_output_has_no_infinity(tmp_path, capsys):
     doc = json.loads(captured.out, parse_constant=lambda c: pytest.fail(f"{c} in the JSON"))
     assert doc["output"] == [[None, 10.0], [10.0, 10.0]]
     assert "not a finite number" in captured.err and "null" in captured.err
+
+
+def test_check_table_with_a_5000_digit_number(tmp_path, capsys):
+    table = tmp_path / "t.csv"
+    table.write_text(f"Operation, Size, Padding, Stride, Output size\nConv, 3x3x3x{'9' * 5000}, 1, 1, 224x224x64\n")
+    assert main(["shapes", "vgg16", "--check", str(table)]) == 2
+    assert "thousands of digits" in one_error_line(capsys.readouterr().err)

@@ -67,7 +67,7 @@ def parse_input_shape(text: str) -> tuple[int, int, int]:
 
 def load_architecture(spec: str, what: str = "ARCH"):
     """A preset by name, or an architecture JSON file."""
-    from visualizer.core.architecture import Architecture, preset, preset_names
+    from visualizer.core.architecture import preset, preset_names
 
     looks_like_file = spec.lower().endswith(".json") or "/" in spec or "\\" in spec
     if not looks_like_file:
@@ -164,7 +164,16 @@ def _run_check(args: argparse.Namespace, arch) -> int:
 
     text = _read_check_file(args.check)
     against = load_architecture(args.against, "--against") if args.against else None
-    report = check_table(text, input_shape=tuple(arch.input_shape), against=against)
+    try:
+        report = check_table(text, input_shape=tuple(arch.input_shape), against=against)
+    except UserInputError:
+        raise
+    except ValueError as exc:
+        # Python's int() refuses numbers of more than 4,300 digits; the checker should say so itself.
+        if "digits" not in str(exc):
+            raise
+        raise UserInputError(f"--check: {'standard input' if args.check == '-' else args.check} holds a number "
+                             f"with thousands of digits; the sizes in a table are small whole numbers") from None
     if args.format == "json":
         text, nulls = dumps_strict(report_to_dict(report), indent=2, ensure_ascii=False)
         if nulls:
