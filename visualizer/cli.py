@@ -1,27 +1,41 @@
 """The `convviz` command: no subcommand opens the GUI; `conv`, `shapes` and `train` run headless.
 
-Every error a user can cause is one line on stderr and exit status 2, never a traceback.
+Every error a user can cause is one line on stderr and exit status 2, never a traceback: bad
+input, and every OSError (disk full, read-only, I/O error, a folder where a file belongs, a full
+or closed stdout). Ctrl+C (even during the imports of the first half second) exits 130 quietly.
 Subcommands live in `visualizer/commands/`, each with `add_parser(subparsers)` and a
 `run(args) -> int` set as the parser's default `func`.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Sequence
 
-from visualizer import __version__
-from visualizer.core.errors import UserInputError
+try:  # the first thing we do: a Ctrl+C while Python imports the rest is a quiet exit 130
+    import argparse
+    import errno
+    import os
+    import re
+    from typing import Sequence
+
+    from visualizer import __version__
+    from visualizer.core.errors import UserInputError
+except KeyboardInterrupt:  # pragma: no cover - a window of milliseconds
+    sys.exit(130)
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+#: Longest error line printed; longer ones (say, binary data quoted back) are cut.
+MAX_ERROR_CHARS = 1200
+_LONG_WORD = re.compile(r"\S{100,}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse prints usage plus a message; we keep it to one line and exit status 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)}\n")
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -57,14 +71,139 @@ def _command_in(argv: Sequence[str]) -> str | None:
     return None
 
 
-def fail(message: str) -> int:
-    """Print one error line and return the usage exit status."""
-    text = " ".join(str(message).split()) or "invalid input"
-    print(f"convviz: error: {text}", file=sys.stderr)
-    return EXIT_USAGE
+def one_line(message: str) -> str:
+    """`message` as one printable line of reasonable length: control characters shown as '?',
+    any run of 100+ characters without a space cut to 80, the whole cut to MAX_ERROR_CHARS."""
+    text = " ".join(_CONTROL.sub("?", str(message)).split()) or "invalid input"
+    text = _LONG_WORD.sub(_shorten_word, text)
+    if len(text) > MAX_ERROR_CHARS:
+        text = text[:MAX_ERROR_CHARS - 1] + "…"
+    return text
+
+
+def _shorten_word(m: "re.Match[str]") -> str:
+    word = m.group(0)
+    end = word[-1] if word[-1] in ":;,." else ""  # keep the sentence's punctuation
+    word = word[:-1] if end else word
+    return f"{word[:80]}…({len(word):,} characters){end}"
+
+
+def fail(message: str, status: int = EXIT_USAGE) -> int:
+    """Print one error line and return `status` (the usage exit status unless told)."""
+    _say(f"convviz: error: {one_line(message)}")
+    return status
+
+
+def _say(line: str) -> None:
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):  # stderr closed or full: the exit status still tells
+        pass
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One sentence for an OSError, naming the file (or the output) and the cause."""
+    name = exc.filename
+    if name is None and _stdout_failed():
+        return f"cannot write the output: {exc.strerror or exc}"
+    if isinstance(exc, FileNotFoundError):
+        return f"file not found: {name or exc}"
+    if isinstance(exc, IsADirectoryError):
+        return f"{name} is a folder, not a file" if name else "a folder was given where a file is expected"
+    if isinstance(exc, NotADirectoryError):
+        return f"{name}: a part of this path is a file, not a folder" if name else str(exc)
+    cause = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        cause = "no space left on the disk"
+    elif exc.errno == errno.EROFS:
+        cause = "the disk is read-only"
+    elif exc.errno == errno.EIO:
+        cause = "input/output error (the device or file cannot be read)"
+    if name is not None:
+        verb = "cannot read" if exc.errno in (errno.EIO, errno.EISDIR) else "cannot use"
+        return f"{verb} {name}: {cause}"
+    return cause
+
+
+class _WatchedStdout:
+    """sys.stdout while a command runs: remembers whether writing to it failed, so an OSError
+    without a file name can be told apart (the output) from one of a file the command used."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.failed = False
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except OSError:
+            self.failed = True
+            raise
+
+    def flush(self):
+        try:
+            return self._stream.flush()
+        except OSError:
+            self.failed = True
+            raise
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _stdout_failed() -> bool:
+    """True when writing to stdout failed (full disk, closed pipe), or fails now."""
+    if isinstance(sys.stdout, _WatchedStdout) and sys.stdout.failed:
+        return True
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        return True
+    return False
+
+
+def _silence_stdout() -> None:
+    """After stdout failed: send what is still buffered to /dev/null, so the flush at interpreter
+    exit cannot print "Exception ignored …" or change the exit status."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in {id(s): s for s in (sys.stdout, sys.__stdout__) if s is not None}.values():
+            try:
+                os.dup2(devnull, stream.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
+        os.close(devnull)
+    except OSError:
+        pass
+    sys.stdout = open(os.devnull, "w")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    exiting: SystemExit | None = None
+    try:
+        status = _main(argv)
+    except KeyboardInterrupt:
+        _say("convviz: interrupted")
+        status = EXIT_INTERRUPTED
+    except SystemExit as exc:  # argparse's --help, --version and usage errors: kept as SystemExit
+        exiting, status = exc, exc.code
+    # Flush here, not at interpreter exit, where a full or closed stdout would print a traceback.
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    except (OSError, ValueError) as exc:
+        _silence_stdout()
+        if status in (None, 0, 1, 3) or (isinstance(status, int) and status >= 128):
+            status = fail(f"cannot write the output: {getattr(exc, 'strerror', None) or exc}")
+    if exiting is not None:
+        if status != exiting.code:
+            raise SystemExit(status)
+        raise exiting
+    return status
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
@@ -72,19 +211,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         from visualizer.app import run_gui
 
         return run_gui(sys.argv[:1] + argv)
+    watched = sys.stdout = _WatchedStdout(sys.stdout)
+    try:
+        return _run_command(args)
+    finally:
+        if sys.stdout is watched:
+            sys.stdout = watched._stream
+
+
+def _run_command(args) -> int:
     try:
         return int(args.func(args) or 0)
     except UserInputError as exc:
         return fail(str(exc))
-    except FileNotFoundError as exc:
-        return fail(f"file not found: {exc.filename or exc}")
-    except (IsADirectoryError, PermissionError) as exc:
-        return fail(f"cannot read {exc.filename or exc}: {exc.strerror or exc}")
-    except KeyboardInterrupt:
-        print("convviz: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
+        _silence_stdout()
         return 0
+    except OSError as exc:
+        failed_output = exc.filename is None and _stdout_failed()
+        message = describe_os_error(exc)
+        if failed_output:
+            _silence_stdout()
+        return fail(message)
+    except MemoryError:
+        return fail("not enough memory for this input; try a smaller one")
+    except RecursionError:
+        return fail("the input is nested too deeply")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ lives outside `visualizer.core`, which stays free of Qt.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -44,16 +46,105 @@ def qimage_to_array(image: QImage, channels: str = "auto") -> np.ndarray:
     return arr
 
 
-def load_image(path: str | Path, channels: str = "auto") -> np.ndarray:
-    """Read an image file as (C, H, W) float64 in 0..255; UserInputError when it cannot be read."""
+#: Qt refuses to decode images needing more than this many MB (QImageReader's default).
+QT_DEFAULT_ALLOCATION_MB = 256
+#: Up to this many MB we raise Qt's limit for an image whose size the header gives.
+MAX_ALLOCATION_MB = 2048
+
+
+class _QtMessages:
+    """Collects Qt's messages (libpng warnings, "Rejecting image …") while an image is read, so
+    they end up in our one error line instead of on stderr."""
+
+    def __init__(self, capture_stderr: bool = False):
+        self.lines: list[str] = []
+        self._previous = None
+        self._capture = capture_stderr
+        self._saved_fd: int | None = None
+        self._file = None
+
+    def __enter__(self):
+        from PySide6.QtCore import qInstallMessageHandler
+
+        if self._capture:  # libpng prints its errors straight to stderr (fd 2), not through Qt
+            import tempfile
+
+            try:
+                sys.stderr.flush()
+                self._file = tempfile.TemporaryFile()
+                self._saved_fd = os.dup(2)
+                os.dup2(self._file.fileno(), 2)
+            except (OSError, ValueError):
+                self._restore_fd()
+
+        def handler(mode, context, message):
+            self.lines.append(str(message))
+
+        self._handler = handler  # kept alive while installed
+        self._previous = qInstallMessageHandler(handler)
+        return self
+
+    def __exit__(self, *exc):
+        from PySide6.QtCore import qInstallMessageHandler
+
+        qInstallMessageHandler(self._previous)
+        self._restore_fd()
+
+    def _restore_fd(self) -> None:
+        if self._saved_fd is not None:
+            os.dup2(self._saved_fd, 2)
+            os.close(self._saved_fd)
+            self._saved_fd = None
+        if self._file is not None:
+            try:
+                self._file.seek(0)
+                text = self._file.read(4096).decode("utf-8", "replace")
+                self.lines += [line for line in text.splitlines() if line.strip()]
+            finally:
+                self._file.close()
+                self._file = None
+
+
+def load_image(path: str | Path, channels: str = "auto", max_values: int | None = None,
+               quiet: bool = False) -> np.ndarray:
+    """Read an image file as (C, H, W) float64 in 0..255; UserInputError when it cannot be read.
+
+    `max_values`: refuse (before decoding, from the header's size) an image of more pixels than
+    that, and after decoding one of more C·H·W values. Qt's own 256 MB decoding limit is raised
+    for an image whose header gives its size, up to MAX_ALLOCATION_MB; beyond, the message says so.
+    Qt's messages while decoding become part of the error; `quiet` (for the CLI) also catches what
+    the image libraries print to stderr themselves (libpng), by redirecting file descriptor 2."""
     p = Path(path)
+    if p.is_dir():
+        raise UserInputError(f"{p} is a folder, not an image file")
     if not p.is_file():
         raise UserInputError(f"image file not found: {p}")
-    reader = QImageReader(str(p))
-    image = reader.read()
+    with _QtMessages(capture_stderr=quiet) as messages:
+        reader = QImageReader(str(p))
+        size = reader.size()
+        w, h = (size.width(), size.height()) if size.isValid() else (0, 0)
+        if max_values is not None and w * h > max_values:
+            raise UserInputError(
+                f"image {p.name} is {w:,}×{h:,} pixels; at most {max_values:,} values are accepted: "
+                f"shrink or crop it first")
+        need_mb = (w * h * 4) // 2**20 + 1  # decoded as 32-bit pixels
+        if need_mb > QT_DEFAULT_ALLOCATION_MB and need_mb <= MAX_ALLOCATION_MB:
+            reader.setAllocationLimit(need_mb + 16)
+        image = reader.read()
     if image.isNull():
-        raise UserInputError(f"cannot read image {p.name}: {reader.errorString()}")
-    return qimage_to_array(image, channels)
+        reason = reader.errorString()
+        if need_mb > MAX_ALLOCATION_MB or any("allocation limit" in m for m in messages.lines):
+            reason = (f"{reason}: the image is {w:,}×{h:,} pixels, more than Qt decodes at once "
+                      f"({max(need_mb, QT_DEFAULT_ALLOCATION_MB):,} MB needed); shrink it first")
+        elif messages.lines:
+            reason = f"{reason} ({messages.lines[-1].strip()[:120]})"
+        raise UserInputError(f"cannot read image {p.name}: {reason}")
+    arr = qimage_to_array(image, channels)
+    if max_values is not None and arr.size > max_values:
+        raise UserInputError(
+            f"image {p.name} has {arr.size:,} values ({arr.shape[0]}×{h:,}×{w:,}); at most {max_values:,} are "
+            f"accepted: shrink or crop it first")
+    return arr
 
 
 def sample_images() -> dict[str, Path]:

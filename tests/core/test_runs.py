@@ -132,7 +132,7 @@ def test_a_stopped_run_keeps_its_files(tmp_path):
 
 def test_a_diverged_run_writes_valid_json(tmp_path):
     folder = tmp_path / "diverged"
-    Trainer(small_config(net="mnist-net1", optimizer="sgd", lr=1e10), synthetic_mnist(), [RunWriter(folder)]).run()
+    Trainer(small_config(net="mnist-net1", optimizer="sgd", lr=1e6), synthetic_mnist(), [RunWriter(folder)]).run()
     text = (folder / "metrics.json").read_text()
     metrics = json.loads(text)  # strict JSON: NaN would be written as null
     assert "NaN" not in text and metrics["final"]["status"] == "diverged"
@@ -217,7 +217,7 @@ def _fake_run(root: Path, name: str, started: str, status: str | None = "complet
     return folder
 
 
-def test_list_runs_oldest_first_skipping_unreadable_folders(tmp_path):
+def test_list_runs_oldest_first_then_unreadable_folders_with_their_reason(tmp_path):
     _fake_run(tmp_path, "b", "2026-11-28T10:00:00+00:00")
     _fake_run(tmp_path, "a", "2026-11-28T11:00:00+00:00", status=None)
     _fake_run(tmp_path, "c", "2026-11-27T09:00:00+00:00", status="stopped")
@@ -227,8 +227,10 @@ def test_list_runs_oldest_first_skipping_unreadable_folders(tmp_path):
     (tmp_path / "stray.txt").write_text("x")
     (tmp_path / "no-config").mkdir()
     runs = list_runs(tmp_path)
-    assert [r.run_id for r in runs] == ["c", "b", "a"]
-    assert [r.status for r in runs] == ["stopped", "completed", "incomplete"]
+    assert [r.run_id for r in runs] == ["c", "b", "a", "broken"]
+    assert [r.status for r in runs] == ["stopped", "completed", "incomplete", "unreadable"]
+    assert [bool(r.problem) for r in runs] == [False, False, False, True]
+    assert "config.json" in runs[-1].problem and "not valid JSON" in runs[-1].problem
     assert list_runs(tmp_path / "nowhere") == []
 
 

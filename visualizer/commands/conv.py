@@ -10,7 +10,6 @@ A and B are a CSV file of numbers, an image file (A only) or a preset name.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,14 @@ from visualizer.core import convolution as cv
 from visualizer.commands import COMMANDS
 from visualizer.core.errors import UserInputError
 from visualizer.core.matrix_format import FORMATS, format_matrix, to_lists
+from visualizer.core.safe_json import dumps_strict, excerpt
+
+#: Largest stride, dilation or padding accepted (far beyond any picture; keeps numpy's and torch's
+#: index arithmetic within 64 bits). The sizes of the input, padded input and output are capped
+#: separately (conv_job.MAX_INPUT_VALUES, MAX_OUTPUT_VALUES).
+MAX_STEP = 100_000
+#: Biggest CSV file read (bytes): 40 M numbers would be several hundred MB of text.
+MAX_CSV_BYTES = 64 * 2**20
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -50,27 +57,66 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _read_matrix_file(path: Path, what: str) -> np.ndarray:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_CSV_BYTES + 1)
+    except OSError as exc:
+        if exc.filename is None:  # a read error names no file; the one line must
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+        raise
+    if len(raw) > MAX_CSV_BYTES:
+        raise UserInputError(f"{what} file {path} is larger than {MAX_CSV_BYTES // 2**20} MB; use an image "
+                             f"or a smaller matrix")
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UserInputError(f"{what} file {path} is not a text CSV file") from None
     return cv.parse_matrix(text, f"{what} file {path.name}")
 
 
+def _bounded_pair(text: str, name: str, minimum: int = 1, maximum: int = MAX_STEP) -> tuple[int, int]:
+    """cv.parse_pair with a length check first (a 5,000-digit number is refused before int()
+    sees it) and an upper bound after."""
+    if len(str(text)) > 40:
+        raise UserInputError(f"{name} must be an integer or two integers 'Y,X', got {excerpt(text, 20)}")
+    y, x = cv.parse_pair(text, name, minimum)
+    if max(y, x) > maximum:
+        raise UserInputError(f"{name} must be at most {maximum:,}, got {excerpt(text)}")
+    return y, x
+
+
+def _bounded_padding(text: str):
+    if len(str(text)) > 40:
+        raise UserInputError(f"padding must be an integer ≥ 0, 'PY,PX', 'same' or 'valid', got "
+                             f"{excerpt(text, 20)}")
+    padding = cv.parse_padding(text)
+    if not isinstance(padding, str) and max(padding) > MAX_STEP:
+        raise UserInputError(f"padding must be at most {MAX_STEP:,}, got {excerpt(text)}")
+    return padding
+
+
+def _check_file(path: Path, what: str) -> None:
+    if path.is_dir():
+        raise UserInputError(f"{what} {path} is a folder, not a file")
+
+
 def load_input(source: str, channels: str = "auto") -> np.ndarray:
     """A preset name, an image file or a CSV file -> (C, H, W) float64."""
+    from visualizer.core.conv_job import MAX_INPUT_VALUES
+
     if source in cv.INPUT_PRESETS:
         return cv.INPUT_PRESETS[source][None].copy()
     path = Path(source)
+    _check_file(path, "input")
     if path.is_file():
         from visualizer.image_io import is_image_path, load_image
 
         if is_image_path(path):
-            return load_image(path, channels)
+            return load_image(path, channels, max_values=MAX_INPUT_VALUES, quiet=True)
         return _read_matrix_file(path, "input")[None]
     if path.suffix or "/" in source or "\\" in source:
         raise UserInputError(f"input file not found: {source}")
     raise UserInputError(
-        f"unknown input {source!r}: not a file and not a preset (presets: {', '.join(sorted(cv.INPUT_PRESETS))})")
+        f"unknown input {excerpt(source)}: not a file and not a preset (presets: {', '.join(sorted(cv.INPUT_PRESETS))})")
 
 
 def load_kernel(source: str) -> np.ndarray:
@@ -79,6 +125,7 @@ def load_kernel(source: str) -> np.ndarray:
     if name in cv.KERNEL_PRESETS or name == "random":
         return cv.kernel_preset(name, seed=0)
     path = Path(source)
+    _check_file(path, "kernel")
     if path.is_file():
         k = _read_matrix_file(path, "kernel")
         if max(k.shape) > cv.MAX_KERNEL:
@@ -87,7 +134,7 @@ def load_kernel(source: str) -> np.ndarray:
     if path.suffix or "/" in source or "\\" in source:
         raise UserInputError(f"kernel file not found: {source}")
     known = ", ".join(sorted(list(cv.KERNEL_PRESETS) + ["random"]))
-    raise UserInputError(f"unknown kernel {source!r}: not a file and not a preset (presets: {known})")
+    raise UserInputError(f"unknown kernel {excerpt(source)}: not a file and not a preset (presets: {known})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,25 +143,30 @@ def run(args: argparse.Namespace) -> int:
     try:
         bias = cv.parse_number(args.bias)
     except (ValueError, ZeroDivisionError):
-        raise UserInputError(f"bias must be a number, got {args.bias!r}") from None
+        raise UserInputError(f"bias must be a number, got {excerpt(args.bias)}") from None
     spec = cv.ConvSpec(
-        stride=cv.parse_pair(args.stride, "stride"),
-        padding=cv.parse_padding(args.padding),
-        dilation=cv.parse_pair(args.dilation, "dilation"),
+        stride=_bounded_pair(args.stride, "stride"),
+        padding=_bounded_padding(args.padding),
+        dilation=_bounded_pair(args.dilation, "dilation"),
         padding_mode=args.padding_mode,
         flip=args.flip,
         bias=bias,
     )
+    explain = _bounded_pair(args.explain, "--explain", 0, 10**9) if args.explain else None
+    from visualizer.core.conv_job import check_sizes
+
     x = load_input(args.input, args.channels)
     k = load_kernel(args.kernel)
+    check_sizes(x.shape, k.shape, spec)  # before the padded input and the output are allocated
     report = cv.size_report(x.shape[1:], k.shape, spec)
     if report.error:
         raise UserInputError(report.error)
-    out = cv.convolve(x, k, spec)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow shows as inf, reported below
+        out = cv.convolve(x, k, spec)
     for w in report.warnings:
         print(f"note: {w}", file=sys.stderr)
-    if args.explain:
-        r, c = cv.parse_pair(args.explain, "--explain", minimum=0)
+    if explain:
+        r, c = explain
         print(f"output[{r},{c}] = {cv.explain_cell(x, k, spec, 0, r, c).text}", file=sys.stderr)
     if args.format == "json":
         doc = {
@@ -132,7 +184,11 @@ def run(args: argparse.Namespace) -> int:
             "formula": {"rows": report.rows.formula, "cols": report.cols.formula},
             "warnings": report.warnings,
         }
-        print(json.dumps(doc))
+        text, nulls = dumps_strict(doc)
+        if nulls:
+            print(f"note: {nulls:,} output value{'s are' if nulls > 1 else ' is'} not a finite number "
+                  f"(too large for a float); written as null", file=sys.stderr)
+        print(text)
     else:
         print(format_matrix(out[0], args.format))
     return 0

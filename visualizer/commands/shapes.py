@@ -19,13 +19,13 @@ cannot be read.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path
 
 from visualizer.commands import COMMANDS
 from visualizer.core.errors import UserInputError
+from visualizer.core.safe_json import dumps_strict, excerpt, read_json_file
 
 FORMATS = ("text", "markdown", "csv", "json", "latex")
 
@@ -57,15 +57,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def parse_input_shape(text: str) -> tuple[int, int, int]:
     """"1,28,28" (or "1x28x28") -> (1, 28, 28); UserInputError otherwise."""
     parts = [p for p in re.split(r"[,x×\s]+", text.strip()) if p]
-    if len(parts) != 3 or not all(p.isdigit() and int(p) > 0 for p in parts):
-        raise UserInputError(f"--input: give three positive integers C,H,W such as 1,28,28, got {text!r}")
+    # At most 9 digits each: checked before int(), which refuses 4,300 digits with an error of its own.
+    if len(parts) != 3 or not all(p.isdigit() and len(p) <= 9 and int(p) > 0 for p in parts):
+        raise UserInputError(f"--input: give three positive integers C,H,W (each below 1,000,000,000) such as "
+                             f"1,28,28, got {excerpt(text)}")
     c, h, w = (int(p) for p in parts)
     return c, h, w
 
 
 def load_architecture(spec: str, what: str = "ARCH"):
     """A preset by name, or an architecture JSON file."""
-    from visualizer.core.architecture import Architecture, preset, preset_names
+    from visualizer.core.architecture import preset, preset_names
 
     looks_like_file = spec.lower().endswith(".json") or "/" in spec or "\\" in spec
     if not looks_like_file:
@@ -75,21 +77,64 @@ def load_architecture(spec: str, what: str = "ARCH"):
             if not Path(spec).is_file():
                 raise UserInputError(f"{what}: {spec!r} is neither a preset nor a file; presets: "
                                      f"{', '.join(preset_names())}") from None
-    return Architecture.load(spec)
+    return _load_architecture_file(spec)
+
+
+def _load_architecture_file(spec: str):
+    """An architecture JSON file, read with safe_json: nesting too deep, a huge integer, a folder,
+    binary data are one plain sentence, never a traceback."""
+    from visualizer.core.architecture import Architecture
+
+    p = Path(spec)
+    if p.is_dir():
+        raise UserInputError(f"{p} is a folder, not an architecture file")
+    if not p.exists():
+        raise UserInputError(f"{p}: no such file")
+    doc = read_json_file(p, p.name)
+    try:
+        return Architecture.from_dict(doc)
+    except UserInputError as exc:
+        raise UserInputError(f"{p.name}: {exc}") from None
+
+
+#: Biggest table read by --check (a hand-written table is a few kB).
+MAX_CHECK_BYTES = 8 * 2**20
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def _read_check_file(path: str) -> str:
+    text = _decode_check_file(path)
+    if "\x00" in text or len(_BINARY.findall(text)) > max(2, len(text) // 100):
+        raise UserInputError(f"--check: {'standard input' if path == '-' else path} holds binary data, "
+                             f"not a text table")
+    return text
+
+
+def _decode_check_file(path: str) -> str:
     if path == "-":
-        return sys.stdin.read()
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # a test's StringIO
+            return sys.stdin.read(MAX_CHECK_BYTES)
+        data = stream.read(MAX_CHECK_BYTES + 1)
+        if len(data) > MAX_CHECK_BYTES:
+            raise UserInputError(f"--check: standard input is larger than {MAX_CHECK_BYTES // 2**20} MB; not a table")
+        return _decode(data, "standard input")
     p = Path(path)
     try:
-        data = p.read_bytes()
+        with open(p, "rb") as f:
+            data = f.read(MAX_CHECK_BYTES + 1)
     except FileNotFoundError:
         raise UserInputError(f"--check: {path}: no such file") from None
     except IsADirectoryError:
         raise UserInputError(f"--check: {path}: is a folder") from None
     except OSError as exc:
         raise UserInputError(f"--check: {path}: cannot read it ({exc.strerror or exc})") from None
+    if len(data) > MAX_CHECK_BYTES:
+        raise UserInputError(f"--check: {path} is larger than {MAX_CHECK_BYTES // 2**20} MB; not a table")
+    return _decode(data, path)
+
+
+def _decode(data: bytes, path: str) -> str:
     for encoding in ("utf-8-sig", "cp1252"):  # spreadsheets on Windows save cp1252
         try:
             return data.decode(encoding)
@@ -119,9 +164,21 @@ def _run_check(args: argparse.Namespace, arch) -> int:
 
     text = _read_check_file(args.check)
     against = load_architecture(args.against, "--against") if args.against else None
-    report = check_table(text, input_shape=tuple(arch.input_shape), against=against)
+    try:
+        report = check_table(text, input_shape=tuple(arch.input_shape), against=against)
+    except UserInputError:
+        raise
+    except ValueError as exc:
+        # Python's int() refuses numbers of more than 4,300 digits; the checker should say so itself.
+        if "digits" not in str(exc):
+            raise
+        raise UserInputError(f"--check: {'standard input' if args.check == '-' else args.check} holds a number "
+                             f"with thousands of digits; the sizes in a table are small whole numbers") from None
     if args.format == "json":
-        sys.stdout.write(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n")
+        text, nulls = dumps_strict(report_to_dict(report), indent=2, ensure_ascii=False)
+        if nulls:
+            print(f"note: {nulls} value(s) that are not finite numbers written as null", file=sys.stderr)
+        sys.stdout.write(text + "\n")
     elif args.format in ("markdown", "csv", "latex"):
         from visualizer.core.table_format import format_check_report
 

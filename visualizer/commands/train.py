@@ -6,14 +6,23 @@
 
 Writes DIR/config.json, DIR/metrics.json, DIR/history.csv (rewritten at every reporting point, so
 an interrupted run keeps what it logged), DIR/model.pt and DIR/results.npz at the end. A progress
-bar goes to stderr; a one-line summary to stdout. Ctrl+C stops after the current batch, evaluates,
-writes everything with status "stopped" and exits with 130; a second Ctrl+C quits at once.
+bar goes to stderr; a one-line summary to stdout.
+
+DIR must be new or empty; --overwrite replaces a ConvViz run in it (its files only, once the new
+run is ready to write). While a run writes into DIR it holds a lock there (runs.RunLock): a second
+run into the same DIR is refused.
+
+Ctrl+C, SIGTERM and SIGHUP stop after the current batch, evaluate, write everything with status
+"stopped" and exit with 130, 143 and 129 (128 + the signal); a second signal quits at once.
+
+Exit status: 0 completed; 2 bad input or a file/disk error (one line on stderr); 3 the run
+diverged or failed in training (the reason on stderr; metrics.json says "diverged" or "failed");
+128 + N stopped by signal N.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 import time
@@ -21,8 +30,12 @@ from pathlib import Path
 
 from visualizer.commands import COMMANDS
 from visualizer.core.errors import UserInputError
+from visualizer.core.safe_json import excerpt, read_json_file
 
 _DEFAULTS = None
+EXIT_RUN_FAILED = 3
+#: The signals that stop a run cleanly, with the names shown.
+_STOP_SIGNALS = {"SIGINT": "Ctrl+C", "SIGTERM": "SIGTERM", "SIGHUP": "SIGHUP"}
 
 
 def _defaults():
@@ -49,7 +62,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "  convviz train --loss l2 --out runs/l2                # cross-entropy against L2\n"
         "  convviz train --net mnist-net2 --out runs/net2       # fewer kernels\n"
         "  convviz train --net my_net.json --epochs 2 --train-size 5000 --out runs/quick\n"
-        "Ctrl+C stops after the current batch and still writes the files (status \"stopped\", exit 130).")
+        "Ctrl+C (or SIGTERM, SIGHUP) stops after the current batch and still writes the files\n"
+        "(status \"stopped\", exit 130; 143, 129); a second one quits at once.\n"
+        "--out must be a new or empty folder; --overwrite replaces the ConvViz run in it.\n"
+        "exit status: 0 completed; 2 bad input or a disk error; 3 the run diverged (the loss\n"
+        "became non-finite, or stayed above 10x an untrained net's for a whole reporting interval)\n"
+        "or failed in training; 128+N stopped by signal N.")
     p.add_argument("--net", default=d.net, metavar="NAME|FILE",
                    help="a preset (mnist-net1, mnist-net2) or an architecture JSON file with 1×28×28 input "
                    "and 10 outputs (default: %(default)s)")
@@ -58,31 +76,71 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    "one-hot label (default: %(default)s)")
     p.add_argument("--optimizer", choices=("sgdm", "sgd", "adam"), default=d.optimizer,
                    help="sgdm: SGD with momentum; sgd; adam (default: %(default)s)")
-    p.add_argument("--lr", type=float, default=d.lr, metavar="X", help="learning rate (default: %(default)s)")
-    p.add_argument("--momentum", type=float, default=d.momentum, metavar="X",
+    p.add_argument("--lr", type=_float_arg, default=d.lr, metavar="X", help="learning rate (default: %(default)s)")
+    p.add_argument("--momentum", type=_float_arg, default=d.momentum, metavar="X",
                    help="momentum for sgdm (default: %(default)s)")
-    p.add_argument("--epochs", type=int, default=d.epochs, metavar="N", help="default: %(default)s")
-    p.add_argument("--batch-size", type=int, default=d.batch_size, metavar="N", help="default: %(default)s")
-    p.add_argument("--train-size", type=int, default=d.train_size, metavar="N",
+    p.add_argument("--epochs", type=_int_arg, default=d.epochs, metavar="N", help="default: %(default)s")
+    p.add_argument("--batch-size", type=_int_arg, default=d.batch_size, metavar="N", help="default: %(default)s")
+    p.add_argument("--train-size", type=_int_arg, default=d.train_size, metavar="N",
                    help="training images, taken from the 60,000 (default: %(default)s)")
-    p.add_argument("--val-size", type=int, default=d.val_size, metavar="N",
+    p.add_argument("--val-size", type=_int_arg, default=d.val_size, metavar="N",
                    help="validation images, also from the 60,000 (default: %(default)s)")
-    p.add_argument("--test-size", type=int, default=d.test_size, metavar="N",
+    p.add_argument("--test-size", type=_int_arg, default=d.test_size, metavar="N",
                    help="test images, from the 10,000 (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=d.seed, metavar="N",
+    p.add_argument("--seed", type=_int_arg, default=d.seed, metavar="N",
                    help="fixes the split, the initial weights and the batch order (default: %(default)s)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=d.device,
                    help="auto: CUDA, then MPS, then CPU (default: %(default)s)")
     p.add_argument("--data", metavar="DIR", default=None,
                    help="folder with the four MNIST files (default: $CONVVIZ_DATA, then the app's data folder)")
-    p.add_argument("--report-every", type=int, default=d.report_every, metavar="N",
+    p.add_argument("--report-every", type=_int_arg, default=d.report_every, metavar="N",
                    help="examples between history.csv rows (default: %(default)s)")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for metrics.json, history.csv and model.pt")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder for metrics.json, history.csv and model.pt: a new or empty one")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the ConvViz run already in --out (its run files only; other files stay), "
+                   "once the new run is ready to write")
     p.add_argument("--download", action="store_true",
                    help="if MNIST is not found, download it first (into --data DIR, else the app's data "
                    "folder), md5-checked")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def _int_arg(text: str) -> int:
+    """argparse type for whole numbers: at most 19 digits (a longer one is a typo, and int() of a
+    5,000-digit string raises an error of its own)."""
+    t = text.strip().replace("_", "")
+    digits = t.lstrip("+-")
+    if not digits.isdigit() or len(digits) > 19:
+        raise argparse.ArgumentTypeError(f"not a whole number of at most 19 digits: {excerpt(text, 30)}")
+    return int(t)
+
+
+def _float_arg(text: str) -> float:
+    if len(text) > 40:
+        raise argparse.ArgumentTypeError(f"not a number: {excerpt(text, 30)}")
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {excerpt(text, 30)}") from None
+
+
+#: Architecture numbers above this (channels, kernel sizes, …) are typos that torch cannot build.
+MAX_NET_NUMBER = 10**9
+
+
+def _check_net_numbers(doc, what: str) -> None:
+    stack = [doc]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_NET_NUMBER:
+            raise UserInputError(f"{what} holds the number {excerpt(str(v), 30)}; numbers in an architecture "
+                                 f"must be at most {MAX_NET_NUMBER:,}")
 
 
 def _net_argument(value: str):
@@ -92,18 +150,12 @@ def _net_argument(value: str):
 
     path = Path(value).expanduser()
     if value.lower().endswith(".json") or (path.is_file() and value not in preset_names()):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise UserInputError(f"net file {value} not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserInputError(f"cannot read net file {value}: {exc}") from None
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UserInputError(f"net file {value} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        if not path.exists():
+            raise UserInputError(f"net file {value} not found")
+        doc = read_json_file(path, f"net file {value}")
         if not isinstance(doc, dict):
             raise UserInputError(f"net file {value} must hold a JSON object (an architecture)")
+        _check_net_numbers(doc, f"net file {value}")
         if not doc.get("name"):
             doc["name"] = path.stem
         return doc
@@ -134,6 +186,16 @@ class ProgressBar:
         self._last_draw = 0.0
         self._last_step = -1
         self._open_line = False
+        self._broken = False  # stderr full or closed: the run goes on without a progress bar
+
+    def _emit(self, text: str) -> None:
+        if self._broken:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self._broken = True
 
     def line(self, seen: int, loss: float | None, acc: float | None, sps: float, extra: str = "") -> str:
         frac = min(1.0, seen / self.total)
@@ -159,28 +221,28 @@ class ProgressBar:
             if not force and now - self._last_draw < 0.1:
                 return
             self._last_draw = now
-            self.stream.write("\r" + text + "\x1b[K")
+            self._emit("\r" + text + "\x1b[K")
             self._open_line = True
         else:
             step = int(20 * seen / self.total)
             if not force and step == self._last_step:
                 return
             self._last_step = step
-            self.stream.write(text + "\n")
-        self.stream.flush()
+            self._emit(text + "\n")
 
     def message(self, text: str) -> None:
         if self._open_line:
-            self.stream.write("\r\x1b[K")
             self._open_line = False
-        self.stream.write(text + "\n")
-        self.stream.flush()
+            self._emit("\r\x1b[K" + text + "\n")
+        else:
+            self._emit(text + "\n")
 
     def close(self) -> None:
         if self._open_line:
-            self.stream.write("\n")
             self._open_line = False
-        self.stream.flush()
+            self._emit("\n")
+        else:
+            self._emit("")
 
 
 def _progress_callback(bar: ProgressBar):
@@ -244,14 +306,136 @@ def _load_data(cfg, args):
     return load_mnist(dest, cfg.train_size, cfg.val_size, cfg.test_size, cfg.seed)
 
 
+def _check_out(out: Path, overwrite: bool) -> None:
+    """--out must be new or empty, or (with --overwrite) hold a ConvViz run; never in use."""
+    from visualizer.core.runs import RunFolderBusy, RunLock, folder_contents, holds_run
+
+    if out.exists() and not out.is_dir():
+        raise UserInputError(f"--out {out} is a file, not a folder")
+    pid = RunLock.holder(out)
+    if pid is not None:
+        who = f"process {pid}" if pid > 0 else "another process"
+        raise RunFolderBusy(f"--out {out} is in use by another run ({who}); wait for it to end or choose another folder")
+    if not out.is_dir():
+        return
+    contents = folder_contents(out)
+    if not contents:
+        return
+    if not overwrite:
+        shown = ", ".join(contents[:3]) + (", …" if len(contents) > 3 else "")
+        raise UserInputError(f"--out {out} is not empty (it holds {shown}); choose a new folder, or add "
+                             f"--overwrite to replace the ConvViz run in it")
+    if not holds_run(out):
+        raise UserInputError(f"--out {out} does not hold a ConvViz run (no config.json or metrics.json of ours); "
+                             f"--overwrite replaces only a run: choose another folder")
+
+
 def run(args: argparse.Namespace) -> int:
-    from visualizer.core.runs import RunWriter
-    from visualizer.core.training import Trainer
+    """Train, with the run folder locked and SIGINT/SIGTERM/SIGHUP stopping cleanly."""
+    from visualizer.core.runs import RunLock
 
     cfg = build_config(args)
     out = Path(args.out).expanduser()
-    if out.exists() and not out.is_dir():
-        raise UserInputError(f"--out {out} is a file, not a folder")
+    _check_out(out, args.overwrite)
+    created = not out.exists()
+    state = {"signum": None, "trainer": None, "bar": None}
+
+    def on_signal(signum, frame):
+        trainer = state["trainer"]
+        if state["signum"] is not None or trainer is None:
+            raise _Quit(signum)  # a second signal, or nothing to stop cleanly yet: quit at once
+        state["signum"] = signum
+        trainer.request_stop()
+        name = _signal_name(signum)
+        again = "Ctrl+C again" if signum == signal.SIGINT else "a second signal"
+        if state["bar"] is not None:
+            state["bar"].message(f"{name}: stopping after this batch ({again} quits at once)…")
+
+    old_handlers = _install(on_signal)
+    lock = RunLock(out)
+    try:
+        lock.acquire()
+        _check_out_after_lock(out, args.overwrite)
+        return _train(cfg, args, out, state)
+    except _Quit as exc:
+        _say_line("convviz: interrupted")
+        return 128 + exc.signum
+    finally:
+        _restore(old_handlers)
+        lock.release()
+        if created:
+            _remove_if_empty(out)
+
+
+def _check_out_after_lock(out: Path, overwrite: bool) -> None:
+    """The same check once the lock is ours (a run that finished just before we took the lock)."""
+    from visualizer.core.runs import folder_contents, holds_run
+
+    contents = folder_contents(out)
+    if contents and not overwrite:
+        raise UserInputError(f"--out {out} is not empty (another run just wrote into it); choose a new folder, "
+                             f"or add --overwrite")
+    if contents and not holds_run(out):
+        raise UserInputError(f"--out {out} does not hold a ConvViz run; --overwrite replaces only a run")
+
+
+def _remove_if_empty(folder: Path) -> None:
+    from visualizer.core.runs import folder_contents
+
+    try:
+        if folder.is_dir() and not folder_contents(folder) and not any(folder.iterdir()):
+            folder.rmdir()
+    except OSError:
+        pass
+
+
+class _Quit(KeyboardInterrupt):
+    """A stop signal that must end the command at once (the second one)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = int(signum)
+
+
+def _signal_name(signum: int) -> str:
+    try:
+        return _STOP_SIGNALS.get(signal.Signals(signum).name, signal.Signals(signum).name)
+    except ValueError:
+        return f"signal {signum}"
+
+
+def _install(handler) -> dict:
+    old = {}
+    for name in _STOP_SIGNALS:
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue
+        try:
+            old[sig] = signal.signal(sig, handler)
+        except (ValueError, OSError):  # not the main thread (e.g. called from a test thread)
+            break
+    return old
+
+
+def _restore(old: dict) -> None:
+    for sig, handler in old.items():
+        try:
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        except (ValueError, OSError, TypeError):
+            pass
+
+
+def _say_line(text: str) -> None:
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def _train(cfg, args, out: Path, state: dict) -> int:
+    from visualizer.core.runs import RunWriter
+    from visualizer.core.training import Trainer, TrainingFailed
+
     data = _load_data(cfg, args)
     bar = ProgressBar(sys.stderr, cfg.epochs * cfg.train_size, cfg.epochs)
     callbacks = [RunWriter(out)]
@@ -261,27 +445,17 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         bar.message(f"training {cfg.net_name} on {trainer.device}: {cfg.train_size:,} training / "
                     f"{cfg.val_size:,} validation / {cfg.test_size:,} test images, {cfg.epochs} epochs")
-
-    interrupted = False
-
-    def on_sigint(signum, frame):  # first Ctrl+C: stop cleanly; second: the default (quit now)
-        nonlocal interrupted
-        interrupted = True
-        trainer.request_stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        bar.message("stopping after this batch (Ctrl+C again to quit at once)…")
-
-    old = None
-    try:
-        old = signal.signal(signal.SIGINT, on_sigint)
-    except ValueError:  # not the main thread (e.g. called from a test thread): no handler
-        pass
+    state["bar"] = bar
+    state["trainer"] = trainer
     try:
         result = trainer.run()
-    finally:
+    except TrainingFailed as exc:
         bar.close()
-        if old is not None:
-            signal.signal(signal.SIGINT, old)
+        _say_line(f"convviz: error: training failed: {exc} (status \"failed\" in {out / 'metrics.json'})")
+        return EXIT_RUN_FAILED
+    finally:
+        state["trainer"] = None
+        bar.close()
 
     f = result.final
 
@@ -291,6 +465,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"{f['status']}: train {pct(f['train_accuracy'])}, validation {pct(f['val_accuracy'])}, "
           f"test {pct(f['test_accuracy'])} after {f['epochs_completed']} epoch(s), "
           f"{_fmt_time(f['wall_time_s'])}, {f['samples_per_second']:,.0f} samples/s on {f['device']} -> {out}")
-    if interrupted:
-        return 130
+    if state["signum"] is not None:
+        return 128 + int(state["signum"])
+    if f["status"] == "diverged":
+        _say_line(f"convviz: the run diverged: {f.get('reason') or 'the loss is not a finite number'}")
+        return EXIT_RUN_FAILED
     return 0

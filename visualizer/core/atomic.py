@@ -22,9 +22,12 @@ def write_atomic(path: str | Path, data: bytes | str, durable: bool = True) -> N
                 f.flush()
                 os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and exc.filename in (None, str(tmp), tmp):
+            # Name the file the user knows (not the temporary one), e.g. for "disk full at model.pt".
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
         raise

@@ -22,8 +22,37 @@ from visualizer.core.convolution import (
 )
 from visualizer.core.errors import UserInputError
 
-#: Refuse outputs that would not fit in memory comfortably (values, float64).
+#: Refuse outputs that would not fit in memory comfortably (values, float64: 320 MB).
 MAX_OUTPUT_VALUES = 40_000_000
+#: The same bound for the input and for the padded input, checked before either is allocated.
+MAX_INPUT_VALUES = MAX_OUTPUT_VALUES
+
+
+def check_sizes(input_chw: tuple[int, int, int], kernel_hw: tuple[int, int], spec: ConvSpec,
+                out_channels: int = 1) -> None:
+    """UserInputError, before anything is allocated, when the input, the padded input or the
+    output would hold more than MAX_INPUT_VALUES / MAX_OUTPUT_VALUES values. Python integers
+    throughout, so a huge padding or stride cannot overflow the check itself."""
+    c, h, w = (int(v) for v in input_chw)
+    if c * h * w > MAX_INPUT_VALUES:
+        raise UserInputError(
+            f"the input has {c * h * w:,} values ({c} channel{'s' if c > 1 else ''} of {h}×{w}); at most "
+            f"{MAX_INPUT_VALUES:,} are accepted: crop or shrink it first")
+    top, bottom, left, right = spec.pads(tuple(kernel_hw), (h, w))
+    ph, pw = h + top + bottom, w + left + right
+    if c * ph * pw > MAX_INPUT_VALUES:
+        raise UserInputError(
+            f"the padded input would have {c * ph * pw:,} values ({c}×{ph:,}×{pw:,}); at most "
+            f"{MAX_INPUT_VALUES:,} are accepted: use less padding or a smaller input")
+    report = size_report((h, w), tuple(kernel_hw), spec)
+    if report.error:
+        return  # the caller reports the empty output in its own words
+    n_out = int(out_channels) * report.out_shape[0] * report.out_shape[1]
+    if n_out > MAX_OUTPUT_VALUES:
+        raise UserInputError(
+            f"the output would have {n_out:,} values ({out_channels} channel{'s' if out_channels > 1 else ''} of "
+            f"{report.out_shape[0]:,}×{report.out_shape[1]:,}); at most {MAX_OUTPUT_VALUES:,} are accepted: "
+            f"use fewer kernels, a larger stride or a smaller input")
 
 
 @dataclass
@@ -78,6 +107,12 @@ def run_job(job: ConvJob, should_stop=None) -> ConvResult:
         khw = job.kernels.shape[2:]
         result.report = report = size_report(x.shape[1:], khw, job.spec)
         result.pads = job.spec.pads(khw, x.shape[1:])
+        top, bottom, left, right = result.pads
+        padded_values = x.shape[0] * (x.shape[1] + top + bottom) * (x.shape[2] + left + right)
+        if padded_values > MAX_INPUT_VALUES:  # before np.pad allocates it
+            raise UserInputError(
+                f"the padded input would have {padded_values:,} values; at most {MAX_INPUT_VALUES:,}: "
+                f"use less padding or a smaller image")
         result.padded = pad_input(x, job.spec, khw)
         if report.error:
             raise UserInputError(report.error)

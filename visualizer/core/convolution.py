@@ -442,8 +442,10 @@ def parse_matrix(text: str, name: str) -> np.ndarray:
             try:
                 row.append(parse_number(cell.strip("[]")))
             except (ValueError, ZeroDivisionError):
+                from visualizer.core.safe_json import excerpt
+
                 raise UserInputError(
-                    f"{name}: row {len(rows) + 1}, column {j + 1}: {cell!r} is not a number") from None
+                    f"{name}: row {len(rows) + 1}, column {j + 1}: {excerpt(cell)} is not a number") from None
         rows.append(row)
     if not rows:
         raise UserInputError(f"{name}: no numbers found")

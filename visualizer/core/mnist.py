@@ -90,9 +90,33 @@ class MnistSplits:
 # ---------------------------------------------------------------------------------------------
 # IDX
 
-def read_idx(path: str | Path) -> np.ndarray:
+#: Largest IDX body read when the caller expects no particular size (MNIST's biggest is 47 MB).
+MAX_IDX_BYTES = 64 * 2**20
+_CHUNK = 1 << 20
+
+
+def _read_upto(stream, limit: int) -> bytes:
+    """At most `limit` bytes, in chunks, so a gzip bomb is never decompressed past the limit."""
+    parts = []
+    got = 0
+    while got < limit:
+        block = stream.read(min(_CHUNK, limit - got))
+        if not block:
+            break
+        parts.append(block)
+        got += len(block)
+    return b"".join(parts)
+
+
+def read_idx(path: str | Path, expected_shape: tuple[int, ...] | None = None,
+             max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
     """Read an IDX file (.gz or raw), checking magic number, dimensions and size; a truncated or
-    wrong file raises UserInputError naming the file and what is wrong."""
+    wrong file raises UserInputError naming the file and what is wrong.
+
+    The header is read first: with `expected_shape` its dimensions must be those, and in any case
+    the data it announces must fit in `max_bytes`. Then exactly that many bytes are read (and one
+    more, to see whether the file goes on): a small .gz that inflates to gigabytes is stopped
+    after expected + 1 bytes, with little memory."""
     path = Path(path)
     if not path.exists():
         raise UserInputError(f"{path}: file not found")
@@ -104,48 +128,64 @@ def read_idx(path: str | Path) -> np.ndarray:
             f.seek(0)
             if head == b"\x1f\x8b":  # gzip, whatever the name says
                 try:
-                    data = gzip.GzipFile(fileobj=f).read()
+                    with gzip.GzipFile(fileobj=f) as g:
+                        return _read_idx_stream(g, path, expected_shape, max_bytes)
                 except EOFError:
                     raise UserInputError(f"{path}: the compressed file is truncated (it ends early)") from None
-                except (OSError, zlib.error) as exc:
+                except (gzip.BadGzipFile, zlib.error) as exc:
                     raise UserInputError(f"{path}: damaged gzip file ({exc})") from None
-            else:
-                data = f.read()
+            return _read_idx_stream(f, path, expected_shape, max_bytes)
     except PermissionError:
         raise UserInputError(f"{path}: cannot read the file (permission denied)") from None
     except UserInputError:
         raise
+    except MemoryError:
+        raise UserInputError(f"{path}: not enough memory to read it") from None
     except OSError as exc:
         raise UserInputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    return _parse_idx(data, path)
 
 
-def _parse_idx(data: bytes, path: Path) -> np.ndarray:
-    if len(data) < 4:
-        raise UserInputError(f"{path}: too short to be an IDX file ({len(data)} bytes)")
-    if data[0] != 0 or data[1] != 0:
-        raise UserInputError(f"{path}: not an IDX file (wrong magic number 0x{data[:4].hex()})")
-    dtype = _IDX_TYPES.get(data[2])
+def _read_idx_stream(stream, path: Path, expected_shape, max_bytes: int) -> np.ndarray:
+    head = _read_upto(stream, 4)
+    if len(head) < 4:
+        raise UserInputError(f"{path}: too short to be an IDX file ({len(head)} bytes)")
+    if head[0] != 0 or head[1] != 0:
+        raise UserInputError(f"{path}: not an IDX file (wrong magic number 0x{head[:4].hex()})")
+    dtype = _IDX_TYPES.get(head[2])
     if dtype is None:
-        raise UserInputError(f"{path}: not an IDX file (unknown data type 0x{data[2]:02x} in the magic number)")
-    ndim = data[3]
+        raise UserInputError(f"{path}: not an IDX file (unknown data type 0x{head[2]:02x} in the magic number)")
+    ndim = head[3]
     if ndim == 0:
         raise UserInputError(f"{path}: the IDX header declares no dimensions")
     header = 4 + 4 * ndim
-    if len(data) < header:
-        raise UserInputError(f"{path}: truncated in the header ({len(data)} bytes, the header needs {header})")
-    dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dims_raw = _read_upto(stream, 4 * ndim)
+    if len(dims_raw) < 4 * ndim:
+        raise UserInputError(f"{path}: truncated in the header ({4 + len(dims_raw)} bytes, the header needs {header})")
+    dims = tuple(int.from_bytes(dims_raw[4 * i: 4 * i + 4], "big") for i in range(ndim))
+    shown = "×".join(map(str, dims))
+    if expected_shape is not None and dims != tuple(expected_shape):
+        raise UserInputError(
+            f"{path}: expected dimensions {'×'.join(map(str, expected_shape))}, found {shown} (in the header)")
     count = math.prod(dims)  # Python ints: a bogus header cannot overflow the check
-    expected = header + count * dtype.itemsize
-    if len(data) < expected:
+    body = count * dtype.itemsize
+    data = _read_upto(stream, min(body, max_bytes) + 1)
+    if body > max_bytes and len(data) > max_bytes:
+        raise UserInputError(f"{path}: the header announces {shown} values ({body:,} bytes), more than an "
+                             f"IDX file of ours can hold ({max_bytes:,} bytes)")
+    if len(data) < body:
         raise UserInputError(
-            f"{path}: truncated: dimensions {'×'.join(map(str, dims))} need {expected:,} bytes, the file has {len(data):,}")
-    if len(data) > expected:
-        raise UserInputError(
-            f"{path}: {len(data) - expected:,} unexpected bytes after the data (dimensions {'×'.join(map(str, dims))})")
-    arr = np.frombuffer(data, dtype=dtype, offset=header, count=count)
-    arr = arr.reshape(dims)
+            f"{path}: truncated: dimensions {shown} need {header + body:,} bytes, the file has {header + len(data):,}")
+    if len(data) > body:
+        raise UserInputError(f"{path}: unexpected bytes after the data (dimensions {shown} need {header + body:,} bytes)")
+    arr = np.frombuffer(data, dtype=dtype, count=count).reshape(dims)
     return arr.astype(dtype.newbyteorder("="), copy=True) if dtype.itemsize > 1 else arr.copy()
+
+
+def _parse_idx(data: bytes, path: Path) -> np.ndarray:
+    """An IDX file already in memory (kept for callers that have the bytes)."""
+    import io
+
+    return _read_idx_stream(io.BytesIO(data), path, None, max(len(data), 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,9 +263,11 @@ def read_mnist_file(folder: str | Path, key: str) -> np.ndarray:
     path = _find_file(folder, key)
     if path is None:
         raise MnistNotFound(f"{folder / MNIST_FILES[key][0]}: file not found. {_how_to_get()}")
-    arr = read_idx(path)
     dims, count = _EXPECTED[key]
     want = (count,) + dims
+    # The header's counts are checked before the data is read (a gzip bomb stops there or at
+    # expected + 1 bytes).
+    arr = read_idx(path, expected_shape=want)
     if arr.dtype != np.uint8:
         raise UserInputError(f"{path}: expected unsigned bytes (IDX type 0x08), found {arr.dtype}")
     if arr.shape != want:

@@ -8,12 +8,17 @@ Files in a run folder:
   metrics.json  {"schema": "convviz.run", "version": 1, "run_id", "config", "final", "epochs",
                 "latest" (the last batch record)}, rewritten at every reporting point:
                 "final" is {} while the run is going, then the RunResult.final dict (status
-                "completed" | "stopped" | "diverged", or "failed" with "error" if it crashed);
+                "completed" | "stopped" | "diverged" (with "reason", one sentence), or "failed"
+                with "error" (one sentence) if it crashed);
                 "epochs" the epoch records. Non-finite numbers are written as null.
   history.csv   one row per batch record (examples_seen, iteration, epoch, train_loss,
                 train_accuracy, elapsed_s, samples_per_second), rewritten at every reporting point
   model.pt      the trained state_dict (torch.save), written at the end
   results.npz   test confusion matrix, misclassified test digits, first-layer filters (at the end)
+  .convviz-run.lock  while a run writes (RunLock): the writer's PID and host; stale once it is gone
+
+Reading back never raises for a bad folder in list_runs: such a folder is a RunRecord with
+`problem` set (status "unreadable").
 """
 
 from __future__ import annotations
@@ -22,7 +27,10 @@ import csv
 import io
 import json
 import math
+import os
 import re
+import secrets
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,6 +42,7 @@ import numpy as np
 
 from visualizer.core.errors import UserInputError
 from visualizer.core.atomic import write_atomic
+from visualizer.core.safe_json import excerpt, read_json_file
 from visualizer.core.training import Callback
 
 SCHEMA = "convviz.run"
@@ -42,6 +51,7 @@ HISTORY_COLUMNS = ("examples_seen", "iteration", "epoch", "train_loss", "train_a
                    "samples_per_second")
 EPOCH_COLUMNS = ("epoch", "examples_seen", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "elapsed_s")
 _INT_COLUMNS = {"examples_seen", "iteration"}
+RUN_STATUSES = ("completed", "stopped", "diverged", "failed")
 
 
 @dataclass
@@ -52,11 +62,20 @@ class RunRecord:
     final: dict[str, Any] = field(default_factory=dict)  # empty while running
     history: list[dict[str, Any]] = field(default_factory=list)
     epochs: list[dict[str, Any]] = field(default_factory=list)
+    #: Why this folder cannot be read, in one sentence ("" when it was read). list_runs returns
+    #: such folders too (config, final, history and epochs then empty), so none is hidden silently.
+    problem: str = ""
+
+    @property
+    def readable(self) -> bool:
+        return not self.problem
 
     @property
     def status(self) -> str:
-        """completed | stopped | diverged | failed, or "incomplete" when no final result was written
-        (still running, or the process died)."""
+        """completed | stopped | diverged | failed, "incomplete" when no final result was written
+        (still running, or the process died), or "unreadable" when the folder could not be read."""
+        if self.problem:
+            return "unreadable"
         return str(self.final.get("status") or "incomplete")
 
     @property
@@ -294,26 +313,258 @@ class RunWriter(Callback):
 
     def on_train_error(self, trainer, error) -> None:
         self._stop_writer()
-        if isinstance(error, KeyboardInterrupt):
-            self.final = {"status": "stopped", "error": "interrupted"}
-        else:
-            self.final = {"status": "failed", "error": f"{type(error).__name__}: {error}"}
+        self.final = failure_final(error)
         self._csv_lines = []
         self._write(*self._snapshot(), durable=True)
+
+
+def failure_final(error: BaseException) -> dict[str, Any]:
+    """metrics.json's "final" for a run that ended by an exception: "stopped" for an interrupt,
+    else "failed" with one plain sentence in "error"."""
+    from visualizer.core.training import TrainingFailed
+
+    if isinstance(error, KeyboardInterrupt):
+        return {"status": "stopped", "error": "interrupted"}
+    if isinstance(error, OSError):
+        where = f"cannot write {error.filename}" if error.filename else "a disk error"
+        return {"status": "failed", "error": f"{where}: {error.strerror or error}"}
+    if isinstance(error, (TrainingFailed, UserInputError)):
+        return {"status": "failed", "error": str(error)}
+    if isinstance(error, MemoryError):
+        return {"status": "failed", "error": "out of memory"}
+    return {"status": "failed", "error": f"{type(error).__name__}: {excerpt(error, 300)}"}
+
+
+# ---------------------------------------------------------------------------------------------
+# One writer per folder
+
+class RunFolderBusy(UserInputError):
+    """Another live process holds the run folder's lock."""
+
+
+class RunLock:
+    """An exclusive lock on a run folder, so that two runs never write into one folder.
+
+    The lock is a file, LOCK_NAME, created with O_EXCL and holding the owner's PID and host name.
+    It is stale (and taken over) when that process no longer exists on this host (os.kill(pid, 0)
+    on POSIX), or when it is empty and older than a few seconds (its writer died at once). The GUI
+    can use the same lock (or QLockFile on the same path, which uses the same PID-file idea).
+
+        with RunLock(folder):      # RunFolderBusy (a UserInputError) when a live run holds it
+            ...                    # the folder exists from here on
+    """
+
+    LOCK_NAME = ".convviz-run.lock"
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.path = self.folder / self.LOCK_NAME
+        self._token = ""
+        self.held = False
+
+    # --- who holds it -----------------------------------------------------------------------
+    @classmethod
+    def holder(cls, folder: str | Path) -> int | None:
+        """The PID of the live process holding `folder`'s lock, or None (no lock, or stale)."""
+        info = cls._read(Path(folder) / cls.LOCK_NAME)
+        if info is None:
+            return None
+        pid, host, age = info
+        return None if cls._is_stale(pid, host, age) else (pid or -1)
+
+    @staticmethod
+    def _read(path: Path) -> tuple[int, str, float] | None:
+        try:
+            with open(path, "rb") as f:
+                raw = f.read(200)
+            age = time.time() - path.stat().st_mtime
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return (-1, "", 0.0)  # unreadable: treat as held (never steal what we cannot read)
+        lines = raw.decode("utf-8", "replace").split("\n")
+        try:
+            pid = int(lines[0]) if lines[0].strip() else 0
+        except ValueError:
+            pid = 0
+        host = lines[1].strip() if len(lines) > 1 else ""
+        return pid, host, age
+
+    @staticmethod
+    def _is_stale(pid: int, host: str, age: float) -> bool:
+        if pid == -1:
+            return False
+        if pid <= 0:
+            return age > 5.0  # empty or garbled: its writer died between create and write
+        if host and host != socket.gethostname():
+            return False  # another machine's process (a shared drive): we cannot tell, keep it
+        return not _pid_alive(pid)
+
+    # --- taking and giving back ----------------------------------------------------------------
+    def acquire(self) -> "RunLock":
+        """Create the folder if needed and take the lock; RunFolderBusy when a live run holds it."""
+        if self.held:
+            return self
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise UserInputError(f"{self.folder} is a file, not a folder") from None
+        except OSError as exc:
+            raise UserInputError(f"cannot create the run folder {self.folder}: {exc.strerror or exc}") from None
+        self._token = f"{os.getpid()}\n{socket.gethostname()}\n{secrets.token_hex(8)}\n"
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                if not self._break_if_stale():
+                    break
+                continue
+            try:
+                os.write(fd, self._token.encode("utf-8"))
+            finally:
+                os.close(fd)
+            self.held = True
+            return self
+        pid = self.holder(self.folder)
+        who = f"process {pid}" if pid and pid > 0 else "another process"
+        raise RunFolderBusy(f"{self.folder} is in use by another run ({who}); wait for it to end or choose another folder")
+
+    def _break_if_stale(self) -> bool:
+        """Remove a stale lock; True when it was stale (and is gone). Renamed away first, so two
+        processes breaking the same stale lock cannot remove each other's new one."""
+        info = self._read(self.path)
+        if info is None:
+            return True  # gone meanwhile
+        if not self._is_stale(*info):
+            return False
+        aside = self.path.with_name(f"{self.LOCK_NAME}.{os.getpid()}.{secrets.token_hex(4)}.stale")
+        try:
+            os.rename(self.path, aside)
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        moved = self._read(aside)
+        if moved is not None and not self._is_stale(*moved):
+            # Between our look and the rename another process took the lock: put it back.
+            try:
+                os.link(aside, self.path)
+            except OSError:
+                pass
+            os.unlink(aside)
+            return False
+        try:
+            os.unlink(aside)
+        except OSError:
+            pass
+        return True
+
+    def release(self) -> None:
+        """Give the lock back (only if the file is still ours)."""
+        if not self.held:
+            return
+        self.held = False
+        try:
+            with open(self.path, "rb") as f:
+                mine = f.read(200).decode("utf-8", "replace") == self._token
+            if mine:
+                os.unlink(self.path)
+        except OSError:
+            pass
+
+    def __enter__(self) -> "RunLock":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # pragma: no cover - Windows: no cheap check; a lock is stale only when empty
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    except OSError:
+        return True
+    return True
+
+
+#: The files a run writes (what `--overwrite` may replace), besides RunLock's file.
+RUN_FILES = ("config.json", "metrics.json", "history.csv", "model.pt", "results.npz")
+
+
+def holds_run(folder: str | Path) -> bool:
+    """True when `folder` holds a ConvViz run: a config.json or metrics.json that we wrote
+    (metrics.json with our schema, or config.json with a run_id and a net)."""
+    folder = Path(folder)
+    try:
+        metrics = read_json_file(folder / "metrics.json")
+        if isinstance(metrics, dict) and metrics.get("schema") == SCHEMA:
+            return True
+    except UserInputError:
+        pass
+    try:
+        config = read_json_file(folder / "config.json")
+        return isinstance(config, dict) and "run_id" in config and "net" in config
+    except UserInputError:
+        return False
+
+
+def folder_contents(folder: str | Path) -> list[str]:
+    """Names in `folder` that are not RunLock's or a temporary file of an atomic write."""
+    names = []
+    for p in Path(folder).iterdir():
+        n = p.name
+        if n == RunLock.LOCK_NAME or n.startswith(RunLock.LOCK_NAME + ".") or (n.startswith(".") and n.endswith(".tmp")):
+            continue
+        names.append(n)
+    return sorted(names)
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading runs back
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserInputError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"{path}: cannot read it ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise UserInputError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    """The JSON in `path`; only ever UserInputError (one sentence naming the file) when it cannot
+    be read: missing, unreadable, not UTF-8, not JSON, nested too deep, a huge integer, too big."""
+    return read_json_file(path)
+
+
+_FINAL_NUMBERS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
+                  "wall_time_s", "samples_per_second", "epochs_completed", "examples_seen", "iterations",
+                  "train_time_s", "paused_s", "num_parameters", "train_size", "val_size", "test_size")
+_CONFIG_INTEGERS = ("epochs", "batch_size", "train_size", "val_size", "test_size", "seed", "report_every")
+
+
+def _is_number(v: Any) -> bool:
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def _check_types(path: Path, config: dict[str, Any], final: dict[str, Any], epochs: list[Any]) -> None:
+    """Hand-edited or damaged files: a field of the wrong type is a reason the run cannot be read,
+    not an error later in whoever shows it."""
+    for key in _CONFIG_INTEGERS:
+        v = config.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+            raise UserInputError(f"{path / 'config.json'}: {key} must be a whole number, got {excerpt(v)}")
+    status = final.get("status")
+    if status is not None and status not in RUN_STATUSES:
+        raise UserInputError(f"{path / 'metrics.json'}: unknown status {excerpt(status)}")
+    for key in _FINAL_NUMBERS:
+        if not _is_number(final.get(key)):
+            raise UserInputError(f"{path / 'metrics.json'}: final {key} must be a number, got {excerpt(final.get(key))}")
+    for i, e in enumerate(epochs, start=1):
+        if not isinstance(e, dict):
+            raise UserInputError(f"{path / 'metrics.json'}: epoch record {i} must be an object")
+        for key in EPOCH_COLUMNS:
+            if not _is_number(e.get(key)):
+                raise UserInputError(f"{path / 'metrics.json'}: epoch {i} {key} must be a number, got {excerpt(e.get(key))}")
 
 
 def _parse_csv(path: Path) -> list[dict[str, Any]]:
@@ -322,7 +573,14 @@ def _parse_csv(path: Path) -> list[dict[str, Any]]:
     except FileNotFoundError:
         return []
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"{path}: cannot read it ({exc})") from None
+        raise UserInputError(f"{path}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        return _parse_csv_rows(path, text)
+    except csv.Error as exc:
+        raise UserInputError(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def _parse_csv_rows(path: Path, text: str) -> list[dict[str, Any]]:
     rows = []
     for i, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
         rec: dict[str, Any] = {}
@@ -337,7 +595,7 @@ def _parse_csv(path: Path) -> list[dict[str, Any]]:
                 else:
                     rec[k] = float(v)
             except ValueError:
-                raise UserInputError(f"{path}, line {i}: {k} is not a number ({v!r})") from None
+                raise UserInputError(f"{path}, line {i}: {excerpt(k, 40)} is not a number ({excerpt(v)})") from None
         rows.append(rec)
     return rows
 
@@ -352,7 +610,7 @@ def load_run(folder: str | Path) -> RunRecord:
     final: dict[str, Any] = {}
     epochs: list[dict[str, Any]] = []
     metrics_path = folder / "metrics.json"
-    if metrics_path.is_file():
+    if metrics_path.exists():
         metrics = _read_json(metrics_path)
         if not isinstance(metrics, dict):
             raise UserInputError(f"{metrics_path}: expected a JSON object")
@@ -360,40 +618,74 @@ def load_run(folder: str | Path) -> RunRecord:
         epochs = metrics.get("epochs") or []
         if not isinstance(final, dict) or not isinstance(epochs, list):
             raise UserInputError(f"{metrics_path}: 'final' must be an object and 'epochs' a list")
-        epochs = [{k: (float("nan") if v is None else v) for k, v in e.items()} for e in epochs if isinstance(e, dict)]
+        _check_types(folder, config, final, epochs)
+        epochs = [{k: (float("nan") if v is None else v) for k, v in e.items()} for e in epochs]
+    else:
+        _check_types(folder, config, {}, [])
     history = _parse_csv(folder / "history.csv")
-    return RunRecord(run_id=str(config.get("run_id") or folder.name), folder=folder, config=config,
-                     final=final, history=history, epochs=epochs)
+    run_id = config.get("run_id")
+    return RunRecord(run_id=str(run_id) if isinstance(run_id, str) and run_id else folder.name, folder=folder,
+                     config=config, final=final, history=history, epochs=epochs)
 
 
 def load_results(folder: str | Path) -> dict[str, Any]:
     path = Path(folder) / "results.npz"
     if not path.is_file():
         return {}
+    import zipfile
+
     try:
         with np.load(path, allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
-    except (OSError, ValueError) as exc:
-        raise UserInputError(f"{path}: cannot read it ({exc})") from None
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, RecursionError, MemoryError) as exc:
+        # A file cut short (BadZipFile, EOFError) or edited by hand: one sentence, never a crash.
+        raise UserInputError(f"{path}: cannot read it ({excerpt(exc, 120)})") from None
+
+
+def _looks_like_run(folder: Path) -> bool:
+    """A folder that holds (or held) a run: it has one of a run's files."""
+    return any((folder / name).exists() for name in ("config.json", "metrics.json", "history.csv"))
 
 
 def list_runs(runs_dir: str | Path) -> list[RunRecord]:
-    """Runs found under `runs_dir`, oldest first; unreadable folders are skipped."""
+    """Runs found under `runs_dir`, oldest first, then the unreadable ones. Never raises for a bad folder: one that cannot
+    be read is returned too, with `problem` saying why (status "unreadable"). Two folders with the
+    same run id (a copied folder) are both returned, the later one under its folder name, so
+    run ids stay unique in the list. Folders without any run file, and hidden ones, are not runs."""
     runs_dir = Path(runs_dir)
-    if not runs_dir.is_dir():
+    try:
+        if not runs_dir.is_dir():
+            return []
+        subs = sorted(runs_dir.iterdir())
+    except OSError:
         return []
     found = []
-    for sub in runs_dir.iterdir():
-        if not sub.is_dir() or sub.name.startswith(".") or not (sub / "config.json").is_file():
+    for sub in subs:
+        try:
+            if sub.name.startswith(".") or not sub.is_dir() or not _looks_like_run(sub):
+                continue
+        except OSError:
             continue
         try:
             rec = load_run(sub)
-        except UserInputError:
-            continue
+        except UserInputError as exc:
+            rec = RunRecord(run_id=sub.name, folder=sub, config={}, problem=str(exc))
+        except (OSError, ValueError, RecursionError, MemoryError) as exc:  # last line of defence
+            rec = RunRecord(run_id=sub.name, folder=sub, config={},
+                            problem=f"{sub}: cannot be read ({type(exc).__name__}: {excerpt(exc)})")
         try:
             t = (sub / "config.json").stat().st_mtime
         except OSError:
-            t = time.time()
-        found.append((str(rec.config.get("started") or ""), t, sub.name, rec))
-    found.sort(key=lambda x: (x[0], x[1], x[2]))
-    return [x[3] for x in found]
+            t = 0.0
+        found.append((bool(rec.problem), str(rec.config.get("started") or ""), t, sub.name, rec))
+    found.sort(key=lambda x: x[:4])
+    records = [x[4] for x in found]
+    taken: set[str] = set()
+    for rec in records:
+        if rec.run_id in taken:
+            rid, n = rec.folder.name, 2
+            while rid in taken:
+                rid, n = f"{rec.folder.name}-{n}", n + 1
+            rec.run_id = rid
+        taken.add(rec.run_id)
+    return records

@@ -30,6 +30,38 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 TRAIN_POOL = 60_000  # MNIST training images (train + validation come from these)
 TEST_POOL = 10_000
 MAX_MISCLASSIFIED = 64
+#: The largest learning rate accepted: torch turns the rate into a float32 (at most 3.4e38), and
+#: Adam's first step divides it by 1 − β₁ = 0.1, so above this the optimizer itself overflows
+#: ("value cannot be converted to type float without overflow"). Rates far below it still diverge
+#: quickly, which the divergence rule reports.
+MAX_LR = 1e37
+MAX_EPOCHS = 100_000
+MAX_BATCH_SIZE = TRAIN_POOL
+MAX_REPORT_EVERY = 10**12
+MAX_THREADS = 4096
+#: A run has diverged when, for a whole reporting interval, every batch's loss exceeds this many
+#: times the loss of an untrained net (one that predicts every class alike): see divergence_bound.
+DIVERGENCE_FACTOR = 10.0
+
+
+def untrained_loss(loss: str) -> float:
+    """The loss of a net that gives every class the same score: ln 10 ≈ 2.303 for cross-entropy;
+    for L2 (softmax against one-hot) the mean of 9·0.1² + 0.9² over 10 outputs = 0.09."""
+    if loss == "ce":
+        return math.log(NUM_CLASSES)
+    p = 1.0 / NUM_CLASSES
+    return ((NUM_CLASSES - 1) * p * p + (1 - p) ** 2) / NUM_CLASSES
+
+
+def divergence_bound(loss: str) -> float:
+    """DIVERGENCE_FACTOR × untrained_loss(loss): 23.03 for cross-entropy, 0.9 for L2. (The L2 loss
+    of a softmax cannot exceed 0.2, so an L2 run diverges only through a non-finite loss.)"""
+    return DIVERGENCE_FACTOR * untrained_loss(loss)
+
+
+class TrainingFailed(Exception):
+    """The run could not go on (e.g. the optimizer's arithmetic overflowed); the message is one
+    plain sentence for the user."""
 
 
 @dataclass
@@ -60,13 +92,13 @@ class TrainConfig:
         if self.optimizer not in OPTIMIZERS:
             raise UserInputError(f"optimizer must be one of sgdm, sgd, adam, got {self.optimizer!r}")
         lr = _number("learning rate", self.lr)
-        if not lr > 0:
-            raise UserInputError(f"learning rate must be greater than 0, got {self.lr}")
+        if not 0 < lr <= MAX_LR:
+            raise UserInputError(f"learning rate must be greater than 0 and at most {MAX_LR:g}, got {self.lr:g}")
         momentum = _number("momentum", self.momentum)
         if not 0 <= momentum < 1:
             raise UserInputError(f"momentum must be at least 0 and below 1, got {self.momentum}")
-        _integer("epochs", self.epochs, 1)
-        _integer("batch size", self.batch_size, 1)
+        _integer("epochs", self.epochs, 1, MAX_EPOCHS)
+        _integer("batch size", self.batch_size, 1, MAX_BATCH_SIZE)
         _integer("training size", self.train_size, 1)
         _integer("validation size", self.val_size, 1)
         _integer("test size", self.test_size, 1)
@@ -79,8 +111,8 @@ class TrainConfig:
         _integer("seed", self.seed, 0)
         if self.seed >= 2**63:
             raise UserInputError(f"seed must be below 2**63, got {self.seed}")
-        _integer("reporting interval", self.report_every, 1)
-        _integer("number of threads", self.num_threads, 0)
+        _integer("reporting interval", self.report_every, 1, MAX_REPORT_EVERY)
+        _integer("number of threads", self.num_threads, 0, MAX_THREADS)
         if not isinstance(self.device, str) or not _device_name_ok(self.device):
             raise UserInputError(f"device must be auto, cpu, cuda (or cuda:N) or mps, got {self.device!r}")
         if not isinstance(self.data_dir, str):
@@ -108,15 +140,18 @@ class TrainConfig:
 
 def _number(what: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise UserInputError(f"{what} must be a finite number, got {value!r}")
+        raise UserInputError(f"{what} must be a finite number, got {str(value)[:40]!r}")
     return float(value)
 
 
-def _integer(what: str, value: Any, minimum: int) -> None:
+def _integer(what: str, value: Any, minimum: int, maximum: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise UserInputError(f"{what} must be a whole number, got {value!r}")
+        raise UserInputError(f"{what} must be a whole number, got {str(value)[:40]!r}")
+    shown = f"{value:,}" if abs(value) < 10**30 else f"a number of {len(str(abs(value)))} digits"
     if value < minimum:
-        raise UserInputError(f"{what} must be at least {minimum}, got {value}")
+        raise UserInputError(f"{what} must be at least {minimum}, got {shown}")
+    if maximum is not None and value > maximum:
+        raise UserInputError(f"{what} must be at most {maximum:,}, got {shown}")
 
 
 def _device_name_ok(name: str) -> bool:
@@ -191,7 +226,13 @@ def build_model(net: str | dict | Any):
 
     arch = resolve_architecture(net)
     _check_architecture(arch)
-    model = build_torch_module(arch)
+    try:
+        model = build_torch_module(arch)
+    except (RuntimeError, OverflowError, ValueError, TypeError, MemoryError) as exc:
+        if isinstance(exc, UserInputError):
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise UserInputError(f"torch cannot build this net ({first})") from None
     while isinstance(model, nn.Sequential) and len(model) and isinstance(model[-1], nn.Softmax):
         model = model[:-1]
     if compute_table(arch).output_shape != (NUM_CLASSES,):
@@ -277,6 +318,10 @@ def gui_thread_count() -> int:
 #   - final also has "examples_seen", "iterations", "train_time_s", "paused_s", "num_parameters",
 #     "train_size", "val_size", "test_size" and, for a failed evaluation after an abort, None.
 #   - losses are floats; when a run diverged the final losses may be NaN (written as null in JSON).
+#   - a diverged run's final also has "reason": which rule fired (a non-finite loss, or every batch
+#     of a reporting interval above divergence_bound(loss) = 10× the untrained net's loss).
+#   - an exception from a training step (e.g. an overflow in the optimizer) is raised as
+#     TrainingFailed with one plain sentence; callbacks get it through on_train_error.
 
 
 class Callback:
@@ -305,11 +350,22 @@ class RunResult:
 
 
 class _Diverged(Exception):
-    pass
+    """The reason (one sentence) is the message."""
 
 
 class _Stopped(Exception):
     pass
+
+
+def _step_failed(exc: BaseException, iteration: int) -> TrainingFailed:
+    """What torch raised during a training step, as one plain sentence."""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    if "overflow" in text.lower():
+        return TrainingFailed(f"the optimizer's arithmetic overflowed at iteration {iteration} ({text}); "
+                              f"use a smaller learning rate")
+    if "out of memory" in text.lower():
+        return TrainingFailed(f"out of memory at iteration {iteration}; use a smaller batch size ({text})")
+    return TrainingFailed(f"the training step failed at iteration {iteration}: {text}")
 
 
 class Trainer:
@@ -528,19 +584,24 @@ class Trainer:
                 clock["segment"] = None
 
         win_loss, win_correct, win_n = zero_f.clone(), zero_i.clone(), 0
+        inf_f = torch.full((), math.inf, device=dev)
+        win_min = inf_f.clone()  # the window's lowest batch loss (read only when the mean is too high)
+        bound = divergence_bound(cfg.loss)
         status = "completed"
+        reason = ""
         next_report = cfg.report_every
 
         def elapsed() -> float:
             return time.perf_counter() - t_start - self._paused_s
 
         def emit_window() -> None:
-            nonlocal win_loss, win_correct, win_n
+            nonlocal win_loss, win_correct, win_n, win_min
             segment_end()
             loss = win_loss.item() / win_n  # the reporting point: the one host sync
             acc = win_correct.item() / win_n
             if not math.isfinite(loss):
-                raise _Diverged
+                raise _Diverged(f"the training loss became {loss} (not a finite number) by iteration {self.iteration}")
+            too_high = loss > bound and win_min.item() > bound
             rec = {
                 "examples_seen": self.examples_seen,
                 "iteration": self.iteration,
@@ -551,9 +612,14 @@ class Trainer:
                 "samples_per_second": self.examples_seen / clock["train"] if clock["train"] > 0 else 0.0,
             }
             self.history.append(rec)
-            win_loss, win_correct, win_n = zero_f.clone(), zero_i.clone(), 0
+            win_loss, win_correct, win_n, win_min = zero_f.clone(), zero_i.clone(), 0, inf_f.clone()
             for cb in self.callbacks:
                 cb.on_batch_end(self, rec)
+            if too_high:
+                raise _Diverged(
+                    f"the training loss stayed above {bound:.4g} ({DIVERGENCE_FACTOR:g}× the {untrained_loss(cfg.loss):.4g} "
+                    f"of an untrained net) in every batch of a reporting interval (mean {loss:.4g} up to "
+                    f"iteration {self.iteration})")
 
         try:
             for epoch in range(1, cfg.epochs + 1):
@@ -570,13 +636,17 @@ class Trainer:
                     idx = perm[start:start + bs]
                     x = self._normalize(self._train_x[idx])
                     y = self._train_y[idx]
-                    logits = model(x)
-                    loss = self._loss(logits, y)
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
+                    try:
+                        logits = model(x)
+                        loss = self._loss(logits, y)
+                        opt.zero_grad(set_to_none=True)
+                        loss.backward()
+                        opt.step()
+                    except (RuntimeError, OverflowError, ValueError) as exc:
+                        raise _step_failed(exc, self.iteration + 1) from None
                     with torch.no_grad():
                         k = y.shape[0]
+                        torch.minimum(win_min, loss.detach(), out=win_min)
                         batch_loss = loss.detach() * k
                         batch_correct = (logits.argmax(dim=1) == y).sum()
                         win_loss += batch_loss
@@ -594,7 +664,7 @@ class Trainer:
                 segment_end()
                 ep_loss_v = ep_loss.item() / ep_n
                 if not math.isfinite(ep_loss_v):
-                    raise _Diverged
+                    raise _Diverged(f"the training loss became {ep_loss_v} (not a finite number) in epoch {epoch}")
                 ep_acc = ep_correct.item() / ep_n
                 val_loss, val_acc = self._evaluate(self._val_x, self._val_y, interruptible=True)
                 self._last_val = (self.iteration, val_loss, val_acc)
@@ -618,13 +688,13 @@ class Trainer:
             if win_n and not self._abort.is_set():
                 try:
                     emit_window()
-                except _Diverged:
-                    status = "diverged"
-        except _Diverged:
-            status = "diverged"
+                except _Diverged as exc:
+                    status, reason = "diverged", str(exc)
+        except _Diverged as exc:
+            status, reason = "diverged", str(exc)
         segment_end()
         train_time = clock["train"]
-        return self._finish(status, elapsed, train_time)
+        return self._finish(status, elapsed, train_time, reason)
 
     def _evaluate(self, images, labels, interruptible: bool = False, want_predictions: bool = False):
         """Mean loss and accuracy in eval mode, in large batches, one host sync at the end."""
@@ -660,11 +730,13 @@ class Trainer:
             return out + (torch.cat(preds),)
         return out
 
-    def _finish(self, status: str, elapsed, train_time: float) -> RunResult:
+    def _finish(self, status: str, elapsed, train_time: float, reason: str = "") -> RunResult:
         import torch
 
         cfg = self.config
         final: dict[str, Any] = {"status": status}
+        if reason:
+            final["reason"] = reason
         confusion = misclassified = None
         evaluated = False
         if not self._abort.is_set():
