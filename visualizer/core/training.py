@@ -11,6 +11,7 @@ Python between steps.
 from __future__ import annotations
 
 import math
+import re
 import os
 import threading
 import time
@@ -30,17 +31,23 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 TRAIN_POOL = 60_000  # MNIST training images (train + validation come from these)
 TEST_POOL = 10_000
 MAX_MISCLASSIFIED = 64
-#: The largest learning rate accepted: torch turns the rate into a float32 (at most 3.4e38), and
-#: Adam's first step divides it by 1 − β₁ = 0.1, so above this the optimizer itself overflows
-#: ("value cannot be converted to type float without overflow"). Rates far below it still diverge
-#: quickly, which the divergence rule reports.
-MAX_LR = 1e37
+#: The largest learning rate accepted. Useful rates for these nets lie between about 1e-5 and 1;
+#: a million is far past any of them and still diverges visibly (the divergence rule reports it),
+#: while rates near 1e37 and above make torch's float32 arithmetic overflow outright.
+MAX_LR = 1e6
 MAX_EPOCHS = 100_000
+
+
+def _short(x: float) -> str:
+    """1e6 rather than 1e+06."""
+    return re.sub(r"e\+?0*(\d)", r"e\1", f"{x:g}")
+
 MAX_BATCH_SIZE = TRAIN_POOL
 MAX_REPORT_EVERY = 10**12
 MAX_THREADS = 4096
 #: A run has diverged when, for a whole reporting interval, every batch's loss exceeds this many
-#: times the loss of an untrained net (one that predicts every class alike): see divergence_bound.
+#: times the loss of an untrained net (one that predicts every class alike), or an epoch's
+#: validation loss does, or a loss is not finite: see divergence_bound.
 DIVERGENCE_FACTOR = 10.0
 
 
@@ -93,7 +100,7 @@ class TrainConfig:
             raise UserInputError(f"optimizer must be one of sgdm, sgd, adam, got {self.optimizer!r}")
         lr = _number("learning rate", self.lr)
         if not 0 < lr <= MAX_LR:
-            raise UserInputError(f"learning rate must be greater than 0 and at most {MAX_LR:g}, got {self.lr:g}")
+            raise UserInputError(f"learning rate must be greater than 0 and at most {_short(MAX_LR)}, got {self.lr:g}")
         momentum = _number("momentum", self.momentum)
         if not 0 <= momentum < 1:
             raise UserInputError(f"momentum must be at least 0 and below 1, got {self.momentum}")
@@ -318,8 +325,9 @@ def gui_thread_count() -> int:
 #   - final also has "examples_seen", "iterations", "train_time_s", "paused_s", "num_parameters",
 #     "train_size", "val_size", "test_size" and, for a failed evaluation after an abort, None.
 #   - losses are floats; when a run diverged the final losses may be NaN (written as null in JSON).
-#   - a diverged run's final also has "reason": which rule fired (a non-finite loss, or every batch
-#     of a reporting interval above divergence_bound(loss) = 10× the untrained net's loss).
+#   - a diverged run's final also has "reason": which rule fired (a non-finite loss, every batch
+#     of a reporting interval above divergence_bound(loss) = 10× the untrained net's loss, or an
+#     epoch's validation loss above that bound).
 #   - an exception from a training step (e.g. an overflow in the optimizer) is raised as
 #     TrainingFailed with one plain sentence; callbacks get it through on_train_error.
 
@@ -681,6 +689,12 @@ class Trainer:
                 self.epochs.append(rec)
                 for cb in self.callbacks:
                     cb.on_epoch_end(self, rec)
+                # A short run may have a single reporting interval that begins with the untrained
+                # net's first batches: the validation pass catches a blow-up there too.
+                if not math.isfinite(val_loss) or val_loss > bound:
+                    raise _Diverged(
+                        f"the validation loss after epoch {epoch} was {val_loss:.4g}, above {bound:.4g} "
+                        f"({DIVERGENCE_FACTOR:g}× the {untrained_loss(cfg.loss):.4g} of an untrained net)")
             if win_n:
                 emit_window()  # the remainder, so the history ends at the total
         except _Stopped:

@@ -460,7 +460,7 @@ def test_a_diverging_run_is_kept_and_explained(qtbot, tmp_path):
                             "input_shape": [1, 28, 28],
                             "layers": [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}]})
     panel.opt_combo.setCurrentIndex(panel.opt_combo.findData("adam"))
-    panel.lr_edit.setText("1e37")
+    panel.lr_edit.setText("1e6")
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     wait_done(qtbot, panel)
     entry = panel.runs_model.entries[-1]

@@ -56,6 +56,9 @@ class DeviceProbe(QObject):
         self._worker = _ProbeWorker()
         self._worker.probed.connect(self._on_probed)
         self._thread = start_worker(self._worker, self._on_finished)
+        # Importing torch cannot be interrupted: whatever closes first (a window, a test, the
+        # interpreter), the thread is waited for at exit, never destroyed while it runs.
+        keep_until_done(self._thread, self._worker)
 
     @Slot(object)
     def _on_probed(self, report: DeviceReport) -> None:
@@ -79,8 +82,7 @@ class DeviceProbe(QObject):
         if thread is None:
             return
         try:
-            if thread.isRunning() and not thread.wait(timeout_ms):
-                keep_until_done(thread, self._worker)
+            thread.wait(timeout_ms)  # (if it is still importing torch, exit waits for it)
         except RuntimeError:
             pass
 

@@ -78,6 +78,10 @@ class RunEntry:
     epochs: list[dict[str, Any]] = field(default_factory=list)
     saved: Any = None  # the core RunRecord it was listed from (records and results load on demand)
     total: int | None = None  # examples the run is set to see (this session's runs)
+    #: Why the run's folder cannot be read (listed greyed out, never hidden); "" when it can.
+    problem: str = ""
+    #: Why its saved test results cannot be read (results.npz cut short or hand-edited); "" when fine.
+    results_problem: str = ""
 
     @property
     def ticked(self) -> bool:
@@ -412,13 +416,13 @@ class TrainingModel(QObject):
                 continue
             final = dict(rec.final or {})
             self.add_run(RunEntry(rec.run_id, Path(rec.folder), dict(rec.config or {}), self.next_color(),
-                                  final=final, status=str(final.get("status", "")) or "incomplete",
-                                  saved=rec))
+                                  final=final, status=rec.status, saved=rec,
+                                  problem=getattr(rec, "problem", "") or ""))
 
     def set_ticked(self, run_id: str, on: bool) -> None:
         """Tick a run to overlay its curves (a saved run's records are read from its folder then)."""
         e = self.run(run_id)
-        if e is None or e.shown == on:
+        if e is None or e.shown == on or (on and e.problem):
             return
         if on and e.saved is not None and not e.history and not e.epochs:
             e.history, e.epochs = list(e.saved.history or []), list(e.saved.epochs or [])
@@ -444,11 +448,12 @@ class TrainingModel(QObject):
         e = self.run(run_id)
         if e is None:
             return None
-        if e.result is None and e.status != "running" and e.saved is not None:
+        if e.result is None and e.status != "running" and e.saved is not None and not e.problem:
             try:
                 r = e.saved.load_results()
-            except (UserInputError, OSError) as exc:
-                self.status.emit(str(exc), 6000)
+            except (UserInputError, OSError, ValueError) as exc:
+                e.results_problem = f"this run's results can't be read: {exc}"
+                self.status.emit(e.results_problem, 6000)
                 return None
             if r:
                 mis = None
@@ -459,6 +464,10 @@ class TrainingModel(QObject):
                             "misclassified": mis, "first_layer_filters": r.get("first_layer_filters")}
         return e.result
 
+    def problem_runs(self) -> list[RunEntry]:
+        """The listed runs whose folders cannot be read."""
+        return [e for e in self.runs if e.problem]
+
     def delete_runs(self, run_ids: list[str]) -> None:
         """Delete runs and their folders (a running run is kept)."""
         import shutil
@@ -468,6 +477,13 @@ class TrainingModel(QObject):
             if e is None or e.status == "running":
                 continue
             if e.folder is not None and e.folder.is_dir():
+                from visualizer.core.runs import RunLock
+
+                holder = RunLock.holder(e.folder)
+                if holder is not None:  # another process (a CLI run, another window) is writing it
+                    self.show_message(f"Not deleted: {e.folder.name} is being written by another run "
+                                      f"(process {holder}).")
+                    continue
                 try:
                     shutil.rmtree(e.folder)
                 except OSError as exc:

@@ -230,9 +230,19 @@ class RunResultsView(ResultsView):
         entry = self.model.run(run_id)
         if entry is None:
             return
+        if entry.problem:
+            self.clear(f"{run_id}: this run's folder can't be read: {entry.problem}")
+            return
         result = self.model.result_of(run_id)
         if result is not None:
-            self.show_result(run_id, entry.label, result)
+            try:
+                self.show_result(run_id, entry.label, result)
+            except (TypeError, ValueError, KeyError, IndexError) as exc:  # arrays of the wrong shape or type
+                entry.result = None
+                entry.results_problem = f"this run's results can't be read: {exc}"
+                self.clear(f"{run_id}: {entry.results_problem}")
+        elif entry.results_problem:
+            self.clear(f"{run_id}: {entry.results_problem}")
         elif entry.status == "running":
             self.clear(f"{run_id} is still running.")
         else:

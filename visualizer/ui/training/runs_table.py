@@ -8,13 +8,14 @@ same as the CSV / Markdown / LaTeX exports.
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt, Slot
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QTableView,
@@ -78,17 +79,21 @@ class RunsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and col == 0:
             return QColor(e.color)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if e.problem:
+                return f"{e.run_id}\nThis run's folder can't be read: {e.problem}\nin {e.folder}"
             tip = f"{e.run_id}\n{e.label}"
             if e.folder is not None:
                 tip += f"\nsaved in {e.folder}"
             return tip
+        if role == Qt.ItemDataRole.ForegroundRole and e.problem:
+            return QGuiApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         if role == Qt.ItemDataRole.TextAlignmentRole and 4 <= col <= 9:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def flags(self, index):
         f = super().flags(index)
-        if index.isValid() and index.column() == 0:
+        if index.isValid() and index.column() == 0 and not self.model.runs[index.row()].problem:
             f |= Qt.ItemFlag.ItemIsUserCheckable
         return f
 
@@ -162,6 +167,13 @@ class RunsView(QWidget):
         self.export_plots_button = QPushButton("Export plots…", self)
         self.delete_button = QPushButton("Delete…", self)
         self.delete_button.setToolTip("Delete the selected runs' folders from disk")
+        # "2 run folders can't be read — Show problems": never hidden silently
+        self.problems_label = QLabel(self)
+        self.problems_label.setObjectName("run_problems")
+        self.problems_label.setTextFormat(Qt.TextFormat.RichText)
+        self.problems_label.linkActivated.connect(self._show_problems)
+        self.problems_label.hide()
+        rv.addWidget(self.problems_label)
         self.folder_label = QLabel(self)
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.folder_label.setEnabled(False)
@@ -173,6 +185,8 @@ class RunsView(QWidget):
             row.addWidget(w)
         rv.addLayout(row)
         model.runs_folder_changed.connect(self._show_folder)
+        model.run_added.connect(self._update_problems)
+        model.run_removed.connect(self._update_problems)
         model.selection_changed.connect(self._show_selection)
         model.options_changed.connect(self._option_changed)
         self._show_folder()
@@ -181,6 +195,26 @@ class RunsView(QWidget):
     def selected_ids(self) -> list[str]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return [self.model.runs[r].run_id for r in rows]
+
+    @Slot(str)
+    def _update_problems(self, _run_id: str = "") -> None:
+        bad = self.model.problem_runs()
+        if bad:
+            what = "1 run folder can't" if len(bad) == 1 else f"{len(bad)} run folders can't"
+            self.problems_label.setText(f"{what} be read (greyed out) — <a href='#'>Show problems</a>")
+        self.problems_label.setVisible(bool(bad))
+
+    @Slot(str)
+    def _show_problems(self, _link: str = "") -> None:
+        lines = [f"• {e.run_id}: {e.problem}" for e in self.model.problem_runs()]
+        box = QMessageBox(QMessageBox.Icon.Information, "Runs that can't be read",
+                          "These run folders are listed greyed out because they can't be read. "
+                          "Their files are left as they are; delete the folders (Delete…) or repair "
+                          "them by hand.", QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("run_problems_box")
+        box.setDetailedText("\n".join(lines))
+        box.setInformativeText("\n".join(lines[:8]) + ("\n…" if len(lines) > 8 else ""))
+        box.open()
 
     @Slot()
     def _show_folder(self) -> None:

@@ -156,7 +156,14 @@ class TrainingWorker(QObject):
             return
         if paused:
             trainer.pause()
-        result = trainer.run()
+        if self.run_folder is None:
+            result = trainer.run()
+        else:
+            from visualizer.core.runs import RunLock
+
+            # the same lock as `convviz train`: no second run (another app, a CLI run) writes here
+            with RunLock(self.run_folder):
+                result = trainer.run()
         self.run_finished.emit(result_payload(result))
 
 
