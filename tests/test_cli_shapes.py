@@ -175,3 +175,11 @@ def test_check_side_by_side_formats(capsys):
     assert rows[-1]["Operation"] == "Total" and rows[-1]["Correct"] == "(21,690 params)"
     assert main(["shapes", "mnist-net1", "--check", table, "--format", "latex"]) == 1
     assert r"\textbf{[28X28X8]} & [30X30X8] & NO" in capsys.readouterr().out
+
+
+def test_check_with_a_huge_number_is_one_line_from_the_checker(tmp_path, capsys):
+    table = tmp_path / "t.csv"
+    table.write_text("Operation,Size,Padding,Stride,Output size\nConv,[3X3X1]X8,1,1," + "9" * 5000 + "\n")
+    assert main(["shapes", "mnist-net1", "--check", str(table)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith("convviz: error: --check: ") and "row 1, Output size" in err

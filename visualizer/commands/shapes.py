@@ -166,14 +166,8 @@ def _run_check(args: argparse.Namespace, arch) -> int:
     against = load_architecture(args.against, "--against") if args.against else None
     try:
         report = check_table(text, input_shape=tuple(arch.input_shape), against=against)
-    except UserInputError:
-        raise
-    except ValueError as exc:
-        # Python's int() refuses numbers of more than 4,300 digits; the checker should say so itself.
-        if "digits" not in str(exc):
-            raise
-        raise UserInputError(f"--check: {'standard input' if args.check == '-' else args.check} holds a number "
-                             f"with thousands of digits; the sizes in a table are small whole numbers") from None
+    except UserInputError as exc:
+        raise UserInputError(f"--check: {'standard input' if args.check == '-' else args.check}: {exc}") from None
     if args.format == "json":
         text, nulls = dumps_strict(report_to_dict(report), indent=2, ensure_ascii=False)
         if nulls:

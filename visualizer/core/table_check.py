@@ -14,8 +14,10 @@ Columns are found by their names (case does not matter):
   a convolution, the window size for a pool);
 * optionally a parameter count: "Parameters", "Params", "# Params", "Weights" — a number
   (``1,168``) or a sum of products (``3·3·8·16 + 16``). Weights + biases is right; a count
-  without biases is accepted, and a "Conv block" (conv + batch norm + ReLU) may include its
-  batch norm's 2·C. A "Total" row is checked against the sum of the rows above.
+  of the weights alone is marked "right without the bias (N with it)" (right for a layer built
+  with bias=False, which the table does not say); a "Conv block" (conv + batch norm + ReLU) may
+  include its batch norm's 2·C. Batch norm has 2·C parameters (γ and β; torch's default
+  affine=True), so 0 is wrong. A "Total" row is checked against the sum of the rows above.
 
 Sizes are written H×W×C; the separators ``X x × * ·`` (and spaces or commas inside brackets)
 all work. An output of a fully connected layer may be ``[1X1XN]`` or ``N``. Operations are
@@ -43,7 +45,7 @@ from typing import Any
 
 from visualizer.core.architecture import Architecture, Shape, compute_table, normalize_params
 from visualizer.core.errors import UserInputError
-from visualizer.core.output_size import output_size
+from visualizer.core.output_size import output_size, output_size_text
 
 
 @dataclass
@@ -73,6 +75,9 @@ class RowVerdict:
     claimed_params: str = ""
     correct_params: int | None = None
     params_ok: bool = True
+    # A count that is right only in part, e.g. "right without the bias (102,764,544 with it)":
+    # not a mistake, but not silently right either (the GUI shows it in its own colour).
+    params_note: str = ""
 
 
 @dataclass
@@ -91,6 +96,11 @@ class CheckReport:
 
 
 # --- reading the table ---------------------------------------------------------------------
+#: Longest number read from a cell (VGG16's 138 million parameters has 9 digits).
+MAX_DIGITS = 15
+#: Biggest parameter count worked out from a sum of products (a product of many 15-digit numbers
+#: would have thousands of digits, which Python refuses to print).
+MAX_COUNT = 10**18
 _SEP = r"[xX×✕*·⋅•∙,;\s]+"
 _NA = {"", "n/a", "na", "-", "–", "—", "none", "no", "/", "x"}
 
@@ -179,6 +189,13 @@ def parse_table(text: str) -> list[ClaimedRow]:
                     + (" (put cells that contain commas in quotes)" if delimiter == "," else ""))
             cells = cells[: len(headers)]
         cells += [""] * (len(headers) - len(cells))
+        for i, c in enumerate(cells):
+            long_run = max((len(m) for m in re.findall(r"\d+", c)), default=0)
+            if long_run > MAX_DIGITS:
+                size = f"thousands of digits ({long_run:,})" if long_run >= 1000 else f"{long_run} digits"
+                raise UserInputError(
+                    f"row {number}, {headers[i] or f'column {i + 1}'}: a number with {size}; the sizes "
+                    f"and counts in a table are whole numbers of at most {MAX_DIGITS} digits")
         by_header = {h or f"column {i + 1}": c for i, (h, c) in enumerate(zip(headers, cells))}
         by_role = {role: cells[i] for role, i in cols.items()}
         role_headers = {role: headers[i] or f"column {i + 1}" for role, i in cols.items()}
@@ -441,11 +458,45 @@ def _read_layer(kind: str, row: ClaimedRow, roles: dict[str, str], headers: dict
     return layer
 
 
+def same_padding(size: int, k: int, s: int) -> tuple[int, int]:
+    """The padding (before, after) that 'same' implies along one axis. Stride 1: k − 1 in all,
+    the extra one after for an even kernel (torch's padding='same'). Larger strides (which torch
+    refuses; TensorFlow's 'SAME') pad so that ⌈size / s⌉ outputs come out."""
+    out = -(-size // s)
+    total = max((out - 1) * s + k - size, 0)
+    return total // 2, total - total // 2
+
+
+def _axis_formula(size: int, k: int, s: int, pad: Any, axis: int) -> str:
+    """torch's output-size formula with this axis's numbers (core.output_size's notation)."""
+    if pad == "same":
+        before, after = same_padding(size, k, s)
+        return output_size_text(size, k, s, before, 1, False, after)
+    return output_size_text(size, k, s, pad[axis])
+
+
+def _formula_text(hw: tuple[int, int], k: tuple[int, int], s: tuple[int, int], pad: Any) -> str:
+    rows = _axis_formula(hw[0], k[0], s[0], pad, 0)
+    cols = _axis_formula(hw[1], k[1], s[1], pad, 1)
+    if rows == cols:
+        return rows
+    return f"{rows} rows and {cols} columns"
+
+
 def _conv_reason(hw: tuple[int, int], layer: _Layer, correct_hw: tuple[int, int],
                  claimed_hw: tuple[int, int] | None) -> str:
     k, s = layer.kernel, layer.stride
     ktxt = f"{k[0]}×{k[1]}"
-    ptxt = "'same' padding" if layer.padding == "same" else f"padding {_pair_text(layer.padding)}"
+    if layer.padding == "same":
+        implied = {same_padding(hw[a], k[a], s[a]) for a in range(2)}
+        if len(implied) == 1:
+            before, after = implied.pop()
+            ptxt = (f"'same' padding ({before} on each side)" if before == after
+                    else f"'same' padding ({before} before, {after} after)")
+        else:
+            ptxt = "'same' padding"  # the formula below gives each axis's
+    else:
+        ptxt = f"padding {_pair_text(layer.padding)}"
     stxt = f"stride {_pair_text(s)}"
     story = f"{ptxt} with a {ktxt} kernel at {stxt} {_verb(hw, correct_hw)}"
     if claimed_hw is None:
@@ -454,14 +505,11 @@ def _conv_reason(hw: tuple[int, int], layer: _Layer, correct_hw: tuple[int, int]
     for p in range(0, max(k) + 1):
         if all(_conv_out(hw[a], k[a], p, s[a]) == claimed_hw[a] for a in range(2)):
             return f"{story}; padding {p} {_verb(hw, claimed_hw)}"
-    for st in range(1, max(k) + 3):
-        pad = (0, 0) if layer.padding == "same" else layer.padding
-        if all(_conv_out(hw[a], k[a], pad[a], st) == claimed_hw[a] for a in range(2)):
-            return f"{story}; stride {st} {_verb(hw, claimed_hw)}"
-    pad = (0, 0) if layer.padding == "same" else layer.padding
-    return (f"{story}: ⌊({hw[0]} + 2·{pad[0]} − {k[0]}) / {s[0]}⌋ + 1 = {correct_hw[0]}"
-            + ("" if hw[0] == hw[1] and k[0] == k[1] and pad[0] == pad[1] and s[0] == s[1]
-               else f" rows and ⌊({hw[1]} + 2·{pad[1]} − {k[1]}) / {s[1]}⌋ + 1 = {correct_hw[1]} columns"))
+    if layer.padding != "same":
+        for st in range(1, max(k) + 3):
+            if all(_conv_out(hw[a], k[a], layer.padding[a], st) == claimed_hw[a] for a in range(2)):
+                return f"{story}; stride {st} {_verb(hw, claimed_hw)}"
+    return f"{story}: {_formula_text(hw, k, s, layer.padding)}"
 
 
 def _pool_reason(hw: tuple[int, int], layer: _Layer, correct_hw: tuple[int, int],
@@ -476,7 +524,7 @@ def _pool_reason(hw: tuple[int, int], layer: _Layer, correct_hw: tuple[int, int]
         for st in range(1, max(k) + 3):
             if all(_conv_out(hw[a], k[a], p[a], st) == claimed_hw[a] for a in range(2)):
                 return f"{story}; stride {st} {_verb(hw, claimed_hw)}"
-    return f"{story}: ⌊({hw[0]} + 2·{p[0]} − {k[0]}) / {s[0]}⌋ + 1 = {correct_hw[0]}"
+    return f"{story}: {_formula_text(hw, k, s, p)}"
 
 
 def _judge(row: ClaimedRow, prev: Shape | None, given_input: Shape | None, style: _Style,
@@ -673,7 +721,8 @@ def parse_count(text: str) -> int | None:
     None when unreadable."""
     t = text.strip()
     if re.fullmatch(r"\d{1,3}([,\s_'’]\d{3})+|\d+", t):
-        return int(re.sub(r"\D", "", t))
+        digits = re.sub(r"\D", "", t)
+        return int(digits) if len(digits) <= MAX_DIGITS else None
     expr = re.sub(r"[xX×✕·⋅•∙]", "*", t).replace(" ", "")
     if not expr or not re.fullmatch(r"[\d+*()]+", expr):
         return None
@@ -693,9 +742,10 @@ def parse_count(text: str) -> int | None:
         raise ValueError("not a sum of products")
 
     try:
-        return value(tree)
-    except (ValueError, RecursionError):
+        result = value(tree)
+    except (ValueError, RecursionError, MemoryError):
         return None
+    return result if result <= MAX_COUNT else None
 
 
 def _param_truth(kind: str, row: ClaimedRow, layer: _Layer | None, prev: Shape | None,
@@ -709,8 +759,10 @@ def _param_truth(kind: str, row: ClaimedRow, layer: _Layer | None, prev: Shape |
             if prev is None:
                 return None
             c = prev[0]
-            return 2 * c, {0: "", 4 * c: "running mean and variance are buffers, not trained parameters"}, \
-                f"a scale and a shift per channel: 2·{c} = {2 * c:,}"
+            return 2 * c, {0: "BatchNorm2d with affine=True, torch's default, learns a scale γ and a shift β "
+                              "per channel; its running mean and variance are buffers, not parameters",
+                           4 * c: "running mean and variance are buffers, not trained parameters"}, \
+                f"a scale γ and a shift β per channel: 2·{c} = {2 * c:,}"
         return 0, {}, "it has no weights"
     if kind == "conv" and layer is not None and layer.kernel is not None and prev is not None \
             and len(prev) == 3 and correct is not None:
@@ -719,13 +771,21 @@ def _param_truth(kind: str, row: ClaimedRow, layer: _Layer | None, prev: Shape |
         w = kh * kw * cin * cout
         how = f"{kh}·{kw}·{cin}·{cout} weights + {cout} biases = {w + cout:,}"
         if re.search(r"block|bn|batch|norm", op):  # a block may count its batch norm (2 per channel)
-            return w + cout, {w: "", w + 3 * cout: "", w + 2 * cout: ""}, \
+            return w + cout, {w: NO_BIAS, w + 3 * cout: "", w + 2 * cout: ""}, \
                 f"{how} (with the block's batch norm, 2·{cout} more: {w + 3 * cout:,})"
-        return w + cout, {w: ""}, how
+        return w + cout, {w: NO_BIAS}, how
     if kind == "fc" and prev is not None and correct is not None and len(correct) == 1:
         n_in, out = math.prod(prev), correct[0]
-        return n_in * out + out, {n_in * out: ""}, f"{n_in}·{out} weights + {out} biases = {n_in * out + out:,}"
+        return n_in * out + out, {n_in * out: NO_BIAS}, \
+            f"{n_in}·{out} weights + {out} biases = {n_in * out + out:,}"
     return None
+
+
+class _NoBias(str):
+    """Marks the count of a layer's weights without its bias."""
+
+
+NO_BIAS = _NoBias("weights only")
 
 
 def _check_params(row: ClaimedRow, v: RowVerdict, layer: _Layer | None, prev: Shape | None,
@@ -758,7 +818,11 @@ def _check_params(row: ClaimedRow, v: RowVerdict, layer: _Layer | None, prev: Sh
         _add(v, f"cannot read the parameter count {text!r}; {how}", header)
         return main, main
     if claimed == main or (claimed in also and not also[claimed]):
-        v.correct_params = claimed  # an accepted way of counting (no bias, or the block's batch norm)
+        v.correct_params = claimed  # an accepted way of counting (the block's batch norm)
+        return claimed, main
+    if claimed in also and also[claimed] is NO_BIAS:
+        # Right for a layer built with bias=False, but the row does not say so: mark it.
+        v.params_note = f"right without the bias ({main:,} with it)"
         return claimed, main
     v.params_ok = False
     note = also.get(claimed, "")
@@ -865,11 +929,13 @@ def report_lines(report: CheckReport, against_name: str | None = None) -> list[s
             lines.append(f"row {v.row_number} ({op}): claimed {v.claimed}, correct {v.correct}: {v.reason}")
     lines += [f"missing: {m}" for m in report.missing]
     lines += [f"extra: {e}" for e in report.extra]
+    notes = [f"note: row {v.row_number} ({v.operation.strip() or '?'}): {v.claimed_params} parameters is "
+             f"{v.params_note}" for v in report.verdicts if v.params_note]
     if not lines:
         n = len(report.verdicts)
         lines.append(f"all {n} row{'s' if n != 1 else ''} are right"
                      + (f" and match {against_name}" if against_name else ""))
-    return lines
+    return lines + notes
 
 
 def report_to_dict(report: CheckReport) -> dict[str, Any]:
@@ -879,7 +945,7 @@ def report_to_dict(report: CheckReport) -> dict[str, Any]:
                   "ok": v.ok, "reason": v.reason,
                   "correct_shape": None if v.correct_shape is None else list(v.correct_shape),
                   **({"claimed_params": v.claimed_params, "correct_params": v.correct_params,
-                      "params_ok": v.params_ok} if v.claimed_params else {})}
+                      "params_ok": v.params_ok, "params_note": v.params_note} if v.claimed_params else {})}
                  for v in report.verdicts],
         "missing": list(report.missing),
         "extra": list(report.extra),
