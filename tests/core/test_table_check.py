@@ -342,3 +342,27 @@ def test_weights_only_count_is_marked_not_silently_right():
     assert lines[-1] == ("note: row 2 (Fully connected): 102760448 parameters is right without the bias "
                          "(102,764,544 with it)")
     assert report_to_dict(report)["rows"][1]["params_note"].startswith("right without the bias")
+
+
+def test_resnet18_table_with_block_rows_is_right_and_matches_the_preset():
+    text = resource_path("architectures", "tables", "resnet18.tsv").read_text(encoding="utf-8")
+    report = check_table(text, against=preset("resnet18"))
+    assert report.ok, report_lines(report)
+    assert [v.kind for v in report.verdicts].count("block") == 8
+    assert report.verdicts[-1].correct_params == 11_689_512
+
+
+def test_a_wrong_block_row_is_explained_and_a_missing_block_named():
+    text = resource_path("architectures", "tables", "resnet18.tsv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    lines[8] = "Residual block layer2.0\t[3X3X64]X128\t1\t2\t[56X56X128]\t230144"  # forgot the stride
+    del lines[7]  # layer1.1
+    report = check_table("\n".join(lines), against=preset("resnet18"))
+    wrong = report.wrong
+    assert [v.operation for v in wrong if v.kind == "block"] == ["Residual block layer2.0"]
+    reason = wrong[0].reason
+    assert "first 3×3 convolution at stride 2 with padding 1 halves 56×56 to 28×28" in reason, reason
+    assert "⌊(56 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1" in reason and "1×1 convolution at stride 2" in reason
+    assert report.missing == ["residual block, 64 channels: layer 5 (layer1.0) of resnet18 has no row in the table"]
+    # the row after is judged from the corrected shape: no second blame
+    assert [v.operation for v in report.wrong] == ["Residual block layer2.0", "Total"]

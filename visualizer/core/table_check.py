@@ -19,6 +19,16 @@ Columns are found by their names (case does not matter):
   include its batch norm's 2·C. Batch norm has 2·C parameters (γ and β; torch's default
   affine=True), so 0 is wrong. A "Total" row is checked against the sum of the rows above.
 
+A residual block is one row whose operation says "Residual block", "Basic block", "Res block"
+or names it as torchvision does ("layer2.0"). It is torchvision's BasicBlock: Size is its
+convolutions' kernel as for a conv (``[3X3X64]X128``: 3×3 kernels, 64 channels in, 128 out),
+Stride the first convolution's (and the shortcut's), Padding that of both convolutions (``N/A``
+or ``same``: (k − 1) / 2, which keeps the size); the second convolution keeps the size, the
+shortcut is the identity, or a 1×1 convolution at the block's stride plus batch norm when the
+stride or the channels change. Its parameters are both convolutions' weights (no biases, as
+in torchvision), their two batch norms and the shortcut's. The Output is the block's, after
+the addition and its ReLU. See resources/architectures/tables/resnet18.tsv.
+
 Sizes are written H×W×C; the separators ``X x × * ·`` (and spaces or commas inside brackets)
 all work. An output of a fully connected layer may be ``[1X1XN]`` or ``N``. Operations are
 recognised by words: input/image, conv…, …pool… (global/adaptive pool → 1×1), fully
@@ -70,7 +80,7 @@ class RowVerdict:
     reason: str  # plain words; "" when ok
     correct_shape: Shape | None = None  # (C, H, W) or (N,); None when it cannot be known
     wrong_cells: tuple[str, ...] = ()  # headers of the cells that are wrong (for highlighting)
-    kind: str = ""  # "input", "conv", "pool", "fc", "flatten", "same", "total" or "unknown"
+    kind: str = ""  # "input", "conv", "block", "pool", "fc", "flatten", "same", "total" or "unknown"
     # The parameter count, when the table has a parameters column ("" / None otherwise).
     claimed_params: str = ""
     correct_params: int | None = None
@@ -344,6 +354,8 @@ def _kind(operation: str) -> str:
         return "flatten"
     if re.search(r"fully|\bfc\d*\b|linear|dense|full connection|classifier", op):
         return "fc"
+    if re.search(r"residual|\bres\s*block|resblock|basic\s*block|\blayer\d+\.\d+", op):
+        return "block"
     if "conv" in op:
         return "conv"
     if "pool" in op or "subsampl" in op or re.search(r"\bgap\b", op):
@@ -380,7 +392,7 @@ def _read_layer(kind: str, row: ClaimedRow, roles: dict[str, str], headers: dict
     size = roles.get("size", "")
     layer = _Layer(kind)
     size_h = headers.get("size", "Size")
-    if kind == "conv":
+    if kind in ("conv", "block"):
         m = re.fullmatch(r"\s*[\[\(]([^\]\)]*)[\]\)]\s*(?:[xX×✕*·⋅•∙]\s*(\d+))?\s*", size)
         if m:
             inner = _numbers(m.group(1))
@@ -438,7 +450,7 @@ def _read_layer(kind: str, row: ClaimedRow, roles: dict[str, str], headers: dict
             if len(nums) > 1:
                 layer.depth = math.prod(nums[:-1])
                 layer.depth_text = "·".join(map(str, nums[:-1]))
-    if kind in ("conv", "pool"):
+    if kind in ("conv", "pool", "block"):
         try:
             pad = _parse_pair(roles.get("padding", ""), "padding")
         except ValueError:
@@ -447,6 +459,9 @@ def _read_layer(kind: str, row: ClaimedRow, roles: dict[str, str], headers: dict
         layer.padding = pad
         if pad == "same" and kind == "pool":
             layer.padding = (0, 0)
+        if kind == "block" and (pad == "same" or _is_na(roles.get("padding", ""))):
+            # a block's convolutions pad to keep the size (torchvision: 1 for its 3×3)
+            layer.padding = ((layer.kernel[0] - 1) // 2, (layer.kernel[1] - 1) // 2)
         try:
             stride = _parse_pair(roles.get("stride", ""), "stride")
         except ValueError:
@@ -608,8 +623,10 @@ def _judge(row: ClaimedRow, prev: Shape | None, given_input: Shape | None, style
                 reasons.append(f"a fully connected layer with {out} outputs gives {out} values")
     elif len(prev) != 3:
         correct = None
-        what = "a convolution" if kind == "conv" else "a pool"
+        what = {"conv": "a convolution", "block": "a residual block"}.get(kind, "a pool")
         reasons.append(f"{what} needs an H×W×C input, but the row above gives {prev[0]} flat values")
+    elif kind == "block":
+        correct = _judge_block(prev, layer, claimed, reasons, cells, headers)
     elif kind == "conv":
         cin, h, w = prev
         k, s = layer.kernel, layer.stride
@@ -660,6 +677,42 @@ def _judge(row: ClaimedRow, prev: Shape | None, given_input: Shape | None, style
                     reasons.append(f"pooling keeps the {c} channels, not {claimed[0]}")
     reasons = claim_problem(correct) + reasons
     return verdict(correct, reasons, tuple(cells)), layer
+
+
+def _judge_block(prev: Shape, layer: _Layer, claimed: Shape | None, reasons: list[str], cells: list[str],
+                 headers: dict[str, str]) -> Shape | None:
+    """A residual block as torchvision's BasicBlock: conv k×k (stride s, the row's padding), BN,
+    ReLU, conv k×k (stride 1, same size), BN; the shortcut is the identity, or a 1×1 conv at
+    stride s + BN when the stride or the channels change; the sum goes through a ReLU."""
+    cin, h, w = prev
+    k, s, pad = layer.kernel, layer.stride, layer.padding
+    if layer.depth is not None and layer.depth != cin:
+        reasons.append(f"the kernel depth must equal the {cin} channels that arrive, not {layer.depth}")
+        cells.append(headers.get("size", "Size"))
+    cout = layer.out if layer.out is not None else (claimed[0] if claimed and len(claimed) == 3 else None)
+    oh, ow = _conv_out(h, k[0], pad[0], s[0]), _conv_out(w, k[1], pad[1], s[1])
+    if oh < 1 or ow < 1:
+        reasons.append(f"the block's first {k[0]}×{k[1]} convolution does not fit a {h}×{w} map")
+        cells.append(headers.get("size", "Size"))
+        return None
+    # the second convolution must keep the size for the addition: it pads (k − 1) / 2
+    if cout is None:
+        return None
+    correct = (cout, oh, ow)
+    if claimed is not None and not _same(claimed, correct):
+        if len(claimed) != 3:
+            reasons.append(f"a residual block gives an H×W×C map: {_hwc(correct)}")
+        else:
+            if claimed[1:] != correct[1:]:
+                shortcut = ("the identity shortcut keeps it" if s == (1, 1) and cin == cout else
+                            f"the shortcut's 1×1 convolution at stride {_pair_text(s)} gives the same")
+                reasons.append(f"a residual block's first {k[0]}×{k[1]} convolution at stride {_pair_text(s)} "
+                               f"with padding {_pair_text(pad)} {_verb((h, w), (oh, ow))} "
+                               f"({_formula_text((h, w), k, s, pad)}); the second keeps it and {shortcut}, so "
+                               f"the addition gets {_hwc(correct)} twice")
+            if claimed[0] != cout:
+                reasons.append(f"{cout} kernels give {cout} channels, not {claimed[0]}")
+    return correct
 
 
 def check_table(text: str, input_shape: tuple[int, int, int] | None = None,
@@ -774,6 +827,17 @@ def _param_truth(kind: str, row: ClaimedRow, layer: _Layer | None, prev: Shape |
             return w + cout, {w: NO_BIAS, w + 3 * cout: "", w + 2 * cout: ""}, \
                 f"{how} (with the block's batch norm, 2·{cout} more: {w + 3 * cout:,})"
         return w + cout, {w: NO_BIAS}, how
+    if kind == "block" and layer is not None and layer.kernel is not None and prev is not None \
+            and len(prev) == 3 and correct is not None:
+        kh, kw = layer.kernel
+        cin, cout = prev[0], correct[0]
+        first, second = kh * kw * cin * cout, kh * kw * cout * cout
+        projection = layer.stride != (1, 1) or cin != cout
+        total = first + second + 4 * cout + ((cin * cout + 2 * cout) if projection else 0)
+        how = (f"{kh}·{kw}·{cin}·{cout} + {kh}·{kw}·{cout}·{cout} conv weights (no biases, as in torchvision) "
+               f"+ 2·2·{cout} batch norm" + (f" + {cin}·{cout} + 2·{cout} for the 1×1 shortcut and its batch norm"
+                                             if projection else ", identity shortcut") + f" = {total:,}")
+        return total, {}, how
     if kind == "fc" and prev is not None and correct is not None and len(correct) == 1:
         n_in, out = math.prod(prev), correct[0]
         return n_in * out + out, {n_in * out: NO_BIAS}, \
@@ -852,6 +916,9 @@ def _describe(token: tuple) -> str:
         return f"adaptive pool to {token[1]}×{token[2]}"
     if kind == "fc":
         return f"fully connected → {token[1]}" if token[1] else "fully connected"
+    if kind == "block":
+        _, out, s = token
+        return "residual block" + (f", {out} channels" if out else "") + (f", stride {_pair_text(s)}" if s != (1, 1) else "")
     return kind  # pragma: no cover
 
 
@@ -859,11 +926,24 @@ def _arch_tokens(arch: Architecture) -> list[tuple[tuple, str]]:
     table = compute_table(arch)
     out = []
     for spec, row in zip(arch.layers, table.rows):
+        where = f"layer {row.index} ({row.name})"
+        if spec.is_block:
+            first = next((c for c in spec.main if not c.is_block and c.type == "Conv2d"), None)
+            try:
+                stride = tuple(normalize_params("Conv2d", first.params)["stride"]) if first is not None else (1, 1)
+            except UserInputError:
+                stride = (1, 1)
+            out.append((("block", row.output_shape[0] if row.output_shape else None, stride), where))
+            continue
         try:
             p = normalize_params(spec.type, spec.params)
         except UserInputError:
             continue
-        where = f"layer {row.index} ({row.name})"
+        if spec.is_block:
+            first = next((c for c in spec.main if not c.is_block and c.type == "Conv2d"), None)
+            stride = tuple(normalize_params("Conv2d", first.params)["stride"]) if first is not None else (1, 1)
+            out.append((("block", row.output_shape[0] if row.output_shape else None, stride), where))
+            continue
         if row.type == "Conv2d":
             out.append((("conv", *p["kernel_size"], p["out_channels"], tuple(p["stride"])), where))
         elif row.type in ("MaxPool2d", "AvgPool2d"):
@@ -879,6 +959,10 @@ def _arch_tokens(arch: Architecture) -> list[tuple[tuple, str]]:
 
 def _table_token(row: ClaimedRow, layer: _Layer | None, kind: str) -> tuple | None:
     claimed = row.claimed_output
+    if kind == "block":
+        out = layer.out if layer is not None and layer.out is not None else (
+            claimed[0] if claimed and len(claimed) == 3 else None)
+        return ("block", out, tuple(layer.stride) if layer is not None and layer.stride else (1, 1))
     if kind == "conv":
         if layer is None or layer.kernel is None:
             return ("conv", None, None, None, (1, 1))
