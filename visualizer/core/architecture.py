@@ -588,6 +588,8 @@ class ShapeTable:
     total_macs: int
     total_activation_bytes: int
     total_buffers: int = 0
+    # A table of a torch module (core.module_summary): what its forward pass returned.
+    model_output: Shape | None = None
 
     @property
     def ok(self) -> bool:
@@ -595,6 +597,8 @@ class ShapeTable:
 
     @property
     def output_shape(self) -> Shape | None:
+        if self.model_output is not None:
+            return self.model_output
         return self.rows[-1].output_shape if self.rows else tuple(self.architecture.input_shape)
 
     @property
