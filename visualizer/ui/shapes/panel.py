@@ -158,6 +158,8 @@ class ShapesPanel(Panel):
         add_menu = QMenu(self.add_button)
         for t in LAYER_TYPES:
             add_menu.addAction(t, lambda t=t: self.add_layer_of_type(t))
+        add_menu.addSeparator()
+        add_menu.addAction("Residual block", lambda: self.add_layer_of_type("Residual"))
         self.add_button.setMenu(add_menu)
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.edit_bar = QWidget(self)  # hidden as a whole in lecture mode
@@ -176,6 +178,24 @@ class ShapesPanel(Panel):
         hint = QLabel("Double-click a cell to edit it; drag rows to reorder.", self)
         hint.setEnabled(False)
         edit_bar.addWidget(hint)
+
+        # Inside a block: where we are, the other path, and the way back.
+        self.focus_bar = QWidget(self)
+        focus_row = QHBoxLayout(self.focus_bar)
+        focus_row.setContentsMargins(0, 0, 0, 0)
+        self.back_action = self._action("&Back to the network", self.model.leave_block, "Alt+Left",
+                                        "Leave this block's path (Backspace in the table)")
+        self.focus_label = QLabel(self)
+        self.focus_label.setObjectName("focus_label")
+        self.other_path_button = QToolButton(self)
+        self.other_path_button.setObjectName("other_path_button")
+        self.other_path_button.clicked.connect(self._switch_path)
+        focus_row.addWidget(self._tool(self.back_action, "◂ Back", "back_button"))
+        focus_row.addWidget(self.focus_label)
+        focus_row.addWidget(self.other_path_button)
+        focus_row.addStretch(1)
+        self.focus_bar.setVisible(False)
+        self.model.focus_changed.connect(self._on_focus_changed)
 
         self.view = LayerTableView(self.model, self)
         self.table_model = self.view.table_model
@@ -207,6 +227,7 @@ class ShapesPanel(Panel):
         layout.setContentsMargins(6, 6, 6, 4)
         layout.addWidget(self.network_bar)
         layout.addWidget(self.edit_bar)
+        layout.addWidget(self.focus_bar)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.explain_label)
         layout.addWidget(self.problem_label)
@@ -264,9 +285,25 @@ class ShapesPanel(Panel):
 
     @Slot(list)
     def _on_selection_changed(self, rows: list) -> None:
-        table = self.model.table
-        if rows and rows[0] < len(table.rows) and not table.rows[rows[0]].ok:
-            self.emit_status(f"Row {rows[0] + 1} ({table.rows[rows[0]].name}): {table.rows[rows[0]].error}", 8000)
+        table_rows = self.model.rows()
+        if rows and rows[0] < len(table_rows) and not table_rows[rows[0]].ok:
+            self.emit_status(f"Row {rows[0] + 1} ({table_rows[rows[0]].name}): {table_rows[rows[0]].error}", 8000)
+
+    @Slot()
+    def _on_focus_changed(self) -> None:
+        focus = self.model.focus
+        self.focus_bar.setVisible(bool(focus))
+        if focus:
+            other = "shortcut" if focus[-1][1] == "main" else "main"
+            self.focus_label.setText(f"Inside {self.model.focus_text()} — edits, undo and redo work here")
+            self.other_path_button.setText(f"Show the {other} path")
+
+    @Slot()
+    def _switch_path(self) -> None:
+        if self.model.focus:
+            row, path = self.model.focus[-1]
+            self.model.leave_block()
+            self.model.enter_block(row, "shortcut" if path == "main" else "main")
 
     @Slot(int)
     def _on_block_clicked(self, _row: int) -> None:
