@@ -307,7 +307,11 @@ class LayerTableModel(QAbstractTableModel):
                 return ("▾ " if row in self.model.expanded else "▸ ") + "Residual"
             return spec.type
         if spec.is_block and column == COL_OTHER and layer is not None:
-            return layer.settings
+            a, b = layer.add_shapes or (None, None)
+            short = "identity" if not spec.shortcut else f"{len(spec.shortcut)} layers"
+            act = (spec.params or {}).get("activation")
+            return (f"main {len(spec.main)} · shortcut {short} · ⊕ {fmt.format_shape(a)} + {fmt.format_shape(b)}"
+                    + (f" → {act}" if act else ""))
         if not self._applies(row, column) and column in EDITABLE_COLUMNS:
             return ""
         if column == COL_OUT:
@@ -541,7 +545,10 @@ class LayerTableView(QTableView):
         # Interactive + a fit after each change: ResizeToContents re-measures every cell on every
         # repaint, which made edits of VGG-sized tables visibly slow.
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        # The receptive field (last) takes its content's width; the free text of "Other" takes
+        # what is left.
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COL_OTHER, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
         self._showing_model_selection = False
         self.doubleClicked.connect(self._on_double_click)

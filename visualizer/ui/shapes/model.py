@@ -172,7 +172,7 @@ class ShapesModel(QObject):
         self.path: str | None = None  # file the architecture was opened from / saved to
         self.last_dir = ""
         self.check_text = ""
-        self.check_against = NO_COMPARISON
+        self.check_against = CURRENT_NETWORK  # compare with what is loaded unless told otherwise
         self.check_input = ""
         self.lower_tab = 0
         self.splitter: list[int] = []
@@ -637,8 +637,11 @@ class ShapesModel(QObject):
             self.last_dir = last_dir
         check = state.get("check")
         if isinstance(check, dict):
-            self.set_check(*(v if isinstance(v, str) else None
-                             for v in (check.get("text"), check.get("against"), check.get("input"))))
+            values = [v if isinstance(v, str) else None
+                      for v in (check.get("text"), check.get("against"), check.get("input"))]
+            if values[1] == NO_COMPARISON and not (values[0] or "").strip():
+                values[1] = CURRENT_NETWORK  # an old session's default, before any table was typed
+            self.set_check(*values)
         tab = state.get("lower_tab")
         if isinstance(tab, int) and not isinstance(tab, bool) and tab >= 0:
             self.lower_tab = tab

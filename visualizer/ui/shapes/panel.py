@@ -317,6 +317,31 @@ class ShapesPanel(Panel):
     def _on_splitter_moved(self, *_: int) -> None:
         self.model.splitter = [int(s) for s in self.splitter.sizes()]
 
+    #: rows of the layer table shown by default (the lower pane takes the rest)
+    DEFAULT_TABLE_ROWS = 20
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not getattr(self, "_split_done", False):
+            self._split_done = True
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, self._initial_split)
+
+    @Slot()
+    def _initial_split(self) -> None:
+        """Without remembered sizes, the table gets room for DEFAULT_TABLE_ROWS rows (plus its
+        header and totals) and the diagram the rest, down to 120 px."""
+        if self.model.splitter:
+            return
+        total = sum(self.splitter.sizes())
+        need = (self.view.horizontalHeader().height() + self.view.horizontalScrollBar().sizeHint().height()
+                + (self.DEFAULT_TABLE_ROWS + 1) * self.view.verticalHeader().defaultSectionSize() + 4)
+        if total <= 0:
+            return
+        table = min(need, max(total - 120, total // 2))
+        self.splitter.setSizes([table, total - table])
+
     @Slot()
     def _on_layout_restored(self) -> None:
         if 0 <= self.model.lower_tab < self.lower_tabs.count():
