@@ -116,7 +116,7 @@ class LayerTableModel(QAbstractTableModel):
 
     @property
     def editing_enabled(self) -> bool:
-        return self.model.editing_enabled
+        return self.model.editing_enabled and self.model.module_table is None
 
     @Slot()
     def _on_model_changed(self) -> None:
@@ -188,6 +188,8 @@ class LayerTableModel(QAbstractTableModel):
         return _FLAGS_EDIT if self._editable[row][index.column()] else _FLAGS_MOVE
 
     def _applies(self, row: int, column: int) -> bool:
+        if self.model.module_table is not None:
+            return False  # a torch module's table: its rows have no ConvViz settings
         field = COLUMN_FIELDS.get(column)
         return field is not None and field_applies(self._layers[row].type, field)
 
@@ -302,6 +304,8 @@ class LayerTableModel(QAbstractTableModel):
             if editing:
                 return spec.name
             return spec.name or (layer.name if layer is not None else "")
+        if self.model.module_table is not None and column == COL_OTHER and layer is not None:
+            return layer.settings
         if column == COL_TYPE:
             if spec.is_block and not editing:
                 return ("▾ " if row in self.model.expanded else "▸ ") + "Residual"

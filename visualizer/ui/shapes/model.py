@@ -166,7 +166,9 @@ class ShapesModel(QObject):
         self._selected: list[int] = []
         self.focus: Focus = ()
         self.expanded: set[int] = set()  # block rows (of the focused list) shown with their paths
-        self.read_only_reason = ""  # e.g. a torch module's table: "a table of net.py:Net (read-only)"
+        self._module: ShapeTable | None = None  # a torch module's table shown instead (read-only)
+        self._module_specs: list[LayerSpec] = []
+        self.module_source = ""
         self.revision = 0  # bumped on every recompute; tells a stale torch check apart
         self.editing_enabled = True
         self.path: str | None = None  # file the architecture was opened from / saved to
@@ -187,7 +189,32 @@ class ShapesModel(QObject):
 
     @property
     def table(self) -> ShapeTable:
-        return self._table
+        return self._module if self._module is not None else self._table
+
+    # -- a torch module's table (File → Open Python module…): read-only --------------------
+    @property
+    def module_table(self) -> ShapeTable | None:
+        return self._module
+
+    def show_module(self, table: ShapeTable, source: str) -> None:
+        """Show the table of a torch module (core.module_summary) instead of the network; it
+        cannot be edited. The network stays as it was: any edit, undo, preset or file ends this."""
+        self._module = table
+        self._module_specs = [LayerSpec(r.type if r.type in LAYER_TYPES else r.type, {}, r.name)
+                              for r in table.rows]
+        self.module_source = source
+        self.focus, self.expanded, self._selected = (), set(), []
+        self.revision += 1
+        self.message = self.status_line()
+        self.changed.emit()
+        self.focus_changed.emit()
+        self.message_changed.emit(*self.message)
+        self.document_changed.emit()
+
+    def close_module(self) -> None:
+        if self._module is not None:
+            self._module = None
+            self._apply(self._arch, [])
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -195,12 +222,16 @@ class ShapesModel(QObject):
 
     def _layers(self, arch: Architecture | None = None) -> list[LayerSpec]:
         """The layers the table shows and edits: the network's, or the focused block path's."""
+        if arch is None and self._module is not None:
+            return self._module_specs
         arch = self._arch if arch is None else arch
         layers = layers_at(arch, self.focus)
         return arch.layers if layers is None else layers
 
     def rows(self) -> list:
         """The table rows of `_layers()`."""
+        if self._module is not None:
+            return self._module.rows
         return rows_at(self._table, self.focus) if self.focus else self._table.rows
 
     def layer_count(self) -> int:
@@ -286,6 +317,8 @@ class ShapesModel(QObject):
         return not self.undo_stack.isClean()
 
     def display_name(self) -> str:
+        if self._module is not None:
+            return f"{self.module_source} (read-only)"
         return Path(self.path).name if self.path else (self._arch.name or "untitled")
 
     def first_problem(self) -> tuple[int, str] | None:
@@ -303,6 +336,10 @@ class ShapesModel(QObject):
         """The totals, or the first bad row and why: (text, kind)."""
         table = self._table
         problem = self.first_problem()
+        if problem is None and self._module is not None:
+            return (f"{self.module_source} (read-only): {len(table.rows)} leaf module calls · output "
+                    f"{fmt.format_shape(table.output_shape)} · {table.total_params:,} parameters · "
+                    f"{table.total_macs:,} MACs per sample"), ""
         if problem is None:
             return (f"{len(table.rows)} layers · output {fmt.format_shape(table.output_shape)} · "
                     f"{table.total_params:,} parameters · {table.total_macs:,} MACs "
@@ -317,6 +354,8 @@ class ShapesModel(QObject):
 
     def trainable(self) -> tuple[bool, str]:
         """(True, "") when the Training tab can take this network (the one rule of the core)."""
+        if self._module is not None:
+            return False, "a Python module's table is read-only here; train it with your own code"
         why = trainability_problem(self._arch)
         return why is None, why or ""
 
@@ -327,6 +366,8 @@ class ShapesModel(QObject):
             return ""
         r = self._selected[0]
         layer, spec = rows[r], self._layers()[r]
+        if self._module is not None:
+            return layer.settings
         if spec.is_block:
             return fmt.explain_block(layer)
         return fmt.explain_layer(spec.type, spec.params, layer.input_shape, layer.output_shape,
@@ -534,6 +575,9 @@ class ShapesModel(QObject):
 
     def _push(self, after: Architecture, text: str, select_after: list[int],
               select_before: list[int], validate: bool = True, merge_id: int = -1) -> bool:
+        if self._module is not None and validate:
+            self._reject("a Python module's table is read-only (load a preset or a file to edit)")
+            return False
         if validate:
             try:
                 after = normalized(after)
@@ -545,6 +589,7 @@ class ShapesModel(QObject):
         return True
 
     def _apply(self, arch: Architecture, select: list[int], focus: Focus | None = None) -> None:
+        self._module = None  # any change of the network ends a module's read-only table
         if focus is not None and focus != self.focus:
             self.expanded = set()
         self.focus = focus if focus is not None else self.focus

@@ -64,6 +64,12 @@ class ShapesPanel(Panel):
         self.model.edit_rejected.connect(self._on_edit_rejected)
         self.model.selection_changed.connect(self._on_selection_changed)
         self.model.layout_restored.connect(self._on_layout_restored)
+        from visualizer.ui.shapes.module_loader import ModuleLoader
+
+        self.module_loader = ModuleLoader(self)
+        self.module_loader.loaded.connect(self._on_module_loaded)
+        self.module_loader.failed.connect(self._on_module_failed)
+        self.module_loader.running_changed.connect(self._on_module_running)
         self.verifier.running_changed.connect(self._on_torch_running)
         self.verifier.verdict.connect(self._on_torch_verdict)
         self._on_model_changed()
@@ -99,6 +105,10 @@ class ShapesPanel(Panel):
         self.save_action = self._action("&Save architecture", f.save_file, "Ctrl+S",
                                         "Save the architecture as JSON")
         self.save_as_action = self._action("Save architecture &as…", f.save_file_as, "Ctrl+Shift+S")
+        self.open_module_action = self._action(
+            "Open Python &module…", self.open_module_dialog, None,
+            "Show the table of any torch.nn.Module, read-only. This RUNS the Python file you choose: "
+            "it imports it, calls the factory and runs one forward pass on the meta device")
         self.add_action = self._action("&Add layer", self.add_layer, "Ctrl+Ins",
                                        "Add a layer after the selected one (like the one above)")
         self.duplicate_action = self._action("&Duplicate layer", self.duplicate_selected, "Ctrl+D",
@@ -250,7 +260,7 @@ class ShapesPanel(Panel):
             self.undo_action, self.redo_action, seps[0],
             self.add_action, self.duplicate_action, self.remove_action,
             self.move_up_action, self.move_down_action, seps[1],
-            self.open_action, self.save_action, self.save_as_action,
+            self.open_action, self.open_module_action, self.save_action, self.save_as_action,
             *[self.export_actions[k] for k in TABLE_EXPORTS], self.copy_table_action,
             self.export_png_action, self.export_svg_action, seps[2],
             self.verify_action, self.check_action, self.train_action,
@@ -408,6 +418,9 @@ class ShapesPanel(Panel):
 
     @Slot()
     def verify_with_torch(self) -> None:
+        if self.model.module_table is not None:
+            self.emit_status("This table comes from PyTorch itself (a forward pass with hooks)", 5000)
+            return
         if self.verifier.start():
             self.emit_status("Building the network with PyTorch…", 0)
 
@@ -431,6 +444,50 @@ class ShapesPanel(Panel):
     def _on_torch_verdict(self, text: str) -> None:
         self.emit_status(text, 8000)
 
+    # -- a torch module (read-only) ------------------------------------------------------
+    @Slot()
+    def open_module_dialog(self) -> None:
+        from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+        path, _ = QFileDialog.getOpenFileName(self, "Open a Python module (this runs its code)",
+                                              self.model.last_dir, "Python files (*.py);;All files (*)")
+        if not path:
+            return
+        guess = _first_module_class(path)
+        factory, ok = QInputDialog.getText(
+            self, "Factory", "Opening runs this file's code.\nThe class or function (no arguments) that "
+            "gives the nn.Module:", text=guess)
+        if ok and factory.strip():
+            self.open_module(f"{path}:{factory.strip()}")
+
+    def open_module(self, spec: str) -> bool:
+        """Import `FILE.py:FACTORY` off the GUI thread and show its table (read-only), with the
+        input shape of the network bar."""
+        if not self.module_loader.start(spec, self.model.input_shape):
+            self.emit_status("Still opening the last module…", 3000)
+            return False
+        self.model.show_message(f"Running {spec.rsplit(':', 1)[0]} (its forward pass on the meta device)…")
+        return True
+
+    @Slot(bool)
+    def _on_module_running(self, running: bool) -> None:
+        self.open_module_action.setEnabled(not running)
+        if running:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+
+    @Slot(object)
+    def _on_module_loaded(self, table: object) -> None:
+        name = table.architecture.name  # type: ignore[attr-defined]
+        self.model.show_module(table, name)  # type: ignore[arg-type]
+        self.emit_status(f"{name}: shown read-only; load a preset or a file to edit again", 8000)
+
+    @Slot(str)
+    def _on_module_failed(self, message: str) -> None:
+        self.model.show_message("Cannot open the module: " + message, "bad")
+        self.emit_status("Cannot open the module: " + message, 10000)
+
     @Slot()
     def show_check_view(self) -> None:
         self.lower_tabs.setCurrentWidget(self.check_view)
@@ -446,6 +503,7 @@ class ShapesPanel(Panel):
 
     def shutdown(self) -> None:
         self.verifier.shutdown()
+        self.module_loader.shutdown()
 
     def set_lecture_mode(self, on: bool) -> None:
         self._lecture = bool(on)
@@ -472,6 +530,19 @@ class ShapesPanel(Panel):
             w.setFont(font)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
         self.view.fit_columns(force=True)
+
+
+def _first_module_class(path: str) -> str:
+    """The first `class X(...Module...)` in the file, as the factory to suggest ("" if none)."""
+    import re
+
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read(200_000)
+    except OSError:
+        return ""
+    m = re.search(r"^class\s+([A-Za-z_]\w*)\s*\([^)]*Module[^)]*\)", text, re.MULTILINE)
+    return m.group(1) if m else ""
 
 
 #: The name older code imports.
