@@ -59,7 +59,8 @@ def test_expand_a_block_edit_inside_it_and_undo(qtbot, shapes):
     qtbot.waitUntil(lambda: panel.table_model.rowCount() == rows_before + 8)
     assert cell(panel, 6, COL_TYPE) == "▾ Residual"
     names = [cell(panel, r, COL_NAME).strip() for r in range(7, 15)]
-    assert names == ["conv1", "bn1", "relu", "conv2", "bn2", "downsample.0", "downsample.1", "⊕ add"]
+    assert names == ["main · conv1", "main · bn1", "main · relu", "main · conv2", "main · bn2",
+                     "shortcut · downsample.0", "shortcut · downsample.1", "⊕ add"]
     assert cell(panel, 14, COL_OUTPUT) == "128×28×28"
     assert "128×28×28 + 128×28×28" in panel.table_model.index(14, 8).data()
 

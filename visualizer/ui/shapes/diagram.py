@@ -145,9 +145,13 @@ class DiagramLayout:
     """Where every block goes, for a given font; shared by the widget and the exports."""
 
     def __init__(self, table: ShapeTable | None, font: QFont, caption: str = "",
-                 wrap_width: float | None = None) -> None:
+                 wrap_width: float | None = None, box_scale: float = 1.0) -> None:
         """`wrap_width`: start a new row of boxes rather than grow wider than this (Fit uses it
-        to keep labels readable); None: one row."""
+        to keep labels readable); None: one row. `box_scale` shrinks the boxes (not the labels)
+        so that a wrapped figure fits a short pane."""
+        self.max_face = MAX_FACE * box_scale
+        self.min_face = min(MIN_FACE, self.max_face)
+        self.max_thick = max(MIN_THICK, MAX_THICK * box_scale)
         self.font = QFont(font)
         # The shape line under each name is as large as the name: at Fit both stay ≥ MIN_LABEL_PT.
         self.small = QFont(font)
@@ -166,10 +170,10 @@ class DiagramLayout:
 
         def face(v: int, big: int) -> float:
             # square root: 224 → 7 still visibly shrinks (log flattened it) yet 7 stays readable
-            return MIN_FACE + (MAX_FACE - MIN_FACE) * math.sqrt(max(v, 1) / big)
+            return self.min_face + (self.max_face - self.min_face) * math.sqrt(max(v, 1) / big)
 
         def vector(v: int, big: int) -> float:
-            return MIN_FACE + (MAX_FACE - MIN_FACE) * math.log(max(v, 1) + 1) / math.log(big + 1)
+            return self.min_face + (self.max_face - self.min_face) * math.log(max(v, 1) + 1) / math.log(big + 1)
 
         max_depth = 0.0
         for b in self.blocks:
@@ -179,7 +183,7 @@ class DiagramLayout:
                 c, h, w = b.shape
                 b.face = face(h, big_spatial)
                 b.depth = face(w, big_spatial) * DEPTH_FACTOR
-                b.thick = MIN_THICK + (MAX_THICK - MIN_THICK) * math.sqrt(max(c, 1) / big_chan)
+                b.thick = MIN_THICK + (self.max_thick - MIN_THICK) * math.sqrt(max(c, 1) / big_chan)
             else:
                 b.face = vector(b.shape[0], big_vec) if len(b.shape) == 1 else 40.0
                 b.depth = 0.0
@@ -188,8 +192,8 @@ class DiagramLayout:
         self.arc_height = self.line * 2.4 if self.arcs else 0.0
         self.arc_top = MARGIN + (self.line * 1.4 if caption else 0.0)
         self.top = MARGIN + (self.line * 1.4 if caption else 0.0) + max_depth * 0.7 + self.arc_height
-        self.mid = self.top + MAX_FACE / 2
-        label_top = self.top + MAX_FACE + 8
+        self.mid = self.top + self.max_face / 2
+        label_top = self.top + self.max_face + 8
         self.row_height = label_top + 2.3 * self.line - self.arc_top + GAP
         x = MARGIN
         y = 0.0
@@ -256,7 +260,7 @@ class DiagramLayout:
         yb = self.mid + b.y - b.face / 2 - b.depth * 0.7
         apex = self.arc_top + b.y + self.line * 1.3
         if a.y != b.y:  # the figure wrapped between them: the arc comes in from the row's left edge
-            start = QPointF(MARGIN / 2, self.mid + b.y - MAX_FACE / 4)
+            start = QPointF(MARGIN / 2, self.mid + b.y - self.max_face / 4)
         else:
             ya = self.mid + a.y - a.face / 2 - a.depth * 0.7
             start = QPointF(a.x + (a.thick + a.depth) / 2, ya - 2)
@@ -362,6 +366,7 @@ class ShapeDiagram(QWidget):
         self._selected: set[int] = set()
         self._zoom = 1.0
         self._wrap: float | None = None
+        self._box_scale = 1.0
         self._layout = DiagramLayout(None, self.font())
         # The figure without selection, drawn once per change: scrolling and selecting then
         # cost one image copy and an outline instead of redrawing every block.
@@ -377,7 +382,9 @@ class ShapeDiagram(QWidget):
 
     def _relayout(self) -> None:
         self._cache = None
-        self._layout = DiagramLayout(self._table, self.font(), self._caption, self._wrap)
+        # On screen the totals line under the table says what the caption says: the figure gets
+        # the room instead. Exports (png_bytes, svg_bytes) keep the caption.
+        self._layout = DiagramLayout(self._table, self.font(), "", self._wrap, self._box_scale)
         size = self._layout.size()
         self.setFixedSize(max(1, round(size.width() * self._zoom)), max(1, round(size.height() * self._zoom)))
         self.update()
@@ -403,10 +410,10 @@ class ShapeDiagram(QWidget):
         pt = self.font().pointSizeF()
         return min(1.0, MIN_LABEL_PT / pt) if pt > 0 else 1.0
 
-    def set_wrap(self, width: float | None) -> None:
+    def set_wrap(self, width: float | None, box_scale: float = 1.0) -> None:
         """Wrap the figure into rows no wider than `width` (figure pixels); None: one row."""
-        if width != self._wrap:
-            self._wrap = width
+        if (width, box_scale) != (self._wrap, self._box_scale):
+            self._wrap, self._box_scale = width, box_scale
             self._relayout()
 
     def zoom_to_fit(self, width: int, height: int) -> None:
@@ -414,15 +421,23 @@ class ShapeDiagram(QWidget):
         the zoom that keeps labels at MIN_LABEL_PT: then the figure wraps into rows (and scrolls
         down if it must)."""
         least = self.min_label_zoom()
-        self.set_wrap(None)
-        size = self._layout.size()
+        wrap, scale = None, 1.0
+        size = DiagramLayout(self._table, self.font(), "").size()
         if size.width() <= 0 or size.height() <= 0:
             return
+        if width / size.width() < least:  # it would shrink the labels: wrap into rows instead
+            wrap = width / least
+        # and shrink the boxes (not the labels) until the figure fits the height, if it can
+        while scale > 0.3:
+            size = DiagramLayout(self._table, self.font(), "", wrap, scale).size()
+            if size.height() * least <= height:
+                break
+            scale = round(scale - 0.1, 2)
+        if (wrap, scale) != (self._wrap, self._box_scale):
+            self._wrap, self._box_scale = wrap, scale
+            self._relayout()
+        size = self._layout.size()
         zoom = min(width / size.width(), height / size.height())
-        if zoom < least and width / size.width() < least:
-            self.set_wrap(width / least)
-            size = self._layout.size()
-            zoom = min(width / size.width(), height / size.height())
         self.set_zoom(min(1.0, max(least, zoom)))
 
     def wheelEvent(self, event) -> None:

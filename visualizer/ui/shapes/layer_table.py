@@ -271,15 +271,14 @@ class LayerTableModel(QAbstractTableModel):
         cells = [""] * len(COLUMNS)
         if kind == "add":
             a, b = row.add_shapes or (None, None)
-            cells[COL_NAME] = "    ⊕ add"
+            cells[COL_NAME] = "  ⊕ add"
             cells[COL_TYPE] = "main + shortcut"
             cells[COL_OTHER] = f"{fmt.format_shape(a)} + {fmt.format_shape(b)}"
             cells[COL_OUTPUT] = fmt.format_shape(row.output_hint if row.output_shape is None else row.output_shape)
             return cells
-        indent = "    " * row.depth
+        indent = "  " * row.depth
         short = row.name[len(block_name) + 1:] if row.name.startswith(block_name + ".") else row.name
-        cells[COL_INDEX] = "main" if row.path == "main" else "short"
-        cells[COL_NAME] = f"{indent}{short}"
+        cells[COL_NAME] = f"{indent}{row.path} · {short}"
         cells[COL_TYPE] = row.type
         cells[COL_OTHER] = row.settings
         cells[COL_OUTPUT] = fmt.format_shape(row.output_shape) if row.output_shape is not None else "?"
@@ -543,7 +542,7 @@ class LayerTableView(QTableView):
         self.setAlternatingRowColors(True)
         self.setEditTriggers(_EDIT_TRIGGERS)
         self.verticalHeader().setVisible(False)
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 5)  # 20 rows fit at 1280×800
         self.setWordWrap(False)
         header = self.horizontalHeader()
         # Interactive + a fit after each change: ResizeToContents re-measures every cell on every
@@ -560,6 +559,7 @@ class LayerTableView(QTableView):
         self.selectionModel().selectionChanged.connect(self._on_view_selection)
         model.selection_changed.connect(self._show_selection)
         model.changed.connect(self.fit_columns)
+        model.expansion_changed.connect(self.fit_columns)
 
     # -- blocks: expand (+, →, a click on ▸), edit inside (Enter, double-click), back (Backspace)
     def _current_block(self) -> int | None:

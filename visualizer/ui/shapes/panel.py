@@ -528,7 +528,7 @@ class ShapesPanel(Panel):
             font.setPointSizeF(font.pointSizeF() * LECTURE_FONT_FACTOR)
         for w in (self.view, self.diagram, self.check_view.results, self.problem_label):
             w.setFont(font)
-        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 5)
         self.view.fit_columns(force=True)
 
 
