@@ -160,8 +160,9 @@ def test_open_a_python_module_read_only(qtbot, shapes, tmp_path):
     # an error in the user's file is one line naming it
     bad = tmp_path / "bad.py"
     bad.write_text("def make(:\n")
+    qtbot.waitUntil(lambda: not shapes.module_loader.is_running())  # one module at a time
     with qtbot.waitSignal(shapes.module_loader.failed, timeout=60_000) as blocker:
-        shapes.open_module(f"{bad}:make")
+        assert shapes.open_module(f"{bad}:make")
     assert blocker.args[0].startswith("bad.py:1: SyntaxError")
     # a preset ends the read-only view
     choose_in_combo(qtbot, shapes.preset_combo, "lenet5")
