@@ -166,3 +166,22 @@ def test_help_says_it_runs_your_code(capsys):
 def test_summarize_module_refuses_bad_specs():
     with pytest.raises(UserInputError, match="FILE.py:FACTORY"):
         summarize_module("just-a-name", (1, 2, 2))
+
+
+def test_tensors_made_in_forward_are_on_the_meta_device_too(tmp_path, capsys):
+    path = tmp_path / "makes.py"
+    path.write_text(textwrap.dedent('''
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.c = nn.Conv2d(3, 4, 3)
+
+            def forward(self, x):
+                return self.c(x) + torch.zeros(1, 4, 6, 6)
+    '''))
+    assert main(["shapes", "--module", f"{path}:Net", "--input", "3,8,8", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["layers"][0]["output_shape"] == [4, 6, 6] and doc["total_params"] == 112

@@ -208,7 +208,8 @@ def summarize_module(spec: str, input_shape: tuple[int, int, int]) -> ShapeTable
 
     handles = [m.register_forward_hook(hook) for m in leaves]
     try:
-        with torch.no_grad():
+        # tensors the forward pass makes itself (torch.zeros(...) with no device) are meta too
+        with torch.no_grad(), torch.device("meta"):
             result = model(torch.empty((1, *input_shape), device="meta"))
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's forward pass
         raise _user_error(exc, user_file, "forward") from None
