@@ -175,3 +175,36 @@ def test_check_side_by_side_formats(capsys):
     assert rows[-1]["Operation"] == "Total" and rows[-1]["Correct"] == "(21,690 params)"
     assert main(["shapes", "mnist-net1", "--check", table, "--format", "latex"]) == 1
     assert r"\textbf{[28X28X8]} & [30X30X8] & NO" in capsys.readouterr().out
+
+
+def test_check_with_a_huge_number_is_one_line_from_the_checker(tmp_path, capsys):
+    table = tmp_path / "t.csv"
+    table.write_text("Operation,Size,Padding,Stride,Output size\nConv,[3X3X1]X8,1,1," + "9" * 5000 + "\n")
+    assert main(["shapes", "mnist-net1", "--check", str(table)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith("convviz: error: --check: ") and "row 1, Output size" in err
+
+
+@pytest.mark.parametrize("name, params, gmacs", [("resnet18", 11_689_512, "1.81"), ("resnet34", 21_797_672, "3.66")])
+def test_resnet_json_matches_torchvision(name, params, gmacs, capsys):
+    assert main(["shapes", name, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["total_params"] == params and f"{doc['total_macs'] / 1e9:.2f}" == gmacs
+    blocks = [layer for layer in doc["layers"] if layer["type"] == "Residual"]
+    assert {b["name"].split(".")[0]: tuple(b["output_shape"]) for b in blocks} == {
+        "layer1": (64, 56, 56), "layer2": (128, 28, 28), "layer3": (256, 14, 14), "layer4": (512, 7, 7)}
+    first_down = next(b for b in blocks if b["shortcut"])
+    assert first_down["name"] == "layer2.0" and first_down["add_shapes"] == [[128, 28, 28], [128, 28, 28]]
+    assert [c["name"] for c in first_down["shortcut"]] == ["layer2.0.downsample.0", "layer2.0.downsample.1"]
+
+
+def test_resnet_table_check_from_the_cli():
+    table = resource_path("architectures", "tables", "resnet18.tsv")
+    assert main(["shapes", "resnet18", "--check", str(table), "--against", "resnet18"]) == 0
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "csv", "latex"])
+def test_resnet_human_formats_show_the_block_rows(fmt, capsys):
+    assert main(["shapes", "resnet18", "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    assert "layer2.0.downsample.0" in out and "11,689,512" in out or "11689512" in out

@@ -112,7 +112,8 @@ def test_preset_is_a_fresh_copy_and_unknown_name_lists_presets():
 def test_json_round_trip(name, tmp_path):
     arch = preset(name)
     doc = arch.to_dict()
-    assert doc["schema"] == "convviz.architecture" and doc["version"] == SCHEMA_VERSION
+    # version 2 only where a block needs it, so an older ConvViz reads the rest
+    assert doc["schema"] == "convviz.architecture" and doc["version"] == (2 if name.startswith("resnet") else 1) <= SCHEMA_VERSION
     assert Architecture.from_dict(json.loads(json.dumps(doc))) == arch
     path = tmp_path / f"{name}.json"
     arch.save(path)
@@ -172,7 +173,7 @@ def test_load_errors_are_user_errors(tmp_path):
         Architecture.load(tmp_path / "absent.json")
     bad = tmp_path / "bad.json"
     bad.write_text("{\"version\": 1,,}")
-    with pytest.raises(UserInputError, match=r"bad.json: not valid JSON \(line 1"):
+    with pytest.raises(UserInputError, match=r"bad.json is not valid JSON \(.*line 1"):
         Architecture.load(bad)
     with pytest.raises(UserInputError, match="is a folder"):
         Architecture.load(tmp_path)
@@ -387,8 +388,8 @@ def test_json_schema_file_is_current_and_describes_the_examples():
     folder = resource_path("architectures")
     schema = json.loads((folder / "convviz-architecture.schema.json").read_text(encoding="utf-8"))
     assert schema == json_schema()  # regenerate the file when PARAM_SPECS change
-    by_type = {s["properties"]["type"]["const"]: s for s in schema["properties"]["layers"]["items"]["oneOf"]}
-    assert set(by_type) == set(LAYER_TYPES)
+    by_type = {s["properties"]["type"]["const"]: s for s in schema["$defs"]["layers"]["items"]["oneOf"]}
+    assert set(by_type) == set(LAYER_TYPES) | {"Residual"}
     for path in folder.glob("*.json"):
         if path.name.endswith(".schema.json"):
             continue
@@ -431,3 +432,85 @@ def test_any_document_loads_or_names_a_field_and_any_layers_give_a_table(shape, 
     for fmt in FORMATS:
         format_table(table, fmt)
     arch.to_dict()
+
+
+# --- residual blocks (schema version 2) ------------------------------------------------------
+@pytest.mark.parametrize("name, params, macs", [("resnet18", 11_689_512, 1_814_073_344),
+                                                ("resnet34", 21_797_672, 3_663_761_408)])
+def test_resnets_match_torchvision(name, params, macs):
+    """torchvision documents 11,689,512 / 21,797,672 parameters and 1.81 / 3.66 GMACs (its
+    'GFLOPS' column counts multiply-adds); torchvision is not installed, so the numbers are
+    written here and our own torch module is held against the table."""
+    arch = preset(name)
+    table = compute_table(arch)
+    assert table.ok and table.total_params == params and table.total_macs == macs
+    blocks = [r for r in table.rows if r.is_block]
+    stages = {r.name.split(".")[0]: r.output_shape for r in blocks}
+    assert stages == {"layer1": (64, 56, 56), "layer2": (128, 28, 28), "layer3": (256, 14, 14),
+                      "layer4": (512, 7, 7)}
+    assert torch_check(arch) == []
+    import torch
+    with torch.device("meta"):
+        net = build_torch_module(arch)
+    assert sum(p.numel() for p in net.parameters()) == params
+    again = Architecture.from_json(arch.to_json())
+    assert again == arch and again.to_dict()["version"] == 2
+
+
+def _block(main, shortcut=(), activation="ReLU"):
+    return {"type": "Residual", "main": list(main), "shortcut": list(shortcut), "activation": activation}
+
+
+def test_block_shapes_must_match_and_torch_agrees():
+    conv = {"type": "Conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1}
+    strided = {"type": "Conv2d", "out_channels": 8, "kernel_size": 3, "stride": 2, "padding": 1}
+    doc = {"version": 2, "input_shape": [8, 16, 16], "layers": [_block([strided])]}
+    table = compute_table(Architecture.from_dict(doc))
+    assert not table.ok and "main path gives 8×8×8 but the shortcut gives 8×16×16" in table.rows[0].error
+    assert torch_check(Architecture.from_dict(doc)) == []  # torch refuses the addition too
+    doc["layers"] = [_block([strided], [{"type": "Conv2d", "out_channels": 8, "kernel_size": 1, "stride": 2}],
+                            None), {"type": "Flatten"}]
+    arch = Architecture.from_dict(doc)
+    table = compute_table(arch)
+    assert table.ok and table.rows[0].output_shape == (8, 8, 8) and table.rows[0].add_shapes == ((8, 8, 8),) * 2
+    assert table.rows[0].params == 8 * 8 * 9 + 8 + 8 * 8 + 8
+    assert torch_check(arch) == []
+    # the receptive field follows the longest path (3×3 main, 1×1 shortcut)
+    assert table.rows[0].rf_size == (3, 3)
+    doc["layers"] = [_block([conv, conv])]
+    assert compute_table(Architecture.from_dict(doc)).rows[0].rf_size == (5, 5)
+
+
+def test_block_errors_name_the_field():
+    with pytest.raises(UserInputError, match=r"layers\[0\].type: Residual blocks need \"version\": 2"):
+        Architecture.from_dict({"version": 1, "input_shape": [1, 4, 4], "layers": [_block([])]})
+    with pytest.raises(UserInputError, match=r"layers\[0\].main\[0\].kernel_size"):
+        Architecture.from_dict({"version": 2, "input_shape": [1, 4, 4],
+                                "layers": [_block([{"type": "Conv2d", "out_channels": 2, "kernel_size": -1}])]})
+    with pytest.raises(UserInputError, match=r"layers\[0\].activation"):
+        Architecture.from_dict({"version": 2, "input_shape": [1, 4, 4], "layers": [_block([], [], "Softmax")]})
+    deep: dict = {"type": "ReLU"}
+    for _ in range(10):
+        deep = _block([deep])
+    with pytest.raises(UserInputError, match="blocks nest more than"):
+        Architecture.from_dict({"version": 2, "input_shape": [1, 4, 4], "layers": [deep]})
+
+
+def test_hostile_json_is_one_clean_error(tmp_path):
+    with pytest.raises(UserInputError, match="digits"):
+        Architecture.from_json('{"version": 1, "input_shape": [1, ' + "9" * 5000 + ', 2], "layers": []}')
+    with pytest.raises(UserInputError, match="levels deep"):
+        Architecture.from_json("[" * 100_000 + "]" * 100_000)
+    path = tmp_path / "deep.json"
+    path.write_text('{"layers": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(UserInputError, match="deep.json"):
+        Architecture.load(path)
+
+
+def test_table_json_refuses_nan():
+    from visualizer.core.table_format import to_json
+
+    table = compute_table(preset("lenet5"))
+    table.rows[0].params = float("nan")  # type: ignore[assignment]
+    with pytest.raises(ValueError):
+        to_json(table)

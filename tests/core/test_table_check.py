@@ -293,3 +293,76 @@ def test_any_text_gives_a_report_or_a_user_error(rows, sep):
     for line in report_lines(report):
         assert "\n" not in line
     assert report.ok == (not report.wrong and not report.missing and not report.extra)
+
+
+def test_a_number_of_thousands_of_digits_is_one_clean_error():
+    for cell in ("[28X28X" + "9" * 5000 + "]", "9" * 5000):
+        text = f"Operation,Size,Padding,Stride,Output size,Params\nConv,[3X3X1]X16,1,1,{cell},160\n"
+        with pytest.raises(UserInputError, match=r"row 1, Output size: a number with thousands of digits \(5,000\)"):
+            check_table(text, input_shape=(1, 28, 28))
+    # a product of many 15-digit numbers is unreadable, not a number Python refuses to print
+    big = "*".join(["999999999999999"] * 400)
+    report = check_table(f"Operation,Size,Padding,Stride,Output size,Params\nConv,[3X3X1]X16,1,1,[28X28X16],{big}\n",
+                         input_shape=(1, 28, 28))
+    assert not report.verdicts[0].params_ok and "cannot read the parameter count" in report.verdicts[0].reason
+
+
+def test_same_padding_reason_writes_the_padding_it_implies():
+    text = "Operation,Size,Padding,Stride,Output size\nConv,[3X3X1]X8,same,1,[27X27X8]\n"
+    (v,) = check_table(text, input_shape=(1, 28, 28)).verdicts
+    assert "'same' padding (1 on each side)" in v.reason
+    assert "⌊(28 + 2·1 − 1·(3 − 1) − 1) / 1⌋ + 1 = ⌊27 / 1⌋ + 1 = 28" in v.reason, v.reason
+    assert "2·0" not in v.reason
+    # an even kernel pads one more after (torch's 'same')
+    text = "Operation,Size,Padding,Stride,Output size\nConv,[4X4X1]X8,same,1,[26X26X8]\n"
+    (v,) = check_table(text, input_shape=(1, 28, 28)).verdicts
+    assert "(1 before, 2 after)" in v.reason and "⌊(28 + 1 + 2 − 1·(4 − 1) − 1) / 1⌋" in v.reason, v.reason
+
+
+def test_reasons_use_the_apps_formula_notation():
+    text = "Operation,Size,Padding,Stride,Output size\nConv,[5X5X1]X8,1,2,[20X20X8]\nMax pool,3,0,2,[8X8X8]\n"
+    report = check_table(text, input_shape=(1, 28, 28))
+    assert "⌊(28 + 2·1 − 1·(5 − 1) − 1) / 2⌋ + 1 = ⌊25 / 2⌋ + 1 = 13" in report.verdicts[0].reason
+    assert "⌊(20 + 2·0 − 1·(3 − 1) − 1) / 2⌋ + 1 = ⌊17 / 2⌋ + 1 = 9" in report.verdicts[1].reason
+
+
+def test_batch_norm_claiming_no_parameters_is_flagged():
+    text = "Operation,Size,Padding,Stride,Output size,Params\nBatch norm,,,,[28X28X1],0\n"
+    (v,) = check_table(text, input_shape=(1, 28, 28)).verdicts
+    assert not v.params_ok and "learns a scale γ and a shift β" in v.reason and "buffers" in v.reason
+
+
+def test_weights_only_count_is_marked_not_silently_right():
+    text = ("Operation,Size,Padding,Stride,Output size,Parameters\n"
+            "Flatten,,,,25088,0\nFully connected,,,,4096,102760448\n")
+    report = check_table(text, input_shape=(512, 7, 7))
+    v = report.verdicts[1]
+    assert v.ok and v.params_note == "right without the bias (102,764,544 with it)"
+    lines = report_lines(report)
+    assert lines[-1] == ("note: row 2 (Fully connected): 102760448 parameters is right without the bias "
+                         "(102,764,544 with it)")
+    assert report_to_dict(report)["rows"][1]["params_note"].startswith("right without the bias")
+
+
+def test_resnet18_table_with_block_rows_is_right_and_matches_the_preset():
+    text = resource_path("architectures", "tables", "resnet18.tsv").read_text(encoding="utf-8")
+    report = check_table(text, against=preset("resnet18"))
+    assert report.ok, report_lines(report)
+    assert [v.kind for v in report.verdicts].count("block") == 8
+    assert report.verdicts[-1].correct_params == 11_689_512
+
+
+def test_a_wrong_block_row_is_explained_and_a_missing_block_named():
+    text = resource_path("architectures", "tables", "resnet18.tsv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    lines[8] = "Residual block layer2.0\t[3X3X64]X128\t1\t2\t[56X56X128]\t230144"  # forgot the stride
+    del lines[7]  # layer1.1
+    report = check_table("\n".join(lines), against=preset("resnet18"))
+    wrong = report.wrong
+    assert [v.operation for v in wrong if v.kind == "block"] == ["Residual block layer2.0"]
+    reason = wrong[0].reason
+    assert "first 3×3 convolution at stride 2 with padding 1 halves 56×56 to 28×28" in reason, reason
+    assert "⌊(56 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1" in reason and "1×1 convolution at stride 2" in reason
+    assert report.missing == ["residual block, 64 channels: layer 5 (layer1.0) of resnet18 has no row in the table"]
+    # the row after is judged from the corrected shape: no second blame
+    assert [v.operation for v in report.wrong] == ["Residual block layer2.0", "Total"]

@@ -2,6 +2,11 @@
 
     convviz shapes ARCH [--input C,H,W] [--format text|markdown|csv|json|latex]
                         [--check FILE [--against PRESET]]
+    convviz shapes --module FILE.py:FACTORY [--input C,H,W] [--format ...]
+
+--module imports (RUNS) the user's Python file or module, calls FACTORY and runs one forward
+pass on torch's meta device with hooks: the table of leaf modules in call order (see
+core/module_summary.py). An error in the user's code is one line naming their file and line.
 
 ARCH is a preset name (see `--help`) or an architecture JSON file. Without --check it prints
 the table (`--format json`: {"layers": [{"name", "type", "output_shape", "params", "macs", ...}],
@@ -38,10 +43,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help=COMMANDS["shapes"],
         description="Print the shape table of a CNN (a preset or a JSON file), or check a table "
         "of layers and output sizes written by hand. Presets: " + ", ".join(preset_names()) + ".",
-        epilog="Exit status: 0 all right; 1 an invalid layer, or a wrong/missing/extra row with "
-        "--check; 2 an input that cannot be read.",
+        epilog="--module runs your code: it imports the file or module and calls FACTORY, as Python "
+        "would; use it only with code you trust. Exit status: 0 all right; 1 an invalid layer, or a "
+        "wrong/missing/extra row with --check; 2 an input that cannot be read (or, with --module, an error "
+        "in your code: one line naming the file and line).",
     )
-    p.add_argument("arch", metavar="ARCH", help="preset name (e.g. vgg16, mnist-net1) or architecture JSON file")
+    p.add_argument("arch", metavar="ARCH", nargs="?",
+                   help="preset name (e.g. vgg16, resnet18, mnist-net1) or architecture JSON file")
+    p.add_argument("--module", metavar="FILE.py:FACTORY",
+                   help="instead of ARCH: the table of any torch module. RUNS YOUR CODE: imports FILE.py (or "
+                   "package.module), calls FACTORY (a class or function with no required arguments) and runs one "
+                   "forward pass on the meta device with forward hooks; rows are the leaf modules in call order. "
+                   "Input: --input (default 3,224,224)")
     p.add_argument("--input", metavar="C,H,W", help="input shape instead of the architecture's, e.g. 3,32,32")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="output format (default: text); with --check, text gives one line per problem, "
@@ -149,6 +162,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.against and not args.check:
         raise UserInputError("--against needs --check FILE")
+    if args.module:
+        if args.arch or args.check:
+            raise UserInputError("--module takes the place of ARCH and cannot be used with --check")
+        return _run_module(args)
+    if not args.arch:
+        raise UserInputError("give ARCH (a preset or an architecture JSON file) or --module FILE.py:FACTORY")
     arch = load_architecture(args.arch)
     if args.input:
         arch.input_shape = parse_input_shape(args.input)
@@ -159,6 +178,16 @@ def run(args: argparse.Namespace) -> int:
     return 0 if table.ok else 1
 
 
+def _run_module(args: argparse.Namespace) -> int:
+    from visualizer.core.module_summary import summarize_module
+    from visualizer.core.table_format import format_table
+
+    shape = parse_input_shape(args.input) if args.input else (3, 224, 224)
+    table = summarize_module(args.module, shape)
+    sys.stdout.write(format_table(table, args.format))
+    return 0
+
+
 def _run_check(args: argparse.Namespace, arch) -> int:
     from visualizer.core.table_check import check_table, report_lines, report_to_dict
 
@@ -166,14 +195,8 @@ def _run_check(args: argparse.Namespace, arch) -> int:
     against = load_architecture(args.against, "--against") if args.against else None
     try:
         report = check_table(text, input_shape=tuple(arch.input_shape), against=against)
-    except UserInputError:
-        raise
-    except ValueError as exc:
-        # Python's int() refuses numbers of more than 4,300 digits; the checker should say so itself.
-        if "digits" not in str(exc):
-            raise
-        raise UserInputError(f"--check: {'standard input' if args.check == '-' else args.check} holds a number "
-                             f"with thousands of digits; the sizes in a table are small whole numbers") from None
+    except UserInputError as exc:
+        raise UserInputError(f"--check: {'standard input' if args.check == '-' else args.check}: {exc}") from None
     if args.format == "json":
         text, nulls = dumps_strict(report_to_dict(report), indent=2, ensure_ascii=False)
         if nulls:

@@ -16,8 +16,8 @@ torch.nn's argument names; 2-D values are stored as [y, x] lists:
 Conventions: one multiply-add is one MAC, FLOPs = 2 x MACs; activation memory is the float32
 size of the layer's output for one sample; receptive field size and jump are in input pixels.
 
-JSON schema (version 1)
------------------------
+JSON schema (version 2; version 1 files, which have no blocks, are still read)
+-------------------------------------------------------------------------------
 ::
 
     {
@@ -35,6 +35,22 @@ JSON schema (version 1)
         {"type": "Linear", "out_features": 10}
       ]
     }
+
+A layer list may also hold a Residual block (version 2), which computes
+activation(main(x) + shortcut(x)) as torchvision's BasicBlock does::
+
+    {"type": "Residual", "name": "layer2.0", "activation": "ReLU",
+     "main": [{"type": "Conv2d", "out_channels": 128, "kernel_size": 3, "stride": 2, "padding": 1,
+               "bias": false}, {"type": "BatchNorm2d"}, {"type": "ReLU"},
+              {"type": "Conv2d", "out_channels": 128, "kernel_size": 3, "padding": 1, "bias": false},
+              {"type": "BatchNorm2d"}],
+     "shortcut": [{"type": "Conv2d", "out_channels": 128, "kernel_size": 1, "stride": 2, "bias": false},
+                  {"type": "BatchNorm2d"}]}
+
+"main" is required; "shortcut" [] (or left out) is the identity; "activation" is one of ReLU,
+LeakyReLU, Sigmoid, Tanh or null (default ReLU). Both paths get the block's input and must
+give the same shape, else the block is invalid and says why. Files are written as version 1
+when they hold no block, so an older ConvViz still reads them.
 
 A Linear layer needs a flat input: put a Flatten before it (torch would apply it to the last
 axis of a C×H×W map only, which is almost never what is meant, so the table flags it).
@@ -60,10 +76,16 @@ What is counted
 * activation memory: the layer's output for one sample in float32 (4 bytes per value);
   the total is the sum over layers (the input image itself is not included).
 * receptive field: for each output value, the size (h, w) of the input window it depends on,
-  and the jump (h, w) — how many input pixels apart neighbouring outputs are. Padding is
-  ignored, so the field may be larger than the image. Flatten keeps the field of each value;
+  and the jump (h, w) — how many input pixels apart neighbouring outputs are. Size and jump do
+  not depend on padding: padding only moves where the window sits, so near a border part of
+  the field lies on padding (and the field may be larger than the image). With dilation the
+  size is the span the window covers, not the number of pixels it reads (a 3×3 kernel with
+  dilation 2 spans 5×5 but reads 9 of them). Flatten keeps the field of each value;
   a Linear layer sees the whole input (size = input H×W, jump undefined → None).
   AdaptiveAvgPool2d with a non-integer ratio uses its widest window and rounds the jump up.
+  A Residual block's field is the larger of its two paths' (the longest path decides it).
+* a Residual block's row sums its own rows; its memory adds the sum's output and the
+  activation's.
 """
 
 from __future__ import annotations
@@ -79,13 +101,25 @@ from typing import Any, Callable
 from visualizer.core.errors import UserInputError
 from visualizer.core.output_size import output_size
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_NAME = "convviz.architecture"
 
 LAYER_TYPES: tuple[str, ...] = (
     "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "BatchNorm2d", "ReLU", "LeakyReLU",
     "Sigmoid", "Tanh", "Dropout", "Flatten", "Linear", "Softmax",
 )
+
+#: Blocks that hold layers of their own (schema version 2).
+BLOCK_TYPES: tuple[str, ...] = ("Residual",)
+#: What may follow a block's addition (None: nothing).
+BLOCK_ACTIVATIONS: tuple[str, ...] = ("ReLU", "LeakyReLU", "Sigmoid", "Tanh")
+#: Deepest nesting of blocks inside blocks accepted.
+MAX_BLOCK_DEPTH = 4
+
+
+def is_block_type(type_name: Any) -> bool:
+    return isinstance(type_name, str) and type_name.strip().lower() in {t.lower() for t in BLOCK_TYPES}
+
 
 Shape = tuple[int, ...]
 # A shape where some sizes may be unknown (None) because a layer above is invalid.
@@ -275,6 +309,13 @@ class LayerSpec:
     type: str
     params: dict[str, Any] = field(default_factory=dict)
     name: str = ""  # optional label; LayerRow.name falls back to e.g. "conv3"
+    # A "Residual" block only: the main path and the shortcut (empty = identity).
+    main: list["LayerSpec"] = field(default_factory=list)
+    shortcut: list["LayerSpec"] = field(default_factory=list)
+
+    @property
+    def is_block(self) -> bool:
+        return is_block_type(self.type)
 
 
 @dataclass
@@ -285,21 +326,12 @@ class Architecture:
     description: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """The versioned JSON document: {"schema": "convviz.architecture", "version": 1,
-        "name": ..., "input_shape": [C, H, W], "layers": [{"type": ..., "name": ..., **params}]}"""
-        layers = []
-        for spec in self.layers:
-            try:
-                params = normalize_params(spec.type, spec.params)
-                t = canonical_type(spec.type)
-            except UserInputError:  # keep what the user has so nothing is lost on save
-                params, t = dict(spec.params or {}), spec.type
-            entry: dict[str, Any] = {"type": t}
-            if spec.name:
-                entry["name"] = spec.name
-            entry.update(copy.deepcopy(params))
-            layers.append(entry)
-        doc: dict[str, Any] = {"schema": SCHEMA_NAME, "version": SCHEMA_VERSION, "name": self.name}
+        """The versioned JSON document: {"schema": "convviz.architecture", "version": 1 or 2,
+        "name": ..., "input_shape": [C, H, W], "layers": [{"type": ..., "name": ..., **params}]}.
+        Version 2 only when a Residual block is present, so older ConvViz still reads the rest."""
+        layers = [_layer_entry(spec) for spec in self.layers]
+        version = 2 if any(_has_block(spec) for spec in self.layers) else 1
+        doc: dict[str, Any] = {"schema": SCHEMA_NAME, "version": version, "name": self.name}
         if self.description:
             doc["description"] = self.description
         doc["input_shape"] = [int(v) for v in self.input_shape]
@@ -346,19 +378,7 @@ class Architecture:
         raw_layers = doc["layers"]
         if not isinstance(raw_layers, list):
             raise UserInputError(f"layers: must be a list, got {_show(raw_layers)[:40]}")
-        layers = []
-        for i, raw in enumerate(raw_layers):
-            path = f"layers[{i}]"
-            if not isinstance(raw, dict):
-                raise UserInputError(f"{path}: must be an object with a \"type\", got {_show(raw)[:40]}")
-            if "type" not in raw:
-                raise UserInputError(f"{path}.type: missing (one of {', '.join(LAYER_TYPES)})")
-            t = canonical_type(raw["type"], f"{path}.type")
-            label = raw.get("name", "") or ""
-            if not isinstance(label, str):
-                raise UserInputError(f"{path}.name: must be text, got {_show(label)}")
-            params = {k: v for k, v in raw.items() if k not in ("type", "name")}
-            layers.append(LayerSpec(t, normalize_params(t, params, path), label))
+        layers = _read_layers(raw_layers, "layers", version, 0)
         return cls(tuple(int(v) for v in shape), layers, name, description)  # type: ignore[arg-type]
 
     def to_json(self) -> str:
@@ -366,25 +386,24 @@ class Architecture:
 
     @classmethod
     def from_json(cls, text: str) -> "Architecture":
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UserInputError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-        return cls.from_dict(doc)
+        """Parse and validate; bad JSON, nesting deeper than safe_json allows or a number of
+        thousands of digits is one UserInputError (read through safe_json.load_json_text)."""
+        from visualizer.core.safe_json import load_json_text
+
+        return cls.from_dict(load_json_text(text, "the architecture"))
 
     @classmethod
     def load(cls, path: str | Path) -> "Architecture":
+        from visualizer.core.safe_json import read_json_file
+
         p = Path(path)
+        if p.is_dir():
+            raise UserInputError(f"{p}: is a folder, not an architecture file")
+        if not p.exists():
+            raise UserInputError(f"{p}: no such file")
+        doc = read_json_file(p, p.name)
         try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise UserInputError(f"{p}: no such file") from None
-        except IsADirectoryError:
-            raise UserInputError(f"{p}: is a folder, not an architecture file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserInputError(f"{p}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
-        try:
-            return cls.from_json(text)
+            return cls.from_dict(doc)
         except UserInputError as exc:
             raise UserInputError(f"{p.name}: {exc}") from None
 
@@ -398,13 +417,110 @@ class Architecture:
         return copy.deepcopy(self)
 
 
+def _has_block(spec: LayerSpec) -> bool:
+    return spec.is_block
+
+
+def _layer_entry(spec: LayerSpec) -> dict[str, Any]:
+    """One layer (or block) of the JSON document."""
+    if spec.is_block:
+        entry: dict[str, Any] = {"type": "Residual"}
+        if spec.name:
+            entry["name"] = spec.name
+        entry["main"] = [_layer_entry(s) for s in spec.main]
+        entry["shortcut"] = [_layer_entry(s) for s in spec.shortcut]
+        entry["activation"] = (spec.params or {}).get("activation", "ReLU")
+        return entry
+    try:
+        params = normalize_params(spec.type, spec.params)
+        t = canonical_type(spec.type)
+    except UserInputError:  # keep what the user has so nothing is lost on save
+        params, t = dict(spec.params or {}), spec.type
+    entry = {"type": t}
+    if spec.name:
+        entry["name"] = spec.name
+    entry.update(copy.deepcopy(params))
+    return entry
+
+
+def block_params(params: Any, path: str = "") -> dict[str, Any]:
+    """A Residual block's own settings: {"activation": "ReLU" | ... | None}."""
+    prefix = f"{path}." if path else ""
+    params = params or {}
+    for key in params:
+        if key != "activation":
+            raise UserInputError(f"{prefix}{key}: Residual has no setting {_show(key)} "
+                                 f"(a block has \"main\", \"shortcut\" and \"activation\")")
+    act = params.get("activation", "ReLU")
+    if act is None or (isinstance(act, str) and act.strip().lower() in ("", "none")):
+        return {"activation": None}
+    if isinstance(act, str):
+        for t in BLOCK_ACTIVATIONS:
+            if t.lower() == act.strip().lower():
+                return {"activation": t}
+    raise UserInputError(f"{prefix}activation: must be one of {', '.join(BLOCK_ACTIVATIONS)} or null, "
+                         f"got {_show(act)}")
+
+
+def _read_layers(raw_layers: Any, path: str, version: int, depth: int) -> list[LayerSpec]:
+    if not isinstance(raw_layers, list):
+        raise UserInputError(f"{path}: must be a list, got {_show(raw_layers)[:40]}")
+    layers = []
+    for i, raw in enumerate(raw_layers):
+        where = f"{path}[{i}]"
+        if not isinstance(raw, dict):
+            raise UserInputError(f"{where}: must be an object with a \"type\", got {_show(raw)[:40]}")
+        if "type" not in raw:
+            raise UserInputError(f"{where}.type: missing (one of {', '.join(LAYER_TYPES + BLOCK_TYPES)})")
+        label = raw.get("name", "") or ""
+        if not isinstance(label, str):
+            raise UserInputError(f"{where}.name: must be text, got {_show(label)}")
+        if is_block_type(raw["type"]):
+            if version < 2:
+                raise UserInputError(f"{where}.type: Residual blocks need \"version\": 2")
+            if depth >= MAX_BLOCK_DEPTH:
+                raise UserInputError(f"{where}: blocks nest more than {MAX_BLOCK_DEPTH} deep")
+            if "main" not in raw:
+                raise UserInputError(f"{where}.main: missing; give the main path as a list of layers")
+            main = _read_layers(raw["main"], f"{where}.main", version, depth + 1)
+            shortcut = _read_layers(raw.get("shortcut") or [], f"{where}.shortcut", version, depth + 1)
+            own = {k: v for k, v in raw.items() if k not in ("type", "name", "main", "shortcut")}
+            layers.append(LayerSpec("Residual", block_params(own, where), label, main, shortcut))
+            continue
+        t = canonical_type(raw["type"], f"{where}.type")
+        params = {k: v for k, v in raw.items() if k not in ("type", "name")}
+        layers.append(LayerSpec(t, normalize_params(t, params, where), label))
+    return layers
+
+
 def _dump_json(doc: dict[str, Any]) -> str:
-    """Indented JSON with each layer on one line (easy to read and to diff)."""
+    """Indented JSON with each layer on one line (easy to read and to diff); a block's own
+    layers one per line, indented under it."""
+    def dumps(v: Any) -> str:
+        return json.dumps(v, ensure_ascii=False, allow_nan=False)
+
+    def layer_text(layer: dict[str, Any], indent: str) -> str:
+        if "main" not in layer:
+            return indent + dumps(layer)
+        head = {k: v for k, v in layer.items() if k not in ("main", "shortcut")}
+        inner = indent + "  "
+        parts = [indent + dumps(head)[:-1] + ","]
+        for key in ("main", "shortcut"):
+            items = layer.get(key) or []
+            if not items:
+                parts.append(f'{inner}"{key}": []' + ("," if key == "main" else ""))
+                continue
+            parts.append(f'{inner}"{key}": [')
+            parts.append(",\n".join(layer_text(x, inner + "  ") for x in items))
+            parts.append(f"{inner}]" + ("," if key == "main" else ""))
+        parts.append(indent + "}")
+        return "\n".join(parts)
+
     lines = ["{"]
     items = [(k, v) for k, v in doc.items() if k != "layers"]
     for k, v in items:
-        lines.append(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},")
-    layer_lines = [f"    {json.dumps(layer, ensure_ascii=False)}" for layer in doc.get("layers", [])]
+        lines.append(f"  {json.dumps(k)}: {dumps(v)},")
+    layer_lines = [layer_text(layer, "    ") for layer in doc.get("layers", [])]
     if layer_lines:
         lines.append('  "layers": [')
         lines.append(",\n".join(layer_lines))
@@ -442,6 +558,17 @@ class LayerRow:
     known: bool = True
     # Which of "params", "macs", "buffers", "memory" cannot be known (shown as "?").
     unknown: tuple[str, ...] = ()
+    # A Residual block's own rows: its main path, then its shortcut (path "main"/"shortcut");
+    # `depth` is 0 for the network's own layers, 1 inside a block, ...
+    children: list["LayerRow"] = field(default_factory=list)
+    path: str = ""
+    depth: int = 0
+    # A block: the two shapes that meet at the addition (main path, shortcut).
+    add_shapes: tuple["PartialShape | None", "PartialShape | None"] | None = None
+
+    @property
+    def is_block(self) -> bool:
+        return self.type == "Residual"
 
     @property
     def ok(self) -> bool:
@@ -461,6 +588,8 @@ class ShapeTable:
     total_macs: int
     total_activation_bytes: int
     total_buffers: int = 0
+    # A table of a torch module (core.module_summary): what its forward pass returned.
+    model_output: Shape | None = None
 
     @property
     def ok(self) -> bool:
@@ -468,6 +597,8 @@ class ShapeTable:
 
     @property
     def output_shape(self) -> Shape | None:
+        if self.model_output is not None:
+            return self.model_output
         return self.rows[-1].output_shape if self.rows else tuple(self.architecture.input_shape)
 
     @property
@@ -478,6 +609,19 @@ class ShapeTable:
     def errors(self) -> list[str]:
         """One line per invalid row, e.g. "layer 3 (conv2): the 5×5 kernel does not fit ..."."""
         return [f"layer {r.index} ({r.name}): {r.error}" for r in self.rows if r.error]
+
+    def all_rows(self) -> list[LayerRow]:
+        """Every row, a block's own rows right after it (main path, then shortcut)."""
+        return flatten_rows(self.rows)
+
+
+def flatten_rows(rows: list[LayerRow]) -> list[LayerRow]:
+    out: list[LayerRow] = []
+    for r in rows:
+        out.append(r)
+        if r.children:
+            out.extend(flatten_rows(r.children))
+    return out
 
 
 def shape_text(shape: "PartialShape | Shape | None") -> str:
@@ -739,14 +883,7 @@ def compute_table(arch: Architecture) -> ShapeTable:
             or not all(_is_int(v) and v >= 1 for v in shape)):
         raise UserInputError(f"input_shape: must be three positive integers [C, H, W], got {_show(shape)}")
     net_input = tuple(int(v) for v in shape)
-    incoming: PartialShape | None = net_input
-    rf: Any = ((1, 1), (1, 1))
-    counts: dict[str, int] = {}
-    rows: list[LayerRow] = []
-    for i, spec in enumerate(arch.layers, start=1):
-        row, rf = _layer_row(i, spec, counts, incoming, rf, net_input)  # type: ignore[arg-type]
-        rows.append(row)
-        incoming = row.output_hint
+    rows, _, _ = _chain(arch.layers, net_input, ((1, 1), (1, 1)), net_input, None, "", 0, "")
     return ShapeTable(
         architecture=arch,
         rows=rows,
@@ -756,6 +893,93 @@ def compute_table(arch: Architecture) -> ShapeTable:
         total_activation_bytes=sum(r.activation_bytes for r in rows),
         total_buffers=sum(r.buffers for r in rows),
     )
+
+
+def _chain(layers: list[LayerSpec], incoming: PartialShape | None, rf: Any, net_input: tuple[int, int, int],
+           block_index: int | None, prefix: str, depth: int, path: str) -> tuple[list[LayerRow], Any, Any]:
+    """Rows of a list of layers (the network's, or one path of a block): (rows, output hint, rf).
+    Inside a block every row carries the block's index and a name prefixed by the block's."""
+    counts: dict[str, int] = {}
+    rows: list[LayerRow] = []
+    for i, spec in enumerate(layers, start=1):
+        index = block_index if block_index is not None else i
+        if spec.is_block:
+            row, rf = _block_row(index, spec, counts, incoming, rf, net_input, prefix, depth)
+        else:
+            row, rf = _layer_row(index, spec, counts, incoming, rf, net_input)  # type: ignore[arg-type]
+        if prefix:
+            row.name = prefix + row.name
+        row.depth, row.path = depth, path
+        rows.append(row)
+        incoming = row.output_hint
+    return rows, incoming, rf
+
+
+def _block_row(index: int, spec: LayerSpec, counts: dict[str, int], incoming: PartialShape | None, rf: Any,
+               net_input: tuple[int, int, int], prefix: str, depth: int) -> tuple[LayerRow, Any]:
+    """A Residual block: main path and shortcut from the same input, added, then the activation.
+    Its numbers are the sums of its own rows (plus the addition's output in memory); its
+    receptive field is the larger of the two paths' (the longest path decides it)."""
+    counts["res"] = counts.get("res", 0) + 1
+    name = spec.name or f"res{counts['res']}"
+    try:
+        own = block_params(spec.params)
+    except UserInputError as exc:
+        own, own_error = {"activation": None}, str(exc)
+    else:
+        own_error = None
+    inner = prefix + name + "."
+    main_rows, main_out, main_rf = _chain(spec.main, incoming, rf, net_input, index, inner, depth + 1, "main")
+    sc_rows, sc_out, sc_rf = _chain(spec.shortcut, incoming, rf, net_input, index, inner, depth + 1, "shortcut")
+    row = LayerRow(index=index, name=name, type="Residual", settings="", input_shape=_full(incoming),
+                   output_shape=None, children=main_rows + sc_rows)
+    row.add_shapes = (main_out, sc_out)
+    error = own_error
+    if error is None:
+        for r in main_rows + sc_rows:
+            if r.error:
+                error = f"{r.name}: {r.error}"
+                break
+    out: PartialShape | None = main_out
+    a, b = main_out, sc_out
+    if error is None and a is not None and b is not None:
+        if len(a) != len(b) or any(x is not None and y is not None and x != y for x, y in zip(a, b)):
+            error = (f"the main path gives {shape_text(a)} but the shortcut gives {shape_text(b)}: "
+                     f"the shapes must be equal to be added")
+            out = tuple(x if x == y else None for x, y in zip(a, b)) if len(a) == len(b) else None
+        else:
+            out = tuple(x if x is not None else y for x, y in zip(a, b))
+    act = own.get("activation")
+    sc_text = "identity" if not spec.shortcut else f"{len(spec.shortcut)} layer{'s' if len(spec.shortcut) != 1 else ''}"
+    row.settings = (f"main {len(spec.main)} layer{'s' if len(spec.main) != 1 else ''}, shortcut {sc_text}; "
+                    f"adds {shape_text(a)} + {shape_text(b)}" + (f", then {act}" if act else ""))
+    kids = main_rows + sc_rows
+    row.error = error
+    row.output_hint = out
+    row.output_shape = _full(out)
+    n_out = _numel(out)
+    row.params = sum(r.params for r in kids)
+    row.trainable_params = sum(r.trainable_params for r in kids)
+    row.buffers = sum(r.buffers for r in kids)
+    row.macs = sum(r.macs for r in kids)
+    # memory: every row inside, the sum, and the activation's output
+    own_bytes = (4 * n_out * (2 if act else 1)) if n_out is not None else 0
+    row.activation_bytes = sum(r.activation_bytes for r in kids) + own_bytes
+    unknown = {u for r in kids for u in r.unknown}
+    if n_out is None:
+        unknown.add("memory")
+    row.unknown = tuple(f for f in ("params", "macs", "buffers", "memory") if f in unknown)
+    row.known = error is None and row.input_shape is not None and row.output_shape is not None and not row.unknown
+    new_rf: Any = None
+    if main_rf is not None and sc_rf is not None:
+        (r1, j1), (r2, j2) = main_rf, sc_rf
+        size = (max(r1[0], r2[0]), max(r1[1], r2[1]))
+        new_rf = (size, j1 if j1 is not None else j2)
+    elif main_rf is not None or sc_rf is not None:
+        new_rf = main_rf or sc_rf
+    if new_rf is not None:
+        row.rf_size, row.rf_jump = new_rf
+    return row, new_rf
 
 
 # --- torch ---------------------------------------------------------------------------------
@@ -797,8 +1021,63 @@ def _torch_layer(t: str, p: dict[str, Any], incoming: Shape) -> Any:
     raise AssertionError(t)  # pragma: no cover
 
 
+_RESIDUAL_CLASS: Any = None
+
+
+def residual_module_class() -> Any:
+    """torch.nn.Module class of a Residual block: activation(main(x) + shortcut(x))."""
+    global _RESIDUAL_CLASS
+    if _RESIDUAL_CLASS is None:
+        from torch import nn
+
+        class Residual(nn.Module):
+            """activation(main(x) + shortcut(x)); an empty shortcut is the identity."""
+
+            def __init__(self, main: Any, shortcut: Any, activation: Any) -> None:
+                super().__init__()
+                self.main = main
+                self.shortcut = shortcut
+                self.activation = activation
+
+            def forward(self, x: Any) -> Any:
+                y = self.main(x) + self.shortcut(x)
+                return self.activation(y) if self.activation is not None else y
+
+        _RESIDUAL_CLASS = Residual
+    return _RESIDUAL_CLASS
+
+
+def _torch_activation(name: str | None) -> Any:
+    from torch import nn
+
+    return None if name is None else {"ReLU": nn.ReLU, "LeakyReLU": nn.LeakyReLU, "Sigmoid": nn.Sigmoid,
+                                      "Tanh": nn.Tanh}[name]()
+
+
+def _torch_modules(layers: list[LayerSpec], rows: list[LayerRow], incoming: Shape) -> list[Any]:
+    """The torch modules of a list of layers whose rows are all valid."""
+    from torch import nn
+
+    modules = []
+    for spec, row in zip(layers, rows):
+        if spec.is_block:
+            main_rows = [r for r in row.children if r.path == "main"]
+            sc_rows = [r for r in row.children if r.path == "shortcut"]
+            block = residual_module_class()(
+                nn.Sequential(*_torch_modules(spec.main, main_rows, incoming)),
+                nn.Sequential(*_torch_modules(spec.shortcut, sc_rows, incoming)),
+                _torch_activation(block_params(spec.params)["activation"]))
+            modules.append(block)
+        else:
+            t = canonical_type(spec.type)
+            modules.append(_torch_layer(t, normalize_params(t, spec.params), incoming))
+        incoming = row.output_shape  # type: ignore[assignment]
+    return modules
+
+
 def build_torch_module(arch: Architecture) -> "Any":
-    """A torch.nn.Sequential with the same layers (raises UserInputError if a layer is invalid).
+    """A torch.nn.Sequential with the same layers (raises UserInputError if a layer is invalid);
+    a Residual block becomes a module computing activation(main(x) + shortcut(x)).
 
     Wrap the call in ``with torch.device("meta"):`` to build it without allocating memory."""
     from torch import nn
@@ -806,13 +1085,7 @@ def build_torch_module(arch: Architecture) -> "Any":
     table = compute_table(arch)
     if not table.ok:
         raise UserInputError("the architecture has an invalid layer: " + table.errors[0])
-    modules = []
-    incoming: Shape = tuple(arch.input_shape)
-    for spec, row in zip(arch.layers, table.rows):
-        t = canonical_type(spec.type)
-        modules.append(_torch_layer(t, normalize_params(t, spec.params), incoming))
-        incoming = row.output_shape  # type: ignore[assignment]
-    return nn.Sequential(*modules)
+    return nn.Sequential(*_torch_modules(arch.layers, table.rows, tuple(arch.input_shape)))
 
 
 def torch_check(arch: Architecture) -> list[str]:
@@ -851,10 +1124,51 @@ def _torch_macs(module: Any, y: Any) -> int:
 def _torch_check_rows(arch: Architecture, table: ShapeTable, problems: list[str]) -> None:
     import torch
 
-    for spec, row in zip(arch.layers, table.rows):
+    _torch_check_list(arch.layers, table.rows, problems)
+    if table.ok:
+        with torch.device("meta"):
+            net = build_torch_module(arch)
+        net.eval()
+        y = net(torch.empty((1, *arch.input_shape), device="meta"))
+        if tuple(y.shape[1:]) != table.output_shape:
+            problems.append(f"network: output {shape_text(table.output_shape)} but torch gives "
+                            f"{shape_text(tuple(y.shape[1:]))}")
+        total = sum(q.numel() for q in net.parameters())
+        if total != table.total_params:
+            problems.append(f"network: {table.total_params} params but torch has {total}")
+
+
+def _torch_check_list(layers: list[LayerSpec], rows: list[LayerRow], problems: list[str]) -> None:
+    import torch
+
+    for spec, row in zip(layers, rows):
         where = f"layer {row.index} ({row.name})"
         if row.input_shape is None:
             continue  # nothing definite arrives: nothing to hold against torch
+        if spec.is_block:
+            _torch_check_list(spec.main, [r for r in row.children if r.path == "main"], problems)
+            _torch_check_list(spec.shortcut, [r for r in row.children if r.path == "shortcut"], problems)
+            if row.ok:
+                with torch.device("meta"):
+                    module = _torch_modules([spec], [row], row.input_shape)[0]
+                module.eval()
+                y = module(torch.empty((1, *row.input_shape), device="meta"))
+                if tuple(y.shape[1:]) != row.output_shape:
+                    problems.append(f"{where}: output {shape_text(row.output_shape)} but torch gives "
+                                    f"{shape_text(tuple(y.shape[1:]))}")
+                n_params = sum(q.numel() for q in module.parameters())
+                if n_params != row.params:
+                    problems.append(f"{where}: {row.params} params but torch has {n_params}")
+            elif row.error and "must be equal to be added" in row.error:
+                with torch.device("meta"):
+                    module = _torch_modules([spec], [dataclasses_replace_ok(row)], row.input_shape)[0]
+                try:
+                    module(torch.empty((1, *row.input_shape), device="meta"))
+                except Exception:  # noqa: BLE001 - torch refuses the addition, as the row says
+                    pass
+                else:
+                    problems.append(f"{where}: the row says '{row.error}' but torch adds them")
+            continue
         try:
             t = canonical_type(spec.type)
             p = normalize_params(t, spec.params)
@@ -892,17 +1206,13 @@ def _torch_check_rows(arch: Architecture, table: ShapeTable, problems: list[str]
         torch_macs = _torch_macs(module, y)
         if torch_macs != row.macs:
             problems.append(f"{where}: {row.macs} MACs but the torch layer does {torch_macs}")
-    if table.ok:
-        with torch.device("meta"):
-            net = build_torch_module(arch)
-        net.eval()
-        y = net(torch.empty((1, *arch.input_shape), device="meta"))
-        if tuple(y.shape[1:]) != table.output_shape:
-            problems.append(f"network: output {shape_text(table.output_shape)} but torch gives "
-                            f"{shape_text(tuple(y.shape[1:]))}")
-        total = sum(q.numel() for q in net.parameters())
-        if total != table.total_params:
-            problems.append(f"network: {table.total_params} params but torch has {total}")
+
+
+def dataclasses_replace_ok(row: LayerRow) -> LayerRow:
+    """`row` as if valid (to build the torch block of an addition we refuse)."""
+    import dataclasses
+
+    return dataclasses.replace(row, error=None)
 
 
 # --- a machine-readable JSON Schema (for editors; ConvViz itself validates with from_dict) ----
@@ -935,10 +1245,22 @@ def json_schema() -> dict[str, Any]:
                 props[key]["default"] = default
         layer_schemas.append({"type": "object", "properties": props, "required": required,
                               "additionalProperties": False})
+    block_schema = {
+        "type": "object",
+        "properties": {
+            "type": {"const": "Residual"}, "name": {"type": "string"},
+            "main": {"$ref": "#/$defs/layers"}, "shortcut": {"$ref": "#/$defs/layers"},
+            "activation": {"oneOf": [{"enum": list(BLOCK_ACTIVATIONS)}, {"type": "null"}], "default": "ReLU"},
+        },
+        "required": ["type", "main"],
+        "additionalProperties": False,
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "ConvViz architecture, version 1",
-        "description": "An input shape [C, H, W] and a list of layers; see resources/architectures/README.md. "
+        "$defs": {"layers": {"type": "array", "items": {"oneOf": layer_schemas + [block_schema]}}},
+        "title": "ConvViz architecture, version 2",
+        "description": "An input shape [C, H, W] and a list of layers (and Residual blocks); see "
+                       "resources/architectures/README.md. "
                        "Layer types are case-insensitive for ConvViz; this schema lists the canonical spelling.",
         "type": "object",
         "properties": {
@@ -949,7 +1271,7 @@ def json_schema() -> dict[str, Any]:
             "description": {"type": "string"},
             "input_shape": {"type": "array", "items": {"type": "integer", "minimum": 1},
                             "minItems": 3, "maxItems": 3},
-            "layers": {"type": "array", "items": {"oneOf": layer_schemas}},
+            "layers": {"$ref": "#/$defs/layers"},
         },
         "required": ["version", "input_shape", "layers"],
         "additionalProperties": False,
@@ -1045,6 +1367,42 @@ def _mnist_net(name: str, widths: tuple[int, int, int]) -> Architecture:
                         f"course MNIST CNN with {a}, {b} and {c} kernels")
 
 
+def _resnet(name: str, blocks: tuple[int, int, int, int]) -> Architecture:
+    """torchvision's ResNet with BasicBlocks (resnet18: 2, 2, 2, 2; resnet34: 3, 4, 6, 3), named as
+    torchvision names its modules (layer2.0.conv1, layer2.0.downsample.0, ...)."""
+    def named(spec: LayerSpec, label: str) -> LayerSpec:
+        spec.name = label
+        return spec
+
+    layers = [
+        named(_L("Conv2d", out_channels=64, kernel_size=7, stride=2, padding=3, bias=False), "conv1"),
+        named(_L("BatchNorm2d"), "bn1"), named(_L("ReLU"), "relu"),
+        named(_L("MaxPool2d", kernel_size=3, stride=2, padding=1), "maxpool"),
+    ]
+    channels = 64
+    for stage, (width, count) in enumerate(zip((64, 128, 256, 512), blocks), start=1):
+        for b in range(count):
+            stride = 2 if stage > 1 and b == 0 else 1
+            main = [
+                named(_L("Conv2d", out_channels=width, kernel_size=3, stride=stride, padding=1, bias=False), "conv1"),
+                named(_L("BatchNorm2d"), "bn1"), named(_L("ReLU"), "relu"),
+                named(_L("Conv2d", out_channels=width, kernel_size=3, padding=1, bias=False), "conv2"),
+                named(_L("BatchNorm2d"), "bn2"),
+            ]
+            shortcut = []
+            if stride != 1 or channels != width:
+                shortcut = [
+                    named(_L("Conv2d", out_channels=width, kernel_size=1, stride=stride, bias=False), "downsample.0"),
+                    named(_L("BatchNorm2d"), "downsample.1"),
+                ]
+            layers.append(LayerSpec("Residual", {"activation": "ReLU"}, f"layer{stage}.{b}", main, shortcut))
+            channels = width
+    layers += [named(_L("AdaptiveAvgPool2d", output_size=[1, 1]), "avgpool"), named(_L("Flatten"), "flatten"),
+               named(_L("Linear", out_features=1000), "fc")]
+    return Architecture((3, 224, 224), layers, name, f"torchvision's {name.replace('resnet', 'ResNet-')}, "
+                        f"ImageNet input")
+
+
 PRESETS: dict[str, Callable[[], Architecture]] = {
     "vgg11": lambda: _vgg("vgg11", False), "vgg11-bn": lambda: _vgg("vgg11", True),
     "vgg13": lambda: _vgg("vgg13", False), "vgg13-bn": lambda: _vgg("vgg13", True),
@@ -1054,8 +1412,11 @@ PRESETS: dict[str, Callable[[], Architecture]] = {
     "alexnet": _alexnet,
     "mnist-net1": lambda: _mnist_net("mnist-net1", (8, 16, 32)),
     "mnist-net2": lambda: _mnist_net("mnist-net2", (2, 4, 8)),
+    "resnet18": lambda: _resnet("resnet18", (2, 2, 2, 2)),
+    "resnet34": lambda: _resnet("resnet34", (3, 4, 6, 3)),
 }
-"""Preset name -> factory: vgg11, vgg11-bn, ..., vgg19-bn, lenet5, alexnet, mnist-net1, mnist-net2."""
+"""Preset name -> factory: vgg11, vgg11-bn, ..., vgg19-bn, lenet5, alexnet, mnist-net1, mnist-net2,
+resnet18, resnet34."""
 
 
 def preset_names() -> list[str]:

@@ -277,6 +277,27 @@ def explain_layer(layer_type: str, params: dict[str, Any], input_shape: tuple[in
                          "the running mean and variance are buffers, not trained")
     elif layer_type == "AdaptiveAvgPool2d" and output_shape is not None:
         parts.append(f"averages windows of {format_shape(input_shape[1:])} down to {format_shape(output_shape[1:])}")
+    elif layer_type == "Softmax":
+        parts.append("keeps the shape; no parameters. " + SOFTMAX_TRAINING_NOTE)
     elif layer_type in SHAPE_KEEPING:
         parts.append("keeps the shape; no parameters")
     return "; ".join(parts)
+
+
+#: Why a final Softmax is not part of the trained module (core.training drops it).
+SOFTMAX_TRAINING_NOTE = ("Training drops a final Softmax: cross-entropy takes the logits (torch's "
+                         "nn.CrossEntropyLoss applies log-softmax itself), and the L2 loss applies softmax itself.")
+
+
+def explain_block(row: Any) -> str:
+    """How a Residual block's row comes about (its own rows are in the table under it)."""
+    a, b = row.add_shapes or (None, None)
+    main = [c for c in row.children if c.path == "main"]
+    shortcut = [c for c in row.children if c.path == "shortcut"]
+    sc = ("an identity shortcut (the input itself)" if not shortcut
+          else "a shortcut of " + ", ".join(c.name[len(row.name) + 1:] or c.type for c in shortcut))
+    return (f"Residual block: a main path of {len(main)} layer{'s' if len(main) != 1 else ''} and {sc}, both fed "
+            f"{format_shape(row.input_shape)}; their outputs {format_shape(a)} and {format_shape(b)} are added"
+            + ("" if row.error else f" into {format_shape(row.output_shape)}")
+            + f"; params {row.params:,} and MACs {row.macs:,} are the sums of its rows. "
+            "Double-click (or Enter) to edit its main path.")

@@ -14,8 +14,20 @@ Columns are found by their names (case does not matter):
   a convolution, the window size for a pool);
 * optionally a parameter count: "Parameters", "Params", "# Params", "Weights" — a number
   (``1,168``) or a sum of products (``3·3·8·16 + 16``). Weights + biases is right; a count
-  without biases is accepted, and a "Conv block" (conv + batch norm + ReLU) may include its
-  batch norm's 2·C. A "Total" row is checked against the sum of the rows above.
+  of the weights alone is marked "right without the bias (N with it)" (right for a layer built
+  with bias=False, which the table does not say); a "Conv block" (conv + batch norm + ReLU) may
+  include its batch norm's 2·C. Batch norm has 2·C parameters (γ and β; torch's default
+  affine=True), so 0 is wrong. A "Total" row is checked against the sum of the rows above.
+
+A residual block is one row whose operation says "Residual block", "Basic block", "Res block"
+or names it as torchvision does ("layer2.0"). It is torchvision's BasicBlock: Size is its
+convolutions' kernel as for a conv (``[3X3X64]X128``: 3×3 kernels, 64 channels in, 128 out),
+Stride the first convolution's (and the shortcut's), Padding that of both convolutions (``N/A``
+or ``same``: (k − 1) / 2, which keeps the size); the second convolution keeps the size, the
+shortcut is the identity, or a 1×1 convolution at the block's stride plus batch norm when the
+stride or the channels change. Its parameters are both convolutions' weights (no biases, as
+in torchvision), their two batch norms and the shortcut's. The Output is the block's, after
+the addition and its ReLU. See resources/architectures/tables/resnet18.tsv.
 
 Sizes are written H×W×C; the separators ``X x × * ·`` (and spaces or commas inside brackets)
 all work. An output of a fully connected layer may be ``[1X1XN]`` or ``N``. Operations are
@@ -43,7 +55,7 @@ from typing import Any
 
 from visualizer.core.architecture import Architecture, Shape, compute_table, normalize_params
 from visualizer.core.errors import UserInputError
-from visualizer.core.output_size import output_size
+from visualizer.core.output_size import output_size, output_size_text
 
 
 @dataclass
@@ -68,11 +80,14 @@ class RowVerdict:
     reason: str  # plain words; "" when ok
     correct_shape: Shape | None = None  # (C, H, W) or (N,); None when it cannot be known
     wrong_cells: tuple[str, ...] = ()  # headers of the cells that are wrong (for highlighting)
-    kind: str = ""  # "input", "conv", "pool", "fc", "flatten", "same", "total" or "unknown"
+    kind: str = ""  # "input", "conv", "block", "pool", "fc", "flatten", "same", "total" or "unknown"
     # The parameter count, when the table has a parameters column ("" / None otherwise).
     claimed_params: str = ""
     correct_params: int | None = None
     params_ok: bool = True
+    # A count that is right only in part, e.g. "right without the bias (102,764,544 with it)":
+    # not a mistake, but not silently right either (the GUI shows it in its own colour).
+    params_note: str = ""
 
 
 @dataclass
@@ -91,6 +106,11 @@ class CheckReport:
 
 
 # --- reading the table ---------------------------------------------------------------------
+#: Longest number read from a cell (VGG16's 138 million parameters has 9 digits).
+MAX_DIGITS = 15
+#: Biggest parameter count worked out from a sum of products (a product of many 15-digit numbers
+#: would have thousands of digits, which Python refuses to print).
+MAX_COUNT = 10**18
 _SEP = r"[xX×✕*·⋅•∙,;\s]+"
 _NA = {"", "n/a", "na", "-", "–", "—", "none", "no", "/", "x"}
 
@@ -179,6 +199,13 @@ def parse_table(text: str) -> list[ClaimedRow]:
                     + (" (put cells that contain commas in quotes)" if delimiter == "," else ""))
             cells = cells[: len(headers)]
         cells += [""] * (len(headers) - len(cells))
+        for i, c in enumerate(cells):
+            long_run = max((len(m) for m in re.findall(r"\d+", c)), default=0)
+            if long_run > MAX_DIGITS:
+                size = f"thousands of digits ({long_run:,})" if long_run >= 1000 else f"{long_run} digits"
+                raise UserInputError(
+                    f"row {number}, {headers[i] or f'column {i + 1}'}: a number with {size}; the sizes "
+                    f"and counts in a table are whole numbers of at most {MAX_DIGITS} digits")
         by_header = {h or f"column {i + 1}": c for i, (h, c) in enumerate(zip(headers, cells))}
         by_role = {role: cells[i] for role, i in cols.items()}
         role_headers = {role: headers[i] or f"column {i + 1}" for role, i in cols.items()}
@@ -327,6 +354,8 @@ def _kind(operation: str) -> str:
         return "flatten"
     if re.search(r"fully|\bfc\d*\b|linear|dense|full connection|classifier", op):
         return "fc"
+    if re.search(r"residual|\bres\s*block|resblock|basic\s*block|\blayer\d+\.\d+", op):
+        return "block"
     if "conv" in op:
         return "conv"
     if "pool" in op or "subsampl" in op or re.search(r"\bgap\b", op):
@@ -363,7 +392,7 @@ def _read_layer(kind: str, row: ClaimedRow, roles: dict[str, str], headers: dict
     size = roles.get("size", "")
     layer = _Layer(kind)
     size_h = headers.get("size", "Size")
-    if kind == "conv":
+    if kind in ("conv", "block"):
         m = re.fullmatch(r"\s*[\[\(]([^\]\)]*)[\]\)]\s*(?:[xX×✕*·⋅•∙]\s*(\d+))?\s*", size)
         if m:
             inner = _numbers(m.group(1))
@@ -421,7 +450,7 @@ def _read_layer(kind: str, row: ClaimedRow, roles: dict[str, str], headers: dict
             if len(nums) > 1:
                 layer.depth = math.prod(nums[:-1])
                 layer.depth_text = "·".join(map(str, nums[:-1]))
-    if kind in ("conv", "pool"):
+    if kind in ("conv", "pool", "block"):
         try:
             pad = _parse_pair(roles.get("padding", ""), "padding")
         except ValueError:
@@ -430,6 +459,9 @@ def _read_layer(kind: str, row: ClaimedRow, roles: dict[str, str], headers: dict
         layer.padding = pad
         if pad == "same" and kind == "pool":
             layer.padding = (0, 0)
+        if kind == "block" and (pad == "same" or _is_na(roles.get("padding", ""))):
+            # a block's convolutions pad to keep the size (torchvision: 1 for its 3×3)
+            layer.padding = ((layer.kernel[0] - 1) // 2, (layer.kernel[1] - 1) // 2)
         try:
             stride = _parse_pair(roles.get("stride", ""), "stride")
         except ValueError:
@@ -441,11 +473,45 @@ def _read_layer(kind: str, row: ClaimedRow, roles: dict[str, str], headers: dict
     return layer
 
 
+def same_padding(size: int, k: int, s: int) -> tuple[int, int]:
+    """The padding (before, after) that 'same' implies along one axis. Stride 1: k − 1 in all,
+    the extra one after for an even kernel (torch's padding='same'). Larger strides (which torch
+    refuses; TensorFlow's 'SAME') pad so that ⌈size / s⌉ outputs come out."""
+    out = -(-size // s)
+    total = max((out - 1) * s + k - size, 0)
+    return total // 2, total - total // 2
+
+
+def _axis_formula(size: int, k: int, s: int, pad: Any, axis: int) -> str:
+    """torch's output-size formula with this axis's numbers (core.output_size's notation)."""
+    if pad == "same":
+        before, after = same_padding(size, k, s)
+        return output_size_text(size, k, s, before, 1, False, after)
+    return output_size_text(size, k, s, pad[axis])
+
+
+def _formula_text(hw: tuple[int, int], k: tuple[int, int], s: tuple[int, int], pad: Any) -> str:
+    rows = _axis_formula(hw[0], k[0], s[0], pad, 0)
+    cols = _axis_formula(hw[1], k[1], s[1], pad, 1)
+    if rows == cols:
+        return rows
+    return f"{rows} rows and {cols} columns"
+
+
 def _conv_reason(hw: tuple[int, int], layer: _Layer, correct_hw: tuple[int, int],
                  claimed_hw: tuple[int, int] | None) -> str:
     k, s = layer.kernel, layer.stride
     ktxt = f"{k[0]}×{k[1]}"
-    ptxt = "'same' padding" if layer.padding == "same" else f"padding {_pair_text(layer.padding)}"
+    if layer.padding == "same":
+        implied = {same_padding(hw[a], k[a], s[a]) for a in range(2)}
+        if len(implied) == 1:
+            before, after = implied.pop()
+            ptxt = (f"'same' padding ({before} on each side)" if before == after
+                    else f"'same' padding ({before} before, {after} after)")
+        else:
+            ptxt = "'same' padding"  # the formula below gives each axis's
+    else:
+        ptxt = f"padding {_pair_text(layer.padding)}"
     stxt = f"stride {_pair_text(s)}"
     story = f"{ptxt} with a {ktxt} kernel at {stxt} {_verb(hw, correct_hw)}"
     if claimed_hw is None:
@@ -454,14 +520,11 @@ def _conv_reason(hw: tuple[int, int], layer: _Layer, correct_hw: tuple[int, int]
     for p in range(0, max(k) + 1):
         if all(_conv_out(hw[a], k[a], p, s[a]) == claimed_hw[a] for a in range(2)):
             return f"{story}; padding {p} {_verb(hw, claimed_hw)}"
-    for st in range(1, max(k) + 3):
-        pad = (0, 0) if layer.padding == "same" else layer.padding
-        if all(_conv_out(hw[a], k[a], pad[a], st) == claimed_hw[a] for a in range(2)):
-            return f"{story}; stride {st} {_verb(hw, claimed_hw)}"
-    pad = (0, 0) if layer.padding == "same" else layer.padding
-    return (f"{story}: ⌊({hw[0]} + 2·{pad[0]} − {k[0]}) / {s[0]}⌋ + 1 = {correct_hw[0]}"
-            + ("" if hw[0] == hw[1] and k[0] == k[1] and pad[0] == pad[1] and s[0] == s[1]
-               else f" rows and ⌊({hw[1]} + 2·{pad[1]} − {k[1]}) / {s[1]}⌋ + 1 = {correct_hw[1]} columns"))
+    if layer.padding != "same":
+        for st in range(1, max(k) + 3):
+            if all(_conv_out(hw[a], k[a], layer.padding[a], st) == claimed_hw[a] for a in range(2)):
+                return f"{story}; stride {st} {_verb(hw, claimed_hw)}"
+    return f"{story}: {_formula_text(hw, k, s, layer.padding)}"
 
 
 def _pool_reason(hw: tuple[int, int], layer: _Layer, correct_hw: tuple[int, int],
@@ -476,7 +539,7 @@ def _pool_reason(hw: tuple[int, int], layer: _Layer, correct_hw: tuple[int, int]
         for st in range(1, max(k) + 3):
             if all(_conv_out(hw[a], k[a], p[a], st) == claimed_hw[a] for a in range(2)):
                 return f"{story}; stride {st} {_verb(hw, claimed_hw)}"
-    return f"{story}: ⌊({hw[0]} + 2·{p[0]} − {k[0]}) / {s[0]}⌋ + 1 = {correct_hw[0]}"
+    return f"{story}: {_formula_text(hw, k, s, p)}"
 
 
 def _judge(row: ClaimedRow, prev: Shape | None, given_input: Shape | None, style: _Style,
@@ -560,8 +623,10 @@ def _judge(row: ClaimedRow, prev: Shape | None, given_input: Shape | None, style
                 reasons.append(f"a fully connected layer with {out} outputs gives {out} values")
     elif len(prev) != 3:
         correct = None
-        what = "a convolution" if kind == "conv" else "a pool"
+        what = {"conv": "a convolution", "block": "a residual block"}.get(kind, "a pool")
         reasons.append(f"{what} needs an H×W×C input, but the row above gives {prev[0]} flat values")
+    elif kind == "block":
+        correct = _judge_block(prev, layer, claimed, reasons, cells, headers)
     elif kind == "conv":
         cin, h, w = prev
         k, s = layer.kernel, layer.stride
@@ -612,6 +677,42 @@ def _judge(row: ClaimedRow, prev: Shape | None, given_input: Shape | None, style
                     reasons.append(f"pooling keeps the {c} channels, not {claimed[0]}")
     reasons = claim_problem(correct) + reasons
     return verdict(correct, reasons, tuple(cells)), layer
+
+
+def _judge_block(prev: Shape, layer: _Layer, claimed: Shape | None, reasons: list[str], cells: list[str],
+                 headers: dict[str, str]) -> Shape | None:
+    """A residual block as torchvision's BasicBlock: conv k×k (stride s, the row's padding), BN,
+    ReLU, conv k×k (stride 1, same size), BN; the shortcut is the identity, or a 1×1 conv at
+    stride s + BN when the stride or the channels change; the sum goes through a ReLU."""
+    cin, h, w = prev
+    k, s, pad = layer.kernel, layer.stride, layer.padding
+    if layer.depth is not None and layer.depth != cin:
+        reasons.append(f"the kernel depth must equal the {cin} channels that arrive, not {layer.depth}")
+        cells.append(headers.get("size", "Size"))
+    cout = layer.out if layer.out is not None else (claimed[0] if claimed and len(claimed) == 3 else None)
+    oh, ow = _conv_out(h, k[0], pad[0], s[0]), _conv_out(w, k[1], pad[1], s[1])
+    if oh < 1 or ow < 1:
+        reasons.append(f"the block's first {k[0]}×{k[1]} convolution does not fit a {h}×{w} map")
+        cells.append(headers.get("size", "Size"))
+        return None
+    # the second convolution must keep the size for the addition: it pads (k − 1) / 2
+    if cout is None:
+        return None
+    correct = (cout, oh, ow)
+    if claimed is not None and not _same(claimed, correct):
+        if len(claimed) != 3:
+            reasons.append(f"a residual block gives an H×W×C map: {_hwc(correct)}")
+        else:
+            if claimed[1:] != correct[1:]:
+                shortcut = ("the identity shortcut keeps it" if s == (1, 1) and cin == cout else
+                            f"the shortcut's 1×1 convolution at stride {_pair_text(s)} gives the same")
+                reasons.append(f"a residual block's first {k[0]}×{k[1]} convolution at stride {_pair_text(s)} "
+                               f"with padding {_pair_text(pad)} {_verb((h, w), (oh, ow))} "
+                               f"({_formula_text((h, w), k, s, pad)}); the second keeps it and {shortcut}, so "
+                               f"the addition gets {_hwc(correct)} twice")
+            if claimed[0] != cout:
+                reasons.append(f"{cout} kernels give {cout} channels, not {claimed[0]}")
+    return correct
 
 
 def check_table(text: str, input_shape: tuple[int, int, int] | None = None,
@@ -673,7 +774,8 @@ def parse_count(text: str) -> int | None:
     None when unreadable."""
     t = text.strip()
     if re.fullmatch(r"\d{1,3}([,\s_'’]\d{3})+|\d+", t):
-        return int(re.sub(r"\D", "", t))
+        digits = re.sub(r"\D", "", t)
+        return int(digits) if len(digits) <= MAX_DIGITS else None
     expr = re.sub(r"[xX×✕·⋅•∙]", "*", t).replace(" ", "")
     if not expr or not re.fullmatch(r"[\d+*()]+", expr):
         return None
@@ -693,9 +795,10 @@ def parse_count(text: str) -> int | None:
         raise ValueError("not a sum of products")
 
     try:
-        return value(tree)
-    except (ValueError, RecursionError):
+        result = value(tree)
+    except (ValueError, RecursionError, MemoryError):
         return None
+    return result if result <= MAX_COUNT else None
 
 
 def _param_truth(kind: str, row: ClaimedRow, layer: _Layer | None, prev: Shape | None,
@@ -709,8 +812,10 @@ def _param_truth(kind: str, row: ClaimedRow, layer: _Layer | None, prev: Shape |
             if prev is None:
                 return None
             c = prev[0]
-            return 2 * c, {0: "", 4 * c: "running mean and variance are buffers, not trained parameters"}, \
-                f"a scale and a shift per channel: 2·{c} = {2 * c:,}"
+            return 2 * c, {0: "BatchNorm2d with affine=True, torch's default, learns a scale γ and a shift β "
+                              "per channel; its running mean and variance are buffers, not parameters",
+                           4 * c: "running mean and variance are buffers, not trained parameters"}, \
+                f"a scale γ and a shift β per channel: 2·{c} = {2 * c:,}"
         return 0, {}, "it has no weights"
     if kind == "conv" and layer is not None and layer.kernel is not None and prev is not None \
             and len(prev) == 3 and correct is not None:
@@ -719,13 +824,32 @@ def _param_truth(kind: str, row: ClaimedRow, layer: _Layer | None, prev: Shape |
         w = kh * kw * cin * cout
         how = f"{kh}·{kw}·{cin}·{cout} weights + {cout} biases = {w + cout:,}"
         if re.search(r"block|bn|batch|norm", op):  # a block may count its batch norm (2 per channel)
-            return w + cout, {w: "", w + 3 * cout: "", w + 2 * cout: ""}, \
+            return w + cout, {w: NO_BIAS, w + 3 * cout: "", w + 2 * cout: ""}, \
                 f"{how} (with the block's batch norm, 2·{cout} more: {w + 3 * cout:,})"
-        return w + cout, {w: ""}, how
+        return w + cout, {w: NO_BIAS}, how
+    if kind == "block" and layer is not None and layer.kernel is not None and prev is not None \
+            and len(prev) == 3 and correct is not None:
+        kh, kw = layer.kernel
+        cin, cout = prev[0], correct[0]
+        first, second = kh * kw * cin * cout, kh * kw * cout * cout
+        projection = layer.stride != (1, 1) or cin != cout
+        total = first + second + 4 * cout + ((cin * cout + 2 * cout) if projection else 0)
+        how = (f"{kh}·{kw}·{cin}·{cout} + {kh}·{kw}·{cout}·{cout} conv weights (no biases, as in torchvision) "
+               f"+ 2·2·{cout} batch norm" + (f" + {cin}·{cout} + 2·{cout} for the 1×1 shortcut and its batch norm"
+                                             if projection else ", identity shortcut") + f" = {total:,}")
+        return total, {}, how
     if kind == "fc" and prev is not None and correct is not None and len(correct) == 1:
         n_in, out = math.prod(prev), correct[0]
-        return n_in * out + out, {n_in * out: ""}, f"{n_in}·{out} weights + {out} biases = {n_in * out + out:,}"
+        return n_in * out + out, {n_in * out: NO_BIAS}, \
+            f"{n_in}·{out} weights + {out} biases = {n_in * out + out:,}"
     return None
+
+
+class _NoBias(str):
+    """Marks the count of a layer's weights without its bias."""
+
+
+NO_BIAS = _NoBias("weights only")
 
 
 def _check_params(row: ClaimedRow, v: RowVerdict, layer: _Layer | None, prev: Shape | None,
@@ -758,7 +882,11 @@ def _check_params(row: ClaimedRow, v: RowVerdict, layer: _Layer | None, prev: Sh
         _add(v, f"cannot read the parameter count {text!r}; {how}", header)
         return main, main
     if claimed == main or (claimed in also and not also[claimed]):
-        v.correct_params = claimed  # an accepted way of counting (no bias, or the block's batch norm)
+        v.correct_params = claimed  # an accepted way of counting (the block's batch norm)
+        return claimed, main
+    if claimed in also and also[claimed] is NO_BIAS:
+        # Right for a layer built with bias=False, but the row does not say so: mark it.
+        v.params_note = f"right without the bias ({main:,} with it)"
         return claimed, main
     v.params_ok = False
     note = also.get(claimed, "")
@@ -788,6 +916,9 @@ def _describe(token: tuple) -> str:
         return f"adaptive pool to {token[1]}×{token[2]}"
     if kind == "fc":
         return f"fully connected → {token[1]}" if token[1] else "fully connected"
+    if kind == "block":
+        _, out, s = token
+        return "residual block" + (f", {out} channels" if out else "") + (f", stride {_pair_text(s)}" if s != (1, 1) else "")
     return kind  # pragma: no cover
 
 
@@ -795,11 +926,24 @@ def _arch_tokens(arch: Architecture) -> list[tuple[tuple, str]]:
     table = compute_table(arch)
     out = []
     for spec, row in zip(arch.layers, table.rows):
+        where = f"layer {row.index} ({row.name})"
+        if spec.is_block:
+            first = next((c for c in spec.main if not c.is_block and c.type == "Conv2d"), None)
+            try:
+                stride = tuple(normalize_params("Conv2d", first.params)["stride"]) if first is not None else (1, 1)
+            except UserInputError:
+                stride = (1, 1)
+            out.append((("block", row.output_shape[0] if row.output_shape else None, stride), where))
+            continue
         try:
             p = normalize_params(spec.type, spec.params)
         except UserInputError:
             continue
-        where = f"layer {row.index} ({row.name})"
+        if spec.is_block:
+            first = next((c for c in spec.main if not c.is_block and c.type == "Conv2d"), None)
+            stride = tuple(normalize_params("Conv2d", first.params)["stride"]) if first is not None else (1, 1)
+            out.append((("block", row.output_shape[0] if row.output_shape else None, stride), where))
+            continue
         if row.type == "Conv2d":
             out.append((("conv", *p["kernel_size"], p["out_channels"], tuple(p["stride"])), where))
         elif row.type in ("MaxPool2d", "AvgPool2d"):
@@ -815,6 +959,10 @@ def _arch_tokens(arch: Architecture) -> list[tuple[tuple, str]]:
 
 def _table_token(row: ClaimedRow, layer: _Layer | None, kind: str) -> tuple | None:
     claimed = row.claimed_output
+    if kind == "block":
+        out = layer.out if layer is not None and layer.out is not None else (
+            claimed[0] if claimed and len(claimed) == 3 else None)
+        return ("block", out, tuple(layer.stride) if layer is not None and layer.stride else (1, 1))
     if kind == "conv":
         if layer is None or layer.kernel is None:
             return ("conv", None, None, None, (1, 1))
@@ -865,11 +1013,13 @@ def report_lines(report: CheckReport, against_name: str | None = None) -> list[s
             lines.append(f"row {v.row_number} ({op}): claimed {v.claimed}, correct {v.correct}: {v.reason}")
     lines += [f"missing: {m}" for m in report.missing]
     lines += [f"extra: {e}" for e in report.extra]
+    notes = [f"note: row {v.row_number} ({v.operation.strip() or '?'}): {v.claimed_params} parameters is "
+             f"{v.params_note}" for v in report.verdicts if v.params_note]
     if not lines:
         n = len(report.verdicts)
         lines.append(f"all {n} row{'s' if n != 1 else ''} are right"
                      + (f" and match {against_name}" if against_name else ""))
-    return lines
+    return lines + notes
 
 
 def report_to_dict(report: CheckReport) -> dict[str, Any]:
@@ -879,7 +1029,7 @@ def report_to_dict(report: CheckReport) -> dict[str, Any]:
                   "ok": v.ok, "reason": v.reason,
                   "correct_shape": None if v.correct_shape is None else list(v.correct_shape),
                   **({"claimed_params": v.claimed_params, "correct_params": v.correct_params,
-                      "params_ok": v.params_ok} if v.claimed_params else {})}
+                      "params_ok": v.params_ok, "params_note": v.params_note} if v.claimed_params else {})}
                  for v in report.verdicts],
         "missing": list(report.missing),
         "extra": list(report.extra),

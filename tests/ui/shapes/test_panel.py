@@ -497,7 +497,14 @@ def test_check_view_takes_the_input_from_the_network_above(qtbot, panel):
     from visualizer.resources import resource_path
 
     view = panel.check_view
+    # By default the table is compared with the network above (mnist-net1): its conv3 is missing.
+    assert view.against.currentText() == "the network above"
     assert view.load_path(str(resource_path("architectures", "tables", "issue-example.tsv")))
+    assert view.report is not None and not view.report.ok
+    assert any("layer 9 (conv3) of mnist-net1 has no row" in m for m in view.report.missing), view.report.missing
+    assert all(v.ok for v in view.report.verdicts)
+    view.against.setCurrentText("nothing")
+    view.run_check()
     assert view.report is not None and view.report.ok  # the issue's own example is right
     assert "1×28×28 taken from the network above" in view.summary.text()
     panel.load_preset("vgg16")  # now 3×224×224 arrives: the 28×28 claim is wrong

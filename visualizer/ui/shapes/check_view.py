@@ -58,6 +58,12 @@ WRONG_BACKGROUND = QColor(255, 205, 205)
 TRUE_BACKGROUND = QColor(205, 240, 205)
 
 
+def wrong_or_params(row: ClaimedRow) -> set[str]:
+    """The header of the row's parameter column (to colour a count that is right in part)."""
+    header = row.role_headers.get("params")
+    return {header} if header else set()
+
+
 class ShapeCheckView(QWidget):
     """Observes the model's check state (text, compare-with, input) and writes what the user
     types back into it; reads the model's network when comparing with "the network above"."""
@@ -140,7 +146,7 @@ class ShapeCheckView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.text)
         split.addWidget(right)
-        split.setStretchFactor(0, 2)
+        split.setStretchFactor(0, 1)  # the results matter more than the pasted text
         split.setStretchFactor(1, 3)
         self.splitter = split
 
@@ -343,6 +349,8 @@ class ShapeCheckView(QWidget):
                     text = v.correct if v is not None else ""
                 elif column == REASON:
                     text = ("✓ right" if v.ok else v.reason) if v is not None else ""
+                    if v is not None and v.params_note:
+                        text = (text + "; " if not v.ok else "✓ ") + v.params_note
                 else:
                     text = row.cells.get(column, "")
                 item = QTableWidgetItem(text)
@@ -358,12 +366,15 @@ class ShapeCheckView(QWidget):
                     elif column == REASON:
                         item.setForeground(QBrush(QColor(self._color("bad"))))
                 elif column == REASON:
-                    item.setForeground(QBrush(QColor(self._color("good"))))
+                    item.setForeground(QBrush(QColor(self._color("note" if v is not None and v.params_note
+                                                                 else "good"))))
+                if v is not None and v.ok and v.params_note and column in wrong_or_params(rows[0]):
+                    item.setForeground(QBrush(QColor(self._color("note"))))
                 self.results.setItem(r, c, item)
         self.results.resizeColumnsToContents()
-        reason_col = columns.index(REASON)
-        self.results.setColumnWidth(reason_col, max(self.results.columnWidth(reason_col), 200))
+        self._fit_reason_column()
         self.results.resizeRowsToContents()
+        self._give_way()
         # the stretched Reason column gets its final width only after layout: wrap again then
         QTimer.singleShot(0, self._refit_rows)
         wrong = [v for v in report.verdicts if not v.ok]
@@ -391,6 +402,29 @@ class ShapeCheckView(QWidget):
     @Slot()
     def _refit_rows(self) -> None:
         self.results.resizeRowsToContents()
+
+    def _fit_reason_column(self) -> None:
+        """The Reason column takes the width left in the view (at least 200 px) and its text
+        wraps, rather than running off to the right or being cut to "Rea…"."""
+        reason_col = self.column_of(REASON)
+        if reason_col < 0:
+            return
+        others = sum(self.results.columnWidth(c) for c in range(self.results.columnCount()) if c != reason_col)
+        room = self.results.viewport().width() - others - 2
+        self.results.setColumnWidth(reason_col, max(200, room))
+
+    def _give_way(self) -> None:
+        """With results to show, the paste box keeps at most a quarter of the width."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if total > 0 and sizes[0] > total // 4:
+            self.splitter.setSizes([total // 4, total - total // 4])
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.results.columnCount():
+            self._fit_reason_column()
+            QTimer.singleShot(0, self._refit_rows)
 
     def set_editing_visible(self, visible: bool) -> None:
         for w in (self.load_button, self.example_button):

@@ -56,6 +56,7 @@ MIN_THICK = 5.0
 DEPTH_FACTOR = 0.3  # slanted depth relative to the face height for a square map
 MARGIN = 16.0
 GAP = 14.0
+MIN_LABEL_PT = 9.0  # at Fit the labels are never smaller than this (the figure wraps instead)
 
 
 @dataclass
@@ -65,8 +66,11 @@ class Block:
     shape: tuple[int, ...] | None
     title: str  # e.g. "conv1 +BN +ReLU"
     error: str | None = None
+    group: int = -1  # the Residual block's table row this box belongs to (-1: none)
+    sealed: bool = False  # a block's sum: nothing after it folds into it
     # geometry (filled in by layout)
     x: float = 0.0
+    y: float = 0.0  # offset of the figure row this box is on (the figure wraps at Fit)
     thick: float = 0.0
     face: float = 0.0
     depth: float = 0.0
@@ -75,17 +79,54 @@ class Block:
     bounds: QRectF = field(default_factory=QRectF)
 
 
-def blocks_for(table: ShapeTable) -> list[Block]:
+@dataclass
+class Arc:
+    """A skip connection: from the block before a Residual block's main path (`start`) to the
+    block where the two paths are added (`end`), drawn as an arc over the main path."""
+
+    start: int  # index in blocks
+    end: int
+    label: str  # e.g. "layer2.0 + 1×1 conv, BN"
+    row: int  # the Residual block's table row
+    error: str | None = None
+
+
+def _fold(blocks: list[Block], row, i: int, title: str, group: int = -1) -> None:
+    prev = blocks[-1]
+    fold = (row.type in fmt.SHAPE_KEEPING and prev.kind != "input" and row.ok and prev.error is None
+            and row.output_shape == prev.shape and prev.group == group and not prev.sealed)
+    if fold:
+        prev.rows.append(i)
+        prev.title += " +" + _short(row.type)
+        return
+    blocks.append(Block([i], row.type, row.output_shape, title, row.error, group))
+
+
+def blocks_for(table: ShapeTable, arcs: list[Arc] | None = None) -> list[Block]:
+    """The boxes of the figure; a Residual block's main path is drawn box by box (its rows all
+    select the block's row) and its skip connection goes into `arcs`."""
     blocks = [Block([], "input", tuple(table.architecture.input_shape), "input")]
     for i, row in enumerate(table.rows):
-        prev = blocks[-1]
-        fold = (row.type in fmt.SHAPE_KEEPING and prev.kind != "input" and row.ok and prev.error is None
-                and row.output_shape == prev.shape)
-        if fold:
-            prev.rows.append(i)
-            prev.title += " +" + _short(row.type)
+        if row.is_block:
+            start = len(blocks) - 1
+            main = [c for c in row.children if c.path == "main"]
+            shortcut = [c for c in row.children if c.path == "shortcut"]
+            for c in main:
+                _fold(blocks, c, i, c.name[len(row.name) + 1:] if c.name.startswith(row.name + ".") else c.name, i)
+            if len(blocks) - 1 == start:  # an empty main path: the sum still gets a box
+                blocks.append(Block([i], "Residual", row.output_shape, row.name, row.error, i))
+            last = blocks[-1]
+            last.title += " ⊕"
+            last.sealed = True
+            last.error = last.error or row.error
+            if not row.error and row.output_shape is not None:
+                last.shape = row.output_shape
+            sc = "identity" if not shortcut else ", ".join(
+                "1×1 conv" if c.type == "Conv2d" and "1×1" in c.settings else _short(c.type) for c in shortcut)
+            if arcs is not None:
+                arcs.append(Arc(start, len(blocks) - 1, f"{row.name} + {sc}", i, row.error))
             continue
-        blocks.append(Block([i], row.type, row.output_shape, row.name or row.type, row.error))
+        _fold(blocks, row, i, row.name or row.type)
     return blocks
 
 
@@ -103,12 +144,20 @@ def _short(layer_type: str) -> str:
 class DiagramLayout:
     """Where every block goes, for a given font; shared by the widget and the exports."""
 
-    def __init__(self, table: ShapeTable | None, font: QFont, caption: str = "") -> None:
+    def __init__(self, table: ShapeTable | None, font: QFont, caption: str = "",
+                 wrap_width: float | None = None, box_scale: float = 1.0) -> None:
+        """`wrap_width`: start a new row of boxes rather than grow wider than this (Fit uses it
+        to keep labels readable); None: one row. `box_scale` shrinks the boxes (not the labels)
+        so that a wrapped figure fits a short pane."""
+        self.max_face = MAX_FACE * box_scale
+        self.min_face = min(MIN_FACE, self.max_face)
+        self.max_thick = max(MIN_THICK, MAX_THICK * box_scale)
         self.font = QFont(font)
+        # The shape line under each name is as large as the name: at Fit both stay ≥ MIN_LABEL_PT.
         self.small = QFont(font)
-        self.small.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
         self.caption = caption
-        self.blocks = blocks_for(table) if table is not None else []
+        self.arcs: list[Arc] = []
+        self.blocks = blocks_for(table, self.arcs) if table is not None else []
         fm = QFontMetricsF(self.font)
         sm = QFontMetricsF(self.small)
         self.line = fm.height()
@@ -121,10 +170,10 @@ class DiagramLayout:
 
         def face(v: int, big: int) -> float:
             # square root: 224 → 7 still visibly shrinks (log flattened it) yet 7 stays readable
-            return MIN_FACE + (MAX_FACE - MIN_FACE) * math.sqrt(max(v, 1) / big)
+            return self.min_face + (self.max_face - self.min_face) * math.sqrt(max(v, 1) / big)
 
         def vector(v: int, big: int) -> float:
-            return MIN_FACE + (MAX_FACE - MIN_FACE) * math.log(max(v, 1) + 1) / math.log(big + 1)
+            return self.min_face + (self.max_face - self.min_face) * math.log(max(v, 1) + 1) / math.log(big + 1)
 
         max_depth = 0.0
         for b in self.blocks:
@@ -134,33 +183,48 @@ class DiagramLayout:
                 c, h, w = b.shape
                 b.face = face(h, big_spatial)
                 b.depth = face(w, big_spatial) * DEPTH_FACTOR
-                b.thick = MIN_THICK + (MAX_THICK - MIN_THICK) * math.sqrt(max(c, 1) / big_chan)
+                b.thick = MIN_THICK + (self.max_thick - MIN_THICK) * math.sqrt(max(c, 1) / big_chan)
             else:
                 b.face = vector(b.shape[0], big_vec) if len(b.shape) == 1 else 40.0
                 b.depth = 0.0
                 b.thick = 10.0
             max_depth = max(max_depth, b.depth)
-        self.top = MARGIN + (self.line * 1.4 if caption else 0.0) + max_depth * 0.7
-        self.mid = self.top + MAX_FACE / 2
-        label_top = self.top + MAX_FACE + 8
+        self.arc_height = self.line * 2.4 if self.arcs else 0.0
+        self.arc_top = MARGIN + (self.line * 1.4 if caption else 0.0)
+        self.top = MARGIN + (self.line * 1.4 if caption else 0.0) + max_depth * 0.7 + self.arc_height
+        self.mid = self.top + self.max_face / 2
+        label_top = self.top + self.max_face + 8
+        self.row_height = label_top + 2.3 * self.line - self.arc_top + GAP
         x = MARGIN
+        y = 0.0
+        widest = 0.0
+        self.rows_count = 1
+        prev: Block | None = None
         for b in self.blocks:
             box_w = b.thick + b.depth
             label_w = max(fm.horizontalAdvance(b.title), sm.horizontalAdvance(self.shape_text(b)))
             b.width = max(box_w, label_w)
+            same_group = prev is not None and b.group >= 0 and b.group == prev.group
+            if wrap_width and x > MARGIN and x + b.width + MARGIN > wrap_width and not same_group:
+                widest = max(widest, x - GAP)
+                x, y = MARGIN, y + self.row_height
+                self.rows_count += 1
+            prev = b
+            b.y = y
             b.x = x + (b.width - box_w) / 2
-            left, top = b.x, self.mid - b.face / 2
+            left, top = b.x, self.mid + y - b.face / 2
             dx, dy = b.depth, -b.depth * 0.7
             b.outline = QPolygonF([
                 QPointF(left, top + b.face), QPointF(left, top), QPointF(left + dx, top + dy),
                 QPointF(left + b.thick + dx, top + dy), QPointF(left + b.thick + dx, top + dy + b.face),
                 QPointF(left + b.thick, top + b.face),
             ])
-            b.bounds = QRectF(x, min(top + dy, top) - 4, b.width, label_top + 2.2 * self.line - (top + dy) + 4)
+            b.bounds = QRectF(x, min(top + dy, top) - 4, b.width, label_top + y + 2.2 * self.line - (top + dy) + 4)
             x += b.width + GAP
         self.label_top = label_top
-        self.width = max(x - GAP + MARGIN, 200.0)
-        self.height = label_top + 2.3 * self.line + MARGIN
+        widest = max(widest, x - GAP)
+        self.width = max(widest + MARGIN, 200.0)
+        self.height = label_top + y + 2.3 * self.line + MARGIN
 
     @staticmethod
     def shape_text(b: Block) -> str:
@@ -185,7 +249,42 @@ class DiagramLayout:
             p.drawText(QPointF(MARGIN, MARGIN + self.line * 0.8), self.caption)
         for b in self.blocks:
             self._paint_block(p, b, False, ink)
+        for arc in self.arcs:
+            self._paint_arc(p, arc, ink)
         self.paint_selection(p, selected_rows, dark, None)
+
+    def arc_points(self, arc: Arc) -> tuple[QPointF, QPointF, float]:
+        """(start, end, apex y) of a skip connection: from the top of the block before the
+        main path to the top of the block where the paths are added."""
+        a, b = self.blocks[arc.start], self.blocks[arc.end]
+        yb = self.mid + b.y - b.face / 2 - b.depth * 0.7
+        apex = self.arc_top + b.y + self.line * 1.3
+        if a.y != b.y:  # the figure wrapped between them: the arc comes in from the row's left edge
+            start = QPointF(MARGIN / 2, self.mid + b.y - self.max_face / 4)
+        else:
+            ya = self.mid + a.y - a.face / 2 - a.depth * 0.7
+            start = QPointF(a.x + (a.thick + a.depth) / 2, ya - 2)
+        return start, QPointF(b.x + (b.thick + b.depth) / 2, yb - 2), min(apex, start.y() - 8, yb - 8)
+
+    def _paint_arc(self, p: QPainter, arc: Arc, ink: QColor) -> None:
+        from PySide6.QtGui import QPainterPath
+
+        start, end, apex = self.arc_points(arc)
+        path = QPainterPath(start)
+        path.cubicTo(QPointF(start.x(), apex), QPointF(end.x(), apex), end)
+        color = ERROR_COLOR if arc.error else QColor(ink)
+        p.setPen(QPen(color, 1.6, Qt.PenStyle.DashLine if arc.error else Qt.PenStyle.SolidLine))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPath(path)
+        # an arrow head into the addition
+        p.setBrush(QBrush(color))
+        p.drawPolygon(QPolygonF([end, QPointF(end.x() - 4, end.y() - 7), QPointF(end.x() + 4, end.y() - 7)]))
+        p.setFont(self.small)
+        p.setPen(color)
+        mid_x = (start.x() + end.x()) / 2
+        text_w = QFontMetricsF(self.small).horizontalAdvance(arc.label) + 8
+        p.drawText(QRectF(mid_x - text_w / 2, apex - self.line * 1.05, text_w, self.line),
+                   Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, arc.label)
 
     def paint_selection(self, p: QPainter, selected_rows: set[int], dark: bool,
                         background: QColor | None) -> None:
@@ -196,13 +295,13 @@ class DiagramLayout:
             if selected_rows.intersection(b.rows):
                 if background is not None:
                     col_left = b.x - (b.width - (b.thick + b.depth)) / 2
-                    p.fillRect(QRectF(col_left - GAP / 2, self.label_top, b.width + GAP, self.line * 1.1),
+                    p.fillRect(QRectF(col_left - GAP / 2, self.label_top + b.y, b.width + GAP, self.line * 1.1),
                                background)
                 self._paint_block(p, b, True, ink, outline_only=True)
 
     def _paint_block(self, p: QPainter, b: Block, chosen: bool, ink: QColor,
                      outline_only: bool = False) -> None:
-        left, top = b.x, self.mid - b.face / 2
+        left, top = b.x, self.mid + b.y - b.face / 2
         dx, dy = b.depth, -b.depth * 0.7
         base = COLORS.get(b.kind, OTHER_COLOR)
         edge = QPen(base.darker(160), 1.0)
@@ -238,7 +337,7 @@ class DiagramLayout:
             p.drawPolygon(b.outline)
         # labels under the block, centred on its column
         col_left = b.x - (b.width - (b.thick + b.depth)) / 2
-        rect = QRectF(col_left - GAP / 2, self.label_top, b.width + GAP, self.line * 1.1)
+        rect = QRectF(col_left - GAP / 2, self.label_top + b.y, b.width + GAP, self.line * 1.1)
         font = QFont(self.font)
         font.setBold(chosen)
         p.setFont(font)
@@ -266,6 +365,8 @@ class ShapeDiagram(QWidget):
         self._caption = ""
         self._selected: set[int] = set()
         self._zoom = 1.0
+        self._wrap: float | None = None
+        self._box_scale = 1.0
         self._layout = DiagramLayout(None, self.font())
         # The figure without selection, drawn once per change: scrolling and selecting then
         # cost one image copy and an outline instead of redrawing every block.
@@ -281,7 +382,9 @@ class ShapeDiagram(QWidget):
 
     def _relayout(self) -> None:
         self._cache = None
-        self._layout = DiagramLayout(self._table, self.font(), self._caption)
+        # On screen the totals line under the table says what the caption says: the figure gets
+        # the room instead. Exports (png_bytes, svg_bytes) keep the caption.
+        self._layout = DiagramLayout(self._table, self.font(), "", self._wrap, self._box_scale)
         size = self._layout.size()
         self.setFixedSize(max(1, round(size.width() * self._zoom)), max(1, round(size.height() * self._zoom)))
         self.update()
@@ -302,11 +405,40 @@ class ShapeDiagram(QWidget):
         self._relayout()
         self.zoom_changed.emit(zoom)
 
+    def min_label_zoom(self) -> float:
+        """The smallest zoom at which labels are still MIN_LABEL_PT points."""
+        pt = self.font().pointSizeF()
+        return min(1.0, MIN_LABEL_PT / pt) if pt > 0 else 1.0
+
+    def set_wrap(self, width: float | None, box_scale: float = 1.0) -> None:
+        """Wrap the figure into rows no wider than `width` (figure pixels); None: one row."""
+        if (width, box_scale) != (self._wrap, self._box_scale):
+            self._wrap, self._box_scale = width, box_scale
+            self._relayout()
+
     def zoom_to_fit(self, width: int, height: int) -> None:
-        """The zoom at which the whole figure fits `width` × `height` pixels."""
+        """The zoom at which the whole figure fits `width` × `height` pixels, but never below
+        the zoom that keeps labels at MIN_LABEL_PT: then the figure wraps into rows (and scrolls
+        down if it must)."""
+        least = self.min_label_zoom()
+        wrap, scale = None, 1.0
+        size = DiagramLayout(self._table, self.font(), "").size()
+        if size.width() <= 0 or size.height() <= 0:
+            return
+        if width / size.width() < least:  # it would shrink the labels: wrap into rows instead
+            wrap = width / least
+        # and shrink the boxes (not the labels) until the figure fits the height, if it can
+        while scale > 0.3:
+            size = DiagramLayout(self._table, self.font(), "", wrap, scale).size()
+            if size.height() * least <= height:
+                break
+            scale = round(scale - 0.1, 2)
+        if (wrap, scale) != (self._wrap, self._box_scale):
+            self._wrap, self._box_scale = wrap, scale
+            self._relayout()
         size = self._layout.size()
-        if size.width() > 0 and size.height() > 0:
-            self.set_zoom(min(width / size.width(), height / size.height()))
+        zoom = min(width / size.width(), height / size.height())
+        self.set_zoom(min(1.0, max(least, zoom)))
 
     def wheelEvent(self, event) -> None:
         # Ctrl + wheel zooms, as in image viewers; a plain wheel scrolls the figure
@@ -499,10 +631,12 @@ class DiagramPage(QWidget):
     def _on_model_changed(self) -> None:
         self.diagram.set_table(self.model.table, caption(self.model))
         self._fit_height()
-        self.diagram.set_selected_rows(self.model.selected_rows)
+        self._on_selection_changed(self.model.selected_rows)
 
     @Slot(list)
     def _on_selection_changed(self, rows: list) -> None:
+        if self.model.focus:  # inside a block: the figure shows the network, so mark the block
+            rows = [self.model.focus[0][0]]
         self.diagram.set_selected_rows(rows)
         if rows:
             rect = self.diagram.block_rect(rows[0])
@@ -512,6 +646,8 @@ class DiagramPage(QWidget):
 
     @Slot(int)
     def _on_block_clicked(self, row: int) -> None:
+        while self.model.focus:  # the figure's rows are the network's own
+            self.model.leave_block()
         self.model.set_selected_rows([row])
         self.block_clicked.emit(row)
 
@@ -525,8 +661,10 @@ class DiagramPage(QWidget):
 
     @Slot()
     def fit(self) -> None:
+        """The whole network, its labels at least MIN_LABEL_PT (wrapped into rows if need be)."""
         viewport = self.scroll.viewport().size()
         self.diagram.zoom_to_fit(viewport.width() - 4, viewport.height() - 4)
+        self._auto_zoom = True  # and it keeps fitting as the pane changes
 
     @Slot(float)
     def _on_zoom_changed(self, zoom: float) -> None:
@@ -535,15 +673,15 @@ class DiagramPage(QWidget):
             self._auto_zoom = False  # the user chose a zoom: keep it
 
     def _fit_height(self) -> None:
+        """Until the user zooms, the figure fits what it is given (see `fit`)."""
         if not self._auto_zoom:
             return
-        height = self.scroll.viewport().height() - 4
-        natural = self.diagram.figure_size().height()
-        if height <= 20 or natural <= 0:
+        viewport = self.scroll.viewport().size()
+        if viewport.height() <= 20 or viewport.width() <= 20:
             return
         self._auto_zooming = True
         try:
-            self.diagram.set_zoom(min(1.0, max(0.5, height / natural)))
+            self.diagram.zoom_to_fit(viewport.width() - 4, viewport.height() - 4)
         finally:
             self._auto_zooming = False
 

@@ -33,12 +33,12 @@ class ExplanationLine(QLabel):
     @Slot()
     def refresh(self) -> None:
         rows = self.model.selected_rows
-        table = self.model.table
-        if len(rows) != 1 or rows[0] >= len(table.rows):
+        table_rows = self.model.rows()
+        if len(rows) != 1 or rows[0] >= len(table_rows) or rows[0] >= self.model.layer_count():
             self.setText("Select a layer to see how its numbers come about."
                          if not rows else f"{len(rows)} layers selected.")
             return
-        layer, spec = table.rows[rows[0]], self.model.layer(rows[0])
+        layer, spec = table_rows[rows[0]], self.model.layer(rows[0])
         how = self.model.explanation()
         head = (f"<b>{layer.name}</b> ({spec.type}): {fmt.format_shape(layer.input_shape)} → "
                 f"{fmt.format_shape(layer.output_shape)}")

@@ -81,7 +81,10 @@ DEFAULT_VALUE_TEXT = QColor(130, 130, 130)
 
 
 class LayerTableModel(QAbstractTableModel):
-    """Rows 0..n-1 are the layers of `model`, row n the totals."""
+    """One table row per layer of `model` (of the focused block path, see ShapesModel.focus),
+    then the totals. An expanded Residual block is followed by read-only rows of its main path
+    and shortcut and an "add" row with the two shapes that meet there; `entry(row)` tells them
+    apart, `view_row(layer)` finds a layer's table row."""
 
     def __init__(self, model: ShapesModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,13 +94,21 @@ class LayerTableModel(QAbstractTableModel):
         self._default_text = QBrush(DEFAULT_VALUE_TEXT)
         self._bold = QFont()
         self._bold.setBold(True)
+        self._italic = QFont()
+        self._italic.setItalic(True)
         self._rows = model.layer_count()
+        self._entries: list[tuple[str, int, Any]] = []
         self._rebuild_cache()
         model.changed.connect(self._on_model_changed)
+        model.expansion_changed.connect(self._on_model_changed)
 
     @property
-    def _arch(self):
-        return self.model.table.architecture
+    def _layers(self):
+        return self.model._layers()
+
+    @property
+    def _table_rows(self):
+        return self.model.rows()
 
     @property
     def _table(self):
@@ -105,29 +116,55 @@ class LayerTableModel(QAbstractTableModel):
 
     @property
     def editing_enabled(self) -> bool:
-        return self.model.editing_enabled
+        return self.model.editing_enabled and self.model.module_table is None
 
     @Slot()
     def _on_model_changed(self) -> None:
-        n = self.model.layer_count()
-        if n != self._rows:
+        old = [(k, i) for k, i, _ in self._entries]
+        entries = self._make_entries()
+        if [(k, i) for k, i, _ in entries] != old:
             self.beginResetModel()
-            self._rows = n
             self._rebuild_cache()
             self.endResetModel()
         else:
             self._rebuild_cache()
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1))
 
+    def _make_entries(self) -> list[tuple[str, int, Any]]:
+        entries: list[tuple[str, int, Any]] = []
+        rows = self._table_rows
+        for i in range(self.model.layer_count()):
+            entries.append(("layer", i, None))
+            if i in self.model.expanded and i < len(rows) and rows[i].is_block:
+                for child in rows[i].children:
+                    entries.append(("child", i, child))
+                entries.append(("add", i, rows[i]))
+        return entries
+
     # -- reading -------------------------------------------------------------------------
     def layer_count(self) -> int:
         return self._rows
 
+    def entry(self, row: int) -> tuple[str, int, Any]:
+        """("layer", layer index, None), ("child", block's layer index, its LayerRow), ("add",
+        block's layer index, the block's LayerRow) or ("total", -1, None)."""
+        return self._entries[row] if 0 <= row < len(self._entries) else ("total", -1, None)
+
+    def layer_of(self, row: int) -> int | None:
+        kind, i, _ = self.entry(row)
+        return i if kind == "layer" else None
+
+    def view_row(self, layer: int) -> int:
+        for r, (kind, i, _) in enumerate(self._entries):
+            if kind == "layer" and i == layer:
+                return r
+        return -1
+
     def is_totals_row(self, row: int) -> bool:
-        return row == self._rows
+        return row == len(self._entries)
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else self._rows + 1
+        return 0 if parent.isValid() else len(self._entries) + 1
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
@@ -146,13 +183,15 @@ class LayerTableModel(QAbstractTableModel):
             # dropping between rows (or below the last one) is allowed
             return _FLAGS_DROP if self.editing_enabled else Qt.ItemFlag.NoItemFlags
         row = index.row()
-        if not self.editing_enabled or self.is_totals_row(row):
+        if not self.editing_enabled or self.is_totals_row(row) or self.entry(row)[0] != "layer":
             return _FLAGS_READ
         return _FLAGS_EDIT if self._editable[row][index.column()] else _FLAGS_MOVE
 
     def _applies(self, row: int, column: int) -> bool:
+        if self.model.module_table is not None:
+            return False  # a torch module's table: its rows have no ConvViz settings
         field = COLUMN_FIELDS.get(column)
-        return field is not None and field_applies(self._arch.layers[row].type, field)
+        return field is not None and field_applies(self._layers[row].type, field)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Views call this thousands of times per repaint: plain int roles and lookups in tables
@@ -169,9 +208,10 @@ class LayerTableModel(QAbstractTableModel):
         if role == _FOREGROUND:
             return self._foregrounds[row][column]
         if role == _FONT:
-            return self._bold if self.is_totals_row(row) else None
+            return self._bold if self.is_totals_row(row) else (self._italic if self.entry(row)[0] == "add" else None)
         if role == _EDIT:
-            return None if self.is_totals_row(row) else self._cell_text(row, column, True)
+            layer = self.layer_of(row)
+            return None if layer is None else self._cell_text(layer, column, True)
         if role == _TOOLTIP:
             return self._tooltip(row, column)
         return None
@@ -179,33 +219,74 @@ class LayerTableModel(QAbstractTableModel):
     def _tooltip(self, row: int, column: int) -> str | None:
         if self.is_totals_row(row):
             return self._totals_tip(column)
-        layer = self._table.rows[row] if row < len(self._table.rows) else None
+        kind, i, extra = self.entry(row)
+        if kind == "add":
+            a, b = extra.add_shapes or (None, None)
+            return (f"The addition of {extra.name}: main path {fmt.format_shape(a)} + shortcut "
+                    f"{fmt.format_shape(b)}" + (f" — {extra.error}" if extra.error else ""))
+        if kind == "child":
+            return (f"{extra.path} path of this block: {extra.error}" if extra.error else
+                    f"In the {extra.path} path (double-click the block's row to edit it)")
+        layer = self._table_rows[i] if i < len(self._table_rows) else None
         if layer is not None and not layer.ok:
-            return f"Row {row + 1}: {layer.error}"
-        return self._cell_tip(row, column)
+            return f"Row {i + 1}: {layer.error}"
+        return self._cell_tip(i, column)
 
     def _rebuild_cache(self) -> None:
-        n = len(self._arch.layers)
-        display = [[self._cell_text(r, c, False) for c in range(len(COLUMNS))] for r in range(n)]
-        display.append([self._totals_text(c) for c in range(len(COLUMNS))])
+        self._entries = self._make_entries()
+        self._rows = self.model.layer_count()
+        display = []
         backgrounds: list[QBrush | None] = []
         foregrounds: list[list[QBrush | None]] = []
-        for r in range(n):
-            layer = self._table.rows[r] if r < len(self._table.rows) else None
+        editable = []
+        rows = self._table_rows
+        for kind, r, extra in self._entries:
+            if kind != "layer":
+                display.append(self._inner_text(kind, extra, rows[r].name))
+                bad = extra.error is not None and kind == "child"
+                backgrounds.append(None)
+                foregrounds.append([self._bad_text if bad else self._default_text] * len(COLUMNS))
+                editable.append([False] * len(COLUMNS))
+                continue
+            display.append([self._cell_text(r, c, False) for c in range(len(COLUMNS))])
+            layer = rows[r] if r < len(rows) else None
             bad = layer is not None and not layer.ok
             backgrounds.append(self._bad_background if bad else None)
             fg: list[QBrush | None] = [self._bad_text if bad else None] * len(COLUMNS)
-            spec = self._arch.layers[r]
+            spec = self._layers[r]
             if not bad and spec.type in ("MaxPool2d", "AvgPool2d") and (
                     spec.params.get("stride") is None
                     or fmt.as_pair(spec.params.get("stride")) == fmt.as_pair(spec.params.get("kernel_size"))):
                 fg[COL_STRIDE] = self._default_text  # grey: the stride follows the kernel size
             foregrounds.append(fg)
+            editable.append([c in EDITABLE_COLUMNS and self._applies(r, c) for c in range(len(COLUMNS))])
+        display.append([self._totals_text(c) for c in range(len(COLUMNS))])
         backgrounds.append(None)  # bold is enough; a fixed grey would clash with a dark theme
         foregrounds.append([None] * len(COLUMNS))
         self._display, self._backgrounds, self._foregrounds = display, backgrounds, foregrounds
-        self._editable = [[c in EDITABLE_COLUMNS and self._applies(r, c) for c in range(len(COLUMNS))]
-                          for r in range(n)]
+        self._editable = editable
+
+    def _inner_text(self, kind: str, row: Any, block_name: str = "") -> list[str]:
+        """The read-only cells of a row inside an expanded block, or of its addition."""
+        cells = [""] * len(COLUMNS)
+        if kind == "add":
+            a, b = row.add_shapes or (None, None)
+            cells[COL_NAME] = "  ⊕ add"
+            cells[COL_TYPE] = "main + shortcut"
+            cells[COL_OTHER] = f"{fmt.format_shape(a)} + {fmt.format_shape(b)}"
+            cells[COL_OUTPUT] = fmt.format_shape(row.output_hint if row.output_shape is None else row.output_shape)
+            return cells
+        indent = "  " * row.depth
+        short = row.name[len(block_name) + 1:] if row.name.startswith(block_name + ".") else row.name
+        cells[COL_NAME] = f"{indent}{row.path} · {short}"
+        cells[COL_TYPE] = row.type
+        cells[COL_OTHER] = row.settings
+        cells[COL_OUTPUT] = fmt.format_shape(row.output_shape) if row.output_shape is not None else "?"
+        cells[COL_PARAMS] = fmt.format_count(row.params)
+        cells[COL_MACS] = fmt.format_macs(row.macs)
+        cells[COL_MEMORY] = fmt.format_bytes(row.activation_bytes)
+        cells[COL_RF] = fmt.rf_text(row.rf_size, row.rf_jump)
+        return cells
 
     def column_text_widths(self) -> list[int]:
         """Longest text (in characters) of each column, header included (to refit columns
@@ -213,8 +294,8 @@ class LayerTableModel(QAbstractTableModel):
         return [max([len(COLUMNS[c])] + [len(row[c]) for row in self._display]) for c in range(len(COLUMNS))]
 
     def _cell_text(self, row: int, column: int, editing: bool) -> str:
-        spec = self._arch.layers[row]
-        layer = self._table.rows[row] if row < len(self._table.rows) else None
+        spec = self._layers[row]
+        layer = self._table_rows[row] if row < len(self._table_rows) else None
         p = spec.params
         if column == COL_INDEX:
             return str(row + 1)
@@ -222,8 +303,18 @@ class LayerTableModel(QAbstractTableModel):
             if editing:
                 return spec.name
             return spec.name or (layer.name if layer is not None else "")
+        if self.model.module_table is not None and column == COL_OTHER and layer is not None:
+            return layer.settings
         if column == COL_TYPE:
+            if spec.is_block and not editing:
+                return ("▾ " if row in self.model.expanded else "▸ ") + "Residual"
             return spec.type
+        if spec.is_block and column == COL_OTHER and layer is not None:
+            a, b = layer.add_shapes or (None, None)
+            short = "identity" if not spec.shortcut else f"{len(spec.shortcut)} layers"
+            act = (spec.params or {}).get("activation")
+            return (f"main {len(spec.main)} · shortcut {short} · ⊕ {fmt.format_shape(a)} + {fmt.format_shape(b)}"
+                    + (f" → {act}" if act else ""))
         if not self._applies(row, column) and column in EDITABLE_COLUMNS:
             return ""
         if column == COL_OUT:
@@ -266,9 +357,13 @@ class LayerTableModel(QAbstractTableModel):
         return ""
 
     def _cell_tip(self, row: int, column: int) -> str | None:
-        layer = self._table.rows[row] if row < len(self._table.rows) else None
+        layer = self._table_rows[row] if row < len(self._table_rows) else None
         if layer is None:
             return None
+        if layer.is_block and column in (COL_TYPE, COL_NAME, COL_OTHER):
+            return fmt.explain_block(layer) + " Click ▸ (or press +) to show its paths here."
+        if layer.type == "Softmax" and column in (COL_TYPE, COL_NAME):
+            return fmt.SOFTMAX_TRAINING_NOTE
         if column == COL_PARAMS:
             tip = f"{layer.params:,} parameters ({layer.trainable_params:,} trainable)"
             if layer.buffers:
@@ -285,10 +380,10 @@ class LayerTableModel(QAbstractTableModel):
         return HEADER_TIPS.get(column)
 
     def _totals_partial(self) -> bool:
-        return any(not r.ok or not getattr(r, "known", True) for r in self._table.rows)
+        return any(not r.ok or not getattr(r, "known", True) for r in self.model.table.rows)
 
     def _totals_text(self, column: int) -> str:
-        t = self._table
+        t = self.model.table
         # with an invalid layer the totals only count what can be known: say so
         at_least = "≥ " if self._totals_partial() else ""
         if column == COL_NAME:
@@ -307,7 +402,7 @@ class LayerTableModel(QAbstractTableModel):
         return ""
 
     def _totals_tip(self, column: int) -> str | None:
-        t = self._table
+        t = self.model.table
         if self._totals_partial() and column in (COL_PARAMS, COL_MACS, COL_MEMORY):
             return "At least this much: layers in red (and what follows them) cannot be counted fully"
         if column == COL_PARAMS:
@@ -324,8 +419,8 @@ class LayerTableModel(QAbstractTableModel):
                 role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or self.is_totals_row(index.row()):
             return False
-        row, column = index.row(), index.column()
-        if column not in EDITABLE_COLUMNS or not self._applies(row, column):
+        row, column = self.layer_of(index.row()), index.column()
+        if row is None or column not in EDITABLE_COLUMNS or not self._applies(row, column):
             return False
         text = "" if value is None else str(value)
         if text == self._cell_text(row, column, True):
@@ -343,7 +438,7 @@ class LayerTableModel(QAbstractTableModel):
         return [MIME_ROWS]
 
     def mimeData(self, indexes) -> QMimeData:
-        rows = sorted({i.row() for i in indexes if i.isValid() and not self.is_totals_row(i.row())})
+        rows = sorted({r for i in indexes if i.isValid() and (r := self.layer_of(i.row())) is not None})
         data = QMimeData()
         data.setData(MIME_ROWS, QByteArray(json.dumps(rows).encode()))
         return data
@@ -360,10 +455,14 @@ class LayerTableModel(QAbstractTableModel):
             rows = [int(r) for r in json.loads(bytes(data.data(MIME_ROWS).data()).decode())]
         except (ValueError, TypeError):
             return False
+        n = self.model.layer_count()
         if row < 0:
             # dropped onto a row: the layers go before it; below the last row: to the end
-            row = parent.row() if parent.isValid() else len(self._arch.layers)
-        self.model.move_layers(rows, min(row, len(self._arch.layers)))
+            row = parent.row() if parent.isValid() else len(self._entries)
+        # a table row -> the layer it stands before (rows inside a block belong to its layer)
+        before = [i + (1 if k != "layer" else 0) for k, i, _ in self._entries[row:row + 1]]
+        target = before[0] if before else n
+        self.model.move_layers(rows, min(target, n))
         # We moved the layers ourselves (one undo step). Returning False stops the view from
         # also removing the source rows, which it does after a successful MoveAction drop.
         return False
@@ -443,18 +542,66 @@ class LayerTableView(QTableView):
         self.setAlternatingRowColors(True)
         self.setEditTriggers(_EDIT_TRIGGERS)
         self.verticalHeader().setVisible(False)
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 5)  # 20 rows fit at 1280×800
         self.setWordWrap(False)
         header = self.horizontalHeader()
         # Interactive + a fit after each change: ResizeToContents re-measures every cell on every
         # repaint, which made edits of VGG-sized tables visibly slow.
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        # The receptive field (last) takes its content's width; the free text of "Other" takes
+        # what is left.
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(COL_OTHER, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
         self._showing_model_selection = False
+        self.doubleClicked.connect(self._on_double_click)
+        self.clicked.connect(self._on_click)
         self.selectionModel().selectionChanged.connect(self._on_view_selection)
         model.selection_changed.connect(self._show_selection)
         model.changed.connect(self.fit_columns)
+        model.expansion_changed.connect(self.fit_columns)
+
+    # -- blocks: expand (+, →, a click on ▸), edit inside (Enter, double-click), back (Backspace)
+    def _current_block(self) -> int | None:
+        row = self.table_model.layer_of(self.currentIndex().row()) if self.currentIndex().isValid() else None
+        if row is None or row >= self.shapes.layer_count() or not self.shapes.layer(row).is_block:
+            return None
+        return row
+
+    def keyPressEvent(self, event) -> None:
+        key = event.key()
+        block = self._current_block()
+        if self.state() != QAbstractItemView.State.EditingState:
+            if block is not None and key in (Qt.Key.Key_Plus, Qt.Key.Key_Right):
+                self.shapes.set_expanded(block, True)
+                return
+            if block is not None and key in (Qt.Key.Key_Minus, Qt.Key.Key_Left):
+                self.shapes.set_expanded(block, False)
+                return
+            if block is not None and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.shapes.enter_block(block, "main")
+                return
+            if key == Qt.Key.Key_Backspace and self.shapes.focus:
+                self.shapes.leave_block()
+                return
+        super().keyPressEvent(event)
+
+    @Slot(QModelIndex)
+    def _on_click(self, index: QModelIndex) -> None:
+        if index.column() == COL_TYPE:
+            row = self.table_model.layer_of(index.row())
+            if row is not None and self.shapes.layer(row).is_block:
+                self.shapes.set_expanded(row, row not in self.shapes.expanded)
+
+    @Slot(QModelIndex)
+    def _on_double_click(self, index: QModelIndex) -> None:
+        kind, row, extra = self.table_model.entry(index.row())
+        if kind == "layer" and self.shapes.layer(row).is_block and index.column() != COL_NAME:
+            self.shapes.enter_block(row, "main")
+        elif kind == "child":
+            self.shapes.enter_block(row, extra.path)
+        elif kind == "add":
+            self.shapes.enter_block(row, "main")
 
     def set_editable(self, on: bool) -> None:
         """Lecture mode: no editing, no dragging."""
@@ -466,23 +613,25 @@ class LayerTableView(QTableView):
     def _on_view_selection(self, *_: Any) -> None:
         if self._showing_model_selection:
             return
-        rows = sorted({i.row() for i in self.selectionModel().selectedRows()})
-        self.shapes.set_selected_rows([r for r in rows if r < self.shapes.layer_count()])
+        m = self.table_model
+        rows = sorted({r for i in self.selectionModel().selectedRows() if (r := m.layer_of(i.row())) is not None})
+        self.shapes.set_selected_rows(rows)
 
     @Slot(list)
     def _show_selection(self, rows: list) -> None:
         m = self.table_model
         selection = QItemSelection()
-        for r in rows:
+        view_rows = [v for r in rows if (v := m.view_row(r)) >= 0]
+        for r in view_rows:
             selection.select(m.index(r, 0), m.index(r, len(COLUMNS) - 1))
         sm = self.selectionModel()
         self._showing_model_selection = True
         try:
             sm.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-            if rows:
+            if view_rows:
                 column = self.currentIndex().column() if self.currentIndex().isValid() else 0
-                sm.setCurrentIndex(m.index(rows[0], column), QItemSelectionModel.SelectionFlag.NoUpdate)
-                self.scrollTo(m.index(rows[0], 0))
+                sm.setCurrentIndex(m.index(view_rows[0], column), QItemSelectionModel.SelectionFlag.NoUpdate)
+                self.scrollTo(m.index(view_rows[0], 0))
         finally:
             self._showing_model_selection = False
 
@@ -490,7 +639,7 @@ class LayerTableView(QTableView):
         """The shown cells of `rows` (and the header) as tab-separated text, for spreadsheets."""
         m = self.table_model
         lines = ["\t".join(COLUMNS)]
-        for r in rows:
+        for r in [m.view_row(r) for r in rows]:
             lines.append("\t".join(str(m.index(r, c).data() or "") for c in range(len(COLUMNS))))
         return "\n".join(lines) + "\n"
 

@@ -42,13 +42,43 @@ NO_COMPARISON = "nothing"
 CURRENT_NETWORK = "the network above"
 
 
+def _clone_layers(layers: list[LayerSpec]) -> list[LayerSpec]:
+    return [LayerSpec(layer.type, {k: (list(v) if isinstance(v, (list, tuple)) else v)
+                                   for k, v in layer.params.items()}, layer.name,
+                      _clone_layers(layer.main), _clone_layers(layer.shortcut))
+            for layer in layers]
+
+
 def clone(arch: Architecture) -> Architecture:
     """A copy that shares nothing mutable (settings hold only numbers, text and [y, x] lists;
     much faster than deepcopy, which mattered for undo snapshots of VGG-sized nets)."""
-    layers = [LayerSpec(layer.type, {k: (list(v) if isinstance(v, (list, tuple)) else v)
-                                     for k, v in layer.params.items()}, layer.name)
-              for layer in arch.layers]
-    return dataclasses.replace(arch, input_shape=tuple(arch.input_shape), layers=layers)
+    return dataclasses.replace(arch, input_shape=tuple(arch.input_shape), layers=_clone_layers(arch.layers))
+
+
+#: Where the table and the editing are: () the network's own layers; ((3, "main"),) the main
+#: path of the block in row 3; deeper for blocks inside blocks.
+Focus = tuple[tuple[int, str], ...]
+
+
+def layers_at(arch: Architecture, focus: Focus) -> list[LayerSpec] | None:
+    """The list of layers `focus` points into (the same list object, to edit in place), or None
+    when the focus does not fit this architecture."""
+    layers = arch.layers
+    for index, path in focus:
+        if not 0 <= index < len(layers) or not layers[index].is_block or path not in ("main", "shortcut"):
+            return None
+        layers = layers[index].main if path == "main" else layers[index].shortcut
+    return layers
+
+
+def rows_at(table: ShapeTable, focus: Focus) -> list:
+    """The table rows of the layers `focus` points into ([] when it does not fit)."""
+    rows = table.rows
+    for index, path in focus:
+        if not 0 <= index < len(rows) or not rows[index].is_block:
+            return []
+        rows = [c for c in rows[index].children if c.path == path]
+    return rows
 
 
 def normalized(arch: Architecture) -> Architecture:
@@ -58,7 +88,10 @@ def normalized(arch: Architecture) -> Architecture:
 
 
 def field_applies(layer_type: str, field: str) -> bool:
-    """Whether a layer of this type has the setting `field` (one of FIELDS)."""
+    """Whether a layer of this type has the setting `field` (one of FIELDS). A Residual block
+    has only its name here (its layers are edited inside it)."""
+    if layer_type == "Residual":
+        return field == "name"
     if field in ("name", "type"):
         return True
     return {
@@ -78,6 +111,7 @@ class ArchitectureEdit(QUndoCommand):
                  select_after: list[int], select_before: list[int], merge_id: int = -1) -> None:
         super().__init__(text)
         self._model = model
+        self._focus = model.focus  # undo and redo go back to where the edit was made
         self._merge_id = merge_id
         self._before = clone(before)
         self._after = clone(after)
@@ -96,10 +130,10 @@ class ArchitectureEdit(QUndoCommand):
         return True
 
     def redo(self) -> None:
-        self._model._apply(clone(self._after), self._select_after)
+        self._model._apply(clone(self._after), self._select_after, self._focus)
 
     def undo(self) -> None:
-        self._model._apply(clone(self._before), self._select_before)
+        self._model._apply(clone(self._before), self._select_before, self._focus)
 
 
 class ShapesModel(QObject):
@@ -119,6 +153,10 @@ class ShapesModel(QObject):
     message_changed = Signal(str, str)
     #: the lower tab or the splitter sizes were restored (`from_dict`)
     layout_restored = Signal()
+    #: the table went into a block's path or back out (`enter_block`, `leave_block`)
+    focus_changed = Signal()
+    #: a block row of the table was expanded or collapsed (`set_expanded`)
+    expansion_changed = Signal()
 
     def __init__(self, arch: Architecture | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -126,12 +164,17 @@ class ShapesModel(QObject):
         self._arch = clone(arch if arch is not None else preset(DEFAULT_PRESET))
         self._table = compute_table(self._arch)
         self._selected: list[int] = []
+        self.focus: Focus = ()
+        self.expanded: set[int] = set()  # block rows (of the focused list) shown with their paths
+        self._module: ShapeTable | None = None  # a torch module's table shown instead (read-only)
+        self._module_specs: list[LayerSpec] = []
+        self.module_source = ""
         self.revision = 0  # bumped on every recompute; tells a stale torch check apart
         self.editing_enabled = True
         self.path: str | None = None  # file the architecture was opened from / saved to
         self.last_dir = ""
         self.check_text = ""
-        self.check_against = NO_COMPARISON
+        self.check_against = CURRENT_NETWORK  # compare with what is loaded unless told otherwise
         self.check_input = ""
         self.lower_tab = 0
         self.splitter: list[int] = []
@@ -146,56 +189,187 @@ class ShapesModel(QObject):
 
     @property
     def table(self) -> ShapeTable:
-        return self._table
+        return self._module if self._module is not None else self._table
+
+    # -- a torch module's table (File → Open Python module…): read-only --------------------
+    @property
+    def module_table(self) -> ShapeTable | None:
+        return self._module
+
+    def show_module(self, table: ShapeTable, source: str) -> None:
+        """Show the table of a torch module (core.module_summary) instead of the network; it
+        cannot be edited. The network stays as it was: any edit, undo, preset or file ends this."""
+        self._module = table
+        self._module_specs = [LayerSpec(r.type if r.type in LAYER_TYPES else r.type, {}, r.name)
+                              for r in table.rows]
+        self.module_source = source
+        self.focus, self.expanded, self._selected = (), set(), []
+        self.revision += 1
+        self.message = self.status_line()
+        self.changed.emit()
+        self.focus_changed.emit()
+        self.message_changed.emit(*self.message)
+        self.document_changed.emit()
+
+    def close_module(self) -> None:
+        if self._module is not None:
+            self._module = None
+            self._apply(self._arch, [])
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
         return tuple(int(v) for v in self._arch.input_shape)  # type: ignore[return-value]
 
+    def _layers(self, arch: Architecture | None = None) -> list[LayerSpec]:
+        """The layers the table shows and edits: the network's, or the focused block path's."""
+        if arch is None and self._module is not None:
+            return self._module_specs
+        arch = self._arch if arch is None else arch
+        layers = layers_at(arch, self.focus)
+        return arch.layers if layers is None else layers
+
+    def rows(self) -> list:
+        """The table rows of `_layers()`."""
+        if self._module is not None:
+            return self._module.rows
+        return rows_at(self._table, self.focus) if self.focus else self._table.rows
+
     def layer_count(self) -> int:
-        return len(self._arch.layers)
+        return len(self._layers())
 
     def layer(self, row: int) -> LayerSpec:
-        return self._arch.layers[row]
+        return self._layers()[row]
+
+    # -- blocks --------------------------------------------------------------------------
+    def focus_text(self) -> str:
+        """"layer2.0 › main path" (empty at the top)."""
+        parts, rows = [], self._table.rows
+        for index, path in self.focus:
+            if not 0 <= index < len(rows):
+                break
+            parts.append(f"{rows[index].name} › {path} path")
+            rows = [c for c in rows[index].children if c.path == path]
+        return " › ".join(parts)
+
+    def enter_block(self, row: int, path: str = "main") -> bool:
+        """Show and edit the `path` ("main" or "shortcut") of the block in `row`."""
+        layers = self._layers()
+        if not 0 <= row < len(layers) or not layers[row].is_block or path not in ("main", "shortcut"):
+            return False
+        self.focus = self.focus + ((row, path),)
+        self.expanded = set()
+        self._selected = []
+        self.changed.emit()
+        self.focus_changed.emit()
+        self.set_selected_rows([0] if self.layer_count() else [], announce=True)
+        return True
+
+    def leave_block(self) -> bool:
+        """Back to the list that holds the block; the block is selected."""
+        if not self.focus:
+            return False
+        row = self.focus[-1][0]
+        self.focus = self.focus[:-1]
+        self.expanded = set()
+        self._selected = []
+        self.changed.emit()
+        self.focus_changed.emit()
+        self.set_selected_rows([row], announce=True)
+        return True
+
+    def set_expanded(self, row: int, on: bool) -> None:
+        """Show (or hide) the rows of the block in `row` under it in the table."""
+        if not 0 <= row < self.layer_count() or not self.layer(row).is_block:
+            return
+        if on != (row in self.expanded):
+            if on:
+                self.expanded.add(row)
+            else:
+                self.expanded.discard(row)
+            self.expansion_changed.emit()
+
+    def new_block(self, at: int) -> LayerSpec:
+        """A Residual block for position `at`: conv 3×3, BN, ReLU, conv 3×3, BN with an identity
+        shortcut, keeping the channels that arrive there (torchvision's BasicBlock)."""
+        rows = self.rows()
+        incoming = rows[at - 1].output_shape if at > 0 and at - 1 < len(rows) else (
+            self._block_input() if self.focus else self.input_shape)
+        c = incoming[0] if incoming is not None and len(incoming) == 3 else 8
+        conv = {"out_channels": c, "kernel_size": [3, 3], "padding": [1, 1], "bias": False}
+        main = [LayerSpec("Conv2d", fmt.default_params("Conv2d", None) | conv), LayerSpec("BatchNorm2d", {}),
+                LayerSpec("ReLU", {}), LayerSpec("Conv2d", fmt.default_params("Conv2d", None) | conv),
+                LayerSpec("BatchNorm2d", {})]
+        return LayerSpec("Residual", {"activation": "ReLU"}, "", main, [])
+
+    def _block_input(self):
+        """What arrives at the start of the focused path (the network's input at the top)."""
+        rows = self._table.rows
+        shape = self.input_shape
+        for index, path in self.focus:
+            if not 0 <= index < len(rows):
+                break
+            shape = rows[index].input_shape
+            rows = [c for c in rows[index].children if c.path == path]
+        return shape
 
     @property
     def modified(self) -> bool:
         return not self.undo_stack.isClean()
 
     def display_name(self) -> str:
+        if self._module is not None:
+            return f"{self.module_source} (read-only)"
         return Path(self.path).name if self.path else (self._arch.name or "untitled")
 
     def first_problem(self) -> tuple[int, str] | None:
         """(row index, reason) of the first invalid layer, or None."""
-        for i, r in enumerate(self._table.rows):
+        for i, r in enumerate(self.rows()):
             if not r.ok:
                 return i, r.error or "invalid"
+        if self.focus:  # nothing wrong in this path: the network's first problem (maybe this block's sum)
+            for r in self._table.rows:
+                if not r.ok:
+                    return -1, f"{r.name}: {r.error}"
         return None
 
     def status_line(self) -> tuple[str, str]:
         """The totals, or the first bad row and why: (text, kind)."""
         table = self._table
         problem = self.first_problem()
+        if problem is None and self._module is not None:
+            return (f"{self.module_source} (read-only): {len(table.rows)} leaf module calls · output "
+                    f"{fmt.format_shape(table.output_shape)} · {table.total_params:,} parameters · "
+                    f"{table.total_macs:,} MACs per sample"), ""
         if problem is None:
             return (f"{len(table.rows)} layers · output {fmt.format_shape(table.output_shape)} · "
                     f"{table.total_params:,} parameters · {table.total_macs:,} MACs "
                     f"({2 * table.total_macs:,} FLOPs) per sample"), ""
         row, reason = problem
-        bad = sum(1 for r in table.rows if not r.ok)
+        if row < 0:
+            return f"In the network: {reason}", "bad"
+        rows = self.rows()
+        bad = sum(1 for r in rows if not r.ok)
         more = f" ({bad - 1} more bad row{'s' if bad > 2 else ''})" if bad > 1 else ""
-        return f"Row {row + 1} ({table.rows[row].name}): {reason}{more}", "bad"
+        return f"Row {row + 1} ({rows[row].name}): {reason}{more}", "bad"
 
     def trainable(self) -> tuple[bool, str]:
         """(True, "") when the Training tab can take this network (the one rule of the core)."""
+        if self._module is not None:
+            return False, "a Python module's table is read-only here; train it with your own code"
         why = trainability_problem(self._arch)
         return why is None, why or ""
 
     def explanation(self) -> str:
         """How the one selected layer's numbers come about (plain text; '' without one)."""
-        if len(self._selected) != 1 or self._selected[0] >= len(self._table.rows):
+        rows = self.rows()
+        if len(self._selected) != 1 or self._selected[0] >= len(rows) or self._selected[0] >= self.layer_count():
             return ""
         r = self._selected[0]
-        layer, spec = self._table.rows[r], self._arch.layers[r]
+        layer, spec = rows[r], self._layers()[r]
+        if self._module is not None:
+            return layer.settings
+        if spec.is_block:
+            return fmt.explain_block(layer)
         return fmt.explain_layer(spec.type, spec.params, layer.input_shape, layer.output_shape,
                                  layer.params, layer.macs)
 
@@ -207,7 +381,7 @@ class ShapesModel(QObject):
     def set_selected_rows(self, rows: list[int], announce: bool = False) -> None:
         """Select layer rows; `announce` tells the views even when nothing changed (after an
         edit, whose table reset may have cleared a view's own selection)."""
-        rows = sorted({int(r) for r in rows if 0 <= int(r) < len(self._arch.layers)})
+        rows = sorted({int(r) for r in rows if 0 <= int(r) < self.layer_count()})
         if rows != self._selected or announce:
             self._selected = rows
             self.selection_changed.emit(list(rows))
@@ -225,10 +399,10 @@ class ShapesModel(QObject):
     def edit_layer(self, row: int, field: str, text: str) -> bool:
         """Set one setting of a layer from what the user typed (`field` from FIELDS); an
         unreadable value is refused with `edit_rejected` and changes nothing."""
-        if not 0 <= row < len(self._arch.layers) or not field_applies(self._arch.layers[row].type, field):
+        if not 0 <= row < self.layer_count() or not field_applies(self._layers()[row].type, field):
             return False
-        spec = self._arch.layers[row]
-        label = spec.name or (self._table.rows[row].name if row < len(self._table.rows) else spec.type)
+        spec = self._layers()[row]
+        label = spec.name or (self.rows()[row].name if row < len(self.rows()) else spec.type)
         try:
             new_spec, what = self._edited_spec(row, field, text)
         except UserInputError as exc:
@@ -237,7 +411,7 @@ class ShapesModel(QObject):
         return self.replace_layer(row, new_spec, f"{what} of {label}")
 
     def _edited_spec(self, row: int, field: str, text: str) -> tuple[LayerSpec, str]:
-        spec = copy.deepcopy(self._arch.layers[row])
+        spec = copy.deepcopy(self._layers()[row])
         p = spec.params
         if field == "name":
             spec.name = text.strip()
@@ -246,7 +420,7 @@ class ShapesModel(QObject):
             new_type = text.strip()
             if new_type not in LAYER_TYPES:
                 raise UserInputError(f"unknown layer type {new_type!r}; one of {', '.join(LAYER_TYPES)}")
-            layer = self._table.rows[row] if row < len(self._table.rows) else None
+            layer = self.rows()[row] if row < len(self.rows()) else None
             channels = layer.input_shape[0] if layer and layer.input_shape and len(layer.input_shape) == 3 else None
             spec.params = fmt.convert_params(spec.type, p, new_type, channels)
             spec.type = new_type
@@ -282,13 +456,13 @@ class ShapesModel(QObject):
 
     def replace_layer(self, row: int, spec: LayerSpec, text: str) -> bool:
         after = self.architecture()
-        after.layers[row] = spec
+        self._layers(after)[row] = spec
         return self._push(after, text, [row], [row])
 
     def new_layer(self, layer_type: str, at: int) -> LayerSpec:
         """A fresh layer of `layer_type` for position `at`, sized to what arrives there."""
-        rows = self._table.rows
-        incoming = rows[at - 1].output_shape if at > 0 and at - 1 < len(rows) else self.input_shape
+        rows = self.rows()
+        incoming = rows[at - 1].output_shape if at > 0 and at - 1 < len(rows) else self._block_input()
         channels = incoming[0] if incoming is not None and len(incoming) == 3 else None
         if channels is not None and channels < 8:
             channels = 8  # after an image (1 or 3 channels) a conv usually widens
@@ -299,56 +473,58 @@ class ShapesModel(QObject):
         selected layer (a Conv2d when nothing is selected)."""
         row = self.current_row()
         if at is None:
-            at = row + 1 if row >= 0 else len(self._arch.layers)
+            at = row + 1 if row >= 0 else self.layer_count()
         if layer_type is None:
-            layer_type = self._arch.layers[row].type if row >= 0 else "Conv2d"
+            layer_type = self._layers()[row].type if row >= 0 else "Conv2d"
+        if layer_type == "Residual":
+            return self.insert_layer(at, self.new_block(at))
         return self.insert_layer(at, self.new_layer(layer_type, at))
 
     def insert_layer(self, row: int, spec: LayerSpec) -> bool:
-        row = max(0, min(row, len(self._arch.layers)))
+        row = max(0, min(row, self.layer_count()))
         after = self.architecture()
-        after.layers.insert(row, spec)
-        before = [min(row, len(self._arch.layers) - 1)] if self._arch.layers else []
+        self._layers(after).insert(row, spec)
+        before = [min(row, self.layer_count() - 1)] if self._layers() else []
         return self._push(after, f"Add {spec.type}", [row], before)
 
     def remove_layers(self, rows: list[int]) -> bool:
-        rows = sorted({r for r in rows if 0 <= r < len(self._arch.layers)})
+        rows = sorted({r for r in rows if 0 <= r < self.layer_count()})
         if not rows:
             return False
         after = self.architecture()
         for r in reversed(rows):
-            del after.layers[r]
-        text = f"Remove {self._arch.layers[rows[0]].type}" if len(rows) == 1 else f"Remove {len(rows)} layers"
-        keep = min(rows[0], len(after.layers) - 1)
+            del self._layers(after)[r]
+        text = f"Remove {self._layers()[rows[0]].type}" if len(rows) == 1 else f"Remove {len(rows)} layers"
+        keep = min(rows[0], len(self._layers(after)) - 1)
         return self._push(after, text, [keep] if keep >= 0 else [], rows)
 
     def duplicate_layers(self, rows: list[int]) -> bool:
-        rows = sorted({r for r in rows if 0 <= r < len(self._arch.layers)})
+        rows = sorted({r for r in rows if 0 <= r < self.layer_count()})
         if not rows:
             return False
         after = self.architecture()
-        copies = [copy.deepcopy(self._arch.layers[r]) for r in rows]
+        copies = [copy.deepcopy(self._layers()[r]) for r in rows]
         for c in copies:
             c.name = ""  # a copied label would make two layers with the same name
         at = rows[-1] + 1
-        after.layers[at:at] = copies
+        self._layers(after)[at:at] = copies
         text = f"Duplicate {copies[0].type}" if len(rows) == 1 else f"Duplicate {len(rows)} layers"
         return self._push(after, text, list(range(at, at + len(copies))), rows)
 
     def move_layers(self, rows: list[int], destination: int) -> bool:
         """Move `rows` so that they sit before what is now row `destination` (n = to the end)."""
-        rows = sorted({r for r in rows if 0 <= r < len(self._arch.layers)})
+        rows = sorted({r for r in rows if 0 <= r < self.layer_count()})
         if not rows:
             return False
-        destination = max(0, min(destination, len(self._arch.layers)))
-        moving = [self._arch.layers[r] for r in rows]
-        staying = [layer for i, layer in enumerate(self._arch.layers) if i not in rows]
+        destination = max(0, min(destination, self.layer_count()))
+        moving = [self._layers()[r] for r in rows]
+        staying = [layer for i, layer in enumerate(self._layers()) if i not in rows]
         at = destination - sum(1 for r in rows if r < destination)
         new_layers = staying[:at] + moving + staying[at:]
-        if [id(x) for x in new_layers] == [id(x) for x in self._arch.layers]:
+        if [id(x) for x in new_layers] == [id(x) for x in self._layers()]:
             return False
         after = self.architecture()
-        after.layers = copy.deepcopy(new_layers)
+        self._layers(after)[:] = copy.deepcopy(new_layers)
         text = f"Move {moving[0].type}" if len(rows) == 1 else f"Move {len(rows)} layers"
         return self._push(after, text, list(range(at, at + len(rows))), rows)
 
@@ -359,7 +535,7 @@ class ShapesModel(QObject):
             return False
         if step < 0 and rows[0] > 0:
             return self.move_layers(rows, rows[0] - 1)
-        if step > 0 and rows[-1] < len(self._arch.layers) - 1:
+        if step > 0 and rows[-1] < self.layer_count() - 1:
             return self.move_layers(rows, rows[-1] + 2)
         return False
 
@@ -375,6 +551,7 @@ class ShapesModel(QObject):
                           merge_id=merge_id)
 
     def replace_architecture(self, arch: Architecture, text: str) -> bool:
+        self.focus, self.expanded = (), set()  # a new network starts at its top
         return self._push(clone(arch), text, [], [], validate=False)
 
     def load_preset(self, name: str) -> None:
@@ -389,7 +566,7 @@ class ShapesModel(QObject):
     def set_architecture_without_undo(self, arch: Architecture) -> None:
         """Start afresh (restored state): no undo history."""
         self.undo_stack.clear()
-        self._apply(clone(arch), [])
+        self._apply(clone(arch), [], ())
         self.undo_stack.setClean()
 
     def _reject(self, message: str) -> None:
@@ -398,6 +575,9 @@ class ShapesModel(QObject):
 
     def _push(self, after: Architecture, text: str, select_after: list[int],
               select_before: list[int], validate: bool = True, merge_id: int = -1) -> bool:
+        if self._module is not None and validate:
+            self._reject("a Python module's table is read-only (load a preset or a file to edit)")
+            return False
         if validate:
             try:
                 after = normalized(after)
@@ -408,7 +588,15 @@ class ShapesModel(QObject):
                                               select_before, merge_id))
         return True
 
-    def _apply(self, arch: Architecture, select: list[int]) -> None:
+    def _apply(self, arch: Architecture, select: list[int], focus: Focus | None = None) -> None:
+        self._module = None  # any change of the network ends a module's read-only table
+        if focus is not None and focus != self.focus:
+            self.expanded = set()
+        self.focus = focus if focus is not None else self.focus
+        while self.focus and layers_at(arch, self.focus) is None:  # the block is gone
+            self.focus = self.focus[:-1]
+            select = []
+        self.expanded = {r for r in self.expanded if r < len(self._layers(arch)) and self._layers(arch)[r].is_block}
         self._arch = arch
         self._table = compute_table(arch)
         self.revision += 1
@@ -494,8 +682,11 @@ class ShapesModel(QObject):
             self.last_dir = last_dir
         check = state.get("check")
         if isinstance(check, dict):
-            self.set_check(*(v if isinstance(v, str) else None
-                             for v in (check.get("text"), check.get("against"), check.get("input"))))
+            values = [v if isinstance(v, str) else None
+                      for v in (check.get("text"), check.get("against"), check.get("input"))]
+            if values[1] == NO_COMPARISON and not (values[0] or "").strip():
+                values[1] = CURRENT_NETWORK  # an old session's default, before any table was typed
+            self.set_check(*values)
         tab = state.get("lower_tab")
         if isinstance(tab, int) and not isinstance(tab, bool) and tab >= 0:
             self.lower_tab = tab

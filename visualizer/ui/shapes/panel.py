@@ -64,6 +64,12 @@ class ShapesPanel(Panel):
         self.model.edit_rejected.connect(self._on_edit_rejected)
         self.model.selection_changed.connect(self._on_selection_changed)
         self.model.layout_restored.connect(self._on_layout_restored)
+        from visualizer.ui.shapes.module_loader import ModuleLoader
+
+        self.module_loader = ModuleLoader(self)
+        self.module_loader.loaded.connect(self._on_module_loaded)
+        self.module_loader.failed.connect(self._on_module_failed)
+        self.module_loader.running_changed.connect(self._on_module_running)
         self.verifier.running_changed.connect(self._on_torch_running)
         self.verifier.verdict.connect(self._on_torch_verdict)
         self._on_model_changed()
@@ -99,6 +105,10 @@ class ShapesPanel(Panel):
         self.save_action = self._action("&Save architecture", f.save_file, "Ctrl+S",
                                         "Save the architecture as JSON")
         self.save_as_action = self._action("Save architecture &as…", f.save_file_as, "Ctrl+Shift+S")
+        self.open_module_action = self._action(
+            "Open Python &module…", self.open_module_dialog, None,
+            "Show the table of any torch.nn.Module, read-only. This RUNS the Python file you choose: "
+            "it imports it, calls the factory and runs one forward pass on the meta device")
         self.add_action = self._action("&Add layer", self.add_layer, "Ctrl+Ins",
                                        "Add a layer after the selected one (like the one above)")
         self.duplicate_action = self._action("&Duplicate layer", self.duplicate_selected, "Ctrl+D",
@@ -158,6 +168,8 @@ class ShapesPanel(Panel):
         add_menu = QMenu(self.add_button)
         for t in LAYER_TYPES:
             add_menu.addAction(t, lambda t=t: self.add_layer_of_type(t))
+        add_menu.addSeparator()
+        add_menu.addAction("Residual block", lambda: self.add_layer_of_type("Residual"))
         self.add_button.setMenu(add_menu)
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.edit_bar = QWidget(self)  # hidden as a whole in lecture mode
@@ -176,6 +188,24 @@ class ShapesPanel(Panel):
         hint = QLabel("Double-click a cell to edit it; drag rows to reorder.", self)
         hint.setEnabled(False)
         edit_bar.addWidget(hint)
+
+        # Inside a block: where we are, the other path, and the way back.
+        self.focus_bar = QWidget(self)
+        focus_row = QHBoxLayout(self.focus_bar)
+        focus_row.setContentsMargins(0, 0, 0, 0)
+        self.back_action = self._action("&Back to the network", self.model.leave_block, "Alt+Left",
+                                        "Leave this block's path (Backspace in the table)")
+        self.focus_label = QLabel(self)
+        self.focus_label.setObjectName("focus_label")
+        self.other_path_button = QToolButton(self)
+        self.other_path_button.setObjectName("other_path_button")
+        self.other_path_button.clicked.connect(self._switch_path)
+        focus_row.addWidget(self._tool(self.back_action, "◂ Back", "back_button"))
+        focus_row.addWidget(self.focus_label)
+        focus_row.addWidget(self.other_path_button)
+        focus_row.addStretch(1)
+        self.focus_bar.setVisible(False)
+        self.model.focus_changed.connect(self._on_focus_changed)
 
         self.view = LayerTableView(self.model, self)
         self.table_model = self.view.table_model
@@ -207,6 +237,7 @@ class ShapesPanel(Panel):
         layout.setContentsMargins(6, 6, 6, 4)
         layout.addWidget(self.network_bar)
         layout.addWidget(self.edit_bar)
+        layout.addWidget(self.focus_bar)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.explain_label)
         layout.addWidget(self.problem_label)
@@ -229,7 +260,7 @@ class ShapesPanel(Panel):
             self.undo_action, self.redo_action, seps[0],
             self.add_action, self.duplicate_action, self.remove_action,
             self.move_up_action, self.move_down_action, seps[1],
-            self.open_action, self.save_action, self.save_as_action,
+            self.open_action, self.open_module_action, self.save_action, self.save_as_action,
             *[self.export_actions[k] for k in TABLE_EXPORTS], self.copy_table_action,
             self.export_png_action, self.export_svg_action, seps[2],
             self.verify_action, self.check_action, self.train_action,
@@ -264,9 +295,25 @@ class ShapesPanel(Panel):
 
     @Slot(list)
     def _on_selection_changed(self, rows: list) -> None:
-        table = self.model.table
-        if rows and rows[0] < len(table.rows) and not table.rows[rows[0]].ok:
-            self.emit_status(f"Row {rows[0] + 1} ({table.rows[rows[0]].name}): {table.rows[rows[0]].error}", 8000)
+        table_rows = self.model.rows()
+        if rows and rows[0] < len(table_rows) and not table_rows[rows[0]].ok:
+            self.emit_status(f"Row {rows[0] + 1} ({table_rows[rows[0]].name}): {table_rows[rows[0]].error}", 8000)
+
+    @Slot()
+    def _on_focus_changed(self) -> None:
+        focus = self.model.focus
+        self.focus_bar.setVisible(bool(focus))
+        if focus:
+            other = "shortcut" if focus[-1][1] == "main" else "main"
+            self.focus_label.setText(f"Inside {self.model.focus_text()} — edits, undo and redo work here")
+            self.other_path_button.setText(f"Show the {other} path")
+
+    @Slot()
+    def _switch_path(self) -> None:
+        if self.model.focus:
+            row, path = self.model.focus[-1]
+            self.model.leave_block()
+            self.model.enter_block(row, "shortcut" if path == "main" else "main")
 
     @Slot(int)
     def _on_block_clicked(self, _row: int) -> None:
@@ -279,6 +326,31 @@ class ShapesPanel(Panel):
     @Slot(int, int)
     def _on_splitter_moved(self, *_: int) -> None:
         self.model.splitter = [int(s) for s in self.splitter.sizes()]
+
+    #: rows of the layer table shown by default (the lower pane takes the rest)
+    DEFAULT_TABLE_ROWS = 20
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not getattr(self, "_split_done", False):
+            self._split_done = True
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, self._initial_split)
+
+    @Slot()
+    def _initial_split(self) -> None:
+        """Without remembered sizes, the table gets room for DEFAULT_TABLE_ROWS rows (plus its
+        header and totals) and the diagram the rest, down to 120 px."""
+        if self.model.splitter:
+            return
+        total = sum(self.splitter.sizes())
+        need = (self.view.horizontalHeader().height() + self.view.horizontalScrollBar().sizeHint().height()
+                + (self.DEFAULT_TABLE_ROWS + 1) * self.view.verticalHeader().defaultSectionSize() + 4)
+        if total <= 0:
+            return
+        table = min(need, max(total - 120, total // 2))
+        self.splitter.setSizes([table, total - table])
 
     @Slot()
     def _on_layout_restored(self) -> None:
@@ -346,6 +418,9 @@ class ShapesPanel(Panel):
 
     @Slot()
     def verify_with_torch(self) -> None:
+        if self.model.module_table is not None:
+            self.emit_status("This table comes from PyTorch itself (a forward pass with hooks)", 5000)
+            return
         if self.verifier.start():
             self.emit_status("Building the network with PyTorch…", 0)
 
@@ -369,6 +444,50 @@ class ShapesPanel(Panel):
     def _on_torch_verdict(self, text: str) -> None:
         self.emit_status(text, 8000)
 
+    # -- a torch module (read-only) ------------------------------------------------------
+    @Slot()
+    def open_module_dialog(self) -> None:
+        from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+        path, _ = QFileDialog.getOpenFileName(self, "Open a Python module (this runs its code)",
+                                              self.model.last_dir, "Python files (*.py);;All files (*)")
+        if not path:
+            return
+        guess = _first_module_class(path)
+        factory, ok = QInputDialog.getText(
+            self, "Factory", "Opening runs this file's code.\nThe class or function (no arguments) that "
+            "gives the nn.Module:", text=guess)
+        if ok and factory.strip():
+            self.open_module(f"{path}:{factory.strip()}")
+
+    def open_module(self, spec: str) -> bool:
+        """Import `FILE.py:FACTORY` off the GUI thread and show its table (read-only), with the
+        input shape of the network bar."""
+        if not self.module_loader.start(spec, self.model.input_shape):
+            self.emit_status("Still opening the last module…", 3000)
+            return False
+        self.model.show_message(f"Running {spec.rsplit(':', 1)[0]} (its forward pass on the meta device)…")
+        return True
+
+    @Slot(bool)
+    def _on_module_running(self, running: bool) -> None:
+        self.open_module_action.setEnabled(not running)
+        if running:
+            self.setCursor(Qt.CursorShape.BusyCursor)
+        else:
+            self.unsetCursor()
+
+    @Slot(object)
+    def _on_module_loaded(self, table: object) -> None:
+        name = table.architecture.name  # type: ignore[attr-defined]
+        self.model.show_module(table, name)  # type: ignore[arg-type]
+        self.emit_status(f"{name}: shown read-only; load a preset or a file to edit again", 8000)
+
+    @Slot(str)
+    def _on_module_failed(self, message: str) -> None:
+        self.model.show_message("Cannot open the module: " + message, "bad")
+        self.emit_status("Cannot open the module: " + message, 10000)
+
     @Slot()
     def show_check_view(self) -> None:
         self.lower_tabs.setCurrentWidget(self.check_view)
@@ -384,6 +503,7 @@ class ShapesPanel(Panel):
 
     def shutdown(self) -> None:
         self.verifier.shutdown()
+        self.module_loader.shutdown()
 
     def set_lecture_mode(self, on: bool) -> None:
         self._lecture = bool(on)
@@ -408,8 +528,21 @@ class ShapesPanel(Panel):
             font.setPointSizeF(font.pointSizeF() * LECTURE_FONT_FACTOR)
         for w in (self.view, self.diagram, self.check_view.results, self.problem_label):
             w.setFont(font)
-        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 8)
+        self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 5)
         self.view.fit_columns(force=True)
+
+
+def _first_module_class(path: str) -> str:
+    """The first `class X(...Module...)` in the file, as the factory to suggest ("" if none)."""
+    import re
+
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read(200_000)
+    except OSError:
+        return ""
+    m = re.search(r"^class\s+([A-Za-z_]\w*)\s*\([^)]*Module[^)]*\)", text, re.MULTILINE)
+    return m.group(1) if m else ""
 
 
 #: The name older code imports.

@@ -6,9 +6,11 @@ from PySide6.QtWidgets import QWidget
 
 
 def message_color(kind: str, dark: bool) -> str:
-    """Text colour for a "bad" or "good" message, readable on a light or a dark background."""
+    """Text colour for a "bad", "note" or "good" message, readable on a light or a dark background."""
     if kind == "bad":
         return "#ff7b72" if dark else "#b00000"
+    if kind == "note":  # right only in part (e.g. a count without the bias): amber, not green
+        return "#e3b341" if dark else "#8a5a00"
     return "#7ee787" if dark else "#006000"
 
 
