@@ -60,7 +60,7 @@ def test_a_saved_state_waits_for_its_tab_to_be_built(qtbot, fresh_settings):
     w2.close()
 
 
-def test_the_device_probe_reports_once_off_the_gui_thread(qtbot):
+def test_the_device_probe_answers_from_its_cache(qtbot):
     probe = device_probe()
     with qtbot.waitSignal(probe.ready, timeout=60000) as ready:
         probe.start()
@@ -68,8 +68,35 @@ def test_the_device_probe_reports_once_off_the_gui_thread(qtbot):
     assert isinstance(report, DeviceReport)
     assert probe.report() is report
     assert report.available()[:2] == ["auto", "cpu"]
-    with qtbot.waitSignal(probe.ready, timeout=5000):  # a later start answers from the cache
-        probe.start()
+
+
+def test_the_device_probe_imports_torch_on_a_worker_thread():
+    """In a fresh process: torch is not loaded before the probe, the probe's thread loads it and
+    reports once, and the GUI thread never imported it."""
+    out = _run("import sys, threading\n"
+               "from PySide6.QtCore import QCoreApplication, QTimer\n"
+               "app = QCoreApplication([])\n"
+               "from visualizer.ui.shell.devices import device_probe\n"
+               "seen = []\n"
+               "import builtins\n"
+               "real = builtins.__import__\n"
+               "def spy(name, *a, **k):\n"
+               "    if name == 'torch' and 'torch' not in sys.modules:\n"
+               "        seen.append(threading.current_thread() is threading.main_thread())\n"
+               "    return real(name, *a, **k)\n"
+               "builtins.__import__ = spy\n"
+               "probe = device_probe()\n"
+               "got = []\n"
+               "probe.ready.connect(lambda r: (got.append(r), app.quit()))\n"
+               "print('before', 'torch' in sys.modules)\n"
+               "QTimer.singleShot(0, probe.start)\n"
+               "QTimer.singleShot(120000, app.quit)\n"
+               "app.exec()\n"
+               "probe.shutdown()\n"
+               "print('reports', len(got), 'on_main_thread', seen[:1], 'auto', got[0].auto if got else None)\n")
+    lines = out.splitlines()
+    assert lines[-2] == "before False"
+    assert lines[-1].startswith("reports 1 on_main_thread [False] auto ")
 
 
 def _run(code: str) -> str:
