@@ -14,26 +14,16 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QComboBox,
-    QFrame,
-    QHBoxLayout,
-    QScrollArea,
-    QSlider,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from visualizer.core.conv_job import ConvResult
 from visualizer.core.convolution import ConvSpec, UserInputError
 from visualizer.image_io import IMAGE_SUFFIXES
 from visualizer.ui.conv.arithmetic import ArithmeticText
 from visualizer.ui.conv.export import ExportActions
-from visualizer.ui.conv.grid_editor import KeepNavigationKeys
 from visualizer.ui.conv.input_box import InputBox
 from visualizer.ui.conv.kernel_box import KernelBox
+from visualizer.ui.conv.keys import KeyboardModel
 from visualizer.ui.conv.matrices import MatrixFigure
 from visualizer.ui.conv.model import COURSE_SETTINGS, ConvModel
 from visualizer.ui.conv.parameters import ParametersBox
@@ -125,11 +115,8 @@ class ConvPanel(Panel):
             editor.problem_changed.connect(self._editor_problem)
         self.compute.busy_changed.connect(self.step_bar.set_busy)
         self.model.result_changed.connect(self.arithmetic.fit)
-        # Space and the arrows step through, except where a control has its own use for them.
-        self._keep_keys = KeepNavigationKeys(self)
-        for w in self.findChildren(QWidget):
-            if isinstance(w, (QComboBox, QAbstractButton, QSlider, QAbstractItemView)):
-                w.installEventFilter(self._keep_keys)
+        # Space and the arrows step through unless an editor is being typed into (keys.py).
+        self.keyboard = KeyboardModel(self, self.output_view)
         self.setAcceptDrops(True)
         self.compute.request()
 
@@ -288,7 +275,11 @@ class ConvPanel(Panel):
         self.export_button.setVisible(not on)
         self.arithmetic.fit()
         if on:
-            self.output_view.setFocus()  # keys step through, not into a spin box
+            self.keyboard.go_home()  # keys step through, not into a spin box
+
+    def tab_shown(self) -> None:
+        """The main window shows this tab (at launch too): the step keys get the focus."""
+        self.keyboard.focus_for_keys()
 
     def is_lecture_mode(self) -> bool:
         return self._lecture
