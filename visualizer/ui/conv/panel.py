@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from visualizer.core.conv_job import ConvResult
 from visualizer.core.convolution import ConvSpec, UserInputError
@@ -24,7 +24,7 @@ from visualizer.ui.conv.export import ExportActions
 from visualizer.ui.conv.input_box import InputBox
 from visualizer.ui.conv.kernel_box import KernelBox
 from visualizer.ui.conv.keys import KeyboardModel
-from visualizer.ui.conv.matrices import MatrixFigure
+from visualizer.ui.conv.matrices import MatrixFigure, legend_html
 from visualizer.ui.conv.model import COURSE_SETTINGS, ConvModel
 from visualizer.ui.conv.parameters import ParametersBox
 from visualizer.ui.conv.step_bar import StepBar
@@ -93,6 +93,12 @@ class ConvPanel(Panel):
         fig.setContentsMargins(4, 4, 4, 4)
         self.matrices = MatrixFigure(self.model, self.figure)
         fig.addWidget(self.matrices, 1)
+        self.legend = QLabel(legend_html(), self.figure)
+        self.legend.setObjectName("legend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.legend.setWordWrap(True)
+        fig.addWidget(self.legend)
         self.arithmetic = ArithmeticText(self.model, self.figure)
         fig.addWidget(self.arithmetic)
         main.addWidget(self.figure, 1)
@@ -114,6 +120,12 @@ class ConvPanel(Panel):
         for editor in (self.input_editor, self.kernel_editor):
             editor.problem_changed.connect(self._editor_problem)
         self.compute.busy_changed.connect(self.step_bar.set_busy)
+        # The status line follows the step, so it never tells of a cell left behind.
+        self.stepper.changed.connect(self._announce_step)
+        self.model.result_changed.connect(self._announce_step)
+        self.model.view_changed.connect(self._announce_step)
+        for view in (self.input_view, self.output_view):
+            view.hovered.connect(self._hover_moved)
         self.model.result_changed.connect(self.arithmetic.fit)
         # Space and the arrows step through unless an editor is being typed into (keys.py).
         self.keyboard = KeyboardModel(self, self.output_view)
@@ -140,12 +152,14 @@ class ConvPanel(Panel):
         self.all_action.triggered.connect(s.stop_stepping)
         self.course_action = QAction("Course example", self)
         self.course_action.triggered.connect(self.input_box.load_course_example)
+        self.course_rgb_action = QAction("Course 1×1×3 example (RGB picture, 1×1×3 kernels)", self)
+        self.course_rgb_action.triggered.connect(self.input_box.load_course_rgb_example)
 
     def panel_actions(self) -> list[QAction]:
         sep = QAction(self)
         sep.setSeparator(True)
         return [self.play_action, self.forward_action, self.back_action, self.start_action,
-                self.end_action, self.all_action, sep, self.course_action, *self.export_actions]
+                self.end_action, self.all_action, sep, self.course_action, self.course_rgb_action, *self.export_actions]
 
     # ==== reading (delegates to the model) =====================================================
     def spec(self) -> ConvSpec:
@@ -183,6 +197,21 @@ class ConvPanel(Panel):
 
     def load_course_example(self, stride: int = 2, padding: int = 1) -> None:
         self.model.load_course_example(stride, padding)
+
+    def open_convolution(self, inputs: np.ndarray, kernels: np.ndarray, stride=(1, 1), padding=(0, 0),
+                         dilation=(1, 1), bias: float = 0.0, title: str = "") -> None:
+        """Another tab hands over one convolution to look at cell by cell: `inputs` (C, H, W) and
+        `kernels` (O, C, kh, kw), real-valued, as a torch Conv2d layer holds them (zero padding,
+        cross-correlation). The input is named `title`; the step starts again and the normal view
+        shows (lecture mode stays as it was). UserInputError when they do not fit."""
+        self.model.open_convolution(inputs, kernels, stride, padding, dilation, bias, title)
+        self.stepper.stop_stepping()
+        self.model.set_highlight(None)
+        self.sidebar.verticalScrollBar().setValue(0)
+        c, h, w = self.model.image.shape
+        o, _, kh, kw = self.model.kernels.shape
+        self.emit_status(f"Convolution from {title or 'another tab'}: input {c}×{h}×{w}, {o} kernel"
+                         f"{'s' if o > 1 else ''} of {c}×{kh}×{kw}", 6000)
 
     def apply_course_setting(self, stride: int, padding: int) -> None:
         self.model.apply_course_setting(stride, padding)
@@ -222,6 +251,21 @@ class ConvPanel(Panel):
 
     def export_view(self, path: str | Path, fmt: str) -> Path:
         return self.exports.export_view(path, fmt)
+
+    @Slot()
+    def _announce_step(self) -> None:
+        text = self.model.step_status()
+        if text:
+            self.emit_status(text, 0)
+            self._announced = True
+        elif getattr(self, "_announced", False):
+            self._announced = False
+            self.emit_status("", 1)  # no cell is current: no cell's text stays behind
+
+    @Slot(int, int)
+    def _hover_moved(self, y: int, x: int) -> None:
+        if y < 0:  # the mouse left the cells: the status line tells of the step again
+            self._announce_step()
 
     @Slot(str)
     def _editor_problem(self, text: str) -> None:

@@ -88,16 +88,7 @@ class StepBar(QWidget):
     @Slot()
     def _show_position(self) -> None:
         self._show_speed()
-        r, idx = self.model.result, self.model.current_index()
-        if r is None or r.output is None:
-            self.position_label.setText("")
-            return
-        ho, wo = r.output.shape[1:]
-        if idx is None or idx >= ho * wo:
-            self.position_label.setText(f"{ho * wo} output cells")
-            return
-        y, x = divmod(idx, wo)
-        self.position_label.setText(f"Cell {idx + 1} of {ho * wo}: row {y + 1}, column {x + 1}")
+        self.position_label.setText(self.model.step_caption())
 
     @Slot(bool)
     def _playing_changed(self, playing: bool) -> None:
