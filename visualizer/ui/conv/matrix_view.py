@@ -330,7 +330,7 @@ class CellGrid(QWidget):
             return None
         c = self.cell_size()
         f = QFont(font)
-        f.setPointSizeF(font.pointSizeF() * 0.62)
+        f.setPointSizeF(font.pointSizeF() * 0.7)
         fm = QFontMetricsF(f)
         widest = max(fm.horizontalAdvance(t) for t, _ in self.model.notes.values())
         shrink = min(1.0, (c * 0.94) / max(widest, 1.0), (c * 0.36) / fm.height())

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QFont, QFontMetricsF, QKeySequence
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from visualizer.core.conv_job import ConvResult
@@ -21,6 +21,7 @@ from visualizer.core.convolution import ConvSpec, UserInputError
 from visualizer.image_io import IMAGE_SUFFIXES
 from visualizer.ui.conv.arithmetic import ArithmeticText
 from visualizer.ui.conv.export import ExportActions
+from visualizer.ui.conv.fit import PictureNeeds, picture_scale
 from visualizer.ui.conv.input_box import InputBox
 from visualizer.ui.conv.kernel_box import KernelBox
 from visualizer.ui.conv.keys import KeyboardModel
@@ -78,10 +79,7 @@ class ConvPanel(Panel):
             side_layout.addWidget(box)
         side_layout.addStretch(1)
         self.sidebar.setWidget(side)
-        # Wide enough for the widest row, so nothing is cut off on the right.
-        self.sidebar.setMinimumWidth(side.minimumSizeHint().width()
-                                     + self.sidebar.verticalScrollBar().sizeHint().width() + 4)
-        self.sidebar.setMaximumWidth(max(self.sidebar.minimumWidth(), 460))
+        self._fit_sidebar()
         root.addWidget(self.sidebar)
 
         main = QVBoxLayout()
@@ -130,6 +128,14 @@ class ConvPanel(Panel):
         # Space and the arrows step through unless an editor is being typed into (keys.py).
         self.keyboard = KeyboardModel(self, self.output_view)
         self.setAcceptDrops(True)
+        # Cells, numbers, boxes and step bar scale as one picture (fit.py).
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.fit_picture)
+        self.picture_factor = 1.0
+        self._picture_font: QFont | None = None
+        self.model.result_changed.connect(self._fit_timer.start)
         self.compute.request()
 
     def _build_actions(self) -> None:
@@ -336,16 +342,79 @@ class ConvPanel(Panel):
         self.shutdown()
         super().closeEvent(event)
 
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.fit_picture()  # before the first paint: cells do not jump once the window shows
+
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self.arithmetic.fit()
+        if hasattr(self, "_fit_timer"):
+            self._fit_timer.start()
 
     def changeEvent(self, event) -> None:  # noqa: N802
         super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange and hasattr(self, "arithmetic"):
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "_fit_timer"):
+            self.fit_picture()
+
+    def _picture_needs(self) -> PictureNeeds:
+        r = self.model.result
+        columns, rows, heat = 0, 1, 0
+        per_matrix = []
+        if r is not None:
+            shapes = [(r.padded.shape[1:] if r.padded is not None else None, self.input_title),
+                      (r.kernels.shape[2:], self.kernel_title),
+                      (r.output.shape[1:] if r.output is not None else None, self.output_title)]
+            for shape, head in shapes:
+                if shape is None:
+                    per_matrix.append((0, len(head.text())))
+                    continue
+                h, w = shape
+                if max(h, w) <= 16:  # beyond, a grid would need more room than any screen: heat map
+                    columns += w
+                    rows = max(rows, h)
+                    per_matrix.append((w, len(head.text())))
+                else:
+                    heat += 1
+                    per_matrix.append((0, len(head.text())))
+        text = self.arithmetic.explanation_text()
+        formula = self.formula.text().count("<br>") + 1
+        bar = len(self.position_label.text()) + len(self.speed_label.text()) + 6
+        return PictureNeeds(columns, rows, heat, len(text), formula, bar, tuple(per_matrix))
+
+    def _fit_sidebar(self) -> None:
+        """Wide enough for the widest row at the text size in use, so nothing is cut off."""
+        need = (self.sidebar.widget().minimumSizeHint().width()
+                + self.sidebar.verticalScrollBar().sizeHint().width() + 4)
+        self.sidebar.setMinimumWidth(need)
+        self.sidebar.setMaximumWidth(max(need, 460))
+
+    @Slot()
+    def fit_picture(self) -> None:
+        """Give the figure and the step bar the share of the chosen text size that fits the room
+        they have; cells, numbers, boxes and buttons then grow and shrink together."""
+        self._fit_sidebar()
+        base = QFont(self.font())
+        size = base.pointSizeF()
+        if size <= 0:
+            return
+        fm = QFontMetricsF(base)
+        width = self.width() - 16 - (self.sidebar.width() + 6 if self.sidebar.isVisible() else 0)
+        factor = picture_scale(self._picture_needs(), fm.height(), fm.averageCharWidth(), width,
+                               self.height() - 12)
+        factor = round(factor, 2)
+        font = QFont(base)
+        font.setPointSizeF(size * factor)
+        self.picture_factor = factor
+        if font != self._picture_font:
+            # Only a new size relays the figure out (a relayout moves every cell).
+            self._picture_font = font
+            for part in (self.figure, self.step_bar):
+                part.setFont(font)
             self.matrices.scale_fonts()
             self.arithmetic.scale_fonts()
-            self.arithmetic.fit()
+        self.arithmetic.fit()
+        self.step_bar.fit()
 
 
 #: The name the tests, the benchmark and other code have always used.

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -237,6 +238,20 @@ class MainWindow(QMainWindow):
         raw = self._pending_state.pop(tab.key, None)
         if raw:
             self._restore_panel(panel, raw)
+        self._size_by_current_tab()
+
+    def _size_by_current_tab(self) -> None:
+        """Only the tab shown sets the window's smallest size: a hidden tab's wide controls at a
+        large text size must not push the shown one off a 1280×800 projector (issue 10)."""
+        current = self.tabs.currentWidget()
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            policy = page.sizePolicy()
+            kind = QSizePolicy.Policy.Preferred if page is current else QSizePolicy.Policy.Ignored
+            if policy.horizontalPolicy() != kind:
+                policy.setHorizontalPolicy(kind)
+                policy.setVerticalPolicy(kind)
+                page.setSizePolicy(policy)
 
     @Slot()
     def _tab_shown_soon(self) -> None:
@@ -245,6 +260,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _tab_shown(self) -> None:
         """Let the panel shown put the focus where its keys work (Panel.tab_shown)."""
+        self._size_by_current_tab()
         panel = self.tabs.currentWidget()
         if isinstance(panel, Panel) and self.isVisible():
             panel.tab_shown()
