@@ -335,6 +335,6 @@ def legend_html() -> str:
     """Tells the step's window from the hover window (and the pointed-at term's cell)."""
     def swatch(colour, style: str) -> str:
         return (f"<span style='color:{colour.name()}; font-weight:bold'>{style}</span>")
-    return (f"{swatch(WINDOW_COLOUR, '▬ solid orange')}: the step's window and output cell  ·  "
+    return (f"{swatch(WINDOW_COLOUR, '▬ solid orange')}: the step's window  ·  "
             f"{swatch(HOVER_COLOUR, '┅ dashed blue')}: under the mouse  ·  "
-            f"{swatch(HIGHLIGHT_COLOUR, '□ purple')}: the term pointed at in the sum")
+            f"{swatch(HIGHLIGHT_COLOUR, '□ purple')}: the term pointed at")

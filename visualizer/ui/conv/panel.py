@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QFont, QFontMetricsF, QKeySequence
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from visualizer.core.conv_job import ConvResult
 from visualizer.core.convolution import ConvSpec, UserInputError
@@ -95,7 +95,9 @@ class ConvPanel(Panel):
         self.legend.setObjectName("legend")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.legend.setWordWrap(True)
+        # One line, never wrapped: a wrapping label would make the first layout pass guess heights
+        # and the cells jump once the window shows; too narrow a figure cuts its end instead.
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         fig.addWidget(self.legend)
         self.arithmetic = ArithmeticText(self.model, self.figure)
         fig.addWidget(self.arithmetic)
@@ -136,6 +138,7 @@ class ConvPanel(Panel):
         self.picture_factor = 1.0
         self._picture_font: QFont | None = None
         self.model.result_changed.connect(self._fit_timer.start)
+        self.fit_picture()  # the fonts are set before the first show: no relayout once it shows
         self.compute.request()
 
     def _build_actions(self) -> None:
@@ -344,7 +347,11 @@ class ConvPanel(Panel):
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
-        self.fit_picture()  # before the first paint: cells do not jump once the window shows
+        # Lay out now and fit the arithmetic box to its real width, so the cells do not move once
+        # the window is up (the first pass guesses the wrapped texts' heights).
+        self.layout().activate()
+        self.arithmetic.fit()
+        self.layout().activate()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -413,8 +420,9 @@ class ConvPanel(Panel):
                 part.setFont(font)
             self.matrices.scale_fonts()
             self.arithmetic.scale_fonts()
-        self.arithmetic.fit()
-        self.step_bar.fit()
+        if self.isVisible():  # before the first show the boxes have no width to fit to yet
+            self.arithmetic.fit()
+            self.step_bar.fit()
 
 
 #: The name the tests, the benchmark and other code have always used.
