@@ -234,4 +234,6 @@ def test_open_convolution_hands_over_a_real_valued_layer(panel, qtbot):
         panel.open_convolution(x, np.ones((1, 3, 3, 3)))
     with pytest.raises(Exception, match="finite"):
         panel.open_convolution(np.full((1, 3, 3), np.nan), np.ones((1, 1, 1, 1)))
+    with pytest.raises(Exception, match="numbers"):
+        panel.open_convolution([["a"]], np.ones((1, 1, 1, 1)))
     np.testing.assert_allclose(panel.output(), want, atol=1e-9)  # a refused hand-over changes nothing

@@ -338,8 +338,12 @@ class ConvModel(QObject):
         """Another tab hands over one convolution: real-valued inputs (C, H, W) and kernels
         (O, C, kh, kw), as PyTorch's Conv2d holds them. UserInputError when they do not fit; the
         model is then unchanged. The step starts again (at cell 1 if it was stepping)."""
-        x = np.array(inputs, dtype=np.float64)
-        k = np.array(kernels, dtype=np.float64)
+        try:
+            x = np.array(inputs, dtype=np.float64)
+            k = np.array(kernels, dtype=np.float64)
+            bias = float(bias)
+        except (TypeError, ValueError, OverflowError):
+            raise UserInputError("the input, the kernels and the bias must be numbers") from None
         if x.ndim == 2:
             x = x[None]
         if x.ndim != 3 or min(x.shape) < 1:
@@ -349,6 +353,8 @@ class ConvModel(QObject):
         if k.shape[1] != x.shape[0]:
             raise UserInputError(f"the kernels have {k.shape[1]} channel slices but the input has "
                                  f"{x.shape[0]} channels")
+        if x.size > 40_000_000:
+            raise UserInputError(f"an input of {x.size:,} values is too big to look at cell by cell")
         if max(k.shape[2:]) > MAX_KERNEL or k.shape[0] > MAX_KERNELS:
             raise UserInputError(f"at most {MAX_KERNELS} kernels of up to {MAX_KERNEL}×{MAX_KERNEL} can be "
                                  f"shown, got {k.shape[0]} of {k.shape[2]}×{k.shape[3]}")
