@@ -83,9 +83,10 @@ def test_image_input(capsys, tmp_path):
 
 def test_explain_and_unused_note(capsys):
     code, out, err = run(capsys, "conv", "--input", "course-example", "--kernel", "course-normalized",
-                         "--stride", "2", "--padding", "1", "--explain", "1,1")
+                         "--stride", "2", "--padding", "1", "--explain", "2,2")
     assert code == 0
-    assert "output[1,1] = 0.1×2 + 0.2×7" in err and err.strip().endswith("= 5.25")
+    # counted from 1, as the app's "row 2, column 2" and the grid headers are
+    assert "output row 2, column 2 = 0.1×2 + 0.2×7" in err and err.strip().endswith("= 5.25")
     code, out, err = run(capsys, "conv", "--input", "course-example", "--kernel", "identity", "--stride", "3")
     assert "note: Stride 3 leaves the last 2 rows of the padded input unused." in err
 
@@ -136,3 +137,33 @@ def test_real_command_has_no_traceback():
                           timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip() == "convviz: error: stride must be at least 1, got '0'"
+
+
+def test_explain_counts_from_one_like_the_app(capsys):
+    base = ["conv", "--input", "course-example", "--kernel", "course-normalized", "--stride", "2", "--padding", "1"]
+    code, out, err = run(capsys, *base, "--explain", "1,1")
+    assert code == 0 and "output row 1, column 1 =" in err and err.strip().endswith("= 1.3")
+    code, out, err = run(capsys, *base, "--explain", "3,3", "--format", "json")
+    doc = json.loads(out)
+    assert doc["index_base"] == 1
+    assert doc["explain"]["row"] == 3
+    assert doc["explain"]["value"] == pytest.approx(doc["output"][2][2]) == 1.7
+    for bad, words in (("0,1", "at least 1"), ("4,1", "outside the 3×3 output")):
+        code, out, err = run(capsys, *base, "--explain", bad)
+        assert code == 2 and out == "" and words in err and len(err.strip().splitlines()) == 1
+
+
+def test_explain_breaks_an_rgb_cell_down_by_channel(capsys):
+    from visualizer.image_io import sample_images
+
+    path = str(sample_images()["rgb-shapes"])
+    code, out, err = run(capsys, "conv", "--input", path, "--channels", "rgb", "--kernel", "box-blur",
+                         "--bias", "1", "--explain", "2,3", "--format", "json")
+    doc = json.loads(out)
+    lines = err.strip().splitlines()
+    assert lines[0] == "output row 2, column 3, one line per input channel:"
+    assert [ln.split(":")[0].strip() for ln in lines[1:4]] == ["R", "G", "B"]
+    parts = [c["partial_sum"] for c in doc["explain"]["channels"]]
+    assert len(parts) == 3
+    assert lines[4].strip().startswith("sum over channels:") and "+ bias 1 =" in lines[4]
+    assert doc["explain"]["value"] == pytest.approx(sum(parts) + 1) == pytest.approx(doc["output"][1][2])

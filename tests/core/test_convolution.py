@@ -344,3 +344,21 @@ def test_a_small_convolution_does_not_import_torch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_channel_parts_add_up_to_the_cell_as_torch_defines_it():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3, 6, 5))
+    k = rng.normal(size=(4, 3, 1, 1))  # the course's 1×1×3 kernels, four of them
+    spec = cv.ConvSpec(bias=0.5)
+    e = cv.explain_cell(x, k, spec, 2, 3, 1)
+    parts = cv.channel_parts(e)
+    assert [p.channel for p in parts] == [0, 1, 2]
+    for p in parts:
+        assert p.subtotal == pytest.approx(k[2, p.channel, 0, 0] * x[p.channel, 3, 1])
+    assert sum(p.subtotal for p in parts) + 0.5 == pytest.approx(e.total)
+    assert e.total == pytest.approx(cv.convolve(x, k, spec)[2, 3, 1])
+    lines = cv.explain_by_channel(e, ["R", "G", "B"])
+    assert [ln.split(":")[0] for ln in lines] == ["R", "G", "B", "sum over channels"]
+    assert lines[-1].endswith(f"+ bias 0.5 = {cv.format_number(e.total)}")
+    assert cv.explain_by_channel(e)[0].startswith("channel 1: ")

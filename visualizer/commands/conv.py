@@ -50,7 +50,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--channels", default="auto", choices=("auto", "gray", "rgb"),
                    help="how to read an image input (default: gray when it has no colour)")
     p.add_argument("--explain", metavar="ROW,COL",
-                   help="also print the arithmetic of one output cell (0-based) on stderr")
+                   help="also print the arithmetic of one output cell on stderr; ROW and COL count "
+                   "from 1, as the app's row and column labels do (1,1 is the top-left cell); an input "
+                   "with several channels gets one line per channel, then their sum plus the bias")
     p.add_argument("--format", "-f", default="text", choices=FORMATS)
     p.set_defaults(func=run)
 
@@ -152,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
         flip=args.flip,
         bias=bias,
     )
-    explain = _bounded_pair(args.explain, "--explain", 0, 10**9) if args.explain else None
+    explain = _bounded_pair(args.explain, "--explain", 1, 10**9) if args.explain else None
     from visualizer.core.conv_job import check_sizes
 
     x = load_input(args.input, args.channels)
@@ -165,9 +167,22 @@ def run(args: argparse.Namespace) -> int:
         out = cv.convolve(x, k, spec)
     for w in report.warnings:
         print(f"note: {w}", file=sys.stderr)
+    explained = None
     if explain:
-        r, c = explain
-        print(f"output[{r},{c}] = {cv.explain_cell(x, k, spec, 0, r, c).text}", file=sys.stderr)
+        row, col = explain  # counted from 1
+        ho, wo = out.shape[1:]
+        if row > ho or col > wo:
+            raise UserInputError(f"--explain {row},{col} is outside the {ho}×{wo} output (rows and columns "
+                                 f"count from 1)")
+        explained = cv.explain_cell(x, k, spec, 0, row - 1, col - 1)
+        where = f"output row {row}, column {col}"
+        if x.shape[0] == 1:
+            print(f"{where} = {explained.text}", file=sys.stderr)
+        else:
+            names = ["R", "G", "B"] if x.shape[0] == 3 else None
+            print(f"{where}, one line per input channel:", file=sys.stderr)
+            for line in cv.explain_by_channel(explained, names):
+                print(f"  {line}", file=sys.stderr)
     if args.format == "json":
         doc = {
             "output": to_lists(out[0]),
@@ -183,7 +198,17 @@ def run(args: argparse.Namespace) -> int:
             "bias": spec.bias,
             "formula": {"rows": report.rows.formula, "cols": report.cols.formula},
             "warnings": report.warnings,
+            # "explain" rows and columns count from 1, like --explain and the app's labels.
+            "index_base": 1,
         }
+        if explained is not None:
+            doc["explain"] = {
+                "row": explain[0], "col": explain[1],
+                "channels": [{"channel": p.channel + 1, "partial_sum": p.subtotal}
+                             for p in cv.channel_parts(explained)],
+                "bias": explained.bias,
+                "value": explained.total,
+            }
         text, nulls = dumps_strict(doc)
         if nulls:
             print(f"note: {nulls:,} output value{'s are' if nulls > 1 else ' is'} not a finite number "

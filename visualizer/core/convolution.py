@@ -366,6 +366,48 @@ def explain_cell(x: np.ndarray, kernels: np.ndarray, spec: ConvSpec, out_channel
     return CellExplanation(out_channel, (out_y, out_x), terms, bias, total, text)
 
 
+@dataclass
+class ChannelPart:
+    """One input channel's share of an output cell: its window ∗ its kernel slice."""
+    channel: int
+    terms: list[CellTerm]
+    subtotal: float
+    text: str  # "w×v + … = subtotal"
+
+
+def channel_parts(exp: CellExplanation) -> list[ChannelPart]:
+    """The explanation split by input channel, as PyTorch's Conv2d defines one output cell:
+    out[o, y, x] = bias[o] + Σ_c Σ_(i,j) weight[o, c, i, j] · input_padded[c, y·s + i·d, x·s + j·d]."""
+    channels = sorted({t.channel for t in exp.terms})
+    parts = []
+    for c in channels:
+        terms = [t for t in exp.terms if t.channel == c]
+        subtotal = math.fsum(t.product for t in terms)
+        text = " + ".join(f"{format_number(t.weight)}×{_paren(t.value)}" for t in terms)
+        parts.append(ChannelPart(c, terms, subtotal, f"{text} = {format_number(subtotal)}"))
+    return parts
+
+
+def explain_by_channel(exp: CellExplanation, names: list[str] | None = None) -> list[str]:
+    """Lines of a multi-channel cell: one per input channel, then the sum of the partial sums plus
+    the bias. `names` labels the channels (default "channel 1", "channel 2", … counting from 1)."""
+    parts = channel_parts(exp)
+    lines = []
+    for part in parts:
+        name = names[part.channel] if names and part.channel < len(names) else f"channel {part.channel + 1}"
+        lines.append(f"{name}: {part.text}")
+    total = " + ".join(_paren(p.subtotal) for p in parts)
+    if exp.bias:
+        total += f" + bias {_paren(exp.bias)}"
+    lines.append(f"sum over channels: {total} = {format_number(exp.total)}")
+    return lines
+
+
+def _paren(v: float) -> str:
+    s = format_number(v)
+    return f"({s})" if s.startswith("−") else s
+
+
 def window(out_y: int, out_x: int, kernel_hw: tuple[int, int], spec: ConvSpec) -> list[tuple[int, int]]:
     """Padded-input cells that output cell (out_y, out_x) reads, in kernel order."""
     kh, kw = kernel_hw

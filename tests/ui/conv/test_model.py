@@ -77,8 +77,12 @@ def test_stepping_and_a_new_output_shape_restarts_at_cell_1(model):
     for _ in range(6):
         s.step_forward()
     assert model.current_index() == 5
-    model.set_bias(1.0)  # same output shape: the position stays
-    assert model.current_index() == 5
+    model.set_bias(1.0)  # same output shape, but another computation: cell 1 again (issue 10)
+    assert model.current_index() == 0
+    for _ in range(4):
+        s.step_forward()
+    model.set_edited_kernel(np.ones((3, 3)))
+    assert model.current_index() == 0
     # a new input with a different output shape: a position in the old one means nothing there
     model.load_sample("digit-3")
     assert model.output_shape() == (1, 14, 14)

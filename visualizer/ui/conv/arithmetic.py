@@ -3,14 +3,16 @@ adds up (one line per input channel for a multi-channel input)."""
 
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from visualizer.core.convolution import UserInputError, explain_cell, format_number
+from visualizer.core.convolution import UserInputError, channel_parts, explain_cell, format_number
 from visualizer.ui.conv.common import html, scale_font, sentence
-from visualizer.ui.conv.model import CHANNEL_NAMES, ConvModel
+from visualizer.ui.conv.matrix_view import term_colour
+from visualizer.ui.conv.model import ConvModel
+
+#: Behind the term pointed at (on its cell or in the sum).
+HIGHLIGHT_BACKGROUND = "#e5dbff"
 
 #: What the explanation says while the whole output shows.
 IDLE_TEXT = ("Press <b>Space</b> to play, <b>→</b> to step, or click an output cell to see how it is "
@@ -30,7 +32,12 @@ class ArithmeticText(QWidget):
         self.explanation.setObjectName("explanation")
         self.explanation.setWordWrap(True)
         self.explanation.setTextFormat(Qt.TextFormat.RichText)
-        self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                 | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.explanation.setOpenExternalLinks(False)
+        self.explanation.linkHovered.connect(self._link_hovered)
+        self.explanation.linkActivated.connect(self._link_clicked)
+        self._exp = None
         self.explanation.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.explanation_scroll = QScrollArea(self)
         self.explanation_scroll.setWidgetResizable(True)
@@ -47,6 +54,7 @@ class ArithmeticText(QWidget):
         model.result_changed.connect(self.redraw)
         model.view_changed.connect(self._show_step)
         model.stepper.changed.connect(self._show_step)
+        model.highlight_changed.connect(self._write)
 
     def scale_fonts(self) -> None:
         scale_font(self.explanation, self.font(), 1.25)
@@ -93,16 +101,17 @@ class ArithmeticText(QWidget):
     @Slot()
     def _show_step(self) -> None:
         r, idx = self.model.result, self.model.current_index()
+        self._exp = None
         if r is None or r.output is None:
             self.explanation.setText("<i>Nothing to compute: see the red message.</i>" if r and r.error else "")
             self.fit()
             return
-        ho, wo = r.output.shape[1:]
-        if idx is None or idx >= ho * wo:
+        cell = self.model.current_cell()
+        if idx is None or cell is None:
             self.explanation.setText(IDLE_TEXT)
             self.fit()
             return
-        y, x = divmod(idx, wo)
+        y, x = cell
         o = min(self.model.out_channel, r.kernels.shape[0] - 1)
         try:
             exp = explain_cell(r.input, r.kernels, r.spec, o, y, x)
@@ -110,13 +119,91 @@ class ArithmeticText(QWidget):
             self.explanation.setText(html(str(exc)))
             self.fit()
             return
+        self._exp = exp
         self._explanation_text = exp.text
+        self._write()
+
+    @Slot()
+    def _write(self) -> None:
+        """The written sum of the current cell, each term in its cell's colour; the term pointed
+        at (here or on its cell) stands out."""
+        exp = self._exp
+        if exp is None:
+            return
+        y, x = exp.out_yx
         where = f"row {y + 1}, column {x + 1}"
-        if r.kernels.shape[0] > 1:
+        if self.model.result.kernels.shape[0] > 1:
             where += f", channel {exp.out_channel + 1}"
-        body = per_channel_html(exp, r.kernels.shape[1]) if r.kernels.shape[1] > 1 else html(exp.text)
+        channels = self.model.result.kernels.shape[1]
+        if channels > 1:
+            body = self._per_channel_html(exp, channels)
+        else:
+            body = self._terms_html(exp, 0)
+            if exp.bias:
+                body += f" + bias {html(_paren(exp.bias))}"
+            body += f" = {html(format_number(exp.total))}"
         self.explanation.setText(f"<b>Output {where}</b> = {body}")
         self.fit()
+
+    def _terms_html(self, exp, channel: int) -> str:
+        """One channel's terms "w×v", each a link to its cell, coloured like the note on it."""
+        h = self.model.highlight
+        parts = []
+        for i, t in enumerate(t for t in exp.terms if t.channel == channel):
+            text = html(f"{format_number(t.weight)}×{_paren(t.value)}")
+            style = f"color:{term_colour(i)}; text-decoration:none"
+            if h is not None and h == (channel, *t.padded_yx):
+                style += f"; background-color:{HIGHLIGHT_BACKGROUND}; font-weight:bold"
+            href = f"term:{channel}:{t.padded_yx[0]}:{t.padded_yx[1]}"
+            parts.append(f"<a href='{href}' style='{style}'><span style='{style}'>{text}</span></a>")
+        return " + ".join(parts)
+
+    def _per_channel_html(self, exp, channels: int) -> str:
+        """A multi-channel cell, as PyTorch's Conv2d sums it: per input channel its window ∗ its
+        kernel slice = a partial sum; then the partial sums plus the bias. The channel shown in the
+        input view is marked; a click on another channel's name shows that one."""
+        shown = self.model.shown_input_channel()
+        lines = []
+        for part in channel_parts(exp):
+            c = part.channel
+            name = self.model.channel_label(c)
+            label = name if self.model.is_colour() else f"channel {name}"
+            head = (f"<a href='channel:{c}' style='text-decoration:none'><i>{html(label)}</i></a>")
+            if c == shown:
+                head = f"▶ <b>{head}</b>"
+            lines.append(f"{head}: window ∗ slice = {self._terms_html(exp, c)} = "
+                         f"<b>{html(format_number(part.subtotal))}</b>")
+        sums = " + ".join(html(_paren(p.subtotal)) for p in channel_parts(exp))
+        tail = f" + bias {html(_paren(exp.bias))}" if exp.bias else ""
+        return ("<br>" + "<br>".join(lines) + f"<br><b>sum over the {channels} channels: {sums}{tail} = "
+                f"{html(format_number(exp.total))}</b>")
+
+    @Slot(str)
+    def _link_hovered(self, href: str) -> None:
+        if href.startswith("term:"):
+            c, py, px = (int(v) for v in href.split(":")[1:])
+            self.model.set_highlight((c, py, px))
+        else:
+            self.model.set_highlight(None)
+
+    @Slot(str)
+    def _link_clicked(self, href: str) -> None:
+        if href.startswith("channel:"):
+            self.model.set_input_channel(int(href.split(":")[1]))
+        elif href.startswith("term:"):
+            c = int(href.split(":")[1])
+            if self.model.shown_input_channel() != c:
+                self.model.set_input_channel(c)
+
+    def term_at_highlight(self) -> str:
+        """The text of the term that stands out now ("" when none; for tests and tours)."""
+        h, exp = self.model.highlight, self._exp
+        if h is None or exp is None:
+            return ""
+        for t in exp.terms:
+            if (t.channel, *t.padded_yx) == h:
+                return f"{format_number(t.weight)}×{_paren(t.value)}"
+        return ""
 
     def fit(self) -> None:
         """As tall as the arithmetic needs, up to a third of the figure (then it scrolls)."""
@@ -128,21 +215,6 @@ class ArithmeticText(QWidget):
         self.explanation_scroll.setFixedHeight(min(max(need, 40), cap))
 
 
-def per_channel_html(exp, channels: int) -> str:
-    """The arithmetic of a multi-channel cell, one line per input channel."""
-    def paren(v: float) -> str:
-        t = format_number(v)
-        return f"({t})" if t.startswith("−") else t
-
-    lines = []
-    for c in range(channels):
-        name = CHANNEL_NAMES[c] if channels == 3 else f"channel {c + 1}"
-        terms = [t for t in exp.terms if t.channel == c]
-        subtotal = math.fsum(t.product for t in terms)
-        text = " + ".join(f"{format_number(t.weight)}×{paren(t.value)}" for t in terms)
-        lines.append(f"<i>{name}:</i> {html(text)} = {html(format_number(subtotal))}")
-    tail = ""
-    if exp.bias:
-        tail = f" + bias {html(paren(exp.bias))}"
-    sums = " + ".join(paren(math.fsum(t.product for t in exp.terms if t.channel == c)) for c in range(channels))
-    return ("<br>" + "<br>".join(lines) + f"<br><b>{html(sums)}{tail} = {html(format_number(exp.total))}</b>")
+def _paren(v: float) -> str:
+    t = format_number(v)
+    return f"({t})" if t.startswith("−") else t

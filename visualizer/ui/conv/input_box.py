@@ -42,6 +42,7 @@ class InputBox(QGroupBox):
         for name in sample_images():
             self.source_combo.addItem(f"Sample: {name}", ("sample", name))
         self.source_combo.addItem("Image file…", ("file", ""))
+        self.source_combo.addItem("Course 1×1×3: RGB picture, 1×1×3 kernels", ("course-rgb", ""))
         self.source_combo.setToolTip("Type a matrix, or use an image: a bundled sample or a file")
         self.source_combo.activated.connect(self._source_chosen)
         row.addWidget(self.source_combo, 1)
@@ -122,8 +123,12 @@ class InputBox(QGroupBox):
         c, h, w = m.image.shape
         label = f"sample “{m.source_name}”" if m.source_kind == "sample" else (
             Path(m.source_name).name if m.source_kind == "file" else m.source_name)
-        colour = "RGB" if c == 3 else "grayscale"
-        self.image_label.setText(f"<b>{html(label)}</b>: {w}×{h} pixels, {colour}")
+        if m.value_kind == "values":
+            what = f"{c} channel{'s' if c > 1 else ''} of real values"
+        else:
+            what = "pixels, " + ("RGB" if c == 3 else "grayscale")
+        self.image_label.setText(f"<b>{html(label)}</b>: {w}×{h} {what}")
+        self.channels_combo.setEnabled(m.source_kind in ("sample", "file"))
         for box, (lo, hi), value in zip((self.crop_top, self.crop_left, self.crop_h, self.crop_w),
                                         ((0, h - 1), (0, w - 1), (1, h), (1, w)), m.crop):
             set_quietly(box, "setRange", lo, hi)
@@ -135,15 +140,16 @@ class InputBox(QGroupBox):
 
     def _select_source_item(self) -> None:
         m, combo = self.model, self.source_combo
-        # An image handed over as an array gets its own entry while it is in use.
+        # An image or tensor handed over as an array gets its own entry while it is in use.
         for i in reversed(range(combo.count())):
-            if combo.itemData(i)[0] == "array":
+            if combo.itemData(i)[0] in ("array", "tensor"):
                 combo.removeItem(i)
-        if m.source_kind == "array":
-            combo.addItem(f"Image: {m.source_name}", ("array", m.source_name))
+        if m.source_kind in ("array", "tensor"):
+            prefix = "Image" if m.source_kind == "array" else "Handed over"
+            combo.addItem(f"{prefix}: {m.source_name}", (m.source_kind, m.source_name))
         for i in range(combo.count()):
             kind, name = combo.itemData(i)
-            if kind == m.source_kind and (kind not in ("sample", "array") or name == m.source_name):
+            if kind == m.source_kind and (kind not in ("sample", "array", "tensor") or name == m.source_name):
                 set_quietly(combo, "setCurrentIndex", i)
                 return
 
@@ -152,6 +158,14 @@ class InputBox(QGroupBox):
     def load_course_example(self) -> None:
         self.model.load_course_example(*COURSE_SETTINGS[0])
 
+    @Slot()
+    def load_course_rgb_example(self) -> None:
+        try:
+            self.model.load_course_rgb_example()
+        except UserInputError as exc:
+            self.status.emit(sentence(str(exc)), 8000)
+        self._select_source_item()
+
     @Slot(object)
     def _typed(self, m: np.ndarray) -> None:
         self.model.set_matrix(m)
@@ -159,9 +173,11 @@ class InputBox(QGroupBox):
     @Slot(int)
     def _source_chosen(self, index: int) -> None:
         kind, name = self.source_combo.itemData(index)
-        if kind == "array":
+        if kind in ("array", "tensor"):
             return
-        if kind == "matrix":
+        if kind == "course-rgb":
+            self.load_course_rgb_example()
+        elif kind == "matrix":
             self.model.use_typed_matrix()
         elif kind == "sample":
             self.load_sample(name)

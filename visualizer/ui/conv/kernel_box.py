@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from visualizer.core.convolution import preset_labels
 from visualizer.ui.conv.common import set_quietly, spin
 from visualizer.ui.conv.grid_editor import MatrixEditor
-from visualizer.ui.conv.model import CHANNEL_NAMES, MAX_KERNEL, MAX_KERNELS, ConvModel
+from visualizer.ui.conv.model import MAX_KERNEL, MAX_KERNELS, ConvModel
 
 
 class KernelBox(QGroupBox):
@@ -78,7 +78,7 @@ class KernelBox(QGroupBox):
         if not np.array_equal(self.kernel_editor.matrix(), k):
             self.kernel_editor.set_matrix(k)
         channels = m.channel_count()
-        slices = ["All channels", *(CHANNEL_NAMES if channels == 3 else [f"{i + 1}" for i in range(channels)])]
+        slices = ["All channels", *(self.model.channel_label(i) for i in range(channels))]
         if [self.slice_combo.itemText(i) for i in range(self.slice_combo.count())] != slices:
             set_quietly(self.slice_combo, "clear")
             set_quietly(self.slice_combo, "addItems", slices)

@@ -7,9 +7,26 @@ import numpy as np
 from PySide6.QtCore import QTimer, Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from visualizer.core.convolution import effective_kernels, format_number, outputs_fed_by, window
+from visualizer.core.convolution import (
+    UserInputError,
+    effective_kernels,
+    explain_cell,
+    format_number,
+    outputs_fed_by,
+    window,
+)
 from visualizer.ui.conv.common import scale_font, set_quietly, spin, title
-from visualizer.ui.conv.matrix_view import MAX_CELLS, ColourScale, MatrixView
+from visualizer.ui.conv.matrix_view import (
+    HIGHLIGHT_COLOUR,
+    HOVER_COLOUR,
+    MAX_CELLS,
+    SLIDE_MS,
+    WINDOW_COLOUR,
+    ColourScale,
+    MatrixView,
+    cell_label,
+    term_colour,
+)
 from visualizer.ui.conv.model import CHANNEL_NAMES, ConvModel
 
 
@@ -65,6 +82,7 @@ class MatrixFigure(QWidget):
         model.result_changed.connect(self.redraw)
         model.view_changed.connect(self.redraw)
         model.stepper.changed.connect(self._step_changed)
+        model.highlight_changed.connect(self._show_highlight)
         self._refresh_channel_controls()
         for label in self.operator_labels:
             scale_font(label, self.font(), 2.0, bold=True)
@@ -107,14 +125,15 @@ class MatrixFigure(QWidget):
     def _refresh_channel_controls(self) -> None:
         m = self.model
         channels = m.channel_count()
-        want = [] if channels == 1 else (["Colour", *CHANNEL_NAMES] if channels == 3
+        colour = m.is_colour()
+        want = [] if channels == 1 else (["Colour", *CHANNEL_NAMES] if colour
                                          else [f"channel {i + 1}" for i in range(channels)])
         have = [self.input_channel.itemText(i) for i in range(self.input_channel.count())]
         if have != want:
             set_quietly(self.input_channel, "clear")
             set_quietly(self.input_channel, "addItems", want)
         shown = m.shown_input_channel()
-        index = 0 if channels == 1 else (0 if shown is None else shown + (1 if channels == 3 else 0))
+        index = 0 if channels == 1 else (0 if shown is None else shown + (1 if colour else 0))
         set_quietly(self.input_channel, "setCurrentIndex", index)
         self.input_channel.setVisible(bool(want))
         o = m.kernels.shape[0]
@@ -139,7 +158,7 @@ class MatrixFigure(QWidget):
             x = r.input
             top, _, left, _ = r.pads
             inner = (top, left, x.shape[1], x.shape[2])
-            fixed = (0.0, 255.0) if m.is_image() else None
+            fixed = (0.0, 255.0) if m.is_image() and m.value_kind == "pixels" else None
             if ci is None:
                 rgb = np.clip(r.padded.transpose(1, 2, 0), 0, 255)
                 self.input_view.set_matrix(r.padded[0], inner=inner, rgb=rgb,
@@ -160,7 +179,7 @@ class MatrixFigure(QWidget):
         which = ""
         if r.kernels.shape[1] > 1:
             c = 0 if ci is None else ci
-            which = f", slice {CHANNEL_NAMES[c] if r.kernels.shape[1] == 3 else c + 1}"
+            which = f", slice {m.channel_label(c)}"
         flipped = ", flipped" if r.spec.flip else ""
         self.kernel_title.setText(f"Kernel {kh}×{kw}{which}{flipped}")
         if r.output is not None:
@@ -180,31 +199,62 @@ class MatrixFigure(QWidget):
 
     def current_cell(self) -> tuple[int, int] | None:
         """The current step's output cell, where the result shown has it."""
-        r, idx = self.model.result, self.model.current_index()
-        if r is None or r.output is None or idx is None:
-            return None
-        ho, wo = r.output.shape[1:]
-        return divmod(idx, wo) if idx < ho * wo else None
+        return self.model.current_cell()
 
     @Slot()
     def _step_changed(self) -> None:
-        self._show_step()
+        # The window slides to the next cell: eased, in at most 200 ms and never longer than
+        # most of the time between two cells while playing.
+        self._show_step(slide_ms=min(SLIDE_MS, int(self.model.stepper.interval_ms() * 0.8)))
 
-    def _show_step(self) -> None:
+    def _show_step(self, slide_ms: int = 0) -> None:
         r = self.model.result
         if r is None or r.output is None:
             self.input_view.set_window([])
+            self.input_view.set_notes({})
             return
         cell = self.current_cell()
         if cell is None:
             self.output_view.set_revealed(None)
             self.output_view.set_current(None)
             self.input_view.set_window([])
+            self.input_view.set_notes({})
+            self.input_view.set_highlight(None)
             return
         y, x = cell
         self.output_view.set_revealed(y * r.output.shape[2] + x + 1)
-        self.output_view.set_current((y, x))
-        self.input_view.set_window(window(y, x, r.kernels.shape[2:], r.spec))
+        self.output_view.set_current((y, x), slide_ms)
+        self.input_view.set_window(window(y, x, r.kernels.shape[2:], r.spec), slide_ms)
+        self.input_view.set_notes(self._window_notes(y, x))
+        self._show_highlight()
+
+    def _window_notes(self, y: int, x: int) -> dict[tuple[int, int], tuple[str, str]]:
+        """Under each cell of the window: "×weight = product" for the input channel shown, in the
+        colour of its term in the written sum."""
+        m, r = self.model, self.model.result
+        ci = m.shown_input_channel()
+        if ci is None or r.padded is None:
+            return {}
+        o = min(m.out_channel, r.kernels.shape[0] - 1)
+        try:
+            exp = explain_cell(r.input, r.kernels, r.spec, o, y, x)
+        except UserInputError:
+            return {}
+        terms = [t for t in exp.terms if t.channel == ci]
+        notes = {}
+        for i, t in enumerate(terms):
+            # Dilated or overlapping windows never put two taps on one cell; keep the first anyway.
+            notes.setdefault(t.padded_yx, (f"×{cell_label(t.weight)} = {cell_label(t.product)}", term_colour(i)))
+        return notes
+
+    @Slot()
+    def _show_highlight(self) -> None:
+        h, ci = self.model.highlight, self.model.shown_input_channel()
+        cell = self.current_cell()
+        if h is None or cell is None or (ci is not None and h[0] != ci):
+            self.input_view.set_highlight(None)
+        else:
+            self.input_view.set_highlight((h[1], h[2]))
 
     @Slot()
     def _equalize_soon(self) -> None:
@@ -234,7 +284,7 @@ class MatrixFigure(QWidget):
     @Slot(int)
     def _input_channel_chosen(self, i: int) -> None:
         c = self.model.channel_count()
-        self.model.set_input_channel((None if i <= 0 else i - 1) if c == 3 else max(0, i))
+        self.model.set_input_channel((None if i <= 0 else i - 1) if self.model.is_colour() else max(0, i))
 
     @Slot(int)
     def _output_channel_chosen(self, value: int) -> None:
@@ -266,7 +316,11 @@ class MatrixFigure(QWidget):
         if r is None or r.padded is None or y < 0:
             self.output_view.set_marks([])
             self.input_view.set_marks([])
+            self.model.set_highlight(None)
             return
+        ci = self.model.shown_input_channel()
+        in_window = (y, x) in self.input_view.model.window
+        self.model.set_highlight((ci, y, x) if in_window and ci is not None else None)
         fed = outputs_fed_by(y, x, r.input.shape[1:], r.kernels.shape[2:], r.spec) if r.output is not None else []
         self.output_view.set_marks(fed)
         self.input_view.set_marks([], hover=(y, x))
@@ -275,3 +329,12 @@ class MatrixFigure(QWidget):
         where = "padding" if self.input_view.model.is_padding(y, x) else "input"
         self.status.emit(f"Padded {where} cell row {y + 1}, column {x + 1} = {format_number(value)} "
                          f"feeds {len(fed)} output cell{'s' if len(fed) != 1 else ''}", 4000)
+
+
+def legend_html() -> str:
+    """Tells the step's window from the hover window (and the pointed-at term's cell)."""
+    def swatch(colour, style: str) -> str:
+        return (f"<span style='color:{colour.name()}; font-weight:bold'>{style}</span>")
+    return (f"{swatch(WINDOW_COLOUR, '▬ solid orange')}: the step's window  ·  "
+            f"{swatch(HOVER_COLOUR, '┅ dashed blue')}: under the mouse  ·  "
+            f"{swatch(HIGHLIGHT_COLOUR, '□ purple')}: the term pointed at")

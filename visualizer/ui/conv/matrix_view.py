@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEasingCurve, QEvent, QPointF, QRectF, Qt, QVariantAnimation, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QLabel, QStackedWidget, QWidget
 
@@ -21,8 +21,19 @@ from visualizer.core.convolution import format_number
 #: Largest side that may be drawn as cells with numbers (beyond: heat map).
 MAX_CELLS = 48
 
-WINDOW_COLOUR = QColor("#e8590c")  # the current window and cell (orange)
-HOVER_COLOUR = QColor("#1c7ed6")  # hover marks (blue)
+WINDOW_COLOUR = QColor("#e8590c")  # the current window and cell (orange, solid lines)
+HOVER_COLOUR = QColor("#1c7ed6")  # hover marks (blue, dashed lines)
+HIGHLIGHT_COLOUR = QColor("#7b2cbf")  # the cell whose term is pointed at in the written sum
+#: The longest the window takes to slide to the next cell.
+SLIDE_MS = 200
+#: Colours of the window's taps, in kernel order: a cell's note and its term in the written sum
+#: share one (dark enough to read on the pale cell fills and on the arithmetic box).
+TERM_COLOURS = ("#c2255c", "#2f9e44", "#1971c2", "#e67700", "#7048e8", "#0c8599", "#d6336c", "#5c940d",
+                "#1864ab", "#a61e4d", "#862e9c", "#087f5b")
+
+
+def term_colour(i: int) -> str:
+    return TERM_COLOURS[i % len(TERM_COLOURS)]
 PAD_FILL = QColor("#dde3ec")
 GRID_LINE = QColor("#9aa5b1")
 TEXT_DARK = QColor("#1b1f24")
@@ -101,6 +112,9 @@ class MatrixModel:
         self.current: tuple[int, int] | None = None
         self.marks: list[tuple[int, int]] = []
         self.hover: tuple[int, int] | None = None
+        #: Small text under a cell's value: (y, x) -> (text, colour); the window's weight × value.
+        self.notes: dict[tuple[int, int], tuple[str, str]] = {}
+        self.highlight: tuple[int, int] | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -129,6 +143,54 @@ class CellGrid(QWidget):
         self.setMinimumSize(60, 60)
         self._last_hover = (-1, -1)
         self.limit: float | None = None  # set by the explorer so all three views share one cell size
+        # The window and the current cell slide: their boxes (in cell units) move from where they
+        # were to where they are, eased, in at most SLIDE_MS.
+        self._slide = QVariantAnimation(self)
+        self._slide.setStartValue(0.0)
+        self._slide.setEndValue(1.0)
+        self._slide.setEasingCurve(QEasingCurve.Type.InOutCubic)
+        self._slide.valueChanged.connect(self.update)
+        self._from: dict[str, QRectF] = {}
+
+    # sliding --------------------------------------------------------------------------------
+    def boxes(self) -> dict[str, QRectF]:
+        """The window's and the current cell's boxes in cell units (x, y, columns, rows)."""
+        m = self.model
+        out = {}
+        if len(m.window) > 1:
+            ys = [c[0] for c in m.window]
+            xs = [c[1] for c in m.window]
+            out["window"] = QRectF(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)
+        if m.current is not None:
+            out["current"] = QRectF(m.current[1], m.current[0], 1, 1)
+        return out
+
+    def slide_from(self, before: dict[str, QRectF], duration_ms: int) -> None:
+        """The boxes were at `before`: move them to where they are now in `duration_ms`."""
+        self._slide.stop()
+        now = self.boxes()
+        self._from = {k: r for k, r in before.items() if k in now and r != now[k]}
+        if self._from and duration_ms > 0:
+            self._slide.setDuration(min(SLIDE_MS, int(duration_ms)))
+            self._slide.start()
+        self.update()
+
+    def is_sliding(self) -> bool:
+        return self._slide.state() == QVariantAnimation.State.Running
+
+    def _shown_box(self, key: str, target: QRectF) -> QRectF:
+        """Where a box is drawn now: on its way from where it was, or where it is."""
+        start = self._from.get(key)
+        if start is None or not self.is_sliding():
+            r = target
+        else:
+            t = float(self._slide.currentValue() or 0.0)
+            r = QRectF(start.x() + (target.x() - start.x()) * t, start.y() + (target.y() - start.y()) * t,
+                       start.width() + (target.width() - start.width()) * t,
+                       start.height() + (target.height() - start.height()) * t)
+        c = self.cell_size()
+        o = self.origin()
+        return QRectF(o.x() + r.x() * c, o.y() + r.y() * c, r.width() * c, r.height() * c)
 
     # geometry -------------------------------------------------------------------------------
     def _max_cell(self) -> float:
@@ -207,6 +269,7 @@ class CellGrid(QWidget):
         pad_font = QFont(font) if font is not None else None
         if pad_font is not None:
             pad_font.setItalic(True)
+        note_font = self.note_font(font) if m.notes and font is not None else None
         for y in range(rows):
             for x in range(cols):
                 r = self.cell_rect(y, x)
@@ -226,40 +289,75 @@ class CellGrid(QWidget):
                 if font is not None and shown and m.rgb is None:
                     p.setFont(pad_font if padding else font)
                     p.setPen(TEXT_PAD if padding else TEXT_DARK)
-                    p.drawText(r, Qt.AlignmentFlag.AlignCenter, cell_label(float(m.values[y, x])))
+                    note = m.notes.get((y, x)) if note_font is not None else None
+                    if note is None:
+                        p.drawText(r, Qt.AlignmentFlag.AlignCenter, cell_label(float(m.values[y, x])))
+                    else:
+                        top = QRectF(r.x(), r.y(), r.width(), r.height() * 0.6)
+                        p.drawText(top, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                                   cell_label(float(m.values[y, x])))
+                        p.setFont(note_font)
+                        p.setPen(QColor(note[1]))
+                        low = QRectF(r.x(), r.y() + r.height() * 0.6, r.width(), r.height() * 0.38)
+                        p.drawText(low, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, note[0])
         if m.inner is not None and m.inner[2:] != m.shape:
             t, l, h, w = m.inner
             box = self.cell_rect(t, l).united(self.cell_rect(t + h - 1, l + w - 1))
             p.setPen(QPen(QColor("#3d4752"), 2, Qt.PenStyle.DashLine))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(box)
-        self._paint_marks(p, m.marks, HOVER_COLOUR)
+        self._paint_marks(p, m.marks, HOVER_COLOUR, dashed=True)
         self._paint_marks(p, m.window, WINDOW_COLOUR, outline_box=True)
-        if m.current is not None:
+        boxes = self.boxes()
+        if "current" in boxes:
             p.setPen(QPen(WINDOW_COLOUR, 4))
             p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRect(self.cell_rect(*m.current).adjusted(2, 2, -2, -2))
+            p.drawRect(self._shown_box("current", boxes["current"]).adjusted(2, 2, -2, -2))
         if m.hover is not None:
-            p.setPen(QPen(HOVER_COLOUR, 2))
+            p.setPen(QPen(HOVER_COLOUR, 2, Qt.PenStyle.DashLine))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(self.cell_rect(*m.hover).adjusted(1, 1, -1, -1))
+        if m.highlight is not None:
+            p.setPen(QPen(HIGHLIGHT_COLOUR, 4))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(self.cell_rect(*m.highlight).adjusted(3, 3, -3, -3))
 
-    def _paint_marks(self, p: QPainter, cells, colour: QColor, outline_box: bool = False) -> None:
+    def note_font(self, font: QFont | None = None) -> QFont | None:
+        """The small font of the notes under the values: the widest note fits its cell; None when
+        that would be unreadable."""
+        font = self.text_font() if font is None else font
+        if font is None or not self.model.notes:
+            return None
+        c = self.cell_size()
+        f = QFont(font)
+        f.setPointSizeF(font.pointSizeF() * 0.7)
+        fm = QFontMetricsF(f)
+        widest = max(fm.horizontalAdvance(t) for t, _ in self.model.notes.values())
+        shrink = min(1.0, (c * 0.94) / max(widest, 1.0), (c * 0.36) / fm.height())
+        size = f.pointSizeF() * shrink
+        if size < 6.0:
+            return None
+        f.setPointSizeF(size)
+        return f
+
+    def _paint_marks(self, p: QPainter, cells, colour: QColor, outline_box: bool = False,
+                     dashed: bool = False) -> None:
         if not cells:
             return
         fill = QColor(colour)
-        fill.setAlpha(60)
-        p.setPen(QPen(colour, 2))
+        fill.setAlpha(45 if dashed else 60)
+        style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+        p.setPen(QPen(colour, 2, style))
         p.setBrush(fill)
-        for y, x in cells:
-            p.drawRect(self.cell_rect(y, x).adjusted(1, 1, -1, -1))
-        if outline_box and len(cells) > 1:
-            ys = [c[0] for c in cells]
-            xs = [c[1] for c in cells]
-            box = self.cell_rect(min(ys), min(xs)).united(self.cell_rect(max(ys), max(xs)))
+        sliding = outline_box and self.is_sliding()
+        if not sliding:
+            for y, x in cells:
+                p.drawRect(self.cell_rect(y, x).adjusted(1, 1, -1, -1))
+        boxes = self.boxes()
+        if outline_box and "window" in boxes:
             p.setPen(QPen(colour, 4))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRect(box)
+            p.setBrush(fill if sliding else Qt.BrushStyle.NoBrush)
+            p.drawRect(self._shown_box("window", boxes["window"]))
 
     # mouse ----------------------------------------------------------------------------------
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
@@ -318,7 +416,7 @@ class HeatMap(pg.GraphicsLayoutWidget):
         self.inner_item = item(6, QPen(QColor("#3d4752"), 2, Qt.PenStyle.DashLine))
         mark_fill = QColor(HOVER_COLOUR)
         mark_fill.setAlpha(90)
-        self.marks_item = item(7, QPen(HOVER_COLOUR, 2), QBrush(mark_fill))
+        self.marks_item = item(7, QPen(HOVER_COLOUR, 2, Qt.PenStyle.DashLine), QBrush(mark_fill))
         win_fill = QColor(WINDOW_COLOUR)
         win_fill.setAlpha(70)
         self.window_item = item(8, QPen(WINDOW_COLOUR, 3), QBrush(win_fill))
@@ -488,13 +586,38 @@ class MatrixView(QStackedWidget):
             self.model.revealed = count
             self._refresh(image=True)
 
-    def set_window(self, cells: list[tuple[int, int]]) -> None:
+    def set_window(self, cells: list[tuple[int, int]], slide_ms: int = 0) -> None:
+        """The step's window; with `slide_ms`, the outline slides there from where it was."""
+        before = self.cells.boxes()
         self.model.window = list(cells)
+        if slide_ms and before and self.mode() == "cells":
+            self.cells.slide_from(before, slide_ms)
         self._refresh()
 
-    def set_current(self, cell: tuple[int, int] | None) -> None:
+    def set_current(self, cell: tuple[int, int] | None, slide_ms: int = 0) -> None:
+        before = self.cells.boxes()
         self.model.current = cell
+        if slide_ms and before and self.mode() == "cells":
+            self.cells.slide_from(before, slide_ms)
         self._refresh()
+
+    def set_notes(self, notes: dict[tuple[int, int], tuple[str, str]]) -> None:
+        """Small text under cells' values (the window's weight and product), with its colour."""
+        if notes != self.model.notes:
+            self.model.notes = dict(notes)
+            self._refresh()
+
+    def set_highlight(self, cell: tuple[int, int] | None) -> None:
+        if cell != self.model.highlight:
+            self.model.highlight = cell
+            self._refresh()
+
+    def note_text(self, y: int, x: int) -> str:
+        """The note drawn under a cell's value ("" when none is drawn)."""
+        note = self.model.notes.get((y, x))
+        if note is None or self.mode() != "cells" or self.cell_text(y, x) == "":
+            return ""
+        return note[0] if self.cells.note_font() is not None else ""
 
     def set_marks(self, cells: list[tuple[int, int]], hover: tuple[int, int] | None = None) -> None:
         self.model.marks = list(cells)

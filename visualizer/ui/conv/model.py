@@ -62,6 +62,9 @@ class ConvModel(QObject):
     result_changed = Signal()
     #: A status line for the user: (text, timeout in ms; 0 keeps it).
     status = Signal(str, int)
+    #: The input cell whose term is pointed at changed (`highlight`): the cell in the input view
+    #: and its term in the written sum light up together.
+    highlight_changed = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -72,14 +75,19 @@ class ConvModel(QObject):
         self._shape: tuple[int, int, int] | None = None  # output shape the stepper counts
         self._batching = 0
         self._dirty = False
+        #: (input channel, padded row, padded column) of the term pointed at, or None.
+        self.highlight: tuple[int, int, int] | None = None
         self._reset_fields()
         self._settle_step()
 
     def _reset_fields(self) -> None:
-        self.source_kind = "matrix"  # "matrix" | "sample" | "file" | "array"
+        self.source_kind = "matrix"  # "matrix" | "sample" | "file" | "array" | "tensor"
         self.source_name = ""  # sample name, file path or the label of a handed-over array
         self.matrix = np.array(COURSE_INPUT, dtype=np.float64)  # the typed matrix
         self.image: np.ndarray | None = None  # the loaded image (C, H, W) before crop/resize
+        #: What the input holds: "pixels" (0..255, shown on a fixed grey scale) or "values" (any
+        #: real numbers, e.g. a feature map handed over by another tab).
+        self.value_kind = "pixels"
         self.channels = "auto"  # how an image file is read: "auto" | "gray" | "rgb"
         self.crop = (0, 0, 1, 1)  # top, left, height, width (images only)
         self.longest_side = 64
@@ -112,6 +120,14 @@ class ConvModel(QObject):
 
     def channel_count(self) -> int:
         return self.kernels.shape[1]
+
+    def is_colour(self) -> bool:
+        """Three channels of pixels: they can be shown as one colour picture and named R, G, B."""
+        return self.channel_count() == 3 and self.value_kind == "pixels"
+
+    def channel_label(self, c: int) -> str:
+        """An input channel's name: R, G or B for a colour picture, else its number from 1."""
+        return CHANNEL_NAMES[c] if self.is_colour() and c < 3 else f"{c + 1}"
 
     def crop_and_size(self) -> tuple[tuple[int, int, int, int] | None, int | None]:
         """The crop and longest side to apply; None where they change nothing."""
@@ -168,7 +184,7 @@ class ConvModel(QObject):
         if c == 1:
             return 0
         if self.input_channel is None:
-            return None if c == 3 else 0
+            return None if self.is_colour() else 0
         return min(self.input_channel, c - 1)
 
     def edited_kernel(self) -> np.ndarray:
@@ -181,15 +197,34 @@ class ConvModel(QObject):
         return self.stepper.current_index()
 
     def _settle_step(self) -> None:
-        """After a change of input, kernels or spec: a new output shape restarts the stepping at
-        cell 1 (or keeps the whole output showing); the same shape keeps the position."""
+        """After a change of input, kernels or spec: stepping starts again at cell 1 (or the whole
+        output keeps showing). Even with the same output shape the old position would explain a
+        cell of a computation that is gone, and the class would lose track."""
         shape = self.output_shape()
-        total = 0 if shape is None else shape[1] * shape[2]
-        if shape != self._shape:
-            self._shape = shape
-            self.stepper.restart(total)
-        else:
-            self.stepper.set_total(total)
+        self._shape = shape
+        self.stepper.restart(0 if shape is None else shape[1] * shape[2])
+
+    def current_cell(self) -> tuple[int, int] | None:
+        """(row, column) of the current step's output cell in the result shown, counted from 0;
+        None while the whole output shows or there is no output."""
+        r, idx = self.result, self.current_index()
+        if r is None or r.output is None or idx is None:
+            return None
+        ho, wo = r.output.shape[1:]
+        return divmod(idx, wo) if idx < ho * wo else None
+
+    def step_caption(self) -> str:
+        """"Cell k of n: row r, column c" (counted from 1, as the grid headers), or what shows
+        while not stepping; the step bar, the status line and the arithmetic all use it."""
+        r = self.result
+        if r is None or r.output is None:
+            return ""
+        ho, wo = r.output.shape[1:]
+        cell = self.current_cell()
+        if cell is None:
+            return f"{ho * wo} output cells"
+        y, x = cell
+        return f"Cell {y * wo + x + 1} of {ho * wo}: row {y + 1}, column {x + 1}"
 
     def set_speed_index(self, i: int) -> None:
         self.speed_index = max(0, min(int(i), len(SPEEDS) - 1))
@@ -200,6 +235,22 @@ class ConvModel(QObject):
         if shape is not None and 0 <= y < shape[1] and 0 <= x < shape[2]:
             self.stepper.pause()
             self.stepper.jump_to(y * shape[2] + x)
+
+    def step_status(self) -> str:
+        """The status line while stepping: the caption and the cell's value ("" when not stepping)."""
+        cell, r = self.current_cell(), self.result
+        if cell is None or r is None or r.output is None:
+            return ""
+        o = min(self.out_channel, r.output.shape[0] - 1)
+        channel = f", output channel {o + 1}" if r.output.shape[0] > 1 else ""
+        return f"{self.step_caption()}{channel} = {format_number(r.output[o, cell[0], cell[1]])}"
+
+    def set_highlight(self, term: tuple[int, int, int] | None) -> None:
+        """Point at one term of the current cell: (input channel, padded row, padded column)."""
+        term = None if term is None else tuple(int(v) for v in term)
+        if term != self.highlight:
+            self.highlight = term
+            self.highlight_changed.emit()
 
     # ==== the result ===========================================================================
     def set_result(self, result: ConvResult) -> None:
@@ -239,6 +290,7 @@ class ConvModel(QObject):
 
     def use_typed_matrix(self) -> None:
         self.source_kind, self.source_name, self.image = "matrix", "", None
+        self.value_kind = "pixels"
         self._match_kernel_channels(1)
         self._changed()
 
@@ -281,8 +333,82 @@ class ConvModel(QObject):
             raise UserInputError(f"an image must be H×W or C×H×W with 1 or 3 channels, got {x.shape}")
         self._use_image(np.ascontiguousarray(x), "array", label)
 
-    def _use_image(self, image: np.ndarray, kind: str, name: str) -> None:
+    def open_convolution(self, inputs: np.ndarray, kernels: np.ndarray, stride=(1, 1), padding=(0, 0),
+                         dilation=(1, 1), bias: float = 0.0, title: str = "") -> None:
+        """Another tab hands over one convolution: real-valued inputs (C, H, W) and kernels
+        (O, C, kh, kw), as PyTorch's Conv2d holds them. UserInputError when they do not fit; the
+        model is then unchanged. The step starts again (at cell 1 if it was stepping)."""
+        try:
+            x = np.array(inputs, dtype=np.float64)
+            k = np.array(kernels, dtype=np.float64)
+            bias = float(bias)
+        except (TypeError, ValueError, OverflowError):
+            raise UserInputError("the input, the kernels and the bias must be numbers") from None
+        if x.ndim == 2:
+            x = x[None]
+        if x.ndim != 3 or min(x.shape) < 1:
+            raise UserInputError(f"the input must be C×H×W, got shape {x.shape}")
+        if k.ndim != 4 or min(k.shape) < 1:
+            raise UserInputError(f"the kernels must be O×C×kh×kw, got shape {k.shape}")
+        if k.shape[1] != x.shape[0]:
+            raise UserInputError(f"the kernels have {k.shape[1]} channel slices but the input has "
+                                 f"{x.shape[0]} channels")
+        if x.size > 40_000_000:
+            raise UserInputError(f"an input of {x.size:,} values is too big to look at cell by cell")
+        if max(k.shape[2:]) > MAX_KERNEL or k.shape[0] > MAX_KERNELS:
+            raise UserInputError(f"at most {MAX_KERNELS} kernels of up to {MAX_KERNEL}×{MAX_KERNEL} can be "
+                                 f"shown, got {k.shape[0]} of {k.shape[2]}×{k.shape[3]}")
+        if not (np.isfinite(x).all() and np.isfinite(k).all()):
+            raise UserInputError("the input or the kernels hold a value that is not a finite number")
+        if not np.isfinite(bias):
+            raise UserInputError(f"the bias must be a finite number, got {bias}")
+        pairs = {}
+        for name, value in (("stride", stride), ("padding", padding), ("dilation", dilation)):
+            try:
+                a, b = (int(value), int(value)) if np.ndim(value) == 0 else (int(v) for v in value)
+            except (TypeError, ValueError):
+                raise UserInputError(f"{name} must be a number or a pair of numbers, got {value!r}") from None
+            lo, hi = AXIS_RANGES[name]
+            if not (lo <= a <= hi and lo <= b <= hi):
+                raise UserInputError(f"{name} must be between {lo} and {hi}, got {a}, {b}")
+            pairs[name] = (a, b)
+        with self._batch():
+            self.kernels = k.copy()
+            self.bias = float(bias)
+            self.stride, self.dilation = pairs["stride"], pairs["dilation"]
+            self.padding_kind, self.padding_numbers = "number", pairs["padding"]
+            self.padding_mode, self.flip = "zeros", False
+            self.link_axes = pairs["stride"][0] == pairs["stride"][1] and pairs["padding"][0] == pairs["padding"][1] \
+                and pairs["dilation"][0] == pairs["dilation"][1]
+            self.out_channel = 0
+            self.kernel_slice = None
+            self._use_image(np.ascontiguousarray(x), "tensor", title or "handed-over input", "values")
+            self.input_channel = 0  # real values: one channel's numbers, not a clipped colour picture
+
+    def load_course_rgb_example(self, kernels: int = 4) -> None:
+        """The course's multi-channel question: an RGB picture (128×128×3) and K kernels of size
+        1×1×3, so each output cell is w_R·R + w_G·G + w_B·B + bias at one pixel: 128×128×3 →
+        128×128×K."""
+        from visualizer.image_io import sample_images
+
+        path = sample_images().get("rgb-shapes")
+        if path is None:
+            raise UserInputError("the RGB sample picture is missing from this installation")
+        rng = np.random.default_rng(11)
+        k = np.round(rng.uniform(-1.0, 1.0, (int(kernels), 3, 1, 1)), 2)
+        k[0, :, 0, 0] = (0.299, 0.587, 0.114)  # kernel 1: the grey value (ITU-R BT.601 luma)
+        self.stepper.stop_stepping()
+        with self._batch():
+            self._reset_fields()
+            self.load_image(path, "rgb", kind="sample", name="rgb-shapes")
+            self.kernels = k
+            self.stride, self.padding_numbers = (1, 1), (0, 0)
+        self.status.emit(f"Course 1×1×3: an RGB picture 128×128×3 and {int(kernels)} kernels of 1×1×3 give "
+                         f"an output of 128×128×{int(kernels)}", 8000)
+
+    def _use_image(self, image: np.ndarray, kind: str, name: str, value_kind: str = "pixels") -> None:
         self.image = image
+        self.value_kind = value_kind
         self.source_kind, self.source_name = kind, name
         self._whole_image()
         self._match_kernel_channels(image.shape[0])

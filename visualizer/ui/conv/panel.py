@@ -12,29 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, Slot
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QAbstractItemView,
-    QComboBox,
-    QFrame,
-    QHBoxLayout,
-    QScrollArea,
-    QSlider,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QFont, QFontMetricsF, QKeySequence
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from visualizer.core.conv_job import ConvResult
 from visualizer.core.convolution import ConvSpec, UserInputError
 from visualizer.image_io import IMAGE_SUFFIXES
 from visualizer.ui.conv.arithmetic import ArithmeticText
 from visualizer.ui.conv.export import ExportActions
-from visualizer.ui.conv.grid_editor import KeepNavigationKeys
+from visualizer.ui.conv.fit import PictureNeeds, picture_scale
 from visualizer.ui.conv.input_box import InputBox
 from visualizer.ui.conv.kernel_box import KernelBox
-from visualizer.ui.conv.matrices import MatrixFigure
+from visualizer.ui.conv.keys import KeyboardModel
+from visualizer.ui.conv.matrices import MatrixFigure, legend_html
 from visualizer.ui.conv.model import COURSE_SETTINGS, ConvModel
 from visualizer.ui.conv.parameters import ParametersBox
 from visualizer.ui.conv.step_bar import StepBar
@@ -88,10 +79,7 @@ class ConvPanel(Panel):
             side_layout.addWidget(box)
         side_layout.addStretch(1)
         self.sidebar.setWidget(side)
-        # Wide enough for the widest row, so nothing is cut off on the right.
-        self.sidebar.setMinimumWidth(side.minimumSizeHint().width()
-                                     + self.sidebar.verticalScrollBar().sizeHint().width() + 4)
-        self.sidebar.setMaximumWidth(max(self.sidebar.minimumWidth(), 460))
+        self._fit_sidebar()
         root.addWidget(self.sidebar)
 
         main = QVBoxLayout()
@@ -103,6 +91,14 @@ class ConvPanel(Panel):
         fig.setContentsMargins(4, 4, 4, 4)
         self.matrices = MatrixFigure(self.model, self.figure)
         fig.addWidget(self.matrices, 1)
+        self.legend = QLabel(legend_html(), self.figure)
+        self.legend.setObjectName("legend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # One line, never wrapped: a wrapping label would make the first layout pass guess heights
+        # and the cells jump once the window shows; too narrow a figure cuts its end instead.
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        fig.addWidget(self.legend)
         self.arithmetic = ArithmeticText(self.model, self.figure)
         fig.addWidget(self.arithmetic)
         main.addWidget(self.figure, 1)
@@ -124,13 +120,25 @@ class ConvPanel(Panel):
         for editor in (self.input_editor, self.kernel_editor):
             editor.problem_changed.connect(self._editor_problem)
         self.compute.busy_changed.connect(self.step_bar.set_busy)
+        # The status line follows the step, so it never tells of a cell left behind.
+        self.stepper.changed.connect(self._announce_step)
+        self.model.result_changed.connect(self._announce_step)
+        self.model.view_changed.connect(self._announce_step)
+        for view in (self.input_view, self.output_view):
+            view.hovered.connect(self._hover_moved)
         self.model.result_changed.connect(self.arithmetic.fit)
-        # Space and the arrows step through, except where a control has its own use for them.
-        self._keep_keys = KeepNavigationKeys(self)
-        for w in self.findChildren(QWidget):
-            if isinstance(w, (QComboBox, QAbstractButton, QSlider, QAbstractItemView)):
-                w.installEventFilter(self._keep_keys)
+        # Space and the arrows step through unless an editor is being typed into (keys.py).
+        self.keyboard = KeyboardModel(self, self.output_view)
         self.setAcceptDrops(True)
+        # Cells, numbers, boxes and step bar scale as one picture (fit.py).
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.fit_picture)
+        self.picture_factor = 1.0
+        self._picture_font: QFont | None = None
+        self.model.result_changed.connect(self._fit_timer.start)
+        self.fit_picture()  # the fonts are set before the first show: no relayout once it shows
         self.compute.request()
 
     def _build_actions(self) -> None:
@@ -153,12 +161,14 @@ class ConvPanel(Panel):
         self.all_action.triggered.connect(s.stop_stepping)
         self.course_action = QAction("Course example", self)
         self.course_action.triggered.connect(self.input_box.load_course_example)
+        self.course_rgb_action = QAction("Course 1×1×3 example (RGB picture, 1×1×3 kernels)", self)
+        self.course_rgb_action.triggered.connect(self.input_box.load_course_rgb_example)
 
     def panel_actions(self) -> list[QAction]:
         sep = QAction(self)
         sep.setSeparator(True)
         return [self.play_action, self.forward_action, self.back_action, self.start_action,
-                self.end_action, self.all_action, sep, self.course_action, *self.export_actions]
+                self.end_action, self.all_action, sep, self.course_action, self.course_rgb_action, *self.export_actions]
 
     # ==== reading (delegates to the model) =====================================================
     def spec(self) -> ConvSpec:
@@ -196,6 +206,21 @@ class ConvPanel(Panel):
 
     def load_course_example(self, stride: int = 2, padding: int = 1) -> None:
         self.model.load_course_example(stride, padding)
+
+    def open_convolution(self, inputs: np.ndarray, kernels: np.ndarray, stride=(1, 1), padding=(0, 0),
+                         dilation=(1, 1), bias: float = 0.0, title: str = "") -> None:
+        """Another tab hands over one convolution to look at cell by cell: `inputs` (C, H, W) and
+        `kernels` (O, C, kh, kw), real-valued, as a torch Conv2d layer holds them (zero padding,
+        cross-correlation). The input is named `title`; the step starts again and the normal view
+        shows (lecture mode stays as it was). UserInputError when they do not fit."""
+        self.model.open_convolution(inputs, kernels, stride, padding, dilation, bias, title)
+        self.stepper.stop_stepping()
+        self.model.set_highlight(None)
+        self.sidebar.verticalScrollBar().setValue(0)
+        c, h, w = self.model.image.shape
+        o, _, kh, kw = self.model.kernels.shape
+        self.emit_status(f"Convolution from {title or 'another tab'}: input {c}×{h}×{w}, {o} kernel"
+                         f"{'s' if o > 1 else ''} of {c}×{kh}×{kw}", 6000)
 
     def apply_course_setting(self, stride: int, padding: int) -> None:
         self.model.apply_course_setting(stride, padding)
@@ -235,6 +260,21 @@ class ConvPanel(Panel):
 
     def export_view(self, path: str | Path, fmt: str) -> Path:
         return self.exports.export_view(path, fmt)
+
+    @Slot()
+    def _announce_step(self) -> None:
+        text = self.model.step_status()
+        if text:
+            self.emit_status(text, 0)
+            self._announced = True
+        elif getattr(self, "_announced", False):
+            self._announced = False
+            self.emit_status("", 1)  # no cell is current: no cell's text stays behind
+
+    @Slot(int, int)
+    def _hover_moved(self, y: int, x: int) -> None:
+        if y < 0:  # the mouse left the cells: the status line tells of the step again
+            self._announce_step()
 
     @Slot(str)
     def _editor_problem(self, text: str) -> None:
@@ -288,7 +328,11 @@ class ConvPanel(Panel):
         self.export_button.setVisible(not on)
         self.arithmetic.fit()
         if on:
-            self.output_view.setFocus()  # keys step through, not into a spin box
+            self.keyboard.go_home()  # keys step through, not into a spin box
+
+    def tab_shown(self) -> None:
+        """The main window shows this tab (at launch too): the step keys get the focus."""
+        self.keyboard.focus_for_keys()
 
     def is_lecture_mode(self) -> bool:
         return self._lecture
@@ -301,16 +345,84 @@ class ConvPanel(Panel):
         self.shutdown()
         super().closeEvent(event)
 
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        # Lay out now and fit the arithmetic box to its real width, so the cells do not move once
+        # the window is up (the first pass guesses the wrapped texts' heights).
+        self.layout().activate()
+        self.arithmetic.fit()
+        self.layout().activate()
+
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self.arithmetic.fit()
+        if hasattr(self, "_fit_timer"):
+            self._fit_timer.start()
 
     def changeEvent(self, event) -> None:  # noqa: N802
         super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange and hasattr(self, "arithmetic"):
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "_fit_timer"):
+            self.fit_picture()
+
+    def _picture_needs(self) -> PictureNeeds:
+        r = self.model.result
+        columns, rows, heat = 0, 1, 0
+        per_matrix = []
+        if r is not None:
+            shapes = [(r.padded.shape[1:] if r.padded is not None else None, self.input_title),
+                      (r.kernels.shape[2:], self.kernel_title),
+                      (r.output.shape[1:] if r.output is not None else None, self.output_title)]
+            for shape, head in shapes:
+                if shape is None:
+                    per_matrix.append((0, len(head.text())))
+                    continue
+                h, w = shape
+                if max(h, w) <= 16:  # beyond, a grid would need more room than any screen: heat map
+                    columns += w
+                    rows = max(rows, h)
+                    per_matrix.append((w, len(head.text())))
+                else:
+                    heat += 1
+                    per_matrix.append((0, len(head.text())))
+        text = self.arithmetic.explanation_text()
+        formula = self.formula.text().count("<br>") + 1
+        bar = len(self.position_label.text()) + len(self.speed_label.text()) + 6
+        return PictureNeeds(columns, rows, heat, len(text), formula, bar, tuple(per_matrix))
+
+    def _fit_sidebar(self) -> None:
+        """Wide enough for the widest row at the text size in use, so nothing is cut off."""
+        need = (self.sidebar.widget().minimumSizeHint().width()
+                + self.sidebar.verticalScrollBar().sizeHint().width() + 4)
+        self.sidebar.setMinimumWidth(need)
+        self.sidebar.setMaximumWidth(max(need, 460))
+
+    @Slot()
+    def fit_picture(self) -> None:
+        """Give the figure and the step bar the share of the chosen text size that fits the room
+        they have; cells, numbers, boxes and buttons then grow and shrink together."""
+        self._fit_sidebar()
+        base = QFont(self.font())
+        size = base.pointSizeF()
+        if size <= 0:
+            return
+        fm = QFontMetricsF(base)
+        width = self.width() - 16 - (self.sidebar.width() + 6 if self.sidebar.isVisible() else 0)
+        factor = picture_scale(self._picture_needs(), fm.height(), fm.averageCharWidth(), width,
+                               self.height() - 12)
+        factor = round(factor, 2)
+        font = QFont(base)
+        font.setPointSizeF(size * factor)
+        self.picture_factor = factor
+        if font != self._picture_font:
+            # Only a new size relays the figure out (a relayout moves every cell).
+            self._picture_font = font
+            for part in (self.figure, self.step_bar):
+                part.setFont(font)
             self.matrices.scale_fonts()
             self.arithmetic.scale_fonts()
+        if self.isVisible():  # before the first show the boxes have no width to fit to yet
             self.arithmetic.fit()
+            self.step_bar.fit()
 
 
 #: The name the tests, the benchmark and other code have always used.

@@ -4,6 +4,7 @@ stepping is, the "computing…" sign and the Export button."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
 
 from visualizer.core.convolution import format_number
@@ -41,12 +42,16 @@ class StepBar(QWidget):
                                      stepper.step_forward)
         self.end_button = button("End", SP.SP_MediaSkipForward, "Jump to the last output cell (End)", stepper.to_end)
         self.all_button = button("Show all", None, "Show the whole output again", stepper.stop_stepping)
+        self.step_buttons = [self.start_button, self.back_button, self.play_button, self.forward_button,
+                             self.end_button]
         bar.addSpacing(12)
-        bar.addWidget(QLabel("Speed", self))
+        self.speed_title = QLabel("Speed", self)
+        bar.addWidget(self.speed_title)
         self.speed_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.speed_slider.setRange(0, len(SPEEDS) - 1)
         self.speed_slider.setValue(model.speed_index)
         self.speed_slider.setMaximumWidth(160)
+        self.speed_slider.setMinimumWidth(60)
         self.speed_slider.setAccessibleName("speed")
         self.speed_slider.valueChanged.connect(self._speed_chosen)
         bar.addWidget(self.speed_slider)
@@ -56,6 +61,7 @@ class StepBar(QWidget):
         bar.addSpacing(12)
         self.position_label = QLabel(self)
         self.position_label.setObjectName("position")
+        self.position_label.setMinimumWidth(10)
         bar.addWidget(self.position_label, 1)
         self.busy_label = QLabel("computing…", self)
         self.busy_label.setStyleSheet("color: #e8590c;")
@@ -73,6 +79,28 @@ class StepBar(QWidget):
         self._show_speed()
         self._show_position()
 
+    def full_width(self) -> float:
+        """Width of the bar with the buttons' words beside their icons."""
+        fm = QFontMetricsF(self.font())
+        icon = self.play_button.iconSize().width()
+        texts = [b.text() for b in self.step_buttons] + [self.all_button.text(), "Speed", "20 cells/s",
+                                                         self.position_label.text(), "Export", "Pause"]
+        return sum(fm.horizontalAdvance(t) for t in texts) + 6 * (icon + 18) + 160 + 60
+
+    def fit(self) -> None:
+        """When the words do not fit, the step buttons show their icons only (their tooltips and
+        the keys still say what they do), so "Cell k of n" is never cut off."""
+        compact = self.width() < self.full_width()
+        style = Qt.ToolButtonStyle.ToolButtonIconOnly if compact else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        for b in self.step_buttons:
+            b.setToolButtonStyle(style)
+        self.play_button.setMinimumWidth(0 if compact else 80)
+        self.speed_title.setVisible(not compact)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.fit()
+
     @Slot(int)
     def _speed_chosen(self, i: int) -> None:
         self.model.set_speed_index(i)
@@ -88,16 +116,8 @@ class StepBar(QWidget):
     @Slot()
     def _show_position(self) -> None:
         self._show_speed()
-        r, idx = self.model.result, self.model.current_index()
-        if r is None or r.output is None:
-            self.position_label.setText("")
-            return
-        ho, wo = r.output.shape[1:]
-        if idx is None or idx >= ho * wo:
-            self.position_label.setText(f"{ho * wo} output cells")
-            return
-        y, x = divmod(idx, wo)
-        self.position_label.setText(f"Cell {idx + 1} of {ho * wo}: row {y + 1}, column {x + 1}")
+        self.position_label.setText(self.model.step_caption())
+        self.position_label.setToolTip(self.position_label.text())
 
     @Slot(bool)
     def _playing_changed(self, playing: bool) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 #: Speed choices in output cells per second (the speed slider indexes this list).
-SPEEDS = (0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0, 40.0, 100.0)
+SPEEDS = (0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0)
 
 
 class Stepper(QObject):
@@ -40,7 +40,12 @@ class Stepper(QObject):
         return 1000.0 / max(1, self._timer.interval())
 
     def set_speed(self, cells_per_second: float) -> None:
-        self._timer.setInterval(max(1, round(1000.0 / max(0.01, cells_per_second))))
+        cells_per_second = min(SPEEDS[-1], max(SPEEDS[0], float(cells_per_second)))
+        self._timer.setInterval(round(1000.0 / cells_per_second))
+
+    def interval_ms(self) -> int:
+        """Time between two cells while playing."""
+        return self._timer.interval()
 
     def set_total(self, total: int) -> None:
         """The output size changed: keep the position where it still fits."""

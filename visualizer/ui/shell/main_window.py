@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -165,6 +166,10 @@ class MainWindow(QMainWindow):
             self.tabs.setTabToolTip(i, f"{tip} (Alt+{i + 1})")
             self._tabs.append(tab)
         self.tabs.currentChanged.connect(self._ensure_built)
+        self.tabs.currentChanged.connect(self._tab_shown_soon)
+        # The tab bar never holds the focus: the arrow keys belong to the tab shown (the explorer
+        # steps with them). Alt+1…, Ctrl+Tab and a click still switch tabs.
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self._probe_started = False
         self.font_scale = 1.0
@@ -233,6 +238,32 @@ class MainWindow(QMainWindow):
         raw = self._pending_state.pop(tab.key, None)
         if raw:
             self._restore_panel(panel, raw)
+        self._size_by_current_tab()
+
+    def _size_by_current_tab(self) -> None:
+        """Only the tab shown sets the window's smallest size: a hidden tab's wide controls at a
+        large text size must not push the shown one off a 1280×800 projector (issue 10)."""
+        current = self.tabs.currentWidget()
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            policy = page.sizePolicy()
+            kind = QSizePolicy.Policy.Preferred if page is current else QSizePolicy.Policy.Ignored
+            if policy.horizontalPolicy() != kind:
+                policy.setHorizontalPolicy(kind)
+                policy.setVerticalPolicy(kind)
+                page.setSizePolicy(policy)
+
+    @Slot()
+    def _tab_shown_soon(self) -> None:
+        QTimer.singleShot(0, self._tab_shown)
+
+    @Slot()
+    def _tab_shown(self) -> None:
+        """Let the panel shown put the focus where its keys work (Panel.tab_shown)."""
+        self._size_by_current_tab()
+        panel = self.tabs.currentWidget()
+        if isinstance(panel, Panel) and self.isVisible():
+            panel.tab_shown()
 
     @Slot()
     def _build_next(self) -> None:
@@ -315,6 +346,11 @@ class MainWindow(QMainWindow):
             "&Lecture mode", self.set_lecture_mode, "F5", True,
             tip="Full screen, large type, editing panels hidden (F5 again to leave)",
         )
+        self.leave_lecture_action = self._action(
+            "Leave lecture mode", lambda: self.set_lecture_mode(False), "Esc",
+            tip="Back to the normal window (only while lecture mode is on)",
+        )
+        self.leave_lecture_action.setEnabled(False)
         self.zoom_in_action = self._action("Larger text", self.zoom_in, QKeySequence.StandardKey.ZoomIn,
                                            tip="Make all text larger")
         self.zoom_in_action.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
@@ -323,7 +359,7 @@ class MainWindow(QMainWindow):
         self.zoom_out_action.setShortcuts([QKeySequence("Ctrl+-")])
         self.zoom_reset_action = self._action("Normal text size", self.zoom_reset, "Ctrl+0",
                                               tip="Text back to its normal size")
-        for a in (self.fullscreen_action, self.lecture_action, None,
+        for a in (self.fullscreen_action, self.lecture_action, self.leave_lecture_action, None,
                   self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action, None):
             view.addSeparator() if a is None else view.addAction(a)
 
@@ -530,6 +566,7 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def set_lecture_mode(self, on: bool) -> None:
         self.lecture_action.setChecked(on)
+        self.leave_lecture_action.setEnabled(on)
         self._lecture = on
         for tab in self._built():
             tab.panel.set_lecture_mode(on)
@@ -666,6 +703,7 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
+        self._tab_shown_soon()
         if not self._probe_started:
             # torch loads behind the first window: the probe imports it on a worker thread.
             self._probe_started = True

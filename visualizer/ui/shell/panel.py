@@ -66,6 +66,11 @@ class Panel(QWidget):
     def set_lecture_mode(self, on: bool) -> None:
         """Large type and editing controls hidden, for a projector (optional)."""
 
+    def tab_shown(self) -> None:
+        """Optional: the main window shows this panel's tab (at launch too, once the window shows).
+        A panel whose keys must work at once (the convolution explorer's Space and arrows) puts the
+        keyboard focus where they work. The tab bar itself never takes the focus."""
+
     def shutdown(self) -> None:
         """Stop background work before the window closes; return within about two seconds."""
 

@@ -1,0 +1,59 @@
+"""The figure scales as one picture: cells, their numbers, the arithmetic and formula boxes and
+the step bar follow one text size, so Ctrl+plus never makes the words grow while the grids shrink.
+
+`picture_scale` works out how much of the chosen text size fits: the figure's height and width
+grow in proportion to the text (a cell is a few lines of text tall), so one division gives the
+factor. Below 1 everything shrinks together, the text with the grids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: A cell is this many text lines tall at the chosen size: a number and its small note
+#: ("×0.05 = 0.35") under it, with room around them.
+CELL_LINES = 2.4
+#: Never smaller than this share of the chosen size (beyond it, the grids turn into heat maps).
+MIN_SCALE = 0.35
+
+
+@dataclass
+class PictureNeeds:
+    """What the figure holds, in text lines and characters at the chosen text size."""
+    cell_columns: int  # columns of all matrices drawn as cells, side by side
+    cell_rows: int  # rows of the tallest matrix drawn as cells
+    heat_maps: int  # matrices drawn as heat maps (each wants a square of 8 cells' room)
+    explanation_chars: int  # length of the written sum
+    formula_lines: int
+    bar_chars: int  # the step bar's text (buttons, speed, "Cell k of n: …")
+    #: Per matrix (input, kernel, output): its columns drawn as cells (0 for a heat map) and the
+    #: length of its title, which the column must also fit.
+    columns: tuple[tuple[int, int], ...] = ()
+
+
+def picture_scale(needs: PictureNeeds, line_px: float, char_px: float, width_px: float,
+                  height_px: float) -> float:
+    """The factor (MIN_SCALE..1) for the chosen text size whose lines are `line_px` tall and
+    whose characters `char_px` wide, so that the figure fits `width_px` × `height_px`."""
+    if line_px <= 0 or char_px <= 0 or width_px <= 0 or height_px <= 0:
+        return 1.0
+    cell = CELL_LINES * line_px
+    heat = 8 * cell
+    if needs.columns:
+        width = sum(max(cols * cell if cols else heat, title * char_px * 1.15) for cols, title in needs.columns)
+        width += 2 * 3 * line_px + 40  # the ∗ and = signs, spacing
+    else:
+        width = needs.cell_columns * cell + needs.heat_maps * heat + 2 * 3 * line_px + 40
+    # The written sum is 1.25× the text and wraps inside the width it gets.
+    sum_chars_per_line = max(20.0, width_px / (1.25 * char_px))
+    sum_lines = 1 + needs.explanation_chars // sum_chars_per_line
+    # The explanation box scrolls beyond a third of the figure: count at most that.
+    sum_px = min((sum_lines * 1.25 * 1.35 + 1.5) * line_px, height_px / 3)
+    cells_px = max(needs.cell_rows * cell, heat if needs.heat_maps else 0)
+    height = (cells_px + 2.2 * line_px  # titles
+              + 2.8 * line_px  # legend (two lines when it wraps)
+              + sum_px + (needs.formula_lines * 1.3 + 1.5) * line_px
+              + 2.4 * line_px + 40)  # step bar, margins
+    bar = needs.bar_chars * char_px * 1.1 + 12 * line_px  # icons, spacings, the speed slider
+    fits = min(width_px / width, height_px / height, width_px / bar if bar > width_px else 1.0)
+    return max(MIN_SCALE, min(1.0, fits))
