@@ -21,26 +21,29 @@ SHUTDOWN_WAIT_MS = 2000
 
 
 class Job(QObject):
-    """Calls `fn()` on its thread; says `succeeded(object)` or `failed(str)`, then `done`."""
+    """Calls `fn(request)` on its thread; says `succeeded((kind, serial, request, result))` or
+    `failed((kind, serial, request, message))`, then `done`. The tuple names the request, so the
+    answer needs no lookup of its sender (whose thread may already be gone)."""
 
     succeeded = Signal(object)
-    failed = Signal(str)
+    failed = Signal(object)
     done = Signal()
 
-    def __init__(self, fn: Callable[[], Any]) -> None:
+    def __init__(self, kind: str, serial: int, request: dict, fn: Callable[[dict], Any]) -> None:
         super().__init__()
-        self._fn = fn
+        self._kind, self._serial, self._request, self._fn = kind, serial, request, fn
 
     @Slot()
     def work(self) -> None:
+        head = (self._kind, self._serial, self._request)
         try:
-            self.succeeded.emit(self._fn())
+            self.succeeded.emit(head + (self._fn(self._request),))
         except UserInputError as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(head + (str(exc),))
         except MemoryError:
-            self.failed.emit("not enough memory for this net")
+            self.failed.emit(head + ("not enough memory for this net",))
         except Exception as exc:  # a bug or an odd file must not take the tab down
-            self.failed.emit(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300])
+            self.failed.emit(head + (f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300],))
         finally:
             self.done.emit()
 
@@ -110,10 +113,9 @@ class Loader(QObject):
 
     @Slot(str, dict)
     def start(self, kind: str, request: dict) -> None:
-        fn = JOBS[kind]
         serial = next(self._serial)
         self._newest[kind] = serial
-        job = Job(lambda: fn(request))
+        job = Job(kind, serial, dict(request), JOBS[kind])
         job.succeeded.connect(self._succeeded)
         job.failed.connect(self._failed)
         entry = _Running(kind, serial, dict(request), None, job)  # type: ignore[arg-type]
@@ -121,20 +123,17 @@ class Loader(QObject):
         entry.thread = start_worker(job, self._thread_finished)
         self.model.set_busy(True)
 
-    def _entry_of(self, job: QObject | None) -> _Running | None:
-        return next((e for e in self._running if e.job is job), None)
+    @Slot(object)
+    def _succeeded(self, answer: tuple) -> None:
+        kind, serial, request, result = answer
+        if self._newest.get(kind) == serial:  # an older request of this kind lost to a newer one
+            self.model.loaded(kind, request, result)
 
     @Slot(object)
-    def _succeeded(self, result: Any) -> None:
-        e = self._entry_of(self.sender())
-        if e is not None and self._newest.get(e.kind) == e.serial:
-            self.model.loaded(e.kind, e.request, result)
-
-    @Slot(str)
-    def _failed(self, message: str) -> None:
-        e = self._entry_of(self.sender())
-        if e is not None and self._newest.get(e.kind) == e.serial:
-            self.model.load_failed(e.kind, e.request, message)
+    def _failed(self, answer: tuple) -> None:
+        kind, serial, request, message = answer
+        if self._newest.get(kind) == serial:
+            self.model.load_failed(kind, request, message)
 
     @Slot()
     def _thread_finished(self) -> None:
