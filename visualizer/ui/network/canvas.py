@@ -43,7 +43,7 @@ class _Square(QWidget):
         return w
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(196, 196)
+        return QSize(150, 150)
 
     def square(self) -> QRectF:
         side = min(self.width(), self.height()) - 2

@@ -138,17 +138,19 @@ class PartsCanvas(QWidget):
 def arithmetic_html(parts, oy: int, ox: int) -> str:
     """Each channel's window ⊙ kernel slice summed, then Σ + bias: the map's value at (oy, ox)."""
     windows = channel_windows(parts, oy, ox)
-    rows = []
+
+    def matrix(m) -> str:
+        return "<br>".join("&nbsp;".join(f"{v:5.2f}".replace(" ", "&nbsp;") for v in row) for row in m)
+
+    rows = ["<tr><th></th><th>window</th><th>kernel slice</th><th>Σ window ⊙ slice</th></tr>"]
     total = 0.0
     for i, c in enumerate(parts.channels):
         s = float(np.sum(windows[i].astype(np.float64) * parts.kernels[i]))
         total += s
-        win = "<br>".join(" ".join(f"{v:6.2f}" for v in row) for row in windows[i])
-        ker = "<br>".join(" ".join(f"{v:6.2f}" for v in row) for row in parts.kernels[i])
-        rows.append(f"<tr><td>ch {c}</td><td><pre>{win}</pre></td><td>⊙</td><td><pre>{ker}</pre></td>"
-                    f"<td>= {s:.4f}</td></tr>")
+        rows.append(f"<tr><td>ch&nbsp;{c}</td><td><tt>{matrix(windows[i])}</tt></td>"
+                    f"<td><tt>{matrix(parts.kernels[i])}</tt></td><td align=right>{s:.4f}</td></tr>")
     value = float(parts.total[oy, ox])
-    return (f"<b>Output pixel row {oy}, column {ox}</b><table cellspacing=4>{''.join(rows)}</table>"
+    return (f"<b>Output pixel row {oy}, column {ox}</b><table cellspacing=3>{''.join(rows)}</table>"
             f"Σ partial sums {total:.4f} + bias {parts.bias:.4f} = <b>{total + parts.bias:.4f}</b> "
             f"(the map holds {value:.4f})")
 

@@ -14,10 +14,10 @@ class _Bars(QWidget):
     def __init__(self, model: NetworkModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.setMinimumHeight(90)
+        self.setMinimumHeight(80)
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(260, 120)
+        return QSize(260, 100)
 
     def paintEvent(self, _e) -> None:  # noqa: N802
         acts = self.model.acts
