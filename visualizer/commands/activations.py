@@ -26,7 +26,7 @@ from visualizer.commands import COMMANDS
 from visualizer.core.errors import UserInputError
 
 #: The biggest image file read (its pixels are few once fitted into 20×20).
-MAX_IMAGE_VALUES = 64_000_000
+MAX_IMAGE_VALUES = 16_000_000
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -85,7 +85,9 @@ def load_image_file(request: dict) -> Any:
     from visualizer.core import activations as act
     from visualizer.image_io import load_image
 
-    raw = load_image(request["path"], "auto", max_values=64_000_000)
+    from visualizer.commands.activations import MAX_IMAGE_VALUES
+
+    raw = load_image(request["path"], "auto", max_values=MAX_IMAGE_VALUES)
     return act.mnist_preprocess(raw)
 
 
