@@ -16,7 +16,7 @@ def test_window_has_a_tab_per_tool(qtbot):
     w = MainWindow()
     qtbot.addWidget(w)
     titles = [w.tabs.tabText(i) for i in range(w.tabs.count())]
-    assert titles == ["Convolution", "Shapes", "Training"]
+    assert titles == ["Convolution", "Shapes", "Training", "Network"]
     menus = [a.text().replace("&", "") for a in w.menuBar().actions()]
     assert menus[0] == "File" and "View" in menus and menus[-1] == "Help"
 

@@ -60,6 +60,9 @@ TOOLS = (
     Tool("TrainingPanel", "Training",
          "Train the MNIST nets with live curves and compare runs",
          "visualizer.ui.training.panel:TrainingPanel", "04-training.html"),
+    Tool("NetworkPanel", "Network",
+         "What a net sees: every layer's maps for one digit, down to one convolution",
+         "visualizer.ui.network.panel:NetworkPanel", "07-network.html"),
 )
 
 
@@ -281,9 +284,12 @@ class MainWindow(QMainWindow):
         if not panel.accessibleName():
             panel.setAccessibleName(panel.title)
         panel.status_message.connect(self.show_status)
-        signal = getattr(panel, "train_requested", None)
-        if isinstance(signal, SignalInstance):
-            signal.connect(self.hand_over_architecture)
+        for name, slot in (("train_requested", self.hand_over_architecture),
+                           ("network_requested", self.hand_over_network),
+                           ("explorer_requested", self.hand_over_convolution)):
+            signal = getattr(panel, name, None)
+            if isinstance(signal, SignalInstance):
+                signal.connect(slot)
         if tab.menu is not None:
             actions = panel.panel_actions()
             tab.menu.addActions(actions)
@@ -306,6 +312,39 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(target)
         name = architecture.get("name") if isinstance(architecture, dict) else None
         self.show_status(f"Network {name or ''} handed to {target.title}".replace("  ", " "), 5000)
+
+    def _panel_with(self, method: str) -> Panel | None:
+        """The first panel with a callable `method` (a hand-over's receiver); None if none has it."""
+        for panel in self.panels:
+            if callable(getattr(panel, method, None)):
+                return panel
+        return None
+
+    def _hand_over(self, method: str, what: str, call) -> None:
+        target = self._panel_with(method)
+        if target is None:
+            self.show_status(f"There is no tab to hand {what} to.", 6000)
+            return
+        try:
+            call(getattr(target, method))
+        except Exception:  # the receiving tab's bug must not lose the window
+            sys.excepthook(*sys.exc_info())
+            self.show_status(f"{target.title} could not take {what}.", 8000)
+            return
+        self.tabs.setCurrentWidget(target)
+        self.show_status(f"{what[0].upper()}{what[1:]} handed to {target.title}", 5000)
+
+    @Slot(dict)
+    def hand_over_network(self, request: dict) -> None:
+        """A panel asked to show a net at work (a run and a digit, or an untrained net): the
+        Network tab's `open_request`."""
+        self._hand_over("open_request", "this net", lambda f: f(dict(request)))
+
+    @Slot(dict)
+    def hand_over_convolution(self, request: dict) -> None:
+        """The Network tab asked to step through one convolution: the Convolution tab's
+        `open_convolution(inputs, kernels, stride, padding, dilation, bias, title)`."""
+        self._hand_over("open_convolution", "this convolution", lambda f: f(**request))
 
     # -- menus -----------------------------------------------------------------------------
     def _action(self, text: str, slot, shortcut=None, checkable: bool = False, tip: str = "") -> QAction:

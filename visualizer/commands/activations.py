@@ -1,0 +1,147 @@
+"""`convviz activations`: every layer's output of a net for one MNIST digit.
+
+    convviz activations (--run DIR | --net NAME|FILE [--seed N]) (--index I | --image FILE)
+                        [--data DIR] [--format json|npz] [--out FILE]
+
+--run DIR takes a saved run's architecture and trained weights (model.pt); --net an untrained
+preset or architecture JSON file, its weights drawn under --seed (default 0). --index I is image I
+of the MNIST test set (counting from 0); --image FILE an image file, given MNIST's preprocessing
+(fitted into 20×20, centred by mass in 28×28; dark ink on light paper is inverted).
+
+json: {"input": 28×28 rows, "layers": [{"name", "type", "shape", "values"}], "probabilities",
+"prediction", "label"} (label null for --image). npz: one array per layer named by the layer's
+name, plus "input" and "probabilities". Written to --out FILE (atomically) or stdout.
+
+Exit status: 0 done; 2 an input that cannot be read (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from pathlib import Path
+
+from visualizer.commands import COMMANDS
+from visualizer.core.errors import UserInputError
+
+#: The biggest image file read (its pixels are few once fitted into 20×20).
+MAX_IMAGE_VALUES = 16_000_000
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "activations",
+        help=COMMANDS["activations"],
+        description="Run one MNIST digit through a net and print every layer's output, the class "
+        "probabilities, the prediction and the true label.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  convviz activations --run runs/course --index 0\n"
+        "  convviz activations --net mnist-net1 --seed 3 --image seven.png --format npz --out seven.npz\n"
+        "exit status: 0 done; 2 an input that cannot be read.",
+    )
+    net = p.add_mutually_exclusive_group(required=True)
+    net.add_argument("--run", metavar="DIR", help="a saved run folder (config.json and model.pt)")
+    net.add_argument("--net", metavar="NAME|FILE", help="an untrained preset (mnist-net1, mnist-net2) or "
+                     "architecture JSON file with a 1×28×28 input and 10 outputs")
+    p.add_argument("--seed", type=_seed, default=None, metavar="N",
+                   help="with --net: the seed of the initial weights (default 0)")
+    image = p.add_mutually_exclusive_group(required=True)
+    image.add_argument("--index", type=_index, metavar="I", help="image I of the MNIST test set (from 0)")
+    image.add_argument("--image", metavar="FILE", help="an image file (PNG, JPEG, ...) of one digit")
+    p.add_argument("--data", metavar="DIR", help="the MNIST folder (default: the usual places)")
+    p.add_argument("--format", choices=("json", "npz"), default="json", help="output format (default: json)")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(func=run)
+
+
+def _whole(text: str, what: str) -> int:
+    t = text.strip()
+    if not t.isdigit() or len(t) > 19:
+        raise argparse.ArgumentTypeError(f"{what} must be a whole number from 0, got {text!r}")
+    return int(t)
+
+
+def _index(text: str) -> int:
+    return _whole(text, "--index")
+
+
+def _seed(text: str) -> int:
+    n = _whole(text, "--seed")
+    if n >= 2**63:
+        raise argparse.ArgumentTypeError(f"--seed must be below 2**63, got {text}")
+    return n
+
+
+def load_net(args: argparse.Namespace):
+    from visualizer.core import activations as act
+
+    if args.run:
+        if args.seed is not None:
+            raise UserInputError("--seed goes with --net (a run's weights are its own)")
+        return act.run_net(args.run)
+    from visualizer.commands.shapes import load_architecture
+
+    arch = load_architecture(args.net, "--net")
+    return act.untrained_net(arch if not _is_preset(args.net) else args.net, args.seed or 0)
+
+
+def _is_preset(spec: str) -> bool:
+    from visualizer.core.architecture import PRESETS
+
+    return spec.strip().lower().replace("_", "-") in PRESETS
+
+
+def load_digit(args: argparse.Namespace):
+    """(normalized 28×28, true label or None)."""
+    from visualizer.core import activations as act
+
+    if args.index is not None:
+        images, labels = act.mnist_test_set(args.data)
+        i = act.check_index(args.index, len(images))
+        return act.normalize(images[i]), int(labels[i])
+    path = Path(args.image)
+    if path.is_file() and path.stat().st_size == 0:
+        raise UserInputError(f"cannot read image {path.name}: the file is empty")
+    from visualizer.image_io import load_image
+
+    raw = load_image(path, "auto", max_values=MAX_IMAGE_VALUES, quiet=True)
+    return act.normalize(act.mnist_preprocess(raw)), None
+
+
+def run(args: argparse.Namespace) -> int:
+    from visualizer.core import activations as act
+
+    if args.out is not None:
+        out = Path(args.out)
+        if out.is_dir():
+            raise UserInputError(f"--out {out} is a folder; give a file name")
+    net = load_net(args)
+    x, label = load_digit(args)
+    acts = act.forward(net, x)
+    if args.format == "json":
+        from visualizer.core.safe_json import dumps_strict
+
+        text, _nulls = dumps_strict(act.activations_to_dict(acts, label))
+        data = (text + "\n").encode("utf-8")
+    else:
+        import numpy as np
+
+        buf = io.BytesIO()
+        np.savez(buf, **act.activations_arrays(acts))
+        data = buf.getvalue()
+    if args.out is not None:
+        from visualizer.core.atomic import write_atomic
+
+        write_atomic(Path(args.out), data)
+        return 0
+    if args.format == "npz" and sys.stdout.isatty():
+        raise UserInputError("--format npz is binary: give --out FILE or redirect standard output")
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is None:  # a test's StringIO
+        sys.stdout.write(data.decode("latin-1"))
+    else:
+        sys.stdout.flush()
+        stream.write(data)
+    return 0

@@ -1,0 +1,1 @@
+"""The Network tab: what a net sees, layer by layer, down to one convolution."""

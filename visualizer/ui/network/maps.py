@@ -1,0 +1,266 @@
+"""Every layer's output at once: for each layer, in the net's order, its name, type and C×H×W, a
+colour bar, and its feature maps as small pictures (flat layers as a strip of cells).
+
+One widget paints it all (`MapsCanvas`, inside a scroll area): about 200 small maps are redrawn on
+every drawing update, and painting cached QImages is far cheaper than 200 widgets. Hover a value:
+the model's hover (its value and receptive field are shown by other views). Click a map of a conv
+layer: it opens up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Slot
+from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from visualizer.ui.network.model import NetworkModel
+from visualizer.ui.network.render import paint_colour_bar, scales_of, to_images
+
+GAP = 3
+FLAT_COLUMNS = 64
+BAR_W = 90
+
+
+@dataclass
+class _Block:
+    layer: int
+    header: QRectF
+    bar: QRectF
+    tiles: list[QRectF]  # one per map (spatial layers)
+    cell: float = 0.0  # flat layers: cell size ...
+    columns: int = 0  # ... and cells per row
+    origin: QPointF | None = None
+
+
+def tile_size(h: int) -> int:
+    """Bigger pictures for smaller maps, so a 7×7 map is not a speck beside a 28×28 one."""
+    return int(min(84, max(42, 3 * h))) if h > 1 else 20
+
+
+class MapsCanvas(QWidget):
+    def __init__(self, model: NetworkModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setObjectName("maps_canvas")
+        self.setAccessibleName("Feature maps of every layer")
+        self.setMouseTracking(True)
+        self.images: list[list] = []  # per layer: QImages of its maps (spatial) or one strip image
+        self.blocks: list[_Block] = []
+        self.redraws = 0  # for tests and the benchmark
+        model.activations_changed.connect(self.refresh)
+        model.scale_changed.connect(self.refresh)
+        model.net_changed.connect(self.refresh)
+        model.opened_changed.connect(self.update)
+
+    # -- content ---------------------------------------------------------------------------
+    @Slot()
+    def refresh(self) -> None:
+        acts = self.model.acts
+        own = self.model.scale == "own"
+        self.images, self.scales = [], []
+        if acts is not None:
+            for la in acts.layers:
+                v = la.values
+                if v.ndim == 3:
+                    s = scales_of(v, own)
+                    self.images.append(to_images(v, s))
+                else:
+                    s = scales_of(v, False)
+                    cols = min(FLAT_COLUMNS, v.size)
+                    rows = -(-v.size // cols)
+                    padded = np.zeros(rows * cols)
+                    padded[:v.size] = v
+                    self.images.append(to_images(padded.reshape(1, rows, cols), s))
+                self.scales.append(s)
+        self.relayout()
+        self.redraws += 1
+        self.update()
+
+    def relayout(self) -> None:
+        acts = self.model.acts
+        self.blocks = []
+        fm = QFontMetrics(self.font())
+        line = fm.height() + 4
+        width = max(200, self.width() - 8)
+        y = 4.0
+        if acts is not None:
+            for i, la in enumerate(acts.layers):
+                header = QRectF(4, y, width, line)
+                bar = QRectF(4 + width - BAR_W - fm.horizontalAdvance("+max of each map") - 8, y + 3,
+                             BAR_W, line - 6)
+                y += line
+                v = la.values
+                if v.ndim == 3:
+                    side = tile_size(v.shape[1])
+                    tw = side * v.shape[2] / max(v.shape[1], 1)
+                    per_row = max(1, int((width + GAP) // (tw + GAP)))
+                    tiles = []
+                    for c in range(v.shape[0]):
+                        r, k = divmod(c, per_row)
+                        tiles.append(QRectF(4 + k * (tw + GAP), y + r * (side + GAP), tw, side))
+                    y += -(-v.shape[0] // per_row) * (side + GAP)
+                    self.blocks.append(_Block(i, header, bar, tiles))
+                else:
+                    cols = min(FLAT_COLUMNS, v.size)
+                    cell = max(4.0, min(24.0, width / cols))
+                    rows = -(-v.size // cols)
+                    self.blocks.append(_Block(i, header, bar, [QRectF(4, y, cols * cell, rows * cell)], cell, cols,
+                                              QPointF(4, y)))
+                    y += rows * cell + GAP
+                y += 6
+        self.setMinimumHeight(int(y) + 4)
+
+    def resizeEvent(self, e) -> None:  # noqa: N802
+        super().resizeEvent(e)
+        self.relayout()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(600, self.minimumHeight())
+
+    def tile_rect(self, layer: int, channel: int) -> QRectF:
+        """Where map `channel` of `layer` is drawn (for tests and the guided tour)."""
+        return self.blocks[layer].tiles[channel]
+
+    # -- painting --------------------------------------------------------------------------
+    def paintEvent(self, e) -> None:  # noqa: N802
+        p = QPainter(self)
+        acts = self.model.acts
+        text = self.palette().color(QPalette.ColorRole.WindowText)
+        if acts is None or not self.blocks:
+            p.setPen(text)
+            msg = self.model.error or ("Loading the net…" if self.model.busy else "Pick a net and an image")
+            p.drawText(self.rect().adjusted(10, 10, -10, -10), Qt.TextFlag.TextWordWrap, msg)
+            return
+        clip = e.rect()
+        opened = self.model.opened
+        fm = QFontMetrics(self.font())
+        for b in self.blocks:
+            la = acts.layers[b.layer]
+            if b.header.bottom() + 400 < clip.top() and b.tiles[-1].bottom() < clip.top():
+                continue
+            if b.header.top() > clip.bottom():
+                break
+            shape = "×".join(str(s) for s in la.shape)
+            extra = " · click a map to open it" if la.type == "Conv2d" else ""
+            s = self.scales[b.layer]
+            left = f"−{s[0]:.3g}" if la.values.ndim == 1 or self.model.scale == "shared" else "−max"
+            right = f"+{s[0]:.3g}" if la.values.ndim == 1 or self.model.scale == "shared" else "+max of each map"
+            p.setPen(text)
+            room = b.bar.left() - fm.horizontalAdvance(left) - 12 - b.header.left()
+            p.drawText(QRectF(b.header.left(), b.header.top(), max(room, 10), b.header.height()),
+                       Qt.AlignmentFlag.AlignVCenter,
+                       fm.elidedText(f"{la.name} · {la.type} · {shape}{extra}", Qt.TextElideMode.ElideRight,
+                                     int(max(room, 10))))
+            paint_colour_bar(p, b.bar)
+            p.drawText(QRectF(b.bar.left() - fm.horizontalAdvance(left) - 4, b.header.top(),
+                              fm.horizontalAdvance(left) + 2, b.header.height()), Qt.AlignmentFlag.AlignVCenter, left)
+            p.drawText(QRectF(b.bar.right() + 4, b.header.top(), fm.horizontalAdvance(right) + 4,
+                              b.header.height()), Qt.AlignmentFlag.AlignVCenter, right)
+            images = self.images[b.layer]
+            if la.values.ndim == 3:
+                for c, r in enumerate(b.tiles):
+                    if r.intersects(QRectF(clip)):
+                        p.drawImage(r, images[c])
+                        if opened == (b.layer, c):
+                            p.setPen(QPen(QColor(255, 170, 0), 3))
+                            p.drawRect(r.adjusted(-2, -2, 2, 2))
+            else:
+                p.drawImage(b.tiles[0], images[0])
+        hover = self.model.hover
+        if hover is not None and 0 <= hover[0] < len(self.blocks):
+            b = self.blocks[hover[0]]
+            la = acts.layers[hover[0]]
+            p.setPen(QPen(QColor(255, 215, 0), 2))
+            if la.values.ndim == 3 and hover[1] < len(b.tiles):
+                r = b.tiles[hover[1]]
+                h, w = la.shape[1:]
+                p.drawRect(QRectF(r.left() + hover[3] * r.width() / w, r.top() + hover[2] * r.height() / h,
+                                  r.width() / w, r.height() / h))
+            elif la.values.ndim == 1 and b.columns:
+                row, col = divmod(hover[2], b.columns)
+                p.drawRect(QRectF(b.origin.x() + col * b.cell, b.origin.y() + row * b.cell, b.cell, b.cell))
+
+    # -- mouse -----------------------------------------------------------------------------
+    def hit(self, pos: QPointF):
+        """(layer, channel, y, x) under `pos`, or None."""
+        acts = self.model.acts
+        if acts is None:
+            return None
+        for b in self.blocks:
+            la = acts.layers[b.layer]
+            if la.values.ndim == 3:
+                for c, r in enumerate(b.tiles):
+                    if r.contains(pos):
+                        h, w = la.shape[1:]
+                        y = min(h - 1, int((pos.y() - r.top()) / r.height() * h))
+                        x = min(w - 1, int((pos.x() - r.left()) / r.width() * w))
+                        return (b.layer, c, y, x)
+            elif b.tiles[0].contains(pos):
+                row = int((pos.y() - b.origin.y()) // b.cell)
+                col = int((pos.x() - b.origin.x()) // b.cell)
+                i = row * b.columns + col
+                if 0 <= i < la.values.size:
+                    return (b.layer, 0, i, 0)
+        return None
+
+    def mouseMoveEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+        self.model.set_hover(self.hit(e.position()))
+
+    def leaveEvent(self, e) -> None:  # noqa: N802
+        self.model.set_hover(None)
+
+    def mousePressEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+        hit = self.hit(e.position())
+        if e.button() == Qt.MouseButton.LeftButton and hit is not None:
+            self.model.open_map(hit[0], hit[1])
+
+
+class LayerMapsView(QWidget):
+    """The maps canvas in a scroll area, under the colour-scale toggle and the hover line."""
+
+    def __init__(self, model: NetworkModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.own_scale = QCheckBox("Own colour scale for each map", self)
+        self.own_scale.setObjectName("own_scale")
+        self.own_scale.setToolTip("Off: all maps of a layer share one scale (compare maps). On: each map is "
+                                  "scaled to its own largest |value| (see the pattern of a weak map). "
+                                  "Blue is negative, white 0, red positive.")
+        self.own_scale.toggled.connect(self._toggled)
+        self.hover_label = QLabel(" ", self)
+        self.hover_label.setObjectName("hover_label")
+        self.hover_label.setAccessibleName("Value under the mouse")
+        self.hover_label.setWordWrap(True)
+        self.canvas = MapsCanvas(model)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self.canvas)
+        top = QHBoxLayout()
+        top.addWidget(self.own_scale)
+        top.addStretch(1)
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addLayout(top)
+        col.addWidget(self.hover_label)
+        col.addWidget(self.scroll, 1)
+        model.scale_changed.connect(self._scale_changed)
+        model.hover_changed.connect(self._hover_changed)
+        model.activations_changed.connect(self._hover_changed)
+
+    @Slot(bool)
+    def _toggled(self, on: bool) -> None:
+        self.model.set_scale("own" if on else "shared")
+
+    @Slot()
+    def _scale_changed(self) -> None:
+        self.own_scale.blockSignals(True)
+        self.own_scale.setChecked(self.model.scale == "own")
+        self.own_scale.blockSignals(False)
+
+    @Slot()
+    def _hover_changed(self) -> None:
+        self.hover_label.setText(self.model.hover_text() or "Hover a map to see a value and its receptive field")
+        self.canvas.update()

@@ -1,0 +1,140 @@
+"""The Network tab: pick a net and an image, see every layer's output, open one conv map up.
+
+`NetworkPanel` lays out the views around the one `NetworkModel` and fulfils the Panel contract.
+Hand-overs: `open_request(dict)` (from the Training or Shapes tab, through the main window) shows a
+run and a digit, or an untrained net; `explorer_requested(dict)` asks the main window to hand one
+convolution to the Convolution tab (`ConvPanel.open_convolution(**dict)`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QLabel, QScrollArea, QFrame, QSplitter, QVBoxLayout, QHBoxLayout, QWidget
+
+from visualizer.ui.network.canvas import DrawingCanvas, InputView
+from visualizer.ui.network.loader import Loader
+from visualizer.ui.network.maps import LayerMapsView
+from visualizer.ui.network.model import NetworkModel
+from visualizer.ui.network.opened import OpenedMapView
+from visualizer.ui.network.picker import NetPicker
+from visualizer.ui.network.probabilities import ProbabilityBars
+from visualizer.ui.shell.panel import Panel
+
+
+class NetworkPanel(Panel):
+    title = "Network"
+    description = "What a net sees: every layer's maps for one digit, and one map opened up into its convolution"
+    guide_page = "07-network.html"
+    state_key = "NetworkPanel"
+
+    explorer_requested = Signal(dict)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("NetworkPanel")
+        self.model = NetworkModel(self)
+        self.loader = Loader(self.model, self)
+        self.picker = NetPicker(self.model)
+        self.canvas = DrawingCanvas(self.model)
+        self.input_view = InputView(self.model)
+        self.probabilities = ProbabilityBars(self.model)
+        self.maps = LayerMapsView(self.model)
+        self.opened = OpenedMapView(self.model)
+        self.status = QLabel(" ", self)
+        self.status.setObjectName("network_status")
+        self.status.setAccessibleName("Network tab messages")
+        self.status.setWordWrap(True)
+
+        left = QWidget()
+        lcol = QVBoxLayout(left)
+        lcol.setContentsMargins(0, 0, 4, 0)
+        lcol.addWidget(self.picker)
+        pics = QHBoxLayout()
+        for title, w in (("Draw", self.canvas), ("The net receives", self.input_view)):
+            box = QVBoxLayout()
+            box.addWidget(QLabel(f"<b>{title}</b>"))
+            box.addWidget(w)
+            pics.addLayout(box)
+        lcol.addLayout(pics)
+        lcol.addWidget(self.probabilities)
+        lcol.addStretch(1)
+        left_scroll = QScrollArea()
+        left_scroll.setWidgetResizable(True)
+        left_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        left_scroll.setWidget(left)
+        left_scroll.setMinimumWidth(300)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(left_scroll)
+        self.splitter.addWidget(self.maps)
+        self.splitter.addWidget(self.opened)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([320, 560, 400])
+        root = QVBoxLayout(self)
+        root.setContentsMargins(6, 6, 6, 6)
+        root.addWidget(self.splitter, 1)
+        root.addWidget(self.status)
+
+        self.model.message.connect(self._message)
+        self.model.busy_changed.connect(self._busy)
+        self.opened.explorer_clicked.connect(self._explorer)
+        self._started = False
+
+    def showEvent(self, e) -> None:  # noqa: N802
+        super().showEvent(e)
+        if not self._started and self.model.net is None and not self.model.busy:
+            self._started = True
+            self.model.request_net(self.model.net_request)  # the default net, off the GUI thread
+
+    @Slot(str)
+    def _message(self, text: str) -> None:
+        self.status.setText(text)
+        self.emit_status(text, 8000)
+
+    @Slot(bool)
+    def _busy(self, on: bool) -> None:
+        if on:
+            self.status.setText("Loading…")
+        elif self.status.text() == "Loading…":
+            self.status.setText(" ")
+        self.maps.canvas.update()
+
+    @Slot(object)
+    def _explorer(self, request: Any) -> None:
+        if request:
+            self.explorer_requested.emit(request)
+
+    # -- hand-overs --------------------------------------------------------------------------
+    @Slot(dict)
+    def open_request(self, request: dict) -> None:
+        """{"run": folder, "index": i or None} (i: position in the run's misclassified list), or
+        {"architecture": doc} / {"net": name} with an optional "seed" for an untrained net."""
+        self._started = True
+        self.model.open_request(request)
+
+    # -- Panel contract ----------------------------------------------------------------------
+    def save_state(self) -> dict[str, Any]:
+        return self.model.to_dict()
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self._started = True
+        self.model.from_dict(state)
+
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        self.model.data_dir = str(settings.get("mnist_dir") or "")
+        runs = str(settings.get("runs_dir") or "")
+        if runs != self.model.runs_dir:
+            self.model.runs_dir = runs
+            if self.picker.kind() == "run":
+                self.picker.refresh_runs()
+
+    def set_lecture_mode(self, on: bool) -> None:
+        self.picker.setVisible(not on)
+
+    def shutdown(self) -> None:
+        self.loader.shutdown()

@@ -1,0 +1,72 @@
+"""The class probabilities as ten bars (softmax of the net's 10 outputs), the prediction and the
+true label (when the image comes from the test set)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Slot
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from visualizer.ui.network.model import NetworkModel
+
+
+class _Bars(QWidget):
+    def __init__(self, model: NetworkModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setMinimumHeight(80)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(260, 100)
+
+    def paintEvent(self, _e) -> None:  # noqa: N802
+        acts = self.model.acts
+        p = QPainter(self)
+        text = self.palette().color(QPalette.ColorRole.WindowText)
+        fm = QFontMetrics(self.font())
+        base = self.height() - fm.height() - 4
+        w = self.width() / 10
+        for k in range(10):
+            prob = float(acts.probabilities[k]) if acts is not None else 0.0
+            h = max(0.0, (base - fm.height() - 2) * prob)
+            colour = QColor(214, 96, 77) if acts is not None and k == acts.prediction else QColor(100, 140, 200)
+            p.fillRect(QRectF(k * w + 3, base - h, w - 6, h), colour)
+            p.setPen(text)
+            p.drawText(QRectF(k * w, base + 2, w, fm.height()), Qt.AlignmentFlag.AlignCenter, str(k))
+            if self.model.label == k:
+                p.drawRect(QRectF(k * w + 1, base + 1, w - 2, fm.height() + 2))
+            if acts is not None and prob >= 0.01:
+                p.drawText(QRectF(k * w, base - h - fm.height(), w, fm.height()), Qt.AlignmentFlag.AlignCenter,
+                           f"{prob * 100:.0f}")
+
+
+class ProbabilityBars(QWidget):
+    def __init__(self, model: NetworkModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setObjectName("probabilities")
+        self.setAccessibleName("Class probabilities")
+        self.setToolTip("Softmax of the net's 10 outputs, in %; red: the prediction; boxed digit: the true label")
+        self.bars = _Bars(model, self)
+        self.summary = QLabel(" ", self)
+        self.summary.setObjectName("prediction_label")
+        self.summary.setWordWrap(True)
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.summary)
+        col.addWidget(self.bars)
+        model.activations_changed.connect(self.refresh)
+        model.image_changed.connect(self.refresh)
+
+    @Slot()
+    def refresh(self) -> None:
+        acts = self.model.acts
+        if acts is None:
+            self.summary.setText("No prediction yet")
+        else:
+            k = acts.prediction
+            label = "—" if self.model.label is None else str(self.model.label)
+            verdict = "" if self.model.label is None else ("  ✓" if self.model.label == k else "  ✗")
+            self.summary.setText(f"<b>Prediction: {k}</b> ({acts.probabilities[k] * 100:.1f} %) · "
+                                 f"true label: {label}{verdict}")
+        self.bars.update()
