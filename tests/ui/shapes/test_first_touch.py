@@ -56,3 +56,22 @@ def test_pick_a_preset_in_the_shapes_tab_of_a_fresh_window(qtbot, fresh_settings
     assert w.tabs.currentWidget() is shapes
     # the shown window probes the devices (imports torch) on a worker thread: let it finish
     qtbot.waitUntil(lambda: device_probe().report() is not None, timeout=120_000)
+
+
+def test_open_in_network_shows_the_shapes_net_untrained_in_the_network_tab(qtbot, fresh_settings):
+    from visualizer.ui.shell.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    shapes = next(p for p in w.panels if p.title == "Shapes")
+    network = next(p for p in w.panels if p.title == "Network")
+    shapes.load_preset("mnist-net2")
+    assert shapes.network_action.isEnabled()
+    shapes.network_action.trigger()
+    assert w.tabs.currentWidget() is network
+    qtbot.waitUntil(lambda: network.model.net is not None and not network.model.busy, timeout=60_000)
+    assert "mnist-net2" in network.model.net.source
+    shapes.load_preset("vgg16")  # 3×224×224 in: not an MNIST net
+    assert not shapes.network_action.isEnabled()
+    w.close()

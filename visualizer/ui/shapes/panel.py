@@ -46,6 +46,8 @@ class ShapesPanel(Panel):
 
     #: the architecture document (Architecture.to_dict()) to train in the Training tab
     train_requested = Signal(dict)
+    #: {"architecture": doc}: see this (untrained, seeded) network at work in the Network tab.
+    network_requested = Signal(dict)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -128,6 +130,9 @@ class ShapesPanel(Panel):
         self.export_svg_action = self._action("Export diagram as S&VG…",
                                               lambda: f.export_diagram_dialog("svg"))
         self.train_action = self._action("&Train this network", self.request_training, "Ctrl+T")
+        self.network_action = self._action(
+            "Open in &Network", self.request_network, None,
+            "Show this network, untrained (seed 0), at work on a digit in the Network tab")
         self.verify_action = self._action(
             "&Verify with PyTorch", self.verify_with_torch, "Ctrl+Shift+T",
             "Build the network with torch.nn (on the meta device, no memory used) and compare "
@@ -263,7 +268,7 @@ class ShapesPanel(Panel):
             self.open_action, self.open_module_action, self.save_action, self.save_as_action,
             *[self.export_actions[k] for k in TABLE_EXPORTS], self.copy_table_action,
             self.export_png_action, self.export_svg_action, seps[2],
-            self.verify_action, self.check_action, self.train_action,
+            self.verify_action, self.check_action, self.train_action, self.network_action,
         ]
 
     # -- reacting to the model -----------------------------------------------------------
@@ -274,6 +279,9 @@ class ShapesPanel(Panel):
             self.emit_status(text, 8000)
         ok, why = self.model.trainable()
         self.train_action.setEnabled(ok)
+        self.network_action.setEnabled(ok)  # the Network tab shows MNIST nets: the same rule
+        self.network_action.setToolTip("Show this network, untrained (seed 0), at work on a digit in the "
+                                       "Network tab" if ok else f"The Network tab shows MNIST nets: {why}")
         tip = "Hand this network to the Training tab" if ok else f"Cannot train here: {why}"
         self.train_action.setToolTip(tip)
         self.train_button.setToolTip(tip)
@@ -415,6 +423,14 @@ class ShapesPanel(Panel):
             return
         self.train_requested.emit(self.model.table.architecture.to_dict())
         self.emit_status("Network handed to the Training tab", 4000)
+
+    @Slot()
+    def request_network(self) -> None:
+        ok, why = self.model.trainable()
+        if not ok:
+            self.emit_status("The Network tab shows MNIST nets: " + why, 6000)
+            return
+        self.network_requested.emit({"architecture": self.model.table.architecture.to_dict(), "seed": 0})
 
     @Slot()
     def verify_with_torch(self) -> None:
