@@ -9,4 +9,5 @@ COMMANDS = {
     "conv": "convolve a matrix or image with a kernel and print the output",
     "shapes": "layer-by-layer output shapes, parameters and MACs of a CNN; check a hand-written table",
     "train": "train an MNIST net (mnist-net1, mnist-net2 or a JSON architecture)",
+    "sweep": "train a grid of settings × seeds (comma lists of train's options), here or on a Ray cluster",
 }
