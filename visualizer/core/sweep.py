@@ -524,7 +524,8 @@ def apply_outcome(plan: SweepPlan, outcome: dict[str, Any]) -> SweepRun | None:
 
 def tasks_for(plan: SweepPlan, out: Path, threads: int) -> list[dict[str, Any]]:
     """The runs still to do (not completed), as picklable tasks."""
-    return [{"name": r.name, "folder": str(out / r.name), "config": r.config, "threads": threads}
+    base = out.resolve()  # absolute: a Ray trial runs in a folder of its own
+    return [{"name": r.name, "folder": str(base / r.name), "config": r.config, "threads": threads}
             for r in plan.runs if r.status != "completed"]
 
 

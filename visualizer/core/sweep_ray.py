@@ -32,6 +32,13 @@ from typing import Any, Callable
 from visualizer.core.errors import UserInputError
 
 INSTALL_HINT = 'pip install "convviz[cluster]"'
+#: The driver's handlers of a running sweep, by key (see RayBackend._run).
+_DRIVER: dict[str, tuple] = {}
+
+
+def _driver(key: str) -> tuple:
+    """(tasks, on_start, on_done) of the sweep `key` (a module function: pickled by name)."""
+    return _DRIVER[key]
 
 
 def _import_ray():
@@ -146,11 +153,20 @@ class RayBackend:
                 reported.add(outcome.get("name"))
             on_done(outcome)
 
+        # Tune pickles its run config (callbacks too) for restoring: the callback holds a key only.
+        key = f"{id(self)}-{time.monotonic()}"
+        _DRIVER[key] = (tasks, on_start, done)
+
         class Progress(tune.Callback):
+            def __init__(self, key: str) -> None:
+                self.key = key
+
             def on_trial_start(self, iteration, trials, trial, **info):
+                tasks, on_start, _ = _driver(self.key)
                 on_start(tasks[trial.config["index"]]["name"])
 
             def on_trial_complete(self, iteration, trials, trial, **info):
+                tasks, _, done = _driver(self.key)
                 name = tasks[trial.config["index"]]["name"]
                 try:
                     outcome = json.loads((trial.last_result or {}).get("outcome") or "null")
@@ -161,6 +177,7 @@ class RayBackend:
                 done(outcome)
 
             def on_trial_error(self, iteration, trials, trial, **info):
+                tasks, _, done = _driver(self.key)
                 name = tasks[trial.config["index"]]["name"]
                 msg = str(getattr(trial, "error_msg", "") or "").strip().splitlines()
                 reason = next((line for line in reversed(msg) if line.strip()), "the Ray trial failed")
@@ -175,7 +192,7 @@ class RayBackend:
             tune_config=tune.TuneConfig(max_concurrent_trials=self.workers or None, reuse_actors=False),
             run_config=tune.RunConfig(
                 name=f"convviz-sweep-{int(time.time())}", storage_path=str((out / ".ray-tune").resolve()),
-                verbose=0, callbacks=[Progress()], failure_config=tune.FailureConfig(max_failures=0)),
+                verbose=0, callbacks=[Progress(key)], failure_config=tune.FailureConfig(max_failures=0)),
         )
         failure: list[BaseException] = []
 
@@ -188,11 +205,14 @@ class RayBackend:
         thread = threading.Thread(target=fit, name="convviz ray sweep", daemon=True)
         thread.start()
         told = False
-        while thread.is_alive():
-            thread.join(0.3)
-            if stop.is_set() and not told:
-                told = True
-                flag.set.remote()
+        try:
+            while thread.is_alive():
+                thread.join(0.3)
+                if stop.is_set() and not told:
+                    told = True
+                    flag.set.remote()
+        finally:
+            _DRIVER.pop(key, None)
         if failure:
             first = (str(failure[0]).strip().splitlines() or [type(failure[0]).__name__])[0][:300]
             for t in tasks:
