@@ -92,8 +92,6 @@ class RayBackend:
     def check(self) -> None:
         """Ray installed and its cluster reachable (joined now): one plain sentence if not."""
         ray = _import_ray()
-        if ray.is_initialized():
-            return
         if self.address and self.address != "auto":
             hp = _host_port(self.address)
             if hp is None:
@@ -104,6 +102,8 @@ class RayBackend:
                 raise UserInputError(
                     f"cannot reach the Ray cluster at {self.address} ({exc.strerror or exc}); start it with "
                     f"`ray start --head` on the head machine, or check the address") from None
+        if ray.is_initialized():  # a Ray this process joined already (tests): used as it is
+            return
         os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")  # the sweep handles Ctrl+C itself
         os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
         os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
