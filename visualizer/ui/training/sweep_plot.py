@@ -63,6 +63,7 @@ class SweepPlotView(QWidget):
         layout.addWidget(self.hint)
         self.plot = pg.PlotWidget(self)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
+        self.plot.getPlotItem().getViewBox().setDefaultPadding(0.06)  # end points off the frame
         self.legend = self.plot.addLegend(offset=(10, 10))
         layout.addWidget(self.plot, 1)
         for combo in (self.metric_combo, self.x_combo, self.group_combo):
