@@ -157,6 +157,16 @@ def test_a_locked_run_folder_fails_that_run_and_the_others_go_on(digits_dir, tmp
     assert not (held / "metrics.json").exists()
 
 
+def test_two_sweeps_never_share_a_folder(digits_dir, tmp_path, capsys):
+    out = tmp_path / "s"
+    out.mkdir()
+    (out / "sweep.json").write_text("{}")
+    (out / ".convviz-run.lock").write_text(f"{os.getpid()}\n{__import__('socket').gethostname()}\nx\n")
+    assert main(["sweep", "--data", str(digits_dir), *SMALL, "--out", str(out)]) == 2
+    assert "is in use by another sweep or run" in one_error_line(capsys)
+    assert sorted(p.name for p in out.iterdir()) == [".convviz-run.lock", "sweep.json"]
+
+
 def test_a_diverging_run_gives_exit_3_with_every_file_written(digits_dir, tmp_path, capsys):
     out = tmp_path / "s"
     code = main(["sweep", "--data", str(digits_dir), "--lr", "1e6,0.01", *SMALL, "--workers", "1", "--out", str(out)])

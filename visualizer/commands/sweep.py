@@ -213,7 +213,6 @@ def _check_data(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from visualizer.core import sweep as core
-    from visualizer.core.runs import RunLock
 
     _check_sweep_options(args)
     plan = build_plan(args)
@@ -226,6 +225,17 @@ def run(args: argparse.Namespace) -> int:
         backend = sweep_ray.RayBackend(args.ray_address, args.gpus_per_run or 0.0, args.workers,
                                        args.threads_per_run)
         backend.check()  # ray installed, the address reachable: before anything is written
+    try:
+        return _locked_run(args, plan, out, backend)
+    finally:
+        if backend is not None:
+            backend.shutdown()  # a Ray instance this command started (none when it joined one)
+
+
+def _locked_run(args: argparse.Namespace, plan, out: Path, backend) -> int:
+    from visualizer.core import sweep as core
+    from visualizer.core.runs import RunFolderBusy, RunLock
+
     _check_data(args)
     created = not out.exists()
     lock = RunLock(out)
@@ -245,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         try:
             lock.acquire()
-        except UserInputError:
+        except RunFolderBusy:
             raise UserInputError(f"--out {out} is in use by another sweep or run; wait for it to end or "
                                  f"choose another folder") from None
         core.resume_state(plan, out)
