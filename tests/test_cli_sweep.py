@@ -143,18 +143,45 @@ def test_a_sweep_run_equals_convviz_train(local_sweep, digits_dir, tmp_path, cap
 def test_a_locked_run_folder_fails_that_run_and_the_others_go_on(digits_dir, tmp_path, capsys):
     """Two writers never share a run folder: a folder held by a live process fails its run."""
     out = tmp_path / "s"
-    held = out / "lr0.1_seed1"
+    held = out / "seed1"
     held.mkdir(parents=True)
     (out / "sweep.json").write_text("{}")  # an earlier invocation of this sweep
     (held / ".convviz-run.lock").write_text(f"{os.getpid()}\n{__import__('socket').gethostname()}\nx\n")
-    code = main(["sweep", "--data", str(digits_dir), "--seeds", "2", "--lr", "0.1,0.01", *SMALL,
-                 "--workers", "2", "--out", str(out)])
+    code = main(["sweep", "--data", str(digits_dir), "--seed-list", "0,1", *SMALL, "--workers", "2",
+                 "--out", str(out)])
     assert code == 3
     rows = {r["folder"]: r for r in read_csv(out / "sweep.csv")}
-    assert rows["lr0.1_seed1"]["status"] == "failed" and "in use by another run" in rows["lr0.1_seed1"]["reason"]
-    assert [rows[n]["status"] for n in ("lr0.1_seed0", "lr0.01_seed0", "lr0.01_seed1")] == ["completed"] * 3
+    assert rows["seed1"]["status"] == "failed" and "in use by another run" in rows["seed1"]["reason"]
+    assert rows["seed0"]["status"] == "completed"
     assert "diverged or failed" in capsys.readouterr().err
     assert not (held / "metrics.json").exists()
+
+
+def test_a_worker_that_dies_fails_its_run_and_a_new_worker_takes_the_rest(digits_dir, tmp_path):
+    import multiprocessing
+    import threading
+
+    from visualizer.core.sweep import run_local
+    from visualizer.core.training import TrainConfig
+
+    cfg = TrainConfig(epochs=1, batch_size=64, train_size=256, val_size=64, test_size=64, report_every=64,
+                      device="cpu", data_dir=str(digits_dir))
+    tasks = [{"name": f"r{i}", "folder": str(tmp_path / f"r{i}"), "config": {**cfg.to_dict(), "seed": i},
+              "threads": 1} for i in range(3)]
+    outcomes, killed = [], []
+
+    def on_start(name):
+        if not killed:  # the first run's worker is killed as soon as it has its task
+            victim = multiprocessing.active_children()[0]
+            killed.append(victim.pid)
+            os.kill(victim.pid, signal.SIGKILL)
+
+    run_local(tasks, 1, 1, [], on_start, outcomes.append, threading.Event())
+    by_name = {o["name"]: o for o in outcomes}
+    assert sorted(by_name) == ["r0", "r1", "r2"]
+    assert by_name["r0"]["status"] == "failed" and "killed by signal 9" in by_name["r0"]["reason"]
+    assert by_name["r1"]["status"] == by_name["r2"]["status"] == "completed"
+    assert multiprocessing.active_children() == []
 
 
 def test_two_sweeps_never_share_a_folder(digits_dir, tmp_path, capsys):
@@ -169,7 +196,7 @@ def test_two_sweeps_never_share_a_folder(digits_dir, tmp_path, capsys):
 
 def test_a_diverging_run_gives_exit_3_with_every_file_written(digits_dir, tmp_path, capsys):
     out = tmp_path / "s"
-    code = main(["sweep", "--data", str(digits_dir), "--lr", "1e6,0.01", *SMALL, "--workers", "1", "--out", str(out)])
+    code = main(["sweep", "--data", str(digits_dir), "--lr", "1e6,0.01", *SMALL, "--workers", "2", "--out", str(out)])
     assert code == 3
     rows = {r["folder"]: r for r in read_csv(out / "sweep.csv")}
     assert rows["lr1e6_seed0"]["status"] == "diverged" and rows["lr1e6_seed0"]["reason"]
@@ -240,10 +267,10 @@ def test_ray_missing_says_how_to_install(digits_dir, tmp_path, capsys, monkeypat
     assert not (tmp_path / "o").exists()
 
 
-def test_ctrl_c_stops_every_worker_with_runs_stopped_and_a_rerun_finishes(digits_dir, tmp_path):
+def test_ctrl_c_stops_every_worker_with_runs_stopped_and_the_rest_pending(digits_dir, tmp_path):
     out = tmp_path / "s"
     args = [sys.executable, "-m", "visualizer", "sweep", "--data", str(digits_dir), "--lr", "0.1,0.01,0.001",
-            "--train-size", "20000", "--val-size", "64", "--test-size", "64", "--epochs", "50", "--device", "cpu",
+            "--train-size", "4000", "--val-size", "64", "--test-size", "64", "--epochs", "200", "--device", "cpu",
             "--workers", "2", "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     p = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path)

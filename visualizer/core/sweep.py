@@ -96,11 +96,12 @@ def split_list(text: str, option: str) -> list[str]:
 
 
 def check_no_duplicates(values: list[Any], option: str) -> None:
-    seen = []
+    seen: set = set()
     for v in values:
-        if v in seen:
+        key = json.dumps(v, sort_keys=True, default=str) if isinstance(v, (dict, list)) else v
+        if key in seen:
             raise UserInputError(f"{option} lists {v!r} twice; each value once")
-        seen.append(v)
+        seen.add(key)
 
 
 def grid_size(lists: Iterable[list[Any]], seeds: int) -> int:

@@ -24,7 +24,7 @@ from visualizer.ui.shell.settings import save_settings
 def sweep_folder(tmp_path_factory) -> Path:
     """A real 2 (lr) × 2 (loss) × 2 seeds sweep of tiny runs, trained in this process."""
     out = tmp_path_factory.mktemp("sweeps") / "lr-vs-loss"
-    base = TrainConfig(epochs=2, batch_size=32, train_size=96, val_size=32, test_size=32, report_every=32,
+    base = TrainConfig(epochs=1, batch_size=32, train_size=96, val_size=32, test_size=32, report_every=32,
                        device="cpu")
     points = []
     for lr in (0.1, 0.001):
@@ -32,7 +32,7 @@ def sweep_folder(tmp_path_factory) -> Path:
             for seed in (0, 1):
                 cfg = TrainConfig.from_dict({**base.to_dict(), "lr": lr, "loss": loss, "seed": seed})
                 points.append(({"lr": lr, "loss": loss}, seed, cfg.to_dict()))
-    plan = sweep.make_plan(points, {"lr": [0.1, 0.001], "loss": ["ce", "l2"]}, {"epochs": 2}, [0, 1])
+    plan = sweep.make_plan(points, {"lr": [0.1, 0.001], "loss": ["ce", "l2"]}, {"epochs": 1}, [0, 1])
     for r in plan.runs:
         cfg = TrainConfig.from_dict(r.config)
         data = synthetic_mnist(96, 32, 32, seed=r.seed)
