@@ -10,4 +10,5 @@ COMMANDS = {
     "shapes": "layer-by-layer output shapes, parameters and MACs of a CNN; check a hand-written table",
     "train": "train an MNIST net (mnist-net1, mnist-net2 or a JSON architecture)",
     "activations": "every layer's output of a net (a saved run or an untrained preset) for one digit",
+    "sweep": "train a grid of settings × seeds (comma lists of train's options), here or on a Ray cluster",
 }

@@ -68,6 +68,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "exit status: 0 completed; 2 bad input or a disk error; 3 the run diverged (the loss\n"
         "became non-finite, or stayed above 10x an untrained net's for a whole reporting interval)\n"
         "or failed in training; 128+N stopped by signal N.")
+    add_train_options(p)
+    p.set_defaults(func=run)
+
+
+def add_train_options(p: argparse.ArgumentParser) -> None:
+    """The options of a run (shared with `convviz sweep`, which lets each take a comma list)."""
+    d = _defaults()
     p.add_argument("--net", default=d.net, metavar="NAME|FILE",
                    help="a preset (mnist-net1, mnist-net2) or an architecture JSON file with 1×28×28 input "
                    "and 10 outputs (default: %(default)s)")
@@ -104,7 +111,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="if MNIST is not found, download it first (into --data DIR, else the app's data "
                    "folder), md5-checked")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=run)
 
 
 def _int_arg(text: str) -> int:

@@ -141,6 +141,7 @@ class TrainingModel(QObject):
     download_changed = Signal()
     runs_folder_changed = Signal()
     status = Signal(str, int)  # a line for the status bar
+    sweep_changed = Signal()  # a sweep folder was opened (self.sweep)
 
     def __init__(self, runs_dir: str | Path | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -178,6 +179,7 @@ class TrainingModel(QObject):
         self.queue_total = 0
         self.queue_text = ""
         self._color_index = 0
+        self.sweep = None  # the opened sweep (core.sweep.SweepTable), for the Sweep plot
         self._update_device_text()
 
     # ============================================================================ the form ==
@@ -418,6 +420,28 @@ class TrainingModel(QObject):
             self.add_run(RunEntry(rec.run_id, Path(rec.folder), dict(rec.config or {}), self.next_color(),
                                   final=final, status=rec.status, saved=rec,
                                   problem=getattr(rec, "problem", "") or ""))
+
+    def open_sweep(self, folder: str | Path) -> bool:
+        """A `convviz sweep` folder: its runs join the table as "SWEEP/RUN" (grouped by the sweep's
+        name) and its table goes to the Sweep plot; False with a message when it is no sweep."""
+        from visualizer.core.runs import list_runs
+        from visualizer.core.sweep import read_sweep
+
+        try:
+            table = read_sweep(folder)
+        except (UserInputError, OSError) as exc:
+            self.show_message(f"Cannot open the sweep: {exc}")
+            return False
+        for rec in list_runs(folder):
+            run_id = f"{table.name}/{rec.folder.name}"
+            if self.run(run_id) is None:
+                self.add_run(RunEntry(run_id, Path(rec.folder), dict(rec.config or {}), self.next_color(),
+                                      final=dict(rec.final or {}), status=rec.status, saved=rec,
+                                      problem=rec.problem or ""))
+        self.sweep = table
+        self.sweep_changed.emit()
+        self.status.emit(f"Sweep “{table.name}”: {len(table.rows)} runs from {folder}", 5000)
+        return True
 
     def set_ticked(self, run_id: str, on: bool) -> None:
         """Tick a run to overlay its curves (a saved run's records are read from its folder then)."""

@@ -40,6 +40,7 @@ from visualizer.ui.training.plots import TrainingPlots
 from visualizer.ui.training.results import RunResultsView
 from visualizer.ui.training.runner import TrainingRunner
 from visualizer.ui.training.runs_table import RunsView
+from visualizer.ui.training.sweep_plot import SweepPlotView
 
 
 class TrainingPanel(Panel):
@@ -99,6 +100,8 @@ class TrainingPanel(Panel):
         self.view_tabs.addTab(self.plots, "Curves")
         self.results_view = RunResultsView(m, self.view_tabs)
         self.view_tabs.addTab(self.results_view, "Test results")
+        self.sweep_plot = SweepPlotView(m, self.view_tabs)
+        self.view_tabs.addTab(self.sweep_plot, "Sweep")
         right.addWidget(self.view_tabs)
         self.runs = RunsView(m, right)
         right.addWidget(self.runs)
@@ -153,6 +156,8 @@ class TrainingPanel(Panel):
         self.export_plots_action = act("Export plots…", self.export_plots_dialog, "Ctrl+Shift+E")
         self.choose_data_action = act("Choose data folder…", self.choose_data_folder)
         self.download_action = act("Download MNIST", self.start_download)
+        self.open_sweep_action = act("Open sweep folder…", self.open_sweep_dialog)
+        self.sweep_plot.open_button.clicked.connect(self.open_sweep_dialog)
         self.experiment_actions = []
         for name in EXPERIMENTS:
             a = act(f"Run experiment: {name}", self._experiment_action)
@@ -163,7 +168,7 @@ class TrainingPanel(Panel):
     def panel_actions(self) -> list[QAction]:
         return [self.start_action, self.pause_action, self.stop_action, self.export_table_action,
                 self.export_plots_action, self.choose_data_action, self.download_action,
-                *self.experiment_actions]
+                *self.experiment_actions, self.open_sweep_action]
 
     @Slot(str)
     def _state_changed(self, state: str) -> None:
@@ -353,6 +358,21 @@ class TrainingPanel(Panel):
 
     def delete_runs(self, run_ids: list[str]) -> None:
         self.model.delete_runs(run_ids)
+
+    # ============================================================================= sweeps ==
+    @Slot()
+    def open_sweep_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Sweep folder (written by convviz sweep)",
+                                                  str(self.model.runs_dir))
+        if folder:
+            self.open_sweep(folder)
+
+    def open_sweep(self, folder: str | Path) -> bool:
+        """Load a sweep folder's runs into the table and show its Sweep plot."""
+        if self.model.open_sweep(folder):
+            self.view_tabs.setCurrentWidget(self.sweep_plot)
+            return True
+        return False
 
     # ============================================================================= export ==
     def table_text(self, fmt: str) -> str:

@@ -1,0 +1,111 @@
+"""The Training tab opens a sweep folder: its runs join the table grouped by the sweep, and the
+Sweep plot's points, means and spreads are those of sweep.csv."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+
+from visualizer.core import sweep
+from visualizer.core.mnist import synthetic_mnist
+from visualizer.core.runs import RunWriter
+from visualizer.core.training import TrainConfig, Trainer
+from visualizer.ui.shell.main_window import MainWindow
+from visualizer.ui.shell.settings import save_settings
+
+
+@pytest.fixture(scope="module")
+def sweep_folder(tmp_path_factory) -> Path:
+    """A real 2 (lr) × 2 (loss) × 2 seeds sweep of tiny runs, trained in this process."""
+    out = tmp_path_factory.mktemp("sweeps") / "lr-vs-loss"
+    base = TrainConfig(epochs=1, batch_size=32, train_size=96, val_size=32, test_size=32, report_every=32,
+                       device="cpu")
+    points = []
+    for lr in (0.1, 0.001):
+        for loss in ("ce", "l2"):
+            for seed in (0, 1):
+                cfg = TrainConfig.from_dict({**base.to_dict(), "lr": lr, "loss": loss, "seed": seed})
+                points.append(({"lr": lr, "loss": loss}, seed, cfg.to_dict()))
+    plan = sweep.make_plan(points, {"lr": [0.1, 0.001], "loss": ["ce", "l2"]}, {"epochs": 1}, [0, 1])
+    for r in plan.runs:
+        cfg = TrainConfig.from_dict(r.config)
+        data = synthetic_mnist(96, 32, 32, seed=r.seed)
+        result = Trainer(cfg, data, [RunWriter(out / r.name, background=False)]).run()
+        sweep.apply_outcome(plan, {"name": r.name, "status": result.final["status"], "final": result.final,
+                                   "best_epoch": sweep.best_epoch(result.final, result.epochs)})
+    sweep.write_sweep_files(plan, out, "local", 1)
+    return out
+
+
+def _csv(folder: Path) -> list[dict]:
+    with open(folder / "sweep.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_open_a_sweep_folder_and_check_the_plot_against_sweep_csv(qtbot, fresh_settings, tmp_path, sweep_folder,
+                                                                   monkeypatch):
+    save_settings({"runs_dir": str(tmp_path / "runs"), "mnist_dir": str(tmp_path / "mnist")})
+    w = MainWindow()
+    qtbot.addWidget(w)
+    with qtbot.waitActive(w):
+        w.show()
+        w.activateWindow()
+    qtbot.keyClick(w, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
+    panel = w.tabs.currentWidget()
+    assert panel.title == "Training"
+    assert panel.open_sweep_action in panel.panel_actions()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(sweep_folder))
+    qtbot.mouseClick(panel.sweep_plot.open_button, Qt.MouseButton.LeftButton)
+
+    # the runs join the table, named SWEEP/RUN
+    assert panel.view_tabs.currentWidget() is panel.sweep_plot
+    m = panel.runs_model
+    ids = [m.data(m.index(i, 0)) for i in range(m.rowCount())]
+    rows = _csv(sweep_folder)
+    assert sorted(ids) == sorted(f"lr-vs-loss/{r['folder']}" for r in rows)
+    assert {m.data(m.index(i, 10)) for i in range(m.rowCount())} == {"completed"}
+
+    # default view: test accuracy against lr (log axis), one line per loss
+    view = panel.sweep_plot
+    assert view.x_combo.currentText() == "lr" and view.group_combo.currentText() == "loss"
+    assert "log axis" in view.hint.text()
+    assert [d["group"] for d in view.drawn] == ["ce", "l2"]
+    for d in view.drawn:
+        mine = [r for r in rows if r["loss"] == d["group"]]
+        expected = sorted((float(r["lr"]), 100 * float(r["test_accuracy"])) for r in mine)
+        assert np.allclose(sorted(d["points"]), expected)
+        for x, mean, spread in zip(d["xs"], d["means"], d["spreads"]):
+            ys = [100 * float(r["test_accuracy"]) for r in mine if float(r["lr"]) == x]
+            assert mean == pytest.approx(np.mean(ys)) and spread == pytest.approx(np.std(ys, ddof=1))
+    # the scatter items hold the same points, x as log10(lr)
+    from pyqtgraph import ScatterPlotItem
+
+    scatters = [i for i in view.plot.getPlotItem().items if isinstance(i, ScatterPlotItem)]
+    drawn = sorted((round(p.pos().x(), 9), round(p.pos().y(), 9)) for s in scatters for p in s.points())
+    assert drawn == sorted((round(math.log10(x), 9), round(y, 9)) for d in view.drawn for x, y in d["points"])
+
+    # validation loss against the loss, one line: words on the x axis
+    view.choose(metric="val_loss", x="loss", group="")
+    assert len(view.drawn) == 1 and view.drawn[0]["xs"] == [0.0, 1.0]
+    expected = sorted(({"ce": 0.0, "l2": 1.0}[r["loss"]], float(r["val_loss"])) for r in rows)
+    assert np.allclose(sorted(view.drawn[0]["points"]), expected)
+    assert "log axis" not in view.hint.text()
+
+    w.close()
+
+
+def test_a_folder_that_is_no_sweep_says_so(qtbot, fresh_settings, tmp_path, monkeypatch):
+    from visualizer.ui.training.panel import TrainingPanel
+
+    panel = TrainingPanel(runs_dir=tmp_path / "runs")
+    qtbot.addWidget(panel)
+    assert not panel.open_sweep(tmp_path)
+    assert "Cannot open the sweep" in panel.message_label.text() and "sweep.json" in panel.message_label.text()
+    assert panel.runs_model.rowCount() == 0
+    panel.shutdown()
