@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.core.run_table import COLUMNS, row_values
+from visualizer.core.run_table import COLUMNS, NUMBER_COLUMNS, row_values
 from visualizer.ui.training.model import RunEntry, TrainingModel
 
 
@@ -87,7 +87,7 @@ class RunsTableModel(QAbstractTableModel):
             return tip
         if role == Qt.ItemDataRole.ForegroundRole and e.problem:
             return QGuiApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        if role == Qt.ItemDataRole.TextAlignmentRole and 4 <= col <= 9:
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMBER_COLUMNS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
