@@ -250,3 +250,28 @@ def test_open_in_network_from_results_and_a_misclassified_digit(qtbot, tmp_path)
             action.trigger()
         expected = int(np.asarray(entry.result["misclassified"]["index"])[0])
         assert sig.args[0] == {"run": str(entry.folder), "index": expected}
+
+
+def test_model_overfitting_configs_form_fields_and_session(tmp_path):
+    from visualizer.ui.training.model import TrainingModel
+
+    m = TrainingModel(tmp_path / "runs")
+    m.set_field("lr", "0.05")
+    configs = m.experiment_configs("overfitting")
+    assert [(c.net, c.train_size, c.epochs, c.batch_size) for c in configs] == [("mnist-net1", 1000, 40, 32)] * 3
+    assert [(c.weight_decay, c.dropout, c.early_stopping) for c in configs] == [(0, 0, 0), (0.01, 0, 0), (0, 0, 5)]
+    assert all(c.lr == 0.05 for c in configs)  # the rest comes from the form
+    m.set_field("dropout", "0.3")
+    m.set_field("weight_decay", "1e-4")
+    m.set_field("early_stopping", 3)
+    c = m.config()
+    assert (c.dropout, c.weight_decay, c.early_stopping) == (0.3, 1e-4, 3)
+    assert m.experiment_configs("overfitting")[0].dropout == 0  # the experiment sets its own
+    m.set_option("x_axis", "time")
+    m.set_option("x_axis", "furlongs")  # ignored
+    state = m.to_dict()
+    again = TrainingModel(tmp_path / "runs")
+    again.from_dict(state)
+    assert again.options["x_axis"] == "time" and again.form["dropout"] == "0.3" and again.form["early_stopping"] == 3
+    again.from_dict({"early_stopping": -4, "x_axis": 7})  # odd values from a hand-edited session
+    assert again.form["early_stopping"] == 0 and again.options["x_axis"] == "time"

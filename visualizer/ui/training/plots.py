@@ -840,13 +840,23 @@ class TrainingPlots(QWidget):
         return self.hover_text
 
     @staticmethod
-    def _readout_html(x_text: str, rows: list[dict], name_len: int, stacked: bool) -> str:
+    def _short_names(rows: list[dict]) -> list[str]:
+        """Run names without the settings every listed run shares ("mnist-net1 · ce · sgdm …"),
+        so that what tells them apart survives the readout's narrow width."""
+        parts = [r["run"].split(" · ") for r in rows]
+        if len(parts) < 2:
+            return [r["run"] for r in rows]
+        common = set(parts[0]).intersection(*parts[1:])
+        return [" · ".join(p for p in ps if p not in common) or r["run"] for ps, r in zip(parts, rows)]
+
+    @classmethod
+    def _readout_html(cls, x_text: str, rows: list[dict], name_len: int, stacked: bool) -> str:
         cells = [f"<tr><td colspan=2><b>{html.escape(x_text)}</b></td></tr>"]
-        for row in rows:
+        for row, name in zip(rows, cls._short_names(rows)):
             parts = [html.escape(p if stacked else p.replace(" " + BEST_NOTE, "")) for p in row["parts"]]
             values = ("<br>&nbsp;&nbsp;" + "<br>&nbsp;&nbsp;".join(parts)) if stacked else ": " + " · ".join(parts)
             cells.append(f"<tr><td style='color:{row['color']}'>■</td>"
-                         f"<td>{html.escape(_elide(row['run'], name_len))}{values}</td></tr>")
+                         f"<td>{html.escape(_elide(name, name_len))}{values}</td></tr>")
         return "<table cellspacing=0 cellpadding=0>" + "".join(cells) + "</table>"
 
     def plot_rect(self, plot_key: str) -> QRect:
