@@ -187,7 +187,7 @@ def test_empty_state_says_how_to_start(qtbot, tmp_path):
     plots = panel.plots
     for key, hint in plots._empty.items():
         assert hint.isVisible() and "appear here" in hint.textItem.toPlainText()
-    assert "Press Start to train mnist-net1 with the course settings" in plots.empty_text
+    assert "Press Start to train mnist-net1 with the course settings" in plots.empty_text.replace("\n", " ")
     panel.model.set_field("lr", "0.1")
     assert "with the settings on the left" in plots.empty_text
     fill(plots, "a", "run a", "#1f77b4")

@@ -276,8 +276,7 @@ class TrainingModel(QObject):
         f = self.form
         course = all(f[k] == v for k, v in FORM_DEFAULTS.items() if k not in ("device", "seed"))
         how = "with the course settings" if course else "with the settings on the left"
-        return (f"Press Start to train {f['net']} {how}:\nthe training (solid) and validation (dashed)\n"
-                "curves grow here as it learns. Or run a course experiment.")
+        return f"Press Start to train {f['net']}\n{how}, or run a course experiment."
 
     def momentum_used(self) -> bool:
         return self.form["optimizer"] == "sgdm"

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -225,13 +226,15 @@ class TrainingPlots(QWidget):
             self.x_combo.addItem(label, k)
         self.x_combo.currentIndexChanged.connect(self._x_combo_changed)
         bar.addWidget(self.x_combo)
-        bar.addStretch(1)
         key = QLabel("solid: training · dashed: validation · ★ best epoch", self)
+        key.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the tab
+        key.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         key.setToolTip("★ marks each run's epoch with the lowest validation loss: where early stopping "
                        "would stop. Drag a box to zoom, use the wheel to zoom, double-click to reset; "
                        "right-click a plot to export its data as CSV.")
         key.setEnabled(False)
-        bar.addWidget(key)
+        bar.addWidget(key, 1)
+        self.key_label, self._bar = key, bar
         layout.addLayout(bar)
         self.smooth_check.toggled.connect(self._smoothing_changed)
         self.smooth_slider.valueChanged.connect(self._smoothing_changed)
@@ -305,6 +308,13 @@ class TrainingPlots(QWidget):
         self.timer.timeout.connect(self._tick)  # runs only while something needs redrawing
         self._last_redraw = 0.0
         self._redraw_cost = 0.0  # seconds, smoothed: our setData calls plus the repaint they cause
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        # the key (also in its tooltip and the guide) only where it fits whole
+        others = sum(self._bar.itemAt(i).sizeHint().width() + self._bar.spacing()
+                     for i in range(self._bar.count()) if self._bar.itemAt(i).widget() is not self.key_label)
+        self.key_label.setVisible(others + self.key_label.sizeHint().width() <= self.width())
 
     # -- runs --------------------------------------------------------------------------------
     def add_run(self, run_id: str, label: str, color: str, planned_examples: float | None = None,
@@ -551,7 +561,7 @@ class TrainingPlots(QWidget):
         self.empty_text = text
         for key_, hint in self._empty.items():
             what = {"loss": "Loss", "accuracy": "Accuracy"}[PLOTS[key_][4]]
-            hint.setText(f"{what} curves appear here.\n{text}")
+            hint.setText(f"{what} curves appear here as a run learns:\ntraining solid, validation dashed.\n\n{text}")
         self._update_empty()
 
     def _update_empty(self) -> None:
