@@ -533,3 +533,23 @@ def test_early_stopping_that_never_triggers_still_keeps_the_best(monkeypatch):
     assert result.final["stopped_early"] is False
     assert result.final["epochs_completed"] == 3
     assert result.final["best_epoch"] == 2 and result.final["val_loss"] == 0.5
+
+
+def test_early_stopping_restores_the_best_weights_after_a_stop_mid_epoch():
+    class StopInEpochTwo(Callback):
+        def __init__(self):
+            self.snapshot = None
+
+        def on_epoch_end(self, trainer, record):
+            self.snapshot = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+
+        def on_batch_end(self, trainer, record):
+            if record["epoch"] > 1.2:
+                trainer.request_stop()
+
+    cb = StopInEpochTwo()
+    result = Trainer(small_config(epochs=3, early_stopping=2), data=synthetic_mnist(256, 64, 96), callbacks=[cb]).run()
+    assert result.status == "stopped" and result.final["epochs_completed"] == 1
+    assert result.final["best_epoch"] == 1 and result.final["val_loss"] == result.final["best_val_loss"]
+    for k, v in result.state_dict.items():
+        assert torch.equal(v, cb.snapshot[k]), k

@@ -637,7 +637,7 @@ class Trainer:
         next_report = cfg.report_every
         # The epoch with the lowest validation loss so far (the first of equals): where early
         # stopping would stop. Its weights are kept (on the CPU) only when early stopping is on.
-        best = {"epoch": None, "val_loss": math.inf, "val_acc": None, "state": None, "waited": 0}
+        best = {"epoch": None, "val_loss": math.inf, "val_acc": None, "state": None, "waited": 0, "iteration": -1}
         stopped_early = False
 
         def elapsed() -> float:
@@ -737,7 +737,7 @@ class Trainer:
                         f"the validation loss after epoch {epoch} was {val_loss:.4g}, above {bound:.4g} "
                         f"({DIVERGENCE_FACTOR:g}× the {untrained_loss(cfg.loss):.4g} of an untrained net)")
                 if val_loss < best["val_loss"]:
-                    best.update(epoch=epoch, val_loss=val_loss, val_acc=val_acc, waited=0)
+                    best.update(epoch=epoch, val_loss=val_loss, val_acc=val_acc, waited=0, iteration=self.iteration)
                     if cfg.early_stopping:
                         best["state"] = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
                 else:
@@ -758,7 +758,7 @@ class Trainer:
             status, reason = "diverged", str(exc)
         segment_end()
         train_time = clock["train"]
-        if best["state"] is not None and status != "diverged" and best["epoch"] != self.epoch:
+        if best["state"] is not None and status != "diverged" and best["iteration"] != self.iteration:
             # Early stopping keeps the best epoch's weights: the final evaluation and model.pt
             # are theirs. That epoch's validation pass measured exactly these weights.
             model.load_state_dict(best["state"])
