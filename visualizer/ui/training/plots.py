@@ -853,11 +853,15 @@ class TrainingPlots(QWidget):
     def _short_names(rows: list[dict]) -> list[str]:
         """Run names without the settings every listed run shares ("mnist-net1 · ce · sgdm …"),
         so that what tells them apart survives the readout's narrow width."""
-        parts = [r["run"].split(" · ") for r in rows]
+        names = [r["run"] for r in rows]
+        bare = [n.split(" [")[0] for n in names]  # the legend's "[run folder]" suffix
+        if len(set(bare)) == len(bare):
+            names = bare
+        parts = [n.split(" · ") for n in names]
         if len(parts) < 2:
-            return [r["run"] for r in rows]
+            return names
         common = set(parts[0]).intersection(*parts[1:])
-        return [" · ".join(p for p in ps if p not in common) or r["run"] for ps, r in zip(parts, rows)]
+        return [" · ".join(p for p in ps if p not in common) or ps[-1] for ps in parts]
 
     @classmethod
     def _readout_html(cls, x_text: str, rows: list[dict], name_len: int, stacked: bool) -> str:
