@@ -121,6 +121,15 @@ def test_net_file_is_read_as_an_architecture(tmp_path, capsys, fake_mnist):
     (["--loss", "hinge"], "hinge"),
     (["--device", "tpu"], "tpu"),
     (["--epochs", "two"], "two"),
+    (["--weight-decay", "-0.01"], "weight decay must be at least 0"),
+    (["--weight-decay", "nan"], "weight decay must be a finite number"),
+    (["--weight-decay", "lots"], "lots"),
+    (["--dropout", "-0.1"], "dropout must be at least 0 and below 1"),
+    (["--dropout", "1"], "dropout must be at least 0 and below 1"),
+    (["--dropout", "1.5"], "dropout must be at least 0 and below 1"),
+    (["--early-stopping", "-1"], "early-stopping patience must be at least 0"),
+    (["--early-stopping", "2.5"], "not a whole number"),
+    (["--early-stopping", "three"], "three"),
 ])
 def test_bad_arguments_are_one_line_exit_2(tmp_path, capsys, fake_mnist, args, words):
     with pytest.raises(SystemExit) as exc:
@@ -261,3 +270,36 @@ def test_progress_bar_in_a_pipe_prints_every_5_percent():
     lines = stream.getvalue().splitlines()
     assert len(lines) == 21  # 0 %, 5 %, …, 100 % (one line per step, never more)
     assert "\r" not in stream.getvalue()
+
+
+def test_regularisation_options_are_recorded_and_trained(tmp_path, capsys, fake_mnist):
+    out = tmp_path / "reg"
+    code = main(["train", "--data", str(fake_mnist), "--net", "mnist-net2", *SMALL, "--epochs", "3",
+                 "--weight-decay", "0.001", "--dropout", "0.25", "--early-stopping", "1", "--quiet",
+                 "--out", str(out)])
+    assert code == 0
+    config = json.loads((out / "config.json").read_text())
+    assert (config["weight_decay"], config["dropout"], config["early_stopping"]) == (0.001, 0.25, 1)
+    metrics = json.loads((out / "metrics.json").read_text())
+    final, epochs = metrics["final"], metrics["epochs"]
+    vals = [e["val_loss"] for e in epochs]
+    assert final["best_epoch"] == 1 + vals.index(min(vals))
+    assert final["best_val_loss"] == min(vals)
+    # patience 1: the run ends at the first epoch that does not improve, or runs all 3
+    assert final["stopped_early"] == (len(epochs) < 3)
+    assert final["stopped_early"] or vals == sorted(vals, reverse=True)
+    state = torch.load(out / "model.pt", map_location="cpu", weights_only=True)
+    model = build_model("mnist-net2", dropout=0.25)
+    model.load_state_dict(state)  # the same keys with or without dropout
+    summary = capsys.readouterr().out
+    assert ("stopped early: best epoch" in summary) == final["stopped_early"]
+
+
+def test_defaults_record_no_regularisation(tmp_path, capsys, fake_mnist):
+    out = tmp_path / "plain"
+    assert main(["train", "--data", str(fake_mnist), "--net", "mnist-net2", *SMALL, "--quiet",
+                 "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert (config["weight_decay"], config["dropout"], config["early_stopping"]) == (0.0, 0.0, 0)
+    final = json.loads((out / "metrics.json").read_text())["final"]
+    assert final["best_epoch"] == 1 and final["stopped_early"] is False

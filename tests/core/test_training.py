@@ -446,3 +446,110 @@ def test_mnist_net2_trains_on_real_digits(mnist_dir):
     assert result.first_layer_filters.shape == (2, 1, 3, 3)
     assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
     assert isinstance(result, RunResult)
+
+
+# --- the overfitting lesson: weight decay, dropout, early stopping ---------------------------
+
+def test_regularisation_options_are_checked():
+    for kw, words in (({"weight_decay": -0.1}, "weight decay"), ({"weight_decay": float("nan")}, "weight decay"),
+                      ({"dropout": -0.1}, "dropout"), ({"dropout": 1.0}, "dropout"),
+                      ({"early_stopping": -1}, "early-stopping"), ({"early_stopping": 2.5}, "early-stopping"),
+                      ({"early_stopping": True}, "early-stopping")):
+        with pytest.raises(UserInputError, match=words):
+            small_config(**kw).validate()
+    small_config(weight_decay=1e-3, dropout=0.5, early_stopping=3).validate()
+    assert TrainConfig.from_dict(small_config(dropout=0.25).to_dict()).dropout == 0.25
+
+
+def test_dropout_goes_before_each_linear_and_keeps_the_state_dict_keys():
+    plain = build_model("mnist-net1")
+    dropped = build_model("mnist-net1", dropout=0.5)
+    kinds = [type(m).__name__ for m in dropped]
+    linears = [i for i, k in enumerate(kinds) if k == "Linear"]
+    assert linears and all(kinds[i - 1] == "Dropout" for i in linears)
+    assert kinds.count("Dropout") == len(linears)
+    assert all(m.p == 0.5 for m in dropped if isinstance(m, torch.nn.Dropout))
+    assert list(plain.state_dict()) == list(dropped.state_dict())
+    dropped.load_state_dict(plain.state_dict())
+    x = torch.randn(4, 1, 28, 28)
+    dropped.eval()
+    plain.eval()
+    assert torch.equal(plain(x), dropped(x))  # off in evaluation
+    dropped.train()
+    assert not torch.equal(plain(x), dropped(x))  # on in training
+
+
+def test_weight_decay_reaches_the_optimizer():
+    for opt in ("sgdm", "sgd", "adam"):
+        t = Trainer(small_config(optimizer=opt, weight_decay=0.01, epochs=1), data=synthetic_mnist(64, 32, 32))
+        t._setup()
+        assert t.optimizer.param_groups[0]["weight_decay"] == 0.01
+
+
+def test_best_epoch_is_always_reported():
+    result = Trainer(small_config(epochs=3), data=synthetic_mnist(256, 64, 96)).run()
+    vals = [e["val_loss"] for e in result.epochs]
+    assert result.final["best_epoch"] == 1 + int(np.argmin(vals))
+    assert result.final["best_val_loss"] == min(vals)
+    assert result.final["stopped_early"] is False
+    json.dumps(result.final, allow_nan=False)
+
+
+def test_early_stopping_stops_and_restores_the_best_weights(monkeypatch):
+    # Validation losses that fall for two epochs and then rise: patience 2 stops after epoch 4.
+    losses = iter([1.0, 0.5, 0.7, 0.9, 0.8, 0.6, 0.4])
+    real = Trainer._evaluate
+    snapshots = {}
+
+    def fake(self, *args, **kw):
+        out = real(self, *args, **kw)
+        if kw.get("interruptible"):  # the epoch's validation pass
+            snapshots[self.epoch + 1] = {k: v.clone() for k, v in self.model.state_dict().items()}
+            return (next(losses), out[1])
+        return out
+
+    monkeypatch.setattr(Trainer, "_evaluate", fake)
+    result = Trainer(small_config(epochs=7, early_stopping=2), data=synthetic_mnist(256, 64, 96)).run()
+    assert result.final["stopped_early"] is True
+    assert result.status == "completed"
+    assert result.final["epochs_completed"] == 4
+    assert len(result.epochs) == 4
+    assert result.final["best_epoch"] == 2 and result.final["best_val_loss"] == 0.5
+    assert result.final["val_loss"] == 0.5  # the best epoch's validation, not the last's
+    for k, v in result.state_dict.items():
+        assert torch.equal(v, snapshots[2][k]), k
+
+
+def test_early_stopping_that_never_triggers_still_keeps_the_best(monkeypatch):
+    losses = iter([1.0, 0.5, 0.7])
+    real = Trainer._evaluate
+
+    def fake(self, *args, **kw):
+        out = real(self, *args, **kw)
+        return (next(losses), out[1]) if kw.get("interruptible") else out
+
+    monkeypatch.setattr(Trainer, "_evaluate", fake)
+    result = Trainer(small_config(epochs=3, early_stopping=5), data=synthetic_mnist(256, 64, 96)).run()
+    assert result.final["stopped_early"] is False
+    assert result.final["epochs_completed"] == 3
+    assert result.final["best_epoch"] == 2 and result.final["val_loss"] == 0.5
+
+
+def test_early_stopping_restores_the_best_weights_after_a_stop_mid_epoch():
+    class StopInEpochTwo(Callback):
+        def __init__(self):
+            self.snapshot = None
+
+        def on_epoch_end(self, trainer, record):
+            self.snapshot = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+
+        def on_batch_end(self, trainer, record):
+            if record["epoch"] > 1.2:
+                trainer.request_stop()
+
+    cb = StopInEpochTwo()
+    result = Trainer(small_config(epochs=3, early_stopping=2), data=synthetic_mnist(256, 64, 96), callbacks=[cb]).run()
+    assert result.status == "stopped" and result.final["epochs_completed"] == 1
+    assert result.final["best_epoch"] == 1 and result.final["val_loss"] == result.final["best_val_loss"]
+    for k, v in result.state_dict.items():
+        assert torch.equal(v, cb.snapshot[k]), k

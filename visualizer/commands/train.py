@@ -2,7 +2,8 @@
 
     convviz train [--net NAME|FILE] [--loss ce|l2] [--optimizer sgdm|sgd|adam] [--lr X]
                   [--momentum X] [--epochs N] [--batch-size N] [--train-size N] [--val-size N]
-                  [--test-size N] [--seed N] [--device auto|cpu|cuda|mps] [--data DIR] --out DIR
+                  [--test-size N] [--seed N] [--weight-decay X] [--dropout P] [--early-stopping N]
+                  [--device auto|cpu|cuda|mps] [--data DIR] --out DIR
 
 Writes DIR/config.json, DIR/metrics.json, DIR/history.csv (rewritten at every reporting point, so
 an interrupted run keeps what it logged), DIR/model.pt and DIR/results.npz at the end. A progress
@@ -61,6 +62,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "  convviz train --lr 0.1 --out runs/lr0.1              # the learning-rate experiment\n"
         "  convviz train --loss l2 --out runs/l2                # cross-entropy against L2\n"
         "  convviz train --net mnist-net2 --out runs/net2       # fewer kernels\n"
+        "  convviz train --train-size 1000 --epochs 40 --early-stopping 5 --out runs/es  # overfitting\n"
         "  convviz train --net my_net.json --epochs 2 --train-size 5000 --out runs/quick\n"
         "Ctrl+C (or SIGTERM, SIGHUP) stops after the current batch and still writes the files\n"
         "(status \"stopped\", exit 130; 143, 129); a second one quits at once.\n"
@@ -96,6 +98,15 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
                    help="test images, from the 10,000 (default: %(default)s)")
     p.add_argument("--seed", type=_int_arg, default=d.seed, metavar="N",
                    help="fixes the split, the initial weights and the batch order (default: %(default)s)")
+    p.add_argument("--weight-decay", type=_float_arg, default=d.weight_decay, metavar="X",
+                   help="L2 regularisation λ: the optimizer adds λ·w to each gradient (PyTorch's "
+                   "weight_decay; e.g. 1e-3; default: %(default)s)")
+    p.add_argument("--dropout", type=_float_arg, default=d.dropout, metavar="P",
+                   help="insert Dropout(P) before each Linear layer, 0 ≤ P < 1 (active in training only; "
+                   "default: %(default)s)")
+    p.add_argument("--early-stopping", type=_int_arg, default=d.early_stopping, metavar="N",
+                   help="stop after N epochs without a lower validation loss and keep the best epoch's "
+                   "weights (0: off; default: %(default)s)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=d.device,
                    help="auto: CUDA, then MPS, then CPU (default: %(default)s)")
     p.add_argument("--data", metavar="DIR", default=None,
@@ -276,6 +287,7 @@ def build_config(args: argparse.Namespace):
         momentum=args.momentum, epochs=args.epochs, batch_size=args.batch_size,
         train_size=args.train_size, val_size=args.val_size, test_size=args.test_size, seed=args.seed,
         device=args.device, report_every=args.report_every, data_dir=str(args.data or ""),
+        weight_decay=args.weight_decay, dropout=args.dropout, early_stopping=args.early_stopping,
     )
     cfg.validate()
     return cfg
@@ -470,7 +482,9 @@ def _train(cfg, args, out: Path, state: dict) -> int:
 
     print(f"{f['status']}: train {pct(f['train_accuracy'])}, validation {pct(f['val_accuracy'])}, "
           f"test {pct(f['test_accuracy'])} after {f['epochs_completed']} epoch(s), "
-          f"{_fmt_time(f['wall_time_s'])}, {f['samples_per_second']:,.0f} samples/s on {f['device']} -> {out}")
+          f"{_fmt_time(f['wall_time_s'])}, {f['samples_per_second']:,.0f} samples/s on {f['device']}"
+          + (f", stopped early: best epoch {f.get('best_epoch')} kept" if f.get("stopped_early") else "")
+          + f" -> {out}")
     if state["signum"] is not None:
         return 128 + int(state["signum"])
     if f["status"] == "diverged":

@@ -16,8 +16,10 @@ from typing import Any, Iterable, Protocol
 from visualizer.core.errors import UserInputError
 from visualizer.core.table_format import latex_escape
 
-COLUMNS = ["Run", "Net", "Loss", "Optimizer", "Learning rate", "Epochs", "Train acc.", "Val. acc.",
-           "Test acc.", "Time", "Status"]
+COLUMNS = ["Run", "Net", "Loss", "Optimizer", "Learning rate", "Epochs", "Best epoch", "Train acc.",
+           "Val. acc.", "Test acc.", "Time", "Status"]
+#: Columns shown right-aligned (numbers).
+NUMBER_COLUMNS = range(4, 11)
 
 #: File suffix -> table format.
 FORMATS = {".csv": "csv", ".md": "md", ".markdown": "md", ".tex": "tex"}
@@ -61,7 +63,26 @@ def fmt_time(seconds: Any) -> str:
 def run_label(config: dict[str, Any]) -> str:
     """A short label for legends: "mnist-net1 · ce · sgdm · lr 0.01"."""
     c = config
-    return f"{net_name(c)} · {c.get('loss', '?')} · {c.get('optimizer', '?')} · lr {c.get('lr', '?')}"
+    label = f"{net_name(c)} · {c.get('loss', '?')} · {c.get('optimizer', '?')} · lr {c.get('lr', '?')}"
+    return label + regularisation_label(c)
+
+
+def regularisation_label(config: dict[str, Any]) -> str:
+    """" · weight decay 0.001 · dropout 0.5 · early stopping 5" for the options that are on."""
+    parts = []
+    for key, what in (("weight_decay", "weight decay"), ("dropout", "dropout"), ("early_stopping", "early stopping")):
+        v = config.get(key)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v:
+            parts.append(f"{what} {v:g}")
+    return "".join(f" · {p}" for p in parts)
+
+
+def best_epoch_text(final: dict[str, Any]) -> str:
+    """The epoch with the lowest validation loss ("3"), and "(stopped early)" when early stopping ended the run."""
+    best = final.get("best_epoch")
+    if isinstance(best, bool) or not isinstance(best, int):
+        return ""
+    return f"{best} (stopped early)" if final.get("stopped_early") is True else str(best)
 
 
 def status_text(row: RunRow) -> str:
@@ -77,7 +98,7 @@ def row_values(row: RunRow) -> list[str]:
     if f.get("epochs_completed") is not None and f.get("epochs_completed") != epochs:
         epochs = f"{f.get('epochs_completed')}/{epochs}"
     return [row.run_id, net_name(c), str(c.get("loss", "")), str(c.get("optimizer", "")),
-            f"{c.get('lr', '')}", str(epochs), fmt_acc(f.get("train_accuracy")),
+            f"{c.get('lr', '')}", str(epochs), best_epoch_text(f), fmt_acc(f.get("train_accuracy")),
             fmt_acc(f.get("val_accuracy")), fmt_acc(f.get("test_accuracy")),
             fmt_time(f.get("wall_time_s")), status_text(row)]
 
@@ -87,19 +108,30 @@ def table_csv(rows: Iterable[RunRow]) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["run", "net", "loss", "optimizer", "lr", "epochs", "train_accuracy", "val_accuracy",
-                "test_accuracy", "wall_time_s", "status"])
+                "test_accuracy", "wall_time_s", "status", "weight_decay", "dropout", "early_stopping",
+                "best_epoch", "best_val_loss", "stopped_early"])
     for e in rows:
         c, f = e.config, e.final
         w.writerow([e.run_id, net_name(c), c.get("loss", ""), c.get("optimizer", ""), c.get("lr", ""),
                     f.get("epochs_completed", c.get("epochs", "")), f.get("train_accuracy", ""),
                     f.get("val_accuracy", ""), f.get("test_accuracy", ""), f.get("wall_time_s", ""),
-                    e.status or f.get("status", "")])
+                    e.status or f.get("status", ""), c.get("weight_decay", 0), c.get("dropout", 0),
+                    c.get("early_stopping", 0), _cell(f.get("best_epoch")), _cell(f.get("best_val_loss")),
+                    _cell(f.get("stopped_early"))])
     return out.getvalue()
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return v
 
 
 def table_markdown(rows: Iterable[RunRow]) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |",
-             "|" + "|".join("---:" if 4 <= i < 10 else "---" for i in range(len(COLUMNS))) + "|"]
+             "|" + "|".join("---:" if i in NUMBER_COLUMNS else "---" for i in range(len(COLUMNS))) + "|"]
     for e in rows:
         lines.append("| " + " | ".join(v.replace("|", "\\|") for v in row_values(e)) + " |")
     return "\n".join(lines) + "\n"
@@ -107,7 +139,7 @@ def table_markdown(rows: Iterable[RunRow]) -> str:
 
 def table_latex(rows: Iterable[RunRow]) -> str:
     """A booktabs table (\\usepackage{booktabs})."""
-    spec = "lllll" + "r" * (len(COLUMNS) - 6) + "l"
+    spec = "".join("r" if i in NUMBER_COLUMNS else "l" for i in range(len(COLUMNS)))
     lines = [r"\begin{tabular}{" + spec + "}", r"\toprule",
              " & ".join(latex_escape(c) for c in COLUMNS) + r" \\", r"\midrule"]
     for e in rows:

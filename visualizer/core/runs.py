@@ -538,8 +538,10 @@ def _read_json(path: Path) -> Any:
 
 _FINAL_NUMBERS = ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
                   "wall_time_s", "samples_per_second", "epochs_completed", "examples_seen", "iterations",
-                  "train_time_s", "paused_s", "num_parameters", "train_size", "val_size", "test_size")
-_CONFIG_INTEGERS = ("epochs", "batch_size", "train_size", "val_size", "test_size", "seed", "report_every")
+                  "train_time_s", "paused_s", "num_parameters", "train_size", "val_size", "test_size",
+                  "best_epoch", "best_val_loss")
+_CONFIG_INTEGERS = ("epochs", "batch_size", "train_size", "val_size", "test_size", "seed", "report_every",
+                    "early_stopping")
 
 
 def _is_number(v: Any) -> bool:

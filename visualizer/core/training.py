@@ -36,6 +36,9 @@ MAX_MISCLASSIFIED = 64
 #: while rates near 1e37 and above make torch's float32 arithmetic overflow outright.
 MAX_LR = 1e6
 MAX_EPOCHS = 100_000
+#: The largest weight decay accepted: useful values are about 1e-5 to 1e-2; λ·lr ≥ 1 flips the sign
+#: of every weight at each step, so anything near 1e3 is a typo.
+MAX_WEIGHT_DECAY = 1e3
 
 
 def _short(x: float) -> str:
@@ -89,6 +92,10 @@ class TrainConfig:
     # Added to the contract (all optional):
     data_dir: str = ""  # MNIST folder; "" = the usual places (CONVVIZ_DATA, then the app's folder)
     num_threads: int = 0  # CPU threads for torch; 0 = leave torch's setting (see gui_thread_count())
+    # Against overfitting (all off by default, so older configs train as before):
+    weight_decay: float = 0.0  # L2 regularisation λ: PyTorch's optimizers add λ·w to each gradient
+    dropout: float = 0.0  # p of a Dropout inserted before each Linear layer (0 = none)
+    early_stopping: int = 0  # patience: stop after this many epochs without a lower val loss (0 = off)
 
     def validate(self) -> None:
         """UserInputError with one plain sentence for the first bad field."""
@@ -120,6 +127,13 @@ class TrainConfig:
             raise UserInputError(f"seed must be below 2**63, got {self.seed}")
         _integer("reporting interval", self.report_every, 1, MAX_REPORT_EVERY)
         _integer("number of threads", self.num_threads, 0, MAX_THREADS)
+        wd = _number("weight decay", self.weight_decay)
+        if not 0 <= wd <= MAX_WEIGHT_DECAY:
+            raise UserInputError(f"weight decay must be at least 0 and at most {MAX_WEIGHT_DECAY:g}, got {self.weight_decay:g}")
+        p = _number("dropout", self.dropout)
+        if not 0 <= p < 1:
+            raise UserInputError(f"dropout must be at least 0 and below 1, got {self.dropout:g}")
+        _integer("early-stopping patience", self.early_stopping, 0, MAX_EPOCHS)
         if not isinstance(self.device, str) or not _device_name_ok(self.device):
             raise UserInputError(f"device must be auto, cpu, cuda (or cuda:N) or mps, got {self.device!r}")
         if not isinstance(self.data_dir, str):
@@ -223,9 +237,14 @@ def _check_architecture(arch) -> None:
         raise UserInputError(problem)
 
 
-def build_model(net: str | dict | Any):
+def build_model(net: str | dict | Any, dropout: float = 0.0):
     """A torch module for the net, ending in logits: a trailing Softmax is dropped because the
-    losses apply softmax themselves (cross-entropy takes logits)."""
+    losses apply softmax themselves (cross-entropy takes logits).
+
+    `dropout` > 0 inserts nn.Dropout(p) before each Linear layer, under names of its own
+    ("dropout_before_5"), so the state_dict keys stay those of the net without dropout and a
+    saved model.pt loads into either. (Dropout acts in training mode only; in eval mode it passes
+    its input through.)"""
     import torch
     from torch import nn
 
@@ -242,6 +261,15 @@ def build_model(net: str | dict | Any):
         raise UserInputError(f"torch cannot build this net ({first})") from None
     while isinstance(model, nn.Sequential) and len(model) and isinstance(model[-1], nn.Softmax):
         model = model[:-1]
+    if dropout and isinstance(model, nn.Sequential):
+        from collections import OrderedDict
+
+        layers: OrderedDict = OrderedDict()
+        for name, module in model.named_children():
+            if isinstance(module, nn.Linear):
+                layers[f"dropout_before_{name}"] = nn.Dropout(float(dropout))
+            layers[name] = module
+        model = nn.Sequential(layers)
     if compute_table(arch).output_shape != (NUM_CLASSES,):
         # A 10×1×1 output (10 channels of a 1×1 map): flatten it to the 10 logits the losses take.
         # Appended under its own name so the other layers keep their state_dict keys.
@@ -314,7 +342,8 @@ def gui_thread_count() -> int:
 #                  "val_loss", "val_accuracy", "elapsed_s"}
 #   result (RunResult.final): {"status": "completed" | "stopped" | "diverged", "train_loss",
 #     "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy", "wall_time_s",
-#     "samples_per_second", "device", "epochs_completed"}
+#     "samples_per_second", "device", "epochs_completed", "best_epoch" (the epoch with the lowest
+#     validation loss, None before the first epoch ends), "best_val_loss", "stopped_early"}
 # Details:
 #   - a batch record covers the batches since the previous one (train_loss/accuracy are their
 #     mean); the last record of a run covers whatever remained, so history ends at the total.
@@ -325,6 +354,10 @@ def gui_thread_count() -> int:
 #   - final also has "examples_seen", "iterations", "train_time_s", "paused_s", "num_parameters",
 #     "train_size", "val_size", "test_size" and, for a failed evaluation after an abort, None.
 #   - losses are floats; when a run diverged the final losses may be NaN (written as null in JSON).
+#   - early_stopping N > 0: training ends after N epochs in a row without a lower validation loss
+#     ("stopped_early": true, status "completed"), and the best epoch's weights are restored before
+#     the final evaluation (also when all epochs ran), so final numbers and model.pt are the best
+#     epoch's. A diverged run keeps its last weights.
 #   - a diverged run's final also has "reason": which rule fired (a non-finite loss, every batch
 #     of a reporting interval above divergence_bound(loss) = 10× the untrained net's loss, or an
 #     epoch's validation loss above that bound).
@@ -518,16 +551,20 @@ class Trainer:
             # Reproducible convolutions on a GPU (cuDNN's autotuner picks algorithms by timing).
             torch.backends.cudnn.benchmark = False
             torch.backends.cudnn.deterministic = True
-        self.model = build_model(cfg.net).to(dev)
+        self.model = build_model(cfg.net, cfg.dropout).to(dev)
         self.model.train()
         self.num_parameters = sum(p.numel() for p in self.model.parameters())
         params = self.model.parameters()
+        # weight_decay λ: PyTorch adds λ·w to each weight's gradient (and bias's: every parameter),
+        # i.e. the gradient of (λ/2)·Σw² added to the loss: L2 regularisation. (Adam's is the
+        # same coupled L2 term; AdamW would decouple it.)
+        wd = float(cfg.weight_decay)
         if cfg.optimizer == "sgdm":
-            self.optimizer = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum)
+            self.optimizer = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=wd)
         elif cfg.optimizer == "sgd":
-            self.optimizer = torch.optim.SGD(params, lr=cfg.lr)
+            self.optimizer = torch.optim.SGD(params, lr=cfg.lr, weight_decay=wd)
         else:
-            self.optimizer = torch.optim.Adam(params, lr=cfg.lr)
+            self.optimizer = torch.optim.Adam(params, lr=cfg.lr, weight_decay=wd)
         self._first_conv = next((m for m in self.model.modules() if isinstance(m, nn.Conv2d)), None)
 
     def _normalize(self, images_u8):
@@ -598,6 +635,10 @@ class Trainer:
         status = "completed"
         reason = ""
         next_report = cfg.report_every
+        # The epoch with the lowest validation loss so far (the first of equals): where early
+        # stopping would stop. Its weights are kept (on the CPU) only when early stopping is on.
+        best = {"epoch": None, "val_loss": math.inf, "val_acc": None, "state": None, "waited": 0, "iteration": -1}
+        stopped_early = False
 
         def elapsed() -> float:
             return time.perf_counter() - t_start - self._paused_s
@@ -695,6 +736,15 @@ class Trainer:
                     raise _Diverged(
                         f"the validation loss after epoch {epoch} was {val_loss:.4g}, above {bound:.4g} "
                         f"({DIVERGENCE_FACTOR:g}× the {untrained_loss(cfg.loss):.4g} of an untrained net)")
+                if val_loss < best["val_loss"]:
+                    best.update(epoch=epoch, val_loss=val_loss, val_acc=val_acc, waited=0, iteration=self.iteration)
+                    if cfg.early_stopping:
+                        best["state"] = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+                else:
+                    best["waited"] += 1
+                    if cfg.early_stopping and best["waited"] >= cfg.early_stopping:
+                        stopped_early = True
+                        break
             if win_n:
                 emit_window()  # the remainder, so the history ends at the total
         except _Stopped:
@@ -708,7 +758,16 @@ class Trainer:
             status, reason = "diverged", str(exc)
         segment_end()
         train_time = clock["train"]
-        return self._finish(status, elapsed, train_time, reason)
+        if best["state"] is not None and status != "diverged" and best["iteration"] != self.iteration:
+            # Early stopping keeps the best epoch's weights: the final evaluation and model.pt
+            # are theirs. That epoch's validation pass measured exactly these weights.
+            model.load_state_dict(best["state"])
+            self._last_val = (self.iteration, best["val_loss"], best["val_acc"])
+        result = self._finish(status, elapsed, train_time, reason)
+        result.final.update(best_epoch=best["epoch"],
+                            best_val_loss=best["val_loss"] if best["epoch"] is not None else None,
+                            stopped_early=stopped_early)
+        return result
 
     def _evaluate(self, images, labels, interruptible: bool = False, want_predictions: bool = False):
         """Mean loss and accuracy in eval mode, in large batches, one host sync at the end."""

@@ -147,7 +147,7 @@ def test_a_run_and_a_misclassified_digit_handed_over_and_all_channels_to_the_exp
     w = MainWindow(panels=[training, network, explorer])
     qtbot.addWidget(w)
     w.show()
-    training.network_requested.emit({"run": str(folder), "index": 1})
+    training.network_requested.emit({"run": str(folder), "index": 6})  # test image 6 = its 2nd mistake
     assert w.tabs.currentWidget() is network
     model = network.model
     qtbot.waitUntil(lambda: model.acts is not None and model.label == 1 and not model.busy, timeout=30_000)
@@ -234,3 +234,36 @@ def test_the_session_keeps_the_drawing_and_the_scale(qtbot, fresh_settings):
     assert other.model.scale == "own"
     panel.shutdown()
     other.shutdown()
+
+
+def test_the_real_training_tab_opens_a_misclassified_digit_in_the_network_tab(qtbot, fresh_settings, tmp_path):
+    """The whole path in the real window: Training's Test results → Open in Network (right-click a
+    misclassified digit) → the Network tab shows that run and that digit."""
+    import json
+
+    runs = tmp_path / "runs"
+    folder = make_run(runs / "2026-11-28_100000_mnist-net2")
+    (folder / "metrics.json").write_text(json.dumps({"final": {"status": "completed", "test_accuracy": 0.5},
+                                                     "epochs": []}))
+    images = np.zeros((3, 28, 28), np.uint8)
+    images[2, 6:22, 10:18] = 255
+    np.savez(folder / "results.npz", confusion=np.eye(10, dtype=np.int64),
+             misclassified_images=images, misclassified_true=np.array([4, 1, 0]),
+             misclassified_pred=np.array([9, 7, 8]), misclassified_index=np.array([5, 6, 7]))
+    fresh_settings.setValue("settings/runs_dir", str(runs))
+    fresh_settings.sync()
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    training = next(p for p in w.panels if p.title == "Training")
+    network = next(p for p in w.panels if p.title == "Network")
+    w.tabs.setCurrentWidget(training)
+    training.model.select(folder.name)
+    results = training.results_view
+    qtbot.waitUntil(lambda: folder.name in results.caption.text())
+    results._request(7)  # what the misclassified digit's context action sends: its test-split position
+    assert w.tabs.currentWidget() is network
+    model = network.model
+    qtbot.waitUntil(lambda: model.acts is not None and model.label == 0 and not model.busy, timeout=30_000)
+    assert np.array_equal(model.pixels, images[2])
+    close(qtbot, w)

@@ -12,6 +12,7 @@ import json
 import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QLineEdit
 
 from visualizer.core.mnist import MnistSplits, synthetic_mnist
 from visualizer.ui.training.model import EXPERIMENTS
@@ -65,7 +66,7 @@ def test_start_on_real_mnist_fills_curves_table_and_results(qtbot, tmp_path, mni
     m = panel.runs_model
     row = [m.data(m.index(0, c)) for c in range(m.columnCount())]
     assert row[0] == rid and row[1] == "mnist-net1" and row[-1] == "completed"
-    assert row[8] == f"{100 * entry.final['test_accuracy']:.2f} %"
+    assert row[9] == f"{100 * entry.final['test_accuracy']:.2f} %"
     assert entry.final["test_accuracy"] > 0.5  # 1,000 real digits, one epoch: far above chance
     # after the run: confusion matrix of the 200 test digits, the mistakes, the first-layer filters
     conf = panel.results_view.confusion.matrix
@@ -147,7 +148,7 @@ def test_stop_mid_run(qtbot, tmp_path):
     rid = live_run_id(panel)
     qtbot.waitUntil(lambda: shown_points(panel, rid) >= 2, timeout=30_000)
     assert panel.stop_button.isEnabled()
-    qtbot.waitUntil(lambda: "running, " in panel.runs_model.data(panel.runs_model.index(0, 10)),
+    qtbot.waitUntil(lambda: "running, " in panel.runs_model.data(panel.runs_model.index(0, 11)),
                     timeout=5_000)  # the table shows how far the run is
     qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
     assert not panel.stop_button.isEnabled()  # no double stop
@@ -218,11 +219,15 @@ def test_shutdown_before_any_record(qtbot, tmp_path):
         ("lr", "abc", "Learning rate: “abc” is not a number"),
         ("lr", "-0.1", "learning rate must be greater than 0"),
         ("momentum", "1.5", "momentum must be at least 0 and below 1"),
+        ("weight_decay", "-0.01", "weight decay must be at least 0"),
+        ("weight_decay", "lots", "Weight decay: “lots” is not a number"),
+        ("dropout", "1", "dropout must be at least 0 and below 1"),
+        ("dropout", "-0.2", "dropout must be at least 0 and below 1"),
     ],
 )
 def test_bad_input_shows_a_message(qtbot, tmp_path, field, text, expected):
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(64, 16, 16))
-    edit = panel.lr_edit if field == "lr" else panel.momentum_edit
+    edit = panel.form.findChild(QLineEdit, field)
     edit.clear()
     qtbot.keyClicks(edit, text)
     messages = []
@@ -345,7 +350,7 @@ def test_smoothing_hover_and_actions(qtbot, tmp_path):
     assert len(sy) == len(ry) and np.std(np.diff(sy[10:])) < np.std(np.diff(ry[10:]))
     # hover over the validation point of epoch 1 on "accuracy vs epoch"
     text = plots.show_hover("acc_epoch", 1.0, 78.0)
-    assert "validation" in text and "78.00 %" in text and "epoch: 1" in text
+    assert "validation 78.00 %" in text and "training 80.00 %" in text and text.startswith("epoch 1")
     # the same through the mouse: a move over the scene near the training point (1, 80 %)
     from PySide6.QtCore import QPointF
 
@@ -355,10 +360,10 @@ def test_smoothing_hover_and_actions(qtbot, tmp_path):
     qtbot.wait(50)
     vb = plots.plots["acc_epoch"].getViewBox()
     plots._mouse_moved((vb.mapViewToScene(QPointF(1.0, 50.0)) + QPointF(0, 4000),))
-    assert plots.hover_text == ""  # far from every point: nothing shown
+    assert plots.hover_text == ""  # outside every plot: nothing shown
     plots._mouse_moved((vb.mapViewToScene(QPointF(1.0, 80.1)),))
-    assert "training" in plots.hover_text and "80.00 %" in plots.hover_text
-    assert plots._hover_label["acc_epoch"].isVisible()
+    assert "training 80.00 %" in plots.hover_text
+    assert plots.readout.isVisible()
     # the view follows the data: two more epochs arrive at once, both end up in view
     for e in (2, 3):
         plots.append_epoch("r", {"epoch": e, "examples_seen": 4000 * e, "train_loss": 0.3 / e,
@@ -467,7 +472,7 @@ def test_a_diverging_run_is_kept_and_explained(qtbot, tmp_path):
     assert entry.status == "diverged"
     assert "diverged" in panel.message_label.text() and "smaller learning rate" in panel.message_label.text()
     m = panel.runs_model
-    assert m.data(m.index(0, 10)) == "diverged"
+    assert m.data(m.index(0, 11)) == "diverged"
     assert (tmp_path / "runs" / entry.run_id / "metrics.json").is_file()  # the run is kept
 
 

@@ -57,6 +57,7 @@ class NetworkModel(QObject):
         self.parts = None  # core.activations.ConvParts
         self.hover: tuple[int, int, int, int] | None = None  # (layer, channel, y, x); y = flat index for 1-D
         self.pending_index: int | None = None  # a test image asked for before the test set arrived
+        self.pending_test_index: int | None = None  # a test-set index to show once the run's mistakes are read
         self.busy = False
         self._recompute = QTimer(self)
         self._recompute.setSingleShot(True)
@@ -94,6 +95,14 @@ class NetworkModel(QObject):
         elif kind == "misclassified":
             self.misclassified = result
             self.data_changed.emit()
+            if self.pending_test_index is not None:
+                test_index, self.pending_test_index = self.pending_test_index, None
+                stored = (result or {}).get("index")
+                hits = np.flatnonzero(np.asarray(stored) == test_index) if stored is not None else []
+                if len(hits):
+                    self.pending_index = int(hits[0])
+                else:  # (positions in a run's test split are MNIST indexes only when it used all 10,000)
+                    self.report(f"test digit {test_index} is not among this run's saved misclassified digits")
             if self.pending_index is not None and self.image_kind == "misclassified":
                 i, self.pending_index = self.pending_index, None
                 self.show_misclassified(i)
@@ -298,7 +307,8 @@ class NetworkModel(QObject):
 
     # -- hand-overs and the session --------------------------------------------------------
     def open_request(self, request: dict) -> None:
-        """{"run": folder, "index": i or None}: i is the position in the run's misclassified list.
+        """{"run": folder, "index": a position in the run's test split (results.npz's
+        misclassified_index) or None, "misclassified": a position in the run's misclassified list}.
         Also {"architecture": doc} or {"net": name} (an untrained net, seed 0 or "seed")."""
         if not isinstance(request, dict):
             return
@@ -306,9 +316,13 @@ class NetworkModel(QObject):
         seed = seed if isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**63 else 0
         if request.get("run"):
             self.request_net({"kind": "run", "run": str(request["run"])})
-            index = request.get("index")
-            if isinstance(index, int) and not isinstance(index, bool):
-                self.image_kind, self.pending_index = "misclassified", int(index)
+            position, index = request.get("misclassified"), request.get("index")
+            if isinstance(position, int) and not isinstance(position, bool):
+                self.image_kind, self.pending_index = "misclassified", int(position)
+            elif isinstance(index, int) and not isinstance(index, bool):
+                # the Training tab's: a position in the run's test split, as results.npz's
+                # misclassified_index stores it; shown as that misclassified digit
+                self.image_kind, self.pending_test_index = "misclassified", int(index)
         elif isinstance(request.get("architecture"), dict):
             self.request_net({"kind": "architecture", "architecture": request["architecture"], "seed": seed})
         elif isinstance(request.get("net"), str):

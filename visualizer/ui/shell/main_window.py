@@ -566,7 +566,7 @@ class MainWindow(QMainWindow):
 
         values = clean_settings(values)
         self.settings = values
-        theme.apply_theme(values["theme"])
+        theme.apply_theme(values["theme"], roots=[self])
         self.theme_actions[values["theme"]].setChecked(True)
         if self._lecture_saved_scale is not None:  # in lecture mode: keep the big type for now
             self._lecture_saved_scale = values["font_scale"]

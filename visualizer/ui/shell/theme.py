@@ -96,8 +96,13 @@ def current_look() -> str:
     return _current["resolved"]
 
 
-def apply_theme(name: str) -> str:
-    """Apply a theme setting to the running app and to pyqtgraph; return the look used."""
+def apply_theme(name: str, roots: "list[QWidget] | None" = None) -> str:
+    """Apply a theme setting to the running app and to pyqtgraph; return the look used.
+
+    The plots under `roots` are restyled (the caller's own window); without them, those of the
+    visible top-level windows. Hidden and half-destroyed top-levels (a closed window waiting for
+    deletion) are never walked: restyling them did nothing for the user, and walking a widget tree
+    that Qt is tearing down is what once crashed a test run."""
     if name not in THEMES:
         name = "system"
     look = resolve(name)
@@ -109,7 +114,8 @@ def apply_theme(name: str) -> str:
         app.setStyle("Fusion")
     app.setPalette(palette_for(look))
     _apply_pyqtgraph_defaults(look)
-    for widget in app.topLevelWidgets():
+    targets = roots if roots is not None else [w for w in app.topLevelWidgets() if w.isVisible()]
+    for widget in targets:
         restyle_plots(widget, look)
     _follower().watch()
     return look

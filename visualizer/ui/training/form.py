@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget
 
-from visualizer.ui.training.model import EXPERIMENTS, FORM_RANGES, LOSSES, OPTIMIZERS, TrainingModel
+from visualizer.ui.training.model import (
+    EXPERIMENTS,
+    FORM_RANGES,
+    LOSSES,
+    OPTIMIZERS,
+    TrainingModel,
+    experiment_caption,
+)
 
 _SPINS = {  # field -> (step, tooltip)
     "epochs": (1, "Passes over the training images"),
@@ -20,9 +27,12 @@ _SPINS = {  # field -> (step, tooltip)
     "val_size": (1000, "Validation images, the rest of MNIST's 60,000 training images"),
     "test_size": (1000, "Test images, from MNIST's 10,000"),
     "seed": (1, "Same seed and device, same numbers"),
+    "early_stopping": (1, "Early stopping: stop after this many epochs without a lower validation loss "
+                          "and keep the best epoch's weights (0: off)"),
 }
 _LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images",
-           "val_size": "Validation images", "test_size": "Test images", "seed": "Seed"}
+           "val_size": "Validation images", "test_size": "Test images", "seed": "Seed",
+           "early_stopping": "Early stopping"}
 
 
 def set_combo(combo: QComboBox, value: Any) -> None:
@@ -57,6 +67,16 @@ class TrainingForm(QGroupBox):
         self.momentum_edit = QLineEdit(self)
         self.momentum_edit.setObjectName("momentum")
         self.momentum_edit.setToolTip("Momentum of SGD with momentum, from 0 to below 1")
+        self.weight_decay_edit = QLineEdit(self)
+        self.weight_decay_edit.setObjectName("weight_decay")
+        self.weight_decay_edit.setToolTip("L2 regularisation λ (the “lambda factor”), at least 0: the optimizer "
+                                          "adds λ·w to each gradient (PyTorch's weight_decay), e.g. 0.001")
+        self.dropout_edit = QLineEdit(self)
+        self.dropout_edit.setObjectName("dropout")
+        self.dropout_edit.setToolTip("Dropout probability p, from 0 to below 1: a Dropout layer before each "
+                                     "Linear layer zeroes that share of its inputs in training (0: none)")
+        self._texts = {"lr": self.lr_edit, "momentum": self.momentum_edit,
+                       "weight_decay": self.weight_decay_edit, "dropout": self.dropout_edit}
         self.spins: dict[str, QSpinBox] = {}
         for name, (step, tip) in _SPINS.items():
             s = QSpinBox(self)
@@ -78,7 +98,13 @@ class TrainingForm(QGroupBox):
         form.addRow("Learning rate", self.lr_edit)
         form.addRow("Momentum", self.momentum_edit)
         for name, s in self.spins.items():
-            form.addRow(_LABELS[name], s)
+            if name != "early_stopping":
+                form.addRow(_LABELS[name], s)
+        form.addRow("Weight decay (L2)", self.weight_decay_edit)
+        form.addRow("Dropout", self.dropout_edit)
+        form.addRow(_LABELS["early_stopping"], self.spins["early_stopping"])
+        self.spins["early_stopping"].setSpecialValueText("off")
+        self.spins["early_stopping"].setSuffix(" epochs")
         form.addRow("Device", self.device_combo)
         self._fill_nets()
         self._fill_devices()
@@ -88,8 +114,8 @@ class TrainingForm(QGroupBox):
                         "device": self.device_combo}
         for combo in self._combos.values():
             combo.currentIndexChanged.connect(self._combo_edited)
-        self.lr_edit.textChanged.connect(self._text_edited)
-        self.momentum_edit.textChanged.connect(self._text_edited)
+        for edit in self._texts.values():
+            edit.textChanged.connect(self._text_edited)
         for s in self.spins.values():
             s.valueChanged.connect(self._spin_edited)
         model.form_changed.connect(self._show)
@@ -121,7 +147,7 @@ class TrainingForm(QGroupBox):
                            ("optimizer", self.opt_combo), ("device", self.device_combo)):
             if name in ("", key):
                 set_combo(combo, f[key])
-        for key, edit in (("lr", self.lr_edit), ("momentum", self.momentum_edit)):
+        for key, edit in self._texts.items():
             if name in ("", key) and edit.text() != f[key]:
                 edit.setText(f[key])
         for key, s in self.spins.items():
@@ -143,7 +169,9 @@ class TrainingForm(QGroupBox):
     @Slot()
     def _text_edited(self) -> None:
         edit = self.sender()
-        self.model.set_field("lr" if edit is self.lr_edit else "momentum", edit.text())
+        for key, e in self._texts.items():
+            if e is edit:
+                self.model.set_field(key, edit.text())
 
     @Slot()
     def _spin_edited(self) -> None:
@@ -161,8 +189,12 @@ class ExperimentBox(QGroupBox):
         ev = QHBoxLayout(self)
         self.combo = QComboBox(self)
         self.combo.setObjectName("experiment")
-        for name, (_field, values) in EXPERIMENTS.items():
-            self.combo.addItem(f"{name}: {', '.join(str(v) for v in values)}", name)
+        for name in EXPERIMENTS:
+            self.combo.addItem(experiment_caption(name), name)
+            self.combo.setItemData(self.combo.count() - 1, experiment_caption(name), Qt.ItemDataRole.ToolTipRole)
+        # the overfitting line is long: the box may not widen the whole form
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(18)
         self.run_button = QPushButton("Run all", self)
         self.run_button.setToolTip("Queue one run per value (the rest from the form) and run them "
                                    "one after another, overlaid")

@@ -30,11 +30,46 @@ PRESET_NETS = ("mnist-net1", "mnist-net2")
 LOSSES = {"ce": "cross-entropy (ce)", "l2": "L2 / mean squared error (l2)"}
 OPTIMIZERS = {"sgdm": "SGD with momentum (sgdm)", "sgd": "SGD (sgd)", "adam": "Adam (adam)"}
 
+#: The overfitting experiment: mnist-net1 on 1,000 training images for 40 epochs (batch 32, so an
+#: epoch is 32 steps), validated on 2,000 images (measured on an idle two-core CPU: 10 epochs in
+#: 15 s, so about three minutes for the three runs). Regularisation is off unless a run sets it.
+OVERFITTING_BASE: dict[str, Any] = {
+    "net": "mnist-net1", "train_size": 1000, "val_size": 2000, "epochs": 40, "batch_size": 32,
+    "weight_decay": 0.0, "dropout": 0.0, "early_stopping": 0,
+}
+OVERFITTING_WEIGHT_DECAY = 0.01
+OVERFITTING_PATIENCE = 5
+
+
+def experiment_caption(name: str) -> str:
+    """The experiments box's line for `name`: what it varies and over which values."""
+    field_name, values = EXPERIMENTS[name]
+    if field_name:
+        return f"{name}: {', '.join(str(v) for v in values)}"
+    from visualizer.core.run_table import regularisation_label
+
+    parts = [regularisation_label(v).lstrip(" ·") or "plain" for v in values]
+    base = EXPERIMENT_BASE.get(name, {})
+    head = ""
+    if "train_size" in base and "epochs" in base:
+        head = f" ({base.get('net', '')} on {base['train_size']:,} images × {base['epochs']} epochs)"
+    return f"{name}{head}: {', '.join(parts)}"
+
+
 #: Experiment presets of the course: the field varied and its values (everything else from the form).
+#: An experiment with field "" lists whole sets of settings instead, applied over its EXPERIMENT_BASE.
 EXPERIMENTS: dict[str, tuple[str, tuple[Any, ...]]] = {
     "learning rates": ("lr", (0.1, 0.01, 0.0001)),
     "loss functions": ("loss", ("ce", "l2")),
     "architectures": ("net", ("mnist-net1", "mnist-net2")),
+    # Overfitting: few training images, many epochs; then the same with L2 regularisation, then
+    # with early stopping (which keeps the best epoch's weights).
+    "overfitting": ("", ({}, {"weight_decay": OVERFITTING_WEIGHT_DECAY},
+                         {"early_stopping": OVERFITTING_PATIENCE})),
+}
+#: What an experiment sets whatever the form says (the rest comes from the form).
+EXPERIMENT_BASE: dict[str, dict[str, Any]] = {
+    "overfitting": dict(OVERFITTING_BASE),
 }
 
 #: Distinct colours for runs (matplotlib's tab10, familiar from course reports).
@@ -45,18 +80,22 @@ RUN_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 FORM_DEFAULTS: dict[str, Any] = {
     "net": "mnist-net1", "loss": "ce", "optimizer": "sgdm", "lr": "0.01", "momentum": "0.5",
     "epochs": 8, "batch_size": 128, "train_size": 50_000, "val_size": 10_000, "test_size": 10_000,
-    "seed": 0, "device": "auto",
+    "seed": 0, "device": "auto", "weight_decay": "0", "dropout": "0", "early_stopping": 0,
 }
+#: The form's fields typed as text and parsed on Start (a message says what is wrong).
+TEXT_FIELDS = ("lr", "momentum", "weight_decay", "dropout")
 #: Inclusive ranges of the whole-number fields (the spin boxes show the same).
 FORM_RANGES: dict[str, tuple[int, int]] = {
     "epochs": (1, 1000), "batch_size": (1, 60_000), "train_size": (1, 60_000), "val_size": (0, 60_000),
-    "test_size": (1, 10_000), "seed": (0, 2_147_483_647),
+    "test_size": (1, 10_000), "seed": (0, 2_147_483_647), "early_stopping": (0, 1000),
 }
 VIEW_DEFAULTS: dict[str, Any] = {
     "smoothing": False, "smoothing_weight": 60,
     "log_axes": {"loss": False, "accuracy": False, "examples": False, "epoch": False},
     "keep_overlays": False, "experiment": "learning rates",
+    "x_axis": "examples",  # the batch plots' x: "examples" seen, "epochs" (fractional) or "time"
 }
+X_AXES = {"examples": "examples seen", "epochs": "epochs (fractional)", "time": "wall time (s)"}
 STATES = ("idle", "loading", "training", "paused", "stopping")
 
 
@@ -104,6 +143,18 @@ class RunEntry:
             return (int(c["epochs"]) * int(self.final.get("train_size") or c["train_size"]), int(c["epochs"]))
         except (KeyError, TypeError, ValueError):
             return (None, None)
+
+
+def best_epoch_of(epochs: list[dict[str, Any]]) -> dict[str, Any]:
+    """{"best_epoch", "best_val_loss"} of epoch records: the first epoch with the lowest finite
+    validation loss (the engine's rule, so the plots' marks agree with metrics.json); {} if none."""
+    best: dict[str, Any] = {}
+    for r in epochs:
+        v = r.get("val_loss")
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            if not best or v < best["best_val_loss"]:
+                best = {"best_epoch": r.get("epoch"), "best_val_loss": float(v)}
+    return best
 
 
 def parse_number(text: Any, what: str) -> float:
@@ -199,7 +250,7 @@ class TrainingModel(QObject):
                 return False
             lo, hi = FORM_RANGES[name]
             value = min(hi, max(lo, value))
-        elif name in ("lr", "momentum"):
+        elif name in TEXT_FIELDS:
             if not isinstance(value, (str, int, float)) or isinstance(value, bool):
                 return False
             value = str(value)
@@ -222,6 +273,13 @@ class TrainingModel(QObject):
             self._update_device_text()
         return True
 
+    def empty_hint(self) -> str:
+        """What the plots say before the first run: what will appear and how to start."""
+        f = self.form
+        course = all(f[k] == v for k, v in FORM_DEFAULTS.items() if k not in ("device", "seed"))
+        how = "with the course settings" if course else "with the settings on the left"
+        return f"Press Start to train {f['net']}\n{how}, or run a course experiment."
+
     def momentum_used(self) -> bool:
         return self.form["optimizer"] == "sgdm"
 
@@ -233,7 +291,9 @@ class TrainingModel(QObject):
             net=net, loss=f["loss"], optimizer=f["optimizer"],
             lr=parse_number(f["lr"], "Learning rate"), momentum=parse_number(f["momentum"], "Momentum"),
             epochs=f["epochs"], batch_size=f["batch_size"], train_size=f["train_size"],
-            val_size=f["val_size"], test_size=f["test_size"], seed=f["seed"], device=f["device"])
+            val_size=f["val_size"], test_size=f["test_size"], seed=f["seed"], device=f["device"],
+            weight_decay=parse_number(f["weight_decay"], "Weight decay"),
+            dropout=parse_number(f["dropout"], "Dropout"), early_stopping=f["early_stopping"])
         config.validate()
         return config
 
@@ -285,6 +345,8 @@ class TrainingModel(QObject):
         if name == "log_axes":
             value = {q: bool(value.get(q, False)) for q in VIEW_DEFAULTS["log_axes"]}
         elif name == "experiment" and value not in EXPERIMENTS:
+            return
+        elif name == "x_axis" and value not in X_AXES:
             return
         if self.options[name] != value:
             self.options[name] = value
@@ -483,7 +545,7 @@ class TrainingModel(QObject):
                 mis = None
                 if "misclassified_images" in r:
                     mis = {"images": r["misclassified_images"], "true": r.get("misclassified_true"),
-                           "pred": r.get("misclassified_pred")}
+                           "pred": r.get("misclassified_pred"), "index": r.get("misclassified_index")}
                 e.result = {"config": e.config, "final": e.final, "confusion": r.get("confusion"),
                             "misclassified": mis, "first_layer_filters": r.get("first_layer_filters")}
         return e.result
@@ -519,10 +581,10 @@ class TrainingModel(QObject):
     def experiment_configs(self, name: str) -> list[TrainConfig]:
         """The runs of the course experiment `name`, in order: the form with one field varied."""
         field_name, values = EXPERIMENTS[name]
-        base = self.config().to_dict()
+        base = {**self.config().to_dict(), **EXPERIMENT_BASE.get(name, {})}
         configs = []
         for v in values:
-            c = TrainConfig.from_dict({**base, field_name: v})
+            c = TrainConfig.from_dict({**base, **(v if not field_name else {field_name: v})})
             c.validate()
             configs.append(c)
         return configs
@@ -647,7 +709,8 @@ class TrainingModel(QObject):
         e.epochs.append(record)
         e.epochs_done = int(record.get("epoch", 0))
         e.final = {"train_accuracy": record.get("train_accuracy"), "val_accuracy": record.get("val_accuracy"),
-                   "wall_time_s": record.get("elapsed_s"), "epochs_completed": e.epochs_done}
+                   "wall_time_s": record.get("elapsed_s"), "epochs_completed": e.epochs_done,
+                   **best_epoch_of(e.epochs)}
         self.epoch_recorded.emit(e.run_id, record)
         self.run_changed.emit(e.run_id)
 
@@ -754,6 +817,7 @@ class TrainingModel(QObject):
             "log_axes": dict(self.options["log_axes"]),
             "keep_overlays": self.options["keep_overlays"],
             "experiment": self.options["experiment"],
+            "x_axis": self.options["x_axis"],
         }
 
     def from_dict(self, state: dict[str, Any]) -> None:
@@ -779,8 +843,9 @@ class TrainingModel(QObject):
                 self.set_option(key, state[key])
         if isinstance(state.get("log_axes"), dict):
             self.set_option("log_axes", state["log_axes"])
-        if isinstance(state.get("experiment"), str):
-            self.set_option("experiment", state["experiment"])
+        for key in ("experiment", "x_axis"):
+            if isinstance(state.get(key), str):
+                self.set_option(key, state[key])
         if isinstance(state.get("shown_runs"), list):
             wanted = {str(r) for r in state["shown_runs"]}
             for e in list(self.runs):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -48,6 +48,9 @@ class TrainingPanel(Panel):
     description = "Train the MNIST nets with live curves and compare runs"
     guide_page = "04-training.html"
     state_key = "TrainingPanel"  # where saved sessions keep its state
+    #: "Open in Network" in the test results: {"run": the run's folder, "index": a test-set index
+    #: or None}; the main window hands it to the Network tab.
+    network_requested = Signal(dict)
 
     def __init__(self, parent: QWidget | None = None, runs_dir: str | Path | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +105,7 @@ class TrainingPanel(Panel):
         self.view_tabs.addTab(self.results_view, "Test results")
         self.sweep_plot = SweepPlotView(m, self.view_tabs)
         self.view_tabs.addTab(self.sweep_plot, "Sweep")
+        self.results_view.open_in_network.connect(self.network_requested)
         right.addWidget(self.view_tabs)
         self.runs = RunsView(m, right)
         right.addWidget(self.runs)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QBrush, QColor, QImage, QPixmap
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QBrush, QColor, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
+    QPushButton,
     QGridLayout,
     QHeaderView,
     QLabel,
@@ -103,12 +105,15 @@ class ImageGrid(QScrollArea):
         self.columns = columns
         self.note = note
         self.captions: list[str] = []
+        self.cells: list[QWidget] = []
         self._host = QWidget()
         self._grid = QGridLayout(self._host)
         self._grid.setSpacing(6)
         self.setWidget(self._host)
 
-    def set_images(self, images: list[QImage], captions: list[str], tooltips: list[str] | None = None) -> None:
+    def set_images(self, images: list[QImage], captions: list[str], tooltips: list[str] | None = None,
+                   actions: list[list[QAction]] | None = None) -> None:
+        """`actions`: per image, the context-menu actions of its cell (right-click)."""
         host = QWidget()
         outer = QVBoxLayout(host)
         if self.note and images:
@@ -119,6 +124,7 @@ class ImageGrid(QScrollArea):
         grid.setSpacing(6)
         outer.addLayout(grid)
         outer.addStretch(1)
+        self.cells: list[QWidget] = []
         for k, (img, cap) in enumerate(zip(images, captions)):
             cell = QWidget(host)
             v = QVBoxLayout(cell)
@@ -133,6 +139,12 @@ class ImageGrid(QScrollArea):
             v.addWidget(text)
             if tooltips:
                 cell.setToolTip(tooltips[k])
+            if actions and actions[k]:
+                cell.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+                for a in actions[k]:
+                    a.setParent(cell)
+                    cell.addAction(a)
+            self.cells.append(cell)
             grid.addWidget(cell, k // self.columns, k % self.columns)
         grid.setColumnStretch(self.columns, 1)
         self.captions = list(captions)
@@ -144,13 +156,27 @@ class ImageGrid(QScrollArea):
 class ResultsView(QWidget):
     """The details of one finished run; empty with an explanation until there is one."""
 
+    #: {"run": the run's folder, "index": a test-set index or None}: "Open in Network" (the run,
+    #: or one misclassified test digit of it).
+    open_in_network = Signal(dict)
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
         self.caption = QLabel("Results of a finished run appear here.", self)
         self.caption.setWordWrap(True)
-        layout.addWidget(self.caption)
+        top.addWidget(self.caption, 1)
+        self.network_button = QPushButton("Open in Network", self)
+        self.network_button.setObjectName("open_in_network")
+        self.network_button.setToolTip("Look inside this run's trained net in the Network tab "
+                                       "(right-click a misclassified digit to open it with that digit)")
+        self.network_button.setEnabled(False)
+        self.network_button.clicked.connect(self._network_clicked)
+        top.addWidget(self.network_button)
+        layout.addLayout(top)
+        self.run_folder = ""
         self.tabs = QTabWidget(self)
         self.confusion = ConfusionTable(self)
         self.misclassified = ImageGrid(10, self, "Test digits the net got wrong: its prediction, "
@@ -164,16 +190,34 @@ class ResultsView(QWidget):
         layout.addWidget(self.tabs, 1)
         self.run_id = ""
 
+    def _request(self, index) -> None:
+        if self.run_folder:
+            self.open_in_network.emit({"run": self.run_folder, "index": index})
+
+    @Slot()
+    def _network_clicked(self) -> None:
+        self._request(None)
+
+    @Slot()
+    def _digit_action(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self._request(action.data())
+
     def clear(self, message: str) -> None:
         self.run_id = ""
+        self.run_folder = ""
+        self.network_button.setEnabled(False)
         self.caption.setText(message)
         self.confusion.setRowCount(0)
         self.confusion.matrix = None
         self.misclassified.set_images([], [])
         self.filters.set_images([], [])
 
-    def show_result(self, run_id: str, label: str, result: dict) -> None:
+    def show_result(self, run_id: str, label: str, result: dict, folder=None) -> None:
         self.run_id = run_id
+        self.run_folder = str(folder) if folder else ""
+        self.network_button.setEnabled(bool(self.run_folder))
         final = result.get("final", {})
         acc = final.get("test_accuracy")
         acc_text = f"test accuracy {100 * float(acc):.2f} %" if acc is not None else "no test accuracy"
@@ -191,7 +235,21 @@ class ResultsView(QWidget):
             imgs = [gray_image(im, 3) for im in np.asarray(images)]
             caps = [f"pred {int(p)}, true {int(t)}" for p, t in zip(pred, true)]
             tips = [f"predicted {int(p)}, true label {int(t)}" for p, t in zip(pred, true)]
-            self.misclassified.set_images(imgs, caps, tips)
+            index = mis.get("index")
+            index = np.asarray(index).ravel() if index is not None else None
+            if index is not None and len(index) != len(imgs):
+                index = None  # a hand-edited results.npz: the digits cannot be found in the test set
+            actions = []
+            for k in range(len(imgs)):
+                i = int(index[k]) if index is not None else None
+                a = QAction("Open in Network" + (f" (test digit {i})" if i is not None else ""), self)
+                a.setData(i)
+                a.setEnabled(bool(self.run_folder))
+                a.triggered.connect(self._digit_action)
+                actions.append([a])
+                if i is not None:
+                    tips[k] += f" (test image {i}); right-click to open it in the Network tab"
+            self.misclassified.set_images(imgs, caps, tips, actions)
         else:
             self.misclassified.set_images([], [])
 
@@ -223,7 +281,7 @@ class RunResultsView(ResultsView):
     def _finished(self, run_id: str) -> None:
         entry = self.model.run(run_id)
         if entry is not None and entry.result is not None:
-            self.show_result(run_id, entry.label, entry.result)
+            self.show_result(run_id, entry.label, entry.result, entry.folder)
 
     @Slot(str)
     def _selected(self, run_id: str) -> None:
@@ -236,7 +294,7 @@ class RunResultsView(ResultsView):
         result = self.model.result_of(run_id)
         if result is not None:
             try:
-                self.show_result(run_id, entry.label, result)
+                self.show_result(run_id, entry.label, result, entry.folder)
             except (TypeError, ValueError, KeyError, IndexError) as exc:  # arrays of the wrong shape or type
                 entry.result = None
                 entry.results_problem = f"this run's results can't be read: {exc}"

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.core.run_table import COLUMNS, row_values
+from visualizer.core.run_table import COLUMNS, NUMBER_COLUMNS, row_values
 from visualizer.ui.training.model import RunEntry, TrainingModel
 
 
@@ -84,10 +84,13 @@ class RunsTableModel(QAbstractTableModel):
             tip = f"{e.run_id}\n{e.label}"
             if e.folder is not None:
                 tip += f"\nsaved in {e.folder}"
+            if e.final.get("best_epoch") is not None:
+                tip += (f"\nlowest validation loss after epoch {e.final['best_epoch']}"
+                        + (" (stopped early: these weights were kept)" if e.final.get("stopped_early") else ""))
             return tip
         if role == Qt.ItemDataRole.ForegroundRole and e.problem:
             return QGuiApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        if role == Qt.ItemDataRole.TextAlignmentRole and 4 <= col <= 9:
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in NUMBER_COLUMNS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -146,11 +149,14 @@ class RunsView(QWidget):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        # the run's folder name is long: elided here, whole in its tooltip
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(0, 240)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header.setStretchLastSection(False)
+        # The run's folder name is long: it takes the room left and is elided at its end (the
+        # date and net come first), whole in the tooltip. Status is shown next to it (a visual
+        # move only: the exports keep their column order), so it is never pushed out of view.
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        header.moveSection(COLUMNS.index("Status"), 1)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setWordWrap(False)
         self.table.setToolTip("Tick runs to overlay their curves; select one for its test results "
                               "(double-click to show them)")
