@@ -193,7 +193,7 @@ def find_mnist(given: str | None) -> Path:
     sys.path.insert(0, str(REPO))
     from visualizer.core.mnist import locate_mnist
 
-    for candidate in (given, None, REPO.parent / "shared" / "data" / "mnist", "/work/shared/data/mnist"):
+    for candidate in (given, None, REPO.parent / "shared" / "data" / "mnist"):
         try:
             folder = locate_mnist(candidate)
         except Exception:  # noqa: BLE001 - try the next place
