@@ -182,3 +182,16 @@ def test_nowhere_to_write_is_no_error(folder, monkeypatch):
     got = fresh_load(folder)
     assert got.train_images.shape == (1000, 28, 28)
     assert not (folder / CACHE_NAME).exists()
+
+
+def test_raw_idx_files_get_no_cache(folder, monkeypatch):
+    # Uncompressed files read as fast as a cache would: no 55 MB copy beside them.
+    for key, (name, _) in MNIST_FILES.items():
+        gz = folder / name
+        (folder / name[:-3]).write_bytes(gzip.decompress(gz.read_bytes()))
+        gz.unlink()
+    decodes = count_decodes(monkeypatch)
+    fresh_load(folder)
+    fresh_load(folder)
+    assert len(decodes) == 8
+    assert not any(p.is_file() for p in decoded_cache_paths(folder))

@@ -292,10 +292,12 @@ def _read_all(folder: Path) -> tuple[np.ndarray, ...]:
         hit = _cache.get(key)
     if hit is not None:
         return hit
-    arrays = read_decoded_cache(folder, key) if len(key) == len(MNIST_FILES) else None
+    # Only compressed files are worth a cache: raw IDX files read as fast as the cache would.
+    cached = len(key) == len(MNIST_FILES) and _any_gzip(paths)
+    arrays = read_decoded_cache(folder, key) if cached else None
     if arrays is None:
         arrays = tuple(read_mnist_file(folder, k) for k in MNIST_FILES)
-        if len(key) == len(MNIST_FILES):
+        if cached:
             write_decoded_cache(folder, key, arrays)
     with _cache_lock:
         _cache.clear()  # one copy at most (about 55 MB)
@@ -436,6 +438,17 @@ def write_decoded_cache(folder: Path, key: tuple, arrays: tuple[np.ndarray, ...]
         except OSError:
             continue
     return None
+
+
+def _any_gzip(paths) -> bool:
+    for p in paths:
+        try:
+            with open(p, "rb") as f:
+                if f.read(2) == b"\x1f\x8b":
+                    return True
+        except OSError:
+            pass
+    return False
 
 
 def check_split_sizes(train_size: int, val_size: int, test_size: int) -> None:
