@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from visualizer.core import mnist
-from visualizer.core.mnist import CACHE_NAME, MNIST_FILES, decoded_cache_paths, load_mnist
+from visualizer.core.mnist import MNIST_FILES, decoded_cache_paths, load_mnist
 
 
 def idx_gz(arr: np.ndarray) -> bytes:
@@ -72,12 +72,13 @@ def count_decodes(monkeypatch) -> list[str]:
 def test_the_second_load_reads_the_cache_and_gets_the_same_arrays(folder, monkeypatch):
     decodes = count_decodes(monkeypatch)
     first = fresh_load(folder)
-    assert len(decodes) == 4 and (folder / CACHE_NAME).is_file()
+    assert len(decodes) == 4 and decoded_cache_paths(folder)[0].is_file()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(n for n, _ in MNIST_FILES.values())
     second = fresh_load(folder)
     assert len(decodes) == 4  # nothing decoded the second time
     assert same(first, second)
     assert second.train_images.flags.writeable
-    assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+    assert not [p.name for p in decoded_cache_paths(folder)[0].parent.iterdir() if p.name.endswith(".tmp")]
 
 
 def damage_truncate(path: Path) -> None:
@@ -134,8 +135,7 @@ def damage_wrong_labels(path: Path) -> None:
                                     damage_huge_shape, damage_wrong_labels])
 def test_a_damaged_cache_is_ignored_and_rewritten(folder, monkeypatch, damage):
     want = fresh_load(folder)
-    cache = folder / CACHE_NAME
-    damage(cache)
+    damage(decoded_cache_paths(folder)[0])
     decodes = count_decodes(monkeypatch)
     got = fresh_load(folder)
     assert len(decodes) == 4  # decoded from the .gz files again
@@ -160,14 +160,13 @@ def test_a_changed_source_file_makes_the_cache_stale(folder, monkeypatch, source
     assert np.array_equal(got.test_labels, (te % 10 + 1) % 10)
 
 
-def test_a_read_only_folder_gets_its_cache_in_the_app_folder(folder, monkeypatch):
+def test_a_read_only_folder_gets_a_cache_too(folder, monkeypatch):
     os.chmod(folder, 0o555)
     try:
         decodes = count_decodes(monkeypatch)
         first = fresh_load(folder)
-        assert not (folder / CACHE_NAME).exists()
-        app_copy = decoded_cache_paths(folder)[1]
-        assert app_copy.is_file() and str(app_copy).startswith(os.environ["XDG_DATA_HOME"])
+        cache = decoded_cache_paths(folder)[0]
+        assert cache.is_file() and str(cache).startswith(os.environ["XDG_DATA_HOME"])
         second = fresh_load(folder)
         assert len(decodes) == 4 and same(first, second)
     finally:
@@ -181,7 +180,7 @@ def test_nowhere_to_write_is_no_error(folder, monkeypatch):
     monkeypatch.setattr("visualizer.core.atomic.write_atomic", refuse)
     got = fresh_load(folder)
     assert got.train_images.shape == (1000, 28, 28)
-    assert not (folder / CACHE_NAME).exists()
+    assert not decoded_cache_paths(folder)[0].exists()
 
 
 def test_raw_idx_files_get_no_cache(folder, monkeypatch):

@@ -308,10 +308,9 @@ def _read_all(folder: Path) -> tuple[np.ndarray, ...]:
 # ---------------------------------------------------------------------------------------------
 # The decoded files on disk
 #
-# Decompressing the 11 MB of .gz costs a few tenths of a second per process (more on a busy
-# machine); reading the same 55 MB of uint8 back from an uncompressed file costs a few hundredths
-# (benchmarks/README.md has the numbers). The cache is one .npz (zip, stored, not compressed):
-# the four arrays as the .npy members "train_images", "train_labels", "test_images",
+# Decompressing the 11 MB of .gz costs about 0.3 CPU-seconds per process; reading and verifying
+# the same 55 MB of uint8 from an uncompressed file about 0.12 (benchmarks/README.md). The cache
+# is one .npz (a zip, stored, not compressed) in the app's data folder: the four arrays as the .npy members "train_images", "train_labels", "test_images",
 # "test_labels", and "source": int64 [format version, then size and mtime_ns of each source file].
 # Nothing in it is trusted: it is used only when its stamp matches the source files as they are
 # now, every member is stored uncompressed with the exact size, dtype and shape MNIST has, the
@@ -319,18 +318,18 @@ def _read_all(folder: Path) -> tuple[np.ndarray, ...]:
 # labels are digits. Anything else (truncated, corrupt, stale, hostile) is ignored: MNIST is
 # decoded from the source files and the cache rewritten atomically.
 
-CACHE_NAME = "convviz-mnist-cache.npz"
 _CACHE_VERSION = 1
 
 
 def decoded_cache_paths(folder: str | Path) -> list[Path]:
-    """Where the cache for `folder` may be: beside the MNIST files, then (for a folder we cannot
-    write to) in the app's data folder under cache/, named after the folder's path."""
+    """Where the cache for `folder` is kept: in the app's data folder under cache/, named after
+    the folder's path. Not beside the MNIST files: their folder keeps exactly the four files (it
+    may be read-only, shared by a class, or synced)."""
     from visualizer.core import appdirs
 
     folder = Path(folder)
     tag = hashlib.sha256(str(folder.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return [folder / CACHE_NAME, appdirs.app_data_dir() / "cache" / f"mnist-{tag}.npz"]
+    return [appdirs.app_data_dir() / "cache" / f"mnist-{tag}.npz"]
 
 
 def _stamp(key: tuple) -> np.ndarray:
@@ -409,18 +408,9 @@ def read_decoded_cache(folder: Path, key: tuple) -> tuple[np.ndarray, ...] | Non
     return None
 
 
-def _writable_folder(folder: Path) -> bool:
-    """Whether we may add a file to the MNIST folder: the OS lets us, and the folder is not marked
-    read-only (no write bit at all), which even the superuser's processes respect here."""
-    try:
-        return os.access(folder, os.W_OK) and bool(folder.stat().st_mode & 0o222)
-    except OSError:
-        return False
-
-
 def write_decoded_cache(folder: Path, key: tuple, arrays: tuple[np.ndarray, ...]) -> Path | None:
-    """Write the cache atomically beside the files, else in the app's cache folder; the path
-    written, or None when neither could be written (the cache is only a speed-up: no error)."""
+    """Write the cache atomically; the path written, or None when it could not be written (the
+    cache is only a speed-up: no error)."""
     import io
 
     from visualizer.core.atomic import write_atomic
@@ -429,8 +419,6 @@ def write_decoded_cache(folder: Path, key: tuple, arrays: tuple[np.ndarray, ...]
     np.savez(buf, source=_stamp(key), **dict(zip(MNIST_FILES, arrays)))
     data = buf.getvalue()
     for path in decoded_cache_paths(folder):
-        if path.parent == Path(folder) and not _writable_folder(path.parent):
-            continue
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(path, data, durable=False)  # a cache lost in a power cut is rebuilt
