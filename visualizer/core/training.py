@@ -38,8 +38,10 @@ MAX_LR = 1e6
 MAX_EPOCHS = 100_000
 #: Images per forward batch in an evaluation pass (validation each epoch, the final train,
 #: validation and test passes): on a CPU, and on a GPU or MPS. The loss is summed batch by batch,
-#: so its last bits depend on these; accuracies do not.
-EVAL_BATCH = 1000
+#: so its last bits depend on these; accuracies do not. 500 on a CPU: mnist-net1's forward pass ran
+#: at 14,600 images/s in batches of 500 against 9,200 in batches of 1,000 and 7,800 in batches of
+#: 2,000 (2 threads; larger batches fall out of the CPU's caches; benchmarks/README.md).
+EVAL_BATCH = 500
 EVAL_BATCH_ACCEL = 2000
 
 
