@@ -13,7 +13,7 @@ engine/reference runs and keeping each one's best. The printed ratio is engine �
 samples per second; the targets are ≥ 1× on a CPU and ≥ 5× on a GPU.
 
 It also times, after each engine run, the engine's evaluation pass over the training split (eval
-mode, torch.inference_mode, batches of 1,000 or more, one read-back) and prints its throughput as a
+mode, torch.inference_mode, batches of EVAL_BATCH, one read-back) and prints its throughput as a
 ratio to the same run's training throughput (median over runs; target ≥ 2.5×).
 
 --full runs the course's complete setup once (mnist-net1, 8 epochs, 50,000/10,000/10,000) with the
@@ -192,7 +192,7 @@ def main(argv=None) -> int:
     verdict = "meets" if ratio >= target else "BELOW"
     print(f"engine {e:,.0f} samples/s vs reference {rr:,.0f} samples/s: ratio {ratio:.2f}x "
           f"({verdict} the {target:g}x target for {dev.type})")
-    # Evaluation (forward only, eval mode, inference_mode, batches of 1,000+) against the engine's
+    # Evaluation (forward only, eval mode, inference_mode, batches of EVAL_BATCH) against the engine's
     # own training throughput in the same run: each pair measured back to back, median of pairs.
     ev_ratio = statistics.median(ev)
     ev_target = 2.5
