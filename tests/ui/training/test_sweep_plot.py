@@ -69,7 +69,10 @@ def test_open_a_sweep_folder_and_check_the_plot_against_sweep_csv(qtbot, fresh_s
     ids = [m.data(m.index(i, 0)) for i in range(m.rowCount())]
     rows = _csv(sweep_folder)
     assert sorted(ids) == sorted(f"lr-vs-loss/{r['folder']}" for r in rows)
-    assert {m.data(m.index(i, 10)) for i in range(m.rowCount())} == {"completed"}
+    from visualizer.core.run_table import COLUMNS
+
+    status = COLUMNS.index("Status")
+    assert {m.data(m.index(i, status)) for i in range(m.rowCount())} == {"completed"}
 
     # default view: test accuracy against lr (log axis), one line per loss
     view = panel.sweep_plot
