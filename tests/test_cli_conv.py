@@ -88,7 +88,8 @@ def test_explain_and_unused_note(capsys):
     # counted from 1, as the app's "row 2, column 2" and the grid headers are
     assert "output row 2, column 2 = 0.1×2 + 0.2×7" in err and err.strip().endswith("= 5.25")
     code, out, err = run(capsys, "conv", "--input", "course-example", "--kernel", "identity", "--stride", "3")
-    assert "note: Stride 3 leaves the last 2 rows of the padded input unused." in err
+    assert ("note: Stride 3 leaves the last 2 rows of the padded input unused: 2 rows of the input, whose "
+            "values the output never sees.") in err
 
 
 @pytest.mark.parametrize("argv,fragment", [

@@ -147,7 +147,19 @@ def test_unused_rows_warning():
     r = cv.size_report((6, 5), (3, 3), cv.ConvSpec(stride=(2, 2)))
     assert r.out_shape == (2, 2)
     assert r.rows.unused == 1 and r.cols.unused == 0
-    assert r.warnings == ["Stride 2 leaves the last 1 row of the padded input unused."]
+    assert r.warnings == ["Stride 2 leaves the last 1 row of the padded input unused: 1 row of the input, "
+                          "whose values the output never sees."]
+
+
+def test_the_unused_note_says_whether_only_padding_goes_unused():
+    # 5 + 2·1 = 7 padded rows, kernel 2, stride 2: windows at rows 0–1, 2–3, 4–5; row 6 is padding
+    only_padding = cv.size_report((5, 5), (2, 2), cv.ConvSpec(stride=(2, 2), padding=(1, 1)))
+    assert only_padding.rows.unused == 1 and only_padding.rows.p_after == 1
+    assert only_padding.warnings[0].endswith("unused: padding only, so no input value is skipped.")
+    # 6 + 2·1 = 8 padded rows, kernel 3, stride 3: windows at 0–2, 3–5; rows 6 (input) and 7 (padding) unused
+    both = cv.size_report((6, 6), (3, 3), cv.ConvSpec(stride=(3, 3), padding=(1, 1)))
+    assert both.rows.unused == 2
+    assert "2 rows of the padded input unused: 1 row of padding and 1 row of the input" in both.warnings[0]
 
 
 def test_empty_output_is_a_clear_error():

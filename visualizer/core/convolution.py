@@ -141,9 +141,23 @@ def size_report(input_hw: tuple[int, int], kernel_hw: tuple[int, int], spec: Con
     warnings = []
     for axis, name in ((rows, "row"), (cols, "column")):
         if axis.out > 0 and axis.unused > 0:
-            plural = name + ("s" if axis.unused > 1 else "")
-            warnings.append(f"Stride {axis.s} leaves the last {axis.unused} {plural} of the padded input unused.")
+            warnings.append(_unused_note(axis, name))
     return SizeReport(rows, cols, (max(rows.out, 0), max(cols.out, 0)), error, warnings)
+
+
+def _unused_note(axis: AxisSize, name: str) -> str:
+    """Which of the padded input's last rows (or columns) no window reaches: real input values
+    (information the output never sees) or only padding (nothing is lost)."""
+    def n_of(k: int) -> str:
+        return f"{k} {name}" + ("s" if k != 1 else "")
+
+    head = f"Stride {axis.s} leaves the last {n_of(axis.unused)} of the padded input unused"
+    if axis.unused <= axis.p_after:
+        return f"{head}: padding only, so no input value is skipped."
+    real = axis.unused - axis.p_after
+    if axis.p_after:
+        return f"{head}: {n_of(axis.p_after)} of padding and {n_of(real)} of the input, whose values the output never sees."
+    return f"{head}: {n_of(real)} of the input, whose values the output never sees."
 
 
 def as_chw(x: np.ndarray) -> np.ndarray:
