@@ -90,3 +90,37 @@ def test_cross_entropy_gradient_is_per_image():
     expected = (torch.softmax(z, 1) - torch.nn.functional.one_hot(t, 3)) / 2
     assert torch.allclose(z.grad, expected.detach())
     assert "divided by B" in _page("05-formulas.html")
+
+
+def test_same_padding_says_whose_rule_applies_where():
+    import torch
+
+    for page in ("02-convolution.html", "05-formulas.html"):
+        text = _page(page)
+        assert "in general it gives ⌈N / S⌉" not in text
+        assert "TensorFlow" in text and "PyTorch" in text
+    # PyTorch's 'same' refuses a stride above 1 ...
+    conv = torch.nn.functional.conv2d
+    try:
+        conv(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), stride=2, padding="same")
+    except (RuntimeError, ValueError) as exc:
+        assert "stride" in str(exc).lower()
+    else:
+        raise AssertionError("PyTorch accepted padding='same' with stride 2")
+    # ... so the explorer labels the rule it applies there (TensorFlow's ⌈N/S⌉), and not at stride 1
+    strided = cv.size_report((5, 5), (3, 3), cv.ConvSpec(stride=(3, 3), padding="same"))
+    assert strided.out_shape == (2, 2) and cv.SAME_STRIDE_NOTE in strided.warnings
+    plain = cv.size_report((5, 5), (3, 3), cv.ConvSpec(padding="same"))
+    assert plain.out_shape == (5, 5) and cv.SAME_STRIDE_NOTE not in plain.warnings
+    assert tuple(conv(torch.zeros(1, 1, 5, 5), torch.zeros(1, 1, 3, 3), padding="same").shape[2:]) == (5, 5)
+
+
+def test_the_table_checker_labels_same_at_a_stride():
+    from visualizer.core.table_check import check_table, report_lines
+
+    table = ("Operation\tSize\tPadding\tStride\tOutput size\n"
+             "Input\tN/A\tN/A\tN/A\t[28X28X1]\n"
+             "Conv block\t[3X3X1]X8\tsame\t2\t[13X13X8]\n")
+    text = "\n".join(report_lines(check_table(table)))
+    assert "correct [14X14X8]" in text  # ⌈28 / 2⌉ = 14
+    assert "TensorFlow/Keras's rule at a stride above 1" in text

@@ -8,8 +8,9 @@ input is used as the same slice for every channel). Outputs are always (O, Ho, W
 Coordinates (y, x) are row, column; "padded" coordinates index the padded input, whose top-left
 original cell sits at (pad_top, pad_left).
 
-"same" padding follows the TensorFlow convention, which agrees with torch for stride 1: the
-output has ⌈N / S⌉ cells and any odd leftover padding goes to the bottom/right.
+"same" padding at stride 1 is PyTorch's (the output keeps N cells; total padding D·(K − 1), any odd
+leftover at the bottom/right). PyTorch refuses 'same' with a stride above 1; there the explorer and
+the CLI apply TensorFlow/Keras's rule (⌈N / S⌉ cells) and say so (SAME_STRIDE_NOTE).
 """
 
 from __future__ import annotations
@@ -139,10 +140,18 @@ def size_report(input_hw: tuple[int, int], kernel_hw: tuple[int, int], spec: Con
     if problems:
         error = "The output would be empty: " + "; ".join(problems) + ". Use a smaller kernel or more padding."
     warnings = []
+    if spec.padding == "same" and max(spec.stride) > 1:
+        warnings.append(SAME_STRIDE_NOTE)
     for axis, name in ((rows, "row"), (cols, "column")):
         if axis.out > 0 and axis.unused > 0:
             warnings.append(_unused_note(axis, name))
     return SizeReport(rows, cols, (max(rows.out, 0), max(cols.out, 0)), error, warnings)
+
+
+#: 'same' padding with a stride above 1 has no PyTorch meaning: say whose rule the explorer applies.
+SAME_STRIDE_NOTE = ("'same' with a stride above 1 follows TensorFlow/Keras's rule: ⌈N / S⌉ outputs, any odd "
+                    "extra padding at the bottom/right. PyTorch's padding='same' accepts stride 1 only "
+                    "(the Shapes tab follows PyTorch); at stride 1 the two agree.")
 
 
 def _unused_note(axis: AxisSize, name: str) -> str:

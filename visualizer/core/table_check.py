@@ -510,6 +510,8 @@ def _conv_reason(hw: tuple[int, int], layer: _Layer, correct_hw: tuple[int, int]
                     else f"'same' padding ({before} before, {after} after)")
         else:
             ptxt = "'same' padding"  # the formula below gives each axis's
+        if max(s) > 1:  # PyTorch has no 'same' at a stride above 1: say whose rule this is
+            ptxt += " (TensorFlow/Keras's rule at a stride above 1: ⌈N / S⌉ outputs)"
     else:
         ptxt = f"padding {_pair_text(layer.padding)}"
     stxt = f"stride {_pair_text(s)}"

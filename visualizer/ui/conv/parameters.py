@@ -76,6 +76,10 @@ class ParametersBox(QGroupBox):
         for text, key in (("Number of cells", "number"), ("valid (no padding)", "valid"),
                           ("same (keep the size)", "same")):
             self.pad_kind.addItem(text, key)
+        self.pad_kind.setItemData(2, "PyTorch's padding='same' at stride 1: the output keeps the input's size. "
+                                  "With a stride above 1 PyTorch refuses 'same'; the explorer then follows "
+                                  "TensorFlow/Keras (⌈N / S⌉ outputs) and says so under the formula.",
+                                  Qt.ItemDataRole.ToolTipRole)
         self.pad_kind.currentIndexChanged.connect(self._pad_kind_chosen)
         form.addRow("Padding", self.pad_kind)
         self.mode_combo = QComboBox(self)
