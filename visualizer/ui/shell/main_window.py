@@ -131,6 +131,17 @@ class RecoveryBar(QFrame):
         self.show()
 
 
+def _first_size(window: QWidget) -> tuple[int, int]:
+    """1280×800, or less on a smaller screen: the whole window, its title bar included (about
+    40 px that Qt does not count in the size), fits the screen's free area, so the status line and
+    the bottom buttons are never below the screen's edge."""
+    screen = window.screen() or QApplication.primaryScreen()
+    if screen is None:
+        return 1280, 800
+    free = screen.availableGeometry()
+    return min(1280, free.width()), min(800, max(480, free.height() - 40))
+
+
 class MainWindow(QMainWindow):
     def __init__(self, panels: list[Panel] | None = None) -> None:
         super().__init__()
@@ -665,7 +676,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
+            self.resize(*_first_size(self))
         state = session.window_value("state")
         if state is not None:
             self.restoreState(state)
