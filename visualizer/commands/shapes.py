@@ -30,7 +30,7 @@ from pathlib import Path
 
 from visualizer.commands import COMMANDS
 from visualizer.core.errors import UserInputError
-from visualizer.core.safe_json import dumps_strict, excerpt, read_json_file
+from visualizer.core.safe_json import dumps_strict, excerpt
 
 FORMATS = ("text", "markdown", "csv", "json", "latex")
 
@@ -94,20 +94,11 @@ def load_architecture(spec: str, what: str = "ARCH"):
 
 
 def _load_architecture_file(spec: str):
-    """An architecture JSON file, read with safe_json: nesting too deep, a huge integer, a folder,
-    binary data are one plain sentence, never a traceback."""
+    """An architecture JSON file (`Architecture.load` reads it with safe_json: nesting too deep, a
+    huge integer, a folder, binary data are one plain sentence, never a traceback)."""
     from visualizer.core.architecture import Architecture
 
-    p = Path(spec)
-    if p.is_dir():
-        raise UserInputError(f"{p} is a folder, not an architecture file")
-    if not p.exists():
-        raise UserInputError(f"{p}: no such file")
-    doc = read_json_file(p, p.name)
-    try:
-        return Architecture.from_dict(doc)
-    except UserInputError as exc:
-        raise UserInputError(f"{p.name}: {exc}") from None
+    return Architecture.load(spec)
 
 
 #: Biggest table read by --check (a hand-written table is a few kB).
