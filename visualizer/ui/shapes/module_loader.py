@@ -8,10 +8,10 @@ code can take seconds, so `ModuleLoader` runs it in a worker thread through
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from visualizer.core.errors import UserInputError
-from visualizer.ui.shell.threads import join_finished, keep_until_done, start_worker
+from visualizer.ui.shell.threads import SingleJob
 
 
 class ModuleWorker(QObject):
@@ -42,31 +42,19 @@ class ModuleWorker(QObject):
             self.done.emit()
 
 
-class ModuleLoader(QObject):
+class ModuleLoader(SingleJob):
     """One module at a time; `loaded(table)` or `failed(message)` on the GUI thread."""
 
     loaded = Signal(object)
     failed = Signal(str)
-    running_changed = Signal(bool)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._thread: QThread | None = None
-        self._worker: ModuleWorker | None = None
-
-    def is_running(self) -> bool:
-        return self._thread is not None
 
     def start(self, spec: str, input_shape: tuple[int, int, int]) -> bool:
-        if self._thread is not None:
+        if self.is_running():
             return False
         worker = ModuleWorker(spec, input_shape)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
-        self._worker = worker
-        self._thread = start_worker(worker, self._on_thread_finished)
-        self.running_changed.emit(True)
-        return True
+        return self.run(worker)
 
     @Slot(object)
     def _on_finished(self, table: object) -> None:
@@ -75,16 +63,3 @@ class ModuleLoader(QObject):
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self.failed.emit(message)
-
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        join_finished(self._thread)
-        self._thread, self._worker = None, None
-        self.running_changed.emit(False)
-
-    def shutdown(self, timeout_ms: int = 2000) -> None:
-        thread = self._thread
-        if thread is not None:
-            thread.quit()
-            if not thread.wait(timeout_ms):
-                keep_until_done(thread, self._worker)  # never destroy a running thread

@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from visualizer.core.architecture import Architecture, torch_check
 from visualizer.core.errors import UserInputError, first_sentence
 from visualizer.ui.shapes.model import ShapesModel
-from visualizer.ui.shell.threads import join_finished, keep_until_done, start_worker
+from visualizer.ui.shell.threads import SingleJob
 
 
 log = logging.getLogger(__name__)
@@ -51,30 +51,18 @@ class TorchCheckWorker(QObject):
             self.done.emit()
 
 
-class TorchChecker(QObject):
+class TorchChecker(SingleJob):
     """Runs one check at a time; `result` carries (token, differences or None, error text)."""
 
     result = Signal(int, object, str)
-    running_changed = Signal(bool)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._thread: QThread | None = None
-        self._worker: TorchCheckWorker | None = None
-
-    def is_running(self) -> bool:
-        return self._thread is not None
 
     def start(self, doc: dict[str, Any], token: int) -> bool:
-        if self._thread is not None:
+        if self.is_running():
             return False
         worker = TorchCheckWorker(doc, token)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
-        self._worker = worker  # keep both alive while it runs
-        self._thread = start_worker(worker, self._on_thread_finished)
-        self.running_changed.emit(True)
-        return True
+        return self.run(worker)
 
     @Slot(int, list)
     def _on_finished(self, token: int, problems: list) -> None:
@@ -83,20 +71,6 @@ class TorchChecker(QObject):
     @Slot(int, str)
     def _on_failed(self, token: int, message: str) -> None:
         self.result.emit(token, None, message)
-
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        join_finished(self._thread)
-        self._thread, self._worker = None, None
-        self.running_changed.emit(False)
-
-    def shutdown(self, timeout_ms: int = 2000) -> None:
-        """The check cannot be interrupted inside torch; wait a bounded time for it to end."""
-        thread = self._thread
-        if thread is not None:
-            thread.quit()
-            if not thread.wait(timeout_ms):
-                keep_until_done(thread, self._worker)  # never destroy a running thread
 
 
 class TorchVerifier(QObject):

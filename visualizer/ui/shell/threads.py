@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, QThread
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 
 def start_worker(worker: QObject, on_finished: Callable[[], Any] | None = None) -> QThread:
@@ -71,3 +71,42 @@ def _wait_for_late_threads() -> None:
             thread.wait(30_000)
         except RuntimeError:
             pass
+
+
+class SingleJob(QObject):
+    """One background job at a time, for a tool's runner (Verify with PyTorch, Open Python module):
+    `run(worker)` starts the worker unless one is running, `running_changed` follows the thread, and
+    `shutdown` waits a bounded time, keeping a thread that outlives it (keep_until_done). Subclasses
+    connect the worker's own result signals before calling `run`."""
+
+    running_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._worker: QObject | None = None
+
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    def run(self, worker: QObject) -> bool:
+        if self._thread is not None:
+            return False
+        self._worker = worker  # kept alive with its thread while it runs
+        self._thread = start_worker(worker, self._thread_finished)
+        self.running_changed.emit(True)
+        return True
+
+    @Slot()
+    def _thread_finished(self) -> None:
+        join_finished(self._thread)
+        self._thread, self._worker = None, None
+        self.running_changed.emit(False)
+
+    def shutdown(self, timeout_ms: int = 2000) -> None:
+        """The job cannot be interrupted (torch, the user's code): wait a bounded time for it."""
+        thread = self._thread
+        if thread is not None:
+            thread.quit()
+            if not thread.wait(timeout_ms):
+                keep_until_done(thread, self._worker)  # never destroy a running thread
