@@ -9,19 +9,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication
 
 from visualizer.ui.conv.panel import ConvExplorer
+from tests.ui.conftest import launch_main_window
 
 
 @pytest.fixture
 def launched(qtbot, fresh_settings):
-    from visualizer.ui.shell.main_window import MainWindow
-
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    w = launch_main_window(qtbot)
     conv = w.tabs.currentWidget()
     assert isinstance(conv, ConvExplorer)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)

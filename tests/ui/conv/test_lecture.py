@@ -16,6 +16,7 @@ from visualizer.core.convolution import ConvSpec, explain_cell
 from visualizer.ui.conv.matrix_view import SLIDE_MS
 from visualizer.ui.conv.panel import ConvExplorer
 from visualizer.ui.conv.stepper import SPEEDS
+from tests.ui.conftest import launch_main_window
 
 
 @pytest.fixture
@@ -30,15 +31,7 @@ def panel(qtbot):
 
 @pytest.fixture
 def launched(qtbot, fresh_settings):
-    from visualizer.ui.shell.main_window import MainWindow
-
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    w = launch_main_window(qtbot)
     return w, w.tabs.currentWidget()
 
 

@@ -22,6 +22,7 @@ from visualizer.core.convolution import (
 from visualizer.image_io import load_image, sample_images
 from visualizer.ui.conv.matrix_view import cell_label
 from visualizer.ui.conv.panel import ConvExplorer
+from tests.ui.conftest import launch_main_window
 
 COURSE = INPUT_PRESETS["course-example"]
 COURSE_K = kernel_preset("course-normalized")
@@ -512,14 +513,7 @@ def test_dark_theme_recolours_boxes_and_heat_maps(panel):
 
 
 def test_step_keys_only_fire_on_the_convolution_tab(qtbot):
-    from visualizer.ui.shell.main_window import MainWindow
-
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    w = launch_main_window(qtbot)
     conv = next(p for p in w.panels if isinstance(p, ConvExplorer))
     w.tabs.setCurrentWidget(conv)
     conv.output_view.setFocus()

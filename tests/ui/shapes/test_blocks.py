@@ -11,20 +11,14 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QToolButton
 from visualizer.core.architecture import compute_table, preset
 from visualizer.ui.shapes.layer_table import COL_KERNEL, COL_NAME, COL_OUTPUT, COL_PARAMS, COL_TYPE
 from visualizer.ui.shell.devices import device_probe
-from visualizer.ui.shell.main_window import MainWindow
 
 from tests.ui.shapes.test_first_touch import choose_in_combo
+from tests.ui.conftest import launch_main_window
 
 
 @pytest.fixture
 def shapes(qtbot, fresh_settings):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    w = launch_main_window(qtbot)
     bar = w.tabs.tabBar()
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
     panel = w.tabs.currentWidget()

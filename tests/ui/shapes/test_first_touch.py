@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from visualizer.core.architecture import compute_table, preset
 from visualizer.ui.shell.devices import device_probe
-from visualizer.ui.shell.main_window import MainWindow
+from tests.ui.conftest import launch_main_window
 
 
 def choose_in_combo(qtbot, combo, text: str) -> None:
@@ -27,12 +26,7 @@ def choose_in_combo(qtbot, combo, text: str) -> None:
 
 
 def test_pick_a_preset_in_the_shapes_tab_of_a_fresh_window(qtbot, fresh_settings):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    w = launch_main_window(qtbot)
 
     bar = w.tabs.tabBar()
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())

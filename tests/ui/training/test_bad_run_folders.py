@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from visualizer.core.runs import write_json
-from visualizer.ui.shell.main_window import MainWindow
+from tests.ui.conftest import launch_main_window
 
 
 def _run(root, name, metrics: str, results: bytes | None = None):
@@ -44,12 +44,7 @@ def test_bad_folders_are_greyed_out_with_reasons_and_bad_results_are_explained(q
     fresh_settings.setValue("settings/runs_dir", str(runs))
     fresh_settings.sync()
 
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()  # keyboard shortcuts reach the active window only
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    w = launch_main_window(qtbot)
     qtbot.keyClick(w, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)  # to the Training tab
     panel = w.tabs.currentWidget()
     assert panel.title == "Training"
