@@ -2,10 +2,11 @@
 run reports is what an independent evaluation of the trained weights gives.
 
 The oracle is the evaluation written the plain way (a fresh module loaded with the run's weights,
-eval mode, torch.no_grad): in batches of EVAL_BATCH it must agree to the last bit (that is how the
-engine evaluated before it moved to inference_mode and one read-back per pass), and in one batch
-of the whole split the accuracies must be identical and the losses equal to 1e-6 relative (summing
-per batch only moves the last bits)."""
+eval mode, torch.no_grad): in batches of EVAL_BATCH and the engine's memory layout (channels_last on
+a CPU) it must agree to the last bit (that is how the engine evaluated before it moved to
+inference_mode and one read-back per pass), and in one batch of the whole split in the default
+layout the accuracies must be identical and the losses equal to 1e-6 relative (summing per batch
+and the layout only move the last bits)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import torch.nn.functional as F
 from visualizer.core.mnist import load_mnist, synthetic_mnist
 from visualizer.core.training import (
     EVAL_BATCH,
+    EVAL_CHANNELS_LAST,
     MNIST_MEAN,
     MNIST_STD,
     NUM_CLASSES,
@@ -26,10 +28,12 @@ from visualizer.core.training import (
 )
 
 
-def oracle(result, images: np.ndarray, labels: np.ndarray, loss: str, batch: int):
+def oracle(result, images: np.ndarray, labels: np.ndarray, loss: str, batch: int, nhwc: bool = False):
     """(mean loss, accuracy, predictions) of the run's weights, evaluated the plain way."""
     model = build_model(result.config.net)
     model.load_state_dict(result.state_dict)
+    if nhwc:
+        model.to(memory_format=torch.channels_last)
     model.eval()
     total, correct, preds = 0.0, 0, []
     x_all = torch.from_numpy(np.ascontiguousarray(images))
@@ -57,7 +61,7 @@ def check_against_oracle(result, data, loss: str) -> None:
     splits = {"train": (data.train_images, data.train_labels), "val": (data.val_images, data.val_labels),
               "test": (data.test_images, data.test_labels)}
     for name, (x, y) in splits.items():
-        loss_b, acc_b, pred_b = oracle(result, x, y, loss, EVAL_BATCH)
+        loss_b, acc_b, pred_b = oracle(result, x, y, loss, EVAL_BATCH, nhwc=EVAL_CHANNELS_LAST)
         assert f[f"{name}_accuracy"] == acc_b, name
         assert f[f"{name}_loss"] == loss_b, name  # same batches: the same bits
         loss_1, acc_1, pred_1 = oracle(result, x, y, loss, len(y))
@@ -77,7 +81,7 @@ def check_against_oracle(result, data, loss: str) -> None:
 
 @pytest.mark.parametrize("loss", ["ce", "l2"])
 def test_reported_numbers_are_those_of_an_independent_evaluation(loss):
-    # Two evaluation batches per split (more than EVAL_BATCH images), mnist-net1 for its BatchNorm
+    # Several evaluation batches per split (more than EVAL_BATCH images), mnist-net1 for its BatchNorm
     # (eval mode must use the running statistics), a barely trained net so accuracies are below 1.
     data = synthetic_mnist(1500, 1100, 1200, seed=5)
     cfg = TrainConfig(net="mnist-net1", loss=loss, optimizer="sgd", lr=1e-4, epochs=1, batch_size=100,
@@ -96,6 +100,8 @@ def test_evaluation_leaves_the_model_training_and_its_tensors_ordinary():
     trainer = Trainer(cfg, data)
     result = trainer.run()
     assert trainer.model.training  # back in training mode after each pass
+    # ... and in the default memory layout (the evaluation's channels_last does not stay behind)
+    assert all(t.is_contiguous() for t in trainer.model.state_dict().values())
     loss_v, acc, pred = trainer._evaluate(trainer._test_x, trainer._test_y, want_predictions=True)
     assert (loss_v, acc) == (result.final["test_loss"], result.final["test_accuracy"])
     assert not pred.is_inference()  # usable anywhere, in-place ops included
@@ -113,3 +119,26 @@ def test_a_small_real_mnist_run_reports_what_an_independent_evaluation_gives(mni
     result = Trainer(cfg, data).run()
     assert result.final["test_accuracy"] > 0.8
     check_against_oracle(result, data, "ce")
+
+
+def test_the_evaluation_layout_changes_no_training_number(monkeypatch):
+    # Validation runs every epoch between training steps: switching its layout to channels_last must
+    # leave the weights, the training losses and the accuracies as they were in the default layout.
+    import visualizer.core.training as training
+
+    data = synthetic_mnist(600, 300, 300, seed=2)
+    cfg = TrainConfig(net="mnist-net1", epochs=2, batch_size=50, train_size=600, val_size=300, test_size=300,
+                      report_every=100, device="cpu", num_threads=1)
+    runs = {}
+    for nhwc in (False, True):
+        monkeypatch.setattr(training, "EVAL_CHANNELS_LAST", nhwc)
+        runs[nhwc] = Trainer(cfg, data).run()
+    plain, nhwc = runs[False], runs[True]
+    assert [r["train_loss"] for r in plain.history] == [r["train_loss"] for r in nhwc.history]
+    assert [r["train_loss"] for r in plain.epochs] == [r["train_loss"] for r in nhwc.epochs]
+    for name, t in plain.state_dict.items():
+        assert torch.equal(t, nhwc.state_dict[name]), name
+    for key in ("train_accuracy", "val_accuracy", "test_accuracy"):
+        assert plain.final[key] == nhwc.final[key]
+    for key in ("train_loss", "val_loss", "test_loss"):
+        assert plain.final[key] == pytest.approx(nhwc.final[key], rel=1e-6)

@@ -41,10 +41,15 @@ MAX_EPOCHS = 100_000
 MAX_WEIGHT_DECAY = 1e3
 #: Images per forward batch in an evaluation pass (validation each epoch, the final train,
 #: validation and test passes): on a CPU, and on a GPU or MPS. The loss is summed batch by batch,
-#: so its last bits depend on these; accuracies do not. 500 on a CPU: mnist-net1's forward pass ran
-#: at 14,600 images/s in batches of 500 against 9,200 in batches of 1,000 and 7,800 in batches of
-#: 2,000 (2 threads; larger batches fall out of the CPU's caches; benchmarks/README.md).
-EVAL_BATCH = 500
+#: so its last bits depend on these; accuracies do not. On a CPU the pass also runs in PyTorch's
+#: channels_last memory format (EVAL_CHANNELS_LAST): oneDNN's NHWC convolutions ran mnist-net1's
+#: forward pass 2-2.5x faster than the default NCHW layout, fastest in batches of 128-384 (batches
+#: of 1,000 or more fall out of the CPU's caches). Measured with benchmarks/bench_training.py;
+#: numbers in benchmarks/README.md.
+EVAL_BATCH = 256
+#: Evaluate in channels_last on a CPU. Training keeps the default layout (its numbers stay those
+#: of earlier versions); the weights go back to it after each pass.
+EVAL_CHANNELS_LAST = True
 EVAL_BATCH_ACCEL = 2000
 
 
@@ -779,7 +784,7 @@ class Trainer:
     def _evaluate(self, images, labels, interruptible: bool = False, want_predictions: bool = False):
         """Mean loss and accuracy in eval mode (BatchNorm uses its running statistics, dropout is
         off), at forward-only speed: under torch.inference_mode (no autograd records, no version
-        counters), in batches of EVAL_BATCH (CPU) or EVAL_BATCH_ACCEL images, the loss and the
+        counters), in batches of EVAL_BATCH (CPU, channels_last) or EVAL_BATCH_ACCEL images, the loss and the
         correct count summed on the device and read back once for the whole pass."""
         import torch
 
@@ -789,6 +794,11 @@ class Trainer:
         loss_sum = torch.zeros((), device=dev)
         correct = torch.zeros((), dtype=torch.int64, device=dev)
         preds = [] if want_predictions else None
+        # NHWC on a CPU: the weights change layout (not value) for the pass and change back after
+        # it, so the optimizer's state and the training steps see the usual layout.
+        nhwc = EVAL_CHANNELS_LAST and dev.type == "cpu"
+        if nhwc:
+            model.to(memory_format=torch.channels_last)
         model.eval()
         try:
             with torch.inference_mode():
@@ -810,6 +820,8 @@ class Trainer:
                 loss_total, correct_total = torch.stack((loss_sum.double(), correct.double())).tolist()
                 pred_all = torch.cat(preds) if preds is not None else None
         finally:
+            if nhwc:
+                model.to(memory_format=torch.contiguous_format)
             model.train()
         count = images.shape[0]
         out = (loss_total / count, int(correct_total) / count)
