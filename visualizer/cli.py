@@ -34,8 +34,21 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffd]")
 class _Parser(argparse.ArgumentParser):
     """argparse prints usage plus a message; we keep it to one line and exit status 2."""
 
+    #: The OSError of the last failed write of help, usage or version text (argparse itself
+    #: swallows it, so `convviz --help > /dev/full` would exit 0 having printed nothing).
+    write_error: OSError | None = None
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)}\n")
+
+    def _print_message(self, message, file=None):  # type: ignore[override]
+        if message:
+            try:
+                (file or sys.stderr).write(message)
+            except OSError as exc:
+                _Parser.write_error = exc
+            except AttributeError:  # no stream at all (pythonw): as argparse does
+                pass
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -187,6 +200,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = EXIT_INTERRUPTED
     except SystemExit as exc:  # argparse's --help, --version and usage errors: kept as SystemExit
         exiting, status = exc, exc.code
+        failed, _Parser.write_error = _Parser.write_error, None
+        if failed is not None and not isinstance(failed, BrokenPipeError) and status in (None, 0):
+            _silence_stdout()
+            status = fail(f"cannot write the output: {failed.strerror or failed}")
     # Flush here, not at interpreter exit, where a full or closed stdout would print a traceback.
     try:
         sys.stdout.flush()

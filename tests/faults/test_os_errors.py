@@ -69,7 +69,9 @@ def test_a_folder_where_a_file_belongs_says_so(tmp_path, capsys):
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 @pytest.mark.parametrize("args", [["shapes", "vgg16"], ["conv", "-i", "course-example", "-k", "box-blur"],
-                                  ["conv", "-i", "course-example", "-k", "box-blur", "-f", "json"]])
+                                  ["conv", "-i", "course-example", "-k", "box-blur", "-f", "json"],
+                                  # argparse swallows write errors of help and version text
+                                  ["--help"], ["--version"], ["train", "--help"]])
 def test_stdout_full_is_one_line_exit_2(args):
     with open("/dev/full", "w") as full:
         proc = convviz(*args, stdout=full)
