@@ -69,3 +69,24 @@ def test_open_in_network_shows_the_shapes_net_untrained_in_the_network_tab(qtbot
     shapes.load_preset("vgg16")  # 3×224×224 in: not an MNIST net
     assert not shapes.network_action.isEnabled()
     w.close()
+
+
+def test_at_1280x800_the_table_and_the_diagram_share_the_height(qtbot, fresh_settings):
+    # A 14-layer net: every row visible without scrolling, and the diagram gets the rest (at least
+    # DIAGRAM_MIN), rather than a strip of blank table rows above a diagram that scrolls.
+    w = launch_main_window(qtbot, size=(1280, 760))
+    qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    shapes = w.tabs.currentWidget()
+    choose_in_combo(qtbot, shapes.preset_combo, "mnist-net1")
+    qtbot.waitUntil(lambda: shapes.splitter.sizes()[1] >= shapes.DIAGRAM_MIN)
+    table = shapes.view
+    qtbot.waitUntil(lambda: table.verticalScrollBar().maximum() == 0)
+    assert table.model().rowCount() >= 14
+    qtbot.waitUntil(lambda: device_probe().report() is not None, timeout=120_000)
+
+    # A long net (VGG16) takes twenty rows at 1280x800 and leaves the diagram what remains.
+    choose_in_combo(qtbot, shapes.preset_combo, "vgg16")
+    assert table.model().rowCount() > 20
+    rows = table.verticalHeader().defaultSectionSize()
+    qtbot.waitUntil(lambda: table.viewport().height() >= 20 * rows)
+    assert shapes.splitter.sizes()[1] >= 120

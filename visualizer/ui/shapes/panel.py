@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -274,6 +274,10 @@ class ShapesPanel(Panel):
     # -- reacting to the model -----------------------------------------------------------
     @Slot()
     def _on_model_changed(self) -> None:
+        rows = self.view.model().rowCount()
+        if rows != getattr(self, "_split_rows", rows):
+            QTimer.singleShot(0, self._initial_split)
+        self._split_rows = rows
         text, kind = self.model.message
         if kind == "bad":
             self.emit_status(text, 8000)
@@ -337,27 +341,30 @@ class ShapesPanel(Panel):
 
     #: rows of the layer table shown by default (the lower pane takes the rest)
     DEFAULT_TABLE_ROWS = 20
+    DIAGRAM_MIN = 240
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not getattr(self, "_split_done", False):
             self._split_done = True
-            from PySide6.QtCore import QTimer
-
             QTimer.singleShot(0, self._initial_split)
 
     @Slot()
     def _initial_split(self) -> None:
-        """Without remembered sizes, the table gets room for DEFAULT_TABLE_ROWS rows (plus its
-        header and totals) and the diagram the rest, down to 120 px."""
-        if self.model.splitter:
+        """Until the user drags the splitter (or a session restores its sizes), the table gets room
+        for its rows, at most DEFAULT_TABLE_ROWS (plus its header and totals), and the diagram the
+        rest, at least DIAGRAM_MIN px where the window allows. Done again when the number of rows
+        changes, so a short net does not leave blank rows above a diagram that scrolls."""
+        if self.model.splitter or not getattr(self, "_split_done", False):
             return
         total = sum(self.splitter.sizes())
-        need = (self.view.horizontalHeader().height() + self.view.horizontalScrollBar().sizeHint().height()
-                + (self.DEFAULT_TABLE_ROWS + 1) * self.view.verticalHeader().defaultSectionSize() + 4)
         if total <= 0:
             return
-        table = min(need, max(total - 120, total // 2))
+        rows = min(self.DEFAULT_TABLE_ROWS, max(self.view.model().rowCount(), 8))
+        need = (self.view.horizontalHeader().height() + self.view.horizontalScrollBar().sizeHint().height()
+                + (rows + 1) * self.view.verticalHeader().defaultSectionSize() + 4)
+        table = min(need, max(total - self.DIAGRAM_MIN, total // 2)) if rows < self.DEFAULT_TABLE_ROWS \
+            else min(need, max(total - 120, total // 2))
         self.splitter.setSizes([table, total - table])
 
     @Slot()
