@@ -83,6 +83,22 @@ def test_a_locked_folder_is_refused_and_a_stale_lock_is_taken_over(tmp_path, cap
     assert not (out / RunLock.LOCK_NAME).exists()
 
 
+def test_a_lock_from_another_host_is_kept_and_the_message_says_how_to_clear_it(tmp_path, capsys, digits_dir):
+    # A shared drive: whether that machine's process lives cannot be told here, so the lock holds,
+    # and the one line names the host and the file to delete once that run has ended.
+    out = tmp_path / "shared"
+    out.mkdir()
+    lock = out / RunLock.LOCK_NAME
+    lock.write_text("4242\nlab-gpu-07\nabc\n")
+    assert RunLock.holder(out) == 4242
+    assert main(["train", "--data", str(digits_dir), *TINY, "--out", str(out)]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert "lab-gpu-07" in line and "process 4242" in line and str(lock) in line
+    assert lock.read_text() == "4242\nlab-gpu-07\nabc\n"
+    lock.unlink()
+    assert main(["train", "--data", str(digits_dir), *TINY, "--out", str(out)]) == 0
+
+
 def test_only_one_of_two_locks_wins(tmp_path):
     a, b = RunLock(tmp_path / "f"), RunLock(tmp_path / "f")
     a.acquire()

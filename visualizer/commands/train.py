@@ -326,14 +326,13 @@ def _load_data(cfg, args):
 
 def _check_out(out: Path, overwrite: bool) -> None:
     """--out must be new or empty, or (with --overwrite) hold a ConvViz run; never in use."""
-    from visualizer.core.runs import RunFolderBusy, RunLock, folder_contents, holds_run
+    from visualizer.core.runs import RunLock, folder_contents, holds_run
 
     if out.exists() and not out.is_dir():
         raise UserInputError(f"--out {out} is a file, not a folder")
-    pid = RunLock.holder(out)
-    if pid is not None:
-        who = f"process {pid}" if pid > 0 else "another process"
-        raise RunFolderBusy(f"--out {out} is in use by another run ({who}); wait for it to end or choose another folder")
+    busy = RunLock.busy(out, f"--out {out}")
+    if busy is not None:
+        raise busy
     if not out.is_dir():
         return
     contents = folder_contents(out)

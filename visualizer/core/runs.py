@@ -425,9 +425,27 @@ class RunLock:
                 os.close(fd)
             self.held = True
             return self
-        pid = self.holder(self.folder)
-        who = f"process {pid}" if pid and pid > 0 else "another process"
-        raise RunFolderBusy(f"{self.folder} is in use by another run ({who}); wait for it to end or choose another folder")
+        raise self.busy(self.folder) or RunFolderBusy(
+            f"{self.folder} is in use by another run; wait for it to end or choose another folder")
+
+    @classmethod
+    def busy(cls, folder: str | Path, name: str | None = None) -> "RunFolderBusy | None":
+        """The error to raise when a live run holds `folder` (named `name` in the message, the
+        folder itself by default), or None when it is free."""
+        folder = Path(folder)
+        pid = cls.holder(folder)
+        if pid is None:
+            return None
+        name = name or str(folder)
+        who = f"process {pid}" if pid > 0 else "another process"
+        info = cls._read(folder / cls.LOCK_NAME)
+        host = info[1] if info else ""
+        if host and host != socket.gethostname():
+            # Whether a process on another machine still lives cannot be told from here.
+            return RunFolderBusy(
+                f"{name} is in use by a run on {host} ({who}); if that run has ended, delete "
+                f"{folder / cls.LOCK_NAME} and start again, or choose another folder")
+        return RunFolderBusy(f"{name} is in use by another run ({who}); wait for it to end or choose another folder")
 
     def _break_if_stale(self) -> bool:
         """Remove a stale lock; True when it was stale (and is gone). Renamed away first, so two
