@@ -115,18 +115,18 @@ def test_f1_opens_the_guide_at_the_current_tool(qtbot):
     qtbot.addWidget(w)
     show_active(qtbot, w)
     qtbot.keyClick(w, Qt.Key.Key_F1)
-    qtbot.waitUntil(lambda: w.guide_dialog is not None and w.guide_dialog.isVisible())
-    assert w.guide_dialog.current_page() == "01-welcome.html"  # a panel without a page
-    w.guide_dialog.close()
+    qtbot.waitUntil(lambda: w.dialogs.guide is not None and w.dialogs.guide.isVisible())
+    assert w.dialogs.guide.current_page() == "01-welcome.html"  # a panel without a page
+    w.dialogs.guide.close()
     show_active(qtbot, w)
     qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
     assert w.tabs.currentWidget() is notes
     qtbot.keyClick(w, Qt.Key.Key_F1)
-    qtbot.waitUntil(w.guide_dialog.isVisible)
-    assert w.guide_dialog.current_page() == "04-training.html"
-    assert "Training" in w.guide_dialog.browser.toPlainText()
+    qtbot.waitUntil(w.dialogs.guide.isVisible)
+    assert w.dialogs.guide.current_page() == "04-training.html"
+    assert "Training" in w.dialogs.guide.browser.toPlainText()
     w.close()
-    assert not w.guide_dialog.isVisible()
+    assert not w.dialogs.guide.isVisible()
 
 
 def test_shortcuts_dialog_lists_every_shortcut_by_menu(qtbot):
@@ -134,8 +134,8 @@ def test_shortcuts_dialog_lists_every_shortcut_by_menu(qtbot):
     qtbot.addWidget(w)
     show_active(qtbot, w)
     qtbot.keyClick(w, Qt.Key.Key_Slash, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: w.shortcuts_dialog is not None and w.shortcuts_dialog.isVisible())
-    rows = w.shortcuts_dialog.rows()
+    qtbot.waitUntil(lambda: w.dialogs.shortcuts is not None and w.dialogs.shortcuts.isVisible())
+    rows = w.dialogs.shortcuts.rows()
     groups = [keys for keys, action in rows if action == ""]
     assert groups == ["File", "View", "Notes", "Help"]
     assert ("F1", "Guide") in rows
@@ -148,10 +148,10 @@ def test_shortcuts_dialog_lists_every_shortcut_by_menu(qtbot):
     for a in w.all_actions():
         if not a.shortcut().isEmpty():
             assert a.text().replace("&", "").replace("…", "") in listed
-    qtbot.keyClicks(w.shortcuts_dialog.filter, "text")
-    filtered = w.shortcuts_dialog.rows()
+    qtbot.keyClicks(w.dialogs.shortcuts.filter, "text")
+    filtered = w.dialogs.shortcuts.rows()
     assert ("Ctrl+0", "Normal text size") in filtered and ("F1", "Guide") not in filtered
-    w.shortcuts_dialog.close()
+    w.dialogs.shortcuts.close()
 
 
 def test_shortcuts_dialog_on_its_own(qtbot):
@@ -179,6 +179,6 @@ def test_about_from_the_help_menu(qtbot):
     w = MainWindow(panels=[NotesPanel()])
     qtbot.addWidget(w)
     w.about_action.trigger()
-    qtbot.waitUntil(lambda: w.about_dialog is not None and w.about_dialog.isVisible())
-    assert "About ConvViz" == w.about_dialog.windowTitle()
-    w.about_dialog.close()
+    qtbot.waitUntil(lambda: w.dialogs.about is not None and w.dialogs.about.isVisible())
+    assert "About ConvViz" == w.dialogs.about.windowTitle()
+    w.dialogs.about.close()

@@ -34,14 +34,14 @@ def test_geometry_and_tab_restored(qtbot):
     qtbot.addWidget(w)
     w.resize(700, 500)
     w.tabs.setCurrentIndex(2)
-    w.set_font_scale(1.3)
+    w.display.set_font_scale(1.3)
     w.close()
     w2 = MainWindow()
     qtbot.addWidget(w2)
     assert w2.tabs.currentIndex() == 2
     assert w2.size().width() == 700 and w2.size().height() == 500
-    assert abs(w2.font_scale - 1.3) < 1e-6
-    w2.set_font_scale(1.0)
+    assert abs(w2.display.font_scale - 1.3) < 1e-6
+    w2.display.set_font_scale(1.0)
 
 
 def test_core_data_dir_matches_qt(qtbot):
@@ -126,13 +126,13 @@ def test_lecture_mode_gives_back_the_users_text_size(qtbot, fresh_settings):
     notes = NotesPanel()
     w = MainWindow(panels=[notes])
     qtbot.addWidget(w)
-    w.set_font_scale(1.1)
+    w.display.set_font_scale(1.1)
     w.lecture_action.trigger()
-    assert notes.lecture == [True] and w.font_scale == pytest.approx(1.5)
+    assert notes.lecture == [True] and w.display.font_scale == pytest.approx(1.5)
     w.lecture_action.trigger()
-    assert notes.lecture == [True, False] and w.font_scale == pytest.approx(1.1)
+    assert notes.lecture == [True, False] and w.display.font_scale == pytest.approx(1.1)
     assert not w.isFullScreen()
-    w.zoom_reset()
+    w.display.zoom_reset()
 
 
 def test_zoom_shortcuts_do_not_compound_across_windows(qtbot, fresh_settings):
@@ -142,13 +142,13 @@ def test_zoom_shortcuts_do_not_compound_across_windows(qtbot, fresh_settings):
     assert QApplication.font().pointSizeF() == pytest.approx(base)
     show_active(qtbot, w)
     qtbot.keyClick(w, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
-    assert w.font_scale == pytest.approx(1.15)
+    assert w.display.font_scale == pytest.approx(1.15)
     w.close()
     w2 = MainWindow(panels=[NotesPanel()])
     qtbot.addWidget(w2)
-    assert w2.font_scale == pytest.approx(1.15)
+    assert w2.display.font_scale == pytest.approx(1.15)
     assert QApplication.font().pointSizeF() == pytest.approx(base * 1.15, rel=0.02)
-    w2.zoom_reset()
+    w2.display.zoom_reset()
     assert QApplication.font().pointSizeF() == pytest.approx(base, rel=0.02)
 
 

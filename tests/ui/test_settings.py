@@ -37,8 +37,8 @@ def open_settings(qtbot, w: MainWindow) -> SettingsDialog:
         w.show()
         w.activateWindow()
     qtbot.keyClick(w, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # File -> Settings…
-    qtbot.waitUntil(lambda: w.settings_dialog is not None and w.settings_dialog.isVisible())
-    return w.settings_dialog
+    qtbot.waitUntil(lambda: w.dialogs.settings is not None and w.dialogs.settings.isVisible())
+    return w.dialogs.settings
 
 
 def click(qtbot, dialog: SettingsDialog, which: QDialogButtonBox.StandardButton) -> None:
@@ -76,9 +76,9 @@ def test_settings_round_trip(qtbot, tmp_path):
     assert panel2.applied[0] == {"theme": "dark", "font_scale": 1.3, "default_device": "cpu",
                                  "mnist_dir": str(mnist), "runs_dir": str(runs)}
     assert window_colour() < 80
-    assert w2.font_scale == pytest.approx(1.3)
+    assert w2.display.font_scale == pytest.approx(1.3)
     assert w2.theme_actions["dark"].isChecked()
-    w2.zoom_reset()
+    w2.display.zoom_reset()
     assert QApplication.font().pointSizeF() == pytest.approx(base, rel=0.02)
 
 

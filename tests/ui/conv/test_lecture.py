@@ -42,12 +42,12 @@ def point_size(font) -> float:
 @pytest.mark.parametrize("steps", [3, -3])
 def test_lecture_mode_scales_as_one_picture_at_1280x800(launched, qtbot, steps):
     w, conv = launched
-    w.set_lecture_mode(True)
+    w.display.set_lecture_mode(True)
     w.showNormal()  # the offscreen screen is smaller than a projector: keep the lecture's 1280×800
     w.resize(1280, 800)
     formula_before = point_size(conv.formula.font())
     for _ in range(abs(steps)):
-        (w.zoom_in if steps > 0 else w.zoom_out)()
+        (w.display.zoom_in if steps > 0 else w.display.zoom_out)()
     for _ in range(2):
         conv.stepper.step_forward()
     qtbot.waitUntil(lambda: not conv._fit_timer.isActive())
@@ -71,12 +71,12 @@ def test_lecture_mode_scales_as_one_picture_at_1280x800(launched, qtbot, steps):
 
 def test_lecture_mode_at_1920x1080_grows_everything_together(launched, qtbot):
     w, conv = launched
-    w.set_lecture_mode(True)
+    w.display.set_lecture_mode(True)
     w.showNormal()
     w.resize(1920, 1080)
     sizes = []
     for _ in range(3):
-        w.zoom_in()
+        w.display.zoom_in()
         qtbot.waitUntil(lambda: not conv._fit_timer.isActive())
         QApplication.processEvents()
         sizes.append((point_size(conv.formula.font()), point_size(conv.kernel_view.cells.text_font())))

@@ -9,8 +9,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QLockFile, Qt, QTimer, QUrl, Signal, SignalInstance, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QLockFile, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -25,9 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.core import appdirs
 from visualizer.ui.shell import theme
 from visualizer.ui.shell.devices import device_probe
+from visualizer.ui.shell.dialogs import WindowDialogs
+from visualizer.ui.shell.display import DisplayModes
+from visualizer.ui.shell.handovers import HandOvers
+from visualizer.ui.shell.menus import all_actions, build_menus, menus_of, shortcuts_html
 from visualizer.ui.shell.panel import Panel
 from visualizer.ui.shell.session import AUTOSAVE_MS, CLEAN_SHUTDOWN_KEY, SessionStore  # noqa: F401
 from visualizer.ui.shell.settings import clean_settings, load_settings, save_settings
@@ -77,17 +80,6 @@ class _Tab:
     def __init__(self, key: str, title: str, tool: Tool | None, panel: Panel | None, page: QWidget) -> None:
         self.key, self.title, self.tool, self.panel, self.page = key, title, tool, panel, page
         self.menu: QMenu | None = None
-
-
-def _base_point_size() -> float:
-    """The app's normal font size, remembered once so that scaling never compounds."""
-    app = QApplication.instance()
-    stored = app.property("convviz_base_point_size")
-    if stored:
-        return float(stored)
-    size = QApplication.font().pointSizeF()
-    app.setProperty("convviz_base_point_size", size)
-    return size
 
 
 class RecoveryBar(QFrame):
@@ -166,7 +158,6 @@ class MainWindow(QMainWindow):
 
         self._tabs: list[_Tab] = []
         self._pending_state: dict[str, Any] = {}  # saved states of tabs not built yet
-        self._lecture = False
         for entry in (panels if panels is not None else make_panels()):
             if isinstance(entry, Tool):
                 page = QWidget(self.tabs)
@@ -186,16 +177,12 @@ class MainWindow(QMainWindow):
         self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self._probe_started = False
-        self.font_scale = 1.0
-        self._lecture_saved_scale: float | None = None
-        self._base_point_size = _base_point_size()
         self.settings: dict[str, Any] = {}
         self.recovered: dict[str, dict] = {}
-        self.settings_dialog = None
-        self.guide_dialog = None
-        self.shortcuts_dialog = None
-        self.about_dialog = None
-        self._build_menus()
+        self.display = DisplayModes(self)
+        self.dialogs = WindowDialogs(self)
+        self.handovers = HandOvers(self)
+        build_menus(self)
         self.statusBar().setAccessibleName("Status line")
         self.statusBar().setToolTip("Messages about what just happened")
         self.statusBar().showMessage("Ready", 3000)
@@ -247,7 +234,7 @@ class MainWindow(QMainWindow):
         if self.settings:
             self._apply_to(panel, self.settings)
         panel.setFont(QApplication.font())
-        if self._lecture:
+        if self.display.lecture:
             panel.set_lecture_mode(True)
         raw = self._pending_state.pop(tab.key, None)
         if raw:
@@ -295,195 +282,31 @@ class MainWindow(QMainWindow):
         if not panel.accessibleName():
             panel.setAccessibleName(panel.title)
         panel.status_message.connect(self.show_status)
-        for name, slot in (("train_requested", self.hand_over_architecture),
-                           ("network_requested", self.hand_over_network),
-                           ("explorer_requested", self.hand_over_convolution)):
-            signal = getattr(panel, name, None)
-            if isinstance(signal, SignalInstance):
-                signal.connect(slot)
+        self.handovers.connect_panel(panel)
         if tab.menu is not None:
             actions = panel.panel_actions()
             tab.menu.addActions(actions)
             tab.menu.menuAction().setVisible(bool(actions))
 
-    def training_panel(self) -> Panel | None:
-        for panel in self.panels:
-            if callable(getattr(panel, "use_architecture", None)):
-                return panel
-        return None
+    def built_panels(self) -> list[Panel]:
+        """The panels built so far (the others are told their state when they are built)."""
+        return [tab.panel for tab in self._built()]  # type: ignore[misc]
 
-    @Slot(dict)
-    def hand_over_architecture(self, architecture: dict) -> None:
-        """A panel asked to train a network: give it to the training panel and show that tab."""
-        target = self.training_panel()
-        if target is None:
-            self.show_status("There is no training tab to hand this network to.", 6000)
-            return
-        target.use_architecture(architecture)
-        self.tabs.setCurrentWidget(target)
-        name = architecture.get("name") if isinstance(architecture, dict) else None
-        self.show_status(f"Network {name or ''} handed to {target.title}".replace("  ", " "), 5000)
+    def tab_entries(self) -> list[_Tab]:
+        return list(self._tabs)
 
-    def _panel_with(self, method: str) -> Panel | None:
-        """The first panel with a callable `method` (a hand-over's receiver); None if none has it."""
-        for panel in self.panels:
-            if callable(getattr(panel, method, None)):
-                return panel
-        return None
-
-    def _hand_over(self, method: str, what: str, call) -> None:
-        target = self._panel_with(method)
-        if target is None:
-            self.show_status(f"There is no tab to hand {what} to.", 6000)
-            return
-        try:
-            call(getattr(target, method))
-        except Exception:  # the receiving tab's bug must not lose the window
-            sys.excepthook(*sys.exc_info())
-            self.show_status(f"{target.title} could not take {what}.", 8000)
-            return
-        self.tabs.setCurrentWidget(target)
-        self.show_status(f"{what[0].upper()}{what[1:]} handed to {target.title}", 5000)
-
-    @Slot(dict)
-    def hand_over_network(self, request: dict) -> None:
-        """A panel asked to show a net at work (a run and a digit, or an untrained net): the
-        Network tab's `open_request`."""
-        self._hand_over("open_request", "this net", lambda f: f(dict(request)))
-
-    @Slot(dict)
-    def hand_over_convolution(self, request: dict) -> None:
-        """The Network tab asked to step through one convolution: the Convolution tab's
-        `open_convolution(inputs, kernels, stride, padding, dilation, bias, title)`."""
-        self._hand_over("open_convolution", "this convolution", lambda f: f(**request))
+    def tool_guide(self, panel: QWidget | None) -> str:
+        """The Guide page its Tool names for `panel` ("" when none)."""
+        tab = next((t for t in self._tabs if t.panel is panel), None)
+        return tab.tool.guide if tab is not None and tab.tool is not None else ""
 
     # -- menus -----------------------------------------------------------------------------
-    def _action(self, text: str, slot, shortcut=None, checkable: bool = False, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setCheckable(checkable)
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        bar.setAccessibleName("Menu bar")
-        file_menu = bar.addMenu("&File")
-        self.settings_action = self._action(
-            "&Settings…", self.show_settings, "Ctrl+,",
-            tip="Theme, text size, default device, MNIST and runs folders",
-        )
-        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
-        # Ctrl+Q everywhere (Cmd+Q on macOS): Qt's standard Quit key is empty on Windows and on
-        # Linux desktops other than GNOME and KDE.
-        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q",
-                                        tip="Save the session and close ConvViz")
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        file_menu.addAction(self.settings_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-
-        view = bar.addMenu("&View")
-        self.fullscreen_action = self._action(
-            "&Full screen", self.toggle_full_screen, QKeySequence.StandardKey.FullScreen, True,
-            tip="Fill the screen with the window",
-        )
-        self.lecture_action = self._action(
-            "&Lecture mode", self.set_lecture_mode, "F5", True,
-            tip="Full screen, large type, editing panels hidden (F5 again to leave)",
-        )
-        self.leave_lecture_action = self._action(
-            "Leave lecture mode", lambda: self.set_lecture_mode(False), "Esc",
-            tip="Back to the normal window (only while lecture mode is on)",
-        )
-        self.leave_lecture_action.setEnabled(False)
-        self.zoom_in_action = self._action("Larger text", self.zoom_in, QKeySequence.StandardKey.ZoomIn,
-                                           tip="Make all text larger")
-        self.zoom_in_action.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
-        self.zoom_out_action = self._action("Smaller text", self.zoom_out, QKeySequence.StandardKey.ZoomOut,
-                                            tip="Make all text smaller")
-        self.zoom_out_action.setShortcuts([QKeySequence("Ctrl+-")])
-        self.zoom_reset_action = self._action("Normal text size", self.zoom_reset, "Ctrl+0",
-                                              tip="Text back to its normal size")
-        for a in (self.fullscreen_action, self.lecture_action, self.leave_lecture_action, None,
-                  self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action, None):
-            view.addSeparator() if a is None else view.addAction(a)
-
-        self.theme_menu = QMenu("&Theme", view)
-        self.theme_group = QActionGroup(self)
-        self.theme_actions: dict[str, QAction] = {}
-        for key in theme.THEMES:
-            a = QAction(theme.THEME_LABELS[key], self)
-            a.setCheckable(True)
-            a.setData(key)
-            a.setStatusTip(f"Use the {theme.THEME_LABELS[key].lower()} colours")
-            a.setToolTip(a.statusTip())
-            a.triggered.connect(self._theme_chosen)
-            self.theme_group.addAction(a)
-            self.theme_menu.addAction(a)
-            self.theme_actions[key] = a
-        view.addMenu(self.theme_menu)
-        view.addSeparator()
-
-        self.show_tab_actions: list[QAction] = []
-        for i, tab in enumerate(self._tabs):
-            a = self._action(f"Show {tab.title}", lambda _=False, i=i: self.tabs.setCurrentIndex(i),
-                             f"Alt+{i + 1}", tip=f"Switch to the {tab.title} tab")
-            view.addAction(a)
-            self.show_tab_actions.append(a)
-
-        for tab in self._tabs:
-            # Filled with the panel's actions when it is built; hidden while it has none.
-            tab.menu = bar.addMenu(tab.title)
-            tab.menu.menuAction().setVisible(False)
-
-        help_menu = bar.addMenu("&Help")
-        self.guide_action = self._action("&Guide", self.show_guide, QKeySequence.StandardKey.HelpContents,
-                                         tip="How each tool works, with its formulas (opens at the current tab)")
-        if self.guide_action.shortcut().isEmpty():  # platforms without a standard help key
-            self.guide_action.setShortcut(QKeySequence("F1"))
-        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/",
-                                             tip="Every keyboard shortcut, grouped by menu")
-        self.about_action = self._action("&About ConvViz", self.show_about,
-                                         tip="Versions of ConvViz, Qt, PySide6 and torch; GPU support")
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.log_folder_action = self._action(
-            "Open &log folder", self.open_log_folder,
-            tip="Show the folder with the crash log (convviz.log), e.g. to attach it to a bug report",
-        )
-        help_menu.addAction(self.guide_action)
-        help_menu.addAction(self.shortcuts_action)
-        help_menu.addSeparator()
-        help_menu.addAction(self.log_folder_action)
-        help_menu.addAction(self.about_action)
-        for menu_action in bar.actions():
-            menu = menu_action.menu()
-            if menu is not None:
-                menu.setToolTipsVisible(True)
-
     def menus(self) -> list[QMenu]:
-        return [a.menu() for a in self.menuBar().actions() if a.menu() is not None]
+        return menus_of(self.menuBar())
 
     def all_actions(self) -> list[QAction]:
         """Every action in the menus, submenus included (for the shortcuts page)."""
-        seen: list[QAction] = []
-
-        def walk(menu: QMenu) -> None:
-            for a in menu.actions():
-                if a.isSeparator():
-                    continue
-                if a.menu() is not None:
-                    walk(a.menu())
-                elif a not in seen:
-                    seen.append(a)
-
-        for menu in self.menus():
-            walk(menu)
-        return seen
+        return all_actions(self.menus())
 
     def shortcut_groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
         from visualizer.ui.shell.help import shortcut_groups
@@ -493,82 +316,7 @@ class MainWindow(QMainWindow):
 
     def shortcuts_text(self) -> str:
         """The shortcuts as an HTML table (group headings, then keys and actions)."""
-        rows = []
-        for group, entries in self.shortcut_groups():
-            rows.append(f"<tr><th colspan=2 align=left>{group}</th></tr>")
-            rows.extend(f"<tr><td><b>{keys}</b></td><td>{text}</td></tr>" for keys, text in entries)
-        return "<table cellspacing=6>" + "".join(rows) + "</table>"
-
-    # -- dialogs ---------------------------------------------------------------------------
-    def guide_page_for(self, panel: QWidget | None) -> str:
-        from visualizer.ui.shell.help import guide_dir
-
-        name = panel.guide_page if isinstance(panel, Panel) else ""
-        if not name:
-            tab = next((t for t in self._tabs if t.panel is panel), None)
-            name = tab.tool.guide if tab is not None and tab.tool is not None else ""
-        if name and (guide_dir() / name).is_file():
-            return name
-        return "01-welcome.html"
-
-    @Slot()
-    def show_guide(self) -> None:
-        from visualizer.ui.shell.help import GuideDialog
-
-        page = self.guide_page_for(self.tabs.currentWidget())
-        if self.guide_dialog is None:
-            self.guide_dialog = GuideDialog(self, page)
-        else:
-            self.guide_dialog.open_page(page)
-        self.guide_dialog.show()
-        self.guide_dialog.raise_()
-        self.guide_dialog.activateWindow()
-
-    @Slot()
-    def show_shortcuts(self) -> None:
-        from visualizer.ui.shell.help import ShortcutsDialog
-
-        if self.shortcuts_dialog is not None:
-            self.shortcuts_dialog.close()
-            self.shortcuts_dialog.deleteLater()
-        # Built fresh each time: panels may have added actions since.
-        self.shortcuts_dialog = ShortcutsDialog(self.shortcut_groups(), self)
-        self.shortcuts_dialog.show()
-
-    @Slot()
-    def show_about(self) -> None:
-        from visualizer.ui.shell.help import AboutDialog
-
-        if self.about_dialog is None:
-            self.about_dialog = AboutDialog(self)
-        self.about_dialog.open()
-
-    @Slot()
-    def show_settings(self) -> None:
-        from visualizer.ui.shell.settings_dialog import SettingsDialog
-
-        if self.settings_dialog is not None:
-            self.settings_dialog.deleteLater()
-        values = dict(self.settings, font_scale=self._user_font_scale())
-        self.settings_dialog = SettingsDialog(values, self)
-        self.settings_dialog.settings_applied.connect(self.apply_settings)
-        self.settings_dialog.open()
-
-    @Slot()
-    def open_log_folder(self) -> None:
-        folder = appdirs.log_dir()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            self.show_status(f"Cannot open the log folder {folder}: {exc.strerror or exc}", 8000)
-            return
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
-            self.show_status(f"The crash log is in {folder}", 10000)
-
-    def _close_dialogs(self) -> None:
-        for dialog in (self.settings_dialog, self.guide_dialog, self.shortcuts_dialog, self.about_dialog):
-            if dialog is not None:
-                dialog.close()
+        return shortcuts_html(self.shortcut_groups())
 
     # -- settings --------------------------------------------------------------------------
     @Slot(dict)
@@ -579,10 +327,7 @@ class MainWindow(QMainWindow):
         self.settings = values
         theme.apply_theme(values["theme"], roots=[self])
         self.theme_actions[values["theme"]].setChecked(True)
-        if self._lecture_saved_scale is not None:  # in lecture mode: keep the big type for now
-            self._lecture_saved_scale = values["font_scale"]
-        else:
-            self.set_font_scale(values["font_scale"])
+        self.display.choose_font_scale(values["font_scale"])  # after lecture mode, while it is on
         for tab in self._built():
             self._apply_to(tab.panel, values)
 
@@ -593,73 +338,17 @@ class MainWindow(QMainWindow):
             sys.excepthook(*sys.exc_info())
 
     @Slot()
-    def _theme_chosen(self) -> None:
-
+    def theme_chosen(self) -> None:
+        """A theme picked in View > Theme: saved with the other settings and applied."""
         action = self.sender()
         if isinstance(action, QAction):
-            values = dict(self.settings, theme=action.data(), font_scale=self._user_font_scale())
+            values = dict(self.settings, theme=action.data(), font_scale=self.display.user_font_scale())
             self.apply_settings(save_settings(values))
 
     # -- view ------------------------------------------------------------------------------
     @Slot(str, int)
     def show_status(self, text: str, timeout_ms: int = 5000) -> None:
         self.statusBar().showMessage(text, timeout_ms)
-
-    @Slot()
-    def toggle_full_screen(self) -> None:
-        if self.isFullScreen():
-            self.showNormal()
-        else:
-            self.showFullScreen()
-        self.fullscreen_action.setChecked(self.isFullScreen())
-
-    @Slot(bool)
-    def set_lecture_mode(self, on: bool) -> None:
-        self.lecture_action.setChecked(on)
-        self.leave_lecture_action.setEnabled(on)
-        self._lecture = on
-        for tab in self._built():
-            tab.panel.set_lecture_mode(on)
-        if on and not self.isFullScreen():
-            self.showFullScreen()
-        elif not on and self.isFullScreen():
-            self.showNormal()
-        self.fullscreen_action.setChecked(self.isFullScreen())
-        if on:
-            if self._lecture_saved_scale is None:
-                self._lecture_saved_scale = self.font_scale
-            self.set_font_scale(max(self.font_scale, 1.5))
-        elif self._lecture_saved_scale is not None:
-            scale, self._lecture_saved_scale = self._lecture_saved_scale, None
-            self.set_font_scale(scale)
-        self.show_status("Lecture mode: F5 to leave" if on else "Lecture mode off", 4000)
-
-    def _user_font_scale(self) -> float:
-        """The text size the user chose (lecture mode's large type is not kept as a setting)."""
-        return self._lecture_saved_scale if self._lecture_saved_scale is not None else self.font_scale
-
-    def set_font_scale(self, scale: float) -> None:
-        self.font_scale = min(4.0, max(0.5, round(scale, 2)))
-        font = QApplication.font()
-        if self._base_point_size > 0:
-            font.setPointSizeF(self._base_point_size * self.font_scale)
-        QApplication.setFont(font)
-        for tab in self._built():
-            tab.panel.setFont(font)
-        if self.settings:
-            self.settings["font_scale"] = self._user_font_scale()
-
-    @Slot()
-    def zoom_in(self) -> None:
-        self.set_font_scale(self.font_scale * 1.15)
-
-    @Slot()
-    def zoom_out(self) -> None:
-        self.set_font_scale(self.font_scale / 1.15)
-
-    @Slot()
-    def zoom_reset(self) -> None:
-        self.set_font_scale(1.0)
 
     # -- session (kept by shell.session.SessionStore) -------------------------------------
     @property
@@ -747,7 +436,7 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         self.session.write_window(geometry=self.saveGeometry(), state=self.saveState(),
-                                  tab=self.tabs.currentIndex(), font_scale=self._user_font_scale())
+                                  tab=self.tabs.currentIndex(), font_scale=self.display.user_font_scale())
         self.session.write_states(self._panel_states())
         self.session.sync()
 
@@ -772,7 +461,7 @@ class MainWindow(QMainWindow):
                 sys.excepthook(*sys.exc_info())
         self.save_settings()
         self.session.close()
-        self._close_dialogs()
+        self.dialogs.close_all()
         super().closeEvent(event)
 
 

@@ -1,0 +1,102 @@
+"""How one main window is shown: full screen, lecture mode (full screen, large type, editing panels
+hidden) and the text size. The window's View menu calls these; the panels are told through their
+Panel contract (`set_lecture_mode`, `setFont`)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QApplication
+
+#: Text size bounds (× the app's normal size) and one zoom step.
+MIN_SCALE, MAX_SCALE, ZOOM_STEP = 0.5, 4.0, 1.15
+#: Lecture mode's type is at least this large.
+LECTURE_SCALE = 1.5
+
+
+def base_point_size() -> float:
+    """The app's normal font size, remembered once so that scaling never compounds."""
+    app = QApplication.instance()
+    stored = app.property("convviz_base_point_size")
+    if stored:
+        return float(stored)
+    size = QApplication.font().pointSizeF()
+    app.setProperty("convviz_base_point_size", size)
+    return size
+
+
+class DisplayModes(QObject):
+    """Full screen, lecture mode and text size of `window` (a MainWindow: its actions, built
+    panels, settings and status line)."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.font_scale = 1.0
+        self.lecture = False
+        self._lecture_saved_scale: float | None = None
+        self._base_point_size = base_point_size()
+
+    @Slot()
+    def toggle_full_screen(self) -> None:
+        w = self.window
+        if w.isFullScreen():
+            w.showNormal()
+        else:
+            w.showFullScreen()
+        w.fullscreen_action.setChecked(w.isFullScreen())
+
+    @Slot(bool)
+    def set_lecture_mode(self, on: bool) -> None:
+        w = self.window
+        w.lecture_action.setChecked(on)
+        w.leave_lecture_action.setEnabled(on)
+        self.lecture = on
+        for panel in w.built_panels():
+            panel.set_lecture_mode(on)
+        if on and not w.isFullScreen():
+            w.showFullScreen()
+        elif not on and w.isFullScreen():
+            w.showNormal()
+        w.fullscreen_action.setChecked(w.isFullScreen())
+        if on:
+            if self._lecture_saved_scale is None:
+                self._lecture_saved_scale = self.font_scale
+            self.set_font_scale(max(self.font_scale, LECTURE_SCALE))
+        elif self._lecture_saved_scale is not None:
+            scale, self._lecture_saved_scale = self._lecture_saved_scale, None
+            self.set_font_scale(scale)
+        w.show_status("Lecture mode: F5 to leave" if on else "Lecture mode off", 4000)
+
+    def user_font_scale(self) -> float:
+        """The text size the user chose (lecture mode's large type is not kept as a setting)."""
+        return self._lecture_saved_scale if self._lecture_saved_scale is not None else self.font_scale
+
+    def choose_font_scale(self, scale: float) -> None:
+        """The user's text size from the settings: kept for after lecture mode while it is on."""
+        if self._lecture_saved_scale is not None:
+            self._lecture_saved_scale = scale
+        else:
+            self.set_font_scale(scale)
+
+    def set_font_scale(self, scale: float) -> None:
+        self.font_scale = min(MAX_SCALE, max(MIN_SCALE, round(scale, 2)))
+        font = QApplication.font()
+        if self._base_point_size > 0:
+            font.setPointSizeF(self._base_point_size * self.font_scale)
+        QApplication.setFont(font)
+        for panel in self.window.built_panels():
+            panel.setFont(font)
+        if self.window.settings:
+            self.window.settings["font_scale"] = self.user_font_scale()
+
+    @Slot()
+    def zoom_in(self) -> None:
+        self.set_font_scale(self.font_scale * ZOOM_STEP)
+
+    @Slot()
+    def zoom_out(self) -> None:
+        self.set_font_scale(self.font_scale / ZOOM_STEP)
+
+    @Slot()
+    def zoom_reset(self) -> None:
+        self.set_font_scale(1.0)

@@ -1,0 +1,75 @@
+"""Hand-overs between tools: a panel asks for something another tool shows (train this net, show
+this net at work, step through this convolution), and the main window's `HandOvers` finds the
+panel that takes it, gives it over and shows that tab. Panels never import each other: a request
+is a signal of plain data on the asking panel and a method of that name on the receiving one.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+from PySide6.QtCore import QObject, SignalInstance, Slot
+
+from visualizer.ui.shell.panel import Panel
+
+class HandOvers(QObject):
+    """Routes the hand-over signals of a window's panels: `train_requested` to the panel with
+    `use_architecture`, `network_requested` to `open_request`, `explorer_requested` to
+    `open_convolution`."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def connect_panel(self, panel: Panel) -> None:
+        """Connect `panel`'s request signals (those it has) to their routes."""
+        for signal_name, slot in (("train_requested", self.architecture),
+                                  ("network_requested", self.network),
+                                  ("explorer_requested", self.convolution)):
+            signal = getattr(panel, signal_name, None)
+            if isinstance(signal, SignalInstance):
+                signal.connect(slot)
+
+    def receiver(self, method: str) -> Panel | None:
+        """The first panel with a callable `method` (building the tabs not built yet)."""
+        for panel in self.window.panels:
+            if callable(getattr(panel, method, None)):
+                return panel
+        return None
+
+    def hand_over(self, method: str, what: str, call: Callable, tab: str) -> bool:
+        """Call `call(receiver.method)`, show the receiver's tab and say so on the status line
+        (or say there is no `tab` tab to take it)."""
+        target = self.receiver(method)
+        if target is None:
+            self.window.show_status(f"There is no {tab} tab to hand {what} to.", 6000)
+            return False
+        try:
+            call(getattr(target, method))
+        except Exception:  # the receiving tab's bug must not lose the window
+            sys.excepthook(*sys.exc_info())
+            self.window.show_status(f"{target.title} could not take {what}.", 8000)
+            return False
+        self.window.tabs.setCurrentWidget(target)
+        self.window.show_status(f"{what[0].upper()}{what[1:]} handed to {target.title}", 5000)
+        return True
+
+    @Slot(dict)
+    def architecture(self, architecture: dict) -> None:
+        """Train this network: the Training tab's `use_architecture(doc)`."""
+        name = architecture.get("name") if isinstance(architecture, dict) else None
+        what = f"network {name}" if name else "this network"
+        self.hand_over("use_architecture", what, lambda f: f(architecture), "training")
+
+    @Slot(dict)
+    def network(self, request: dict) -> None:
+        """Show a net at work (a run and a digit, or an untrained net): the Network tab's
+        `open_request(request)`."""
+        self.hand_over("open_request", "this net", lambda f: f(dict(request)), "network")
+
+    @Slot(dict)
+    def convolution(self, request: dict) -> None:
+        """Step through one convolution of a net: the Convolution tab's `open_convolution(inputs,
+        kernels, stride, padding, dilation, bias, title)`."""
+        self.hand_over("open_convolution", "this convolution", lambda f: f(**request), "convolution")
