@@ -79,7 +79,7 @@ def test_learning_rates_with_3_seeds_run_as_a_sweep(qtbot, fresh_settings, tmp_p
     assert not panel.pause_button.isEnabled() and panel.stop_button.isEnabled()
     assert not panel.experiments.seeds_check.isEnabled()
     assert panel.view_tabs.currentWidget() is panel.sweep_plot
-    assert "with 3 seeds" in panel.queue_label.text() and "9 runs" in panel.queue_label.text()
+    assert panel.queue_label.text() == "Sweep: “learning rates” × 3 seeds" and "9 runs" in panel.progress_label.text()
     # the GUI answers while the pool works: the progress text follows the runs
     qtbot.waitUntil(lambda: "done," in panel.progress_label.text(), timeout=30_000)
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=60_000)
@@ -205,6 +205,9 @@ def test_bad_form_values_and_an_unwritable_runs_folder_are_explained(qtbot, fres
     text = panel.message_label.text()
     assert text.startswith("Cannot create the sweep folder in the runs folder") and str(blocker) in text
     assert not panel.is_running() and panel.experiment_button.isEnabled()
+    # a restored session sets the box as it was saved
+    panel.restore_state({"experiment_seeds": False})
+    assert not panel.experiments.seeds_check.isChecked()
     w.close()
 
 

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -198,9 +197,7 @@ class ExperimentBox(QGroupBox):
     def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
         super().__init__("Course experiments", parent)
         self.model = model
-        outer = QVBoxLayout(self)
-        ev = QHBoxLayout()
-        outer.addLayout(ev)
+        ev = QHBoxLayout(self)
         self.combo = QComboBox(self)
         self.combo.setObjectName("experiment")
         for name in EXPERIMENTS:
@@ -208,19 +205,20 @@ class ExperimentBox(QGroupBox):
             self.combo.setItemData(self.combo.count() - 1, experiment_caption(name), Qt.ItemDataRole.ToolTipRole)
         # the overfitting line is long: the box may not widen the whole form
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.combo.setMinimumContentsLength(18)
+        self.combo.setMinimumContentsLength(14)
         self.run_button = QPushButton("Run all", self)
         self.run_button.setToolTip("Queue one run per value (the rest from the form) and run them "
                                    "one after another, overlaid; with 3 seeds: run them as a sweep")
-        ev.addWidget(self.combo, 1)
-        ev.addWidget(self.run_button)
         self.seeds_check = QCheckBox("with 3 seeds", self)
         self.seeds_check.setObjectName("experiment_seeds")
         self.seeds_check.setToolTip(
             "Run each value with seeds 0, 1 and 2 at once, as a sweep on this machine (one worker process "
             "per CPU core, or per GPU), into a new sweep folder in the runs folder; the Sweep view then "
             "plots the final accuracy with its spread over the seeds")
-        outer.addWidget(self.seeds_check)
+        # one row, so the Start button below stays on a 1280×800 screen
+        ev.addWidget(self.combo, 1)
+        ev.addWidget(self.seeds_check)
+        ev.addWidget(self.run_button)
         set_combo(self.combo, model.options["experiment"])
         self.seeds_check.setChecked(bool(model.options["experiment_seeds"]))
         self.combo.currentIndexChanged.connect(self._edited)

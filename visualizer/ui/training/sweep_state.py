@@ -34,7 +34,8 @@ class SweepRunState(QObject):
         self.total = 0
         self.counts = (0, 0, 0)  # done, running, left
         self.best = ""
-        self.where = ""  # "2 worker processes × 1 thread"
+        self.where = ""  # "2 workers × 1 thread"
+        self.device = ""
 
     @property
     def name(self) -> str:
@@ -45,15 +46,15 @@ class SweepRunState(QObject):
     def begin(self, experiment: str, folder: Path, total: int, device: str) -> None:
         m = self.model
         self.active, self.experiment, self.folder, self.total = True, experiment, Path(folder), int(total)
-        self.counts, self.best, self.where = (0, 0, int(total)), "", ""
+        self.counts, self.best, self.where, self.device = (0, 0, int(total)), "", "", device
         m.clear_message()
         m.clear_queue()
         m.progress = 0.0
         m._set_state("training")
-        m.progress_text = "Starting the worker processes…"
-        m.device_text = f"Device: {device} (each worker process)"
-        m.queue_text = (f"Experiment “{experiment}” with 3 seeds: {total} runs as a sweep into "
-                        f"{self.folder.name}")
+        m.progress_text = f"{total} runs to do: starting the worker processes…"
+        m.device_text = f"Device: {device} (in each worker process)"
+        # short: the run box's experiment line does not wrap (the sweep's name is on the Sweep plot)
+        m.queue_text = f"Sweep: “{experiment}” × 3 seeds"
         m.queue_changed.emit()
         m.progress_changed.emit()
         m.status.emit(f"Sweep of “{experiment}” with 3 seeds: {total} runs into {self.folder}", 5000)
@@ -63,11 +64,10 @@ class SweepRunState(QObject):
     def workers_started(self, info: dict) -> None:
         """The pool's size: {"workers", "threads"}."""
         w, t = int(info.get("workers", 1)), int(info.get("threads", 1))
-        self.where = f"{w} worker process{'es' if w != 1 else ''} × {t} thread{'s' if t != 1 else ''}"
-        self.model.queue_text = (f"Experiment “{self.experiment}” with 3 seeds: {self.total} runs on "
-                                 f"{self.where}, into {self.name}")
-        self.model.queue_changed.emit()
-        self._show_table()
+        self.where = f"{w} worker{'s' if w != 1 else ''} × {t} thread{'s' if t != 1 else ''}"
+        self.model.device_text = f"Device: {self.device} · {self.where}"  # short: the line does not wrap
+        self.model.progress_changed.emit()
+        self._show_table(always=True)
 
     @Slot(dict)
     def progress(self, info: dict) -> None:
@@ -111,7 +111,7 @@ class SweepRunState(QObject):
         diverged or failed, or []}."""
         counts = info.get("counts") or {}
         text = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        self.model.progress_text = f"Sweep {self.name}: {self.total} runs: {text} · {self.best}"
+        self.model.progress_text = f"{self.total} runs: {text} · {self.best}"
         bad = info.get("bad") or []
         if bad:
             n = sum(counts.get(s, 0) for s in ("diverged", "failed"))
@@ -124,19 +124,26 @@ class SweepRunState(QObject):
         stopped = m.state == "stopping"
         self.active = False
         m._set_state("idle")
-        m.queue_text = f"Experiment “{self.experiment}” with 3 seeds: " + ("stopped" if stopped else "all runs done") + "."
+        m.queue_text = f"Sweep: “{self.experiment}” × 3 seeds: " + ("stopped" if stopped else "all runs done") + "."
         m.queue_changed.emit()
         m.progress_changed.emit()
         if self.folder is not None and (self.folder / "sweep.json").is_file():
             m.open_sweep(self.folder)
+        elif self.folder is not None:
+            try:  # it failed before writing anything: no empty sweep folder is left behind
+                self.folder.rmdir()
+            except OSError:
+                pass
         self.ended.emit()
 
     # -- helpers -----------------------------------------------------------------------------
-    def _show_table(self) -> None:
-        """The Sweep plot follows the sweep's sweep.csv (rewritten atomically as each run ends)."""
+    def _show_table(self, always: bool = False) -> None:
+        """The Sweep plot follows the sweep's sweep.csv (rewritten atomically as each run ends),
+        unless the user has opened another sweep meanwhile."""
         from visualizer.core.sweep import read_sweep
 
-        if self.folder is None:
+        shown = self.model.sweep
+        if self.folder is None or not always and shown is not None and Path(shown.folder) != self.folder:
             return
         try:
             table = read_sweep(self.folder)
