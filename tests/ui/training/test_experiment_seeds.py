@@ -260,3 +260,47 @@ def test_every_course_experiment_has_a_sweep_plan(tmp_path):
     assert all(c["epochs"] == 40 and c["train_size"] == 1000 for c in by_label.values())
     assert plan.fixed["epochs"] == 40 and "weight_decay" not in plan.fixed
     assert [r.name for r in plan.runs][:2] == ["regularisation-plain_seed0", "regularisation-plain_seed1"]
+
+
+def test_the_sweep_state_drives_the_run_box(tmp_path):
+    """SweepRunState (no widget): running state, progress, a failed run's message, the end."""
+    model = TrainingModel(runs_dir=tmp_path / "runs")
+    s = model.sweep_run
+    states: list[str] = []
+    model.state_changed.connect(states.append)
+    folder = tmp_path / "runs" / "sweep-learning-rates-x"
+    folder.mkdir(parents=True)
+    s.begin("learning rates", folder, 9, "cpu")
+    assert model.running() and s.active and model.queue_text == "Sweep: “learning rates” × 3 seeds"
+    best = "best test accuracy 90.00% (lr0.1_seed0)"
+    s.progress({"done": 3, "running": 2, "left": 4, "best": best})
+    assert model.progress == pytest.approx(3 / 9) and model.progress_text == f"3 done, 2 running, 4 left · {best}"
+    model.set_stopping()
+    s.progress({"done": 4, "running": 1, "left": 4, "best": best})
+    assert model.progress_text.startswith("Stopping… 4 done, 1 running")
+    s.summary({"counts": {"completed": 3, "stopped": 2, "failed": 1, "pending": 3},
+               "bad": ["lr0.1_seed2", "the worker process died (exit status 1)"]})
+    assert model.progress_text == f"9 runs: 3 completed, 2 stopped, 1 failed, 3 pending · {best}"
+    assert "1 run(s) of the sweep diverged or failed (the others went on)" in model.message
+    assert "lr0.1_seed2: the worker process died (exit status 1)" in model.message
+    s.end()
+    assert not model.running() and not s.active and states == ["training", "stopping", "idle"]
+    assert model.queue_text.endswith("stopped.")
+    assert not folder.exists()  # nothing was written in it: no empty sweep folder is left
+
+
+def test_a_sweep_task_trains_on_the_data_it_carries_and_a_crash_is_its_outcome(tmp_path):
+    """The data override reaches the worker with the task; a run that fails says why and never raises."""
+    from visualizer.core import sweep
+    from visualizer.core.training import TrainConfig
+
+    cfg = TrainConfig(epochs=1, batch_size=32, train_size=64, val_size=32, test_size=32, device="cpu",
+                      data_dir=str(tmp_path / "no-mnist-here"))
+    task = {"name": "seed0", "folder": str(tmp_path / "seed0"), "config": cfg.to_dict(), "threads": 0,
+            "data": synthetic_mnist(64, 32, 32)}
+    outcome = sweep.run_one(task)
+    assert outcome["status"] == "completed" and (tmp_path / "seed0" / "model.pt").is_file()
+    broken = synthetic_mnist(64, 32, 32)
+    broken.train_images = broken.train_images[:, :5]  # not 28×28
+    outcome = sweep.run_one({**task, "name": "seed1", "folder": str(tmp_path / "seed1"), "data": broken})
+    assert outcome["status"] == "failed" and outcome["reason"]
