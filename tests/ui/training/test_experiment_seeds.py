@@ -79,9 +79,10 @@ def test_learning_rates_with_3_seeds_run_as_a_sweep(qtbot, fresh_settings, tmp_p
     assert not panel.pause_button.isEnabled() and panel.stop_button.isEnabled()
     assert not panel.experiments.seeds_check.isEnabled()
     assert panel.view_tabs.currentWidget() is panel.sweep_plot
-    assert panel.queue_label.text() == "Sweep: “learning rates” × 3 seeds" and "9 runs" in panel.progress_label.text()
+    assert panel.queue_label.text() == "Sweep: “learning rates” × 3 seeds"
     # the GUI answers while the pool works: the progress text follows the runs
-    qtbot.waitUntil(lambda: "done," in panel.progress_label.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: "running, " in panel.progress_label.text() and " left · " in panel.progress_label.text(),
+                    timeout=30_000)
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=60_000)
 
     [out] = sweep_folders(tmp_path / "runs")
@@ -96,9 +97,13 @@ def test_learning_rates_with_3_seeds_run_as_a_sweep(qtbot, fresh_settings, tmp_p
     assert {(r["lr"], r["seed"]) for r in rows} == {(v, str(s)) for v in ("0.1", "0.01", "0.0001") for s in (0, 1, 2)}
     for r in rows:  # each run's seed and learning rate, the rest from the form
         config = json.loads((out / r["folder"] / "config.json").read_text())
-        assert (config["lr"], config["seed"], config["epochs"], config["train_size"]) == (float(r["lr"]), int(r["seed"]), 1, 64)
+        assert (config["lr"], config["seed"]) == (float(r["lr"]), int(r["seed"]))
+        assert (config["epochs"], config["train_size"]) == (1, 64)
     doc = json.loads((out / "sweep.json").read_text())
     assert doc["backend"] == "local" and doc["grid"] == {"lr": [0.1, 0.01, 0.0001]} and doc["seeds"] == [0, 1, 2]
+    from visualizer.core.sweep import default_workers
+
+    assert doc["workers"] == min(9, default_workers({"auto"}, None)[0])  # the local backend's default pool
 
     # the runs are in the table, grouped by the sweep (SWEEP/RUN), with their status
     ids = table_ids(panel)
@@ -149,6 +154,7 @@ def wait_for_training(qtbot, tmp_path) -> Path:
 def test_stop_ends_the_sweep_cleanly(qtbot, fresh_settings, tmp_path):
     w, panel = training_tab(qtbot, tmp_path)
     tiny_form(qtbot, panel, epochs="1000", train="256")  # long runs: Stop comes mid-run
+    panel.sweep_job.workers = 1  # one worker process to start (the test's two cores are shared)
     panel.experiment_combo.setCurrentIndex(panel.experiment_combo.findData("loss functions"))
     qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
     out = wait_for_training(qtbot, tmp_path)
@@ -175,6 +181,7 @@ def test_stop_ends_the_sweep_cleanly(qtbot, fresh_settings, tmp_path):
 def test_closing_the_window_mid_sweep_stops_the_workers(qtbot, fresh_settings, tmp_path):
     w, panel = training_tab(qtbot, tmp_path)
     tiny_form(qtbot, panel, epochs="1000", train="256")
+    panel.sweep_job.workers = 1
     panel.experiment_combo.setCurrentIndex(panel.experiment_combo.findData("architectures"))
     qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
     out = wait_for_training(qtbot, tmp_path)

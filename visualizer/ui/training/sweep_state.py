@@ -124,7 +124,7 @@ class SweepRunState(QObject):
         stopped = m.state == "stopping"
         self.active = False
         m._set_state("idle")
-        m.queue_text = f"Sweep: “{self.experiment}” × 3 seeds: " + ("stopped" if stopped else "all runs done") + "."
+        m.queue_text = f"Sweep: “{self.experiment}” × 3 seeds: {'stopped' if stopped else 'all runs done'}."
         m.queue_changed.emit()
         m.progress_changed.emit()
         if self.folder is not None and (self.folder / "sweep.json").is_file():
