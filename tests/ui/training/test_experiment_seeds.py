@@ -210,7 +210,8 @@ def test_bad_form_values_and_an_unwritable_runs_folder_are_explained(qtbot, fres
     type_into(qtbot, panel.lr_edit, "0.01")
     qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
     text = panel.message_label.text()
-    assert text.startswith("Cannot create the sweep folder in the runs folder") and str(blocker) in text
+    assert text.startswith("Cannot create the sweep folder: the runs folder") and str(blocker) in text
+    assert "is a file, not a folder" in text
     assert not panel.is_running() and panel.experiment_button.isEnabled()
     # a restored session sets the box as it was saved
     panel.restore_state({"experiment_seeds": False})

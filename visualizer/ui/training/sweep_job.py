@@ -54,6 +54,9 @@ def new_sweep_folder(runs_dir: Path, experiment: str, when: datetime | None = No
     existing folder is never reused); UserInputError saying why when the runs folder is not writable."""
     slug = re.sub(r"[^A-Za-z0-9]+", "-", experiment).strip("-").lower() or "experiment"
     base = f"sweep-{slug}-{(when or datetime.now()):%Y-%m-%d_%H%M%S}"
+    if runs_dir.exists() and not runs_dir.is_dir():
+        raise UserInputError(f"Cannot create the sweep folder: the runs folder {runs_dir} is a file, not a "
+                             f"folder. Choose a runs folder in File → Settings.")
     try:
         runs_dir.mkdir(parents=True, exist_ok=True)
         for n in range(1, 1000):
