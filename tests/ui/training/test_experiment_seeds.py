@@ -312,3 +312,26 @@ def test_a_sweep_task_trains_on_the_data_it_carries_and_a_crash_is_its_outcome(t
     broken.train_images = broken.train_images[:, :5]  # not 28×28
     outcome = sweep.run_one({**task, "name": "seed1", "folder": str(tmp_path / "seed1"), "data": broken})
     assert outcome["status"] == "failed" and outcome["reason"]
+
+
+def test_sweep_folders_are_new_and_a_refused_runs_folder_is_explained(tmp_path, monkeypatch):
+    from datetime import datetime
+
+    from visualizer.core.errors import UserInputError
+    from visualizer.ui.training.sweep_job import new_sweep_folder
+
+    when = datetime(2026, 11, 30, 13, 5, 0)
+    runs = tmp_path / "runs"
+    first = new_sweep_folder(runs, "learning rates", when)
+    assert first.name == "sweep-learning-rates-2026-11-30_130500" and first.is_dir()
+    (first / "keep.txt").write_text("x")
+    second = new_sweep_folder(runs, "learning rates", when)  # same second: a new folder, the first untouched
+    assert second.name == "sweep-learning-rates-2026-11-30_130500-2" and (first / "keep.txt").is_file()
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)  # a runs folder this user may not write to
+    with pytest.raises(UserInputError, match=r"Cannot create the sweep folder in the runs folder .*: "
+                                             r"Permission denied\. Choose a runs folder you can write to"):
+        new_sweep_folder(runs, "loss functions", when)
