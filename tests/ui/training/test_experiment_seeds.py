@@ -99,6 +99,7 @@ def test_learning_rates_with_3_seeds_run_as_a_sweep(qtbot, fresh_settings, tmp_p
         config = json.loads((out / r["folder"] / "config.json").read_text())
         assert (config["lr"], config["seed"]) == (float(r["lr"]), int(r["seed"]))
         assert (config["epochs"], config["train_size"]) == (1, 64)
+        assert config["device"] == panel.model.form["device"]  # the form's device, in every worker
     doc = json.loads((out / "sweep.json").read_text())
     assert doc["backend"] == "local" and doc["grid"] == {"lr": [0.1, 0.01, 0.0001]} and doc["seeds"] == [0, 1, 2]
     from visualizer.core.sweep import default_workers
@@ -295,6 +296,11 @@ def test_the_sweep_state_drives_the_run_box(tmp_path):
     assert not model.running() and not s.active and states == ["training", "stopping", "idle"]
     assert model.queue_text.endswith("stopped.")
     assert not folder.exists()  # nothing was written in it: no empty sweep folder is left
+    # a sweep that fails as a whole (a disk error writing sweep.csv) says so
+    s.begin("loss functions", folder, 6, "cpu")
+    s.failed("The sweep failed: OSError: [Errno 28] No space left on device")
+    s.end()
+    assert model.queue_text.endswith("failed.") and "No space left" in model.message and not model.running()
 
 
 def test_a_sweep_task_trains_on_the_data_it_carries_and_a_crash_is_its_outcome(tmp_path):

@@ -35,6 +35,7 @@ class SweepRunState(QObject):
         self.counts = (0, 0, 0)  # done, running, left
         self.best = ""
         self.where = ""  # "2 workers × 1 thread"
+        self.error = ""  # why the sweep itself failed (not one of its runs)
         self.device = ""
 
     @property
@@ -47,6 +48,7 @@ class SweepRunState(QObject):
         m = self.model
         self.active, self.experiment, self.folder, self.total = True, experiment, Path(folder), int(total)
         self.counts, self.best, self.where, self.device = (0, 0, int(total)), "", "", device
+        self.error = ""
         m.clear_message()
         m.clear_queue()
         m.progress = 0.0
@@ -103,6 +105,7 @@ class SweepRunState(QObject):
 
     @Slot(str)
     def failed(self, message: str) -> None:
+        self.error = message
         self.model.show_message(message)
 
     @Slot(dict)
@@ -124,7 +127,8 @@ class SweepRunState(QObject):
         stopped = m.state == "stopping"
         self.active = False
         m._set_state("idle")
-        m.queue_text = f"Sweep: “{self.experiment}” × 3 seeds: {'stopped' if stopped else 'all runs done'}."
+        how = "failed" if self.error else "stopped" if stopped else "all runs done"
+        m.queue_text = f"Sweep: “{self.experiment}” × 3 seeds: {how}."
         m.queue_changed.emit()
         m.progress_changed.emit()
         if self.folder is not None and (self.folder / "sweep.json").is_file():
