@@ -99,9 +99,9 @@ def test_learning_rates_with_3_seeds_run_as_a_sweep(qtbot, fresh_settings, tmp_p
         config = json.loads((out / r["folder"] / "config.json").read_text())
         assert (config["lr"], config["seed"]) == (float(r["lr"]), int(r["seed"]))
         assert (config["epochs"], config["train_size"]) == (1, 64)
-        assert config["device"] == panel.model.form["device"]  # the form's device, in every worker
     doc = json.loads((out / "sweep.json").read_text())
     assert doc["backend"] == "local" and doc["grid"] == {"lr": [0.1, 0.01, 0.0001]} and doc["seeds"] == [0, 1, 2]
+    assert doc["fixed"]["device"] == panel.model.form["device"]  # the form's device, for every run
     from visualizer.core.sweep import default_workers
 
     assert doc["workers"] == min(9, default_workers({"auto"}, None)[0])  # the local backend's default pool
