@@ -175,6 +175,28 @@ def experiment_plan(varied: str, values: Iterable[Any], base: Any, seeds: Iterab
     return make_plan(points, {varied: values}, fixed, seeds)
 
 
+def variants_plan(option: str, variants: Iterable[tuple[str, Any]], seeds: Iterable[int] = (0, 1, 2)) -> SweepPlan:
+    """A course experiment that varies whole sets of settings rather than one field (overfitting:
+    plain, weight decay, early stopping), run with several seeds. `variants` are (label,
+    TrainConfig); the sweep's one swept option is `option` (e.g. "regularisation"), whose values
+    are the labels (sweep.csv's column, the Sweep plot's x ticks)."""
+    from visualizer.core.training import TrainConfig
+
+    variants, seeds = [(str(label), cfg.to_dict()) for label, cfg in variants], [int(s) for s in seeds]
+    labels = [label for label, _ in variants]
+    check_no_duplicates(labels, option)
+    points = []
+    for label, base_dict in variants:
+        for s in seeds:
+            cfg = TrainConfig.from_dict({**base_dict, "seed": s})
+            cfg.validate()
+            points.append(({option: label}, s, cfg.to_dict()))
+    # the settings every variant shares are the fixed ones
+    fixed = {k: val for k, val in variants[0][1].items()
+             if k != "seed" and all(d.get(k) == val for _, d in variants)} if variants else {}
+    return make_plan(points, {option: labels}, fixed, seeds)
+
+
 # ---------------------------------------------------------------------------------------------
 # The sweep folder
 
@@ -426,7 +448,10 @@ def _run_one(task, should_stop, callbacks) -> dict[str, Any]:
     try:
         if should_stop is not None and should_stop():
             return {"name": name, "status": "pending", "reason": "", "final": {}, "best_epoch": None}
-        data = load_mnist(cfg.data_dir or None, cfg.train_size, cfg.val_size, cfg.test_size, cfg.seed)
+        # a task may carry its data (MnistSplits: the app's data override, for tests and demos)
+        data = task.get("data")
+        if data is None:
+            data = load_mnist(cfg.data_dir or None, cfg.train_size, cfg.val_size, cfg.test_size, cfg.seed)
         trainer = Trainer(cfg, data, [RunWriter(folder), *(callbacks or [])])
         if should_stop is not None:
             def watch() -> None:
@@ -524,7 +549,8 @@ def apply_outcome(plan: SweepPlan, outcome: dict[str, Any]) -> SweepRun | None:
 
 
 def tasks_for(plan: SweepPlan, out: Path, threads: int) -> list[dict[str, Any]]:
-    """The runs still to do (not completed), as picklable tasks."""
+    """The runs still to do (not completed), as picklable tasks. A caller may add "data" to a task
+    (MnistSplits to train on instead of loading MNIST, as the app's data override does in tests)."""
     base = out.resolve()  # absolute: a Ray trial runs in a folder of its own
     return [{"name": r.name, "folder": str(base / r.name), "config": r.config, "threads": threads}
             for r in plan.runs if r.status != "completed"]

@@ -9,7 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from visualizer.ui.training.model import (
     EXPERIMENTS,
@@ -181,7 +191,8 @@ class TrainingForm(QGroupBox):
 
 
 class ExperimentBox(QGroupBox):
-    """The course experiments: pick one, press Run all (the panel starts the queue)."""
+    """The course experiments: pick one, press Run all (the panel starts the queue, or with "with 3
+    seeds" ticked the sweep of the experiment)."""
 
     def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
         super().__init__("Course experiments", parent)
@@ -194,14 +205,24 @@ class ExperimentBox(QGroupBox):
             self.combo.setItemData(self.combo.count() - 1, experiment_caption(name), Qt.ItemDataRole.ToolTipRole)
         # the overfitting line is long: the box may not widen the whole form
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.combo.setMinimumContentsLength(18)
+        self.combo.setMinimumContentsLength(14)
         self.run_button = QPushButton("Run all", self)
         self.run_button.setToolTip("Queue one run per value (the rest from the form) and run them "
-                                   "one after another, overlaid")
+                                   "one after another, overlaid; with 3 seeds: run them as a sweep")
+        self.seeds_check = QCheckBox("with 3 seeds", self)
+        self.seeds_check.setObjectName("experiment_seeds")
+        self.seeds_check.setToolTip(
+            "Run each value with seeds 0, 1 and 2 at once, as a sweep on this machine (one worker process "
+            "per CPU core, or per GPU), into a new sweep folder in the runs folder; the Sweep view then "
+            "plots the final accuracy with its spread over the seeds")
+        # one row, so the Start button below stays on a 1280×800 screen
         ev.addWidget(self.combo, 1)
+        ev.addWidget(self.seeds_check)
         ev.addWidget(self.run_button)
         set_combo(self.combo, model.options["experiment"])
+        self.seeds_check.setChecked(bool(model.options["experiment_seeds"]))
         self.combo.currentIndexChanged.connect(self._edited)
+        self.seeds_check.toggled.connect(self._seeds_edited)
         model.options_changed.connect(self._option_changed)
         model.state_changed.connect(self._state_changed)
 
@@ -209,11 +230,18 @@ class ExperimentBox(QGroupBox):
     def _edited(self) -> None:
         self.model.set_option("experiment", self.combo.currentData())
 
+    @Slot(bool)
+    def _seeds_edited(self, on: bool) -> None:
+        self.model.set_option("experiment_seeds", bool(on))
+
     @Slot(str)
     def _option_changed(self, name: str) -> None:
         if name == "experiment":
             set_combo(self.combo, self.model.options["experiment"])
+        elif name == "experiment_seeds" and self.seeds_check.isChecked() != self.model.options[name]:
+            self.seeds_check.setChecked(bool(self.model.options[name]))
 
     @Slot(str)
     def _state_changed(self, state: str) -> None:
         self.run_button.setEnabled(state == "idle")
+        self.seeds_check.setEnabled(state == "idle")

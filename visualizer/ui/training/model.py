@@ -25,6 +25,7 @@ from visualizer.core.devices import DeviceReport
 from visualizer.core.errors import UserInputError
 from visualizer.core.run_table import fmt_time, run_label
 from visualizer.core.training import TrainConfig
+from visualizer.ui.training.sweep_state import SweepRunState
 
 PRESET_NETS = ("mnist-net1", "mnist-net2")
 LOSSES = {"ce": "cross-entropy (ce)", "l2": "L2 / mean squared error (l2)"}
@@ -93,6 +94,7 @@ VIEW_DEFAULTS: dict[str, Any] = {
     "smoothing": False, "smoothing_weight": 60,
     "log_axes": {"loss": False, "accuracy": False, "examples": False, "epoch": False},
     "keep_overlays": False, "experiment": "learning rates",
+    "experiment_seeds": False,  # "with 3 seeds": Run all runs the experiment as a sweep (sweep_job.py)
     "x_axis": "examples",  # the batch plots' x: "examples" seen, "epochs" (fractional) or "time"
 }
 X_AXES = {"examples": "examples seen", "epochs": "epochs (fractional)", "time": "wall time (s)"}
@@ -231,6 +233,7 @@ class TrainingModel(QObject):
         self.queue_text = ""
         self._color_index = 0
         self.sweep = None  # the opened sweep (core.sweep.SweepTable), for the Sweep plot
+        self.sweep_run = SweepRunState(self)  # a course experiment running "with 3 seeds"
         self._update_device_text()
 
     # ============================================================================ the form ==
@@ -817,6 +820,7 @@ class TrainingModel(QObject):
             "log_axes": dict(self.options["log_axes"]),
             "keep_overlays": self.options["keep_overlays"],
             "experiment": self.options["experiment"],
+            "experiment_seeds": self.options["experiment_seeds"],
             "x_axis": self.options["x_axis"],
         }
 
@@ -838,7 +842,7 @@ class TrainingModel(QObject):
             self.refresh_data_status()
         if isinstance(state.get("smoothing_weight"), int) and not isinstance(state["smoothing_weight"], bool):
             self.set_option("smoothing_weight", max(0, min(99, state["smoothing_weight"])))
-        for key in ("smoothing", "keep_overlays"):
+        for key in ("smoothing", "keep_overlays", "experiment_seeds"):
             if isinstance(state.get(key), bool):
                 self.set_option(key, state[key])
         if isinstance(state.get("log_axes"), dict):

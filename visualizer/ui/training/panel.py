@@ -40,6 +40,7 @@ from visualizer.ui.training.plots import TrainingPlots
 from visualizer.ui.training.results import RunResultsView
 from visualizer.ui.training.runner import TrainingRunner
 from visualizer.ui.training.runs_table import RunsView
+from visualizer.ui.training.sweep_job import SweepJob
 from visualizer.ui.training.sweep_plot import SweepPlotView
 
 
@@ -57,10 +58,13 @@ class TrainingPanel(Panel):
         self.setObjectName("TrainingPanel")
         self.model = TrainingModel(runs_dir, self)
         self.runner = TrainingRunner(self.model, self)
+        self.sweep_job = SweepJob(self.model, self)  # course experiments "with 3 seeds"
         self.model.status.connect(self.status_message)
         self._build()
         self._build_actions()
         self.model.state_changed.connect(self._state_changed)
+        self.model.sweep_run.began.connect(self._show_sweep_plot)
+        self.model.sweep_run.ended.connect(self._show_sweep_plot)
         self.model.reload_runs()
         self.model.refresh_data_status()
         probe = device_probe()  # torch is asked off the GUI thread; the form lists cuda/mps when it answers
@@ -181,6 +185,9 @@ class TrainingPanel(Panel):
             a.setEnabled(not running)
         for a in (self.pause_action, self.stop_action):
             a.setEnabled(running and state != "stopping")
+        if self.model.sweep_run.active:  # a sweep's worker processes stop, they do not pause
+            self.pause_action.setEnabled(False)
+            self.controls.pause_button.setEnabled(False)
 
     # ===================================================================== what tests set ==
     @property
@@ -264,13 +271,15 @@ class TrainingPanel(Panel):
         self.plots.set_line_width(3.5 if on else 2.0)
 
     def shutdown(self) -> None:
-        """Stop training and downloads, and wait (bounded, about two seconds) for their threads."""
+        """Stop training, a sweep and downloads, and wait (bounded: two seconds, five for a sweep's
+        worker processes) for their threads."""
         self.runner.shutdown(2.0)
+        self.sweep_job.shutdown(5.0)  # the workers end their batch and save (about a second)
         self.plots.timer.stop()
         self.controls.timer.stop()
 
     def wait_until_idle(self, timeout_ms: int) -> bool:
-        return self.runner.wait_until_idle(timeout_ms)
+        return self.runner.wait_until_idle(timeout_ms) and self.sweep_job.wait_until_idle(timeout_ms)
 
     # ============================================================================ running ==
     @Slot()
@@ -288,10 +297,13 @@ class TrainingPanel(Panel):
         return self.runner.launch(config, fresh_overlay=not self.model.options["keep_overlays"])
 
     def run_experiment(self, name: str) -> bool:
-        """Queue the course experiment `name` (a key of EXPERIMENTS) and start its first run."""
+        """Queue the course experiment `name` (a key of EXPERIMENTS) and start its first run; with
+        "with 3 seeds" ticked, run it as a sweep of seeds 0, 1, 2 instead (SweepJob)."""
         if self.model.running():
             self.emit_status("A run is already going; stop it first or wait for it to finish.", 4000)
             return False
+        if self.model.options["experiment_seeds"]:  # with 3 seeds: a sweep (sweep_job.py)
+            return self.sweep_job.start(name)
         try:
             configs = self.model.experiment_configs(name)
         except UserInputError as exc:
@@ -318,6 +330,11 @@ class TrainingPanel(Panel):
     @Slot()
     def stop_training(self) -> None:
         self.runner.stop()
+        self.sweep_job.stop()
+
+    @Slot()
+    def _show_sweep_plot(self) -> None:
+        self.view_tabs.setCurrentWidget(self.sweep_plot)
 
     # =============================================================================== data ==
     @Slot()

@@ -1,0 +1,157 @@
+"""The state of a course experiment run "with 3 seeds" (a sweep on this machine's worker processes).
+
+`SweepRunState` belongs to `TrainingModel` (`model.sweep_run`). The sweep job's signals land on its
+slots (queued onto the GUI thread); it turns them into what the tab's views already show: the
+model's running state (so Start and Run all are disabled, Stop enabled), the progress bar and text
+(runs done, running and left, the best so far), the experiment line, runs joining the table as they
+end and the Sweep plot redrawn from the sweep's sweep.csv. No widget, no thread: testable alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from visualizer.core.errors import UserInputError
+
+if TYPE_CHECKING:
+    from visualizer.ui.training.model import TrainingModel
+
+
+class SweepRunState(QObject):
+    #: a sweep began / ended (the panel shows the Sweep plot)
+    began = Signal()
+    ended = Signal()
+
+    def __init__(self, model: "TrainingModel") -> None:
+        super().__init__(model)
+        self.model = model
+        self.active = False
+        self.experiment = ""
+        self.folder: Path | None = None
+        self.total = 0
+        self.counts = (0, 0, 0)  # done, running, left
+        self.best = ""
+        self.where = ""  # "2 workers × 1 thread"
+        self.error = ""  # why the sweep itself failed (not one of its runs)
+        self.device = ""
+
+    @property
+    def name(self) -> str:
+        """The sweep's name: its folder's (the table's runs are "NAME/RUN")."""
+        return self.folder.name if self.folder is not None else ""
+
+    # -- the job's life ----------------------------------------------------------------------
+    def begin(self, experiment: str, folder: Path, total: int, device: str) -> None:
+        m = self.model
+        self.active, self.experiment, self.folder, self.total = True, experiment, Path(folder), int(total)
+        self.counts, self.best, self.where, self.device = (0, 0, int(total)), "", "", device
+        self.error = ""
+        m.clear_message()
+        m.clear_queue()
+        m.progress = 0.0
+        m._set_state("training")
+        m.progress_text = f"{total} runs to do: starting the worker processes…"
+        m.device_text = f"Device: {device} (in each worker process)"
+        # short: the run box's experiment line does not wrap (the sweep's name is on the Sweep plot)
+        m.queue_text = f"Sweep: “{experiment}” × 3 seeds"
+        m.queue_changed.emit()
+        m.progress_changed.emit()
+        m.status.emit(f"Sweep of “{experiment}” with 3 seeds: {total} runs into {self.folder}", 5000)
+        self.began.emit()
+
+    @Slot(dict)
+    def workers_started(self, info: dict) -> None:
+        """The pool's size: {"workers", "threads"}."""
+        w, t = int(info.get("workers", 1)), int(info.get("threads", 1))
+        self.where = f"{w} worker{'s' if w != 1 else ''} × {t} thread{'s' if t != 1 else ''}"
+        self.model.device_text = f"Device: {self.device} · {self.where}"  # short: the line does not wrap
+        self.model.progress_changed.emit()
+        self._show_table(always=True)
+
+    @Slot(dict)
+    def progress(self, info: dict) -> None:
+        """{"done", "running", "left", "best"} whenever a run starts or ends."""
+        m = self.model
+        self.counts = (int(info.get("done", 0)), int(info.get("running", 0)), int(info.get("left", 0)))
+        self.best = str(info.get("best", ""))
+        done, running, left = self.counts
+        m.progress = done / self.total if self.total else 0.0
+        text = f"{done} done, {running} running, {left} left · {self.best}"
+        m.progress_text = f"Stopping… {text}" if m.state == "stopping" else text
+        m.progress_changed.emit()
+
+    @Slot(dict)
+    def run_done(self, info: dict) -> None:
+        """A run ended ({"name", "folder", "status", "reason"}): its row joins the table (when its
+        folder holds a run: one that failed before training leaves none) and the plot is redrawn."""
+        from visualizer.core.runs import load_run
+        from visualizer.ui.training.model import RunEntry
+
+        m = self.model
+        run_id = f"{self.name}/{info.get('name', '')}"
+        folder = Path(str(info.get("folder", "")))
+        if m.run(run_id) is None and folder.is_dir():
+            try:
+                rec = load_run(folder)
+            except (UserInputError, OSError, ValueError):
+                rec = None  # open_sweep lists it, greyed out with the reason, when the sweep ends
+            if rec is not None:
+                m.add_run(RunEntry(run_id, folder, dict(rec.config or {}), m.next_color(),
+                                   final=dict(rec.final or {}), status=rec.status, saved=rec))
+        self._show_table()
+
+    @Slot(str)
+    def failed(self, message: str) -> None:
+        self.error = message
+        self.model.show_message(message)
+
+    @Slot(dict)
+    def summary(self, info: dict) -> None:
+        """The sweep's end: {"counts": {status: n}, "bad": [name, reason] of the first run that
+        diverged or failed, or []}."""
+        counts = info.get("counts") or {}
+        text = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        self.model.progress_text = f"{self.total} runs: {text} · {self.best}"
+        bad = info.get("bad") or []
+        if bad:
+            n = sum(counts.get(s, 0) for s in ("diverged", "failed"))
+            self.model.show_message(f"{n} run(s) of the sweep diverged or failed (the others went on), "
+                                    f"e.g. {bad[0]}: {bad[1]}")
+
+    def end(self) -> None:
+        """The sweep's thread has ended: back to idle, and the sweep folder opened in the tab."""
+        m = self.model
+        stopped = m.state == "stopping"
+        self.active = False
+        m._set_state("idle")
+        how = "failed" if self.error else "stopped" if stopped else "all runs done"
+        m.queue_text = f"Sweep: “{self.experiment}” × 3 seeds: {how}."
+        m.queue_changed.emit()
+        m.progress_changed.emit()
+        if self.folder is not None and (self.folder / "sweep.json").is_file():
+            m.open_sweep(self.folder)
+        elif self.folder is not None:
+            try:  # it failed before writing anything: no empty sweep folder is left behind
+                self.folder.rmdir()
+            except OSError:
+                pass
+        self.ended.emit()
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _show_table(self, always: bool = False) -> None:
+        """The Sweep plot follows the sweep's sweep.csv (rewritten atomically as each run ends),
+        unless the user has opened another sweep meanwhile."""
+        from visualizer.core.sweep import read_sweep
+
+        shown = self.model.sweep
+        if self.folder is None or not always and shown is not None and Path(shown.folder) != self.folder:
+            return
+        try:
+            table = read_sweep(self.folder)
+        except (UserInputError, OSError):
+            return
+        self.model.sweep = table
+        self.model.sweep_changed.emit()
