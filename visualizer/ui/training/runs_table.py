@@ -150,13 +150,14 @@ class RunsView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(False)
-        # The run's folder name is long: it takes the room left and is elided at its end (the
-        # date and net come first), whole in the tooltip. Status is shown next to it (a visual
+        # The run's folder name is long: it takes the room left and is elided in its middle (the
+        # date comes first, and a sweep's run ends with what tells it from its neighbours, such
+        # as "…/lr0.1-seed2"), whole in the tooltip. Status is shown next to it (a visual
         # move only: the exports keep their column order), so it is never pushed out of view.
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
         header.moveSection(COLUMNS.index("Status"), 1)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setWordWrap(False)
         self.table.setToolTip("Tick runs to overlay their curves; select one for its test results "
                               "(double-click to show them)")
