@@ -54,6 +54,10 @@ def load_net(request: dict) -> Any:
     kind = request.get("kind")
     if kind == "run":
         return act.run_net(request["run"])
+    if kind == "live":  # a snapshot of the run in training (visualizer.core.live)
+        snap = request["snapshot"]
+        return act.net_from_state(snap["net"], snap["state"], f"run {snap.get('run_id', '')} (live)",
+                                  what="the running net's weights")
     if kind == "file":
         from visualizer.commands.shapes import load_architecture
 
@@ -97,6 +101,8 @@ JOBS = {"net": load_net, "test_set": load_test_set, "misclassified": load_miscla
 class _Running:
     def __init__(self, kind: str, serial: int, request: dict, thread: QThread, job: Job) -> None:
         self.kind, self.serial, self.request, self.thread, self.job = kind, serial, request, thread, job
+        # a "quiet" request (the live net's rebuilds, several a second) does not flash "Loading…"
+        self.quiet = bool(request.get("quiet"))
 
 
 class Loader(QObject):
@@ -123,7 +129,7 @@ class Loader(QObject):
         entry = _Running(kind, serial, dict(request), None, job)  # type: ignore[arg-type]
         self._running.append(entry)
         entry.thread = start_worker(job, self._thread_finished)
-        self.model.set_busy(True)
+        self.model.set_busy(self._loud())
 
     @Slot(object)
     def _succeeded(self, answer: tuple) -> None:
@@ -142,7 +148,10 @@ class Loader(QObject):
         for e in [e for e in self._running if e.thread is not None and e.thread.isFinished()]:
             join_finished(e.thread)
             self._running.remove(e)
-        self.model.set_busy(bool(self._running))
+        self.model.set_busy(self._loud())
+
+    def _loud(self) -> bool:
+        return any(not e.quiet for e in self._running)
 
     def shutdown(self) -> None:
         for e in list(self._running):

@@ -297,7 +297,8 @@ class MainWindow(QMainWindow):
         panel.status_message.connect(self.show_status)
         for name, slot in (("train_requested", self.hand_over_architecture),
                            ("network_requested", self.hand_over_network),
-                           ("explorer_requested", self.hand_over_convolution)):
+                           ("explorer_requested", self.hand_over_convolution),
+                           ("live_net_changed", self.pass_live_net)):
             signal = getattr(panel, name, None)
             if isinstance(signal, SignalInstance):
                 signal.connect(slot)
@@ -356,6 +357,14 @@ class MainWindow(QMainWindow):
         """The Network tab asked to step through one convolution: the Convolution tab's
         `open_convolution(inputs, kernels, stride, padding, dilation, bias, title)`."""
         self._hand_over("open_convolution", "this convolution", lambda f: f(**request))
+
+    @Slot(dict)
+    def pass_live_net(self, event: dict) -> None:
+        """The Training tab's running net (plain data) to the Network tab's `follow_live_net`; the
+        tab shown stays."""
+        target = self._panel_with("follow_live_net")
+        if target is not None:
+            target.follow_live_net(event)
 
     # -- menus -----------------------------------------------------------------------------
     def _action(self, text: str, slot, shortcut=None, checkable: bool = False, tip: str = "") -> QAction:

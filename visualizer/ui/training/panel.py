@@ -51,12 +51,16 @@ class TrainingPanel(Panel):
     #: "Open in Network" in the test results: {"run": the run's folder, "index": a test-set index
     #: or None}; the main window hands it to the Network tab.
     network_requested = Signal(dict)
+    #: the running net for the Network tab's live source (TrainingRunner.live_net_changed's events);
+    #: the main window passes them on.
+    live_net_changed = Signal(dict)
 
     def __init__(self, parent: QWidget | None = None, runs_dir: str | Path | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TrainingPanel")
         self.model = TrainingModel(runs_dir, self)
         self.runner = TrainingRunner(self.model, self)
+        self.runner.live_net_changed.connect(self.live_net_changed)
         self.model.status.connect(self.status_message)
         self._build()
         self._build_actions()
