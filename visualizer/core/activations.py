@@ -154,12 +154,19 @@ def net_from_state(net: Any, state: dict, source: str, folder: str | Path | None
     dropout, which has no weights) with the weights and buffers of `state` (a state_dict of torch
     tensors or numpy arrays: a saved model.pt, or a snapshot of a run in training). BatchNorm's
     running statistics are buffers of the state_dict, so they come along."""
-    import torch
-
     from visualizer.core.training import build_model, resolve_architecture
 
     arch = resolve_architecture(net)
     module = build_model(arch)
+    load_weights(module, state, what)
+    return _finish(arch, module, source, Path(folder) if folder is not None else None)
+
+
+def load_weights(module, state: dict, what: str = "the weights") -> None:
+    """`module.load_state_dict(state, strict=True)` for a state_dict of torch tensors or numpy
+    arrays (copied into the module); UserInputError when it does not fit."""
+    import torch
+
     if not isinstance(state, dict):
         raise UserInputError(f"{what}: holds no model weights (expected a state_dict)")
     tensors = {}
@@ -175,7 +182,6 @@ def net_from_state(net: Any, state: dict, source: str, folder: str | Path | None
         lines = [s.strip() for s in str(exc).splitlines() if s.strip()]
         why = lines[1] if len(lines) > 1 else (lines[0] if lines else "")
         raise UserInputError(f"{what}: does not fit the run's architecture ({excerpt(why, 160)})") from None
-    return _finish(arch, module, source, Path(folder) if folder is not None else None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -143,8 +143,11 @@ def test_stop_mid_run_ends_the_live_source_and_no_snapshot_follows(qtbot, fresh_
     set_run(training, epochs=200, train=256)
     w.tabs.setCurrentWidget(training)
     click(qtbot, training.start_button)
-    qtbot.waitUntil(lambda: network.model.live.latest is not None, timeout=30_000)
-    choose_live(qtbot, w, network)
+    # Training ▸ Watch the running net in Network: the Network tab, following the run
+    assert training.watch_live_action in training.panel_actions() and training.watch_live_action.isEnabled()
+    training.watch_live_action.trigger()
+    assert w.tabs.currentWidget() is network and network.model.net_request == {"kind": "live"}
+    assert network.picker.kind_combo.currentData() == "live"
     qtbot.waitUntil(lambda: network.model.live.shown is not None, timeout=30_000)
     w.tabs.setCurrentWidget(training)
     click(qtbot, training.stop_button)
@@ -153,6 +156,7 @@ def test_stop_mid_run_ends_the_live_source_and_no_snapshot_follows(qtbot, fresh_
     assert events[0]["event"] == "started" and events[-1]["event"] == "ended"
     assert events[-1]["status"] == "stopped" and [e["event"] for e in events].count("ended") == 1
     assert network.model.live.state == "ended" and "the run has ended (stopped)" in network.picker.net_line.text()
+    assert not training.watch_live_action.isEnabled()
     snaps = [e for e in events if e["event"] == "snapshot"]
     assert snaps[-1]["at"] == "end" and snaps[-1]["status"] == "stopped"
     w.close()

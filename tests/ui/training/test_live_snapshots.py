@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from visualizer.core.errors import UserInputError
 from visualizer.core.live import LiveSnapshots, snapshot_label, state_arrays
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.core.training import Callback, TrainConfig, Trainer
@@ -171,3 +172,24 @@ def test_no_snapshot_leaves_an_aborted_worker(qtbot):
 ])
 def test_snapshot_labels(snap, text):
     assert snapshot_label(snap) == text
+
+
+def test_the_builder_gives_each_snapshot_a_net_of_its_own():
+    from visualizer.core.activations import forward, net_from_state, untrained_net
+    from visualizer.core.live import LiveNetBuilder
+
+    builder = LiveNetBuilder()
+    x = np.random.default_rng(1).normal(size=(28, 28)).astype(np.float32)
+    nets = []
+    for name, seed in (("mnist-net1", 1), ("mnist-net1", 2), ("mnist-net2", 3), ("mnist-net1", 4)):
+        state = state_arrays(untrained_net(name, seed).module)
+        got = builder.build({"net": name, "state": state, "run_id": "r"})
+        want = net_from_state(name, state, "direct")
+        assert got.source == "r".join(("run ", " (live)")) and not got.module.training
+        assert [la.name for la in got.layers] == [la.name for la in want.layers]
+        np.testing.assert_allclose(forward(got, x).logits, forward(want, x).logits, rtol=1e-6, atol=1e-6)
+        nets.append(got)
+    assert len({id(n.module) for n in nets}) == 4 and nets[0].module is not builder._template.module
+    assert not np.allclose(forward(nets[0], x).logits, forward(nets[1], x).logits)
+    with pytest.raises(UserInputError, match="does not fit"):
+        builder.build({"net": "mnist-net1", "state": state_arrays(untrained_net("mnist-net2", 0).module)})

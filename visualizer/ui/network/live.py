@@ -60,6 +60,9 @@ class LiveRun(QObject):
             self.status = str(ev.get("status") or "")
             self.has_model = bool(ev.get("has_model"))
             self.changed.emit()
+            if self.following():
+                self.model.message.emit(f"Run {self.run_id} has ended ({self.status or 'ended'}); "
+                                        f"its last weights stay shown")
 
     # -- what the picker shows ----------------------------------------------------------------
     def following(self) -> bool:
@@ -93,12 +96,14 @@ class LiveRun(QObject):
     def follow(self) -> bool:
         """Show the run's newest weights from now on; False (with a message) when there are none."""
         if self.latest is None:
-            if self.state == "training":
-                self.model.report(self.reason and f"Current run: {self.reason}"
-                                  or "Current run: waiting for its first weights…")
-                return self.reason == ""
-            self.model.report(self.unavailable_reason() or "The run shows no weights")
+            if self.state == "training" and not self.reason:
+                self.model.message.emit(f"Following run {self.run_id}: waiting for its first weights…")
+                return True
+            self.model.report(self.reason and f"Current run: {self.reason}"
+                              or self.unavailable_reason() or "The run shows no weights")
             return False
+        self.model.message.emit(f"Following run {self.run_id} as it trains" if self.state == "training"
+                                else f"Showing the last weights of run {self.run_id} ({self.status or 'ended'})")
         self.build()
         return True
 

@@ -48,6 +48,23 @@ class Job(QObject):
             self.done.emit()
 
 
+class _LiveNets:
+    """One LiveNetBuilder (its template net), made when the first snapshot is built."""
+
+    def __init__(self) -> None:
+        self._builder = None
+
+    def build(self, snapshot: dict) -> Any:
+        if self._builder is None:
+            from visualizer.core.live import LiveNetBuilder
+
+            self._builder = LiveNetBuilder()
+        return self._builder.build(snapshot)
+
+
+LIVE_NETS = _LiveNets()
+
+
 def load_net(request: dict) -> Any:
     from visualizer.core import activations as act
 
@@ -55,9 +72,7 @@ def load_net(request: dict) -> Any:
     if kind == "run":
         return act.run_net(request["run"])
     if kind == "live":  # a snapshot of the run in training (visualizer.core.live)
-        snap = request["snapshot"]
-        return act.net_from_state(snap["net"], snap["state"], f"run {snap.get('run_id', '')} (live)",
-                                  what="the running net's weights")
+        return LIVE_NETS.build(request["snapshot"])
     if kind == "file":
         from visualizer.commands.shapes import load_architecture
 

@@ -148,7 +148,10 @@ class NetPicker(QWidget):
     def _kind_changed(self) -> None:
         k = self.kind()
         if k == "live" and self.model.net_request.get("kind") != "live":
-            self.model.follow_live()  # nothing else to choose: follow at once
+            if not self.model.follow_live():  # nothing else to choose: follow at once
+                kind = self.model.net_request.get("kind")  # (the model said why it cannot)
+                self._select_kind(kind if kind in ("run", "preset") else "file")
+                return
         self.load_button.setText("Follow run" if k == "live" else "Load net")
         self.run_combo.setEnabled(k in ("run", "file"))
         self.preset_combo.setEnabled(k == "preset")

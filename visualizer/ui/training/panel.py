@@ -64,6 +64,7 @@ class TrainingPanel(Panel):
         self.model.status.connect(self.status_message)
         self._build()
         self._build_actions()
+        self._build_live_action()
         self.model.state_changed.connect(self._state_changed)
         self.model.reload_runs()
         self.model.refresh_data_status()
@@ -176,7 +177,25 @@ class TrainingPanel(Panel):
     def panel_actions(self) -> list[QAction]:
         return [self.start_action, self.pause_action, self.stop_action, self.export_table_action,
                 self.export_plots_action, self.choose_data_action, self.download_action,
-                *self.experiment_actions, self.open_sweep_action]
+                *self.experiment_actions, self.open_sweep_action, self.watch_live_action]
+
+    def _build_live_action(self) -> None:
+        """Training ▸ Watch the running net in Network: the Network tab's "Current run (live)"."""
+        self.watch_live_action = QAction("Watch the running net in Network", self)
+        self.watch_live_action.setToolTip("Every layer's maps for one digit, refreshed as the net learns")
+        self.watch_live_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.watch_live_action.triggered.connect(self._watch_live)
+        self.addAction(self.watch_live_action)
+        self.model.state_changed.connect(self._live_action_state)
+        self._live_action_state(self.model.state)
+
+    @Slot(str)
+    def _live_action_state(self, state: str) -> None:
+        self.watch_live_action.setEnabled(state != "idle")
+
+    @Slot()
+    def _watch_live(self) -> None:
+        self.network_requested.emit({"live": True})
 
     @Slot(str)
     def _state_changed(self, state: str) -> None:
