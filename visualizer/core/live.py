@@ -146,7 +146,13 @@ class LiveSnapshots(Callback):
         if self._off or trainer.model is None:
             return
         t0 = self.clock()
-        state = state_arrays(trainer.model)
+        try:
+            state = state_arrays(trainer.model)
+        except (RuntimeError, MemoryError, TypeError) as exc:  # (e.g. a dtype numpy lacks): the run goes on
+            self._off = True
+            text = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            self.send({**self.tag, "at": at, "state": None, "reason": f"its weights cannot be copied ({text})"})
+            return
         cost = self.clock() - t0
         cfg = trainer.config
         snapshot = {

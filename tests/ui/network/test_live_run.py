@@ -110,3 +110,18 @@ def test_the_live_net_keeps_the_opened_map(qtbot):
     new = model.acts.layers[conv2].values[5]
     assert not np.allclose(new, old)
     assert np.allclose(model.parts.partials.sum(0) + model.parts.bias, new, atol=1e-5)
+
+
+def test_a_net_asked_for_before_the_live_run_was_picked_does_not_replace_it(qtbot):
+    model, requests, messages = model_with_requests(qtbot)
+    model.request_net({"kind": "preset", "net": "mnist-net1", "seed": 0})  # the tab's default, still loading
+    preset = requests[-1]
+    model.live.receive({"event": "started", "run_id": "A", "run_folder": "/runs/A"})
+    assert model.follow_live()
+    model.loaded(*preset, load_net(preset[1]))  # arrives while the run's first weights are awaited
+    assert model.net is None and "waiting for its first weights" in messages[-1]
+    model.load_failed("net", preset[1], "some problem")
+    assert model.error == ""
+    model.live.receive(snapshot("A", 0, at="begin"))
+    model.loaded("net", requests[-1][1], load_net(requests[-1][1]))
+    assert model.net.source == "run A (live)" and messages[-1] == "Showing the weights of run A as it trains"

@@ -193,3 +193,17 @@ def test_the_builder_gives_each_snapshot_a_net_of_its_own():
     assert not np.allclose(forward(nets[0], x).logits, forward(nets[1], x).logits)
     with pytest.raises(UserInputError, match="does not fit"):
         builder.build({"net": "mnist-net1", "state": state_arrays(untrained_net("mnist-net2", 0).module)})
+
+
+def test_a_copy_that_fails_stops_the_snapshots_not_the_run(monkeypatch):
+    import visualizer.core.live as live_mod
+
+    def broken(module):
+        raise RuntimeError("out of memory\nmore")
+
+    monkeypatch.setattr(live_mod, "state_arrays", broken)
+    got: list[dict] = []
+    result = Trainer(tiny_config(epochs=1), data=synthetic_mnist(128, 32, 32),
+                     callbacks=[LiveSnapshots(got.append, {"run_id": "r"})]).run()
+    assert result.status == "completed"
+    assert len(got) == 1 and got[0]["state"] is None and got[0]["reason"] == "its weights cannot be copied (out of memory)"

@@ -110,10 +110,16 @@ class NetworkModel(QObject):
 
     def loaded(self, kind: str, request: dict, result: Any) -> None:
         if kind == "net" and request.get("kind") == "live":
-            self.live.shown = self.live.built(request)
+            before, self.live.shown = self.live.shown, self.live.built(request)
             if self.live.following():
                 self.set_net(result, keep_view=True)
+                run_id = (self.live.shown or {}).get("run_id")
+                if before is None or before.get("run_id") != run_id:  # the run's first weights shown
+                    self.message.emit(f"Showing the weights of run {run_id} as it trains" if self.live.state == "training"
+                                      else f"Showing the last weights of run {run_id}")
         elif kind == "net":
+            if self.live.following():
+                return  # asked for before the user picked the live run: that came later and wins
             self.set_net(result)
         elif kind == "test_set":
             self.test_images, self.test_labels = result
@@ -144,6 +150,8 @@ class NetworkModel(QObject):
                 "misclassified": "Cannot read the run's misclassified digits", "image": "Cannot use this image"}[kind]
         if kind == "net" and request.get("kind") == "live":
             self.live.built(request)
+        elif kind == "net" and self.live.following():
+            return  # an older request than the live run's (see loaded)
         self.report(f"{what}: {message}")
         if kind == "test_set":
             self.pending_index = None

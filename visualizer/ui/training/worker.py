@@ -179,7 +179,6 @@ class TrainingWorker(QObject):
                 result = trainer.run()
         self.run_finished.emit(result_payload(result))
 
-
     def _send_snapshot(self, snapshot: dict) -> None:
         with self._lock:
             aborted = self._aborted
