@@ -88,7 +88,7 @@ def snapshot_label(snapshot: dict[str, Any]) -> str:
         status = snapshot.get("status") or "ended"
         best = snapshot.get("best_epoch")
         if best:
-            return f"final weights ({status}): epoch {best}'s, the best, {seen:,} examples seen"
+            return f"final weights ({status}): those of epoch {best}, the best, restored after {seen:,} examples"
         return f"final weights ({status}), {seen:,} examples seen"
     return f"epoch {min(done + 1, epochs) if epochs else done + 1}{of}, {seen:,} examples seen"
 

@@ -169,6 +169,8 @@ def test_no_snapshot_leaves_an_aborted_worker(qtbot):
     ({"at": "epoch", "examples_seen": 19200, "epochs_completed": 2, "epochs": 3},
      "end of epoch 2 of 3, 19,200 examples seen"),
     ({"at": "end", "status": "stopped", "examples_seen": 640}, "final weights (stopped), 640 examples seen"),
+    ({"at": "end", "status": "completed", "examples_seen": 640, "best_epoch": 3},
+     "final weights (completed): those of epoch 3, the best, restored after 640 examples"),
 ])
 def test_snapshot_labels(snap, text):
     assert snapshot_label(snap) == text

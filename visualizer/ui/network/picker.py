@@ -249,6 +249,8 @@ class NetPicker(QWidget):
         tip = LIVE_TIP
         if not live.available():
             tip = live.unavailable_reason()
+        elif live.reason:
+            tip = f"Run {live.run_id} cannot be followed: {live.reason}"
         elif live.state == "ended":
             tip = (f"Run {live.run_id} has ended ({live.status}); this shows its last weights. "
                    + ("Saved run shows its saved model." if live.has_model else ""))
