@@ -19,8 +19,9 @@ def snapshot(run_id: str, seen: int, seed: int = 0, at: str = "batch") -> dict:
             "epochs_completed": 0, "epochs": 3, "train_size": 1000}
 
 
-def model_with_requests(qtbot):
+def model_with_requests(qtbot, min_gap_s: float = 0.0):
     model = NetworkModel()
+    model.live.min_gap_s = min_gap_s
     requests: list[tuple[str, dict]] = []
     messages: list[str] = []
     model.load_requested.connect(lambda kind, req: requests.append((kind, req)))
@@ -125,3 +126,20 @@ def test_a_net_asked_for_before_the_live_run_was_picked_does_not_replace_it(qtbo
     model.live.receive(snapshot("A", 0, at="begin"))
     model.loaded("net", requests[-1][1], load_net(requests[-1][1]))
     assert model.net.source == "run A (live)" and messages[-1] == "Showing the weights of run A as it trains"
+
+
+def test_rebuilds_come_at_most_five_a_second(qtbot):
+    import time
+
+    model, requests, _ = model_with_requests(qtbot, min_gap_s=0.2)
+    live = model.live
+    live.receive({"event": "started", "run_id": "A", "run_folder": "/runs/A"})
+    live.receive(snapshot("A", 0, at="begin"))
+    model.follow_live()
+    t0 = time.monotonic()
+    model.loaded("net", requests[-1][1], load_net(requests[-1][1]))
+    for seen in (32, 64, 96):  # three epoch ends in a row: only the newest is built, 0.2 s after the first
+        live.receive(snapshot("A", seen, at="epoch"))
+    assert len(requests) == 1
+    qtbot.waitUntil(lambda: len(requests) == 2, timeout=5000)
+    assert time.monotonic() - t0 >= 0.15 and requests[-1][1]["snapshot"]["examples_seen"] == 96

@@ -5,17 +5,21 @@ The Training tab sends plain-data events (through the main window, to
 weights at a reporting point (`visualizer.core.live`), "ended" when its thread is over. `LiveRun`
 keeps the newest snapshot and, while the tab follows the run, has the net rebuilt from each one off
 the GUI thread (the model's `load_requested("net", {"kind": "live", ...})`, run by the Loader),
-one rebuild at a time: a snapshot that arrives while one is being built waits, and only the newest
-waiting one is built next. After the run has ended the last snapshot stays shown, and says so.
+one rebuild at a time and at most one per `MIN_GAP_S` (each also redraws the tab; a run of tiny
+epochs sends a snapshot at every epoch's end): a snapshot that arrives in between waits, and only
+the newest waiting one is built next. After the run has ended the last snapshot stays shown, and
+says so.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 STATES = ("none", "training", "ended")
+MIN_GAP_S = 0.2  # at most five rebuilds (and redraws) a second
 
 
 class LiveRun(QObject):
@@ -34,6 +38,11 @@ class LiveRun(QObject):
         self.shown: dict[str, Any] | None = None  # the snapshot whose net is shown
         self._building: dict[str, Any] | None = None
         self._waiting = False  # a newer snapshot than the one being built arrived
+        self.min_gap_s = MIN_GAP_S
+        self._last_start = -float("inf")
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self._build_waiting)
 
     # -- events from the Training tab ---------------------------------------------------------
     def receive(self, ev: dict) -> None:
@@ -113,7 +122,14 @@ class LiveRun(QObject):
         if self._building is not None:
             self._waiting = True  # built when the one in progress is in
             return
+        wait = self._last_start + self.min_gap_s - time.monotonic()
+        if wait > 0:
+            self._waiting = True
+            if not self._later.isActive():
+                self._later.start(max(1, int(wait * 1000)))
+            return
         self._building, self._waiting = self.latest, False
+        self._last_start = time.monotonic()
         self.model.load_requested.emit("net", {"kind": "live", "snapshot": self.latest, "quiet": True})
 
     def built(self, request: dict) -> dict | None:
@@ -124,6 +140,12 @@ class LiveRun(QObject):
             self.build()
         return snapshot
 
+    @Slot()
+    def _build_waiting(self) -> None:
+        if self._waiting and self.following():
+            self.build()
+
     def left(self) -> None:
         """The tab picked another net: forget the rebuild in progress (its answer is dropped)."""
         self._building, self._waiting = None, False
+        self._later.stop()
