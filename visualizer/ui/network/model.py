@@ -4,7 +4,9 @@ Views read it to draw and edit it on input; it announces each change with a sign
 (loading a net, reading MNIST) is asked for with `load_requested(kind, request)`, which the
 `Loader` runs off the GUI thread and answers with `loaded` or `load_failed`. The forward pass of an
 MNIST net takes about a millisecond, so it runs here on the GUI thread; drawing updates are
-coalesced to one forward pass per event-loop turn (the newest drawing wins).
+coalesced to one forward pass per event-loop turn (the newest drawing wins). The Training tab's
+running net ("Current run (live)") is followed by `live` (network/live.py, `LiveRun`), whose
+rebuilds keep the image, the opened map and the colour scale.
 """
 
 from __future__ import annotations
