@@ -136,7 +136,7 @@ def read_state_dict(path: str | Path) -> dict:
 def run_net(folder: str | Path) -> LoadedNet:
     """The trained net of a run folder (config.json's net + model.pt)."""
     from visualizer.core.runs import load_run
-    from visualizer.core.training import build_model, resolve_architecture
+    from visualizer.core.training import resolve_architecture
 
     folder = Path(folder)
     record = load_run(folder)
@@ -144,15 +144,44 @@ def run_net(folder: str | Path) -> LoadedNet:
     if net is None:
         raise UserInputError(f"{folder / 'config.json'}: names no net")
     arch = resolve_architecture(net)
-    module = build_model(arch)
     state = read_state_dict(folder / "model.pt")
+    return net_from_state(arch, state, f"run {record.run_id}", folder, what=str(folder / "model.pt"))
+
+
+def net_from_state(net: Any, state: dict, source: str, folder: str | Path | None = None,
+                   what: str = "the weights") -> LoadedNet:
+    """The net `net` (a preset name or an architecture) built as the trainer builds it (without
+    dropout, which has no weights) with the weights and buffers of `state` (a state_dict of torch
+    tensors or numpy arrays: a saved model.pt, or a snapshot of a run in training). BatchNorm's
+    running statistics are buffers of the state_dict, so they come along."""
+    from visualizer.core.training import build_model, resolve_architecture
+
+    arch = resolve_architecture(net)
+    module = build_model(arch)
+    load_weights(module, state, what)
+    return _finish(arch, module, source, Path(folder) if folder is not None else None)
+
+
+def load_weights(module, state: dict, what: str = "the weights") -> None:
+    """`module.load_state_dict(state, strict=True)` for a state_dict of torch tensors or numpy
+    arrays (copied into the module); UserInputError when it does not fit."""
+    import torch
+
+    if not isinstance(state, dict):
+        raise UserInputError(f"{what}: holds no model weights (expected a state_dict)")
+    tensors = {}
+    for key, value in state.items():
+        if isinstance(value, np.ndarray):
+            value = torch.from_numpy(np.ascontiguousarray(value))
+        if not isinstance(key, str) or not isinstance(value, torch.Tensor):
+            raise UserInputError(f"{what}: holds no model weights (expected a state_dict of tensors)")
+        tensors[key] = value
     try:
-        module.load_state_dict(state, strict=True)
+        module.load_state_dict(tensors, strict=True)
     except RuntimeError as exc:
         lines = [s.strip() for s in str(exc).splitlines() if s.strip()]
         why = lines[1] if len(lines) > 1 else (lines[0] if lines else "")
-        raise UserInputError(f"{folder / 'model.pt'}: does not fit the run's architecture ({excerpt(why, 160)})") from None
-    return _finish(arch, module, f"run {record.run_id}", folder)
+        raise UserInputError(f"{what}: does not fit the run's architecture ({excerpt(why, 160)})") from None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -48,12 +48,31 @@ class Job(QObject):
             self.done.emit()
 
 
+class _LiveNets:
+    """One LiveNetBuilder (its template net), made when the first snapshot is built."""
+
+    def __init__(self) -> None:
+        self._builder = None
+
+    def build(self, snapshot: dict) -> Any:
+        if self._builder is None:
+            from visualizer.core.live import LiveNetBuilder
+
+            self._builder = LiveNetBuilder()
+        return self._builder.build(snapshot)
+
+
+LIVE_NETS = _LiveNets()
+
+
 def load_net(request: dict) -> Any:
     from visualizer.core import activations as act
 
     kind = request.get("kind")
     if kind == "run":
         return act.run_net(request["run"])
+    if kind == "live":  # a snapshot of the run in training (visualizer.core.live)
+        return LIVE_NETS.build(request["snapshot"])
     if kind == "file":
         from visualizer.commands.shapes import load_architecture
 
@@ -97,6 +116,8 @@ JOBS = {"net": load_net, "test_set": load_test_set, "misclassified": load_miscla
 class _Running:
     def __init__(self, kind: str, serial: int, request: dict, thread: QThread, job: Job) -> None:
         self.kind, self.serial, self.request, self.thread, self.job = kind, serial, request, thread, job
+        # a "quiet" request (the live net's rebuilds, several a second) does not flash "Loading…"
+        self.quiet = bool(request.get("quiet"))
 
 
 class Loader(QObject):
@@ -123,7 +144,7 @@ class Loader(QObject):
         entry = _Running(kind, serial, dict(request), None, job)  # type: ignore[arg-type]
         self._running.append(entry)
         entry.thread = start_worker(job, self._thread_finished)
-        self.model.set_busy(True)
+        self.model.set_busy(self._loud())
 
     @Slot(object)
     def _succeeded(self, answer: tuple) -> None:
@@ -142,7 +163,10 @@ class Loader(QObject):
         for e in [e for e in self._running if e.thread is not None and e.thread.isFinished()]:
             join_finished(e.thread)
             self._running.remove(e)
-        self.model.set_busy(bool(self._running))
+        self.model.set_busy(self._loud())
+
+    def _loud(self) -> bool:
+        return any(not e.quiet for e in self._running)
 
     def shutdown(self) -> None:
         for e in list(self._running):

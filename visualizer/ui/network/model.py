@@ -4,7 +4,9 @@ Views read it to draw and edit it on input; it announces each change with a sign
 (loading a net, reading MNIST) is asked for with `load_requested(kind, request)`, which the
 `Loader` runs off the GUI thread and answers with `loaded` or `load_failed`. The forward pass of an
 MNIST net takes about a millisecond, so it runs here on the GUI thread; drawing updates are
-coalesced to one forward pass per event-loop turn (the newest drawing wins).
+coalesced to one forward pass per event-loop turn (the newest drawing wins). The Training tab's
+running net ("Current run (live)") is followed by `live` (network/live.py, `LiveRun`), whose
+rebuilds keep the image, the opened map and the colour scale.
 """
 
 from __future__ import annotations
@@ -63,11 +65,19 @@ class NetworkModel(QObject):
         self._recompute.setSingleShot(True)
         self._recompute.setInterval(0)
         self._recompute.timeout.connect(self.recompute)
+        from visualizer.ui.network.live import LiveRun
+
+        self.live = LiveRun(self, self)  # the Training tab's running net ("Current run (live)")
 
     # -- the net ---------------------------------------------------------------------------
     def request_net(self, request: dict) -> None:
         """Ask for a net: {"kind": "run", "run": folder} | {"kind": "preset", "net": name, "seed": n}
-        | {"kind": "file", "file": path, "seed": n} | {"kind": "architecture", "architecture": doc, "seed": n}."""
+        | {"kind": "file", "file": path, "seed": n} | {"kind": "architecture", "architecture": doc, "seed": n}
+        | {"kind": "live"} (the run in training, following its weights)."""
+        if request.get("kind") == "live":
+            self.follow_live()
+            return
+        self.live.left()
         self.net_request = dict(request)
         self.load_requested.emit("net", dict(request))
         if request.get("kind") == "run":
@@ -83,8 +93,35 @@ class NetworkModel(QObject):
             self.busy = on
             self.busy_changed.emit(on)
 
+    def follow_live(self) -> bool:
+        """Show the running net and follow its snapshots; False (with a message) when no run is
+        training and none has been followed."""
+        previous = self.net_request
+        self.net_request = {"kind": "live"}
+        if not self.live.follow():
+            self.net_request = previous
+            return False
+        self.net_changed.emit()  # the net line says whose weights are coming
+        return True
+
+    def net_line(self) -> str:
+        """What the net shown is: its source, and for the live run which point of training."""
+        if self.net_request.get("kind") == "live":
+            return self.live.describe()
+        return self.net.source if self.net is not None else ""
+
     def loaded(self, kind: str, request: dict, result: Any) -> None:
-        if kind == "net":
+        if kind == "net" and request.get("kind") == "live":
+            before, self.live.shown = self.live.shown, self.live.built(request)
+            if self.live.following():
+                self.set_net(result, keep_view=True)
+                run_id = (self.live.shown or {}).get("run_id")
+                if before is None or before.get("run_id") != run_id:  # the run's first weights shown
+                    self.message.emit(f"Showing the weights of run {run_id} as it trains" if self.live.state == "training"
+                                      else f"Showing the last weights of run {run_id}")
+        elif kind == "net":
+            if self.live.following():
+                return  # asked for before the user picked the live run: that came later and wins
             self.set_net(result)
         elif kind == "test_set":
             self.test_images, self.test_labels = result
@@ -113,6 +150,10 @@ class NetworkModel(QObject):
     def load_failed(self, kind: str, request: dict, message: str) -> None:
         what = {"net": "Cannot load the net", "test_set": "Cannot read the MNIST test set",
                 "misclassified": "Cannot read the run's misclassified digits", "image": "Cannot use this image"}[kind]
+        if kind == "net" and request.get("kind") == "live":
+            self.live.built(request)
+        elif kind == "net" and self.live.following():
+            return  # an older request than the live run's (see loaded)
         self.report(f"{what}: {message}")
         if kind == "test_set":
             self.pending_index = None
@@ -121,13 +162,20 @@ class NetworkModel(QObject):
         self.error = text
         self.message.emit(text)
 
-    def set_net(self, net) -> None:
+    def set_net(self, net, keep_view: bool = False) -> None:
+        """Show `net`. `keep_view` (the live run's new weights): a net with the same layers keeps
+        the opened map and the hovered value, and the status line stays quiet."""
+        same = keep_view and self.net is not None and (
+            [(la.name, la.type) for la in self.net.layers] == [(la.name, la.type) for la in net.layers])
         self.net = net
         self.error = ""
-        self.opened, self.parts, self.hover = None, None, None
+        if not same:
+            self.opened, self.parts, self.hover = None, None, None
         self.net_changed.emit()
-        self.opened_changed.emit()
-        self.message.emit(f"Showing {net.source}")
+        if not same:
+            self.opened_changed.emit()
+        if not keep_view:
+            self.message.emit(f"Showing {net.source}")
         self.recompute()
 
     # -- the image -------------------------------------------------------------------------
@@ -314,7 +362,9 @@ class NetworkModel(QObject):
             return
         seed = request.get("seed", 0)
         seed = seed if isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**63 else 0
-        if request.get("run"):
+        if request.get("live") is True:
+            self.follow_live()
+        elif request.get("run"):
             self.request_net({"kind": "run", "run": str(request["run"])})
             position, index = request.get("misclassified"), request.get("index")
             if isinstance(position, int) and not isinstance(position, bool):
@@ -330,6 +380,10 @@ class NetworkModel(QObject):
 
     def to_dict(self) -> dict[str, Any]:
         req = dict(self.net_request)
+        if req.get("kind") == "live":  # a session keeps no weights: the run's saved model, if any
+            folder = self.live.run_folder
+            req = ({"kind": "run", "run": folder} if folder and (Path(folder) / "model.pt").is_file()
+                   else {"kind": "preset", "net": "mnist-net1", "seed": 0})
         return {
             "net": req,
             "image_kind": self.image_kind,

@@ -3,7 +3,9 @@
 `NetworkPanel` lays out the views around the one `NetworkModel` and fulfils the Panel contract.
 Hand-overs: `open_request(dict)` (from the Training or Shapes tab, through the main window) shows a
 run and a digit, or an untrained net; `explorer_requested(dict)` asks the main window to hand one
-convolution to the Convolution tab (`ConvPanel.open_convolution(**dict)`).
+convolution to the Convolution tab (`ConvPanel.open_convolution(**dict)`); `follow_live_net(dict)`
+takes the Training tab's running net (its events, passed on by the main window) for the
+"Current run (live)" source.
 """
 
 from __future__ import annotations
@@ -116,6 +118,11 @@ class NetworkPanel(Panel):
         {"architecture": doc} / {"net": name} with an optional "seed" for an untrained net."""
         self._started = True
         self.model.open_request(request)
+
+    @Slot(dict)
+    def follow_live_net(self, event: dict) -> None:
+        """The Training tab's run: "started", "snapshot" (weights at a reporting point), "ended"."""
+        self.model.live.receive(event)
 
     # -- Panel contract ----------------------------------------------------------------------
     def save_state(self) -> dict[str, Any]:

@@ -1,17 +1,19 @@
-"""Pick a net (a saved run, an untrained preset or architecture file, seeded) and an image (a test
-digit by index or by class, one of the run's misclassified digits, an image file, or a drawing)."""
+"""Pick a net (a saved run, the run in training, an untrained preset or architecture file, seeded)
+and an image (a test digit by index or by class, one of the run's misclassified digits, an image
+file, or a drawing)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -20,7 +22,10 @@ from PySide6.QtWidgets import (
 
 from visualizer.ui.network.model import BRUSH_SIZES, NetworkModel
 
-KINDS = (("run", "Saved run"), ("preset", "Untrained preset"), ("file", "Untrained, architecture file"))
+KINDS = (("run", "Saved run"), ("preset", "Untrained preset"), ("file", "Untrained, architecture file"),
+         ("live", "Current run (live)"))
+LIVE_TIP = ("The net the Training tab is training, refreshed at its reporting points (a few times a "
+            "second at most, and at each epoch's end)")
 
 
 def trainable_presets() -> list[str]:
@@ -57,6 +62,10 @@ class NetPicker(QWidget):
         self.load_button = QPushButton("Load net", net_box)
         self.load_button.setObjectName("load_net")
         self.load_button.clicked.connect(self._load)
+        self.net_line = QLabel(" ", net_box)
+        self.net_line.setObjectName("net_line")
+        self.net_line.setAccessibleName("The net shown")
+        self.net_line.setWordWrap(True)
         form = QFormLayout(net_box)
         form.addRow("Source", self.kind_combo)
         runs = QHBoxLayout()
@@ -66,6 +75,7 @@ class NetPicker(QWidget):
         form.addRow("Preset", self.preset_combo)
         form.addRow("Seed", self.seed_spin)
         form.addRow(self.load_button)
+        form.addRow(self.net_line)
 
         img_box = QGroupBox("Image", self)
         self.index_spin = QSpinBox(img_box)
@@ -126,6 +136,8 @@ class NetPicker(QWidget):
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         model.data_changed.connect(self._data_changed)
         model.net_changed.connect(self._net_changed)
+        model.live.changed.connect(self._live_changed)
+        self._live_changed()
         self._kind_changed()
         self._data_changed()
 
@@ -135,6 +147,12 @@ class NetPicker(QWidget):
     @Slot()
     def _kind_changed(self) -> None:
         k = self.kind()
+        if k == "live" and self.model.net_request.get("kind") != "live":
+            if not self.model.follow_live():  # nothing else to choose: follow at once
+                kind = self.model.net_request.get("kind")  # (the model said why it cannot)
+                self._select_kind(kind if kind in ("run", "preset") else "file")
+                return
+        self.load_button.setText("Follow run" if k == "live" else "Load net")
         self.run_combo.setEnabled(k in ("run", "file"))
         self.preset_combo.setEnabled(k == "preset")
         self.seed_spin.setEnabled(k in ("preset", "file"))
@@ -179,7 +197,9 @@ class NetPicker(QWidget):
     @Slot()
     def _load(self) -> None:
         k = self.kind()
-        if k == "run":
+        if k == "live":
+            self.model.follow_live()
+        elif k == "run":
             folder = self.run_combo.currentData()
             if not folder:
                 self.model.report("No run with a trained model in the runs folder: train one, or Browse… for a run folder")
@@ -198,6 +218,11 @@ class NetPicker(QWidget):
     def _net_changed(self) -> None:
         req = self.model.net_request
         kind = req.get("kind")
+        self.net_line.setText(self.model.net_line() or " ")
+        if kind == "live":
+            self._select_kind("live")
+        elif kind in ("file", "architecture") and self.kind() == "live":
+            self._select_kind("file")
         if kind == "run":
             self.run_folder = str(req.get("run"))
             self.kind_combo.setCurrentIndex(0)
@@ -207,6 +232,31 @@ class NetPicker(QWidget):
             self.preset_combo.setCurrentText(str(req.get("net")))
         if kind in ("preset", "file", "architecture") and isinstance(req.get("seed"), int):
             self.seed_spin.setValue(min(req["seed"], self.seed_spin.maximum()))
+
+    def _select_kind(self, key: str) -> None:
+        i = self.kind_combo.findData(key)
+        if i >= 0 and i != self.kind_combo.currentIndex():
+            self.kind_combo.setCurrentIndex(i)
+
+    @Slot()
+    def _live_changed(self) -> None:
+        """"Current run (live)" can be picked while a run trains, and after it has ended while its
+        last weights are kept; the net line follows the snapshots."""
+        live = self.model.live
+        row = self.kind_combo.findData("live")
+        item = self.kind_combo.model().item(row)
+        item.setEnabled(live.available())
+        tip = LIVE_TIP
+        if not live.available():
+            tip = live.unavailable_reason()
+        elif live.reason:
+            tip = f"Run {live.run_id} cannot be followed: {live.reason}"
+        elif live.state == "ended":
+            tip = (f"Run {live.run_id} has ended ({live.status}); this shows its last weights. "
+                   + ("Saved run shows its saved model." if live.has_model else ""))
+        self.kind_combo.setItemData(row, tip, Qt.ItemDataRole.ToolTipRole)
+        if self.model.net_request.get("kind") == "live":
+            self.net_line.setText(self.model.net_line() or " ")
 
     @Slot()
     def _data_changed(self) -> None:

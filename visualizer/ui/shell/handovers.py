@@ -16,7 +16,8 @@ from visualizer.ui.shell.panel import Panel
 class HandOvers(QObject):
     """Routes the hand-over signals of a window's panels: `train_requested` to the panel with
     `use_architecture`, `network_requested` to `open_request`, `explorer_requested` to
-    `open_convolution`."""
+    `open_convolution`; and the Training tab's running net (`live_net_changed`) to the panel with
+    `follow_live_net`, without switching tabs."""
 
     def __init__(self, window) -> None:
         super().__init__(window)
@@ -26,7 +27,8 @@ class HandOvers(QObject):
         """Connect `panel`'s request signals (those it has) to their routes."""
         for signal_name, slot in (("train_requested", self.architecture),
                                   ("network_requested", self.network),
-                                  ("explorer_requested", self.convolution)):
+                                  ("explorer_requested", self.convolution),
+                                  ("live_net_changed", self.live_net)):
             signal = getattr(panel, signal_name, None)
             if isinstance(signal, SignalInstance):
                 signal.connect(slot)
@@ -73,3 +75,11 @@ class HandOvers(QObject):
         """Step through one convolution of a net: the Convolution tab's `open_convolution(inputs,
         kernels, stride, padding, dilation, bias, title)`."""
         self.hand_over("open_convolution", "this convolution", lambda f: f(**request), "convolution")
+
+    @Slot(dict)
+    def live_net(self, event: dict) -> None:
+        """The Training tab's running net (plain data: started, a snapshot, ended) to the Network
+        tab's `follow_live_net`; the tab shown stays."""
+        target = self.receiver("follow_live_net")
+        if target is not None:
+            target.follow_live_net(event)

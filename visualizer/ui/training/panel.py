@@ -52,6 +52,9 @@ class TrainingPanel(Panel):
     #: "Open in Network" in the test results: {"run": the run's folder, "index": a test-set index
     #: or None}; the main window hands it to the Network tab.
     network_requested = Signal(dict)
+    #: the running net for the Network tab's live source (TrainingRunner.live_net_changed's events);
+    #: the main window passes them on.
+    live_net_changed = Signal(dict)
 
     def __init__(self, parent: QWidget | None = None, runs_dir: str | Path | None = None) -> None:
         super().__init__(parent)
@@ -59,9 +62,11 @@ class TrainingPanel(Panel):
         self.model = TrainingModel(runs_dir, self)
         self.runner = TrainingRunner(self.model, self)
         self.sweep_job = SweepJob(self.model, self)  # course experiments "with 3 seeds"
+        self.runner.live_net_changed.connect(self.live_net_changed)
         self.model.status.connect(self.status_message)
         self._build()
         self._build_actions()
+        self._build_live_action()
         self.model.state_changed.connect(self._state_changed)
         self.model.sweep_run.began.connect(self._show_sweep_plot)
         self.model.sweep_run.ended.connect(self._show_sweep_plot)
@@ -176,7 +181,25 @@ class TrainingPanel(Panel):
     def panel_actions(self) -> list[QAction]:
         return [self.start_action, self.pause_action, self.stop_action, self.export_table_action,
                 self.export_plots_action, self.choose_data_action, self.download_action,
-                *self.experiment_actions, self.open_sweep_action]
+                *self.experiment_actions, self.open_sweep_action, self.watch_live_action]
+
+    def _build_live_action(self) -> None:
+        """Training ▸ Watch the running net in Network: the Network tab's "Current run (live)"."""
+        self.watch_live_action = QAction("Watch the running net in Network", self)
+        self.watch_live_action.setToolTip("Every layer's maps for one digit, refreshed as the net learns")
+        self.watch_live_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.watch_live_action.triggered.connect(self._watch_live)
+        self.addAction(self.watch_live_action)
+        self.model.state_changed.connect(self._live_action_state)
+        self._live_action_state(self.model.state)
+
+    @Slot(str)
+    def _live_action_state(self, state: str) -> None:
+        self.watch_live_action.setEnabled(state != "idle")
+
+    @Slot()
+    def _watch_live(self) -> None:
+        self.network_requested.emit({"live": True})
 
     @Slot(str)
     def _state_changed(self, state: str) -> None:

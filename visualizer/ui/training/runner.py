@@ -3,6 +3,12 @@ queue behind it) and the MNIST download, each on its own QThread through `ui.she
 
 The workers' signals go straight to the model's slots (queued onto the GUI thread); the runner
 only starts, controls and ends threads, and tells the model when a thread is over.
+
+`live_net_changed(dict)` follows the running net for other tabs (the Network tab, through the
+main window): {"event": "started", "run_id", "run_folder"} when a run is launched, then
+{"event": "snapshot", ...} with `visualizer.core.live`'s snapshot at each (throttled) reporting
+point, and {"event": "ended", "run_id", "run_folder", "status", "has_model"} once its thread is
+over. No snapshot of a run is passed on after its "ended".
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ import logging
 import time
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Slot
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from visualizer.core.runs import new_run_folder
 from visualizer.core.training import TrainConfig, gui_thread_count
@@ -23,8 +31,11 @@ log = logging.getLogger(__name__)
 
 
 class TrainingRunner(QObject):
+    live_net_changed = Signal(dict)
+
     def __init__(self, model: TrainingModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._live: dict | None = None  # the run followed live: run_id, run_folder, status
         self.model = model
         #: Trainer class to use instead of the engine's (tests); None: visualizer.core.training.Trainer
         self.trainer_factory: Callable[..., Any] | None = None
@@ -56,7 +67,10 @@ class TrainingRunner(QObject):
             m.show_message(f"Cannot create the run folder in {m.runs_dir}: {exc.strerror or exc}")
             return False
         m.begin_run(folder.name, folder, config, fresh_overlay)
-        worker = TrainingWorker(config, folder, data=m.data_override, trainer_factory=self.trainer_factory)
+        tag = {"run_id": folder.name, "run_folder": str(folder)}
+        worker = TrainingWorker(config, folder, data=m.data_override, trainer_factory=self.trainer_factory,
+                                live_tag=tag)
+        worker.live_snapshot.connect(self._live_snapshot)
         worker.phase.connect(m.worker_phase)
         worker.train_began.connect(m.train_began)
         worker.batch_recorded.connect(m.record_batch)
@@ -65,6 +79,8 @@ class TrainingRunner(QObject):
         worker.run_failed.connect(m.fail_run)
         self.worker = worker
         self.thread = start_worker(worker, self._training_finished)
+        self._live = dict(tag)
+        self.live_net_changed.emit({"event": "started", **tag})
         return True
 
     def toggle_pause(self) -> None:
@@ -85,11 +101,29 @@ class TrainingRunner(QObject):
         self.model.set_stopping()
         self.worker.request_stop()
 
+    @Slot(dict)
+    def _live_snapshot(self, snapshot: dict) -> None:
+        live = self._live
+        if live is None or snapshot.get("run_id") != live["run_id"]:
+            return  # an ended (or aborted) run's late snapshot
+        if snapshot.get("at") == "end":
+            live["status"] = snapshot.get("status") or ""
+        self.live_net_changed.emit({**snapshot, "event": "snapshot"})
+
+    def _live_ended(self) -> None:
+        live, self._live = self._live, None
+        if live is None:
+            return
+        status = live.pop("status", "") or ("stopped" if self.model.state == "stopping" else "failed")
+        has_model = (Path(live["run_folder"]) / "model.pt").is_file()
+        self.live_net_changed.emit({"event": "ended", **live, "status": status, "has_model": has_model})
+
     @Slot()
     def _training_finished(self) -> None:
         join_finished(self.thread)
         self.worker = None
         self.thread = None
+        self._live_ended()
         config = self.model.end_run()
         if config is not None:
             self.launch(config, fresh_overlay=False)
@@ -135,6 +169,7 @@ class TrainingRunner(QObject):
         """Stop training and downloads, and wait (bounded) for their threads to end; a thread that
         does not end in time is kept alive until it does (keep_until_done)."""
         self.model.clear_queue()
+        self._live = None  # closing: no snapshot is passed on any more
         if self.worker is not None:
             self.model.set_stopping()
             self.worker.abort()

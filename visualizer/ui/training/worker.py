@@ -61,18 +61,24 @@ class TrainingWorker(QObject):
     epoch_recorded = Signal(dict)
     run_finished = Signal(dict)  # result_payload(...)
     run_failed = Signal(str)  # one sentence for the user
+    #: the model's weights at a reporting point (visualizer.core.live's snapshot: plain data,
+    #: numpy arrays on the CPU), tagged with `live_tag`; sent only when `live_tag` is given
+    live_snapshot = Signal(dict)
     done = Signal()  # always the last signal, success or not
 
     def __init__(self, config: TrainConfig, run_folder: Path | None, data: Any = None,
-                 trainer_factory: Callable[..., Any] | None = None) -> None:
+                 trainer_factory: Callable[..., Any] | None = None, live_tag: dict | None = None) -> None:
         super().__init__()
         self.config = config
         self.run_folder = run_folder
         self.data = data
         self.trainer_factory = trainer_factory
+        self.live_tag = dict(live_tag) if live_tag is not None else None
+        self.live = None  # the LiveSnapshots callback while a run with live_tag trains
         self._lock = threading.Lock()
         self._trainer = None
         self._stop = False
+        self._aborted = False
         self._paused = False
 
     # -- controls, called from the GUI thread ------------------------------------------------
@@ -123,9 +129,10 @@ class TrainingWorker(QObject):
             self.done.emit()
 
     def abort(self) -> None:
-        """Stop now, skipping the final evaluation (closing the app mid-run)."""
+        """Stop now, skipping the final evaluation (closing the app mid-run); no more snapshots."""
         with self._lock:
             self._stop = True
+            self._aborted = True
             trainer = self._trainer
         if trainer is not None:
             if hasattr(trainer, "abort"):
@@ -138,6 +145,12 @@ class TrainingWorker(QObject):
         from visualizer.core.training import Trainer
 
         callbacks: list[Callback] = [SignalCallback(self)]
+        if self.live_tag is not None:
+            from visualizer.core.live import LiveSnapshots
+
+            # Called by the engine on this thread between optimizer steps: consistent weights.
+            self.live = LiveSnapshots(self._send_snapshot, self.live_tag)
+            callbacks.append(self.live)
         if self.run_folder is not None:
             from visualizer.core.runs import RunWriter
 
@@ -165,6 +178,12 @@ class TrainingWorker(QObject):
             with RunLock(self.run_folder):
                 result = trainer.run()
         self.run_finished.emit(result_payload(result))
+
+    def _send_snapshot(self, snapshot: dict) -> None:
+        with self._lock:
+            aborted = self._aborted
+        if not aborted:  # the window is closing: nobody will look at it
+            self.live_snapshot.emit(snapshot)
 
 
 class DownloadWorker(QObject):
