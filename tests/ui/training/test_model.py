@@ -224,7 +224,7 @@ def test_reads_what_the_old_panel_saved(model, tmp_path):
     }
     model.from_dict(old)
     assert model.config().to_dict()["loss"] == "l2" and model.form["epochs"] == 3 and model.form["seed"] == 4
-    assert model.chosen_data_dir == str(tmp_path / "mnist") and "MNIST not found" in model.data_text
+    assert model.mnist.chosen_dir == str(tmp_path / "mnist") and "MNIST not found" in model.mnist.text
     assert model.ticked_ids() == ["old-run"]
     assert model.options["smoothing_weight"] == 80 and model.options["keep_overlays"]
     assert model.options["experiment"] == "loss functions"

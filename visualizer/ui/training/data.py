@@ -1,19 +1,19 @@
 """The MNIST data box: where MNIST is (or what to do when it is missing), Choose data folder…,
 Download MNIST with its progress bar and Cancel. The panel runs the download worker; this view
-shows the model's data and download state."""
+shows the state of the model's MnistSource."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from visualizer.ui.training.model import TrainingModel
+from visualizer.ui.training.mnist_source import MnistSource
 
 
 class DataBox(QGroupBox):
-    def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
+    def __init__(self, source: MnistSource, parent: QWidget | None = None) -> None:
         super().__init__("MNIST data", parent)
-        self.model = model
+        self.source = source
         dv = QVBoxLayout(self)
         self.label = QLabel(self)
         self.label.setObjectName("data_status")
@@ -36,31 +36,31 @@ class DataBox(QGroupBox):
         dv.addLayout(drow)
         self.bar.hide()
         self.cancel_button.hide()
-        model.data_changed.connect(self._show_data)
-        model.download_changed.connect(self._show_download)
+        source.changed.connect(self._show_data)
+        source.download_changed.connect(self._show_download)
         self._show_data()
 
     @Slot()
     def _show_data(self) -> None:
-        self.label.setText(self.model.data_text)
-        self.label.setToolTip(self.model.data_tip)
+        self.label.setText(self.source.text)
+        self.label.setToolTip(self.source.tip)
 
     @Slot()
     def _show_download(self) -> None:
-        m = self.model
+        m = self.source
         self.download_button.setEnabled(not m.downloading)
         self.bar.setVisible(m.downloading)
         self.cancel_button.setVisible(m.downloading)
-        self.cancel_button.setEnabled(m.downloading and not m.download_cancelling)
+        self.cancel_button.setEnabled(m.downloading and not m.cancelling)
         if not m.downloading:
             return
-        if m.download_cancelling:
+        if m.cancelling:
             self.bar.setFormat("cancelling…")
-        elif m.download_progress is None:
+        elif m.progress is None:
             self.bar.setRange(0, 0)
             self.bar.setFormat("connecting…")
         else:
-            done, total, name = m.download_progress
+            done, total, name = m.progress
             if total > 0:
                 self.bar.setRange(0, 1000)
                 self.bar.setValue(int(1000 * done / total))

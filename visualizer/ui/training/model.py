@@ -10,9 +10,7 @@ are connected to its slots (queued onto the GUI thread), so the training thread 
 
 from __future__ import annotations
 
-import html
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,55 +21,23 @@ from PySide6.QtCore import QObject, Signal, Slot
 from visualizer.core import appdirs
 from visualizer.core.devices import DeviceReport
 from visualizer.core.errors import UserInputError
+from visualizer.core.experiments import (  # noqa: F401  (the Training tab's names for them)
+    EXPERIMENT_BASE,
+    EXPERIMENTS,
+    OVERFITTING_BASE,
+    OVERFITTING_PATIENCE,
+    OVERFITTING_WEIGHT_DECAY,
+    experiment_caption,
+    experiment_configs,
+)
 from visualizer.core.run_table import fmt_time, run_label
 from visualizer.core.training import TrainConfig
+from visualizer.ui.training.mnist_source import MnistSource
 from visualizer.ui.training.sweep_state import SweepRunState
 
 PRESET_NETS = ("mnist-net1", "mnist-net2")
 LOSSES = {"ce": "cross-entropy (ce)", "l2": "L2 / mean squared error (l2)"}
 OPTIMIZERS = {"sgdm": "SGD with momentum (sgdm)", "sgd": "SGD (sgd)", "adam": "Adam (adam)"}
-
-#: The overfitting experiment: mnist-net1 on 1,000 training images for 40 epochs (batch 32, so an
-#: epoch is 32 steps), validated on 2,000 images (measured on an idle two-core CPU: 10 epochs in
-#: 15 s, so about three minutes for the three runs). Regularisation is off unless a run sets it.
-OVERFITTING_BASE: dict[str, Any] = {
-    "net": "mnist-net1", "train_size": 1000, "val_size": 2000, "epochs": 40, "batch_size": 32,
-    "weight_decay": 0.0, "dropout": 0.0, "early_stopping": 0,
-}
-OVERFITTING_WEIGHT_DECAY = 0.01
-OVERFITTING_PATIENCE = 5
-
-
-def experiment_caption(name: str) -> str:
-    """The experiments box's line for `name`: what it varies and over which values."""
-    field_name, values = EXPERIMENTS[name]
-    if field_name:
-        return f"{name}: {', '.join(str(v) for v in values)}"
-    from visualizer.core.run_table import regularisation_label
-
-    parts = [regularisation_label(v).lstrip(" ·") or "plain" for v in values]
-    base = EXPERIMENT_BASE.get(name, {})
-    head = ""
-    if "train_size" in base and "epochs" in base:
-        head = f" ({base.get('net', '')} on {base['train_size']:,} images × {base['epochs']} epochs)"
-    return f"{name}{head}: {', '.join(parts)}"
-
-
-#: Experiment presets of the course: the field varied and its values (everything else from the form).
-#: An experiment with field "" lists whole sets of settings instead, applied over its EXPERIMENT_BASE.
-EXPERIMENTS: dict[str, tuple[str, tuple[Any, ...]]] = {
-    "learning rates": ("lr", (0.1, 0.01, 0.0001)),
-    "loss functions": ("loss", ("ce", "l2")),
-    "architectures": ("net", ("mnist-net1", "mnist-net2")),
-    # Overfitting: few training images, many epochs; then the same with L2 regularisation, then
-    # with early stopping (which keeps the best epoch's weights).
-    "overfitting": ("", ({}, {"weight_decay": OVERFITTING_WEIGHT_DECAY},
-                         {"early_stopping": OVERFITTING_PATIENCE})),
-}
-#: What an experiment sets whatever the form says (the rest comes from the form).
-EXPERIMENT_BASE: dict[str, dict[str, Any]] = {
-    "overfitting": dict(OVERFITTING_BASE),
-}
 
 #: Distinct colours for runs (matplotlib's tab10, familiar from course reports).
 RUN_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -190,8 +156,6 @@ class TrainingModel(QObject):
     progress_changed = Signal()  # progress, progress_text, device_text
     queue_changed = Signal()
     message_changed = Signal(str)  # "" hides the message
-    data_changed = Signal()  # the data folder or its status
-    download_changed = Signal()
     runs_folder_changed = Signal()
     status = Signal(str, int)  # a line for the status bar
     sweep_changed = Signal()  # a sweep folder was opened (self.sweep)
@@ -206,17 +170,8 @@ class TrainingModel(QObject):
         self.runs: list[RunEntry] = []
         self.selected: str = ""
         self.runs_dir = Path(runs_dir) if runs_dir else appdirs.runs_dir()
-        # Where MNIST is looked for, in this order: the folder chosen in the tab; $CONVVIZ_DATA;
-        # the MNIST folder of the settings; the app's own data folder.
-        self.chosen_data_dir: str | None = None
-        self.settings_data_dir: str | None = None
-        self.data_override = None  # MnistSplits to train on instead of MNIST (tests, benchmarks)
-        self.data_found = False
-        self.data_text = ""
-        self.data_tip = ""
-        self.downloading = False
-        self.download_cancelling = False
-        self.download_progress: tuple[float, float, str] | None = None
+        self.mnist = MnistSource(self)  # where MNIST is found, and its download
+        self.mnist.found.connect(self._mnist_found)
         self.state = "idle"
         self.live_id: str | None = None
         self.live_total = 0
@@ -358,80 +313,10 @@ class TrainingModel(QObject):
     def set_log_axis(self, quantity: str, on: bool) -> None:
         self.set_option("log_axes", {**self.options["log_axes"], quantity: bool(on)})
 
-    # ============================================================================== data ==
-    @property
-    def data_dir(self) -> str | None:
-        """The folder to load MNIST from, or None for $CONVVIZ_DATA / the app's folder."""
-        if self.chosen_data_dir:
-            return self.chosen_data_dir
-        if os.environ.get(appdirs.DATA_ENV):
-            return None
-        return self.settings_data_dir
-
-    def download_folder(self) -> Path:
-        return Path(self.chosen_data_dir or self.settings_data_dir or appdirs.mnist_dir())
-
-    def refresh_data_status(self) -> bool:
-        """Look for MNIST again (the one rule: core.mnist.locate_mnist); True when it is there."""
-        from visualizer.core.mnist import MnistNotFound, locate_mnist
-
-        if self.data_override is not None:
-            self.data_found, self.data_tip = True, ""
-            self.data_text = "Training on data given by the program (not MNIST files)."
-        else:
-            try:
-                folder = locate_mnist(self.data_dir or None)
-            except MnistNotFound as exc:
-                looked = self.data_dir or os.environ.get(appdirs.DATA_ENV) or str(appdirs.mnist_dir())
-                self.data_found, self.data_tip = False, str(exc)
-                self.data_text = (
-                    f"<b>MNIST not found</b> in {html.escape(str(looked))}.<br>Press <i>Download MNIST</i> "
-                    f"(about 11 MB, into {html.escape(str(self.download_folder()))}) or <i>Choose data "
-                    "folder…</i> to pick a folder holding the four MNIST .gz files.")
-            except UserInputError as exc:
-                self.data_found, self.data_tip = False, ""
-                self.data_text = f"<b>MNIST unusable:</b> {exc}"
-            else:
-                self.data_found, self.data_tip = True, str(folder)
-                self.data_text = f"MNIST: {folder}"
-        self.data_changed.emit()
-        return self.data_found
-
-    def set_data_folder(self, folder: str | Path | None) -> bool:
-        self.chosen_data_dir = str(folder) if folder else None
-        found = self.refresh_data_status()
-        if found:
-            self.clear_message()
-            self.status.emit(f"MNIST folder: {folder}", 4000)
-        return found
-
-    def set_data_override(self, data: Any) -> None:
-        self.data_override = data
-        self.refresh_data_status()
-
-    # -- download (the worker's signals land here) -----------------------------------------
-    def set_downloading(self, on: bool) -> None:
-        self.downloading, self.download_cancelling = on, False
-        self.download_progress = None
-        self.download_changed.emit()
-
-    def cancel_download(self) -> None:
-        if self.downloading:
-            self.download_cancelling = True
-            self.download_changed.emit()
-
-    @Slot(float, float, str)
-    def download_step(self, done: float, total: float, name: str) -> None:
-        self.download_progress = (done, total, name)
-        self.download_changed.emit()
-
     @Slot(str)
-    def download_succeeded(self, folder: str) -> None:
-        if not self.refresh_data_status():
-            self.chosen_data_dir = folder  # CONVVIZ_DATA points elsewhere: use what we just fetched
-        self.refresh_data_status()
+    def _mnist_found(self, line: str) -> None:
         self.clear_message()
-        self.status.emit(f"MNIST downloaded to {folder}", 6000)
+        self.status.emit(line, 5000)
 
     # ============================================================================== runs ==
     def run(self, run_id: str | None) -> RunEntry | None:
@@ -583,14 +468,7 @@ class TrainingModel(QObject):
     # ====================================================================== experiments ==
     def experiment_configs(self, name: str) -> list[TrainConfig]:
         """The runs of the course experiment `name`, in order: the form with one field varied."""
-        field_name, values = EXPERIMENTS[name]
-        base = {**self.config().to_dict(), **EXPERIMENT_BASE.get(name, {})}
-        configs = []
-        for v in values:
-            c = TrainConfig.from_dict({**base, **(v if not field_name else {field_name: v})})
-            c.validate()
-            configs.append(c)
-        return configs
+        return experiment_configs(name, self.config().to_dict())
 
     def set_queue(self, name: str, configs: list[TrainConfig]) -> None:
         """Queue runs to follow the one starting now (`configs` excludes it)."""
@@ -624,7 +502,8 @@ class TrainingModel(QObject):
         self.clear_message()
         if fresh_overlay:
             self.tick_all(False)
-        n_train = len(self.data_override.train_images) if self.data_override is not None else config.train_size
+        data = self.mnist.override
+        n_train = len(data.train_images) if data is not None else config.train_size
         self.live_total = max(1, config.epochs * n_train)
         entry = RunEntry(run_id, folder, config.to_dict(), self.next_color(), status="running",
                          total=self.live_total)
@@ -813,7 +692,7 @@ class TrainingModel(QObject):
         return {
             "net": self.architectures.get(f["net"], f["net"]),
             **{k: f[k] for k in FORM_DEFAULTS if k != "net"},
-            "data_dir": self.chosen_data_dir or "",
+            "data_dir": self.mnist.chosen_dir or "",
             "shown_runs": self.ticked_ids(),
             "smoothing": self.options["smoothing"],
             "smoothing_weight": self.options["smoothing_weight"],
@@ -838,8 +717,8 @@ class TrainingModel(QObject):
             if key != "net" and key in state:
                 self.set_field(key, state[key])
         if isinstance(state.get("data_dir"), str) and state["data_dir"]:
-            self.chosen_data_dir = state["data_dir"]
-            self.refresh_data_status()
+            self.mnist.chosen_dir = state["data_dir"]
+            self.mnist.refresh()
         if isinstance(state.get("smoothing_weight"), int) and not isinstance(state["smoothing_weight"], bool):
             self.set_option("smoothing_weight", max(0, min(99, state["smoothing_weight"])))
         for key in ("smoothing", "keep_overlays", "experiment_seeds"):

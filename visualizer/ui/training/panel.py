@@ -71,7 +71,7 @@ class TrainingPanel(Panel):
         self.model.sweep_run.began.connect(self._show_sweep_plot)
         self.model.sweep_run.ended.connect(self._show_sweep_plot)
         self.model.reload_runs()
-        self.model.refresh_data_status()
+        self.model.mnist.refresh()
         probe = device_probe()  # torch is asked off the GUI thread; the form lists cuda/mps when it answers
         probe.ready.connect(self.model.set_device_report)
         if probe.report() is not None:
@@ -89,7 +89,7 @@ class TrainingPanel(Panel):
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 4, 0)
         self.form = TrainingForm(m, left)
-        self.data_box = DataBox(m, left)
+        self.data_box = DataBox(m.mnist, left)
         self.experiments = ExperimentBox(m, left)
         self.controls = ControlBar(m, left)
         for w in (self.form, self.data_box, self.experiments, self.controls):
@@ -216,11 +216,11 @@ class TrainingPanel(Panel):
     @property
     def data_override(self):
         """MnistSplits to train on instead of loading MNIST (synthetic data for tests and benchmarks)."""
-        return self.model.data_override
+        return self.model.mnist.override
 
     @data_override.setter
     def data_override(self, data) -> None:
-        self.model.set_data_override(data)
+        self.model.mnist.set_override(data)
 
     @property
     def trainer_factory(self):
@@ -240,17 +240,17 @@ class TrainingPanel(Panel):
 
     @property
     def data_dir(self) -> str | None:
-        return self.model.data_dir
+        return self.model.mnist.folder
 
     @property
     def runs_dir(self) -> Path:
         return self.model.runs_dir
 
     def download_folder(self) -> Path:
-        return self.model.download_folder()
+        return self.model.mnist.download_folder()
 
     def set_data_folder(self, folder: str | Path | None) -> bool:
-        return self.model.set_data_folder(folder)
+        return self.model.mnist.choose(folder)
 
     def config_from_form(self):
         return self.model.config()
@@ -272,8 +272,8 @@ class TrainingPanel(Panel):
         if device and not self.model.running():
             self.model.set_field("device", device)
         if "mnist_dir" in settings:
-            self.model.settings_data_dir = str(settings.get("mnist_dir") or "") or None
-            self.model.refresh_data_status()
+            self.model.mnist.settings_dir = str(settings.get("mnist_dir") or "") or None
+            self.model.mnist.refresh()
         if "runs_dir" in settings:
             self.model.set_runs_dir(settings.get("runs_dir") or appdirs.runs_dir())
         if "theme" in settings:
@@ -363,10 +363,10 @@ class TrainingPanel(Panel):
     @Slot()
     def choose_data_folder(self) -> None:
         m = self.model
-        start = m.data_dir or str(m.download_folder())
+        start = m.mnist.folder or str(m.mnist.download_folder())
         folder = QFileDialog.getExistingDirectory(self, "Folder with the four MNIST files", start)
         if folder:
-            m.set_data_folder(folder)
+            m.mnist.choose(folder)
 
     @Slot()
     def start_download(self) -> None:

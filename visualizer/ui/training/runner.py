@@ -50,12 +50,12 @@ class TrainingRunner(QObject):
     def launch(self, config: TrainConfig, fresh_overlay: bool) -> bool:
         """Start one run of `config`; False (with a message in the model) when it cannot start."""
         m = self.model
-        if m.data_override is None and not m.refresh_data_status():
+        if m.mnist.override is None and not m.mnist.refresh():
             m.clear_queue()
             m.show_message("MNIST not found. Use “Download MNIST” or “Choose data folder…” "
                            "in the MNIST data box, then press Start again.")
             return False
-        config.data_dir = m.data_dir or ""
+        config.data_dir = m.mnist.folder or ""
         if config.num_threads == 0 and config.device in ("auto", "cpu"):
             config.num_threads = gui_thread_count()  # one core stays free for the GUI
         try:
@@ -68,7 +68,7 @@ class TrainingRunner(QObject):
             return False
         m.begin_run(folder.name, folder, config, fresh_overlay)
         tag = {"run_id": folder.name, "run_folder": str(folder)}
-        worker = TrainingWorker(config, folder, data=m.data_override, trainer_factory=self.trainer_factory,
+        worker = TrainingWorker(config, folder, data=m.mnist.override, trainer_factory=self.trainer_factory,
                                 live_tag=tag)
         worker.live_snapshot.connect(self._live_snapshot)
         worker.phase.connect(m.worker_phase)
@@ -143,26 +143,26 @@ class TrainingRunner(QObject):
         if self.download_thread is not None:
             return
         m = self.model
-        dest = m.download_folder()
+        dest = m.mnist.download_folder()
         self.download = DownloadWorker(dest, self.downloader)
-        self.download.progress.connect(m.download_step)
-        self.download.succeeded.connect(m.download_succeeded)
+        self.download.progress.connect(m.mnist.download_step)
+        self.download.succeeded.connect(m.mnist.download_succeeded)
         self.download.failed.connect(m.show_message)
-        m.set_downloading(True)
+        m.mnist.set_downloading(True)
         m.status.emit(f"Downloading MNIST into {dest}…", 0)
         self.download_thread = start_worker(self.download, self._download_finished)
 
     def cancel_download(self) -> None:
         if self.download is not None:
             self.download.cancel()
-            self.model.cancel_download()
+            self.model.mnist.cancel_download()
 
     @Slot()
     def _download_finished(self) -> None:
         join_finished(self.download_thread)
         self.download = None
         self.download_thread = None
-        self.model.set_downloading(False)
+        self.model.mnist.set_downloading(False)
 
     # -- closing -----------------------------------------------------------------------------
     def shutdown(self, bound_s: float = 2.0) -> None:

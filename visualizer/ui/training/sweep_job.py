@@ -41,7 +41,7 @@ def experiment_sweep_plan(model: TrainingModel, name: str):
 
     configs = model.experiment_configs(name)  # the form, validated: a single run's messages
     for c in configs:
-        c.data_dir = model.data_dir or ""
+        c.data_dir = model.mnist.folder or ""
     field_name, values = EXPERIMENTS[name]
     if field_name:
         return experiment_plan(field_name, values, configs[0], SEEDS)
@@ -189,7 +189,7 @@ class SweepJob(QObject):
         except UserInputError as exc:
             m.show_message(str(exc))
             return False
-        if m.data_override is None and not m.refresh_data_status():
+        if m.mnist.override is None and not m.mnist.refresh():
             m.show_message("MNIST not found. Use “Download MNIST” or “Choose data folder…” "
                            "in the MNIST data box, then press Run all again.")
             return False
@@ -200,7 +200,7 @@ class SweepJob(QObject):
             return False
         device = str(plan.runs[0].config.get("device", "auto")) if plan.runs else m.form["device"]
         self.state.begin(name, out, len(plan.runs), device)
-        worker = SweepWorker(plan, out, data=m.data_override, workers=self.workers)
+        worker = SweepWorker(plan, out, data=m.mnist.override, workers=self.workers)
         s = self.state
         worker.workers_started.connect(s.workers_started)
         worker.progress.connect(s.progress)
