@@ -12,6 +12,7 @@ from pyqtgraph import exporters
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from visualizer.core.errors import UserInputError
 from visualizer.ui.shell.files import save_text
 
 
@@ -24,6 +25,10 @@ def save_csv_dialog(parent: QWidget, plot_key: str, text: Callable[[], str], mod
         return
     try:
         save_text(path, text())
+    except UserInputError as exc:  # save_text's plain reason ("cannot write …: No space left …")
+        if model is not None:
+            model.show_message(str(exc))
+        return
     except OSError as exc:
         if model is not None:
             model.show_message(f"Could not save {path}: {exc.strerror or exc}")
