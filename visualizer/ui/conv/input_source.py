@@ -1,17 +1,18 @@
 """What the convolution explorer convolves: the typed matrix, or a picture (an image file, a
 sample, an array another tool handed over) with its crop and size.
 
-`InputSource` is plain Python (no signals): `ConvModel` owns one, changes it through these methods
-and announces the change (and fits its kernels to the input's channel count). Every method that
-takes what a user typed or chose checks it first and raises UserInputError with the reason, before
-anything is changed. `check_hand_over` checks one convolution handed over by another tab.
+`InputSource` is plain Python (no signals): `ConvModel` owns one and hands it two callbacks, which
+its changes call: `changed()` after a change of the input in use, `replaced(channels)` after a new
+input (the model fits its kernels to the channel count, then announces the change). Every method
+that takes what a user typed or chose checks it first and raises UserInputError with the reason,
+before anything is changed. `check_hand_over` checks one convolution handed over by another tab.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -27,13 +28,19 @@ CHANNEL_MODES = ("auto", "gray", "rgb")
 SAVED_KINDS = ("sample", "file")
 
 
+def _nothing(*_args) -> None:
+    pass
+
+
 class InputSource:
     """The input before crop and resize, and how it is cropped and resized."""
 
-    def __init__(self) -> None:
+    def __init__(self, changed: Callable[[], None] = _nothing, replaced: Callable[[int], None] = _nothing) -> None:
+        self._changed, self._replaced = changed, replaced
         self.reset()
 
     def reset(self) -> None:
+        """The course's 5×5 input, typed (announces nothing)."""
         self.kind = "matrix"  # "matrix" | "sample" | "file" | "array" | "tensor"
         self.name = ""  # sample name, file path or the label of a handed-over array
         self.matrix = np.array(COURSE_INPUT, dtype=np.float64)  # the typed matrix
@@ -77,21 +84,27 @@ class InputSource:
         return h, w
 
     # ==== changing it ==========================================================================
-    def set_matrix(self, m: np.ndarray) -> bool:
-        """The typed matrix; True when it is the input in use (the source is "matrix")."""
+    def set_matrix(self, m: np.ndarray) -> None:
+        """The typed matrix (used as the input while the source is "matrix")."""
         m = np.array(m, dtype=np.float64)
         if m.ndim != 2 or min(m.shape) < 1:
             raise UserInputError(f"the input must be a matrix, got shape {m.shape}")
         self.matrix = m
-        return self.kind == "matrix"
+        if self.kind == "matrix":
+            self._changed()
 
-    def use_matrix(self) -> None:
+    def use_typed_matrix(self) -> None:
+        self._use_matrix()
+        self._replaced(1)
+
+    def _use_matrix(self) -> None:
         self.kind, self.name, self.image = "matrix", "", None
         self.value_kind = "pixels"
 
-    def load_file(self, path: str | Path, channels: str | None = None, kind: str = "file",
-                  name: str | None = None) -> None:
-        """An image file as the input, read as `channels` (the current way when None)."""
+    def load_image(self, path: str | Path, channels: str | None = None, kind: str = "file",
+                   name: str | None = None) -> None:
+        """Use an image file as the input, read as `channels` (the current way when None);
+        UserInputError when it cannot be read."""
         from visualizer.image_io import load_image
 
         channels = self.channels if channels is None else channels
@@ -99,53 +112,69 @@ class InputSource:
         self.channels = channels
         self.use_image(image, kind, name if name is not None else str(path))
 
-    @staticmethod
-    def sample_path(name: str):
+    def load_sample(self, name: str) -> None:
         from visualizer.image_io import sample_images
 
         samples = sample_images()
         if name not in samples:
             raise UserInputError(f"no sample image called {name!r}")
-        return samples[name]
+        self.load_image(samples[name], kind="sample", name=name)
 
-    def reload_path(self):
-        """The file to read again after the channel mode changed; None for other inputs."""
+    def set_channels(self, channels: str) -> None:
+        """How image files are read ("auto" | "gray" | "rgb"); reloads the image in use."""
         from visualizer.image_io import sample_images
 
-        if self.kind == "sample":
-            return sample_images().get(self.name)
-        return self.name if self.kind == "file" else None
+        if channels == self.channels:
+            return
+        self.channels = channels
+        if self.kind in ("sample", "file"):
+            path = sample_images().get(self.name) if self.kind == "sample" else self.name
+            if path:
+                self.load_image(path, kind=self.kind, name=self.name)
 
-    @staticmethod
-    def checked_image(image: np.ndarray) -> np.ndarray:
-        """An array as a picture: (H, W) or (C, H, W) with 1 or 3 channels, as (C, H, W)."""
+    def use_image_array(self, image: np.ndarray, label: str = "image") -> None:
+        """Use an array as the input image, (H, W) or (C, H, W) with values 0..255 (benchmarks,
+        other tools handing over a picture). Not remembered between starts."""
         x = np.asarray(image, dtype=np.float64)
         x = x[None] if x.ndim == 2 else x
         if x.ndim != 3 or x.shape[0] not in (1, 3) or min(x.shape) < 1:
             raise UserInputError(f"an image must be H×W or C×H×W with 1 or 3 channels, got {x.shape}")
-        return np.ascontiguousarray(x)
+        self.use_image(np.ascontiguousarray(x), "array", label)
 
     def use_image(self, image: np.ndarray, kind: str, name: str, value_kind: str = "pixels") -> None:
+        """A checked (C, H, W) array as the input, uncropped and unshrunk."""
         self.image = image
         self.value_kind = value_kind
         self.kind, self.name = kind, name
-        self.whole_image()
+        self._whole_image()
+        self._replaced(image.shape[0])
 
-    def whole_image(self) -> None:
-        """No crop, no shrinking."""
+    def _whole_image(self) -> None:
         _, h, w = self.image.shape
         self.crop = (0, 0, h, w)
         self.longest_side = max(h, w)
 
+    def reset_image_geometry(self) -> None:
+        """Undo the crop and the shrinking."""
+        if self.image is not None:
+            self._whole_image()
+            self._changed()
+
     def set_crop(self, top: int, left: int, height: int, width: int) -> None:
         """Clamped into the picture."""
+        if self.image is None:
+            return
         _, h, w = self.image.shape
         top, left = max(0, min(int(top), h - 1)), max(0, min(int(left), w - 1))
         self.crop = (top, left, max(1, min(int(height), h)), max(1, min(int(width), w)))
+        self._changed()
 
     def set_longest_side(self, side: int) -> None:
         """From 1 to the picture's own longest side (pictures are shrunk, never enlarged)."""
+        if self.image is None:
+            return
         self.longest_side = max(1, min(int(side), max(self.image.shape[1:])))
+        self._changed()
 
     # ==== saving ===============================================================================
     def to_dict(self) -> dict[str, Any]:
@@ -158,7 +187,30 @@ class InputSource:
                          longest_side=self.longest_side)
         return state
 
-    def restore_geometry(self, state: dict[str, Any]) -> None:
+    def restore(self, state: dict[str, Any]) -> str:
+        """The saved picture (a sample by name, a file by path) with its crop and size, or the
+        typed matrix when there is none or it is gone; returns what went wrong ("" if nothing).
+        The saved typed matrix and channel mode are set before (`saved_matrix`, `saved_channels`)."""
+        source = state.get("source", "matrix")
+        problem = ""
+        try:
+            if source == "sample":
+                self.load_sample(str(state.get("image", "")))
+            elif source == "file":
+                path = str(state.get("image", ""))
+                if Path(path).is_file():
+                    self.load_image(path)
+                else:
+                    problem = f"The last image ({path}) is gone; showing the typed matrix"
+        except UserInputError as exc:
+            problem = f"Could not open the last image ({exc}); showing the typed matrix"
+        if self.kind not in SAVED_KINDS:
+            self.use_typed_matrix()
+            return problem
+        self._restore_geometry(state)
+        return problem
+
+    def _restore_geometry(self, state: dict[str, Any]) -> None:
         """The saved crop and size of a reloaded picture, clamped into it."""
         _, h, w = self.image.shape
         crop = [int(v) for v in state.get("crop", [])]

@@ -57,3 +57,13 @@ def preset_size(name: str, kernel_hw: tuple[int, int]) -> int:
     kh, kw = kernel_hw
     size = kh if kh == kw and name in SIZED_PRESETS else 3
     return 3 if name == "identity" and size % 2 == 0 else size
+
+
+def saved_kernels(state: dict, kernels_now: np.ndarray, max_kernel: int, max_kernels: int) -> np.ndarray:
+    """The kernels of a saved session (the current ones when it has none), checked: ValueError
+    for a shape the explorer cannot show or a value that is not a finite number."""
+    kernels = np.array(state.get("kernels", kernels_now), dtype=np.float64)
+    if kernels.ndim != 4 or min(kernels.shape) < 1 or max(kernels.shape[2:]) > max_kernel \
+            or kernels.shape[0] > max_kernels or not np.isfinite(kernels).all():
+        raise ValueError("bad kernels")
+    return kernels

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,7 +22,6 @@ from PySide6.QtCore import QObject, Signal
 
 from visualizer.core.conv_job import ConvJob, ConvResult
 from visualizer.core.convolution import (
-    PADDING_MODES,
     ConvSpec,
     UserInputError,
     format_number,
@@ -32,6 +30,8 @@ from visualizer.core.convolution import (
     size_report,
 )
 from visualizer.core.step_text import cell_of, step_caption, step_status
+from visualizer.ui.conv.conv_settings import PADDING_KINDS  # noqa: F401 (its old home)
+from visualizer.ui.conv.conv_settings import AXIS_RANGES, ConvSettings
 from visualizer.ui.conv.input_source import COURSE_INPUT  # noqa: F401 (its old home)
 from visualizer.ui.conv.input_source import (
     MAX_INPUT_CELLS,
@@ -40,7 +40,14 @@ from visualizer.ui.conv.input_source import (
     saved_channels,
     saved_matrix,
 )
-from visualizer.ui.conv.kernel_edits import first_slice_repeated, kernel_stack, preset_size, resized, with_count
+from visualizer.ui.conv.kernel_edits import (
+    first_slice_repeated,
+    kernel_stack,
+    preset_size,
+    resized,
+    saved_kernels,
+    with_count,
+)
 from visualizer.ui.conv.stepper import SPEEDS, Stepper
 
 COURSE_KERNEL = "course-normalized"
@@ -49,19 +56,26 @@ COURSE_SETTINGS = ((2, 1), (1, 2))
 MAX_KERNEL = 11
 MAX_KERNELS = 256
 CHANNEL_NAMES = ("R", "G", "B")
-#: Padding kinds: a number of cells, or one of ConvSpec's named paddings.
-PADDING_KINDS = ("number", "valid", "same")
-#: Stride, padding and dilation: the values a control offers, (lowest, highest).
-AXIS_RANGES = {"stride": (1, 64), "padding": (0, 64), "dilation": (1, 16)}
 
 
 def channel_name(c: int, channels: int) -> str:
     return CHANNEL_NAMES[c] if channels == 3 else f"{c + 1}"
 
 
-def _from_input(name: str) -> property:
-    """A read-only model attribute under its old name that is now the input source's."""
-    return property(lambda self: getattr(self.input, name), doc=f"`input.{name}`")
+def _from(part: str, name: str) -> property:
+    """A read-only model attribute under its old name, now held by the model's input source or
+    convolution settings."""
+    return property(lambda self: getattr(getattr(self, part), name), doc=f"`{part}.{name}`")
+
+
+def _to(part: str, name: str):
+    """A model method under its old name that the input source or the settings carry out (they
+    announce the change through the callbacks the model gave them)."""
+    def method(self, *args, **kwargs):
+        return getattr(getattr(self, part), name)(*args, **kwargs)
+
+    method.__name__, method.__doc__ = name, f"`{part}.{name}`"
+    return method
 
 
 class ConvModel(QObject):
@@ -79,13 +93,27 @@ class ConvModel(QObject):
     #: and its term in the written sum light up together.
     highlight_changed = Signal()
 
-    source_kind, source_name = _from_input("kind"), _from_input("name")
-    matrix, image, value_kind = _from_input("matrix"), _from_input("image"), _from_input("value_kind")
-    channels, crop, longest_side = _from_input("channels"), _from_input("crop"), _from_input("longest_side")
+    # what the views read under the names they always had
+    source_kind, source_name = _from("input", "kind"), _from("input", "name")
+    matrix, image, value_kind, channels, crop, longest_side = (
+        _from("input", n) for n in ("matrix", "image", "value_kind", "channels", "crop", "longest_side"))
+    stride, padding_kind, padding_numbers, dilation, padding_mode, flip, bias, link_axes = (
+        _from("settings", n) for n in ("stride", "padding_kind", "padding_numbers", "dilation", "padding_mode",
+                                       "flip", "bias", "link_axes"))
+    # the input's changes (input_source.py) and the settings' (conv_settings.py)
+    set_matrix, use_typed_matrix, load_image, load_sample, set_channels, use_image_array = (
+        _to("input", n) for n in ("set_matrix", "use_typed_matrix", "load_image", "load_sample", "set_channels",
+                                  "use_image_array"))
+    reset_image_geometry, set_crop, set_longest_side = (
+        _to("input", n) for n in ("reset_image_geometry", "set_crop", "set_longest_side"))
+    set_axis_value, set_link_axes, set_padding_kind, set_padding_mode, set_flip, set_bias = (
+        _to("settings", n) for n in ("set_axis_value", "set_link_axes", "set_padding_kind", "set_padding_mode",
+                                     "set_flip", "set_bias"))
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.input = InputSource()
+        self.input = InputSource(changed=self._changed, replaced=self._input_replaced)
+        self.settings = ConvSettings(changed=self._changed)
         self._random_seed = itertools.count(1)
         self.stepper = Stepper(self)
         self.speed_index = SPEEDS.index(2.0)
@@ -100,25 +128,15 @@ class ConvModel(QObject):
 
     def _reset_fields(self) -> None:
         self.input.reset()
+        self.settings.reset()
         self.kernels = np.asarray(kernel_preset(COURSE_KERNEL), dtype=np.float64)[None, None].copy()
-        self.bias = 0.0
-        self.stride = (2, 2)
-        self.padding_kind = "number"
-        self.padding_numbers = (1, 1)
-        self.dilation = (1, 1)
-        self.padding_mode = "zeros"
-        self.flip = False
-        self.link_axes = True
         self.out_channel = 0  # output channel (kernel) shown and edited
         self.kernel_slice: int | None = None  # kernel slice the grid edits; None: all slices
         self.input_channel: int | None = 0  # input channel shown; None: the colour picture
 
     # ==== reading ==============================================================================
     def spec(self) -> ConvSpec:
-        padding: tuple[int, int] | str = (self.padding_kind if self.padding_kind in ("same", "valid")
-                                          else tuple(self.padding_numbers))
-        return ConvSpec(stride=tuple(self.stride), padding=padding, dilation=tuple(self.dilation),
-                        padding_mode=self.padding_mode, flip=self.flip, bias=float(self.bias))
+        return self.settings.spec()
 
     def is_image(self) -> bool:
         return self.input.is_image()
@@ -265,39 +283,6 @@ class ConvModel(QObject):
                 self._dirty = False
                 self._changed()
 
-    def set_matrix(self, m: np.ndarray) -> None:
-        """The typed matrix (used as the input while the source is "matrix")."""
-        if self.input.set_matrix(m):
-            self._changed()
-
-    def use_typed_matrix(self) -> None:
-        self.input.use_matrix()
-        self._match_kernel_channels(1)
-        self._changed()
-
-    def load_image(self, path: str | Path, channels: str | None = None, kind: str = "file",
-                   name: str | None = None) -> None:
-        """Use an image file as the input; UserInputError when it cannot be read."""
-        self.input.load_file(path, channels, kind, name)
-        self._input_replaced()
-
-    def load_sample(self, name: str) -> None:
-        self.load_image(self.input.sample_path(name), kind="sample", name=name)
-
-    def set_channels(self, channels: str) -> None:
-        """How image files are read ("auto" | "gray" | "rgb"); reloads the image in use."""
-        if channels == self.input.channels:
-            return
-        self.input.channels = channels
-        path = self.input.reload_path()
-        if path:
-            self.load_image(path, kind=self.input.kind, name=self.input.name)
-
-    def use_image_array(self, image: np.ndarray, label: str = "image") -> None:
-        """Use an array as the input image, (H, W) or (C, H, W) with values 0..255 (benchmarks,
-        other tools handing over a picture). Not remembered between starts."""
-        self._use_image(InputSource.checked_image(image), "array", label)
-
     def open_convolution(self, inputs: np.ndarray, kernels: np.ndarray, stride=(1, 1), padding=(0, 0),
                          dilation=(1, 1), bias: float = 0.0, title: str = "") -> None:
         """Another tab hands over one convolution: real-valued inputs (C, H, W) and kernels
@@ -306,15 +291,10 @@ class ConvModel(QObject):
         h = check_hand_over(inputs, kernels, stride, padding, dilation, bias, AXIS_RANGES, MAX_KERNEL, MAX_KERNELS)
         with self._batch():
             self.kernels = h.kernels
-            self.bias = h.bias
-            self.stride, self.dilation = h.stride, h.dilation
-            self.padding_kind, self.padding_numbers = "number", h.padding
-            self.padding_mode, self.flip = "zeros", False
-            self.link_axes = h.stride[0] == h.stride[1] and h.padding[0] == h.padding[1] \
-                and h.dilation[0] == h.dilation[1]
+            self.settings.use_hand_over(h.stride, h.padding, h.dilation, h.bias)
             self.out_channel = 0
             self.kernel_slice = None
-            self._use_image(h.inputs, "tensor", title or "handed-over input", "values")
+            self.input.use_image(h.inputs, "tensor", title or "handed-over input", "values")
             self.input_channel = 0  # real values: one channel's numbers, not a clipped colour picture
 
     def load_course_rgb_example(self, kernels: int = 4) -> None:
@@ -334,34 +314,14 @@ class ConvModel(QObject):
             self._reset_fields()
             self.load_image(path, "rgb", kind="sample", name="rgb-shapes")
             self.kernels = k
-            self.stride, self.padding_numbers = (1, 1), (0, 0)
+            self.settings.stride, self.settings.padding_numbers = (1, 1), (0, 0)
         self.status.emit(f"Course 1×1×3: an RGB picture 128×128×3 and {int(kernels)} kernels of 1×1×3 give "
                          f"an output of 128×128×{int(kernels)}", 8000)
 
-    def _use_image(self, image: np.ndarray, kind: str, name: str, value_kind: str = "pixels") -> None:
-        self.input.use_image(image, kind, name, value_kind)
-        self._input_replaced()
-
-    def _input_replaced(self) -> None:
-        """A new picture: the kernels get its channel count, the output is computed again."""
-        self._match_kernel_channels(self.input.image.shape[0])
+    def _input_replaced(self, channels: int) -> None:
+        """A new input: the kernels get its channel count, the output is computed again."""
+        self._match_kernel_channels(channels)
         self._changed()
-
-    def reset_image_geometry(self) -> None:
-        """Undo the crop and the shrinking."""
-        if self.input.image is not None:
-            self.input.whole_image()
-            self._changed()
-
-    def set_crop(self, top: int, left: int, height: int, width: int) -> None:
-        if self.input.image is not None:
-            self.input.set_crop(top, left, height, width)
-            self._changed()
-
-    def set_longest_side(self, side: int) -> None:
-        if self.input.image is not None:
-            self.input.set_longest_side(side)
-            self._changed()
 
     def image_to_grid(self) -> bool:
         """Make the current (cropped, shrunk) picture the typed matrix, one channel of it."""
@@ -375,7 +335,7 @@ class ConvModel(QObject):
             return False
         channel = self.shown_input_channel()
         self.input.set_matrix(np.round(r.input[0 if channel is None else channel], 2))
-        self.use_typed_matrix()
+        self.input.use_typed_matrix()
         name = "" if c == 1 else f" (channel {channel_name(channel or 0, c)})"
         self.status.emit(f"The picture{name} is now the typed matrix: change any pixel in the grid", 6000)
         return True
@@ -445,10 +405,6 @@ class ConvModel(QObject):
         self.status.emit(f"Kernel divided by its sum {format_number(total)}", 3000)
         self._changed()
 
-    def set_bias(self, bias: float) -> None:
-        self.bias = float(bias)
-        self._changed()
-
     # -- what is looked at -----------------------------------------------------------------------
     def set_out_channel(self, index: int) -> None:
         index = max(0, min(int(index), self.kernels.shape[0] - 1))
@@ -466,46 +422,6 @@ class ConvModel(QObject):
             self.input_channel = index
             self.view_changed.emit()
 
-    # -- the spec --------------------------------------------------------------------------------
-    def set_axis_value(self, setting: str, axis: int, value: int) -> None:
-        """Stride, padding or dilation of one axis (0 rows, 1 columns); both while the axes are
-        linked. Typing a padding means "this many cells"."""
-        lo, hi = AXIS_RANGES[setting]
-        value = max(lo, min(int(value), hi))
-        attr = "padding_numbers" if setting == "padding" else setting
-        pair = list(getattr(self, attr))
-        pair[axis] = value
-        if self.link_axes:
-            pair[1 - axis] = value
-        setattr(self, attr, tuple(pair))
-        if setting == "padding":
-            self.padding_kind = "number"
-        self._changed()
-
-    def set_link_axes(self, on: bool) -> None:
-        self.link_axes = bool(on)
-        if on:
-            self.stride = (self.stride[0],) * 2
-            self.padding_numbers = (self.padding_numbers[0],) * 2
-            self.dilation = (self.dilation[0],) * 2
-        self._changed()
-
-    def set_padding_kind(self, kind: str) -> None:
-        if kind not in PADDING_KINDS:
-            raise UserInputError(f"padding must be a number, 'same' or 'valid', got {kind!r}")
-        self.padding_kind = kind
-        self._changed()
-
-    def set_padding_mode(self, mode: str) -> None:
-        if mode not in PADDING_MODES:
-            raise UserInputError(f"padding mode must be one of {', '.join(PADDING_MODES)}, got {mode!r}")
-        self.padding_mode = mode
-        self._changed()
-
-    def set_flip(self, flip: bool) -> None:
-        self.flip = bool(flip)
-        self._changed()
-
     # ==== the course ===========================================================================
     def load_course_example(self, stride: int = 2, padding: int = 1) -> None:
         """The course's 5×5 input and normalized filter with one of its two settings."""
@@ -515,30 +431,17 @@ class ConvModel(QObject):
             self.apply_course_setting(stride, padding)
 
     def apply_course_setting(self, stride: int, padding: int) -> None:
-        self.stride = (int(stride),) * 2
-        self.padding_kind = "number"
-        self.padding_numbers = (int(padding),) * 2
-        self.padding_mode = "zeros"
-        self.flip = False
-        self._changed()
+        self.settings.use_course_setting(stride, padding)
 
     # ==== saving ===============================================================================
     def to_dict(self) -> dict[str, Any]:
-        spec = self.spec()
         source = self.input.to_dict()
         return {
             "version": 1,
             "source": source.pop("source"),
             "matrix": source.pop("matrix"),
             "kernels": self.kernels.tolist(),
-            "stride": list(spec.stride),
-            "padding": spec.padding if isinstance(spec.padding, str) else list(spec.padding),
-            "padding_numbers": list(self.padding_numbers),
-            "dilation": list(spec.dilation),
-            "padding_mode": spec.padding_mode,
-            "flip": spec.flip,
-            "bias": spec.bias,
-            "link_axes": self.link_axes,
+            **self.settings.to_dict(),  # stride, padding, padding_numbers, dilation, mode, flip, bias, link_axes
             "speed": self.speed_index,
             "out_channel": self.out_channel,
             # 1-based output cell while stepping, None while the whole output shows
@@ -550,82 +453,23 @@ class ConvModel(QObject):
         """Apply what `to_dict` (or the explorer's old save_state) wrote. ValueError, TypeError,
         KeyError, IndexError or UserInputError for a state that does not make sense; the model
         is then unchanged."""
-        matrix = saved_matrix(state)
-        fields = _read_fields(state, self.kernels, self.speed_index)
+        matrix = saved_matrix(state)  # everything is read and checked before anything changes
+        kernels = saved_kernels(state, self.kernels, MAX_KERNEL, MAX_KERNELS)
+        settings = ConvSettings.read(state)
+        speed = int(state.get("speed", self.speed_index))
         self.stepper.stop_stepping()
         with self._batch():
             self._reset_fields()
-            speed = fields.pop("speed_index")
-            for name, value in fields.items():
-                setattr(self, name, value)
+            self.kernels = kernels
+            self.settings.apply(settings)
             self.input.matrix, self.input.channels = matrix, saved_channels(state)
             self.set_speed_index(speed)
-            self._restore_source(state)
+            # the saved picture, which may be gone; the kernels are fitted to what is loaded
+            problem = self.input.restore(state)
+            if problem:
+                self.status.emit(problem, 8000)
             self.out_channel = max(0, min(int(state.get("out_channel", 0)), self.kernels.shape[0] - 1))
             self._changed()
         step = state.get("step")
         if isinstance(step, int) and not isinstance(step, bool) and step >= 1:
             self.stepper.jump_to(step - 1)
-
-    def _restore_source(self, state: dict[str, Any]) -> None:
-        """The saved image (a sample by name, a file by path) with its crop and size, or the typed
-        matrix when there is none or it is gone."""
-        kernels = self.kernels
-        source = state.get("source", "matrix")
-        loaded = False
-        try:
-            if source == "sample":
-                self.load_sample(str(state.get("image", "")))
-                loaded = True
-            elif source == "file":
-                path = str(state.get("image", ""))
-                if Path(path).is_file():
-                    self.load_image(path)
-                    loaded = True
-                else:
-                    self.status.emit(f"The last image ({path}) is gone; showing the typed matrix", 8000)
-        except UserInputError as exc:
-            self.status.emit(f"Could not open the last image ({exc}); showing the typed matrix", 8000)
-        if not loaded:
-            self.input.use_matrix()
-            self._match_kernel_channels(1)
-            return
-        if kernels.shape[1] == self.input.image.shape[0]:
-            self.kernels = kernels
-        self.input.restore_geometry(state)
-
-
-def _clamped_pair(values, setting: str) -> tuple[int, int]:
-    lo, hi = AXIS_RANGES[setting]
-    a, b = (max(lo, min(int(v), hi)) for v in values)
-    return a, b
-
-
-def _read_fields(state: dict[str, Any], kernels_now: np.ndarray, speed_now: int) -> dict[str, Any]:
-    """The model's own fields (kernels, spec, speed) from a saved state, checked; raises before
-    anything is changed. The input's are `input_source.saved_matrix` and `saved_channels`."""
-    kernels = np.array(state.get("kernels", kernels_now), dtype=np.float64)
-    if kernels.ndim != 4 or min(kernels.shape) < 1 or max(kernels.shape[2:]) > MAX_KERNEL \
-            or kernels.shape[0] > MAX_KERNELS or not np.isfinite(kernels).all():
-        raise ValueError("bad kernels")
-    numbers = _clamped_pair(state.get("padding_numbers", (0, 0)), "padding")
-    padding = state.get("padding", list(numbers))
-    if isinstance(padding, str):
-        if padding not in ("same", "valid"):
-            raise ValueError(f"bad padding {padding!r}")
-        kind = padding
-    else:
-        kind, numbers = "number", _clamped_pair(padding, "padding")
-    mode = str(state.get("padding_mode", "zeros"))
-    return {
-        "kernels": kernels,
-        "stride": _clamped_pair(state.get("stride", (1, 1)), "stride"),
-        "padding_kind": kind,
-        "padding_numbers": numbers,
-        "dilation": _clamped_pair(state.get("dilation", (1, 1)), "dilation"),
-        "padding_mode": mode if mode in PADDING_MODES else "zeros",
-        "flip": bool(state.get("flip")),
-        "bias": float(state.get("bias", 0.0)),
-        "link_axes": bool(state.get("link_axes", True)),
-        "speed_index": int(state.get("speed", speed_now)),
-    }
