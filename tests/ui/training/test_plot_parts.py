@@ -13,6 +13,7 @@ from visualizer.ui.training.hover import readout_html, short_names
 from visualizer.ui.training.model import TrainingModel
 from visualizer.ui.training.plot_export import save_csv_dialog
 from visualizer.ui.training.plot_options import PlotOptionsBar
+from visualizer.ui.training.plots import IntegerAxis
 from visualizer.ui.training.view_ranges import Extent, ViewRanges, sticky
 
 
@@ -130,3 +131,16 @@ def test_csv_dialog_saves_reports_and_cancels(qtbot, tmp_path, monkeypatch):
     assert shown and str(bad) in shown[0] and not bad.exists()  # a message, not a traceback
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
     save_csv_dialog(parent, "loss_epoch", lambda: pytest.fail("no CSV without a file"), model)
+
+
+@pytest.mark.parametrize("lo, hi, size, ticks", [
+    (0.9, 3.1, 380, [1, 2, 3]),  # a 3-epoch run: pyqtgraph offers only halves and tenths here
+    (0.93, 3.07, 560, [1, 2, 3]),
+    (1.0, 2.0, 800, [1, 2]),
+    (0.8, 4.2, 400, [1, 2, 3, 4]),
+    (0.2, 0.8, 400, []),  # no whole number in view
+])
+def test_epoch_axes_tick_whole_numbers_only(qtbot, lo, hi, size, ticks):
+    axis = IntegerAxis("bottom")
+    got = sorted(v for _sp, values in axis.tickValues(lo, hi, size) for v in values)
+    assert got == ticks

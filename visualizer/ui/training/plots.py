@@ -63,8 +63,12 @@ class IntegerAxis(pg.AxisItem):
         kept = [(spacing, [v for v in values if abs(v - round(v)) < 1e-9])
                 for spacing, values in levels if spacing >= 1 - 1e-9]
         kept = [(sp, v) for sp, v in kept if v]
-        if not kept and maxVal - minVal < 2 and math.isfinite(minVal) and math.isfinite(maxVal):
-            kept = [(1.0, [float(v) for v in range(math.ceil(minVal), math.floor(maxVal) + 1)])]
+        if not kept and math.isfinite(minVal) and math.isfinite(maxVal) and maxVal >= minVal:
+            # pyqtgraph ticks a short range (a 3-epoch run: 0.9 to 3.1) in halves and tenths only;
+            # every whole number then, or every step-th where they would crowd (~40 px apart)
+            lo, hi = math.ceil(minVal), math.floor(maxVal)
+            step = max(1, math.ceil((hi - lo + 1) / max(2.0, size / 40)))
+            kept = [(float(step), [float(v) for v in range(math.ceil(lo / step) * step, hi + 1, step)])]
         return kept
 
 
