@@ -135,6 +135,25 @@ class RunCurves:
                 # the raw curve stays visible under the smoothed one, faint
                 item.setOpacity(0.25 if smooth else 1.0)
 
+    def place_star(self, key: str, x_axis: str, log_x: bool, log_y: bool) -> np.ndarray:
+        """The star on the best epoch's validation point in a plot (none while hidden, before a
+        finite validation loss, or off a log axis); returns the validation x (epoch ends)."""
+        star, i = self.best_marks[key], self.data.best_row() if self.visible else None
+        x, y = self.data.series(key, "val", x_axis)
+        if i is None or i >= len(x) or not (np.isfinite(x[i]) and np.isfinite(y[i])) \
+                or (log_x and x[i] <= 0) or (log_y and y[i] <= 0):
+            star.setData([], [])
+        else:
+            star.setData([math.log10(x[i]) if log_x else float(x[i])], [math.log10(y[i]) if log_y else float(y[i])])
+        return x
+
+    def star_at(self, key: str, log_x: bool, log_y: bool) -> tuple[float, float] | None:
+        """Where the star sits in a plot (data coordinates), or None when not shown."""
+        x, y = self.best_marks[key].getData()
+        if x is None or len(x) == 0 or not self.best_marks[key].isVisible():
+            return None
+        return (10 ** float(x[0]) if log_x else float(x[0]), 10 ** float(y[0]) if log_y else float(y[0]))
+
     def set_line_width(self, width: float) -> None:
         for item in self.items.values():
             pen = pg.mkPen(item.opts["pen"])
@@ -366,9 +385,6 @@ class TrainingPlots(QWidget):
             self._refit = set(PLOTS)
         self._schedule()
 
-    def _series(self, run: RunCurves, key_: str, name: str) -> tuple[np.ndarray, np.ndarray]:
-        return run.data.series(key_, name, self.x_axis, self.smoothing)
-
     #: Share of the GUI thread that redrawing may take while records pour in (a GPU run sends
     #: dozens a second); the rest stays free for the user and for the trainer's Python.
     REDRAW_BUDGET = 0.03
@@ -397,11 +413,12 @@ class TrainingPlots(QWidget):
             for (key_, name), item in run.items.items():
                 if key_ not in dirty or (name == "train_smooth" and self.smoothing <= 0):
                     continue
-                x, y = self._series(run, key_, name)
+                x, y = run.data.series(key_, name, self.x_axis, self.smoothing)
+                log_x, log_y = self._logs(key_)
                 ok = np.isfinite(x) & np.isfinite(y)
-                if self.log_axes[PLOTS[key_][3]]:
+                if log_x:
                     ok &= x > 0
-                if self.log_axes[PLOTS[key_][4]]:
+                if log_y:
                     ok &= y > 0
                 if not ok.all():
                     x, y = x[ok], y[ok]
@@ -422,28 +439,20 @@ class TrainingPlots(QWidget):
         run = self.runs.get(run_id)
         return None if run is None else run.data.best_epoch()
 
+    def _logs(self, key_: str) -> tuple[bool, bool]:
+        """Whether the plot's x and y axes are logarithmic."""
+        return self.log_axes[PLOTS[key_][3]], self.log_axes[PLOTS[key_][4]]
+
     def best_mark(self, run_id: str, plot_key: str) -> tuple[float, float] | None:
         """Where the run's star sits in a plot (data coordinates), or None when not shown."""
-        star = self.runs[run_id].best_marks[plot_key]
-        x, y = star.getData()
-        if x is None or len(x) == 0 or not star.isVisible():
-            return None
-        lx, ly = self.log_axes[PLOTS[plot_key][3]], self.log_axes[PLOTS[plot_key][4]]
-        return (10 ** float(x[0]) if lx else float(x[0]), 10 ** float(y[0]) if ly else float(y[0]))
+        return self.runs[run_id].star_at(plot_key, *self._logs(plot_key))
 
     def _update_marks(self, key_: str) -> None:
         """The best-epoch stars and, on the "vs examples" plots, the faint epoch boundaries."""
-        lx, ly = self.log_axes[PLOTS[key_][3]], self.log_axes[PLOTS[key_][4]]
+        lx, ly = self._logs(key_)
         bounds: set[float] = set()
         for run in self.runs.values():
-            star = run.best_marks[key_]
-            i = run.data.best_row() if run.visible else None
-            x, y = self._series(run, key_, "val")
-            if i is None or i >= len(x) or not (np.isfinite(x[i]) and np.isfinite(y[i])) \
-                    or (lx and x[i] <= 0) or (ly and y[i] <= 0):
-                star.setData([], [])
-            else:
-                star.setData([math.log10(x[i]) if lx else float(x[i])], [math.log10(y[i]) if ly else float(y[i])])
+            x = run.place_star(key_, self.x_axis, lx, ly)
             if run.visible and key_ in self.boundaries.lines:
                 bounds.update(round(float(v), 6) for v in x if np.isfinite(v) and (not lx or v > 0))
         if key_ in self.boundaries.lines:
@@ -466,7 +475,7 @@ class TrainingPlots(QWidget):
     def _extent(self, key_: str) -> Extent | None:
         """What the ticked runs cover in a plot, from our own buffers: the items' dataBounds only
         cover what is in view (clip-to-view), so a range fitted from them could never grow."""
-        x_log, y_log = self.log_axes[PLOTS[key_][3]], self.log_axes[PLOTS[key_][4]]
+        x_log, y_log = self._logs(key_)
         shown = self._shown()
         bounds = data_bounds([r.data for r in shown], key_, self.x_axis, self.smoothing, x_log, y_log)
         if bounds is None:
