@@ -216,3 +216,31 @@ def test_kernel_edits():
     for bad in ([[1]], [[[[float("inf")]]]], np.ones((257, 1, 1, 1)).tolist()):
         with pytest.raises(ValueError):
             saved_kernels({"kernels": bad}, k, 11, 256)
+
+
+def test_the_views_buttons_reach_the_parts_through_the_model(qtbot):
+    """Views connect widgets straight to the model's methods (now carried out by its parts): a
+    button's clicked(), a check box's toggled(bool), a spin box's valueChanged(float)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QPushButton
+
+    from visualizer.ui.conv.panel import ConvExplorer
+
+    p = ConvExplorer()
+    qtbot.addWidget(p)
+    p.resize(1400, 860)
+    p.show()
+    qtbot.waitExposed(p)
+    m = p.model
+    m.load_sample("disc")
+    m.set_crop(2, 3, 10, 12)
+    whole = next(b for b in p.input_box.findChildren(QPushButton) if b.text() == "Whole image")
+    qtbot.mouseClick(whole, Qt.MouseButton.LeftButton)
+    assert m.crop == (0, 0, *m.image.shape[1:])
+    p.parameters.op_conv.setChecked(True)
+    assert m.flip and m.spec().flip
+    p.parameters.link_axes.setChecked(False)
+    assert not m.link_axes
+    with qtbot.waitSignal(m.inputs_changed):
+        p.kernel_box.bias_spin.setValue(1.5)
+    assert m.bias == 1.5 and m.spec().bias == 1.5
