@@ -10,7 +10,8 @@ ticked run at that x (hover.py); the x axes of the two "vs examples" plots are l
 of the two "vs epoch" plots. Drag a box to zoom, the wheel zooms, a double-click gives the plot back
 to the automatic range (view_ranges.py). Each run's epoch with the lowest validation loss is
 starred: where early stopping would stop. The numbers (x per axis mode, smoothing, best epoch, the
-readout's values, CSV) are `visualizer.core.curves`; the option bar is plot_options.py.
+readout's values, CSV) are `visualizer.core.curves`; the option bar is plot_options.py; `ModelLink`
+keeps the plots in step with the Training model.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
-from PySide6.QtCore import QPointF, QRect, Qt, QTimer, Slot
+from PySide6.QtCore import QObject, QPointF, QRect, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -617,36 +618,47 @@ class TrainingPlots(QWidget):
         """Follow a `TrainingModel`: its ticked runs are drawn, its view options set the controls
         here, and these controls write the options back to it."""
         self._model = model
-        model.run_ticked.connect(self._model_run_ticked)
-        model.run_removed.connect(self.remove_run)
-        model.run_records.connect(self._model_records)
-        model.batch_recorded.connect(self.append_batch)
-        model.epoch_recorded.connect(self.append_epoch)
-        self.options.bind(model)
+        self._link = ModelLink(self, model)
+
+
+class ModelLink(QObject):
+    """Keeps the plots in step with a `TrainingModel`: its ticked runs drawn with their records,
+    live records appended as they come, the view options two-way (the option bar), and the empty
+    plots' hint from its form."""
+
+    def __init__(self, plots: TrainingPlots, model) -> None:
+        super().__init__(plots)
+        self.plots, self.model = plots, model
+        model.run_ticked.connect(self._run_ticked)
+        model.run_removed.connect(plots.remove_run)
+        model.run_records.connect(self._records)
+        model.batch_recorded.connect(plots.append_batch)
+        model.epoch_recorded.connect(plots.append_epoch)
+        plots.options.bind(model)
         model.form_changed.connect(self._form_changed)
         self._form_changed("")
 
     @Slot(str)
     def _form_changed(self, _name: str) -> None:
-        self.set_empty_hint(self._model.empty_hint())
+        self.plots.set_empty_hint(self.model.empty_hint())
 
     @Slot(str, bool)
-    def _model_run_ticked(self, run_id: str, on: bool) -> None:
-        entry = self._model.run(run_id)
+    def _run_ticked(self, run_id: str, on: bool) -> None:
+        entry, plots = self.model.run(run_id), self.plots
         if entry is None:
             return
-        if on and run_id not in self.runs:
-            self.add_run(run_id, entry.legend, entry.color, *entry.planned())
+        if on and run_id not in plots.runs:
+            plots.add_run(run_id, entry.legend, entry.color, *entry.planned())
             if entry.history or entry.epochs:
-                self.set_records(run_id, entry.history, entry.epochs)
-        if run_id in self.runs:
-            self.set_run_visible(run_id, on)
+                plots.set_records(run_id, entry.history, entry.epochs)
+        if run_id in plots.runs:
+            plots.set_run_visible(run_id, on)
 
     @Slot(str)
-    def _model_records(self, run_id: str) -> None:
-        entry = self._model.run(run_id)
-        if entry is not None and run_id in self.runs:
-            self.set_records(run_id, entry.history, entry.epochs)
+    def _records(self, run_id: str) -> None:
+        entry = self.model.run(run_id)
+        if entry is not None and run_id in self.plots.runs:
+            self.plots.set_records(run_id, entry.history, entry.epochs)
 
 
 class _TimedGraphicsLayout(pg.GraphicsLayoutWidget):
