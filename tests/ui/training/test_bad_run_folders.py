@@ -10,20 +10,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from visualizer.core.runs import write_json
 from tests.ui.conftest import launch_main_window
-
-
-def _run(root, name, metrics: str, results: bytes | None = None):
-    folder = root / name
-    folder.mkdir(parents=True)
-    write_json(folder / "config.json", {"run_id": name, "net": "mnist-net1", "epochs": 1, "lr": 0.01,
-                                        "loss": "ce", "optimizer": "sgdm", "train_size": 100,
-                                        "started": "2026-11-28T10:00:00+00:00"})
-    (folder / "metrics.json").write_text(metrics)
-    if results is not None:
-        (folder / "results.npz").write_bytes(results)
-    return folder
+from tests.ui.training.conftest import write_run_folder
 
 
 def _npz(**arrays) -> bytes:
@@ -36,11 +24,12 @@ def test_bad_folders_are_greyed_out_with_reasons_and_bad_results_are_explained(q
     runs = tmp_path / "runs"
     done = json.dumps({"final": {"status": "completed", "test_accuracy": 0.9}, "epochs": []})
     good = _npz(confusion=np.eye(10, dtype=np.int64) * 5)
-    _run(runs, "2026-11-28_100000_good", done, good)
-    _run(runs, "2026-11-28_100001_cut", done, good[: len(good) // 2])  # results.npz cut short
-    _run(runs, "2026-11-28_100002_wrongtype", done, _npz(confusion=np.array(["a", "b"])))
-    _run(runs, "2026-11-28_100003_hugeint", '{"final": {"status": "completed", "train_loss": ' + "9" * 5000 + "}}")
-    _run(runs, "2026-11-28_100004_deep", "[" * 100_000 + "]" * 100_000)
+    write_run_folder(runs, "2026-11-28_100000_good", done, good)
+    write_run_folder(runs, "2026-11-28_100001_cut", done, good[: len(good) // 2])  # results.npz cut short
+    write_run_folder(runs, "2026-11-28_100002_wrongtype", done, _npz(confusion=np.array(["a", "b"])))
+    write_run_folder(runs, "2026-11-28_100003_hugeint",
+                     '{"final": {"status": "completed", "train_loss": ' + "9" * 5000 + "}}")
+    write_run_folder(runs, "2026-11-28_100004_deep", "[" * 100_000 + "]" * 100_000)
     fresh_settings.setValue("settings/runs_dir", str(runs))
     fresh_settings.sync()
 

@@ -19,7 +19,7 @@ from visualizer.core.run_table import COLUMNS
 from visualizer.ui.training import model as training_model
 from visualizer.ui.training.panel import TrainingPanel
 
-from tests.ui.training.test_training_panel import make_panel, wait_done
+from tests.ui.training.conftest import make_panel, wait_done
 
 
 def fill(plots, run_id: str, label: str, color: str, shift: float = 0.0, epochs: int = 4, per_epoch: int = 1000) -> None:

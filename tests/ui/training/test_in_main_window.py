@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QAbstractSpinBox
 
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.ui.shell.devices import device_probe
-from visualizer.ui.shell.main_window import MainWindow
-from visualizer.ui.shell.settings import save_settings
+
+from tests.ui.training.conftest import open_training_tab
 
 
 def type_into(qtbot, widget, text: str) -> None:
@@ -19,15 +19,7 @@ def type_into(qtbot, widget, text: str) -> None:
 
 
 def test_first_run_from_a_fresh_main_window(qtbot, fresh_settings, tmp_path):
-    save_settings({"runs_dir": str(tmp_path / "runs"), "mnist_dir": str(tmp_path / "mnist")})
-    w = MainWindow()
-    qtbot.addWidget(w)
-    with qtbot.waitActive(w):
-        w.show()
-        w.activateWindow()
-    qtbot.keyClick(w, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
-    panel = w.tabs.currentWidget()
-    assert panel.title == "Training"
+    w, panel = open_training_tab(qtbot, tmp_path)
     assert "MNIST not found" in panel.data_label.text() and str(tmp_path / "mnist") in panel.data_label.text()
     assert panel.runs_model.rowCount() == 0
     # the device probe answers in the background; the tab then names the device "auto" picks

@@ -16,8 +16,8 @@ from visualizer.core import sweep
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.core.runs import RunWriter
 from visualizer.core.training import TrainConfig, Trainer
-from visualizer.ui.shell.main_window import MainWindow
-from visualizer.ui.shell.settings import save_settings
+
+from tests.ui.training.conftest import open_training_tab
 
 
 @pytest.fixture(scope="module")
@@ -50,15 +50,7 @@ def _csv(folder: Path) -> list[dict]:
 
 def test_open_a_sweep_folder_and_check_the_plot_against_sweep_csv(qtbot, fresh_settings, tmp_path, sweep_folder,
                                                                    monkeypatch):
-    save_settings({"runs_dir": str(tmp_path / "runs"), "mnist_dir": str(tmp_path / "mnist")})
-    w = MainWindow()
-    qtbot.addWidget(w)
-    with qtbot.waitActive(w):
-        w.show()
-        w.activateWindow()
-    qtbot.keyClick(w, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
-    panel = w.tabs.currentWidget()
-    assert panel.title == "Training"
+    w, panel = open_training_tab(qtbot, tmp_path)
     assert panel.open_sweep_action in panel.panel_actions()
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(sweep_folder))
     qtbot.mouseClick(panel.sweep_plot.open_button, Qt.MouseButton.LeftButton)

@@ -18,22 +18,7 @@ from visualizer.core.mnist import MnistSplits, synthetic_mnist
 from visualizer.ui.training.model import EXPERIMENTS
 from visualizer.ui.training.panel import TrainingPanel
 
-
-def make_panel(qtbot, tmp_path, data=None, **sizes) -> TrainingPanel:
-    panel = TrainingPanel(runs_dir=tmp_path / "runs")
-    qtbot.addWidget(panel)
-    panel.data_override = data
-    panel.epochs_spin.setValue(sizes.get("epochs", 1))
-    panel.train_spin.setValue(sizes.get("train", 1000))
-    panel.val_spin.setValue(sizes.get("val", 200))
-    panel.test_spin.setValue(sizes.get("test", 200))
-    panel.batch_spin.setValue(sizes.get("batch", 64))
-    return panel
-
-
-def wait_done(qtbot, panel, timeout=90_000):
-    qtbot.waitUntil(lambda: not panel.is_running(), timeout=timeout)
-    qtbot.wait(50)  # let the last queued signals land
+from tests.ui.training.conftest import make_panel, wait_done
 
 
 def shown_points(panel, run_id, plot="loss_examples", series="train_raw") -> int:
