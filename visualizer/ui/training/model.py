@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from visualizer.core import appdirs
 from visualizer.core.devices import DeviceReport
+from visualizer.core.curves import X_AXES
 from visualizer.core.errors import UserInputError
 from visualizer.core.experiments import (  # noqa: F401  (the Training tab's names for them)
     EXPERIMENT_BASE,
@@ -63,7 +64,6 @@ VIEW_DEFAULTS: dict[str, Any] = {
     "experiment_seeds": False,  # "with 3 seeds": Run all runs the experiment as a sweep (sweep_job.py)
     "x_axis": "examples",  # the batch plots' x: "examples" seen, "epochs" (fractional) or "time"
 }
-X_AXES = {"examples": "examples seen", "epochs": "epochs (fractional)", "time": "wall time (s)"}
 STATES = ("idle", "loading", "training", "paused", "stopping")
 
 
