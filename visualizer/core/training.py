@@ -43,9 +43,9 @@ MAX_WEIGHT_DECAY = 1e3
 #: validation and test passes): on a CPU, and on a GPU or MPS. The loss is summed batch by batch,
 #: so its last bits depend on these; accuracies do not. On a CPU the pass also runs in PyTorch's
 #: channels_last memory format (EVAL_CHANNELS_LAST): oneDNN's NHWC convolutions ran mnist-net1's
-#: forward pass 2-2.5x faster than the default NCHW layout, fastest in batches of 128-384 (batches
-#: of 1,000 or more fall out of the CPU's caches). Measured with benchmarks/bench_training.py;
-#: numbers in benchmarks/README.md.
+#: forward pass at 35,000-54,000 images/s in batches of 256 against 19,000-20,000 in the default
+#: layout (2 threads); batches of 1,000 or more fall out of the CPU's caches (20,000 and 12,000).
+#: benchmarks/bench_training.py measures it; the numbers are in benchmarks/README.md.
 EVAL_BATCH = 256
 #: Evaluate in channels_last on a CPU. Training keeps the default layout (its numbers stay those
 #: of earlier versions); the weights go back to it after each pass.
