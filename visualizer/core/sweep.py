@@ -307,6 +307,24 @@ class SweepTable:
     rows: list[dict[str, Any]]  # option/seed values as text; result columns as float (nan if empty)
 
 
+def sweep_folders(parent: str | Path, names: Iterable[str] | None = None) -> list[Path]:
+    """The sweep folders (holding a sweep.json) directly inside `parent`, by name; only those in
+    `names` when given. Hidden folders are skipped; an unreadable parent gives []."""
+    parent = Path(parent)
+    try:
+        subs = sorted(parent.iterdir()) if names is None else [parent / n for n in names]
+    except OSError:
+        return []
+    found = []
+    for sub in subs:
+        try:
+            if not sub.name.startswith(".") and (sub / "sweep.json").is_file():
+                found.append(sub)
+        except OSError:
+            continue
+    return found
+
+
 def read_sweep(folder: str | Path) -> SweepTable:
     """A sweep folder's sweep.json (for the swept options) and sweep.csv; UserInputError naming the
     file when it is not a sweep or cannot be read."""

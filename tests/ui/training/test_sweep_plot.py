@@ -104,3 +104,36 @@ def test_a_folder_that_is_no_sweep_says_so(qtbot, fresh_settings, tmp_path, monk
     assert "Cannot open the sweep" in panel.message_label.text() and "sweep.json" in panel.message_label.text()
     assert panel.runs_model.rowCount() == 0
     panel.shutdown()
+
+
+def test_sweeps_in_the_runs_folder_are_listed_at_start_and_the_opened_one_comes_back(qtbot, tmp_path, sweep_folder):
+    # A sweep the Training tab ran "with 3 seeds" lives in the runs folder: after a restart its runs
+    # are listed again (as SWEEP/RUN, once, even when it is opened again), and the session brings
+    # back the sweep that was shown in the Sweep plot.
+    import shutil
+
+    from visualizer.ui.training.model import TrainingModel
+
+    runs = tmp_path / "runs"
+    shutil.copytree(sweep_folder, runs / sweep_folder.name)
+    (runs / ".hidden-sweep").mkdir()
+    (runs / ".hidden-sweep" / "sweep.json").write_text("{}")
+    model = TrainingModel(runs)
+    model.reload_runs()
+    names = sorted(e.run_id for e in model.runs)
+    want = sorted(f"{sweep_folder.name}/{p.name}" for p in sweep_folder.iterdir() if p.is_dir())
+    assert names == want and len(want) == 8
+    assert model.sweep is None  # listed, not opened: the Sweep plot shows what the user opens
+    assert model.open_sweep(runs / sweep_folder.name)
+    assert sorted(e.run_id for e in model.runs) == want  # no second copy
+    state = model.to_dict()
+    assert state["sweep"] == str(runs / sweep_folder.name)
+
+    again = TrainingModel(runs)
+    again.reload_runs()
+    again.from_dict(state)
+    assert again.sweep is not None and again.sweep.folder == runs / sweep_folder.name
+    # a sweep deleted since is quietly not shown
+    gone = TrainingModel(runs)
+    gone.from_dict({**state, "sweep": str(tmp_path / "deleted")})
+    assert gone.sweep is None and not gone.message

@@ -370,11 +370,30 @@ class TrainingModel(QObject):
             self.add_run(RunEntry(rec.run_id, Path(rec.folder), dict(rec.config or {}), self.next_color(),
                                   final=final, status=rec.status, saved=rec,
                                   problem=getattr(rec, "problem", "") or ""))
+        # Sweeps kept in the runs folder (the experiments "with 3 seeds" write theirs there): their
+        # runs are listed too, as "SWEEP/RUN"; the Sweep plot shows the one opened.
+        from visualizer.core.sweep import read_sweep, sweep_folders
+
+        for sweep in sweep_folders(self.runs_dir):
+            try:
+                name = read_sweep(sweep).name  # the name open_sweep gives its runs
+            except (UserInputError, OSError):
+                name = sweep.name
+            self._add_sweep_runs(sweep, name)
+
+    def _add_sweep_runs(self, folder: Path, name: str) -> None:
+        from visualizer.core.runs import list_runs
+
+        for rec in list_runs(folder):
+            run_id = f"{name}/{rec.folder.name}"
+            if self.run(run_id) is None:
+                self.add_run(RunEntry(run_id, Path(rec.folder), dict(rec.config or {}), self.next_color(),
+                                      final=dict(rec.final or {}), status=rec.status, saved=rec,
+                                      problem=rec.problem or ""))
 
     def open_sweep(self, folder: str | Path) -> bool:
         """A `convviz sweep` folder: its runs join the table as "SWEEP/RUN" (grouped by the sweep's
         name) and its table goes to the Sweep plot; False with a message when it is no sweep."""
-        from visualizer.core.runs import list_runs
         from visualizer.core.sweep import read_sweep
 
         try:
@@ -382,12 +401,7 @@ class TrainingModel(QObject):
         except (UserInputError, OSError) as exc:
             self.show_message(f"Cannot open the sweep: {exc}")
             return False
-        for rec in list_runs(folder):
-            run_id = f"{table.name}/{rec.folder.name}"
-            if self.run(run_id) is None:
-                self.add_run(RunEntry(run_id, Path(rec.folder), dict(rec.config or {}), self.next_color(),
-                                      final=dict(rec.final or {}), status=rec.status, saved=rec,
-                                      problem=rec.problem or ""))
+        self._add_sweep_runs(Path(folder), table.name)
         self.sweep = table
         self.sweep_changed.emit()
         self.status.emit(f"Sweep “{table.name}”: {len(table.rows)} runs from {folder}", 5000)
@@ -701,6 +715,7 @@ class TrainingModel(QObject):
             "experiment": self.options["experiment"],
             "experiment_seeds": self.options["experiment_seeds"],
             "x_axis": self.options["x_axis"],
+            "sweep": str(self.sweep.folder) if self.sweep is not None else "",
         }
 
     def from_dict(self, state: dict[str, Any]) -> None:
@@ -729,6 +744,12 @@ class TrainingModel(QObject):
         for key in ("experiment", "x_axis"):
             if isinstance(state.get(key), str):
                 self.set_option(key, state[key])
+        sweep = state.get("sweep")
+        if isinstance(sweep, str) and sweep and (self.sweep is None or str(self.sweep.folder) != sweep):
+            from visualizer.core.sweep import sweep_folders
+
+            if sweep_folders(Path(sweep).parent, [Path(sweep).name]):  # still there: shown again
+                self.open_sweep(sweep)
         if isinstance(state.get("shown_runs"), list):
             wanted = {str(r) for r in state["shown_runs"]}
             for e in list(self.runs):
