@@ -275,3 +275,22 @@ def test_model_overfitting_configs_form_fields_and_session(tmp_path):
     assert again.options["x_axis"] == "time" and again.form["dropout"] == "0.3" and again.form["early_stopping"] == 3
     again.from_dict({"early_stopping": -4, "x_axis": 7})  # odd values from a hand-edited session
     assert again.form["early_stopping"] == 0 and again.options["x_axis"] == "time"
+
+
+def test_a_curve_with_one_point_shows_a_dot_until_it_has_two(qtbot, tmp_path):
+    # A run shorter than one reporting interval has one training-loss point: a line alone would
+    # draw nothing, so the lone point gets a dot, which goes once the line can be drawn.
+    panel = make_panel(qtbot, tmp_path)
+    plots = panel.plots
+    plots.add_run("r", "run r", "#1f77b4", 1000, 1)
+    plots.append_batch("r", {"examples_seen": 250, "epoch": 0.25, "train_loss": 1.5, "train_accuracy": 0.4,
+                             "elapsed_s": 0.5})
+    plots.refresh()
+    raw = plots.runs["r"].items[("loss_examples", "train_raw")]
+    assert raw.opts["symbol"] == "o" and len(raw.getData()[0]) == 1
+    val = plots.runs["r"].items[("loss_examples", "val")]
+    plots.append_batch("r", {"examples_seen": 500, "epoch": 0.5, "train_loss": 1.2, "train_accuracy": 0.5,
+                             "elapsed_s": 1.0})
+    plots.refresh()
+    assert raw.opts["symbol"] is None and len(raw.getData()[0]) == 2
+    assert val.opts["symbol"] == "o"  # a curve with its own marks keeps them

@@ -86,6 +86,7 @@ class RunCurves:
         self.visible = True
         self.planned: tuple = (None, None)  # (examples, epochs) of the whole run, when known: the x extent
         self.dirty: set[str] = set(PLOTS)  # plots whose curves need new data
+        self.lone: set[tuple[str, str]] = set()  # line-only curves showing a dot for their one point
         c = QColor(color)
         solid = pg.mkPen(c, width=line_width)
         dashed = pg.mkPen(c, width=line_width, style=Qt.PenStyle.DashLine)
@@ -107,6 +108,21 @@ class RunCurves:
             star.setToolTip(f"{label}: {BEST_NOTE}")
             p.addItem(star)
             self.best_marks[key] = star
+
+    def mark_lone_point(self, key: tuple[str, str], item: pg.PlotDataItem, lone: bool) -> None:
+        """A curve drawn as a line alone (the raw and smoothed training loss) shows nothing for a
+        single point (a run shorter than one reporting interval): give it a dot until it has two."""
+        if item.opts.get("symbol") is not None and key not in self.lone:
+            return  # a curve with its own symbols
+        if lone and key not in self.lone:
+            self.lone.add(key)
+            item.setSymbol("o")
+            item.setSymbolSize(6)
+            item.setSymbolBrush(self.color)
+            item.setSymbolPen(self.color)
+        elif not lone and key in self.lone:
+            self.lone.discard(key)
+            item.setSymbol(None)
 
     @property
     def batches(self) -> GrowingBuffer:
@@ -424,6 +440,7 @@ class TrainingPlots(QWidget):
                 if not ok.all():
                     x, y = x[ok], y[ok]
                 item.setData(x.copy(), y.copy())
+                run.mark_lone_point((key_, name), item, len(x) == 1)
             changed |= dirty
         for key_ in changed:
             self._update_marks(key_)
