@@ -50,3 +50,15 @@ def test_first_run_from_a_fresh_main_window(qtbot, fresh_settings, tmp_path):
     assert not train_thread.isRunning()
     probe = device_probe()._thread  # the window's device probe has ended too
     assert probe is None or not probe.isRunning()
+
+
+def test_start_is_in_view_at_1280x800_even_while_mnist_is_missing(qtbot, fresh_settings, tmp_path):
+    # The form scrolls on a short screen (the "MNIST not found" hint takes room), but the run box
+    # stays below it: Start, Pause, Stop and the progress are never scrolled out of view.
+    w, panel = open_training_tab(qtbot, tmp_path)
+    assert "MNIST not found" in panel.data_label.text()
+    for button in (panel.start_button, panel.pause_button, panel.stop_button, panel.progress):
+        qtbot.waitUntil(button.isVisible)
+        assert button.visibleRegion().boundingRect() == button.rect(), button
+        assert w.rect().contains(button.mapTo(w, button.rect().bottomRight()))
+    qtbot.waitUntil(lambda: device_probe().report() is not None, timeout=120_000)

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QMessageBox,
     QScrollArea,
@@ -91,8 +92,7 @@ class TrainingPanel(Panel):
         self.form = TrainingForm(m, left)
         self.data_box = DataBox(m.mnist, left)
         self.experiments = ExperimentBox(m, left)
-        self.controls = ControlBar(m, left)
-        for w in (self.form, self.data_box, self.experiments, self.controls):
+        for w in (self.form, self.data_box, self.experiments):
             lv.addWidget(w)
         lv.addStretch(1)
         scroll = QScrollArea()
@@ -100,8 +100,17 @@ class TrainingPanel(Panel):
         scroll.setWidget(left)
         scroll.setMinimumWidth(left.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.left_scroll = scroll
-        self.splitter.addWidget(scroll)
+        # The run box (Start, Pause, Stop, progress) stays in view below the form, which scrolls
+        # when the screen is short (1280×800 with the MNIST hint showing).
+        column = QWidget()
+        cv = QVBoxLayout(column)
+        cv.setContentsMargins(0, 0, 0, 0)
+        cv.addWidget(scroll, 1)
+        self.controls = ControlBar(m, column)
+        cv.addWidget(self.controls)
+        self.splitter.addWidget(column)
 
         # right: the live curves or a run's test results above, every run as a table below
         self.right_splitter = right = QSplitter(Qt.Orientation.Vertical)
