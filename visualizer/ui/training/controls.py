@@ -38,10 +38,12 @@ class ControlBar(QGroupBox):
         cv.addWidget(self.progress_label)
         self.queue_label = QLabel(self)
         self.queue_label.setObjectName("experiment_progress")
+        self.queue_label.setWordWrap(True)  # a long experiment or sweep line never widens the column
         self.queue_label.hide()
         cv.addWidget(self.queue_label)
         self.device_label = QLabel(self)
         self.device_label.setObjectName("device_in_use")
+        self.device_label.setWordWrap(True)
         cv.addWidget(self.device_label)
         self.message_label = QLabel(self)
         self.message_label.setObjectName("message")
