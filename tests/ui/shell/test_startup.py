@@ -129,3 +129,18 @@ def test_the_shell_does_not_import_the_tools_and_the_launcher_does_not_import_th
                "import visualizer.ui.shell.application\n"
                "print('visualizer.app' in sys.modules, 'visualizer.ui.shell.main_window' in sys.modules)\n")
     assert out.split() == ["False", "False"]
+
+
+def test_first_size_fits_the_screen_for_the_main_window_and_the_stand_alone_tools(qtbot):
+    # A stand-alone tool (python -m visualizer.ui.conv) asks for 1400×900: on a smaller screen it
+    # gets the screen's free area less the title bar, as the main window does.
+    from PySide6.QtWidgets import QWidget
+
+    from visualizer.ui.shell.display import first_size
+
+    w = QWidget()
+    qtbot.addWidget(w)
+    free = w.screen().availableGeometry()
+    width, height = first_size(w, (free.width() + 500, free.height() + 500))
+    assert width == free.width() and height == max(480, free.height() - 40)
+    assert first_size(w, (300, 200)) == (min(300, free.width()), min(200, max(480, free.height() - 40)))

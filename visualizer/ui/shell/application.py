@@ -64,7 +64,9 @@ def run_panel(factory: Callable[[], object], title: str, size: tuple[int, int] =
     window.setCentralWidget(panel)  # type: ignore[arg-type]
     panel.status_message.connect(window.statusBar().showMessage)  # type: ignore[attr-defined]
     panel.apply_settings(settings)  # type: ignore[attr-defined]
-    window.resize(*size)
+    from visualizer.ui.shell.display import first_size
+
+    window.resize(*first_size(window, size))  # never larger than the screen's free area
     window.show()
     if setup is not None:
         setup(panel, args[1:])

@@ -5,7 +5,7 @@ Panel contract (`set_lecture_mode`, `setFont`)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Slot
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 #: Text size bounds (× the app's normal size) and one zoom step.
 MIN_SCALE, MAX_SCALE, ZOOM_STEP = 0.5, 4.0, 1.15
@@ -22,6 +22,17 @@ def base_point_size() -> float:
     size = QApplication.font().pointSizeF()
     app.setProperty("convviz_base_point_size", size)
     return size
+
+
+def first_size(window: QWidget, want: tuple[int, int] = (1280, 800)) -> tuple[int, int]:
+    """`want`, or less on a smaller screen: the whole window, its title bar included (about 40 px
+    that Qt does not count in the size), fits the screen's free area, so the status line and the
+    bottom buttons are never below the screen's edge."""
+    screen = window.screen() or QApplication.primaryScreen()
+    if screen is None:
+        return want
+    free = screen.availableGeometry()
+    return min(want[0], free.width()), min(want[1], max(480, free.height() - 40))
 
 
 class DisplayModes(QObject):

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from visualizer.ui.shell import theme
 from visualizer.ui.shell.devices import device_probe
 from visualizer.ui.shell.dialogs import WindowDialogs
-from visualizer.ui.shell.display import DisplayModes
+from visualizer.ui.shell.display import DisplayModes, first_size
 from visualizer.ui.shell.handovers import HandOvers
 from visualizer.ui.shell.menus import all_actions, build_menus, menus_of, shortcuts_html
 from visualizer.ui.shell.panel import Panel
@@ -121,17 +121,6 @@ class RecoveryBar(QFrame):
         )
         self.restore_button.setToolTip(f"Bring back what you had in: {what}")
         self.show()
-
-
-def _first_size(window: QWidget) -> tuple[int, int]:
-    """1280×800, or less on a smaller screen: the whole window, its title bar included (about
-    40 px that Qt does not count in the size), fits the screen's free area, so the status line and
-    the bottom buttons are never below the screen's edge."""
-    screen = window.screen() or QApplication.primaryScreen()
-    if screen is None:
-        return 1280, 800
-    free = screen.availableGeometry()
-    return min(1280, free.width()), min(800, max(480, free.height() - 40))
 
 
 class MainWindow(QMainWindow):
@@ -365,7 +354,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(*_first_size(self))
+            self.resize(*first_size(self))
         state = session.window_value("state")
         if state is not None:
             self.restoreState(state)
