@@ -71,6 +71,11 @@ def _no_leftover_threads_or_windows(request):
         yield
         return
     _patch_qthread_start()
+    # As the app does (create_application): garbage cycles are collected on the GUI thread only,
+    # so a worker thread never runs a Qt object's destructor (pytest-qt makes the QApplication).
+    from visualizer.ui.shell.gc_guard import collect_on_gui_thread
+
+    collect_on_gui_thread(request.getfixturevalue("qapp"))
     yield
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication

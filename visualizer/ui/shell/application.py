@@ -35,6 +35,11 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setOrganizationName("ConvViz")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("convviz")
+    # Garbage cycles are collected on this (the GUI) thread only: a worker thread's collection can
+    # run a Qt object's destructor on the wrong thread (gc_guard explains).
+    from visualizer.ui.shell.gc_guard import collect_on_gui_thread
+
+    collect_on_gui_thread(app)
     icon = app_icon()
     if not icon.isNull():
         app.setWindowIcon(icon)
