@@ -299,9 +299,11 @@ def test_ctrl_c_stops_every_worker_with_runs_stopped_and_the_rest_pending(digits
 
 # --- Ray Tune ---------------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_session():
-    """One local Ray instance for the whole test session (2 CPUs, no dashboard)."""
+    """One local Ray instance for this module's tests (2 CPUs, no dashboard), shut down after
+    them: a Ray driver runs a thread of its own that calls gc.collect(), and a collection off the
+    GUI thread must never reach the Qt objects of the GUI tests that follow (gc_guard explains)."""
     ray = pytest.importorskip("ray")
     pytest.importorskip("ray.tune")
     os.environ.setdefault("TUNE_DISABLE_SIGINT_HANDLER", "1")
