@@ -92,7 +92,15 @@ def _no_leftover_threads_or_windows(request):
             if t.isRunning():
                 problems.append(f"QThread {t!r} still running after the test")
     if app is not None:
+        import gc
+
+        from PySide6.QtCore import QCoreApplication, QEvent
+
         app.processEvents()
+        # Widgets the test let go of (qtbot's deleteLater, dropped wrappers) go now, on this thread
+        # and in a known order, before the walk over the windows that are left.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
         for w in app.topLevelWidgets():
             if w.isVisible() and w.windowType() not in (Qt.WindowType.ToolTip, Qt.WindowType.Popup):
                 problems.append(f"window {type(w).__name__} ({w.windowTitle()!r}) left open")

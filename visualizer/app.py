@@ -39,7 +39,7 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
         return 1
     window.show()
     quit_after = os.environ.get(QUIT_AFTER_ENV, "")
-    if quit_after.isdigit():
+    if quit_after.isascii() and quit_after.isdigit():
         from PySide6.QtCore import QTimer
 
         QTimer.singleShot(int(quit_after), window.close)

@@ -366,3 +366,14 @@ def test_a_wrong_block_row_is_explained_and_a_missing_block_named():
     assert report.missing == ["residual block, 64 channels: layer 5 (layer1.0) of resnet18 has no row in the table"]
     # the row after is judged from the corrected shape: no second blame
     assert [v.operation for v in report.wrong] == ["Residual block layer2.0", "Total"]
+
+
+@pytest.mark.parametrize("cell", ["3²", "²", "[28X28X¹⁶]", "٣"])
+def test_unicode_digits_that_int_cannot_read_are_a_report_not_a_crash(cell):
+    # str.isdigit() is true for superscripts, which int() refuses (found by the property test above).
+    text = "Operation,Size,Padding,Stride,Output size,Params\nconv," + cell + ",1,1," + cell + ",80"
+    try:
+        report = check_table(text, input_shape=(1, 28, 28), against=preset("mnist-net2"))
+    except UserInputError:
+        return
+    assert report_lines(report)

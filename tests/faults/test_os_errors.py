@@ -111,3 +111,16 @@ def test_train_with_stderr_full_still_trains(tmp_path, digits_dir):
         proc = convviz("train", "--data", str(digits_dir), *args, "--out", str(out), stderr=full)
     assert proc.returncode == 0 and proc.stdout.startswith("completed:")
     assert (out / "model.pt").is_file()
+
+
+@pytest.mark.parametrize("args", [["train", "--device", "cuda:²"], ["shapes", "vgg16", "--input", "3,²,2"],
+                                  ["activations", "--net", "mnist-net1", "--index", "²"]])
+def test_superscript_digits_are_a_clean_usage_error(args, capsys):
+    # str.isdigit() accepts "²", int() does not: each number check uses ASCII digits only.
+    try:
+        status = main(args)
+    except SystemExit as exc:  # argparse's own usage errors
+        status = exc.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -58,7 +58,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _whole(text: str, what: str) -> int:
     t = text.strip()
-    if not t.isdigit() or len(t) > 19:
+    if not (t.isascii() and t.isdigit()) or len(t) > 19:
         raise argparse.ArgumentTypeError(f"{what} must be a whole number from 0, got {text!r}")
     return int(t)
 

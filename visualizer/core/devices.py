@@ -53,7 +53,7 @@ class DeviceReport:
             return True
         if device == "cuda":
             return self.cuda
-        if device.startswith("cuda:") and device[5:].isdigit():
+        if device.startswith("cuda:") and device[5:].isascii() and device[5:].isdigit():
             return self.cuda and int(device[5:]) < len(self.cuda_devices)
         if device == "mps":
             return self.mps

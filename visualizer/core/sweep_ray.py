@@ -61,7 +61,7 @@ def _host_port(address: str) -> tuple[str, int] | None:
     host, sep, port = a.rpartition(":")
     if not sep:
         return (a, 6379)  # Ray's default GCS port
-    if not port.isdigit() or not 0 < int(port) < 65536:
+    if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
         raise UserInputError(f"--ray-address {address!r}: the port must be a number from 1 to 65535")
     return (host.strip("[]"), int(port))
 

@@ -218,7 +218,7 @@ def parse_table(text: str) -> list[ClaimedRow]:
 
 def _numbers(text: str) -> list[int] | None:
     parts = [p for p in re.split(_SEP, text.strip()) if p]
-    if not parts or not all(p.isdigit() for p in parts):
+    if not parts or not all(p.isascii() and p.isdigit() for p in parts):
         return None
     return [int(p) for p in parts]
 
@@ -613,7 +613,7 @@ def _judge(row: ClaimedRow, prev: Shape | None, given_input: Shape | None, style
             arriving = (f"{prev[1]}·{prev[2]}·{prev[0]} = {n_in}" if len(prev) == 3 else str(n_in))
             reasons.append(f"after {where} a fully connected layer takes {arriving} inputs, not "
                            f"{layer.depth}" + (f" ({layer.depth_text})" if layer.depth_text and
-                                               not layer.depth_text.isdigit() else ""))
+                                               not (layer.depth_text.isascii() and layer.depth_text.isdigit()) else ""))
             cells.append(headers.get("size", "Size"))
         if out is None:
             correct = None

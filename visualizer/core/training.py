@@ -190,7 +190,7 @@ def _integer(what: str, value: Any, minimum: int, maximum: int | None = None) ->
 def _device_name_ok(name: str) -> bool:
     if name in DEVICES:
         return True
-    return name.startswith("cuda:") and name[5:].isdigit()
+    return name.startswith("cuda:") and name[5:].isascii() and name[5:].isdigit()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,7 +313,7 @@ def pick_device(name: str = "auto"):
         name = report.auto
     if name == "cpu":
         return torch.device("cpu")
-    if name == "cuda" or (name.startswith("cuda:") and name[5:].isdigit()):
+    if name == "cuda" or (name.startswith("cuda:") and name[5:].isascii() and name[5:].isdigit()):
         if not report.cuda:
             build = "a CPU-only build of torch" if report.cuda_build is None else "no CUDA device found"
             raise UserInputError(f"CUDA is not available on this machine ({build}); use --device cpu or auto")

@@ -18,11 +18,16 @@ class WindowDialogs(QObject):
 
     def __init__(self, window) -> None:
         super().__init__(window)
-        self.window = window
         self.settings = None
         self.guide = None
         self.shortcuts = None
         self.about = None
+
+    @property
+    def window(self):
+        """The main window: this object's Qt parent (no Python reference to it is kept, so the
+        window and its helpers form no reference cycle for the garbage collector)."""
+        return self.parent()
 
     def guide_page_for(self, panel: QWidget | None) -> str:
         """The Guide page of `panel` (its own, or its tool's), the welcome page when it has none."""

@@ -41,11 +41,16 @@ class DisplayModes(QObject):
 
     def __init__(self, window) -> None:
         super().__init__(window)
-        self.window = window
         self.font_scale = 1.0
         self.lecture = False
         self._lecture_saved_scale: float | None = None
         self._base_point_size = base_point_size()
+
+    @property
+    def window(self):
+        """The main window: this object's Qt parent (no Python reference to it is kept, so the
+        window and its helpers form no reference cycle for the garbage collector)."""
+        return self.parent()
 
     @Slot()
     def toggle_full_screen(self) -> None:

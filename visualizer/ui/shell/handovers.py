@@ -21,7 +21,12 @@ class HandOvers(QObject):
 
     def __init__(self, window) -> None:
         super().__init__(window)
-        self.window = window
+
+    @property
+    def window(self):
+        """The main window: this object's Qt parent (no Python reference to it is kept, so the
+        window and its helpers form no reference cycle for the garbage collector)."""
+        return self.parent()
 
     def connect_panel(self, panel: Panel) -> None:
         """Connect `panel`'s request signals (those it has) to their routes."""
