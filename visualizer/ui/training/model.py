@@ -33,6 +33,7 @@ from visualizer.core.experiments import (  # noqa: F401  (the Training tab's nam
 )
 from visualizer.core.run_table import fmt_time, run_label
 from visualizer.core.training import TrainConfig
+from visualizer.ui.training import saved_runs
 from visualizer.ui.training.mnist_source import MnistSource
 from visualizer.ui.training.sweep_state import SweepRunState
 
@@ -89,6 +90,12 @@ class RunEntry:
     problem: str = ""
     #: Why its saved test results cannot be read (results.npz cut short or hand-edited); "" when fine.
     results_problem: str = ""
+
+    @classmethod
+    def from_record(cls, run_id: str, rec: Any, color: str) -> "RunEntry":
+        """A saved run (a core RunRecord) as listed: its records and results are read on demand."""
+        return cls(run_id, Path(rec.folder), dict(rec.config or {}), color, final=dict(rec.final or {}),
+                   status=rec.status, saved=rec, problem=getattr(rec, "problem", "") or "")
 
     @property
     def ticked(self) -> bool:
@@ -354,58 +361,15 @@ class TrainingModel(QObject):
             self.reload_runs()
 
     def reload_runs(self) -> None:
-        """List the runs saved in the runs folder (earlier sessions) that are not listed yet."""
-        from visualizer.core.runs import list_runs
-
+        """List the runs saved in the runs folder (earlier sessions) that are not listed yet, and
+        the runs of the sweeps kept there ("SWEEP/RUN")."""
         self.runs_folder_changed.emit()
-        try:
-            records = list_runs(self.runs_dir) if self.runs_dir.is_dir() else []
-        except OSError as exc:
-            self.show_message(f"Cannot read the runs folder {self.runs_dir}: {exc}")
-            return
-        for rec in records:
-            if self.run(rec.run_id) is not None:
-                continue
-            final = dict(rec.final or {})
-            self.add_run(RunEntry(rec.run_id, Path(rec.folder), dict(rec.config or {}), self.next_color(),
-                                  final=final, status=rec.status, saved=rec,
-                                  problem=getattr(rec, "problem", "") or ""))
-        # Sweeps kept in the runs folder (the experiments "with 3 seeds" write theirs there): their
-        # runs are listed too, as "SWEEP/RUN"; the Sweep plot shows the one opened.
-        from visualizer.core.sweep import read_sweep, sweep_folders
-
-        for sweep in sweep_folders(self.runs_dir):
-            try:
-                name = read_sweep(sweep).name  # the name open_sweep gives its runs
-            except (UserInputError, OSError):
-                name = sweep.name
-            self._add_sweep_runs(sweep, name)
-
-    def _add_sweep_runs(self, folder: Path, name: str) -> None:
-        from visualizer.core.runs import list_runs
-
-        for rec in list_runs(folder):
-            run_id = f"{name}/{rec.folder.name}"
-            if self.run(run_id) is None:
-                self.add_run(RunEntry(run_id, Path(rec.folder), dict(rec.config or {}), self.next_color(),
-                                      final=dict(rec.final or {}), status=rec.status, saved=rec,
-                                      problem=rec.problem or ""))
+        saved_runs.list_saved(self)
 
     def open_sweep(self, folder: str | Path) -> bool:
         """A `convviz sweep` folder: its runs join the table as "SWEEP/RUN" (grouped by the sweep's
         name) and its table goes to the Sweep plot; False with a message when it is no sweep."""
-        from visualizer.core.sweep import read_sweep
-
-        try:
-            table = read_sweep(folder)
-        except (UserInputError, OSError) as exc:
-            self.show_message(f"Cannot open the sweep: {exc}")
-            return False
-        self._add_sweep_runs(Path(folder), table.name)
-        self.sweep = table
-        self.sweep_changed.emit()
-        self.status.emit(f"Sweep “{table.name}”: {len(table.rows)} runs from {folder}", 5000)
-        return True
+        return saved_runs.open_sweep(self, folder)
 
     def set_ticked(self, run_id: str, on: bool) -> None:
         """Tick a run to overlay its curves (a saved run's records are read from its folder then)."""
@@ -438,18 +402,11 @@ class TrainingModel(QObject):
             return None
         if e.result is None and e.status != "running" and e.saved is not None and not e.problem:
             try:
-                r = e.saved.load_results()
+                e.result = saved_runs.saved_result(e)
             except (UserInputError, OSError, ValueError) as exc:
                 e.results_problem = f"this run's results can't be read: {exc}"
                 self.status.emit(e.results_problem, 6000)
                 return None
-            if r:
-                mis = None
-                if "misclassified_images" in r:
-                    mis = {"images": r["misclassified_images"], "true": r.get("misclassified_true"),
-                           "pred": r.get("misclassified_pred"), "index": r.get("misclassified_index")}
-                e.result = {"config": e.config, "final": e.final, "confusion": r.get("confusion"),
-                            "misclassified": mis, "first_layer_filters": r.get("first_layer_filters")}
         return e.result
 
     def problem_runs(self) -> list[RunEntry]:
@@ -457,27 +414,8 @@ class TrainingModel(QObject):
         return [e for e in self.runs if e.problem]
 
     def delete_runs(self, run_ids: list[str]) -> None:
-        """Delete runs and their folders (a running run is kept)."""
-        import shutil
-
-        for run_id in run_ids:
-            e = self.run(run_id)
-            if e is None or e.status == "running":
-                continue
-            if e.folder is not None and e.folder.is_dir():
-                from visualizer.core.runs import RunLock
-
-                holder = RunLock.holder(e.folder)
-                if holder is not None:  # another process (a CLI run, another window) is writing it
-                    self.show_message(f"Not deleted: {e.folder.name} is being written by another run "
-                                      f"(process {holder}).")
-                    continue
-                try:
-                    shutil.rmtree(e.folder)
-                except OSError as exc:
-                    self.show_message(f"Could not delete {e.folder}: {exc.strerror or exc}")
-                    continue
-            self.remove_run(run_id)
+        """Delete runs and their folders (a running run, or one another process writes, is kept)."""
+        saved_runs.delete_runs(self, run_ids)
 
     # ====================================================================== experiments ==
     def experiment_configs(self, name: str) -> list[TrainConfig]:
