@@ -7,9 +7,15 @@ to a new QThread and runs `work` there; the owner keeps both until `thread.finis
 
 from __future__ import annotations
 
+import logging
+import traceback
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from visualizer.core.errors import UserInputError
+
+log = logging.getLogger(__name__)
 
 
 def start_worker(worker: QObject, on_finished: Callable[[], Any] | None = None) -> QThread:
@@ -38,6 +44,21 @@ def start_worker(worker: QObject, on_finished: Callable[[], Any] | None = None) 
     # deleted then (by deleteLater or by dropping the last reference) takes the process down.
     thread.start()
     return thread
+
+
+def run_and_report(run: Callable[[], Any], failed, done, failure: str) -> None:
+    """The body of a worker's `work` slot, in its thread: `run()`; a UserInputError goes to
+    `failed` as its own sentence, any other exception is logged with its traceback and goes to
+    `failed` as "<failure>: Type: message"; `done` is always the last signal."""
+    try:
+        run()
+    except UserInputError as exc:
+        failed.emit(str(exc))
+    except Exception as exc:  # noqa: BLE001  (shown to the user, logged with the traceback)
+        log.error("%s:\n%s", failure, traceback.format_exc())
+        failed.emit(f"{failure}: {type(exc).__name__}: {exc}")
+    finally:
+        done.emit()
 
 
 def join_finished(thread: QThread | None) -> None:

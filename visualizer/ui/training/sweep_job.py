@@ -15,7 +15,6 @@ import logging
 import re
 import threading
 import time
-import traceback
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from visualizer.core.errors import UserInputError
-from visualizer.ui.shell.threads import join_finished, keep_until_done, start_worker
+from visualizer.ui.shell.threads import join_finished, keep_until_done, run_and_report, start_worker
 from visualizer.ui.training.model import EXPERIMENTS, TrainingModel
 
 log = logging.getLogger(__name__)
@@ -101,15 +100,7 @@ class SweepWorker(QObject):
 
     @Slot()
     def work(self) -> None:
-        try:
-            self._run()
-        except UserInputError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # noqa: BLE001  (shown to the user, logged with the traceback)
-            log.error("sweep failed:\n%s", traceback.format_exc())
-            self.failed.emit(f"The sweep failed: {type(exc).__name__}: {exc}")
-        finally:
-            self.done.emit()
+        run_and_report(self._run, self.failed, self.done, "The sweep failed")
 
     def _run(self) -> None:
         from visualizer.core import sweep as core

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from visualizer.core.errors import UserInputError
 from visualizer.core.training import Callback, TrainConfig
+from visualizer.ui.shell.threads import run_and_report
 
 log = logging.getLogger(__name__)
 
@@ -118,15 +119,7 @@ class TrainingWorker(QObject):
     # -- the work, in the worker thread -----------------------------------------------------
     @Slot()
     def work(self) -> None:
-        try:
-            self._train()
-        except UserInputError as exc:
-            self.run_failed.emit(str(exc))
-        except Exception as exc:  # noqa: BLE001  (shown to the user, logged with the traceback)
-            log.error("training failed:\n%s", traceback.format_exc())
-            self.run_failed.emit(f"Training failed: {type(exc).__name__}: {exc}")
-        finally:
-            self.done.emit()
+        run_and_report(self._train, self.run_failed, self.done, "Training failed")
 
     def abort(self) -> None:
         """Stop now, skipping the final evaluation (closing the app mid-run); no more snapshots."""
