@@ -1128,14 +1128,24 @@ def _torch_check_rows(arch: Architecture, table: ShapeTable, problems: list[str]
     if table.ok:
         with torch.device("meta"):
             net = build_torch_module(arch)
-        net.eval()
-        y = net(torch.empty((1, *arch.input_shape), device="meta"))
-        if tuple(y.shape[1:]) != table.output_shape:
-            problems.append(f"network: output {shape_text(table.output_shape)} but torch gives "
-                            f"{shape_text(tuple(y.shape[1:]))}")
-        total = sum(q.numel() for q in net.parameters())
-        if total != table.total_params:
-            problems.append(f"network: {table.total_params} params but torch has {total}")
+        _compare_with_torch(net, tuple(arch.input_shape), table.output_shape, table.total_params, "network",
+                            problems)
+
+
+def _compare_with_torch(module, input_shape: tuple, output_shape, params: int, where: str,
+                        problems: list[str]) -> None:
+    """Run `module` (built on the meta device) on one input of `input_shape` and add a problem for
+    each of its output shape and parameter count that differs from the table's."""
+    import torch
+
+    module.eval()
+    y = module(torch.empty((1, *input_shape), device="meta"))
+    if tuple(y.shape[1:]) != output_shape:
+        problems.append(f"{where}: output {shape_text(output_shape)} but torch gives "
+                        f"{shape_text(tuple(y.shape[1:]))}")
+    n_params = sum(q.numel() for q in module.parameters())
+    if n_params != params:
+        problems.append(f"{where}: {params} params but torch has {n_params}")
 
 
 def _torch_check_list(layers: list[LayerSpec], rows: list[LayerRow], problems: list[str]) -> None:
@@ -1151,14 +1161,7 @@ def _torch_check_list(layers: list[LayerSpec], rows: list[LayerRow], problems: l
             if row.ok:
                 with torch.device("meta"):
                     module = _torch_modules([spec], [row], row.input_shape)[0]
-                module.eval()
-                y = module(torch.empty((1, *row.input_shape), device="meta"))
-                if tuple(y.shape[1:]) != row.output_shape:
-                    problems.append(f"{where}: output {shape_text(row.output_shape)} but torch gives "
-                                    f"{shape_text(tuple(y.shape[1:]))}")
-                n_params = sum(q.numel() for q in module.parameters())
-                if n_params != row.params:
-                    problems.append(f"{where}: {row.params} params but torch has {n_params}")
+                _compare_with_torch(module, tuple(row.input_shape), row.output_shape, row.params, where, problems)
             elif row.error and "must be equal to be added" in row.error:
                 with torch.device("meta"):
                     module = _torch_modules([spec], [dataclasses_replace_ok(row)], row.input_shape)[0]
