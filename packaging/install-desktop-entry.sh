@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Put ConvViz in the Linux application menu for the current user (no root needed).
 #
-#   packaging/install-desktop-entry.sh                 # the bundle dist/ConvViz/ConvViz, else `convviz` on PATH
+#   packaging/install-desktop-entry.sh                 # the bundle dist/ConvViz/ConvViz, else `convviz-gui` on PATH
 #   packaging/install-desktop-entry.sh /opt/ConvViz/ConvViz
 #   packaging/install-desktop-entry.sh --uninstall
 #
@@ -17,8 +17,8 @@ ICONS=$DATA_HOME/icons/hicolor
 SIZES="16 22 24 32 48 64 128 256 512"
 
 refresh() {
-  command -v update-desktop-database >/dev/null && update-desktop-database -q "$APPS" || true
-  command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t -f "$ICONS" 2>/dev/null || true
+  if command -v update-desktop-database >/dev/null; then update-desktop-database -q "$APPS" || true; fi
+  if command -v gtk-update-icon-cache >/dev/null; then gtk-update-icon-cache -q -t -f "$ICONS" 2>/dev/null || true; fi
   touch "$ICONS" 2>/dev/null || true  # tells menus that watch the folder to reload
 }
 
@@ -34,8 +34,10 @@ if [ -n "${1:-}" ]; then
   EXEC=$1
 elif [ -x dist/ConvViz/ConvViz ]; then
   EXEC=$(pwd)/dist/ConvViz/ConvViz
+elif command -v convviz-gui >/dev/null; then
+  EXEC=$(command -v convviz-gui)   # pip's GUI launcher (pip install .)
 elif command -v convviz >/dev/null; then
-  EXEC=$(command -v convviz)
+  EXEC=$(command -v convviz)       # an install from before convviz-gui existed
 else
   echo "install-desktop-entry.sh: no ConvViz program found; build it (packaging/build.sh)," \
        "install it (pip install .), or give its path as the argument" >&2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import subprocess
 import sys
 import zipfile
@@ -73,4 +74,8 @@ def test_wheel_ships_resources(tmp_path):
     assert "visualizer/core/__init__.py" in names
     assert any(n.endswith("entry_points.txt") for n in names)
     entry = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
-    assert "[gui_scripts]" in entry and "convviz = visualizer.cli:main" in entry
+    # `convviz` keeps its console on every OS; `convviz-gui` is the launcher for menus (issue 29).
+    groups = configparser.ConfigParser(interpolation=None)
+    groups.read_string(entry)
+    assert dict(groups["console_scripts"]) == {"convviz": "visualizer.cli:main"}
+    assert dict(groups["gui_scripts"]) == {"convviz-gui": "visualizer.cli:launch"}

@@ -4,6 +4,8 @@ and what it leaves out of the bundle."""
 from __future__ import annotations
 
 import configparser
+import importlib
+import importlib.metadata
 import importlib.util
 import os
 import shutil
@@ -64,7 +66,9 @@ def test_desktop_entry_is_well_formed():
     parser.read(PACKAGING / "convviz.desktop", encoding="utf-8")
     entry = parser["Desktop Entry"]
     assert entry["Type"] == "Application" and entry["Name"] == "ConvViz"
-    assert entry["Icon"] == "convviz" and entry["Exec"] and entry["Terminal"] == "false"
+    assert entry["Icon"] == "convviz" and entry["Terminal"] == "false"
+    # The GUI launcher (a gui-script: no console window on Windows), not the console command.
+    assert entry["Exec"] == "convviz-gui" and entry["TryExec"] == "convviz-gui"
     assert entry["Version"] == "1.4"  # the newest version desktop-file-validate 0.26 knows
     categories = entry["Categories"].rstrip(";").split(";")
     # Exactly one main category, so the app appears once in a menu.
@@ -140,7 +144,7 @@ def test_spec_collects_resources_where_the_app_looks_and_torch_as_pyz_py():
     assert '"visualizer/resources"' in spec and 'module_collection_mode={"torch": "pyz+py"}' in spec
     assert 'name="ConvViz"' in spec
     launcher = (PACKAGING / "convviz_launcher.py").read_text()
-    assert "from visualizer.cli import main" in launcher
+    assert "from visualizer.cli import launch" in launcher and "sys.exit(launch())" in launcher
     # The spec filters its TOCs through bundle_filter, and excludes the dropped Qt bindings.
     assert "bundle_filter.keep(a.binaries)" in spec and "bundle_filter.keep(a.datas)" in spec
     for module in ("QtPdf", "QtQml", "QtQuick", "QtTest"):
@@ -189,3 +193,84 @@ def test_bundle_filter_drops_torch_bin_and_the_unused_qt_modules():
     assert [k for k in kept if bf.dropped(k)] == []
     toc = [(name, f"/src/{name}", "BINARY") for name in dropped + kept]
     assert [entry[0] for entry in bf.keep(toc)] == kept
+
+
+# --- entry points: `convviz` keeps its console on every OS; `convviz-gui` is for menus ---------------
+CONSOLE_SCRIPTS = {"convviz": "visualizer.cli:main"}
+GUI_SCRIPTS = {"convviz-gui": "visualizer.cli:launch"}
+
+
+def test_pyproject_declares_convviz_a_console_script_and_convviz_gui_a_gui_script():
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from Python 3.11")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["scripts"] == CONSOLE_SCRIPTS
+    assert project["gui-scripts"] == GUI_SCRIPTS
+    for target in (*CONSOLE_SCRIPTS.values(), *GUI_SCRIPTS.values()):
+        module, _, name = target.partition(":")
+        assert callable(getattr(importlib.import_module(module), name)), target
+
+
+def test_installed_distribution_lists_convviz_among_console_scripts():
+    try:
+        dist = importlib.metadata.distribution("convviz")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("convviz is not installed in this environment (pip install -e .)")
+    groups: dict[str, dict[str, str]] = {}
+    for ep in dist.entry_points:
+        groups.setdefault(ep.group, {})[ep.name] = ep.value
+    console, gui = groups.get("console_scripts", {}), groups.get("gui_scripts", {})
+    if "convviz" in gui and "convviz" not in console:
+        pytest.skip(f"the installed metadata of convviz {dist.version} predates `convviz` as a console "
+                    f"script (it lists it as a gui-script); reinstall: pip install -e .")
+    assert {name: console.get(name) for name in CONSOLE_SCRIPTS} == CONSOLE_SCRIPTS
+    assert {name: gui.get(name) for name in GUI_SCRIPTS} == GUI_SCRIPTS
+    assert "convviz" not in gui
+
+
+def test_gui_launcher_runs_without_a_console():
+    # A Windows gui-script (pythonw) or windowed bundle starts with sys.stdout and sys.stderr None;
+    # main() then failed on its last flush (exit 1 after a good run). launch() must not.
+    code = ("import sys; sys.stdout = sys.stderr = None; sys.argv = ['convviz-gui'] + sys.argv[1:]\n"
+            "from visualizer.cli import launch\nraise SystemExit(launch())\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))))
+    for args, status in ((["--version"], 0), (["frobnicate"], 2)):
+        run = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True,
+                             timeout=120)
+        assert run.returncode == status, run.stderr
+
+
+# --- build.sh's options (no build: --help and --dry-run) ---------------------------------------------
+def build_sh(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, **(env_extra or {}))
+    env.pop("CONVVIZ_VENV", None)
+    if not env_extra or "TORCH_INDEX_URL" not in env_extra:
+        env.pop("TORCH_INDEX_URL", None)
+    return subprocess.run(["bash", str(PACKAGING / "build.sh"), *args], env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+@linux_bash
+def test_build_sh_cpu_installs_torch_from_the_cpu_index_first():
+    run = build_sh("--cpu", "--dry-run")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    torch_line = next(i for i, line in enumerate(lines) if " install -q torch " in line)
+    assert lines[torch_line].endswith("--index-url https://download.pytorch.org/whl/cpu")
+    # printf %q escapes the brackets of ".[package]"
+    package_line = next(i for i, line in enumerate(lines) if line.endswith(("[package]", "[package\\]")))
+    assert torch_line < package_line < next(i for i, line in enumerate(lines) if "PyInstaller" in line)
+    default = build_sh("--dry-run")
+    assert default.returncode == 0 and "--index-url" not in default.stdout
+
+
+@linux_bash
+def test_build_sh_help_and_bad_options():
+    run = build_sh("--help")
+    assert run.returncode == 0 and "--cpu" in run.stdout and "--dry-run" in run.stdout
+    assert "831 MB" in run.stdout and "4.3 GB" in run.stdout
+    for args, env_extra, words in ((["--gpu"], None, "unknown option '--gpu'"),
+                                   (["--cpu", "--dry-run"], {"TORCH_INDEX_URL": "https://example.org/whl/cu128"},
+                                    "give one of them")):
+        bad = build_sh(*args, env_extra=env_extra)
+        assert bad.returncode == 2 and bad.stdout == ""
+        assert len(bad.stderr.splitlines()) == 1 and words in bad.stderr, bad.stderr

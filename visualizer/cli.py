@@ -256,5 +256,16 @@ def _run_command(args) -> int:
         return fail("the input is nested too deeply")
 
 
+def launch() -> int:
+    """`convviz-gui` (a gui-script, for menus and shortcuts) and the frozen bundle's program: `main()`
+    where there may be no console. A Windows gui-script (pythonw) or windowed bundle starts with
+    sys.stdout and sys.stderr set to None; they go to the null device, so that what the app prints
+    (or flushes on the way out) cannot raise. In a terminal it is `main()` itself."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+    return main()
+
+
 if __name__ == "__main__":
     sys.exit(main())
