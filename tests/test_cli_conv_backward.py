@@ -127,3 +127,16 @@ def test_a_gradient_of_the_wrong_shape_names_both_shapes(capsys, tmp_path):
     assert code == 2 and out == ""
     assert "--grad-output g.csv: the upstream gradient ∂L/∂Y is 2×2 but the output is 3×3" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_explain_of_a_big_output_writes_only_the_sum(capsys, tmp_path):
+    x = np.arange(40 * 40, dtype=float).reshape(40, 40) % 7
+    np.savetxt(tmp_path / "x.csv", x, delimiter=",")
+    code, out, err = run(capsys, "conv", "-i", str(tmp_path / "x.csv"), "-k", "box-blur", "--backward",
+                         "--grad-output", "ones", "--explain", "1,1", "--format", "json")
+    assert code == 0
+    total = json.loads(out)["grad_weight"][0][0]
+    assert total == pytest.approx(x[:38, :38].sum())
+    line = err.splitlines()[0]
+    assert "the sum of 1,444 products, too many to write out, = " in line
+    assert line.endswith(cv.format_number(total))

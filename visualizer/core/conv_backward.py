@@ -108,10 +108,14 @@ def backward(x, kernels, spec: cv.ConvSpec, grad_output) -> ConvGradients:
     (sy, sx), (dy, dx) = spec.stride, spec.dilation
     gd = dilate(g, spec.stride)
 
-    # ∂L/∂W: each input channel cross-correlated with G[o] (taps S apart), sampled every D.
+    # ∂L/∂W: the padded input cross-correlated with G (its cells S apart), sampled every D: weight
+    # (i, j) gets Σ G · the input cells it met, the window starting at (i·D, j·D).
+    ho, wo = g.shape[1:]
     gw = np.empty_like(weight)
-    for ch in range(c):
-        gw[:, ch] = cv._correlate_taps(padded[ch:ch + 1], g[:, None], (dy, dx), (sy, sx), (kh, kw))
+    for i in range(kh):
+        for j in range(kw):
+            cells = padded[:, i * dy:i * dy + (ho - 1) * sy + 1:sy, j * dx:j * dx + (wo - 1) * sx + 1:sx]
+            gw[:, :, i, j] = np.tensordot(g, cells, axes=([1, 2], [1, 2]))
 
     # ∂L/∂Xp: full convolution of the dilated G with W = correlation of the zero-bordered dilated G
     # with W rotated by 180°, its taps D apart.
@@ -144,6 +148,9 @@ def _sources(input_hw, spec: cv.ConvSpec, kernel_hw) -> tuple[np.ndarray, np.nda
 def fold_padding(grad_padded: np.ndarray, input_hw, spec: cv.ConvSpec, kernel_hw) -> np.ndarray:
     """∂L/∂Xp (C, Hp, Wp) → ∂L/∂X (C, H, W): every padded cell's gradient goes to the input cell it
     copies; zero padding copies none, so it is simply cropped."""
+    if spec.padding_mode == "zeros":
+        top, _, left, _ = spec.pads(tuple(kernel_hw), tuple(input_hw))
+        return grad_padded[:, top:top + input_hw[0], left:left + input_hw[1]].copy()
     src_y, src_x = _sources(input_hw, spec, kernel_hw)
     c = grad_padded.shape[0]
     rows = np.zeros((c, input_hw[0], grad_padded.shape[2]), dtype=np.float64)
