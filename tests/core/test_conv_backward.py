@@ -188,3 +188,18 @@ def test_random_gradient_is_seeded_and_readable():
     assert not np.array_equal(a, cb.grad_random((2, 3, 3), seed=5))
     np.testing.assert_array_equal(a, np.round(a, 2))
     assert np.abs(a).max() <= 1
+
+
+def test_the_backward_pass_needs_neither_torch_nor_scipy():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import numpy as np\n"
+            "from visualizer.core import conv_backward as cb, convolution as cv\n"
+            "g = cb.backward(np.arange(25.0).reshape(5, 5), np.ones((3, 3)), cv.ConvSpec(), np.ones((3, 3)))\n"
+            "assert g.grad_weight[0, 0] == 54.0, g.grad_weight\n"
+            "print('torch' in sys.modules, 'scipy' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]
