@@ -20,6 +20,8 @@ from visualizer.core.conv_job import ConvResult
 from visualizer.core.convolution import ConvSpec, UserInputError
 from visualizer.image_io import IMAGE_SUFFIXES
 from visualizer.ui.conv.arithmetic import ArithmeticText
+from visualizer.ui.conv.backward_model import BackwardModel
+from visualizer.ui.conv.backward_view import BackwardView
 from visualizer.ui.conv.export import ExportActions
 from visualizer.ui.conv.fit import PictureNeeds, picture_scale
 from visualizer.ui.conv.input_box import InputBox
@@ -104,6 +106,9 @@ class ConvPanel(Panel):
         main.addWidget(self.figure, 1)
         self.step_bar = StepBar(self.model, self)
         main.addWidget(self.step_bar)
+        self.backward_model = BackwardModel(self.model, self)  # the backward mode (off until switched on)
+        self.backward = BackwardView(self.backward_model, self)
+        main.addWidget(self.backward)
         for view, names in _VIEW_WIDGETS.items():
             for name in names:
                 setattr(self, name, getattr(getattr(self, view), name))

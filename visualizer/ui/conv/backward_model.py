@@ -1,0 +1,145 @@
+"""The explorer's backward mode, as state: the upstream gradient chosen, the gradients of the
+convolution shown, the learning rate and the losses of the steps applied.
+
+`BackwardModel` observes the explorer's `ConvModel`: each new forward result is backpropagated
+(`visualizer.core.conv_backward`) while the mode is on. *Apply step* writes W − α·∂L/∂W and
+b − α·∂L/∂b back into the ConvModel, whose new result comes back here, so the loss of every step
+is seen. No widgets: `backward_view.BackwardView` draws it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from visualizer.core import conv_backward as cb
+from visualizer.core.convolution import format_number, parse_matrix, parse_number
+from visualizer.core.errors import UserInputError
+
+#: How the upstream gradient ∂L/∂Y is made: (key, label).
+GRADIENT_KINDS = (
+    ("ones", "ones (L = ΣY)"),
+    ("random", "random (seeded)"),
+    ("target", "from a target T: L = ½‖Y − T‖²"),
+)
+#: The backward pass runs on the GUI thread: beyond this many input values it is refused (a
+#: classroom matrix or a small picture is far below; a photo would freeze the window).
+MAX_BACKWARD_VALUES = 250_000
+
+
+class BackwardModel(QObject):
+    """State of the backward mode. `changed` is emitted after every recomputation or setting."""
+
+    changed = Signal()
+
+    def __init__(self, conv, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.conv = conv  # the explorer's ConvModel
+        self.enabled = False
+        self.kind = "ones"
+        self.seed = 0
+        self.target_text = "0"  # one number for every output cell, or a matrix of the output's size
+        self.lr = 0.01
+        self.grads: cb.ConvGradients | None = None
+        self.loss: float | None = None  # ½‖Y − T‖² with a target; None otherwise
+        self.losses: list[float] = []  # the loss before each step applied, then the current one
+        self.error = ""
+        self._stepped = False  # the next result is the one our own step asked for
+        conv.result_changed.connect(self.recompute)
+
+    # ---- settings --------------------------------------------------------------------------
+    def set_enabled(self, on: bool) -> None:
+        self.enabled = bool(on)
+        self.recompute()
+
+    def set_kind(self, kind: str) -> None:
+        if kind not in dict(GRADIENT_KINDS):
+            raise ValueError(f"unknown upstream gradient {kind!r}")
+        self.kind = kind
+        self.losses = []
+        self.recompute()
+
+    def set_seed(self, seed: int) -> None:
+        self.seed = int(seed)
+        self.recompute()
+
+    def set_target_text(self, text: str) -> None:
+        self.target_text = str(text)
+        self.losses = []
+        self.recompute()
+
+    def set_lr(self, lr: float) -> None:
+        try:
+            self.lr = cb.check_learning_rate(lr)
+        except UserInputError as exc:
+            self.error = str(exc)
+            self.changed.emit()
+
+    # ---- the gradients ---------------------------------------------------------------------
+    def _target(self, shape: tuple[int, int, int]) -> np.ndarray:
+        text = self.target_text.strip()
+        try:
+            return np.full(shape, parse_number(text))
+        except (ValueError, ZeroDivisionError):
+            pass
+        t = parse_matrix(text, "the target T")
+        if t.shape != shape[1:]:
+            raise UserInputError(f"the target T is {t.shape[0]}×{t.shape[1]} but the output is "
+                                 f"{shape[1]}×{shape[2]}: type one number or a {shape[1]}×{shape[2]} matrix")
+        return np.repeat(t[None], shape[0], axis=0)
+
+    def upstream(self, output: np.ndarray) -> np.ndarray:
+        """G = ∂L/∂Y for the output Y, as the chosen kind makes it (sets `loss` for a target)."""
+        self.loss = None
+        if self.kind == "ones":
+            return cb.grad_ones(output.shape)
+        if self.kind == "random":
+            return cb.grad_random(output.shape, self.seed)
+        g, self.loss = cb.grad_from_target(output, self._target(output.shape))
+        return g
+
+    def recompute(self) -> None:
+        stepped, self._stepped = self._stepped, False
+        self.grads, self.error = None, ""
+        r = self.conv.result
+        if not self.enabled:
+            self.changed.emit()
+            return
+        if r is None or r.error or r.output is None or r.input is None:
+            self.error = (r.error if r is not None and r.error else "The forward pass has no output yet.")
+        elif r.input.size > MAX_BACKWARD_VALUES:
+            self.error = (f"Backward mode works on inputs of up to {MAX_BACKWARD_VALUES:,} values; this one has "
+                          f"{r.input.size:,}. Shrink the image (Size) or crop it.")
+        else:
+            try:
+                g = self.upstream(r.output)
+                self.grads = cb.backward(r.input, r.kernels, r.spec, g)
+            except UserInputError as exc:
+                self.error = str(exc)
+        if self.loss is None or not stepped:
+            self.losses = [] if self.loss is None else [self.loss]
+        else:
+            self.losses.append(self.loss)
+        self.changed.emit()
+
+    def apply_step(self) -> bool:
+        """W := W − α·∂L/∂W, b := b − α·∂L/∂b into the explorer; False (and `error`) when there is
+        nothing to step."""
+        r = self.conv.result
+        if self.grads is None or r is None:
+            self.error = self.error or "There is no gradient to step with."
+            self.changed.emit()
+            return False
+        kernels, bias = cb.apply_step(r.kernels, r.spec.bias, self.grads, self.lr)
+        self._stepped = True
+        with self.conv._batch():  # one recomputation for the kernels and the bias together
+            self.conv.set_kernels(kernels)
+            self.conv.set_bias(bias)
+        return True
+
+    def loss_text(self) -> str:
+        """"L = ½‖Y − T‖² = 34.38", with the earlier steps' losses: "34.38 → 7.009 → 1.545"."""
+        if self.loss is None:
+            return ""
+        values = " → ".join(format_number(v, digits=4) for v in self.losses) or format_number(self.loss, 4)
+        return f"L = ½‖Y − T‖² = {values}"

@@ -1,0 +1,147 @@
+"""The explorer's backward mode, drawn: a switch, the upstream gradient's controls, the learning
+rate with *Apply step*, and the gradients ∂L/∂Y (dilated by the stride), ∂L/∂W, ∂L/∂b and ∂L/∂X
+as grids with numbers. It observes a `BackwardModel` and writes to it; nothing else."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visualizer.core.convolution import format_number
+from visualizer.ui.conv.backward_model import GRADIENT_KINDS, BackwardModel
+from visualizer.ui.conv.matrix_view import MatrixView
+
+
+class BackwardView(QWidget):
+    """A "Backward pass" switch; when on, the controls and the three gradient grids below it."""
+
+    def __init__(self, model: BackwardModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setObjectName("backward")
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.switch = QPushButton("Backward pass", self)
+        self.switch.setCheckable(True)
+        self.switch.setToolTip("Show ∂L/∂W, ∂L/∂b and ∂L/∂X of this convolution for an upstream gradient ∂L/∂Y")
+        self.switch.toggled.connect(self._switched)
+        bar.addWidget(self.switch)
+        self.controls = QWidget(self)
+        row = QHBoxLayout(self.controls)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("∂L/∂Y:", self.controls))
+        self.kind_combo = QComboBox(self.controls)
+        self.kind_combo.setAccessibleName("upstream gradient")
+        for key, label in GRADIENT_KINDS:
+            self.kind_combo.addItem(label, key)
+        self.kind_combo.currentIndexChanged.connect(self._kind_chosen)
+        row.addWidget(self.kind_combo)
+        self.seed_spin = QSpinBox(self.controls)
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setPrefix("seed ")
+        self.seed_spin.valueChanged.connect(model.set_seed)
+        row.addWidget(self.seed_spin)
+        self.target_edit = QLineEdit(model.target_text, self.controls)
+        self.target_edit.setAccessibleName("target T")
+        self.target_edit.setToolTip("T: one number for every output cell, or rows of numbers (';' between rows)")
+        self.target_edit.editingFinished.connect(self._target_typed)
+        row.addWidget(self.target_edit, 1)
+        row.addWidget(QLabel("α", self.controls))
+        self.lr_spin = QDoubleSpinBox(self.controls)
+        self.lr_spin.setAccessibleName("learning rate")
+        self.lr_spin.setDecimals(6)
+        self.lr_spin.setRange(1e-6, 10.0)
+        self.lr_spin.setSingleStep(0.001)
+        self.lr_spin.setValue(model.lr)
+        self.lr_spin.valueChanged.connect(model.set_lr)
+        row.addWidget(self.lr_spin)
+        self.step_button = QPushButton("Apply step", self.controls)
+        self.step_button.setToolTip("W := W − α·∂L/∂W and b := b − α·∂L/∂b")
+        self.step_button.clicked.connect(model.apply_step)
+        row.addWidget(self.step_button)
+        bar.addWidget(self.controls, 1)
+        root.addLayout(bar)
+        self.loss_label = QLabel(self)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #a61e1e;")
+        root.addWidget(self.loss_label)
+        root.addWidget(self.message)
+        self.grids = QWidget(self)
+        grid = QGridLayout(self.grids)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.titles: dict[str, QLabel] = {}
+        self.views: dict[str, MatrixView] = {}
+        for col, (key, title) in enumerate((("grad_output", "∂L/∂Y, dilated by the stride"),
+                                            ("grad_weight", "∂L/∂W"), ("grad_input", "∂L/∂X"))):
+            self.titles[key] = QLabel(title, self.grids)
+            self.titles[key].setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.views[key] = MatrixView(self.grids)
+            self.views[key].setMinimumSize(120, 120)
+            grid.addWidget(self.titles[key], 0, col)
+            grid.addWidget(self.views[key], 1, col)
+        self.bias_label = QLabel(self.grids)
+        grid.addWidget(self.bias_label, 2, 0, 1, 3)
+        root.addWidget(self.grids, 1)
+        model.changed.connect(self.refresh)
+        self.refresh()
+
+    @Slot(bool)
+    def _switched(self, on: bool) -> None:
+        self.model.set_enabled(on)
+
+    @Slot(int)
+    def _kind_chosen(self, index: int) -> None:
+        self.model.set_kind(self.kind_combo.itemData(index))
+
+    @Slot()
+    def _target_typed(self) -> None:
+        if self.target_edit.text() != self.model.target_text:
+            self.model.set_target_text(self.target_edit.text())
+
+    def _shown(self) -> tuple[int, int]:
+        """(kernel, input channel) the explorer shows."""
+        conv = self.model.conv
+        c = conv.shown_input_channel()
+        return conv.shown_out_channel(), 0 if c is None else c
+
+    @Slot()
+    def refresh(self) -> None:
+        m = self.model
+        on = m.enabled
+        for w in (self.controls, self.grids, self.loss_label, self.message):
+            w.setVisible(on)
+        self.seed_spin.setVisible(m.kind == "random")
+        self.target_edit.setVisible(m.kind == "target")
+        self.loss_label.setText(m.loss_text())
+        self.message.setText(m.error)
+        self.step_button.setEnabled(m.grads is not None)
+        if not on:
+            return
+        g = m.grads
+        if g is None:
+            for view in self.views.values():
+                view.set_message(m.error or "No gradient")
+            self.bias_label.setText("")
+            return
+        o, c = self._shown()
+        o = min(o, g.grad_output.shape[0] - 1)
+        c = min(c, g.grad_input.shape[0] - 1)
+        self.views["grad_output"].set_matrix(g.grad_output_dilated[o])
+        self.views["grad_weight"].set_matrix(g.grad_weight[o, c])  # the kernel as written (flip undone)
+        self.views["grad_input"].set_matrix(g.grad_input[c])
+        self.bias_label.setText(f"∂L/∂b = Σ ∂L/∂Y = {format_number(g.grad_bias_total)}"
+                                + (f" (this kernel's outputs: {format_number(g.grad_bias[o])})"
+                                   if g.grad_bias.shape[0] > 1 else ""))
