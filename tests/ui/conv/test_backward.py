@@ -117,3 +117,16 @@ def test_a_too_large_step_makes_the_loss_rise(panel, qtbot):
         back.apply_step()
         qtbot.waitUntil(lambda: len(back.losses) == n)
     assert back.losses[0] < back.losses[1] < back.losses[2]
+
+
+def test_too_big_a_problem_is_refused_in_words(qapp):
+    conv = ConvModel()
+    back = BackwardModel(conv)
+    back.set_enabled(True)
+    conv.set_kernels(np.ones((200, 1, 11, 11)))
+    conv.set_matrix(np.ones((32, 32)))
+    computed(conv)
+    assert back.grads is None and "multiply-adds" in back.error and "fewer kernels" in back.error
+    conv.set_kernels(np.ones((1, 1, 3, 3)))
+    computed(conv)
+    assert back.grads is not None and back.error == ""

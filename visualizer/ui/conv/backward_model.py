@@ -22,9 +22,12 @@ GRADIENT_KINDS = (
     ("random", "random (seeded)"),
     ("target", "from a target T: L = ½‖Y − T‖²"),
 )
-#: The backward pass runs on the GUI thread: beyond this many input values it is refused (a
-#: classroom matrix or a small picture is far below; a photo would freeze the window).
+#: The backward pass runs on the GUI thread: beyond this many input values, or this many
+#: multiply-adds (kernels × channels × kernel cells × padded input cells, about a tenth of a second in
+#: numpy), it is refused: a classroom matrix or a small picture is far below; a photo would freeze
+#: the window.
 MAX_BACKWARD_VALUES = 250_000
+MAX_BACKWARD_MACS = 20_000_000
 
 
 class BackwardModel(QObject):
@@ -110,6 +113,10 @@ class BackwardModel(QObject):
         elif r.input.size > MAX_BACKWARD_VALUES:
             self.error = (f"Backward mode works on inputs of up to {MAX_BACKWARD_VALUES:,} values; this one has "
                           f"{r.input.size:,}. Shrink the image (Size) or crop it.")
+        elif r.padded is not None and r.kernels.size * r.padded[0].size > MAX_BACKWARD_MACS:
+            self.error = (f"Backward mode stops at {MAX_BACKWARD_MACS:,} multiply-adds; this convolution needs "
+                          f"about {r.kernels.size * r.padded[0].size:,}. Use fewer kernels, a smaller kernel or "
+                          f"a smaller image.")
         else:
             try:
                 g = self.upstream(r.output)
