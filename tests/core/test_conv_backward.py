@@ -106,6 +106,11 @@ def test_cell_arithmetic_sums_to_the_grids(problem, data):
                 4: lambda: grads.grad_weight[kernel, channel, row, col]}[ndim]()
     assert exp.total == pytest.approx(expected, rel=1e-9, abs=1e-9)
     assert all(t.product == t.value * t.grad for t in exp.terms)
+    assert len(exp.terms) == (c if channel is None else 1) * shape[1] * shape[2]
+    short = cb.explain_weight_cell(x, k, spec, g, kernel, channel, row, col, max_terms=len(exp.terms) - 1)
+    assert short.terms == [] and short.total == pytest.approx(exp.total, rel=1e-12, abs=1e-12)
+    assert short.text == (f"the sum of {len(exp.terms):,} products, too many to write out, = "
+                          f"{cv.format_number(short.total)}")
     ch = data.draw(st.integers(0, c - 1))
     y, xx = data.draw(st.integers(0, x.shape[1] - 1)), data.draw(st.integers(0, x.shape[2] - 1))
     exp = cb.explain_input_cell(x, k, spec, g, ch, y, xx)

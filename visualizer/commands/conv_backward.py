@@ -155,11 +155,6 @@ def _named_matrix(key: str, what: str, symbol: str, m: np.ndarray, fmt: str) -> 
     return f"{what} ({key}):\n{body}"
 
 
-#: ∂L/∂W at one kernel cell sums one product per output cell (and input channel): beyond this many
-#: terms only the sum is written.
-MAX_EXPLAIN_TERMS = 1000
-
-
 def print_explain(x, k, spec: cv.ConvSpec, grads: cb.ConvGradients, explain: tuple[int, int]) -> None:
     """∂L/∂W at kernel cell ROW,COL and ∂L/∂X at input cell ROW,COL (from 1) on stderr; a note for
     the one the cell lies outside of, an error when it lies outside both."""
@@ -172,12 +167,7 @@ def print_explain(x, k, spec: cv.ConvSpec, grads: cb.ConvGradients, explain: tup
                              f"(rows and columns count from 1)")
     if row <= kh and col <= kw:
         over = " (input value × ∂L/∂Y" + (", over every input channel)" if x.shape[0] > 1 else ")")
-        n_terms = x.shape[0] * g.shape[1] * g.shape[2]
-        if n_terms > MAX_EXPLAIN_TERMS:
-            text = (f"the sum of {n_terms:,} products, too many to write out, = "
-                    f"{cv.format_number(grads.grad_weight[row - 1, col - 1])}")
-        else:
-            text = cb.explain_weight_cell(x, k, spec, g, 0, None, row - 1, col - 1).text
+        text = cb.explain_weight_cell(x, k, spec, g, 0, None, row - 1, col - 1).text
         print(f"∂L/∂W at kernel row {row}, column {col}{over} = {text}", file=sys.stderr)
     else:
         print(f"note: {row},{col} is outside the {kh}×{kw} kernel: no ∂L/∂W line", file=sys.stderr)

@@ -32,6 +32,9 @@ import numpy as np
 from visualizer.core import convolution as cv
 from visualizer.core.errors import UserInputError
 
+#: ∂L/∂W at one kernel cell sums one product per output cell (and input channel): beyond this many
+#: terms `explain_weight_cell` writes only their number and their sum.
+MAX_WRITTEN_TERMS = 1000
 #: Values of a random upstream gradient are drawn from [−1, 1] and rounded to this many decimals,
 #: so they can be read and typed back.
 RANDOM_DECIMALS = 2
@@ -258,9 +261,10 @@ def _sum_text(pairs: list[tuple[float, float]], total: float) -> str:
 
 
 def explain_weight_cell(x, kernels, spec: cv.ConvSpec, grad_output, kernel: int, channel: int | None,
-                        row: int, col: int) -> WeightCellExplanation:
+                        row: int, col: int, max_terms: int | None = MAX_WRITTEN_TERMS) -> WeightCellExplanation:
     """The terms of ∂L/∂W at cell (row, col) of the kernel as written (0-based) of kernel `kernel`,
-    input channel `channel` (None: summed over every channel, for a shared 2-D kernel)."""
+    input channel `channel` (None: summed over every channel, for a shared 2-D kernel). Beyond
+    `max_terms` terms (None: no limit) the terms list is empty and the text gives their number and sum."""
     x, k, padded, out_shape = _problem(x, kernels, spec)
     g = check_grad_output(grad_output, out_shape)
     o, c, kh, kw = k.shape
@@ -270,8 +274,17 @@ def explain_weight_cell(x, kernels, spec: cv.ConvSpec, grad_output, kernel: int,
     i, j = (kh - 1 - row, kw - 1 - col) if spec.flip else (row, col)  # the applied tap
     src_y, src_x = _sources(x.shape[1:], spec, (kh, kw))
     (sy, sx), (dy, dx) = spec.stride, spec.dilation
+    channels = list(range(c)) if channel is None else [channel]
+    n_terms = len(channels) * out_shape[1] * out_shape[2]
+    if max_terms is not None and n_terms > max_terms:
+        cells = padded[channels, i * dy:i * dy + (out_shape[1] - 1) * sy + 1:sy,
+                       j * dx:j * dx + (out_shape[2] - 1) * sx + 1:sx]
+        total = math.fsum((cells * g[kernel][None]).ravel())
+        return WeightCellExplanation(kernel, channel, (row, col), [], total,
+                                     f"the sum of {n_terms:,} products, too many to write out, = "
+                                     f"{cv.format_number(total)}")
     terms = []
-    for ch in (range(c) if channel is None else [channel]):
+    for ch in channels:
         for oy in range(out_shape[1]):
             for ox in range(out_shape[2]):
                 py, px = oy * sy + i * dy, ox * sx + j * dx
@@ -311,7 +324,7 @@ def explain_input_cell(x, kernels, spec: cv.ConvSpec, grad_output, channel: int,
 
 
 __all__ = [
-    "ConvGradients", "WeightTerm", "WeightCellExplanation", "InputTerm", "InputCellExplanation", "backward",
+    "MAX_WRITTEN_TERMS", "ConvGradients", "WeightTerm", "WeightCellExplanation", "InputTerm", "InputCellExplanation", "backward",
     "dilate", "fold_padding", "output_shape", "check_grad_output", "grad_ones", "grad_random",
     "grad_from_target", "check_learning_rate", "apply_step", "explain_weight_cell", "explain_input_cell",
 ]
