@@ -144,6 +144,19 @@ class BackwardModel(QObject):
             self.conv.set_bias(bias)
         return True
 
+    def explain(self, grid: str, row: int, col: int, kernel: int, channel: int) -> str:
+        """The arithmetic of one cell (0-based) of the ∂L/∂W grid ("grad_weight", of `kernel` and input
+        `channel`) or of the ∂L/∂X grid ("grad_input", of input `channel`), counted from 1 in the text."""
+        r = self.conv.result
+        if self.grads is None or r is None:
+            return ""
+        g = self.grads.grad_output
+        if grid == "grad_weight":
+            e = cb.explain_weight_cell(r.input, r.kernels, r.spec, g, kernel, channel, row, col)
+            return f"∂L/∂W at row {row + 1}, column {col + 1} = Σ input value × ∂L/∂Y = {e.text}"
+        e = cb.explain_input_cell(r.input, r.kernels, r.spec, g, channel, row, col)
+        return f"∂L/∂X at row {row + 1}, column {col + 1} = Σ weight × ∂L/∂Y = {e.text}"
+
     def loss_text(self) -> str:
         """"L = ½‖Y − T‖² = 34.38", with the earlier steps' losses: "34.38 → 7.009 → 1.545"."""
         if self.loss is None:

@@ -23,6 +23,9 @@ from visualizer.ui.conv.backward_model import GRADIENT_KINDS, BackwardModel
 from visualizer.ui.conv.matrix_view import MatrixView
 
 
+HINT = "Click a cell of ∂L/∂W or ∂L/∂X to see its sum."
+
+
 class BackwardView(QWidget):
     """A "Backward pass" switch; when on, the controls and the three gradient grids below it."""
 
@@ -94,6 +97,13 @@ class BackwardView(QWidget):
             grid.addWidget(self.views[key], 1, col)
         self.bias_label = QLabel(self.grids)
         grid.addWidget(self.bias_label, 2, 0, 1, 3)
+        self.arithmetic = QLabel(HINT, self.grids)
+        self.arithmetic.setObjectName("backwardArithmetic")
+        self.arithmetic.setWordWrap(True)
+        self.arithmetic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        grid.addWidget(self.arithmetic, 3, 0, 1, 3)
+        self.views["grad_weight"].clicked.connect(self._weight_clicked)
+        self.views["grad_input"].clicked.connect(self._input_clicked)
         root.addWidget(self.grids, 1)
         model.changed.connect(self.refresh)
         self.refresh()
@@ -110,6 +120,19 @@ class BackwardView(QWidget):
     def _target_typed(self) -> None:
         if self.target_edit.text() != self.model.target_text:
             self.model.set_target_text(self.target_edit.text())
+
+    @Slot(int, int)
+    def _weight_clicked(self, y: int, x: int) -> None:
+        self._explain("grad_weight", y, x)
+
+    @Slot(int, int)
+    def _input_clicked(self, y: int, x: int) -> None:
+        self._explain("grad_input", y, x)
+
+    def _explain(self, grid: str, y: int, x: int) -> None:
+        o, c = self._shown()
+        self.views[grid].set_current((y, x))
+        self.arithmetic.setText(self.model.explain(grid, y, x, o, c))
 
     def _shown(self) -> tuple[int, int]:
         """(kernel, input channel) the explorer shows."""
@@ -142,6 +165,9 @@ class BackwardView(QWidget):
         self.views["grad_output"].set_matrix(g.grad_output_dilated[o])
         self.views["grad_weight"].set_matrix(g.grad_weight[o, c])  # the kernel as written (flip undone)
         self.views["grad_input"].set_matrix(g.grad_input[c])
+        for view in self.views.values():  # new numbers: the sum written before no longer holds
+            view.set_current(None)
+        self.arithmetic.setText(HINT)
         self.bias_label.setText(f"∂L/∂b = Σ ∂L/∂Y = {format_number(g.grad_bias_total)}"
                                 + (f" (this kernel's outputs: {format_number(g.grad_bias[o])})"
                                    if g.grad_bias.shape[0] > 1 else ""))
