@@ -41,6 +41,43 @@ class BackwardView(QWidget):
         self.switch.setToolTip("Show ∂L/∂W, ∂L/∂b and ∂L/∂X of this convolution for an upstream gradient ∂L/∂Y")
         self.switch.toggled.connect(self._switched)
         bar.addWidget(self.switch)
+        bar.addWidget(self._build_controls(), 1)
+        root.addLayout(bar)
+        self.loss_label = QLabel(self)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #a61e1e;")
+        root.addWidget(self.loss_label)
+        root.addWidget(self.message)
+        self.grids = QWidget(self)
+        grid = QGridLayout(self.grids)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.titles: dict[str, QLabel] = {}
+        self.views: dict[str, MatrixView] = {}
+        for col, (key, title) in enumerate((("grad_output", "∂L/∂Y, dilated by the stride"),
+                                            ("grad_weight", "∂L/∂W"), ("grad_input", "∂L/∂X"))):
+            self.titles[key] = QLabel(title, self.grids)
+            self.titles[key].setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.views[key] = MatrixView(self.grids)
+            self.views[key].setMinimumSize(120, 120)
+            grid.addWidget(self.titles[key], 0, col)
+            grid.addWidget(self.views[key], 1, col)
+        self.bias_label = QLabel(self.grids)
+        grid.addWidget(self.bias_label, 2, 0, 1, 3)
+        self.arithmetic = QLabel(HINT, self.grids)
+        self.arithmetic.setObjectName("backwardArithmetic")
+        self.arithmetic.setWordWrap(True)
+        self.arithmetic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        grid.addWidget(self.arithmetic, 3, 0, 1, 3)
+        self.views["grad_weight"].clicked.connect(self._weight_clicked)
+        self.views["grad_input"].clicked.connect(self._input_clicked)
+        root.addWidget(self.grids, 1)
+        model.changed.connect(self.refresh)
+        self.refresh()
+
+    def _build_controls(self) -> QWidget:
+        """∂L/∂Y's kind, its seed or target, α and Apply step, in one row."""
+        model = self.model
         self.controls = QWidget(self)
         row = QHBoxLayout(self.controls)
         row.setContentsMargins(0, 0, 0, 0)
@@ -74,39 +111,7 @@ class BackwardView(QWidget):
         self.step_button.setToolTip("W := W − α·∂L/∂W and b := b − α·∂L/∂b")
         self.step_button.clicked.connect(model.apply_step)
         row.addWidget(self.step_button)
-        bar.addWidget(self.controls, 1)
-        root.addLayout(bar)
-        self.loss_label = QLabel(self)
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #a61e1e;")
-        root.addWidget(self.loss_label)
-        root.addWidget(self.message)
-        self.grids = QWidget(self)
-        grid = QGridLayout(self.grids)
-        grid.setContentsMargins(0, 0, 0, 0)
-        self.titles: dict[str, QLabel] = {}
-        self.views: dict[str, MatrixView] = {}
-        for col, (key, title) in enumerate((("grad_output", "∂L/∂Y, dilated by the stride"),
-                                            ("grad_weight", "∂L/∂W"), ("grad_input", "∂L/∂X"))):
-            self.titles[key] = QLabel(title, self.grids)
-            self.titles[key].setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.views[key] = MatrixView(self.grids)
-            self.views[key].setMinimumSize(120, 120)
-            grid.addWidget(self.titles[key], 0, col)
-            grid.addWidget(self.views[key], 1, col)
-        self.bias_label = QLabel(self.grids)
-        grid.addWidget(self.bias_label, 2, 0, 1, 3)
-        self.arithmetic = QLabel(HINT, self.grids)
-        self.arithmetic.setObjectName("backwardArithmetic")
-        self.arithmetic.setWordWrap(True)
-        self.arithmetic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        grid.addWidget(self.arithmetic, 3, 0, 1, 3)
-        self.views["grad_weight"].clicked.connect(self._weight_clicked)
-        self.views["grad_input"].clicked.connect(self._input_clicked)
-        root.addWidget(self.grids, 1)
-        model.changed.connect(self.refresh)
-        self.refresh()
+        return self.controls
 
     @Slot(bool)
     def _switched(self, on: bool) -> None:
