@@ -62,6 +62,15 @@ def test_model_gradients_and_three_steps_equal_autograd(qapp):
     assert back.grads is None and "the target T is 2×2 but the output is 3×3" in back.error
     back.set_target_text("1")
     np.testing.assert_allclose(back.grads.grad_output[0], conv.result.output[0] - 1)
+    back.set_kind("typed")
+    back.set_grad_text("1, 0, -1; 0, 2, 0; 1/2, 0, 0")
+    g = np.array([[1, 0, -1], [0, 2, 0], [0.5, 0, 0]])
+    _, gx, gk, gb = autograd(COURSE, conv.kernels[0, 0], conv.bias, g)
+    np.testing.assert_allclose(back.grads.grad_input[0], gx, rtol=1e-12)
+    np.testing.assert_allclose(back.grads.grad_weight[0, 0], gk, rtol=1e-12)
+    assert back.loss is None and back.loss_text() == ""
+    back.set_grad_text("1, x")
+    assert back.grads is None and "row 1, column 2" in back.error
 
 
 @pytest.fixture
@@ -139,3 +148,35 @@ def test_too_big_a_problem_is_refused_in_words(qapp):
     conv.set_kernels(np.ones((1, 1, 3, 3)))
     computed(conv)
     assert back.grads is not None and back.error == ""
+
+
+def test_a_layer_handed_over_with_its_true_gradient_gives_the_nets_weight_gradient(qapp):
+    """What the Network tab's hand-over will do: a conv2 map's inputs, kernel and ∂L/∂(map) into
+    the explorer, whose ∂L/∂W must equal the net's own weight gradient of that kernel."""
+    import copy
+
+    from visualizer.core import activations as act
+    from visualizer.core.gradients import net_gradients
+    from visualizer.core.mnist import synthetic_mnist
+
+    net = act.untrained_net("mnist-net1", 0)
+    x = act.normalize(synthetic_mnist(1, 1, 4, seed=3).test_images[0])
+    acts = act.forward(net, x)
+    layer = [la.name for la in acts.layers].index("conv2")
+    grads = net_gradients(net, x, 2)
+    o = 5
+    conv = ConvModel()
+    back = BackwardModel(conv)
+    conv.open_convolution(**act.explorer_request(act.conv_parts(net, acts, layer, o)))
+    computed(conv)
+    back.use_gradient(grads.layers[layer].grad[o])
+    assert back.enabled and back.kind == "typed" and back.error == ""
+    module = copy.deepcopy(net.module).double()
+    loss = F.cross_entropy(module(torch.tensor(x, dtype=torch.float64)[None, None]), torch.tensor([2]))
+    loss.backward()
+    want = list(module.children())[layer].weight.grad[o].numpy()
+    np.testing.assert_allclose(back.grads.grad_weight[0], want, rtol=1e-5, atol=1e-7 * np.abs(want).max())
+    np.testing.assert_allclose(back.grads.grad_bias_total, list(module.children())[layer].bias.grad[o].item(),
+                               rtol=1e-5)
+    back.use_gradient(np.ones((3, 3)))
+    assert back.grads is None and "∂L/∂Y is 3×3 but the output is 14×14" in back.error

@@ -20,6 +20,7 @@ from visualizer.core.errors import UserInputError
 GRADIENT_KINDS = (
     ("ones", "ones (L = ΣY)"),
     ("random", "random (seeded)"),
+    ("typed", "typed (or handed over)"),
     ("target", "from a target T: L = ½‖Y − T‖²"),
 )
 #: The backward pass runs on the GUI thread: beyond this many input values, or this many
@@ -42,6 +43,8 @@ class BackwardModel(QObject):
         self.kind = "ones"
         self.seed = 0
         self.target_text = "0"  # one number for every output cell, or a matrix of the output's size
+        self.grad_text = "1"  # typed G: the same, for the kind "typed"
+        self.given: np.ndarray | None = None  # a G handed over (O, Ho, Wo); typing replaces it
         self.lr = 0.01
         self.grads: cb.ConvGradients | None = None
         self.loss: float | None = None  # ½‖Y − T‖² with a target; None otherwise
@@ -71,6 +74,19 @@ class BackwardModel(QObject):
         self.losses = []
         self.recompute()
 
+    def set_grad_text(self, text: str) -> None:
+        self.grad_text, self.given = str(text), None
+        self.recompute()
+
+    def use_gradient(self, g: np.ndarray) -> None:
+        """Backpropagate this upstream gradient (Ho×Wo, or O×Ho×Wo): another tab hands over the
+        true ∂L/∂Y of a layer. It must fit the explorer's output (checked when computed)."""
+        g = np.asarray(g, dtype=np.float64)
+        self.given = g[None] if g.ndim == 2 else g
+        self.kind, self.enabled = "typed", True
+        self.losses = []
+        self.recompute()
+
     def set_lr(self, lr: float) -> None:
         try:
             self.lr = cb.check_learning_rate(lr)
@@ -79,15 +95,17 @@ class BackwardModel(QObject):
             self.changed.emit()
 
     # ---- the gradients ---------------------------------------------------------------------
-    def _target(self, shape: tuple[int, int, int]) -> np.ndarray:
-        text = self.target_text.strip()
+    @staticmethod
+    def _typed(text: str, name: str, shape: tuple[int, int, int]) -> np.ndarray:
+        """One number for every output cell, or a matrix of the output's size (for every kernel)."""
+        text = text.strip()
         try:
             return np.full(shape, parse_number(text))
         except (ValueError, ZeroDivisionError):
             pass
-        t = parse_matrix(text, "the target T")
+        t = parse_matrix(text, name)
         if t.shape != shape[1:]:
-            raise UserInputError(f"the target T is {t.shape[0]}×{t.shape[1]} but the output is "
+            raise UserInputError(f"{name} is {t.shape[0]}×{t.shape[1]} but the output is "
                                  f"{shape[1]}×{shape[2]}: type one number or a {shape[1]}×{shape[2]} matrix")
         return np.repeat(t[None], shape[0], axis=0)
 
@@ -98,7 +116,11 @@ class BackwardModel(QObject):
             return cb.grad_ones(output.shape)
         if self.kind == "random":
             return cb.grad_random(output.shape, self.seed)
-        g, self.loss = cb.grad_from_target(output, self._target(output.shape))
+        if self.kind == "typed":
+            if self.given is not None:
+                return cb.check_grad_output(self.given, output.shape)
+            return self._typed(self.grad_text, "the upstream gradient ∂L/∂Y", output.shape)
+        g, self.loss = cb.grad_from_target(output, self._typed(self.target_text, "the target T", output.shape))
         return g
 
     def recompute(self) -> None:

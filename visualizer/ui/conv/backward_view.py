@@ -93,6 +93,11 @@ class BackwardView(QWidget):
         self.seed_spin.setPrefix("seed ")
         self.seed_spin.valueChanged.connect(model.set_seed)
         row.addWidget(self.seed_spin)
+        self.grad_edit = QLineEdit(model.grad_text, self.controls)
+        self.grad_edit.setAccessibleName("upstream gradient values")
+        self.grad_edit.setToolTip("∂L/∂Y: one number for every output cell, or rows of numbers (';' between rows)")
+        self.grad_edit.editingFinished.connect(self._grad_typed)
+        row.addWidget(self.grad_edit, 1)
         self.target_edit = QLineEdit(model.target_text, self.controls)
         self.target_edit.setAccessibleName("target T")
         self.target_edit.setToolTip("T: one number for every output cell, or rows of numbers (';' between rows)")
@@ -120,6 +125,11 @@ class BackwardView(QWidget):
     @Slot(int)
     def _kind_chosen(self, index: int) -> None:
         self.model.set_kind(self.kind_combo.itemData(index))
+
+    @Slot()
+    def _grad_typed(self) -> None:
+        if self.grad_edit.text() != self.model.grad_text:
+            self.model.set_grad_text(self.grad_edit.text())
 
     @Slot()
     def _target_typed(self) -> None:
@@ -152,6 +162,19 @@ class BackwardView(QWidget):
         for w in (self.controls, self.grids, self.loss_label, self.message):
             w.setVisible(on)
         self.seed_spin.setVisible(m.kind == "random")
+        self.grad_edit.setVisible(m.kind == "typed")
+        self.grad_edit.setPlaceholderText("handed over" if m.given is not None else "")
+        if m.given is not None and self.grad_edit.text():
+            self.grad_edit.clear()
+        if self.switch.isChecked() != on:  # switched on by a hand-over
+            self.switch.blockSignals(True)
+            self.switch.setChecked(on)
+            self.switch.blockSignals(False)
+        index = self.kind_combo.findData(m.kind)
+        if self.kind_combo.currentIndex() != index:
+            self.kind_combo.blockSignals(True)
+            self.kind_combo.setCurrentIndex(index)
+            self.kind_combo.blockSignals(False)
         self.target_edit.setVisible(m.kind == "target")
         self.loss_label.setText(m.loss_text())
         self.message.setText(m.error)
