@@ -135,6 +135,8 @@ def test_a_too_large_step_makes_the_loss_rise(panel, qtbot):
         back.apply_step()
         qtbot.waitUntil(lambda: len(back.losses) == n)
     assert back.losses[0] < back.losses[1] < back.losses[2]
+    assert panel.backward.lr_spin.value() == pytest.approx(0.005)  # the view follows the model
+    assert panel.backward.kind_combo.currentData() == "target" and panel.backward.switch.isChecked()
 
 
 def test_too_big_a_problem_is_refused_in_words(qapp):

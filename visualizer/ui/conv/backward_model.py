@@ -92,7 +92,7 @@ class BackwardModel(QObject):
             self.lr = cb.check_learning_rate(lr)
         except UserInputError as exc:
             self.error = str(exc)
-            self.changed.emit()
+        self.changed.emit()
 
     # ---- the gradients ---------------------------------------------------------------------
     @staticmethod

@@ -170,6 +170,10 @@ class BackwardView(QWidget):
             self.switch.blockSignals(True)
             self.switch.setChecked(on)
             self.switch.blockSignals(False)
+        if abs(self.lr_spin.value() - m.lr) > 1e-12:  # α set elsewhere (a test, a hand-over)
+            self.lr_spin.blockSignals(True)
+            self.lr_spin.setValue(m.lr)
+            self.lr_spin.blockSignals(False)
         index = self.kind_combo.findData(m.kind)
         if self.kind_combo.currentIndex() != index:
             self.kind_combo.blockSignals(True)
