@@ -72,6 +72,7 @@ class BackwardView(QWidget):
         self.views["grad_weight"].clicked.connect(self._weight_clicked)
         self.views["grad_input"].clicked.connect(self._input_clicked)
         root.addWidget(self.grids, 1)
+        self._drawn = None  # the gradients the grids show
         model.changed.connect(self.refresh)
         self.refresh()
 
@@ -197,9 +198,11 @@ class BackwardView(QWidget):
         self.views["grad_output"].set_matrix(g.grad_output_dilated[o])
         self.views["grad_weight"].set_matrix(g.grad_weight[o, c])  # the kernel as written (flip undone)
         self.views["grad_input"].set_matrix(g.grad_input[c])
-        for view in self.views.values():  # new numbers: the sum written before no longer holds
-            view.set_current(None)
-        self.arithmetic.setText(HINT)
+        if g is not self._drawn:  # new numbers: the sum written before no longer holds
+            self._drawn = g
+            for view in self.views.values():
+                view.set_current(None)
+            self.arithmetic.setText(HINT)
         self.bias_label.setText(f"∂L/∂b = Σ ∂L/∂Y = {format_number(g.grad_bias_total)}"
                                 + (f" (this kernel's outputs: {format_number(g.grad_bias[o])})"
                                    if g.grad_bias.shape[0] > 1 else ""))
