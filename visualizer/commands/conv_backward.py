@@ -49,9 +49,7 @@ def check_options(args: argparse.Namespace) -> float | None:
         return None
     try:
         return cb.check_learning_rate(cv.parse_number(args.lr) if len(args.lr) <= 40 else "")
-    except (ValueError, ZeroDivisionError):
-        raise UserInputError(f"--lr must be a positive number, got {excerpt(args.lr)}") from None
-    except UserInputError:
+    except (ValueError, ZeroDivisionError, UserInputError):
         raise UserInputError(f"--lr must be a positive number, got {excerpt(args.lr)}") from None
 
 
