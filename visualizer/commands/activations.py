@@ -12,6 +12,11 @@ json: {"input": 28×28 rows, "layers": [{"name", "type", "shape", "values"}], "p
 "prediction", "label"} (label null for --image). npz: one array per layer named by the layer's
 name, plus "input" and "probabilities". Written to --out FILE (atomically) or stdout.
 
+--gradients [--target CLASS] also backpropagates the cross-entropy of class CLASS (default: the
+true label, or the prediction for --image): each json layer gets "grad" (∂L/∂ its output, the shape
+of "values"), the top level "input_grad" (∂L/∂input), "loss" and "target"; npz gets "grad/<layer>",
+"input_grad", "loss" and "target".
+
 Exit status: 0 done; 2 an input that cannot be read (one line on stderr).
 """
 
@@ -53,6 +58,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data", metavar="DIR", help="the MNIST folder (default: the usual places)")
     p.add_argument("--format", choices=("json", "npz"), default="json", help="output format (default: json)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--gradients", action="store_true",
+                   help="also write ∂L/∂ each layer's output and ∂L/∂input for the cross-entropy L of --target")
+    p.add_argument("--target", type=_target, metavar="CLASS", help="with --gradients: the class of the loss, "
+                   "0 to 9 (default: the true label, or the prediction for --image)")
     p.set_defaults(func=run)
 
 
@@ -65,6 +74,13 @@ def _whole(text: str, what: str) -> int:
 
 def _index(text: str) -> int:
     return _whole(text, "--index")
+
+
+def _target(text: str) -> int:
+    t = text.strip()
+    if not (t.isascii() and t.isdigit()) or len(t) > 2 or int(t) > 9:
+        raise argparse.ArgumentTypeError(f"--target must be a class from 0 to 9, got {text!r}")
+    return int(t)
 
 
 def _seed(text: str) -> int:
@@ -117,20 +133,18 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out)
         if out.is_dir():
             raise UserInputError(f"--out {out} is a folder; give a file name")
+    if args.target is not None and not args.gradients:
+        raise UserInputError("--target goes with --gradients")
     net = load_net(args)
     x, label = load_digit(args)
     acts = act.forward(net, x)
-    if args.format == "json":
-        from visualizer.core.safe_json import dumps_strict
+    grads = None
+    if args.gradients:
+        from visualizer.core.gradients import net_gradients
 
-        text, _nulls = dumps_strict(act.activations_to_dict(acts, label))
-        data = (text + "\n").encode("utf-8")
-    else:
-        import numpy as np
-
-        buf = io.BytesIO()
-        np.savez(buf, **act.activations_arrays(acts))
-        data = buf.getvalue()
+        target = args.target if args.target is not None else (label if label is not None else acts.prediction)
+        grads = net_gradients(net, x, target)
+    data = _encode(acts, label, grads, args.format)
     if args.out is not None:
         from visualizer.core.atomic import write_atomic
 
@@ -145,3 +159,22 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         stream.write(data)
     return 0
+
+
+def _encode(acts, label, grads, fmt: str) -> bytes:
+    """The json or npz bytes of the activations (and the gradients, when computed)."""
+    from visualizer.core import activations as act
+    from visualizer.core import gradients as gr
+
+    if fmt == "json":
+        from visualizer.core.safe_json import dumps_strict
+
+        doc = act.activations_to_dict(acts, label)
+        text, _nulls = dumps_strict(gr.add_to_dict(doc, grads) if grads is not None else doc)
+        return (text + "\n").encode("utf-8")
+    import numpy as np
+
+    arrays = act.activations_arrays(acts)
+    buf = io.BytesIO()
+    np.savez(buf, **(gr.add_to_arrays(arrays, grads) if grads is not None else arrays))
+    return buf.getvalue()

@@ -3,8 +3,11 @@
     convviz conv --input A --kernel B [--stride S] [--padding P] [--dilation D]
                  [--padding-mode zeros|reflect|replicate|circular] [--flip]
                  [--format text|csv|json|markdown|latex]
+                 [--backward --grad-output G [--lr A]]
 
 A and B are a CSV file of numbers, an image file (A only) or a preset name.
+--backward also computes the gradients of a loss L whose gradient at the output is G = ∂L/∂Y (a CSV
+file, 'ones' or 'random'): ∂L/∂W, ∂L/∂b and ∂L/∂X, and with --lr the kernel and bias after one step.
 """
 
 from __future__ import annotations
@@ -54,6 +57,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    "from 1, as the app's row and column labels do (1,1 is the top-left cell); an input "
                    "with several channels gets one line per channel, then their sum plus the bias")
     p.add_argument("--format", "-f", default="text", choices=FORMATS)
+    back = p.add_argument_group("backward pass (backpropagation through the convolution)")
+    back.add_argument("--backward", action="store_true",
+                      help="also compute ∂L/∂W, ∂L/∂b and ∂L/∂X for the upstream gradient --grad-output; "
+                      "--explain ROW,COL then writes ∂L/∂W at that kernel cell and ∂L/∂X at that input cell")
+    back.add_argument("--grad-output", metavar="G",
+                      help="the upstream gradient ∂L/∂Y, one value per output cell: a CSV file, 'ones' "
+                      "(L = the sum of the outputs) or 'random' (uniform in [−1, 1], 2 decimals, seed 0)")
+    back.add_argument("--lr", metavar="A", help="learning rate α: also print the kernel and bias after one step "
+                      "W := W − α·∂L/∂W, b := b − α·∂L/∂b")
     p.set_defaults(func=run)
 
 
@@ -155,6 +167,10 @@ def run(args: argparse.Namespace) -> int:
         bias=bias,
     )
     explain = _bounded_pair(args.explain, "--explain", 1, 10**9) if args.explain else None
+    if args.backward or args.grad_output is not None or args.lr is not None:
+        from visualizer.commands.conv_backward import check_options
+
+        check_options(args)  # before the input is read
     from visualizer.core.conv_job import check_sizes
 
     x = load_input(args.input, args.channels)
@@ -167,49 +183,13 @@ def run(args: argparse.Namespace) -> int:
         out = cv.convolve(x, k, spec)
     for w in report.warnings:
         print(f"note: {w}", file=sys.stderr)
-    explained = None
-    if explain:
-        row, col = explain  # counted from 1
-        ho, wo = out.shape[1:]
-        if row > ho or col > wo:
-            raise UserInputError(f"--explain {row},{col} is outside the {ho}×{wo} output (rows and columns "
-                                 f"count from 1)")
-        explained = cv.explain_cell(x, k, spec, 0, row - 1, col - 1)
-        where = f"output row {row}, column {col}"
-        if x.shape[0] == 1:
-            print(f"{where} = {explained.text}", file=sys.stderr)
-        else:
-            names = ["R", "G", "B"] if x.shape[0] == 3 else None
-            print(f"{where}, one line per input channel:", file=sys.stderr)
-            for line in cv.explain_by_channel(explained, names):
-                print(f"  {line}", file=sys.stderr)
+    if args.backward:
+        from visualizer.commands.conv_backward import run_backward
+
+        return run_backward(args, x, k, spec, out, _json_doc(x, k, spec, out, report, None, None), explain)
+    explained = _print_explain(x, k, spec, out, explain) if explain else None
     if args.format == "json":
-        doc = {
-            "output": to_lists(out[0]),
-            "shape": [int(out.shape[1]), int(out.shape[2])],
-            "channels": int(out.shape[0]),
-            "input_shape": [int(v) for v in x.shape],
-            "kernel_shape": [int(v) for v in k.shape],
-            "stride": list(spec.stride),
-            "padding": list(spec.pads(k.shape, x.shape[1:])),
-            "dilation": list(spec.dilation),
-            "padding_mode": spec.padding_mode,
-            "flip": spec.flip,
-            "bias": spec.bias,
-            "formula": {"rows": report.rows.formula, "cols": report.cols.formula},
-            "warnings": report.warnings,
-            # "explain" rows and columns count from 1, like --explain and the app's labels.
-            "index_base": 1,
-        }
-        if explained is not None:
-            doc["explain"] = {
-                "row": explain[0], "col": explain[1],
-                "channels": [{"channel": p.channel + 1, "partial_sum": p.subtotal}
-                             for p in cv.channel_parts(explained)],
-                "bias": explained.bias,
-                "value": explained.total,
-            }
-        text, nulls = dumps_strict(doc)
+        text, nulls = dumps_strict(_json_doc(x, k, spec, out, report, explained, explain))
         if nulls:
             print(f"note: {nulls:,} output value{'s are' if nulls > 1 else ' is'} not a finite number "
                   f"(too large for a float); written as null", file=sys.stderr)
@@ -217,3 +197,54 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_matrix(out[0], args.format))
     return 0
+
+
+def _print_explain(x, k, spec, out, explain):
+    """The arithmetic of output cell `explain` (ROW, COL from 1) on stderr; its explanation."""
+    import sys
+
+    row, col = explain  # counted from 1
+    ho, wo = out.shape[1:]
+    if row > ho or col > wo:
+        raise UserInputError(f"--explain {row},{col} is outside the {ho}×{wo} output (rows and columns "
+                             f"count from 1)")
+    explained = cv.explain_cell(x, k, spec, 0, row - 1, col - 1)
+    where = f"output row {row}, column {col}"
+    if x.shape[0] == 1:
+        print(f"{where} = {explained.text}", file=sys.stderr)
+    else:
+        names = ["R", "G", "B"] if x.shape[0] == 3 else None
+        print(f"{where}, one line per input channel:", file=sys.stderr)
+        for line in cv.explain_by_channel(explained, names):
+            print(f"  {line}", file=sys.stderr)
+    return explained
+
+
+def _json_doc(x, k, spec, out, report, explained, explain) -> dict:
+    """The --format json document of the forward pass."""
+    doc = {
+        "output": to_lists(out[0]),
+        "shape": [int(out.shape[1]), int(out.shape[2])],
+        "channels": int(out.shape[0]),
+        "input_shape": [int(v) for v in x.shape],
+        "kernel_shape": [int(v) for v in k.shape],
+        "stride": list(spec.stride),
+        "padding": list(spec.pads(k.shape, x.shape[1:])),
+        "dilation": list(spec.dilation),
+        "padding_mode": spec.padding_mode,
+        "flip": spec.flip,
+        "bias": spec.bias,
+        "formula": {"rows": report.rows.formula, "cols": report.cols.formula},
+        "warnings": report.warnings,
+        # "explain" rows and columns count from 1, like --explain and the app's labels.
+        "index_base": 1,
+    }
+    if explained is not None:
+        doc["explain"] = {
+            "row": explain[0], "col": explain[1],
+            "channels": [{"channel": p.channel + 1, "partial_sum": p.subtotal}
+                         for p in cv.channel_parts(explained)],
+            "bias": explained.bias,
+            "value": explained.total,
+        }
+    return doc

@@ -20,6 +20,8 @@ from visualizer.core.conv_job import ConvResult
 from visualizer.core.convolution import ConvSpec, UserInputError
 from visualizer.image_io import IMAGE_SUFFIXES
 from visualizer.ui.conv.arithmetic import ArithmeticText
+from visualizer.ui.conv.backward_model import BackwardModel
+from visualizer.ui.conv.backward_view import BackwardView
 from visualizer.ui.conv.export import ExportActions
 from visualizer.ui.conv.fit import PictureNeeds, picture_scale
 from visualizer.ui.conv.input_box import InputBox
@@ -65,22 +67,7 @@ class ConvPanel(Panel):
 
         root = QHBoxLayout(self)
         root.setContentsMargins(6, 6, 6, 6)
-        self.sidebar = QScrollArea(self)
-        self.sidebar.setWidgetResizable(True)
-        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.sidebar.setFrameShape(QFrame.Shape.NoFrame)
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 6, 0)
-        self.input_box = InputBox(self.model, side)
-        self.kernel_box = KernelBox(self.model, side)
-        self.parameters = ParametersBox(self.model, side)
-        for box in (self.input_box, self.kernel_box, self.parameters):
-            side_layout.addWidget(box)
-        side_layout.addStretch(1)
-        self.sidebar.setWidget(side)
-        self._fit_sidebar()
-        root.addWidget(self.sidebar)
+        root.addWidget(self._build_sidebar())
 
         main = QVBoxLayout()
         root.addLayout(main, 1)
@@ -104,6 +91,9 @@ class ConvPanel(Panel):
         main.addWidget(self.figure, 1)
         self.step_bar = StepBar(self.model, self)
         main.addWidget(self.step_bar)
+        self.backward_model = BackwardModel(self.model, self)  # the backward mode (off until switched on)
+        self.backward = BackwardView(self.backward_model, self)
+        main.addWidget(self.backward)
         for view, names in _VIEW_WIDGETS.items():
             for name in names:
                 setattr(self, name, getattr(getattr(self, view), name))
@@ -140,6 +130,25 @@ class ConvPanel(Panel):
         self.model.result_changed.connect(self._fit_timer.start)
         self.fit_picture()  # the fonts are set before the first show: no relayout once it shows
         self.compute.request()
+
+    def _build_sidebar(self) -> QScrollArea:
+        """The Input, Kernel and Parameters boxes, in a scroll area."""
+        self.sidebar = QScrollArea(self)
+        self.sidebar.setWidgetResizable(True)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.sidebar.setFrameShape(QFrame.Shape.NoFrame)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 6, 0)
+        self.input_box = InputBox(self.model, side)
+        self.kernel_box = KernelBox(self.model, side)
+        self.parameters = ParametersBox(self.model, side)
+        for box in (self.input_box, self.kernel_box, self.parameters):
+            side_layout.addWidget(box)
+        side_layout.addStretch(1)
+        self.sidebar.setWidget(side)
+        self._fit_sidebar()
+        return self.sidebar
 
     def _build_actions(self) -> None:
         def action(text: str, keys, slot) -> QAction:
