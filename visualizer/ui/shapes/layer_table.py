@@ -318,8 +318,8 @@ class LayerTableModel(QAbstractTableModel):
         if not self._applies(row, column) and column in EDITABLE_COLUMNS:
             return ""
         if column == COL_OUT:
-            value = p.get(fmt.HAS_OUT[spec.type])
-            return fmt.format_pair(value) if spec.type == "AdaptiveAvgPool2d" else str(value)
+            value = p.get(fmt.out_key(spec.type))
+            return fmt.format_pair(value) if fmt.out_is_pair(spec.type) else str(value)
         if column == COL_KERNEL:
             return fmt.format_pair(p.get("kernel_size"))
         if column == COL_STRIDE:

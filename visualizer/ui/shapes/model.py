@@ -94,14 +94,7 @@ def field_applies(layer_type: str, field: str) -> bool:
         return field == "name"
     if field in ("name", "type"):
         return True
-    return {
-        "out": layer_type in fmt.HAS_OUT,
-        "kernel": layer_type in fmt.HAS_KERNEL,
-        "stride": layer_type in fmt.HAS_STRIDE,
-        "padding": layer_type in fmt.HAS_PADDING,
-        "dilation": layer_type in fmt.HAS_DILATION,
-        "other": layer_type in fmt.OTHER_SETTINGS,
-    }.get(field, False)
+    return fmt.has_column(layer_type, field)
 
 
 class ArchitectureEdit(QUndoCommand):
@@ -426,8 +419,8 @@ class ShapesModel(QObject):
             spec.type = new_type
             return spec, f"Make {new_type}"
         if field == "out":
-            key = fmt.HAS_OUT[spec.type]
-            if spec.type == "AdaptiveAvgPool2d":
+            key = fmt.out_key(spec.type)
+            if fmt.out_is_pair(spec.type):
                 p[key] = list(fmt.parse_pair(text, "output size"))
             else:
                 p[key] = fmt.parse_positive_int(text, key.replace("_", " "))
