@@ -3,7 +3,7 @@
 The one home of the byte-size text (`format_bytes`), the receptive-field text (`rf_text`) and the
 Shapes tab's cell formats; `convviz shapes` (`visualizer.core.table_format`) and the GUI share them.
 
-Layer settings follow the contract in `visualizer.core.architecture`: 2-D values are [y, x]
+Layer settings follow the schema in `visualizer.core.architecture`: 2-D values are [y, x]
 lists (a bare int is accepted when reading, since hand-written JSON often has one).
 """
 
@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from visualizer.core.architecture import REGISTRY, RESIDUAL, shape_text
+from visualizer.core.architecture import default_params as core_defaults
+from visualizer.core.architecture.layers import SOFTMAX_TRAINING_NOTE
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import TIMES, parse_pair, parse_positive_int
-
-from visualizer.core.architecture.layers import SOFTMAX_TRAINING_NOTE
 
 __all__ = ["parse_pair", "parse_positive_int", "TIMES", "SOFTMAX_TRAINING_NOTE"]  # re-exported
 
@@ -24,8 +25,6 @@ WINDOW_COLUMNS = ("kernel", "stride", "padding", "dilation")
 
 
 def _kind(layer_type: str) -> Any:
-    from visualizer.core.architecture import REGISTRY
-
     return REGISTRY.get(layer_type)
 
 
@@ -45,6 +44,10 @@ def out_is_pair(layer_type: str) -> bool:
     """Whether the Out column holds a pair (an adaptive pool's output size) rather than a count."""
     kind, key = _kind(layer_type), out_key(layer_type)
     return bool(kind and key and kind.schema[key][0] == "pair")
+
+
+#: Layer type -> the setting in its Out column, for the types that have one (from the registry).
+HAS_OUT: dict[str, str] = {t.name: t.out_key for t in REGISTRY.values() if t.out_key}
 
 
 def other_settings(layer_type: str) -> dict[str, Any]:
@@ -100,8 +103,6 @@ def rf_text(size: "tuple[int, int] | None", jump: "tuple[int, int] | None") -> s
 
 def format_shape(shape: "tuple[int | None, ...] | None") -> str:
     """"16×28×28"; the one shape text is `visualizer.core.architecture.shape_text`."""
-    from visualizer.core.architecture import shape_text
-
     return shape_text(shape)
 
 
@@ -198,8 +199,6 @@ def parse_other(layer_type: str, text: str) -> dict[str, Any]:
 def default_params(layer_type: str, channels: int | None = None) -> dict[str, Any]:
     """Settings for a freshly added layer of this type: the core's starter settings, with a new
     convolution's kernel count chosen by the caller (e.g. to match the layers around it)."""
-    from visualizer.core.architecture import default_params as core_defaults
-
     params = core_defaults(layer_type)
     if out_key(layer_type) == "out_channels" and channels:
         params["out_channels"] = channels
@@ -249,13 +248,4 @@ def explain_layer(layer_type: str, params: dict[str, Any], input_shape: tuple[in
 
 def explain_block(row: Any) -> str:
     """How a Residual block's row comes about (its own rows are in the table under it)."""
-    a, b = row.add_shapes or (None, None)
-    main = [c for c in row.children if c.path == "main"]
-    shortcut = [c for c in row.children if c.path == "shortcut"]
-    sc = ("an identity shortcut (the input itself)" if not shortcut
-          else "a shortcut of " + ", ".join(c.name[len(row.name) + 1:] or c.type for c in shortcut))
-    return (f"Residual block: a main path of {len(main)} layer{'s' if len(main) != 1 else ''} and {sc}, both fed "
-            f"{format_shape(row.input_shape)}; their outputs {format_shape(a)} and {format_shape(b)} are added"
-            + ("" if row.error else f" into {format_shape(row.output_shape)}")
-            + f"; params {row.params:,} and MACs {row.macs:,} are the sums of its rows. "
-            "Double-click (or Enter) to edit its main path.")
+    return RESIDUAL.explain_row(row) + " Double-click (or Enter) to edit its main path."

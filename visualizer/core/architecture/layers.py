@@ -507,6 +507,18 @@ class ResidualType(LayerType):
         return (f"main {layers(n_main)}, shortcut {sc_text}; adds {shape_text(a)} + {shape_text(b)}"
                 + (f", then {act}" if act else ""))
 
+    def explain_row(self, row: Any) -> str:
+        """How a block's row (a LayerRow with its children) comes about."""
+        a, b = row.add_shapes or (None, None)
+        main = [c for c in row.children if c.path == "main"]
+        shortcut = [c for c in row.children if c.path == "shortcut"]
+        sc = ("an identity shortcut (the input itself)" if not shortcut
+              else "a shortcut of " + ", ".join(c.name[len(row.name) + 1:] or c.type for c in shortcut))
+        return (f"Residual block: a main path of {len(main)} layer{'s' if len(main) != 1 else ''} and {sc}, both "
+                f"fed {shape_text(row.input_shape)}; their outputs {shape_text(a)} and {shape_text(b)} are added"
+                + ("" if row.error else f" into {shape_text(row.output_shape)}")
+                + f"; params {row.params:,} and MACs {row.macs:,} are the sums of its rows.")
+
     def torch_block(self, main: Any, shortcut: Any, activation: str | None) -> Any:
         """The block's module from its two paths (torch.nn.Sequential each)."""
         act = None if activation is None else REGISTRY[activation].torch_module(

@@ -282,7 +282,7 @@ def _has_block(spec: LayerSpec) -> bool:
 def _layer_entry(spec: LayerSpec) -> dict[str, Any]:
     """One layer (or block) of the JSON document."""
     if spec.is_block:
-        entry: dict[str, Any] = {"type": "Residual"}
+        entry: dict[str, Any] = {"type": RESIDUAL.name}
         if spec.name:
             entry["name"] = spec.name
         entry["main"] = [_layer_entry(s) for s in spec.main]

@@ -419,8 +419,8 @@ class ShapesModel(QObject):
             spec.type = new_type
             return spec, f"Make {new_type}"
         if field == "out":
-            key = fmt.out_key(spec.type)
-            if fmt.out_is_pair(spec.type):
+            key = fmt.HAS_OUT[spec.type]
+            if spec.type == "AdaptiveAvgPool2d":
                 p[key] = list(fmt.parse_pair(text, "output size"))
             else:
                 p[key] = fmt.parse_positive_int(text, key.replace("_", " "))
