@@ -137,3 +137,39 @@ def _png(folder):
     path = folder / "digit.png"
     assert image.save(str(path))
     return path
+
+
+def test_receptive_fields_inside_and_after_blocks_hold_against_autograd():
+    """All-ones weights, no batch norm, identity activations: the gradient of one output value is
+    positive exactly on its receptive field (clipped to the image), inside a block and after it."""
+    arch = {"version": 2, "input_shape": [1, 28, 28], "layers": [
+        {"type": "Conv2d", "out_channels": 1, "kernel_size": 3, "padding": 1},
+        {"type": "Residual", "name": "b", "activation": None,
+         "main": [{"type": "Conv2d", "out_channels": 1, "kernel_size": 3, "stride": 2, "padding": 1},
+                  {"type": "Conv2d", "out_channels": 1, "kernel_size": 3, "padding": "same", "dilation": 2}],
+         "shortcut": [{"type": "Conv2d", "out_channels": 1, "kernel_size": 1, "stride": 2}]},
+        {"type": "Flatten"}, {"type": "Linear", "out_features": 10}]}
+    net = act.untrained_net(arch, 0)
+    for m in net.module.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.ones_(m.weight)
+            torch.nn.init.zeros_(m.bias)
+    x = torch.zeros(1, 1, 28, 28, requires_grad=True)
+    outs = {}
+    hs = [net.module_of(i.index).register_forward_hook(lambda _m, _i, o, i=i.index: outs.__setitem__(i, o))
+          for i in net.layers]
+    net.module(x)
+    for h in hs:
+        h.remove()
+    names = [i.name for i in net.layers]
+    # unnamed layers are counted per path, as in the Shapes table; a repeated name gets a suffix
+    assert names[:5] == ["conv1", "b.conv1", "b.conv2", "b.conv1_2", "b"]
+    for layer in range(5):
+        out = outs[layer][0, 0]
+        h, w = out.shape
+        for y, xx in ((0, 0), (h - 1, w - 1), (h // 2, w // 2)):
+            g, = torch.autograd.grad(out[y, xx], x, retain_graph=True)
+            ys, xs = np.nonzero(g[0, 0].numpy() > 0)
+            top, left, fh, fw = act.field_of(net, layer, tuple(outs[layer][0].shape), y=y, x=xx)
+            assert (ys.min(), xs.min()) == (max(top, 0), max(left, 0)), (names[layer], y, xx)
+            assert (ys.max(), xs.max()) == (min(top + fh, 28) - 1, min(left + fw, 28) - 1), (names[layer], y, xx)
