@@ -308,34 +308,35 @@ class _Layer:
     global_pool: bool = False
 
 
+def _read_kernel(layer: _Layer, size: str, size_h: str) -> None:
+    """A convolution's (or block's) Size cell: [3X3X1]X16, 3x3x16, 3x3 or 3."""
+    m = re.fullmatch(r"\s*[\[\(]([^\]\)]*)[\]\)]\s*(?:[xX×✕*·⋅•∙]\s*(\d+))?\s*", size)
+    if m:
+        inner = _numbers(m.group(1))
+        if inner is None or not 1 <= len(inner) <= 3:
+            raise _RowProblem(f"cannot read the kernel size {size!r}; write it as [3X3X1]X16", (size_h,))
+        layer.kernel = (inner[0], inner[0]) if len(inner) == 1 else (inner[0], inner[1])
+        layer.depth = inner[2] if len(inner) == 3 else None
+        layer.out = int(m.group(2)) if m.group(2) else None
+    else:
+        nums = _numbers(size) if not _is_na(size) else None
+        if not nums or len(nums) > 4:
+            raise _RowProblem(f"cannot read the kernel size {size!r}; write it as [3X3X1]X16", (size_h,))
+        layer.kernel = (nums[0], nums[0]) if len(nums) == 1 else (nums[0], nums[1])
+        if len(nums) == 3:
+            layer.out = nums[2]
+        elif len(nums) == 4:
+            layer.depth, layer.out = nums[2], nums[3]
+    if min(layer.kernel) < 1 or (layer.out is not None and layer.out < 1):
+        raise _RowProblem(f"the kernel size {size!r} must use positive numbers", (size_h,))
+
+
 def _read_layer(kind: str, row: ClaimedRow, roles: dict[str, str], headers: dict[str, str]) -> _Layer:
     size = roles.get("size", "")
     layer = _Layer(kind)
     size_h = headers.get("size", "Size")
     if kind in ("conv", "block"):
-        m = re.fullmatch(r"\s*[\[\(]([^\]\)]*)[\]\)]\s*(?:[xX×✕*·⋅•∙]\s*(\d+))?\s*", size)
-        if m:
-            inner = _numbers(m.group(1))
-            if inner is None or not 1 <= len(inner) <= 3:
-                raise _RowProblem(f"cannot read the kernel size {size!r}; write it as [3X3X1]X16", (size_h,))
-            k = (inner[0], inner[0]) if len(inner) == 1 else (inner[0], inner[1])
-            layer.kernel = k
-            layer.depth = inner[2] if len(inner) == 3 else None
-            layer.out = int(m.group(2)) if m.group(2) else None
-        else:
-            nums = _numbers(size) if not _is_na(size) else None
-            if not nums or len(nums) > 4:
-                raise _RowProblem(f"cannot read the kernel size {size!r}; write it as [3X3X1]X16", (size_h,))
-            if len(nums) == 1:
-                layer.kernel = (nums[0], nums[0])
-            else:
-                layer.kernel = (nums[0], nums[1])
-            if len(nums) == 3:
-                layer.out = nums[2]
-            elif len(nums) == 4:
-                layer.depth, layer.out = nums[2], nums[3]
-        if min(layer.kernel) < 1 or (layer.out is not None and layer.out < 1):
-            raise _RowProblem(f"the kernel size {size!r} must use positive numbers", (size_h,))
+        _read_kernel(layer, size, size_h)
     elif kind == "pool":
         op = row.operation.lower()
         if "global" in op or "adaptive" in op or re.search(r"\bgap\b", op):
