@@ -14,6 +14,7 @@ from typing import Any
 
 from visualizer.core.architecture import REGISTRY, RESIDUAL, shape_text
 from visualizer.core.architecture import default_params as core_defaults
+from visualizer.core.architecture.base import SAME_AS_KERNEL
 from visualizer.core.architecture.layers import SOFTMAX_TRAINING_NOTE
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import TIMES, parse_pair, parse_positive_int
@@ -54,6 +55,24 @@ def other_settings(layer_type: str) -> dict[str, Any]:
     """The Other column: the type's remaining settings with their defaults ({} when none)."""
     kind = _kind(layer_type)
     return dict(kind.other) if kind else {}
+
+
+def stride_follows_kernel(layer_type: str) -> bool:
+    """Whether the type's stride defaults to its kernel size (a pool)."""
+    kind = _kind(layer_type)
+    return bool(kind and kind.schema.get("stride", ("", None))[1] is SAME_AS_KERNEL)
+
+
+def padding_words(layer_type: str) -> tuple[str, ...]:
+    """The words the type's padding accepts besides numbers ('same', 'valid' for a convolution)."""
+    kind = _kind(layer_type)
+    return ("same", "valid") if kind and kind.schema.get("padding", ("",))[0] == "convpad" else ()
+
+
+def has_weights(layer_type: str) -> bool:
+    """Whether the type learns parameters (its count is unknown when its input is)."""
+    kind = _kind(layer_type)
+    return bool(kind and kind.has_weights)
 
 
 def has_column(layer_type: str, column: str) -> bool:

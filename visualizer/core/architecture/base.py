@@ -102,10 +102,12 @@ class LayerType:
     "prob", "pos_float"), `starter` (settings of a freshly added layer), `needs_map` (needs a
     C×H×W input), `shape_keeping`, `out_key` (the setting in the Shapes tab's Out column),
     `columns` (which of "kernel", "stride", "padding", "dilation" it edits), `other` (the Other
-    column's settings and defaults), `table_kind` (the table checker's word for such a row:
-    "conv", "pool", "fc", "flatten", "same" or "block").
+    column's settings and defaults), `has_weights` (learns parameters), `table_kind` (the table
+    checker's word for such a row: "conv", "pool", "fc", "flatten", "same" or "block").
 
-    Hooks for the rules to come, None until they are written: `backward_rule`, `statistics`."""
+    Hooks for the rules to come, None until they are written: `backward_rule` (how the gradient
+    flows back through the layer: the backprop issue) and `statistics` (what the layer keeps from
+    the data: the batch-norm issue). Callers treat None as "not described yet"."""
 
     name = ""
     short = "layer"
@@ -117,6 +119,7 @@ class LayerType:
     columns: frozenset[str] = frozenset()
     other: dict[str, Any] = {}
     table_kind = ""
+    has_weights = False
     backward_rule: Callable[..., Any] | None = None
     statistics: Callable[..., Any] | None = None
 

@@ -37,6 +37,7 @@ class Conv2dType(LayerType):
     it (TensorFlow/Keras, used only by the table checker: the schema refuses it)."""
 
     name, short, table_kind = "Conv2d", "conv", "conv"
+    has_weights = True
     schema = {
         "out_channels": ("count", REQUIRED), "kernel_size": ("pair", REQUIRED), "stride": ("pair", [1, 1]),
         "padding": ("convpad", [0, 0]), "dilation": ("pair", [1, 1]), "groups": ("count", 1),
@@ -299,7 +300,8 @@ class AdaptiveAvgPool2dType(LayerType):
     def infer(self, p: dict[str, Any], incoming: PartialShape | None) -> Inferred:
         rank3 = incoming is not None and len(incoming) == 3
         osz = p["output_size"]
-        return Inferred((incoming[0] if rank3 else None, osz[0], osz[1]), error=self.map_error(incoming))  # type: ignore
+        out = (incoming[0] if rank3 else None, osz[0], osz[1])  # type: ignore[index]
+        return Inferred(out, error=self.map_error(incoming))
 
     def receptive_field(self, p: dict[str, Any], rf: Field, incoming: PartialShape | None,
                         net_input: tuple[int, int, int]) -> Field:
@@ -328,6 +330,7 @@ class BatchNorm2dType(LayerType):
     num_batches_tracked)."""
 
     name, short, table_kind = "BatchNorm2d", "bn", "same"
+    has_weights = True
     schema = {"eps": ("pos_float", 1e-5), "affine": ("bool", True)}
     needs_map = shape_keeping = True
     other = {"eps": 1e-5, "affine": True}
@@ -425,6 +428,7 @@ class LinearType(LayerType):
     C×H×W map, which torch would apply to the last axis only); sees the whole input."""
 
     name, short, table_kind = "Linear", "fc", "fc"
+    has_weights = True
     schema = {"out_features": ("count", REQUIRED), "bias": ("bool", True), "in_features": ("count", None)}
     starter = {"out_features": 10}
     out_key = "out_features"

@@ -55,5 +55,6 @@ from visualizer.core.table_check.parse import MAX_COUNT, MAX_DIGITS, ClaimedRow,
 from visualizer.core.table_check.report import CheckReport, RowVerdict, report_lines, report_to_dict
 from visualizer.core.table_check.rules import check_table
 
-__all__ = ["MAX_COUNT", "MAX_DIGITS", "NO_BIAS", "CheckReport", "ClaimedRow", "RowVerdict", "check_table", "param_truth",
+__all__ = ["MAX_COUNT", "MAX_DIGITS", "NO_BIAS", "CheckReport", "ClaimedRow", "RowVerdict", "check_table",
+           "param_truth",
            "parse_count", "parse_size", "parse_table", "report_lines", "report_to_dict"]

@@ -30,7 +30,8 @@ def _describe(token: tuple) -> str:
         return f"fully connected → {token[1]}" if token[1] else "fully connected"
     if kind == "block":
         _, out, s = token
-        return "residual block" + (f", {out} channels" if out else "") + (f", stride {_pair_text(s)}" if s != (1, 1) else "")
+        return ("residual block" + (f", {out} channels" if out else "")
+                + (f", stride {_pair_text(s)}" if s != (1, 1) else ""))
     return kind  # pragma: no cover
 
 

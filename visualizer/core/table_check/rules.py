@@ -182,7 +182,8 @@ def _rule_conv(c: _Case) -> Shape | None:
         c.reasons.append(f"the kernel depth must equal the {cin} channels that arrive{per}, not {layer.depth}")
         c.cells.append(c.size_cell())
     k, d, pad = p["kernel_size"], p["dilation"], p["padding"]
-    if pad != "same" and (h + 2 * pad[0] < effective_kernel(k[0], d[0]) or w + 2 * pad[1] < effective_kernel(k[1], d[1])):
+    span = (effective_kernel(k[0], d[0]), effective_kernel(k[1], d[1]))
+    if pad != "same" and (h + 2 * pad[0] < span[0] or w + 2 * pad[1] < span[1]):
         c.reasons = [f"a {k[0]}×{k[1]} kernel does not fit a {h}×{w} map with padding {_pair_text(tuple(pad))}"]
         c.cells.append(c.size_cell())
         c.impossible = True
