@@ -17,6 +17,7 @@ and torch builder live here; the table sums its rows (`table.py`), since it hold
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Callable
 
 from visualizer.core.architecture.base import (NO_BIAS, REQUIRED, SAME_AS_KERNEL, Field, Inferred, LayerType,
@@ -69,13 +70,16 @@ class Conv2dType(LayerType):
         k = p["kernel_size"]
         return p["out_channels"] * (cin // p["groups"]) * k[0] * k[1]
 
+    def axis_size(self, p: dict[str, Any], n: int, ax: int) -> int:
+        """Output cells along axis `ax` (0 rows, 1 columns) for `n` input cells (< 1: no fit)."""
+        k, s, d, pad = p["kernel_size"][ax], p["stride"][ax], p["dilation"][ax], p["padding"]
+        if pad == "same":
+            return same_output_size(n, s)
+        return output_size(n, k, s, 0 if pad == "valid" else pad[ax], d)
+
     def axis_sizes(self, p: dict[str, Any], hw: tuple[int, int]) -> tuple[int, int]:
         """Output (H, W) for an input map of `hw` (may be < 1: the kernel does not fit)."""
-        k, s, d, pad = p["kernel_size"], p["stride"], p["dilation"], p["padding"]
-        if pad == "same":
-            return same_output_size(hw[0], s[0]), same_output_size(hw[1], s[1])
-        pad = [0, 0] if pad == "valid" else pad
-        return output_size(hw[0], k[0], s[0], pad[0], d[0]), output_size(hw[1], k[1], s[1], pad[1], d[1])
+        return self.axis_size(p, hw[0], 0), self.axis_size(p, hw[1], 1)
 
     def infer(self, p: dict[str, Any], incoming: PartialShape | None) -> Inferred:
         error = self.map_error(incoming)
@@ -104,11 +108,10 @@ class Conv2dType(LayerType):
             size = incoming[ax + 1]
             if size is None:
                 continue
-            pa = 0 if pad == "valid" else (0 if pad == "same" else pad[ax])
+            pa = 0 if pad in ("same", "valid") else pad[ax]
             if pad != "same" and size + 2 * pa < effective_kernel(k[ax], d[ax]):
                 return self._no_fit(p, incoming), [None, None]
-            hw = (size, size)
-            spatial[ax] = self.axis_sizes(p, hw)[ax]
+            spatial[ax] = self.axis_size(p, size, ax)
         return None, spatial
 
     @staticmethod
@@ -167,8 +170,6 @@ class Conv2dType(LayerType):
         return parts
 
     def param_story(self, p: dict[str, Any], incoming: Shape, output: Shape, words: str = "") -> ParamStory | None:
-        import re
-
         kh, kw = p["kernel_size"]
         cin, cout, groups = incoming[0], output[0], p["groups"]
         per = cin // groups

@@ -7,6 +7,7 @@ so the count in the checker's explanation is the Shapes table's count.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from visualizer.core.architecture import NO_BIAS, Architecture, Shape, compute_table, layer_type
@@ -21,8 +22,6 @@ def param_truth(kind: str, row: ClaimedRow, layer: _Layer | None, prev: Shape | 
     """The parameter count of the row's layer (None if unknown). `settings`: the layer's settings
     as the rules read them (a convolution's or a fully connected layer's); `ref`: the layer of the
     architecture the row stands for, if any."""
-    import re
-
     op = row.operation.lower()
     if kind in ("input", "flatten", "pool"):
         return ParamStory(0, {}, "it has no weights")
