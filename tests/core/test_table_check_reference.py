@@ -87,3 +87,21 @@ def test_cli_shapes_check_judges_with_archs_own_settings(tmp_path, capsys):
     assert rows[2]["params_ok"] is False and rows[2]["correct_params"] == 9_408
     assert rows[17]["operation"] == "Total" and rows[17]["ok"] is True
     assert [r["row"] for r in doc["rows"] if not r["ok"]] == [2]
+
+
+def test_a_conv_block_without_bias_may_count_its_batch_norm_but_not_biases():
+    arch = Architecture.from_dict({"version": 1, "input_shape": [1, 28, 28], "layers": [
+        {"type": "Conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1, "bias": False},
+        {"type": "BatchNorm2d"}, {"type": "ReLU"}]})
+    head = "Operation,Size,Padding,Stride,Output size,Parameters\n"
+    weights, bn = 3 * 3 * 1 * 8, 2 * 8
+
+    def verdict(count):
+        return check_table(f"{head}Conv block,[3X3X1]X8,1,1,[28X28X8],{count}\n", against=arch).verdicts[0]
+
+    assert verdict(weights).params_ok and verdict(weights + bn).params_ok
+    v = verdict(weights + 8 + bn)  # counts biases the layer does not have
+    assert not v.params_ok and "no biases (bias=False) = 72" in v.reason
+    # with biases (no network given), weights + biases + batch norm and weights + batch norm are both taken
+    alone = check_table(f"{head}Conv block,[3X3X1]X8,1,1,[28X28X8],{weights + 8 + bn}\n", input_shape=(1, 28, 28))
+    assert alone.verdicts[0].params_ok

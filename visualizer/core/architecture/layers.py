@@ -181,7 +181,8 @@ class Conv2dType(LayerType):
         else:
             how, main, also = f"{kh}·{kw}·{per}·{cout} weights{grouped}, no biases (bias=False) = {w:,}", w, {}
         if re.search(r"block|bn|batch|norm", words.lower()):  # a block may count its batch norm (2 per channel)
-            also.update({main + 2 * cout: "", w + 3 * cout: "", w + 2 * cout: ""})
+            # with the batch norm's 2·C (and, for a layer with biases, also without them)
+            also.update({main + 2 * cout: ""} | ({w + 2 * cout: ""} if p["bias"] else {}))
             how += f" (with the block's batch norm, 2·{cout} more: {main + 2 * cout:,})"
         return ParamStory(main, also, how)
 
