@@ -185,7 +185,8 @@ def _run_check(args: argparse.Namespace, arch) -> int:
     text = _read_check_file(args.check)
     against = load_architecture(args.against, "--against") if args.against else None
     try:
-        report = check_table(text, input_shape=tuple(arch.input_shape), against=against)
+        # the table is ARCH's: each row is judged with its layer's settings (bias, groups, ...)
+        report = check_table(text, input_shape=tuple(arch.input_shape), against=against, reference=arch)
     except UserInputError as exc:
         raise UserInputError(f"--check: {'standard input' if args.check == '-' else args.check}: {exc}") from None
     if args.format == "json":

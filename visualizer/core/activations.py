@@ -12,7 +12,9 @@ the functions that need it).
   its aspect ratio (anti-aliased), then placed in 28×28 so that its centre of mass is at the
   field's centre; then it is normalized as in training, (x/255 − 0.1307)/0.3081.
 * The forward pass runs in eval mode (batch norm uses its running statistics) and records each
-  layer's output with forward hooks.
+  layer's output with forward hooks. A Residual block is recorded as its own layers (named as
+  the Shapes table names them, e.g. "layer1.0.conv1", "layer1.0.downsample.0") followed by the
+  block itself (its output after the addition and its activation), in the order they compute.
 * A conv output map is the sum over its input channels of each channel correlated with its
   kernel slice (PyTorch's Conv2d is a cross-correlation), plus the bias: `conv_parts`.
 """
@@ -30,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from visualizer.core.errors import UserInputError
+from visualizer.core.output_size import effective_kernel
 from visualizer.core.safe_json import excerpt
 from visualizer.core.training import MNIST_MEAN, MNIST_STD, NUM_CLASSES
 
@@ -45,9 +48,14 @@ RESERVED_NAMES = ("input", "probabilities")
 
 @dataclass
 class LayerInfo:
-    name: str  # unique, e.g. "conv1"
-    type: str  # "Conv2d", "BatchNorm2d", ...
-    index: int  # position in the module (0-based)
+    """One recorded layer of a net: a layer of the network, a layer inside a Residual block, or
+    the block itself (its output)."""
+
+    name: str  # unique, e.g. "conv1", "layer1.0.conv1"
+    type: str  # "Conv2d", "BatchNorm2d", ..., "Residual"
+    index: int  # position in LoadedNet.layers (0-based)
+    path: str = ""  # where the module sits in the torch module (`get_submodule`), e.g. "4.main.0"
+    input_shape: tuple[int, ...] | None = None  # what it receives (C, H, W) or (N,)
 
 
 @dataclass
@@ -63,23 +71,42 @@ class LoadedNet:
     #: a value has no spatial place (after Linear).
     fields: list[Any] = field(default_factory=list)
 
+    def module_of(self, layer: int) -> Any:
+        """The torch module of recorded layer `layer` (an index into `layers`)."""
+        if not 0 <= layer < len(self.layers):
+            raise UserInputError(f"layer {layer} is out of range (0 to {len(self.layers) - 1})")
+        return self.module.get_submodule(self.layers[layer].path)
+
 
 def _layer_infos(arch, module) -> list[LayerInfo]:
-    from visualizer.core.architecture import canonical_type, compute_table
+    """Every recorded layer, in the order they compute: a block's own layers (main path, then
+    shortcut) before the block itself."""
+    from visualizer.core.architecture import compute_table
 
-    rows = compute_table(arch).rows
     infos: list[LayerInfo] = []
     seen = set(RESERVED_NAMES)
-    for i, (key, child) in enumerate(module.named_children()):
-        if i < len(rows):
-            name, type_name = rows[i].name or f"layer{i + 1}", canonical_type(rows[i].type)
-        else:  # build_model's "flatten_logits" after a 10×1×1 output
-            name, type_name = str(key), type(child).__name__
+
+    def add(name: str, type_name: str, path: str, input_shape: Any) -> None:
         base, n = name, 2
         while name in seen:
             name, n = f"{base}_{n}", n + 1
         seen.add(name)
-        infos.append(LayerInfo(name, type_name, i))
+        infos.append(LayerInfo(name, type_name, len(infos), path, input_shape))
+
+    def walk(specs: list, rows: list, container: Any, prefix: str) -> None:
+        children = list(container.named_children())
+        for i, (key, child) in enumerate(children):
+            if i >= len(rows):  # build_model's "flatten_logits" after a 10×1×1 output
+                add(str(key), type(child).__name__, prefix + key, None)
+                continue
+            row, spec = rows[i], specs[i]
+            if spec.is_block:
+                walk(spec.main, [r for r in row.children if r.path == "main"], child.main, f"{prefix}{key}.main.")
+                walk(spec.shortcut, [r for r in row.children if r.path == "shortcut"], child.shortcut,
+                     f"{prefix}{key}.shortcut.")
+            add(row.name or f"layer{i + 1}", row.type, prefix + key, row.input_shape)
+
+    walk(arch.layers, compute_table(arch).rows, module, "")
     return infos
 
 
@@ -188,40 +215,49 @@ def load_weights(module, state: dict, what: str = "the weights") -> None:
 # Receptive fields
 
 def receptive_fields(arch, module=None) -> list[Any]:
-    """Per layer: ((top, left) of output pixel (0, 0)'s field, (jump y, x), (size h, w)) in input
-    pixels, or None after a Linear layer (each value sees the whole input). Sizes and jumps are the
-    shape table's (`compute_table`); the offset adds the padding: a window starts `padding` pixels
-    before the map it reads, in that map's jumps."""
-    from visualizer.core.architecture import canonical_type, compute_table, normalize_params
+    """Per recorded layer (`LoadedNet.layers`, blocks' own layers included): ((top, left) of
+    output pixel (0, 0)'s field, (jump y, x), (size h, w)) in input pixels, or None after a
+    Linear layer (each value sees the whole input). Sizes and jumps are the shape table's
+    (`compute_table`); the offset adds the padding the registry reports (`padding_before`): a
+    window starts that many pixels before the map it reads, in that map's jumps. A block's
+    field starts where the earlier of its two paths' starts."""
+    from visualizer.core.architecture import compute_table
 
-    rows = compute_table(arch).rows
-    offset = (0.0, 0.0)
-    jump: tuple = (1, 1)
-    size: tuple = (1, 1)
     out: list[Any] = []
-    flat = False  # after a Linear layer every value sees the whole input
-    for spec, row in zip(arch.layers, rows):
-        t = canonical_type(spec.type)
-        if t == "Linear" or flat:
-            flat = True
-            out.append(None)
-            continue
-        if t in ("Conv2d", "MaxPool2d", "AvgPool2d"):
-            p = normalize_params(t, spec.params)
-            k = p["kernel_size"]
-            d = p.get("dilation", [1, 1])
-            pad = p.get("padding", [0, 0])
-            if isinstance(pad, str):
-                pad = [d[a] * (k[a] - 1) // 2 for a in range(2)] if pad == "same" else [0, 0]
-            offset = (offset[0] - pad[0] * jump[0], offset[1] - pad[1] * jump[1])
+    state = ((0.0, 0.0), (1, 1), (1, 1), False)  # offset, jump, size, flat
+    state = _fields_of(arch.layers, compute_table(arch).rows, state, out)
+    n_modules = len(_layer_infos(arch, module)) if module is not None else len(out)
+    while len(out) < n_modules:
+        out.append(out[-1] if out else None)  # build_model's flatten_logits
+    return out
+
+
+def _fields_of(specs: list, rows: list, state: tuple, out: list) -> tuple:
+    """Append the field of each layer of `specs` (blocks: their own layers first) to `out`;
+    returns the state after the last."""
+    from visualizer.core.architecture import canonical_type, layer_type, normalize_params
+
+    for spec, row in zip(specs, rows):
+        offset, jump, size, flat = state
+        if spec.is_block:
+            ends = [_fields_of(spec.main, [r for r in row.children if r.path == "main"], state, out),
+                    _fields_of(spec.shortcut, [r for r in row.children if r.path == "shortcut"], state, out)]
+            offset = (min(e[0][0] for e in ends), min(e[0][1] for e in ends))
+            flat = flat or any(e[3] for e in ends)
+        else:
+            t = canonical_type(spec.type)
+            if row.input_shape is not None and len(row.input_shape) == 3 and not flat:
+                top, left = layer_type(t).padding_before(normalize_params(t, spec.params), row.input_shape)
+                offset = (offset[0] - top * jump[0], offset[1] - left * jump[1])
+        if row.rf_size is not None and row.rf_jump is None:
+            flat = True  # a Linear layer: every value sees the whole input
         if row.rf_jump is not None:
             jump = tuple(row.rf_jump)
         if row.rf_size is not None:
             size = tuple(row.rf_size)
-        out.append((offset, jump, size))
-    while module is not None and len(out) < len(list(module.children())):
-        out.append(out[-1] if out else None)  # build_model's flatten_logits
-    return out
+        state = (offset, jump, size, flat)
+        out.append(None if flat else (offset, jump, size))
+    return state
 
 
 def field_of(net: LoadedNet, layer: int, shape: tuple[int, ...], flat_index: int | None = None,
@@ -244,13 +280,10 @@ def field_of(net: LoadedNet, layer: int, shape: tuple[int, ...], flat_index: int
 
 
 def _map_shape_before(net: LoadedNet, layer: int):
-    from visualizer.core.architecture import compute_table
-
-    rows = compute_table(net.architecture).rows
-    for i in range(min(layer, len(rows) - 1), -1, -1):
-        shape = rows[i].input_shape
-        if shape is not None and len(shape) == 3:
-            return shape
+    """The last C×H×W map that arrives at or before recorded layer `layer` (what a Flatten read)."""
+    for info in reversed(net.layers[:layer + 1]):
+        if info.input_shape is not None and len(info.input_shape) == 3:
+            return info.input_shape
     return None
 
 
@@ -393,15 +426,16 @@ def forward(net: LoadedNet, normalized: np.ndarray) -> Activations:
         x = x[None]
     if tuple(x.shape) != want:
         raise UserInputError(f"the net takes a {'×'.join(map(str, want))} input, got {'×'.join(map(str, x.shape))}")
-    outputs: list[np.ndarray] = []
-    inputs: list[np.ndarray] = []
+    outputs: dict[int, np.ndarray] = {}
+    inputs: dict[int, np.ndarray] = {}
 
-    def hook(_module, args, result):
-        inputs.append(args[0][0].detach().cpu().numpy().copy())
-        outputs.append(result[0].detach().cpu().numpy().copy())
+    def recorder(i: int):
+        def hook(_module, args, result):
+            inputs[i] = args[0][0].detach().cpu().numpy().copy()
+            outputs[i] = result[0].detach().cpu().numpy().copy()
+        return hook
 
-    children = list(net.module.children())
-    handles = [c.register_forward_hook(hook) for c in children]
+    handles = [net.module_of(info.index).register_forward_hook(recorder(info.index)) for info in net.layers]
     try:
         with torch.no_grad():
             logits = net.module(torch.from_numpy(x)[None])
@@ -410,8 +444,9 @@ def forward(net: LoadedNet, normalized: np.ndarray) -> Activations:
             h.remove()
     lg = logits[0].double()
     probs = torch.softmax(lg, 0).numpy()
-    layers = [LayerOutput(info.name, info.type, out) for info, out in zip(net.layers, outputs)]
-    return Activations(x[0] if x.shape[0] == 1 else x, layers, logits[0].numpy().copy(), probs, inputs)
+    layers = [LayerOutput(info.name, info.type, outputs[info.index]) for info in net.layers]
+    layer_inputs = [inputs[info.index] for info in net.layers]
+    return Activations(x[0] if x.shape[0] == 1 else x, layers, logits[0].numpy().copy(), probs, layer_inputs)
 
 
 def activations_to_dict(acts: Activations, label: int | None) -> dict[str, Any]:
@@ -462,13 +497,15 @@ class ConvParts:
 def conv_padding(module, kernel_hw: tuple[int, int]) -> tuple[int, int, int, int]:
     """(top, bottom, left, right) zeros the conv adds, as torch does for 'same' (the extra one of
     an odd total goes after: bottom/right)."""
+    from visualizer.core.output_size import same_padding
+
     pad = module.padding
-    d = module.dilation
     if isinstance(pad, str):
         if pad == "valid":
             return (0, 0, 0, 0)
-        tot = [d[a] * (kernel_hw[a] - 1) for a in range(2)]
-        return (tot[0] // 2, tot[0] - tot[0] // 2, tot[1] // 2, tot[1] - tot[1] // 2)
+        # PyTorch's 'same' (stride 1 only): the size of the map does not matter
+        (t, b), (l, r) = (same_padding(1, kernel_hw[a], 1, module.dilation[a]) for a in range(2))
+        return (t, b, l, r)
     return (pad[0], pad[0], pad[1], pad[1])
 
 
@@ -477,7 +514,7 @@ def conv_parts(net: LoadedNet, acts: Activations, layer: int, out_channel: int) 
     import torch
     import torch.nn.functional as F
 
-    module = list(net.module.children())[layer]
+    module = net.module_of(layer)
     if not isinstance(module, torch.nn.Conv2d):
         raise UserInputError(f"layer {net.layers[layer].name} is not a convolution")
     if module.padding_mode != "zeros":
@@ -515,7 +552,7 @@ def channel_windows(parts: ConvParts, oy: int, ox: int) -> np.ndarray:
     sy, sx = parts.stride
     dy, dx = parts.dilation
     y0, x0 = oy * sy, ox * sx
-    return padded[:, y0:y0 + dy * (kh - 1) + 1:dy, x0:x0 + dx * (kw - 1) + 1:dx]
+    return padded[:, y0:y0 + effective_kernel(kh, dy):dy, x0:x0 + effective_kernel(kw, dx):dx]
 
 
 def explorer_request(parts: ConvParts, channels: list[int] | None = None, title: str = "") -> dict[str, Any]:

@@ -24,6 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from visualizer.core.errors import UserInputError
+from visualizer.core.output_size import effective_kernel, output_size, output_size_text, same_padding
 from visualizer.resources import resource_path
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -78,17 +79,11 @@ class ConvSpec:
         if self.padding == "valid":
             return (0, 0, 0, 0)
         if self.padding == "same":
-            out = []
-            for axis in (0, 1):
-                k, s, d = kernel_hw[axis], self.stride[axis], self.dilation[axis]
-                ek = d * (k - 1) + 1
-                if s == 1 or input_hw is None:
-                    total = ek - 1
-                else:
-                    n = input_hw[axis]
-                    total = max((math.ceil(n / s) - 1) * s + ek - n, 0)
-                out += [total // 2, total - total // 2]
-            return out[0], out[1], out[2], out[3]
+            # at stride 1 the input's size does not matter; above it the caller gives it
+            (top, bottom), (left, right) = (
+                same_padding(input_hw[a] if input_hw else 1, kernel_hw[a], self.stride[a], self.dilation[a])
+                for a in (0, 1))
+            return top, bottom, left, right
         py, px = _pair(self.padding, "padding")
         return (py, py, px, px)
 
@@ -116,9 +111,7 @@ class SizeReport:
 
 
 def _axis(n: int, k: int, s: int, pb: int, pa: int, d: int) -> AxisSize:
-    from visualizer.core.output_size import output_size, output_size_text
-
-    ek = d * (k - 1) + 1
+    ek = effective_kernel(k, d)
     out = max(output_size(n, k, s, pb, d, p_after=pa), 0)
     unused = (n + pb + pa - ek) - (out - 1) * s if out > 0 else 0
     return AxisSize(n, k, s, pb, pa, d, out, unused, output_size_text(n, k, s, pb, d, p_after=pa))
@@ -132,7 +125,7 @@ def size_report(input_hw: tuple[int, int], kernel_hw: tuple[int, int], spec: Con
     error = None
     problems = []
     for axis, name in ((rows, "rows"), (cols, "columns")):
-        ek = axis.d * (axis.k - 1) + 1
+        ek = effective_kernel(axis.k, axis.d)
         span = axis.n + axis.p_before + axis.p_after
         if span < ek:
             what = f"kernel spans {ek} {name}" + (f" ({axis.k} dilated by {axis.d})" if axis.d > 1 else "")
@@ -277,7 +270,7 @@ def convolve_padded(padded: np.ndarray, kernels: np.ndarray, spec: ConvSpec, out
             raise Cancelled()
         r1 = min(ho, r0 + rows)
         # output rows r0..r1-1 read padded rows r0·S .. (r1−1)·S + D·(kh−1)
-        band = np.ascontiguousarray(padded[:, r0 * sy:(r1 - 1) * sy + dy * (kh - 1) + 1], dtype=np.float64)
+        band = np.ascontiguousarray(padded[:, r0 * sy:(r1 - 1) * sy + effective_kernel(kh, dy)], dtype=np.float64)
         if use_numpy:
             parts.append(_correlate_taps(band, weight, spec.stride, spec.dilation, (r1 - r0, wo)))
         else:

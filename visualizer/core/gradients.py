@@ -62,7 +62,6 @@ def net_gradients(net, normalized: np.ndarray, target: int) -> NetGradients:
     if tuple(x.shape) != want:
         raise UserInputError(f"the net takes a {'×'.join(map(str, want))} input, got {'×'.join(map(str, x.shape))}")
     module = copy.deepcopy(net.module).double().eval()
-    children = list(module.children())
     kept: dict[int, Any] = {}
 
     def keeper(index: int):
@@ -72,7 +71,8 @@ def net_gradients(net, normalized: np.ndarray, target: int) -> NetGradients:
             return result.clone()
         return hook
 
-    handles = [children[info.index].register_forward_hook(keeper(info.index)) for info in net.layers]
+    # Each layer by its path in the (copied) module: a Residual block's inner layers sit inside it.
+    handles = [module.get_submodule(info.path).register_forward_hook(keeper(info.index)) for info in net.layers]
     try:
         xt = torch.from_numpy(x)[None].requires_grad_(True)
         logits = module(xt)

@@ -3,7 +3,7 @@
 The one home of the byte-size text (`format_bytes`), the receptive-field text (`rf_text`) and the
 Shapes tab's cell formats; `convviz shapes` (`visualizer.core.table_format`) and the GUI share them.
 
-Layer settings follow the contract in `visualizer.core.architecture`: 2-D values are [y, x]
+Layer settings follow the schema in `visualizer.core.architecture`: 2-D values are [y, x]
 lists (a bare int is accepted when reading, since hand-written JSON often has one).
 """
 
@@ -12,36 +12,77 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from visualizer.core.architecture import REGISTRY, RESIDUAL, shape_text
+from visualizer.core.architecture import default_params as core_defaults
+from visualizer.core.architecture.base import SAME_AS_KERNEL
+from visualizer.core.architecture.layers import SOFTMAX_TRAINING_NOTE
 from visualizer.core.errors import UserInputError
-from visualizer.core.output_size import output_size, output_size_text
 from visualizer.core.parsing import TIMES, parse_pair, parse_positive_int
 
-__all__ = ["parse_pair", "parse_positive_int", "TIMES"]  # re-exported: cell parsing lives in core.parsing
+__all__ = ["parse_pair", "parse_positive_int", "TIMES", "SOFTMAX_TRAINING_NOTE"]  # re-exported
 
-#: Layers that keep the shape of what arrives (the diagram folds them into the block before).
-SHAPE_KEEPING = frozenset(
-    {"BatchNorm2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Dropout", "Softmax"}
-)
+#: The Shapes tab's editable columns a layer type may have beside name, type and Out.
+WINDOW_COLUMNS = ("kernel", "stride", "padding", "dilation")
 
-#: Which editable columns apply to which layer type.
-HAS_OUT = {"Conv2d": "out_channels", "Linear": "out_features", "AdaptiveAvgPool2d": "output_size"}
-HAS_KERNEL = frozenset({"Conv2d", "MaxPool2d", "AvgPool2d"})
-HAS_STRIDE = HAS_KERNEL
-HAS_PADDING = HAS_KERNEL
-HAS_DILATION = frozenset({"Conv2d"})
 
-#: The "Other" column: the remaining settings of each type with their defaults.
-OTHER_SETTINGS: dict[str, dict[str, Any]] = {
-    "Conv2d": {"groups": 1, "bias": True},
-    "MaxPool2d": {"ceil_mode": False},
-    "AvgPool2d": {"ceil_mode": False},
-    "BatchNorm2d": {"eps": 1e-5, "affine": True},
-    "LeakyReLU": {"negative_slope": 0.01},
-    "Dropout": {"p": 0.5},
-    # in_features: None = whatever arrives; a number states what the student expects, and the
-    # row turns red when it does not match
-    "Linear": {"bias": True, "in_features": None},
-}
+def _kind(layer_type: str) -> Any:
+    return REGISTRY.get(layer_type)
+
+
+def keeps_shape(layer_type: str) -> bool:
+    """Whether the layer keeps the shape of what arrives (the diagram folds it into the block before)."""
+    kind = _kind(layer_type)
+    return bool(kind and kind.shape_keeping)
+
+
+def out_key(layer_type: str) -> str | None:
+    """The setting in the Out column (out_channels, out_features, output_size), or None."""
+    kind = _kind(layer_type)
+    return kind.out_key if kind else None
+
+
+def out_is_pair(layer_type: str) -> bool:
+    """Whether the Out column holds a pair (an adaptive pool's output size) rather than a count."""
+    kind, key = _kind(layer_type), out_key(layer_type)
+    return bool(kind and key and kind.schema[key][0] == "pair")
+
+
+#: Layer type -> the setting in its Out column, for the types that have one (from the registry).
+HAS_OUT: dict[str, str] = {t.name: t.out_key for t in REGISTRY.values() if t.out_key}
+
+
+def other_settings(layer_type: str) -> dict[str, Any]:
+    """The Other column: the type's remaining settings with their defaults ({} when none)."""
+    kind = _kind(layer_type)
+    return dict(kind.other) if kind else {}
+
+
+def stride_follows_kernel(layer_type: str) -> bool:
+    """Whether the type's stride defaults to its kernel size (a pool)."""
+    kind = _kind(layer_type)
+    return bool(kind and kind.schema.get("stride", ("", None))[1] is SAME_AS_KERNEL)
+
+
+def padding_words(layer_type: str) -> tuple[str, ...]:
+    """The words the type's padding accepts besides numbers ('same', 'valid' for a convolution)."""
+    kind = _kind(layer_type)
+    return ("same", "valid") if kind and kind.schema.get("padding", ("",))[0] == "convpad" else ()
+
+
+def has_weights(layer_type: str) -> bool:
+    """Whether the type learns parameters (its count is unknown when its input is)."""
+    kind = _kind(layer_type)
+    return bool(kind and kind.has_weights)
+
+
+def has_column(layer_type: str, column: str) -> bool:
+    """Whether a layer of this type has the editable column "out", "other" or one of WINDOW_COLUMNS."""
+    if column == "out":
+        return out_key(layer_type) is not None
+    if column == "other":
+        return bool(other_settings(layer_type))
+    kind = _kind(layer_type)
+    return bool(kind and column in kind.columns)
 
 
 def format_count(n: int | None) -> str:
@@ -81,8 +122,6 @@ def rf_text(size: "tuple[int, int] | None", jump: "tuple[int, int] | None") -> s
 
 def format_shape(shape: "tuple[int | None, ...] | None") -> str:
     """"16×28×28"; the one shape text is `visualizer.core.architecture.shape_text`."""
-    from visualizer.core.architecture import shape_text
-
     return shape_text(shape)
 
 
@@ -116,7 +155,7 @@ def format_pair(value: Any, short: bool = False) -> str:
 def format_other(layer_type: str, params: dict[str, Any], all_settings: bool = True) -> str:
     """e.g. 'groups=1, bias=yes' for a Conv2d; '' for a layer with no such settings. Without
     `all_settings` only what differs from the default (so the table shows what is special)."""
-    defaults = OTHER_SETTINGS.get(layer_type, {})
+    defaults = other_settings(layer_type)
     parts = []
     for key, default in defaults.items():
         value = params.get(key, default)
@@ -136,7 +175,7 @@ _FALSE = {"no", "false", "off", "0", "n"}
 
 def parse_other(layer_type: str, text: str) -> dict[str, Any]:
     """'groups=2, bias=no' -> {'groups': 2, 'bias': False}; names the key or value that is wrong."""
-    defaults = OTHER_SETTINGS.get(layer_type, {})
+    defaults = other_settings(layer_type)
     result: dict[str, Any] = {}
     for chunk in re.split(r"[,;]", text):
         chunk = chunk.strip()
@@ -179,125 +218,53 @@ def parse_other(layer_type: str, text: str) -> dict[str, Any]:
 def default_params(layer_type: str, channels: int | None = None) -> dict[str, Any]:
     """Settings for a freshly added layer of this type: the core's starter settings, with a new
     convolution's kernel count chosen by the caller (e.g. to match the layers around it)."""
-    from visualizer.core.architecture import default_params as core_defaults
-
     params = core_defaults(layer_type)
-    if layer_type == "Conv2d" and channels:
+    if out_key(layer_type) == "out_channels" and channels:
         params["out_channels"] = channels
     return params
+
+
+def _is_pool(layer_type: str) -> bool:
+    """A pool with a window (its stride defaults to its size)."""
+    kind = _kind(layer_type)
+    return bool(kind and kind.table_kind == "pool" and "kernel" in kind.columns)
 
 
 def convert_params(old_type: str, old: dict[str, Any], new_type: str,
                    channels: int | None = None) -> dict[str, Any]:
     """Settings for a layer whose type the user changed: keep what still makes sense."""
     params = default_params(new_type, channels)
-    pools = ("MaxPool2d", "AvgPool2d")
     if "kernel_size" in params and "kernel_size" in old:
         params["kernel_size"] = old["kernel_size"]
-        if new_type in pools:
+        if _is_pool(new_type):
             params["stride"] = old["kernel_size"]  # a pool's stride is normally its size
-    same_family = new_type == old_type or (new_type in pools and old_type in pools)
+    same_family = new_type == old_type or (_is_pool(new_type) and _is_pool(old_type))
     if same_family:  # conv padding (often 1 or 'same') means something else for a pool
         for key in ("stride", "padding"):
             if key in old:
                 params[key] = old[key]
-    if new_type in HAS_OUT and old_type in HAS_OUT and new_type != "AdaptiveAvgPool2d" \
-            and old_type != "AdaptiveAvgPool2d":
-        params[HAS_OUT[new_type]] = old[HAS_OUT[old_type]]
+    new_out, old_out = out_key(new_type), out_key(old_type)
+    if new_out and old_out and not out_is_pair(new_type) and not out_is_pair(old_type):
+        params[new_out] = old[old_out]
     if "bias" in params and "bias" in old:
         params["bias"] = old["bias"]
     return params
 
 
 # --- how a row's numbers come about (shown for the selected row) ---------------------------
-def _axis_formula(n: int, k: int, s: int, p: int, d: int, ceil: bool = False) -> tuple[str, int]:
-    return output_size_text(n, k, s, p, d, ceil), output_size(n, k, s, p, d, ceil)
-
-
 def explain_layer(layer_type: str, params: dict[str, Any], input_shape: tuple[int, ...] | None,
                   output_shape: tuple[int, ...] | None, n_params: int, macs: int) -> str:
     """One line on how the output size, parameters and MACs of a layer come about, with the
-    layer's own numbers; parts that do not reproduce the table's values are left out (the table
-    is the authority)."""
+    layer's own numbers (the registry's `LayerType.explain`); parts that do not reproduce the
+    table's values are left out (the table is the authority)."""
     if input_shape is None:
         return "Its input is unknown (a layer above is invalid)."
-    parts: list[str] = []
-    if layer_type in ("Conv2d", "MaxPool2d", "AvgPool2d") and len(input_shape) == 3:
-        c, h, w = input_shape
-        k = as_pair(params.get("kernel_size")) or (1, 1)
-        default_stride = (1, 1) if layer_type == "Conv2d" else k  # a pool steps by its size
-        s = as_pair(params.get("stride")) or default_stride
-        d = as_pair(params.get("dilation")) or (1, 1)
-        pad = params.get("padding", [0, 0])
-        ceil = bool(params.get("ceil_mode", False))
-        if pad == "same":
-            parts.append(f"padding 'same' keeps {h}×{w}")
-        else:
-            p = (0, 0) if pad == "valid" else (as_pair(pad) or (0, 0))
-            fh, vh = _axis_formula(h, k[0], s[0], p[0], d[0], ceil)
-            fw, vw = _axis_formula(w, k[1], s[1], p[1], d[1], ceil)
-            if output_shape is not None and len(output_shape) == 3 and output_shape[1:] != (vh, vw):
-                pass  # e.g. ceil_mode's last-window rule: let the table speak
-            elif (h, k[0], s[0], p[0], d[0]) == (w, k[1], s[1], p[1], d[1]):
-                parts.append(f"size {fh} per axis")
-            else:
-                parts.append(f"height {fh}; width {fw}")
-            if min(vh, vw) < 1:
-                parts.append("less than 1: the window does not fit the padded input")
-        if layer_type == "Conv2d" and output_shape is not None and len(output_shape) == 3:
-            out_c = int(params.get("out_channels", output_shape[0]))
-            groups = int(params.get("groups", 1))
-            per = c // groups if groups else c
-            weights = k[0] * k[1] * per * out_c
-            bias = out_c if params.get("bias", True) else 0
-            if weights + bias == n_params:
-                g = f" (in channels {c} / groups {groups})" if groups != 1 else ""
-                parts.append(f"params {k[0]}·{k[1]}·{per}·{out_c}" + (f" + {bias}" if bias else "")
-                             + f" = {n_params:,}{g}")
-            cells = output_shape[0] * output_shape[1] * output_shape[2]
-            if k[0] * k[1] * per * cells == macs:
-                parts.append(f"MACs {k[0]}·{k[1]}·{per} per output × {format_shape(output_shape)} outputs "
-                             f"= {macs:,}")
-    elif layer_type == "Linear" and output_shape is not None:
-        n_in = 1
-        for v in input_shape:
-            n_in *= int(v)
-        n_out = int(output_shape[0])
-        bias = n_out if params.get("bias", True) else 0
-        if n_in * n_out + bias == n_params:
-            parts.append(f"params {n_in:,}·{n_out:,}" + (f" + {bias:,}" if bias else "") + f" = {n_params:,}")
-        if n_in * n_out == macs:
-            parts.append(f"MACs {n_in:,}·{n_out:,} = {macs:,}")
-    elif layer_type == "Flatten" and output_shape is not None:
-        parts.append(f"{format_shape(input_shape)} values in a row: {output_shape[0]:,}")
-    elif layer_type == "BatchNorm2d" and len(input_shape) == 3:
-        c = input_shape[0]
-        if n_params == 2 * c and c:
-            parts.append(f"params: a scale and a shift per channel, 2·{c} = {n_params}; "
-                         "the running mean and variance are buffers, not trained")
-    elif layer_type == "AdaptiveAvgPool2d" and output_shape is not None:
-        parts.append(f"averages windows of {format_shape(input_shape[1:])} down to {format_shape(output_shape[1:])}")
-    elif layer_type == "Softmax":
-        parts.append("keeps the shape; no parameters. " + SOFTMAX_TRAINING_NOTE)
-    elif layer_type in SHAPE_KEEPING:
-        parts.append("keeps the shape; no parameters")
-    return "; ".join(parts)
-
-
-#: Why a final Softmax is not part of the trained module (core.training drops it).
-SOFTMAX_TRAINING_NOTE = ("Training drops a final Softmax: cross-entropy takes the logits (torch's "
-                         "nn.CrossEntropyLoss applies log-softmax itself), and the L2 loss applies softmax itself.")
+    kind = _kind(layer_type)
+    if kind is None:
+        return ""
+    return "; ".join(kind.explain(params, input_shape, output_shape, n_params, macs))
 
 
 def explain_block(row: Any) -> str:
     """How a Residual block's row comes about (its own rows are in the table under it)."""
-    a, b = row.add_shapes or (None, None)
-    main = [c for c in row.children if c.path == "main"]
-    shortcut = [c for c in row.children if c.path == "shortcut"]
-    sc = ("an identity shortcut (the input itself)" if not shortcut
-          else "a shortcut of " + ", ".join(c.name[len(row.name) + 1:] or c.type for c in shortcut))
-    return (f"Residual block: a main path of {len(main)} layer{'s' if len(main) != 1 else ''} and {sc}, both fed "
-            f"{format_shape(row.input_shape)}; their outputs {format_shape(a)} and {format_shape(b)} are added"
-            + ("" if row.error else f" into {format_shape(row.output_shape)}")
-            + f"; params {row.params:,} and MACs {row.macs:,} are the sums of its rows. "
-            "Double-click (or Enter) to edit its main path.")
+    return RESIDUAL.explain_row(row) + " Double-click (or Enter) to edit its main path."

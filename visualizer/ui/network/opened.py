@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.core.activations import channel_windows
+from visualizer.core.output_size import effective_kernel
 from visualizer.ui.network.model import NetworkModel
 from visualizer.ui.network.render import scales_of, to_images
 
@@ -109,8 +110,8 @@ class PartsCanvas(QWidget):
                     t, _b, l, _r = parts.padding
                     y0 = oy * parts.stride[0] - t
                     x0 = ox * parts.stride[1] - l
-                    ey = parts.dilation[0] * (kh - 1) + 1
-                    ex = parts.dilation[1] * (kw - 1) + 1
+                    ey = effective_kernel(kh, parts.dilation[0])
+                    ex = effective_kernel(kw, parts.dilation[1])
                     p.drawRect(QRectF(r.left() + x0 * r.width() / w, r.top() + y0 * r.height() / h,
                                       ex * r.width() / w, ey * r.height() / h))
 

@@ -93,7 +93,7 @@ class Arc:
 
 def _fold(blocks: list[Block], row, i: int, title: str, group: int = -1) -> None:
     prev = blocks[-1]
-    fold = (row.type in fmt.SHAPE_KEEPING and prev.kind != "input" and row.ok and prev.error is None
+    fold = (fmt.keeps_shape(row.type) and prev.kind != "input" and row.ok and prev.error is None
             and row.output_shape == prev.shape and prev.group == group and not prev.sealed)
     if fold:
         prev.rows.append(i)

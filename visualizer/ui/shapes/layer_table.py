@@ -254,7 +254,7 @@ class LayerTableModel(QAbstractTableModel):
             backgrounds.append(self._bad_background if bad else None)
             fg: list[QBrush | None] = [self._bad_text if bad else None] * len(COLUMNS)
             spec = self._layers[r]
-            if not bad and spec.type in ("MaxPool2d", "AvgPool2d") and (
+            if not bad and fmt.stride_follows_kernel(spec.type) and (
                     spec.params.get("stride") is None
                     or fmt.as_pair(spec.params.get("stride")) == fmt.as_pair(spec.params.get("kernel_size"))):
                 fg[COL_STRIDE] = self._default_text  # grey: the stride follows the kernel size
@@ -318,14 +318,14 @@ class LayerTableModel(QAbstractTableModel):
         if not self._applies(row, column) and column in EDITABLE_COLUMNS:
             return ""
         if column == COL_OUT:
-            value = p.get(fmt.HAS_OUT[spec.type])
-            return fmt.format_pair(value) if spec.type == "AdaptiveAvgPool2d" else str(value)
+            value = p.get(fmt.out_key(spec.type))
+            return fmt.format_pair(value) if fmt.out_is_pair(spec.type) else str(value)
         if column == COL_KERNEL:
             return fmt.format_pair(p.get("kernel_size"))
         if column == COL_STRIDE:
             stride = p.get("stride")
             if stride is None:
-                stride = p.get("kernel_size") if spec.type != "Conv2d" else [1, 1]
+                stride = p.get("kernel_size") if fmt.stride_follows_kernel(spec.type) else [1, 1]
             return fmt.format_pair(stride, short=True)
         if column == COL_PADDING:
             return fmt.format_pair(p.get("padding", [0, 0]), short=True)
@@ -344,7 +344,7 @@ class LayerTableModel(QAbstractTableModel):
         if layer.output_shape is None and column in (COL_MACS, COL_MEMORY, COL_RF):
             return "?"
         if not known and (column == COL_MACS or (column == COL_PARAMS and layer.params == 0
-                                                  and spec.type in ("Conv2d", "Linear", "BatchNorm2d"))):
+                                                  and fmt.has_weights(spec.type))):
             return "?"
         if column == COL_PARAMS:
             return fmt.format_count(layer.params)
@@ -481,7 +481,7 @@ class LayerDelegate(QStyledItemDelegate):
             combo = QComboBox(parent)
             combo.setEditable(True)
             layer_type = index.siblingAtColumn(COL_TYPE).data()
-            combo.addItems(["0", "1", "2", "3"] + (["same", "valid"] if layer_type == "Conv2d" else []))
+            combo.addItems(["0", "1", "2", "3"] + list(fmt.padding_words(layer_type)))
             combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
             combo.activated.connect(self._commit_combo)
             return combo

@@ -94,14 +94,7 @@ def field_applies(layer_type: str, field: str) -> bool:
         return field == "name"
     if field in ("name", "type"):
         return True
-    return {
-        "out": layer_type in fmt.HAS_OUT,
-        "kernel": layer_type in fmt.HAS_KERNEL,
-        "stride": layer_type in fmt.HAS_STRIDE,
-        "padding": layer_type in fmt.HAS_PADDING,
-        "dilation": layer_type in fmt.HAS_DILATION,
-        "other": layer_type in fmt.OTHER_SETTINGS,
-    }.get(field, False)
+    return fmt.has_column(layer_type, field)
 
 
 class ArchitectureEdit(QUndoCommand):
