@@ -21,6 +21,7 @@ import contextlib
 import importlib
 import importlib.util
 import itertools
+import math
 import re
 import sys
 import threading
@@ -229,8 +230,6 @@ def build_module(spec: str, input_shape: tuple[int, ...]) -> BuiltModule:
 def _build_on_cpu(factory: Any, name: str, user_file: str | None, input_shape: tuple[int, ...],
                   meta_error: BaseException) -> BuiltModule:
     """Count the parameters with them on the meta device, then build on the CPU if they fit."""
-    import math
-
     try:
         with _parameters_on_meta():
             counted = _checked(_make(factory), name)
@@ -261,13 +260,42 @@ def _build_on_cpu(factory: Any, name: str, user_file: str | None, input_shape: t
     return BuiltModule(model, "cpu", name, user_file)
 
 
+#: A tensor the user's `__init__` makes with more values than this goes on the meta device while
+#: its parameters are counted (weights are big; the tensor maths that sizes layers is small).
+BIG_TENSOR_VALUES = 2**20
+_SIZED = ("empty", "zeros", "ones", "rand", "randn", "full", "empty_strided")
+
+
+def _requested_values(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    """How many values torch.empty(...)-like arguments ask for (0 when they cannot be read)."""
+    size = kwargs.get("size", args[0] if len(args) == 1 or (args and not isinstance(args[0], int)) else args)
+    if isinstance(size, int):
+        size = (size,)
+    try:
+        return math.prod(int(v) for v in size)
+    except (TypeError, ValueError):
+        return 0
+
+
 @contextlib.contextmanager
 def _parameters_on_meta() -> Iterator[None]:
     """While the user's `__init__` runs on the CPU in this thread, each parameter and buffer it
-    registers is moved to the meta device at once (other threads are left alone): its tensor maths
-    gets real values, its weights take no memory."""
+    registers is moved to the meta device at once, and a big tensor (BIG_TENSOR_VALUES) it makes
+    with no device named is made there (other threads are left alone): its tensor maths gets real
+    values, its weights take no memory."""
     import torch
     from torch import nn
+    from torch.overrides import TorchFunctionMode
+
+    sized = {getattr(torch, n) for n in _SIZED}
+
+    class BigOnMeta(TorchFunctionMode):
+        def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None) -> Any:
+            kwargs = dict(kwargs or {})
+            if func in sized and kwargs.get("device") is None and \
+                    _requested_values(args, kwargs) > BIG_TENSOR_VALUES:
+                kwargs["device"] = "meta"
+            return func(*args, **kwargs)
 
     me = threading.get_ident()
     register_parameter, register_buffer = nn.Module.register_parameter, nn.Module.register_buffer
@@ -285,6 +313,7 @@ def _parameters_on_meta() -> Iterator[None]:
 
     nn.Module.register_parameter, nn.Module.register_buffer = parameter, buffer
     try:
-        yield
+        with BigOnMeta():
+            yield
     finally:
         nn.Module.register_parameter, nn.Module.register_buffer = register_parameter, register_buffer
