@@ -224,3 +224,24 @@ def test_a_cpu_build_too_big_for_memory_is_refused_before_it_is_made():
     # 100,000² weights: 37 GiB of float32, counted on the meta device, never allocated.
     with pytest.raises(UserInputError, match=r"37\.3 GiB \(more than 2 GiB\); not built"):
         summary(lambda: Widths(100_000), (1, 28, 28))
+
+
+class OwnValues(nn.Module):
+    """An __init__ that reads its own weights' values: they cannot be counted on the meta device."""
+
+    def __init__(self, width: int = 4):
+        super().__init__()
+        self.fc = nn.Linear(width, 4)
+        self.scale = float(self.fc.weight.abs().max())
+
+    def forward(self, x):
+        return self.fc(x.flatten(1)) * self.scale
+
+
+def test_an_init_that_reads_its_weights_is_built_on_the_cpu_within_the_budget():
+    table = summary(OwnValues, (1, 2, 2))
+    assert table.total_params == 20 and table.total_macs == 16
+    assert any("built and run on the CPU" in n for n in table.notes)
+    # 2**29 + 1 float32 weights (2 GiB and 4 bytes): stopped as they are asked for, never made.
+    with pytest.raises(UserInputError, match="asked for more than 2 GiB; stopped"):
+        summary(lambda: OwnValues(2**27 + 1), (1, 2, 2))

@@ -229,35 +229,72 @@ def build_module(spec: str, input_shape: tuple[int, ...]) -> BuiltModule:
 
 def _build_on_cpu(factory: Any, name: str, user_file: str | None, input_shape: tuple[int, ...],
                   meta_error: BaseException) -> BuiltModule:
-    """Count the parameters with them on the meta device, then build on the CPU if they fit."""
+    """Count the parameters with them on the meta device, then build on the CPU if they fit (a
+    model whose __init__ needs its own weights' values cannot be counted first: its CPU build
+    is stopped when the tensors it makes pass the same budget)."""
+    size = _weights_bytes(factory, name, user_file)
+    limit = f"{MAX_CPU_PARAM_BYTES // 2**30} GiB"
+    if size is not None and size > MAX_CPU_PARAM_BYTES:
+        raise UserInputError(f"{name}: its __init__ computes with tensors, so it must be built on the CPU, "
+                             f"where its weights would take {size / 2**30:.1f} GiB (more than {limit}); not built")
+    if math.prod(input_shape) > MAX_CPU_INPUT_VALUES:
+        raise UserInputError(f"{name} is built on the CPU (its __init__ computes with tensors), where an input "
+                             f"of more than {MAX_CPU_INPUT_VALUES:,} values is refused; give a smaller --input")
+    try:
+        with _at_most(MAX_CPU_PARAM_BYTES):
+            model = _checked(_make(factory), name)
+    except UserInputError:
+        raise
+    except _TooBig:
+        raise UserInputError(f"{name}: its __init__ computes with tensors, so it is built on the CPU, where it "
+                             f"asked for more than {limit}; stopped") from None
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's code
+        raise _build_error(exc, factory, name, user_file) from None
+    return BuiltModule(model, "cpu", name, user_file)
+
+
+def _weights_bytes(factory: Any, name: str, user_file: str | None) -> int | None:
+    """Bytes of the model's parameters and buffers, counted with them on the meta device; None when
+    its __init__ needs their values (then they cannot be counted without making them)."""
     try:
         with _parameters_on_meta():
             counted = _checked(_make(factory), name)
     except UserInputError:
         raise
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's code
-        if _needs_values(exc):  # it computes with its own weights' values: no way to count them first
-            raise UserInputError(f"{user_error(meta_error, user_file, 'build')} (its __init__ computes with "
-                                 f"the values of its own weights, so its size cannot be checked before "
-                                 f"building it on the CPU)") from None
+        if _needs_values(exc):
+            return None
         raise _build_error(exc, factory, name, user_file) from None
     tensors = {id(t): t for t in itertools.chain(counted.parameters(), counted.buffers())}
-    size = sum(t.numel() * t.element_size() for t in tensors.values())
-    del counted, tensors
-    if size > MAX_CPU_PARAM_BYTES:
-        raise UserInputError(f"{name}: its __init__ computes with tensors, so it must be built on the CPU, "
-                             f"where its weights would take {size / 2**30:.1f} GiB (more than "
-                             f"{MAX_CPU_PARAM_BYTES // 2**30} GiB); not built")
-    if math.prod(input_shape) > MAX_CPU_INPUT_VALUES:
-        raise UserInputError(f"{name} is built on the CPU (its __init__ computes with tensors), where an input "
-                             f"of more than {MAX_CPU_INPUT_VALUES:,} values is refused; give a smaller --input")
-    try:
-        model = _checked(_make(factory), name)
-    except UserInputError:
-        raise
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's code
-        raise _build_error(exc, factory, name, user_file) from None
-    return BuiltModule(model, "cpu", name, user_file)
+    return sum(t.numel() * t.element_size() for t in tensors.values())
+
+
+class _TooBig(BaseException):
+    """Raised inside the user's __init__ (a BaseException: their `except Exception` lets it by)."""
+
+
+@contextlib.contextmanager
+def _at_most(budget: int) -> Iterator[None]:
+    """Stop this thread's tensor making (torch.empty, zeros, randn, ...) once it asks for more than
+    `budget` bytes in all."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    sized = {getattr(torch, n) for n in _SIZED}
+    asked = [0]
+
+    class Budget(TorchFunctionMode):
+        def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Any = None) -> Any:
+            kwargs = kwargs or {}
+            if func in sized and str(kwargs.get("device") or "cpu").startswith("cpu"):
+                dtype = kwargs.get("dtype") or torch.get_default_dtype()
+                asked[0] += _requested_values(args, kwargs) * dtype.itemsize
+                if asked[0] > budget:
+                    raise _TooBig()
+            return func(*args, **kwargs)
+
+    with Budget():
+        yield
 
 
 #: A tensor the user's `__init__` makes with more values than this goes on the meta device while
@@ -304,7 +341,10 @@ def _parameters_on_meta() -> Iterator[None]:
         register_parameter(self, name, param)
         p = self._parameters.get(name)
         if threading.get_ident() == me and p is not None and p.device.type != "meta":
-            self._parameters[name] = type(p)(p.to("meta"), requires_grad=p.requires_grad)
+            try:
+                self._parameters[name] = type(p)(p.to("meta"), requires_grad=p.requires_grad)
+            except (RuntimeError, TypeError, ValueError):  # e.g. a lazy module's uninitialised one
+                pass
 
     def buffer(self: Any, name: str, tensor: Any, persistent: bool = True) -> None:
         if threading.get_ident() == me and isinstance(tensor, torch.Tensor):
