@@ -121,3 +121,12 @@ def test_gui_saves_write_through_devices_fifos_and_links(tmp_path):
         with pytest.raises(UserInputError, match="No space left"):
             save_bytes("/dev/full", b"png")
         assert _char_device("/dev/full")
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="needs /dev/null")
+@pytest.mark.parametrize("command", ["train", "sweep"])
+def test_a_run_folder_out_onto_a_device_is_refused(command, tmp_path, capsys):
+    # --out DIR names a folder: a device there is refused before anything is written.
+    assert main([command, "--out", "/dev/null", "--data", str(tmp_path / "none"), "--epochs", "1"]) == 2
+    assert "/dev/null is a file, not a folder" in one_error_line(capsys.readouterr().err)
+    assert _char_device("/dev/null")
