@@ -245,3 +245,33 @@ def test_an_init_that_reads_its_weights_is_built_on_the_cpu_within_the_budget():
     # 2**29 + 1 float32 weights (2 GiB and 4 bytes): stopped as they are asked for, never made.
     with pytest.raises(UserInputError, match="asked for more than 2 GiB; stopped"):
         summary(lambda: OwnValues(2**27 + 1), (1, 2, 2))
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+        self.skip = nn.ModuleDict({"a": nn.Conv2d(4, 4, 1)})
+
+    def forward(self, x):
+        return self.conv(x) + self.skip["a"](x)
+
+
+class Listed(nn.Module):
+    """Layers in a ModuleList and a ModuleDict (never called themselves), one called past its block."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Conv2d(3, 4, 3, padding=1), Block(), Block()])
+        self.extra = nn.ModuleList([Block()])
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return self.extra[0].conv(x)
+
+
+def test_containers_that_are_never_called_raise_no_note():
+    table = summary(Listed, (3, 8, 8))
+    assert table.notes == ()
+    assert table.total_macs == torch_macs(Listed(), (3, 8, 8))

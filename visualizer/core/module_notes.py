@@ -41,6 +41,16 @@ def _owns_weights(module: Any) -> bool:
     return any(p is not None and p.dim() >= 2 for p in module._parameters.values())
 
 
+def _children_flops(key: str, module: Any, flops: dict[str, int]) -> int:
+    """FLOPs of the module's children; a child the counter did not see called (a ModuleList, a
+    ModuleDict, a block whose layers the parent calls itself) passes on those of its own children."""
+    total = 0
+    for child_name, child in module.named_children():
+        child_key = f"{key}.{child_name}"
+        total += flops[child_key] if child_key in flops else _children_flops(child_key, child, flops)
+    return total
+
+
 def uncounted_macs(model: Any, calls: list[Any], flops: dict[str, int] | None) -> list[str]:
     """"Type name" of each module whose multiply-adds the table does not count (see above)."""
     from torch import nn
@@ -58,7 +68,7 @@ def uncounted_macs(model: Any, calls: list[Any], flops: dict[str, int] | None) -
                 found.append(label)
         elif flops is not None:
             key = f"{root}.{name}" if name else root
-            own = flops.get(key, 0) - sum(flops.get(f"{key}.{child}", 0) for child, _ in module.named_children())
+            own = flops.get(key, 0) - _children_flops(key, module, flops)
             if own > 2 * ours.get(id(module), 0):
                 found.append(label)
         elif _owns_weights(module):

@@ -241,7 +241,7 @@ def _rows(calls: list[_Call], twos: list[_Call] | None) -> tuple[list[LayerRow],
         two = twos[i - 1] if twos else None
         out, is_whole = _shown(call.output_shape, two.output_shape if two else None, twos is not None)
         inp, _ = _shown(call.input_shape, two.input_shape if two else None, twos is not None)
-        if is_whole:
+        if is_whole and out:  # (a 0-d output, e.g. a loss, has no axis to name)
             whole.append(f"{qual} {shape_text(out)}")
         row = LayerRow(index=i, name=qual, type=type(module).__name__, settings=settings.strip(),
                        input_shape=inp, output_shape=out, params=params, trainable_params=trainable,
