@@ -179,6 +179,25 @@ class OwnMaths(nn.Module):
         return self.head(self.attn(s, s, s)[0])
 
 
+class Recurrent(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(28, 32, batch_first=True)
+        self.cell = nn.LSTMCell(32, 16)
+        self.pair = nn.Bilinear(16, 16, 2)
+
+    def forward(self, x):
+        out, _ = self.gru(x.squeeze(1))
+        h, _ = self.cell(out[:, -1])
+        return self.pair(h, h)
+
+
+def test_recurrent_and_bilinear_layers_are_named():
+    table = summary(Recurrent, (1, 28, 28))
+    assert table.rows[0].output_shape == (28, 32)  # batch first: shown without it
+    assert table.notes == ("MACs not counted (0 in the total) for: GRU gru, LSTMCell cell, Bilinear pair",)
+
+
 def test_modules_whose_macs_are_not_counted_are_named():
     table = summary(OwnMaths, (1, 8, 8))
     note = next(n for n in table.notes if n.startswith("MACs not counted"))

@@ -4,7 +4,8 @@ and why, in the user's words.
 MACs not counted: the table counts the multiply-adds of convolutions and Linear layers only
 (MAC_CONVENTION). Other modules do matrix maths too, and would otherwise add 0 to the total
 without a word:
-- recurrent layers (LSTM, GRU, RNN and their cells), whatever the device;
+- recurrent layers (LSTM, GRU, RNN and their cells) and Bilinear, whatever the device (torch's
+  FLOP counter does not count them all);
 - a module whose own forward computes with weights outside a counted leaf: MultiheadAttention
   (its projections are functional), or a parent that calls `F.conv2d(x, self.weight)` or
   `x @ self.proj`. These are found with torch's FLOP counter: a module whose FLOPs, less its
@@ -63,7 +64,7 @@ def uncounted_macs(model: Any, calls: list[Any], flops: dict[str, int] | None) -
     found: list[str] = []
     for name, module in model.named_modules():
         label = f"{type(module).__name__} {name or '(model)'}"
-        if isinstance(module, (nn.RNNBase, nn.RNNCellBase)):
+        if isinstance(module, (nn.RNNBase, nn.RNNCellBase, nn.Bilinear)):  # the FLOP counter misses some
             if id(module) in called:
                 found.append(label)
         elif flops is not None:
