@@ -61,14 +61,15 @@ def write_in_place(path: str | Path, data: bytes, timeout: float | None = None) 
     refused at once (rather than waiting forever for a reader); with `timeout` (seconds), a
     reader that stops reading is given up on too. OSError naming `path` when writing fails."""
     path = Path(path)
+    nonblock = getattr(os, "O_NONBLOCK", 0)  # not on Windows, where there are no FIFOs to wait on
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_WRONLY | nonblock | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         if exc.errno == errno.ENXIO:  # a FIFO with no reader
             raise OSError(errno.ENXIO, "a FIFO (named pipe) that nothing is reading", str(path)) from None
         raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
     try:
-        if timeout is None:
+        if timeout is None and nonblock:
             os.set_blocking(fd, True)
         _write_all(fd, memoryview(data), path, timeout)
     finally:
