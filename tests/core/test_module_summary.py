@@ -100,7 +100,7 @@ def test_the_issues_transposed_convolution_is_25088_macs():
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(groups=st.sampled_from([1, 2, 4]), c_in=st.integers(1, 3), c_out=st.integers(1, 3),
        k=st.integers(1, 4), stride=st.integers(1, 3), dilation=st.integers(1, 2),
-       transposed=st.booleans(), size=st.integers(5, 12))
+       transposed=st.booleans(), size=st.integers(7, 12))  # the dilated kernel fits
 def test_any_conv2d_or_transposed_conv2d_equals_the_flop_counter(groups, c_in, c_out, k, stride, dilation,
                                                                 transposed, size):
     kind = nn.ConvTranspose2d if transposed else nn.Conv2d
@@ -294,3 +294,16 @@ def test_containers_that_are_never_called_raise_no_note():
     table = summary(Listed, (3, 8, 8))
     assert table.notes == ()
     assert table.total_macs == torch_macs(Listed(), (3, 8, 8))
+
+
+def test_the_flop_counter_tracks_only_the_users_model():
+    # torch's own module tracker hooks every module of the process (a GUI training in another
+    # thread too); the summary's tracker names the modules of the model it summarises only.
+    from visualizer.core.module_notes import flop_counter
+
+    model, other = nn.Sequential(nn.Linear(4, 3)), nn.Linear(2, 2)
+    with flop_counter(model) as counter:
+        other(torch.zeros(1, 2))  # torch's tracker would count it as "Linear"
+        model(torch.zeros(1, 4))
+    assert set(counter.get_flop_counts()) == {"Global", "Sequential", "Sequential.0"}
+    assert counter.get_flop_counts()["Sequential.0"] == {torch.ops.aten.addmm: 2 * 12}

@@ -16,10 +16,50 @@ without a word:
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
 #: How many module names each note lists before "and N more".
 MAX_NAMES = 4
+
+
+class _ModelTracker:
+    """Stands in for the module tracker of torch's FlopCounterMode: the same names ("Net",
+    "Net.block.conv") for the modules of one model only. torch's own tracker hooks every module
+    of the process, so a training running in another thread of the GUI would be tracked too."""
+
+    def __init__(self, model: Any) -> None:
+        self.parents = {"Global"}
+        self._model = model
+        self._handles: list[Any] = []
+
+    def __enter__(self) -> "_ModelTracker":
+        root = type(self._model).__name__
+        for name, module in self._model.named_modules():
+            key = f"{root}.{name}" if name else root
+            self._handles.append(module.register_forward_pre_hook(partial(self._enter, key)))
+            self._handles.append(module.register_forward_hook(partial(self._leave, key), always_call=True))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+
+    def _enter(self, key: str, *_: Any) -> None:
+        self.parents.add(key)
+
+    def _leave(self, key: str, *_: Any) -> None:
+        self.parents.discard(key)
+
+
+def flop_counter(model: Any) -> Any:
+    """torch's FlopCounterMode, its FLOPs attributed to the modules of `model` only."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    counter.mod_tracker = _ModelTracker(model)
+    return counter
 
 
 def _listed(items: list[str]) -> str:

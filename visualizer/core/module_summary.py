@@ -32,7 +32,7 @@ from typing import Any
 
 from visualizer.core.architecture import Architecture, LayerRow, ShapeTable, shape_text
 from visualizer.core.module_build import BuiltModule, build_module, quiet, user_error
-from visualizer.core.module_notes import table_notes
+from visualizer.core.module_notes import flop_counter, table_notes
 
 
 #: MAC_CONVENTION as it applies to a torch module's table (every kind of convolution counts).
@@ -173,9 +173,7 @@ def _shown(one: tuple[int, ...] | None, two: tuple[int, ...] | None, known: bool
 def _flop_counts(built: BuiltModule, shape: tuple[int, ...]) -> dict[str, int] | None:
     """FLOPs per module name ("Net", "Net.block.conv") from torch's FLOP counter, or None."""
     try:
-        from torch.utils.flop_counter import FlopCounterMode
-
-        counter = FlopCounterMode(display=False)
+        counter = flop_counter(built.model)
         _forward(built, shape, 1, flops=counter)
         return {k: int(sum(v.values())) for k, v in counter.get_flop_counts().items()}
     except (Exception, SystemExit):  # noqa: BLE001 - the counter or the user's forward pass
