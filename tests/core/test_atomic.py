@@ -145,3 +145,28 @@ def test_a_folder_a_socket_and_a_block_device_are_refused(tmp_path, monkeypatch)
     if blocks:  # save_target only looks (lstat); it refuses before anything is opened
         with pytest.raises(OSError, match="block device"):
             save_target(blocks[0])
+
+
+def test_a_slow_but_steady_reader_is_not_given_up_on(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader_fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    payload = os.urandom(400_000)
+    got = bytearray()
+
+    def read_slowly() -> None:  # a pipe's worth every 0.1 s: the whole takes longer than the timeout
+        while len(got) < len(payload):
+            time.sleep(0.1)
+            try:
+                got.extend(os.read(reader_fd, 65536))
+            except BlockingIOError:
+                pass
+
+    reader = threading.Thread(target=read_slowly)
+    reader.start()
+    try:
+        write_in_place(fifo, payload, timeout=0.3)
+    finally:
+        reader.join(20)
+        os.close(reader_fd)
+    assert bytes(got) == payload

@@ -59,7 +59,8 @@ def save_target(path: str | Path) -> tuple[SaveKind, Path]:
 def write_in_place(path: str | Path, data: bytes, timeout: float | None = None) -> None:
     """Write `data` to a character device or FIFO without replacing it. A FIFO nobody reads is
     refused at once (rather than waiting forever for a reader); with `timeout` (seconds), a
-    reader that stops reading is given up on too. OSError naming `path` when writing fails."""
+    reader that takes nothing for that long is given up on too. OSError naming `path` when
+    writing fails."""
     path = Path(path)
     nonblock = getattr(os, "O_NONBLOCK", 0)  # not on Windows, where there are no FIFOs to wait on
     try:
@@ -90,6 +91,8 @@ def _write_all(fd: int, view: memoryview, path: Path, timeout: float | None) -> 
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
         view = view[n:]
+        if timeout is not None:  # the time limit is on waiting, not on a slow but steady reader
+            deadline = time.monotonic() + timeout
 
 
 def write_atomic(path: str | Path, data: bytes | str, durable: bool = True) -> None:
