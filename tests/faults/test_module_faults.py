@@ -85,6 +85,10 @@ NETS = textwrap.dedent('''
 
     def pickled():
         return torch.load(HERE / "model.pt", weights_only=False)
+
+
+    def pickled_weights_only():
+        return torch.load(HERE / "model.pt")
 ''')
 
 
@@ -145,3 +149,8 @@ def test_the_users_warnings_never_reach_stderr(nets, tmp_path):
     proc = convviz("shapes", "--module", f"{nets}:pickled", "--input", "1,2,2")
     assert proc.returncode == 0 and proc.stderr == ""
     assert "Total" in proc.stdout
+    # torch.load's refusal of a pickled model colours its words for a terminal: plain text here.
+    proc = convviz("shapes", "--module", f"{nets}:pickled_weights_only", "--input", "1,2,2")
+    line = one_error_line(proc.stderr)
+    assert proc.returncode == 2 and "UnpicklingError: Weights only load failed" in line
+    assert "[1m" not in line and "[0m" not in line
