@@ -307,3 +307,26 @@ def test_the_flop_counter_tracks_only_the_users_model():
         model(torch.zeros(1, 4))
     assert set(counter.get_flop_counts()) == {"Global", "Sequential", "Sequential.0"}
     assert counter.get_flop_counts()["Sequential.0"] == {torch.ops.aten.addmm: 2 * 12}
+
+
+class Branches(nn.Module):
+    """A forward pass that reads values (the meta device has none)."""
+
+    def __init__(self, width: int = 4):
+        super().__init__()
+        self.conv = nn.Conv2d(1, width, 3)
+        self.other = nn.Conv2d(1, width, 5, padding=1)
+
+    def forward(self, x):
+        return self.conv(x) if float(x.sum()) >= 0 else self.other(x)
+
+
+def test_a_forward_that_reads_values_runs_on_the_cpu():
+    with pytest.raises((RuntimeError, NotImplementedError), match="meta"):
+        Branches().to("meta")(torch.empty(1, 1, 8, 8, device="meta"))
+    table = summary(Branches, (1, 8, 8))
+    assert [(r.name, r.output_shape) for r in table.rows] == [("conv", (4, 6, 6)), ("(other parameters)", None)]
+    assert table.total_macs == torch_macs(Branches(), (1, 8, 8))
+    assert any("built and run on the CPU: its forward pass computes" in n for n in table.notes)
+    with pytest.raises(UserInputError, match="its forward pass computes with tensor values.*more than 2 GiB"):
+        summary(lambda: Branches(2**26), (1, 8, 8))  # 2**26 · 36 values of 4 bytes: 9 GiB, never made

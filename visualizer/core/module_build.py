@@ -7,7 +7,9 @@ with tensors (torchvision's RegNet turns `torch.arange` maths into layer widths 
 cannot be built there: "Cannot copy out of meta tensor". Such a model is built again with its
 parameters and buffers moved to the meta device as they are made (its own tensor maths runs on the
 CPU), which counts its parameters without their memory; if they fit MAX_CPU_PARAM_BYTES it is
-then built on the CPU for real, and its forward pass runs there.
+then built on the CPU for real, and its forward pass runs there. A model whose forward pass
+computes with tensor values (`if x.sum() > 0`, `.item()`) is built on the CPU the same way
+(`build_on_cpu`, called by core.module_summary), its parameters counted on the meta device first.
 
 Any error in the user's code (a SyntaxError, a missing factory, a forward pass that raises) is
 one UserInputError naming the file and line, e.g. ``net.py:12: ZeroDivisionError: division by
@@ -45,12 +47,22 @@ MAX_CPU_INPUT_VALUES = 16 * 2**20
 
 @dataclass
 class BuiltModule:
-    """The user's model, where it lives ("meta" or "cpu"), its name and file."""
+    """The user's model, where it lives ("meta" or "cpu"), its name and file, the factory that
+    made it, and (on the CPU) which part of it needs tensor values: "its __init__" or "its forward
+    pass"."""
 
     model: Any
     device: str
     name: str
     user_file: str | None
+    factory: Any = None
+    needs_values: str = ""
+
+    def rebuildable(self) -> bool:
+        """Whether the factory can make the model again (an nn.Module object given as FACTORY cannot)."""
+        from torch import nn
+
+        return self.factory is not None and not isinstance(self.factory, nn.Module)
 
 
 @contextlib.contextmanager
@@ -199,7 +211,7 @@ def _build_error(exc: BaseException, factory: Any, name: str, user_file: str | N
     return user_error(exc, user_file, "build")
 
 
-def _needs_values(exc: BaseException) -> bool:
+def needs_values(exc: BaseException) -> bool:
     """The meta device failed because the user's code wanted a tensor's values."""
     return isinstance(exc, (RuntimeError, NotImplementedError, ValueError, TypeError)) and \
         "meta" in str(exc).lower()
@@ -209,36 +221,39 @@ def build_module(spec: str, input_shape: tuple[int, ...]) -> BuiltModule:
     """Import and build the model of FILE.py:FACTORY: on the meta device, or on the CPU when its
     `__init__` computes with tensor values (see the module docstring). UserInputError otherwise."""
     import torch
-    from torch import nn
 
     factory, name, user_file = load_factory(spec)
+    built = BuiltModule(None, "meta", name, user_file, factory)
     try:
         with torch.device("meta"):
             model = _checked(_make(factory), name)
         with quiet():
-            model = model.to("meta")
-        return BuiltModule(model, "meta", name, user_file)
+            built.model = model.to("meta")
+        return built
     except UserInputError:
         raise
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's code
-        if not _needs_values(exc) or isinstance(factory, nn.Module):
+        if not needs_values(exc) or not built.rebuildable():
             raise _build_error(exc, factory, name, user_file) from None
-        meta_error = exc
-    return _build_on_cpu(factory, name, user_file, input_shape, meta_error)
+    return build_on_cpu(built, input_shape, "its __init__")
 
 
-def _build_on_cpu(factory: Any, name: str, user_file: str | None, input_shape: tuple[int, ...],
-                  meta_error: BaseException) -> BuiltModule:
-    """Count the parameters with them on the meta device, then build on the CPU if they fit (a
-    model whose __init__ needs its own weights' values cannot be counted first: its CPU build
-    is stopped when the tensors it makes pass the same budget)."""
-    size = _weights_bytes(factory, name, user_file)
+def build_on_cpu(built: BuiltModule, input_shape: tuple[int, ...], who: str) -> BuiltModule:
+    """The model built again on the CPU, because `who` ("its __init__", "its forward pass") computes
+    with tensor values. Its parameters are counted on the meta device first and refused past
+    MAX_CPU_PARAM_BYTES (a model whose __init__ needs its own weights' values cannot be counted
+    first: its CPU build is stopped when the tensors it makes pass the same budget)."""
+    factory, name, user_file = built.factory, built.name, built.user_file
+    if built.model is not None:  # built on the meta device already: its weights are counted there
+        size: int | None = _weights_bytes(built.model)
+    else:
+        size = _counted_weights_bytes(factory, name, user_file)
     limit = f"{MAX_CPU_PARAM_BYTES // 2**30} GiB"
     if size is not None and size > MAX_CPU_PARAM_BYTES:
-        raise UserInputError(f"{name}: its __init__ computes with tensors, so it must be built on the CPU, "
+        raise UserInputError(f"{name}: {who} computes with tensor values, so it must be built on the CPU, "
                              f"where its weights would take {size / 2**30:.1f} GiB (more than {limit}); not built")
     if math.prod(input_shape) > MAX_CPU_INPUT_VALUES:
-        raise UserInputError(f"{name} is built on the CPU (its __init__ computes with tensors), where an input "
+        raise UserInputError(f"{name} is built on the CPU ({who} computes with tensor values), where an input "
                              f"of more than {MAX_CPU_INPUT_VALUES:,} values is refused; give a smaller --input")
     try:
         with _at_most(MAX_CPU_PARAM_BYTES):
@@ -246,14 +261,19 @@ def _build_on_cpu(factory: Any, name: str, user_file: str | None, input_shape: t
     except UserInputError:
         raise
     except _TooBig:
-        raise UserInputError(f"{name}: its __init__ computes with tensors, so it is built on the CPU, where it "
+        raise UserInputError(f"{name}: {who} computes with tensor values, so it is built on the CPU, where it "
                              f"asked for more than {limit}; stopped") from None
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's code
         raise _build_error(exc, factory, name, user_file) from None
-    return BuiltModule(model, "cpu", name, user_file)
+    return BuiltModule(model, "cpu", name, user_file, factory, who)
 
 
-def _weights_bytes(factory: Any, name: str, user_file: str | None) -> int | None:
+def _weights_bytes(model: Any) -> int:
+    tensors = {id(t): t for t in itertools.chain(model.parameters(), model.buffers())}
+    return sum(t.numel() * t.element_size() for t in tensors.values())
+
+
+def _counted_weights_bytes(factory: Any, name: str, user_file: str | None) -> int | None:
     """Bytes of the model's parameters and buffers, counted with them on the meta device; None when
     its __init__ needs their values (then they cannot be counted without making them)."""
     try:
@@ -262,11 +282,10 @@ def _weights_bytes(factory: Any, name: str, user_file: str | None) -> int | None
     except UserInputError:
         raise
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's code
-        if _needs_values(exc):
+        if needs_values(exc):
             return None
         raise _build_error(exc, factory, name, user_file) from None
-    tensors = {id(t): t for t in itertools.chain(counted.parameters(), counted.buffers())}
-    return sum(t.numel() * t.element_size() for t in tensors.values())
+    return _weights_bytes(counted)
 
 
 class _TooBig(BaseException):

@@ -123,8 +123,8 @@ def table_notes(built: Any, calls: list[Any], whole: list[str], flops: dict[str,
 
     notes: list[str] = []
     if built.device == "cpu":
-        notes.append("built and run on the CPU: its __init__ computes with tensor values, which the meta "
-                     "device does not have")
+        notes.append(f"built and run on the CPU: {built.needs_values} computes with tensor values, which the "
+                     f"meta device does not have")
     missing = uncounted_macs(built.model, calls, flops)
     if missing:
         notes.append(f"MACs not counted (0 in the total) for: {_listed(missing)}")

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from visualizer.core.architecture import Architecture, LayerRow, ShapeTable, shape_text
-from visualizer.core.module_build import BuiltModule, build_module, quiet, user_error
+from visualizer.core.module_build import BuiltModule, build_module, build_on_cpu, needs_values, quiet, user_error
 from visualizer.core.module_notes import flop_counter, table_notes
 
 
@@ -180,17 +180,29 @@ def _flop_counts(built: BuiltModule, shape: tuple[int, ...]) -> dict[str, int] |
         return None
 
 
+def _first_pass(built: BuiltModule, shape: tuple[int, ...]) -> tuple[BuiltModule, list[_Call], Any]:
+    """The forward pass of a batch of one; on the CPU when the meta device cannot run it (the
+    forward computes with tensor values: `if x.sum() > 0`, `.item()`, `.tolist()`)."""
+    built.model.eval()
+    try:
+        return (built, *_forward(built, shape, 1))
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's forward pass
+        if built.device != "meta" or not needs_values(exc) or not built.rebuildable():
+            raise user_error(exc, built.user_file, "forward" if built.device == "meta" else "forward on the CPU") \
+                from None
+    built = build_on_cpu(built, shape, "its forward pass")
+    built.model.eval()
+    try:
+        return (built, *_forward(built, shape, 1))
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's forward pass
+        raise user_error(exc, built.user_file, "forward on the CPU") from None
+
+
 def summarize_module(spec: str, input_shape: tuple[int, int, int]) -> ModuleTable:
     """Import, build, run one forward pass with hooks: the table of leaf modules in call order
     (see the module docstring). UserInputError for anything wrong."""
     shape = tuple(int(v) for v in input_shape)
-    built = build_module(spec, shape)
-    built.model.eval()
-    try:
-        calls, result = _forward(built, shape, 1)
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's forward pass
-        raise user_error(exc, built.user_file, "forward" if built.device == "meta" else "forward on the CPU") \
-            from None
+    built, calls, result = _first_pass(build_module(spec, shape), shape)
     twos = _batch_of_two(built, shape, calls)
     rows, whole = _rows(calls, twos)
     model_output, _ = _shown(_full_shape(result), twos[-1].output_shape if twos else None, twos is not None)
