@@ -239,6 +239,11 @@ def test_tensor_maths_in_init_falls_back_to_the_cpu():
     assert any("built and run on the CPU" in n for n in table.notes)
 
 
+def test_a_cpu_forward_of_a_huge_input_is_refused():
+    with pytest.raises(UserInputError, match="an input of more than 4,194,304 values is refused"):
+        summary(Widths, (1, 4096, 4096))
+
+
 def test_a_cpu_build_too_big_for_memory_is_refused_before_it_is_made():
     # 100,000² weights: 37 GiB of float32, counted on the meta device, never allocated.
     with pytest.raises(UserInputError, match=r"37\.3 GiB \(more than 2 GiB\); not built"):

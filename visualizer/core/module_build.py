@@ -41,8 +41,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 #: Most parameter memory (float32) a model built on the CPU may take: 2 GiB, 512 million parameters.
 MAX_CPU_PARAM_BYTES = 2 * 2**30
-#: Most input values (C·H·W) for a forward pass on the CPU (on the meta device any size is free).
-MAX_CPU_INPUT_VALUES = 16 * 2**20
+#: Most input values (C·H·W) for a forward pass on the CPU, e.g. 3×1024×1024 (on the meta device any size is free).
+MAX_CPU_INPUT_VALUES = 4 * 2**20
 
 
 @dataclass
