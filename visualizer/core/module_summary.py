@@ -3,7 +3,8 @@ tab's Open Python module….
 
 `core.module_build` imports the user's file (RUNNING THEIR CODE) and builds the model, on torch's
 meta device (shapes only: no memory for weights or activations, no values) or, when its
-`__init__` computes with tensors, on the CPU. Then one forward pass of a batch of one runs with a
+`__init__` or its forward pass computes with tensor values, on the CPU (within a memory budget,
+see core.module_build). Then one forward pass of a batch of one runs with a
 forward hook on every leaf module (one without child modules). The rows are the leaf modules in
 the order they were called: a module called twice (torchvision's BasicBlock calls its one ReLU
 twice) gives two rows, its parameters counted on the first.
@@ -18,7 +19,7 @@ twice) gives two rows, its parameters counted on the first.
   Conv1d/2d/3d cost C_out·(output positions)·(C_in/groups)·(kernel volume); a transposed
   convolution spreads each input value over its kernel, so it costs (input size)·(C_out/groups)·
   (kernel volume); Linear in_features·out_features per output vector. A note on the totals names
-  the modules whose multiply-adds are not counted: recurrent layers (LSTM, GRU, RNN), and any
+  the modules whose multiply-adds are not counted: recurrent layers (LSTM, GRU, RNN), Bilinear, and any
   module whose own forward computes with weights (MultiheadAttention, or `F.conv2d` / `@` on a
   parameter), found with torch's FLOP counter.
 """
