@@ -4,9 +4,9 @@
                         [--check FILE [--against PRESET]]
     convviz shapes --module FILE.py:FACTORY [--input C,H,W] [--format ...]
 
---module imports (RUNS) the user's Python file or module, calls FACTORY and runs one forward
-pass on torch's meta device with hooks: the table of leaf modules in call order (see
-core/module_summary.py). An error in the user's code is one line naming their file and line.
+--module imports (RUNS) the user's Python file or module, calls FACTORY and runs its forward
+pass on torch's meta device (or the CPU, see core/module_build.py) with hooks: the table of leaf
+modules in call order (see core/module_summary.py). An error in the user's code is one line naming their file and line.
 
 ARCH is a preset name (see `--help`) or an architecture JSON file. Without --check it prints
 the table (`--format json`: {"layers": [{"name", "type", "output_shape", "params", "macs", ...}],
@@ -52,8 +52,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="preset name (e.g. vgg16, resnet18, mnist-net1) or architecture JSON file")
     p.add_argument("--module", metavar="FILE.py:FACTORY",
                    help="instead of ARCH: the table of any torch module. RUNS YOUR CODE: imports FILE.py (or "
-                   "package.module), calls FACTORY (a class or function with no required arguments) and runs one "
-                   "forward pass on the meta device with forward hooks; rows are the leaf modules in call order. "
+                   "package.module), calls FACTORY (a class or function with no required arguments) and runs its "
+                   "forward pass on the meta device (on the CPU when its __init__ computes with tensors) with "
+                   "forward hooks; rows are the leaf modules in call order. "
                    "Input: --input (default 3,224,224)")
     p.add_argument("--input", metavar="C,H,W", help="input shape instead of the architecture's, e.g. 3,32,32")
     p.add_argument("--format", choices=FORMATS, default="text",

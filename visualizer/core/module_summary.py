@@ -1,164 +1,99 @@
 """The shape table of any torch module: `convviz shapes --module FILE.py:FACTORY` and the Shapes
-tab's File → Open Python module….
+tab's Open Python module….
 
-This RUNS THE USER'S CODE: it imports the file (or `package.module`), calls FACTORY (a class or
-a function with no required arguments, or an nn.Module object) to get an `nn.Module`, then runs
-one forward pass of a 1×C×H×W input on torch's meta device (shapes only: no memory for weights
-or activations, no real values) with a forward hook on every leaf module (one without child
-modules). The rows are the leaf modules in the order they were called: a module called twice
-(torchvision's BasicBlock calls its one ReLU twice) gives two rows, its parameters counted on
-the first. Params, MACs and memory follow compute_table's conventions (MAC_CONVENTION): only
-convolutions and Linear layers do multiply-adds, C_out·H_out·W_out·(C_in/groups)·kh·kw and
-in_features·out_features per output vector.
+`core.module_build` imports the user's file (RUNNING THEIR CODE) and builds the model, on torch's
+meta device (shapes only: no memory for weights or activations, no values) or, when its
+`__init__` or its forward pass computes with tensor values, on the CPU (within a memory budget,
+see core.module_build). Then one forward pass of a batch of one runs with a
+forward hook on every leaf module (one without child modules). The rows are the leaf modules in
+the order they were called: a module called twice (torchvision's BasicBlock calls its one ReLU
+twice) gives two rows, its parameters counted on the first.
 
-Any error in the user's code (a SyntaxError, a missing factory, a forward pass that raises) is
-one UserInputError naming the file and line, e.g. ``net.py:12: ZeroDivisionError: division by
-zero``.
+- Shapes are what the hooks see. A second pass with a batch of two finds each output's batch
+  axis: where it is the first axis it is left out, as in every ConvViz table (C×H×W); elsewhere
+  (an LSTM with batch_first=False gives 28×1×64) the shape is shown whole, with a note.
+- Parameters: each `nn.Parameter` is counted once, on the first row whose module holds it; a
+  module that shares it (tied weights) says so in its settings. Parameters no called leaf holds
+  (a container's own, or those of modules the forward pass did not call) are one last row.
+- MACs follow compute_table's conventions (MAC_CONVENTION) for every convolution torch has:
+  Conv1d/2d/3d cost C_out·(output positions)·(C_in/groups)·(kernel volume); a transposed
+  convolution spreads each input value over its kernel, so it costs (input size)·(C_out/groups)·
+  (kernel volume); Linear in_features·out_features per output vector. A note on the totals names
+  the modules whose multiply-adds are not counted: recurrent layers (LSTM, GRU, RNN), Bilinear, and any
+  module whose own forward computes with weights (MultiheadAttention, or `F.conv2d` / `@` on a
+  parameter), found with torch's FLOP counter.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import itertools
 import math
-import re
-import sys
-import traceback
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from visualizer.core.architecture import Architecture, LayerRow, ShapeTable
-from visualizer.core.errors import UserInputError
-
-_counter = itertools.count(1)
-_SPEC = re.compile(r"^(?P<target>.+):(?P<factory>[A-Za-z_][A-Za-z0-9_.]*)$")
+from visualizer.core.architecture import Architecture, LayerRow, ShapeTable, shape_text
+from visualizer.core.module_build import BuiltModule, build_module, build_on_cpu, needs_values, quiet, user_error
+from visualizer.core.module_notes import flop_counter, table_notes
 
 
-def split_spec(spec: str) -> tuple[str, str]:
-    """"net.py:Net" -> ("net.py", "Net"); "pkg.mod:make" -> ("pkg.mod", "make"); UserInputError."""
-    m = _SPEC.match(str(spec).strip())
-    if not m:
-        raise UserInputError(f"--module: give FILE.py:FACTORY or package.module:FACTORY, got {spec!r}")
-    return m.group("target"), m.group("factory")
+#: MAC_CONVENTION as it applies to a torch module's table (every kind of convolution counts).
+MODULE_MAC_CONVENTION = (
+    "one multiply-add is one MAC (FLOPs = 2 × MACs); only convolutions (1-, 2- and 3-D, grouped, "
+    "transposed) and Linear count, bias additions, pooling, normalisation and activations are 0"
+)
 
 
-def _where(exc: BaseException, user_file: str | None) -> str:
-    """"file:line" of the frame in the user's code that raised (the innermost one in their file,
-    else the innermost outside torch and ConvViz)."""
-    if isinstance(exc, SyntaxError) and exc.filename:
-        return f"{Path(exc.filename).name}:{exc.lineno or '?'}"
-    frames = traceback.extract_tb(exc.__traceback__)
-    want = str(Path(user_file).resolve()) if user_file else None
-    mine = [f for f in frames if want and _same_file(f.filename, want)]
-    if not mine:
-        mine = [f for f in frames if not _is_library(f.filename)]
-    if mine:
-        return f"{Path(mine[-1].filename).name}:{mine[-1].lineno}"
-    return f"{Path(user_file).name}:?" if user_file else "?"
+@dataclass
+class ModuleTable(ShapeTable):
+    """A ShapeTable of a torch module, with notes on its totals (what is not counted, and why)."""
+
+    notes: tuple[str, ...] = ()
+    convention: str = MODULE_MAC_CONVENTION
 
 
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return str(Path(a).resolve()) == b
-    except OSError:
-        return False
+@dataclass
+class _Call:
+    """One call of a leaf module seen by the forward hook (shapes with the batch axis)."""
+
+    name: str
+    module: Any
+    input_shape: tuple[int, ...] | None
+    output_shape: tuple[int, ...] | None
+    macs: int
 
 
-def _is_library(filename: str) -> bool:
-    parts = Path(filename).parts
-    return ("torch" in parts or "visualizer" in parts or "importlib" in filename
-            or filename.startswith("<frozen") or "site-packages" in parts)
-
-
-def _user_error(exc: BaseException, user_file: str | None, doing: str) -> UserInputError:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if isinstance(exc, SyntaxError):
-        text = exc.msg or text
-    text = text[:200]
-    hint = " (the forward pass runs on the meta device, which has shapes but no values)" \
-        if "meta" in text.lower() and doing == "forward" else ""
-    return UserInputError(f"{_where(exc, user_file)}: {type(exc).__name__}{': ' + text if text else ''}"
-                          f"{hint}")
-
-
-def load_factory(spec: str) -> tuple[Callable[[], Any], str, str | None]:
-    """(factory, its name, the file it comes from) for FILE.py:FACTORY or package.module:FACTORY.
-    Imports (runs) the user's file."""
-    target, name = split_spec(spec)
-    user_file: str | None
-    if target.endswith(".py") or "/" in target or "\\" in target:
-        path = Path(target)
-        if not path.is_file():
-            raise UserInputError(f"--module: {target}: no such file")
-        user_file = str(path.resolve())
-        mod_name = f"convviz_user_module_{next(_counter)}"
-        loader_spec = importlib.util.spec_from_file_location(mod_name, path)
-        if loader_spec is None or loader_spec.loader is None:
-            raise UserInputError(f"--module: {target}: cannot be imported as Python")
-        module = importlib.util.module_from_spec(loader_spec)
-        folder = str(path.resolve().parent)
-        sys.path.insert(0, folder)  # so the file can import its neighbours
-        sys.modules[mod_name] = module  # dataclasses and pickling look themselves up here
-        try:
-            loader_spec.loader.exec_module(module)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - any error in the user's file
-            raise _user_error(exc, user_file, "import") from None
-        finally:
-            sys.modules.pop(mod_name, None)
-            try:
-                sys.path.remove(folder)
-            except ValueError:  # pragma: no cover - the user's code removed it
-                pass
-    else:
-        added = False
-        if "" not in sys.path and str(Path.cwd()) not in sys.path:
-            sys.path.insert(0, str(Path.cwd()))  # `convviz` finds packages where the user stands
-            added = True
-        try:
-            module = importlib.import_module(target)
-        except ModuleNotFoundError as exc:
-            if exc.name and target.startswith(exc.name):
-                raise UserInputError(f"--module: no module named {exc.name!r}") from None
-            raise _user_error(exc, None, "import") from None
-        except (Exception, SystemExit) as exc:  # noqa: BLE001
-            raise _user_error(exc, None, "import") from None
-        finally:
-            if added:
-                sys.path.remove(str(Path.cwd()))
-        user_file = getattr(module, "__file__", None)
-    obj: Any = module
-    for part in name.split("."):
-        if not hasattr(obj, part):
-            where = Path(user_file).name if user_file else target
-            known = sorted(k for k in vars(module) if not k.startswith("_"))[:12]
-            raise UserInputError(f"{where}: no factory named {name!r}" +
-                                 (f" (it defines: {', '.join(known)})" if known else ""))
-        obj = getattr(obj, part)
-    return obj, name, user_file
-
-
-def _tensor_shape(value: Any) -> tuple[int, ...] | None:
-    """The shape without the batch axis of a tensor, or of the first tensor in a tuple/list/dict."""
+def _first_tensor(value: Any) -> Any:
     import torch
 
     if isinstance(value, torch.Tensor):
-        return tuple(int(v) for v in value.shape[1:])
+        return value
+    if isinstance(value, dict):
+        value = list(value.values())
     if isinstance(value, (list, tuple)):
         for v in value:
-            s = _tensor_shape(v)
-            if s is not None:
-                return s
-    if isinstance(value, dict):
-        return _tensor_shape(list(value.values()))
+            t = _first_tensor(v)
+            if t is not None:
+                return t
     return None
 
 
-def _macs(module: Any, output: Any) -> int:
+def _full_shape(value: Any) -> tuple[int, ...] | None:
+    """The whole shape (batch axis included) of a tensor, or of the first tensor in a tuple/list/dict."""
+    t = _first_tensor(value)
+    return None if t is None else tuple(int(v) for v in t.shape)
+
+
+def _macs(module: Any, inputs: Any, output: Any) -> int:
+    """Multiply-adds of one call (see the module docstring); 0 for what the convention does not count."""
+    import torch
     from torch import nn
 
-    if not isinstance(output, __import__("torch").Tensor):
+    if not isinstance(output, torch.Tensor):
         return 0
+    if isinstance(module, nn.modules.conv._ConvTransposeNd):
+        x = _first_tensor(inputs)
+        size = x.numel() if x is not None else 0
+        return size * (module.out_channels // module.groups) * math.prod(module.kernel_size)
     if isinstance(module, nn.modules.conv._ConvNd):
         return output.numel() * (module.in_channels // module.groups) * math.prod(module.kernel_size)
     if isinstance(module, nn.Linear):
@@ -175,78 +110,169 @@ def _settings(module: Any) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-def summarize_module(spec: str, input_shape: tuple[int, int, int]) -> ShapeTable:
-    """Import, build on the meta device, run one forward pass with hooks: the table of leaf
-    modules in call order (see the module docstring). UserInputError for anything wrong."""
+def _input(built: BuiltModule, shape: tuple[int, ...], batch: int) -> Any:
     import torch
-    from torch import nn
 
-    factory, name, user_file = load_factory(spec)
-    try:
-        with torch.device("meta"):
-            model = factory() if not isinstance(factory, nn.Module) else factory
-    except TypeError as exc:
-        if callable(factory) and "required positional argument" in str(exc):
-            raise UserInputError(f"{name} needs arguments ({str(exc).splitlines()[0][:160]}); give a "
-                                 f"class or function that needs none") from None
-        raise _user_error(exc, user_file, "build") from None
-    except (Exception, SystemExit) as exc:  # noqa: BLE001
-        raise _user_error(exc, user_file, "build") from None
-    if not isinstance(model, nn.Module):
-        raise UserInputError(f"{name} gave a {type(model).__name__}, not a torch.nn.Module")
-    try:
-        model = model.to("meta")
-    except Exception as exc:  # noqa: BLE001
-        raise _user_error(exc, user_file, "build") from None
-    model.eval()
-    calls: list[tuple[str, Any, Any, Any]] = []
+    if built.device == "meta":
+        return torch.empty((batch, *shape), device="meta")
+    return torch.zeros((batch, *shape))
+
+
+def _forward(built: BuiltModule, shape: tuple[int, ...], batch: int, flops: Any = None) -> tuple[list[_Call], Any]:
+    """One forward pass with hooks on the leaf modules: (their calls in order, the model's output).
+    The user's errors propagate as they are."""
+    import contextlib
+
+    import torch
+
+    model = built.model
     names = {m: n for n, m in model.named_modules()}
-    leaves = [m for m in model.modules() if not list(m.children())]
+    calls: list[_Call] = []
 
     def hook(module: Any, inputs: Any, output: Any) -> None:
-        calls.append((names.get(module, type(module).__name__), module, inputs, output))
+        calls.append(_Call(names.get(module, type(module).__name__), module, _full_shape(inputs),
+                           _full_shape(output), _macs(module, inputs, output)))
 
-    handles = [m.register_forward_hook(hook) for m in leaves]
+    handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
+    # tensors the forward pass makes itself (torch.zeros(...) with no device) are meta too
+    where = torch.device("meta") if built.device == "meta" else contextlib.nullcontext()
     try:
-        # tensors the forward pass makes itself (torch.zeros(...) with no device) are meta too
-        with torch.no_grad(), torch.device("meta"):
-            result = model(torch.empty((1, *input_shape), device="meta"))
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's forward pass
-        raise _user_error(exc, user_file, "forward") from None
+        with torch.no_grad(), quiet(), where, (flops or contextlib.nullcontext()):
+            result = model(_input(built, shape, batch))
     finally:
         for h in handles:
             h.remove()
+    return calls, result
+
+
+def _batch_of_two(built: BuiltModule, shape: tuple[int, ...], calls: list[_Call]) -> list[_Call] | None:
+    """The calls of a pass with a batch of two (None when that pass fails or calls other modules:
+    a model may accept only a batch of one, or branch on the input); the last one is the model's
+    output (module None)."""
+    try:
+        again, result = _forward(built, shape, 2)
+    except (Exception, SystemExit):  # noqa: BLE001 - the user's forward pass
+        return None
+    if [c.module for c in again] != [c.module for c in calls]:
+        return None
+    return again + [_Call("", None, None, _full_shape(result), 0)]
+
+
+def _shown(one: tuple[int, ...] | None, two: tuple[int, ...] | None, known: bool) -> tuple[Any, bool]:
+    """(the shape to show, whether it is shown whole): without its first axis when that is the
+    batch axis (1 with a batch of one, 2 with two, the rest alike), else whole."""
+    if one is None:
+        return None, False
+    if known:
+        batch_first = (two is not None and len(one) == len(two) and len(one) > 0 and one[0] == 1
+                       and two[0] == 2 and one[1:] == two[1:])
+    else:  # no second pass: a leading 1 is taken for the batch
+        batch_first = len(one) > 0 and one[0] == 1
+    return (one[1:], False) if batch_first else (one, True)
+
+
+def _flop_counts(built: BuiltModule, shape: tuple[int, ...]) -> dict[str, int] | None:
+    """FLOPs per module name ("Net", "Net.block.conv") from torch's FLOP counter, or None."""
+    try:
+        counter = flop_counter(built.model)
+        _forward(built, shape, 1, flops=counter)
+        return {k: int(sum(v.values())) for k, v in counter.get_flop_counts().items()}
+    except (Exception, SystemExit):  # noqa: BLE001 - the counter or the user's forward pass
+        return None
+
+
+def _first_pass(built: BuiltModule, shape: tuple[int, ...]) -> tuple[BuiltModule, list[_Call], Any]:
+    """The forward pass of a batch of one; on the CPU when the meta device cannot run it (the
+    forward computes with tensor values: `if x.sum() > 0`, `.item()`, `.tolist()`)."""
+    built.model.eval()
+    try:
+        return (built, *_forward(built, shape, 1))
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's forward pass
+        if built.device != "meta" or not needs_values(exc) or not built.rebuildable():
+            raise user_error(exc, built.user_file, "forward" if built.device == "meta" else "forward on the CPU") \
+                from None
+    built = build_on_cpu(built, shape, "its forward pass")
+    built.model.eval()
+    try:
+        return (built, *_forward(built, shape, 1))
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's forward pass
+        raise user_error(exc, built.user_file, "forward on the CPU") from None
+
+
+def summarize_module(spec: str, input_shape: tuple[int, int, int]) -> ModuleTable:
+    """Import, build, run one forward pass with hooks: the table of leaf modules in call order
+    (see the module docstring). UserInputError for anything wrong."""
+    shape = tuple(int(v) for v in input_shape)
+    built, calls, result = _first_pass(build_module(spec, shape), shape)
+    twos = _batch_of_two(built, shape, calls)
+    rows, whole = _rows(calls, twos)
+    model_output, _ = _shown(_full_shape(result), twos[-1].output_shape if twos else None, twos is not None)
+    rows += _rest_row(built.model, rows)
+    arch = Architecture(shape, [], name=f"{built.name} ({Path(built.user_file).name})"
+                        if built.user_file else built.name, description=f"torch module {spec}")
+    notes = table_notes(built, calls, whole, _flop_counts(built, shape))
+    params = {id(p): p for p in built.model.parameters()}.values()
+    buffers = {id(b): b for b in built.model.buffers()}.values()
+    return ModuleTable(architecture=arch, rows=rows, total_params=sum(p.numel() for p in params),
+                       total_trainable_params=sum(r.trainable_params for r in rows),
+                       total_macs=sum(r.macs for r in rows),
+                       total_activation_bytes=sum(r.activation_bytes for r in rows),
+                       total_buffers=sum(b.numel() for b in buffers),
+                       model_output=model_output, notes=tuple(notes))
+
+
+def _rows(calls: list[_Call], twos: list[_Call] | None) -> tuple[list[LayerRow], list[str]]:
+    """The table's rows, and "name shape" of each output shown whole (its batch axis not first)."""
     rows: list[LayerRow] = []
-    seen: set[int] = set()
-    for i, (qual, module, inputs, output) in enumerate(calls, start=1):
-        first = id(module) not in seen
-        seen.add(id(module))
-        params = sum(p.numel() for p in module.parameters()) if first else 0
-        trainable = sum(p.numel() for p in module.parameters() if p.requires_grad) if first else 0
-        buffers = sum(b.numel() for b in module.buffers()) if first else 0
-        out = _tensor_shape(output)
-        row = LayerRow(index=i, name=qual or "(model)", type=type(module).__name__,
-                       settings=_settings(module) + ("" if first else " (called again)"),
-                       input_shape=_tensor_shape(inputs), output_shape=out,
-                       params=params, trainable_params=trainable, buffers=buffers, macs=_macs(module, output),
-                       activation_bytes=4 * math.prod(out) if out is not None else 0)
+    whole: list[str] = []
+    seen_modules: set[int] = set()
+    counted: dict[int, str] = {}  # id of a Parameter or buffer -> the row name that counted it
+    for i, call in enumerate(calls, start=1):
+        module, qual = call.module, call.name or "(model)"
+        first = id(module) not in seen_modules
+        seen_modules.add(id(module))
+        params = trainable = buffers = 0
+        settings = _settings(module)
+        if first:
+            shared = []
+            for pname, p in module.named_parameters():
+                if id(p) in counted:
+                    shared.append(f"{pname} shared with {counted[id(p)]}, counted there")
+                    continue
+                counted[id(p)] = qual
+                params += p.numel()
+                trainable += p.numel() if p.requires_grad else 0
+            for b in module.buffers():
+                if id(b) not in counted:
+                    counted[id(b)] = qual
+                    buffers += b.numel()
+            settings += "".join(f" ({s})" for s in shared)
+        else:
+            settings += " (called again)"
+        two = twos[i - 1] if twos else None
+        out, is_whole = _shown(call.output_shape, two.output_shape if two else None, twos is not None)
+        inp, _ = _shown(call.input_shape, two.input_shape if two else None, twos is not None)
+        if is_whole and out:  # (a 0-d output, e.g. a loss, has no axis to name)
+            whole.append(f"{qual} {shape_text(out)}")
+        row = LayerRow(index=i, name=qual, type=type(module).__name__, settings=settings.strip(),
+                       input_shape=inp, output_shape=out, params=params, trainable_params=trainable,
+                       buffers=buffers, macs=call.macs,
+                       activation_bytes=4 * math.prod(call.output_shape) if call.output_shape is not None else 0)
         row.output_hint = out
         rows.append(row)
-    total = sum(p.numel() for p in model.parameters())
-    rest = total - sum(r.params for r in rows)
-    if rest:
-        extra = LayerRow(index=len(rows) + 1, name="(other parameters)", type="Parameter",
-                         settings="held by containers or by modules the forward pass did not call",
-                         input_shape=None, output_shape=None, params=rest,
-                         trainable_params=sum(p.numel() for p in model.parameters() if p.requires_grad)
-                         - sum(r.trainable_params for r in rows))
-        extra.output_hint = None
-        rows.append(extra)
-    arch = Architecture(tuple(int(v) for v in input_shape), [], name=f"{name} ({Path(user_file).name})"
-                        if user_file else name, description=f"torch module {spec}")
-    return ShapeTable(architecture=arch, rows=rows, total_params=total,
-                      total_trainable_params=sum(r.trainable_params for r in rows),
-                      total_macs=sum(r.macs for r in rows),
-                      total_activation_bytes=sum(r.activation_bytes for r in rows),
-                      total_buffers=sum(b.numel() for b in model.buffers()),
-                      model_output=_tensor_shape(result))
+    return rows, whole
+
+
+def _rest_row(model: Any, rows: list[LayerRow]) -> list[LayerRow]:
+    """One row for the parameters no called leaf holds (never negative: each is counted once)."""
+    params = {id(p): p for p in model.parameters()}.values()
+    rest = sum(p.numel() for p in params) - sum(r.params for r in rows)
+    if rest <= 0:
+        return []
+    trainable = sum(p.numel() for p in params if p.requires_grad) - sum(r.trainable_params for r in rows)
+    extra = LayerRow(index=len(rows) + 1, name="(other parameters)", type="Parameter",
+                     settings="held by containers or by modules the forward pass did not call",
+                     input_shape=None, output_shape=None, params=rest, trainable_params=trainable)
+    extra.output_hint = None
+    return [extra]
+

@@ -62,8 +62,10 @@ def summary_lines(table: ShapeTable) -> list[str]:
         f"MACs: {table.total_macs:,}" + (f" ({human_count(table.total_macs)})" if table.total_macs >= 1000 else "")
         + f"; FLOPs = 2 × MACs = {human_count(table.total_flops)}",
         f"Activation memory: {format_bytes(table.total_activation_bytes)} per sample (float32 outputs)",
-        f"Convention: {MAC_CONVENTION}",
+        f"Convention: {getattr(table, 'convention', MAC_CONVENTION)}",
     ]
+    # A torch module's table (core.module_summary.ModuleTable) has its own convention and notes.
+    lines += [f"Note: {note}" for note in getattr(table, "notes", ())]
     if not table.ok:
         lines.append("Invalid layers (totals count only what is known):")
         lines += [f"  {e}" for e in table.errors]
@@ -210,7 +212,8 @@ def table_to_dict(table: ShapeTable) -> dict[str, Any]:
         "total_activation_bytes": table.total_activation_bytes,
         "ok": table.ok,
         "errors": table.errors,
-        "convention": MAC_CONVENTION,
+        "convention": getattr(table, "convention", MAC_CONVENTION),
+        "notes": list(getattr(table, "notes", ())),
     }
 
 

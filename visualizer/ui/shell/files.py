@@ -2,7 +2,11 @@
 
 The one atomic-save helper of the UI (the core, which has no Qt, uses `core.atomic.write_atomic`).
 QSaveFile writes a temporary file beside the target and renames it into place on commit, so a
-full disk or a crash mid-save leaves the old file as it was.
+full disk or a crash mid-save leaves the old file as it was. Like `write_atomic`, it never
+replaces what is not a regular file (`core.atomic.save_target`): a symlink's file is saved where
+the link points, a character device or FIFO is written in place (a FIFO nobody reads, or whose
+reader stops for STREAM_TIMEOUT_S, is refused, so the window never waits on it), and a block
+device, a socket or a folder is refused with a plain reason.
 """
 
 from __future__ import annotations
@@ -11,12 +15,23 @@ from pathlib import Path
 
 from PySide6.QtCore import QSaveFile
 
+from visualizer.core.atomic import save_target, write_in_place
 from visualizer.core.errors import UserInputError
+
+#: How long a save waits for a FIFO's reader to take the data (the GUI thread waits meanwhile).
+STREAM_TIMEOUT_S = 1.0
 
 
 def save_bytes(path: str | Path, data: bytes) -> None:
     """Write `data` to `path` atomically; UserInputError with a plain reason when it fails."""
-    f = QSaveFile(str(path))
+    try:
+        kind, target = save_target(path)
+        if kind == "stream":
+            write_in_place(target, data, timeout=STREAM_TIMEOUT_S)
+            return
+    except OSError as exc:
+        raise UserInputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    f = QSaveFile(str(target))
     if not f.open(QSaveFile.OpenModeFlag.WriteOnly):
         raise UserInputError(f"cannot write {path}: {f.errorString()}")
     written = f.write(data)
