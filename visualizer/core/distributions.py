@@ -74,13 +74,14 @@ def summarize(values: Any) -> dict[str, Any]:
         return {"percentiles": [None] * len(PERCENTILES), "edges": [None] * (BINS + 1), "counts": [0] * BINS, **out}
     s = np.sort(a).astype(np.float64, copy=False)
     lo, hi = s[0], s[-1]
-    edges = np.linspace(lo - 0.5, hi + 0.5, BINS + 1) if lo == hi else np.linspace(lo, hi, BINS + 1)
-    below = np.searchsorted(s, edges[1:-1], side="left")  # values under each inner edge
+    with np.errstate(over="ignore", invalid="ignore"):  # a span past 1.8e308 (written as null)
+        edges = np.linspace(lo - 0.5, hi + 0.5, BINS + 1) if lo == hi else np.linspace(lo, hi, BINS + 1)
+        below = np.searchsorted(s, edges[1:-1], side="left")  # values under each inner edge
+        pos = np.asarray(PERCENTILES) / 100.0 * (n - 1)
+        i = np.floor(pos).astype(np.int64)
+        j = np.minimum(i + 1, n - 1)
+        pct = s[i] + (pos - i) * (s[j] - s[i])
     counts = np.diff(np.concatenate(([0], below, [n])))
-    pos = np.asarray(PERCENTILES) / 100.0 * (n - 1)
-    i = np.floor(pos).astype(np.int64)
-    j = np.minimum(i + 1, n - 1)
-    pct = s[i] + (pos - i) * (s[j] - s[i])
     return {"percentiles": [float(v) for v in pct], "edges": [float(v) for v in edges],
             "counts": [int(c) for c in counts], **out}
 
@@ -224,8 +225,11 @@ class DistributionRecorder(Callback):
 
     @staticmethod
     def _line(seen: int, epoch: float, layer: str, kind: str, values) -> str:
+        from visualizer.core.safe_json import dumps_strict
+
         doc = {"examples_seen": seen, "epoch": epoch, "layer": layer, "kind": kind, **summarize(values)}
-        return json.dumps(doc, allow_nan=False, separators=(",", ":")) + "\n"
+        # (edges of values near ±1e308 can overflow to infinity: written as null, never as Infinity)
+        return dumps_strict(doc, separators=(",", ":"))[0] + "\n"
 
 
 def read_distributions(path: str | Path) -> list[dict[str, Any]]:
