@@ -10,5 +10,6 @@ COMMANDS = {
     "shapes": "layer-by-layer output shapes, parameters and MACs of a CNN; check a hand-written table",
     "train": "train an MNIST net (mnist-net1, mnist-net2 or a JSON architecture)",
     "activations": "every layer's output of a net (a saved run or an untrained preset) for one digit",
+    "bn": "batch norm step by step: one BatchNorm2d layer's statistics on a mini-batch of MNIST",
     "sweep": "train a grid of settings × seeds (comma lists of train's options), here or on a Ray cluster",
 }

@@ -3,7 +3,7 @@
     convviz train [--net NAME|FILE] [--loss ce|l2] [--optimizer sgdm|sgd|adam] [--lr X]
                   [--momentum X] [--epochs N] [--batch-size N] [--train-size N] [--val-size N]
                   [--test-size N] [--seed N] [--weight-decay X] [--dropout P] [--early-stopping N]
-                  [--device auto|cpu|cuda|mps] [--data DIR] --out DIR
+                  [--device auto|cpu|cuda|mps] [--data DIR] [--distributions [N]] --out DIR
 
 Writes DIR/config.json, DIR/metrics.json, DIR/history.csv (rewritten at every reporting point, so
 an interrupted run keeps what it logged), DIR/model.pt and DIR/results.npz at the end. A progress
@@ -11,7 +11,8 @@ bar goes to stderr; a one-line summary to stdout.
 
 DIR must be new or empty; --overwrite replaces a ConvViz run in it (its files only, once the new
 run is ready to write). While a run writes into DIR it holds a lock there (runs.RunLock): a second
-run into the same DIR is refused.
+run into the same DIR is refused. --distributions N also writes DIR/distributions.jsonl
+(visualizer.core.distributions), a record appended and flushed every N examples.
 
 Ctrl+C, SIGTERM and SIGHUP stop after the current batch, evaluate, write everything with status
 "stopped" and exit with 130, 143 and 129 (128 + the signal); a second signal quits at once.
@@ -71,7 +72,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "became non-finite, or stayed above 10x an untrained net's for a whole reporting interval)\n"
         "or failed in training; 128+N stopped by signal N.")
     add_train_options(p)
+    from visualizer.core.distributions import DEFAULT_EVERY
+
+    p.add_argument("--distributions", type=_distributions_arg, nargs="?", const=DEFAULT_EVERY, default=None,
+                   metavar="N", help="every N examples (default N: %(const)s), write each layer's weights, "
+                   "gradients and activations (on 64 validation images) as TensorBoard summarises them "
+                   "(9 percentiles, a 30-bin histogram) to distributions.jsonl")
     p.set_defaults(func=run)
+
+
+def _distributions_arg(text: str) -> int:
+    from visualizer.core.distributions import check_every
+
+    try:
+        return check_every(_int_arg(text))
+    except UserInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_train_options(p: argparse.ArgumentParser) -> None:
@@ -455,7 +471,9 @@ def _train(cfg, args, out: Path, state: dict) -> int:
 
     data = _load_data(cfg, args)
     bar = ProgressBar(sys.stderr, cfg.epochs * cfg.train_size, cfg.epochs)
-    callbacks = [RunWriter(out)]
+    from visualizer.core.distributions import recorder_for
+
+    callbacks = [RunWriter(out), recorder_for(out, getattr(args, "distributions", None), data.val_images)]
     if not args.quiet:
         callbacks.append(_progress_callback(bar))
     trainer = Trainer(cfg, data, callbacks)

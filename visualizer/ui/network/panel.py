@@ -13,8 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QLabel, QScrollArea, QFrame, QSplitter, QVBoxLayout, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QScrollArea, QFrame, QSplitter, QTabWidget, QVBoxLayout, QHBoxLayout, QWidget
 
+from visualizer.ui.network.bn_model import BatchNormState
+from visualizer.ui.network.bn_view import BatchNormView
 from visualizer.ui.network.canvas import DrawingCanvas, InputView
 from visualizer.ui.network.loader import Loader
 from visualizer.ui.network.maps import LayerMapsView
@@ -44,6 +46,12 @@ class NetworkPanel(Panel):
         self.probabilities = ProbabilityBars(self.model)
         self.maps = LayerMapsView(self.model)
         self.opened = OpenedMapView(self.model)
+        self.batchnorm = BatchNormView(BatchNormState(self.model, self))
+        self.right = QTabWidget(self)
+        self.right.setObjectName("network_right_tabs")
+        self.right.addTab(self.opened, "Opened map")
+        self.right.addTab(self.batchnorm, "Batch norm")
+        self.right.currentChanged.connect(self._right_tab)
         self.status = QLabel(" ", self)
         self.status.setObjectName("network_status")
         self.status.setAccessibleName("Network tab messages")
@@ -72,7 +80,7 @@ class NetworkPanel(Panel):
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(left_scroll)
         self.splitter.addWidget(self.maps)
-        self.splitter.addWidget(self.opened)
+        self.splitter.addWidget(self.right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
@@ -84,6 +92,7 @@ class NetworkPanel(Panel):
 
         self.model.message.connect(self._message)
         self.model.busy_changed.connect(self._busy)
+        self.model.opened_changed.connect(self._map_opened)
         self.opened.explorer_clicked.connect(self._explorer)
         self._started = False
 
@@ -92,6 +101,17 @@ class NetworkPanel(Panel):
         if not self._started and self.model.net is None and not self.model.busy:
             self._started = True
             self.model.request_net(self.model.net_request)  # the default net, off the GUI thread
+
+    @Slot()
+    def _map_opened(self) -> None:
+        if self.model.opened is not None:
+            self.right.setCurrentWidget(self.opened)
+
+    @Slot(int)
+    def _right_tab(self, index: int) -> None:
+        state = self.batchnorm.state
+        if self.right.widget(index) is self.batchnorm and state.result is None and not state.busy():
+            state.compute()  # the first look at it: the default batch
 
     @Slot(str)
     def _message(self, text: str) -> None:
@@ -145,3 +165,4 @@ class NetworkPanel(Panel):
 
     def shutdown(self) -> None:
         self.loader.shutdown()
+        self.batchnorm.state.shutdown()

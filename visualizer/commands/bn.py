@@ -1,0 +1,89 @@
+"""`convviz bn`: one BatchNorm2d layer on one mini-batch of MNIST, Algorithm 1 with its numbers.
+
+    convviz bn (--run DIR | --net NAME|FILE [--seed N]) --layer NAME --batch M
+               [--split train|test] [--start I] [--data DIR] [--format text|json]
+
+The batch is images I … I+M−1 of the MNIST file of --split (test: numbered as `convviz activations
+--index` numbers them; train: the 60,000-image file), 2 ≤ M ≤ 512. The layers before --layer run
+in evaluation mode, the layer itself in training mode on the batch (visualizer.core.batchnorm).
+
+text: Ioffe & Szegedy's four steps per channel, written with that channel's numbers, then the
+running averages before and after one training step and evaluation mode's output.
+json: {"layer", "batch": {"split", "start", "size", "values_per_channel"}, "eps", "momentum",
+"channels": [{"channel" (from 1), "batch_mean", "batch_var", "batch_var_unbiased", "gamma", "beta",
+"running_mean", "running_var", "running_mean_after", "running_var_after", "output_mean",
+"output_var"}]}.
+
+Exit status: 0 done; 2 bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from visualizer.commands import COMMANDS
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    from visualizer.commands.activations import _seed, _whole
+
+    p = subparsers.add_parser(
+        "bn",
+        help=COMMANDS["bn"],
+        description="Batch normalisation step by step: one BatchNorm2d layer of a net on a mini-batch of "
+        "MNIST images. Per channel: the batch mean and variance, the normalised values, the scale and "
+        "shift (Algorithm 1 of Ioffe & Szegedy 2015), and the running averages evaluation uses.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  convviz bn --net mnist-net1 --layer bn1 --batch 128\n"
+        "  convviz bn --run runs/course --layer bn2 --batch 2 --split train --start 100 --format json\n"
+        "The layers before --layer run in evaluation mode (as `convviz activations` runs them), the layer\n"
+        "itself in training mode on the batch; the net is not changed.\n"
+        "exit status: 0 done; 2 bad input.",
+    )
+    net = p.add_mutually_exclusive_group(required=True)
+    net.add_argument("--run", metavar="DIR", help="a saved run folder (config.json and model.pt)")
+    net.add_argument("--net", metavar="NAME|FILE", help="an untrained preset (mnist-net1, mnist-net2) or "
+                     "architecture JSON file with a 1×28×28 input and 10 outputs")
+    p.add_argument("--seed", type=_seed, default=None, metavar="N",
+                   help="with --net: the seed of the initial weights (default 0)")
+    p.add_argument("--layer", required=True, metavar="NAME", help="the BatchNorm2d layer, e.g. bn1")
+    p.add_argument("--batch", required=True, type=_batch, metavar="M",
+                   help="images in the mini-batch, 2 to 512")
+    p.add_argument("--split", choices=("train", "test"), default="test",
+                   help="the MNIST file the batch comes from (default: %(default)s)")
+    p.add_argument("--start", type=lambda t: _whole(t, "--start"), default=0, metavar="I",
+                   help="the batch's first image, counting from 0 (default: 0)")
+    p.add_argument("--data", metavar="DIR", help="the MNIST folder (default: the usual places)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.set_defaults(func=run)
+
+
+def _batch(text: str) -> int:
+    t = text.strip()
+    if not (t.isascii() and t.isdigit()) or len(t) > 19:
+        raise argparse.ArgumentTypeError(f"--batch must be a whole number of images, 2 to 512, got {text!r}")
+    return int(t)
+
+
+def run(args: argparse.Namespace) -> int:
+    from visualizer.commands.activations import load_net
+    from visualizer.core import batchnorm as bn
+
+    net = load_net(args)
+    bn.find_batchnorm(net, args.layer)  # a wrong layer is reported before MNIST is read
+    bn.check_batch(args.split, args.start, args.batch, 60_000 if args.split == "train" else 10_000)
+    images = bn.batch_of(bn.mnist_images(args.split, args.data), args.split, args.start, args.batch)
+    stats = bn.layer_statistics(net, args.layer, images, args.split, args.start)
+    if args.format == "json":
+        from visualizer.core.safe_json import dumps_strict
+
+        text, _nulls = dumps_strict(bn.stats_to_dict(stats))
+    else:
+        from visualizer.core.batchnorm_text import algorithm_text
+
+        text = algorithm_text(stats, net.source)
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+    return 0
