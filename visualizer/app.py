@@ -38,11 +38,19 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
             reporter.dialog.exec()
         return 1
     window.show()
-    quit_after = os.environ.get(QUIT_AFTER_ENV, "")
-    if quit_after.isascii() and quit_after.isdigit():
-        from PySide6.QtCore import QTimer
+    from visualizer.ui.shell.quitting import StopSignals
 
-        QTimer.singleShot(int(quit_after), window.close)
+    # SIGTERM, SIGHUP (and Ctrl+C in the terminal) stop a running training cleanly, then quit.
+    signals = StopSignals(window.quit_guard.signal_received, app).install()
+    quit_after = os.environ.get(QUIT_AFTER_ENV, "")
+    try:
+        if quit_after.isascii() and quit_after.isdigit():
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(int(quit_after), window.close)
+            code = app.exec()
+            return 1 if reporter.reports else (window.quit_guard.exit_code or code)
         code = app.exec()
-        return 1 if reporter.reports else code
-    return app.exec()
+        return window.quit_guard.exit_code or code
+    finally:
+        signals.uninstall()
