@@ -11,6 +11,7 @@ import signal
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from tests.ui.conftest import answer_quit_question
 from tests.ui.training.conftest import open_training_tab
@@ -102,6 +103,24 @@ def test_keep_training_quits_when_the_run_has_finished(qtbot, fresh_settings, tm
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=90_000)
     [folder] = run_folders(tmp_path)
     assert json.loads((folder / "metrics.json").read_text())["final"]["status"] == "completed"
+
+
+def test_cancel_after_keep_training_keeps_the_window_open(qtbot, fresh_settings, tmp_path):
+    w, panel = open_training_tab(qtbot, tmp_path)
+    long_run(panel)
+    start_and_wait_for_training(qtbot, panel)
+    qtbot.keyClick(w, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    answer_quit_question(qtbot, w, KEEP_TRAINING)
+    qtbot.keyClick(w, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # asked again
+    answer_quit_question(qtbot, w, CANCEL)
+    assert w.quit_guard.mode == "" and w.statusBar().currentMessage() == "ConvViz stays open."
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=60_000)
+    QApplication.processEvents()  # the run's end is handled: nothing closes the window by itself
+    assert w.isVisible() and w.quit_guard.mode == ""
+    assert_stopped_and_evaluated(run_folders(tmp_path)[0])
+    w.close()
+    assert not w.isVisible()
 
 
 def test_stop_button_run_is_evaluated_on_the_test_set(qtbot, fresh_settings, tmp_path):

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 #: The signals that stop a running training and then quit (the CLI's, plus Ctrl+C in a terminal).
 STOP_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
 STOP_AND_QUIT, KEEP_TRAINING, CANCEL = "Stop and quit", "Keep training", "Cancel"
+STOPPING_TEXT = "Stopping… ConvViz quits once the training is stopped, evaluated and saved."
 
 
 class QuitGuard(QObject):
@@ -73,7 +74,7 @@ class QuitGuard(QObject):
             return True
         event.ignore()
         if self.mode == "stopping":
-            self.window.show_status("Stopping… ConvViz quits once the run is evaluated and saved.", 0)
+            self.window.show_status(STOPPING_TEXT, 0)
         elif self.question is None:
             self._ask(work)
         return False
@@ -111,6 +112,10 @@ class QuitGuard(QObject):
             self.mode = "waiting"
             self.window.show_status("Training goes on; ConvViz quits when it has finished.", 0)
             self._timer.start()
+        elif self.mode == "waiting":  # Cancel after an earlier Keep training: no quitting any more
+            self.mode = ""
+            self._timer.stop()
+            self.window.show_status("ConvViz stays open.", 3000)
 
     def button(self, text: str) -> QPushButton | None:
         """The question's button labelled `text` (for tests and accessibility tools)."""
@@ -127,7 +132,7 @@ class QuitGuard(QObject):
             box.close()
             box.deleteLater()
         self.mode = "stopping"
-        self.window.show_status(f"{why}Stopping… ConvViz quits once the run is evaluated and saved.", 0)
+        self.window.show_status(why + STOPPING_TEXT, 0)
         for panel in self.window.built_panels():
             try:
                 panel.stop_work()
