@@ -163,3 +163,25 @@ def test_sighup_with_nothing_running_quits_at_once(qtbot, fresh_settings, tmp_pa
     finally:
         signals.uninstall()
     assert w.quit_guard.exit_code == 128 + signal.SIGHUP and run_folders(tmp_path) == []
+
+
+def test_the_app_installs_the_stop_signals_and_exits_with_128_plus_n(qtbot, fresh_settings, tmp_path, monkeypatch):
+    # The whole run_gui, with one small tab: SIGTERM a moment after the start ends the event loop
+    # with exit status 143, as `convviz train` exits; the handlers are put back afterwards.
+    from PySide6.QtCore import QTimer
+
+    from tests.ui.fake_panels import NotesPanel
+    from visualizer import app as app_module
+    from visualizer.core import appdirs
+    from visualizer.ui.shell import crash
+    from visualizer.ui.shell import main_window as main_window_module
+
+    monkeypatch.setattr(appdirs, "log_dir", lambda: tmp_path / "logs")
+    monkeypatch.setattr(main_window_module, "make_panels", lambda: [NotesPanel()])
+    before = signal.getsignal(signal.SIGTERM)
+    QTimer.singleShot(300, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    try:
+        assert app_module.run_gui() == 128 + signal.SIGTERM
+    finally:
+        crash.reporter().uninstall()
+    assert signal.getsignal(signal.SIGTERM) == before
