@@ -185,3 +185,17 @@ def test_the_app_installs_the_stop_signals_and_exits_with_128_plus_n(qtbot, fres
     finally:
         crash.reporter().uninstall()
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_escape_answers_cancel(qtbot, fresh_settings, tmp_path):
+    w, panel = open_training_tab(qtbot, tmp_path)
+    long_run(panel)
+    start_and_wait_for_training(qtbot, panel)
+    qtbot.keyClick(w, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: w.quit_guard.question is not None and w.quit_guard.question.isVisible())
+    qtbot.keyClick(w.quit_guard.question, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: w.quit_guard.question is None)
+    assert w.isVisible() and panel.model.state == "training"
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=60_000)
+    w.close()

@@ -27,7 +27,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QAbstractButton, QMessageBox, QPushButton
 
 #: The signals that stop a running training and then quit (the CLI's, plus Ctrl+C in a terminal).
 STOP_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
@@ -81,7 +81,8 @@ class QuitGuard(QObject):
 
     def _ask(self, work: list[str]) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "Quit ConvViz?",
-                          f"{_sentence(work)} is still running.", QMessageBox.StandardButton.NoButton,
+                          f"{_sentence(work)} {'are' if len(work) > 1 else 'is'} still running.",
+                          QMessageBox.StandardButton.NoButton,
                           self.window)
         box.setObjectName("quit_question")
         box.setInformativeText(
@@ -91,16 +92,16 @@ class QuitGuard(QObject):
             "Cancel: nothing changes.")
         stop = box.addButton(STOP_AND_QUIT, QMessageBox.ButtonRole.AcceptRole)
         keep = box.addButton(KEEP_TRAINING, QMessageBox.ButtonRole.ActionRole)
-        box.addButton(CANCEL, QMessageBox.ButtonRole.RejectRole)
+        cancel = box.addButton(CANCEL, QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(stop)
-        box.setEscapeButton(box.buttons()[-1])
+        box.setEscapeButton(cancel)  # Esc, or the question's own close button: nothing changes
         stop.setObjectName("quit_stop")
         keep.setObjectName("quit_keep")
         box.buttonClicked.connect(self._answered)
         self.question = box
         box.open()  # window-modal, not a nested event loop: signals and timers keep running
 
-    @Slot(QPushButton)
+    @Slot(QAbstractButton)
     def _answered(self, button) -> None:
         box, self.question = self.question, None
         text = button.text() if button is not None else CANCEL
