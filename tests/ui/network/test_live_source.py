@@ -180,7 +180,7 @@ def test_closing_the_window_mid_run_ends_training_and_rebuild_threads(qtbot, fre
     assert thread is not None and thread.isRunning()
     w.close()
     answer_quit_question(qtbot, w, "Stop and quit")  # the run ends cleanly, then the window closes
-    qtbot.waitUntil(lambda: not w.isVisible(), timeout=30_000)
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=60_000)
     assert training.runner.thread is None or not thread.isRunning()
     assert not network.loader.busy() or all(not e.thread.isRunning() for e in network.loader._running)
     assert training.runner._live is None  # nothing more is passed on

@@ -6,7 +6,6 @@ a child process that is ended)."""
 from __future__ import annotations
 
 import multiprocessing
-import textwrap
 
 import pytest
 from PySide6.QtCore import Qt
