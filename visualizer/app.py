@@ -6,11 +6,13 @@ import os
 import sys
 from typing import Sequence
 
-from visualizer.ui.shell.application import app_icon, create_application  # noqa: F401  (re-exported)
-
-#: Milliseconds after which the GUI quits by itself (packaging/build.sh uses it as a smoke test
-#: of the frozen bundle); with it set, any reported crash makes the exit status 1.
-QUIT_AFTER_ENV = "CONVVIZ_QUIT_AFTER_MS"
+# QUIT_AFTER_ENV: with it set, any reported crash makes the exit status 1.
+from visualizer.ui.shell.application import (  # noqa: F401  (re-exported)
+    QUIT_AFTER_ENV,
+    app_icon,
+    create_application,
+    quit_after_ms,
+)
 
 
 def run_gui(argv: Sequence[str] | None = None) -> int:
@@ -38,11 +40,19 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
             reporter.dialog.exec()
         return 1
     window.show()
-    quit_after = os.environ.get(QUIT_AFTER_ENV, "")
-    if quit_after.isascii() and quit_after.isdigit():
-        from PySide6.QtCore import QTimer
+    from visualizer.ui.shell.quitting import StopSignals
 
-        QTimer.singleShot(int(quit_after), window.close)
+    # SIGTERM, SIGHUP (and Ctrl+C in the terminal) stop a running training cleanly, then quit.
+    signals = StopSignals(window.quit_guard.signal_received, app).install()
+    quit_after = quit_after_ms()
+    try:
+        if quit_after is not None:
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(quit_after, window.close)
+            code = app.exec()
+            return 1 if reporter.reports else (window.quit_guard.exit_code or code)
         code = app.exec()
-        return 1 if reporter.reports else code
-    return app.exec()
+        return window.quit_guard.exit_code or code
+    finally:
+        signals.uninstall()

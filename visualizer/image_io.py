@@ -110,7 +110,8 @@ def load_image(path: str | Path, channels: str = "auto", max_values: int | None 
     """Read an image file as (C, H, W) float64 in 0..255; UserInputError when it cannot be read.
 
     `max_values`: refuse (before decoding, from the header's size) an image of more pixels than
-    that, and after decoding one of more C·H·W values. Qt's own 256 MB decoding limit is raised
+    that (of more than a third as many when it is read as "rgb": three values a pixel), and after
+    decoding one of more C·H·W values. Qt's own 256 MB decoding limit is raised
     for an image whose header gives its size, up to MAX_ALLOCATION_MB; beyond, the message says so.
     Qt's messages while decoding become part of the error; `quiet` (for the CLI) also catches what
     the image libraries print to stderr themselves (libpng), by redirecting file descriptor 2."""
@@ -123,10 +124,12 @@ def load_image(path: str | Path, channels: str = "auto", max_values: int | None 
         reader = QImageReader(str(p))
         size = reader.size()
         w, h = (size.width(), size.height()) if size.isValid() else (0, 0)
-        if max_values is not None and w * h > max_values:
+        per_pixel = 3 if channels == "rgb" else 1  # "auto" may still turn out grey: one value
+        if max_values is not None and per_pixel * w * h > max_values:
+            what = f"{w:,}×{h:,} pixels" + (" × 3 colours" if per_pixel == 3 else "")
             raise UserInputError(
-                f"image {p.name} is {w:,}×{h:,} pixels; at most {max_values:,} values are accepted: "
-                f"shrink or crop it first")
+                f"image {p.name} is {what} ({per_pixel * w * h:,} values); at most {max_values:,} values "
+                f"are accepted: shrink or crop it first")
         need_mb = (w * h * 4) // 2**20 + 1  # decoded as 32-bit pixels
         if need_mb > QT_DEFAULT_ALLOCATION_MB and need_mb <= MAX_ALLOCATION_MB:
             reader.setAllocationLimit(need_mb + 16)

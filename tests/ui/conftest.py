@@ -43,3 +43,15 @@ def launch_main_window(qtbot, size=(1280, 800)):
     w.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
     return w
+
+
+def answer_quit_question(qtbot, window, answer: str) -> None:
+    """Click `answer` ("Stop and quit", "Keep training", "Cancel") in the question the main window
+    asks when it is closed while something trains."""
+    from PySide6.QtCore import Qt
+
+    qtbot.waitUntil(lambda: window.quit_guard.question is not None
+                    and window.quit_guard.question.isVisible(), timeout=5_000)
+    button = window.quit_guard.button(answer)
+    assert button is not None, f"no {answer!r} button"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.conftest import launch_main_window
+from tests.ui.conftest import answer_quit_question, launch_main_window
 from tests.ui.network.test_network_panel import draw_stroke
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.ui.network.panel import NetworkPanel
@@ -179,6 +179,8 @@ def test_closing_the_window_mid_run_ends_training_and_rebuild_threads(qtbot, fre
     thread = training.runner.thread
     assert thread is not None and thread.isRunning()
     w.close()
+    answer_quit_question(qtbot, w, "Stop and quit")  # the run ends cleanly, then the window closes
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=60_000)
     assert training.runner.thread is None or not thread.isRunning()
     assert not network.loader.busy() or all(not e.thread.isRunning() for e in network.loader._running)
     assert training.runner._live is None  # nothing more is passed on

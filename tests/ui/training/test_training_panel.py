@@ -18,6 +18,7 @@ from visualizer.core.mnist import MnistSplits, synthetic_mnist
 from visualizer.ui.training.model import EXPERIMENTS
 from visualizer.ui.training.panel import TrainingPanel
 
+from tests.ui.conftest import answer_quit_question
 from tests.ui.training.conftest import make_panel, wait_done
 
 
@@ -168,9 +169,13 @@ def test_pause_and_resume(qtbot, tmp_path):
     assert panel.runs_model.entry(rid).status == "stopped"
 
 
-def test_closing_the_window_mid_run_stops_the_thread(qtbot, tmp_path):
+def test_closing_the_window_mid_run_stops_the_thread(qtbot, fresh_settings, tmp_path):
     from visualizer.ui.shell.main_window import MainWindow
+    from visualizer.ui.shell.settings import save_settings
 
+    # the window gives its panels the saved runs folder: this test's, not the shared default one
+    # (a run left there showed up in later tests' tables)
+    save_settings({"runs_dir": str(tmp_path / "runs")})
     panel = TrainingPanel(runs_dir=tmp_path / "runs")
     panel.data_override = synthetic_mnist(4096, 128, 128)
     window = MainWindow(panels=[panel])
@@ -185,8 +190,12 @@ def test_closing_the_window_mid_run_stops_the_thread(qtbot, tmp_path):
     qtbot.waitUntil(lambda: shown_points(panel, rid) >= 1, timeout=30_000)
     thread = panel.runner.thread
     assert thread is not None and thread.isRunning()
-    window.close()  # closeEvent -> panel.shutdown(): stop and wait, bounded
+    window.close()  # asks first; Stop and quit ends the run cleanly, then the window closes
+    answer_quit_question(qtbot, window, "Stop and quit")
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=30_000)
     assert not thread.isRunning()
+    [folder] = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
+    assert (folder / "model.pt").is_file()
 
 
 def test_shutdown_before_any_record(qtbot, tmp_path):

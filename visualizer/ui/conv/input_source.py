@@ -105,10 +105,13 @@ class InputSource:
                    name: str | None = None) -> None:
         """Use an image file as the input, read as `channels` (the current way when None);
         UserInputError when it cannot be read."""
+        from visualizer.core.conv_job import MAX_INPUT_VALUES
         from visualizer.image_io import load_image
 
         channels = self.channels if channels is None else channels
-        image = load_image(path, channels)
+        # The CLI's limit, checked from the header before decoding: a 100-megapixel picture is
+        # refused at once instead of freezing the window while it decodes.
+        image = load_image(path, channels, max_values=MAX_INPUT_VALUES)
         self.channels = channels
         self.use_image(image, kind, name if name is not None else str(path))
 

@@ -184,7 +184,7 @@ class ShapesModel(QObject):
     def table(self) -> ShapeTable:
         return self._module if self._module is not None else self._table
 
-    # -- a torch module's table (File → Open Python module…): read-only --------------------
+    # -- a torch module's table (Shapes → Open Python module…): read-only --------------------
     @property
     def module_table(self) -> ShapeTable | None:
         return self._module
@@ -326,8 +326,9 @@ class ShapesModel(QObject):
         return None
 
     def status_line(self) -> tuple[str, str]:
-        """The totals, or the first bad row and why: (text, kind)."""
-        table = self._table
+        """The totals, or the first bad row and why: (text, kind); a torch module's own totals
+        while one is shown."""
+        table = self.table
         problem = self.first_problem()
         if problem is None and self._module is not None:
             return (f"{self.module_source} (read-only): {len(table.rows)} leaf module calls · output "

@@ -66,12 +66,9 @@ class ShapesPanel(Panel):
         self.model.edit_rejected.connect(self._on_edit_rejected)
         self.model.selection_changed.connect(self._on_selection_changed)
         self.model.layout_restored.connect(self._on_layout_restored)
-        from visualizer.ui.shapes.module_loader import ModuleLoader
+        from visualizer.ui.shapes.module_opening import ModuleOpening
 
-        self.module_loader = ModuleLoader(self)
-        self.module_loader.loaded.connect(self._on_module_loaded)
-        self.module_loader.failed.connect(self._on_module_failed)
-        self.module_loader.running_changed.connect(self._on_module_running)
+        self.module_opening = ModuleOpening(self)  # Shapes → Open Python module…
         self.verifier.running_changed.connect(self._on_torch_running)
         self.verifier.verdict.connect(self._on_torch_verdict)
         self._on_model_changed()
@@ -470,46 +467,16 @@ class ShapesPanel(Panel):
     # -- a torch module (read-only) ------------------------------------------------------
     @Slot()
     def open_module_dialog(self) -> None:
-        from PySide6.QtWidgets import QFileDialog, QInputDialog
+        self.module_opening.choose_file()
 
-        path, _ = QFileDialog.getOpenFileName(self, "Open a Python module (this runs its code)",
-                                              self.model.last_dir, "Python files (*.py);;All files (*)")
-        if not path:
-            return
-        guess = _first_module_class(path)
-        factory, ok = QInputDialog.getText(
-            self, "Factory", "Opening runs this file's code.\nThe class or function (no arguments) that "
-            "gives the nn.Module:", text=guess)
-        if ok and factory.strip():
-            self.open_module(f"{path}:{factory.strip()}")
+    def open_module(self, spec: str, input_shape: tuple[int, int, int] | None = None) -> bool:
+        """Build `FILE.py:FACTORY` off the GUI thread and show its table (read-only), at
+        `input_shape` (None: the file's INPUT_SHAPE, else the network bar's input size)."""
+        return self.module_opening.open(spec, input_shape)
 
-    def open_module(self, spec: str) -> bool:
-        """Import `FILE.py:FACTORY` off the GUI thread and show its table (read-only), with the
-        input shape of the network bar."""
-        if not self.module_loader.start(spec, self.model.input_shape):
-            self.emit_status("Still opening the last module…", 3000)
-            return False
-        self.model.show_message(f"Running {spec.rsplit(':', 1)[0]} (its forward pass on the meta device)…")
-        return True
-
-    @Slot(bool)
-    def _on_module_running(self, running: bool) -> None:
-        self.open_module_action.setEnabled(not running)
-        if running:
-            self.setCursor(Qt.CursorShape.BusyCursor)
-        else:
-            self.unsetCursor()
-
-    @Slot(object)
-    def _on_module_loaded(self, table: object) -> None:
-        name = table.architecture.name  # type: ignore[attr-defined]
-        self.model.show_module(table, name)  # type: ignore[arg-type]
-        self.emit_status(f"{name}: shown read-only; load a preset or a file to edit again", 8000)
-
-    @Slot(str)
-    def _on_module_failed(self, message: str) -> None:
-        self.model.show_message("Cannot open the module: " + message, "bad")
-        self.emit_status("Cannot open the module: " + message, 10000)
+    @property
+    def module_loader(self):
+        return self.module_opening.loader
 
     @Slot()
     def show_check_view(self) -> None:
@@ -526,7 +493,7 @@ class ShapesPanel(Panel):
 
     def shutdown(self) -> None:
         self.verifier.shutdown()
-        self.module_loader.shutdown()
+        self.module_opening.shutdown()
 
     def set_lecture_mode(self, on: bool) -> None:
         self._lecture = bool(on)
@@ -553,19 +520,6 @@ class ShapesPanel(Panel):
             w.setFont(font)
         self.view.verticalHeader().setDefaultSectionSize(self.view.fontMetrics().height() + 5)
         self.view.fit_columns(force=True)
-
-
-def _first_module_class(path: str) -> str:
-    """The first `class X(...Module...)` in the file, as the factory to suggest ("" if none)."""
-    import re
-
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            text = f.read(200_000)
-    except OSError:
-        return ""
-    m = re.search(r"^class\s+([A-Za-z_]\w*)\s*\([^)]*Module[^)]*\)", text, re.MULTILINE)
-    return m.group(1) if m else ""
 
 
 #: The name older code imports.

@@ -16,6 +16,18 @@ from PySide6.QtWidgets import QApplication
 from visualizer import __version__
 from visualizer.resources import resource_path
 
+#: Milliseconds after which the GUI quits by itself (packaging/build.sh uses it as a smoke test
+#: of the frozen bundle): honoured by the app and by every tool opened on its own.
+QUIT_AFTER_ENV = "CONVVIZ_QUIT_AFTER_MS"
+
+
+def quit_after_ms() -> int | None:
+    """CONVVIZ_QUIT_AFTER_MS as a number of milliseconds, None when unset or not a whole number."""
+    import os
+
+    text = os.environ.get(QUIT_AFTER_ENV, "")
+    return int(text) if text.isascii() and text.isdigit() else None
+
 
 def app_icon() -> QIcon:
     """The app icon: rendered PNG sizes (crisp at small sizes) plus the SVG for anything larger."""
@@ -76,4 +88,9 @@ def run_panel(factory: Callable[[], object], title: str, size: tuple[int, int] =
     if setup is not None:
         setup(panel, args[1:])
     app.aboutToQuit.connect(panel.shutdown)  # type: ignore[attr-defined]
+    quit_after = quit_after_ms()
+    if quit_after is not None:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(quit_after, window.close)
     return app.exec()

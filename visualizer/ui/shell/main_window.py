@@ -32,6 +32,7 @@ from visualizer.ui.shell.display import DisplayModes, first_size
 from visualizer.ui.shell.handovers import HandOvers
 from visualizer.ui.shell.menus import all_actions, build_menus, menus_of, shortcuts_html
 from visualizer.ui.shell.panel import Panel
+from visualizer.ui.shell.quitting import QuitGuard
 from visualizer.ui.shell.session import AUTOSAVE_MS, CLEAN_SHUTDOWN_KEY, SessionStore  # noqa: F401
 from visualizer.ui.shell.settings import clean_settings, load_settings, save_settings
 
@@ -171,6 +172,7 @@ class MainWindow(QMainWindow):
         self.display = DisplayModes(self)
         self.dialogs = WindowDialogs(self)
         self.handovers = HandOvers(self)
+        self.quit_guard = QuitGuard(self)  # asks before a close that would cut a run short
         build_menus(self)
         self.statusBar().setAccessibleName("Status line")
         self.statusBar().setToolTip("Messages about what just happened")
@@ -440,6 +442,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._build_next)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.quit_guard.allow_close(event):
+            return  # asked first, or still stopping a run: it closes once the run is saved
         self.autosave_timer.stop()
         device_probe().shutdown()
         for tab in self._built():
@@ -452,8 +456,6 @@ class MainWindow(QMainWindow):
         self.session.close()
         self.dialogs.close_all()
         super().closeEvent(event)
-
-
 
 
 if __name__ == "__main__":

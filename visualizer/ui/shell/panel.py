@@ -71,6 +71,15 @@ class Panel(QWidget):
         A panel whose keys must work at once (the convolution explorer's Space and arrows) puts the
         keyboard focus where they work. The tab bar itself never takes the focus."""
 
+    def running_work(self) -> list[str]:
+        """Optional: what runs now that must end cleanly before the app quits, in words ("a training
+        run"); the main window asks before closing while any panel names something."""
+        return []
+
+    def stop_work(self) -> None:
+        """Optional: ask what `running_work` names to stop cleanly (saved, evaluated); it may take
+        a while, and the main window closes once `running_work` is empty."""
+
     def shutdown(self) -> None:
         """Stop background work before the window closes; return within about two seconds."""
 

@@ -302,6 +302,20 @@ class TrainingPanel(Panel):
             w.setVisible(not on)
         self.plots.set_line_width(3.5 if on else 2.0)
 
+    def running_work(self) -> list[str]:
+        work = []
+        if self.runner.thread is not None:
+            work.append("a training run")
+        if self.sweep_job.is_running():
+            work.append("a sweep")
+        return work
+
+    def stop_work(self) -> None:
+        """Stop a run or a sweep cleanly (the Stop button's stop: evaluated on the test set and saved
+        as "stopped"); MNIST downloads are cancelled."""
+        self.stop_training()
+        self.cancel_download()
+
     def shutdown(self) -> None:
         """Stop training, a sweep and downloads, and wait (bounded: two seconds, five for a sweep's
         worker processes) for their threads."""
