@@ -479,18 +479,11 @@ def parse_padding(text: str) -> tuple[int, int] | str:
 
 
 def parse_number(text: str) -> float:
-    """A number as a person types it: '1.5', '-2', '1e-3', '1/9', '−0.5', '1,5' is not accepted."""
-    t = str(text).strip().replace("−", "-")
-    if not t:
-        raise ValueError("empty")
-    if "/" in t:
-        num, _, den = t.partition("/")
-        value = float(num) / float(den)
-    else:
-        value = float(t)
-    if not math.isfinite(value):
-        raise ValueError("not finite")
-    return value
+    """A number as a person types it, by ConvViz's one rule (core.parsing): '1.5', '-2', '1e-3',
+    '1/9', '−0.5'; '1,5' is not a number. ValueError (a UserInputError) if not."""
+    from visualizer.core.parsing import parse_number as _parse_number
+
+    return _parse_number(text)
 
 
 def parse_matrix(text: str, name: str) -> np.ndarray:
@@ -506,7 +499,7 @@ def parse_matrix(text: str, name: str) -> np.ndarray:
         for j, cell in enumerate(cells):
             try:
                 row.append(parse_number(cell.strip("[]")))
-            except (ValueError, ZeroDivisionError):
+            except ValueError:
                 from visualizer.core.safe_json import excerpt
 
                 raise UserInputError(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from visualizer.core.parsing import is_whole_number_text
+
 #: What a user can choose. "auto" means CUDA, then Apple's MPS, then the CPU (PyTorch's usual order).
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 DEVICE_LABELS = {
@@ -53,7 +55,7 @@ class DeviceReport:
             return True
         if device == "cuda":
             return self.cuda
-        if device.startswith("cuda:") and device[5:].isascii() and device[5:].isdigit():
+        if device.startswith("cuda:") and is_whole_number_text(device[5:]):
             return self.cuda and int(device[5:]) < len(self.cuda_devices)
         if device == "mps":
             return self.mps

@@ -12,8 +12,9 @@ written by `runs.RunWriter`, locked by `runs.RunLock` while written), plus:
 
 Both are rewritten (atomically) whenever a run ends, so an interrupted sweep keeps what it did.
 Running the same sweep again skips the runs whose folders hold a completed run with the same
-settings (resume). A run's "best epoch" is the epoch with the highest validation accuracy (the
-earliest of equals), unless the run's metrics name one ("best_epoch" in final).
+settings (resume). A run's "best epoch" is the epoch with the lowest validation loss (the earliest
+of equals): the run's own "best_epoch" in final, else worked out from its epochs by the same rule
+(`runs.best_epoch_of`).
 
 Backends run `run_one` on each run: `run_local` (here: a pool of worker processes, torch threads
 per worker set so the cores are not oversubscribed) and `visualizer.core.sweep_ray.run_ray`
@@ -209,9 +210,21 @@ def check_out(out: Path) -> None:
     if not out.is_dir():
         return
     contents = [n for n in folder_contents(out) if not n.startswith(".")]
-    if contents and "sweep.json" not in contents:
+    if contents and not is_sweep_file(out / "sweep.json"):
         shown = ", ".join(contents[:3]) + (", …" if len(contents) > 3 else "")
-        raise UserInputError(f"--out {out} is not empty and holds no sweep (it holds {shown}); choose a new folder")
+        why = "its sweep.json is not a ConvViz sweep file" if "sweep.json" in contents else f"it holds {shown}"
+        raise UserInputError(f"--out {out} is not empty and holds no sweep ({why}); choose a new folder")
+
+
+def is_sweep_file(path: Path) -> bool:
+    """True when `path` is a sweep.json that ConvViz wrote (its schema), not the user's own file."""
+    from visualizer.core.safe_json import read_json_file
+
+    try:
+        doc = read_json_file(path)
+    except UserInputError:
+        return False
+    return isinstance(doc, dict) and doc.get("schema") == SCHEMA and isinstance(doc.get("runs"), list)
 
 
 def _comparable(config: dict[str, Any]) -> dict[str, Any]:
@@ -222,16 +235,15 @@ def _comparable(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def best_epoch(final: dict[str, Any], epochs: list[dict[str, Any]]) -> int | None:
-    """final["best_epoch"] when the run wrote one, else the epoch of highest validation accuracy."""
+    """final["best_epoch"] when the run wrote one, else the epoch with the lowest validation loss
+    (the earliest of equals: the engine's rule, `runs.best_epoch_of`)."""
+    from visualizer.core.runs import best_epoch_of
+
     b = final.get("best_epoch")
     if isinstance(b, int) and not isinstance(b, bool):
         return b
-    best, best_acc = None, -math.inf
-    for e in epochs:
-        acc = e.get("val_accuracy")
-        if isinstance(acc, (int, float)) and math.isfinite(acc) and acc > best_acc:
-            best, best_acc = int(e.get("epoch", 0)), acc
-    return best
+    found = best_epoch_of(epochs).get("best_epoch")
+    return int(found) if found is not None else None
 
 
 def resume_state(plan: SweepPlan, out: Path) -> None:

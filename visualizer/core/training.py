@@ -20,14 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from visualizer.core.errors import UserInputError  # noqa: F401  (validate() raises it)
+from visualizer.core.errors import UserInputError
+from visualizer.core.parsing import parse_device
 
 MNIST_MEAN = 0.1307
 MNIST_STD = 0.3081
 NUM_CLASSES = 10
 LOSSES = ("ce", "l2")
 OPTIMIZERS = ("sgdm", "sgd", "adam")
-DEVICES = ("auto", "cpu", "cuda", "mps")
 TRAIN_POOL = 60_000  # MNIST training images (train + validation come from these)
 TEST_POOL = 10_000
 MAX_MISCLASSIFIED = 64
@@ -146,8 +146,7 @@ class TrainConfig:
         if not 0 <= p < 1:
             raise UserInputError(f"dropout must be at least 0 and below 1, got {self.dropout:g}")
         _integer("early-stopping patience", self.early_stopping, 0, MAX_EPOCHS)
-        if not isinstance(self.device, str) or not _device_name_ok(self.device):
-            raise UserInputError(f"device must be auto, cpu, cuda (or cuda:N) or mps, got {self.device!r}")
+        parse_device(self.device)
         if not isinstance(self.data_dir, str):
             raise UserInputError(f"data folder must be a path, got {self.data_dir!r}")
 
@@ -185,12 +184,6 @@ def _integer(what: str, value: Any, minimum: int, maximum: int | None = None) ->
         raise UserInputError(f"{what} must be at least {minimum}, got {shown}")
     if maximum is not None and value > maximum:
         raise UserInputError(f"{what} must be at most {maximum:,}, got {shown}")
-
-
-def _device_name_ok(name: str) -> bool:
-    if name in DEVICES:
-        return True
-    return name.startswith("cuda:") and name[5:].isascii() and name[5:].isdigit()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -308,12 +301,13 @@ def pick_device(name: str = "auto"):
 
     from visualizer.core.devices import probe_devices
 
+    name = parse_device(name)
     report = probe_devices()
     if name == "auto":
         name = report.auto
     if name == "cpu":
         return torch.device("cpu")
-    if name == "cuda" or (name.startswith("cuda:") and name[5:].isascii() and name[5:].isdigit()):
+    if name == "cuda" or name.startswith("cuda:"):
         if not report.cuda:
             build = "a CPU-only build of torch" if report.cuda_build is None else "no CUDA device found"
             raise UserInputError(f"CUDA is not available on this machine ({build}); use --device cpu or auto")
@@ -325,7 +319,7 @@ def pick_device(name: str = "auto"):
         if not report.mps:
             raise UserInputError("Apple MPS is not available on this machine; use --device cpu or auto")
         return torch.device("mps")
-    raise UserInputError(f"device must be auto, cpu, cuda or mps, got {name!r}")
+    raise AssertionError(name)  # parse_device let through only the names above
 
 
 def warm_up() -> None:
