@@ -1,6 +1,6 @@
 """Runs kept on disk: one folder per run with config.json, metrics.json, history.csv, model.pt.
 
-CONTRACT (shared by the engine, the training panel and the `train` CLI). Every file is written
+Used by the engine's callers (the training panel, `convviz train`, sweeps). Every file is written
 atomically (temporary file + os.replace), so a crash loses at most the last reporting interval.
 
 Files in a run folder:
@@ -15,7 +15,7 @@ Files in a run folder:
                 train_accuracy, elapsed_s, samples_per_second), rewritten at every reporting point
   model.pt      the trained state_dict (torch.save), written at the end
   results.npz   test confusion matrix, misclassified test digits, first-layer filters (at the end)
-  .convviz-run.lock  while a run writes (RunLock): the writer's PID and host; stale once it is gone
+  .convviz-run.lock  while a run writes (`run_lock.RunLock`): the writer's PID and host; stale once it is gone
 
 Reading back never raises for a bad folder in list_runs: such a folder is a RunRecord with
 `problem` set (status "unreadable").
@@ -53,6 +53,10 @@ RUN_STATUSES = ("completed", "stopped", "diverged", "failed")
 
 @dataclass
 class RunRecord:
+    """One run folder read back (`load_run`, `list_runs`): its config, final result, history rows
+    and epoch records, as the Training tab's runs table, the Network tab and sweeps use them. A
+    folder that cannot be read is a RunRecord too, with `problem` saying why (never hidden)."""
+
     run_id: str  # folder name, e.g. "2026-11-28_101500_mnist-net1_lr0.01"
     folder: Path
     config: dict[str, Any]
