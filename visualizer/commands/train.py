@@ -10,7 +10,7 @@ an interrupted run keeps what it logged), DIR/model.pt and DIR/results.npz at th
 bar goes to stderr; a one-line summary to stdout.
 
 DIR must be new or empty; --overwrite replaces a ConvViz run in it (its files only, once the new
-run is ready to write). While a run writes into DIR it holds a lock there (runs.RunLock): a second
+run is ready to write). While a run writes into DIR it holds a lock there (run_lock.RunLock): a second
 run into the same DIR is refused.
 
 Ctrl+C, SIGTERM and SIGHUP stop after the current batch, evaluate, write everything with status
