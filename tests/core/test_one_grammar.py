@@ -98,7 +98,7 @@ def test_numbers_values():
     assert parsing.parse_number(" 1_000 ") == 1000.0
     with pytest.raises(UserInputError, match=r"“0,5” is not a number \(write a decimal point: 0.5\)"):
         parsing.parse_number("0,5")
-    with pytest.raises(UserInputError, match="must be a finite number, got 1e400"):
+    with pytest.raises(UserInputError, match="must be a finite number, got “1e400”"):
         parsing.parse_number("1e400")
 
 

@@ -84,10 +84,7 @@ def _bounded_pair(text: str, name: str, minimum: int = 1, maximum: int = MAX_STE
     sees it) and an upper bound after."""
     if len(str(text)) > 40:
         raise UserInputError(f"{name} must be an integer or two integers 'Y,X', got {excerpt(text, 20)}")
-    y, x = cv.parse_pair(text, name, minimum)
-    if max(y, x) > maximum:
-        raise UserInputError(f"{name} must be at most {maximum:,}, got {excerpt(text)}")
-    return y, x
+    return cv.parse_pair(text, name, minimum, maximum)
 
 
 def _stride(text: str) -> tuple[int, int]:
@@ -106,10 +103,7 @@ def _bounded_padding(text: str):
     if len(str(text)) > 40:
         raise UserInputError(f"padding must be an integer ≥ 0, 'PY,PX', 'same' or 'valid', got "
                              f"{excerpt(text, 20)}")
-    padding = cv.parse_padding(text)
-    if not isinstance(padding, str) and max(padding) > MAX_STEP:
-        raise UserInputError(f"padding must be at most {MAX_STEP:,}, got {excerpt(text)}")
-    return padding
+    return cv.parse_padding(text, MAX_STEP)
 
 
 def _check_file(path: Path, what: str) -> None:

@@ -52,9 +52,12 @@ def _prefix(what: str) -> str:
 
 
 def _shown(text: str) -> str:
+    """`text` in “quotes” for a message, cut as safe_json.excerpt cuts it."""
     from visualizer.core.safe_json import excerpt
 
-    return "“" + excerpt(text, 40)[1:-1] + "”"
+    quoted = excerpt(text, 40)  # 'text' or 'text…' (5,000 characters)
+    end = quoted.rfind("'")
+    return "“" + quoted[1:end] + "”" + quoted[end + 1:]
 
 
 def parse_number(text: object, what: str = "") -> float:
@@ -74,7 +77,7 @@ def parse_number(text: object, what: str = "") -> float:
         if re.fullmatch(r"[+-]?[0-9]+,[0-9]+", t):
             hint = f" (write a decimal point: {t.replace(',', '.')})"
         elif t.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-            raise UserInputError(f"{_prefix(what)}must be a finite number, got {raw.strip()}.")
+            raise UserInputError(f"{_prefix(what)}must be a finite number, got {_shown(raw.strip())}.")
         raise UserInputError(f"{_prefix(what)}{_shown(raw)} is not a number{hint}.")
     num, den = m.group(1), m.group(2)
     value = float(num)
@@ -84,7 +87,7 @@ def parse_number(text: object, what: str = "") -> float:
             raise UserInputError(f"{_prefix(what)}{_shown(raw)} divides by zero.")
         value = value / d
     if not math.isfinite(value):
-        raise UserInputError(f"{_prefix(what)}must be a finite number, got {_shown(raw.strip())[1:-1]}.")
+        raise UserInputError(f"{_prefix(what)}must be a finite number, got {_shown(raw.strip())}.")
     return value
 
 
@@ -118,21 +121,30 @@ def parse_whole_number(text: object, what: str = "", minimum: int | None = None,
 
 
 def _whole_parts(text: str) -> list[int] | None:
+    """The whole numbers of a pair or shape, None when a part is not one (or has more than
+    MAX_WHOLE_DIGITS digits: use _too_long to tell)."""
     parts = [p for p in _SPLIT.split(text) if p]
-    if not all(_WHOLE.fullmatch(p.replace(_MINUS, "-")) and len(p.lstrip("+-−")) <= MAX_WHOLE_DIGITS
-               for p in parts):
+    if not all(_WHOLE.fullmatch(p.replace(_MINUS, "-")) and not _too_long(p) for p in parts):
         return None
     return [int(p.replace(_MINUS, "-")) for p in parts]
 
 
-def parse_pair(text: object, name: str, minimum: int = 1, words: tuple[str, ...] = ()) -> "tuple[int, int] | str":
+def _too_long(part: str) -> bool:
+    return len(part.lstrip("+-−").replace("_", "")) > MAX_WHOLE_DIGITS
+
+
+def parse_pair(text: object, name: str, minimum: int = 1, words: tuple[str, ...] = (),
+               maximum: int | None = None) -> "tuple[int, int] | str":
     """'3' -> (3, 3); '2,3', '2x3', '2×3', '[2 3]', '(2, 3)' -> (2, 3); a word from `words`
-    (e.g. 'same') is returned as is, lower case. UserInputError naming `name` otherwise."""
+    (e.g. 'same') is returned as is, lower case. Each number from `minimum` to `maximum` (when
+    given). UserInputError naming `name` otherwise."""
     raw = str(text)
     t = raw.strip().strip("[]()").strip().lower()
     if t in words:
         return t
     nums = _whole_parts(t) or []
+    if maximum is not None and not nums and any(_WHOLE.fullmatch(p) and _too_long(p) for p in _SPLIT.split(t)):
+        raise UserInputError(f"{name} must be at most {maximum:,}, got {raw!r}")
     if len(nums) not in (1, 2):
         hint = "an integer or two integers 'Y,X'" + "".join(f" or '{w}'" for w in words)
         raise UserInputError(f"{name} must be {hint}, got {raw!r}")
@@ -140,6 +152,8 @@ def parse_pair(text: object, name: str, minimum: int = 1, words: tuple[str, ...]
     if y < minimum or x < minimum:
         what = "cannot be negative" if minimum == 0 else f"must be at least {minimum}"
         raise UserInputError(f"{name} {what}, got {raw!r}")
+    if maximum is not None and max(y, x) > maximum:
+        raise UserInputError(f"{name} must be at most {maximum:,}, got {raw!r}")
     return y, x
 
 
