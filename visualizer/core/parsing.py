@@ -65,9 +65,12 @@ def parse_number(text: object, what: str = "") -> float:
     if isinstance(text, bool):
         raise UserInputError(f"{_prefix(what)}{_shown(str(text))} is not a number.")
     if isinstance(text, (int, float)):
-        value = float(text)
+        try:
+            value = float(text)
+        except OverflowError:  # an int beyond float's range
+            value = math.inf
         if not math.isfinite(value):
-            raise UserInputError(f"{_prefix(what)}must be a finite number, got {text}.")
+            raise UserInputError(f"{_prefix(what)}must be a finite number, got {_shown(str(text))}.")
         return value
     raw = str(text)
     t = raw.strip().replace(_MINUS, "-")

@@ -95,6 +95,14 @@ def test_devices_wait_for_the_probe(model):
     assert model.device_text == "Device: cuda (auto)"
 
 
+def test_several_gpus_are_offered_by_name(model):
+    model.set_device_report(DeviceReport(cuda=True, cuda_devices=("GPU a", "GPU b"), cuda_build="12.4"))
+    assert model.device_choices() == ["auto", "cpu", "cuda", "cuda:0", "cuda:1"]
+    assert model.set_field("device", "cuda:1") and model.config().device == "cuda:1"
+    assert not model.set_field("device", "cuda:2") and not model.set_field("device", "cuda:x")
+    assert model.form["device"] == "cuda:1"
+
+
 def test_a_machine_without_gpu_keeps_auto(model):
     model.set_field("device", "cuda")
     model.set_device_report(DeviceReport(cuda_build=None))

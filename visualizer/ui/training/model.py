@@ -184,7 +184,11 @@ class TrainingModel(QObject):
 
     def device_choices(self) -> list[str]:
         """auto and cpu until the probe has answered; then what this machine has."""
-        return self.device_report.available() if self.device_report is not None else ["auto", "cpu"]
+        r = self.device_report
+        if r is None:
+            return ["auto", "cpu"]
+        gpus = [f"cuda:{i}" for i in range(len(r.cuda_devices))] if r.cuda and len(r.cuda_devices) > 1 else []
+        return r.available() + gpus  # each GPU by name (cuda:N) when there are several
 
     def set_field(self, name: str, value: Any) -> bool:
         """Set one form field; False (and nothing changes) for a value the field cannot take."""
@@ -209,7 +213,7 @@ class TrainingModel(QObject):
                 value = parse_device(value)
             except UserInputError:
                 return False
-            if not self._device_offered(value):
+            if value not in self.device_choices():
                 if self.device_report is None and value not in ("auto", "cpu"):
                     self._wanted_device = value  # decided when the probe answers
                 return False
@@ -221,12 +225,6 @@ class TrainingModel(QObject):
         if name == "device":
             self._update_device_text()
         return True
-
-    def _device_offered(self, device: str) -> bool:
-        """A choice of the device list, or cuda:N of a GPU the probe found."""
-        if device in self.device_choices():
-            return True
-        return device.startswith("cuda:") and self.device_report is not None and self.device_report.has(device)
 
     def form_number(self, name: str) -> float:
         """A text field of the form (lr, momentum, weight_decay, dropout) as a number, by ConvViz's
@@ -291,7 +289,7 @@ class TrainingModel(QObject):
     def set_device_report(self, report: DeviceReport) -> None:
         self.device_report = report
         self.devices_changed.emit()
-        if not self._device_offered(self.form["device"]):
+        if self.form["device"] not in self.device_choices():
             self.set_field("device", "auto")
         if self._wanted_device and report.has(self._wanted_device) and not self.running():
             self.set_field("device", self._wanted_device)
