@@ -35,7 +35,8 @@ import torch
 
 from visualizer.core.errors import UserInputError
 from visualizer.core.mnist import MnistSplits, load_mnist
-from visualizer.core.training import MNIST_MEAN, MNIST_STD, Callback, TrainConfig, Trainer, build_model, pick_device
+from visualizer.core.devices import pick_device
+from visualizer.core.training import MNIST_MEAN, MNIST_STD, Callback, TrainConfig, Trainer, build_model
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -106,7 +107,7 @@ def engine_samples_per_second(data: MnistSplits, net: str, device: str, threads:
     evaluation pass over the training split (eval mode, `_evaluate`) right after the run, with the
     trained weights, as the run's final pass does: `passes` times each, the two layouts alternated,
     the best of each kept."""
-    import visualizer.core.training as training
+    import visualizer.core.training.trainer as training  # where _evaluate reads EVAL_CHANNELS_LAST
 
     n = len(data.train_labels)
     cfg = TrainConfig(net=net, epochs=1, train_size=n, val_size=len(data.val_labels),

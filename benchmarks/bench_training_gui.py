@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
     from visualizer.ui.shell.application import create_application
-    from visualizer.core.training import Trainer, TrainConfig, gui_thread_count
+    from visualizer.core.devices import gui_thread_count
+    from visualizer.core.training import Trainer, TrainConfig
     from visualizer.ui.training.panel import TrainingPanel
 
     threads = args.threads or gui_thread_count()

@@ -18,7 +18,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def run(capsys, *argv):
-    code = main(list(argv))
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse's own errors (the argparse types of core.parsing)
+        code = exc.code
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -137,7 +140,7 @@ def test_real_command_has_no_traceback():
                            "--kernel", "sobel-x", "--stride", "0"], cwd=REPO, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == "convviz: error: stride must be at least 1, got '0'"
+    assert proc.stderr.strip() == "convviz conv: error: argument --stride/-s: stride must be at least 1, got '0'"
 
 
 def test_explain_counts_from_one_like_the_app(capsys):

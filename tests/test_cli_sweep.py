@@ -145,7 +145,7 @@ def test_a_locked_run_folder_fails_that_run_and_the_others_go_on(digits_dir, tmp
     out = tmp_path / "s"
     held = out / "seed1"
     held.mkdir(parents=True)
-    (out / "sweep.json").write_text("{}")  # an earlier invocation of this sweep
+    (out / "sweep.json").write_text('{"schema": "convviz.sweep", "version": 1, "runs": []}')  # an earlier invocation
     (held / ".convviz-run.lock").write_text(f"{os.getpid()}\n{__import__('socket').gethostname()}\nx\n")
     code = main(["sweep", "--data", str(digits_dir), "--seed-list", "0,1", *SMALL, "--workers", "2",
                  "--out", str(out)])
@@ -187,7 +187,7 @@ def test_a_worker_that_dies_fails_its_run_and_a_new_worker_takes_the_rest(digits
 def test_two_sweeps_never_share_a_folder(digits_dir, tmp_path, capsys):
     out = tmp_path / "s"
     out.mkdir()
-    (out / "sweep.json").write_text("{}")
+    (out / "sweep.json").write_text('{"schema": "convviz.sweep", "version": 1, "runs": []}')
     (out / ".convviz-run.lock").write_text(f"{os.getpid()}\n{__import__('socket').gethostname()}\nx\n")
     assert main(["sweep", "--data", str(digits_dir), *SMALL, "--out", str(out)]) == 2
     assert "is in use by another sweep or run" in one_error_line(capsys)
@@ -250,6 +250,17 @@ def test_out_holding_something_else_is_refused(digits_dir, tmp_path, capsys):
     (tmp_path / "o" / "notes.txt").write_text("mine")
     assert main(["sweep", "--data", str(digits_dir), "--out", str(tmp_path / "o")]) == 2
     assert "holds no sweep" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize("text", ["my notes about the sweep\n", '{"schema": "someone.else", "runs": []}\n',
+                                  '{"lr": [0.1, 0.01]}\n', "[1, 2, 3]\n"])
+def test_a_sweep_json_that_is_not_ours_is_refused_and_kept(digits_dir, tmp_path, capsys, text):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "sweep.json").write_text(text)
+    assert main(["sweep", "--data", str(digits_dir), "--out", str(out)]) == 2
+    assert "its sweep.json is not a ConvViz sweep file" in one_error_line(capsys)
+    assert (out / "sweep.json").read_text() == text and sorted(p.name for p in out.iterdir()) == ["sweep.json"]
 
 
 def test_a_different_sweep_in_the_same_folder_is_refused(local_sweep, digits_dir, capsys):

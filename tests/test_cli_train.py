@@ -122,7 +122,7 @@ def test_net_file_is_read_as_an_architecture(tmp_path, capsys, fake_mnist):
     (["--device", "tpu"], "tpu"),
     (["--epochs", "two"], "two"),
     (["--weight-decay", "-0.01"], "weight decay must be at least 0"),
-    (["--weight-decay", "nan"], "weight decay must be a finite number"),
+    (["--weight-decay", "nan"], "--weight-decay: must be a finite number"),
     (["--weight-decay", "lots"], "lots"),
     (["--dropout", "-0.1"], "dropout must be at least 0 and below 1"),
     (["--dropout", "1"], "dropout must be at least 0 and below 1"),

@@ -7,7 +7,8 @@ import pytest
 from visualizer.core.architecture import Architecture, preset
 from visualizer.core.devices import DeviceReport, cached_devices, probe_devices
 from visualizer.core.errors import UserInputError
-from visualizer.core.training import build_model, pick_device, trainability_problem
+from visualizer.core.devices import pick_device
+from visualizer.core.training import build_model, trainability_problem
 
 
 def test_a_report_offers_only_what_the_machine_has():

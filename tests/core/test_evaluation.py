@@ -124,7 +124,7 @@ def test_a_small_real_mnist_run_reports_what_an_independent_evaluation_gives(mni
 def test_the_evaluation_layout_changes_no_training_number(monkeypatch):
     # Validation runs every epoch between training steps: switching its layout to channels_last must
     # leave the weights, the training losses and the accuracies as they were in the default layout.
-    import visualizer.core.training as training
+    import visualizer.core.training.trainer as training  # where _evaluate reads EVAL_CHANNELS_LAST
 
     data = synthetic_mnist(600, 300, 300, seed=2)
     cfg = TrainConfig(net="mnist-net1", epochs=2, batch_size=50, train_size=600, val_size=300, test_size=300,

@@ -42,9 +42,12 @@ def test_experiment_plan_runs_each_value_with_three_seeds():
         sweep.experiment_plan("lr", (0.1, -1.0), TrainConfig())
 
 
-def test_best_epoch_is_the_highest_validation_accuracy_unless_the_run_names_one():
-    epochs = [{"epoch": 1, "val_accuracy": 0.5}, {"epoch": 2, "val_accuracy": 0.7},
-              {"epoch": 3, "val_accuracy": 0.7}, {"epoch": 4, "val_accuracy": float("nan")}]
+def test_best_epoch_is_the_lowest_validation_loss_unless_the_run_names_one():
+    # The engine's rule (metrics.json, the runs table, the plots' ★): lowest validation loss, the
+    # earliest of equals; accuracy plays no part (epoch 4 has the highest).
+    epochs = [{"epoch": 1, "val_loss": 0.5, "val_accuracy": 0.5}, {"epoch": 2, "val_loss": 0.3, "val_accuracy": 0.7},
+              {"epoch": 3, "val_loss": 0.3, "val_accuracy": 0.7}, {"epoch": 4, "val_loss": 0.4, "val_accuracy": 0.9},
+              {"epoch": 5, "val_loss": float("nan"), "val_accuracy": 0.95}]
     assert sweep.best_epoch({}, epochs) == 2
     assert sweep.best_epoch({"best_epoch": 3}, epochs) == 3
     assert sweep.best_epoch({}, []) is None

@@ -24,8 +24,8 @@ from visualizer.core.training import (
     TrainConfig,
     Trainer,
     build_model,
-    pick_device,
 )
+from visualizer.core.devices import pick_device
 
 BATCH_KEYS = {"examples_seen", "iteration", "epoch", "train_loss", "train_accuracy", "elapsed_s",
               "samples_per_second"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -38,12 +39,15 @@ def digits_dir(tmp_path_factory) -> Path:
 
 
 def one_error_line(err: str) -> str:
-    """The single `convviz: error: …` line of a command's stderr (no traceback, nothing else)."""
+    """The single error line of a command's stderr (no traceback, nothing else): `convviz: error: …`,
+    or argparse's `convviz COMMAND: error: argument --OPTION: …` for a value an option's type
+    (core.parsing's grammar) refuses."""
     lines = [line for line in err.strip().splitlines() if line.strip()]
     assert len(lines) == 1, err
     assert "Traceback" not in err
-    assert lines[0].startswith("convviz: error: "), err
-    assert len(lines[0]) <= len("convviz: error: ") + MAX_ERROR_CHARS and lines[0].isprintable(), lines[0]
+    prefix = re.match(r"convviz(?: [a-z]+: error: argument [-a-z/]+: |: error: )", lines[0])
+    assert prefix, err
+    assert len(lines[0]) <= prefix.end() + MAX_ERROR_CHARS and lines[0].isprintable(), lines[0]
     return lines[0]
 
 

@@ -13,7 +13,8 @@ import pytest
 
 from tests.faults.conftest import REPO, TINY, digest, history_rows, one_error_line, wait_for
 from visualizer.cli import main
-from visualizer.core.runs import SCHEMA, RunLock, write_json
+from visualizer.core.run_lock import RunLock
+from visualizer.core.runs import SCHEMA, write_json
 
 
 # --- 1. --out onto an existing folder ------------------------------------------------------------
@@ -61,6 +62,20 @@ def test_overwrite_replaces_a_run_only_once_the_new_run_is_ready(tmp_path, capsy
     assert json.loads((p / "metrics.json").read_text())["final"]["status"] == "completed"
     assert (p / "notes.txt").read_text() == "the user's own notes"
     assert not (p / RunLock.LOCK_NAME).exists()
+
+
+@pytest.mark.parametrize("text", ["plain notes, not JSON\n", '{"grid": {"lr": [0.1]}, "runs": "mine"}\n',
+                                  '{"schema": "convviz.run", "runs": []}\n', "null\n"])
+def test_sweep_out_onto_a_folder_with_the_users_own_sweep_json_is_refused(tmp_path, capsys, digits_dir, text):
+    """Issue 22, item 5: a sweep.json ConvViz did not write is the user's file, refused like any other."""
+    p = tmp_path / "mine"
+    p.mkdir()
+    (p / "sweep.json").write_text(text)
+    before = digest(p / "sweep.json")
+    assert main(["sweep", "--data", str(digits_dir), *TINY, "--out", str(p)]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert str(p) in line and "not a ConvViz sweep" in line
+    assert digest(p / "sweep.json") == before and [f.name for f in p.iterdir()] == ["sweep.json"]
 
 
 # --- 2. two runs into one folder -------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 
 from tests.faults.conftest import TINY, convviz, one_error_line
 from visualizer.cli import main
-from visualizer.core.runs import RunLock
+from visualizer.core.run_lock import RunLock
 
 _real_replace = os.replace
 

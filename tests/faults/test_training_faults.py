@@ -11,7 +11,7 @@ from tests.faults.conftest import TINY, one_error_line
 from visualizer.cli import main
 from visualizer.core.errors import UserInputError
 from visualizer.core.mnist import synthetic_mnist
-from visualizer.core.runs import RunLock
+from visualizer.core.run_lock import RunLock
 from visualizer.core.training import TrainConfig, Trainer, divergence_bound, untrained_loss
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from visualizer.core import convolution as cv
 from visualizer.commands import COMMANDS
 from visualizer.core.errors import UserInputError
+from visualizer.core.parsing import argparse_type, number_arg
 from visualizer.core.matrix_format import FORMATS, format_matrix, to_lists
 from visualizer.core.safe_json import dumps_strict, excerpt
 
@@ -43,16 +44,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--input", "-i", required=True, metavar="A",
                    help="CSV file of numbers, image file (PNG, JPEG, BMP, ...) or input preset name")
     p.add_argument("--kernel", "-k", required=True, metavar="B", help="CSV file of numbers or kernel preset name")
-    p.add_argument("--stride", "-s", default="1", metavar="S", help="integer or SY,SX (default 1)")
-    p.add_argument("--padding", "-p", default="0", metavar="P",
+    p.add_argument("--stride", "-s", default="1", metavar="S", type=argparse_type(_stride, "stride"),
+                   help="integer or SY,SX (default 1)")
+    p.add_argument("--padding", "-p", default="0", metavar="P", type=argparse_type(_bounded_padding, "padding"),
                    help="integer, PY,PX, 'same' or 'valid' (default 0)")
-    p.add_argument("--dilation", "-d", default="1", metavar="D", help="integer or DY,DX (default 1)")
+    p.add_argument("--dilation", "-d", default="1", metavar="D", type=argparse_type(_dilation, "dilation"),
+                   help="integer or DY,DX (default 1)")
     p.add_argument("--padding-mode", default="zeros", choices=cv.PADDING_MODES)
     p.add_argument("--flip", action="store_true", help="true convolution: flip the kernel first")
-    p.add_argument("--bias", default="0", metavar="X", help="number added to every output cell")
+    p.add_argument("--bias", default="0", metavar="X", type=number_arg,
+                   help="number added to every output cell (e.g. 0.5, −1 or 1/9)")
     p.add_argument("--channels", default="auto", choices=("auto", "gray", "rgb"),
                    help="how to read an image input (default: gray when it has no colour)")
-    p.add_argument("--explain", metavar="ROW,COL",
+    p.add_argument("--explain", metavar="ROW,COL", type=argparse_type(_cell, "cell"),
                    help="also print the arithmetic of one output cell on stderr; ROW and COL count "
                    "from 1, as the app's row and column labels do (1,1 is the top-left cell); an input "
                    "with several channels gets one line per channel, then their sum plus the bias")
@@ -92,20 +96,26 @@ def _bounded_pair(text: str, name: str, minimum: int = 1, maximum: int = MAX_STE
     sees it) and an upper bound after."""
     if len(str(text)) > 40:
         raise UserInputError(f"{name} must be an integer or two integers 'Y,X', got {excerpt(text, 20)}")
-    y, x = cv.parse_pair(text, name, minimum)
-    if max(y, x) > maximum:
-        raise UserInputError(f"{name} must be at most {maximum:,}, got {excerpt(text)}")
-    return y, x
+    return cv.parse_pair(text, name, minimum, maximum)
+
+
+def _stride(text: str) -> tuple[int, int]:
+    return _bounded_pair(text, "stride")
+
+
+def _dilation(text: str) -> tuple[int, int]:
+    return _bounded_pair(text, "dilation")
+
+
+def _cell(text: str) -> tuple[int, int]:
+    return _bounded_pair(text, "--explain", 1, 10**9)
 
 
 def _bounded_padding(text: str):
     if len(str(text)) > 40:
         raise UserInputError(f"padding must be an integer ≥ 0, 'PY,PX', 'same' or 'valid', got "
                              f"{excerpt(text, 20)}")
-    padding = cv.parse_padding(text)
-    if not isinstance(padding, str) and max(padding) > MAX_STEP:
-        raise UserInputError(f"padding must be at most {MAX_STEP:,}, got {excerpt(text)}")
-    return padding
+    return cv.parse_padding(text, MAX_STEP)
 
 
 def _check_file(path: Path, what: str) -> None:
@@ -154,19 +164,9 @@ def load_kernel(source: str) -> np.ndarray:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    try:
-        bias = cv.parse_number(args.bias)
-    except (ValueError, ZeroDivisionError):
-        raise UserInputError(f"bias must be a number, got {excerpt(args.bias)}") from None
-    spec = cv.ConvSpec(
-        stride=_bounded_pair(args.stride, "stride"),
-        padding=_bounded_padding(args.padding),
-        dilation=_bounded_pair(args.dilation, "dilation"),
-        padding_mode=args.padding_mode,
-        flip=args.flip,
-        bias=bias,
-    )
-    explain = _bounded_pair(args.explain, "--explain", 1, 10**9) if args.explain else None
+    spec = cv.ConvSpec(stride=args.stride, padding=args.padding, dilation=args.dilation,
+                       padding_mode=args.padding_mode, flip=args.flip, bias=args.bias)
+    explain = args.explain
     if args.backward or args.grad_output is not None or args.lr is not None:
         from visualizer.commands.conv_backward import check_options
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from visualizer.commands import COMMANDS
 from visualizer.commands import train as train_cmd
 from visualizer.core.errors import UserInputError
+from visualizer.core.parsing import number_arg, whole_number_arg
 
 EXIT_RUN_FAILED = 3
 #: Options of `train` that stay single: where files go, and switches.
@@ -95,20 +96,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         elif action.dest == "overwrite":
             action.help = "not for sweeps: running the same sweep again resumes it (delete a run's folder to redo it)"
     g = p.add_argument_group("sweep")
-    g.add_argument("--seeds", type=train_cmd._int_arg, metavar="N", help="run seeds 0…N−1 of every setting")
-    g.add_argument("--seed-list", type=_ListOf(train_cmd._int_arg, None), metavar="N[,…]",
+    g.add_argument("--seeds", type=whole_number_arg, metavar="N", help="run seeds 0…N−1 of every setting")
+    g.add_argument("--seed-list", type=_ListOf(whole_number_arg, None), metavar="N[,…]",
                    help="the seeds to run, e.g. 0,4,7")
     g.add_argument("--backend", choices=("local", "ray"), default="local",
                    help="local: worker processes on this machine; ray: Ray Tune trials, on a local Ray "
                    "instance or the cluster of --ray-address (default: %(default)s)")
-    g.add_argument("--workers", type=train_cmd._int_arg, metavar="N",
+    g.add_argument("--workers", type=whole_number_arg, metavar="N",
                    help="runs at once (default: one per GPU, or CPU cores ÷ threads per run)")
-    g.add_argument("--threads-per-run", type=train_cmd._int_arg, metavar="N",
+    g.add_argument("--threads-per-run", type=whole_number_arg, metavar="N",
                    help="torch CPU threads of each run (default: 1, or cores ÷ --workers)")
     g.add_argument("--ray-address", metavar="auto|ADDR",
                    help="join a running Ray cluster (auto: the one started on this machine by `ray start`); "
                    "without it a local Ray instance starts")
-    g.add_argument("--gpus-per-run", type=train_cmd._float_arg, metavar="F",
+    g.add_argument("--gpus-per-run", type=number_arg, metavar="F",
                    help="GPUs each Ray trial reserves: 0.25 packs four runs on a GPU (default: 0)")
     g.add_argument("--yes", action="store_true", help="run a grid of more than 1,000 runs")
     p.set_defaults(func=run)
@@ -234,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _locked_run(args: argparse.Namespace, plan, out: Path, backend) -> int:
     from visualizer.core import sweep as core
-    from visualizer.core.runs import RunFolderBusy, RunLock
+    from visualizer.core.run_lock import RunFolderBusy, RunLock, discard_if_unused
 
     _check_data(args)
     created = not out.exists()
@@ -265,9 +266,9 @@ def _locked_run(args: argparse.Namespace, plan, out: Path, backend) -> int:
         return 128 + exc.signum
     finally:
         train_cmd._restore(old)
-        lock.release()
         if created:
-            train_cmd._remove_if_empty(out)
+            discard_if_unused(out, held=lock)  # a sweep that wrote nothing leaves no folder
+        lock.release()
 
 
 def _run_sweep(args, plan, out: Path, backend, stop: threading.Event, state: dict) -> int:

@@ -3,14 +3,14 @@
     convviz train [--net NAME|FILE] [--loss ce|l2] [--optimizer sgdm|sgd|adam] [--lr X]
                   [--momentum X] [--epochs N] [--batch-size N] [--train-size N] [--val-size N]
                   [--test-size N] [--seed N] [--weight-decay X] [--dropout P] [--early-stopping N]
-                  [--device auto|cpu|cuda|mps] [--data DIR] [--distributions [N]] --out DIR
+                  [--device auto|cpu|cuda[:N]|mps] [--data DIR] [--distributions [N]] --out DIR
 
 Writes DIR/config.json, DIR/metrics.json, DIR/history.csv (rewritten at every reporting point, so
 an interrupted run keeps what it logged), DIR/model.pt and DIR/results.npz at the end. A progress
 bar goes to stderr; a one-line summary to stdout.
 
 DIR must be new or empty; --overwrite replaces a ConvViz run in it (its files only, once the new
-run is ready to write). While a run writes into DIR it holds a lock there (runs.RunLock): a second
+run is ready to write). While a run writes into DIR it holds a lock there (run_lock.RunLock): a second
 run into the same DIR is refused. --distributions N also writes DIR/distributions.jsonl
 (visualizer.core.distributions), a record appended and flushed every N examples.
 
@@ -32,6 +32,7 @@ from pathlib import Path
 
 from visualizer.commands import COMMANDS
 from visualizer.core.errors import UserInputError
+from visualizer.core.parsing import argparse_type, device_arg, number_arg, parse_whole_number, whole_number_arg
 from visualizer.core.safe_json import excerpt, read_json_file
 
 _DEFAULTS = None
@@ -81,13 +82,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _distributions_arg(text: str) -> int:
+def _distributions_parse(text: str) -> int:
     from visualizer.core.distributions import check_every
 
-    try:
-        return check_every(_int_arg(text))
-    except UserInputError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    return check_every(parse_whole_number(text, ""))
+
+
+_distributions_arg = argparse_type(_distributions_parse, "whole number")
 
 
 def add_train_options(p: argparse.ArgumentParser) -> None:
@@ -101,33 +102,33 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
                    "one-hot label (default: %(default)s)")
     p.add_argument("--optimizer", choices=("sgdm", "sgd", "adam"), default=d.optimizer,
                    help="sgdm: SGD with momentum; sgd; adam (default: %(default)s)")
-    p.add_argument("--lr", type=_float_arg, default=d.lr, metavar="X", help="learning rate (default: %(default)s)")
-    p.add_argument("--momentum", type=_float_arg, default=d.momentum, metavar="X",
+    p.add_argument("--lr", type=number_arg, default=d.lr, metavar="X", help="learning rate (default: %(default)s)")
+    p.add_argument("--momentum", type=number_arg, default=d.momentum, metavar="X",
                    help="momentum for sgdm (default: %(default)s)")
-    p.add_argument("--epochs", type=_int_arg, default=d.epochs, metavar="N", help="default: %(default)s")
-    p.add_argument("--batch-size", type=_int_arg, default=d.batch_size, metavar="N", help="default: %(default)s")
-    p.add_argument("--train-size", type=_int_arg, default=d.train_size, metavar="N",
+    p.add_argument("--epochs", type=whole_number_arg, default=d.epochs, metavar="N", help="default: %(default)s")
+    p.add_argument("--batch-size", type=whole_number_arg, default=d.batch_size, metavar="N", help="default: %(default)s")
+    p.add_argument("--train-size", type=whole_number_arg, default=d.train_size, metavar="N",
                    help="training images, taken from the 60,000 (default: %(default)s)")
-    p.add_argument("--val-size", type=_int_arg, default=d.val_size, metavar="N",
+    p.add_argument("--val-size", type=whole_number_arg, default=d.val_size, metavar="N",
                    help="validation images, also from the 60,000 (default: %(default)s)")
-    p.add_argument("--test-size", type=_int_arg, default=d.test_size, metavar="N",
+    p.add_argument("--test-size", type=whole_number_arg, default=d.test_size, metavar="N",
                    help="test images, from the 10,000 (default: %(default)s)")
-    p.add_argument("--seed", type=_int_arg, default=d.seed, metavar="N",
+    p.add_argument("--seed", type=whole_number_arg, default=d.seed, metavar="N",
                    help="fixes the split, the initial weights and the batch order (default: %(default)s)")
-    p.add_argument("--weight-decay", type=_float_arg, default=d.weight_decay, metavar="X",
+    p.add_argument("--weight-decay", type=number_arg, default=d.weight_decay, metavar="X",
                    help="L2 regularisation λ: the optimizer adds λ·w to each gradient (PyTorch's "
                    "weight_decay; e.g. 1e-3; default: %(default)s)")
-    p.add_argument("--dropout", type=_float_arg, default=d.dropout, metavar="P",
+    p.add_argument("--dropout", type=number_arg, default=d.dropout, metavar="P",
                    help="insert Dropout(P) before each Linear layer, 0 ≤ P < 1 (active in training only; "
                    "default: %(default)s)")
-    p.add_argument("--early-stopping", type=_int_arg, default=d.early_stopping, metavar="N",
+    p.add_argument("--early-stopping", type=whole_number_arg, default=d.early_stopping, metavar="N",
                    help="stop after N epochs without a lower validation loss and keep the best epoch's "
                    "weights (0: off; default: %(default)s)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=d.device,
-                   help="auto: CUDA, then MPS, then CPU (default: %(default)s)")
+    p.add_argument("--device", type=device_arg, default=d.device, metavar="auto|cpu|cuda[:N]|mps",
+                   help="auto: CUDA, then MPS, then CPU; cuda:N the N-th GPU (default: %(default)s)")
     p.add_argument("--data", metavar="DIR", default=None,
                    help="folder with the four MNIST files (default: $CONVVIZ_DATA, then the app's data folder)")
-    p.add_argument("--report-every", type=_int_arg, default=d.report_every, metavar="N",
+    p.add_argument("--report-every", type=whole_number_arg, default=d.report_every, metavar="N",
                    help="examples between history.csv rows (default: %(default)s)")
     p.add_argument("--out", required=True, metavar="DIR",
                    help="folder for metrics.json, history.csv and model.pt: a new or empty one")
@@ -138,25 +139,6 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
                    help="if MNIST is not found, download it first (into --data DIR, else the app's data "
                    "folder), md5-checked")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def _int_arg(text: str) -> int:
-    """argparse type for whole numbers: at most 19 digits (a longer one is a typo, and int() of a
-    5,000-digit string raises an error of its own)."""
-    t = text.strip().replace("_", "")
-    digits = t.lstrip("+-")
-    if not digits.isdigit() or len(digits) > 19:
-        raise argparse.ArgumentTypeError(f"not a whole number of at most 19 digits: {excerpt(text, 30)}")
-    return int(t)
-
-
-def _float_arg(text: str) -> float:
-    if len(text) > 40:
-        raise argparse.ArgumentTypeError(f"not a number: {excerpt(text, 30)}")
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {excerpt(text, 30)}") from None
 
 
 #: Architecture numbers above this (channels, kernel sizes, …) are typos that torch cannot build.
@@ -342,7 +324,8 @@ def _load_data(cfg, args):
 
 def _check_out(out: Path, overwrite: bool) -> None:
     """--out must be new or empty, or (with --overwrite) hold a ConvViz run; never in use."""
-    from visualizer.core.runs import RunLock, folder_contents, holds_run
+    from visualizer.core.run_lock import RunLock
+    from visualizer.core.runs import folder_contents, holds_run
 
     if out.exists() and not out.is_dir():
         raise UserInputError(f"--out {out} is a file, not a folder")
@@ -365,7 +348,7 @@ def _check_out(out: Path, overwrite: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train, with the run folder locked and SIGINT/SIGTERM/SIGHUP stopping cleanly."""
-    from visualizer.core.runs import RunLock
+    from visualizer.core.run_lock import RunLock, discard_if_unused
 
     cfg = build_config(args)
     out = Path(args.out).expanduser()
@@ -395,9 +378,9 @@ def run(args: argparse.Namespace) -> int:
         return 128 + exc.signum
     finally:
         _restore(old_handlers)
-        lock.release()
         if created:
-            _remove_if_empty(out)
+            discard_if_unused(out, held=lock)  # a run that trained nothing leaves no folder
+        lock.release()
 
 
 def _check_out_after_lock(out: Path, overwrite: bool) -> None:
@@ -410,16 +393,6 @@ def _check_out_after_lock(out: Path, overwrite: bool) -> None:
                              f"or add --overwrite")
     if contents and not holds_run(out):
         raise UserInputError(f"--out {out} does not hold a ConvViz run; --overwrite replaces only a run")
-
-
-def _remove_if_empty(folder: Path) -> None:
-    from visualizer.core.runs import folder_contents
-
-    try:
-        if folder.is_dir() and not folder_contents(folder) and not any(folder.iterdir()):
-            folder.rmdir()
-    except OSError:
-        pass
 
 
 class _Quit(KeyboardInterrupt):

@@ -453,37 +453,32 @@ def outputs_fed_by(padded_y: int, padded_x: int, input_hw: tuple[int, int], kern
     return [(y, x) for y in ys for x in xs]
 
 
-def parse_pair(text: str, name: str, minimum: int = 1) -> tuple[int, int]:
+def parse_pair(text: str, name: str, minimum: int = 1, maximum: int | None = None) -> tuple[int, int]:
     """"2" -> (2, 2); "2,3" -> (2, 3); UserInputError naming `name` otherwise (see core.parsing)."""
     from visualizer.core.parsing import parse_pair as _parse_pair
 
-    return _parse_pair(text, name, minimum)  # type: ignore[return-value]
+    return _parse_pair(text, name, minimum, maximum=maximum)  # type: ignore[return-value]
 
 
-def parse_padding(text: str) -> tuple[int, int] | str:
+def parse_padding(text: str, maximum: int | None = None) -> tuple[int, int] | str:
     """"1", "1,2", "same" or "valid"."""
     t = str(text).strip().lower()
     if t in ("same", "valid"):
         return t
     try:
-        return parse_pair(t, "padding", minimum=0)
-    except UserInputError:
+        return parse_pair(t, "padding", minimum=0, maximum=maximum)
+    except UserInputError as exc:
+        if maximum is not None and "at most" in str(exc):
+            raise
         raise UserInputError(f"padding must be an integer ≥ 0, 'PY,PX', 'same' or 'valid', got {text!r}") from None
 
 
 def parse_number(text: str) -> float:
-    """A number as a person types it: '1.5', '-2', '1e-3', '1/9', '−0.5', '1,5' is not accepted."""
-    t = str(text).strip().replace("−", "-")
-    if not t:
-        raise ValueError("empty")
-    if "/" in t:
-        num, _, den = t.partition("/")
-        value = float(num) / float(den)
-    else:
-        value = float(t)
-    if not math.isfinite(value):
-        raise ValueError("not finite")
-    return value
+    """A number as a person types it, by ConvViz's one rule (core.parsing): '1.5', '-2', '1e-3',
+    '1/9', '−0.5'; '1,5' is not a number. ValueError (a UserInputError) if not."""
+    from visualizer.core.parsing import parse_number as _parse_number
+
+    return _parse_number(text)
 
 
 def parse_matrix(text: str, name: str) -> np.ndarray:
@@ -499,7 +494,7 @@ def parse_matrix(text: str, name: str) -> np.ndarray:
         for j, cell in enumerate(cells):
             try:
                 row.append(parse_number(cell.strip("[]")))
-            except (ValueError, ZeroDivisionError):
+            except ValueError:
                 from visualizer.core.safe_json import excerpt
 
                 raise UserInputError(

@@ -1,4 +1,5 @@
-"""Which compute devices this machine offers torch: the one home for device detection.
+"""Which compute devices this machine offers torch, and the torch device a run uses: the one home
+for device detection and device picking.
 
 Probing imports torch (a second or more), so the GUI calls `probe_devices()` once on a worker
 thread and reads `cached_devices()` afterwards; the CLI calls `probe_devices()` when it needs it.
@@ -7,8 +8,12 @@ The answer is cached for the life of the process: devices do not come and go whi
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
+
+from visualizer.core.errors import UserInputError
+from visualizer.core.parsing import is_whole_number_text, parse_device
 
 #: What a user can choose. "auto" means CUDA, then Apple's MPS, then the CPU (PyTorch's usual order).
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
@@ -53,7 +58,7 @@ class DeviceReport:
             return True
         if device == "cuda":
             return self.cuda
-        if device.startswith("cuda:") and device[5:].isascii() and device[5:].isdigit():
+        if device.startswith("cuda:") and is_whole_number_text(device[5:]):
             return self.cuda and int(device[5:]) < len(self.cuda_devices)
         if device == "mps":
             return self.mps
@@ -105,3 +110,48 @@ def _probe() -> DeviceReport:
     except Exception as exc:  # noqa: BLE001  (a broken driver must not take the app down)
         return DeviceReport(torch_version=str(getattr(torch, "__version__", "")),
                             error=f"{type(exc).__name__}: {exc}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Picking a device, and threads
+
+def pick_device(name: str = "auto"):
+    """A torch.device for "auto" (CUDA, then MPS, then CPU), "cpu", "cuda[:N]" or "mps";
+    UserInputError when the machine does not have it (the name is read by core.parsing's device
+    rule first)."""
+    import torch
+
+    name = parse_device(name)
+    report = probe_devices()
+    if name == "auto":
+        name = report.auto
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda" or name.startswith("cuda:"):
+        if not report.cuda:
+            build = "a CPU-only build of torch" if report.cuda_build is None else "no CUDA device found"
+            raise UserInputError(f"CUDA is not available on this machine ({build}); use --device cpu or auto")
+        index = int(name[5:]) if name.startswith("cuda:") else torch.cuda.current_device()
+        if index >= len(report.cuda_devices):
+            raise UserInputError(f"there is no CUDA device {index} (this machine has {len(report.cuda_devices)})")
+        return torch.device("cuda", index)
+    if name == "mps":
+        if not report.mps:
+            raise UserInputError("Apple MPS is not available on this machine; use --device cpu or auto")
+        return torch.device("mps")
+    raise AssertionError(name)  # parse_device let through only the names above
+
+
+def warm_up() -> None:
+    """Pay torch's one-time start-up costs now (importing torch, and torch._dynamo, which the first
+    optimizer pulls in: several seconds on a slow machine), e.g. from a worker thread while the
+    app opens, so that pressing Start feels immediate."""
+    import torch
+
+    model = torch.nn.Linear(2, 2)
+    torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+def gui_thread_count() -> int:
+    """CPU threads to give torch when the GUI shares the process: one core left for the GUI."""
+    return max(1, (os.cpu_count() or 2) - 1)

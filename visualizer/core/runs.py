@@ -1,6 +1,6 @@
 """Runs kept on disk: one folder per run with config.json, metrics.json, history.csv, model.pt.
 
-CONTRACT (shared by the engine, the training panel and the `train` CLI). Every file is written
+Used by the engine's callers (the training panel, `convviz train`, sweeps). Every file is written
 atomically (temporary file + os.replace), so a crash loses at most the last reporting interval.
 
 Files in a run folder:
@@ -15,7 +15,7 @@ Files in a run folder:
                 train_accuracy, elapsed_s, samples_per_second), rewritten at every reporting point
   model.pt      the trained state_dict (torch.save), written at the end
   results.npz   test confusion matrix, misclassified test digits, first-layer filters (at the end)
-  .convviz-run.lock  while a run writes (RunLock): the writer's PID and host; stale once it is gone
+  .convviz-run.lock  while a run writes (`run_lock.RunLock`): the writer's PID and host; stale once it is gone
 
 Reading back never raises for a bad folder in list_runs: such a folder is a RunRecord with
 `problem` set (status "unreadable").
@@ -27,12 +27,8 @@ import csv
 import io
 import json
 import math
-import os
 import re
-import secrets
-import socket
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,6 +38,7 @@ import numpy as np
 
 from visualizer.core.errors import UserInputError
 from visualizer.core.atomic import write_atomic
+from visualizer.core.run_lock import RunLock
 from visualizer.core.safe_json import excerpt, read_json_file
 from visualizer.core.training import Callback
 
@@ -56,6 +53,10 @@ RUN_STATUSES = ("completed", "stopped", "diverged", "failed")
 
 @dataclass
 class RunRecord:
+    """One run folder read back (`load_run`, `list_runs`): its config, final result, history rows
+    and epoch records, as the Training tab's runs table, the Network tab and sweeps use them. A
+    folder that cannot be read is a RunRecord too, with `problem` saying why (never hidden)."""
+
     run_id: str  # folder name, e.g. "2026-11-28_101500_mnist-net1_lr0.01"
     folder: Path
     config: dict[str, Any]
@@ -118,8 +119,16 @@ def csv_line(values: list[Any]) -> str:
     return buf.getvalue()
 
 
-def history_csv_text(history: list[dict[str, Any]], columns: tuple[str, ...] = HISTORY_COLUMNS) -> str:
-    return csv_line(list(columns)) + "".join(csv_line([rec.get(c) for c in columns]) for rec in history)
+def best_epoch_of(epochs: list[dict[str, Any]]) -> dict[str, Any]:
+    """{"best_epoch", "best_val_loss"} of epoch records: the first epoch with the lowest finite
+    validation loss (the engine's rule, so the plots' marks agree with metrics.json); {} if none."""
+    best: dict[str, Any] = {}
+    for r in epochs:
+        v = r.get("val_loss")
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            if not best or v < best["best_val_loss"]:
+                best = {"best_epoch": r.get("epoch"), "best_val_loss": float(v)}
+    return best
 
 
 def _csv_value(v: Any) -> str:
@@ -333,184 +342,6 @@ def failure_final(error: BaseException) -> dict[str, Any]:
     if isinstance(error, MemoryError):
         return {"status": "failed", "error": "out of memory"}
     return {"status": "failed", "error": f"{type(error).__name__}: {excerpt(error, 300)}"}
-
-
-# ---------------------------------------------------------------------------------------------
-# One writer per folder
-
-class RunFolderBusy(UserInputError):
-    """Another live process holds the run folder's lock."""
-
-
-class RunLock:
-    """An exclusive lock on a run folder, so that two runs never write into one folder.
-
-    The lock is a file, LOCK_NAME, created with O_EXCL and holding the owner's PID and host name.
-    It is stale (and taken over) when that process no longer exists on this host (os.kill(pid, 0)
-    on POSIX), or when it is empty and older than a few seconds (its writer died at once). The GUI
-    can use the same lock (or QLockFile on the same path, which uses the same PID-file idea).
-
-        with RunLock(folder):      # RunFolderBusy (a UserInputError) when a live run holds it
-            ...                    # the folder exists from here on
-    """
-
-    LOCK_NAME = ".convviz-run.lock"
-
-    def __init__(self, folder: str | Path):
-        self.folder = Path(folder)
-        self.path = self.folder / self.LOCK_NAME
-        self._token = ""
-        self.held = False
-
-    # --- who holds it -----------------------------------------------------------------------
-    @classmethod
-    def holder(cls, folder: str | Path) -> int | None:
-        """The PID of the live process holding `folder`'s lock, or None (no lock, or stale)."""
-        info = cls._read(Path(folder) / cls.LOCK_NAME)
-        if info is None:
-            return None
-        pid, host, age = info
-        return None if cls._is_stale(pid, host, age) else (pid or -1)
-
-    @staticmethod
-    def _read(path: Path) -> tuple[int, str, float] | None:
-        try:
-            with open(path, "rb") as f:
-                raw = f.read(200)
-            age = time.time() - path.stat().st_mtime
-        except FileNotFoundError:
-            return None
-        except OSError:
-            return (-1, "", 0.0)  # unreadable: treat as held (never steal what we cannot read)
-        lines = raw.decode("utf-8", "replace").split("\n")
-        try:
-            pid = int(lines[0]) if lines[0].strip() else 0
-        except ValueError:
-            pid = 0
-        host = lines[1].strip() if len(lines) > 1 else ""
-        return pid, host, age
-
-    @staticmethod
-    def _is_stale(pid: int, host: str, age: float) -> bool:
-        if pid == -1:
-            return False
-        if pid <= 0:
-            return age > 5.0  # empty or garbled: its writer died between create and write
-        if host and host != socket.gethostname():
-            return False  # another machine's process (a shared drive): we cannot tell, keep it
-        return not _pid_alive(pid)
-
-    # --- taking and giving back ----------------------------------------------------------------
-    def acquire(self) -> "RunLock":
-        """Create the folder if needed and take the lock; RunFolderBusy when a live run holds it."""
-        if self.held:
-            return self
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:
-            raise UserInputError(f"{self.folder} is a file, not a folder") from None
-        except OSError as exc:
-            raise UserInputError(f"cannot create the run folder {self.folder}: {exc.strerror or exc}") from None
-        self._token = f"{os.getpid()}\n{socket.gethostname()}\n{secrets.token_hex(8)}\n"
-        for _ in range(3):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                if not self._break_if_stale():
-                    break
-                continue
-            try:
-                os.write(fd, self._token.encode("utf-8"))
-            finally:
-                os.close(fd)
-            self.held = True
-            return self
-        raise self.busy(self.folder) or RunFolderBusy(
-            f"{self.folder} is in use by another run; wait for it to end or choose another folder")
-
-    @classmethod
-    def busy(cls, folder: str | Path, name: str | None = None) -> "RunFolderBusy | None":
-        """The error to raise when a live run holds `folder` (named `name` in the message, the
-        folder itself by default), or None when it is free."""
-        folder = Path(folder)
-        pid = cls.holder(folder)
-        if pid is None:
-            return None
-        name = name or str(folder)
-        who = f"process {pid}" if pid > 0 else "another process"
-        info = cls._read(folder / cls.LOCK_NAME)
-        host = info[1] if info else ""
-        if host and host != socket.gethostname():
-            # Whether a process on another machine still lives cannot be told from here.
-            return RunFolderBusy(
-                f"{name} is in use by a run on {host} ({who}); if that run has ended, delete "
-                f"{folder / cls.LOCK_NAME} and start again, or choose another folder")
-        return RunFolderBusy(f"{name} is in use by another run ({who}); wait for it to end or choose another folder")
-
-    def _break_if_stale(self) -> bool:
-        """Remove a stale lock; True when it was stale (and is gone). Renamed away first, so two
-        processes breaking the same stale lock cannot remove each other's new one."""
-        info = self._read(self.path)
-        if info is None:
-            return True  # gone meanwhile
-        if not self._is_stale(*info):
-            return False
-        aside = self.path.with_name(f"{self.LOCK_NAME}.{os.getpid()}.{secrets.token_hex(4)}.stale")
-        try:
-            os.rename(self.path, aside)
-        except FileNotFoundError:
-            return True
-        except OSError:
-            return False
-        moved = self._read(aside)
-        if moved is not None and not self._is_stale(*moved):
-            # Between our look and the rename another process took the lock: put it back.
-            try:
-                os.link(aside, self.path)
-            except OSError:
-                pass
-            os.unlink(aside)
-            return False
-        try:
-            os.unlink(aside)
-        except OSError:
-            pass
-        return True
-
-    def release(self) -> None:
-        """Give the lock back (only if the file is still ours)."""
-        if not self.held:
-            return
-        self.held = False
-        try:
-            with open(self.path, "rb") as f:
-                mine = f.read(200).decode("utf-8", "replace") == self._token
-            if mine:
-                os.unlink(self.path)
-        except OSError:
-            pass
-
-    def __enter__(self) -> "RunLock":
-        return self.acquire()
-
-    def __exit__(self, *exc) -> None:
-        self.release()
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    if os.name != "posix":  # pragma: no cover - Windows: no cheap check; a lock is stale only when empty
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    except OSError:
-        return True
-    return True
 
 
 #: The files a run writes (what `--overwrite` may replace), besides RunLock's file.

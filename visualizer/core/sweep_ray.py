@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from visualizer.core.errors import UserInputError
+from visualizer.core.parsing import is_whole_number_text
 
 INSTALL_HINT = 'pip install "convviz[cluster]"'
 #: The driver's handlers of a running sweep, by key (see RayBackend._run).
@@ -61,7 +62,7 @@ def _host_port(address: str) -> tuple[str, int] | None:
     host, sep, port = a.rpartition(":")
     if not sep:
         return (a, 6379)  # Ray's default GCS port
-    if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
+    if not is_whole_number_text(port) or not 0 < int(port) < 65536:
         raise UserInputError(f"--ray-address {address!r}: the port must be a number from 1 to 65535")
     return (host.strip("[]"), int(port))
 

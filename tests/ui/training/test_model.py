@@ -38,10 +38,13 @@ def test_form_starts_with_the_course_defaults_and_validates(model):
         ("mnist-net1", "ce", "sgdm", 0.01, 0.5, 8, 128)
     changed = recorder(model.form_changed)
     assert model.set_field("lr", "1e-3") and model.config().lr == 0.001
-    assert model.set_field("momentum", "0,9") and model.config().momentum == 0.9  # a decimal comma is fine
-    assert changed == [("lr",), ("momentum",)]
+    assert model.set_field("momentum", "0,9")  # kept as typed; Start explains (one number rule: a point)
+    with pytest.raises(UserInputError, match=r"Momentum: “0,9” is not a number \(write a decimal point: 0.9\)"):
+        model.config()
+    assert model.set_field("momentum", "−0.5/−1") and model.config().momentum == 0.5  # − and 1/9 are numbers
+    assert changed == [("lr",), ("momentum",), ("momentum",)]
     model.set_field("lr", "1e-3")  # no change, no signal
-    assert len(changed) == 2
+    assert len(changed) == 3
 
 
 def test_whole_numbers_are_kept_in_range_and_odd_values_refused(model):
@@ -90,6 +93,14 @@ def test_devices_wait_for_the_probe(model):
     assert model.device_text == "Device: cuda"
     model.set_field("device", "auto")
     assert model.device_text == "Device: cuda (auto)"
+
+
+def test_several_gpus_are_offered_by_name(model):
+    model.set_device_report(DeviceReport(cuda=True, cuda_devices=("GPU a", "GPU b"), cuda_build="12.4"))
+    assert model.device_choices() == ["auto", "cpu", "cuda", "cuda:0", "cuda:1"]
+    assert model.set_field("device", "cuda:1") and model.config().device == "cuda:1"
+    assert not model.set_field("device", "cuda:2") and not model.set_field("device", "cuda:x")
+    assert model.form["device"] == "cuda:1"
 
 
 def test_a_machine_without_gpu_keeps_auto(model):

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from visualizer.core.architecture import Architecture, preset, preset_names
 from visualizer.core.errors import UserInputError
+from visualizer.core.parsing import parse_shape
 from visualizer.core.table_check import CheckReport, ClaimedRow, check_table, parse_table
 from visualizer.resources import resource_path
 from visualizer.ui.shapes.model import CURRENT_NETWORK, NO_COMPARISON, ShapesModel
@@ -240,14 +241,7 @@ class ShapeCheckView(QWidget):
         raw = self.input_edit.text().strip()
         if not raw:
             return None
-        parts = [p for p in re.split(r"\s*[x×X*·,]\s*|\s+", raw.strip("[]() ")) if p]
-        try:
-            nums = tuple(int(p) for p in parts)
-        except ValueError:
-            raise UserInputError(f"input size: expected C×H×W such as 1×28×28, got {raw!r}") from None
-        if len(nums) != 3 or min(nums) < 1:
-            raise UserInputError(f"input size: expected three positive numbers C×H×W, got {raw!r}")
-        return nums  # type: ignore[return-value]
+        return parse_shape(raw, "input size")  # type: ignore[return-value]  (the one shape rule)
 
     def against_architecture(self) -> Architecture | None:
         name = self.against.currentText()

@@ -22,7 +22,7 @@ class _ProbeWorker(QObject):
         try:
             report = probe_devices()
             try:  # torch's one-time costs (torch._dynamo, pulled in by the first optimizer)
-                from visualizer.core.training import warm_up
+                from visualizer.core.devices import warm_up
 
                 warm_up()
             except Exception:  # noqa: BLE001  (warming up is only an optimisation)

@@ -10,7 +10,6 @@ are connected to its slots (queued onto the GUI thread), so the training thread 
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from visualizer.core import appdirs
 from visualizer.core.devices import DeviceReport
 from visualizer.core.curves import X_AXES
 from visualizer.core.errors import UserInputError
+from visualizer.core.parsing import parse_device, parse_number
 from visualizer.core.experiments import (  # noqa: F401  (the Training tab's names for them)
     EXPERIMENT_BASE,
     EXPERIMENTS,
@@ -31,6 +31,8 @@ from visualizer.core.experiments import (  # noqa: F401  (the Training tab's nam
     experiment_caption,
     experiment_configs,
 )
+from visualizer.core.run_lock import discard_if_unused
+from visualizer.core.runs import best_epoch_of
 from visualizer.core.run_table import fmt_time, run_label
 from visualizer.core.training import TrainConfig
 from visualizer.ui.training import saved_runs
@@ -53,6 +55,8 @@ FORM_DEFAULTS: dict[str, Any] = {
 }
 #: The form's fields typed as text and parsed on Start (a message says what is wrong).
 TEXT_FIELDS = ("lr", "momentum", "weight_decay", "dropout")
+#: The text fields' names in messages.
+FIELD_NAMES = {"lr": "Learning rate", "momentum": "Momentum", "weight_decay": "Weight decay", "dropout": "Dropout"}
 #: Inclusive ranges of the whole-number fields (the spin boxes show the same).
 FORM_RANGES: dict[str, tuple[int, int]] = {
     "epochs": (1, 1000), "batch_size": (1, 60_000), "train_size": (1, 60_000), "val_size": (0, 60_000),
@@ -120,30 +124,6 @@ class RunEntry:
             return (None, None)
 
 
-def best_epoch_of(epochs: list[dict[str, Any]]) -> dict[str, Any]:
-    """{"best_epoch", "best_val_loss"} of epoch records: the first epoch with the lowest finite
-    validation loss (the engine's rule, so the plots' marks agree with metrics.json); {} if none."""
-    best: dict[str, Any] = {}
-    for r in epochs:
-        v = r.get("val_loss")
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-            if not best or v < best["best_val_loss"]:
-                best = {"best_epoch": r.get("epoch"), "best_val_loss": float(v)}
-    return best
-
-
-def parse_number(text: Any, what: str) -> float:
-    """A number as typed ("0.01", "1e-4", "0,5"); UserInputError with a plain sentence if not."""
-    raw = str(text)
-    try:
-        value = float(raw.strip().replace(",", "."))
-    except ValueError:
-        raise UserInputError(f"{what}: “{raw}” is not a number.") from None
-    if not math.isfinite(value):
-        raise UserInputError(f"{what}: must be a finite number, got {raw}.")
-    return value
-
-
 class TrainingModel(QObject):
     form_changed = Signal(str)  # field name
     nets_changed = Signal()  # the net choices (an architecture was handed over)
@@ -204,7 +184,11 @@ class TrainingModel(QObject):
 
     def device_choices(self) -> list[str]:
         """auto and cpu until the probe has answered; then what this machine has."""
-        return self.device_report.available() if self.device_report is not None else ["auto", "cpu"]
+        r = self.device_report
+        if r is None:
+            return ["auto", "cpu"]
+        gpus = [f"cuda:{i}" for i in range(len(r.cuda_devices))] if r.cuda and len(r.cuda_devices) > 1 else []
+        return r.available() + gpus  # each GPU by name (cuda:N) when there are several
 
     def set_field(self, name: str, value: Any) -> bool:
         """Set one form field; False (and nothing changes) for a value the field cannot take."""
@@ -225,8 +209,12 @@ class TrainingModel(QObject):
         elif name == "loss" and value not in LOSSES or name == "optimizer" and value not in OPTIMIZERS:
             return False
         elif name == "device":
+            try:
+                value = parse_device(value)
+            except UserInputError:
+                return False
             if value not in self.device_choices():
-                if self.device_report is None and value in ("cuda", "mps"):
+                if self.device_report is None and value not in ("auto", "cpu"):
                     self._wanted_device = value  # decided when the probe answers
                 return False
             self._wanted_device = ""
@@ -237,6 +225,11 @@ class TrainingModel(QObject):
         if name == "device":
             self._update_device_text()
         return True
+
+    def form_number(self, name: str) -> float:
+        """A text field of the form (lr, momentum, weight_decay, dropout) as a number, by ConvViz's
+        one number rule (core.parsing); UserInputError with a plain sentence if it is not one."""
+        return parse_number(self.form[name], FIELD_NAMES[name])
 
     def empty_hint(self) -> str:
         """What the plots say before the first run: what will appear and how to start."""
@@ -254,11 +247,11 @@ class TrainingModel(QObject):
         net = self.architectures.get(f["net"], f["net"])
         config = TrainConfig(
             net=net, loss=f["loss"], optimizer=f["optimizer"],
-            lr=parse_number(f["lr"], "Learning rate"), momentum=parse_number(f["momentum"], "Momentum"),
+            lr=self.form_number("lr"), momentum=self.form_number("momentum"),
             epochs=f["epochs"], batch_size=f["batch_size"], train_size=f["train_size"],
             val_size=f["val_size"], test_size=f["test_size"], seed=f["seed"], device=f["device"],
-            weight_decay=parse_number(f["weight_decay"], "Weight decay"),
-            dropout=parse_number(f["dropout"], "Dropout"), early_stopping=f["early_stopping"])
+            weight_decay=self.form_number("weight_decay"),
+            dropout=self.form_number("dropout"), early_stopping=f["early_stopping"])
         config.validate()
         return config
 
@@ -296,7 +289,7 @@ class TrainingModel(QObject):
     def set_device_report(self, report: DeviceReport) -> None:
         self.device_report = report
         self.devices_changed.emit()
-        if self.form["device"] not in report.available():
+        if self.form["device"] not in self.device_choices():
             self.set_field("device", "auto")
         if self._wanted_device and report.has(self._wanted_device) and not self.running():
             self.set_field("device", self._wanted_device)
@@ -581,16 +574,9 @@ class TrainingModel(QObject):
         e = self.run(self.live_id)
         self.clear_queue()
         if e is not None:
-            if not e.history and not e.epochs:  # nothing was trained: no row, no empty folder left
+            # Nothing trained: no row and no folder left (a few small files, under the run lock).
+            if not e.history and not e.epochs and (e.folder is None or discard_if_unused(e.folder)):
                 self.remove_run(e.run_id)
-                try:
-                    if e.folder is not None:
-                        for f in e.folder.iterdir():
-                            if f.is_file() and f.suffix in (".json", ".csv", ".tmp"):
-                                f.unlink()
-                        e.folder.rmdir()
-                except OSError:
-                    pass
             else:
                 e.status = "failed"
                 self.run_changed.emit(e.run_id)

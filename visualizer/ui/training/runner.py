@@ -22,7 +22,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from visualizer.core.runs import new_run_folder
-from visualizer.core.training import TrainConfig, gui_thread_count
+from visualizer.core.devices import gui_thread_count
+from visualizer.core.training import TrainConfig
 from visualizer.ui.shell.threads import join_finished, keep_until_done, start_worker
 from visualizer.ui.training.model import TrainingModel
 from visualizer.ui.training.worker import DownloadWorker, TrainingWorker

@@ -80,7 +80,7 @@ def saved_result(e: "RunEntry") -> dict | None:
 
 def delete_runs(m: "TrainingModel", run_ids: list[str]) -> None:
     """Delete runs and their folders; a running run, or one another process writes, is kept."""
-    from visualizer.core.runs import RunLock
+    from visualizer.core.run_lock import RunLock
 
     for run_id in run_ids:
         e = m.run(run_id)

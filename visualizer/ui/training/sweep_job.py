@@ -104,7 +104,7 @@ class SweepWorker(QObject):
 
     def _run(self) -> None:
         from visualizer.core import sweep as core
-        from visualizer.core.runs import RunLock
+        from visualizer.core.run_lock import RunLock
 
         plan, out = self.plan, self.out
         lock = RunLock(out)  # as `convviz sweep`: no other sweep writes into this folder meanwhile

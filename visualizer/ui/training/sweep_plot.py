@@ -28,7 +28,7 @@ METRICS = {
     "test_loss": ("test loss", False),
     "val_loss": ("validation loss", False),
     "train_loss": ("training loss", False),
-    "best_epoch": ("best epoch (highest validation accuracy)", False),
+    "best_epoch": ("best epoch (lowest validation loss)", False),
 }
 NO_GROUP = "(none)"
 

@@ -132,11 +132,10 @@ class SweepRunState(QObject):
         m.progress_changed.emit()
         if self.folder is not None and (self.folder / "sweep.json").is_file():
             m.open_sweep(self.folder)
-        elif self.folder is not None:
-            try:  # it failed before writing anything: no empty sweep folder is left behind
-                self.folder.rmdir()
-            except OSError:
-                pass
+        elif self.folder is not None:  # it failed before writing anything: no empty sweep folder is left
+            from visualizer.core.run_lock import discard_if_unused
+
+            discard_if_unused(self.folder)
         self.ended.emit()
 
     # -- helpers -----------------------------------------------------------------------------

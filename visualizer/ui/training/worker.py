@@ -165,7 +165,7 @@ class TrainingWorker(QObject):
         if self.run_folder is None:
             result = trainer.run()
         else:
-            from visualizer.core.runs import RunLock
+            from visualizer.core.run_lock import RunLock
 
             # the same lock as `convviz train`: no second run (another app, a CLI run) writes here
             with RunLock(self.run_folder):
