@@ -80,8 +80,8 @@ def test_invalid_layer_is_shown_and_exit_status_is_1(capsys, tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["shapes", "resnet50"], "'resnet50' is neither a preset nor a file"),
     (["shapes", "missing.json"], "missing.json: no such file"),
-    (["shapes", "mnist-net1", "--input", "1,28"], "--input: give three positive integers"),
-    (["shapes", "mnist-net1", "--input", "0,28,28"], "--input: give three positive integers"),
+    (["shapes", "mnist-net1", "--input", "1,28"], "--input: give 3 positive whole numbers"),
+    (["shapes", "mnist-net1", "--input", "0,28,28"], "--input: give 3 positive whole numbers"),
     (["shapes", "mnist-net1", "--against", "mnist-net1"], "--against needs --check FILE"),
     (["shapes", "mnist-net1", "--check", "absent.tsv"], "--check: absent.tsv: no such file"),
     (["shapes", "mnist-net1", "--format", "yaml"], "invalid choice"),

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from visualizer.commands import COMMANDS
 from visualizer.core.errors import UserInputError
+from visualizer.core.parsing import is_whole_number_text
 
 #: The biggest image file read (its pixels are few once fitted into 20×20).
 MAX_IMAGE_VALUES = 16_000_000
@@ -67,7 +68,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _whole(text: str, what: str) -> int:
     t = text.strip()
-    if not (t.isascii() and t.isdigit()) or len(t) > 19:
+    if not is_whole_number_text(t) or len(t) > 19:
         raise argparse.ArgumentTypeError(f"{what} must be a whole number from 0, got {text!r}")
     return int(t)
 
@@ -78,7 +79,7 @@ def _index(text: str) -> int:
 
 def _target(text: str) -> int:
     t = text.strip()
-    if not (t.isascii() and t.isdigit()) or len(t) > 2 or int(t) > 9:
+    if not is_whole_number_text(t) or len(t) > 2 or int(t) > 9:
         raise argparse.ArgumentTypeError(f"--target must be a class from 0 to 9, got {text!r}")
     return int(t)
 

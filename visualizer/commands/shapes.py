@@ -30,7 +30,7 @@ from pathlib import Path
 
 from visualizer.commands import COMMANDS
 from visualizer.core.errors import UserInputError
-from visualizer.core.safe_json import dumps_strict, excerpt
+from visualizer.core.safe_json import dumps_strict
 
 FORMATS = ("text", "markdown", "csv", "json", "latex")
 
@@ -69,13 +69,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def parse_input_shape(text: str) -> tuple[int, int, int]:
-    """"1,28,28" (or "1x28x28") -> (1, 28, 28); UserInputError otherwise."""
-    parts = [p for p in re.split(r"[,x×\s]+", text.strip()) if p]
-    # At most 9 digits each: checked before int(), which refuses 4,300 digits with an error of its own.
-    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 9 and int(p) > 0 for p in parts):
-        raise UserInputError(f"--input: give three positive integers C,H,W (each below 1,000,000,000) such as "
-                             f"1,28,28, got {excerpt(text)}")
-    c, h, w = (int(p) for p in parts)
+    """"1,28,28", "1x28x28", "1×28×28" … -> (1, 28, 28): the one shape grammar (core.parsing);
+    UserInputError otherwise."""
+    from visualizer.core.parsing import parse_shape
+
+    c, h, w = parse_shape(text, "--input")
     return c, h, w
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from visualizer.core.architecture import Shape
 from visualizer.core.errors import UserInputError
+from visualizer.core.parsing import is_whole_number_text
 
 
 @dataclass
@@ -141,7 +142,7 @@ def parse_table(text: str) -> list[ClaimedRow]:
 
 def _numbers(text: str) -> list[int] | None:
     parts = [p for p in re.split(_SEP, text.strip()) if p]
-    if not parts or not all(p.isascii() and p.isdigit() for p in parts):
+    if not parts or not all(is_whole_number_text(p) for p in parts):
         return None
     return [int(p) for p in parts]
 
