@@ -20,7 +20,9 @@ from visualizer.core.conv_job import ConvResult
 from visualizer.core.convolution import ConvSpec, UserInputError
 from visualizer.image_io import IMAGE_SUFFIXES
 from visualizer.ui.conv.arithmetic import ArithmeticText
+from visualizer.ui.conv.backward_keys import BackwardKeys
 from visualizer.ui.conv.backward_model import BackwardModel
+from visualizer.ui.conv.backward_steps import StepRouter
 from visualizer.ui.conv.backward_view import BackwardView
 from visualizer.ui.conv.export import ExportActions
 from visualizer.ui.conv.fit import PictureNeeds, picture_scale
@@ -93,7 +95,7 @@ class ConvPanel(Panel):
         main.addWidget(self.step_bar)
         self.backward_model = BackwardModel(self.model, self)  # the backward mode (off until switched on)
         self.backward = BackwardView(self.backward_model, self)
-        main.addWidget(self.backward)
+        main.addWidget(self.backward, 1)  # room for its grids while on (it shrinks to its switch when off)
         for view, names in _VIEW_WIDGETS.items():
             for name in names:
                 setattr(self, name, getattr(getattr(self, view), name))
@@ -160,7 +162,7 @@ class ConvPanel(Panel):
             a.triggered.connect(slot)
             return a
 
-        s = self.stepper
+        s = self.step_router = StepRouter(self.stepper, self.backward_model, self)  # backward mode: its steps
         self.play_action = action("Play / pause", Qt.Key.Key_Space, s.toggle_play)
         self.forward_action = action("Step forward", Qt.Key.Key_Right, s.step_forward)
         self.back_action = action("Step back", Qt.Key.Key_Left, s.step_back)
@@ -172,12 +174,15 @@ class ConvPanel(Panel):
         self.course_action.triggered.connect(self.input_box.load_course_example)
         self.course_rgb_action = QAction("Course 1×1×3 example (RGB picture, 1×1×3 kernels)", self)
         self.course_rgb_action.triggered.connect(self.input_box.load_course_rgb_example)
+        self.backward_keys = BackwardKeys(self, self.backward)
 
     def panel_actions(self) -> list[QAction]:
-        sep = QAction(self)
+        sep, sep2 = QAction(self), QAction(self)
         sep.setSeparator(True)
+        sep2.setSeparator(True)
         return [self.play_action, self.forward_action, self.back_action, self.start_action,
-                self.end_action, self.all_action, sep, self.course_action, self.course_rgb_action, *self.export_actions]
+                self.end_action, self.all_action, sep, *self.backward_keys.actions, sep2, self.course_action,
+                self.course_rgb_action, *self.export_actions]
 
     # ==== reading (delegates to the model) =====================================================
     def spec(self) -> ConvSpec:
@@ -348,6 +353,7 @@ class ConvPanel(Panel):
 
     def shutdown(self) -> None:
         self.stepper.pause()
+        self.backward_model.steps.stepper.pause()
         self.compute.shutdown()
 
     def closeEvent(self, event) -> None:  # noqa: N802
