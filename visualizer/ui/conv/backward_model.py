@@ -4,7 +4,8 @@ convolution shown, the learning rate and the losses of the steps applied.
 `BackwardModel` observes the explorer's `ConvModel`: each new forward result is backpropagated
 (`visualizer.core.conv_backward`) while the mode is on. *Apply step* writes W − α·∂L/∂W and
 b − α·∂L/∂b back into the ConvModel, whose new result comes back here, so the loss of every step
-is seen. No widgets: `backward_view.BackwardView` draws it.
+is seen. Its `steps` (`backward_steps.BackwardSteps`) is the result stepped and its cell. No
+widgets: `backward_view.BackwardView` draws it. Its state is saved with the explorer's session.
 """
 
 from __future__ import annotations
@@ -173,19 +174,6 @@ class BackwardModel(QObject):
             self.conv.set_kernels(kernels)
             self.conv.set_bias(bias)
         return True
-
-    def explain(self, grid: str, row: int, col: int, kernel: int, channel: int) -> str:
-        """The arithmetic of one cell (0-based) of the ∂L/∂W grid ("grad_weight", of `kernel` and input
-        `channel`) or of the ∂L/∂X grid ("grad_input", of input `channel`), counted from 1 in the text."""
-        r = self.conv.result
-        if self.grads is None or r is None:
-            return ""
-        g = self.grads.grad_output
-        if grid == "grad_weight":
-            e = cb.explain_weight_cell(r.input, r.kernels, r.spec, g, kernel, channel, row, col)
-            return f"∂L/∂W at row {row + 1}, column {col + 1} = Σ input value × ∂L/∂Y = {e.text}"
-        e = cb.explain_input_cell(r.input, r.kernels, r.spec, g, channel, row, col)
-        return f"∂L/∂X at row {row + 1}, column {col + 1} = Σ weight × ∂L/∂Y = {e.text}"
 
     def shown(self) -> tuple[int, int]:
         """(kernel, input channel) the explorer shows, 0-based."""

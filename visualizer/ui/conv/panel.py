@@ -236,6 +236,12 @@ class ConvPanel(Panel):
         self.emit_status(f"Convolution from {title or 'another tab'}: input {c}×{h}×{w}, {o} kernel"
                          f"{'s' if o > 1 else ''} of {c}×{kh}×{kw}", 6000)
 
+    def open_backward(self, grad_output: np.ndarray, **convolution) -> None:
+        """The backward hand-over: `open_convolution(**convolution)` with the backward mode on and
+        `grad_output` (O×Ho×Wo or Ho×Wo) as its upstream gradient ∂L/∂Y."""
+        self.open_convolution(**convolution)
+        self.backward_model.use_gradient(grad_output)
+
     def apply_course_setting(self, stride: int, padding: int) -> None:
         self.model.apply_course_setting(stride, padding)
 

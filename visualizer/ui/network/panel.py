@@ -15,6 +15,8 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QLabel, QScrollArea, QFrame, QSplitter, QVBoxLayout, QHBoxLayout, QWidget
 
+from visualizer.ui.network.backward import NetworkBackward
+from visualizer.ui.network.backward_view import BackwardBar
 from visualizer.ui.network.canvas import DrawingCanvas, InputView
 from visualizer.ui.network.loader import Loader
 from visualizer.ui.network.maps import LayerMapsView
@@ -32,6 +34,8 @@ class NetworkPanel(Panel):
     state_key = "NetworkPanel"
 
     explorer_requested = Signal(dict)
+    #: The opened map's backward pass to the Convolution tab (`ConvPanel.open_backward(**dict)`).
+    backward_explorer_requested = Signal(dict)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +48,8 @@ class NetworkPanel(Panel):
         self.probabilities = ProbabilityBars(self.model)
         self.maps = LayerMapsView(self.model)
         self.opened = OpenedMapView(self.model)
+        self.backward = NetworkBackward(self.model, self)  # the backward view (gradient maps)
+        self.backward_bar = BackwardBar(self.backward, self.maps)
         self.status = QLabel(" ", self)
         self.status.setObjectName("network_status")
         self.status.setAccessibleName("Network tab messages")
@@ -71,7 +77,12 @@ class NetworkPanel(Panel):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(left_scroll)
-        self.splitter.addWidget(self.maps)
+        middle = QWidget()
+        mcol = QVBoxLayout(middle)
+        mcol.setContentsMargins(0, 0, 0, 0)
+        mcol.addWidget(self.backward_bar)
+        mcol.addWidget(self.maps, 1)
+        self.splitter.addWidget(middle)
         self.splitter.addWidget(self.opened)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -85,6 +96,7 @@ class NetworkPanel(Panel):
         self.model.message.connect(self._message)
         self.model.busy_changed.connect(self._busy)
         self.opened.explorer_clicked.connect(self._explorer)
+        self.backward_bar.explorer_clicked.connect(self._backward_explorer)
         self._started = False
 
     def showEvent(self, e) -> None:  # noqa: N802
@@ -110,6 +122,11 @@ class NetworkPanel(Panel):
     def _explorer(self, request: Any) -> None:
         if request:
             self.explorer_requested.emit(request)
+
+    @Slot(object)
+    def _backward_explorer(self, request: Any) -> None:
+        if request:
+            self.backward_explorer_requested.emit(request)
 
     # -- hand-overs --------------------------------------------------------------------------
     @Slot(dict)
@@ -145,3 +162,4 @@ class NetworkPanel(Panel):
 
     def shutdown(self) -> None:
         self.loader.shutdown()
+        self.backward.shutdown()
