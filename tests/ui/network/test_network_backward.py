@@ -122,3 +122,26 @@ def test_backward_view_without_a_map_opened_hands_nothing_over(qtbot, fresh_sett
     assert panel.maps.canvas.isVisible() and not bar.gradient_canvas.isVisible()
     w.close()
     qtbot.waitUntil(lambda: not w.isVisible())
+
+
+def test_gradients_follow_the_drawing_to_its_last_stroke(qtbot, fresh_settings):
+    """Many forward passes while drawing: one computation at a time, and the gradients shown in
+    the end are those of the digit as drawn last (no stale answer wins)."""
+    w = launch_main_window(qtbot)
+    panel = open_network_tab(qtbot, w)
+    model, back, bar = panel.model, panel.backward, panel.backward_bar
+    bar.mode_combo.setCurrentIndex(bar.mode_combo.findData("both"))
+    qtbot.waitUntil(lambda: back.grads is not None, timeout=20_000)
+    draw(qtbot, panel.canvas, [(4, 14), (8, 14), (12, 14), (16, 14), (20, 14), (24, 14)])
+    draw(qtbot, panel.canvas, [(14, 6), (14, 22)])
+
+    def settled() -> bool:
+        if back.busy or back.grads is None:
+            return False
+        want = net_gradients(model.net, model.input_normalized(), back.grads.target)
+        return np.allclose(back.grads.input_grad, want.input_grad, rtol=1e-9, atol=1e-12)
+
+    qtbot.waitUntil(settled, timeout=20_000)
+    assert model.drawing[14, 14] > 200 and not back.busy
+    w.close()
+    qtbot.waitUntil(lambda: not w.isVisible())

@@ -220,6 +220,8 @@ def bias_step(r, grads: cb.ConvGradients, o: int) -> StepExplanation:
     else:
         step.terms = [(v,) for v in values]
     ho, wo = g.shape[1:]
+    if ho * wo > MAX_BIAS_TERMS:
+        return step  # every cell of ∂L/∂Y: outlining them all would say nothing and slow the drawing
     first = o * ho * wo
     for y in range(ho):
         for x in range(wo):

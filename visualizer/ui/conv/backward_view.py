@@ -4,7 +4,7 @@ It observes a `BackwardModel` and writes to it; nothing else. Its keys are in `b
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,

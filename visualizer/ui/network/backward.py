@@ -67,6 +67,7 @@ class NetworkBackward(QObject):
         self._serial = itertools.count(1)
         self._newest = 0
         self._running: list[tuple[QThread, Job]] = []
+        self._pending = False  # a request came while one was computed
         network.activations_changed.connect(self.request)
         network.net_changed.connect(self._net_changed)
 
@@ -115,30 +116,36 @@ class NetworkBackward(QObject):
 
     @Slot()
     def request(self) -> None:
-        """Backpropagate the digit shown (off the GUI thread) when the gradients are shown."""
+        """Backpropagate the digit shown (off the GUI thread) when the gradients are shown. While
+        one is computed, a newer request waits for it to end (one thread at a time while drawing);
+        the newest then runs."""
         n = self.network
         target = self.used_target()
         if not self.shows_gradients() or n.net is None or n.acts is None or target is None:
             return
+        self.busy = True
+        if self._running:
+            self._pending = True
+            return
+        self._pending = False
         self._newest = next(self._serial)
         job = Job("gradients", self._newest, {"net": n.net, "input": n.input_normalized(), "target": target},
                   compute_gradients)
         job.succeeded.connect(self._succeeded)
         job.failed.connect(self._failed)
         self._running.append((start_worker(job, self._finished), job))
-        self.busy = True
 
     @Slot(object)
     def _succeeded(self, answer: tuple) -> None:
         _kind, serial, request, result = answer
-        if serial == self._newest and request["net"] is self.network.net:
+        if serial == self._newest and request["net"] is self.network.net and not self._pending:
             self.grads, self.error = result, ""
             self.changed.emit()
 
     @Slot(object)
     def _failed(self, answer: tuple) -> None:
         _kind, serial, _request, message = answer
-        if serial == self._newest:
+        if serial == self._newest and not self._pending:
             self.grads, self.error = None, f"Cannot backpropagate: {message}"
             self.changed.emit()
 
@@ -148,8 +155,11 @@ class NetworkBackward(QObject):
             join_finished(entry[0])
             self._running.remove(entry)
         self.busy = bool(self._running)
+        if self._pending and not self._running:
+            self.request()
 
     def shutdown(self) -> None:
+        self._pending = False
         for thread, job in list(self._running):
             if not thread.wait(SHUTDOWN_WAIT_MS):
                 keep_until_done(thread, job)
@@ -192,8 +202,8 @@ class NetworkBackward(QObject):
 
         parts = n.parts
         name = n.net.layers[parts.layer].name
-        request = explorer_request(parts, None, f"{name}, output channel {parts.out_channel}, backward "
-                                                f"(class {g.target})")
+        request = explorer_request(parts, None, f"{name}, output channel {parts.out_channel + 1}, backward "
+                                                f"(loss of class {g.target})")
         request["grad_output"] = np.asarray(g.layers[parts.layer].grad[parts.out_channel], dtype=np.float64)
         return request
 

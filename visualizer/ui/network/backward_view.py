@@ -42,7 +42,9 @@ class GradientSource(QObject):
 
     @property
     def error(self) -> str:
-        return self.backward.error or self.network.error
+        """What the canvas writes when it has no maps to draw."""
+        waiting = "Computing the gradients…" if self.backward.grads is None and self.network.acts is not None else ""
+        return self.backward.error or self.network.error or waiting
 
     @property
     def busy(self) -> bool:
