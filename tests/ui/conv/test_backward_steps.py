@@ -56,6 +56,8 @@ def test_a_lecturer_steps_both_gradients_and_three_updates_by_keys_alone(launche
     assert conv.model.output_shape() == (1, 3, 3) and conv.spec().stride == (2, 2)
     press(w, Qt.Key.Key_B)
     qtbot.waitUntil(lambda: view.grids.isVisible() and back.grads is not None)
+    # the backward grids fit a 1280×800 projector with the forward's picture
+    assert w.minimumSizeHint().width() <= 1280 and w.minimumSizeHint().height() <= 800
     _, gx, gk, _ = autograd(COURSE_K, 0.0, np.ones((3, 3)))
     # ∂L/∂W, cell by cell: → twice is cell 2 of 9 (row 1, column 2)
     press(w, Qt.Key.Key_Right)
@@ -123,6 +125,9 @@ def test_a_lecturer_steps_both_gradients_and_three_updates_by_keys_alone(launche
     # the step stays on its cell: the new sum of ∂L/∂X at row 2, column 2
     assert view.step_caption.text() == "∂L/∂X: cell 7 of 25, row 2, column 2"
     assert view.isVisible() and view.grids.isVisible()
+    if lecture:  # F5 again: the type size of the whole application comes back
+        press(w, Qt.Key.Key_F5)
+        qtbot.waitUntil(lambda: not conv.is_lecture_mode())
 
 
 def test_step_explanations_equal_autograd_at_stride_dilation_and_flip(qapp):

@@ -43,7 +43,7 @@ class BackwardGrids(QWidget):
             self.titles[key] = QLabel(head, self)
             self.titles[key].setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.views[key] = MatrixView(self, allow_heat=key != "grad_bias")
-            self.views[key].setMinimumSize(40 if key == "grad_bias" else 110, 110)
+            self.views[key].setMinimumSize(40 if key == "grad_bias" else 110, 140)
             self.views[key].setAccessibleName(f"{head} (backward)")
             grid.addWidget(self.titles[key], row, col)
             grid.addWidget(self.views[key], row + 1, col)
@@ -55,8 +55,7 @@ class BackwardGrids(QWidget):
         self.arithmetic.setWordWrap(True)
         self.arithmetic.setTextFormat(Qt.TextFormat.RichText)
         self.arithmetic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.arithmetic.setStyleSheet("#backwardArithmetic { background: #fff8f0; color: #1b1f24; "
-                                      "border: 1px solid #f0c8a8; border-radius: 6px; padding: 6px; }")
+        self.set_look("light")
         grid.addWidget(self.arithmetic, 3, 0, 1, len(GRIDS))
         self.views["grad_weight"].clicked.connect(self._weight_clicked)
         self.views["grad_input"].clicked.connect(self._input_clicked)
@@ -65,6 +64,15 @@ class BackwardGrids(QWidget):
         model.changed.connect(self.redraw)
         model.conv.view_changed.connect(self.redraw)
         self.steps.changed.connect(self.show_step)
+
+    def set_look(self, look: str) -> None:
+        """The sum's box as the forward's arithmetic box, light or dark; heat maps to match."""
+        bg, border, fg = ("#3a3026", "#8a6a4a", "#f2e8dc") if look == "dark" else ("#fff8f0", "#f0c8a8", "#1b1f24")
+        self.arithmetic.setStyleSheet(f"#backwardArithmetic {{ background: {bg}; color: {fg}; "
+                                      f"border: 1px solid {border}; border-radius: 6px; padding: 6px; }}")
+        for view in self.views.values():
+            if view.heat is not None:
+                view.heat.set_look(look)
 
     def arithmetic_text(self) -> str:
         """The written sum of the current cell as plain text (the hint while not stepping)."""
