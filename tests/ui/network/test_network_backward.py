@@ -145,3 +145,17 @@ def test_gradients_follow_the_drawing_to_its_last_stroke(qtbot, fresh_settings):
     assert model.drawing[14, 14] > 200 and not back.busy
     w.close()
     qtbot.waitUntil(lambda: not w.isVisible())
+
+
+def test_a_backward_hand_over_that_does_not_fit_is_refused_in_words(qtbot, fresh_settings):
+    w = launch_main_window(qtbot)
+    panel = open_network_tab(qtbot, w)
+    request = {"inputs": np.zeros((1, 20, 20)), "kernels": np.ones((1, 1, 13, 13)), "stride": (1, 1),
+               "padding": (0, 0), "dilation": (1, 1), "bias": 0.0, "title": "a big kernel",
+               "grad_output": np.ones((8, 8))}
+    panel.backward_explorer_requested.emit(request)
+    message = w.statusBar().currentMessage()
+    assert message.startswith("Convolution cannot take this convolution's backward pass: ") and "13" in message
+    assert w.tabs.currentWidget() is panel
+    w.close()
+    qtbot.waitUntil(lambda: not w.isVisible())

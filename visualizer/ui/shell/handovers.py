@@ -11,6 +11,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, SignalInstance, Slot
 
+from visualizer.core.errors import UserInputError
 from visualizer.ui.shell.panel import Panel
 
 class HandOvers(QObject):
@@ -55,6 +56,9 @@ class HandOvers(QObject):
             return False
         try:
             call(getattr(target, method))
+        except UserInputError as exc:  # it does not fit there (a kernel too big, …): said in words
+            self.window.show_status(f"{target.title} cannot take {what}: {exc}", 8000)
+            return False
         except Exception:  # the receiving tab's bug must not lose the window
             sys.excepthook(*sys.exc_info())
             self.window.show_status(f"{target.title} could not take {what}.", 8000)
