@@ -98,9 +98,25 @@ def test_a_lecturer_steps_both_gradients_and_three_updates_by_keys_alone(launche
     assert back.steps.stepper.is_playing() and not conv.stepper.is_playing()
     press(w, Qt.Key.Key_Space)
     assert not back.steps.stepper.is_playing()
+    # Y: a typed ∂L/∂Y (Enter gives the keys back); S: a random one's seed
+    press(w, Qt.Key.Key_Y)
+    qtbot.waitUntil(lambda: view.grad_edit.hasFocus())
+    assert back.kind == "typed"
+    QTest.keyClicks(QApplication.focusWidget(), "2")
+    press(w, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.grad_edit.hasFocus())
+    assert back.grad_text == "2" and float(view.arithmetic_text().split("= ")[-1]) == pytest.approx(2 * gx[1, 1])
+    press(w, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: view.seed_spin.hasFocus())
+    QTest.keyClicks(QApplication.focusWidget(), "7")
+    press(w, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.seed_spin.hasFocus())
+    assert back.kind == "random" and back.seed == 7
+    np.testing.assert_array_equal(back.grads.grad_output, cb.grad_random((1, 3, 3), 7))
+    press(w, Qt.Key.Key_K)
+    assert back.kind == "typed"
     # K: the upstream gradient from a target (T = 0 typed), A: α = 0.001, U: three steps
-    for _ in range(3):
-        press(w, Qt.Key.Key_K)
+    press(w, Qt.Key.Key_K)
     assert back.kind == "target"
     press(w, Qt.Key.Key_T)
     qtbot.waitUntil(lambda: view.target_edit.hasFocus())

@@ -1,6 +1,7 @@
 """The backward mode's keys, for a lecture run from the keyboard (F5 too): B switches the mode,
-G picks the stepped result, K the upstream gradient, T goes to the target T, A to the learning
-rate α (Enter or Esc comes back to the step keys), U applies a step W := W − α·∂L/∂W. The step keys
+G picks the stepped result, K the upstream gradient; T goes to the target T, Y to a typed ∂L/∂Y, S
+to the random one's seed (each choosing that kind) and A to the learning rate α (Enter or Esc comes
+back to the step keys); U applies a step W := W − α·∂L/∂W. The step keys
 themselves (Space, ←/→, Home/End) are the forward's, routed by `backward_steps.StepRouter`."""
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ KEYS = (
     ("next_result", "Backward: step ∂L/∂W, ∂L/∂X or ∂L/∂b", "G"),
     ("next_kind", "Backward: the next upstream gradient ∂L/∂Y", "K"),
     ("edit_target", "Backward: type the target T", "T"),
+    ("edit_grad", "Backward: type ∂L/∂Y", "Y"),
+    ("edit_seed", "Backward: the seed of a random ∂L/∂Y", "S"),
     ("edit_lr", "Backward: type the learning rate α", "A"),
     ("apply_step", "Backward: apply a step W := W − α·∂L/∂W", "U"),
 )
@@ -54,11 +57,23 @@ class BackwardKeys(QObject):
 
     @Slot()
     def edit_target(self) -> None:
+        self._edit_kind("target", self.view.target_edit)
+
+    @Slot()
+    def edit_grad(self) -> None:
+        self._edit_kind("typed", self.view.grad_edit)
+
+    @Slot()
+    def edit_seed(self) -> None:
+        self._edit_kind("random", self.view.seed_spin)
+
+    def _edit_kind(self, kind: str, editor) -> None:
+        """∂L/∂Y of this kind, and the focus in the field that sets it."""
         if not self.model.enabled:
             return
-        if self.model.kind != "target":
-            self.model.set_kind("target")
-        self._edit(self.view.target_edit)
+        if self.model.kind != kind:
+            self.model.set_kind(kind)
+        self._edit(editor)
 
     @Slot()
     def edit_lr(self) -> None:
