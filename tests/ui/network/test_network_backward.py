@@ -159,3 +159,22 @@ def test_a_backward_hand_over_that_does_not_fit_is_refused_in_words(qtbot, fresh
     assert w.tabs.currentWidget() is panel
     w.close()
     qtbot.waitUntil(lambda: not w.isVisible())
+
+
+def test_the_backward_view_is_kept_with_the_session(qtbot):
+    a = NetworkPanel()
+    qtbot.addWidget(a)
+    a.backward_bar.mode_combo.setCurrentIndex(a.backward_bar.mode_combo.findData("backward"))
+    a.backward_bar.class_combo.setCurrentIndex(a.backward_bar.class_combo.findData(3))
+    state = a.save_state()
+    assert state["backward"] == {"mode": "backward", "target": 3}
+    b = NetworkPanel()
+    qtbot.addWidget(b)
+    b.restore_state(state)
+    assert (b.backward.mode, b.backward.target) == ("backward", 3)
+    assert b.backward_bar.mode_combo.currentData() == "backward" and b.backward_bar.class_combo.currentData() == 3
+    qtbot.waitUntil(lambda: b.backward.grads is not None and b.backward.grads.target == 3, timeout=30_000)
+    b.restore_state(dict(state, backward={"mode": "sideways", "target": 12}))  # nonsense is left alone
+    assert (b.backward.mode, b.backward.target) == ("backward", 3)
+    for p in (a, b):
+        p.shutdown()

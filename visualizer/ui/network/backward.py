@@ -108,6 +108,22 @@ class NetworkBackward(QObject):
     def used_target(self) -> int | None:
         return self.target if self.target is not None else self.default_target()
 
+    # ---- the session -------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode, "target": self.target}
+
+    def from_dict(self, d: Any) -> None:
+        """`to_dict`'s state; a value that makes no sense is left as it is (as the tab's own)."""
+        if not isinstance(d, dict):
+            return
+        target = d.get("target")
+        if target is None or (isinstance(target, int) and not isinstance(target, bool) and 0 <= target <= 9):
+            self.target = target
+        if d.get("mode") in dict(MODES):
+            self.mode = d["mode"]
+        self.changed.emit()
+        self.request()
+
     # ---- computing ---------------------------------------------------------------------------
     @Slot()
     def _net_changed(self) -> None:

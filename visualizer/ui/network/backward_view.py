@@ -157,6 +157,12 @@ class BackwardBar(QWidget):
     def refresh(self) -> None:
         b = self.backward
         on = b.shows_gradients()
+        for combo, value in ((self.mode_combo, b.mode), (self.class_combo, b.target)):
+            index = combo.findData(value)
+            if combo.currentIndex() != index:  # set elsewhere (a session restored)
+                combo.blockSignals(True)
+                combo.setCurrentIndex(index)
+                combo.blockSignals(False)
         self.maps.canvas.setVisible(b.mode != "backward")
         self.gradient_canvas.setVisible(on)
         for w in (self.class_combo, self.explorer_button, self.saliency, self.loss_label):

@@ -143,10 +143,11 @@ class NetworkPanel(Panel):
 
     # -- Panel contract ----------------------------------------------------------------------
     def save_state(self) -> dict[str, Any]:
-        return self.model.to_dict()
+        return {**self.model.to_dict(), "backward": self.backward.to_dict()}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         self._started = True
+        self.backward.from_dict(state.get("backward") if isinstance(state, dict) else None)
         self.model.from_dict(state)
 
     def apply_settings(self, settings: dict[str, Any]) -> None:
