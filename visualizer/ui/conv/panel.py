@@ -96,6 +96,7 @@ class ConvPanel(Panel):
         self.backward_model = BackwardModel(self.model, self)  # the backward mode (off until switched on)
         self.backward = BackwardView(self.backward_model, self)
         main.addWidget(self.backward, 1)  # room for its grids while on (it shrinks to its switch when off)
+        self.backward_model.changed.connect(self.arithmetic.redraw)  # its hint says where the keys go
         for view, names in _VIEW_WIDGETS.items():
             for name in names:
                 setattr(self, name, getattr(getattr(self, view), name))
