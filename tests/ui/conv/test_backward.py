@@ -104,12 +104,12 @@ def test_panel_switch_shows_the_gradients_and_steps_lower_the_loss(panel, qtbot)
     assert "∂L/∂b = Σ ∂L/∂Y = 9" in view.bias_label.text()
     w = view.views["grad_weight"]
     qtbot.mouseClick(w.cells, Qt.MouseButton.LeftButton, pos=w.cell_center(0, 0))
-    assert view.arithmetic.text() == ("∂L/∂W at row 1, column 1 = Σ input value × ∂L/∂Y = "
+    assert view.arithmetic_text() == ("∂L/∂W at row 1, column 1 = Σ input value × ∂L/∂Y = "
                                       "0×1 + 0×1 + 0×1 + 0×1 + 2×1 + 7×1 + 0×1 + 4×1 + 1×1 = 14")
     assert w.model.current == (0, 0)
     x = view.views["grad_input"]
     qtbot.mouseClick(x.cells, Qt.MouseButton.LeftButton, pos=x.cell_center(1, 1))
-    assert view.arithmetic.text() == ("∂L/∂X at row 2, column 2 = Σ weight × ∂L/∂Y = "
+    assert view.arithmetic_text() == ("∂L/∂X at row 2, column 2 = Σ weight × ∂L/∂Y = "
                                       "0.05×1 + 0.15×1 + 0.05×1 + 0.1×1 = 0.35")
     # combo boxes are picked with the mouse in this panel (keys.py keeps the arrows for stepping)
     view.kind_combo.setCurrentIndex(view.kind_combo.findData("target"))

@@ -59,7 +59,8 @@ def test_space_never_presses_the_button_clicked_last(launched, qtbot):
 def test_the_keys_step_after_clicking_any_button(launched, qtbot):
     w, conv = launched
     buttons = [b for b in conv.findChildren(QAbstractButton)
-               if b.isVisible() and b.isEnabled() and b is not conv.export_button]
+               if b.isVisible() and b.isEnabled() and b is not conv.export_button
+               and b is not conv.backward.switch]  # it gives the keys to the backward steps (test_backward_steps)
     assert len(buttons) >= 12
     for b in buttons:
         qtbot.mouseClick(b, Qt.MouseButton.LeftButton)

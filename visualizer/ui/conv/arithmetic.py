@@ -17,6 +17,9 @@ HIGHLIGHT_BACKGROUND = "#e5dbff"
 #: What the explanation says while the whole output shows.
 IDLE_TEXT = ("Press <b>Space</b> to play, <b>→</b> to step, or click an output cell to see how it is "
              "computed. Hover a cell to see where it comes from or what it feeds.")
+#: The same while the backward mode is on: the step keys step its gradients (backward_steps.py).
+IDLE_BACKWARD_TEXT = ("The step keys (<b>Space</b>, <b>→</b>/<b>←</b>, <b>Home</b>/<b>End</b>) step the "
+                      "backward pass below; click an output cell to see how it is computed.")
 
 
 class ArithmeticText(QWidget):
@@ -108,7 +111,8 @@ class ArithmeticText(QWidget):
             return
         cell = self.model.current_cell()
         if idx is None or cell is None:
-            self.explanation.setText(IDLE_TEXT)
+            backward = self.model.backward
+            self.explanation.setText(IDLE_BACKWARD_TEXT if backward is not None and backward.enabled else IDLE_TEXT)
             self.fit()
             return
         y, x = cell

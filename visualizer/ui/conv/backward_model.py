@@ -4,7 +4,8 @@ convolution shown, the learning rate and the losses of the steps applied.
 `BackwardModel` observes the explorer's `ConvModel`: each new forward result is backpropagated
 (`visualizer.core.conv_backward`) while the mode is on. *Apply step* writes W − α·∂L/∂W and
 b − α·∂L/∂b back into the ConvModel, whose new result comes back here, so the loss of every step
-is seen. No widgets: `backward_view.BackwardView` draws it.
+is seen. Its `steps` (`backward_steps.BackwardSteps`) is the result stepped and its cell. No
+widgets: `backward_view.BackwardView` draws it. Its state is saved with the explorer's session.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from visualizer.core import conv_backward as cb
 from visualizer.core.convolution import format_number, parse_matrix, parse_number
 from visualizer.core.errors import UserInputError
+from visualizer.ui.conv.backward_steps import BackwardSteps
 
 #: How the upstream gradient ∂L/∂Y is made: (key, label).
 GRADIENT_KINDS = (
@@ -52,11 +54,18 @@ class BackwardModel(QObject):
         self.error = ""
         self._stepped = False  # the next result is the one our own step asked for
         conv.result_changed.connect(self.recompute)
+        conv.backward = self  # the explorer's session keeps this mode's state (ConvModel.to_dict)
+        self.steps = BackwardSteps(self, self)  # the stepped result and its cell
 
     # ---- settings --------------------------------------------------------------------------
     def set_enabled(self, on: bool) -> None:
         self.enabled = bool(on)
         self.recompute()
+
+    def next_kind(self) -> None:
+        """ones → random → typed → from a target → ones (a key for the lecture)."""
+        keys = [k for k, _ in GRADIENT_KINDS]
+        self.set_kind(keys[(keys.index(self.kind) + 1) % len(keys)])
 
     def set_kind(self, kind: str) -> None:
         if kind not in dict(GRADIENT_KINDS):
@@ -166,18 +175,42 @@ class BackwardModel(QObject):
             self.conv.set_bias(bias)
         return True
 
-    def explain(self, grid: str, row: int, col: int, kernel: int, channel: int) -> str:
-        """The arithmetic of one cell (0-based) of the ∂L/∂W grid ("grad_weight", of `kernel` and input
-        `channel`) or of the ∂L/∂X grid ("grad_input", of input `channel`), counted from 1 in the text."""
-        r = self.conv.result
-        if self.grads is None or r is None:
-            return ""
-        g = self.grads.grad_output
-        if grid == "grad_weight":
-            e = cb.explain_weight_cell(r.input, r.kernels, r.spec, g, kernel, channel, row, col)
-            return f"∂L/∂W at row {row + 1}, column {col + 1} = Σ input value × ∂L/∂Y = {e.text}"
-        e = cb.explain_input_cell(r.input, r.kernels, r.spec, g, channel, row, col)
-        return f"∂L/∂X at row {row + 1}, column {col + 1} = Σ weight × ∂L/∂Y = {e.text}"
+    def shown(self) -> tuple[int, int]:
+        """(kernel, input channel) the explorer shows, 0-based."""
+        c = self.conv.shown_input_channel()
+        return self.conv.shown_out_channel(), 0 if c is None else c
+
+    # ---- the session -----------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {"enabled": self.enabled, "kind": self.kind, "seed": self.seed, "target": self.target_text,
+                "grad": self.grad_text, "given": None if self.given is None else self.given.tolist(),
+                "lr": self.lr, **self.steps.to_dict()}
+
+    @staticmethod
+    def read_state(state) -> dict:
+        """`to_dict`'s state checked (ValueError or TypeError when it makes no sense); nothing changes."""
+        if not isinstance(state, dict):
+            raise TypeError("the backward mode's state is not a table of settings")
+        from visualizer.ui.conv.backward_steps import STEPPED
+
+        out = {"enabled": bool(state.get("enabled", False)), "kind": str(state.get("kind", "ones")),
+               "seed": int(state.get("seed", 0)), "target": str(state.get("target", "0")),
+               "grad": str(state.get("grad", "1")), "lr": cb.check_learning_rate(state.get("lr", 0.01)),
+               "stepped": str(state.get("stepped", "grad_weight")), "step": state.get("step")}
+        if out["kind"] not in dict(GRADIENT_KINDS) or out["stepped"] not in dict(STEPPED):
+            raise ValueError(f"unknown backward setting {out['kind']!r} / {out['stepped']!r}")
+        given = state.get("given")
+        out["given"] = None if given is None else np.asarray(given, dtype=np.float64)
+        if out["given"] is not None and (out["given"].ndim != 3 or not np.all(np.isfinite(out["given"]))):
+            raise ValueError("the saved upstream gradient is not an O×H×W array of numbers")
+        return out
+
+    def apply_state(self, s: dict) -> None:
+        """What `read_state` returned; the gradients follow the explorer's next result."""
+        self.enabled, self.kind, self.seed, self.target_text = s["enabled"], s["kind"], s["seed"], s["target"]
+        self.grad_text, self.given, self.lr, self.losses = s["grad"], s["given"], s["lr"], []
+        self.recompute()
+        self.steps.apply(s)
 
     def loss_text(self) -> str:
         """"L = ½‖Y − T‖² = 34.38", with the earlier steps' losses: "34.38 → 7.009 → 1.545"."""

@@ -1,29 +1,25 @@
 """The explorer's backward mode, drawn: a switch, the upstream gradient's controls, the learning
-rate with *Apply step*, and the gradients ∂L/∂Y (dilated by the stride), ∂L/∂W, ∂L/∂b and ∂L/∂X
-as grids with numbers. It observes a `BackwardModel` and writes to it; nothing else."""
+rate with *Apply step*, which result is stepped and where, and the grids (`backward_grids.py`).
+It observes a `BackwardModel` and writes to it; nothing else. Its keys are in `backward_keys.py`."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from visualizer.core.convolution import format_number
+from visualizer.ui.conv.backward_grids import BackwardGrids
 from visualizer.ui.conv.backward_model import GRADIENT_KINDS, BackwardModel
-from visualizer.ui.conv.matrix_view import MatrixView
-
-
-HINT = "Click a cell of ∂L/∂W or ∂L/∂X to see its sum."
 
 
 class BackwardView(QWidget):
@@ -44,37 +40,43 @@ class BackwardView(QWidget):
         bar.addWidget(self._build_controls(), 1)
         root.addLayout(bar)
         self.loss_label = QLabel(self)
+        self.loss_label.setObjectName("backwardLoss")
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #a61e1e;")
         root.addWidget(self.loss_label)
         root.addWidget(self.message)
-        self.grids = QWidget(self)
-        grid = QGridLayout(self.grids)
-        grid.setContentsMargins(0, 0, 0, 0)
-        self.titles: dict[str, QLabel] = {}
-        self.views: dict[str, MatrixView] = {}
-        for col, (key, title) in enumerate((("grad_output", "∂L/∂Y, dilated by the stride"),
-                                            ("grad_weight", "∂L/∂W"), ("grad_input", "∂L/∂X"))):
-            self.titles[key] = QLabel(title, self.grids)
-            self.titles[key].setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.views[key] = MatrixView(self.grids)
-            self.views[key].setMinimumSize(120, 120)
-            grid.addWidget(self.titles[key], 0, col)
-            grid.addWidget(self.views[key], 1, col)
-        self.bias_label = QLabel(self.grids)
-        grid.addWidget(self.bias_label, 2, 0, 1, 3)
-        self.arithmetic = QLabel(HINT, self.grids)
-        self.arithmetic.setObjectName("backwardArithmetic")
-        self.arithmetic.setWordWrap(True)
-        self.arithmetic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        grid.addWidget(self.arithmetic, 3, 0, 1, 3)
-        self.views["grad_weight"].clicked.connect(self._weight_clicked)
-        self.views["grad_input"].clicked.connect(self._input_clicked)
+        root.addLayout(self._build_step_row())
+        self.grids = BackwardGrids(model, self)
+        self.views, self.titles = self.grids.views, self.grids.titles
+        self.bias_label, self.arithmetic = self.grids.bias_label, self.grids.arithmetic
         root.addWidget(self.grids, 1)
-        self._drawn = None  # the gradients the grids show
         model.changed.connect(self.refresh)
+        model.steps.changed.connect(self._step_moved)
         self.refresh()
+
+    def _build_step_row(self) -> QHBoxLayout:
+        """Which result the keys step (a button that cycles, key G) and where the step is."""
+        row = QHBoxLayout()
+        self.stepped_button = QPushButton(self)
+        self.stepped_button.setToolTip("Which result →/←, Home/End and Space step through: ∂L/∂W, ∂L/∂X "
+                                       "or ∂L/∂b (key G)")
+        self.stepped_button.clicked.connect(self.model.steps.next_result)
+        row.addWidget(self.stepped_button)
+        self.step_caption = QLabel(self)
+        self.step_caption.setObjectName("backwardStep")
+        row.addWidget(self.step_caption, 1)
+        return row
+
+    def arithmetic_text(self) -> str:
+        """The stepped cell's sum as plain text ("" while not stepping)."""
+        return self.grids.arithmetic_text()
+
+    @Slot()
+    def _step_moved(self) -> None:
+        steps = self.model.steps
+        self.stepped_button.setText(f"Stepping {steps.result_name()} (G)")
+        self.step_caption.setText(steps.caption())
 
     def _build_controls(self) -> QWidget:
         """∂L/∂Y's kind, its seed or target, α and Apply step, in one row."""
@@ -137,31 +139,15 @@ class BackwardView(QWidget):
         if self.target_edit.text() != self.model.target_text:
             self.model.set_target_text(self.target_edit.text())
 
-    @Slot(int, int)
-    def _weight_clicked(self, y: int, x: int) -> None:
-        self._explain("grad_weight", y, x)
-
-    @Slot(int, int)
-    def _input_clicked(self, y: int, x: int) -> None:
-        self._explain("grad_input", y, x)
-
-    def _explain(self, grid: str, y: int, x: int) -> None:
-        o, c = self._shown()
-        self.views[grid].set_current((y, x))
-        self.arithmetic.setText(self.model.explain(grid, y, x, o, c))
-
-    def _shown(self) -> tuple[int, int]:
-        """(kernel, input channel) the explorer shows."""
-        conv = self.model.conv
-        c = conv.shown_input_channel()
-        return conv.shown_out_channel(), 0 if c is None else c
-
     @Slot()
     def refresh(self) -> None:
         m = self.model
         on = m.enabled
-        for w in (self.controls, self.grids, self.loss_label, self.message):
+        for w in (self.controls, self.grids, self.loss_label, self.message, self.stepped_button, self.step_caption):
             w.setVisible(on)
+        grow = QSizePolicy.Policy.Expanding if on else QSizePolicy.Policy.Maximum
+        if self.sizePolicy().verticalPolicy() != grow:  # off: only the switch's row, no empty room
+            self.setSizePolicy(QSizePolicy.Policy.Preferred, grow)
         self.seed_spin.setVisible(m.kind == "random")
         self.grad_edit.setVisible(m.kind == "typed")
         self.grad_edit.setPlaceholderText("handed over" if m.given is not None else "")
@@ -181,28 +167,14 @@ class BackwardView(QWidget):
             self.kind_combo.setCurrentIndex(index)
             self.kind_combo.blockSignals(False)
         self.target_edit.setVisible(m.kind == "target")
+        for edit, text in ((self.target_edit, m.target_text), (self.grad_edit, "" if m.given is not None else m.grad_text)):
+            if not edit.hasFocus() and edit.text() != text:  # set elsewhere (a session restored)
+                edit.setText(text)
+        if self.seed_spin.value() != m.seed:
+            self.seed_spin.blockSignals(True)
+            self.seed_spin.setValue(m.seed)
+            self.seed_spin.blockSignals(False)
         self.loss_label.setText(m.loss_text())
         self.message.setText(m.error)
         self.step_button.setEnabled(m.grads is not None)
-        if not on:
-            return
-        g = m.grads
-        if g is None:
-            for view in self.views.values():
-                view.set_message(m.error or "No gradient")
-            self.bias_label.setText("")
-            return
-        o, c = self._shown()
-        o = min(o, g.grad_output.shape[0] - 1)
-        c = min(c, g.grad_input.shape[0] - 1)
-        self.views["grad_output"].set_matrix(g.grad_output_dilated[o])
-        self.views["grad_weight"].set_matrix(g.grad_weight[o, c])  # the kernel as written (flip undone)
-        self.views["grad_input"].set_matrix(g.grad_input[c])
-        if g is not self._drawn:  # new numbers: the sum written before no longer holds
-            self._drawn = g
-            for view in self.views.values():
-                view.set_current(None)
-            self.arithmetic.setText(HINT)
-        self.bias_label.setText(f"∂L/∂b = Σ ∂L/∂Y = {format_number(g.grad_bias_total)}"
-                                + (f" (this kernel's outputs: {format_number(g.grad_bias[o])})"
-                                   if g.grad_bias.shape[0] > 1 else ""))
+        self._step_moved()

@@ -123,6 +123,9 @@ class ConvModel(QObject):
         self._dirty = False
         #: (input channel, padded row, padded column) of the term pointed at, or None.
         self.highlight: tuple[int, int, int] | None = None
+        #: The backward mode's model (ui/conv/backward_model.py) once one is attached: its state is
+        #: saved with the session, under "backward".
+        self.backward = None
         self._reset_fields()
         self._settle_step()
 
@@ -447,6 +450,7 @@ class ConvModel(QObject):
             # 1-based output cell while stepping, None while the whole output shows
             "step": self.stepper.position if self.stepper.stepping else None,
             **source,  # a sample or file: its name, channels, crop and longest side
+            **({"backward": self.backward.to_dict()} if self.backward is not None else {}),
         }
 
     def from_dict(self, state: dict[str, Any]) -> None:
@@ -457,6 +461,8 @@ class ConvModel(QObject):
         kernels = saved_kernels(state, self.kernels, MAX_KERNEL, MAX_KERNELS)
         settings = ConvSettings.read(state)
         speed = int(state.get("speed", self.speed_index))
+        backward = (self.backward.read_state(state["backward"])
+                    if self.backward is not None and "backward" in state else None)
         self.stepper.stop_stepping()
         with self._batch():
             self._reset_fields()
@@ -473,3 +479,5 @@ class ConvModel(QObject):
         step = state.get("step")
         if isinstance(step, int) and not isinstance(step, bool) and step >= 1:
             self.stepper.jump_to(step - 1)
+        if backward is not None:
+            self.backward.apply_state(backward)

@@ -20,7 +20,9 @@ from visualizer.core.conv_job import ConvResult
 from visualizer.core.convolution import ConvSpec, UserInputError
 from visualizer.image_io import IMAGE_SUFFIXES
 from visualizer.ui.conv.arithmetic import ArithmeticText
+from visualizer.ui.conv.backward_keys import BackwardKeys
 from visualizer.ui.conv.backward_model import BackwardModel
+from visualizer.ui.conv.backward_steps import StepRouter
 from visualizer.ui.conv.backward_view import BackwardView
 from visualizer.ui.conv.export import ExportActions
 from visualizer.ui.conv.fit import PictureNeeds, picture_scale
@@ -93,7 +95,8 @@ class ConvPanel(Panel):
         main.addWidget(self.step_bar)
         self.backward_model = BackwardModel(self.model, self)  # the backward mode (off until switched on)
         self.backward = BackwardView(self.backward_model, self)
-        main.addWidget(self.backward)
+        main.addWidget(self.backward, 1)  # room for its grids while on (it shrinks to its switch when off)
+        self.backward_model.changed.connect(self.arithmetic.redraw)  # its hint says where the keys go
         for view, names in _VIEW_WIDGETS.items():
             for name in names:
                 setattr(self, name, getattr(getattr(self, view), name))
@@ -160,7 +163,7 @@ class ConvPanel(Panel):
             a.triggered.connect(slot)
             return a
 
-        s = self.stepper
+        s = self.step_router = StepRouter(self.stepper, self.backward_model, self)  # backward mode: its steps
         self.play_action = action("Play / pause", Qt.Key.Key_Space, s.toggle_play)
         self.forward_action = action("Step forward", Qt.Key.Key_Right, s.step_forward)
         self.back_action = action("Step back", Qt.Key.Key_Left, s.step_back)
@@ -172,12 +175,15 @@ class ConvPanel(Panel):
         self.course_action.triggered.connect(self.input_box.load_course_example)
         self.course_rgb_action = QAction("Course 1×1×3 example (RGB picture, 1×1×3 kernels)", self)
         self.course_rgb_action.triggered.connect(self.input_box.load_course_rgb_example)
+        self.backward_keys = BackwardKeys(self, self.backward)
 
     def panel_actions(self) -> list[QAction]:
-        sep = QAction(self)
+        sep, sep2 = QAction(self), QAction(self)
         sep.setSeparator(True)
+        sep2.setSeparator(True)
         return [self.play_action, self.forward_action, self.back_action, self.start_action,
-                self.end_action, self.all_action, sep, self.course_action, self.course_rgb_action, *self.export_actions]
+                self.end_action, self.all_action, sep, *self.backward_keys.actions, sep2, self.course_action,
+                self.course_rgb_action, *self.export_actions]
 
     # ==== reading (delegates to the model) =====================================================
     def spec(self) -> ConvSpec:
@@ -230,6 +236,12 @@ class ConvPanel(Panel):
         o, _, kh, kw = self.model.kernels.shape
         self.emit_status(f"Convolution from {title or 'another tab'}: input {c}×{h}×{w}, {o} kernel"
                          f"{'s' if o > 1 else ''} of {c}×{kh}×{kw}", 6000)
+
+    def open_backward(self, grad_output: np.ndarray, **convolution) -> None:
+        """The backward hand-over: `open_convolution(**convolution)` with the backward mode on and
+        `grad_output` (O×Ho×Wo or Ho×Wo) as its upstream gradient ∂L/∂Y."""
+        self.open_convolution(**convolution)
+        self.backward_model.use_gradient(grad_output)
 
     def apply_course_setting(self, stride: int, padding: int) -> None:
         self.model.apply_course_setting(stride, padding)
@@ -330,6 +342,7 @@ class ConvPanel(Panel):
         chosen to read well on both and on a projector)."""
         self.arithmetic.set_look(look)
         self.matrices.set_look(look)
+        self.backward.grids.set_look(look)
 
     def set_lecture_mode(self, on: bool) -> None:
         self._lecture = on
@@ -348,6 +361,7 @@ class ConvPanel(Panel):
 
     def shutdown(self) -> None:
         self.stepper.pause()
+        self.backward_model.steps.stepper.pause()
         self.compute.shutdown()
 
     def closeEvent(self, event) -> None:  # noqa: N802

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QFrame, QSplitter, QTabWidget
 
 from visualizer.ui.network.bn_model import BatchNormState
 from visualizer.ui.network.bn_view import BatchNormView
+from visualizer.ui.network.backward import NetworkBackward
+from visualizer.ui.network.backward_view import BackwardBar
 from visualizer.ui.network.canvas import DrawingCanvas, InputView
 from visualizer.ui.network.loader import Loader
 from visualizer.ui.network.maps import LayerMapsView
@@ -34,6 +36,8 @@ class NetworkPanel(Panel):
     state_key = "NetworkPanel"
 
     explorer_requested = Signal(dict)
+    #: The opened map's backward pass to the Convolution tab (`ConvPanel.open_backward(**dict)`).
+    backward_explorer_requested = Signal(dict)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +56,8 @@ class NetworkPanel(Panel):
         self.right.addTab(self.opened, "Opened map")
         self.right.addTab(self.batchnorm, "Batch norm")
         self.right.currentChanged.connect(self._right_tab)
+        self.backward = NetworkBackward(self.model, self)  # the backward view (gradient maps)
+        self.backward_bar = BackwardBar(self.backward, self.maps)
         self.status = QLabel(" ", self)
         self.status.setObjectName("network_status")
         self.status.setAccessibleName("Network tab messages")
@@ -79,7 +85,12 @@ class NetworkPanel(Panel):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(left_scroll)
-        self.splitter.addWidget(self.maps)
+        middle = QWidget()
+        mcol = QVBoxLayout(middle)
+        mcol.setContentsMargins(0, 0, 0, 0)
+        mcol.addWidget(self.backward_bar)
+        mcol.addWidget(self.maps, 1)
+        self.splitter.addWidget(middle)
         self.splitter.addWidget(self.right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -94,6 +105,7 @@ class NetworkPanel(Panel):
         self.model.busy_changed.connect(self._busy)
         self.model.opened_changed.connect(self._map_opened)
         self.opened.explorer_clicked.connect(self._explorer)
+        self.backward_bar.explorer_clicked.connect(self._backward_explorer)
         self._started = False
 
     def showEvent(self, e) -> None:  # noqa: N802
@@ -131,6 +143,11 @@ class NetworkPanel(Panel):
         if request:
             self.explorer_requested.emit(request)
 
+    @Slot(object)
+    def _backward_explorer(self, request: Any) -> None:
+        if request:
+            self.backward_explorer_requested.emit(request)
+
     # -- hand-overs --------------------------------------------------------------------------
     @Slot(dict)
     def open_request(self, request: dict) -> None:
@@ -146,10 +163,11 @@ class NetworkPanel(Panel):
 
     # -- Panel contract ----------------------------------------------------------------------
     def save_state(self) -> dict[str, Any]:
-        return self.model.to_dict()
+        return {**self.model.to_dict(), "backward": self.backward.to_dict()}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         self._started = True
+        self.backward.from_dict(state.get("backward") if isinstance(state, dict) else None)
         self.model.from_dict(state)
 
     def apply_settings(self, settings: dict[str, Any]) -> None:
@@ -166,3 +184,4 @@ class NetworkPanel(Panel):
     def shutdown(self) -> None:
         self.loader.shutdown()
         self.batchnorm.state.shutdown()
+        self.backward.shutdown()

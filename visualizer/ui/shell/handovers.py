@@ -11,12 +11,13 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, SignalInstance, Slot
 
+from visualizer.core.errors import UserInputError
 from visualizer.ui.shell.panel import Panel
 
 class HandOvers(QObject):
     """Routes the hand-over signals of a window's panels: `train_requested` to the panel with
     `use_architecture`, `network_requested` to `open_request`, `explorer_requested` to
-    `open_convolution`; and the Training tab's running net (`live_net_changed`) to the panel with
+    `open_convolution`, `backward_explorer_requested` to `open_backward`; and the Training tab's running net (`live_net_changed`) to the panel with
     `follow_live_net`, without switching tabs."""
 
     def __init__(self, window) -> None:
@@ -33,6 +34,7 @@ class HandOvers(QObject):
         for signal_name, slot in (("train_requested", self.architecture),
                                   ("network_requested", self.network),
                                   ("explorer_requested", self.convolution),
+                                  ("backward_explorer_requested", self.backward_convolution),
                                   ("live_net_changed", self.live_net)):
             signal = getattr(panel, signal_name, None)
             if isinstance(signal, SignalInstance):
@@ -54,6 +56,9 @@ class HandOvers(QObject):
             return False
         try:
             call(getattr(target, method))
+        except UserInputError as exc:  # it does not fit there (a kernel too big, …): said in words
+            self.window.show_status(f"{target.title} cannot take {what}: {exc}", 8000)
+            return False
         except Exception:  # the receiving tab's bug must not lose the window
             sys.excepthook(*sys.exc_info())
             self.window.show_status(f"{target.title} could not take {what}.", 8000)
@@ -80,6 +85,13 @@ class HandOvers(QObject):
         """Step through one convolution of a net: the Convolution tab's `open_convolution(inputs,
         kernels, stride, padding, dilation, bias, title)`."""
         self.hand_over("open_convolution", "this convolution", lambda f: f(**request), "convolution")
+
+    @Slot(dict)
+    def backward_convolution(self, request: dict) -> None:
+        """Step through the backward pass of one convolution of a net (the forward hand-over's
+        mirror): the Convolution tab's `open_backward(grad_output, inputs, kernels, stride, padding,
+        dilation, bias, title)`."""
+        self.hand_over("open_backward", "this convolution's backward pass", lambda f: f(**request), "convolution")
 
     @Slot(dict)
     def live_net(self, event: dict) -> None:
