@@ -209,7 +209,9 @@ def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_pa
     entries = panel.runs_model.entries
     assert [e.config.get("weight_decay") for e in entries] == [0.0, 0.01, 0.0]
     assert [e.config.get("early_stopping") for e in entries] == [0, 0, 2]
-    assert all(e.config["epochs"] == 10 and e.config["net"] == "mnist-net1" for e in entries)
+    assert all(e.config["epochs"] == 10 and e.config["net"]["name"] == "mnist-net1-fc128" for e in entries)
+    # the runs are named apart in the runs table (their folders: <time>_overfit-plain, …)
+    assert [e.run_id.split("_", 2)[2] for e in entries] == ["overfit-plain", "overfit-wd0.01", "overfit-early-stop"]
     assert "weight decay 0.01" in entries[1].label and "early stopping 2" in entries[2].label
     m = panel.runs_model
     col = COLUMNS.index("Best epoch")
@@ -257,10 +259,14 @@ def test_model_overfitting_configs_form_fields_and_session(tmp_path):
 
     m = TrainingModel(tmp_path / "runs")
     m.set_field("lr", "0.05")
+    m.set_field("loss", "l2")
     configs = m.experiment_configs("overfitting")
-    assert [(c.net, c.train_size, c.epochs, c.batch_size) for c in configs] == [("mnist-net1", 1000, 40, 32)] * 3
-    assert [(c.weight_decay, c.dropout, c.early_stopping) for c in configs] == [(0, 0, 0), (0.01, 0, 0), (0, 0, 5)]
-    assert all(c.lr == 0.05 for c in configs)  # the rest comes from the form
+    assert [(c.net_name, c.train_size, c.epochs, c.batch_size) for c in configs] == \
+        [("mnist-net1-fc128", 500, 40, 32)] * 4 + [("mnist-net1-fc128", 2000, 40, 32)]
+    assert [(c.weight_decay, c.dropout, c.early_stopping) for c in configs] == \
+        [(0, 0, 0), (0.01, 0, 0), (0, 0.5, 0), (0, 0, 5), (0, 0, 0)]
+    assert all(c.optimizer == "adam" and c.lr == 0.001 for c in configs)  # the experiment's own
+    assert all(c.loss == "l2" for c in configs)  # the rest comes from the form
     m.set_field("dropout", "0.3")
     m.set_field("weight_decay", "1e-4")
     m.set_field("early_stopping", 3)

@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualizer.core.experiments import experiment_caption
 from visualizer.ui.training.model import (
     EXPERIMENTS,
     FORM_RANGES,
     LOSSES,
     OPTIMIZERS,
     TrainingModel,
-    experiment_caption,
 )
 
 _SPINS = {  # field -> (step, tooltip)

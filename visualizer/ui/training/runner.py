@@ -60,7 +60,7 @@ class TrainingRunner(QObject):
             config.num_threads = gui_thread_count()  # one core stays free for the GUI
         try:
             m.runs_dir.mkdir(parents=True, exist_ok=True)
-            folder = new_run_folder(m.runs_dir, config)
+            folder = new_run_folder(m.runs_dir, config, name=m.queued_run_name())
             folder.mkdir(parents=True, exist_ok=False)
         except OSError as exc:
             m.clear_queue()
