@@ -60,7 +60,7 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, args, words):
 def test_the_overfitting_experiment_writes_named_run_folders(mnist_dir, tmp_path, capsys):
     out = tmp_path / "overfit"
     code = main(["sweep", "--experiment", "overfitting", "--data", str(mnist_dir), "--train-size", "64",
-                 "--val-size", "64", "--test-size", "64", "--epochs", "2", "--workers", "1",
+                 "--val-size", "64", "--test-size", "64", "--epochs", "1", "--workers", "1",
                  "--threads-per-run", "1", "--quiet", "--out", str(out)])
     assert code == 0
     names = sorted(p.name for p in out.iterdir() if p.is_dir())
