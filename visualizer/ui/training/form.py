@@ -34,12 +34,17 @@ _SPINS = {  # field -> (step, tooltip)
     "epochs": (1, "Passes over the training images"),
     "batch_size": (32, "Images per minibatch"),
     "train_size": (1000, "Training images, taken from MNIST's 60,000 (with validation)"),
-    "val_size": (1000, "Validation images, the rest of MNIST's 60,000 training images"),
+    "val_size": (1000, "Validation images: a random subset of MNIST's 60,000 training images, chosen by the "
+                       "seed and kept apart from the training images (the same ones whatever the training size)"),
     "test_size": (1000, "Test images, from MNIST's 10,000"),
-    "seed": (1, "Same seed and device, same numbers"),
+    "seed": (1, "Fixes the split, the initial weights and the batch order: the same seed, device and number "
+                "of CPU threads give the same numbers (the app trains with one thread fewer than the "
+                "machine has)"),
     "early_stopping": (1, "Early stopping: stop after this many epochs without a lower validation loss "
                           "and keep the best epoch's weights (0: off)"),
 }
+#: The regulariser's row: named apart from the L2 (mean squared error) loss above it.
+WEIGHT_DECAY_LABEL = "Weight decay (penalty on weights)"
 _LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images",
            "val_size": "Validation images", "test_size": "Test images", "seed": "Seed",
            "early_stopping": "Early stopping"}
@@ -79,12 +84,15 @@ class TrainingForm(QGroupBox):
         self.momentum_edit.setToolTip("Momentum of SGD with momentum, from 0 to below 1")
         self.weight_decay_edit = QLineEdit(self)
         self.weight_decay_edit.setObjectName("weight_decay")
-        self.weight_decay_edit.setToolTip("L2 regularisation λ (the “lambda factor”), at least 0: the optimizer "
-                                          "adds λ·w to each gradient (PyTorch's weight_decay), e.g. 0.001")
+        self.weight_decay_edit.setToolTip(
+            "Weight decay λ (the “lambda factor”), at least 0: L2 regularisation, a penalty (λ/2)·Σw² on the "
+            "weights (not the L2 loss): the optimizer adds λ·w to each gradient (PyTorch's weight_decay), "
+            "e.g. 0.001. With Adam that term is scaled like the gradient (not AdamW's decoupled decay)")
         self.dropout_edit = QLineEdit(self)
         self.dropout_edit.setObjectName("dropout")
-        self.dropout_edit.setToolTip("Dropout probability p, from 0 to below 1: a Dropout layer before each "
-                                     "Linear layer zeroes that share of its inputs in training (0: none)")
+        self.dropout_edit.setToolTip("Dropout probability p, from 0 to below 1: in training, a Dropout layer "
+                                     "before each Linear layer zeroes each of its inputs independently with "
+                                     "probability p and scales the kept ones by 1/(1−p) (0: none)")
         self._texts = {"lr": self.lr_edit, "momentum": self.momentum_edit,
                        "weight_decay": self.weight_decay_edit, "dropout": self.dropout_edit}
         self.spins: dict[str, QSpinBox] = {}
@@ -110,7 +118,7 @@ class TrainingForm(QGroupBox):
         for name, s in self.spins.items():
             if name != "early_stopping":
                 form.addRow(_LABELS[name], s)
-        form.addRow("Weight decay (L2)", self.weight_decay_edit)
+        form.addRow(WEIGHT_DECAY_LABEL, self.weight_decay_edit)
         form.addRow("Dropout", self.dropout_edit)
         form.addRow(_LABELS["early_stopping"], self.spins["early_stopping"])
         self.spins["early_stopping"].setSpecialValueText("off")
