@@ -203,6 +203,10 @@ def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_pa
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(96, 64, 32), test=32)
     panel.experiment_combo.setCurrentIndex(panel.experiment_combo.findData("overfitting"))
     qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
+    # the caption under the plots says what to look at
+    assert panel.look_caption.isVisibleTo(panel)
+    for words in ("gap opening", "★", "stopped early", "lower validation loss than overfit-plain"):
+        assert words in panel.look_caption.text()
     qtbot.waitUntil(lambda: len(panel.runs_model.entries) == 3 and not panel.is_running(), timeout=120_000)
     qtbot.wait(50)
     panel.plots.refresh()
@@ -233,6 +237,9 @@ def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_pa
     assert json.loads((entries[0].folder / "metrics.json").read_text())["final"]["stopped_early"] is False
     # the stars are shown for the three overlaid runs
     assert all(panel.plots.best_mark(e.run_id, "acc_epoch") is not None for e in entries)
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)  # a run of the form: no caption
+    assert not panel.look_caption.isVisibleTo(panel)
+    wait_done(qtbot, panel)
 
 
 def test_open_in_network_from_results_and_a_misclassified_digit(qtbot, tmp_path):
