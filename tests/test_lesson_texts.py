@@ -243,3 +243,18 @@ def test_the_network_tab_counts_from_1_and_shows_no_negative_position():
         assert "row {y}, column {x}" not in source and "row {oy}, column {ox}" not in source
     source = (REPO / "visualizer" / "ui" / "network" / "opened.py").read_text(encoding="utf-8")
     assert "output channel {parts.out_channel + 1}" in source and "Input channel {c + 1} only" in source
+
+
+def test_every_course_experiment_has_expected_results_and_a_caption():
+    from visualizer.core.experiments import EXPERIMENTS, LOOK_AT
+
+    page = _page("04-training.html")
+    section = page[page.index("What the course experiments should show"):page.index("Where MNIST comes from")]
+    assert "seed 0, one torch thread" in section
+    for name in EXPERIMENTS:
+        assert name in section
+        assert LOOK_AT[name]
+    for fact in ("95.81 %", "97.44 %", "98.86 %", "4,350 parameters"):
+        assert fact in section
+    for fact in ("0.286 at epoch 12", "0.381 (epoch 40)", "stopped after epoch 17", "seed 0, one torch thread"):
+        assert fact in page

@@ -76,8 +76,9 @@ LOOK_AT: dict[str, str] = {
     "loss functions": "Compare the accuracy plots, not the losses (the two losses have different scales): L2 "
                       "learns more slowly (95.8 % test accuracy after 8 epochs against 98.9 %; 77.7 % against "
                       "96.4 % on validation after the first epoch).",
-    "architectures": "Compare the accuracy plots: mnist-net2 has a fifth of the kernels (4,350 parameters "
-                     "against 21,690) and ends a little lower; the guide gives the measured numbers.",
+    "architectures": "Compare the accuracy plots: mnist-net2 has a quarter of the kernels (4,350 parameters "
+                     "against 21,690) and ends lower (97.4 % test accuracy against 98.9 %); neither overfits in "
+                     "8 epochs on 50,000 images.",
     "overfitting": "Look at the gap opening: overfit-plain's training loss keeps falling while its validation "
                    "loss (dashed) turns up after the ★, its lowest point. overfit-early-stop stops 5 epochs after "
                    "its ★ (Best epoch: “stopped early”) and keeps the ★'s weights; weight decay, dropout and 4× "
