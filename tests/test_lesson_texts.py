@@ -76,7 +76,7 @@ def test_four_tools_in_the_welcome_page_and_the_about_box():
 def test_the_star_is_the_epoch_whose_weights_early_stopping_keeps():
     from visualizer.core.curves import BEST_NOTE
 
-    assert "would stop here" not in BEST_NOTE and "whose weights early stopping keeps" in BEST_NOTE
+    assert "would stop here" not in BEST_NOTE and "the epoch early stopping keeps" in BEST_NOTE
     page = _page("04-training.html")
     assert "where early stopping would stop" not in page
     assert "Early stopping itself stops patience epochs later" in page

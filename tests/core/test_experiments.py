@@ -28,7 +28,8 @@ def test_the_overfitting_runs_are_named_apart_and_set_what_they_say():
     assert all(c.optimizer == "adam" and c.lr == 0.001 and c.epochs == 40 for c in configs)
     assert run_names("learning rates") is None  # one field varied: the runs differ in it
     caption = experiment_caption("overfitting")
-    assert "mnist-net1-fc128 on 500 images × 40 epochs" in caption and "4x-data" in caption
+    assert caption == "overfitting: plain, wd0.01, dropout0.5, early-stop, 4x-data"  # short: the box stays narrow
+    assert "mnist-net1-fc128 on 500 images × 40 epochs" in experiment_caption("overfitting", detail=True)
 
 
 def test_the_lesson_net_has_no_batchnorm_and_a_hidden_layer():

@@ -35,7 +35,7 @@ SERIES_NAMES = {"train_raw": "training", "train_smooth": "training (smoothed)", 
                 "val": "validation"}
 #: The ★'s note: the epoch whose weights early stopping keeps; it stops `patience` epochs later (and
 #: may stop at an earlier dip than the whole run's lowest point).
-BEST_NOTE = "lowest validation loss: the epoch whose weights early stopping keeps (it stops patience epochs later)"
+BEST_NOTE = "lowest validation loss: the epoch early stopping keeps"  # short: it fits the readout
 
 # batch buffer columns / epoch buffer columns
 B_EXAMPLES, B_EPOCH, B_LOSS, B_ACC, B_TIME = range(5)

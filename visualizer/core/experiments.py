@@ -132,8 +132,9 @@ def from_cli_name(text: str) -> str:
     raise UserInputError(f"--experiment must be one of {names}, got {text!r}")
 
 
-def experiment_caption(name: str) -> str:
-    """The experiments box's line for `name`: what it varies and over which values."""
+def experiment_caption(name: str, detail: bool = False) -> str:
+    """The experiments box's line for `name`: what it varies and over which values; with `detail`
+    (its tooltip) also the net, images and epochs an experiment of whole settings brings."""
     field_name, values = EXPERIMENTS[name]
     if field_name:
         return f"{name}: {', '.join(str(v) for v in values)}"
@@ -141,7 +142,7 @@ def experiment_caption(name: str) -> str:
 
     base = EXPERIMENT_BASE.get(name, {})
     head = ""
-    if "train_size" in base and "epochs" in base:
+    if detail and "train_size" in base and "epochs" in base:
         head = f" ({net_label(base.get('net', ''))} on {base['train_size']:,} images × {base['epochs']} epochs)"
     return f"{name}{head}: {', '.join(variant_label(v) for v in values)}"
 

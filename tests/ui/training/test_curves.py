@@ -207,6 +207,11 @@ def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_pa
     assert panel.look_caption.isVisibleTo(panel)
     for words in ("gap opening", "★", "stopped early", "lower validation loss than overfit-plain"):
         assert words in panel.look_caption.text()
+    # while it runs, the form shows the experiment's settings, not its own (which it keeps)
+    form = panel.form
+    assert form.train_spin.value() == 500 and form.epochs_spin.value() == 10
+    assert form.net_combo.currentText() == "mnist-net1-fc128" and form.opt_combo.currentData() == "adam"
+    assert panel.model.form["train_size"] == 1000 and "“overfitting”, shown while it runs" in form.toolTip()
     qtbot.waitUntil(lambda: len(panel.runs_model.entries) == 3 and not panel.is_running(), timeout=120_000)
     qtbot.wait(50)
     panel.plots.refresh()
@@ -237,9 +242,13 @@ def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_pa
     assert json.loads((entries[0].folder / "metrics.json").read_text())["final"]["stopped_early"] is False
     # the stars are shown for the three overlaid runs
     assert all(panel.plots.best_mark(e.run_id, "acc_epoch") is not None for e in entries)
+    # the form's own values are back, and the net the experiment brought is no choice of the form
+    assert form.train_spin.value() == 1000 and form.net_combo.findData("mnist-net1-fc128") < 0
+    assert form.toolTip() == ""
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)  # a run of the form: no caption
     assert not panel.look_caption.isVisibleTo(panel)
     wait_done(qtbot, panel)
+    assert panel.runs_model.entries[-1].config["train_size"] == 1000
 
 
 def test_open_in_network_from_results_and_a_misclassified_digit(qtbot, tmp_path):

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.core.experiments import experiment_caption
+from visualizer.core.training import net_label
 from visualizer.ui.training.model import (
     EXPERIMENTS,
     FORM_RANGES,
@@ -44,7 +45,7 @@ _SPINS = {  # field -> (step, tooltip)
                           "and keep the best epoch's weights (0: off)"),
 }
 #: The regulariser's row: named apart from the L2 (mean squared error) loss above it.
-WEIGHT_DECAY_LABEL = "Weight decay (penalty on weights)"
+WEIGHT_DECAY_LABEL = "Weight decay λ"  # no wider than the other labels: the column stays narrow
 _LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images",
            "val_size": "Validation images", "test_size": "Test images", "seed": "Seed",
            "early_stopping": "Early stopping"}
@@ -62,6 +63,8 @@ class TrainingForm(QGroupBox):
     def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
         super().__init__("Network and training", parent)
         self.model = model
+        #: None: the form shows its own values; else an experiment's run's (and the net item added for it, or "")
+        self._showing: str | None = None
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.net_combo = QComboBox(self)
@@ -176,6 +179,46 @@ class TrainingForm(QGroupBox):
     @Slot(str)
     def _state_changed(self, state: str) -> None:
         self.setEnabled(state == "idle")
+        m = self.model
+        entry = m.run(m.live_id) if state != "idle" and m.queue_name else None
+        if entry is not None:
+            self._show_settings(entry.config, m.queue_name)
+        elif self._showing is not None:
+            self._show_settings(None, "")
+
+    def _show_settings(self, config: dict | None, experiment: str) -> None:
+        """While an experiment's run goes, show its settings (they are the experiment's, not the
+        form's); `config` None gives the form's own values back. The model's form is not touched."""
+        widgets = [*self._combos.values(), *self._texts.values(), *self.spins.values()]
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            if self._showing:  # the net an experiment brings is no choice of the form
+                extra = self.net_combo.findData(self._showing)
+                if extra >= 0 and self._showing not in self.model.nets():
+                    self.net_combo.removeItem(extra)
+            self._showing = None
+            if config is None:
+                self.setToolTip("")
+                self._show("")
+                return
+            net = net_label(config.get("net", ""))
+            self._showing = ""
+            if self.net_combo.findData(net) < 0:
+                self.net_combo.addItem(net, net)
+                self._showing = net
+            for key, combo in self._combos.items():
+                set_combo(combo, net if key == "net" else config.get(key))
+            for key, edit in self._texts.items():
+                edit.setText(f"{config.get(key, 0):g}")
+            for key, spin in self.spins.items():
+                spin.setValue(int(config.get(key, spin.value())))
+            # (a tooltip, not the title: a longer title would widen the column while it runs)
+            self.setToolTip(f"The settings of the experiment “{experiment}”, shown while it runs; the form's "
+                            f"own values come back when it ends")
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
 
     # -- widgets -> model --------------------------------------------------------------------
     @Slot()
@@ -210,7 +253,8 @@ class ExperimentBox(QGroupBox):
         self.combo.setObjectName("experiment")
         for name in EXPERIMENTS:
             self.combo.addItem(experiment_caption(name), name)
-            self.combo.setItemData(self.combo.count() - 1, experiment_caption(name), Qt.ItemDataRole.ToolTipRole)
+            self.combo.setItemData(self.combo.count() - 1, experiment_caption(name, detail=True),
+                                   Qt.ItemDataRole.ToolTipRole)
         # the overfitting line is long: the box may not widen the whole form
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setMinimumContentsLength(14)
