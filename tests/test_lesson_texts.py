@@ -93,6 +93,8 @@ def test_keras_restores_the_best_weights_at_the_end_too():
 def test_adam_weight_decay_is_coupled_and_batch_norm_makes_the_scale_irrelevant():
     page = _page("04-training.html")
     assert "not the decoupled weight decay of AdamW" in page
+    form_source = _flat((REPO / "visualizer" / "ui" / "training" / "form.py").read_text(encoding="utf-8"))
+    assert "(not AdamW's decoupled decay)" in form_source
     # behind batch norm a convolution's scale does not change the output
     torch.manual_seed(0)
     conv, bn = torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4)
@@ -111,6 +113,13 @@ def test_adam_weight_decay_is_coupled_and_batch_norm_makes_the_scale_irrelevant(
     add_train_options(p)
     help_text = _flat(p.format_help())
     assert "not AdamW's decoupled decay" in help_text and "not the l2 loss" in help_text
+
+
+def test_the_guide_names_rows_skipped_between_windows():
+    page = _page("02-convolution.html")
+    assert "reads rows 1, 3 and 5 of a 6×6 input and never rows 2, 4 and 6" in page
+    note = cv.size_report((6, 6), (1, 1), cv.ConvSpec(stride=(2, 2))).warnings[0]
+    assert "skip rows 2 and 4" in note and "leaves the last 1 row" in note  # row 6: the last one
 
 
 def test_the_receptive_field_does_not_ignore_padding():
@@ -182,6 +191,24 @@ def test_same_padding_label_says_ceil_n_over_s_above_stride_1():
 def test_probabilities_are_not_calibrated():
     page = _page("07-network.html")
     assert "not as the chance that it is right" in page and "not calibrated" in page
+    pytest.importorskip("PySide6")
+    from visualizer.ui.network.probabilities import PROBABILITIES_TIP
+
+    assert "not calibrated chances" in PROBABILITIES_TIP
+
+
+def test_the_means_standard_error_is_the_spread_over_root_n():
+    pytest.importorskip("PySide6")
+    from visualizer.core.sweep import SweepSeries
+    from visualizer.ui.training.sweep_plot import standard_error_text
+
+    ys = [0.97, 0.98, 0.99]
+    sd = float(np.std(ys, ddof=1))
+    series = [SweepSeries("", [0.0], [(0.0, y) for y in ys], [float(np.mean(ys))], [sd])]
+    se = 100 * sd / math.sqrt(3)
+    assert standard_error_text(series, 100.0, True) == f"; the means' standard error (SD/√n, n seeds): {se:.3g} points"
+    one = [SweepSeries("", [0.0], [(0.0, 0.97)], [0.97], [0.0])]
+    assert standard_error_text(one, 100.0, True) == ""  # one seed: no standard error to give
 
 
 # --- not taught before ----------------------------------------------------------------------------
