@@ -13,6 +13,7 @@ from visualizer.core.experiments import (
     experiment_caption,
     experiment_configs,
     from_cli_name,
+    queued_run_name,
     run_names,
 )
 from visualizer.core.training import TrainConfig, Trainer, build_model
@@ -30,6 +31,17 @@ def test_the_overfitting_runs_are_named_apart_and_set_what_they_say():
     caption = experiment_caption("overfitting")
     assert caption == "overfitting: plain, wd0.01, dropout0.5, early-stop, 4x-data"  # short: the box stays narrow
     assert "mnist-net1-fc128 on 500 images × 40 epochs" in experiment_caption("overfitting", detail=True)
+
+
+def test_queued_runs_are_named_by_their_place_in_the_experiment(tmp_path):
+    from visualizer.core.runs import new_run_folder
+
+    assert [queued_run_name("overfitting", k) for k in (1, 5)] == ["overfit-plain", "overfit-4x-data"]
+    assert queued_run_name("overfitting", 6) == "" and queued_run_name("", 1) == ""
+    assert queued_run_name("learning rates", 1) == ""  # told apart by their learning rates
+    folder = new_run_folder(tmp_path, TrainConfig(), name="overfit-wd0.01")
+    assert folder.name.endswith("_overfit-wd0.01") and folder.parent == tmp_path
+    assert new_run_folder(tmp_path, TrainConfig()).name.endswith("_mnist-net1_ce_sgdm_lr0.01")
 
 
 def test_the_lesson_net_has_no_batchnorm_and_a_hidden_layer():

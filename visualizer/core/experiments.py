@@ -116,6 +116,13 @@ def run_names(name: str) -> list[str] | None:
     return [f"{prefix}-{variant_label(v)}" for v in values]
 
 
+def queued_run_name(experiment: str, k: int) -> str:
+    """The name of run `k` (from 1) of `experiment` ("overfit-wd0.01"); "" for a run of the form
+    (experiment "") or of an experiment whose runs differ in one field (their folders tell them apart)."""
+    names = run_names(experiment) if experiment in EXPERIMENTS else None
+    return names[k - 1] if names and 1 <= k <= len(names) else ""
+
+
 def cli_name(name: str) -> str:
     """`convviz sweep --experiment`'s name for experiment `name`: "learning rates" -> "learning-rates"."""
     return name.replace(" ", "-")

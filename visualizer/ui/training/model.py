@@ -22,7 +22,7 @@ from visualizer.core import appdirs
 from visualizer.core.devices import DeviceReport
 from visualizer.core.curves import X_AXES
 from visualizer.core.errors import UserInputError
-from visualizer.core.experiments import EXPERIMENT_BASE, EXPERIMENTS, experiment_configs, run_names  # noqa: F401
+from visualizer.core.experiments import EXPERIMENT_BASE, EXPERIMENTS, experiment_configs  # noqa: F401
 from visualizer.core.run_table import fmt_time, run_label
 from visualizer.core.training import TrainConfig
 from visualizer.ui.training import saved_runs
@@ -430,13 +430,6 @@ class TrainingModel(QObject):
     def run_number(self) -> int:
         """k of "run k of n" for the run going now."""
         return self.queue_total - len(self.queue)
-
-    def queued_run_name(self) -> str:
-        """The name of the experiment's run starting now ("overfit-wd0.01"), "" for a run of the form
-        or of an experiment whose runs differ in one field (their folder names tell them apart)."""
-        names = run_names(self.queue_name) if self.queue_name in EXPERIMENTS else None
-        k = self.run_number()
-        return names[k - 1] if names and 1 <= k <= len(names) else ""
 
     # ========================================================================== running ==
     def running(self) -> bool:
