@@ -104,7 +104,7 @@ def test_adam_weight_decay_is_coupled_and_batch_norm_makes_the_scale_irrelevant(
         conv.weight.mul_(3.0)
         conv.bias.mul_(3.0)
     assert torch.allclose(bn(conv(x)), out, atol=1e-4)
-    assert "gives the same output whatever the scale of its weights" in page
+    assert "gives the same output in training whatever the scale of its weights" in page
     import argparse
 
     from visualizer.commands.train import add_train_options
