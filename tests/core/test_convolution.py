@@ -162,6 +162,41 @@ def test_the_unused_note_says_whether_only_padding_goes_unused():
     assert "2 rows of the padded input unused: 1 row of padding and 1 row of the input" in both.warnings[0]
 
 
+def _rows_read(n: int, k: int, spec) -> set[int]:
+    """The input rows (from 1) the output depends on, found by changing each row alone (an oracle
+    independent of the note's arithmetic)."""
+    base = np.zeros((n, n))
+    kernel = np.ones((k, k))
+    ref = cv.convolve(base, kernel, spec)
+    found = set()
+    for r in range(n):
+        x = base.copy()
+        x[r, :] = 1.0
+        if not np.array_equal(cv.convolve(x, kernel, spec), ref):
+            found.add(r + 1)
+    return found
+
+
+@pytest.mark.parametrize("n, k, spec", [
+    (6, 1, cv.ConvSpec(stride=(2, 2))),  # a 1×1 stride-2 shortcut: rows 2, 4 and 6 never read
+    (5, 1, cv.ConvSpec(stride=(2, 2))),  # nothing left over at the end, rows 2 and 4 skipped
+    (7, 3, cv.ConvSpec(dilation=(3, 3))),
+    (9, 2, cv.ConvSpec(stride=(2, 2), dilation=(2, 2))),
+])
+def test_the_unused_note_names_rows_skipped_between_windows(n, k, spec):
+    note = cv.size_report((n, n), (k, k), spec).warnings[0]
+    unread = sorted(set(range(1, n + 1)) - _rows_read(n, k, spec))
+    trailing = cv.size_report((n, n), (k, k), spec).rows.unused
+    between = unread[:len(unread) - trailing]
+    assert between, "each case skips rows between windows"
+    listed = ", ".join(map(str, between[:-1])) + " and " + str(between[-1])
+    assert f"skip rows {listed} of the input" in note and "whose values the output never sees" in note
+    if trailing:
+        assert f"leaves the last {trailing} row" in note
+    else:
+        assert "leaves the last" not in note
+
+
 def test_empty_output_is_a_clear_error():
     r = cv.size_report((4, 4), (5, 5), cv.ConvSpec())
     assert r.out_shape == (0, 0)

@@ -39,7 +39,7 @@ def test_csv_markdown_and_rows():
             Row("r|2", {"net": "mnist-net2", "epochs": 3}, {}, "running", 0.25)]
     parsed = list(csv.DictReader(io.StringIO(table_csv(rows))))
     assert parsed[0]["test_accuracy"] == "0.85" and parsed[0]["epochs"] == "1"
-    assert row_values(rows[0])[5:] == ["1/2", "", "90.00 %", "80.00 %", "85.00 %", "1:05", "stopped"]
+    assert row_values(rows[0])[5:] == ["1/2", "0", "0", "off", "", "90.00 %", "80.00 %", "85.00 %", "1:05", "stopped"]
     assert row_values(rows[1])[-1] == "running, 25 %"
     md = table_markdown(rows).splitlines()
     assert md[0].startswith("| Run | Net |") and md[3].startswith(r"| r\|2 |")

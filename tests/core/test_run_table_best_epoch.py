@@ -32,3 +32,13 @@ def test_labels_name_the_regularisation():
     assert run_label({**base, "weight_decay": 0.001}).endswith("· weight decay 0.001")
     assert run_label({**base, "dropout": 0.5, "early_stopping": 5}).endswith("· dropout 0.5 · early stopping 5")
     assert run_label({**base, "early_stopping": True}) == run_label(base)  # odd JSON is ignored
+
+
+def test_the_table_has_columns_for_the_regularisation():
+    rows = [Row("plain", {"net": "n", "weight_decay": 0.0, "dropout": 0.0, "early_stopping": 0}, {}, "completed"),
+            Row("reg", {"net": "n", "weight_decay": 0.01, "dropout": 0.5, "early_stopping": 5}, {}, "completed"),
+            Row("old", {"net": "n"}, {}, "completed")]  # a config saved before the options existed
+    cols = [COLUMNS.index(c) for c in ("Weight decay", "Dropout", "Early stopping")]
+    assert [[row_values(r)[i] for i in cols] for r in rows] == [["0", "0", "off"], ["0.01", "0.5", "5"],
+                                                                 ["0", "0", "off"]]
+    assert all(len(row_values(r)) == len(COLUMNS) for r in rows)

@@ -3,6 +3,7 @@
     convviz sweep --lr 0.1,0.03,0.01 --loss ce,l2 --seeds 3 --epochs 8 --out sweeps/lr
                   [--backend local|ray] [--workers N] [--threads-per-run N]
                   [--ray-address auto|ADDR] [--gpus-per-run F] [--yes]
+    convviz sweep --experiment overfitting [--seeds N] [--train-size N …] --out sweeps/overfit
 
 Every option of `convviz train` is accepted (built from train's own parser function, so an
 option added there is here too), and every one that takes a value may take a comma list: the grid
@@ -13,6 +14,11 @@ checked as `convviz train` checks it, with the same message.
 lr0.1_loss-ce_seed0), sweep.json and sweep.csv (see visualizer.core.sweep). Running the same
 command again skips the completed runs and reruns the others. Ctrl+C (SIGTERM, SIGHUP) stops the
 running runs after their batch (saved with status "stopped"); a second one quits at once.
+
+--experiment NAME runs one of the course's experiments (visualizer.core.experiments: learning-rates,
+loss-functions, architectures, overfitting) as the Training tab's "Run all" does: its runs and its
+own settings, train's defaults for the rest; an option given on the command line (one value each)
+wins over the experiment's own setting, except the one the experiment varies.
 
 Exit status: 0 every run completed; 2 bad input (one line); 3 a run diverged or failed (every
 file still written); 128 + N stopped by signal N.
@@ -32,6 +38,7 @@ from visualizer.commands import COMMANDS
 from visualizer.commands import train as train_cmd
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import number_arg, whole_number_arg
+from visualizer.core.experiments import EXPERIMENTS, cli_name
 
 EXIT_RUN_FAILED = 3
 #: Options of `train` that stay single: where files go, and switches.
@@ -65,6 +72,14 @@ class _ListOf:
         return values
 
 
+class _Default(list):
+    """An option's default as a list of one: told apart from a value given on the command line
+    (--experiment's options win over the experiment's settings only when given), shown as the value."""
+
+    def __str__(self) -> str:
+        return str(self[0]) if len(self) == 1 else super().__str__()
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "sweep", help=COMMANDS["sweep"],
@@ -77,6 +92,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "  convviz sweep --lr 0.1,0.03,0.01,0.003,0.001 --loss ce,l2 --seeds 3 --out sweeps/lr\n"
         "  convviz sweep --net mnist-net1,mnist-net2 --seed-list 0,4,7 --epochs 2 --out sweeps/nets\n"
         "  convviz sweep --lr 0.1,0.01 --seeds 5 --backend ray --ray-address auto --gpus-per-run 0.25 --out sweeps/c\n"
+        "  convviz sweep --experiment overfitting --out sweeps/overfit\n"
         "Ctrl+C (or SIGTERM, SIGHUP) stops the running runs after their batch (status \"stopped\");\n"
         "a second one quits at once. Run the same command again to finish the sweep.\n"
         "exit status: 0 every run completed; 2 bad input; 3 a run diverged or failed; 128+N stopped by signal N.")
@@ -85,6 +101,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         if action.dest in _NOT_LISTS or action.nargs == 0 or not action.option_strings:
             continue
         action.type = _ListOf(action.type, action.choices)
+        if action.default is not None:
+            action.default = _Default([action.default])
         if action.choices is not None and action.metavar is None:
             action.metavar = "{" + ",".join(map(str, action.choices)) + "}[,…]"
         elif action.metavar:
@@ -112,6 +130,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--gpus-per-run", type=number_arg, metavar="F",
                    help="GPUs each Ray trial reserves: 0.25 packs four runs on a GPU (default: 0)")
     g.add_argument("--yes", action="store_true", help="run a grid of more than 1,000 runs")
+    g.add_argument("--experiment", metavar="NAME",
+                   help="run a course experiment: " + ", ".join(cli_name(n) for n in EXPERIMENTS) +
+                   " (its own settings; an option given here, one value each, wins over them)")
     p.set_defaults(func=run)
 
 
@@ -129,7 +150,8 @@ def _lists(args: argparse.Namespace) -> dict[str, list]:
     return out
 
 
-_SWEEP_OPTIONS = {"seeds", "seed_list", "backend", "workers", "threads_per_run", "ray_address", "gpus_per_run", "yes"}
+_SWEEP_OPTIONS = {"seeds", "seed_list", "backend", "workers", "threads_per_run", "ray_address", "gpus_per_run", "yes",
+                  "experiment"}
 
 
 def _seeds(args: argparse.Namespace, lists: dict[str, list]) -> list[int]:
@@ -175,6 +197,8 @@ def build_plan(args: argparse.Namespace):
     lists = _lists(args)
     seeds = _seeds(args, lists)
     lists.pop("seed", None)
+    if getattr(args, "experiment", None) is not None:
+        return _experiment_plan(args, lists, seeds)
     for dest, values in lists.items():
         check_no_duplicates(values, "--" + dest.replace("_", "-"))
     n = grid_size(lists.values(), len(seeds))
@@ -196,6 +220,29 @@ def build_plan(args: argparse.Namespace):
             settings = {k: v for k, v in zip(keys, combo) if k in swept}
             points.append((settings, seed, cfg.to_dict()))
     return make_plan(points, swept, fixed, seeds)
+
+
+def _experiment_plan(args: argparse.Namespace, lists: dict[str, list], seeds: list[int]):
+    """--experiment NAME: the experiment's runs × seeds (core.experiments makes the plan, as for the
+    Training tab's "with 3 seeds"). Options given on the command line arrive as lists (argparse
+    keeps the defaults as _Default): those win over the experiment's own settings."""
+    from visualizer.core.experiments import experiment_sweep_plan, from_cli_name
+
+    name = from_cli_name(args.experiment)
+    given = [k for k in lists if not isinstance(getattr(args, k), _Default)]
+    varied = EXPERIMENTS[name][0]
+    for k in given:
+        option = "--" + k.replace("_", "-")
+        if k == varied:
+            raise UserInputError(f"{option} is what --experiment {args.experiment} varies; leave it out")
+        if len(lists[k]) != 1:
+            raise UserInputError(f"{option} takes one value with --experiment (the experiment chooses what varies)")
+    ns = argparse.Namespace(**vars(args))
+    for k, v in lists.items():
+        setattr(ns, k, v[0])
+    ns.seed = seeds[0]
+    base = train_cmd.build_config(ns).to_dict()  # train's checks, train's messages
+    return experiment_sweep_plan(name, base, seeds, keep=tuple(given))
 
 
 def _check_data(args: argparse.Namespace) -> None:

@@ -116,8 +116,9 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=whole_number_arg, default=d.seed, metavar="N",
                    help="fixes the split, the initial weights and the batch order (default: %(default)s)")
     p.add_argument("--weight-decay", type=number_arg, default=d.weight_decay, metavar="X",
-                   help="L2 regularisation λ: the optimizer adds λ·w to each gradient (PyTorch's "
-                   "weight_decay; e.g. 1e-3; default: %(default)s)")
+                   help="weight decay λ, L2 regularisation (a penalty (λ/2)·Σw², not the l2 loss): the "
+                   "optimizer adds λ·w to each gradient (PyTorch's weight_decay; with adam it is scaled "
+                   "like the gradient, not AdamW's decoupled decay; e.g. 1e-3; default: %(default)s)")
     p.add_argument("--dropout", type=number_arg, default=d.dropout, metavar="P",
                    help="insert Dropout(P) before each Linear layer, 0 ≤ P < 1 (active in training only; "
                    "default: %(default)s)")

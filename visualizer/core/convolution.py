@@ -136,8 +136,9 @@ def size_report(input_hw: tuple[int, int], kernel_hw: tuple[int, int], spec: Con
     if spec.padding == "same" and max(spec.stride) > 1:
         warnings.append(SAME_STRIDE_NOTE)
     for axis, name in ((rows, "row"), (cols, "column")):
-        if axis.out > 0 and axis.unused > 0:
-            warnings.append(_unused_note(axis, name))
+        note = _unused_note(axis, name) if axis.out > 0 else ""
+        if note:
+            warnings.append(note)
     return SizeReport(rows, cols, (max(rows.out, 0), max(cols.out, 0)), error, warnings)
 
 
@@ -148,18 +149,40 @@ SAME_STRIDE_NOTE = ("'same' with a stride above 1 follows TensorFlow/Keras's rul
 
 
 def _unused_note(axis: AxisSize, name: str) -> str:
-    """Which of the padded input's last rows (or columns) no window reaches: real input values
-    (information the output never sees) or only padding (nothing is lost)."""
+    """Which rows (or columns) of the padded input no window reads, "" when every one is read: the
+    last ones the stride leaves over (real input values, which the output never sees, or only
+    padding, where nothing is lost), and input rows skipped between windows (a stride above the
+    D·(K − 1) + 1 rows a window spans, e.g. a 1×1 stride-2 shortcut) or between a dilated kernel's taps."""
     def n_of(k: int) -> str:
         return f"{k} {name}" + ("s" if k != 1 else "")
 
-    head = f"Stride {axis.s} leaves the last {n_of(axis.unused)} of the padded input unused"
-    if axis.unused <= axis.p_after:
-        return f"{head}: padding only, so no input value is skipped."
-    real = axis.unused - axis.p_after
-    if axis.p_after:
-        return f"{head}: {n_of(axis.p_after)} of padding and {n_of(real)} of the input, whose values the output never sees."
-    return f"{head}: {n_of(real)} of the input, whose values the output never sees."
+    span = axis.d * (axis.k - 1) + 1
+    read = {o * axis.s + t * axis.d for o in range(axis.out) for t in range(axis.k)}
+    last = (axis.out - 1) * axis.s + span - 1  # the last row a window reaches
+    skipped = [i - axis.p_before + 1 for i in range(last) if i not in read and axis.p_before <= i < axis.p_before + axis.n]
+    notes = []
+    if axis.unused > 0:
+        head = f"Stride {axis.s} leaves the last {n_of(axis.unused)} of the padded input unused"
+        real = axis.unused - axis.p_after
+        if real <= 0:
+            notes.append(f"{head}: padding only, so no input value is skipped.")
+        elif axis.p_after:
+            notes.append(f"{head}: {n_of(axis.p_after)} of padding and {n_of(real)} of the input, whose values "
+                         f"the output never sees.")
+        else:
+            notes.append(f"{head}: {n_of(real)} of the input, whose values the output never sees.")
+    if skipped:
+        shown = [str(i) for i in skipped[:8]] + ([f"… ({len(skipped)} in all)"] if len(skipped) > 8 else [])
+        listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        why = []
+        if axis.s > span:
+            why.append(f"stride {axis.s} is more than the {n_of(span)} a window spans")
+        if axis.d > 1:
+            why.append(f"the dilated kernel's taps are {axis.d} {name}s apart")
+        what = f"{name}{'s' if len(skipped) > 1 else ''} {listed} of the input"
+        also = " also" if notes else ""
+        notes.append(f"The windows{also} skip {what} ({' and '.join(why)}), whose values the output never sees.")
+    return " ".join(notes)
 
 
 def as_chw(x: np.ndarray) -> np.ndarray:

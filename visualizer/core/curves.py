@@ -33,7 +33,9 @@ X_AXES = {"examples": ("examples seen", "examples seen"), "epochs": ("epoch (fra
 PLOT_SERIES = {"examples": ("train_raw", "train_smooth", "val"), "epoch": ("train", "val")}
 SERIES_NAMES = {"train_raw": "training", "train_smooth": "training (smoothed)", "train": "training",
                 "val": "validation"}
-BEST_NOTE = "lowest validation loss: early stopping would stop here"
+#: The ★'s note: the epoch whose weights early stopping keeps; it stops `patience` epochs later (and
+#: may stop at an earlier dip than the whole run's lowest point).
+BEST_NOTE = "lowest validation loss: the epoch early stopping keeps"  # short: it fits the readout
 
 # batch buffer columns / epoch buffer columns
 B_EXAMPLES, B_EPOCH, B_LOSS, B_ACC, B_TIME = range(5)

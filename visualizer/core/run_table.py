@@ -16,10 +16,10 @@ from typing import Any, Iterable, Protocol
 from visualizer.core.errors import UserInputError
 from visualizer.core.table_format import latex_escape
 
-COLUMNS = ["Run", "Net", "Loss", "Optimizer", "Learning rate", "Epochs", "Best epoch", "Train acc.",
-           "Val. acc.", "Test acc.", "Time", "Status"]
+COLUMNS = ["Run", "Net", "Loss", "Optimizer", "Learning rate", "Epochs", "Weight decay", "Dropout",
+           "Early stopping", "Best epoch", "Train acc.", "Val. acc.", "Test acc.", "Time", "Status"]
 #: Columns shown right-aligned (numbers).
-NUMBER_COLUMNS = range(4, 11)
+NUMBER_COLUMNS = range(4, 14)
 
 #: File suffix -> table format.
 FORMATS = {".csv": "csv", ".md": "md", ".markdown": "md", ".tex": "tex"}
@@ -77,6 +77,17 @@ def regularisation_label(config: dict[str, Any]) -> str:
     return "".join(f" · {p}" for p in parts)
 
 
+def regularisation_cells(config: dict[str, Any]) -> list[str]:
+    """The table's weight decay, dropout and early-stopping cells: "0.01", "0.5", "5" ("0", "0" and
+    "off" when not used; "" for a value the run does not record)."""
+    cells = []
+    for key, off in (("weight_decay", "0"), ("dropout", "0"), ("early_stopping", "off")):
+        v = config.get(key, 0)
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+        cells.append(("" if not ok else off if not v else f"{v:g}"))
+    return cells
+
+
 def best_epoch_text(final: dict[str, Any]) -> str:
     """The epoch with the lowest validation loss ("3"), and "(stopped early)" when early stopping ended the run."""
     best = final.get("best_epoch")
@@ -98,7 +109,8 @@ def row_values(row: RunRow) -> list[str]:
     if f.get("epochs_completed") is not None and f.get("epochs_completed") != epochs:
         epochs = f"{f.get('epochs_completed')}/{epochs}"
     return [row.run_id, net_name(c), str(c.get("loss", "")), str(c.get("optimizer", "")),
-            f"{c.get('lr', '')}", str(epochs), best_epoch_text(f), fmt_acc(f.get("train_accuracy")),
+            f"{c.get('lr', '')}", str(epochs), *regularisation_cells(c), best_epoch_text(f),
+            fmt_acc(f.get("train_accuracy")),
             fmt_acc(f.get("val_accuracy")), fmt_acc(f.get("test_accuracy")),
             fmt_time(f.get("wall_time_s")), status_text(row)]
 

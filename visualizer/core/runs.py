@@ -153,15 +153,15 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "net"
 
 
-def new_run_folder(runs_dir: str | Path, config: Any, when: datetime | None = None) -> Path:
-    """A fresh folder name under runs_dir, e.g. 2026-11-28_101500_mnist-net1_ce_sgdm_lr0.01
-    (suffixed -2, -3, … if taken). The folder is not created."""
+def new_run_folder(runs_dir: str | Path, config: Any, when: datetime | None = None, name: str = "") -> Path:
+    """A fresh folder name under runs_dir, e.g. 2026-11-28_101500_mnist-net1_ce_sgdm_lr0.01 or, with a
+    `name`, 2026-11-28_101500_overfit-plain (suffixed -2, -3, … if taken). The folder is not created."""
     from visualizer.core.training import TrainConfig, net_label
 
     cfg = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(dict(config))
     when = when or datetime.now()
-    base = f"{when:%Y-%m-%d_%H%M%S}_{_slug(net_label(cfg.net))}_{cfg.loss}_{cfg.optimizer}_lr{cfg.lr:g}"
-    runs_dir = Path(runs_dir)
+    what = _slug(name) if name else f"{_slug(net_label(cfg.net))}_{cfg.loss}_{cfg.optimizer}_lr{cfg.lr:g}"
+    runs_dir, base = Path(runs_dir), f"{when:%Y-%m-%d_%H%M%S}_{what}"
     folder = runs_dir / base
     n = 2
     while folder.exists():

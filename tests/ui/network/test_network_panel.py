@@ -86,7 +86,7 @@ def test_draw_a_digit_open_a_conv_map_and_hand_it_to_the_explorer(qtbot, fresh_s
     parts = model.parts
     assert parts.inputs.shape[0] == model.acts.layers[conv2 - 1].values.shape[0] == 8
     assert np.allclose(parts.partials.sum(0) + parts.bias, model.acts.layers[conv2].values[3], atol=1e-5)
-    assert "conv2, output channel 3" in panel.opened.title.text()
+    assert "conv2, output channel 4" in panel.opened.title.text()  # map 3 from 0, shown from 1
     # hover an output pixel of the sum: the per-channel windows and partial sums
     pc = panel.opened.canvas
     total = next(r for kind, _c, r in pc.cells if kind == "total")

@@ -203,13 +203,24 @@ def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_pa
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(96, 64, 32), test=32)
     panel.experiment_combo.setCurrentIndex(panel.experiment_combo.findData("overfitting"))
     qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
+    # the caption under the plots says what to look at
+    assert panel.look_caption.isVisibleTo(panel)
+    for words in ("gap opening", "★", "stopped early", "lower validation loss than overfit-plain"):
+        assert words in panel.look_caption.text()
+    # while it runs, the form shows the experiment's settings, not its own (which it keeps)
+    form = panel.form
+    assert form.train_spin.value() == 500 and form.epochs_spin.value() == 10
+    assert form.net_combo.currentText() == "mnist-net1-fc128" and form.opt_combo.currentData() == "adam"
+    assert panel.model.form["train_size"] == 1000 and "“overfitting”, shown while it runs" in form.toolTip()
     qtbot.waitUntil(lambda: len(panel.runs_model.entries) == 3 and not panel.is_running(), timeout=120_000)
     qtbot.wait(50)
     panel.plots.refresh()
     entries = panel.runs_model.entries
     assert [e.config.get("weight_decay") for e in entries] == [0.0, 0.01, 0.0]
     assert [e.config.get("early_stopping") for e in entries] == [0, 0, 2]
-    assert all(e.config["epochs"] == 10 and e.config["net"] == "mnist-net1" for e in entries)
+    assert all(e.config["epochs"] == 10 and e.config["net"]["name"] == "mnist-net1-fc128" for e in entries)
+    # the runs are named apart in the runs table (their folders: <time>_overfit-plain, …)
+    assert [e.run_id.split("_", 2)[2] for e in entries] == ["overfit-plain", "overfit-wd0.01", "overfit-early-stop"]
     assert "weight decay 0.01" in entries[1].label and "early stopping 2" in entries[2].label
     m = panel.runs_model
     col = COLUMNS.index("Best epoch")
@@ -231,6 +242,13 @@ def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_pa
     assert json.loads((entries[0].folder / "metrics.json").read_text())["final"]["stopped_early"] is False
     # the stars are shown for the three overlaid runs
     assert all(panel.plots.best_mark(e.run_id, "acc_epoch") is not None for e in entries)
+    # the form's own values are back, and the net the experiment brought is no choice of the form
+    assert form.train_spin.value() == 1000 and form.net_combo.findData("mnist-net1-fc128") < 0
+    assert form.toolTip() == ""
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)  # a run of the form: no caption
+    assert not panel.look_caption.isVisibleTo(panel)
+    wait_done(qtbot, panel)
+    assert panel.runs_model.entries[-1].config["train_size"] == 1000
 
 
 def test_open_in_network_from_results_and_a_misclassified_digit(qtbot, tmp_path):
@@ -257,10 +275,14 @@ def test_model_overfitting_configs_form_fields_and_session(tmp_path):
 
     m = TrainingModel(tmp_path / "runs")
     m.set_field("lr", "0.05")
+    m.set_field("loss", "l2")
     configs = m.experiment_configs("overfitting")
-    assert [(c.net, c.train_size, c.epochs, c.batch_size) for c in configs] == [("mnist-net1", 1000, 40, 32)] * 3
-    assert [(c.weight_decay, c.dropout, c.early_stopping) for c in configs] == [(0, 0, 0), (0.01, 0, 0), (0, 0, 5)]
-    assert all(c.lr == 0.05 for c in configs)  # the rest comes from the form
+    assert [(c.net_name, c.train_size, c.epochs, c.batch_size) for c in configs] == \
+        [("mnist-net1-fc128", 500, 40, 32)] * 4 + [("mnist-net1-fc128", 2000, 40, 32)]
+    assert [(c.weight_decay, c.dropout, c.early_stopping) for c in configs] == \
+        [(0, 0, 0), (0.01, 0, 0), (0, 0.5, 0), (0, 0, 5), (0, 0, 0)]
+    assert all(c.optimizer == "adam" and c.lr == 0.001 for c in configs)  # the experiment's own
+    assert all(c.loss == "l2" for c in configs)  # the rest comes from the form
     m.set_field("dropout", "0.3")
     m.set_field("weight_decay", "1e-4")
     m.set_field("early_stopping", 3)

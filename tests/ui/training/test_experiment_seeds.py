@@ -264,14 +264,16 @@ def test_every_course_experiment_has_a_sweep_plan(tmp_path):
             assert plan.grid == {field_name: list(values)}
             assert all(r.config[field_name] == r.settings[field_name] for r in plan.runs)
     plan = experiment_sweep_plan(model, "overfitting")
-    assert plan.grid == {"regularisation": ["plain", "weight decay 0.01", "early stopping 5"]}
-    by_label = {r.settings["regularisation"]: r.config for r in plan.runs if r.seed == 0}
+    labels = ["plain", "wd0.01", "dropout0.5", "early-stop", "4x-data"]
+    assert plan.grid == {"overfit": labels}
+    by_label = {r.settings["overfit"]: r.config for r in plan.runs if r.seed == 0}
     assert by_label["plain"]["weight_decay"] == 0 and by_label["plain"]["early_stopping"] == 0
-    assert by_label["weight decay 0.01"]["weight_decay"] == 0.01
-    assert by_label["early stopping 5"]["early_stopping"] == 5
-    assert all(c["epochs"] == 40 and c["train_size"] == 1000 for c in by_label.values())
-    assert plan.fixed["epochs"] == 40 and "weight_decay" not in plan.fixed
-    assert [r.name for r in plan.runs][:2] == ["regularisation-plain_seed0", "regularisation-plain_seed1"]
+    assert by_label["wd0.01"]["weight_decay"] == 0.01 and by_label["dropout0.5"]["dropout"] == 0.5
+    assert by_label["early-stop"]["early_stopping"] == 5
+    assert [by_label[k]["train_size"] for k in labels] == [500, 500, 500, 500, 2000]
+    assert all(c["epochs"] == 40 for c in by_label.values())
+    assert plan.fixed["epochs"] == 40 and "weight_decay" not in plan.fixed and "train_size" not in plan.fixed
+    assert [r.name for r in plan.runs][:2] == ["overfit-plain_seed0", "overfit-plain_seed1"]
 
 
 def test_the_sweep_state_drives_the_run_box(tmp_path):

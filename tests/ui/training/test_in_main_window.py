@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSpinBox
 
 from visualizer.core.mnist import synthetic_mnist
+from visualizer.core.run_table import COLUMNS
 from visualizer.ui.shell.devices import device_probe
 
 from tests.ui.training.conftest import open_training_tab
@@ -39,9 +40,9 @@ def test_first_run_from_a_fresh_main_window(qtbot, fresh_settings, tmp_path):
     train_thread = panel.runner.thread
     m = panel.runs_model
     qtbot.waitUntil(lambda: not panel.is_running() and m.rowCount() == 1
-                    and m.data(m.index(0, 11)) == "completed", timeout=90_000)
+                    and m.data(m.index(0, COLUMNS.index("Status"))) == "completed", timeout=90_000)
     run_id = m.data(m.index(0, 0))
-    assert m.data(m.index(0, 4)) == "0.05" and m.data(m.index(0, 9)).endswith(" %")
+    assert m.data(m.index(0, 4)) == "0.05" and m.data(m.index(0, COLUMNS.index("Test acc."))).endswith(" %")
     assert (tmp_path / "runs" / run_id / "metrics.json").is_file()
     assert panel.start_button.isEnabled() and "Completed" in panel.progress_label.text()
 

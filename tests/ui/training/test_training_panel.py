@@ -15,6 +15,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLineEdit
 
 from visualizer.core.mnist import MnistSplits, synthetic_mnist
+from visualizer.core.run_table import COLUMNS
 from visualizer.ui.training.model import EXPERIMENTS
 from visualizer.ui.training.panel import TrainingPanel
 
@@ -52,7 +53,7 @@ def test_start_on_real_mnist_fills_curves_table_and_results(qtbot, tmp_path, mni
     m = panel.runs_model
     row = [m.data(m.index(0, c)) for c in range(m.columnCount())]
     assert row[0] == rid and row[1] == "mnist-net1" and row[-1] == "completed"
-    assert row[9] == f"{100 * entry.final['test_accuracy']:.2f} %"
+    assert row[COLUMNS.index("Test acc.")] == f"{100 * entry.final['test_accuracy']:.2f} %"
     assert entry.final["test_accuracy"] > 0.5  # 1,000 real digits, one epoch: far above chance
     # after the run: confusion matrix of the 200 test digits, the mistakes, the first-layer filters
     conf = panel.results_view.confusion.matrix
@@ -134,7 +135,7 @@ def test_stop_mid_run(qtbot, tmp_path):
     rid = live_run_id(panel)
     qtbot.waitUntil(lambda: shown_points(panel, rid) >= 2, timeout=30_000)
     assert panel.stop_button.isEnabled()
-    qtbot.waitUntil(lambda: "running, " in panel.runs_model.data(panel.runs_model.index(0, 11)),
+    qtbot.waitUntil(lambda: "running, " in panel.runs_model.data(panel.runs_model.index(0, COLUMNS.index("Status"))),
                     timeout=5_000)  # the table shows how far the run is
     qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
     assert not panel.stop_button.isEnabled()  # no double stop
@@ -466,7 +467,7 @@ def test_a_diverging_run_is_kept_and_explained(qtbot, tmp_path):
     assert entry.status == "diverged"
     assert "diverged" in panel.message_label.text() and "smaller learning rate" in panel.message_label.text()
     m = panel.runs_model
-    assert m.data(m.index(0, 11)) == "diverged"
+    assert m.data(m.index(0, COLUMNS.index("Status"))) == "diverged"
     assert (tmp_path / "runs" / entry.run_id / "metrics.json").is_file()  # the run is kept
 
 

@@ -27,6 +27,10 @@ OPERATION_NOTE = ("Cross-correlation slides the kernel as written (what PyTorch'
                   "library do); true convolution first flips it by 180°.")
 
 
+#: The padding kind 'same': the input's size at stride 1, ⌈N / S⌉ above it (TensorFlow/Keras's rule).
+SAME_PADDING_LABEL = "same (N at stride 1, ⌈N / S⌉ above)"
+
+
 class ParametersBox(QGroupBox):
     def __init__(self, model: ConvModel, parent: QWidget | None = None) -> None:
         super().__init__("Parameters", parent)
@@ -74,7 +78,7 @@ class ParametersBox(QGroupBox):
         self.pad_kind = QComboBox(self)
         self.pad_kind.setAccessibleName("padding kind")
         for text, key in (("Number of cells", "number"), ("valid (no padding)", "valid"),
-                          ("same (keep the size)", "same")):
+                          (SAME_PADDING_LABEL, "same")):
             self.pad_kind.addItem(text, key)
         self.pad_kind.setItemData(2, "PyTorch's padding='same' at stride 1: the output keeps the input's size. "
                                   "With a stride above 1 PyTorch refuses 'same'; the explorer then follows "

@@ -24,6 +24,26 @@ IMAGE_KINDS = ("test", "misclassified", "drawn", "file")
 BRUSH_SIZES = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
 
 
+
+def field_text(rf: tuple[int, int, int, int], input_hw: tuple[int, int]) -> str:
+    """"; receptive field 8×8: input rows 1–6, columns 3–10 (the rest on padding)": the field's
+    size, and the input rows and columns (from 1) it covers; near the border part of it lies on
+    padding (the field's size does not depend on padding; its place does)."""
+    top, left, h, w = rf
+    rows_in, cols_in = int(input_hw[0]), int(input_hw[1])
+    r0, r1 = max(top, 0), min(top + h, rows_in) - 1
+    c0, c1 = max(left, 0), min(left + w, cols_in) - 1
+    if r1 < r0 or c1 < c0:
+        return f"; receptive field {h}×{w}, all of it on padding"
+
+    def span(word: str, a: int, b: int) -> str:
+        return f"{word} {a + 1}" if a == b else f"{word}s {a + 1}–{b + 1}"
+
+    clipped = (r0, r1, c0, c1) != (top, top + h - 1, left, left + w - 1)
+    return (f"; receptive field {h}×{w}: input {span('row', r0, r1)}, {span('column', c0, c1)}"
+            + (" (the rest on padding)" if clipped else ""))
+
+
 class NetworkModel(QObject):
     net_changed = Signal()
     image_changed = Signal()  # the input image (what the net receives) or its label changed
@@ -308,10 +328,10 @@ class NetworkModel(QObject):
             value = float(v[y]) if v.ndim == 1 else float(v[c, y, x])
         except IndexError:
             return ""
-        where = f"value {y}" if v.ndim == 1 else f"channel {c}, row {y}, column {x}"
+        # Counted from 1, as the explorer and the guide count.
+        where = f"value {y + 1}" if v.ndim == 1 else f"channel {c + 1}, row {y + 1}, column {x + 1}"
         rf = self.hover_field()
-        rf_text = (f"; receptive field {rf[2]}×{rf[3]} at row {rf[0]}, column {rf[1]} of the input"
-                   if rf else "; it sees the whole input")
+        rf_text = field_text(rf, tuple(self.net.architecture.input_shape)[-2:]) if rf else "; it sees the whole input"
         return f"{la.name} {where}: {value:.4g}{rf_text}"
 
     def is_conv(self, layer: int) -> bool:
@@ -349,8 +369,8 @@ class NetworkModel(QObject):
         if self.parts is None or self.net is None:
             return None
         name = self.net.layers[self.parts.layer].name
-        which = "all input channels" if channel is None else f"input channel {self.parts.channels[channel]}"
-        title = f"{name}, output channel {self.parts.out_channel}, {which}"
+        which = "all input channels" if channel is None else f"input channel {self.parts.channels[channel] + 1}"
+        title = f"{name}, output channel {self.parts.out_channel + 1}, {which}"
         return explorer_request(self.parts, None if channel is None else [channel], title)
 
     # -- hand-overs and the session --------------------------------------------------------

@@ -90,7 +90,7 @@ class PartsCanvas(QWidget):
             if kind == "input":
                 p.setPen(text)
                 p.drawText(QRectF(0, r.top(), 46, r.height()), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                           f"ch {parts.channels[c]}")
+                           f"ch {parts.channels[c] + 1}")
             if kind == "kernel":
                 p.drawText(QRectF(r.right(), r.top(), GAP, r.height()), Qt.AlignmentFlag.AlignCenter, "⋆")
             if kind == "total":
@@ -148,10 +148,10 @@ def arithmetic_html(parts, oy: int, ox: int) -> str:
     for i, c in enumerate(parts.channels):
         s = float(np.sum(windows[i].astype(np.float64) * parts.kernels[i]))
         total += s
-        rows.append(f"<tr><td>ch&nbsp;{c}</td><td><tt>{matrix(windows[i])}</tt></td>"
+        rows.append(f"<tr><td>ch&nbsp;{c + 1}</td><td><tt>{matrix(windows[i])}</tt></td>"
                     f"<td><tt>{matrix(parts.kernels[i])}</tt></td><td align=right>{s:.4f}</td></tr>")
     value = float(parts.total[oy, ox])
-    return (f"<b>Output pixel row {oy}, column {ox}</b><table cellspacing=3>{''.join(rows)}</table>"
+    return (f"<b>Output pixel row {oy + 1}, column {ox + 1}</b><table cellspacing=3>{''.join(rows)}</table>"
             f"Σ partial sums {total:.4f} + bias {parts.bias:.4f} = <b>{total + parts.bias:.4f}</b> "
             f"(the map holds {value:.4f})")
 
@@ -219,7 +219,7 @@ class OpenedMapView(QWidget):
         name = self.model.net.layers[parts.layer].name
         ho, wo = parts.total.shape
         kh, kw = parts.kernels.shape[1:]
-        self.title.setText(f"<b>{name}, output channel {parts.out_channel}</b> ({ho}×{wo}): "
+        self.title.setText(f"<b>{name}, output channel {parts.out_channel + 1}</b> ({ho}×{wo}): "
                            f"{len(parts.channels)} input maps ⋆ {kh}×{kw} kernel slices (cross-correlation), "
                            f"stride {parts.stride[0]}×{parts.stride[1]}, padding {parts.padding[0]}, "
                            f"bias {parts.bias:+.4g}")
@@ -228,7 +228,7 @@ class OpenedMapView(QWidget):
         self.channel_combo.clear()
         self.channel_combo.addItem(f"All {len(parts.channels)} input channels")
         for c in parts.channels:
-            self.channel_combo.addItem(f"Input channel {c} only")
+            self.channel_combo.addItem(f"Input channel {c + 1} only")
         self.channel_combo.setCurrentIndex(keep if 0 <= keep < self.channel_combo.count() else 0)
         self.channel_combo.blockSignals(False)
         if self.canvas.pixel is not None:

@@ -10,6 +10,11 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from visualizer.ui.network.model import NetworkModel
 
 
+#: What the bars are, and what they are not: scores that sum to 1, not calibrated chances.
+PROBABILITIES_TIP = ("Softmax of the net's 10 outputs, in %; red: the prediction; boxed digit: the true label. "
+                     "These are the net's scores, not calibrated chances of being right: they always sum to "
+                     "100 %, and on a drawing unlike any training digit the net can be 99 % sure and wrong.")
+
 class _Bars(QWidget):
     def __init__(self, model: NetworkModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,7 +51,7 @@ class ProbabilityBars(QWidget):
         self.model = model
         self.setObjectName("probabilities")
         self.setAccessibleName("Class probabilities")
-        self.setToolTip("Softmax of the net's 10 outputs, in %; red: the prediction; boxed digit: the true label")
+        self.setToolTip(PROBABILITIES_TIP)
         self.bars = _Bars(model, self)
         self.summary = QLabel(" ", self)
         self.summary.setObjectName("prediction_label")

@@ -305,6 +305,11 @@ def version_info() -> dict[str, str]:
     return info
 
 
+#: The About box's sentence: its four tools, one per tab.
+ABOUT_TEXT = ("Teach and learn convolutional neural networks with four tools in one desktop app: a convolution "
+              "explorer, a CNN shape calculator, live MNIST training and a network view of every layer's maps.")
+
+
 class AboutDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -326,8 +331,7 @@ class AboutDialog(QDialog):
         self.text.setHtml(
             f"<table cellpadding='4'><tr><td valign='middle'>{logo}</td><td valign='middle'>"
             f"<h2>ConvViz {html.escape(__version__)}</h2>"
-            "Teach and learn convolutional neural networks: a convolution explorer, "
-            "a CNN shape calculator and live MNIST training in one desktop app.</td></tr></table>"
+            f"{ABOUT_TEXT}</td></tr></table>"
             f"<table cellspacing='4'>{rows}</table>"
             "<p>MIT licence. Qt and PySide6 are used under the LGPLv3; PyTorch under its BSD licence.</p>"
         )

@@ -21,25 +21,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from visualizer.core.experiments import experiment_caption
+from visualizer.core.training import net_label
 from visualizer.ui.training.model import (
     EXPERIMENTS,
     FORM_RANGES,
     LOSSES,
     OPTIMIZERS,
     TrainingModel,
-    experiment_caption,
 )
 
 _SPINS = {  # field -> (step, tooltip)
     "epochs": (1, "Passes over the training images"),
     "batch_size": (32, "Images per minibatch"),
     "train_size": (1000, "Training images, taken from MNIST's 60,000 (with validation)"),
-    "val_size": (1000, "Validation images, the rest of MNIST's 60,000 training images"),
+    "val_size": (1000, "Validation images: a random subset of MNIST's 60,000 training images, chosen by the "
+                       "seed and kept apart from the training images (the same ones whatever the training size)"),
     "test_size": (1000, "Test images, from MNIST's 10,000"),
-    "seed": (1, "Same seed and device, same numbers"),
+    "seed": (1, "Fixes the split, the initial weights and the batch order: the same seed, device and number "
+                "of CPU threads give the same numbers (the app trains with one thread fewer than the "
+                "machine has)"),
     "early_stopping": (1, "Early stopping: stop after this many epochs without a lower validation loss "
                           "and keep the best epoch's weights (0: off)"),
 }
+#: The regulariser's row: named apart from the L2 (mean squared error) loss above it.
+WEIGHT_DECAY_LABEL = "Weight decay λ"  # no wider than the other labels: the column stays narrow
 _LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images",
            "val_size": "Validation images", "test_size": "Test images", "seed": "Seed",
            "early_stopping": "Early stopping"}
@@ -57,6 +63,8 @@ class TrainingForm(QGroupBox):
     def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
         super().__init__("Network and training", parent)
         self.model = model
+        #: None: the form shows its own values; else an experiment's run's (and the net item added for it, or "")
+        self._showing: str | None = None
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.net_combo = QComboBox(self)
@@ -79,12 +87,15 @@ class TrainingForm(QGroupBox):
         self.momentum_edit.setToolTip("Momentum of SGD with momentum, from 0 to below 1")
         self.weight_decay_edit = QLineEdit(self)
         self.weight_decay_edit.setObjectName("weight_decay")
-        self.weight_decay_edit.setToolTip("L2 regularisation λ (the “lambda factor”), at least 0: the optimizer "
-                                          "adds λ·w to each gradient (PyTorch's weight_decay), e.g. 0.001")
+        self.weight_decay_edit.setToolTip(
+            "Weight decay λ (the “lambda factor”), at least 0: L2 regularisation, a penalty (λ/2)·Σw² on the "
+            "weights (not the L2 loss): the optimizer adds λ·w to each gradient (PyTorch's weight_decay), "
+            "e.g. 0.001. With Adam that term is scaled like the gradient (not AdamW's decoupled decay)")
         self.dropout_edit = QLineEdit(self)
         self.dropout_edit.setObjectName("dropout")
-        self.dropout_edit.setToolTip("Dropout probability p, from 0 to below 1: a Dropout layer before each "
-                                     "Linear layer zeroes that share of its inputs in training (0: none)")
+        self.dropout_edit.setToolTip("Dropout probability p, from 0 to below 1: in training, a Dropout layer "
+                                     "before each Linear layer zeroes each of its inputs independently with "
+                                     "probability p and scales the kept ones by 1/(1−p) (0: none)")
         self._texts = {"lr": self.lr_edit, "momentum": self.momentum_edit,
                        "weight_decay": self.weight_decay_edit, "dropout": self.dropout_edit}
         self.spins: dict[str, QSpinBox] = {}
@@ -110,7 +121,7 @@ class TrainingForm(QGroupBox):
         for name, s in self.spins.items():
             if name != "early_stopping":
                 form.addRow(_LABELS[name], s)
-        form.addRow("Weight decay (L2)", self.weight_decay_edit)
+        form.addRow(WEIGHT_DECAY_LABEL, self.weight_decay_edit)
         form.addRow("Dropout", self.dropout_edit)
         form.addRow(_LABELS["early_stopping"], self.spins["early_stopping"])
         self.spins["early_stopping"].setSpecialValueText("off")
@@ -168,6 +179,46 @@ class TrainingForm(QGroupBox):
     @Slot(str)
     def _state_changed(self, state: str) -> None:
         self.setEnabled(state == "idle")
+        m = self.model
+        entry = m.run(m.live_id) if state != "idle" and m.queue_name else None
+        if entry is not None:
+            self._show_settings(entry.config, m.queue_name)
+        elif self._showing is not None:
+            self._show_settings(None, "")
+
+    def _show_settings(self, config: dict | None, experiment: str) -> None:
+        """While an experiment's run goes, show its settings (they are the experiment's, not the
+        form's); `config` None gives the form's own values back. The model's form is not touched."""
+        widgets = [*self._combos.values(), *self._texts.values(), *self.spins.values()]
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            if self._showing:  # the net an experiment brings is no choice of the form
+                extra = self.net_combo.findData(self._showing)
+                if extra >= 0 and self._showing not in self.model.nets():
+                    self.net_combo.removeItem(extra)
+            self._showing = None
+            if config is None:
+                self.setToolTip("")
+                self._show("")
+                return
+            net = net_label(config.get("net", ""))
+            self._showing = ""
+            if self.net_combo.findData(net) < 0:
+                self.net_combo.addItem(net, net)
+                self._showing = net
+            for key, combo in self._combos.items():
+                set_combo(combo, net if key == "net" else config.get(key))
+            for key, edit in self._texts.items():
+                edit.setText(f"{config.get(key, 0):g}")
+            for key, spin in self.spins.items():
+                spin.setValue(int(config.get(key, spin.value())))
+            # (a tooltip, not the title: a longer title would widen the column while it runs)
+            self.setToolTip(f"The settings of the experiment “{experiment}”, shown while it runs; the form's "
+                            f"own values come back when it ends")
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
 
     # -- widgets -> model --------------------------------------------------------------------
     @Slot()
@@ -202,7 +253,8 @@ class ExperimentBox(QGroupBox):
         self.combo.setObjectName("experiment")
         for name in EXPERIMENTS:
             self.combo.addItem(experiment_caption(name), name)
-            self.combo.setItemData(self.combo.count() - 1, experiment_caption(name), Qt.ItemDataRole.ToolTipRole)
+            self.combo.setItemData(self.combo.count() - 1, experiment_caption(name, detail=True),
+                                   Qt.ItemDataRole.ToolTipRole)
         # the overfitting line is long: the box may not widen the whole form
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setMinimumContentsLength(14)

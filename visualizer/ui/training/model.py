@@ -22,15 +22,7 @@ from visualizer.core.devices import DeviceReport
 from visualizer.core.curves import X_AXES
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import parse_device, parse_number
-from visualizer.core.experiments import (  # noqa: F401  (the Training tab's names for them)
-    EXPERIMENT_BASE,
-    EXPERIMENTS,
-    OVERFITTING_BASE,
-    OVERFITTING_PATIENCE,
-    OVERFITTING_WEIGHT_DECAY,
-    experiment_caption,
-    experiment_configs,
-)
+from visualizer.core.experiments import EXPERIMENT_BASE, EXPERIMENTS, experiment_configs  # noqa: F401
 from visualizer.core.run_lock import discard_if_unused
 from visualizer.core.runs import best_epoch_of
 from visualizer.core.run_table import fmt_time, run_label

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
+    QLabel,
     QMessageBox,
     QScrollArea,
     QSplitter,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from visualizer.core import appdirs
 from visualizer.core.errors import UserInputError
+from visualizer.core.experiments import LOOK_AT
 from visualizer.core.run_table import format_for, table_text
 from visualizer.ui.shell.devices import device_probe
 from visualizer.ui.shell.files import save_text
@@ -116,9 +118,19 @@ class TrainingPanel(Panel):
         self.right_splitter = right = QSplitter(Qt.Orientation.Vertical)
         self.view_tabs = QTabWidget(right)
         self.view_tabs.setObjectName("views")
-        self.plots = TrainingPlots(self.view_tabs)
+        curves = QWidget(self.view_tabs)
+        cl = QVBoxLayout(curves)
+        cl.setContentsMargins(0, 0, 0, 0)
+        self.plots = TrainingPlots(curves)
         self.plots.bind(m)
-        self.view_tabs.addTab(self.plots, "Curves")
+        cl.addWidget(self.plots, 1)
+        # what to look at in the course experiment last started (core.experiments.LOOK_AT)
+        self.look_caption = QLabel(curves)
+        self.look_caption.setObjectName("experiment_caption")
+        self.look_caption.setWordWrap(True)
+        self.look_caption.setVisible(False)
+        cl.addWidget(self.look_caption)
+        self.view_tabs.addTab(curves, "Curves")
         self.results_view = RunResultsView(m, self.view_tabs)
         self.view_tabs.addTab(self.results_view, "Test results")
         self.sweep_plot = SweepPlotView(m, self.view_tabs)
@@ -340,7 +352,14 @@ class TrainingPanel(Panel):
             self.model.show_message(str(exc))
             return False
         self.model.set_queue("", [])
+        self.show_look_caption("")
         return self.runner.launch(config, fresh_overlay=not self.model.options["keep_overlays"])
+
+    def show_look_caption(self, name: str) -> None:
+        """The caption under the plots: what to look at in experiment `name` ("" hides it)."""
+        text = LOOK_AT.get(name, "")
+        self.look_caption.setText(f"<b>{name.capitalize()}:</b> {text}" if text else "")
+        self.look_caption.setVisible(bool(text))
 
     def run_experiment(self, name: str) -> bool:
         """Queue the course experiment `name` (a key of EXPERIMENTS) and start its first run; with
@@ -349,14 +368,18 @@ class TrainingPanel(Panel):
             self.emit_status("A run is already going; stop it first or wait for it to finish.", 4000)
             return False
         if self.model.options["experiment_seeds"]:  # with 3 seeds: a sweep (sweep_job.py)
-            return self.sweep_job.start(name)
-        try:
-            configs = self.model.experiment_configs(name)
-        except UserInputError as exc:
-            self.model.show_message(str(exc))
-            return False
-        self.model.set_queue(name, configs[1:])
-        return self.runner.launch(configs[0], fresh_overlay=not self.model.options["keep_overlays"])
+            started = self.sweep_job.start(name)
+        else:
+            try:
+                configs = self.model.experiment_configs(name)
+            except UserInputError as exc:
+                self.model.show_message(str(exc))
+                return False
+            self.model.set_queue(name, configs[1:])
+            started = self.runner.launch(configs[0], fresh_overlay=not self.model.options["keep_overlays"])
+        if started:
+            self.show_look_caption(name)
+        return started
 
     @Slot()
     def _run_selected_experiment(self) -> None:

@@ -59,9 +59,10 @@ class PlotOptionsBar(QWidget):
         key = QLabel("solid: training · dashed: validation · ★ best epoch", self)
         key.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the tab
         key.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        key.setToolTip("★ marks each run's epoch with the lowest validation loss: where early stopping "
-                       "would stop. Drag a box to zoom, use the wheel to zoom, double-click to reset; "
-                       "right-click a plot to export its data as CSV.")
+        key.setToolTip("★ marks each run's epoch with the lowest validation loss: the epoch whose weights "
+                       "early stopping keeps (it stops patience epochs later, or at an earlier dip). Drag "
+                       "a box to zoom, use the wheel to zoom, double-click to reset; right-click a plot to "
+                       "export its data as CSV.")
         key.setEnabled(False)
         bar.addWidget(key, 1)
         self.key_label, self._bar = key, bar

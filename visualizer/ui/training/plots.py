@@ -9,7 +9,7 @@ Reading them works as in TensorBoard: a vertical cursor follows the mouse and a 
 ticked run at that x (hover.py); the x axes of the two "vs examples" plots are linked, as are those
 of the two "vs epoch" plots. Drag a box to zoom, the wheel zooms, a double-click gives the plot back
 to the automatic range (view_ranges.py). Each run's epoch with the lowest validation loss is
-starred: where early stopping would stop. The numbers (x per axis mode, smoothing, best epoch, the
+starred: the epoch whose weights early stopping keeps. The numbers (x per axis mode, smoothing, best epoch, the
 readout's values, CSV) are `visualizer.core.curves`; the option bar is plot_options.py; `ModelLink`
 keeps the plots in step with the Training model.
 """

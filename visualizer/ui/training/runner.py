@@ -21,6 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from visualizer.core.experiments import queued_run_name
 from visualizer.core.runs import new_run_folder
 from visualizer.core.devices import gui_thread_count
 from visualizer.core.training import TrainConfig
@@ -61,7 +62,7 @@ class TrainingRunner(QObject):
             config.num_threads = gui_thread_count()  # one core stays free for the GUI
         try:
             m.runs_dir.mkdir(parents=True, exist_ok=True)
-            folder = new_run_folder(m.runs_dir, config)
+            folder = new_run_folder(m.runs_dir, config, name=queued_run_name(m.queue_name, m.run_number()))
             folder.mkdir(parents=True, exist_ok=False)
         except OSError as exc:
             m.clear_queue()

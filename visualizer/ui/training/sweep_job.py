@@ -23,29 +23,22 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from visualizer.core.errors import UserInputError
 from visualizer.ui.shell.threads import join_finished, keep_until_done, run_and_report, start_worker
-from visualizer.ui.training.model import EXPERIMENTS, TrainingModel
+from visualizer.ui.training.model import TrainingModel
 
 log = logging.getLogger(__name__)
 
 SEEDS = (0, 1, 2)
-#: The swept option of an experiment that varies whole sets of settings (overfitting).
-VARIANTS_OPTION = "regularisation"
 
 
 def experiment_sweep_plan(model: TrainingModel, name: str):
-    """The sweep of course experiment `name` with seeds 0, 1, 2 (core.sweep.SweepPlan); the form
-    is checked as for a single run (UserInputError with the same sentence)."""
-    from visualizer.core.run_table import regularisation_label
-    from visualizer.core.sweep import experiment_plan, variants_plan
+    """The sweep of course experiment `name` with seeds 0, 1, 2 (core.sweep.SweepPlan, made by
+    core.experiments, as `convviz sweep --experiment` makes it); the form is checked as for a single
+    run (UserInputError with the same sentence)."""
+    from visualizer.core.experiments import experiment_sweep_plan as plan_of
 
-    configs = model.experiment_configs(name)  # the form, validated: a single run's messages
-    for c in configs:
-        c.data_dir = model.mnist.folder or ""
-    field_name, values = EXPERIMENTS[name]
-    if field_name:
-        return experiment_plan(field_name, values, configs[0], SEEDS)
-    labels = [regularisation_label(v).lstrip(" ·") or "plain" for v in values]
-    return variants_plan(VARIANTS_OPTION, zip(labels, configs), SEEDS)
+    base = model.config().to_dict()  # the form, validated: a single run's messages
+    base["data_dir"] = model.mnist.folder or ""
+    return plan_of(name, base, SEEDS)
 
 
 def new_sweep_folder(runs_dir: Path, experiment: str, when: datetime | None = None) -> Path:

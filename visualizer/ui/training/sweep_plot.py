@@ -33,6 +33,23 @@ METRICS = {
 NO_GROUP = "(none)"
 
 
+def standard_error_text(series: list, scale: float, percent: bool) -> str:
+    """"; the means' standard error (SD/√n): 0.12–0.31 points" over the plotted means with two or
+    more seeds: how uncertain each mean is, smaller than the bars by √n; "" when no mean has two."""
+    errors = []
+    for s in series:
+        for x, sd in zip(s.xs, s.spreads):
+            n = sum(1 for px, _ in s.points if px == x)
+            if n > 1 and math.isfinite(sd):
+                errors.append(sd * scale / math.sqrt(n))
+    if not errors:
+        return ""
+    unit = " points" if percent else ""
+    lo, hi = min(errors), max(errors)
+    shown = f"{lo:.3g}{unit}" if f"{lo:.3g}" == f"{hi:.3g}" else f"{lo:.3g}–{hi:.3g}{unit}"
+    return f"; the means' standard error (SD/√n, n seeds): {shown}"
+
+
 class SweepPlotView(QWidget):
     def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -129,7 +146,8 @@ class SweepPlotView(QWidget):
         counted = sum(len(s.points) for s in series)
         self.hint.setText(
             f"Sweep “{t.name}”: {len(t.rows)} runs, {counted} completed with a {label.split(' (')[0]} "
-            f"(dots: one per seed; line: mean over seeds; bars: ± one standard deviation)"
+            f"(dots: one per seed; line: mean over seeds; bars: ± one standard deviation over the seeds, "
+            f"the spread of single runs{standard_error_text(series, scale, percent)})"
             + (f"; {x_opt} on a log axis" if log else ""))
         for i, s in enumerate(series):
             color = RUN_COLORS[i % len(RUN_COLORS)]
