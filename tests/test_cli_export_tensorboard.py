@@ -124,9 +124,9 @@ def hparams_of(acc: EventAccumulator) -> dict:
 def test_a_sweep_gives_one_folder_per_run_with_its_hparams(trained, tmp_path, capsys):
     sweep = make_sweep(trained, tmp_path / "sweeps")
     out = tmp_path / "tb"
-    assert main(["export-tensorboard", str(sweep), str(trained), "--out", str(out)]) == 0
+    assert main(["export-tensorboard", str(sweep), str(trained), f"{trained}/", "--out", str(out)]) == 0  # once
     captured = capsys.readouterr()
-    assert "note:" in captured.err and "1 run(s) not run yet" in captured.err
+    assert "note:" in captured.err and "1 run(s) without curves (not run yet" in captured.err
     assert "exported 3 run(s)" in captured.out
     assert sorted(p.name for p in (out / "lr").iterdir()) == ["lr0.01_seed0", "lr0.1_seed0"]
     for name, lr, test_acc in (("lr0.1_seed0", 0.1, 0.5), ("lr0.01_seed0", 0.01, 0.75)):
@@ -156,10 +156,13 @@ def error_line(capsys) -> str:
     return err
 
 
-@pytest.mark.parametrize("case", ["missing", "not-a-run", "runs-folder", "no-history", "bad-sweep"])
+@pytest.mark.parametrize("case", ["missing", "a-file", "not-a-run", "runs-folder", "no-history", "bad-sweep"])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, case):
     if case == "missing":
         target, words = tmp_path / "nope", "no such folder"
+    elif case == "a-file":
+        target, words = tmp_path / "history.csv", "is a file; give a run folder or a sweep folder"
+        target.write_text("examples_seen\n")
     elif case == "not-a-run":
         target, words = tmp_path / "photos", "neither a run folder"
         target.mkdir()

@@ -74,10 +74,16 @@ def plan_export(folders: list[str | Path]) -> ExportPlan:
     that is neither, or a run without history.csv, is a UserInputError naming it."""
     runs: list[ExportRun] = []
     notes: list[str] = []
+    seen: set[Path] = set()
     for folder in folders:
         folder = Path(folder).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise UserInputError(f"{folder} is a file; give a run folder or a sweep folder")
         if not folder.is_dir():
             raise UserInputError(f"{folder}: no such folder (give a run folder or a sweep folder)")
+        if folder.resolve() in seen:  # named twice (runs/a runs/a/): exported once
+            continue
+        seen.add(folder.resolve())
         if (folder / "sweep.json").is_file():
             runs.extend(_sweep_runs(folder, notes))
         elif _is_run(folder):
@@ -129,18 +135,19 @@ def _sweep_runs(folder: Path, notes: list[str]) -> list[ExportRun]:
     from visualizer.core.sweep import read_sweep
 
     table = read_sweep(folder)
-    out, pending = [], 0
+    out, left_out = [], 0
     for row in table.rows:
         name = str(row.get("folder") or "")
         run_folder = folder / name
-        if not name or row.get("status") == "pending" or not run_folder.is_dir():
-            pending += 1
+        if not name or row.get("status") == "pending" or not (run_folder / "history.csv").is_file():
+            left_out += 1
             continue
         run = _run(run_folder, f"{_name(folder)}/{name}")
         run.hparams = _hparams(table.options, row, run.record.config)
         out.append(run)
-    if pending:
-        notes.append(f"{folder}: {pending} run(s) not run yet are left out")
+    if left_out:
+        notes.append(f"{folder}: {left_out} run(s) without curves (not run yet, or failed before their first "
+                     f"record) are left out")
     if not out:
         raise UserInputError(f"{folder}: the sweep has no run to export yet")
     return out
@@ -186,9 +193,14 @@ def export(plan: ExportPlan, out: Path, overwrite: bool = False) -> dict[str, in
     """Write every run of `plan` under `out`; returns counts (runs, scalars, histograms)."""
     SummaryWriter, hparams = import_writer()
     check_logdir(out, overwrite)
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     totals = {"runs": 0, "scalars": 0, "histograms": 0}
-    tmp = Path(tempfile.mkdtemp(prefix=".convviz-export-", dir=out))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=".convviz-export-", dir=out))
+    except OSError:
+        _remove_if_empty(out, created)
+        raise
     try:
         for run in plan.runs:
             staged = tmp / run.subdir
@@ -204,7 +216,16 @@ def export(plan: ExportPlan, out: Path, overwrite: bool = False) -> dict[str, in
             totals["histograms"] += counts["histograms"]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        _remove_if_empty(out, created)  # a disk error before the first run was in place
     return totals
+
+
+def _remove_if_empty(folder: Path, created: bool) -> None:
+    if created:
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            pass
 
 
 def _move_into_place(staged: Path, target: Path) -> None:
