@@ -14,25 +14,26 @@ from visualizer.cli import main
 from visualizer.core import distributions as dist
 from visualizer.core.runs import load_run, write_json
 
-from tests.conftest import find_real_mnist
-
 pytest.importorskip("tensorboard", reason="the tensorboard extra")
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
 from tensorboard.plugins.hparams import plugin_data_pb2  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-SMALL = ["--train-size", "512", "--val-size", "128", "--test-size", "128", "--epochs", "2",
-         "--report-every", "128", "--device", "cpu", "--quiet"]
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> Path:
-    """A real run of `convviz train --distributions` (2 epochs of 512 images)."""
-    mnist_dir = find_real_mnist()
-    if mnist_dir is None:
-        pytest.skip("real MNIST not found (set CONVVIZ_TEST_MNIST or place it in ../shared/data/mnist)")
+    """A run folder as `convviz train --distributions 256` writes it (the same RunWriter and
+    recorder), trained for 2 epochs on 512 of the program's stand-in digits: no MNIST needed."""
+    from visualizer.core.mnist import synthetic_mnist
+    from visualizer.core.runs import RunWriter
+    from visualizer.core.training import TrainConfig, Trainer
+
     out = tmp_path_factory.mktemp("runs") / "course"
-    assert main(["train", *SMALL, "--data", str(mnist_dir), "--distributions", "256", "--out", str(out)]) == 0
+    data = synthetic_mnist(512, 128, 128, seed=1)
+    cfg = TrainConfig(epochs=2, batch_size=64, train_size=512, val_size=128, test_size=128, report_every=128,
+                      device="cpu", num_threads=1)
+    Trainer(cfg, data, [RunWriter(out), dist.recorder_for(out, 256, data.val_images)]).run()
     return out
 
 
