@@ -213,3 +213,11 @@ def test_without_tensorboard_it_says_what_to_install(tmp_path):
     assert out.stderr.strip().splitlines() == [
         'convviz: error: export-tensorboard needs the tensorboard package: pip install "convviz[tensorboard]"']
     assert not (tmp_path / "tb").exists()
+
+
+def test_hparams_keep_numbers_and_name_a_net_file_by_its_sweep_csv_text():
+    from visualizer.core.tensorboard_export import _hparams
+
+    config = {"lr": 0.1, "net": {"layers": []}, "seed": 3, "dropout": float("nan")}
+    row = {"lr": "0.1", "net": "my_net", "seed": "3", "dropout": "0.5"}
+    assert _hparams(["lr", "net", "dropout"], row, config) == {"lr": 0.1, "net": "my_net", "dropout": "0.5", "seed": 3}

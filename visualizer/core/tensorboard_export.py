@@ -154,11 +154,15 @@ def _sweep_runs(folder: Path, notes: list[str]) -> list[ExportRun]:
 
 
 def _hparams(options: list[str], row: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
-    """The swept settings (their values in the run's config, as typed there) and the seed."""
+    """The swept settings and the seed: their values in the run's config, as typed there (a number
+    stays a number, for HParams' axes); sweep.csv's text where the config holds more (a net file's
+    architecture: its name)."""
     values: dict[str, Any] = {}
     for opt in [*options, "seed"]:
-        v = config.get(opt, row.get(opt))
-        values[opt] = v if isinstance(v, (bool, int, float, str)) else ("" if v is None else json.dumps(v))
+        v = config.get(opt)
+        if not isinstance(v, (bool, int, float, str)) or (isinstance(v, float) and not math.isfinite(v)):
+            v = str(row.get(opt) or "")
+        values[opt] = v
     return values
 
 
