@@ -42,7 +42,6 @@ PRESET_NETS = ("mnist-net1", "mnist-net2")
 LOSSES = {"ce": "cross-entropy (ce)", "l2": "L2 / mean squared error (l2)"}
 OPTIMIZERS = {"sgdm": "SGD with momentum (sgdm)", "sgd": "SGD (sgd)", "adam": "Adam (adam)"}
 
-
 #: The form's fields and their starting values (lr and momentum as typed: text).
 FORM_DEFAULTS: dict[str, Any] = {
     "net": "mnist-net1", "loss": "ce", "optimizer": "sgdm", "lr": "0.01", "momentum": "0.5",
