@@ -68,7 +68,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, help_text in COMMANDS.items():
         if argv is None or name == wanted:
-            importlib.import_module(f"visualizer.commands.{name}").add_parser(sub)
+            importlib.import_module(f"visualizer.commands.{name.replace('-', '_')}").add_parser(sub)
         else:
             sub.add_parser(name, help=help_text, add_help=False)
     return parser

@@ -12,4 +12,5 @@ COMMANDS = {
     "activations": "every layer's output of a net (a saved run or an untrained preset) for one digit",
     "bn": "batch norm step by step: one BatchNorm2d layer's statistics on a mini-batch of MNIST",
     "sweep": "train a grid of settings × seeds (comma lists of train's options), here or on a Ray cluster",
+    "export-tensorboard": "write runs and sweeps as TensorBoard event files (scalars, hparams, histograms)",
 }

@@ -177,8 +177,9 @@ def hover_rows(runs: Iterable[tuple[str, str, RunSeries]], plot_key: str, vx: fl
     """What the hover readout lists at view x `vx` (log10 of x on a log axis): the x as text and,
     per run (label, colour, series), its values at the nearest point of each of its curves
     (TensorBoard's rule: nearest x, not nearest point). Each row is {"run", "color", "values"},
-    each value {"series", "x", "raw"} with "smoothed" and "best" (the lowest validation loss)
-    where they apply; runs without a value are left out."""
+    each value {"series", "x", "raw"} with "smoothed", "best" (the lowest validation loss) and "at"
+    (its own x as text, when it is not the header's x) where they apply; runs without a value are
+    left out."""
     _t, xl, _yl, xq, yq = PLOTS[plot_key]
     if plot_key.endswith("examples"):
         xl = X_AXES[x_axis][0]
@@ -211,17 +212,31 @@ def hover_rows(runs: Iterable[tuple[str, str, RunSeries]], plot_key: str, vx: fl
             row["values"].append(entry)
         if row["values"]:
             rows.append(row)
-    # the header names the x of the data point nearest the cursor (the records' own x)
+    # the header names the x of the data point nearest the cursor (the records' own x); a value
+    # measured elsewhere (a validation point at the epoch's end) says its own x under "at"
     x_value = nearest if nearest is not None else (10 ** vx if log_x else vx)
+    for row in rows:
+        for v in row["values"]:
+            if abs(v["x"] - x_value) > 1e-9 * max(1.0, abs(x_value)):
+                v["at"] = _x_words(v["x"], plot_key, xq)[1]
+    value = _x_words(x_value, plot_key, xq)[0]
     if xq == "examples":
-        x_text = f"{xl}: {max(0.0, x_value):,.0f}"
-    elif xq == "time":
-        x_text = f"{xl.split(' (')[0]}: {x_value:.1f} s"
-    elif plot_key.endswith("epoch"):
-        x_text = f"epoch {max(0, round(x_value))}"
-    else:
-        x_text = f"epoch {x_value:.2f}"
-    return x_text, rows
+        return f"{xl}: {value}", rows
+    if xq == "time":
+        return f"{xl.split(' (')[0]}: {value}", rows
+    return value, rows
+
+
+def _x_words(x: float, plot_key: str, xq: str) -> tuple[str, str]:
+    """An x of the hover readout as (the header's number, a value's "at" text): examples seen,
+    seconds or epochs."""
+    if xq == "examples":
+        text = f"{max(0.0, x):,.0f}"
+        return text, f"{text} examples"
+    if xq == "time":
+        return f"{x:.1f} s", f"{x:.1f} s"
+    text = f"epoch {max(0, round(x))}" if plot_key.endswith("epoch") else f"epoch {x:.2f}"
+    return text, text
 
 
 def _num(v: float) -> str:

@@ -97,6 +97,8 @@ class HoverReadout(QObject):
             parts = []
             for v in row["values"]:
                 t = f"{v['series']} {v['raw']}"
+                if "at" in v:  # measured at another x than the header's (a validation point)
+                    t += f" (at {v['at']})"
                 if "smoothed" in v:
                     t += f" (smoothed {v['smoothed']})"
                 if v.get("best"):

@@ -25,6 +25,7 @@ from visualizer.core.parsing import parse_device, parse_number
 from visualizer.core.experiments import EXPERIMENT_BASE, EXPERIMENTS, experiment_configs  # noqa: F401
 from visualizer.core.run_lock import discard_if_unused
 from visualizer.core.runs import best_epoch_of
+from visualizer.core.run_colors import color_for
 from visualizer.core.run_table import fmt_time, run_label
 from visualizer.core.training import TrainConfig
 from visualizer.ui.training import saved_runs
@@ -34,10 +35,6 @@ from visualizer.ui.training.sweep_state import SweepRunState
 PRESET_NETS = ("mnist-net1", "mnist-net2")
 LOSSES = {"ce": "cross-entropy (ce)", "l2": "L2 / mean squared error (l2)"}
 OPTIMIZERS = {"sgdm": "SGD with momentum (sgdm)", "sgd": "SGD (sgd)", "adam": "Adam (adam)"}
-
-#: Distinct colours for runs (matplotlib's tab10, familiar from course reports).
-RUN_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-              "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 #: The form's fields and their starting values (lr and momentum as typed: text).
 FORM_DEFAULTS: dict[str, Any] = {
@@ -165,7 +162,6 @@ class TrainingModel(QObject):
         self.queue_name = ""
         self.queue_total = 0
         self.queue_text = ""
-        self._color_index = 0
         self.sweep = None  # the opened sweep (core.sweep.SweepTable), for the Sweep plot
         self.sweep_run = SweepRunState(self)  # a course experiment running "with 3 seeds"
         self._update_device_text()
@@ -320,10 +316,10 @@ class TrainingModel(QObject):
     def index_of(self, run_id: str) -> int:
         return next((i for i, e in enumerate(self.runs) if e.run_id == run_id), -1)
 
-    def next_color(self) -> str:
-        color = RUN_COLORS[self._color_index % len(RUN_COLORS)]
-        self._color_index += 1
-        return color
+    def next_color(self, folder: Path | None = None) -> str:
+        """The run's colour for life: the one kept in its folder (core.run_colors), else the first
+        colour no listed run has, then kept there."""
+        return color_for(folder, [e.color for e in self.runs])
 
     def add_run(self, entry: RunEntry) -> None:
         self.runs.append(entry)
@@ -442,7 +438,7 @@ class TrainingModel(QObject):
         data = self.mnist.override
         n_train = len(data.train_images) if data is not None else config.train_size
         self.live_total = max(1, config.epochs * n_train)
-        entry = RunEntry(run_id, folder, config.to_dict(), self.next_color(), status="running",
+        entry = RunEntry(run_id, folder, config.to_dict(), self.next_color(folder), status="running",
                          total=self.live_total)
         self.live_id = run_id
         self._live_started = time.monotonic()

@@ -46,7 +46,7 @@ def _add(m: "TrainingModel", records: list[tuple[str, Any]]) -> None:
 
     for run_id, rec in records:
         if m.run(run_id) is None:
-            m.add_run(RunEntry.from_record(run_id, rec, m.next_color()))
+            m.add_run(RunEntry.from_record(run_id, rec, m.next_color(rec.folder)))
 
 
 def open_sweep(m: "TrainingModel", folder: str | Path) -> bool:

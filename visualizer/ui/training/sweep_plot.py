@@ -18,7 +18,8 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from visualizer.core.sweep import LOG_OPTIONS, SweepTable, sweep_series
-from visualizer.ui.training.model import RUN_COLORS, TrainingModel
+from visualizer.core.run_colors import RUN_COLORS
+from visualizer.ui.training.model import TrainingModel
 
 #: metric key -> (label, shown in percent)
 METRICS = {

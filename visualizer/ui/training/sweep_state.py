@@ -99,7 +99,7 @@ class SweepRunState(QObject):
             except (UserInputError, OSError, ValueError):
                 rec = None  # open_sweep lists it, greyed out with the reason, when the sweep ends
             if rec is not None:
-                m.add_run(RunEntry.from_record(run_id, rec, m.next_color()))
+                m.add_run(RunEntry.from_record(run_id, rec, m.next_color(rec.folder)))
         self._show_table()
 
     @Slot(str)
