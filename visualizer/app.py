@@ -6,7 +6,7 @@ import os
 import sys
 from typing import Sequence
 
-from visualizer.ui.shell.application import app_icon, create_application  # noqa: F401  (re-exported)
+from visualizer.ui.shell.application import create_application
 
 #: Milliseconds after which the GUI quits by itself (packaging/build.sh uses it as a smoke test
 #: of the frozen bundle); with it set, any reported crash makes the exit status 1.

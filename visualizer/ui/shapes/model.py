@@ -228,8 +228,12 @@ class ShapesModel(QObject):
         layers = layers_at(arch, self.focus)
         return arch.layers if layers is None else layers
 
+    def layers(self) -> list[LayerSpec]:
+        """The layers the table shows and edits: the network's, or the focused block path's."""
+        return self._layers()
+
     def rows(self) -> list:
-        """The table rows of `_layers()`."""
+        """The table rows of `layers()`."""
         if self._module is not None:
             return self._module.rows
         return rows_at(self._table, self.focus) if self.focus else self._table.rows

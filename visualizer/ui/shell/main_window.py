@@ -452,11 +452,3 @@ class MainWindow(QMainWindow):
         self.session.close()
         self.dialogs.close_all()
         super().closeEvent(event)
-
-
-
-
-if __name__ == "__main__":
-    from visualizer.app import run_gui
-
-    sys.exit(run_gui())
