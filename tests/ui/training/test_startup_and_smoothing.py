@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from visualizer.ui.training.plots import ema
+from visualizer.core.curves import ema
 
 REPO = Path(__file__).resolve().parents[3]
 
