@@ -181,13 +181,6 @@ def _read_idx_stream(stream, path: Path, expected_shape, max_bytes: int) -> np.n
     return arr.astype(dtype.newbyteorder("="), copy=True) if dtype.itemsize > 1 else arr.copy()
 
 
-def _parse_idx(data: bytes, path: Path) -> np.ndarray:
-    """An IDX file already in memory (kept for callers that have the bytes)."""
-    import io
-
-    return _read_idx_stream(io.BytesIO(data), path, None, max(len(data), 1))
-
-
 # ---------------------------------------------------------------------------------------------
 # Where the files are
 

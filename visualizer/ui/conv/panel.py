@@ -201,9 +201,6 @@ class ConvPanel(Panel):
     def recompute(self) -> None:
         self.compute.request()
 
-    def recompute_now(self) -> None:
-        self.compute.compute_now()
-
     def load_course_example(self, stride: int = 2, padding: int = 1) -> None:
         self.model.load_course_example(stride, padding)
 

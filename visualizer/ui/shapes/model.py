@@ -211,11 +211,6 @@ class ShapesModel(QObject):
         self.message_changed.emit(*self.message)
         self.document_changed.emit()
 
-    def close_module(self) -> None:
-        if self._module is not None:
-            self._module = None
-            self._apply(self._arch, [])
-
     @property
     def input_shape(self) -> tuple[int, int, int]:
         return tuple(int(v) for v in self._arch.input_shape)  # type: ignore[return-value]

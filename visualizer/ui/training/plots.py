@@ -351,14 +351,6 @@ class TrainingPlots(QWidget):
         run.dirty = set(PLOTS)
         self._redraw_all(refit=True, data=False)
 
-    def set_run_label(self, run_id: str, label: str) -> None:
-        run = self.runs.get(run_id)
-        if run is not None and run.label != label:
-            run.label = label
-            if run.visible:
-                self.legend.removeItem(run.legend_item)
-                self.legend.addItem(run.legend_item, label)
-
     def append_batch(self, run_id: str, record: dict) -> None:
         run = self.runs.get(run_id)
         if run is None:  # a record of a run that is not drawn
