@@ -35,13 +35,13 @@ def test_pick_a_preset_in_the_shapes_tab_of_a_fresh_window(qtbot, fresh_settings
 
     totals = shapes.problem_label
     lenet = compute_table(preset("lenet5")).total_params
-    choose_in_combo(qtbot, shapes.preset_combo, "lenet5")
+    choose_in_combo(qtbot, shapes.network_bar.preset_combo, "lenet5")
     qtbot.waitUntil(lambda: f"{lenet:,} parameters" in totals.text())
 
     expected = compute_table(preset("mnist-net1")).total_params
-    choose_in_combo(qtbot, shapes.preset_combo, "mnist-net1")
+    choose_in_combo(qtbot, shapes.network_bar.preset_combo, "mnist-net1")
     qtbot.waitUntil(lambda: f"{expected:,} parameters" in totals.text())
-    assert shapes.preset_combo.currentText() == "mnist-net1"
+    assert shapes.network_bar.preset_combo.currentText() == "mnist-net1"
     assert f"{lenet:,} parameters" not in totals.text()
     # the tab also takes Alt+1 / Alt+2 back and forth
     qtbot.keyClick(w, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
@@ -77,7 +77,7 @@ def test_at_1280x800_the_table_and_the_diagram_share_the_height(qtbot, fresh_set
     w = launch_main_window(qtbot, size=(1280, 760))
     qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
     shapes = w.tabs.currentWidget()
-    choose_in_combo(qtbot, shapes.preset_combo, "mnist-net1")
+    choose_in_combo(qtbot, shapes.network_bar.preset_combo, "mnist-net1")
     qtbot.waitUntil(lambda: shapes.splitter.sizes()[1] >= shapes.DIAGRAM_MIN)
     table = shapes.view
     qtbot.waitUntil(lambda: table.verticalScrollBar().maximum() == 0)
@@ -85,7 +85,7 @@ def test_at_1280x800_the_table_and_the_diagram_share_the_height(qtbot, fresh_set
     qtbot.waitUntil(lambda: device_probe().report() is not None, timeout=120_000)
 
     # A long net (VGG16) takes twenty rows at 1280x800 and leaves the diagram what remains.
-    choose_in_combo(qtbot, shapes.preset_combo, "vgg16")
+    choose_in_combo(qtbot, shapes.network_bar.preset_combo, "vgg16")
     assert table.model().rowCount() > 20
     rows = table.verticalHeader().defaultSectionSize()
     qtbot.waitUntil(lambda: table.viewport().height() >= 20 * rows)

@@ -13,7 +13,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QFileDialog, QMessageBox
 
 from visualizer.core.architecture import Architecture, preset
-from visualizer.ui.shapes.panel import ShapeCalculator
+from visualizer.ui.shapes.panel import ShapesPanel
 from visualizer.ui.shapes.layer_table import (
     COL_KERNEL,
     COL_OTHER,
@@ -30,7 +30,7 @@ from visualizer.ui.shapes.layer_table import (
 
 @pytest.fixture
 def panel(qtbot):
-    p = ShapeCalculator()
+    p = ShapesPanel()
     qtbot.addWidget(p)
     p.resize(1300, 850)
     p.show()
@@ -41,15 +41,15 @@ def panel(qtbot):
     return p
 
 
-def cell(p: ShapeCalculator, row: int, column: int) -> str:
+def cell(p: ShapesPanel, row: int, column: int) -> str:
     return p.table_model.index(row, column).data()
 
 
-def totals_row(p: ShapeCalculator) -> int:
+def totals_row(p: ShapesPanel) -> int:
     return p.table_model.rowCount() - 1
 
 
-def type_into_cell(qtbot, p: ShapeCalculator, row: int, column: int, text: str) -> None:
+def type_into_cell(qtbot, p: ShapesPanel, row: int, column: int, text: str) -> None:
     """Select the cell and type over it, then Enter (the table edits on any key)."""
     index = p.table_model.index(row, column)
     p.view.setFocus()
@@ -178,7 +178,7 @@ def test_save_then_open_round_trip(qtbot, panel, tmp_path, monkeypatch):
     panel.view.setFocus()
     qtbot.keyClick(panel.view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert panel.undo_stack.isClean()
-    assert "mynet.json" in panel.name_label.text() and "modified" not in panel.name_label.text()
+    assert "mynet.json" in panel.network_bar.name_label.text() and "modified" not in panel.network_bar.name_label.text()
     loaded = Architecture.load(target)
     assert loaded.layers[0].name == "stem"
     assert [layer.type for layer in loaded.layers] == [layer.type for layer in preset("mnist-net1").layers]
@@ -191,7 +191,7 @@ def test_save_then_open_round_trip(qtbot, panel, tmp_path, monkeypatch):
 
 
 def test_vgg16_preset_totals(qtbot, panel):
-    combo = panel.preset_combo
+    combo = panel.network_bar.preset_combo
     i = combo.findText("vgg16")
     combo.setCurrentIndex(i)
     combo.activated.emit(i)
@@ -237,9 +237,9 @@ def test_add_duplicate_remove_and_move_layers(qtbot, panel):
 
 
 def test_input_shape_edit_is_undoable(qtbot, panel):
-    h = panel.input_spins[1]
+    h = panel.network_bar.input_spins[1]
     h.setValue(32)  # what the spin box emits after the user finishes typing
-    panel.input_spins[2].setValue(32)
+    panel.network_bar.input_spins[2].setValue(32)
     assert cell(panel, 0, COL_OUTPUT) == "8×32×32"
     # 32×32 -> 16 -> 8 after the pools: the Linear now receives 32·8·8 features
     assert cell(panel, 12, COL_PARAMS) == f"{torch_params(torch.nn.Linear(32 * 8 * 8, 10)):,}"
@@ -398,7 +398,7 @@ def test_state_round_trip(qtbot, panel):
     type_into_cell(qtbot, panel, 0, COL_OUT, "6")
     panel.check_view.text.setPlainText("Operation,Output size\nConv,[28x28x6]\n")
     state = json.loads(json.dumps(panel.save_state()))
-    other = ShapeCalculator()
+    other = ShapesPanel()
     qtbot.addWidget(other)
     other.restore_state(state)
     assert cell(other, 0, COL_OUT) == "6"
@@ -544,7 +544,7 @@ def test_selected_row_explains_its_numbers(qtbot, panel):
 
 
 def test_ctrl_z_in_the_input_box_undoes_the_input_change(qtbot, panel):
-    h = panel.input_spins[1]
+    h = panel.network_bar.input_spins[1]
     h.setFocus()
     h.selectAll()
     qtbot.keyClicks(h, "32")

@@ -21,11 +21,11 @@ def make_panel(qtbot, tmp_path, data=None, **sizes) -> TrainingPanel:
     panel = TrainingPanel(runs_dir=tmp_path / "runs")
     qtbot.addWidget(panel)
     panel.data_override = data
-    panel.epochs_spin.setValue(sizes.get("epochs", 1))
-    panel.train_spin.setValue(sizes.get("train", 1000))
-    panel.val_spin.setValue(sizes.get("val", 200))
-    panel.test_spin.setValue(sizes.get("test", 200))
-    panel.batch_spin.setValue(sizes.get("batch", 64))
+    panel.form.epochs_spin.setValue(sizes.get("epochs", 1))
+    panel.form.train_spin.setValue(sizes.get("train", 1000))
+    panel.form.val_spin.setValue(sizes.get("val", 200))
+    panel.form.test_spin.setValue(sizes.get("test", 200))
+    panel.form.batch_spin.setValue(sizes.get("batch", 64))
     return panel
 
 

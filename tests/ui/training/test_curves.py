@@ -201,17 +201,17 @@ def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_pa
     monkeypatch.setitem(training_model.EXPERIMENTS, "overfitting",
                         ("", ({}, {"weight_decay": 0.01}, {"early_stopping": 2})))
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(96, 64, 32), test=32)
-    panel.experiment_combo.setCurrentIndex(panel.experiment_combo.findData("overfitting"))
-    qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(panel.runs_model.entries) == 3 and not panel.is_running(), timeout=120_000)
+    panel.experiments.combo.setCurrentIndex(panel.experiments.combo.findData("overfitting"))
+    qtbot.mouseClick(panel.experiments.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(panel.runs.table_model.entries) == 3 and not panel.is_running(), timeout=120_000)
     qtbot.wait(50)
     panel.plots.refresh()
-    entries = panel.runs_model.entries
+    entries = panel.runs.table_model.entries
     assert [e.config.get("weight_decay") for e in entries] == [0.0, 0.01, 0.0]
     assert [e.config.get("early_stopping") for e in entries] == [0, 0, 2]
     assert all(e.config["epochs"] == 10 and e.config["net"] == "mnist-net1" for e in entries)
     assert "weight decay 0.01" in entries[1].label and "early stopping 2" in entries[2].label
-    m = panel.runs_model
+    m = panel.runs.table_model
     col = COLUMNS.index("Best epoch")
     for row, e in enumerate(entries):
         metrics = json.loads((e.folder / "metrics.json").read_text())
@@ -235,9 +235,9 @@ def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_pa
 
 def test_open_in_network_from_results_and_a_misclassified_digit(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(64, 16, 32), test=32)
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
     wait_done(qtbot, panel)
-    entry = panel.runs_model.entries[-1]
+    entry = panel.runs.table_model.entries[-1]
     view = panel.results_view
     assert view.network_button.isEnabled()
     with qtbot.waitSignal(panel.network_requested) as sig:

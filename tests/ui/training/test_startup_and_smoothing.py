@@ -27,8 +27,8 @@ for i in range(1, 30):
                                    "train_accuracy": 0.1})
 panel.plots.smooth_check.setChecked(True)
 panel.plots.refresh()
-print("torch" in sys.modules, "scipy" in sys.modules, panel.device_combo.count(),
-      panel.device_label.text())
+print("torch" in sys.modules, "scipy" in sys.modules, panel.form.device_combo.count(),
+      panel.controls.device_label.text())
 """
 
 

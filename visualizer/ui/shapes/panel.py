@@ -152,8 +152,6 @@ class ShapesPanel(Panel):
     def _build_ui(self) -> None:
         self.network_bar = NetworkBar(self.model, self)
         self.network_bar.status.connect(self.emit_status)
-        self.preset_combo, self.input_spins = self.network_bar.preset_combo, self.network_bar.input_spins
-        self.name_label = self.network_bar.name_label
         self.verify_button = self._tool(self.verify_action, "Verify with PyTorch", "verify_button")
         self.export_button = QToolButton(self)
         self.export_button.setObjectName("export_button")
@@ -566,7 +564,3 @@ def _first_module_class(path: str) -> str:
         return ""
     m = re.search(r"^class\s+([A-Za-z_]\w*)\s*\([^)]*Module[^)]*\)", text, re.MULTILINE)
     return m.group(1) if m else ""
-
-
-#: The name older code imports.
-ShapeCalculator = ShapesPanel
