@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.core.run_table import COLUMNS
-from visualizer.ui.training import model as training_model
+from visualizer.core import experiments
 from visualizer.ui.training.panel import TrainingPanel
 
 from tests.ui.training.conftest import make_panel, wait_done
@@ -196,9 +196,9 @@ def test_empty_state_says_how_to_start(qtbot, tmp_path):
 
 def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_path, monkeypatch):
     # the course experiment, shortened for a test: 10 epochs of 96 synthetic digits
-    monkeypatch.setitem(training_model.EXPERIMENT_BASE, "overfitting",
-                        {**training_model.EXPERIMENT_BASE["overfitting"], "epochs": 10})
-    monkeypatch.setitem(training_model.EXPERIMENTS, "overfitting",
+    monkeypatch.setitem(experiments.EXPERIMENT_BASE, "overfitting",
+                        {**experiments.EXPERIMENT_BASE["overfitting"], "epochs": 10})
+    monkeypatch.setitem(experiments.EXPERIMENTS, "overfitting",
                         ("", ({}, {"weight_decay": 0.01}, {"early_stopping": 2})))
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(96, 64, 32), test=32)
     panel.experiments.combo.setCurrentIndex(panel.experiments.combo.findData("overfitting"))

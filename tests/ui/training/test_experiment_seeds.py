@@ -248,7 +248,7 @@ def test_the_seeds_choice_is_saved_in_the_session(tmp_path):
 
 def test_every_course_experiment_has_a_sweep_plan(tmp_path):
     """Each value × seeds 0, 1, 2; overfitting varies whole settings, named by their labels."""
-    from visualizer.ui.training.model import EXPERIMENTS
+    from visualizer.core.experiments import EXPERIMENTS
     from visualizer.ui.training.sweep_job import experiment_sweep_plan
 
     model = TrainingModel(runs_dir=tmp_path / "runs")

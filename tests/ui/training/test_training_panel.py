@@ -15,7 +15,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLineEdit
 
 from visualizer.core.mnist import MnistSplits, synthetic_mnist
-from visualizer.ui.training.model import EXPERIMENTS
+from visualizer.core.experiments import EXPERIMENTS
 from visualizer.ui.training.panel import TrainingPanel
 
 from tests.ui.training.conftest import make_panel, wait_done

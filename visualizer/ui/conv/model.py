@@ -30,9 +30,7 @@ from visualizer.core.convolution import (
     size_report,
 )
 from visualizer.core.step_text import cell_of, step_caption, step_status
-from visualizer.ui.conv.conv_settings import PADDING_KINDS  # noqa: F401 (its old home)
 from visualizer.ui.conv.conv_settings import AXIS_RANGES, ConvSettings
-from visualizer.ui.conv.input_source import COURSE_INPUT  # noqa: F401 (its old home)
 from visualizer.ui.conv.input_source import (
     MAX_INPUT_CELLS,
     InputSource,

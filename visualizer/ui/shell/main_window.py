@@ -32,7 +32,7 @@ from visualizer.ui.shell.display import DisplayModes, first_size
 from visualizer.ui.shell.handovers import HandOvers
 from visualizer.ui.shell.menus import all_actions, build_menus, menus_of, shortcuts_html
 from visualizer.ui.shell.panel import Panel
-from visualizer.ui.shell.session import AUTOSAVE_MS, CLEAN_SHUTDOWN_KEY, SessionStore  # noqa: F401
+from visualizer.ui.shell.session import AUTOSAVE_MS, SessionStore
 from visualizer.ui.shell.settings import clean_settings, load_settings, save_settings
 
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from visualizer.core.devices import DEVICE_CHOICES as DEVICES, DEVICE_LABELS, cached_devices
 from visualizer.core.mnist import mnist_folder
-from visualizer.ui.shell.settings import (  # noqa: F401  (DEFAULTS and load/save re-exported for callers)
+from visualizer.ui.shell.settings import (
     DEFAULTS,
     FONT_SCALE_RANGE,
     clean_settings,

@@ -21,14 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.ui.training.model import (
-    EXPERIMENTS,
-    FORM_RANGES,
-    LOSSES,
-    OPTIMIZERS,
-    TrainingModel,
-    experiment_caption,
-)
+from visualizer.core.experiments import EXPERIMENTS, experiment_caption
+from visualizer.ui.training.model import FORM_RANGES, LOSSES, OPTIMIZERS, TrainingModel
 
 _SPINS = {  # field -> (step, tooltip)
     "epochs": (1, "Passes over the training images"),

@@ -21,16 +21,8 @@ from visualizer.core import appdirs
 from visualizer.core.devices import DeviceReport
 from visualizer.core.curves import X_AXES
 from visualizer.core.errors import UserInputError
-from visualizer.core.experiments import (  # noqa: F401  (the Training tab's names for them)
-    EXPERIMENT_BASE,
-    EXPERIMENTS,
-    OVERFITTING_BASE,
-    OVERFITTING_PATIENCE,
-    OVERFITTING_WEIGHT_DECAY,
-    experiment_caption,
-    experiment_configs,
-)
-from visualizer.core.run_table import fmt_time, run_label
+from visualizer.core.experiments import EXPERIMENTS, experiment_configs
+from visualizer.core.run_table import fmt_time
 from visualizer.core.training import TrainConfig
 from visualizer.ui.training import saved_runs
 from visualizer.ui.training.mnist_source import MnistSource

@@ -36,7 +36,8 @@ from visualizer.ui.shell.panel import Panel
 from visualizer.ui.training.controls import ControlBar
 from visualizer.ui.training.data import DataBox
 from visualizer.ui.training.form import ExperimentBox, TrainingForm
-from visualizer.ui.training.model import EXPERIMENTS, TrainingModel
+from visualizer.core.experiments import EXPERIMENTS
+from visualizer.ui.training.model import TrainingModel
 from visualizer.ui.training.plots import TrainingPlots
 from visualizer.ui.training.results import RunResultsView
 from visualizer.ui.training.runner import TrainingRunner

@@ -23,7 +23,8 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from visualizer.core.errors import UserInputError
 from visualizer.ui.shell.threads import join_finished, keep_until_done, run_and_report, start_worker
-from visualizer.ui.training.model import EXPERIMENTS, TrainingModel
+from visualizer.core.experiments import EXPERIMENTS
+from visualizer.ui.training.model import TrainingModel
 
 log = logging.getLogger(__name__)
 
