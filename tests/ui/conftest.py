@@ -26,20 +26,3 @@ def _devices_probed_once():
     from visualizer.core.devices import probe_devices
 
     probe_devices()
-
-
-def launch_main_window(qtbot, size=(1280, 800)):
-    """The app as a user starts it: a freshly built main window (use with `fresh_settings`), shown,
-    exposed and active, so the first keys a user presses reach it."""
-    from PySide6.QtWidgets import QApplication
-
-    from visualizer.ui.shell.main_window import MainWindow
-
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(*size)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
-    return w

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication
 
+from tests.helpers.gui import launch_main_window
 from visualizer.ui.conv.panel import ConvPanel
-from tests.ui.conftest import launch_main_window
 
 
 @pytest.fixture

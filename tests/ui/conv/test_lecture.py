@@ -12,21 +12,10 @@ from PySide6.QtGui import QFontMetricsF
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from tests.helpers.gui import launch_main_window
 from visualizer.core.convolution import ConvSpec, explain_cell
 from visualizer.ui.conv.matrix_view import SLIDE_MS
-from visualizer.ui.conv.panel import ConvPanel
 from visualizer.ui.conv.stepper import SPEEDS
-from tests.ui.conftest import launch_main_window
-
-
-@pytest.fixture
-def panel(qtbot):
-    p = ConvPanel()
-    qtbot.addWidget(p)
-    p.resize(1400, 860)
-    p.show()
-    qtbot.waitExposed(p)
-    return p
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.conftest import launch_main_window
-from tests.ui.network.test_network_panel import draw_stroke
+from tests.helpers.gui import draw_stroke, launch_main_window
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.ui.network.panel import NetworkPanel
 from visualizer.ui.shell.settings import save_settings

@@ -14,12 +14,13 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
+from tests.helpers.gui import make_panel, wait_done
+from tests.helpers.pages import TrainingPage
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.core.run_table import COLUMNS
 from visualizer.core import experiments
 from visualizer.ui.training.panel import TrainingPanel
 
-from tests.ui.training.conftest import make_panel, wait_done
 
 
 def fill(plots, run_id: str, label: str, color: str, shift: float = 0.0, epochs: int = 4, per_epoch: int = 1000) -> None:
@@ -203,8 +204,8 @@ def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_pa
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(96, 64, 32), test=32)
     panel.experiments.combo.setCurrentIndex(panel.experiments.combo.findData("overfitting"))
     qtbot.mouseClick(panel.experiments.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(panel.runs.table_model.entries) == 3 and not panel.is_running(), timeout=120_000)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: len(panel.runs.table_model.entries) == 3 and not panel.is_running()
+                    and panel.runner.thread is None, timeout=120_000)  # and the last queued signals in
     panel.plots.refresh()
     entries = panel.runs.table_model.entries
     assert [e.config.get("weight_decay") for e in entries] == [0.0, 0.01, 0.0]
@@ -235,7 +236,7 @@ def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_pa
 
 def test_open_in_network_from_results_and_a_misclassified_digit(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(64, 16, 32), test=32)
-    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     wait_done(qtbot, panel)
     entry = panel.runs.table_model.entries[-1]
     view = panel.results_view

@@ -3,13 +3,13 @@ through the form's own widgets, Start, the run in the table, the window closed."
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSpinBox
 
+from tests.helpers.gui import open_training_tab
+from tests.helpers.pages import TrainingPage
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.ui.shell.devices import device_probe
 
-from tests.ui.training.conftest import open_training_tab
 
 
 def type_into(qtbot, widget, text: str) -> None:
@@ -34,7 +34,7 @@ def test_first_run_from_a_fresh_main_window(qtbot, fresh_settings, tmp_path):
     assert (config.epochs, config.batch_size, config.train_size, config.val_size, config.test_size,
             config.lr) == (1, 64, 256, 64, 64, 0.05)
 
-    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     assert panel.is_running() and not panel.controls.start_button.isEnabled()
     train_thread = panel.runner.thread
     m = panel.runs.table_model

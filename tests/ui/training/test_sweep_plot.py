@@ -12,12 +12,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
+from tests.helpers.gui import open_training_tab
 from visualizer.core import sweep
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.core.runs import RunWriter
 from visualizer.core.training import TrainConfig, Trainer
 
-from tests.ui.training.conftest import open_training_tab
 
 
 @pytest.fixture(scope="module")

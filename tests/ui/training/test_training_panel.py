@@ -14,11 +14,12 @@ import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLineEdit
 
+from tests.helpers.gui import make_panel, wait_done
+from tests.helpers.pages import TrainingPage
 from visualizer.core.mnist import MnistSplits, synthetic_mnist
 from visualizer.core.experiments import EXPERIMENTS
 from visualizer.ui.training.panel import TrainingPanel
 
-from tests.ui.training.conftest import make_panel, wait_done
 
 
 def shown_points(panel, run_id, plot="loss_examples", series="train_raw") -> int:
@@ -35,7 +36,7 @@ def test_start_on_real_mnist_fills_curves_table_and_results(qtbot, tmp_path, mni
     panel = make_panel(qtbot, tmp_path, train=1000, val=200, test=200)
     panel.set_data_folder(mnist_dir)
     assert str(mnist_dir) in panel.data_box.label.text()
-    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     assert panel.is_running() and not panel.controls.start_button.isEnabled()
     wait_done(qtbot, panel)
 
@@ -71,7 +72,7 @@ def test_synthetic_run_exports_and_is_listed_again(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path, data=data, epochs=2, train=512, val=128, test=128)
     panel.form.lr_edit.clear()
     qtbot.keyClicks(panel.form.lr_edit, "0.05")
-    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     wait_done(qtbot, panel)
     entry = panel.runs.table_model.entries[-1]
     assert entry.status == "completed", panel.controls.message_label.text()
@@ -129,7 +130,7 @@ def test_synthetic_run_exports_and_is_listed_again(qtbot, tmp_path):
 def test_stop_mid_run(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(4096, 128, 128), epochs=200,
                        train=4096, val=128, test=128)
-    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     rid = live_run_id(panel)
     qtbot.waitUntil(lambda: shown_points(panel, rid) >= 2, timeout=30_000)
     assert panel.controls.stop_button.isEnabled()
@@ -147,7 +148,7 @@ def test_stop_mid_run(qtbot, tmp_path):
 def test_pause_and_resume(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(4096, 128, 128), epochs=200,
                        train=4096, val=128, test=128)
-    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     rid = live_run_id(panel)
     qtbot.waitUntil(lambda: shown_points(panel, rid) >= 1, timeout=30_000)
     trainer = panel.runner.worker.trainer
@@ -180,7 +181,7 @@ def test_closing_the_window_mid_run_stops_the_thread(qtbot, tmp_path):
     panel.form.train_spin.setValue(4096)
     panel.form.val_spin.setValue(128)
     panel.form.test_spin.setValue(128)
-    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     rid = live_run_id(panel)
     qtbot.waitUntil(lambda: shown_points(panel, rid) >= 1, timeout=30_000)
     thread = panel.runner.thread
@@ -192,7 +193,7 @@ def test_closing_the_window_mid_run_stops_the_thread(qtbot, tmp_path):
 def test_shutdown_before_any_record(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(4096, 128, 128), epochs=200,
                        train=4096, val=128, test=128)
-    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     thread = panel.runner.thread
     panel.shutdown()
     assert not thread.isRunning()
@@ -217,7 +218,7 @@ def test_bad_input_shows_a_message(qtbot, tmp_path, field, text, expected):
     qtbot.keyClicks(edit, text)
     messages = []
     panel.status_message.connect(lambda t, _ms: messages.append(t))
-    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     assert not panel.is_running()
     assert expected in panel.controls.message_label.text()
     assert not panel.controls.message_label.isHidden()
@@ -227,7 +228,7 @@ def test_bad_input_shows_a_message(qtbot, tmp_path, field, text, expected):
 
 def test_split_sizes_that_do_not_fit(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path, train=55_000, val=10_000)
-    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     assert not panel.is_running()
     assert "does not fit in the 60,000" in panel.controls.message_label.text()
 
@@ -236,7 +237,7 @@ def test_missing_mnist_says_what_to_do(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path)
     panel.set_data_folder(tmp_path / "empty")
     assert "MNIST not found" in panel.data_box.label.text()
-    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     assert not panel.is_running()
     assert "Download MNIST" in panel.controls.message_label.text()
     assert panel.runs.table_model.rowCount() == 0 and not any((tmp_path / "runs").glob("*"))
@@ -256,8 +257,8 @@ def test_ctrl_return_starts_and_experiment_queue_runs_in_turn(qtbot, tmp_path):
     # the "loss functions" experiment: two runs queued, run one after the other, overlaid
     panel.experiments.combo.setCurrentIndex(panel.experiments.combo.findData("loss functions"))
     qtbot.mouseClick(panel.experiments.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(panel.runs.table_model.entries) == 3 and not panel.is_running(), timeout=90_000)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: len(panel.runs.table_model.entries) == 3 and not panel.is_running()
+                    and panel.runner.thread is None, timeout=90_000)  # and the last queued signals in
     runs = panel.runs.table_model.entries[1:]
     assert [e.config["loss"] for e in runs] == list(EXPERIMENTS["loss functions"][1])
     assert all(e.status == "completed" for e in runs)
@@ -278,7 +279,7 @@ def test_architecture_from_shape_calculator(qtbot, tmp_path):
     assert panel.form.net_combo.currentText() == "my small net (from Shapes)"
     config = panel.config_from_form()
     assert isinstance(config.net, dict) and config.net["name"] == "my small net"
-    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     wait_done(qtbot, panel)
     assert panel.runs.table_model.entries[-1].status == "completed"
     # a network for colour 32×32 images is refused with a reason
@@ -422,7 +423,7 @@ def test_download_fills_the_chosen_folder(qtbot, tmp_path, mnist_dir):
 
 def test_settings_choose_device_runs_folder_and_mnist_folder(qtbot, tmp_path):
     first = make_panel(qtbot, tmp_path, data=synthetic_mnist(128, 32, 32), train=128, val=32, test=32)
-    qtbot.mouseClick(first.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(first).start(qtbot)
     wait_done(qtbot, first)
     panel = TrainingPanel(runs_dir=tmp_path / "elsewhere")
     qtbot.addWidget(panel)
@@ -451,7 +452,7 @@ def test_a_diverging_run_is_kept_and_explained(qtbot, tmp_path):
                             "layers": [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}]})
     panel.form.opt_combo.setCurrentIndex(panel.form.opt_combo.findData("adam"))
     panel.form.lr_edit.setText("1e6")
-    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     wait_done(qtbot, panel)
     entry = panel.runs.table_model.entries[-1]
     assert entry.status == "diverged"
@@ -462,17 +463,19 @@ def test_a_diverging_run_is_kept_and_explained(qtbot, tmp_path):
 
 
 def test_shutdown_is_bounded_when_the_worker_cannot_stop_at_once(qtbot, tmp_path):
-    import time as _time
+    import threading
 
     from visualizer.core.errors import UserInputError
 
+    released = threading.Event()
+
     class StuckInLoading:
-        """Like a trainer busy reading a slow disk: it notices Stop only after 3 seconds."""
+        """Like a trainer busy reading a slow disk: it notices Stop only once the test lets it."""
 
         device = "cpu"
 
         def __init__(self, config, data=None, callbacks=None):
-            _time.sleep(3)  # busy before any stop flag can be looked at
+            released.wait(30)  # busy before any stop flag can be looked at
 
         def request_stop(self): ...
         def abort(self): ...
@@ -480,19 +483,22 @@ def test_shutdown_is_bounded_when_the_worker_cannot_stop_at_once(qtbot, tmp_path
         def resume(self): ...
 
         def run(self):
-            _time.sleep(3)
+            released.wait(30)
             raise UserInputError("stopped while loading")
 
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(64, 16, 16))
     panel.trainer_factory = StuckInLoading
-    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     thread = panel.runner.thread
-    panel.shutdown()
-    # shutdown gave up after its bound (the worker sleeps on): the window may close, and the
-    # thread is kept alive until it ends instead of being destroyed while running
-    from visualizer.ui.shell import threads
+    try:
+        panel.shutdown()
+        # shutdown gave up after its bound (the worker is still stuck): the window may close, and
+        # the thread is kept alive until it ends instead of being destroyed while running
+        from visualizer.ui.shell import threads
 
-    assert thread.isRunning() and any(t is thread for t, _w in threads._late)
+        assert thread.isRunning() and any(t is thread for t, _w in threads._late)
+    finally:
+        released.set()
     qtbot.waitUntil(lambda: not thread.isRunning(), timeout=10_000)
 
 
