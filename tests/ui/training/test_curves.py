@@ -65,14 +65,14 @@ def test_hover_readout_lists_every_run_inside_the_plot_and_goes_on_leave(qtbot, 
     assert lines[1].startswith("run a: training 0.1250") and "validation 0.3000" in lines[1]
     assert lines[2].startswith("run b: training 0.3750")
     assert "★" in lines[1]  # epoch 2 is run a's lowest validation loss
-    readout, area = plots.readout, plots.plot_rect("loss_examples")
+    readout, area = plots.hover.label, plots.plot_rect("loss_examples")
     assert readout.isVisible() and "run a" in readout.text() and "#ff7f0e" in readout.text()
     assert area.contains(readout.geometry())
-    assert plots._cursor["loss_examples"].isVisible() and plots._cursor["acc_examples"].isVisible()
-    assert plots._cursor["loss_examples"].value() == pytest.approx(2000, rel=0.02)
+    assert plots.hover.cursors["loss_examples"].isVisible() and plots.hover.cursors["acc_examples"].isVisible()
+    assert plots.hover.cursors["loss_examples"].value() == pytest.approx(2000, rel=0.02)
 
     # smoothing on: the smoothed value is listed beside the raw one
-    plots.smooth_check.setChecked(True)
+    plots.options.smooth_check.setChecked(True)
     qtbot.mouseMove(view, widget_pos(plots, "loss_examples", 2500, (y0 + y1) / 2))
     qtbot.waitUntil(lambda: "smoothed" in plots.hover_text)
 
@@ -89,13 +89,13 @@ def test_hover_readout_lists_every_run_inside_the_plot_and_goes_on_leave(qtbot, 
     qtbot.waitUntil(lambda: plots.hover_plot == "acc_epoch")
     assert plots.hover_text.startswith("epoch 3\n") and "78.00 %" in plots.hover_text
     assert plots.plot_rect("acc_epoch").contains(readout.geometry())
-    assert not plots._cursor["loss_examples"].isVisible() and plots._cursor["loss_epoch"].isVisible()
+    assert not plots.hover.cursors["loss_examples"].isVisible() and plots.hover.cursors["loss_epoch"].isVisible()
 
     # out of the plots (the legend row): nothing shown; out of the widget: nothing either
     legend = plots.graphics.mapFromScene(plots.legend.sceneBoundingRect().center())
     qtbot.mouseMove(view, legend)
     qtbot.waitUntil(lambda: plots.hover_text == "")
-    assert not readout.isVisible() and not any(c.isVisible() for c in plots._cursor.values())
+    assert not readout.isVisible() and not any(c.isVisible() for c in plots.hover.cursors.values())
     qtbot.mouseMove(view, widget_pos(plots, "acc_epoch", 3.1, (ey0 + ey1) / 2))
     qtbot.waitUntil(lambda: readout.isVisible())
     QApplication.sendEvent(plots.graphics, QEvent(QEvent.Type.Leave))
@@ -155,22 +155,22 @@ def test_x_axis_modes_epoch_lines_integer_ticks_and_csv(qtbot, tmp_path):
     assert ticks and all(float(v).is_integer() for v in ticks)
 
     # epochs (fractional) from the examples, then wall time; the model remembers the choice
-    plots.x_combo.setCurrentIndex(plots.x_combo.findData("epochs"))
+    plots.options.x_combo.setCurrentIndex(plots.options.x_combo.findData("epochs"))
     assert panel.model.options["x_axis"] == "epochs"
     plots.refresh()
     x, _ = plots.curve_data("a", "loss_examples", "train_raw")
     assert x[0] == pytest.approx(0.25) and x[-1] == pytest.approx(4.0)
     assert plots.epoch_lines("loss_examples") == [1.0, 2.0, 3.0, 4.0]
     assert "epoch" in plots.plots["loss_examples"].titleLabel.text
-    plots.x_combo.setCurrentIndex(plots.x_combo.findData("time"))
+    plots.options.x_combo.setCurrentIndex(plots.options.x_combo.findData("time"))
     plots.refresh()
     x, _ = plots.curve_data("a", "loss_examples", "train_raw")
     assert x[-1] == pytest.approx(8.0)
     assert panel.model.to_dict()["x_axis"] == "time"
 
     # CSV: run, series, x, raw, smoothed
-    plots.x_combo.setCurrentIndex(plots.x_combo.findData("examples"))
-    plots.smooth_check.setChecked(True)
+    plots.options.x_combo.setCurrentIndex(plots.options.x_combo.findData("examples"))
+    plots.options.smooth_check.setChecked(True)
     rows = list(csv.reader(io.StringIO(plots.plot_csv("loss_examples"))))
     assert rows[0] == ["run", "series", "examples seen", "loss (raw)", "loss (smoothed)"]
     a_train = [r for r in rows[1:] if r[0] == "run a" and r[1] == "training"]
@@ -186,13 +186,13 @@ def test_empty_state_says_how_to_start(qtbot, tmp_path):
     panel = TrainingPanel(runs_dir=tmp_path / "runs")
     qtbot.addWidget(panel)
     plots = panel.plots
-    for key, hint in plots._empty.items():
+    for key, hint in plots.empty_hints.hints.items():
         assert hint.isVisible() and "appear here" in hint.textItem.toPlainText()
     assert "Press Start to train mnist-net1 with the course settings" in plots.empty_text.replace("\n", " ")
     panel.model.set_field("lr", "0.1")
     assert "with the settings on the left" in plots.empty_text
     fill(plots, "a", "run a", "#1f77b4")
-    assert not any(h.isVisible() for h in plots._empty.values())
+    assert not any(h.isVisible() for h in plots.empty_hints.hints.values())
 
 
 def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_path, monkeypatch):

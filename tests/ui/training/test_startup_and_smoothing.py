@@ -25,7 +25,7 @@ panel.plots.add_run("r", "r", "#1f77b4")
 for i in range(1, 30):
     panel.plots.append_batch("r", {"examples_seen": 10 * i, "epoch": i / 30, "train_loss": 1 / i,
                                    "train_accuracy": 0.1})
-panel.plots.smooth_check.setChecked(True)
+panel.plots.options.smooth_check.setChecked(True)
 panel.plots.refresh()
 print("torch" in sys.modules, "scipy" in sys.modules, panel.form.device_combo.count(),
       panel.controls.device_label.text())

@@ -296,15 +296,15 @@ def test_state_round_trip_and_view_options(qtbot, tmp_path):
     assert not panel.form.momentum_edit.isEnabled()  # momentum only matters for SGD with momentum
     panel.form.lr_edit.setText("0.001")
     panel.form.seed_spin.setValue(7)
-    panel.plots.smooth_check.setChecked(True)
-    panel.plots.log_checks["loss"].setChecked(True)
+    panel.plots.options.smooth_check.setChecked(True)
+    panel.plots.options.log_checks["loss"].setChecked(True)
     state = json.loads(json.dumps(panel.save_state()))
     other = TrainingPanel(runs_dir=tmp_path / "runs")
     qtbot.addWidget(other)
     other.restore_state(state)
     assert other.form.opt_combo.currentData() == "adam" and other.form.lr_edit.text() == "0.001"
     assert other.form.seed_spin.value() == 7 and other.form.train_spin.value() == 1000
-    assert other.plots.smooth_check.isChecked() and other.plots.log_axes["loss"]
+    assert other.plots.options.smooth_check.isChecked() and other.plots.log_axes["loss"]
     assert other.plots.plots["loss_epoch"].getAxis("left").logMode
     other.restore_state({"lr": 5, "unknown": [1], "epochs": "x"})  # odd values are ignored or used
     assert other.form.lr_edit.text() == "5"
@@ -328,7 +328,7 @@ def test_smoothing_hover_and_actions(qtbot, tmp_path):
     raw = plots.runs["r"].items[("loss_examples", "train_raw")]
     smooth = plots.runs["r"].items[("loss_examples", "train_smooth")]
     assert raw.isVisible() and not smooth.isVisible()
-    plots.smooth_check.setChecked(True)
+    plots.options.smooth_check.setChecked(True)
     plots.refresh()
     assert smooth.isVisible() and raw.opacity() < 0.5  # raw stays, faint
     sx, sy = plots.curve_data("r", "loss_examples", "train_smooth")
@@ -345,11 +345,11 @@ def test_smoothing_hover_and_actions(qtbot, tmp_path):
     qtbot.waitExposed(panel)
     qtbot.wait(50)
     vb = plots.plots["acc_epoch"].getViewBox()
-    plots._mouse_moved((vb.mapViewToScene(QPointF(1.0, 50.0)) + QPointF(0, 4000),))
+    plots.hover.mouse_moved((vb.mapViewToScene(QPointF(1.0, 50.0)) + QPointF(0, 4000),))
     assert plots.hover_text == ""  # outside every plot: nothing shown
-    plots._mouse_moved((vb.mapViewToScene(QPointF(1.0, 80.1)),))
+    plots.hover.mouse_moved((vb.mapViewToScene(QPointF(1.0, 80.1)),))
     assert "training 80.00 %" in plots.hover_text
-    assert plots.readout.isVisible()
+    assert plots.hover.label.isVisible()
     # the view follows the data: two more epochs arrive at once, both end up in view
     for e in (2, 3):
         plots.append_epoch("r", {"epoch": e, "examples_seen": 4000 * e, "train_loss": 0.3 / e,

@@ -254,10 +254,7 @@ class TrainingPlots(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.options = PlotOptionsBar(self)
-        o = self.options  # the controls under their old names
-        self.smooth_check, self.smooth_slider, self.smooth_value = o.smooth_check, o.smooth_slider, o.smooth_value
-        self.log_checks, self.x_combo, self.key_label = o.log_checks, o.x_combo, o.key_label
-        layout.addWidget(o)
+        layout.addWidget(self.options)
 
         from visualizer.ui.shell import theme
 
@@ -296,12 +293,9 @@ class TrainingPlots(QWidget):
         layout.addWidget(self.graphics, 1)
 
         self.hover = HoverReadout(self.graphics, self.plots, PARTNER, self.hover_rows)
-        self.readout, self._cursor = self.hover.label, self.hover.cursors  # their old names
-        self._mouse_moved = self.hover.mouse_moved
         self.graphics.left.connect(self.hover.hide)
         self.boundaries = EpochLines(self.plots)
         self.empty_hints = EmptyHints(self.plots)
-        self._empty = self.empty_hints.hints  # its old name
         self.set_empty_hint("Press Start to train mnist-net1 with the course settings.")
         self.graphics.double_clicked.connect(self.ranges.double_clicked)
         self._style_overlays()
