@@ -1,6 +1,6 @@
 """MNIST: IDX reader, where the files are found, the seeded split, and the download.
 
-CONTRACT (shared by the training engine, the training panel and the `train` CLI).
+Used by the trainer, the Training and Network tabs and the `train` and `activations` commands.
 """
 
 from __future__ import annotations

@@ -34,6 +34,10 @@ from visualizer.ui.shell.panel import Panel
 
 
 class ConvPanel(Panel):
+    """The Convolution tab: lays out the input, kernel and parameter boxes, the matrices, the written
+    arithmetic and the step bar around one `ConvModel` (`model`), runs its computation (`compute`,
+    off the GUI thread for big inputs), and owns the tab's keys, lecture mode and picture scaling."""
+
     title = "Convolution"
     description = "See a 2-D convolution cell by cell: input, kernel, stride, padding, output"
     guide_page = "02-convolution.html"

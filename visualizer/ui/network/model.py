@@ -25,6 +25,11 @@ BRUSH_SIZES = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
 
 
 class NetworkModel(QObject):
+    """The Network tab's state: the net shown (a preset, a saved run or the Training tab's running
+    net, followed by `live`), the input image and where it came from, every layer's output for it,
+    the map opened up into its convolution (`opened`) and the colour scale (`scale`). Views observe its signals; slow loads go through
+    `load_requested` to the Loader (see the module's docstring)."""
+
     net_changed = Signal()
     image_changed = Signal()  # the input image (what the net receives) or its label changed
     activations_changed = Signal()

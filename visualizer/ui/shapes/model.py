@@ -137,7 +137,11 @@ class ArchitectureEdit(QUndoCommand):
 
 
 class ShapesModel(QObject):
-    """What the user set in the Shapes tool and where they are."""
+    """The Shapes tab's state: the architecture being edited (or a module read from a .py file), its
+    layer table (shapes, parameters, MACs, receptive field), the selection, the block path in focus
+    and which blocks are expanded, the file it came from and the undo history (`undo_stack`). No
+    widget: the layer table, diagram, explanation and check views observe `changed` and its other
+    signals and edit it only through its methods; `to_dict`/`from_dict` are the saved session."""
 
     #: the architecture changed and the table was recomputed (any edit, undo, redo or load)
     changed = Signal()

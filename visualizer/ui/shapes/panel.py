@@ -39,6 +39,10 @@ LECTURE_FONT_FACTOR = 1.3
 
 
 class ShapesPanel(Panel):
+    """The Shapes tab: lays out the network bar, the layer table, the diagram, the explanation line
+    and the table checker around one `ShapesModel` (`model`), and holds the tab's actions (add,
+    remove and move layers, undo, export, verify with PyTorch, train this network)."""
+
     title = "Shapes"
     description = "Output shapes, parameters, MACs and receptive field of a CNN, layer by layer"
     guide_page = "03-shapes.html"

@@ -124,6 +124,12 @@ class RecoveryBar(QFrame):
 
 
 class MainWindow(QMainWindow):
+    """The app's window: one tab per tool in TOOLS (the tab shown is built first, the others one by
+    one on later turns of the event loop, each given its saved state when built), the menus, the
+    settings, guide, shortcuts and About dialogs, the session autosave, and the hand-overs between
+    tools (Shapes -> Training, Training -> Network). `panels` replaces the tools (the shell's tests
+    use small fake panels)."""
+
     def __init__(self, panels: list[Panel] | None = None) -> None:
         super().__init__()
         self.setWindowTitle("ConvViz")

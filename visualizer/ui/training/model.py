@@ -85,6 +85,13 @@ def parse_number(text: Any, what: str) -> float:
 
 
 class TrainingModel(QObject):
+    """The Training tab's state: the form (`form`, one TrainConfig's fields as typed), the view
+    options (`options`: smoothing, log axes, x axis, experiment…), every run listed (`runs`, one
+    `RunEntry` each, this session's and those saved in `runs_dir`), the running state (`state`, one
+    of STATES) with its progress and device lines, the queue of an experiment and a sweep's state
+    (`sweep_run`). No widget and no thread: the runner and the sweep job report to it, the views
+    observe its signals; `to_dict`/`from_dict` are the saved session."""
+
     form_changed = Signal(str)  # field name
     nets_changed = Signal()  # the net choices (an architecture was handed over)
     devices_changed = Signal()  # the device report arrived

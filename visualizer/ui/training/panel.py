@@ -47,6 +47,10 @@ from visualizer.ui.training.sweep_plot import SweepPlotView
 
 
 class TrainingPanel(Panel):
+    """The Training tab: lays out the form, the MNIST box, the experiments box and the run bar
+    (`controls`) beside the live plots, test results, sweep plot and runs table, all observing one
+    `TrainingModel` (`model`); the training thread is the `runner`'s, a sweep's the `sweep_job`'s."""
+
     title = "Training"
     description = "Train the MNIST nets with live curves and compare runs"
     guide_page = "04-training.html"
