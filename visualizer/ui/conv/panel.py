@@ -115,7 +115,12 @@ class ConvPanel(Panel):
         # Space and the arrows step through unless an editor is being typed into (keys.py).
         self.keyboard = KeyboardModel(self, self.matrices.output_view)
         self.setAcceptDrops(True)
-        # Cells, numbers, boxes and step bar scale as one picture (fit.py).
+        self._set_up_picture_fit()
+        self.compute.request()
+
+    def _set_up_picture_fit(self) -> None:
+        """Cells, numbers, boxes and step bar scale as one picture (fit.py), refitted after each
+        new result on the next turn of the event loop."""
         self._fit_timer = QTimer(self)
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
@@ -124,7 +129,6 @@ class ConvPanel(Panel):
         self._picture_font: QFont | None = None
         self.model.result_changed.connect(self._fit_timer.start)
         self.fit_picture()  # the fonts are set before the first show: no relayout once it shows
-        self.compute.request()
 
     def _build_actions(self) -> None:
         def action(text: str, keys, slot) -> QAction:

@@ -137,11 +137,9 @@ class ArchitectureEdit(QUndoCommand):
 
 
 class ShapesModel(QObject):
-    """The Shapes tab's state: the architecture being edited (or a module read from a .py file), its
-    layer table (shapes, parameters, MACs, receptive field), the selection, the block path in focus
-    and which blocks are expanded, the file it came from and the undo history (`undo_stack`). No
-    widget: the layer table, diagram, explanation and check views observe `changed` and its other
-    signals and edit it only through its methods; `to_dict`/`from_dict` are the saved session."""
+    """The Shapes tab's state (see the module's docstring): the network or module being edited, its
+    table, selection, block focus and expansion, file and undo history; `to_dict`/`from_dict` are
+    the saved session. Views observe its signals and edit it only through its methods."""
 
     #: the architecture changed and the table was recomputed (any edit, undo, redo or load)
     changed = Signal()
