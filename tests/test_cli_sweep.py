@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from tests.helpers.cli import one_error_line
+from tests.helpers.faults import wait_for
 from tests.helpers.mnist import write_idx
 from visualizer.cli import main
 from visualizer.core.mnist import synthetic_mnist
@@ -269,13 +270,7 @@ def test_ctrl_c_stops_every_worker_with_runs_stopped_and_the_rest_pending(digits
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     p = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            metrics = list(out.glob("*/metrics.json"))
-            if len(metrics) == 2:
-                break
-            time.sleep(0.2)
-        assert len(list(out.glob("*/metrics.json"))) == 2
+        wait_for(lambda: len(list(out.glob("*/metrics.json"))) == 2, 120, "two finished runs", p)
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=120)
     finally:

@@ -18,6 +18,7 @@ import pytest
 import torch
 
 from tests.helpers.cli import one_error_line
+from tests.helpers.faults import history_rows, wait_for
 from tests.helpers.mnist import dead_mirror, serve
 from visualizer.cli import main
 from visualizer.commands.train import ProgressBar
@@ -205,12 +206,7 @@ def test_ctrl_c_stops_cleanly_with_files_written(tmp_path, fake_mnist):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if (out / "history.csv").is_file() and len((out / "history.csv").read_text().splitlines()) >= 2:
-                break
-            time.sleep(0.1)
-        assert proc.poll() is None, proc.communicate()[1]
+        wait_for(lambda: history_rows(out) >= 1, 120, "the first history row", proc)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=120)
     finally:
