@@ -343,12 +343,17 @@ def test_smoothing_hover_and_actions(qtbot, tmp_path):
     panel.resize(1200, 800)
     panel.show()
     qtbot.waitExposed(panel)
-    qtbot.wait(50)
     vb = plots.plots["acc_epoch"].getViewBox()
+
+    def hover_on_the_point() -> bool:
+        # worked out afresh each try: the plots are laid out for the new size on a later turn
+        plots.hover.mouse_moved((vb.mapViewToScene(QPointF(1.0, 80.1)),))
+        return "training 80.00 %" in plots.hover_text
+
+    qtbot.waitUntil(hover_on_the_point)
     plots.hover.mouse_moved((vb.mapViewToScene(QPointF(1.0, 50.0)) + QPointF(0, 4000),))
     assert plots.hover_text == ""  # outside every plot: nothing shown
-    plots.hover.mouse_moved((vb.mapViewToScene(QPointF(1.0, 80.1)),))
-    assert "training 80.00 %" in plots.hover_text
+    assert hover_on_the_point()
     assert plots.hover.label.isVisible()
     # the view follows the data: two more epochs arrive at once, both end up in view
     for e in (2, 3):
