@@ -195,9 +195,7 @@ class DiagramLayout:
         self.mid = self.top + self.max_face / 2
         label_top = self.top + self.max_face + 8
         self.row_height = label_top + 2.3 * self.line - self.arc_top + GAP
-        x = MARGIN
-        y = 0.0
-        widest = 0.0
+        x, y, widest = MARGIN, 0.0, 0.0
         self.rows_count = 1
         prev: Block | None = None
         for b in self.blocks:

@@ -171,48 +171,8 @@ class ShapesPanel(Panel):
         for w in (self.verify_button, self.export_button, self.train_button):
             self.network_bar.row.addWidget(w)
 
-        self.add_button = self._tool(self.add_action, "Add", "add_button")
-        add_menu = QMenu(self.add_button)
-        for t in LAYER_TYPES:
-            add_menu.addAction(t, lambda t=t: self.add_layer_of_type(t))
-        add_menu.addSeparator()
-        add_menu.addAction("Residual block", lambda: self.add_layer_of_type("Residual"))
-        self.add_button.setMenu(add_menu)
-        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
-        self.edit_bar = QWidget(self)  # hidden as a whole in lecture mode
-        edit_bar = QHBoxLayout(self.edit_bar)
-        edit_bar.setContentsMargins(0, 0, 0, 0)
-        for b in (self.add_button, self._tool(self.duplicate_action, "Duplicate"),
-                  self._tool(self.remove_action, "Remove"), self._tool(self.move_up_action, "Up"),
-                  self._tool(self.move_down_action, "Down"), None, self._tool(self.undo_action, "Undo"),
-                  self._tool(self.redo_action, "Redo"), None, self._tool(self.open_action, "Open…"),
-                  self._tool(self.save_action, "Save")):
-            if b is None:
-                edit_bar.addSpacing(12)
-            else:
-                edit_bar.addWidget(b)
-        edit_bar.addStretch(1)
-        hint = QLabel("Double-click a cell to edit it; drag rows to reorder.", self)
-        hint.setEnabled(False)
-        edit_bar.addWidget(hint)
-
-        # Inside a block: where we are, the other path, and the way back.
-        self.focus_bar = QWidget(self)
-        focus_row = QHBoxLayout(self.focus_bar)
-        focus_row.setContentsMargins(0, 0, 0, 0)
-        self.back_action = self._action("&Back to the network", self.model.leave_block, "Alt+Left",
-                                        "Leave this block's path (Backspace in the table)")
-        self.focus_label = QLabel(self)
-        self.focus_label.setObjectName("focus_label")
-        self.other_path_button = QToolButton(self)
-        self.other_path_button.setObjectName("other_path_button")
-        self.other_path_button.clicked.connect(self._switch_path)
-        focus_row.addWidget(self._tool(self.back_action, "◂ Back", "back_button"))
-        focus_row.addWidget(self.focus_label)
-        focus_row.addWidget(self.other_path_button)
-        focus_row.addStretch(1)
-        self.focus_bar.setVisible(False)
-        self.model.focus_changed.connect(self._on_focus_changed)
+        self._build_edit_bar()
+        self._build_focus_bar()
 
         self.view = LayerTableView(self.model, self)
         self.table_model = self.view.table_model
@@ -248,6 +208,52 @@ class ShapesPanel(Panel):
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.explain_label)
         layout.addWidget(self.problem_label)
+
+    def _build_edit_bar(self) -> None:
+        """Add (with its menu of layer types), duplicate, remove, move, undo, open and save."""
+        self.add_button = self._tool(self.add_action, "Add", "add_button")
+        add_menu = QMenu(self.add_button)
+        for t in LAYER_TYPES:
+            add_menu.addAction(t, lambda t=t: self.add_layer_of_type(t))
+        add_menu.addSeparator()
+        add_menu.addAction("Residual block", lambda: self.add_layer_of_type("Residual"))
+        self.add_button.setMenu(add_menu)
+        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.edit_bar = QWidget(self)  # hidden as a whole in lecture mode
+        edit_bar = QHBoxLayout(self.edit_bar)
+        edit_bar.setContentsMargins(0, 0, 0, 0)
+        for b in (self.add_button, self._tool(self.duplicate_action, "Duplicate"),
+                  self._tool(self.remove_action, "Remove"), self._tool(self.move_up_action, "Up"),
+                  self._tool(self.move_down_action, "Down"), None, self._tool(self.undo_action, "Undo"),
+                  self._tool(self.redo_action, "Redo"), None, self._tool(self.open_action, "Open…"),
+                  self._tool(self.save_action, "Save")):
+            if b is None:
+                edit_bar.addSpacing(12)
+            else:
+                edit_bar.addWidget(b)
+        edit_bar.addStretch(1)
+        hint = QLabel("Double-click a cell to edit it; drag rows to reorder.", self)
+        hint.setEnabled(False)
+        edit_bar.addWidget(hint)
+
+    def _build_focus_bar(self) -> None:
+        """Inside a block: where we are, the other path, and the way back."""
+        self.focus_bar = QWidget(self)
+        focus_row = QHBoxLayout(self.focus_bar)
+        focus_row.setContentsMargins(0, 0, 0, 0)
+        self.back_action = self._action("&Back to the network", self.model.leave_block, "Alt+Left",
+                                        "Leave this block's path (Backspace in the table)")
+        self.focus_label = QLabel(self)
+        self.focus_label.setObjectName("focus_label")
+        self.other_path_button = QToolButton(self)
+        self.other_path_button.setObjectName("other_path_button")
+        self.other_path_button.clicked.connect(self._switch_path)
+        focus_row.addWidget(self._tool(self.back_action, "◂ Back", "back_button"))
+        focus_row.addWidget(self.focus_label)
+        focus_row.addWidget(self.other_path_button)
+        focus_row.addStretch(1)
+        self.focus_bar.setVisible(False)
+        self.model.focus_changed.connect(self._on_focus_changed)
 
     def _view_action(self, text: str, key: QKeySequence.StandardKey, slot) -> QAction:
         a = QAction(text, self.view)
