@@ -9,7 +9,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.helpers.gui import draw_stroke, launch_main_window
+from tests.helpers.gui import draw_stroke, launch_main_window, wait_done
+from tests.helpers.pages import TrainingPage
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.ui.network.panel import NetworkPanel
 from visualizer.ui.shell.settings import save_settings
@@ -24,9 +25,7 @@ def panels(w) -> tuple[TrainingPanel, NetworkPanel]:
 def set_run(training: TrainingPanel, epochs: int, train: int) -> None:
     """A short run: the form's own widgets, synthetic digits."""
     training.data_override = synthetic_mnist(train, 64, 64)
-    for widget, value in ((training.form.epochs_spin, epochs), (training.form.batch_spin, 32), (training.form.train_spin, train),
-                          (training.form.val_spin, 64), (training.form.test_spin, 64)):
-        widget.setValue(value)
+    TrainingPage(training).set_sizes(epochs=epochs, train=train, val=64, test=64, batch=32)
     training.form.lr_edit.setText("0.05")
 
 
@@ -65,10 +64,6 @@ def torch_logits(snapshot: dict, normalized: np.ndarray) -> np.ndarray:
     m.eval()
     with torch.no_grad():
         return m(torch.from_numpy(np.asarray(normalized, np.float32))[None, None])[0].numpy()
-
-
-def wait_done(qtbot, training: TrainingPanel) -> None:
-    qtbot.waitUntil(lambda: not training.is_running() and training.runner.thread is None, timeout=90_000)
 
 
 def test_the_network_tab_follows_the_run_in_training(qtbot, fresh_settings, tmp_path):
