@@ -38,14 +38,14 @@ def drag_longest_side(app, panel) -> float:
     heartbeat = QTimer()
     heartbeat.setInterval(10)
     heartbeat.timeout.connect(lambda: ticks.append(clock.elapsed()))
-    side = panel.size_spin.maximum()
+    side = panel.input_box.size_spin.maximum()
     values = [side - 8 * i for i in range(25)] + [side]
     drag = QTimer()
     drag.setInterval(40)
 
     def step() -> None:
         if values:
-            panel.size_slider.setValue(values.pop(0))
+            panel.input_box.size_slider.setValue(values.pop(0))
         else:
             drag.stop()
 

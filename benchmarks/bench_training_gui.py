@@ -84,12 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     panel.resize(1500, 950)
     panel.show()
     panel.data_override = data
-    panel.epochs_spin.setValue(args.epochs)
-    panel.batch_spin.setValue(args.batch_size)
-    panel.train_spin.setValue(n_train)
-    panel.val_spin.setValue(len(data.val_images))
-    panel.test_spin.setValue(len(data.test_images))
-    panel.device_combo.setCurrentIndex(max(0, panel.device_combo.findData(args.device)))
+    panel.form.epochs_spin.setValue(args.epochs)
+    panel.form.batch_spin.setValue(args.batch_size)
+    panel.form.train_spin.setValue(n_train)
+    panel.form.val_spin.setValue(len(data.val_images))
+    panel.form.test_spin.setValue(len(data.test_images))
+    panel.form.device_combo.setCurrentIndex(max(0, panel.form.device_combo.findData(args.device)))
     app.processEvents()
 
     from visualizer.core.training import Callback
@@ -150,16 +150,16 @@ def main(argv: list[str] | None = None) -> int:
         timer.timeout.connect(tick)
         clock.start()
         if not panel.start_training():
-            raise SystemExit(f"the GUI did not start: {panel.message_label.text()}")
-        run_id = panel.runs_model.entries[-1].run_id
+            raise SystemExit(f"the GUI did not start: {panel.controls.message_label.text()}")
+        run_id = panel.runs.table_model.entries[-1].run_id
         timer.start()
         loop.exec()
         timer.stop()
         for _ in range(5):
             app.processEvents()
-        entry = panel.runs_model.entries[-1]
+        entry = panel.runs.table_model.entries[-1]
         if entry.status != "completed":
-            raise SystemExit(f"GUI run ended as {entry.status!r}: {panel.message_label.text()}")
+            raise SystemExit(f"GUI run ended as {entry.status!r}: {panel.controls.message_label.text()}")
         gui_cpu.append(100 * (state["cpu1"] - state["cpu0"]) * 1000 / max(1e-9, state["wall1"] - state["wall0"]))
         return float(entry.final["samples_per_second"]), gaps
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import weakref
 from pathlib import Path
 
 # Before anything imports Qt: render offscreen, keep settings and data in a throwaway home.
@@ -44,66 +43,54 @@ def mnist_dir() -> Path:
     return found
 
 
-# --- leak guards (napari-style): a test must not leave a running QThread or an open window ---
-_threads: "weakref.WeakSet" = weakref.WeakSet()
-_patched = False
+@pytest.fixture(scope="session")
+def fake_mnist(tmp_path_factory) -> Path:
+    """Full-size gz files in the MNIST format whose images encode their index (written once)."""
+    from tests.helpers.mnist import write_fake_mnist
+
+    return write_fake_mnist(tmp_path_factory.mktemp("fake-mnist"))
 
 
-def _patch_qthread_start() -> None:
-    global _patched
-    if _patched:
-        return
-    from PySide6.QtCore import QThread
-
-    original = QThread.start
-
-    def start(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        _threads.add(self)
-        return original(self, *args, **kwargs)
-
-    QThread.start = start  # type: ignore[method-assign]
-    _patched = True
-
-
+# --- leak guards (napari-style): a test must not leave a running thread or an open window ---
 @pytest.fixture(autouse=True)
-def _no_leftover_threads_or_windows(request):
-    if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
-        yield
-        return
-    _patch_qthread_start()
-    # As the app does (create_application): garbage cycles are collected on the GUI thread only,
-    # so a worker thread never runs a Qt object's destructor (pytest-qt makes the QApplication).
-    from visualizer.ui.shell.gc_guard import collect_on_gui_thread
+def _no_leftover_threads_or_windows(request, monkeypatch):
+    """Fails a test that leaves a thread it started running (naming where it was started) or a
+    top-level window open. Runs after qtbot's teardown has closed the test's widgets."""
+    from tests.helpers.leaks import ThreadWatch
 
-    collect_on_gui_thread(request.getfixturevalue("qapp"))
+    watch = ThreadWatch()
+    uses_qt = "qtbot" in request.fixturenames or "qapp" in request.fixturenames
+    if uses_qt:
+        # As the app does (create_application): garbage cycles are collected on the GUI thread only,
+        # so a worker thread never runs a Qt object's destructor (pytest-qt makes the QApplication).
+        from visualizer.ui.shell.gc_guard import collect_on_gui_thread
+
+        collect_on_gui_thread(request.getfixturevalue("qapp"))
+    watch.install(monkeypatch)
     yield
-    from PySide6.QtCore import Qt
+    problems = _open_windows() if uses_qt else []
+    problems = watch.leaked() + problems
+    if problems:
+        pytest.fail("; ".join(problems))
+
+
+def _open_windows() -> list[str]:
+    """Top-level windows still shown (each is closed), after the widgets the test let go of are
+    deleted, on this thread and in a known order."""
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent, Qt
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
+    if app is None:
+        return []
+    app.processEvents()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
     problems = []
-    for t in list(_threads):
-        try:
-            running = t.isRunning()
-        except RuntimeError:  # already deleted on the C++ side
-            continue
-        if running:
-            t.wait(5000)
-            if t.isRunning():
-                problems.append(f"QThread {t!r} still running after the test")
-    if app is not None:
-        import gc
-
-        from PySide6.QtCore import QCoreApplication, QEvent
-
-        app.processEvents()
-        # Widgets the test let go of (qtbot's deleteLater, dropped wrappers) go now, on this thread
-        # and in a known order, before the walk over the windows that are left.
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        gc.collect()
-        for w in app.topLevelWidgets():
-            if w.isVisible() and w.windowType() not in (Qt.WindowType.ToolTip, Qt.WindowType.Popup):
-                problems.append(f"window {type(w).__name__} ({w.windowTitle()!r}) left open")
-                w.close()
-    if problems:
-        pytest.fail("; ".join(problems))
+    for w in app.topLevelWidgets():
+        if w.isVisible() and w.windowType() not in (Qt.WindowType.ToolTip, Qt.WindowType.Popup):
+            problems.append(f"window {type(w).__name__} ({w.windowTitle()!r}) left open")
+            w.close()
+    return problems

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from tests.core.test_activations import make_run
+from tests.helpers.images import save_png
+from tests.helpers.runs import make_run
 from visualizer.cli import main
 from visualizer.core.training import build_model
 
@@ -30,14 +31,6 @@ def hooked(module, x):
     for h in hs:
         h.remove()
     return outs, torch.softmax(logits[0].double(), 0).numpy()
-
-
-def save_png(path, pixels):
-    from PySide6.QtGui import QImage
-
-    a = np.ascontiguousarray(np.asarray(pixels, dtype=np.uint8))
-    img = QImage(a.data, a.shape[1], a.shape[0], a.shape[1], QImage.Format.Format_Grayscale8).copy()
-    assert img.save(str(path))
 
 
 def test_json_of_a_run_and_a_test_digit_equals_torch_hooks(tmp_path, capsysbinary, mnist_dir):

@@ -16,7 +16,9 @@ import numpy as np
 import pytest
 import torch
 
-from tests.core.test_mnist import write_idx
+from tests.helpers.cli import one_error_line
+from tests.helpers.faults import wait_for
+from tests.helpers.mnist import write_idx
 from visualizer.cli import main
 from visualizer.core.mnist import synthetic_mnist
 
@@ -52,13 +54,6 @@ def local_sweep(digits_dir, tmp_path_factory) -> Path:
 def read_csv(path: Path) -> list[dict]:
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("convviz") and ": error: " in err
-    return err
 
 
 def exit_code(argv: list[str]) -> int:
@@ -190,7 +185,7 @@ def test_two_sweeps_never_share_a_folder(digits_dir, tmp_path, capsys):
     (out / "sweep.json").write_text('{"schema": "convviz.sweep", "version": 1, "runs": []}')
     (out / ".convviz-run.lock").write_text(f"{os.getpid()}\n{__import__('socket').gethostname()}\nx\n")
     assert main(["sweep", "--data", str(digits_dir), *SMALL, "--out", str(out)]) == 2
-    assert "is in use by another sweep or run" in one_error_line(capsys)
+    assert "is in use by another sweep or run" in one_error_line(capsys.readouterr().err)
     assert sorted(p.name for p in out.iterdir()) == [".convviz-run.lock", "sweep.json"]
 
 
@@ -223,7 +218,7 @@ def test_a_diverging_run_gives_exit_3_with_every_file_written(digits_dir, tmp_pa
 ])
 def test_bad_input_is_one_line_exit_2(digits_dir, tmp_path, capsys, args, words):
     assert exit_code(["sweep", "--data", str(digits_dir), *args, "--out", str(tmp_path / "o")]) == 2
-    assert words in one_error_line(capsys)
+    assert words in one_error_line(capsys.readouterr().err)
     assert not (tmp_path / "o").exists()
 
 
@@ -231,25 +226,25 @@ def test_bad_input_is_one_line_exit_2(digits_dir, tmp_path, capsys, args, words)
                                   ["--momentum", "1.5"], ["--device", "tpu"]])
 def test_a_value_bad_for_train_gets_trains_message(digits_dir, tmp_path, capsys, args):
     assert exit_code(["train", "--data", str(digits_dir), *args, "--out", str(tmp_path / "t")]) == 2
-    train_line = one_error_line(capsys).replace("convviz train:", "convviz:")
+    train_line = one_error_line(capsys.readouterr().err).replace("convviz train:", "convviz:")
     listed = [args[0], "0.01," + args[1] if args[0] in ("--lr", "--momentum") else args[1]]
     if args[0] == "--train-size":
         listed = [args[0], "100," + args[1]]
     assert exit_code(["sweep", "--data", str(digits_dir), *listed, "--out", str(tmp_path / "s")]) == 2
-    assert one_error_line(capsys).replace("convviz sweep:", "convviz:") == train_line
+    assert one_error_line(capsys.readouterr().err).replace("convviz sweep:", "convviz:") == train_line
 
 
 def test_more_than_1000_runs_need_yes(digits_dir, tmp_path, capsys):
     lrs = ",".join(f"0.0{i:03d}1" for i in range(1, 502))
     assert main(["sweep", "--data", str(digits_dir), "--lr", lrs, "--seeds", "2", "--out", str(tmp_path / "o")]) == 2
-    assert "1,002 runs (more than 1,000); add --yes" in one_error_line(capsys)
+    assert "1,002 runs (more than 1,000); add --yes" in one_error_line(capsys.readouterr().err)
 
 
 def test_out_holding_something_else_is_refused(digits_dir, tmp_path, capsys):
     (tmp_path / "o").mkdir()
     (tmp_path / "o" / "notes.txt").write_text("mine")
     assert main(["sweep", "--data", str(digits_dir), "--out", str(tmp_path / "o")]) == 2
-    assert "holds no sweep" in one_error_line(capsys)
+    assert "holds no sweep" in one_error_line(capsys.readouterr().err)
 
 
 @pytest.mark.parametrize("text", ["my notes about the sweep\n", '{"schema": "someone.else", "runs": []}\n',
@@ -268,13 +263,13 @@ def test_a_different_sweep_in_the_same_folder_is_refused(local_sweep, digits_dir
     args[args.index("--batch-size") + 1] = "32"
     assert main(args) == 2
     assert "holds a different sweep: loss-ce_lr0.1_seed0 was trained with batch_size 64, this sweep asks for 32" \
-        in one_error_line(capsys)
+        in one_error_line(capsys.readouterr().err)
 
 
 def test_ray_missing_says_how_to_install(digits_dir, tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray now fails as if not installed
     assert main(["sweep", "--data", str(digits_dir), "--backend", "ray", "--out", str(tmp_path / "o")]) == 2
-    assert 'pip install "convviz[cluster]"' in one_error_line(capsys)
+    assert 'pip install "convviz[cluster]"' in one_error_line(capsys.readouterr().err)
     assert not (tmp_path / "o").exists()
 
 
@@ -286,13 +281,7 @@ def test_ctrl_c_stops_every_worker_with_runs_stopped_and_the_rest_pending(digits
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     p = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            metrics = list(out.glob("*/metrics.json"))
-            if len(metrics) == 2:
-                break
-            time.sleep(0.2)
-        assert len(list(out.glob("*/metrics.json"))) == 2
+        wait_for(lambda: len(list(out.glob("*/metrics.json"))) == 2, 120, "two finished runs", p)
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=120)
     finally:
@@ -361,5 +350,5 @@ def test_an_unreachable_ray_address_is_one_line_exit_2(digits_dir, tmp_path, cap
     s.close()  # a port nobody listens on
     assert main(["sweep", "--backend", "ray", "--ray-address", f"127.0.0.1:{port}", "--data", str(digits_dir),
                  "--out", str(tmp_path / "o")]) == 2
-    assert "cannot reach the Ray cluster" in one_error_line(capsys)
+    assert "cannot reach the Ray cluster" in one_error_line(capsys.readouterr().err)
     assert not (tmp_path / "o").exists()

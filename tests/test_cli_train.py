@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.core.test_mnist import dead_mirror, encode_index, serve, write_idx
+from tests.helpers.cli import one_error_line
+from tests.helpers.faults import history_rows, wait_for
+from tests.helpers.mnist import dead_mirror, serve
 from visualizer.cli import main
 from visualizer.commands.train import ProgressBar
 from visualizer.core.training import build_model
@@ -25,26 +27,6 @@ from visualizer.core.training import build_model
 REPO = Path(__file__).resolve().parent.parent
 SMALL = ["--train-size", "512", "--val-size", "128", "--test-size", "128", "--epochs", "1",
          "--report-every", "128", "--device", "cpu"]
-
-
-@pytest.fixture(scope="module")
-def fake_mnist(tmp_path_factory) -> Path:
-    """Full-size files in the MNIST format (so the CLI's checks pass) without the real digits."""
-    folder = tmp_path_factory.mktemp("fake-mnist")
-    tr_x, tr_y = encode_index(60_000)
-    te_x, te_y = encode_index(10_000)
-    write_idx(folder / "train-images-idx3-ubyte.gz", tr_x)
-    write_idx(folder / "train-labels-idx1-ubyte.gz", tr_y)
-    write_idx(folder / "t10k-images-idx3-ubyte.gz", te_x)
-    write_idx(folder / "t10k-labels-idx1-ubyte.gz", te_y)
-    return folder
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("convviz") and ": error: " in err
-    return err
 
 
 def check_contract_files(out: Path, epochs: int) -> dict:
@@ -136,18 +118,18 @@ def test_bad_arguments_are_one_line_exit_2(tmp_path, capsys, fake_mnist, args, w
         code = main(["train", "--data", str(fake_mnist), *args, "--out", str(tmp_path / "o")])
         raise SystemExit(code)
     assert exc.value.code == 2
-    assert words in one_error_line(capsys)
+    assert words in one_error_line(capsys.readouterr().err)
     assert not (tmp_path / "o" / "model.pt").exists()
 
 
 def test_missing_data_says_where_it_looked_and_how_to_get_mnist(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CONVVIZ_DATA", str(tmp_path / "env-data"))
     assert main(["train", "--out", str(tmp_path / "o")]) == 2
-    err = one_error_line(capsys)
+    err = one_error_line(capsys.readouterr().err)
     assert str(tmp_path / "env-data") in err and "ConvViz" in err  # the env folder and the app's folder
     assert "--data" in err and "CONVVIZ_DATA" in err and "Download MNIST" in err and "--download" in err
     assert main(["train", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
-    assert str(tmp_path / "nowhere") in one_error_line(capsys)
+    assert str(tmp_path / "nowhere") in one_error_line(capsys.readouterr().err)
 
 
 def test_download_flag_fetches_missing_data_first(tmp_path, capsys, monkeypatch, fake_mnist):
@@ -174,7 +156,7 @@ def test_download_flag_offline_is_one_line(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(mnist, "MNIST_MIRRORS", (dead_mirror(),))
     assert main(["train", "--data", str(tmp_path / "d"), "--download", "--quiet", "--out", str(tmp_path / "o")]) == 2
-    assert "offline" in one_error_line(capsys)
+    assert "offline" in one_error_line(capsys.readouterr().err)
 
 
 def test_unreadable_data_is_one_line(tmp_path, capsys, fake_mnist):
@@ -185,34 +167,34 @@ def test_unreadable_data_is_one_line(tmp_path, capsys, fake_mnist):
     data = (broken / "train-labels-idx1-ubyte.gz").read_bytes()
     (broken / "train-labels-idx1-ubyte.gz").write_bytes(data[: len(data) // 2])
     assert main(["train", "--data", str(broken), "--out", str(tmp_path / "o")]) == 2
-    assert "train-labels-idx1-ubyte.gz" in one_error_line(capsys)
+    assert "train-labels-idx1-ubyte.gz" in one_error_line(capsys.readouterr().err)
 
 
 def test_bad_net_files_are_one_line(tmp_path, capsys):
     bad_json = tmp_path / "bad.json"
     bad_json.write_text("{oops")
     assert main(["train", "--net", str(bad_json), "--out", str(tmp_path / "o")]) == 2
-    assert "not valid JSON" in one_error_line(capsys)
+    assert "not valid JSON" in one_error_line(capsys.readouterr().err)
     rgb = tmp_path / "rgb.json"
     rgb.write_text(json.dumps({"schema": "convviz.architecture", "version": 1, "input_shape": [3, 32, 32],
                                "layers": [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}]}))
     assert main(["train", "--net", str(rgb), "--out", str(tmp_path / "o")]) == 2
-    assert "1×28×28" in one_error_line(capsys)
+    assert "1×28×28" in one_error_line(capsys.readouterr().err)
     assert main(["train", "--net", str(tmp_path / "missing.json"), "--out", str(tmp_path / "o")]) == 2
-    assert "not found" in one_error_line(capsys)
+    assert "not found" in one_error_line(capsys.readouterr().err)
 
 
 def test_out_must_be_a_folder(tmp_path, capsys, fake_mnist):
     f = tmp_path / "file"
     f.write_text("x")
     assert main(["train", "--data", str(fake_mnist), "--out", str(f)]) == 2
-    assert "not a folder" in one_error_line(capsys)
+    assert "not a folder" in one_error_line(capsys.readouterr().err)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_without_cuda_is_one_line(tmp_path, capsys, fake_mnist):
     assert main(["train", "--data", str(fake_mnist), "--device", "cuda", "--out", str(tmp_path / "o")]) == 2
-    assert "CUDA is not available" in one_error_line(capsys)
+    assert "CUDA is not available" in one_error_line(capsys.readouterr().err)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
@@ -224,12 +206,7 @@ def test_ctrl_c_stops_cleanly_with_files_written(tmp_path, fake_mnist):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if (out / "history.csv").is_file() and len((out / "history.csv").read_text().splitlines()) >= 2:
-                break
-            time.sleep(0.1)
-        assert proc.poll() is None, proc.communicate()[1]
+        wait_for(lambda: history_rows(out) >= 1, 120, "the first history row", proc)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=120)
     finally:

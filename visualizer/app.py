@@ -6,13 +6,7 @@ import os
 import sys
 from typing import Sequence
 
-# QUIT_AFTER_ENV: with it set, any reported crash makes the exit status 1.
-from visualizer.ui.shell.application import (  # noqa: F401  (re-exported)
-    QUIT_AFTER_ENV,
-    app_icon,
-    create_application,
-    quit_after_ms,
-)
+from visualizer.ui.shell.application import QUIT_AFTER_ENV, create_application, quit_after_ms
 
 
 def run_gui(argv: Sequence[str] | None = None) -> int:

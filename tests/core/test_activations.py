@@ -9,29 +9,11 @@ import numpy as np
 import pytest
 import torch
 
+from tests.helpers.runs import make_run
 from visualizer.core import activations as act
 from visualizer.core.errors import UserInputError
 from visualizer.core.mnist import synthetic_mnist
-from visualizer.core.runs import write_json
-from visualizer.core.training import TrainConfig, build_model
-
-
-def make_run(folder, net="mnist-net2", seed=1, state=None):
-    folder.mkdir(parents=True, exist_ok=True)
-    cfg = TrainConfig(net=net).to_dict()
-    cfg["run_id"] = folder.name
-    write_json(folder / "config.json", cfg)
-    if state is None:
-        torch.manual_seed(seed)
-        model = build_model(net)
-        # Give batch norm statistics of its own, so eval mode matters.
-        for m in model.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.5, 0.5)
-                m.running_var.uniform_(0.5, 2.0)
-        state = model.state_dict()
-    torch.save(state, folder / "model.pt")
-    return folder
+from visualizer.core.training import build_model
 
 
 def plain_forward(module, x):

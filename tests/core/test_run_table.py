@@ -5,21 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from dataclasses import dataclass, field
 
 import pytest
 
+from tests.helpers.runs import Row
 from visualizer.core.errors import UserInputError
 from visualizer.core.run_table import format_for, row_values, table_csv, table_latex, table_markdown
-
-
-@dataclass
-class Row:
-    run_id: str
-    config: dict
-    final: dict = field(default_factory=dict)
-    status: str = ""
-    progress: float | None = None
 
 
 def test_latex_escapes_backslash_ampersand_percent_underscore():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.core.test_run_table import Row
+from tests.helpers.runs import Row
 from visualizer.core.run_table import COLUMNS, row_values, run_label, table_csv, table_latex
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.core.test_training import small_config
+from tests.helpers.runs import small_config
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.core.errors import UserInputError
 from visualizer.core.runs import (

@@ -14,6 +14,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers.runs import small_config
 from visualizer.core.errors import UserInputError
 from visualizer.core.mnist import load_mnist, synthetic_mnist
 from visualizer.core.training import (
@@ -32,13 +33,6 @@ BATCH_KEYS = {"examples_seen", "iteration", "epoch", "train_loss", "train_accura
 EPOCH_KEYS = {"epoch", "examples_seen", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "elapsed_s"}
 FINAL_KEYS = {"status", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
               "wall_time_s", "samples_per_second", "device", "epochs_completed"}
-
-
-def small_config(**kw) -> TrainConfig:
-    base = dict(net="mnist-net2", lr=0.05, epochs=2, batch_size=32, train_size=256, val_size=64, test_size=96,
-                report_every=64, device="cpu")
-    base.update(kw)
-    return TrainConfig(**base)
 
 
 class Recorder(Callback):

@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from tests.faults.conftest import REPO, TINY, digest, history_rows, one_error_line, wait_for
+from tests.helpers.cli import REPO, one_error_line
+from tests.helpers.faults import TINY, digest, history_rows, wait_for
 from visualizer.cli import main
 from visualizer.core.run_lock import RunLock
 from visualizer.core.runs import SCHEMA, write_json

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import gzip
 import struct
-import time
 import tracemalloc
 
 import numpy as np
 import pytest
 
-from tests.core.test_mnist import write_idx
-from tests.faults.conftest import one_error_line
+from tests.helpers.cli import one_error_line
+from tests.helpers.mnist import write_idx
 from visualizer.cli import main
 from visualizer.core.errors import UserInputError
 from visualizer.core.mnist import read_mnist_file
@@ -43,7 +42,6 @@ def bomb_dir(tmp_path_factory):
 def test_a_gzip_bomb_stops_after_expected_plus_one_bytes(bomb_dir):
     assert (bomb_dir / "train-images-idx3-ubyte.gz").stat().st_size < 2 * 2**20
     tracemalloc.start()
-    t0 = time.monotonic()
     try:
         with pytest.raises(UserInputError, match="unexpected bytes after the data"):
             read_mnist_file(bomb_dir, "train_images")
@@ -52,7 +50,6 @@ def test_a_gzip_bomb_stops_after_expected_plus_one_bytes(bomb_dir):
         tracemalloc.stop()
     # Never the whole 200 MB: what is held is about the expected 47 MB (chunks plus their join).
     assert peak < 2.5 * TRAIN_IMAGE_BYTES, peak
-    assert time.monotonic() - t0 < 30
 
 
 def test_a_header_with_the_wrong_counts_is_refused_before_reading_the_data(tmp_path):

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 from PySide6.QtGui import QImage
 
-from tests.faults.conftest import REPO, convviz, one_error_line
+from tests.helpers.cli import REPO, convviz, one_error_line
 from visualizer.cli import main
 
 # Starts `python -m visualizer ARGS` with an import hook that raises KeyboardInterrupt when the named
@@ -83,10 +83,10 @@ def test_a_truncated_png_is_one_line_without_libpng_chatter(tmp_path):
 
 def test_qts_allocation_limit_is_named(tmp_path, monkeypatch):
     import visualizer.image_io as image_io
-    from tests.faults.test_unbounded import _png_header_only
+    from tests.helpers.images import png_header_only
     from visualizer.core.errors import UserInputError
 
-    big = _png_header_only(tmp_path / "big.png", 9000, 9000)  # 309 MB as 32-bit pixels
+    big = png_header_only(tmp_path / "big.png", 9000, 9000)  # 309 MB as 32-bit pixels
     monkeypatch.setattr(image_io, "MAX_ALLOCATION_MB", 100)  # too big to raise Qt's 256 MB limit for
     with pytest.raises(UserInputError, match=r"9,000×9,000 pixels, more than Qt decodes at once \(309 MB"):
         image_io.load_image(big)

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from tests.faults.conftest import convviz, one_error_line
+from tests.helpers.cli import convviz, one_error_line
 from visualizer.cli import main
 
 NETS = textwrap.dedent('''

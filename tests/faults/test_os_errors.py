@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import TINY, convviz, one_error_line
+from tests.helpers.cli import convviz, one_error_line
+from tests.helpers.faults import TINY
 from visualizer.cli import main
 from visualizer.core.run_lock import RunLock
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.faults.conftest import convviz, one_error_line
+from tests.helpers.cli import convviz, one_error_line
 from visualizer.cli import main
 from visualizer.core.errors import UserInputError
 

@@ -7,7 +7,8 @@ import json
 import pytest
 import torch
 
-from tests.faults.conftest import TINY, one_error_line
+from tests.helpers.cli import one_error_line
+from tests.helpers.faults import TINY
 from visualizer.cli import main
 from visualizer.core.errors import UserInputError
 from visualizer.core.mnist import synthetic_mnist

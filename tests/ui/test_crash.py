@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Slot
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.fake_panels import NotesPanel
+from tests.helpers.fake_panels import NotesPanel
 from visualizer import app as app_module
 from visualizer.core import appdirs
 from visualizer.ui.shell import crash

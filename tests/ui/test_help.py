@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.fake_panels import ArchitecturePanel, NotesPanel
+from tests.helpers.fake_panels import ArchitecturePanel, NotesPanel
 from visualizer import __version__
 from visualizer.ui.shell.help import AboutDialog, GuideDialog, ShortcutsDialog, guide_dir, guide_pages
 from visualizer.ui.shell.main_window import MainWindow

@@ -57,8 +57,8 @@ def test_core_data_dir_matches_qt(qtbot):
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
-from tests.ui.fake_panels import ArchitecturePanel, NotesPanel, TrainerPanel  # noqa: E402
-from visualizer.ui.shell.main_window import CLEAN_SHUTDOWN_KEY  # noqa: E402
+from tests.helpers.fake_panels import ArchitecturePanel, NotesPanel, TrainerPanel  # noqa: E402
+from visualizer.ui.shell.session import CLEAN_SHUTDOWN_KEY  # noqa: E402
 from visualizer.ui.shell.settings import app_settings
 
 

@@ -8,11 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
-from tests.ui.fake_panels import NotesPanel
+from tests.helpers.fake_panels import NotesPanel
 from visualizer.ui.shell import theme
 from visualizer.ui.shell.main_window import MainWindow
 from visualizer.ui.shell.settings import app_settings
-from visualizer.ui.shell.settings_dialog import DEFAULTS, SettingsDialog, load_settings
+from visualizer.ui.shell.settings import DEFAULTS, load_settings
+from visualizer.ui.shell.settings_dialog import SettingsDialog
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,9 @@ import json
 import pytest
 from PySide6.QtCore import Qt
 
-from tests.ui.fake_panels import NotesPanel
-from visualizer.ui.shell.main_window import AUTOSAVE_MS, CLEAN_SHUTDOWN_KEY, MainWindow
+from tests.helpers.fake_panels import NotesPanel
+from visualizer.ui.shell.main_window import MainWindow
+from visualizer.ui.shell.session import AUTOSAVE_MS, CLEAN_SHUTDOWN_KEY
 from visualizer.ui.shell.settings import app_settings
 
 

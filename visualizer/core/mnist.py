@@ -1,6 +1,6 @@
 """MNIST: IDX reader, where the files are found, the seeded split, and the download.
 
-CONTRACT (shared by the training engine, the training panel and the `train` CLI).
+Used by the trainer, the Training and Network tabs and the `train` and `activations` commands.
 """
 
 from __future__ import annotations
@@ -179,13 +179,6 @@ def _read_idx_stream(stream, path: Path, expected_shape, max_bytes: int) -> np.n
         raise UserInputError(f"{path}: unexpected bytes after the data (dimensions {shown} need {header + body:,} bytes)")
     arr = np.frombuffer(data, dtype=dtype, count=count).reshape(dims)
     return arr.astype(dtype.newbyteorder("="), copy=True) if dtype.itemsize > 1 else arr.copy()
-
-
-def _parse_idx(data: bytes, path: Path) -> np.ndarray:
-    """An IDX file already in memory (kept for callers that have the bytes)."""
-    import io
-
-    return _read_idx_stream(io.BytesIO(data), path, None, max(len(data), 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -507,13 +500,10 @@ def download_mnist(dest: str | Path, progress: Callable[[int, int, str], None] |
                    mirrors: tuple[str, ...] | list[str] | None = None,
                    files: dict[str, tuple[str, str]] | None = None,
                    timeout: float = 30.0) -> Path:
-    """Fetch the four files into `dest` from the public mirrors in turn, md5-checked, never leaving
-    a partial file under a final name. progress(bytes_done, bytes_total, file_name).
-    Offline: UserInputError saying so plainly.
-
-    Files already in `dest` with the right md5 are kept. `mirrors` and `files` default to the
-    public mirrors and MNIST_FILES (tests pass a local server and small files). Progress is for
-    the whole download (bytes of all four files)."""
+    """Fetch the four files into `dest` from the public mirrors in turn, md5-checked, never leaving a
+    partial file under a final name; files already there with the right md5 are kept. Offline:
+    UserInputError saying so plainly. progress(bytes_done, bytes_total, file_name) is for the whole
+    download. `mirrors` and `files` default to the public mirrors and MNIST_FILES (tests differ)."""
     dest = Path(dest).expanduser()
     mirrors = tuple(mirrors if mirrors is not None else MNIST_MIRRORS)
     files = dict(files if files is not None else MNIST_FILES)
@@ -524,14 +514,7 @@ def download_mnist(dest: str | Path, progress: Callable[[int, int, str], None] |
     stop = should_stop or (lambda: False)
     # Known sizes give a whole-download progress bar from the start; servers' lengths correct them.
     sizes = {k: MNIST_SIZES[k] if files[k] == MNIST_FILES.get(k) else 0 for k in files}
-    todo = []
-    done_bytes = 0
-    for key, (name, md5) in files.items():
-        final = dest / name
-        if final.is_file() and _md5(final) == md5:
-            done_bytes += final.stat().st_size
-            continue
-        todo.append(key)
+    todo, done_bytes = _still_to_fetch(dest, files)
     total = done_bytes + sum(sizes[k] for k in todo)
     if progress:
         progress(done_bytes, total, "")
@@ -539,7 +522,7 @@ def download_mnist(dest: str | Path, progress: Callable[[int, int, str], None] |
     for key in todo:
         name, md5 = files[key]
         errors: list[str] = []
-        offline = 0
+        offline = 0  # mirrors that could not be reached at all
         for mirror in mirrors:
             if stop():
                 raise DownloadCancelled("MNIST download cancelled")
@@ -573,9 +556,7 @@ def download_mnist(dest: str | Path, progress: Callable[[int, int, str], None] |
                 os.replace(tmp, dest / name)
                 tmp = None
                 done_bytes += got
-                if sizes[key] != got:
-                    total += got - sizes[key]
-                    sizes[key] = got
+                total, sizes[key] = total + got - sizes[key], got  # what came is what counts
                 if progress:
                     progress(done_bytes, total, name)
                 break
@@ -592,12 +573,30 @@ def download_mnist(dest: str | Path, progress: Callable[[int, int, str], None] |
                 if tmp is not None and tmp.exists():
                     tmp.unlink()
         else:
-            if offline == len(mirrors):
-                raise UserInputError(
-                    f"Cannot download MNIST: no MNIST server could be reached, the computer seems to be offline "
-                    f"(tried {', '.join(mirrors)}). Copy the four files into {dest} or use --data DIR.")
-            raise UserInputError(f"Cannot download {name}: " + "; ".join(errors))
+            raise _download_failed(dest, name, mirrors, errors, offline)
     return dest
+
+
+def _still_to_fetch(dest: Path, files: dict[str, tuple[str, str]]) -> tuple[list[str], int]:
+    """The keys of `files` not yet in `dest` with the right md5, and the bytes of those that are."""
+    todo, done_bytes = [], 0
+    for key, (name, md5) in files.items():
+        final = dest / name
+        if final.is_file() and _md5(final) == md5:
+            done_bytes += final.stat().st_size
+        else:
+            todo.append(key)
+    return todo, done_bytes
+
+
+def _download_failed(dest: Path, name: str, mirrors: tuple[str, ...], errors: list[str],
+                     offline: int) -> UserInputError:
+    """Why no mirror gave `name`: the computer is offline (no mirror reached), or each one's error."""
+    if offline == len(mirrors):
+        return UserInputError(
+            f"Cannot download MNIST: no MNIST server could be reached, the computer seems to be offline "
+            f"(tried {', '.join(mirrors)}). Copy the four files into {dest} or use --data DIR.")
+    return UserInputError(f"Cannot download {name}: " + "; ".join(errors))
 
 
 def synthetic_mnist(train_size: int = 256, val_size: int = 64, test_size: int = 96, seed: int = 0) -> MnistSplits:

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.conftest import launch_main_window
+from tests.helpers.gui import launch_main_window
 from visualizer.core import conv_backward as cb
 from visualizer.core.convolution import INPUT_PRESETS, kernel_preset
 from visualizer.ui.conv.matrix_view import term_colour
@@ -55,7 +55,7 @@ def test_a_lecturer_steps_both_gradients_and_three_updates_by_keys_alone(launche
     assert conv.model.output_shape() == (1, 3, 3) and conv.spec().stride == (2, 2)
     press(w, Qt.Key.Key_B)
     qtbot.waitUntil(lambda: view.grids.isVisible() and back.grads is not None)
-    assert "step the backward pass below" in conv.explanation.text()  # the forward's hint says so
+    assert "step the backward pass below" in conv.arithmetic.explanation.text()  # the forward's hint says so
     # the backward grids fit a 1280×800 projector with the forward's picture
     assert w.minimumSizeHint().width() <= 1280 and w.minimumSizeHint().height() <= 800
     _, gx, gk, _ = autograd(COURSE_K, 0.0, np.ones((3, 3)))

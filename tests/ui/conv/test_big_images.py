@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from tests.ui.conftest import launch_main_window
+from tests.helpers.gui import launch_main_window
 from visualizer.core.conv_job import MAX_INPUT_VALUES
 from visualizer.core.errors import UserInputError
 from visualizer.ui.conv.input_source import InputSource

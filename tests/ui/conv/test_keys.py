@@ -8,15 +8,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication
 
-from visualizer.ui.conv.panel import ConvExplorer
-from tests.ui.conftest import launch_main_window
+from tests.helpers.gui import launch_main_window
+from visualizer.ui.conv.panel import ConvPanel
 
 
 @pytest.fixture
 def launched(qtbot, fresh_settings):
     w = launch_main_window(qtbot)
     conv = w.tabs.currentWidget()
-    assert isinstance(conv, ConvExplorer)
+    assert isinstance(conv, ConvPanel)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
     return w, conv
 
@@ -27,12 +27,12 @@ def press(w, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
 
 def test_the_keys_work_at_launch_as_the_hint_says(launched, qtbot):
     w, conv = launched
-    assert "Press <b>Space</b> to play, <b>→</b> to step" in conv.explanation.text()
+    assert "Press <b>Space</b> to play, <b>→</b> to step" in conv.arithmetic.explanation.text()
     press(w, Qt.Key.Key_Right)
     press(w, Qt.Key.Key_Right)
     assert w.tabs.currentWidget() is conv  # not the Shapes tab: the tab bar has no focus
     assert conv.stepper.current_index() == 1
-    assert conv.position_label.text().startswith("Cell 2 of 9")
+    assert conv.step_bar.position_label.text().startswith("Cell 2 of 9")
     press(w, Qt.Key.Key_Left)
     assert conv.stepper.current_index() == 0
     press(w, Qt.Key.Key_End)
@@ -48,7 +48,7 @@ def test_the_keys_work_at_launch_as_the_hint_says(launched, qtbot):
 
 def test_space_never_presses_the_button_clicked_last(launched, qtbot):
     w, conv = launched
-    qtbot.mouseClick(conv.course_buttons[0], Qt.MouseButton.LeftButton)  # stride 2, padding 1
+    qtbot.mouseClick(conv.parameters.course_buttons[0], Qt.MouseButton.LeftButton)  # stride 2, padding 1
     press(w, Qt.Key.Key_Right)
     press(w, Qt.Key.Key_Space)  # plays; does not fire "stride 1, padding 2"
     assert conv.model.output_shape() == (1, 3, 3)
@@ -59,7 +59,7 @@ def test_space_never_presses_the_button_clicked_last(launched, qtbot):
 def test_the_keys_step_after_clicking_any_button(launched, qtbot):
     w, conv = launched
     buttons = [b for b in conv.findChildren(QAbstractButton)
-               if b.isVisible() and b.isEnabled() and b is not conv.export_button
+               if b.isVisible() and b.isEnabled() and b is not conv.step_bar.export_button
                and b is not conv.backward.switch]  # it gives the keys to the backward steps (test_backward_steps)
     assert len(buttons) >= 12
     for b in buttons:
@@ -83,7 +83,7 @@ def test_the_keys_step_after_clicking_any_button(launched, qtbot):
 def test_an_editor_keeps_the_keys_until_esc_or_enter(launched, qtbot):
     w, conv = launched
     press(w, Qt.Key.Key_Right)
-    spin = conv.stride_y
+    spin = conv.parameters.stride_y
     qtbot.mouseClick(spin, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(spin.hasFocus)
     press(w, Qt.Key.Key_Right)  # moves the text cursor, not the step

@@ -172,17 +172,16 @@ def test_junk_is_refused_and_changes_nothing(model):
 def test_a_job_that_cannot_stop_in_time_is_kept_until_done_not_dropped(qtbot, monkeypatch):
     """One band of work longer than shutdown's bound: shutdown still returns, and the thread and
     its worker are kept (shell.threads.keep_until_done) until the band ends."""
-    import time
+    import threading
 
     from visualizer.ui.conv import worker as worker_module
     from visualizer.ui.shell import threads
 
     real = worker_module.run_job
+    released = threading.Event()
 
     def one_long_band(job, should_stop=None):
-        end = time.monotonic() + 2.5  # stands for a band of work that does not look at should_stop
-        while time.monotonic() < end:
-            time.sleep(0.01)
+        released.wait(30)  # stands for a band of work that does not look at should_stop
         return real(job)
 
     monkeypatch.setattr(worker_module, "run_job", one_long_band)
@@ -192,11 +191,11 @@ def test_a_job_that_cannot_stop_in_time_is_kept_until_done_not_dropped(qtbot, mo
     assert compute.is_busy()
     qtbot.waitUntil(compute.is_running, timeout=5000)
     thread = compute.worker_thread()
-    t0 = time.monotonic()
-    compute.shutdown()
-    took = time.monotonic() - t0
-    assert took < 3.0, took
-    assert thread.isRunning() and any(t is thread for t, _ in threads._late)
+    try:
+        compute.shutdown()  # returns after its bound although the band goes on
+        assert thread.isRunning() and any(t is thread for t, _ in threads._late)
+    finally:
+        released.set()
     qtbot.waitUntil(lambda: not thread.isRunning(), timeout=10000)
     assert model.result is None  # the late result of a shut-down explorer is not shown
 

@@ -224,9 +224,9 @@ def test_the_views_buttons_reach_the_parts_through_the_model(qtbot):
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QPushButton
 
-    from visualizer.ui.conv.panel import ConvExplorer
+    from visualizer.ui.conv.panel import ConvPanel
 
-    p = ConvExplorer()
+    p = ConvPanel()
     qtbot.addWidget(p)
     p.resize(1400, 860)
     p.show()

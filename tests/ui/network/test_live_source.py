@@ -9,8 +9,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.conftest import answer_quit_question, launch_main_window
-from tests.ui.network.test_network_panel import draw_stroke
+from tests.helpers.gui import answer_quit_question, draw_stroke, launch_main_window, wait_done
+from tests.helpers.pages import TrainingPage
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.ui.network.panel import NetworkPanel
 from visualizer.ui.shell.settings import save_settings
@@ -25,10 +25,8 @@ def panels(w) -> tuple[TrainingPanel, NetworkPanel]:
 def set_run(training: TrainingPanel, epochs: int, train: int) -> None:
     """A short run: the form's own widgets, synthetic digits."""
     training.data_override = synthetic_mnist(train, 64, 64)
-    for widget, value in ((training.epochs_spin, epochs), (training.batch_spin, 32), (training.train_spin, train),
-                          (training.val_spin, 64), (training.test_spin, 64)):
-        widget.setValue(value)
-    training.lr_edit.setText("0.05")
+    TrainingPage(training).set_sizes(epochs=epochs, train=train, val=64, test=64, batch=32)
+    training.form.lr_edit.setText("0.05")
 
 
 def click(qtbot, button) -> None:
@@ -68,10 +66,6 @@ def torch_logits(snapshot: dict, normalized: np.ndarray) -> np.ndarray:
         return m(torch.from_numpy(np.asarray(normalized, np.float32))[None, None])[0].numpy()
 
 
-def wait_done(qtbot, training: TrainingPanel) -> None:
-    qtbot.waitUntil(lambda: not training.is_running() and training.runner.thread is None, timeout=90_000)
-
-
 def test_the_network_tab_follows_the_run_in_training(qtbot, fresh_settings, tmp_path):
     save_settings({"runs_dir": str(tmp_path / "runs")})
     w = launch_main_window(qtbot)
@@ -83,8 +77,8 @@ def test_the_network_tab_follows_the_run_in_training(qtbot, fresh_settings, tmp_
 
     set_run(training, epochs=2, train=256)
     w.tabs.setCurrentWidget(training)
-    click(qtbot, training.start_button)
-    click(qtbot, training.pause_button)  # held before its first step: the first weights are the initial ones
+    click(qtbot, training.controls.start_button)
+    click(qtbot, training.controls.pause_button)  # held before its first step: the first weights are the initial ones
     qtbot.waitUntil(lambda: model.live.latest is not None, timeout=30_000)
     assert live_enabled(network)
 
@@ -104,7 +98,7 @@ def test_the_network_tab_follows_the_run_in_training(qtbot, fresh_settings, tmp_
     drawing = model.drawing.copy()
 
     w.tabs.setCurrentWidget(training)
-    click(qtbot, training.pause_button)  # resume
+    click(qtbot, training.controls.pause_button)  # resume
     # a later reporting point: the Network tab rebuilds the net from its weights
     qtbot.waitUntil(lambda: model.live.shown is not None and model.live.shown["examples_seen"] > first["examples_seen"]
                     and model.net is not None and model.acts is not None
@@ -144,7 +138,7 @@ def test_stop_mid_run_ends_the_live_source_and_no_snapshot_follows(qtbot, fresh_
     training.live_net_changed.connect(events.append)
     set_run(training, epochs=200, train=256)
     w.tabs.setCurrentWidget(training)
-    click(qtbot, training.start_button)
+    click(qtbot, training.controls.start_button)
     # Training ▸ Watch the running net in Network: the Network tab, following the run
     assert training.watch_live_action in training.panel_actions() and training.watch_live_action.isEnabled()
     training.watch_live_action.trigger()
@@ -152,7 +146,7 @@ def test_stop_mid_run_ends_the_live_source_and_no_snapshot_follows(qtbot, fresh_
     assert network.picker.kind_combo.currentData() == "live"
     qtbot.waitUntil(lambda: network.model.live.shown is not None, timeout=30_000)
     w.tabs.setCurrentWidget(training)
-    click(qtbot, training.stop_button)
+    click(qtbot, training.controls.stop_button)
     wait_done(qtbot, training)
     QApplication.processEvents()
     assert events[0]["event"] == "started" and events[-1]["event"] == "ended"
@@ -170,7 +164,7 @@ def test_closing_the_window_mid_run_ends_training_and_rebuild_threads(qtbot, fre
     training, network = panels(w)
     set_run(training, epochs=200, train=256)
     w.tabs.setCurrentWidget(training)
-    click(qtbot, training.start_button)
+    click(qtbot, training.controls.start_button)
     qtbot.waitUntil(lambda: network.model.live.latest is not None, timeout=30_000)
     choose_live(qtbot, w, network)
     # snapshots keep coming while it trains

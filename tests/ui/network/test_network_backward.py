@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from PySide6.QtCore import QPoint, Qt
 
-from tests.ui.conftest import launch_main_window
+from tests.helpers.gui import launch_main_window
 from visualizer.core.gradients import net_gradients
 from visualizer.ui.conv.panel import ConvPanel
 from visualizer.ui.network.panel import NetworkPanel

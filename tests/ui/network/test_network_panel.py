@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtCore import Qt, Signal
 
-from tests.core.test_activations import make_run
+from tests.helpers.gui import draw_stroke
+from tests.helpers.runs import make_run
 from visualizer.ui.shell.main_window import MainWindow
 from visualizer.ui.shell.panel import Panel
 from visualizer.ui.network.panel import NetworkPanel
@@ -22,19 +22,6 @@ def open_network_tab(qtbot, w: MainWindow) -> NetworkPanel:
     assert isinstance(panel, NetworkPanel)
     qtbot.waitUntil(lambda: panel.model.acts is not None, timeout=30_000)
     return panel
-
-
-def draw_stroke(qtbot, canvas, points) -> None:
-    r = canvas.square()
-    cell = r.width() / 28
-
-    def at(p):
-        return QPoint(int(r.left() + p[1] * cell), int(r.top() + p[0] * cell))
-
-    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=at(points[0]))
-    for p in points[1:]:
-        qtbot.mouseMove(canvas, at(p))
-    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=at(points[-1]))
 
 
 def close(qtbot, w) -> None:
@@ -188,7 +175,7 @@ def test_bad_run_folders_say_so_in_the_tab(qtbot, fresh_settings, tmp_path):
         assert panel.status.text().startswith("Cannot load the net: ")
     assert panel.model.acts is not None  # the net shown before stays
     # image files: one that is not an image, then a real one (fitted and centred as MNIST)
-    from tests.test_cli_activations import save_png
+    from tests.helpers.images import save_png
 
     text = tmp_path / "notes.png"
     text.write_text("not a picture")

@@ -8,12 +8,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QToolButton
 
+from tests.helpers.gui import launch_main_window
+from tests.helpers.pages import ShapesPage
 from visualizer.core.architecture import compute_table, preset
 from visualizer.ui.shapes.layer_table import COL_KERNEL, COL_NAME, COL_OUTPUT, COL_PARAMS, COL_TYPE
 from visualizer.ui.shell.devices import device_probe
 
-from tests.ui.shapes.test_first_touch import choose_in_combo
-from tests.ui.conftest import launch_main_window
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def shapes(qtbot, fresh_settings):
     bar = w.tabs.tabBar()
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
     panel = w.tabs.currentWidget()
-    choose_in_combo(qtbot, panel.preset_combo, "resnet18")
+    ShapesPage(panel).choose_preset(qtbot, "resnet18")
     qtbot.waitUntil(lambda: "11,689,512 parameters" in panel.problem_label.text())
     yield panel
     # the shown window probes the devices (imports torch) on a worker thread: let it finish
@@ -161,5 +161,5 @@ def test_open_a_python_module_read_only(qtbot, shapes, tmp_path):
         assert shapes.open_module(f"{bad}:make")
     assert blocker.args[0].startswith("bad.py:1: SyntaxError")
     # a preset ends the read-only view
-    choose_in_combo(qtbot, shapes.preset_combo, "lenet5")
+    ShapesPage(shapes).choose_preset(qtbot, "lenet5")
     qtbot.waitUntil(lambda: shapes.model.module_table is None)

@@ -4,25 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from tests.helpers.gui import launch_main_window
+from tests.helpers.pages import ShapesPage
 from visualizer.core.architecture import compute_table, preset
 from visualizer.ui.shell.devices import device_probe
-from tests.ui.conftest import launch_main_window
-
-
-def choose_in_combo(qtbot, combo, text: str) -> None:
-    """Open the combo box's list with a click, walk to the item with the arrow keys and press
-    Enter, as a user does (a click in a just-opened list is ignored by Qt for a double-click
-    interval, which a test should not wait out)."""
-    qtbot.mouseClick(combo, Qt.MouseButton.LeftButton)
-    view = combo.view()
-    qtbot.waitUntil(view.isVisible)
-    row = combo.findText(text)
-    assert row >= 0, f"{text!r} is not offered"
-    qtbot.keyClick(view, Qt.Key.Key_Home)
-    for _ in range(row):
-        qtbot.keyClick(view, Qt.Key.Key_Down)
-    qtbot.keyClick(view, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not view.isVisible())
 
 
 def test_pick_a_preset_in_the_shapes_tab_of_a_fresh_window(qtbot, fresh_settings):
@@ -35,13 +20,13 @@ def test_pick_a_preset_in_the_shapes_tab_of_a_fresh_window(qtbot, fresh_settings
 
     totals = shapes.problem_label
     lenet = compute_table(preset("lenet5")).total_params
-    choose_in_combo(qtbot, shapes.preset_combo, "lenet5")
+    ShapesPage(shapes).choose_preset(qtbot, "lenet5")
     qtbot.waitUntil(lambda: f"{lenet:,} parameters" in totals.text())
 
     expected = compute_table(preset("mnist-net1")).total_params
-    choose_in_combo(qtbot, shapes.preset_combo, "mnist-net1")
+    ShapesPage(shapes).choose_preset(qtbot, "mnist-net1")
     qtbot.waitUntil(lambda: f"{expected:,} parameters" in totals.text())
-    assert shapes.preset_combo.currentText() == "mnist-net1"
+    assert shapes.network_bar.preset_combo.currentText() == "mnist-net1"
     assert f"{lenet:,} parameters" not in totals.text()
     # the tab also takes Alt+1 / Alt+2 back and forth
     qtbot.keyClick(w, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
@@ -77,7 +62,7 @@ def test_at_1280x800_the_table_and_the_diagram_share_the_height(qtbot, fresh_set
     w = launch_main_window(qtbot, size=(1280, 760))
     qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
     shapes = w.tabs.currentWidget()
-    choose_in_combo(qtbot, shapes.preset_combo, "mnist-net1")
+    ShapesPage(shapes).choose_preset(qtbot, "mnist-net1")
     qtbot.waitUntil(lambda: shapes.splitter.sizes()[1] >= shapes.DIAGRAM_MIN)
     table = shapes.view
     qtbot.waitUntil(lambda: table.verticalScrollBar().maximum() == 0)
@@ -85,7 +70,7 @@ def test_at_1280x800_the_table_and_the_diagram_share_the_height(qtbot, fresh_set
     qtbot.waitUntil(lambda: device_probe().report() is not None, timeout=120_000)
 
     # A long net (VGG16) takes twenty rows at 1280x800 and leaves the diagram what remains.
-    choose_in_combo(qtbot, shapes.preset_combo, "vgg16")
+    ShapesPage(shapes).choose_preset(qtbot, "vgg16")
     assert table.model().rowCount() > 20
     rows = table.verticalHeader().defaultSectionSize()
     qtbot.waitUntil(lambda: table.viewport().height() >= 20 * rows)

@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QPushButton
 
-from tests.ui.conftest import launch_main_window
-from tests.ui.shapes.test_first_touch import choose_in_combo
+from tests.helpers.gui import launch_main_window
+from tests.helpers.gui import choose_in_combo
 
 MNIST_NET = '''
 from torch import nn

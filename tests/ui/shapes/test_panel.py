@@ -10,10 +10,12 @@ import pytest
 import torch
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication, QImage
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QMessageBox
 
+from tests.helpers.gui import show_active
+from tests.helpers.pages import ShapesPage
 from visualizer.core.architecture import Architecture, preset
-from visualizer.ui.shapes.panel import ShapeCalculator
+from visualizer.ui.shapes.panel import ShapesPanel
 from visualizer.ui.shapes.layer_table import (
     COL_KERNEL,
     COL_OTHER,
@@ -30,26 +32,12 @@ from visualizer.ui.shapes.layer_table import (
 
 @pytest.fixture
 def panel(qtbot):
-    p = ShapeCalculator()
-    qtbot.addWidget(p)
-    p.resize(1300, 850)
-    p.show()
-    qtbot.waitExposed(p)
-    p.activateWindow()  # keyboard shortcuts only reach the active window
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is p)
+    p = show_active(qtbot, ShapesPanel(), (1300, 850))
     p.load_preset("mnist-net1")
     return p
 
 
-def cell(p: ShapeCalculator, row: int, column: int) -> str:
-    return p.table_model.index(row, column).data()
-
-
-def totals_row(p: ShapeCalculator) -> int:
-    return p.table_model.rowCount() - 1
-
-
-def type_into_cell(qtbot, p: ShapeCalculator, row: int, column: int, text: str) -> None:
+def type_into_cell(qtbot, p: ShapesPanel, row: int, column: int, text: str) -> None:
     """Select the cell and type over it, then Enter (the table edits on any key)."""
     index = p.table_model.index(row, column)
     p.view.setFocus()
@@ -70,57 +58,57 @@ def torch_params(*modules: torch.nn.Module) -> int:
 
 def test_mnist_net1_table_matches_torch(panel):
     # The course net: 21,690 parameters; each conv's count against torch's own layer.
-    assert cell(panel, totals_row(panel), COL_PARAMS) == "21,690"
-    assert cell(panel, 0, COL_PARAMS) == f"{torch_params(torch.nn.Conv2d(1, 8, 3, padding=1)):,}"
-    assert cell(panel, 4, COL_PARAMS) == f"{torch_params(torch.nn.Conv2d(8, 16, 3, padding=1)):,}"
-    assert cell(panel, 0, COL_OUTPUT) == "8×28×28"
-    assert cell(panel, 3, COL_OUTPUT) == "8×14×14"
-    assert cell(panel, totals_row(panel), COL_OUTPUT) == "10"
+    assert ShapesPage(panel).cell(ShapesPage(panel).totals_row(), COL_PARAMS) == "21,690"
+    assert ShapesPage(panel).cell(0, COL_PARAMS) == f"{torch_params(torch.nn.Conv2d(1, 8, 3, padding=1)):,}"
+    assert ShapesPage(panel).cell(4, COL_PARAMS) == f"{torch_params(torch.nn.Conv2d(8, 16, 3, padding=1)):,}"
+    assert ShapesPage(panel).cell(0, COL_OUTPUT) == "8×28×28"
+    assert ShapesPage(panel).cell(3, COL_OUTPUT) == "8×14×14"
+    assert ShapesPage(panel).cell(ShapesPage(panel).totals_row(), COL_OUTPUT) == "10"
 
 
 def test_editing_a_cell_updates_rows_below_and_undo_redo(qtbot, panel):
     type_into_cell(qtbot, panel, 0, COL_OUT, "4")  # conv1: 8 -> 4 kernels
-    assert cell(panel, 0, COL_OUT) == "4"
-    assert cell(panel, 0, COL_OUTPUT) == "4×28×28"
-    assert cell(panel, 1, COL_OUTPUT) == "4×28×28"  # BatchNorm below follows
-    assert cell(panel, 1, COL_PARAMS) == f"{torch_params(torch.nn.BatchNorm2d(4)):,}"
-    assert cell(panel, 4, COL_PARAMS) == f"{torch_params(torch.nn.Conv2d(4, 16, 3, padding=1)):,}"
+    assert ShapesPage(panel).cell(0, COL_OUT) == "4"
+    assert ShapesPage(panel).cell(0, COL_OUTPUT) == "4×28×28"
+    assert ShapesPage(panel).cell(1, COL_OUTPUT) == "4×28×28"  # BatchNorm below follows
+    assert ShapesPage(panel).cell(1, COL_PARAMS) == f"{torch_params(torch.nn.BatchNorm2d(4)):,}"
+    assert ShapesPage(panel).cell(4, COL_PARAMS) == f"{torch_params(torch.nn.Conv2d(4, 16, 3, padding=1)):,}"
     expected_total = sum(q.numel() for q in torch.nn.Sequential(
         torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.BatchNorm2d(4),
         torch.nn.Conv2d(4, 16, 3, padding=1), torch.nn.BatchNorm2d(16),
         torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.BatchNorm2d(32),
         torch.nn.Linear(32 * 7 * 7, 10)).parameters())
-    assert cell(panel, totals_row(panel), COL_PARAMS) == f"{expected_total:,}"
+    assert ShapesPage(panel).cell(ShapesPage(panel).totals_row(), COL_PARAMS) == f"{expected_total:,}"
 
     panel.view.setFocus()
     qtbot.keyClick(panel.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert cell(panel, 0, COL_OUT) == "8"
-    assert cell(panel, 4, COL_PARAMS) == "1,168"
-    assert cell(panel, totals_row(panel), COL_PARAMS) == "21,690"
+    assert ShapesPage(panel).cell(0, COL_OUT) == "8"
+    assert ShapesPage(panel).cell(4, COL_PARAMS) == "1,168"
+    assert ShapesPage(panel).cell(ShapesPage(panel).totals_row(), COL_PARAMS) == "21,690"
 
     qtbot.keyClick(panel.view, Qt.Key.Key_Z,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    assert cell(panel, 0, COL_OUT) == "4"
-    assert cell(panel, totals_row(panel), COL_PARAMS) == f"{expected_total:,}"
+    assert ShapesPage(panel).cell(0, COL_OUT) == "4"
+    assert ShapesPage(panel).cell(ShapesPage(panel).totals_row(), COL_PARAMS) == f"{expected_total:,}"
 
 
 def test_kernel_and_padding_edits_including_same(qtbot, panel):
     type_into_cell(qtbot, panel, 0, COL_KERNEL, "5")
-    assert cell(panel, 0, COL_KERNEL) == "5×5"
-    assert cell(panel, 0, COL_OUTPUT) == "8×26×26"  # 28 + 2·1 - 5 + 1
+    assert ShapesPage(panel).cell(0, COL_KERNEL) == "5×5"
+    assert ShapesPage(panel).cell(0, COL_OUTPUT) == "8×26×26"  # 28 + 2·1 - 5 + 1
     type_into_cell(qtbot, panel, 0, COL_PADDING, "same")
-    assert cell(panel, 0, COL_PADDING) == "same"
-    assert cell(panel, 0, COL_OUTPUT) == "8×28×28"
+    assert ShapesPage(panel).cell(0, COL_PADDING) == "same"
+    assert ShapesPage(panel).cell(0, COL_OUTPUT) == "8×28×28"
     assert panel.undo_stack.count() == 3  # preset + two edits
 
 
 def test_changing_the_layer_type(qtbot, panel):
     index = panel.table_model.index(0, COL_TYPE)
     assert panel.table_model.setData(index, "MaxPool2d")
-    assert cell(panel, 0, COL_TYPE) == "MaxPool2d"
-    assert cell(panel, 0, COL_OUTPUT) == "1×9×9"  # kernel 3 kept, stride 3 (its size), no padding
+    assert ShapesPage(panel).cell(0, COL_TYPE) == "MaxPool2d"
+    assert ShapesPage(panel).cell(0, COL_OUTPUT) == "1×9×9"  # kernel 3 kept, stride 3 (its size), no padding
     # BatchNorm after it now gets 1 channel
-    assert cell(panel, 1, COL_PARAMS) == "2"
+    assert ShapesPage(panel).cell(1, COL_PARAMS) == "2"
 
 
 def test_unreadable_cell_value_is_refused_with_a_message(qtbot, panel):
@@ -128,7 +116,7 @@ def test_unreadable_cell_value_is_refused_with_a_message(qtbot, panel):
     with qtbot.waitSignal(panel.status_message) as blocker:
         type_into_cell(qtbot, panel, 0, COL_KERNEL, "three")
     assert "kernel size" in blocker.args[0]
-    assert cell(panel, 0, COL_KERNEL) == "3×3"
+    assert ShapesPage(panel).cell(0, COL_KERNEL) == "3×3"
     assert panel.undo_stack.count() == before
     assert "kernel size" in panel.problem_label.text()
 
@@ -144,9 +132,9 @@ def test_bad_row_is_red_with_reason_and_rows_after_still_shown(qtbot, panel):
     assert "Row 9" in panel.problem_label.text()
     # a good row keeps no colour; rows after the bad one still show their parameters
     assert panel.table_model.index(4, COL_OUTPUT).data(Qt.ItemDataRole.BackgroundRole) is None
-    assert cell(panel, 9, COL_PARAMS) == "64"  # BatchNorm2d(32): channels are still known
-    assert cell(panel, 12, COL_PARAMS) == "?"  # the Linear's input features are not
-    assert cell(panel, totals_row(panel), COL_PARAMS).startswith("≥")
+    assert ShapesPage(panel).cell(9, COL_PARAMS) == "64"  # BatchNorm2d(32): channels are still known
+    assert ShapesPage(panel).cell(12, COL_PARAMS) == "?"  # the Linear's input features are not
+    assert ShapesPage(panel).cell(ShapesPage(panel).totals_row(), COL_PARAMS).startswith("≥")
     assert not panel.train_action.isEnabled()
 
 
@@ -162,7 +150,7 @@ def test_bad_file_shows_error_and_keeps_the_network(qtbot, panel, tmp_path, monk
     qtbot.keyClick(panel.view, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     assert len(warnings) == 1
     assert "kernel_size" in warnings[0][1] and "layers[0]" in warnings[0][1]
-    assert cell(panel, totals_row(panel), COL_PARAMS) == "21,690"
+    assert ShapesPage(panel).cell(ShapesPage(panel).totals_row(), COL_PARAMS) == "21,690"
 
     not_json = tmp_path / "notes.json"
     not_json.write_bytes(b"\x89PNG\r\n this is not json")
@@ -178,7 +166,7 @@ def test_save_then_open_round_trip(qtbot, panel, tmp_path, monkeypatch):
     panel.view.setFocus()
     qtbot.keyClick(panel.view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert panel.undo_stack.isClean()
-    assert "mynet.json" in panel.name_label.text() and "modified" not in panel.name_label.text()
+    assert "mynet.json" in panel.network_bar.name_label.text() and "modified" not in panel.network_bar.name_label.text()
     loaded = Architecture.load(target)
     assert loaded.layers[0].name == "stem"
     assert [layer.type for layer in loaded.layers] == [layer.type for layer in preset("mnist-net1").layers]
@@ -186,24 +174,24 @@ def test_save_then_open_round_trip(qtbot, panel, tmp_path, monkeypatch):
     panel.load_preset("vgg16")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(target), ""))
     panel.open_action.trigger()
-    assert cell(panel, 0, COL_NAME) == "stem"
-    assert cell(panel, totals_row(panel), COL_PARAMS) == "21,690"
+    assert ShapesPage(panel).cell(0, COL_NAME) == "stem"
+    assert ShapesPage(panel).cell(ShapesPage(panel).totals_row(), COL_PARAMS) == "21,690"
 
 
 def test_vgg16_preset_totals(qtbot, panel):
-    combo = panel.preset_combo
+    combo = panel.network_bar.preset_combo
     i = combo.findText("vgg16")
     combo.setCurrentIndex(i)
     combo.activated.emit(i)
-    assert cell(panel, totals_row(panel), COL_PARAMS) == "138,357,544"
+    assert ShapesPage(panel).cell(ShapesPage(panel).totals_row(), COL_PARAMS) == "138,357,544"
     assert "138,357,544" in panel.problem_label.text()
-    assert cell(panel, totals_row(panel), COL_OUTPUT) == "1000"
+    assert ShapesPage(panel).cell(ShapesPage(panel).totals_row(), COL_OUTPUT) == "1000"
     macs = panel.model.table.total_macs
     assert abs(macs - 15.47e9) / 15.47e9 < 0.01
-    assert cell(panel, totals_row(panel), COL_MACS) == f"{macs / 1e9:.2f} G"
+    assert ShapesPage(panel).cell(ShapesPage(panel).totals_row(), COL_MACS) == f"{macs / 1e9:.2f} G"
     # the preset is one undo step back to mnist-net1, and the chooser follows
     panel.undo_action.trigger()
-    assert cell(panel, totals_row(panel), COL_PARAMS) == "21,690"
+    assert ShapesPage(panel).cell(ShapesPage(panel).totals_row(), COL_PARAMS) == "21,690"
     assert combo.currentText() == "mnist-net1"
 
 
@@ -213,46 +201,46 @@ def test_add_duplicate_remove_and_move_layers(qtbot, panel):
     panel.view.setFocus()
     qtbot.keyClick(panel.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert panel.model.layer_count() == n + 1
-    assert cell(panel, 1, COL_TYPE) == "Conv2d"
-    assert cell(panel, 1, COL_PARAMS) == f"{torch_params(torch.nn.Conv2d(8, 8, 3, padding=1)):,}"
+    assert ShapesPage(panel).cell(1, COL_TYPE) == "Conv2d"
+    assert ShapesPage(panel).cell(1, COL_PARAMS) == f"{torch_params(torch.nn.Conv2d(8, 8, 3, padding=1)):,}"
     assert panel.selected_rows() == [1]
     qtbot.keyClick(panel.view, Qt.Key.Key_Delete)
     assert panel.model.layer_count() == n
-    assert cell(panel, 1, COL_TYPE) == "BatchNorm2d"
+    assert ShapesPage(panel).cell(1, COL_TYPE) == "BatchNorm2d"
 
     # move ReLU (row 2) above BatchNorm (row 1) with Alt+Up, then back by dragging (drop model)
     panel.select_rows([2])
     qtbot.keyClick(panel.view, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
-    assert [cell(panel, r, COL_TYPE) for r in (1, 2)] == ["ReLU", "BatchNorm2d"]
+    assert [ShapesPage(panel).cell(r, COL_TYPE) for r in (1, 2)] == ["ReLU", "BatchNorm2d"]
     assert panel.selected_rows() == [1]
     data = panel.table_model.mimeData([panel.table_model.index(1, 0)])
     panel.table_model.dropMimeData(data, Qt.DropAction.MoveAction, 3, 0, panel.table_model.index(-1, -1))
-    assert [cell(panel, r, COL_TYPE) for r in (1, 2)] == ["BatchNorm2d", "ReLU"]
+    assert [ShapesPage(panel).cell(r, COL_TYPE) for r in (1, 2)] == ["BatchNorm2d", "ReLU"]
 
     panel.add_layer_of_type("Dropout", at=n)
-    assert cell(panel, n, COL_TYPE) == "Dropout"
+    assert ShapesPage(panel).cell(n, COL_TYPE) == "Dropout"
     for _ in range(5):
         panel.undo_action.trigger()
-    assert [cell(panel, r, COL_TYPE) for r in range(n)] == [l.type for l in preset("mnist-net1").layers]
+    assert [ShapesPage(panel).cell(r, COL_TYPE) for r in range(n)] == [l.type for l in preset("mnist-net1").layers]
 
 
 def test_input_shape_edit_is_undoable(qtbot, panel):
-    h = panel.input_spins[1]
+    h = panel.network_bar.input_spins[1]
     h.setValue(32)  # what the spin box emits after the user finishes typing
-    panel.input_spins[2].setValue(32)
-    assert cell(panel, 0, COL_OUTPUT) == "8×32×32"
+    panel.network_bar.input_spins[2].setValue(32)
+    assert ShapesPage(panel).cell(0, COL_OUTPUT) == "8×32×32"
     # 32×32 -> 16 -> 8 after the pools: the Linear now receives 32·8·8 features
-    assert cell(panel, 12, COL_PARAMS) == f"{torch_params(torch.nn.Linear(32 * 8 * 8, 10)):,}"
+    assert ShapesPage(panel).cell(12, COL_PARAMS) == f"{torch_params(torch.nn.Linear(32 * 8 * 8, 10)):,}"
     assert not panel.train_action.isEnabled()
     panel.undo_action.trigger()
     panel.undo_action.trigger()
-    assert h.value() == 28 and cell(panel, 0, COL_OUTPUT) == "8×28×28"
+    assert h.value() == 28 and ShapesPage(panel).cell(0, COL_OUTPUT) == "8×28×28"
     assert panel.train_action.isEnabled()
     # stepping one spin box (holding its arrow) is a single undo step
     at = panel.undo_stack.index()
     for _ in range(3):
         h.stepUp()
-    assert h.value() == 31 and cell(panel, 0, COL_OUTPUT) == "8×31×28"
+    assert h.value() == 31 and ShapesPage(panel).cell(0, COL_OUTPUT) == "8×31×28"
     assert panel.undo_stack.index() == at + 1
     panel.undo_action.trigger()
     assert h.value() == 28
@@ -285,7 +273,7 @@ def test_diagram_zoom_keeps_clicks_on_blocks(qtbot, panel):
     panel.load_preset("vgg16")
     qtbot.mouseClick(panel.diagram_page.zoom_fit_button, Qt.MouseButton.LeftButton)
     assert panel.diagram.width() <= panel.diagram_page.scroll.viewport().width()
-    assert cell(panel, 19, COL_TYPE) == "Conv2d"
+    assert ShapesPage(panel).cell(19, COL_TYPE) == "Conv2d"
     rect = panel.diagram.block_rect(19)  # a conv deep in the network, now drawn small
     qtbot.mouseClick(panel.diagram, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
     assert panel.selected_rows() == [19]
@@ -398,14 +386,14 @@ def test_state_round_trip(qtbot, panel):
     type_into_cell(qtbot, panel, 0, COL_OUT, "6")
     panel.check_view.text.setPlainText("Operation,Output size\nConv,[28x28x6]\n")
     state = json.loads(json.dumps(panel.save_state()))
-    other = ShapeCalculator()
+    other = ShapesPanel()
     qtbot.addWidget(other)
     other.restore_state(state)
-    assert cell(other, 0, COL_OUT) == "6"
+    assert ShapesPage(other).cell(0, COL_OUT) == "6"
     assert other.check_view.text.toPlainText().startswith("Operation,Output size")
     assert not other.undo_stack.canUndo()
     other.restore_state({"architecture": {"version": 1, "layers": "nonsense"}, "unknown": 1})
-    assert cell(other, 0, COL_OUT) == "6"  # a broken saved state is ignored
+    assert ShapesPage(other).cell(0, COL_OUT) == "6"  # a broken saved state is ignored
 
 
 def test_lecture_mode_hides_editing(qtbot, panel):
@@ -481,15 +469,15 @@ def test_export_through_the_dialog_adds_the_suffix(qtbot, panel, tmp_path, monke
 def test_building_a_network_from_nothing(qtbot, panel):
     panel.model.remove_layers(list(range(panel.model.layer_count())))
     assert panel.model.layer_count() == 0
-    assert cell(panel, totals_row(panel), COL_OUTPUT) == "1×28×28"
+    assert ShapesPage(panel).cell(ShapesPage(panel).totals_row(), COL_OUTPUT) == "1×28×28"
     panel.view.setFocus()
     qtbot.keyClick(panel.view, Qt.Key.Key_Insert, Qt.KeyboardModifier.ControlModifier)
-    assert cell(panel, 0, COL_TYPE) == "Conv2d"
+    assert ShapesPage(panel).cell(0, COL_TYPE) == "Conv2d"
     panel.add_layer_of_type("Flatten")
     panel.add_layer_of_type("Linear")
     conv_out = panel.model.table.rows[0].output_shape
     features = conv_out[0] * conv_out[1] * conv_out[2]
-    assert cell(panel, 2, COL_PARAMS) == f"{torch_params(torch.nn.Linear(features, 10)):,}"
+    assert ShapesPage(panel).cell(2, COL_PARAMS) == f"{torch_params(torch.nn.Linear(features, 10)):,}"
     assert panel.train_action.isEnabled()  # 1×28×28 in, 10 out
 
 
@@ -514,23 +502,23 @@ def test_check_view_takes_the_input_from_the_network_above(qtbot, panel):
 
 def test_core_validation_reaches_the_user(qtbot, panel):
     type_into_cell(qtbot, panel, 0, COL_STRIDE, "2")
-    assert cell(panel, 0, COL_OUTPUT) == "8×14×14"
+    assert ShapesPage(panel).cell(0, COL_OUTPUT) == "8×14×14"
     with qtbot.waitSignal(panel.status_message) as blocker:
         type_into_cell(qtbot, panel, 0, COL_PADDING, "same")  # torch refuses 'same' when strided
     assert "same" in blocker.args[0] and "stride" in blocker.args[0]
-    assert cell(panel, 0, COL_PADDING) == "1"
+    assert ShapesPage(panel).cell(0, COL_PADDING) == "1"
 
 
 def test_linear_in_features_states_what_the_student_expects(qtbot, panel):
     fc = 12
-    assert cell(panel, fc, COL_TYPE) == "Linear"
+    assert ShapesPage(panel).cell(fc, COL_TYPE) == "Linear"
     type_into_cell(qtbot, panel, fc, COL_OTHER, "in_features=1568")  # 32·7·7: right
-    assert panel.model.table.rows[fc].ok and "in_features=1568" in cell(panel, fc, COL_OTHER)
+    assert panel.model.table.rows[fc].ok and "in_features=1568" in ShapesPage(panel).cell(fc, COL_OTHER)
     type_into_cell(qtbot, panel, fc, COL_OTHER, "in_features=1000")
     assert not panel.model.table.rows[fc].ok
     assert "1568" in panel.table_model.index(fc, COL_OUTPUT).data(Qt.ItemDataRole.ToolTipRole)
     type_into_cell(qtbot, panel, fc, COL_OTHER, "in_features=auto")
-    assert panel.model.table.rows[fc].ok and cell(panel, fc, COL_OTHER) == ""
+    assert panel.model.table.rows[fc].ok and ShapesPage(panel).cell(fc, COL_OTHER) == ""
 
 
 def test_selected_row_explains_its_numbers(qtbot, panel):
@@ -544,14 +532,14 @@ def test_selected_row_explains_its_numbers(qtbot, panel):
 
 
 def test_ctrl_z_in_the_input_box_undoes_the_input_change(qtbot, panel):
-    h = panel.input_spins[1]
+    h = panel.network_bar.input_spins[1]
     h.setFocus()
     h.selectAll()
     qtbot.keyClicks(h, "32")
     qtbot.keyClick(h, Qt.Key.Key_Return)
-    assert cell(panel, 0, COL_OUTPUT) == "8×32×28"
+    assert ShapesPage(panel).cell(0, COL_OUTPUT) == "8×32×28"
     qtbot.keyClick(h, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert h.value() == 28 and cell(panel, 0, COL_OUTPUT) == "8×28×28"
+    assert h.value() == 28 and ShapesPage(panel).cell(0, COL_OUTPUT) == "8×28×28"
     qtbot.keyClick(h, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert h.value() == 32
 
@@ -560,7 +548,7 @@ def test_stand_alone_launcher_options(qtbot, panel, tmp_path):
     from visualizer.ui.shapes.__main__ import _setup
 
     _setup(panel, ["vgg16"])
-    assert cell(panel, totals_row(panel), COL_PARAMS) == "138,357,544"
+    assert ShapesPage(panel).cell(ShapesPage(panel).totals_row(), COL_PARAMS) == "138,357,544"
     saved = tmp_path / "net.json"
     preset("lenet5").save(saved)
     _setup(panel, [str(saved), "--check"])

@@ -13,8 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.conftest import answer_quit_question
-from tests.ui.training.conftest import open_training_tab
+from tests.helpers.gui import answer_quit_question
+from tests.helpers.gui import open_training_tab
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.ui.shell.quitting import CANCEL, KEEP_TRAINING, STOP_AND_QUIT, StopSignals
 
@@ -23,15 +23,15 @@ def long_run(panel, data=True) -> None:
     """Settings for a run that is still going when the test acts: 500 epochs of 256 images."""
     if data:
         panel.data_override = synthetic_mnist(256, 64, 96)
-    panel.epochs_spin.setValue(500)
-    panel.train_spin.setValue(256)
-    panel.val_spin.setValue(64)
-    panel.test_spin.setValue(96)
-    panel.batch_spin.setValue(64)
+    panel.form.epochs_spin.setValue(500)
+    panel.form.train_spin.setValue(256)
+    panel.form.val_spin.setValue(64)
+    panel.form.test_spin.setValue(96)
+    panel.form.batch_spin.setValue(64)
 
 
 def start_and_wait_for_training(qtbot, panel) -> None:
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.model.state == "training"
                     and bool(panel.model.run(panel.model.live_id).history), timeout=60_000)
 
@@ -56,7 +56,7 @@ def test_ctrl_q_right_after_start_asks_then_ends_cleanly(qtbot, fresh_settings, 
     w, panel = open_training_tab(qtbot, tmp_path)
     panel.set_data_folder(mnist_dir)
     long_run(panel, data=False)
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
     thread = panel.runner.thread
     qtbot.keyClick(w, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert w.isVisible() and panel.is_running()
@@ -95,7 +95,7 @@ def test_closing_mid_run_asks_and_the_stopped_run_has_test_results(qtbot, fresh_
 def test_keep_training_quits_when_the_run_has_finished(qtbot, fresh_settings, tmp_path):
     w, panel = open_training_tab(qtbot, tmp_path)
     long_run(panel)
-    panel.epochs_spin.setValue(3)
+    panel.form.epochs_spin.setValue(3)
     start_and_wait_for_training(qtbot, panel)
     qtbot.keyClick(w, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     answer_quit_question(qtbot, w, KEEP_TRAINING)
@@ -114,7 +114,7 @@ def test_cancel_after_keep_training_keeps_the_window_open(qtbot, fresh_settings,
     qtbot.keyClick(w, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # asked again
     answer_quit_question(qtbot, w, CANCEL)
     assert w.quit_guard.mode == "" and w.statusBar().currentMessage() == "ConvViz stays open."
-    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.controls.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=60_000)
     QApplication.processEvents()  # the run's end is handled: nothing closes the window by itself
     assert w.isVisible() and w.quit_guard.mode == ""
@@ -127,11 +127,11 @@ def test_stop_button_run_is_evaluated_on_the_test_set(qtbot, fresh_settings, tmp
     w, panel = open_training_tab(qtbot, tmp_path)
     long_run(panel)
     start_and_wait_for_training(qtbot, panel)
-    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.controls.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=60_000)
     [folder] = run_folders(tmp_path)
     assert_stopped_and_evaluated(folder)
-    assert "test accuracy" in panel.progress_label.text()
+    assert "test accuracy" in panel.controls.progress_label.text()
     w.close()  # nothing runs: no question
     assert not w.isVisible() and w.quit_guard.question is None
 
@@ -170,7 +170,7 @@ def test_the_app_installs_the_stop_signals_and_exits_with_128_plus_n(qtbot, fres
     # with exit status 143, as `convviz train` exits; the handlers are put back afterwards.
     from PySide6.QtCore import QTimer
 
-    from tests.ui.fake_panels import NotesPanel
+    from tests.helpers.fake_panels import NotesPanel
     from visualizer import app as app_module
     from visualizer.core import appdirs
     from visualizer.ui.shell import crash
@@ -196,6 +196,6 @@ def test_escape_answers_cancel(qtbot, fresh_settings, tmp_path):
     qtbot.keyClick(w.quit_guard.question, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: w.quit_guard.question is None)
     assert w.isVisible() and panel.model.state == "training"
-    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.controls.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=60_000)
     w.close()

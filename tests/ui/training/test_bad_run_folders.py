@@ -10,8 +10,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.conftest import launch_main_window
-from tests.ui.training.conftest import write_run_folder
+from tests.helpers.gui import launch_main_window
+from tests.helpers.runs import write_run_folder
 
 
 def _npz(**arrays) -> bytes:

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.helpers.training_plots import at, drag, saved_run
-from tests.ui.training.conftest import open_training_tab
+from tests.helpers.gui import open_training_tab
 
 
 @pytest.mark.parametrize("key", ["loss_examples", "acc_epoch"])
@@ -17,7 +17,7 @@ def test_a_box_zooms_both_axes_and_a_double_click_gives_both_back(qtbot, fresh_s
     saved_run(runs, "2026-11-28_100000_a", 0.0)
     saved_run(runs, "2026-11-28_100001_b", 0.25)
     w, panel = open_training_tab(qtbot, tmp_path)
-    m = panel.runs_model
+    m = panel.runs.table_model
     for row in range(2):
         m.setData(m.index(row, 0), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
     plots = panel.plots

@@ -14,12 +14,13 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
+from tests.helpers.gui import make_panel, wait_done
+from tests.helpers.pages import TrainingPage
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.core.run_table import COLUMNS
-from visualizer.ui.training import model as training_model
+from visualizer.core import experiments
 from visualizer.ui.training.panel import TrainingPanel
 
-from tests.ui.training.conftest import make_panel, wait_done
 
 
 def fill(plots, run_id: str, label: str, color: str, shift: float = 0.0, epochs: int = 4, per_epoch: int = 1000) -> None:
@@ -64,14 +65,14 @@ def test_hover_readout_lists_every_run_inside_the_plot_and_goes_on_leave(qtbot, 
     assert lines[1].startswith("run a: training 0.1250") and "validation 0.3000" in lines[1]
     assert lines[2].startswith("run b: training 0.3750")
     assert "★" in lines[1]  # epoch 2 is run a's lowest validation loss
-    readout, area = plots.readout, plots.plot_rect("loss_examples")
+    readout, area = plots.hover.label, plots.plot_rect("loss_examples")
     assert readout.isVisible() and "run a" in readout.text() and "#ff7f0e" in readout.text()
     assert area.contains(readout.geometry())
-    assert plots._cursor["loss_examples"].isVisible() and plots._cursor["acc_examples"].isVisible()
-    assert plots._cursor["loss_examples"].value() == pytest.approx(2000, rel=0.02)
+    assert plots.hover.cursors["loss_examples"].isVisible() and plots.hover.cursors["acc_examples"].isVisible()
+    assert plots.hover.cursors["loss_examples"].value() == pytest.approx(2000, rel=0.02)
 
     # smoothing on: the smoothed value is listed beside the raw one
-    plots.smooth_check.setChecked(True)
+    plots.options.smooth_check.setChecked(True)
     qtbot.mouseMove(view, widget_pos(plots, "loss_examples", 2500, (y0 + y1) / 2))
     qtbot.waitUntil(lambda: "smoothed" in plots.hover_text)
 
@@ -88,13 +89,13 @@ def test_hover_readout_lists_every_run_inside_the_plot_and_goes_on_leave(qtbot, 
     qtbot.waitUntil(lambda: plots.hover_plot == "acc_epoch")
     assert plots.hover_text.startswith("epoch 3\n") and "78.00 %" in plots.hover_text
     assert plots.plot_rect("acc_epoch").contains(readout.geometry())
-    assert not plots._cursor["loss_examples"].isVisible() and plots._cursor["loss_epoch"].isVisible()
+    assert not plots.hover.cursors["loss_examples"].isVisible() and plots.hover.cursors["loss_epoch"].isVisible()
 
     # out of the plots (the legend row): nothing shown; out of the widget: nothing either
     legend = plots.graphics.mapFromScene(plots.legend.sceneBoundingRect().center())
     qtbot.mouseMove(view, legend)
     qtbot.waitUntil(lambda: plots.hover_text == "")
-    assert not readout.isVisible() and not any(c.isVisible() for c in plots._cursor.values())
+    assert not readout.isVisible() and not any(c.isVisible() for c in plots.hover.cursors.values())
     qtbot.mouseMove(view, widget_pos(plots, "acc_epoch", 3.1, (ey0 + ey1) / 2))
     qtbot.waitUntil(lambda: readout.isVisible())
     QApplication.sendEvent(plots.graphics, QEvent(QEvent.Type.Leave))
@@ -154,22 +155,22 @@ def test_x_axis_modes_epoch_lines_integer_ticks_and_csv(qtbot, tmp_path):
     assert ticks and all(float(v).is_integer() for v in ticks)
 
     # epochs (fractional) from the examples, then wall time; the model remembers the choice
-    plots.x_combo.setCurrentIndex(plots.x_combo.findData("epochs"))
+    plots.options.x_combo.setCurrentIndex(plots.options.x_combo.findData("epochs"))
     assert panel.model.options["x_axis"] == "epochs"
     plots.refresh()
     x, _ = plots.curve_data("a", "loss_examples", "train_raw")
     assert x[0] == pytest.approx(0.25) and x[-1] == pytest.approx(4.0)
     assert plots.epoch_lines("loss_examples") == [1.0, 2.0, 3.0, 4.0]
     assert "epoch" in plots.plots["loss_examples"].titleLabel.text
-    plots.x_combo.setCurrentIndex(plots.x_combo.findData("time"))
+    plots.options.x_combo.setCurrentIndex(plots.options.x_combo.findData("time"))
     plots.refresh()
     x, _ = plots.curve_data("a", "loss_examples", "train_raw")
     assert x[-1] == pytest.approx(8.0)
     assert panel.model.to_dict()["x_axis"] == "time"
 
     # CSV: run, series, x, raw, smoothed
-    plots.x_combo.setCurrentIndex(plots.x_combo.findData("examples"))
-    plots.smooth_check.setChecked(True)
+    plots.options.x_combo.setCurrentIndex(plots.options.x_combo.findData("examples"))
+    plots.options.smooth_check.setChecked(True)
     rows = list(csv.reader(io.StringIO(plots.plot_csv("loss_examples"))))
     assert rows[0] == ["run", "series", "examples seen", "loss (raw)", "loss (smoothed)"]
     a_train = [r for r in rows[1:] if r[0] == "run a" and r[1] == "training"]
@@ -185,24 +186,24 @@ def test_empty_state_says_how_to_start(qtbot, tmp_path):
     panel = TrainingPanel(runs_dir=tmp_path / "runs")
     qtbot.addWidget(panel)
     plots = panel.plots
-    for key, hint in plots._empty.items():
+    for key, hint in plots.empty_hints.hints.items():
         assert hint.isVisible() and "appear here" in hint.textItem.toPlainText()
     assert "Press Start to train mnist-net1 with the course settings" in plots.empty_text.replace("\n", " ")
     panel.model.set_field("lr", "0.1")
     assert "with the settings on the left" in plots.empty_text
     fill(plots, "a", "run a", "#1f77b4")
-    assert not any(h.isVisible() for h in plots._empty.values())
+    assert not any(h.isVisible() for h in plots.empty_hints.hints.values())
 
 
 def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_path, monkeypatch):
     # the course experiment, shortened for a test: 10 epochs of 96 synthetic digits
-    monkeypatch.setitem(training_model.EXPERIMENT_BASE, "overfitting",
-                        {**training_model.EXPERIMENT_BASE["overfitting"], "epochs": 10})
-    monkeypatch.setitem(training_model.EXPERIMENTS, "overfitting",
+    monkeypatch.setitem(experiments.EXPERIMENT_BASE, "overfitting",
+                        {**experiments.EXPERIMENT_BASE["overfitting"], "epochs": 10})
+    monkeypatch.setitem(experiments.EXPERIMENTS, "overfitting",
                         ("", ({}, {"weight_decay": 0.01}, {"early_stopping": 2})))
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(96, 64, 32), test=32)
-    panel.experiment_combo.setCurrentIndex(panel.experiment_combo.findData("overfitting"))
-    qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
+    panel.experiments.combo.setCurrentIndex(panel.experiments.combo.findData("overfitting"))
+    qtbot.mouseClick(panel.experiments.run_button, Qt.MouseButton.LeftButton)
     # the caption under the plots says what to look at
     assert panel.look_caption.isVisibleTo(panel)
     for words in ("gap opening", "★", "stopped early", "lower validation loss than overfit-plain"):
@@ -212,17 +213,17 @@ def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_pa
     assert form.train_spin.value() == 500 and form.epochs_spin.value() == 10
     assert form.net_combo.currentText() == "mnist-net1-fc128" and form.opt_combo.currentData() == "adam"
     assert panel.model.form["train_size"] == 1000 and "“overfitting”, shown while it runs" in form.toolTip()
-    qtbot.waitUntil(lambda: len(panel.runs_model.entries) == 3 and not panel.is_running(), timeout=120_000)
+    qtbot.waitUntil(lambda: len(panel.runs.table_model.entries) == 3 and not panel.is_running(), timeout=120_000)
     qtbot.wait(50)
     panel.plots.refresh()
-    entries = panel.runs_model.entries
+    entries = panel.runs.table_model.entries
     assert [e.config.get("weight_decay") for e in entries] == [0.0, 0.01, 0.0]
     assert [e.config.get("early_stopping") for e in entries] == [0, 0, 2]
     assert all(e.config["epochs"] == 10 and e.config["net"]["name"] == "mnist-net1-fc128" for e in entries)
     # the runs are named apart in the runs table (their folders: <time>_overfit-plain, …)
     assert [e.run_id.split("_", 2)[2] for e in entries] == ["overfit-plain", "overfit-wd0.01", "overfit-early-stop"]
     assert "weight decay 0.01" in entries[1].label and "early stopping 2" in entries[2].label
-    m = panel.runs_model
+    m = panel.runs.table_model
     col = COLUMNS.index("Best epoch")
     for row, e in enumerate(entries):
         metrics = json.loads((e.folder / "metrics.json").read_text())
@@ -245,17 +246,17 @@ def test_overfitting_experiment_marks_and_table_agree_with_metrics(qtbot, tmp_pa
     # the form's own values are back, and the net the experiment brought is no choice of the form
     assert form.train_spin.value() == 1000 and form.net_combo.findData("mnist-net1-fc128") < 0
     assert form.toolTip() == ""
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)  # a run of the form: no caption
+    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)  # a run of the form: no caption
     assert not panel.look_caption.isVisibleTo(panel)
     wait_done(qtbot, panel)
-    assert panel.runs_model.entries[-1].config["train_size"] == 1000
+    assert panel.runs.table_model.entries[-1].config["train_size"] == 1000
 
 
 def test_open_in_network_from_results_and_a_misclassified_digit(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(64, 16, 32), test=32)
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     wait_done(qtbot, panel)
-    entry = panel.runs_model.entries[-1]
+    entry = panel.runs.table_model.entries[-1]
     view = panel.results_view
     assert view.network_button.isEnabled()
     with qtbot.waitSignal(panel.network_requested) as sig:

@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractSpinBox
 
-from tests.ui.conftest import answer_quit_question, launch_main_window
+from tests.helpers.gui import answer_quit_question, launch_main_window
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.ui.shell.settings import save_settings
 from visualizer.ui.training.model import TrainingModel
@@ -41,10 +41,10 @@ def training_tab(qtbot, tmp_path, runs_dir=None):
 
 def tiny_form(qtbot, panel, epochs="1", train="64", lr=None) -> None:
     panel.data_override = synthetic_mnist(int(train), 32, 32)
-    fields = [(panel.epochs_spin, epochs), (panel.batch_spin, "32"), (panel.train_spin, train),
-              (panel.val_spin, "32"), (panel.test_spin, "32")]
+    fields = [(panel.form.epochs_spin, epochs), (panel.form.batch_spin, "32"), (panel.form.train_spin, train),
+              (panel.form.val_spin, "32"), (panel.form.test_spin, "32")]
     if lr is not None:
-        fields.append((panel.lr_edit, lr))
+        fields.append((panel.form.lr_edit, lr))
     for widget, text in fields:
         type_into(qtbot, widget, text)
     box = panel.experiments.seeds_check  # a click on its box (the widget is wider than its words)
@@ -62,25 +62,25 @@ def read_csv(path: Path) -> list[dict]:
 
 
 def table_ids(panel) -> list[str]:
-    m = panel.runs_model
+    m = panel.runs.table_model
     return [m.data(m.index(i, 0)) for i in range(m.rowCount())]
 
 
 def test_learning_rates_with_3_seeds_run_as_a_sweep(qtbot, fresh_settings, tmp_path):
     w, panel = training_tab(qtbot, tmp_path)
     tiny_form(qtbot, panel)
-    assert panel.experiment_combo.currentData() == "learning rates"
-    qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
+    assert panel.experiments.combo.currentData() == "learning rates"
+    qtbot.mouseClick(panel.experiments.run_button, Qt.MouseButton.LeftButton)
 
     # running: the single run and Run all wait, Stop is there, Pause is not (workers stop, not pause)
     assert panel.is_running() and panel.sweep_job.is_running()
-    assert not panel.start_button.isEnabled() and not panel.experiment_button.isEnabled()
-    assert not panel.pause_button.isEnabled() and panel.stop_button.isEnabled()
+    assert not panel.controls.start_button.isEnabled() and not panel.experiments.run_button.isEnabled()
+    assert not panel.controls.pause_button.isEnabled() and panel.controls.stop_button.isEnabled()
     assert not panel.experiments.seeds_check.isEnabled()
     assert panel.view_tabs.currentWidget() is panel.sweep_plot
-    assert panel.queue_label.text() == "Sweep: “learning rates” × 3 seeds"
+    assert panel.controls.queue_label.text() == "Sweep: “learning rates” × 3 seeds"
     # the GUI answers while the pool works: the progress text follows the runs
-    qtbot.waitUntil(lambda: "running, " in panel.progress_label.text() and " left · " in panel.progress_label.text(),
+    qtbot.waitUntil(lambda: "running, " in panel.controls.progress_label.text() and " left · " in panel.controls.progress_label.text(),
                     timeout=30_000)
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=60_000)
 
@@ -111,11 +111,11 @@ def test_learning_rates_with_3_seeds_run_as_a_sweep(qtbot, fresh_settings, tmp_p
     from visualizer.core.run_table import COLUMNS
 
     status = COLUMNS.index("Status")
-    m = panel.runs_model
+    m = panel.runs.table_model
     assert {m.data(m.index(i, status)) for i in range(m.rowCount())} == {"completed"}
-    assert "9 completed" in panel.progress_label.text() and "best test accuracy" in panel.progress_label.text()
-    assert "all runs done" in panel.queue_label.text()
-    assert panel.start_button.isEnabled() and panel.experiment_button.isEnabled()
+    assert "9 completed" in panel.controls.progress_label.text() and "best test accuracy" in panel.controls.progress_label.text()
+    assert "all runs done" in panel.controls.queue_label.text()
+    assert panel.controls.start_button.isEnabled() and panel.experiments.run_button.isEnabled()
 
     # the Sweep plot: test accuracy against lr on a log axis, its points those of sweep.csv
     view = panel.sweep_plot
@@ -155,11 +155,11 @@ def test_stop_ends_the_sweep_cleanly(qtbot, fresh_settings, tmp_path):
     w, panel = training_tab(qtbot, tmp_path)
     tiny_form(qtbot, panel, epochs="1000", train="256")  # long runs: Stop comes mid-run
     panel.sweep_job.workers = 1  # one worker process to start (the test's two cores are shared)
-    panel.experiment_combo.setCurrentIndex(panel.experiment_combo.findData("loss functions"))
-    qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
+    panel.experiments.combo.setCurrentIndex(panel.experiments.combo.findData("loss functions"))
+    qtbot.mouseClick(panel.experiments.run_button, Qt.MouseButton.LeftButton)
     out = wait_for_training(qtbot, tmp_path)
-    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
-    assert panel.model.state == "stopping" and not panel.stop_button.isEnabled()
+    qtbot.mouseClick(panel.controls.stop_button, Qt.MouseButton.LeftButton)
+    assert panel.model.state == "stopping" and not panel.controls.stop_button.isEnabled()
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=20_000)
 
     rows = read_csv(out / "sweep.csv")
@@ -174,7 +174,7 @@ def test_stop_ends_the_sweep_cleanly(qtbot, fresh_settings, tmp_path):
     assert not (out / ".convviz-run.lock").exists()
     ids = table_ids(panel)
     assert {f"{out.name}/{r['folder']}" for r in stopped} <= set(ids)
-    assert "stopped" in panel.queue_label.text() and panel.start_button.isEnabled()
+    assert "stopped" in panel.controls.queue_label.text() and panel.controls.start_button.isEnabled()
     w.close()
 
 
@@ -182,8 +182,8 @@ def test_closing_the_window_mid_sweep_stops_the_workers(qtbot, fresh_settings, t
     w, panel = training_tab(qtbot, tmp_path)
     tiny_form(qtbot, panel, epochs="1000", train="256")
     panel.sweep_job.workers = 1
-    panel.experiment_combo.setCurrentIndex(panel.experiment_combo.findData("architectures"))
-    qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
+    panel.experiments.combo.setCurrentIndex(panel.experiments.combo.findData("architectures"))
+    qtbot.mouseClick(panel.experiments.run_button, Qt.MouseButton.LeftButton)
     out = wait_for_training(qtbot, tmp_path)
     thread = panel.sweep_job.thread
     w.close()  # asks first; Stop and quit says "Stopping…" at once and closes once all is saved
@@ -207,16 +207,16 @@ def test_bad_form_values_and_an_unwritable_runs_folder_are_explained(qtbot, fres
     blocker.write_text("a file where the runs folder should be")
     w, panel = training_tab(qtbot, tmp_path, runs_dir=blocker)
     tiny_form(qtbot, panel, lr="abc")
-    qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.experiments.run_button, Qt.MouseButton.LeftButton)
     # the single run's sentence, for the same value
-    assert panel.message_label.text() == "Learning rate: “abc” is not a number."
+    assert panel.controls.message_label.text() == "Learning rate: “abc” is not a number."
     assert not panel.is_running()
-    type_into(qtbot, panel.lr_edit, "0.01")
-    qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
-    text = panel.message_label.text()
+    type_into(qtbot, panel.form.lr_edit, "0.01")
+    qtbot.mouseClick(panel.experiments.run_button, Qt.MouseButton.LeftButton)
+    text = panel.controls.message_label.text()
     assert text.startswith("Cannot create the sweep folder: the runs folder") and str(blocker) in text
     assert "is a file, not a folder" in text
-    assert not panel.is_running() and panel.experiment_button.isEnabled()
+    assert not panel.is_running() and panel.experiments.run_button.isEnabled()
     # a restored session sets the box as it was saved
     panel.restore_state({"experiment_seeds": False})
     assert not panel.experiments.seeds_check.isChecked()
@@ -227,8 +227,8 @@ def test_no_mnist_says_how_to_get_it(qtbot, fresh_settings, tmp_path):
     w, panel = training_tab(qtbot, tmp_path)
     tiny_form(qtbot, panel)
     panel.data_override = None  # nothing in tmp_path/mnist
-    qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
-    assert panel.message_label.text().startswith("MNIST not found.")
+    qtbot.mouseClick(panel.experiments.run_button, Qt.MouseButton.LeftButton)
+    assert panel.controls.message_label.text().startswith("MNIST not found.")
     assert not panel.is_running() and sweep_folders(tmp_path / "runs") == []
     w.close()
 
@@ -251,7 +251,7 @@ def test_the_seeds_choice_is_saved_in_the_session(tmp_path):
 
 def test_every_course_experiment_has_a_sweep_plan(tmp_path):
     """Each value × seeds 0, 1, 2; overfitting varies whole settings, named by their labels."""
-    from visualizer.ui.training.model import EXPERIMENTS
+    from visualizer.core.experiments import EXPERIMENTS
     from visualizer.ui.training.sweep_job import experiment_sweep_plan
 
     model = TrainingModel(runs_dir=tmp_path / "runs")

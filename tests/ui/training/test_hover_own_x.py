@@ -5,13 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from tests.helpers.training_plots import at, saved_run
-from tests.ui.training.conftest import open_training_tab
+from tests.helpers.gui import open_training_tab
 
 
 def test_a_validation_value_says_the_examples_it_was_measured_at(qtbot, fresh_settings, tmp_path):
     saved_run(tmp_path / "runs", "2026-11-28_100000_a", 0.0)
     w, panel = open_training_tab(qtbot, tmp_path)
-    m = panel.runs_model
+    m = panel.runs.table_model
     m.setData(m.index(0, 0), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
     plots = panel.plots
     vb = plots.plots["loss_examples"].getViewBox()

@@ -4,21 +4,22 @@ goes on, rebuilds a net that computes what the training net computes, and is thr
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
+from tests.helpers.runs import small_config
 from visualizer.core.errors import UserInputError
 from visualizer.core.live import LiveSnapshots, snapshot_label, state_arrays
 from visualizer.core.mnist import synthetic_mnist
-from visualizer.core.training import Callback, TrainConfig, Trainer
+from visualizer.core.training import Callback, Trainer
 from visualizer.ui.training.worker import TrainingWorker
 
 
-def tiny_config(**kw) -> TrainConfig:
-    base = dict(net="mnist-net1", epochs=2, batch_size=32, train_size=128, val_size=32, test_size=32,
-                lr=0.05, report_every=32, seed=3, device="cpu", num_threads=1)
-    base.update(kw)
-    return TrainConfig(**base)
+#: Smaller than the shared small run: mnist-net1 on 128 images, a snapshot every 32 examples.
+tiny_config = partial(small_config, net="mnist-net1", train_size=128, val_size=32, test_size=32, report_every=32,
+                      seed=3, num_threads=1)
 
 
 class Witness(Callback):

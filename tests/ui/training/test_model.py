@@ -11,7 +11,9 @@ from visualizer.core.devices import DeviceReport
 from visualizer.core.errors import UserInputError
 from visualizer.core.runs import RunRecord
 from visualizer.core.training import TrainConfig
-from visualizer.ui.training.model import EXPERIMENTS, FORM_DEFAULTS, RunEntry, TrainingModel
+from visualizer.core.experiments import EXPERIMENTS
+from visualizer.ui.training.model import FORM_DEFAULTS, TrainingModel
+from visualizer.ui.training.run_entry import RunEntry
 
 
 def arch(name: str, layers: list[dict], input_shape=(1, 28, 28)) -> dict:

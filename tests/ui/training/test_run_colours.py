@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from visualizer.core import run_colors
 from visualizer.core.mnist import synthetic_mnist
 
-from tests.ui.training.conftest import open_training_tab, write_run_folder
+from tests.helpers.gui import open_training_tab
+from tests.helpers.runs import write_run_folder
 
 DONE = json.dumps({"final": {"status": "completed", "test_accuracy": 0.9}, "epochs": []})
 BLUE, ORANGE, GREEN, RED = run_colors.RUN_COLORS[:4]
@@ -18,7 +19,7 @@ BLUE, ORANGE, GREEN, RED = run_colors.RUN_COLORS[:4]
 
 def table_colours(panel) -> dict[str, str]:
     """run id -> the colour the runs table shows beside it."""
-    m = panel.runs_model
+    m = panel.runs.table_model
     return {m.data(m.index(r, 0)): m.data(m.index(r, 0), Qt.ItemDataRole.DecorationRole).name()
             for r in range(m.rowCount())}
 
@@ -38,11 +39,11 @@ def test_colours_survive_a_restart_and_new_runs_take_a_free_one(qtbot, fresh_set
 
     # a run trained in the app: the next free colour, kept in its folder from the start
     panel.data_override = synthetic_mnist(256, 64, 64)
-    for spin, value in ((panel.epochs_spin, 1), (panel.train_spin, 256), (panel.val_spin, 64),
-                        (panel.test_spin, 64), (panel.batch_spin, 64)):
+    for spin, value in ((panel.form.epochs_spin, 1), (panel.form.train_spin, 256), (panel.form.val_spin, 64),
+                        (panel.form.test_spin, 64), (panel.form.batch_spin, 64)):
         spin.setValue(value)
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not panel.is_running() and panel.runs_model.rowCount() == 4, timeout=90_000)
+    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.is_running() and panel.runs.table_model.rowCount() == 4, timeout=90_000)
     live = next(r for r in table_colours(panel) if r not in first)
     assert table_colours(panel)[live] == RED and run_colors.stored_color(runs / live) == RED
     w.close()

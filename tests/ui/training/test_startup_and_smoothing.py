@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from visualizer.ui.training.plots import ema
+from visualizer.core.curves import ema
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -25,10 +25,10 @@ panel.plots.add_run("r", "r", "#1f77b4")
 for i in range(1, 30):
     panel.plots.append_batch("r", {"examples_seen": 10 * i, "epoch": i / 30, "train_loss": 1 / i,
                                    "train_accuracy": 0.1})
-panel.plots.smooth_check.setChecked(True)
+panel.plots.options.smooth_check.setChecked(True)
 panel.plots.refresh()
-print("torch" in sys.modules, "scipy" in sys.modules, panel.device_combo.count(),
-      panel.device_label.text())
+print("torch" in sys.modules, "scipy" in sys.modules, panel.form.device_combo.count(),
+      panel.controls.device_label.text())
 """
 
 

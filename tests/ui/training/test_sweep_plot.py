@@ -12,12 +12,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
+from tests.helpers.gui import open_training_tab
 from visualizer.core import sweep
 from visualizer.core.mnist import synthetic_mnist
 from visualizer.core.runs import RunWriter
 from visualizer.core.training import TrainConfig, Trainer
 
-from tests.ui.training.conftest import open_training_tab
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def test_open_a_sweep_folder_and_check_the_plot_against_sweep_csv(qtbot, fresh_s
 
     # the runs join the table, named SWEEP/RUN
     assert panel.view_tabs.currentWidget() is panel.sweep_plot
-    m = panel.runs_model
+    m = panel.runs.table_model
     ids = [m.data(m.index(i, 0)) for i in range(m.rowCount())]
     rows = _csv(sweep_folder)
     assert sorted(ids) == sorted(f"lr-vs-loss/{r['folder']}" for r in rows)
@@ -101,8 +101,8 @@ def test_a_folder_that_is_no_sweep_says_so(qtbot, fresh_settings, tmp_path, monk
     panel = TrainingPanel(runs_dir=tmp_path / "runs")
     qtbot.addWidget(panel)
     assert not panel.open_sweep(tmp_path)
-    assert "Cannot open the sweep" in panel.message_label.text() and "sweep.json" in panel.message_label.text()
-    assert panel.runs_model.rowCount() == 0
+    assert "Cannot open the sweep" in panel.controls.message_label.text() and "sweep.json" in panel.controls.message_label.text()
+    assert panel.runs.table_model.rowCount() == 0
     panel.shutdown()
 
 

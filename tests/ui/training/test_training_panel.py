@@ -14,13 +14,15 @@ import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLineEdit
 
+from tests.helpers.gui import make_panel, wait_done
+from tests.helpers.pages import TrainingPage
 from visualizer.core.mnist import MnistSplits, synthetic_mnist
 from visualizer.core.run_table import COLUMNS
 from visualizer.ui.training.model import EXPERIMENTS
 from visualizer.ui.training.panel import TrainingPanel
 
-from tests.ui.conftest import answer_quit_question
-from tests.ui.training.conftest import make_panel, wait_done
+from tests.helpers.gui import answer_quit_question
+from tests.helpers.gui import make_panel, wait_done
 
 
 def shown_points(panel, run_id, plot="loss_examples", series="train_raw") -> int:
@@ -29,20 +31,20 @@ def shown_points(panel, run_id, plot="loss_examples", series="train_raw") -> int
 
 
 def live_run_id(panel) -> str:
-    return panel.runs_model.entries[-1].run_id
+    return panel.runs.table_model.entries[-1].run_id
 
 
 @pytest.mark.mnist
 def test_start_on_real_mnist_fills_curves_table_and_results(qtbot, tmp_path, mnist_dir):
     panel = make_panel(qtbot, tmp_path, train=1000, val=200, test=200)
     panel.set_data_folder(mnist_dir)
-    assert str(mnist_dir) in panel.data_label.text()
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
-    assert panel.is_running() and not panel.start_button.isEnabled()
+    assert str(mnist_dir) in panel.data_box.label.text()
+    TrainingPage(panel).start(qtbot)
+    assert panel.is_running() and not panel.controls.start_button.isEnabled()
     wait_done(qtbot, panel)
 
-    entry = panel.runs_model.entries[-1]
-    assert entry.status == "completed", panel.message_label.text()
+    entry = panel.runs.table_model.entries[-1]
+    assert entry.status == "completed", panel.controls.message_label.text()
     rid = entry.run_id
     x, y = panel.plots.curve_data(rid, "loss_examples", "train_raw")
     assert len(x) >= 1 and x[-1] == 1000 and np.all(np.diff(x) > 0) and np.all(np.isfinite(y))
@@ -50,7 +52,7 @@ def test_start_on_real_mnist_fills_curves_table_and_results(qtbot, tmp_path, mni
     assert list(ex) == [1.0] and 0 <= acc[0] <= 100
     assert acc[0] == pytest.approx(100 * entry.final["val_accuracy"])
     # the results table shows the final accuracies (one row per run)
-    m = panel.runs_model
+    m = panel.runs.table_model
     row = [m.data(m.index(0, c)) for c in range(m.columnCount())]
     assert row[0] == rid and row[1] == "mnist-net1" and row[-1] == "completed"
     assert row[COLUMNS.index("Test acc.")] == f"{100 * entry.final['test_accuracy']:.2f} %"
@@ -62,7 +64,7 @@ def test_start_on_real_mnist_fills_curves_table_and_results(qtbot, tmp_path, mni
     n_wrong = 200 - int(np.trace(conf))
     assert len(panel.results_view.misclassified.captions) == min(n_wrong, 64)
     assert len(panel.results_view.filters.captions) > 0
-    assert "Device in use" in panel.device_label.text() or "last run used cpu" in panel.device_label.text()
+    assert "Device in use" in panel.controls.device_label.text() or "last run used cpu" in panel.controls.device_label.text()
     # saved as it went, in the runs folder
     metrics = json.loads((tmp_path / "runs" / rid / "metrics.json").read_text())
     assert metrics["final"]["status"] == "completed"
@@ -71,15 +73,15 @@ def test_start_on_real_mnist_fills_curves_table_and_results(qtbot, tmp_path, mni
 def test_synthetic_run_exports_and_is_listed_again(qtbot, tmp_path):
     data = synthetic_mnist(512, 128, 128)
     panel = make_panel(qtbot, tmp_path, data=data, epochs=2, train=512, val=128, test=128)
-    panel.lr_edit.clear()
-    qtbot.keyClicks(panel.lr_edit, "0.05")
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    panel.form.lr_edit.clear()
+    qtbot.keyClicks(panel.form.lr_edit, "0.05")
+    TrainingPage(panel).start(qtbot)
     wait_done(qtbot, panel)
-    entry = panel.runs_model.entries[-1]
-    assert entry.status == "completed", panel.message_label.text()
+    entry = panel.runs.table_model.entries[-1]
+    assert entry.status == "completed", panel.controls.message_label.text()
     assert entry.config["lr"] == 0.05
     assert shown_points(panel, entry.run_id, "acc_epoch", "train") == 2
-    assert "Completed" in panel.progress_label.text() and panel.progress.value() == 1000
+    assert "Completed" in panel.controls.progress_label.text() and panel.controls.progress.value() == 1000
 
     # exports: table as CSV / Markdown / LaTeX, plots as PNG / SVG
     panel.export_table(tmp_path / "t.csv")
@@ -104,21 +106,21 @@ def test_synthetic_run_exports_and_is_listed_again(qtbot, tmp_path):
     # a new session lists the run again, and ticking it brings its curves back from disk
     again = TrainingPanel(runs_dir=tmp_path / "runs")
     qtbot.addWidget(again)
-    listed = again.runs_model.entry(entry.run_id)
+    listed = again.runs.table_model.entry(entry.run_id)
     assert listed is not None and listed.status == "completed"
-    again.runs_model.set_shown(entry.run_id, True)
+    again.runs.table_model.set_shown(entry.run_id, True)
     assert shown_points(again, entry.run_id, "acc_epoch", "train") == 2
     again.select_run(entry.run_id)
     assert again.results_view.confusion.matrix.sum() == 128  # from the saved results.npz
     again.show()
     qtbot.waitExposed(again)
-    rect = again.runs_view.visualRect(again.runs_model.index(0, 3))
-    qtbot.mouseClick(again.runs_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.mouseDClick(again.runs_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    rect = again.runs.table.visualRect(again.runs.table_model.index(0, 3))
+    qtbot.mouseClick(again.runs.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(again.runs.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert again.view_tabs.currentWidget() is again.results_view
 
     # unticking in the table (as the view's check box does) hides the curves
-    m = again.runs_model
+    m = again.runs.table_model
     row = m.index_of(entry.run_id)
     m.setData(m.index(row, 0), Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
     assert m.data(m.index(row, 0), Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Unchecked
@@ -131,43 +133,43 @@ def test_synthetic_run_exports_and_is_listed_again(qtbot, tmp_path):
 def test_stop_mid_run(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(4096, 128, 128), epochs=200,
                        train=4096, val=128, test=128)
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     rid = live_run_id(panel)
     qtbot.waitUntil(lambda: shown_points(panel, rid) >= 2, timeout=30_000)
-    assert panel.stop_button.isEnabled()
-    qtbot.waitUntil(lambda: "running, " in panel.runs_model.data(panel.runs_model.index(0, COLUMNS.index("Status"))),
+    assert panel.controls.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: "running, " in panel.runs.table_model.data(panel.runs.table_model.index(0, COLUMNS.index("Status"))),
                     timeout=5_000)  # the table shows how far the run is
-    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
-    assert not panel.stop_button.isEnabled()  # no double stop
+    qtbot.mouseClick(panel.controls.stop_button, Qt.MouseButton.LeftButton)
+    assert not panel.controls.stop_button.isEnabled()  # no double stop
     wait_done(qtbot, panel, timeout=20_000)
-    entry = panel.runs_model.entry(rid)
+    entry = panel.runs.table_model.entry(rid)
     assert entry.status == "stopped"
     assert entry.final["examples_seen"] < 200 * 4096
-    assert panel.start_button.isEnabled()
+    assert panel.controls.start_button.isEnabled()
 
 
 def test_pause_and_resume(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(4096, 128, 128), epochs=200,
                        train=4096, val=128, test=128)
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     rid = live_run_id(panel)
     qtbot.waitUntil(lambda: shown_points(panel, rid) >= 1, timeout=30_000)
     trainer = panel.runner.worker.trainer
-    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
-    assert panel.pause_button.text() == "Resume" and "Paused" in panel.progress_label.text()
+    qtbot.mouseClick(panel.controls.pause_button, Qt.MouseButton.LeftButton)
+    assert panel.controls.pause_button.text() == "Resume" and "Paused" in panel.controls.progress_label.text()
     qtbot.waitUntil(trainer.pause_reached.is_set, timeout=10_000)  # the trainer waits between batches
     QCoreApplication.processEvents()  # records sent before it stopped still arrive
     n = shown_points(panel, rid)
     QCoreApplication.processEvents()
     assert trainer.pause_reached.is_set() and shown_points(panel, rid) == n  # nothing trained while paused
-    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
-    assert panel.pause_button.text() == "Pause"
+    qtbot.mouseClick(panel.controls.pause_button, Qt.MouseButton.LeftButton)
+    assert panel.controls.pause_button.text() == "Pause"
     qtbot.waitUntil(lambda: shown_points(panel, rid) > n, timeout=30_000)
     # Stop works from the paused state too
-    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.controls.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.controls.stop_button, Qt.MouseButton.LeftButton)
     wait_done(qtbot, panel, timeout=20_000)
-    assert panel.runs_model.entry(rid).status == "stopped"
+    assert panel.runs.table_model.entry(rid).status == "stopped"
 
 
 def test_closing_the_window_mid_run_stops_the_thread(qtbot, fresh_settings, tmp_path):
@@ -182,11 +184,11 @@ def test_closing_the_window_mid_run_stops_the_thread(qtbot, fresh_settings, tmp_
     window = MainWindow(panels=[panel])
     qtbot.addWidget(window)
     window.show()
-    panel.epochs_spin.setValue(200)
-    panel.train_spin.setValue(4096)
-    panel.val_spin.setValue(128)
-    panel.test_spin.setValue(128)
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    panel.form.epochs_spin.setValue(200)
+    panel.form.train_spin.setValue(4096)
+    panel.form.val_spin.setValue(128)
+    panel.form.test_spin.setValue(128)
+    TrainingPage(panel).start(qtbot)
     rid = live_run_id(panel)
     qtbot.waitUntil(lambda: shown_points(panel, rid) >= 1, timeout=30_000)
     thread = panel.runner.thread
@@ -202,7 +204,7 @@ def test_closing_the_window_mid_run_stops_the_thread(qtbot, fresh_settings, tmp_
 def test_shutdown_before_any_record(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(4096, 128, 128), epochs=200,
                        train=4096, val=128, test=128)
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     thread = panel.runner.thread
     panel.shutdown()
     assert not thread.isRunning()
@@ -227,29 +229,29 @@ def test_bad_input_shows_a_message(qtbot, tmp_path, field, text, expected):
     qtbot.keyClicks(edit, text)
     messages = []
     panel.status_message.connect(lambda t, _ms: messages.append(t))
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     assert not panel.is_running()
-    assert expected in panel.message_label.text()
-    assert not panel.message_label.isHidden()
+    assert expected in panel.controls.message_label.text()
+    assert not panel.controls.message_label.isHidden()
     assert messages and expected in messages[-1]
-    assert panel.runs_model.rowCount() == 0
+    assert panel.runs.table_model.rowCount() == 0
 
 
 def test_split_sizes_that_do_not_fit(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path, train=55_000, val=10_000)
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     assert not panel.is_running()
-    assert "does not fit in the 60,000" in panel.message_label.text()
+    assert "does not fit in the 60,000" in panel.controls.message_label.text()
 
 
 def test_missing_mnist_says_what_to_do(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path)
     panel.set_data_folder(tmp_path / "empty")
-    assert "MNIST not found" in panel.data_label.text()
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert "MNIST not found" in panel.data_box.label.text()
+    TrainingPage(panel).start(qtbot)
     assert not panel.is_running()
-    assert "Download MNIST" in panel.message_label.text()
-    assert panel.runs_model.rowCount() == 0 and not any((tmp_path / "runs").glob("*"))
+    assert "Download MNIST" in panel.controls.message_label.text()
+    assert panel.runs.table_model.rowCount() == 0 and not any((tmp_path / "runs").glob("*"))
 
 
 def test_ctrl_return_starts_and_experiment_queue_runs_in_turn(qtbot, tmp_path):
@@ -257,23 +259,23 @@ def test_ctrl_return_starts_and_experiment_queue_runs_in_turn(qtbot, tmp_path):
     with qtbot.waitActive(panel):
         panel.show()
         panel.activateWindow()
-    panel.lr_edit.setFocus()
-    qtbot.keyClick(panel.lr_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    panel.form.lr_edit.setFocus()
+    qtbot.keyClick(panel.form.lr_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert panel.is_running()
     wait_done(qtbot, panel)
     first = live_run_id(panel)
 
     # the "loss functions" experiment: two runs queued, run one after the other, overlaid
-    panel.experiment_combo.setCurrentIndex(panel.experiment_combo.findData("loss functions"))
-    qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(panel.runs_model.entries) == 3 and not panel.is_running(), timeout=90_000)
-    qtbot.wait(50)
-    runs = panel.runs_model.entries[1:]
+    panel.experiments.combo.setCurrentIndex(panel.experiments.combo.findData("loss functions"))
+    qtbot.mouseClick(panel.experiments.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(panel.runs.table_model.entries) == 3 and not panel.is_running()
+                    and panel.runner.thread is None, timeout=90_000)  # and the last queued signals in
+    runs = panel.runs.table_model.entries[1:]
     assert [e.config["loss"] for e in runs] == list(EXPERIMENTS["loss functions"][1])
     assert all(e.status == "completed" for e in runs)
-    assert set(panel.runs_model.shown_ids()) == {e.run_id for e in runs}  # the first run was unticked
-    assert first not in panel.runs_model.shown_ids()
-    assert "loss functions" in panel.queue_label.text() and "all runs done" in panel.queue_label.text()
+    assert set(panel.runs.table_model.shown_ids()) == {e.run_id for e in runs}  # the first run was unticked
+    assert first not in panel.runs.table_model.shown_ids()
+    assert "loss functions" in panel.controls.queue_label.text() and "all runs done" in panel.controls.queue_label.text()
     assert not panel.plots.runs[first].items[("acc_epoch", "train")].isVisible()
     assert panel.plots.legend.items and len(panel.plots.legend.items) == 2
 
@@ -285,43 +287,43 @@ def test_architecture_from_shape_calculator(qtbot, tmp_path):
     doc = preset("mnist-net2").to_dict()
     doc["name"] = "my small net"
     panel.use_architecture(doc)
-    assert panel.net_combo.currentText() == "my small net (from Shapes)"
+    assert panel.form.net_combo.currentText() == "my small net (from Shapes)"
     config = panel.config_from_form()
     assert isinstance(config.net, dict) and config.net["name"] == "my small net"
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     wait_done(qtbot, panel)
-    assert panel.runs_model.entries[-1].status == "completed"
+    assert panel.runs.table_model.entries[-1].status == "completed"
     # a network for colour 32×32 images is refused with a reason
     bad = preset("mnist-net1").to_dict()
     bad["input_shape"] = [3, 32, 32]
     panel.use_architecture(bad)
-    assert "1×28×28" in panel.message_label.text()
-    assert panel.net_combo.currentText() == "my small net (from Shapes)"
+    assert "1×28×28" in panel.controls.message_label.text()
+    assert panel.form.net_combo.currentText() == "my small net (from Shapes)"
 
 
 def test_state_round_trip_and_view_options(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path)
-    panel.opt_combo.setCurrentIndex(panel.opt_combo.findData("adam"))
-    assert not panel.momentum_edit.isEnabled()  # momentum only matters for SGD with momentum
-    panel.lr_edit.setText("0.001")
-    panel.seed_spin.setValue(7)
-    panel.plots.smooth_check.setChecked(True)
-    panel.plots.log_checks["loss"].setChecked(True)
+    panel.form.opt_combo.setCurrentIndex(panel.form.opt_combo.findData("adam"))
+    assert not panel.form.momentum_edit.isEnabled()  # momentum only matters for SGD with momentum
+    panel.form.lr_edit.setText("0.001")
+    panel.form.seed_spin.setValue(7)
+    panel.plots.options.smooth_check.setChecked(True)
+    panel.plots.options.log_checks["loss"].setChecked(True)
     state = json.loads(json.dumps(panel.save_state()))
     other = TrainingPanel(runs_dir=tmp_path / "runs")
     qtbot.addWidget(other)
     other.restore_state(state)
-    assert other.opt_combo.currentData() == "adam" and other.lr_edit.text() == "0.001"
-    assert other.seed_spin.value() == 7 and other.train_spin.value() == 1000
-    assert other.plots.smooth_check.isChecked() and other.plots.log_axes["loss"]
+    assert other.form.opt_combo.currentData() == "adam" and other.form.lr_edit.text() == "0.001"
+    assert other.form.seed_spin.value() == 7 and other.form.train_spin.value() == 1000
+    assert other.plots.options.smooth_check.isChecked() and other.plots.log_axes["loss"]
     assert other.plots.plots["loss_epoch"].getAxis("left").logMode
     other.restore_state({"lr": 5, "unknown": [1], "epochs": "x"})  # odd values are ignored or used
-    assert other.lr_edit.text() == "5"
+    assert other.form.lr_edit.text() == "5"
     # lecture mode: the form steps aside, the curves get thicker
     other.set_lecture_mode(True)
-    assert other.config_box.isHidden() and other.plots.line_width > 3
+    assert other.form.isHidden() and other.plots.line_width > 3
     other.set_lecture_mode(False)
-    assert not other.config_box.isHidden()
+    assert not other.form.isHidden()
 
 
 def test_smoothing_hover_and_actions(qtbot, tmp_path):
@@ -337,7 +339,7 @@ def test_smoothing_hover_and_actions(qtbot, tmp_path):
     raw = plots.runs["r"].items[("loss_examples", "train_raw")]
     smooth = plots.runs["r"].items[("loss_examples", "train_smooth")]
     assert raw.isVisible() and not smooth.isVisible()
-    plots.smooth_check.setChecked(True)
+    plots.options.smooth_check.setChecked(True)
     plots.refresh()
     assert smooth.isVisible() and raw.opacity() < 0.5  # raw stays, faint
     sx, sy = plots.curve_data("r", "loss_examples", "train_smooth")
@@ -352,13 +354,18 @@ def test_smoothing_hover_and_actions(qtbot, tmp_path):
     panel.resize(1200, 800)
     panel.show()
     qtbot.waitExposed(panel)
-    qtbot.wait(50)
     vb = plots.plots["acc_epoch"].getViewBox()
-    plots._mouse_moved((vb.mapViewToScene(QPointF(1.0, 50.0)) + QPointF(0, 4000),))
+
+    def hover_on_the_point() -> bool:
+        # worked out afresh each try: the plots are laid out for the new size on a later turn
+        plots.hover.mouse_moved((vb.mapViewToScene(QPointF(1.0, 80.1)),))
+        return "training 80.00 %" in plots.hover_text
+
+    qtbot.waitUntil(hover_on_the_point)
+    plots.hover.mouse_moved((vb.mapViewToScene(QPointF(1.0, 50.0)) + QPointF(0, 4000),))
     assert plots.hover_text == ""  # outside every plot: nothing shown
-    plots._mouse_moved((vb.mapViewToScene(QPointF(1.0, 80.1)),))
-    assert "training 80.00 %" in plots.hover_text
-    assert plots.readout.isVisible()
+    assert hover_on_the_point()
+    assert plots.hover.label.isVisible()
     # the view follows the data: two more epochs arrive at once, both end up in view
     for e in (2, 3):
         plots.append_epoch("r", {"epoch": e, "examples_seen": 4000 * e, "train_loss": 0.3 / e,
@@ -395,16 +402,16 @@ def test_download_shows_progress_and_can_be_cancelled(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path)
     panel.set_data_folder(tmp_path / "mnist")
     panel.downloader = slow_download
-    qtbot.mouseClick(panel.download_button, Qt.MouseButton.LeftButton)
-    assert not panel.download_button.isEnabled()
-    qtbot.waitUntil(lambda: panel.download_bar.value() > 0, timeout=10_000)
-    assert not panel.download_bar.isHidden() and not panel.download_cancel.isHidden()
-    assert "train-images" in panel.download_bar.format()
-    qtbot.mouseClick(panel.download_cancel, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.data_box.download_button, Qt.MouseButton.LeftButton)
+    assert not panel.data_box.download_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.data_box.bar.value() > 0, timeout=10_000)
+    assert not panel.data_box.bar.isHidden() and not panel.data_box.cancel_button.isHidden()
+    assert "train-images" in panel.data_box.bar.format()
+    qtbot.mouseClick(panel.data_box.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.runner.download_thread is None, timeout=10_000)
     assert calls == [tmp_path / "mnist"]
-    assert "Download cancelled" in panel.message_label.text()
-    assert panel.download_button.isEnabled() and panel.download_bar.isHidden()
+    assert "Download cancelled" in panel.controls.message_label.text()
+    assert panel.data_box.download_button.isEnabled() and panel.data_box.bar.isHidden()
 
 
 @pytest.mark.mnist
@@ -422,26 +429,26 @@ def test_download_fills_the_chosen_folder(qtbot, tmp_path, mnist_dir):
     panel = make_panel(qtbot, tmp_path)
     target = tmp_path / "fresh"
     panel.set_data_folder(target)
-    assert "MNIST not found" in panel.data_label.text()
+    assert "MNIST not found" in panel.data_box.label.text()
     panel.downloader = copy_download
-    qtbot.mouseClick(panel.download_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.data_box.download_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.runner.download_thread is None, timeout=20_000)
-    assert str(target) in panel.data_label.text() and "not found" not in panel.data_label.text()
-    assert panel.message_label.isHidden()
+    assert str(target) in panel.data_box.label.text() and "not found" not in panel.data_box.label.text()
+    assert panel.controls.message_label.isHidden()
 
 
 def test_settings_choose_device_runs_folder_and_mnist_folder(qtbot, tmp_path):
     first = make_panel(qtbot, tmp_path, data=synthetic_mnist(128, 32, 32), train=128, val=32, test=32)
-    qtbot.mouseClick(first.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(first).start(qtbot)
     wait_done(qtbot, first)
     panel = TrainingPanel(runs_dir=tmp_path / "elsewhere")
     qtbot.addWidget(panel)
-    assert panel.runs_model.rowCount() == 0
+    assert panel.runs.table_model.rowCount() == 0
     panel.apply_settings({"runs_dir": str(tmp_path / "runs"), "default_device": "cpu",
                           "mnist_dir": str(tmp_path / "no-mnist-here")})
-    assert panel.runs_model.rowCount() == 1  # the runs of the settings' folder are listed
-    assert panel.device_combo.currentData() == "cpu"
-    assert "MNIST not found" in panel.data_label.text() and "no-mnist-here" in panel.data_label.text()
+    assert panel.runs.table_model.rowCount() == 1  # the runs of the settings' folder are listed
+    assert panel.form.device_combo.currentData() == "cpu"
+    assert "MNIST not found" in panel.data_box.label.text() and "no-mnist-here" in panel.data_box.label.text()
     # a folder chosen in the tab wins over the settings
     panel.set_data_folder(tmp_path / "chosen")
     assert panel.data_dir == str(tmp_path / "chosen")
@@ -459,30 +466,32 @@ def test_a_diverging_run_is_kept_and_explained(qtbot, tmp_path):
     panel.use_architecture({"schema": "convviz.architecture", "version": 1, "name": "linear",
                             "input_shape": [1, 28, 28],
                             "layers": [{"type": "Flatten"}, {"type": "Linear", "out_features": 10}]})
-    panel.opt_combo.setCurrentIndex(panel.opt_combo.findData("adam"))
-    panel.lr_edit.setText("1e6")
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    panel.form.opt_combo.setCurrentIndex(panel.form.opt_combo.findData("adam"))
+    panel.form.lr_edit.setText("1e6")
+    TrainingPage(panel).start(qtbot)
     wait_done(qtbot, panel)
-    entry = panel.runs_model.entries[-1]
+    entry = panel.runs.table_model.entries[-1]
     assert entry.status == "diverged"
-    assert "diverged" in panel.message_label.text() and "smaller learning rate" in panel.message_label.text()
-    m = panel.runs_model
+    assert "diverged" in panel.controls.message_label.text() and "smaller learning rate" in panel.controls.message_label.text()
+    m = panel.runs.table_model
     assert m.data(m.index(0, COLUMNS.index("Status"))) == "diverged"
     assert (tmp_path / "runs" / entry.run_id / "metrics.json").is_file()  # the run is kept
 
 
 def test_shutdown_is_bounded_when_the_worker_cannot_stop_at_once(qtbot, tmp_path):
-    import time as _time
+    import threading
 
     from visualizer.core.errors import UserInputError
 
+    released = threading.Event()
+
     class StuckInLoading:
-        """Like a trainer busy reading a slow disk: it notices Stop only after 3 seconds."""
+        """Like a trainer busy reading a slow disk: it notices Stop only once the test lets it."""
 
         device = "cpu"
 
         def __init__(self, config, data=None, callbacks=None):
-            _time.sleep(3)  # busy before any stop flag can be looked at
+            released.wait(30)  # busy before any stop flag can be looked at
 
         def request_stop(self): ...
         def abort(self): ...
@@ -490,19 +499,22 @@ def test_shutdown_is_bounded_when_the_worker_cannot_stop_at_once(qtbot, tmp_path
         def resume(self): ...
 
         def run(self):
-            _time.sleep(3)
+            released.wait(30)
             raise UserInputError("stopped while loading")
 
     panel = make_panel(qtbot, tmp_path, data=synthetic_mnist(64, 16, 16))
     panel.trainer_factory = StuckInLoading
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    TrainingPage(panel).start(qtbot)
     thread = panel.runner.thread
-    panel.shutdown()
-    # shutdown gave up after its bound (the worker sleeps on): the window may close, and the
-    # thread is kept alive until it ends instead of being destroyed while running
-    from visualizer.ui.shell import threads
+    try:
+        panel.shutdown()
+        # shutdown gave up after its bound (the worker is still stuck): the window may close, and
+        # the thread is kept alive until it ends instead of being destroyed while running
+        from visualizer.ui.shell import threads
 
-    assert thread.isRunning() and any(t is thread for t, _w in threads._late)
+        assert thread.isRunning() and any(t is thread for t, _w in threads._late)
+    finally:
+        released.set()
     qtbot.waitUntil(lambda: not thread.isRunning(), timeout=10_000)
 
 
@@ -512,9 +524,9 @@ def test_device_choices_follow_the_probe(qtbot, tmp_path):
     panel = make_panel(qtbot, tmp_path)
     panel.model.device_report = None  # as before the probe has answered
     panel.model.devices_changed.emit()
-    assert [panel.device_combo.itemData(i) for i in range(panel.device_combo.count())] == ["auto", "cpu"]
+    assert [panel.form.device_combo.itemData(i) for i in range(panel.form.device_combo.count())] == ["auto", "cpu"]
     panel.model.set_device_report(DeviceReport(cuda=True, cuda_devices=("GPU",), cuda_build="12.4"))
-    assert [panel.device_combo.itemData(i) for i in range(panel.device_combo.count())] == ["auto", "cpu", "cuda"]
-    assert panel.device_label.text() == "Device: cuda (auto)"
-    panel.device_combo.setCurrentIndex(panel.device_combo.findData("cuda"))
-    assert panel.model.form["device"] == "cuda" and panel.device_label.text() == "Device: cuda"
+    assert [panel.form.device_combo.itemData(i) for i in range(panel.form.device_combo.count())] == ["auto", "cpu", "cuda"]
+    assert panel.controls.device_label.text() == "Device: cuda (auto)"
+    panel.form.device_combo.setCurrentIndex(panel.form.device_combo.findData("cuda"))
+    assert panel.model.form["device"] == "cuda" and panel.controls.device_label.text() == "Device: cuda"

@@ -105,7 +105,8 @@ class MatrixEditor(QWidget):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802
         # Ctrl+V / Ctrl+C on the grid (not while a cell is being edited: then they act on the text).
-        if obj is self.table and event.type() == QEvent.Type.KeyPress:
+        # getattr: an editor being torn down has lost its Python attributes while Qt still filters.
+        if obj is getattr(self, "table", None) and event.type() == QEvent.Type.KeyPress:
             if event.matches(QKeySequence.StandardKey.Paste):
                 self.paste_text(QGuiApplication.clipboard().text())
                 return True

@@ -24,7 +24,8 @@ from visualizer.core.errors import UserInputError
 from visualizer.image_io import IMAGE_SUFFIXES, sample_images
 from visualizer.ui.conv.common import html, sentence, set_quietly, spin
 from visualizer.ui.conv.grid_editor import MatrixEditor
-from visualizer.ui.conv.model import COURSE_SETTINGS, MAX_INPUT_CELLS, ConvModel
+from visualizer.ui.conv.input_source import MAX_INPUT_CELLS
+from visualizer.ui.conv.model import COURSE_SETTINGS, ConvModel
 
 
 class InputBox(QGroupBox):

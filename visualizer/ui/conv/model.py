@@ -30,9 +30,7 @@ from visualizer.core.convolution import (
     size_report,
 )
 from visualizer.core.step_text import cell_of, step_caption, step_status
-from visualizer.ui.conv.conv_settings import PADDING_KINDS  # noqa: F401 (its old home)
 from visualizer.ui.conv.conv_settings import AXIS_RANGES, ConvSettings
-from visualizer.ui.conv.input_source import COURSE_INPUT  # noqa: F401 (its old home)
 from visualizer.ui.conv.input_source import (
     MAX_INPUT_CELLS,
     InputSource,
@@ -79,7 +77,12 @@ def _to(part: str, name: str):
 
 
 class ConvModel(QObject):
-    """The explorer's state. Signals say what changed; the step position lives in `stepper`."""
+    """The Convolution tab's state: the input (`input`, an InputSource: typed matrix, sample or
+    image with its crop and size), the kernels and the convolution settings (`settings`: stride,
+    padding, dilation, padding mode, flip, bias), which output channel and kernel slice are looked at,
+    the last result, and the step position (`stepper`). No widget: views read it to draw, call its
+    methods on input and redraw on its signals (`inputs_changed`, `view_changed`, `result_changed`);
+    `to_dict`/`from_dict` are the saved session."""
 
     #: The input, kernels or spec changed: the output must be computed again.
     inputs_changed = Signal()

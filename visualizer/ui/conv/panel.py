@@ -36,24 +36,12 @@ from visualizer.ui.conv.step_bar import StepBar
 from visualizer.ui.conv.worker import ConvCompute
 from visualizer.ui.shell.panel import Panel
 
-#: Widgets of the views under the names the panel has always offered (tests, the benchmark, the
-#: guided tour reach them as `panel.<name>`).
-_VIEW_WIDGETS = {
-    "input_box": ("source_combo", "course_button", "input_editor", "image_box", "image_label", "channels_combo",
-                  "crop_top", "crop_left", "crop_h", "crop_w", "size_slider", "size_spin", "to_grid_button"),
-    "kernel_box": ("preset_combo", "normalize_button", "kernel_editor", "slice_combo", "slice_label",
-                   "kernel_count", "bias_spin"),
-    "parameters": ("course_buttons", "stride_y", "stride_x", "pad_y", "pad_x", "dil_y", "dil_x", "link_axes",
-                   "pad_kind", "mode_combo", "op_xcorr", "op_conv"),
-    "matrices": ("input_title", "input_channel", "input_view", "kernel_title", "kernel_view", "output_title",
-                 "channel_label", "output_channel", "output_channel_box", "output_view"),
-    "arithmetic": ("explanation", "explanation_scroll", "formula"),
-    "step_bar": ("start_button", "back_button", "play_button", "forward_button", "end_button", "all_button",
-                 "speed_slider", "speed_label", "position_label", "busy_label", "export_button"),
-}
-
 
 class ConvPanel(Panel):
+    """The Convolution tab: lays out the input, kernel and parameter boxes, the matrices, the written
+    arithmetic and the step bar around one `ConvModel` (`model`), runs its computation (`compute`,
+    off the GUI thread for big inputs), and owns the tab's keys, lecture mode and picture scaling."""
+
     title = "Convolution"
     description = "See a 2-D convolution cell by cell: input, kernel, stride, padding, output"
     guide_page = "02-convolution.html"
@@ -97,33 +85,35 @@ class ConvPanel(Panel):
         self.backward = BackwardView(self.backward_model, self)
         main.addWidget(self.backward, 1)  # room for its grids while on (it shrinks to its switch when off)
         self.backward_model.changed.connect(self.arithmetic.redraw)  # its hint says where the keys go
-        for view, names in _VIEW_WIDGETS.items():
-            for name in names:
-                setattr(self, name, getattr(getattr(self, view), name))
 
         self.exports = ExportActions(self.model, self.figure, self)
         self.export_actions = self.exports.actions
-        self.export_button.setMenu(self.exports.menu)
+        self.step_bar.export_button.setMenu(self.exports.menu)
         self._build_actions()
         self._apply_look("light")
 
         self.model.status.connect(self.status_message)
         for view in (self.input_box, self.matrices):
             view.status.connect(self.status_message)
-        for editor in (self.input_editor, self.kernel_editor):
+        for editor in (self.input_box.input_editor, self.kernel_box.kernel_editor):
             editor.problem_changed.connect(self._editor_problem)
         self.compute.busy_changed.connect(self.step_bar.set_busy)
         # The status line follows the step, so it never tells of a cell left behind.
         self.stepper.changed.connect(self._announce_step)
         self.model.result_changed.connect(self._announce_step)
         self.model.view_changed.connect(self._announce_step)
-        for view in (self.input_view, self.output_view):
+        for view in (self.matrices.input_view, self.matrices.output_view):
             view.hovered.connect(self._hover_moved)
         self.model.result_changed.connect(self.arithmetic.fit)
         # Space and the arrows step through unless an editor is being typed into (keys.py).
-        self.keyboard = KeyboardModel(self, self.output_view)
+        self.keyboard = KeyboardModel(self, self.matrices.output_view)
         self.setAcceptDrops(True)
-        # Cells, numbers, boxes and step bar scale as one picture (fit.py).
+        self._set_up_picture_fit()
+        self.compute.request()
+
+    def _set_up_picture_fit(self) -> None:
+        """Cells, numbers, boxes and step bar scale as one picture (fit.py), refitted after each
+        new result on the next turn of the event loop."""
         self._fit_timer = QTimer(self)
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
@@ -132,7 +122,6 @@ class ConvPanel(Panel):
         self._picture_font: QFont | None = None
         self.model.result_changed.connect(self._fit_timer.start)
         self.fit_picture()  # the fonts are set before the first show: no relayout once it shows
-        self.compute.request()
 
     def _build_sidebar(self) -> QScrollArea:
         """The Input, Kernel and Parameters boxes, in a scroll area."""
@@ -215,9 +204,6 @@ class ConvPanel(Panel):
     # ==== doing (delegates to the model and the views) =========================================
     def recompute(self) -> None:
         self.compute.request()
-
-    def recompute_now(self) -> None:
-        self.compute.compute_now()
 
     def load_course_example(self, stride: int = 2, padding: int = 1) -> None:
         self.model.load_course_example(stride, padding)
@@ -347,7 +333,7 @@ class ConvPanel(Panel):
     def set_lecture_mode(self, on: bool) -> None:
         self._lecture = on
         self.sidebar.setVisible(not on)
-        self.export_button.setVisible(not on)
+        self.step_bar.export_button.setVisible(not on)
         self.arithmetic.fit()
         if on:
             self.keyboard.go_home()  # keys step through, not into a spin box
@@ -392,9 +378,9 @@ class ConvPanel(Panel):
         columns, rows, heat = 0, 1, 0
         per_matrix = []
         if r is not None:
-            shapes = [(r.padded.shape[1:] if r.padded is not None else None, self.input_title),
-                      (r.kernels.shape[2:], self.kernel_title),
-                      (r.output.shape[1:] if r.output is not None else None, self.output_title)]
+            shapes = [(r.padded.shape[1:] if r.padded is not None else None, self.matrices.input_title),
+                      (r.kernels.shape[2:], self.matrices.kernel_title),
+                      (r.output.shape[1:] if r.output is not None else None, self.matrices.output_title)]
             for shape, head in shapes:
                 if shape is None:
                     per_matrix.append((0, len(head.text())))
@@ -408,8 +394,8 @@ class ConvPanel(Panel):
                     heat += 1
                     per_matrix.append((0, len(head.text())))
         text = self.arithmetic.explanation_text()
-        formula = self.formula.text().count("<br>") + 1
-        bar = len(self.position_label.text()) + len(self.speed_label.text()) + 6
+        formula = self.arithmetic.formula.text().count("<br>") + 1
+        bar = len(self.step_bar.position_label.text()) + len(self.step_bar.speed_label.text()) + 6
         return PictureNeeds(columns, rows, heat, len(text), formula, bar, tuple(per_matrix))
 
     def _fit_sidebar(self) -> None:
@@ -446,7 +432,3 @@ class ConvPanel(Panel):
         if self.isVisible():  # before the first show the boxes have no width to fit to yet
             self.arithmetic.fit()
             self.step_bar.fit()
-
-
-#: The name the tests, the benchmark and other code have always used.
-ConvExplorer = ConvPanel

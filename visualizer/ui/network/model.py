@@ -45,6 +45,11 @@ def field_text(rf: tuple[int, int, int, int], input_hw: tuple[int, int]) -> str:
 
 
 class NetworkModel(QObject):
+    """The Network tab's state: the net shown (a preset, a saved run or the Training tab's running
+    net, followed by `live`), the input image and where it came from, every layer's output for it,
+    the map opened up into its convolution (`opened`) and the colour scale (`scale`). Views observe its signals; slow loads go through
+    `load_requested` to the Loader (see the module's docstring)."""
+
     net_changed = Signal()
     image_changed = Signal()  # the input image (what the net receives) or its label changed
     activations_changed = Signal()

@@ -30,6 +30,10 @@ from visualizer.ui.shell.panel import Panel
 
 
 class NetworkPanel(Panel):
+    """The Network tab: the net picker, the input (a test digit, a misclassified one, a drawing or a
+    file), every layer's maps and one map opened up into its convolution, all observing one
+    `NetworkModel` (`model`)."""
+
     title = "Network"
     description = "What a net sees: every layer's maps for one digit, and one map opened up into its convolution"
     guide_page = "07-network.html"

@@ -195,9 +195,7 @@ class DiagramLayout:
         self.mid = self.top + self.max_face / 2
         label_top = self.top + self.max_face + 8
         self.row_height = label_top + 2.3 * self.line - self.arc_top + GAP
-        x = MARGIN
-        y = 0.0
-        widest = 0.0
+        x, y, widest = MARGIN, 0.0, 0.0
         self.rows_count = 1
         prev: Block | None = None
         for b in self.blocks:
@@ -393,10 +391,6 @@ class ShapeDiagram(QWidget):
     def zoom(self) -> float:
         return self._zoom
 
-    def figure_size(self) -> QSize:
-        """Size of the figure at 100%."""
-        return self._layout.size()
-
     def set_zoom(self, zoom: float) -> None:
         zoom = min(self.MAX_ZOOM, max(self.MIN_ZOOM, float(zoom)))
         if abs(zoom - self._zoom) < 1e-6:
@@ -409,12 +403,6 @@ class ShapeDiagram(QWidget):
         """The smallest zoom at which labels are still MIN_LABEL_PT points."""
         pt = self.font().pointSizeF()
         return min(1.0, MIN_LABEL_PT / pt) if pt > 0 else 1.0
-
-    def set_wrap(self, width: float | None, box_scale: float = 1.0) -> None:
-        """Wrap the figure into rows no wider than `width` (figure pixels); None: one row."""
-        if (width, box_scale) != (self._wrap, self._box_scale):
-            self._wrap, self._box_scale = width, box_scale
-            self._relayout()
 
     def zoom_to_fit(self, width: int, height: int) -> None:
         """The zoom at which the whole figure fits `width` × `height` pixels, but never below

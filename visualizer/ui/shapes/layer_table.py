@@ -104,7 +104,7 @@ class LayerTableModel(QAbstractTableModel):
 
     @property
     def _layers(self):
-        return self.model._layers()
+        return self.model.layers()
 
     @property
     def _table_rows(self):

@@ -130,7 +130,9 @@ class ArchitectureEdit(QUndoCommand):
 
 
 class ShapesModel(QObject):
-    """What the user set in the Shapes tool and where they are."""
+    """The Shapes tab's state (see the module's docstring): the network or module being edited, its
+    table, selection, block focus and expansion, file and undo history; `to_dict`/`from_dict` are
+    the saved session. Views observe its signals and edit it only through its methods."""
 
     #: the architecture changed and the table was recomputed (any edit, undo, redo or load)
     changed = Signal()
@@ -204,11 +206,6 @@ class ShapesModel(QObject):
         self.message_changed.emit(*self.message)
         self.document_changed.emit()
 
-    def close_module(self) -> None:
-        if self._module is not None:
-            self._module = None
-            self._apply(self._arch, [])
-
     @property
     def input_shape(self) -> tuple[int, int, int]:
         return tuple(int(v) for v in self._arch.input_shape)  # type: ignore[return-value]
@@ -221,8 +218,12 @@ class ShapesModel(QObject):
         layers = layers_at(arch, self.focus)
         return arch.layers if layers is None else layers
 
+    def layers(self) -> list[LayerSpec]:
+        """The layers the table shows and edits: the network's, or the focused block path's."""
+        return self._layers()
+
     def rows(self) -> list:
-        """The table rows of `_layers()`."""
+        """The table rows of `layers()`."""
         if self._module is not None:
             return self._module.rows
         return rows_at(self._table, self.focus) if self.focus else self._table.rows

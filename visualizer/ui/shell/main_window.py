@@ -33,7 +33,7 @@ from visualizer.ui.shell.handovers import HandOvers
 from visualizer.ui.shell.menus import all_actions, build_menus, menus_of, shortcuts_html
 from visualizer.ui.shell.panel import Panel
 from visualizer.ui.shell.quitting import QuitGuard
-from visualizer.ui.shell.session import AUTOSAVE_MS, CLEAN_SHUTDOWN_KEY, SessionStore  # noqa: F401
+from visualizer.ui.shell.session import AUTOSAVE_MS, SessionStore
 from visualizer.ui.shell.settings import clean_settings, load_settings, save_settings
 
 
@@ -125,6 +125,12 @@ class RecoveryBar(QFrame):
 
 
 class MainWindow(QMainWindow):
+    """The app's window: one tab per tool in TOOLS (the tab shown is built first, the others one by
+    one on later turns of the event loop, each given its saved state when built), the menus, the
+    settings, guide, shortcuts and About dialogs, the session autosave, and the hand-overs between
+    tools (Shapes -> Training, Training -> Network). `panels` replaces the tools (the shell's tests
+    use small fake panels)."""
+
     def __init__(self, panels: list[Panel] | None = None) -> None:
         super().__init__()
         self.setWindowTitle("ConvViz")
@@ -456,9 +462,3 @@ class MainWindow(QMainWindow):
         self.session.close()
         self.dialogs.close_all()
         super().closeEvent(event)
-
-
-if __name__ == "__main__":
-    from visualizer.app import run_gui
-
-    sys.exit(run_gui())

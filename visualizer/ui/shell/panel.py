@@ -19,6 +19,9 @@ from PySide6.QtWidgets import QWidget
 
 
 class Panel(QWidget):
+    """A tool tab: what the main window may ask of it (title, actions, state, shutdown); see the
+    module's docstring."""
+
     #: Text of the panel's tab and of its menu.
     title: str = "Panel"
 

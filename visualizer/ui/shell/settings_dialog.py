@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from visualizer.core.devices import DEVICE_CHOICES as DEVICES, DEVICE_LABELS, cached_devices
 from visualizer.core.mnist import mnist_folder
-from visualizer.ui.shell.settings import (  # noqa: F401  (DEFAULTS and load/save re-exported for callers)
+from visualizer.ui.shell.settings import (
     DEFAULTS,
     FONT_SCALE_RANGE,
     clean_settings,
@@ -153,6 +153,27 @@ class SettingsDialog(QDialog):
         self.error.setAccessibleName("Settings problems")
         self.error.hide()
 
+        self._build_buttons()
+
+        layout = QVBoxLayout(self)
+        for box in (appearance, training, folders):
+            layout.addWidget(box)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+
+        self.mnist_dir.changed.connect(self._update_notes)
+        self.device.currentIndexChanged.connect(self._update_notes)
+        self.set_values(values if values is not None else load_settings())
+        QWidget.setTabOrder(self.theme, self.font_scale)
+        QWidget.setTabOrder(self.font_scale, self.device)
+        QWidget.setTabOrder(self.device, self.mnist_dir.edit)
+        QWidget.setTabOrder(self.mnist_dir.edit, self.mnist_dir.browse)
+        QWidget.setTabOrder(self.mnist_dir.browse, self.runs_dir.edit)
+        QWidget.setTabOrder(self.runs_dir.edit, self.runs_dir.browse)
+
+    def _build_buttons(self) -> None:
+        """OK, Cancel, Apply and Restore defaults, each with a tooltip and an accessible name."""
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok
             | QDialogButtonBox.StandardButton.Cancel
@@ -173,23 +194,6 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.buttons.clicked.connect(self._button_clicked)
-
-        layout = QVBoxLayout(self)
-        for box in (appearance, training, folders):
-            layout.addWidget(box)
-        layout.addWidget(self.error)
-        layout.addStretch(1)
-        layout.addWidget(self.buttons)
-
-        self.mnist_dir.changed.connect(self._update_notes)
-        self.device.currentIndexChanged.connect(self._update_notes)
-        self.set_values(values if values is not None else load_settings())
-        QWidget.setTabOrder(self.theme, self.font_scale)
-        QWidget.setTabOrder(self.font_scale, self.device)
-        QWidget.setTabOrder(self.device, self.mnist_dir.edit)
-        QWidget.setTabOrder(self.mnist_dir.edit, self.mnist_dir.browse)
-        QWidget.setTabOrder(self.mnist_dir.browse, self.runs_dir.edit)
-        QWidget.setTabOrder(self.runs_dir.edit, self.runs_dir.browse)
 
     # -- values ----------------------------------------------------------------------------
     def set_values(self, values: dict[str, Any]) -> None:

@@ -86,11 +86,6 @@ def palette_for(look: str) -> QPalette:
     return dark_palette() if look == "dark" else light_palette()
 
 
-def current_theme() -> str:
-    """The theme setting last applied ('system', 'light' or 'dark')."""
-    return _current["name"]
-
-
 def current_look() -> str:
     """The look in use now: 'light' or 'dark'."""
     return _current["resolved"]

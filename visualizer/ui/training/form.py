@@ -21,15 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.core.experiments import experiment_caption
+from visualizer.core.experiments import EXPERIMENTS, experiment_caption
+from visualizer.ui.training.model import FORM_RANGES, LOSSES, OPTIMIZERS, TrainingModel
 from visualizer.core.training import net_label
-from visualizer.ui.training.model import (
-    EXPERIMENTS,
-    FORM_RANGES,
-    LOSSES,
-    OPTIMIZERS,
-    TrainingModel,
-)
 
 _SPINS = {  # field -> (step, tooltip)
     "epochs": (1, "Passes over the training images"),

@@ -11,7 +11,6 @@ are connected to its slots (queued onto the GUI thread), so the training thread 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,15 @@ from visualizer.core.devices import DeviceReport
 from visualizer.core.curves import X_AXES
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import parse_device, parse_number
-from visualizer.core.experiments import EXPERIMENT_BASE, EXPERIMENTS, experiment_configs  # noqa: F401
+from visualizer.core.experiments import EXPERIMENTS, experiment_configs
 from visualizer.core.run_lock import discard_if_unused
 from visualizer.core.runs import best_epoch_of
 from visualizer.core.run_colors import color_for
-from visualizer.core.run_table import fmt_time, run_label
+from visualizer.core.run_table import fmt_time
 from visualizer.core.training import TrainConfig
 from visualizer.ui.training import saved_runs
 from visualizer.ui.training.mnist_source import MnistSource
+from visualizer.ui.training.run_entry import RunEntry
 from visualizer.ui.training.sweep_state import SweepRunState
 
 PRESET_NETS = ("mnist-net1", "mnist-net2")
@@ -61,59 +61,16 @@ VIEW_DEFAULTS: dict[str, Any] = {
 STATES = ("idle", "loading", "training", "paused", "stopping")
 
 
-@dataclass
-class RunEntry:
-    """One training run: this session's or one saved in the runs folder."""
-
-    run_id: str
-    folder: Path | None
-    config: dict[str, Any]
-    color: str
-    final: dict[str, Any] = field(default_factory=dict)
-    status: str = ""  # "running", or the final status
-    progress: float | None = None  # 0–1 while running
-    shown: bool = False  # ticked: its curves are overlaid
-    epochs_done: int = 0
-    result: dict[str, Any] | None = None  # confusion/misclassified/filters
-    history: list[dict[str, Any]] = field(default_factory=list)
-    epochs: list[dict[str, Any]] = field(default_factory=list)
-    saved: Any = None  # the core RunRecord it was listed from (records and results load on demand)
-    total: int | None = None  # examples the run is set to see (this session's runs)
-    #: Why the run's folder cannot be read (listed greyed out, never hidden); "" when it can.
-    problem: str = ""
-    #: Why its saved test results cannot be read (results.npz cut short or hand-edited); "" when fine.
-    results_problem: str = ""
-
-    @classmethod
-    def from_record(cls, run_id: str, rec: Any, color: str) -> "RunEntry":
-        """A saved run (a core RunRecord) as listed: its records and results are read on demand."""
-        return cls(run_id, Path(rec.folder), dict(rec.config or {}), color, final=dict(rec.final or {}),
-                   status=rec.status, saved=rec, problem=getattr(rec, "problem", "") or "")
-
-    @property
-    def ticked(self) -> bool:
-        return self.shown
-
-    @property
-    def label(self) -> str:
-        return run_label(self.config)
-
-    @property
-    def legend(self) -> str:
-        return f"{self.label} [{self.run_id[:17]}]"
-
-    def planned(self) -> tuple[int | None, int | None]:
-        """(examples, epochs) the whole run was set up for, when known (the plots' x extent)."""
-        c = self.config
-        if self.total:
-            return (self.total, c.get("epochs"))
-        try:
-            return (int(c["epochs"]) * int(self.final.get("train_size") or c["train_size"]), int(c["epochs"]))
-        except (KeyError, TypeError, ValueError):
-            return (None, None)
 
 
 class TrainingModel(QObject):
+    """The Training tab's state: the form (`form`, one TrainConfig's fields as typed), the view
+    options (`options`: smoothing, log axes, x axis, experiment…), every run listed (`runs`, one
+    `RunEntry` each, this session's and those saved in `runs_dir`), the running state (`state`, one
+    of STATES) with its progress and device lines, the queue of an experiment and a sweep's state
+    (`sweep_run`). No widget and no thread: the runner and the sweep job report to it, the views
+    observe its signals; `to_dict`/`from_dict` are the saved session."""
+
     form_changed = Signal(str)  # field name
     nets_changed = Signal()  # the net choices (an architecture was handed over)
     devices_changed = Signal()  # the device report arrived
@@ -424,7 +381,8 @@ class TrainingModel(QObject):
     def running(self) -> bool:
         return self.state != "idle"
 
-    def _set_state(self, state: str) -> None:
+    def set_state(self, state: str) -> None:
+        """Enter one of STATES (the run buttons and the device line follow `state_changed`)."""
         if state != self.state:
             self.state = state
             self._update_device_text()
@@ -446,7 +404,7 @@ class TrainingModel(QObject):
         self.add_run(entry)
         self.set_ticked(run_id, True)
         self.progress, self.progress_text = 0.0, "Starting…"
-        self._set_state("loading")
+        self.set_state("loading")
         self.device_text = f"Device: {config.device} (starting)"
         if self.queue_name:
             self.queue_text = f"Experiment “{self.queue_name}”: run {self.run_number()} of {self.queue_total}"
@@ -460,14 +418,14 @@ class TrainingModel(QObject):
 
     def set_paused(self, paused: bool) -> None:
         if self.state in ("loading", "training", "paused"):
-            self._set_state("paused" if paused else "training")
+            self.set_state("paused" if paused else "training")
             self.progress_text = "Paused. Resume to go on, or Stop." if paused else "Resumed."
             self.progress_changed.emit()
 
     def set_stopping(self) -> None:
         self.clear_queue()
         if self.running():
-            self._set_state("stopping")
+            self.set_state("stopping")
             self.progress_text = "Stopping…"
             self.progress_changed.emit()
 
@@ -482,7 +440,7 @@ class TrainingModel(QObject):
         self.last_device = str(info.get("device", "?"))
         self._live_started = time.monotonic()
         if self.state == "loading":
-            self._set_state("training")
+            self.set_state("training")
         self.device_text = f"Device in use: <b>{self.last_device}</b>"
         self.progress_changed.emit()
 
@@ -577,7 +535,7 @@ class TrainingModel(QObject):
         stopped = self.state == "stopping"
         self.live_id = None
         self._last_record = None
-        self._set_state("idle")
+        self.set_state("idle")
         if self.queue and not stopped:
             return self.next_queued()
         if self.queue_name:

@@ -38,7 +38,8 @@ from visualizer.ui.shell.panel import Panel
 from visualizer.ui.training.controls import ControlBar
 from visualizer.ui.training.data import DataBox
 from visualizer.ui.training.form import ExperimentBox, TrainingForm
-from visualizer.ui.training.model import EXPERIMENTS, TrainingModel
+from visualizer.core.experiments import EXPERIMENTS
+from visualizer.ui.training.model import TrainingModel
 from visualizer.ui.training.plots import TrainingPlots
 from visualizer.ui.training.results import RunResultsView
 from visualizer.ui.training.runner import TrainingRunner
@@ -48,6 +49,10 @@ from visualizer.ui.training.sweep_plot import SweepPlotView
 
 
 class TrainingPanel(Panel):
+    """The Training tab: lays out the form, the MNIST box, the experiments box and the run bar
+    (`controls`) beside the live plots, test results, sweep plot and runs table, all observing one
+    `TrainingModel` (`model`); the training thread is the `runner`'s, a sweep's the `sweep_job`'s."""
+
     title = "Training"
     description = "Train the MNIST nets with live curves and compare runs"
     guide_page = "04-training.html"
@@ -121,8 +126,7 @@ class TrainingPanel(Panel):
         curves = QWidget(self.view_tabs)
         cl = QVBoxLayout(curves)
         cl.setContentsMargins(0, 0, 0, 0)
-        self.plots = TrainingPlots(curves)
-        self.plots.bind(m)
+        self.plots = TrainingPlots(m, curves)
         cl.addWidget(self.plots, 1)
         # what to look at in the course experiment last started (core.experiments.LOOK_AT)
         self.look_caption = QLabel(curves)
@@ -159,19 +163,6 @@ class TrainingPanel(Panel):
         r.export_plots_button.clicked.connect(self.export_plots_dialog)
         r.delete_button.clicked.connect(self.delete_selected_runs)
         r.table.doubleClicked.connect(self._show_results_tab)
-        # the widgets tests, benchmarks and the guide name, under their old names
-        self.start_button, self.pause_button, self.stop_button = c.start_button, c.pause_button, c.stop_button
-        self.progress, self.progress_label, self.queue_label = c.progress, c.progress_label, c.queue_label
-        self.device_label, self.message_label = c.device_label, c.message_label
-        self.config_box = self.form
-        self.net_combo, self.loss_combo, self.opt_combo = self.form.net_combo, self.form.loss_combo, self.form.opt_combo
-        self.lr_edit, self.momentum_edit, self.device_combo = self.form.lr_edit, self.form.momentum_edit, self.form.device_combo
-        self.epochs_spin, self.batch_spin, self.seed_spin = self.form.epochs_spin, self.form.batch_spin, self.form.seed_spin
-        self.train_spin, self.val_spin, self.test_spin = self.form.train_spin, self.form.val_spin, self.form.test_spin
-        self.data_label, self.download_button = d.label, d.download_button
-        self.download_bar, self.download_cancel = d.bar, d.cancel_button
-        self.experiment_combo, self.experiment_button = self.experiments.combo, self.experiments.run_button
-        self.runs_model, self.runs_view, self.keep_overlays = r.table_model, r.table, r.keep_overlays
 
     def _build_actions(self) -> None:
         def act(text: str, slot, shortcut: str | None = None) -> QAction:

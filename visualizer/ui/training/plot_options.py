@@ -1,8 +1,9 @@
 """The bar above the training plots: smoothing, log axes, what the x axis counts, and the key.
 
 `PlotOptionsBar` holds the controls and says what they are set to (`smoothing_changed`,
-`log_axes_changed`, `x_axis_changed`); the plots apply it. Bound to a `TrainingModel`, the
-controls write the view options to the model and follow the model's options (a restored session).
+`log_axes_changed`, `x_axis_changed`). Bound to a `TrainingModel` (as in the Training tab), the
+controls write the view options to the model and follow the model's options (a restored session);
+the plots read them from the model alone.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ class PlotOptionsBar(QWidget):
             for q, box in self.log_checks.items():
                 box.setChecked(bool(o["log_axes"].get(q, False)))
         elif name == "x_axis":
-            self.x_axis_changed.emit(o["x_axis"])
+            self.show_x_axis(o["x_axis"])
 
     @Slot(bool)
     def _smooth_check_edited(self, on: bool) -> None:

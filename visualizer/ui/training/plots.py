@@ -27,16 +27,13 @@ from PySide6.QtCore import QObject, QPointF, QRect, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from visualizer.core.curves import (  # noqa: F401 (ema, GrowingBuffer, SERIES_NAMES: their old home)
+from visualizer.core.curves import (
     BEST_NOTE,
     PLOTS,
-    QUANTITIES,
-    SERIES_NAMES,
     X_AXES,
     GrowingBuffer,
     RunSeries,
     data_bounds,
-    ema,
     hover_rows,
     plot_csv,
     plot_series,
@@ -248,25 +245,16 @@ class EmptyHints:
 class TrainingPlots(QWidget):
     """Four plots in one graphics layout (so one export holds all four), plus view options."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, model, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runs: dict[str, RunCurves] = {}
-        self.smoothing = 0.0
-        self.log_axes: dict[str, bool] = {q: False for q in QUANTITIES}
         self.line_width = 2.0
-        self.x_axis = "examples"
-        self._model = None
+        self._model = model  # the TrainingModel: its `options` are the only copy of the view options
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.options = PlotOptionsBar(self)
-        o = self.options  # the controls under their old names
-        self.smooth_check, self.smooth_slider, self.smooth_value = o.smooth_check, o.smooth_slider, o.smooth_value
-        self.log_checks, self.x_combo, self.key_label = o.log_checks, o.x_combo, o.key_label
-        layout.addWidget(o)
-        o.smoothing_changed.connect(self.set_smoothing)
-        o.log_axes_changed.connect(self.set_log_axes)
-        o.x_axis_changed.connect(self.set_x_axis)
+        layout.addWidget(self.options)
 
         from visualizer.ui.shell import theme
 
@@ -305,12 +293,9 @@ class TrainingPlots(QWidget):
         layout.addWidget(self.graphics, 1)
 
         self.hover = HoverReadout(self.graphics, self.plots, PARTNER, self.hover_rows)
-        self.readout, self._cursor = self.hover.label, self.hover.cursors  # their old names
-        self._mouse_moved = self.hover.mouse_moved
         self.graphics.left.connect(self.hover.hide)
         self.boundaries = EpochLines(self.plots)
         self.empty_hints = EmptyHints(self.plots)
-        self._empty = self.empty_hints.hints  # its old name
         self.set_empty_hint("Press Start to train mnist-net1 with the course settings.")
         self.graphics.double_clicked.connect(self.ranges.double_clicked)
         self._style_overlays()
@@ -320,6 +305,10 @@ class TrainingPlots(QWidget):
         self.timer.timeout.connect(self._tick)  # runs only while something needs redrawing
         self._last_redraw = 0.0
         self._redraw_cost = 0.0  # seconds, smoothed: our setData calls plus the repaint they cause
+        # Follow the model: its ticked runs are drawn, its view options set the option bar and
+        # these plots, and the option bar writes the options back to it.
+        self._link = ModelLink(self, model)
+        self._apply_log_axes()
 
     # -- runs --------------------------------------------------------------------------------
     def add_run(self, run_id: str, label: str, color: str, planned_examples: float | None = None,
@@ -355,14 +344,6 @@ class TrainingPlots(QWidget):
         run.apply_style(self.smoothing)
         run.dirty = set(PLOTS)
         self._redraw_all(refit=True, data=False)
-
-    def set_run_label(self, run_id: str, label: str) -> None:
-        run = self.runs.get(run_id)
-        if run is not None and run.label != label:
-            run.label = label
-            if run.visible:
-                self.legend.removeItem(run.legend_item)
-                self.legend.addItem(run.legend_item, label)
 
     def append_batch(self, run_id: str, record: dict) -> None:
         run = self.runs.get(run_id)
@@ -511,36 +492,43 @@ class TrainingPlots(QWidget):
             return np.empty(0), np.empty(0)
         return np.asarray(x), np.asarray(y)
 
-    # -- view options (plot_options.py) --------------------------------------------------------
-    @Slot(float)
-    def set_smoothing(self, weight: float) -> None:
-        """The training curves' moving-average weight; 0 turns smoothing off."""
-        self.smoothing = weight
-        for run in self.runs.values():
-            run.apply_style(self.smoothing)
+    # -- view options: the Training model's `options` (set there by the option bar) ------------
+    @property
+    def smoothing(self) -> float:
+        """The training curves' moving-average weight; 0 while smoothing is off."""
+        o = self._model.options
+        return o["smoothing_weight"] / 100.0 if o["smoothing"] else 0.0
+
+    @property
+    def log_axes(self) -> dict[str, bool]:
+        """quantity -> logarithmic axis."""
+        return self._model.options["log_axes"]
+
+    @property
+    def x_axis(self) -> str:
+        """What the "vs examples" plots count: examples seen, epochs (fractional) or wall time."""
+        return self._model.options["x_axis"]
+
+    @Slot(str)
+    def _option_changed(self, name: str) -> None:
+        if name in ("smoothing", "smoothing_weight"):
+            for run in self.runs.values():
+                run.apply_style(self.smoothing)
+        elif name == "log_axes":
+            self._apply_log_axes()
+        elif name == "x_axis":
+            self._set_titles()
+            for k in ("loss_examples", "acc_examples"):
+                self.ranges.give_back(k)
+            self.hover.hide()
+        else:
+            return
         self._redraw_all()
 
-    @Slot(object)
-    def set_log_axes(self, log_axes: dict) -> None:
-        """quantity -> logarithmic axis."""
-        self.log_axes.update({q: bool(log_axes.get(q, False)) for q in QUANTITIES})
+    def _apply_log_axes(self) -> None:
         for key_, p in self.plots.items():
             _t, _xl, _yl, xq, yq = PLOTS[key_]
             p.setLogMode(x=self.log_axes[xq], y=self.log_axes[yq])
-        self._redraw_all()
-
-    @Slot(str)
-    def set_x_axis(self, mode: str) -> None:
-        """The "vs examples" plots count examples seen, epochs (fractional) or wall time."""
-        if mode not in X_AXES or mode == self.x_axis:
-            return
-        self.x_axis = mode
-        self.options.show_x_axis(mode)
-        self._set_titles()
-        for k in ("loss_examples", "acc_examples"):
-            self.ranges.give_back(k)
-        self.hover.hide()
-        self._redraw_all()
 
     def set_look(self, look: str) -> None:
         """Background and text colours for the theme's look ('light' or 'dark')."""
@@ -631,11 +619,6 @@ class TrainingPlots(QWidget):
         save_bytes(path, data)
 
     # -- observing the Training model --------------------------------------------------------
-    def bind(self, model) -> None:
-        """Follow a `TrainingModel`: its ticked runs are drawn, its view options set the controls
-        here, and these controls write the options back to it."""
-        self._model = model
-        self._link = ModelLink(self, model)
 
 
 class ModelLink(QObject):
@@ -652,6 +635,7 @@ class ModelLink(QObject):
         model.batch_recorded.connect(plots.append_batch)
         model.epoch_recorded.connect(plots.append_epoch)
         plots.options.bind(model)
+        model.options_changed.connect(plots._option_changed)
         model.form_changed.connect(self._form_changed)
         self._form_changed("")
 

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.core.run_table import COLUMNS, NUMBER_COLUMNS, row_values
-from visualizer.ui.training.model import RunEntry, TrainingModel
+from visualizer.ui.training.model import TrainingModel
+from visualizer.ui.training.run_entry import RunEntry
 
 
 class RunsTableModel(QAbstractTableModel):

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from visualizer.core.errors import UserInputError
+from visualizer.ui.training.run_entry import RunEntry
 
 if TYPE_CHECKING:  # pragma: no cover
-    from visualizer.ui.training.model import RunEntry, TrainingModel
+    from visualizer.ui.training.model import TrainingModel
 
 
 def list_saved(m: "TrainingModel") -> None:
@@ -42,7 +43,6 @@ def add_sweep_runs(m: "TrainingModel", folder: Path, name: str) -> None:
 
 
 def _add(m: "TrainingModel", records: list[tuple[str, Any]]) -> None:
-    from visualizer.ui.training.model import RunEntry
 
     for run_id, rec in records:
         if m.run(run_id) is None:

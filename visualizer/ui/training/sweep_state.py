@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal, Slot
 
 from visualizer.core.errors import UserInputError
+from visualizer.ui.training.run_entry import RunEntry
 
 if TYPE_CHECKING:
     from visualizer.ui.training.model import TrainingModel
@@ -52,7 +53,7 @@ class SweepRunState(QObject):
         m.clear_message()
         m.clear_queue()
         m.progress = 0.0
-        m._set_state("training")
+        m.set_state("training")
         m.progress_text = f"{total} runs to do: starting the worker processes…"
         m.device_text = f"Device: {device} (in each worker process)"
         # short: the run box's experiment line does not wrap (the sweep's name is on the Sweep plot)
@@ -88,7 +89,6 @@ class SweepRunState(QObject):
         """A run ended ({"name", "folder", "status", "reason"}): its row joins the table (when its
         folder holds a run: one that failed before training leaves none) and the plot is redrawn."""
         from visualizer.core.runs import load_run
-        from visualizer.ui.training.model import RunEntry
 
         m = self.model
         run_id = f"{self.name}/{info.get('name', '')}"
@@ -125,7 +125,7 @@ class SweepRunState(QObject):
         m = self.model
         stopped = m.state == "stopping"
         self.active = False
-        m._set_state("idle")
+        m.set_state("idle")
         how = "failed" if self.error else "stopped" if stopped else "all runs done"
         m.queue_text = f"Sweep: “{self.experiment}” × 3 seeds: {how}."
         m.queue_changed.emit()
