@@ -6,9 +6,8 @@ import json
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from visualizer.core.runs import history_csv_text
-
-from tests.ui.training.conftest import write_run_folder
+from tests.helpers.runs import write_run_folder
+from visualizer.core.runs import HISTORY_COLUMNS, csv_line
 
 
 def saved_run(root, name: str, shift: float) -> None:
@@ -21,7 +20,8 @@ def saved_run(root, name: str, shift: float) -> None:
               for e in range(1, 5)]
     metrics = {"final": {"status": "completed", "examples_seen": 4000}, "epochs": epochs}
     folder = write_run_folder(root, name, json.dumps(metrics))
-    (folder / "history.csv").write_text(history_csv_text(history))
+    (folder / "history.csv").write_text(csv_line(list(HISTORY_COLUMNS))
+                                         + "".join(csv_line([r.get(c) for c in HISTORY_COLUMNS]) for r in history))
 
 
 def at(plots, key: str, x: float, y: float) -> QPoint:

@@ -19,6 +19,7 @@ import numpy as np
 
 from visualizer.core import convolution as cv
 from visualizer.commands import COMMANDS
+from visualizer.commands.matrix_files import check_file, read_matrix_file
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import argparse_type, number_arg
 from visualizer.core.matrix_format import FORMATS, format_matrix, to_lists
@@ -29,7 +30,6 @@ from visualizer.core.safe_json import dumps_strict, excerpt
 #: separately (conv_job.MAX_INPUT_VALUES, MAX_OUTPUT_VALUES).
 MAX_STEP = 100_000
 #: Biggest CSV file read (bytes): 40 M numbers would be several hundred MB of text.
-MAX_CSV_BYTES = 64 * 2**20
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -73,24 +73,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _read_matrix_file(path: Path, what: str) -> np.ndarray:
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_CSV_BYTES + 1)
-    except OSError as exc:
-        if exc.filename is None:  # a read error names no file; the one line must
-            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
-        raise
-    if len(raw) > MAX_CSV_BYTES:
-        raise UserInputError(f"{what} file {path} is larger than {MAX_CSV_BYTES // 2**20} MB; use an image "
-                             f"or a smaller matrix")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UserInputError(f"{what} file {path} is not a text CSV file") from None
-    return cv.parse_matrix(text, f"{what} file {path.name}")
-
-
 def _bounded_pair(text: str, name: str, minimum: int = 1, maximum: int = MAX_STEP) -> tuple[int, int]:
     """cv.parse_pair with a length check first (a 5,000-digit number is refused before int()
     sees it) and an upper bound after."""
@@ -118,11 +100,6 @@ def _bounded_padding(text: str):
     return cv.parse_padding(text, MAX_STEP)
 
 
-def _check_file(path: Path, what: str) -> None:
-    if path.is_dir():
-        raise UserInputError(f"{what} {path} is a folder, not a file")
-
-
 def load_input(source: str, channels: str = "auto") -> np.ndarray:
     """A preset name, an image file or a CSV file -> (C, H, W) float64."""
     from visualizer.core.conv_job import MAX_INPUT_VALUES
@@ -130,13 +107,13 @@ def load_input(source: str, channels: str = "auto") -> np.ndarray:
     if source in cv.INPUT_PRESETS:
         return cv.INPUT_PRESETS[source][None].copy()
     path = Path(source)
-    _check_file(path, "input")
+    check_file(path, "input")
     if path.is_file():
         from visualizer.image_io import is_image_path, load_image
 
         if is_image_path(path):
             return load_image(path, channels, max_values=MAX_INPUT_VALUES, quiet=True)
-        return _read_matrix_file(path, "input")[None]
+        return read_matrix_file(path, "input")[None]
     if path.suffix or "/" in source or "\\" in source:
         raise UserInputError(f"input file not found: {source}")
     raise UserInputError(
@@ -149,9 +126,9 @@ def load_kernel(source: str) -> np.ndarray:
     if name in cv.KERNEL_PRESETS or name == "random":
         return cv.kernel_preset(name, seed=0)
     path = Path(source)
-    _check_file(path, "kernel")
+    check_file(path, "kernel")
     if path.is_file():
-        k = _read_matrix_file(path, "kernel")
+        k = read_matrix_file(path, "kernel")
         if max(k.shape) > cv.MAX_KERNEL:
             raise UserInputError(f"kernel is {k.shape[0]}×{k.shape[1]}; at most {cv.MAX_KERNEL}×{cv.MAX_KERNEL}")
         return k

@@ -55,7 +55,7 @@ def check_options(args: argparse.Namespace) -> float | None:
 
 def load_grad_output(source: str, shape: tuple[int, int, int]) -> np.ndarray:
     """G of `shape` from 'ones', 'random' or a CSV file (UserInputError naming both shapes)."""
-    from visualizer.commands.conv import _check_file, _read_matrix_file
+    from visualizer.commands.matrix_files import check_file, read_matrix_file
 
     name = source.strip().lower()
     if name == "ones":
@@ -63,10 +63,10 @@ def load_grad_output(source: str, shape: tuple[int, int, int]) -> np.ndarray:
     if name == "random":
         return cb.grad_random(shape, seed=0)
     path = Path(source)
-    _check_file(path, "--grad-output")
+    check_file(path, "--grad-output")
     if not path.is_file():
         raise UserInputError(f"--grad-output must be a CSV file, 'ones' or 'random'; no file {excerpt(source)}")
-    g = _read_matrix_file(path, "--grad-output")
+    g = read_matrix_file(path, "--grad-output")
     try:
         return cb.check_grad_output(g, shape)
     except UserInputError as exc:

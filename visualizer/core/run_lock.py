@@ -191,8 +191,9 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-#: What a run writes before its first reporting point (besides temporary files of atomic writes).
-_EARLY_FILES = {"config.json", "metrics.json", "history.csv"}
+#: What a run writes before its first reporting point (besides temporary files of atomic writes);
+#: ui.json is the colour the GUI keeps for the run from its start (core.run_colors).
+_EARLY_FILES = {"config.json", "metrics.json", "history.csv", "ui.json"}
 
 
 def discard_if_unused(folder: str | Path, held: RunLock | None = None) -> bool:

@@ -14,7 +14,7 @@ from visualizer.core.convolution import INPUT_PRESETS, kernel_preset
 from visualizer.ui.conv.backward_model import BackwardModel
 from visualizer.ui.conv.matrix_view import cell_label
 from visualizer.ui.conv.model import ConvModel
-from visualizer.ui.conv.panel import ConvExplorer
+from visualizer.ui.conv.panel import ConvPanel
 
 COURSE = INPUT_PRESETS["course-example"]
 COURSE_K = kernel_preset("course-normalized")
@@ -75,7 +75,7 @@ def test_model_gradients_and_three_steps_equal_autograd(qapp):
 
 @pytest.fixture
 def panel(qtbot):
-    p = ConvExplorer()
+    p = ConvPanel()
     qtbot.addWidget(p)
     p.resize(1400, 1000)
     p.show()

@@ -16,7 +16,7 @@ from tests.helpers.gui import launch_main_window
 from visualizer.core import conv_backward as cb
 from visualizer.core.convolution import INPUT_PRESETS, kernel_preset
 from visualizer.ui.conv.matrix_view import term_colour
-from visualizer.ui.conv.panel import ConvExplorer
+from visualizer.ui.conv.panel import ConvPanel
 
 COURSE = INPUT_PRESETS["course-example"]
 COURSE_K = kernel_preset("course-normalized")
@@ -26,7 +26,7 @@ COURSE_K = kernel_preset("course-normalized")
 def launched(qtbot, fresh_settings):
     w = launch_main_window(qtbot, size=(1400, 1000))
     conv = w.tabs.currentWidget()
-    assert isinstance(conv, ConvExplorer)
+    assert isinstance(conv, ConvPanel)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
     qtbot.waitUntil(lambda: conv.result() is not None and conv.result().output is not None)
     return w, conv
@@ -147,7 +147,7 @@ def test_a_lecturer_steps_both_gradients_and_three_updates_by_keys_alone(launche
 
 
 def test_the_backward_state_is_kept_with_the_session(qtbot):
-    a = ConvExplorer()
+    a = ConvPanel()
     qtbot.addWidget(a)
     back = a.backward_model
     qtbot.waitUntil(lambda: a.result() is not None and a.result().output is not None)
@@ -159,7 +159,7 @@ def test_the_backward_state_is_kept_with_the_session(qtbot):
     back.steps.stepper.jump_to(6)
     state = a.save_state()
     assert state["backward"]["stepped"] == "grad_input" and state["backward"]["step"] == 7
-    b = ConvExplorer()
+    b = ConvPanel()
     qtbot.addWidget(b)
     b.restore_state(state)
     qtbot.waitUntil(lambda: b.backward_model.grads is not None and b.backward_model.steps.current_cell() == (1, 1))

@@ -43,7 +43,7 @@ def test_a_huge_image_is_refused_with_a_message_before_decoding(qtbot, fresh_set
     qtbot.keyClick(w, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
     panel = w.tabs.currentWidget()
     assert panel.title == "Convolution"
-    combo = panel.source_combo
+    combo = panel.input_box.source_combo
     i = combo.findText("Image file…")
     t0 = time.monotonic()
     combo.setCurrentIndex(i)

@@ -55,8 +55,8 @@ def test_a_residual_run_shows_each_block_and_its_layers(qtbot, fresh_settings, t
     # hover a value of the block: its receptive field is worked out
     block = names.index("layer2.0")
     model.set_hover((block, 2, 3, 4))
-    assert model.hover_text().startswith("layer2.0 channel 2, row 3, column 4: ")
-    assert "receptive field 7×7 at row 3, column 5 of the input" in model.hover_text()
+    assert model.hover_text().startswith("layer2.0 channel 3, row 4, column 5: ")  # counted from 1
+    assert "receptive field 7×7: input rows 4–10, columns 6–12" in model.hover_text()
     # a convolution inside the block opens up as the sum of its channels
     inner = names.index("layer2.0.conv1")
     assert model.is_conv(inner) and not model.is_conv(block)

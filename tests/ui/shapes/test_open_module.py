@@ -48,7 +48,7 @@ def shapes(qtbot, fresh_settings):
     qtbot.keyClick(w, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
     panel = w.tabs.currentWidget()
     assert panel.title == "Shapes"
-    choose_in_combo(qtbot, panel.preset_combo, "resnet18")
+    choose_in_combo(qtbot, panel.network_bar.preset_combo, "resnet18")
     qtbot.waitUntil(lambda: "11,689,512 parameters" in panel.problem_label.text())
     yield panel
     qtbot.waitUntil(lambda: not panel.module_loader.is_running(), timeout=60_000)

@@ -22,5 +22,5 @@ def test_a_validation_value_says_the_examples_it_was_measured_at(qtbot, fresh_se
     header, line = plots.hover_text.splitlines()
     assert header == "examples seen: 1,250"
     assert "training 0.2000" in line and "validation 0.4000 (at 1,000 examples)" in line
-    assert "(at 1,000 examples)" in plots.readout.text()
+    assert "(at 1,000 examples)" in plots.hover.label.text()
     w.close()

@@ -59,7 +59,7 @@ def test_colours_survive_a_restart_and_new_runs_take_a_free_one(qtbot, fresh_set
     assert {r: again[r] for r in ("2026-11-28_100000_a", "2026-11-28_100002_c", live)} == {
         "2026-11-28_100000_a": BLUE, "2026-11-28_100002_c": GREEN, live: RED}
     assert again["2026-11-28_100003_d"] == ORANGE  # b's colour is free again
-    panel2.runs_model.setData(panel2.runs_model.index(0, 0), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
+    panel2.runs.table_model.setData(panel2.runs.table_model.index(0, 0), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
     qtbot.waitUntil(lambda: "2026-11-28_100000_a" in panel2.plots.runs)
     assert panel2.plots.runs["2026-11-28_100000_a"].color == BLUE  # the plots draw it in the same colour
     w2.close()

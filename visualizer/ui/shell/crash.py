@@ -172,6 +172,12 @@ class CrashReporter(QObject):
         self.reported.connect(self.show_report)
 
     def install(self) -> None:
+        # What is installed now is what uninstall() puts back (it may differ from the hooks seen
+        # when the reporter was made: a second run_gui in one process).
+        if sys.excepthook != self.excepthook:
+            self._previous_excepthook = sys.excepthook
+        if threading.excepthook != self.threading_excepthook:
+            self._previous_threading_hook = threading.excepthook
         sys.excepthook = self.excepthook
         threading.excepthook = self.threading_excepthook
 
