@@ -53,6 +53,9 @@ class Tool:
         return getattr(importlib.import_module(module), name)()
 
 
+#: When the tabs not shown are built (ms after the window shows); one opened sooner is built then.
+PREBUILD_AFTER_MS = 3000
+
 TOOLS = (
     Tool("ConvExplorer", "Convolution",
          "See a 2-D convolution cell by cell: input, kernel, stride, padding, output",
@@ -433,11 +436,12 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         self._tab_shown_soon()
         if not self._probe_started:
-            # torch loads behind the first window: the probe imports it on a worker thread.
+            # The other tabs are built once the first seconds are over: each holds the GUI thread
+            # 0.1-1 s (its imports and widgets), and a user's first keys must not wait for that.
+            # Then the device probe asks torch in a child process: torch is never imported into
+            # the app before a tool needs it (issue 28).
             self._probe_started = True
-            # The other tabs first, then torch: a background import of torch holds Python's import
-            # lock and the GIL for seconds, which would slow the tabs' own imports.
-            QTimer.singleShot(0, self._build_next)
+            QTimer.singleShot(PREBUILD_AFTER_MS, self._build_next)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.autosave_timer.stop()
