@@ -105,6 +105,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="runs at once (default: one per GPU, or CPU cores ÷ threads per run)")
     g.add_argument("--threads-per-run", type=train_cmd._int_arg, metavar="N",
                    help="torch CPU threads of each run (default: 1, or cores ÷ --workers)")
+    g.add_argument("--threads", type=train_cmd.threads_arg, metavar="N", dest="sweep_threads",
+                   help="CPU threads of the whole local sweep, workers × threads per run (default: the "
+                   "cores free when it starts: see the README's \"Threads\")")
     g.add_argument("--ray-address", metavar="auto|ADDR",
                    help="join a running Ray cluster (auto: the one started on this machine by `ray start`); "
                    "without it a local Ray instance starts")
@@ -276,12 +279,15 @@ def _run_sweep(args, plan, out: Path, backend, stop: threading.Event, state: dic
     devices = {r.config.get("device", "auto") for r in plan.runs}
     if backend is None:
         workers, threads, gpus = core.default_workers(devices, args.threads_per_run)
+        if not gpus:  # the CPU threads in all: --threads, else the cores free now (core.threads)
+            from visualizer.core.threads import free_core_count
+
+            budget = args.sweep_threads or free_core_count()
+            workers = max(1, budget // threads)
         if args.workers:
             workers = args.workers
             if not args.threads_per_run and not gpus:
-                import os
-
-                threads = max(1, (os.cpu_count() or 1) // workers)
+                threads = max(1, budget // workers)
         name, shown_workers = "local", workers
     else:
         threads = args.threads_per_run or 1

@@ -3,7 +3,7 @@
     convviz train [--net NAME|FILE] [--loss ce|l2] [--optimizer sgdm|sgd|adam] [--lr X]
                   [--momentum X] [--epochs N] [--batch-size N] [--train-size N] [--val-size N]
                   [--test-size N] [--seed N] [--weight-decay X] [--dropout P] [--early-stopping N]
-                  [--device auto|cpu|cuda|mps] [--data DIR] [--distributions [N]] --out DIR
+                  [--device auto|cpu|cuda|mps] [--threads N] [--data DIR] [--distributions [N]] --out DIR
 
 Writes DIR/config.json, DIR/metrics.json, DIR/history.csv (rewritten at every reporting point, so
 an interrupted run keeps what it logged), DIR/model.pt and DIR/results.npz at the end. A progress
@@ -72,6 +72,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "became non-finite, or stayed above 10x an untrained net's for a whole reporting interval)\n"
         "or failed in training; 128+N stopped by signal N.")
     add_train_options(p)
+    p.add_argument("--threads", type=threads_arg, default=0, metavar="N",
+                   help="CPU threads for torch (default: the cores free when the run starts, at most 4: "
+                   "see the README's \"Threads\")")
     from visualizer.core.distributions import DEFAULT_EVERY
 
     p.add_argument("--distributions", type=_distributions_arg, nargs="?", const=DEFAULT_EVERY, default=None,
@@ -138,6 +141,16 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
                    help="if MNIST is not found, download it first (into --data DIR, else the app's data "
                    "folder), md5-checked")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def threads_arg(text: str) -> int:
+    """argparse type for --threads: a whole number from 1 to TrainConfig's largest thread count."""
+    from visualizer.core.training import MAX_THREADS
+
+    n = _int_arg(text)
+    if not 1 <= n <= MAX_THREADS:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_THREADS}, got {n}")
+    return n
 
 
 def _int_arg(text: str) -> int:
@@ -304,6 +317,7 @@ def build_config(args: argparse.Namespace):
         train_size=args.train_size, val_size=args.val_size, test_size=args.test_size, seed=args.seed,
         device=args.device, report_every=args.report_every, data_dir=str(args.data or ""),
         weight_decay=args.weight_decay, dropout=args.dropout, early_stopping=args.early_stopping,
+        num_threads=getattr(args, "threads", 0) or 0,
     )
     cfg.validate()
     return cfg
@@ -467,9 +481,13 @@ def _say_line(text: str) -> None:
 
 def _train(cfg, args, out: Path, state: dict) -> int:
     from visualizer.core.runs import RunWriter
+    from visualizer.core.threads import CpuWindow
     from visualizer.core.training import Trainer, TrainingFailed
 
+    window = CpuWindow()  # counts the free cores while MNIST loads (core.threads)
     data = _load_data(cfg, args)
+    if not cfg.num_threads:
+        cfg.num_threads = window.default_threads()
     bar = ProgressBar(sys.stderr, cfg.epochs * cfg.train_size, cfg.epochs)
     from visualizer.core.distributions import recorder_for
 
