@@ -25,8 +25,10 @@ diverged or failed in training (the reason on stderr; metrics.json says "diverge
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -479,12 +481,25 @@ def _say_line(text: str) -> None:
         pass
 
 
+def _preload_torch() -> None:
+    """Import torch and torch._dynamo (which the optimizer imports at its first use: 1.5 s and
+    more) while the main thread reads MNIST, whose file reads let this thread run. Imports only:
+    no tensors, no random numbers, so the run's numbers cannot depend on it."""
+    try:
+        import torch
+        import torch._dynamo  # noqa: F401
+    except Exception:  # noqa: BLE001  (the run itself reports a broken torch)
+        pass
+
+
 def _train(cfg, args, out: Path, state: dict) -> int:
     from visualizer.core.runs import RunWriter
     from visualizer.core.threads import CpuWindow
     from visualizer.core.training import Trainer, TrainingFailed
 
     window = CpuWindow()  # counts the free cores while MNIST loads (core.threads)
+    if not os.environ.get("CONVVIZ_NO_PRELOAD"):
+        threading.Thread(target=_preload_torch, name="preload torch", daemon=True).start()
     data = _load_data(cfg, args)
     if not cfg.num_threads:
         cfg.num_threads = window.default_threads()
