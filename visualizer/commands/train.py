@@ -25,7 +25,6 @@ diverged or failed in training (the reason on stderr; metrics.json says "diverge
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import threading
@@ -498,8 +497,7 @@ def _train(cfg, args, out: Path, state: dict) -> int:
     from visualizer.core.training import Trainer, TrainingFailed
 
     window = CpuWindow()  # counts the free cores while MNIST loads (core.threads)
-    if not os.environ.get("CONVVIZ_NO_PRELOAD"):
-        threading.Thread(target=_preload_torch, name="preload torch", daemon=True).start()
+    threading.Thread(target=_preload_torch, name="preload torch", daemon=True).start()
     data = _load_data(cfg, args)
     if not cfg.num_threads:
         cfg.num_threads = window.default_threads()
