@@ -18,7 +18,8 @@ thread from the first event-loop turn on, for --stall-seconds, gives the longest
 longest gap between ticks less 10 ms; target <= 50 ms) and the ticks that came; a key pressed
 (posted from another thread) 100 ms after the first turn is timed until the window handles it
 (target <= 50 ms); torch must not be in the process at the end (the device probe asks torch in
-a child process). Worst of the rounds.
+a child process). Worst of the rounds. Also printed, with no target: the longest stall in the 3 s
+after that, when the tabs not shown are built (main_window.PREBUILD_AFTER_MS).
 
 --quick: one round, the window cases only, 1 s of stall watch (for the test that runs this script).
 """
@@ -82,6 +83,7 @@ from visualizer.ui.shell.main_window import MainWindow
 w = MainWindow()
 w.resize(1280, 800)
 WATCH = float(os.environ["BENCH_WATCH_S"])
+AFTER = 3.0  # and the 3 s after: the other tabs are built then (main_window.PREBUILD_AFTER_MS)
 ticks, seen, keep = [], {}, []
 
 class KeySpy(QObject):
@@ -101,9 +103,11 @@ def press(target, key):
 
 def tick():
     ticks.append(time.perf_counter())
-    if ticks[-1] - ticks[0] >= WATCH:
-        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-        print('STALL', json.dumps({'longest_ms': max(gaps) * 1000 - 10, 'ticks': len(ticks) - 1,
+    if ticks[-1] - ticks[0] >= WATCH + AFTER:
+        first = [b - a for a, b in zip(ticks, ticks[1:]) if b - ticks[0] <= WATCH]
+        later = [b - a for a, b in zip(ticks, ticks[1:]) if b - ticks[0] > WATCH]
+        print('STALL', json.dumps({'longest_ms': max(first) * 1000 - 10, 'ticks': len(first),
+              'later_ms': max(later) * 1000 - 10,
               'due': int(WATCH * 100), 'key_ms': (seen.get('handled', 1e9) - seen['pressed']) * 1000,
               'torch': 'torch' in sys.modules}), flush=True)
         os._exit(0)
@@ -210,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label} {value:6.0f} ms in the first {args.stall_seconds:g} s, worst of {len(stalls)} "
               f"(target <= {target} ms)  {'ok' if value <= target else 'MISSED'}")
     print(f"ticks of the 10 ms timer: {worst['ticks']} of {int(args.stall_seconds * 100)} due (fewest of the rounds)")
+    print(f"not a target: the longest stall in the 3 s after those, while the other tabs are built: "
+          f"{max(s['later_ms'] for s in stalls):.0f} ms (worst of the rounds)")
     failed += worst["torch"]
     print(f"torch imported before the window was ready: {torch_loaded}; scipy.signal: {scipy_loaded}; "
           f"torch in the GUI process after the first {args.stall_seconds:g} s: {worst['torch']}")

@@ -3,6 +3,7 @@ starts (saved and recovered by `visualizer.ui.shell.session`, which explains the
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import sys
@@ -53,8 +54,9 @@ class Tool:
         return getattr(importlib.import_module(module), name)()
 
 
-#: When the tabs not shown are built (ms after the window shows); one opened sooner is built then.
+#: When the tabs not shown are built (ms after the first event-loop turn); one opened sooner is built then.
 PREBUILD_AFTER_MS = 3000
+_startup_frozen = False  # gc.freeze() once per process, after the first window's start-up
 
 TOOLS = (
     Tool("ConvExplorer", "Convolution",
@@ -441,7 +443,17 @@ class MainWindow(QMainWindow):
             # Then the device probe asks torch in a child process: torch is never imported into
             # the app before a tool needs it (issue 28).
             self._probe_started = True
-            QTimer.singleShot(PREBUILD_AFTER_MS, self._build_next)
+            QTimer.singleShot(0, self._first_turn)
+
+    @Slot()
+    def _first_turn(self) -> None:
+        global _startup_frozen
+        if not _startup_frozen:
+            # What start-up made stays: the GUI thread's garbage collector (gc_guard) need not
+            # walk it again in every full collection (tens of ms each, in the first seconds too).
+            _startup_frozen = True
+            gc.freeze()
+        QTimer.singleShot(PREBUILD_AFTER_MS, self._build_next)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.autosave_timer.stop()
