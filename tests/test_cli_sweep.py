@@ -214,7 +214,8 @@ def test_a_diverging_run_gives_exit_3_with_every_file_written(digits_dir, tmp_pa
     (["--gpus-per-run", "0.25"], "--gpus-per-run is for --backend ray"),
     (["--backend", "ray", "--gpus-per-run", "1.5"], "--gpus-per-run must be"),
     (["--workers", "0"], "--workers must be between 1"),
-    (["--threads", "0"], "--threads: must be between 1 and 4096, got 0"),
+    (["--threads", "0"], "--threads: must be between 1 and 4,096, got 0"),
+    (["--backend", "ray", "--threads", "2"], "--threads is for --backend local"),
     (["--overwrite"], "--overwrite is not for sweeps"),
 ])
 def test_bad_input_is_one_line_exit_2(digits_dir, tmp_path, capsys, args, words):

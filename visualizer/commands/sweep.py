@@ -1,7 +1,7 @@
 """`convviz sweep`: a grid of `convviz train` runs × seeds, on this machine or a Ray cluster.
 
     convviz sweep --lr 0.1,0.03,0.01 --loss ce,l2 --seeds 3 --epochs 8 --out sweeps/lr
-                  [--backend local|ray] [--workers N] [--threads-per-run N]
+                  [--backend local|ray] [--workers N] [--threads-per-run N] [--threads N]
                   [--ray-address auto|ADDR] [--gpus-per-run F] [--yes]
 
 Every option of `convviz train` is accepted (built from train's own parser function, so an
@@ -164,6 +164,8 @@ def _check_sweep_options(args: argparse.Namespace) -> None:
             raise UserInputError("--ray-address is for --backend ray")
         if args.gpus_per_run is not None:
             raise UserInputError("--gpus-per-run is for --backend ray (the local backend gives each GPU one worker)")
+    elif args.sweep_threads is not None:
+        raise UserInputError("--threads is for --backend local (Ray gives each trial --threads-per-run CPUs)")
     f = args.gpus_per_run
     if f is not None and (not math.isfinite(f) or f < 0 or (f > 1 and f != int(f)) or f > 64):
         raise UserInputError(f"--gpus-per-run must be 0, a fraction of one GPU (e.g. 0.25) or a whole number "

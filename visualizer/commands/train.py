@@ -150,7 +150,7 @@ def threads_arg(text: str) -> int:
 
     n = _int_arg(text)
     if not 1 <= n <= MAX_THREADS:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_THREADS}, got {n}")
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_THREADS:,}, got {n:,}")
     return n
 
 
