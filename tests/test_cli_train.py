@@ -327,3 +327,20 @@ def test_threads_are_given_to_torch_and_recorded(tmp_path, capsys, fake_mnist, m
     assert main(["train", "--data", str(fake_mnist), *SMALL, "--quiet", "--out", str(tmp_path / "auto")]) == 0
     chosen = json.loads((tmp_path / "auto" / "config.json").read_text())["num_threads"]
     assert 1 <= chosen <= 4 and seen[1] == chosen  # the free cores, at most 4 (core.threads)
+
+
+def test_a_fresh_process_loading_torch_on_its_preload_thread_gives_the_same_weights(tmp_path, capsys, fake_mnist):
+    """`convviz train` imports torch and torch._dynamo on a thread while MNIST loads: a fresh process
+    (where that thread does the import) and this one (torch long loaded) give the same weights."""
+    fresh = tmp_path / "fresh"
+    done = subprocess.run([sys.executable, "-m", "visualizer", "train", "--data", str(fake_mnist), *SMALL,
+                           "--threads", "1", "--quiet", "--out", str(fresh)], cwd=REPO, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    here = tmp_path / "here"
+    assert main(["train", "--data", str(fake_mnist), *SMALL, "--threads", "1", "--quiet", "--out", str(here)]) == 0
+    a = torch.load(fresh / "model.pt", weights_only=True)
+    b = torch.load(here / "model.pt", weights_only=True)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert json.loads((fresh / "metrics.json").read_text())["final"]["test_loss"] == \
+        json.loads((here / "metrics.json").read_text())["final"]["test_loss"]
