@@ -223,3 +223,39 @@ def test_in_the_first_seconds_torch_is_not_loaded_and_a_key_is_answered_at_once(
     assert torch_loaded == "False"
     assert 0 <= int(latency_ms) <= 500
     assert probed == "True"
+
+
+QUIT_WHILE_PROBING = """
+import os, sys, time
+from PySide6.QtCore import QTimer
+from visualizer.ui.shell.application import create_application
+app = create_application(sys.argv[:1])
+from visualizer.ui.shell.main_window import MainWindow
+from visualizer.ui.shell.devices import device_probe
+w = MainWindow()
+w.show()
+probe = device_probe()
+probe.start()  # as if the first seconds were over: the child is importing torch now
+pid = probe._process.processId()
+closed = []
+QTimer.singleShot(300, lambda: (closed.append(time.perf_counter()), w.close()))
+app.exec()
+took = time.perf_counter() - closed[0]
+try:
+    os.kill(pid, 0)
+    alive = True
+except ProcessLookupError:
+    alive = False
+print('QUIT', round(took, 3), alive, 'torch' in sys.modules, flush=True)
+"""
+
+
+def test_quitting_while_the_probe_child_imports_torch_exits_at_once(tmp_path):
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "c"),
+           "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CACHE_HOME": str(tmp_path / "k")}
+    done = subprocess.run([sys.executable, "-c", QUIT_WHILE_PROBING], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    took, alive, torch_loaded = done.stdout.split("QUIT", 1)[1].split()
+    assert alive == "False" and torch_loaded == "False"  # killed, not awaited; never imported here
+    assert float(took) < 2.0  # closing to the end of the event loop (the child's import takes seconds)
