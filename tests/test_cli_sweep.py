@@ -117,14 +117,9 @@ def test_a_rerun_skips_completed_runs_and_redoes_the_rest(local_sweep, digits_di
 
 def test_a_sweep_run_equals_convviz_train(local_sweep, digits_dir, tmp_path, capsys):
     """Same options, seed, device and thread count (1): the same numbers and weights."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        out = tmp_path / "train"
-        assert main(["train", "--data", str(digits_dir), "--lr", "0.1", "--loss", "ce", *SMALL, "--quiet",
-                     "--out", str(out)]) == 0
-    finally:
-        torch.set_num_threads(old)
+    out = tmp_path / "train"
+    assert main(["train", "--data", str(digits_dir), "--lr", "0.1", "--loss", "ce", *SMALL, "--threads", "1",
+                 "--quiet", "--out", str(out)]) == 0
     mine = json.loads((out / "metrics.json").read_text())
     theirs = json.loads((local_sweep / "loss-ce_lr0.1_seed0" / "metrics.json").read_text())
     for key in ("train_accuracy", "val_accuracy", "test_accuracy", "train_loss", "val_loss", "test_loss"):
@@ -214,6 +209,8 @@ def test_a_diverging_run_gives_exit_3_with_every_file_written(digits_dir, tmp_pa
     (["--gpus-per-run", "0.25"], "--gpus-per-run is for --backend ray"),
     (["--backend", "ray", "--gpus-per-run", "1.5"], "--gpus-per-run must be"),
     (["--workers", "0"], "--workers must be between 1"),
+    (["--threads", "0"], "--threads: must be between 1 and 4,096, got 0"),
+    (["--backend", "ray", "--threads", "2"], "--threads is for --backend local"),
     (["--overwrite"], "--overwrite is not for sweeps"),
 ])
 def test_bad_input_is_one_line_exit_2(digits_dir, tmp_path, capsys, args, words):
@@ -352,3 +349,13 @@ def test_an_unreachable_ray_address_is_one_line_exit_2(digits_dir, tmp_path, cap
                  "--out", str(tmp_path / "o")]) == 2
     assert "cannot reach the Ray cluster" in one_error_line(capsys.readouterr().err)
     assert not (tmp_path / "o").exists()
+
+
+def test_threads_is_the_whole_sweeps_cpu_budget(digits_dir, tmp_path, capsys):
+    """--threads 1: one worker of one thread, whatever the machine has (the default counts the
+    cores free now; core.threads)."""
+    out = tmp_path / "budget"
+    assert main(["sweep", "--data", str(digits_dir), "--lr", "0.1,0.01", *SMALL, "--threads", "1",
+                 "--out", str(out)]) == 0
+    assert "2 runs, 2 to run on the local backend, 1 worker(s) × 1 thread(s)" in capsys.readouterr().err
+    assert {r["status"] for r in read_csv(out / "sweep.csv")} == {"completed"}

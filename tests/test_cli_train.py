@@ -112,6 +112,9 @@ def test_net_file_is_read_as_an_architecture(tmp_path, capsys, fake_mnist):
     (["--early-stopping", "-1"], "early-stopping patience must be at least 0"),
     (["--early-stopping", "2.5"], "not a whole number"),
     (["--early-stopping", "three"], "three"),
+    (["--threads", "0"], "--threads: must be between 1 and 4,096, got 0"),
+    (["--threads", "5000"], "--threads: must be between 1 and 4,096, got 5,000"),
+    (["--threads", "two"], "two"),
 ])
 def test_bad_arguments_are_one_line_exit_2(tmp_path, capsys, fake_mnist, args, words):
     with pytest.raises(SystemExit) as exc:
@@ -280,3 +283,41 @@ def test_defaults_record_no_regularisation(tmp_path, capsys, fake_mnist):
     assert (config["weight_decay"], config["dropout"], config["early_stopping"]) == (0.0, 0.0, 0)
     final = json.loads((out / "metrics.json").read_text())["final"]
     assert final["best_epoch"] == 1 and final["stopped_early"] is False
+
+
+def test_threads_are_given_to_torch_and_recorded(tmp_path, capsys, fake_mnist, monkeypatch):
+    import visualizer.core.training as training
+
+    seen = []
+    real = training.Trainer._setup
+
+    def setup(self):
+        seen.append(torch.get_num_threads())
+        real(self)
+
+    monkeypatch.setattr(training.Trainer, "_setup", setup)
+    before = torch.get_num_threads()
+    assert main(["train", "--data", str(fake_mnist), *SMALL, "--threads", "3", "--quiet",
+                 "--out", str(tmp_path / "three")]) == 0
+    assert seen == [3] and torch.get_num_threads() == before  # set for the run, then put back
+    assert json.loads((tmp_path / "three" / "config.json").read_text())["num_threads"] == 3
+    assert main(["train", "--data", str(fake_mnist), *SMALL, "--quiet", "--out", str(tmp_path / "auto")]) == 0
+    chosen = json.loads((tmp_path / "auto" / "config.json").read_text())["num_threads"]
+    assert 1 <= chosen <= 4 and seen[1] == chosen  # the free cores, at most 4 (core.threads)
+
+
+def test_a_fresh_process_loading_torch_on_its_preload_thread_gives_the_same_weights(tmp_path, capsys, fake_mnist):
+    """`convviz train` imports torch and torch._dynamo on a thread while MNIST loads: a fresh process
+    (where that thread does the import) and this one (torch long loaded) give the same weights."""
+    fresh = tmp_path / "fresh"
+    done = subprocess.run([sys.executable, "-m", "visualizer", "train", "--data", str(fake_mnist), *SMALL,
+                           "--threads", "1", "--quiet", "--out", str(fresh)], cwd=REPO, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    here = tmp_path / "here"
+    assert main(["train", "--data", str(fake_mnist), *SMALL, "--threads", "1", "--quiet", "--out", str(here)]) == 0
+    a = torch.load(fresh / "model.pt", weights_only=True)
+    b = torch.load(here / "model.pt", weights_only=True)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert json.loads((fresh / "metrics.json").read_text())["final"]["test_loss"] == \
+        json.loads((here / "metrics.json").read_text())["final"]["test_loss"]

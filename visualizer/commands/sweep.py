@@ -1,7 +1,7 @@
 """`convviz sweep`: a grid of `convviz train` runs × seeds, on this machine or a Ray cluster.
 
     convviz sweep --lr 0.1,0.03,0.01 --loss ce,l2 --seeds 3 --epochs 8 --out sweeps/lr
-                  [--backend local|ray] [--workers N] [--threads-per-run N]
+                  [--backend local|ray] [--workers N] [--threads-per-run N] [--threads N]
                   [--ray-address auto|ADDR] [--gpus-per-run F] [--yes]
     convviz sweep --experiment overfitting [--seeds N] [--train-size N …] --out sweeps/overfit
 
@@ -124,6 +124,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="runs at once (default: one per GPU, or CPU cores ÷ threads per run)")
     g.add_argument("--threads-per-run", type=whole_number_arg, metavar="N",
                    help="torch CPU threads of each run (default: 1, or cores ÷ --workers)")
+    g.add_argument("--threads", type=train_cmd.threads_arg, metavar="N", dest="sweep_threads",
+                   help="CPU threads of the whole local sweep, workers × threads per run (default: the "
+                   "cores free when it starts: see the README's \"Threads\")")
     g.add_argument("--ray-address", metavar="auto|ADDR",
                    help="join a running Ray cluster (auto: the one started on this machine by `ray start`); "
                    "without it a local Ray instance starts")
@@ -184,6 +187,8 @@ def _check_sweep_options(args: argparse.Namespace) -> None:
             raise UserInputError("--ray-address is for --backend ray")
         if args.gpus_per_run is not None:
             raise UserInputError("--gpus-per-run is for --backend ray (the local backend gives each GPU one worker)")
+    elif args.sweep_threads is not None:
+        raise UserInputError("--threads is for --backend local (Ray gives each trial --threads-per-run CPUs)")
     f = args.gpus_per_run
     if f is not None and (not math.isfinite(f) or f < 0 or (f > 1 and f != int(f)) or f > 64):
         raise UserInputError(f"--gpus-per-run must be 0, a fraction of one GPU (e.g. 0.25) or a whole number "
@@ -324,12 +329,15 @@ def _run_sweep(args, plan, out: Path, backend, stop: threading.Event, state: dic
     devices = {r.config.get("device", "auto") for r in plan.runs}
     if backend is None:
         workers, threads, gpus = core.default_workers(devices, args.threads_per_run)
+        if not gpus:  # the CPU threads in all: --threads, else the cores free now (core.threads)
+            from visualizer.core.threads import free_core_count
+
+            budget = args.sweep_threads or free_core_count()
+            workers = max(1, budget // threads)
         if args.workers:
             workers = args.workers
             if not args.threads_per_run and not gpus:
-                import os
-
-                threads = max(1, (os.cpu_count() or 1) // workers)
+                threads = max(1, budget // workers)
         name, shown_workers = "local", workers
     else:
         threads = args.threads_per_run or 1

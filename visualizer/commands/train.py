@@ -3,7 +3,7 @@
     convviz train [--net NAME|FILE] [--loss ce|l2] [--optimizer sgdm|sgd|adam] [--lr X]
                   [--momentum X] [--epochs N] [--batch-size N] [--train-size N] [--val-size N]
                   [--test-size N] [--seed N] [--weight-decay X] [--dropout P] [--early-stopping N]
-                  [--device auto|cpu|cuda[:N]|mps] [--data DIR] [--distributions [N]] --out DIR
+                  [--device auto|cpu|cuda[:N]|mps] [--threads N] [--data DIR] [--distributions [N]] --out DIR
 
 Writes DIR/config.json, DIR/metrics.json, DIR/history.csv (rewritten at every reporting point, so
 an interrupted run keeps what it logged), DIR/model.pt and DIR/results.npz at the end. A progress
@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -51,7 +52,6 @@ def _defaults():
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    d = _defaults()
     p = subparsers.add_parser(
         "train", help=COMMANDS["train"],
         description="Train a CNN on MNIST with the course's setup (defaults: mnist-net1,\n"
@@ -73,6 +73,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "became non-finite, or stayed above 10x an untrained net's for a whole reporting interval)\n"
         "or failed in training; 128+N stopped by signal N.")
     add_train_options(p)
+    p.add_argument("--threads", type=threads_arg, default=0, metavar="N",
+                   help="CPU threads for torch (default: the cores free when the run starts, at most 4: "
+                   "see the README's \"Threads\")")
     from visualizer.core.distributions import DEFAULT_EVERY
 
     p.add_argument("--distributions", type=_distributions_arg, nargs="?", const=DEFAULT_EVERY, default=None,
@@ -140,6 +143,16 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
                    help="if MNIST is not found, download it first (into --data DIR, else the app's data "
                    "folder), md5-checked")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _threads_parse(text: str) -> int:
+    """--threads: a whole number from 1 to TrainConfig's largest thread count."""
+    from visualizer.core.training import MAX_THREADS
+
+    return parse_whole_number(text, "", minimum=1, maximum=MAX_THREADS)
+
+
+threads_arg = argparse_type(_threads_parse, "whole number")
 
 
 #: Architecture numbers above this (channels, kernel sizes, …) are typos that torch cannot build.
@@ -287,6 +300,7 @@ def build_config(args: argparse.Namespace):
         train_size=args.train_size, val_size=args.val_size, test_size=args.test_size, seed=args.seed,
         device=args.device, report_every=args.report_every, data_dir=str(args.data or ""),
         weight_decay=args.weight_decay, dropout=args.dropout, early_stopping=args.early_stopping,
+        num_threads=getattr(args, "threads", 0) or 0,
     )
     cfg.validate()
     return cfg
@@ -439,11 +453,27 @@ def _say_line(text: str) -> None:
         pass
 
 
+def _preload_torch() -> None:
+    """Import torch and torch._dynamo (which the optimizer imports at its first use: 1.5 s and
+    more) while the main thread reads MNIST, whose file reads let this thread run. Imports only:
+    no tensors, no random numbers, so the run's numbers cannot depend on it."""
+    try:
+        import torch
+        import torch._dynamo  # noqa: F401
+    except Exception:  # noqa: BLE001  (the run itself reports a broken torch)
+        pass
+
+
 def _train(cfg, args, out: Path, state: dict) -> int:
     from visualizer.core.runs import RunWriter
+    from visualizer.core.threads import CpuWindow
     from visualizer.core.training import Trainer, TrainingFailed
 
+    window = CpuWindow()  # counts the free cores while MNIST loads (core.threads)
+    threading.Thread(target=_preload_torch, name="preload torch", daemon=True).start()
     data = _load_data(cfg, args)
+    if not cfg.num_threads:
+        cfg.num_threads = window.default_threads()
     bar = ProgressBar(sys.stderr, cfg.epochs * cfg.train_size, cfg.epochs)
     from visualizer.core.distributions import recorder_for
 

@@ -1,14 +1,15 @@
 """Which compute devices this machine offers torch, and the torch device a run uses: the one home
 for device detection and device picking.
 
-Probing imports torch (a second or more), so the GUI calls `probe_devices()` once on a worker
-thread and reads `cached_devices()` afterwards; the CLI calls `probe_devices()` when it needs it.
+Probing imports torch (a second or more), so the GUI asks in a child process (`report_to_json`
+there, `report_from_json` and `remember_devices` here) and reads `cached_devices()` afterwards; the CLI calls `probe_devices()` when it needs it.
 The answer is cached for the life of the process: devices do not come and go while it runs.
 """
 
 from __future__ import annotations
 
 import os
+import json
 import threading
 from dataclasses import dataclass, field
 
@@ -93,6 +94,35 @@ def probe_devices() -> DeviceReport:
 def cached_devices() -> DeviceReport | None:
     """The report if `probe_devices` has run, else None; never imports torch."""
     return _report
+
+
+def remember_devices(report: DeviceReport) -> DeviceReport:
+    """Cache a report probed elsewhere (the GUI asks torch in a child process); the first one kept
+    wins, as with `probe_devices`."""
+    global _report
+    with _lock:
+        if _report is None:
+            _report = report
+        return _report
+
+
+def report_to_json(report: DeviceReport) -> str:
+    """One line of JSON for a report (what the child process of the GUI's probe prints)."""
+    return json.dumps({"torch_version": report.torch_version, "cuda": report.cuda,
+                       "cuda_devices": list(report.cuda_devices), "cuda_build": report.cuda_build,
+                       "mps": report.mps, "error": report.error})
+
+
+def report_from_json(text: str) -> DeviceReport:
+    """The report `report_to_json` wrote; ValueError when `text` is not one."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("not a device report")
+    build = data.get("cuda_build")
+    return DeviceReport(torch_version=str(data.get("torch_version", "")), cuda=bool(data.get("cuda")),
+                        cuda_devices=tuple(str(n) for n in data.get("cuda_devices") or ()),
+                        cuda_build=None if build is None else str(build), mps=bool(data.get("mps")),
+                        error=str(data.get("error", "")))
 
 
 def _probe() -> DeviceReport:

@@ -70,33 +70,43 @@ def test_the_device_probe_answers_from_its_cache(qtbot):
     assert report.available()[:2] == ["auto", "cpu"]
 
 
-def test_the_device_probe_imports_torch_on_a_worker_thread():
-    """In a fresh process: torch is not loaded before the probe, the probe's thread loads it and
-    reports once, and the GUI thread never imported it."""
-    out = _run("import sys, threading\n"
+def test_the_device_probe_asks_torch_in_a_child_process_and_never_imports_it_here():
+    """In a fresh process: the probe reports once, from its child, and torch is never loaded here."""
+    out = _run("import sys\n"
                "from PySide6.QtCore import QCoreApplication, QTimer\n"
                "app = QCoreApplication([])\n"
                "from visualizer.ui.shell.devices import device_probe\n"
-               "seen = []\n"
-               "import builtins\n"
-               "real = builtins.__import__\n"
-               "def spy(name, *a, **k):\n"
-               "    if name == 'torch' and 'torch' not in sys.modules:\n"
-               "        seen.append(threading.current_thread() is threading.main_thread())\n"
-               "    return real(name, *a, **k)\n"
-               "builtins.__import__ = spy\n"
+               "from visualizer.core.devices import cached_devices\n"
                "probe = device_probe()\n"
                "got = []\n"
                "probe.ready.connect(lambda r: (got.append(r), app.quit()))\n"
-               "print('before', 'torch' in sys.modules)\n"
                "QTimer.singleShot(0, probe.start)\n"
                "QTimer.singleShot(120000, app.quit)\n"
                "app.exec()\n"
+               "r = got[0] if got else None\n"
+               "print('reports', len(got), 'torch', 'torch' in sys.modules, 'cached', cached_devices() is r,\n"
+               "      'error', repr(r.error if r else None), 'auto', r.auto if r else None)\n")
+    assert out.splitlines()[-1].startswith("reports 1 torch False cached True error '' auto ")
+
+
+def test_quitting_while_the_probe_runs_kills_its_child_at_once():
+    out = _run("import sys, time, os\n"
+               "from PySide6.QtCore import QCoreApplication\n"
+               "app = QCoreApplication([])\n"
+               "from visualizer.ui.shell.devices import device_probe\n"
+               "probe = device_probe()\n"
+               "probe.start()\n"
+               "pid = probe._process.processId()\n"
+               "t0 = time.perf_counter()\n"
                "probe.shutdown()\n"
-               "print('reports', len(got), 'on_main_thread', seen[:1], 'auto', got[0].auto if got else None)\n")
-    lines = out.splitlines()
-    assert lines[-2] == "before False"
-    assert lines[-1].startswith("reports 1 on_main_thread [False] auto ")
+               "took = time.perf_counter() - t0\n"
+               "try:\n"
+               "    os.kill(pid, 0)\n"
+               "    alive = True\n"
+               "except ProcessLookupError:\n"
+               "    alive = False\n"
+               "print('running', probe.running(), 'alive', alive, 'quick', took < 0.5)\n")
+    assert out.splitlines()[-1] == "running False alive False quick True"
 
 
 def _run(code: str) -> str:
@@ -144,3 +154,108 @@ def test_first_size_fits_the_screen_for_the_main_window_and_the_stand_alone_tool
     width, height = first_size(w, (free.width() + 500, free.height() + 500))
     assert width == free.width() and height == max(480, free.height() - 40)
     assert first_size(w, (300, 200)) == (min(300, free.width()), min(200, max(480, free.height() - 40)))
+
+
+FIRST_SECONDS = """
+import os, sys, threading, time
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
+from visualizer.ui.shell.application import create_application
+app = create_application(sys.argv[:1])
+from visualizer.ui.shell.main_window import MainWindow
+w = MainWindow()
+w.resize(1280, 800)
+clock = QElapsedTimer()
+clock.start()
+seen = {}
+keep = []
+
+class KeySpy(QObject):
+    def eventFilter(self, obj, event):
+        # a key bound to a shortcut is answered at ShortcutOverride (its KeyPress never comes)
+        kinds = (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride)
+        if event.type() in kinds and event.key() == Qt.Key.Key_Right and 'handled' not in seen:
+            seen['handled'] = clock.elapsed()
+        return False
+
+spy = KeySpy()
+app.installEventFilter(spy)
+
+def press(target, key):  # a user's key, from outside the GUI thread: it waits only if that is held
+    time.sleep(0.1)
+    seen['pressed'] = clock.elapsed()
+    QApplication.postEvent(target, key)  # (`keep` holds the wrapper: the process ends by os._exit)
+
+def first_turn():
+    seen['tab'] = w.tabs.tabText(w.tabs.currentIndex())
+    key = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Right, Qt.KeyboardModifier.NoModifier)
+    keep.append(key)
+    threading.Thread(target=press, args=(QApplication.focusWidget() or w, key), daemon=True).start()
+
+def done(report=None):  # once the device probe has answered (the tabs are all built by then)
+    print('RESULT', seen['tab'], 'torch' in sys.modules, seen.get('handled', 10**6) - seen.get('pressed', 0),
+          report is not None and all(t.panel is not None for t in w._tabs), flush=True)
+    os._exit(0)
+
+from visualizer.ui.shell.devices import device_probe
+device_probe().ready.connect(done)
+
+w.show()
+QTimer.singleShot(0, first_turn)
+QTimer.singleShot(90000, done)
+app.exec()
+"""
+
+
+def test_in_the_first_seconds_torch_is_not_loaded_and_a_key_is_answered_at_once(tmp_path):
+    """The main window on the Convolution tab: a key pressed 100 ms after the first frame is
+    handled at once (the strict 50 ms bound is in benchmarks/bench_startup.py; a loaded test
+    machine gets 500 ms here), and once every tab is built and the device probe has answered,
+    torch is still not in the process: the probe asked it in a child."""
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "c"),
+           "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CACHE_HOME": str(tmp_path / "k")}
+    done = subprocess.run([sys.executable, "-c", FIRST_SECONDS], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    tab, torch_loaded, latency_ms, probed = done.stdout.split("RESULT", 1)[1].split()[:4]
+    assert tab == "Convolution"
+    assert torch_loaded == "False"
+    assert 0 <= int(latency_ms) <= 500
+    assert probed == "True"
+
+
+QUIT_WHILE_PROBING = """
+import os, sys, time
+from PySide6.QtCore import QTimer
+from visualizer.ui.shell.application import create_application
+app = create_application(sys.argv[:1])
+from visualizer.ui.shell.main_window import MainWindow
+from visualizer.ui.shell.devices import device_probe
+w = MainWindow()
+w.show()
+probe = device_probe()
+probe.start()  # as if the first seconds were over: the child is importing torch now
+pid = probe._process.processId()
+closed = []
+QTimer.singleShot(300, lambda: (closed.append(time.perf_counter()), w.close()))
+app.exec()
+took = time.perf_counter() - closed[0]
+try:
+    os.kill(pid, 0)
+    alive = True
+except ProcessLookupError:
+    alive = False
+print('QUIT', round(took, 3), alive, 'torch' in sys.modules, flush=True)
+"""
+
+
+def test_quitting_while_the_probe_child_imports_torch_exits_at_once(tmp_path):
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "c"),
+           "XDG_DATA_HOME": str(tmp_path / "d"), "XDG_CACHE_HOME": str(tmp_path / "k")}
+    done = subprocess.run([sys.executable, "-c", QUIT_WHILE_PROBING], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    took, alive, torch_loaded = done.stdout.split("QUIT", 1)[1].split()
+    assert alive == "False" and torch_loaded == "False"  # killed, not awaited; never imported here
+    assert float(took) < 2.0  # closing to the end of the event loop (the child's import takes seconds)

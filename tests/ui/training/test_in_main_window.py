@@ -49,8 +49,7 @@ def test_first_run_from_a_fresh_main_window(qtbot, fresh_settings, tmp_path):
     w.close()
     assert panel.runner.thread is None and panel.runner.download_thread is None
     assert not train_thread.isRunning()
-    probe = device_probe()._thread  # the window's device probe has ended too
-    assert probe is None or not probe.isRunning()
+    assert not device_probe().running()  # the window's device probe has ended too
 
 
 def test_start_is_in_view_at_1280x800_even_while_mnist_is_missing(qtbot, fresh_settings, tmp_path):

@@ -83,7 +83,7 @@ class TrainConfig:
     report_every: int = 1280  # examples between history records
     # Added to the contract (all optional):
     data_dir: str = ""  # MNIST folder; "" = the usual places (CONVVIZ_DATA, then the app's folder)
-    num_threads: int = 0  # CPU threads for torch; 0 = leave torch's setting (see gui_thread_count())
+    num_threads: int = 0  # CPU threads for torch; 0 = automatic (core.threads: the cores free at the start)
     # Against overfitting (all off by default, so older configs train as before):
     weight_decay: float = 0.0  # L2 regularisation λ: PyTorch's optimizers add λ·w to each gradient
     dropout: float = 0.0  # p of a Dropout inserted before each Linear layer (0 = none)

@@ -3,6 +3,7 @@ starts (saved and recovered by `visualizer.ui.shell.session`, which explains the
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import sys
@@ -53,6 +54,10 @@ class Tool:
         module, _, name = self.target.partition(":")
         return getattr(importlib.import_module(module), name)()
 
+
+#: When the tabs not shown are built (ms after the first event-loop turn); one opened sooner is built then.
+PREBUILD_AFTER_MS = 3000
+_startup_frozen = False  # gc.freeze() once per process, after the first window's start-up
 
 TOOLS = (
     Tool("ConvExplorer", "Convolution",
@@ -441,11 +446,22 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         self._tab_shown_soon()
         if not self._probe_started:
-            # torch loads behind the first window: the probe imports it on a worker thread.
+            # The other tabs are built once the first seconds are over: each holds the GUI thread
+            # 0.1-1 s (its imports and widgets), and a user's first keys must not wait for that.
+            # Then the device probe asks torch in a child process: torch is never imported into
+            # the app before a tool needs it (issue 28).
             self._probe_started = True
-            # The other tabs first, then torch: a background import of torch holds Python's import
-            # lock and the GIL for seconds, which would slow the tabs' own imports.
-            QTimer.singleShot(0, self._build_next)
+            QTimer.singleShot(0, self._first_turn)
+
+    @Slot()
+    def _first_turn(self) -> None:
+        global _startup_frozen
+        if not _startup_frozen:
+            # What start-up made stays: the GUI thread's garbage collector (gc_guard) need not
+            # walk it again in every full collection (tens of ms each, in the first seconds too).
+            _startup_frozen = True
+            gc.freeze()
+        QTimer.singleShot(PREBUILD_AFTER_MS, self._build_next)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.quit_guard.allow_close(event):

@@ -37,12 +37,14 @@ _SPINS = {  # field -> (step, tooltip)
                 "machine has)"),
     "early_stopping": (1, "Early stopping: stop after this many epochs without a lower validation loss "
                           "and keep the best epoch's weights (0: off)"),
+    "threads": (1, "CPU threads for torch on the CPU. Automatic: the cores free when the run starts, less "
+                   "one for the window, at most 4 (more threads on busy cores make training slower)"),
 }
 #: The regulariser's row: named apart from the L2 (mean squared error) loss above it.
 WEIGHT_DECAY_LABEL = "Weight decay λ"  # no wider than the other labels: the column stays narrow
 _LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images",
            "val_size": "Validation images", "test_size": "Test images", "seed": "Seed",
-           "early_stopping": "Early stopping"}
+           "early_stopping": "Early stopping", "threads": "CPU threads"}
 
 
 def set_combo(combo: QComboBox, value: Any) -> None:
@@ -52,7 +54,7 @@ def set_combo(combo: QComboBox, value: Any) -> None:
 
 
 class TrainingForm(QGroupBox):
-    """Net, loss, optimizer, learning rate, momentum, epochs, batch and split sizes, seed, device."""
+    """Net, loss, optimizer, learning rate, momentum, epochs, batch and split sizes, seed, device, threads."""
 
     def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
         super().__init__("Network and training", parent)
@@ -113,7 +115,7 @@ class TrainingForm(QGroupBox):
         form.addRow("Learning rate", self.lr_edit)
         form.addRow("Momentum", self.momentum_edit)
         for name, s in self.spins.items():
-            if name != "early_stopping":
+            if name not in ("early_stopping", "threads"):
                 form.addRow(_LABELS[name], s)
         form.addRow(WEIGHT_DECAY_LABEL, self.weight_decay_edit)
         form.addRow("Dropout", self.dropout_edit)
@@ -121,6 +123,8 @@ class TrainingForm(QGroupBox):
         self.spins["early_stopping"].setSpecialValueText("off")
         self.spins["early_stopping"].setSuffix(" epochs")
         form.addRow("Device", self.device_combo)
+        form.addRow(_LABELS["threads"], self.spins["threads"])
+        self.spins["threads"].setSpecialValueText("automatic")
         self._fill_nets()
         self._fill_devices()
         self._show("")

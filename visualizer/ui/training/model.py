@@ -40,7 +40,7 @@ OPTIMIZERS = {"sgdm": "SGD with momentum (sgdm)", "sgd": "SGD (sgd)", "adam": "A
 FORM_DEFAULTS: dict[str, Any] = {
     "net": "mnist-net1", "loss": "ce", "optimizer": "sgdm", "lr": "0.01", "momentum": "0.5",
     "epochs": 8, "batch_size": 128, "train_size": 50_000, "val_size": 10_000, "test_size": 10_000,
-    "seed": 0, "device": "auto", "weight_decay": "0", "dropout": "0", "early_stopping": 0,
+    "seed": 0, "device": "auto", "weight_decay": "0", "dropout": "0", "early_stopping": 0, "threads": 0,
 }
 #: The form's fields typed as text and parsed on Start (a message says what is wrong).
 TEXT_FIELDS = ("lr", "momentum", "weight_decay", "dropout")
@@ -49,7 +49,7 @@ FIELD_NAMES = {"lr": "Learning rate", "momentum": "Momentum", "weight_decay": "W
 #: Inclusive ranges of the whole-number fields (the spin boxes show the same).
 FORM_RANGES: dict[str, tuple[int, int]] = {
     "epochs": (1, 1000), "batch_size": (1, 60_000), "train_size": (1, 60_000), "val_size": (0, 60_000),
-    "test_size": (1, 10_000), "seed": (0, 2_147_483_647), "early_stopping": (0, 1000),
+    "test_size": (1, 10_000), "seed": (0, 2_147_483_647), "early_stopping": (0, 1000), "threads": (0, 256),
 }
 VIEW_DEFAULTS: dict[str, Any] = {
     "smoothing": False, "smoothing_weight": 60,
@@ -179,7 +179,7 @@ class TrainingModel(QObject):
     def empty_hint(self) -> str:
         """What the plots say before the first run: what will appear and how to start."""
         f = self.form
-        course = all(f[k] == v for k, v in FORM_DEFAULTS.items() if k not in ("device", "seed"))
+        course = all(f[k] == v for k, v in FORM_DEFAULTS.items() if k not in ("device", "seed", "threads"))
         how = "with the course settings" if course else "with the settings on the left"
         return f"Press Start to train {f['net']}\n{how}, or run a course experiment."
 
@@ -196,7 +196,8 @@ class TrainingModel(QObject):
             epochs=f["epochs"], batch_size=f["batch_size"], train_size=f["train_size"],
             val_size=f["val_size"], test_size=f["test_size"], seed=f["seed"], device=f["device"],
             weight_decay=self.form_number("weight_decay"),
-            dropout=self.form_number("dropout"), early_stopping=f["early_stopping"])
+            dropout=self.form_number("dropout"), early_stopping=f["early_stopping"],
+            num_threads=f["threads"])  # 0: automatic (the runner counts the free cores)
         config.validate()
         return config
 

@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from visualizer.core.experiments import queued_run_name
 from visualizer.core.runs import new_run_folder
-from visualizer.core.devices import gui_thread_count
+from visualizer.core.threads import CpuWindow
 from visualizer.core.training import TrainConfig
 from visualizer.ui.shell.threads import join_finished, keep_until_done, start_worker
 from visualizer.ui.training.model import TrainingModel
@@ -39,6 +39,7 @@ class TrainingRunner(QObject):
         super().__init__(parent)
         self._live: dict | None = None  # the run followed live: run_id, run_folder, status
         self.model = model
+        self._cpu_window = CpuWindow()  # counts the free cores until the next Start
         #: Trainer class to use instead of the engine's (tests); None: visualizer.core.training.Trainer
         self.trainer_factory: Callable[..., Any] | None = None
         #: download function with download_mnist's signature (tests); None: the real download
@@ -59,7 +60,9 @@ class TrainingRunner(QObject):
             return False
         config.data_dir = m.mnist.folder or ""
         if config.num_threads == 0 and config.device in ("auto", "cpu"):
-            config.num_threads = gui_thread_count()  # one core stays free for the GUI
+            # the cores free since the tab opened or the last Start, less one for the GUI (core.threads)
+            config.num_threads = self._cpu_window.default_threads(reserve=1, wait=False)
+            self._cpu_window = CpuWindow()
         try:
             m.runs_dir.mkdir(parents=True, exist_ok=True)
             folder = new_run_folder(m.runs_dir, config, name=queued_run_name(m.queue_name, m.run_number()))

@@ -10,6 +10,7 @@ queued call, and the trainer's controls are thread-safe by contract.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import traceback
 from pathlib import Path
@@ -135,6 +136,9 @@ class TrainingWorker(QObject):
             trainer.resume()
 
     def _train(self) -> None:
+        if "torch" not in sys.modules:  # the first run of the session: torch loads here, off the GUI thread
+            self.phase.emit("Loading PyTorch…")
+            import torch  # noqa: F401
         from visualizer.core.training import Trainer
 
         callbacks: list[Callback] = [SignalCallback(self)]

@@ -1,0 +1,46 @@
+"""The benchmarks of issue 28 run end to end in their --quick mode and print what they promise.
+Speed targets are not checked here (a loaded test machine would fail them); the benchmarks do."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_bench(name: str, *args: str) -> tuple[int, str]:
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / name), *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode in (0, 1), done.stderr  # 1: a target missed, 2 or a traceback: broken
+    return done.returncode, done.stdout
+
+
+def test_bench_startup_quick_measures_the_first_seconds():
+    _, out = run_bench("bench_startup.py", "--quick", "--json")
+    doc = json.loads(out)
+    assert doc["window"]["target"] == 1.3 and doc["window"]["ratio"] > 0
+    first = doc["first_seconds"][0]
+    assert first["ticks"] > 0 and first["longest_ms"] >= -10 and first["later_ms"] >= -10 and 0 <= first["key_ms"] < 1e5
+    assert first["torch"] is False and doc["torch_before_window"] == "False"
+
+
+@pytest.mark.mnist
+def test_bench_train_cli_quick_prints_whole_process_and_in_process_figures(mnist_dir):
+    _, out = run_bench("bench_train_cli.py", "--quick", "--threads", "1", "--data", str(mnist_dir))
+    assert "in-process (engine, first step to last evaluation)" in out and "fixed cost" in out
+    assert "convviz vs dataloader" in out and "the 1.1x target" in out
+    assert "convviz vs tight" in out and "the 1x target" in out
+
+
+@pytest.mark.mnist
+def test_bench_threads_under_load_quick_compares_the_default_with_the_best(mnist_dir):
+    _, out = run_bench("bench_threads_under_load.py", "--quick", "--data", str(mnist_dir))
+    lines = [line for line in out.splitlines() if "best ÷ default" in line]
+    assert [line.split(":")[0].strip() for line in lines] == ["quiet", "neighbour"]
+    assert all("(target <= 1.5x)" in line for line in lines)
