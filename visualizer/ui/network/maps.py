@@ -21,6 +21,7 @@ from visualizer.ui.network.render import paint_colour_bar, scales_of, to_images
 GAP = 3
 FLAT_COLUMNS = 64
 BAR_W = 90
+HOVER_HINT = "Hover a map to see a value and its receptive field; click a map of a conv layer to open it"
 
 
 @dataclass
@@ -142,17 +143,11 @@ class MapsCanvas(QWidget):
                 continue
             if b.header.top() > clip.bottom():
                 break
-            shape = "×".join(str(s) for s in la.shape)
-            extra = " · click a map to open it" if la.type == "Conv2d" else ""
-            s = self.scales[b.layer]
-            left = f"−{s[0]:.3g}" if la.values.ndim == 1 or self.model.scale == "shared" else "−max"
-            right = f"+{s[0]:.3g}" if la.values.ndim == 1 or self.model.scale == "shared" else "+max of each map"
+            left, right = self._scale_words(b)
             p.setPen(text)
-            room = b.bar.left() - fm.horizontalAdvance(left) - 12 - b.header.left()
-            p.drawText(QRectF(b.header.left(), b.header.top(), max(room, 10), b.header.height()),
-                       Qt.AlignmentFlag.AlignVCenter,
-                       fm.elidedText(f"{la.name} · {la.type} · {shape}{extra}", Qt.TextElideMode.ElideRight,
-                                     int(max(room, 10))))
+            heading, room = self._heading(b, fm, left)
+            p.drawText(QRectF(b.header.left(), b.header.top(), room, b.header.height()),
+                       Qt.AlignmentFlag.AlignVCenter, fm.elidedText(heading, Qt.TextElideMode.ElideRight, int(room)))
             paint_colour_bar(p, b.bar)
             p.drawText(QRectF(b.bar.left() - fm.horizontalAdvance(left) - 4, b.header.top(),
                               fm.horizontalAdvance(left) + 2, b.header.height()), Qt.AlignmentFlag.AlignVCenter, left)
@@ -181,6 +176,38 @@ class MapsCanvas(QWidget):
             elif la.values.ndim == 1 and b.columns:
                 row, col = divmod(hover[2], b.columns)
                 p.drawRect(QRectF(b.origin.x() + col * b.cell, b.origin.y() + row * b.cell, b.cell, b.cell))
+
+    def _scale_words(self, b: _Block) -> tuple[str, str]:
+        """The words at the ends of a layer's colour bar."""
+        s, la = self.scales[b.layer], self.model.acts.layers[b.layer]
+        if la.values.ndim == 1 or self.model.scale == "shared":
+            return f"−{s[0]:.3g}", f"+{s[0]:.3g}"
+        return "−max", "+max of each map"
+
+    def _heading(self, b: _Block, fm: QFontMetrics, left: str) -> tuple[str, float]:
+        """A layer's heading and the room it has left of the colour bar. The hint "click a map to
+        open it" is left out when it does not fit (the hover line says it too), so the layer's
+        name, type and shape are not cut."""
+        la = self.model.acts.layers[b.layer]
+        heading = f"{la.name} · {la.type} · {'×'.join(str(n) for n in la.shape)}"
+        room = max(10.0, b.bar.left() - fm.horizontalAdvance(left) - 12 - b.header.left())
+        hint = " · click a map to open it" if la.type == "Conv2d" else ""
+        if hint and fm.horizontalAdvance(heading + hint) <= room:
+            heading += hint
+        return heading, room
+
+    def layout_problems(self) -> list[str]:
+        """Headings cut short (for the layout report: this widget draws its own text)."""
+        acts = self.model.acts
+        if acts is None:
+            return []
+        fm = QFontMetrics(self.font())
+        cut = []
+        for b in self.blocks:
+            heading, room = self._heading(b, fm, self._scale_words(b)[0])
+            if fm.horizontalAdvance(heading) > room:
+                cut.append(f"heading '{heading}' cut: it needs {fm.horizontalAdvance(heading)} px, has {room:.0f}")
+        return cut
 
     # -- mouse -----------------------------------------------------------------------------
     def hit(self, pos: QPointF):
@@ -262,5 +289,5 @@ class LayerMapsView(QWidget):
 
     @Slot()
     def _hover_changed(self) -> None:
-        self.hover_label.setText(self.model.hover_text() or "Hover a map to see a value and its receptive field")
+        self.hover_label.setText(self.model.hover_text() or HOVER_HINT)
         self.canvas.update()
