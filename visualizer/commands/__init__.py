@@ -11,4 +11,5 @@ COMMANDS = {
     "train": "train an MNIST net (mnist-net1, mnist-net2 or a JSON architecture)",
     "activations": "every layer's output of a net (a saved run or an untrained preset) for one digit",
     "sweep": "train a grid of settings × seeds (comma lists of train's options), here or on a Ray cluster",
+    "snapshot": "render one view of the app at a screen size as a PNG, and report what does not fit",
 }
