@@ -31,16 +31,10 @@ class _Square(QWidget):
     def __init__(self, model: NetworkModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        sp = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        sp.setHeightForWidth(True)
-        self.setSizePolicy(sp)
+        # Not height-for-width: on a short screen the square shrinks (drawn centred, `square`)
+        # so the probability digits below stay in view instead of the column scrolling (#26).
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setMinimumSize(112, 112)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802
-        return True
-
-    def heightForWidth(self, w: int) -> int:  # noqa: N802
-        return w
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(150, 150)

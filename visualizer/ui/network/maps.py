@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Slot
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Slot
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -21,6 +21,7 @@ from visualizer.ui.network.render import paint_colour_bar, scales_of, to_images
 GAP = 3
 FLAT_COLUMNS = 64
 BAR_W = 90
+_WRAP = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter) | int(Qt.TextFlag.TextWordWrap)
 HOVER_HINT = "Hover a map to see a value and its receptive field; click a map of a conv layer to open it"
 
 
@@ -33,6 +34,11 @@ class _Block:
     cell: float = 0.0  # flat layers: cell size ...
     columns: int = 0  # ... and cells per row
     origin: QPointF | None = None
+
+
+def _heading_of(la) -> str:
+    """A layer's heading: its name, type and shape."""
+    return f"{la.name} · {la.type} · {'×'.join(str(n) for n in la.shape)}"
 
 
 def tile_size(h: int) -> int:
@@ -89,8 +95,13 @@ class MapsCanvas(QWidget):
         if acts is not None:
             for i, la in enumerate(acts.layers):
                 header = QRectF(4, y, width, line)
-                bar = QRectF(4 + width - BAR_W - fm.horizontalAdvance("+max of each map") - 8, y + 3,
-                             BAR_W, line - 6)
+                bar_left = 4 + width - BAR_W - fm.horizontalAdvance("+max of each map") - 8
+                if fm.horizontalAdvance(_heading_of(la)) > bar_left - fm.horizontalAdvance("−0.000") - 16:
+                    # a narrow column: the heading gets lines of its own above the bar, wrapped
+                    high = fm.boundingRect(0, 0, int(width), 10_000, _WRAP, _heading_of(la)).height() + 4
+                    header = QRectF(4, y, width, max(line, high))
+                    y += header.height()
+                bar = QRectF(bar_left, y + 3, BAR_W, line - 6)
                 y += line
                 v = la.values
                 if v.ndim == 3:
@@ -116,6 +127,12 @@ class MapsCanvas(QWidget):
     def resizeEvent(self, e) -> None:  # noqa: N802
         super().resizeEvent(e)
         self.relayout()
+
+    def changeEvent(self, e) -> None:  # noqa: N802
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.FontChange:  # headings and tiles are laid out in the font's sizes
+            self.relayout()
+            self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(600, self.minimumHeight())
@@ -146,13 +163,18 @@ class MapsCanvas(QWidget):
             left, right = self._scale_words(b)
             p.setPen(text)
             heading, room = self._heading(b, fm, left)
-            p.drawText(QRectF(b.header.left(), b.header.top(), room, b.header.height()),
-                       Qt.AlignmentFlag.AlignVCenter, fm.elidedText(heading, Qt.TextElideMode.ElideRight, int(room)))
+            if b.bar.top() >= b.header.bottom():  # on lines of its own
+                p.drawText(b.header, _WRAP, heading)
+            else:
+                p.drawText(QRectF(b.header.left(), b.header.top(), room, b.header.height()),
+                           Qt.AlignmentFlag.AlignVCenter,
+                           fm.elidedText(heading, Qt.TextElideMode.ElideRight, int(room)))
             paint_colour_bar(p, b.bar)
-            p.drawText(QRectF(b.bar.left() - fm.horizontalAdvance(left) - 4, b.header.top(),
-                              fm.horizontalAdvance(left) + 2, b.header.height()), Qt.AlignmentFlag.AlignVCenter, left)
-            p.drawText(QRectF(b.bar.right() + 4, b.header.top(), fm.horizontalAdvance(right) + 4,
-                              b.header.height()), Qt.AlignmentFlag.AlignVCenter, right)
+            scale_line = b.bar.adjusted(0, -3, 0, 3)
+            p.drawText(QRectF(b.bar.left() - fm.horizontalAdvance(left) - 4, scale_line.top(),
+                              fm.horizontalAdvance(left) + 2, scale_line.height()), Qt.AlignmentFlag.AlignVCenter, left)
+            p.drawText(QRectF(b.bar.right() + 4, scale_line.top(), fm.horizontalAdvance(right) + 4,
+                              scale_line.height()), Qt.AlignmentFlag.AlignVCenter, right)
             images = self.images[b.layer]
             if la.values.ndim == 3:
                 for c, r in enumerate(b.tiles):
@@ -189,8 +211,10 @@ class MapsCanvas(QWidget):
         open it" is left out when it does not fit (the hover line says it too), so the layer's
         name, type and shape are not cut."""
         la = self.model.acts.layers[b.layer]
-        heading = f"{la.name} · {la.type} · {'×'.join(str(n) for n in la.shape)}"
-        room = max(10.0, b.bar.left() - fm.horizontalAdvance(left) - 12 - b.header.left())
+        heading = _heading_of(la)
+        own_line = b.bar.top() >= b.header.bottom()
+        room = (b.header.width() if own_line
+                else max(10.0, b.bar.left() - fm.horizontalAdvance(left) - 12 - b.header.left()))
         hint = " · click a map to open it" if la.type == "Conv2d" else ""
         if hint and fm.horizontalAdvance(heading + hint) <= room:
             heading += hint
@@ -205,7 +229,12 @@ class MapsCanvas(QWidget):
         cut = []
         for b in self.blocks:
             heading, room = self._heading(b, fm, self._scale_words(b)[0])
-            if fm.horizontalAdvance(heading) > room:
+            if b.bar.top() >= b.header.bottom():
+                need = fm.boundingRect(0, 0, int(room), 10_000, _WRAP, heading)
+                if need.width() > room or need.height() > b.header.height():
+                    cut.append(f"heading '{heading}' cut: it needs {need.width()}×{need.height()} px, has "
+                               f"{room:.0f}×{b.header.height():.0f}")
+            elif fm.horizontalAdvance(heading) > room:
                 cut.append(f"heading '{heading}' cut: it needs {fm.horizontalAdvance(heading)} px, has {room:.0f}")
         return cut
 

@@ -25,6 +25,15 @@ from visualizer.ui.network.probabilities import ProbabilityBars
 from visualizer.ui.shell.panel import Panel
 
 
+class _Column(QWidget):
+    """The left column's content. Its scroll area sizes a height-for-width widget to its preferred
+    height for the width, which scrolled the probability digits out of view at 1280×800; asked for
+    the minimum instead, the column scrolls only when its minimum does not fit (#26)."""
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self.layout().minimumHeightForWidth(width)
+
+
 class NetworkPanel(Panel):
     title = "Network"
     description = "What a net sees: every layer's maps for one digit, and one map opened up into its convolution"
@@ -49,7 +58,7 @@ class NetworkPanel(Panel):
         self.status.setAccessibleName("Network tab messages")
         self.status.setWordWrap(True)
 
-        left = QWidget()
+        left = _Column()
         lcol = QVBoxLayout(left)
         lcol.setContentsMargins(0, 0, 4, 0)
         lcol.addWidget(self.picker)
