@@ -178,11 +178,15 @@ def show_view(window, req: ViewRequest, size: tuple[int, int]) -> None:
     if display.lecture and not req.lecture:
         display.set_lecture_mode(False)
     display.set_font_scale(1.0)
+    window.tabs.setCurrentIndex(TAB_INDEX[req.tab])  # first: the tab shown sets the smallest size
+    window.panels  # every tab built: nothing changes the layout after the picture is taken
+    settle(window)
     if not req.lecture:
         window.showNormal()
         window.setGeometry(0, 0, *size)
-    window.tabs.setCurrentIndex(TAB_INDEX[req.tab])
-    window.panels  # every tab built: nothing changes the layout after the picture is taken
+    elif display.lecture:
+        window.showFullScreen()
+        window.setGeometry(0, 0, *size)  # a window a wide view pushed out comes back to the screen
     panel = window.tabs.currentWidget()
     if req.tab == "conv":
         _show_conv(panel, req)
@@ -285,6 +289,10 @@ def settle(window, quiet_s: float = 0.15) -> None:
         QApplication.processEvents()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         time.sleep(0.01)
+    # A font change reaches the status bar's height only at the window's next relayout (within
+    # about a second on screen): do it now rather than wait.
+    window.layout().activate()
+    QApplication.processEvents()
 
 
 def render(window, size: tuple[int, int]):
