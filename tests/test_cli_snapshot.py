@@ -101,3 +101,34 @@ def test_a_view_that_cannot_be_shown_is_one_line(tmp_path):
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert lines == ["convviz: error: --step 10: this output has 9 cells"]
     assert not (tmp_path / "a.png").exists()
+
+
+def _untrained_run(folder: Path) -> Path:
+    import torch
+
+    from visualizer.core.runs import write_json
+    from visualizer.core.training import TrainConfig, build_model
+
+    folder.mkdir(parents=True)
+    config = TrainConfig(net="mnist-net2").to_dict()
+    config["run_id"] = folder.name
+    write_json(folder / "config.json", config)
+    torch.manual_seed(3)
+    torch.save(build_model("mnist-net2").state_dict(), folder / "model.pt")
+    return folder
+
+
+def test_a_saved_run_with_an_opened_map(tmp_path):
+    from PySide6.QtGui import QImage
+
+    run = _untrained_run(tmp_path / "run7")
+    out, rep = tmp_path / "net.png", tmp_path / "net.json"
+    done = _snapshot(tmp_path, "--tab", "network", "--run", str(run), "--open", "conv2:3", "--size", "1280x800",
+                     "--out", str(out), "--report", str(rep))
+    assert done.returncode == 0, done.stderr
+    assert (QImage(str(out)).width(), QImage(str(out)).height()) == (1280, 800)
+    assert json.loads(rep.read_text(encoding="utf-8"))["clipped"] == []
+    # channels count from 1: mnist-net2's conv2 has 4
+    done = _snapshot(tmp_path, "--tab", "network", "--run", str(run), "--open", "conv2:5", "--out", str(out))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == ["convviz: error: --open conv2:5: conv2 has channels 1 to 4"]

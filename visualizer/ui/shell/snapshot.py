@@ -3,9 +3,9 @@ layout tests.
 
 `ViewRequest` names the view (tab, example, net, digit, opened map, lecture mode, zoom, step);
 `check_request` judges it without Qt, so the CLI refuses a bad one before Qt starts.
-`isolate(folder, size)` must run before Qt is imported: it points the app's settings and session
-at a throwaway folder (the user's are never read or written) and, without a display, gives Qt an
-offscreen virtual screen of exactly `size`. Then `open_window(size)` builds a fresh main window,
+`isolate(folder, size)` must run before Qt is imported: it points the app's settings, session and
+lock at a throwaway folder (the user's are never read or written) and, unless QT_QPA_PLATFORM asks
+for a display, gives Qt an offscreen virtual screen of exactly `size`. Then `open_window(size)` builds a fresh main window,
 `show_view(window, request, size)` brings the view up as a user would (the tab, the example, F5,
 Ctrl+plus, the step), and `render(window, size)` grabs exactly size[0]×size[1] pixels.
 
@@ -126,7 +126,7 @@ def isolate(folder: Path, size: tuple[int, int], mnist_dir: str | None = None) -
         path.mkdir(parents=True, exist_ok=True)
         os.environ[name] = str(path)
     platform = os.environ.get("QT_QPA_PLATFORM", "")
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") or platform.startswith("offscreen"):
+    if not platform or platform.startswith("offscreen"):  # a display only when one is asked for
         screen = {"screens": [{"name": "snapshot", "x": 0, "y": 0, "width": size[0], "height": size[1],
                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}
         config = folder / "screen.json"
@@ -137,14 +137,14 @@ def isolate(folder: Path, size: tuple[int, int], mnist_dir: str | None = None) -
 def open_window(size: tuple[int, int]):
     """A fresh main window on the app's QApplication, shown at `size`."""
     import pyqtgraph as pg
-    from PySide6.QtCore import QSettings
 
     from visualizer.ui.shell.application import create_application
+    from visualizer.ui.shell.settings import use_settings_file
 
     app = create_application()
     _quiet_offscreen_warnings()
     pg.setConfigOptions(antialias=True)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, os.environ.get("XDG_CONFIG_HOME", ""))
+    use_settings_file(Path(os.environ["XDG_CONFIG_HOME"]) / "ConvViz.ini")  # set by isolate()
     from visualizer.ui.shell.main_window import MainWindow
 
     window = MainWindow()
@@ -155,21 +155,28 @@ def open_window(size: tuple[int, int]):
     return window
 
 
-def _drop_plugin_notes(kind, context, message) -> None:
-    if "propagateSizeHints" not in message:
-        _PREVIOUS_HANDLER[0](kind, context, message) if _PREVIOUS_HANDLER[0] else print(message, file=sys.stderr)
-
-
-_PREVIOUS_HANDLER: list = [None]
+_MESSAGES: dict[str, Any] = {}  # the message handler installed, and the one it replaced
 
 
 def _quiet_offscreen_warnings() -> None:
     """The offscreen platform says "does not support propagateSizeHints()" at every layout change;
-    it is not the user's concern (other messages still show)."""
+    that is not the user's concern (Qt's other messages still show)."""
     from PySide6.QtCore import qInstallMessageHandler
 
-    if _PREVIOUS_HANDLER[0] is None:
-        _PREVIOUS_HANDLER[0] = qInstallMessageHandler(_drop_plugin_notes) or False
+    if "handler" in _MESSAGES:
+        return
+
+    def handler(kind, context, message) -> None:
+        if "propagateSizeHints" in message:
+            return
+        previous = _MESSAGES.get("previous")
+        if previous is not None:
+            previous(kind, context, message)
+        else:
+            print(message, file=sys.stderr)
+
+    _MESSAGES["handler"] = handler
+    _MESSAGES["previous"] = qInstallMessageHandler(handler)
 
 
 def show_view(window, req: ViewRequest, size: tuple[int, int]) -> None:
@@ -236,7 +243,10 @@ def _show_network(panel, req: ViewRequest) -> None:
         model.show_test_image(req.index)
         _wait(lambda: model.test_images is not None or bool(model.error), "the MNIST test set")
         if model.test_images is None:
-            raise UserInputError(model.error or "the MNIST test set could not be read")
+            from visualizer.core import appdirs
+
+            raise UserInputError(f"--index needs the MNIST test set, and {os.environ.get(appdirs.DATA_ENV)} does "
+                                 "not hold it; give --data DIR, the folder of the four MNIST .gz files")
         model.show_test_image(req.index)
         if model.image_ref != req.index:
             raise UserInputError(model.error or f"--index {req.index}: no such test image")
