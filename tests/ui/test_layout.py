@@ -49,12 +49,15 @@ TRAINING = {
     (1280, 800): TRAINING_EXPERIMENT + "; the runs label 'saved in …' cut (no word wrap)",
     (1920, 1080): TRAINING_EXPERIMENT,
 }
+SHAPES_LECTURE = ("Shapes tab in lecture mode: minimum width 1,266–1,314 px (its top bar's verify_button, "
+                  "export_button and train_button and the diagram's zoom row 'Zoom:', '−', '+', 'Fit' do not "
+                  "shrink or wrap; the preset combo box cuts 'mnist-net1' and 'resnet18')")
 SHAPES_ZOOMED = ("Shapes tab at lecture zoom 3: minimum width ~1,800 px (the network bar's verify_button, "
                  "export_button, train_button and the diagram's zoom row 'Zoom:', '−', '+', 'Fit' off screen; "
                  "the preset combo 'resnet18' cut)")
-NETWORK_ZOOMED = ("Network tab at lecture zoom 3: minimum width 1,272 px > 1024 (the maps pane's own_scale "
-                  "check box, 443 px, and the opened map's open_in_explorer + Close buttons, 505 px, do not "
-                  "shrink; opened_map and network_status off screen)")
+NETWORK_ZOOMED = ("Network tab at lecture zoom 3: minimum width 1,109 px > 1024 (the opened map's "
+                  "open_in_explorer button, 411 px, the left column and the maps pane side by side); "
+                  "opened_map and network_status off screen")
 
 
 def known_fault(size: tuple[int, int], view: dict) -> str | None:
@@ -63,7 +66,10 @@ def known_fault(size: tuple[int, int], view: dict) -> str | None:
         return TRAINING[size]
     if view["tab"] == "shapes" and view.get("zoom") == 3 and size != (1920, 1080):
         return SHAPES_ZOOMED
-    if view["tab"] == "network" and view.get("zoom") == 3 and size == (1024, 768) and "open" not in view:
+    if view["tab"] == "shapes" and view.get("lecture") and not view.get("zoom") and (
+            size == (1024, 768) or size == (1280, 800) and view.get("example") != "vgg16"):
+        return SHAPES_LECTURE
+    if view["tab"] == "network" and view.get("zoom") == 3 and size == (1024, 768):
         return NETWORK_ZOOMED
     return None
 

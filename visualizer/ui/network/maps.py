@@ -279,7 +279,7 @@ class LayerMapsView(QWidget):
     def __init__(self, model: NetworkModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.own_scale = QCheckBox("Own colour scale for each map", self)
+        self.own_scale = QCheckBox("Own scale per map", self)
         self.own_scale.setObjectName("own_scale")
         self.own_scale.setToolTip("Off: all maps of a layer share one scale (compare maps). On: each map is "
                                   "scaled to its own largest |value| (see the pattern of a weak map). "

@@ -191,8 +191,10 @@ class OpenedMapView(QWidget):
         self.arithmetic_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.arithmetic_scroll.setWidget(self.arithmetic)
         self.arithmetic.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # The combo box and Close share a row, the wide button has its own: at lecture type the
+        # pane then needs no more than the button's width (#26).
         row = QHBoxLayout()
-        row.addWidget(self.explorer_button, 1)
+        row.addWidget(self.channel_combo, 1)
         row.addWidget(self.close_button)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.scroll)
@@ -201,8 +203,8 @@ class OpenedMapView(QWidget):
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.title)
-        col.addWidget(self.channel_combo)
         col.addLayout(row)
+        col.addWidget(self.explorer_button)
         col.addWidget(split, 1)
         model.opened_changed.connect(self.refresh)
         self.refresh()

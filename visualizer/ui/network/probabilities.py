@@ -19,7 +19,7 @@ class _Bars(QWidget):
         """Room for the digits under the bars, the percentages over them and some bar between,
         at the text size in use (a fixed 80 px hid the digits at large text)."""
         fm = QFontMetrics(self.font())
-        return QSize(10 * (fm.horizontalAdvance("100") + 4), 3 * fm.height() + 36)
+        return QSize(10 * (fm.horizontalAdvance("0") + 6), 3 * fm.height() + 36)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(260, max(100, self.minimumSizeHint().height() + 20))

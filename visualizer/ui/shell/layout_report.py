@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSizePolicy,
     QStyle,
     QStyleOptionComboBox,
@@ -147,6 +148,8 @@ def _content_faults(w: QWidget) -> list[str]:
         faults.append(_button_fault(w))
     elif isinstance(w, QComboBox):
         faults.append(_combo_fault(w))
+    elif isinstance(w, QScrollArea):
+        faults.append(_unscrollable_fault(w))
     faults.append(_squeezed_fault(w))
     own = getattr(w, "layout_problems", None)
     if callable(own):
@@ -237,6 +240,19 @@ def _combo_fault(combo: QComboBox) -> str:
         need += combo.iconSize().width() + 4
     if need > field.width() + SLACK:
         return f"current text '{text[:40]}' cut: it needs {need} px, the box shows {field.width()}"
+    return ""
+
+
+def _unscrollable_fault(area: QScrollArea) -> str:
+    """Content wider (or taller) than the pane in a direction that has no scroll bar: cut."""
+    content, view = area.widget(), area.viewport()
+    if content is None or not content.isVisible():
+        return ""
+    off = Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    if area.horizontalScrollBarPolicy() == off and content.width() > view.width() + SLACK:
+        return f"content cut at the side: it is {content.width()} px wide, the pane shows {view.width()}"
+    if area.verticalScrollBarPolicy() == off and content.height() > view.height() + SLACK:
+        return f"content cut at the bottom: it is {content.height()} px tall, the pane shows {view.height()}"
     return ""
 
 

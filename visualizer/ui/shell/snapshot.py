@@ -204,8 +204,10 @@ def show_view(window, req: ViewRequest, size: tuple[int, int]) -> None:
     if req.lecture:
         if not display.lecture:
             display.set_lecture_mode(True)
-        else:
-            display.set_font_scale(display.font_scale)
+        else:  # F5's type again (the scale was reset above)
+            from visualizer.ui.shell.display import LECTURE_SCALE
+
+            display.set_font_scale(LECTURE_SCALE)
     for _ in range(req.zoom):
         display.zoom_in()
     settle(window)
