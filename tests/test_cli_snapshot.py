@@ -54,6 +54,10 @@ def test_out_must_be_a_png_and_not_the_report(capsys, tmp_path):
     assert "--out must name a .png file" in _refused(capsys, "--tab", "conv", "--out", str(tmp_path / "a.jpg"))
     same = str(tmp_path / "a.png")
     assert "the same file" in _refused(capsys, "--tab", "conv", "--out", same, "--report", same)
+    nowhere = str(tmp_path / "no" / "a.png")
+    assert f"--out: the folder of {nowhere} does not exist" in _refused(capsys, "--tab", "conv", "--out", nowhere)
+    assert "--report: the folder of" in _refused(capsys, "--tab", "conv", "--out", same,
+                                                  "--report", str(tmp_path / "no" / "r.json"))
 
 
 def test_refusals_do_not_import_qt(tmp_path):

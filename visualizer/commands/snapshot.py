@@ -86,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserInputError(f"--out must name a .png file, got {args.out!r}")
     if args.report is not None and Path(args.report).resolve() == out.resolve():
         raise UserInputError("--report and --out name the same file")
+    for option, path in (("--out", out), ("--report", args.report)):
+        if path is not None and not Path(path).resolve().parent.is_dir():
+            raise UserInputError(f"{option}: the folder of {path} does not exist")
     folder = Path(tempfile.mkdtemp(prefix="convviz-snapshot-"))
     try:
         snap.isolate(folder, size, args.data)
