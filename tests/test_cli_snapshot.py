@@ -136,3 +136,13 @@ def test_a_saved_run_with_an_opened_map(tmp_path):
     done = _snapshot(tmp_path, "--tab", "network", "--run", str(run), "--open", "conv2:5", "--out", str(out))
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["convviz: error: --open conv2:5: conv2 has channels 1 to 4"]
+
+
+def test_a_run_that_cannot_be_loaded_is_one_line_not_another_net(tmp_path):
+    (tmp_path / "empty").mkdir()
+    done = _snapshot(tmp_path, "--tab", "network", "--run", str(tmp_path / "empty"), "--out", str(tmp_path / "a.png"))
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("convviz: error: Cannot load the net: ")
+    assert "config.json" in lines[0]
+    assert not (tmp_path / "a.png").exists()

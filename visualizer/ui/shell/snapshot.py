@@ -232,15 +232,24 @@ def _show_network(panel, req: ViewRequest) -> None:
 
     if req.net is not None and req.net not in trainable_presets():
         raise UserInputError(f"--net must be one of {', '.join(trainable_presets())}, got {req.net!r}")
-    if req.run is not None:
-        panel.open_request({"run": str(Path(req.run).resolve())})
-    else:
-        panel.open_request({"net": req.net or "mnist-net1", "seed": 0})
     model = panel.model
-    _wait(lambda: not model.busy and model.net is not None and model.net_request.get("kind") in ("run", "preset"),
-          "the net")
-    if model.net is None:
-        raise UserInputError(model.error or "the net could not be loaded")
+    before, said = model.net, []
+    hear = said.append  # the tab's messages: a net that cannot be loaded says so there
+
+    def failed() -> str | None:
+        return next((m for m in said if m.startswith("Cannot load the net")), None)
+
+    model.message.connect(hear)
+    try:
+        if req.run is not None:
+            panel.open_request({"run": str(Path(req.run).resolve())})
+        else:
+            panel.open_request({"net": req.net or "mnist-net1", "seed": 0})
+        _wait(lambda: not model.busy and (model.net is not before or failed() is not None), "the net")
+    finally:
+        model.message.disconnect(hear)
+    if model.net is before:  # never the net shown before in place of the one asked for
+        raise UserInputError(failed() or "the net could not be loaded")
     if req.index is not None:
         model.show_test_image(req.index)
         _wait(lambda: model.test_images is not None or bool(model.error), "the MNIST test set")
