@@ -99,7 +99,8 @@ class DrawingCanvas(_Square):
         p.drawRect(r)
         if not self.model.drawing.any():
             p.setPen(QColor(170, 170, 170))
-            p.drawText(r, Qt.AlignmentFlag.AlignCenter, "draw a digit here")
+            p.drawText(r.adjusted(4, 4, -4, -4), int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
+                       "draw a digit here")  # two lines in a small square at lecture type
 
 
 class InputView(_Square):

@@ -96,12 +96,17 @@ class MapsCanvas(QWidget):
             for i, la in enumerate(acts.layers):
                 header = QRectF(4, y, width, line)
                 bar_left = 4 + width - BAR_W - fm.horizontalAdvance("+max of each map") - 8
-                if fm.horizontalAdvance(_heading_of(la)) > bar_left - fm.horizontalAdvance("−0.000") - 16:
-                    # a narrow column: the heading gets lines of its own above the bar, wrapped
+                bar_w = BAR_W
+                left, right = self._scale_words_of(i)
+                if fm.horizontalAdvance(_heading_of(la)) > bar_left - fm.horizontalAdvance(left) - 16:
+                    # a narrow column: the heading gets lines of its own above the bar, wrapped,
+                    # and the bar starts after its left number
                     high = fm.boundingRect(0, 0, int(width), 10_000, _WRAP, _heading_of(la)).height() + 4
                     header = QRectF(4, y, width, max(line, high))
                     y += header.height()
-                bar = QRectF(bar_left, y + 3, BAR_W, line - 6)
+                    bar_left = max(bar_left, 4 + fm.horizontalAdvance(left) + 8)
+                    bar_w = max(24.0, min(BAR_W, 4 + width - bar_left - fm.horizontalAdvance(right) - 8))
+                bar = QRectF(bar_left, y + 3, bar_w, line - 6)
                 y += line
                 v = la.values
                 if v.ndim == 3:
@@ -200,8 +205,11 @@ class MapsCanvas(QWidget):
                 p.drawRect(QRectF(b.origin.x() + col * b.cell, b.origin.y() + row * b.cell, b.cell, b.cell))
 
     def _scale_words(self, b: _Block) -> tuple[str, str]:
-        """The words at the ends of a layer's colour bar."""
-        s, la = self.scales[b.layer], self.model.acts.layers[b.layer]
+        return self._scale_words_of(b.layer)
+
+    def _scale_words_of(self, layer: int) -> tuple[str, str]:
+        """The words at the ends of layer `layer`'s colour bar."""
+        s, la = self.scales[layer], self.model.acts.layers[layer]
         if la.values.ndim == 1 or self.model.scale == "shared":
             return f"−{s[0]:.3g}", f"+{s[0]:.3g}"
         return "−max", "+max of each map"
@@ -221,13 +229,19 @@ class MapsCanvas(QWidget):
         return heading, room
 
     def layout_problems(self) -> list[str]:
-        """Headings cut short (for the layout report: this widget draws its own text)."""
+        """Headings and colour-bar numbers cut short (for the layout report: this widget draws
+        its own text)."""
         acts = self.model.acts
         if acts is None:
             return []
         fm = QFontMetrics(self.font())
         cut = []
         for b in self.blocks:
+            left, right = self._scale_words(b)
+            if b.bar.left() - fm.horizontalAdvance(left) - 4 < 0 or \
+                    b.bar.right() + 4 + fm.horizontalAdvance(right) > self.width():
+                cut.append(f"{acts.layers[b.layer].name}: the colour bar's numbers '{left}', '{right}' do not fit "
+                           f"the {self.width()} px width")
             heading, room = self._heading(b, fm, self._scale_words(b)[0])
             if b.bar.top() >= b.header.bottom():
                 need = fm.boundingRect(0, 0, int(room), 10_000, _WRAP, heading)
