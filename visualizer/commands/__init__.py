@@ -13,4 +13,5 @@ COMMANDS = {
     "bn": "batch norm step by step: one BatchNorm2d layer's statistics on a mini-batch of MNIST",
     "sweep": "train a grid of settings × seeds (comma lists of train's options), here or on a Ray cluster",
     "export-tensorboard": "write runs and sweeps as TensorBoard event files (scalars, hparams, histograms)",
+    "snapshot": "render one view of the app at a screen size as a PNG, and report what does not fit",
 }

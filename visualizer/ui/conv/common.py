@@ -19,7 +19,10 @@ def spin(lo: int, hi: int, value: int, tip: str, name: str) -> QSpinBox:
 
 
 def title(text: str) -> QLabel:
+    """A matrix's bold, centred heading. It wraps, so a long one (an RGB picture's hint) takes a
+    second line inside its own column instead of widening the window."""
     label = QLabel(text)
+    label.setWordWrap(True)
     f = label.font()
     f.setBold(True)
     label.setFont(f)

@@ -90,11 +90,11 @@ class MatrixFigure(QWidget):
     def _column(self, head_title: QLabel, view: MatrixView, extra: QWidget | None, stretch: int) -> None:
         col = QVBoxLayout()
         head = QHBoxLayout()
-        head.addStretch(1)
-        head.addWidget(head_title)
+        head.addStretch(0)
+        head.addWidget(head_title, 1)  # the (wrapping) title takes the column's width: one line when it fits
         if extra is not None:
             head.addWidget(extra)
-        head.addStretch(1)
+        head.addStretch(0)
         col.addLayout(head)
         col.addWidget(view, 1)
         self._row.addLayout(col, stretch)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QFont, QFontMetricsF, QKeySequence
+from PySide6.QtGui import QAction, QFont, QFontMetricsF, QKeySequence, QTextDocument
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from visualizer.core.conv_job import ConvResult
@@ -35,6 +35,10 @@ from visualizer.ui.conv.parameters import ParametersBox
 from visualizer.ui.conv.step_bar import StepBar
 from visualizer.ui.conv.worker import ConvCompute
 from visualizer.ui.shell.panel import Panel
+
+
+#: The legend's type shrinks to at most this share of the figure's when the figure is narrow.
+LEGEND_MIN = 0.6
 
 
 class ConvPanel(Panel):
@@ -73,7 +77,7 @@ class ConvPanel(Panel):
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # One line, never wrapped: a wrapping label would make the first layout pass guess heights
-        # and the cells jump once the window shows; too narrow a figure cuts its end instead.
+        # and the cells jump once the window shows; too narrow a figure shrinks its type (_fit_legend).
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         fig.addWidget(self.legend)
         self.arithmetic = ArithmeticText(self.model, self.figure)
@@ -365,6 +369,7 @@ class ConvPanel(Panel):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self.arithmetic.fit()
+        self._fit_legend()
         if hasattr(self, "_fit_timer"):
             self._fit_timer.start()
 
@@ -432,3 +437,20 @@ class ConvPanel(Panel):
         if self.isVisible():  # before the first show the boxes have no width to fit to yet
             self.arithmetic.fit()
             self.step_bar.fit()
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """The legend in the figure's type, or smaller (down to LEGEND_MIN of it) when its one
+        line is wider than the figure, so its end is never cut off."""
+        font = QFont(self.figure.font())
+        room = self.figure.contentsRect().width() - 8
+        doc = QTextDocument()
+        doc.setDocumentMargin(0)
+        doc.setDefaultFont(font)
+        doc.setHtml(self.legend.text())
+        need = doc.idealWidth()
+        if room > 0 and need > room and font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * max(LEGEND_MIN, room / need))
+        if self.legend.font() != font:
+            self.legend.setFont(font)
+

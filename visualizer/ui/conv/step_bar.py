@@ -3,7 +3,7 @@ stepping is, the "computing…" sign and the Export button."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
 
@@ -62,6 +62,7 @@ class StepBar(QWidget):
         self.position_label = QLabel(self)
         self.position_label.setObjectName("position")
         self.position_label.setMinimumWidth(10)
+        self._caption = ""  # the whole caption; the label shows what fits of it
         bar.addWidget(self.position_label, 1)
         self.busy_label = QLabel("computing…", self)
         self.busy_label.setStyleSheet("color: #e8590c;")
@@ -84,7 +85,7 @@ class StepBar(QWidget):
         fm = QFontMetricsF(self.font())
         icon = self.play_button.iconSize().width()
         texts = [b.text() for b in self.step_buttons] + [self.all_button.text(), "Speed", "20 cells/s",
-                                                         self.position_label.text(), "Export", "Pause"]
+                                                         self._caption, "Export", "Pause"]
         return sum(fm.horizontalAdvance(t) for t in texts) + 6 * (icon + 18) + 160 + 60
 
     def fit(self) -> None:
@@ -100,6 +101,19 @@ class StepBar(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self.fit()
+        self._fit_position()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        """The compact bar's width (icons only, no "Speed"), whichever way the bar shows now: its
+        words must never make the window wider than the screen; `fit` drops them when they do not
+        fit (issue 26: the 1×1×3 example pushed the window to 1,695 px)."""
+        hint = super().minimumSizeHint()
+        if self.speed_title.isHidden():
+            return hint
+        words = sum(max(b.minimumSizeHint().width(), b.minimumWidth()) - (b.iconSize().width() + 8)
+                    for b in self.step_buttons)
+        words += self.speed_title.minimumSizeHint().width() + max(0, self.layout().spacing())
+        return QSize(max(0, hint.width() - words), hint.height())
 
     @Slot(int)
     def _speed_chosen(self, i: int) -> None:
@@ -116,8 +130,20 @@ class StepBar(QWidget):
     @Slot()
     def _show_position(self) -> None:
         self._show_speed()
-        self.position_label.setText(self.model.step_caption())
-        self.position_label.setToolTip(self.position_label.text())
+        self._caption = self.model.step_caption()
+        self.position_label.setToolTip(self._caption)
+        self._fit_position()
+
+    def _fit_position(self) -> None:
+        """"Cell k of n: row r, column c", or only "Cell k of n" where the whole does not fit (the
+        tooltip and the status line keep the whole): the caption is never cut mid-word."""
+        caption, label = self._caption, self.position_label
+        if label.isVisible() and ": " in caption:
+            room = label.contentsRect().width()
+            if QFontMetricsF(label.font()).horizontalAdvance(caption) > room:
+                caption = caption.split(": ", 1)[0]
+        if label.text() != caption:
+            label.setText(caption)
 
     @Slot(bool)
     def _playing_changed(self, playing: bool) -> None:

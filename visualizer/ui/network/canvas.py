@@ -31,16 +31,10 @@ class _Square(QWidget):
     def __init__(self, model: NetworkModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        sp = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        sp.setHeightForWidth(True)
-        self.setSizePolicy(sp)
+        # Not height-for-width: on a short screen the square shrinks (drawn centred, `square`)
+        # so the probability digits below stay in view instead of the column scrolling (#26).
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setMinimumSize(112, 112)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802
-        return True
-
-    def heightForWidth(self, w: int) -> int:  # noqa: N802
-        return w
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(150, 150)
@@ -105,7 +99,8 @@ class DrawingCanvas(_Square):
         p.drawRect(r)
         if not self.model.drawing.any():
             p.setPen(QColor(170, 170, 170))
-            p.drawText(r, Qt.AlignmentFlag.AlignCenter, "draw a digit here")
+            p.drawText(r.adjusted(4, 4, -4, -4), int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap),
+                       "draw a digit here")  # two lines in a small square at lecture type
 
 
 class InputView(_Square):

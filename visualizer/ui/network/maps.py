@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Slot
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Slot
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -21,6 +21,8 @@ from visualizer.ui.network.render import paint_colour_bar, scales_of, to_images
 GAP = 3
 FLAT_COLUMNS = 64
 BAR_W = 90
+_WRAP = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter) | int(Qt.TextFlag.TextWordWrap)
+HOVER_HINT = "Hover a map to see a value and its receptive field; click a map of a conv layer to open it"
 
 
 @dataclass
@@ -32,6 +34,11 @@ class _Block:
     cell: float = 0.0  # flat layers: cell size ...
     columns: int = 0  # ... and cells per row
     origin: QPointF | None = None
+
+
+def _heading_of(la) -> str:
+    """A layer's heading: its name, type and shape."""
+    return f"{la.name} · {la.type} · {'×'.join(str(n) for n in la.shape)}"
 
 
 def tile_size(h: int) -> int:
@@ -88,8 +95,18 @@ class MapsCanvas(QWidget):
         if acts is not None:
             for i, la in enumerate(acts.layers):
                 header = QRectF(4, y, width, line)
-                bar = QRectF(4 + width - BAR_W - fm.horizontalAdvance("+max of each map") - 8, y + 3,
-                             BAR_W, line - 6)
+                bar_left = 4 + width - BAR_W - fm.horizontalAdvance("+max of each map") - 8
+                bar_w = BAR_W
+                left, right = self._scale_words_of(i)
+                if fm.horizontalAdvance(_heading_of(la)) > bar_left - fm.horizontalAdvance(left) - 16:
+                    # a narrow column: the heading gets lines of its own above the bar, wrapped,
+                    # and the bar starts after its left number
+                    high = fm.boundingRect(0, 0, int(width), 10_000, _WRAP, _heading_of(la)).height() + 4
+                    header = QRectF(4, y, width, max(line, high))
+                    y += header.height()
+                    bar_left = max(bar_left, 4 + fm.horizontalAdvance(left) + 8)
+                    bar_w = max(24.0, min(BAR_W, 4 + width - bar_left - fm.horizontalAdvance(right) - 8))
+                bar = QRectF(bar_left, y + 3, bar_w, line - 6)
                 y += line
                 v = la.values
                 if v.ndim == 3:
@@ -115,6 +132,12 @@ class MapsCanvas(QWidget):
     def resizeEvent(self, e) -> None:  # noqa: N802
         super().resizeEvent(e)
         self.relayout()
+
+    def changeEvent(self, e) -> None:  # noqa: N802
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.FontChange:  # headings and tiles are laid out in the font's sizes
+            self.relayout()
+            self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(600, self.minimumHeight())
@@ -142,22 +165,21 @@ class MapsCanvas(QWidget):
                 continue
             if b.header.top() > clip.bottom():
                 break
-            shape = "×".join(str(s) for s in la.shape)
-            extra = " · click a map to open it" if la.type == "Conv2d" else ""
-            s = self.scales[b.layer]
-            left = f"−{s[0]:.3g}" if la.values.ndim == 1 or self.model.scale == "shared" else "−max"
-            right = f"+{s[0]:.3g}" if la.values.ndim == 1 or self.model.scale == "shared" else "+max of each map"
+            left, right = self._scale_words(b)
             p.setPen(text)
-            room = b.bar.left() - fm.horizontalAdvance(left) - 12 - b.header.left()
-            p.drawText(QRectF(b.header.left(), b.header.top(), max(room, 10), b.header.height()),
-                       Qt.AlignmentFlag.AlignVCenter,
-                       fm.elidedText(f"{la.name} · {la.type} · {shape}{extra}", Qt.TextElideMode.ElideRight,
-                                     int(max(room, 10))))
+            heading, room = self._heading(b, fm, left)
+            if b.bar.top() >= b.header.bottom():  # on lines of its own
+                p.drawText(b.header, _WRAP, heading)
+            else:
+                p.drawText(QRectF(b.header.left(), b.header.top(), room, b.header.height()),
+                           Qt.AlignmentFlag.AlignVCenter,
+                           fm.elidedText(heading, Qt.TextElideMode.ElideRight, int(room)))
             paint_colour_bar(p, b.bar)
-            p.drawText(QRectF(b.bar.left() - fm.horizontalAdvance(left) - 4, b.header.top(),
-                              fm.horizontalAdvance(left) + 2, b.header.height()), Qt.AlignmentFlag.AlignVCenter, left)
-            p.drawText(QRectF(b.bar.right() + 4, b.header.top(), fm.horizontalAdvance(right) + 4,
-                              b.header.height()), Qt.AlignmentFlag.AlignVCenter, right)
+            scale_line = b.bar.adjusted(0, -3, 0, 3)
+            p.drawText(QRectF(b.bar.left() - fm.horizontalAdvance(left) - 4, scale_line.top(),
+                              fm.horizontalAdvance(left) + 2, scale_line.height()), Qt.AlignmentFlag.AlignVCenter, left)
+            p.drawText(QRectF(b.bar.right() + 4, scale_line.top(), fm.horizontalAdvance(right) + 4,
+                              scale_line.height()), Qt.AlignmentFlag.AlignVCenter, right)
             images = self.images[b.layer]
             if la.values.ndim == 3:
                 for c, r in enumerate(b.tiles):
@@ -181,6 +203,54 @@ class MapsCanvas(QWidget):
             elif la.values.ndim == 1 and b.columns:
                 row, col = divmod(hover[2], b.columns)
                 p.drawRect(QRectF(b.origin.x() + col * b.cell, b.origin.y() + row * b.cell, b.cell, b.cell))
+
+    def _scale_words(self, b: _Block) -> tuple[str, str]:
+        return self._scale_words_of(b.layer)
+
+    def _scale_words_of(self, layer: int) -> tuple[str, str]:
+        """The words at the ends of layer `layer`'s colour bar."""
+        s, la = self.scales[layer], self.model.acts.layers[layer]
+        if la.values.ndim == 1 or self.model.scale == "shared":
+            return f"−{s[0]:.3g}", f"+{s[0]:.3g}"
+        return "−max", "+max of each map"
+
+    def _heading(self, b: _Block, fm: QFontMetrics, left: str) -> tuple[str, float]:
+        """A layer's heading and the room it has left of the colour bar. The hint "click a map to
+        open it" is left out when it does not fit (the hover line says it too), so the layer's
+        name, type and shape are not cut."""
+        la = self.model.acts.layers[b.layer]
+        heading = _heading_of(la)
+        own_line = b.bar.top() >= b.header.bottom()
+        room = (b.header.width() if own_line
+                else max(10.0, b.bar.left() - fm.horizontalAdvance(left) - 12 - b.header.left()))
+        hint = " · click a map to open it" if la.type == "Conv2d" else ""
+        if hint and fm.horizontalAdvance(heading + hint) <= room:
+            heading += hint
+        return heading, room
+
+    def layout_problems(self) -> list[str]:
+        """Headings and colour-bar numbers cut short (for the layout report: this widget draws
+        its own text)."""
+        acts = self.model.acts
+        if acts is None:
+            return []
+        fm = QFontMetrics(self.font())
+        cut = []
+        for b in self.blocks:
+            left, right = self._scale_words(b)
+            if b.bar.left() - fm.horizontalAdvance(left) - 4 < 0 or \
+                    b.bar.right() + 4 + fm.horizontalAdvance(right) > self.width():
+                cut.append(f"{acts.layers[b.layer].name}: the colour bar's numbers '{left}', '{right}' do not fit "
+                           f"the {self.width()} px width")
+            heading, room = self._heading(b, fm, self._scale_words(b)[0])
+            if b.bar.top() >= b.header.bottom():
+                need = fm.boundingRect(0, 0, int(room), 10_000, _WRAP, heading)
+                if need.width() > room or need.height() > b.header.height():
+                    cut.append(f"heading '{heading}' cut: it needs {need.width()}×{need.height()} px, has "
+                               f"{room:.0f}×{b.header.height():.0f}")
+            elif fm.horizontalAdvance(heading) > room:
+                cut.append(f"heading '{heading}' cut: it needs {fm.horizontalAdvance(heading)} px, has {room:.0f}")
+        return cut
 
     # -- mouse -----------------------------------------------------------------------------
     def hit(self, pos: QPointF):
@@ -223,7 +293,7 @@ class LayerMapsView(QWidget):
     def __init__(self, model: NetworkModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.own_scale = QCheckBox("Own colour scale for each map", self)
+        self.own_scale = QCheckBox("Own scale per map", self)
         self.own_scale.setObjectName("own_scale")
         self.own_scale.setToolTip("Off: all maps of a layer share one scale (compare maps). On: each map is "
                                   "scaled to its own largest |value| (see the pattern of a weak map). "
@@ -262,5 +332,5 @@ class LayerMapsView(QWidget):
 
     @Slot()
     def _hover_changed(self) -> None:
-        self.hover_label.setText(self.model.hover_text() or "Hover a map to see a value and its receptive field")
+        self.hover_label.setText(self.model.hover_text() or HOVER_HINT)
         self.canvas.update()

@@ -9,8 +9,8 @@ kernel slice(s), stride, padding and bias to the Explorer tab (the panel's `expl
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPalette, QPen
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -30,6 +30,8 @@ from visualizer.ui.network.render import scales_of, to_images
 
 TILE = 64
 GAP = 6
+#: The heads of the three columns: a channel's input map, its kernel slice, their correlation.
+HEADS = ("input map", "kernel slice", "correlation")
 
 
 class PartsCanvas(QWidget):
@@ -59,7 +61,7 @@ class PartsCanvas(QWidget):
             s = scales_of(both, False)
             imgs = to_images(both, s)
             self._images["partial"], self._images["total"] = imgs[:-1], imgs[-1:]
-            fm = QFontMetrics(self.font())
+            fm = QFontMetrics(self.label_font())
             y = fm.height() + 4
             for c in range(len(parts.channels)):
                 for k, kind in enumerate(("input", "kernel", "partial")):
@@ -73,6 +75,28 @@ class PartsCanvas(QWidget):
             self.setMinimumHeight(40)
         self.update()
 
+    def changeEvent(self, e) -> None:  # noqa: N802
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.FontChange:  # the tiles sit under lines of text
+            self.refresh()
+
+    def label_font(self) -> QFont:
+        """The font of the column heads, channel names and the Σ line: the widget's, or smaller
+        (down to 60 %) where its words would be wider than the tiles they stand over."""
+        font = QFont(self.font())
+        fm = QFontMetrics(font)
+        parts = self.model.parts
+        total = "" if parts is None else self._total_line(parts)
+        need = max(max(fm.horizontalAdvance(h) for h in HEADS) / (TILE + 12),
+                   fm.horizontalAdvance("ch 000") / 46, fm.horizontalAdvance(total) / max(1, self.width() - 8))
+        if need > 1 and font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() / min(need, 1 / 0.6))
+        return font
+
+    @staticmethod
+    def _total_line(parts) -> str:
+        return f"  Σ of the {len(parts.channels)} correlations + bias {parts.bias:+.4g} = the map"
+
     def paintEvent(self, _e) -> None:  # noqa: N802
         p = QPainter(self)
         parts = self.model.parts
@@ -82,8 +106,9 @@ class PartsCanvas(QWidget):
             p.drawText(self.rect().adjusted(4, 4, -4, -4), Qt.TextFlag.TextWordWrap,
                        "Click a map of a convolution layer to see the convolution that made it.")
             return
-        fm = QFontMetrics(self.font())
-        for k, head in enumerate(("input map", "kernel slice", "correlation")):
+        p.setFont(self.label_font())
+        fm = QFontMetrics(p.font())
+        for k, head in enumerate(HEADS):
             p.drawText(QRectF(50 + k * (TILE + GAP) - 4, 0, TILE + 12, fm.height()), Qt.AlignmentFlag.AlignCenter, head)
         for kind, c, r in self.cells:
             p.drawImage(r, self._images[kind][c])
@@ -95,7 +120,7 @@ class PartsCanvas(QWidget):
                 p.drawText(QRectF(r.right(), r.top(), GAP, r.height()), Qt.AlignmentFlag.AlignCenter, "⋆")
             if kind == "total":
                 p.drawText(QRectF(0, r.top() - fm.height() - 2, self.width(), fm.height()), Qt.AlignmentFlag.AlignLeft,
-                           f"  Σ of the {len(parts.channels)} correlations + bias {parts.bias:+.4g} = the map")
+                           self._total_line(parts))
         if self.pixel is not None:
             oy, ox = self.pixel
             ho, wo = parts.total.shape
@@ -156,6 +181,38 @@ def arithmetic_html(parts, oy: int, ox: int) -> str:
             f"(the map holds {value:.4f})")
 
 
+class _ShorteningButton(QPushButton):
+    """A push button whose words shorten to `short` where the whole do not fit (lecture type on a
+    1024-px screen); its tooltip says what it does in full. Its minimum is the short words'."""
+
+    def __init__(self, text: str, short: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self._full, self._short = text, short
+        self.setAccessibleName(text)
+
+    def _padding(self) -> int:
+        return super().sizeHint().width() - self.fontMetrics().horizontalAdvance(self.text())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        hint = super().minimumSizeHint()
+        return QSize(self._padding() + self.fontMetrics().horizontalAdvance(self._short), hint.height())
+
+    def _fit(self) -> None:
+        whole = self._padding() + self.fontMetrics().horizontalAdvance(self._full) <= self.width()
+        text = self._full if whole else self._short
+        if text != self.text():
+            self.setText(text)
+
+    def resizeEvent(self, e) -> None:  # noqa: N802
+        super().resizeEvent(e)
+        self._fit()
+
+    def changeEvent(self, e) -> None:  # noqa: N802
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.FontChange:
+            self._fit()
+
+
 class OpenedMapView(QWidget):
     explorer_clicked = Signal(object)  # the explorer request dict (or None)
 
@@ -179,7 +236,7 @@ class OpenedMapView(QWidget):
         self.channel_combo = QComboBox(self)
         self.channel_combo.setObjectName("explorer_channels")
         self.channel_combo.setToolTip("Which input channel(s) and kernel slice(s) go to the Convolution explorer")
-        self.explorer_button = QPushButton("Open in Convolution explorer", self)
+        self.explorer_button = _ShorteningButton("Open in Convolution explorer", "Open in explorer", self)
         self.explorer_button.setObjectName("open_in_explorer")
         self.explorer_button.setToolTip("Step through this convolution cell by cell in the Convolution tab, "
                                         "with the trained weights, stride, padding and bias")
@@ -191,8 +248,10 @@ class OpenedMapView(QWidget):
         self.arithmetic_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.arithmetic_scroll.setWidget(self.arithmetic)
         self.arithmetic.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # The channel choice and Close share a row, the wide button has its own: at lecture type
+        # the pane then needs no more than the button's short words (#26).
         row = QHBoxLayout()
-        row.addWidget(self.explorer_button, 1)
+        row.addWidget(self.channel_combo, 1)
         row.addWidget(self.close_button)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.scroll)
@@ -201,8 +260,8 @@ class OpenedMapView(QWidget):
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
         col.addWidget(self.title)
-        col.addWidget(self.channel_combo)
         col.addLayout(row)
+        col.addWidget(self.explorer_button)
         col.addWidget(split, 1)
         model.opened_changed.connect(self.refresh)
         self.refresh()
@@ -226,7 +285,7 @@ class OpenedMapView(QWidget):
         keep = self.channel_combo.currentIndex()
         self.channel_combo.blockSignals(True)
         self.channel_combo.clear()
-        self.channel_combo.addItem(f"All {len(parts.channels)} input channels")
+        self.channel_combo.addItem(f"All {len(parts.channels)} channels")
         for c in parts.channels:
             self.channel_combo.addItem(f"Input channel {c + 1} only")
         self.channel_combo.setCurrentIndex(keep if 0 <= keep < self.channel_combo.count() else 0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QScrollArea, QFrame, QSplitter, QTabWidget, QVBoxLayout, QHBoxLayout, QWidget
 
 from visualizer.ui.network.bn_model import BatchNormState
@@ -27,6 +27,19 @@ from visualizer.ui.network.opened import OpenedMapView
 from visualizer.ui.network.picker import NetPicker
 from visualizer.ui.network.probabilities import ProbabilityBars
 from visualizer.ui.shell.panel import Panel
+
+
+#: The left column's narrowest width (it grows with its content at large text, `_fit_left`).
+LEFT_MIN = 300
+
+
+class _Column(QWidget):
+    """The left column's content. Its scroll area sizes a height-for-width widget to its preferred
+    height for the width, which scrolled the probability digits out of view at 1280×800; asked for
+    the minimum instead, the column scrolls only when its minimum does not fit (#26)."""
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self.layout().minimumHeightForWidth(width)
 
 
 class NetworkPanel(Panel):
@@ -67,7 +80,7 @@ class NetworkPanel(Panel):
         self.status.setAccessibleName("Network tab messages")
         self.status.setWordWrap(True)
 
-        left = QWidget()
+        left = _Column()
         lcol = QVBoxLayout(left)
         lcol.setContentsMargins(0, 0, 4, 0)
         lcol.addWidget(self.picker)
@@ -85,7 +98,8 @@ class NetworkPanel(Panel):
         left_scroll.setFrameShape(QFrame.Shape.NoFrame)
         left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         left_scroll.setWidget(left)
-        left_scroll.setMinimumWidth(300)
+        left_scroll.setMinimumWidth(LEFT_MIN)
+        self.left_scroll = left_scroll
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(left_scroll)
@@ -184,6 +198,20 @@ class NetworkPanel(Panel):
 
     def set_lecture_mode(self, on: bool) -> None:
         self.picker.setVisible(not on)
+        QTimer.singleShot(0, self._fit_left)
+
+    def changeEvent(self, e) -> None:  # noqa: N802
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.FontChange:
+            QTimer.singleShot(0, self._fit_left)  # once the children have the new font
+
+    @Slot()
+    def _fit_left(self) -> None:
+        """The left column as wide as its content's minimum at the text size in use (its side
+        would be cut, having no horizontal scroll bar), never narrower than LEFT_MIN."""
+        need = (self.left_scroll.widget().minimumSizeHint().width()
+                + self.left_scroll.verticalScrollBar().sizeHint().width())
+        self.left_scroll.setMinimumWidth(max(LEFT_MIN, need))
 
     def shutdown(self) -> None:
         self.loader.shutdown()

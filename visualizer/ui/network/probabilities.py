@@ -19,10 +19,22 @@ class _Bars(QWidget):
     def __init__(self, model: NetworkModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.setMinimumHeight(80)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        """Room for the digits under the bars, the percentages over them and some bar between,
+        at the text size in use (a fixed 80 px hid the digits at large text)."""
+        fm = QFontMetrics(self.font())
+        return QSize(10 * (fm.horizontalAdvance("0") + 6), 3 * fm.height() + 36)
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(260, 100)
+        return QSize(260, max(100, self.minimumSizeHint().height() + 20))
+
+    def layout_problems(self) -> list[str]:
+        """For the layout report: the digits or the bars cut (this widget draws its own text)."""
+        need = self.minimumSizeHint()
+        if self.height() < need.height() or self.width() < need.width():
+            return [f"bars and digits need {need.width()}×{need.height()} px, have {self.width()}×{self.height()}"]
+        return []
 
     def paintEvent(self, _e) -> None:  # noqa: N802
         acts = self.model.acts

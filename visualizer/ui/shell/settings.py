@@ -39,8 +39,21 @@ KEYS = {
 FONT_SCALE_RANGE = (0.5, 4.0)
 
 
+#: A file that stands in for the user's store (`use_settings_file`), or None.
+_STORE_FILE: Path | None = None
+
+
+def use_settings_file(path: Path | None) -> None:
+    """From now on keep every setting and the session in the INI file `path` instead of the user's
+    store (`convviz snapshot` builds its window on fresh settings); None: the user's store again."""
+    global _STORE_FILE
+    _STORE_FILE = Path(path) if path is not None else None
+
+
 def app_settings() -> QSettings:
     """The app's QSettings store (per user; see README, "Where ConvViz keeps its files")."""
+    if _STORE_FILE is not None:
+        return QSettings(str(_STORE_FILE), QSettings.Format.IniFormat)
     return QSettings(ORG, APP)
 
 
