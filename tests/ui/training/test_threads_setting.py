@@ -6,14 +6,14 @@ from PySide6.QtCore import Qt
 
 from visualizer.core.mnist import synthetic_mnist
 
-from tests.ui.training.conftest import make_panel, wait_done
+from tests.helpers.gui import make_panel, wait_done
 
 
 def _start_and_wait(qtbot, panel):
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
     wait_done(qtbot, panel)
-    entry = panel.runs_model.entries[-1]
-    assert entry.status == "completed", panel.message_label.text()
+    entry = panel.runs.table_model.entries[-1]
+    assert entry.status == "completed", panel.controls.message_label.text()
     return entry
 
 
