@@ -21,7 +21,7 @@ def open_batchnorm(qtbot, mnist_dir) -> NetworkPanel:
     qtbot.waitUntil(lambda: panel.model.acts is not None and not panel.model.busy, timeout=30_000)
     bar = panel.right.tabBar()
     qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
-    assert panel.right.currentWidget() is panel.batchnorm
+    assert panel.right.currentWidget() is panel.batchnorm_page
     return panel
 
 

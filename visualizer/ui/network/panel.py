@@ -71,7 +71,11 @@ class NetworkPanel(Panel):
         self.right = QTabWidget(self)
         self.right.setObjectName("network_right_tabs")
         self.right.addTab(self.opened, "Opened map")
-        self.right.addTab(self.batchnorm, "Batch norm")
+        self.batchnorm_page = bn_scroll = QScrollArea()  # its controls and steps scroll rather than widen the window
+        bn_scroll.setWidgetResizable(True)
+        bn_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        bn_scroll.setWidget(self.batchnorm)
+        self.right.addTab(bn_scroll, "Batch norm")
         self.right.currentChanged.connect(self._right_tab)
         self.backward = NetworkBackward(self.model, self)  # the backward view (gradient maps)
         self.backward_bar = BackwardBar(self.backward, self.maps)
@@ -140,7 +144,7 @@ class NetworkPanel(Panel):
     @Slot(int)
     def _right_tab(self, index: int) -> None:
         state = self.batchnorm.state
-        if self.right.widget(index) is self.batchnorm and state.result is None and not state.busy():
+        if self.right.widget(index) is self.batchnorm_page and state.result is None and not state.busy():
             state.compute()  # the first look at it: the default batch
 
     @Slot(str)
