@@ -28,7 +28,8 @@ from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QLineEd
 
 from visualizer.core import shape_text as fmt
 from visualizer.core.architecture import LAYER_TYPES
-from visualizer.ui.shapes.model import FIELDS, ShapesModel, field_applies
+from visualizer.ui.shapes.layer_edits import FIELDS, field_applies
+from visualizer.ui.shapes.model import ShapesModel
 
 COLUMNS = (
     "#", "Name", "Layer", "Out", "Kernel", "Stride", "Padding", "Dilation", "Other",
