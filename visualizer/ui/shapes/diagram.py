@@ -32,7 +32,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from visualizer.core import shape_text as fmt
-from visualizer.core.architecture import REGISTRY, ShapeTable
+from visualizer.core.architecture import REGISTRY, RESIDUAL, ShapeTable
 from visualizer.ui.shapes.model import ShapesModel
 from visualizer.ui.shell.files import save_bytes
 
@@ -106,7 +106,7 @@ def blocks_for(table: ShapeTable, arcs: list[Arc] | None = None) -> list[Block]:
             for c in main:
                 _fold(blocks, c, i, c.name[len(row.name) + 1:] if c.name.startswith(row.name + ".") else c.name, i)
             if len(blocks) - 1 == start:  # an empty main path: the sum still gets a box
-                blocks.append(Block([i], "Residual", row.output_shape, row.name, row.error, i))
+                blocks.append(Block([i], RESIDUAL.name, row.output_shape, row.name, row.error, i))
             last = blocks[-1]
             last.title += " ⊕"
             last.sealed = True

@@ -12,7 +12,7 @@ import dataclasses
 import json
 
 from visualizer.core import shape_text as fmt
-from visualizer.core.architecture import LAYER_TYPES, Architecture, LayerSpec, ShapeTable, is_block_type
+from visualizer.core.architecture import LAYER_TYPES, RESIDUAL, Architecture, LayerSpec, ShapeTable, is_block_type
 from visualizer.core.errors import UserInputError
 
 #: The settings a layer row has, in the words of the table's columns (see `edited_spec`).
@@ -161,7 +161,7 @@ def new_block(incoming) -> LayerSpec:
     main = [LayerSpec("Conv2d", fmt.default_params("Conv2d", None) | conv), LayerSpec("BatchNorm2d", {}),
             LayerSpec("ReLU", {}), LayerSpec("Conv2d", fmt.default_params("Conv2d", None) | conv),
             LayerSpec("BatchNorm2d", {})]
-    return LayerSpec("Residual", {"activation": "ReLU"}, "", main, [])
+    return LayerSpec(RESIDUAL.name, {"activation": "ReLU"}, "", main, [])
 
 
 def moved(layers: list[LayerSpec], rows: list[int], destination: int) -> tuple[list[LayerSpec], int]:
