@@ -106,3 +106,18 @@ def test_same_padding_is_pytorchs_at_stride_1_and_tensorflows_above(n, k, s, d):
 def test_effective_kernel():
     assert [effective_kernel(3, d) for d in (1, 2, 3)] == [3, 5, 7]
     assert effective_kernel(1, 4) == 1
+
+
+def test_the_registry_says_which_type_is_a_convolution_and_how_the_diagram_draws_it():
+    # The Network view opens the maps of these; the Shapes diagram colours and names boxes from here.
+    assert [name for name, kind in REGISTRY.items() if kind.is_convolution] == ["Conv2d"]
+    assert not RESIDUAL.is_convolution
+    legend = [(name, kind.legend) for name, kind in REGISTRY.items() if kind.legend]
+    assert legend == [("Conv2d", "convolution"), ("MaxPool2d", "max pool"), ("AvgPool2d", "average pool"),
+                      ("AdaptiveAvgPool2d", "adaptive pool"), ("Flatten", "flatten"), ("Linear", "fully connected")]
+    for name, kind in REGISTRY.items():
+        assert (kind.figure_color is not None) == bool(kind.legend), name  # a colour is in the key
+        if kind.figure_color is not None:
+            assert len(kind.figure_color) == 7 and int(kind.figure_color[1:], 16) >= 0, name
+    assert {n: k.figure_label for n, k in REGISTRY.items() if k.figure_label} == {
+        "BatchNorm2d": "BN", "LeakyReLU": "LReLU", "Dropout": "Drop"}

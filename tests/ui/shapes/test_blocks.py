@@ -163,3 +163,23 @@ def test_open_a_python_module_read_only(qtbot, shapes, tmp_path):
     # a preset ends the read-only view
     ShapesPage(shapes).choose_preset(qtbot, "lenet5")
     qtbot.waitUntil(lambda: shapes.model.module_table is None)
+
+
+def test_diagram_boxes_take_their_colours_and_short_words_from_the_registry():
+    from PySide6.QtGui import QColor
+
+    from visualizer.core.architecture import Architecture, LayerSpec
+    from visualizer.ui.shapes.diagram import INPUT_COLOR, OTHER_COLOR, block_color, blocks_for, legend_html
+
+    arch = Architecture((1, 8, 8), [LayerSpec("Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}),
+                                    LayerSpec("BatchNorm2d", {}), LayerSpec("LeakyReLU", {}),
+                                    LayerSpec("Dropout", {}), LayerSpec("AvgPool2d", {"kernel_size": 2})])
+    blocks = blocks_for(compute_table(Architecture.from_dict(arch.to_dict())))
+    assert [(b.kind, b.title) for b in blocks] == [("input", "input"), ("Conv2d", "conv1 +BN +LReLU +Drop"),
+                                                   ("AvgPool2d", "avgpool1")]
+    assert block_color("Conv2d") == QColor(92, 141, 214) and block_color("AvgPool2d") == QColor(232, 150, 80)
+    assert block_color("input") == INPUT_COLOR and block_color("ReLU") == block_color("Mystery") == OTHER_COLOR
+    legend = legend_html()
+    words = ["convolution", "max pool", "average pool", "adaptive pool", "flatten", "fully connected"]
+    assert [legend.index(w) for w in words] == sorted(legend.index(w) for w in words)
+    assert legend.count("&#9632;") == 6 and '<span style="color:#5c8dd6">&#9632;</span> convolution' in legend

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from visualizer.core.architecture import Architecture, LayerSpec, compute_table, preset
-from visualizer.ui.shapes.model import CURRENT_NETWORK, ShapesModel
+from visualizer.ui.shapes.check_state import CURRENT_NETWORK
+from visualizer.ui.shapes.model import ShapesModel
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ def test_a_net_ending_in_10x1x1_is_trainable(model):
 def test_to_dict_from_dict_round_trip(qtbot, model, tmp_path):
     model.edit_layer(0, "name", "stem")
     model.edit_layer(4, "out", "20")
-    model.set_check("Operation,Output size\nConv,[28x28x8]\n", CURRENT_NETWORK, "1x28x28")
+    model.check.set("Operation,Output size\nConv,[28x28x8]\n", CURRENT_NETWORK, "1x28x28")
     model.save_path(str(tmp_path / "mine.json"))
     state = json.loads(json.dumps(model.to_dict()))
     assert set(state) == {"architecture", "path", "last_dir", "check", "lower_tab", "splitter"}
@@ -137,8 +138,8 @@ def test_to_dict_from_dict_round_trip(qtbot, model, tmp_path):
         assert other.from_dict(state) == []
     assert other.architecture().to_dict() == model.architecture().to_dict()
     assert other.layer(0).name == "stem" and other.table.rows[4].params == conv_params(8, 20, 3)
-    assert (other.check_text, other.check_against, other.check_input) == (
-        model.check_text, CURRENT_NETWORK, "1x28x28")
+    assert (other.check.text, other.check.against, other.check.input) == (
+        model.check.text, CURRENT_NETWORK, "1x28x28")
     assert other.path == str(tmp_path / "mine.json") and other.display_name() == "mine.json"
     assert not other.undo_stack.canUndo() and not other.modified
 
@@ -153,7 +154,7 @@ def test_reads_what_the_old_save_state_wrote(model):
     assert model.from_dict(old) == []
     assert model.table.total_params == compute_table(preset("lenet5")).total_params
     assert model.path is None and model.last_dir == "/somewhere"
-    assert model.check_against == "mnist-net1" and model.lower_tab == 1 and model.splitter == [500, 300]
+    assert model.check.against == "mnist-net1" and model.lower_tab == 1 and model.splitter == [500, 300]
     # a broken or partial state: what can be read is taken, the rest keeps its value
     problems = model.from_dict({"architecture": {"version": 1, "layers": "nonsense"},
                                 "splitter": "wide", "lower_tab": True, "unknown": 1})

@@ -103,7 +103,11 @@ class LayerType:
     C×H×W input), `shape_keeping`, `out_key` (the setting in the Shapes tab's Out column),
     `columns` (which of "kernel", "stride", "padding", "dilation" it edits), `other` (the Other
     column's settings and defaults), `has_weights` (learns parameters), `table_kind` (the table
-    checker's word for such a row: "conv", "pool", "fc", "flatten", "same" or "block").
+    checker's word for such a row: "conv", "pool", "fc", "flatten", "same" or "block"),
+    `is_convolution` (a convolution: its maps open up in the Network view), and for the Shapes
+    diagram `figure_color` (its boxes' colour as "#rrggbb"; None: the colour of the other layers),
+    `figure_label` (its short word when folded into the box before it, e.g. "BN"; "" for its
+    name) and `legend` (its words in the diagram's colour key; "": not listed).
 
     Hooks for the rules to come, None until they are written: `backward_rule` (how the gradient
     flows back through the layer: the backprop issue) and `statistics` (what the layer keeps from
@@ -120,6 +124,10 @@ class LayerType:
     other: dict[str, Any] = {}
     table_kind = ""
     has_weights = False
+    is_convolution = False
+    figure_color: str | None = None
+    figure_label = ""
+    legend = ""
     backward_rule: Callable[..., Any] | None = None
     statistics: Callable[..., Any] | None = None
 

@@ -38,7 +38,8 @@ class Conv2dType(LayerType):
     it (TensorFlow/Keras, used only by the table checker: the schema refuses it)."""
 
     name, short, table_kind = "Conv2d", "conv", "conv"
-    has_weights = True
+    has_weights = is_convolution = True
+    figure_color, legend = "#5c8dd6", "convolution"
     schema = {
         "out_channels": ("count", REQUIRED), "kernel_size": ("pair", REQUIRED), "stride": ("pair", [1, 1]),
         "padding": ("convpad", [0, 0]), "dilation": ("pair", [1, 1]), "groups": ("count", 1),
@@ -220,6 +221,8 @@ class PoolType(LayerType):
     """MaxPool2d / AvgPool2d: no weights; torch allows padding up to half the window."""
 
     short_names = {"MaxPool2d": "maxpool", "AvgPool2d": "avgpool"}
+    #: (figure colour, legend words) of each pool
+    figure = {"MaxPool2d": ("#de695a", "max pool"), "AvgPool2d": ("#e89650", "average pool")}
     schema = {"kernel_size": ("pair", REQUIRED), "stride": ("pair", SAME_AS_KERNEL), "padding": ("pad", [0, 0]),
               "ceil_mode": ("bool", False)}
     starter = {"kernel_size": 2}
@@ -229,6 +232,7 @@ class PoolType(LayerType):
 
     def __init__(self, name: str) -> None:
         self.name, self.short = name, self.short_names[name]
+        self.figure_color, self.legend = self.figure[name]
 
     def describe(self, p: dict[str, Any]) -> str:
         parts = [hw_text(*p["kernel_size"]), f"stride {one_or_pair(p['stride'])}"]
@@ -292,6 +296,7 @@ class AdaptiveAvgPool2dType(LayerType):
     """AdaptiveAvgPool2d: any map to `output_size`; the field uses its widest window."""
 
     name, short, table_kind = "AdaptiveAvgPool2d", "adaptivepool", "pool"
+    figure_color, legend = "#e8aa3c", "adaptive pool"
     schema = {"output_size": ("pair", REQUIRED)}
     starter = {"output_size": 1}
     needs_map, out_key = True, "output_size"
@@ -333,6 +338,7 @@ class BatchNorm2dType(LayerType):
 
     name, short, table_kind = "BatchNorm2d", "bn", "same"
     has_weights = True
+    figure_label = "BN"
     schema = {"eps": ("pos_float", 1e-5), "affine": ("bool", True)}
     needs_map = shape_keeping = True
     other = {"eps": 1e-5, "affine": True}
@@ -387,8 +393,9 @@ class ElementwiseType(LayerType):
     shape_keeping, table_kind = True, "same"
 
     def __init__(self, name: str, short: str, schema: dict[str, tuple[str, Any]] | None = None,
-                 summary: Callable[[dict[str, Any]], str] | None = None, note: str = "") -> None:
-        self.name, self.short = name, short
+                 summary: Callable[[dict[str, Any]], str] | None = None, note: str = "",
+                 figure_label: str = "") -> None:
+        self.name, self.short, self.figure_label = name, short, figure_label
         self.schema = dict(schema or {})
         self.other = {k: d for k, (_, d) in self.schema.items()}
         self._summary, self._note = summary, note
@@ -412,6 +419,7 @@ class FlattenType(LayerType):
     """Flatten: C×H×W values in a row; each value keeps its receptive field."""
 
     name, short, table_kind = "Flatten", "flatten", "flatten"
+    figure_color, legend = "#969696", "flatten"
 
     def infer(self, p: dict[str, Any], incoming: PartialShape | None) -> Inferred:
         if incoming is None:
@@ -431,6 +439,7 @@ class LinearType(LayerType):
 
     name, short, table_kind = "Linear", "fc", "fc"
     has_weights = True
+    figure_color, legend = "#966ec8", "fully connected"
     schema = {"out_features": ("count", REQUIRED), "bias": ("bool", True), "in_features": ("count", None)}
     starter = {"out_features": 10}
     out_key = "out_features"
@@ -569,9 +578,9 @@ def _build_registry() -> dict[str, LayerType]:
         Conv2dType(), PoolType("MaxPool2d"), PoolType("AvgPool2d"), AdaptiveAvgPool2dType(), BatchNorm2dType(),
         ElementwiseType("ReLU", "relu"),
         ElementwiseType("LeakyReLU", "leakyrelu", {"negative_slope": ("float", 0.01)},
-                        lambda p: f"slope {p['negative_slope']:g}"),
+                        lambda p: f"slope {p['negative_slope']:g}", figure_label="LReLU"),
         ElementwiseType("Sigmoid", "sigmoid"), ElementwiseType("Tanh", "tanh"),
-        ElementwiseType("Dropout", "dropout", {"p": ("prob", 0.5)}, lambda p: f"p {p['p']:g}"),
+        ElementwiseType("Dropout", "dropout", {"p": ("prob", 0.5)}, lambda p: f"p {p['p']:g}", figure_label="Drop"),
         FlattenType(), LinearType(),
         ElementwiseType("Softmax", "softmax", note=SOFTMAX_TRAINING_NOTE),
     ]

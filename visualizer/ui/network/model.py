@@ -340,7 +340,13 @@ class NetworkModel(QObject):
         return f"{la.name} {where}: {value:.4g}{rf_text}"
 
     def is_conv(self, layer: int) -> bool:
-        return self.net is not None and 0 <= layer < len(self.net.layers) and self.net.layers[layer].type == "Conv2d"
+        """Whether `layer` is a convolution (the registry says; its maps open up)."""
+        from visualizer.core.architecture import REGISTRY
+
+        if self.net is None or not 0 <= layer < len(self.net.layers):
+            return False
+        kind = REGISTRY.get(self.net.layers[layer].type)
+        return kind is not None and kind.is_convolution
 
     def open_map(self, layer: int, channel: int) -> None:
         if not self.is_conv(layer):

@@ -41,6 +41,20 @@ class NetPicker(QWidget):
         self.model = model
         self.file_path = ""
         self.run_folder = ""
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self._build_net_box())
+        col.addWidget(self._build_image_box())
+        self.kind_combo.currentIndexChanged.connect(self._kind_changed)
+        model.data_changed.connect(self._data_changed)
+        model.net_changed.connect(self._net_changed)
+        model.live.changed.connect(self._live_changed)
+        self._live_changed()
+        self._kind_changed()
+        self._data_changed()
+
+    def _build_net_box(self) -> QGroupBox:
+        """Source, run or file, preset, seed, Load net and the line naming the net shown."""
         net_box = QGroupBox("Net", self)
         self.kind_combo = QComboBox(net_box)
         self.kind_combo.setObjectName("net_kind")
@@ -76,7 +90,10 @@ class NetPicker(QWidget):
         form.addRow("Seed", self.seed_spin)
         form.addRow(self.load_button)
         form.addRow(self.net_line)
+        return net_box
 
+    def _build_image_box(self) -> QGroupBox:
+        """A test digit by index or class, a misclassified one, the brush and an image file."""
         img_box = QGroupBox("Image", self)
         self.index_spin = QSpinBox(img_box)
         self.index_spin.setObjectName("test_index")
@@ -109,7 +126,7 @@ class NetPicker(QWidget):
         self.brush_combo.currentIndexChanged.connect(self._brush)
         self.clear_button = QPushButton("Clear drawing", img_box)
         self.clear_button.setObjectName("clear_drawing")
-        self.clear_button.clicked.connect(model.clear_drawing)
+        self.clear_button.clicked.connect(self.model.clear_drawing)
         grid = QFormLayout(img_box)
         r1 = QHBoxLayout()
         r1.addWidget(self.index_spin, 1)
@@ -128,18 +145,7 @@ class NetPicker(QWidget):
         r4.addWidget(self.clear_button)
         grid.addRow("Brush", r4)
         grid.addRow(self.file_button)
-
-        col = QVBoxLayout(self)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(net_box)
-        col.addWidget(img_box)
-        self.kind_combo.currentIndexChanged.connect(self._kind_changed)
-        model.data_changed.connect(self._data_changed)
-        model.net_changed.connect(self._net_changed)
-        model.live.changed.connect(self._live_changed)
-        self._live_changed()
-        self._kind_changed()
-        self._data_changed()
+        return img_box
 
     def kind(self) -> str:
         return self.kind_combo.currentData()

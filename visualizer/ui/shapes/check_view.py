@@ -33,7 +33,8 @@ from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import parse_shape
 from visualizer.core.table_check import CheckReport, ClaimedRow, check_table, parse_table
 from visualizer.resources import resource_path
-from visualizer.ui.shapes.model import CURRENT_NETWORK, NO_COMPARISON, ShapesModel
+from visualizer.ui.shapes.check_state import CURRENT_NETWORK, NO_COMPARISON
+from visualizer.ui.shapes.model import ShapesModel
 from visualizer.ui.shapes.style import color_for
 
 #: A homework-style table with one planted mistake (padding 2 in row 4), to show both verdicts.
@@ -82,6 +83,26 @@ class ShapeCheckView(QWidget):
         self.last_error: str | None = None
         self._last_dir = ""
 
+        bar = self._build_bar()
+        split = self._build_text_and_results()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(split, 1)
+
+        # Re-check shortly after typing stops, so the verdicts follow the text without flicker.
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(350)
+        self._timer.timeout.connect(self.run_check)
+        self._show_empty()
+        model.check_changed.connect(self._on_model_check_changed)
+        model.changed.connect(self.network_changed)
+        self._on_model_check_changed()
+
+    def _build_bar(self) -> QHBoxLayout:
+        """Load, Example, Compare with, Input and Check, in one row."""
         self.load_button = QPushButton("Load…", self)
         self.load_button.setToolTip("Read a CSV or tab-separated table from a file")
         self.load_button.clicked.connect(self.load_file)
@@ -115,7 +136,10 @@ class ShapeCheckView(QWidget):
         bar.addWidget(self.input_edit)
         bar.addStretch(1)
         bar.addWidget(self.check_button)
+        return bar
 
+    def _build_text_and_results(self) -> QSplitter:
+        """The pasted table on the left; the summary and the verdict table on the right."""
         self.text = QPlainTextEdit(self)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
@@ -150,21 +174,7 @@ class ShapeCheckView(QWidget):
         split.setStretchFactor(0, 1)  # the results matter more than the pasted text
         split.setStretchFactor(1, 3)
         self.splitter = split
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(bar)
-        layout.addWidget(split, 1)
-
-        # Re-check shortly after typing stops, so the verdicts follow the text without flicker.
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(350)
-        self._timer.timeout.connect(self.run_check)
-        self._show_empty()
-        model.check_changed.connect(self._on_model_check_changed)
-        model.changed.connect(self.network_changed)
-        self._on_model_check_changed()
+        return split
 
     # -- inputs --------------------------------------------------------------------------
     @Slot()
@@ -174,7 +184,7 @@ class ShapeCheckView(QWidget):
     @Slot()
     def _on_inputs_edited(self) -> None:
         if not self._syncing:
-            self.model.set_check(self.text.toPlainText(), self.against.currentText(), self.input_edit.text())
+            self.model.check.set(self.text.toPlainText(), self.against.currentText(), self.input_edit.text())
         self._schedule()
 
     @Slot()
@@ -183,13 +193,13 @@ class ShapeCheckView(QWidget):
         m = self.model
         self._syncing = True
         try:
-            if self.text.toPlainText() != m.check_text:
-                self.text.setPlainText(m.check_text)
-            i = self.against.findText(m.check_against)
+            if self.text.toPlainText() != m.check.text:
+                self.text.setPlainText(m.check.text)
+            i = self.against.findText(m.check.against)
             if i >= 0 and i != self.against.currentIndex():
                 self.against.setCurrentIndex(i)
-            if self.input_edit.text() != m.check_input:
-                self.input_edit.setText(m.check_input)
+            if self.input_edit.text() != m.check.input:
+                self.input_edit.setText(m.check.input)
         finally:
             self._syncing = False
 

@@ -32,20 +32,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from visualizer.core import shape_text as fmt
-from visualizer.core.architecture import ShapeTable
+from visualizer.core.architecture import REGISTRY, RESIDUAL, ShapeTable
 from visualizer.ui.shapes.model import ShapesModel
 from visualizer.ui.shell.files import save_bytes
 
-COLORS = {
-    "input": QColor(190, 190, 190),
-    "Conv2d": QColor(92, 141, 214),
-    "MaxPool2d": QColor(222, 105, 90),
-    "AvgPool2d": QColor(232, 150, 80),
-    "AdaptiveAvgPool2d": QColor(232, 170, 60),
-    "Flatten": QColor(150, 150, 150),
-    "Linear": QColor(150, 110, 200),
-}
-OTHER_COLOR = QColor(120, 170, 140)
+INPUT_COLOR = QColor(190, 190, 190)
+OTHER_COLOR = QColor(120, 170, 140)  # a layer type the registry gives no colour (and a block's sum)
 ERROR_COLOR = QColor(200, 0, 0)
 SELECTED_COLOR = QColor(255, 140, 0)
 
@@ -114,7 +106,7 @@ def blocks_for(table: ShapeTable, arcs: list[Arc] | None = None) -> list[Block]:
             for c in main:
                 _fold(blocks, c, i, c.name[len(row.name) + 1:] if c.name.startswith(row.name + ".") else c.name, i)
             if len(blocks) - 1 == start:  # an empty main path: the sum still gets a box
-                blocks.append(Block([i], "Residual", row.output_shape, row.name, row.error, i))
+                blocks.append(Block([i], RESIDUAL.name, row.output_shape, row.name, row.error, i))
             last = blocks[-1]
             last.title += " ⊕"
             last.sealed = True
@@ -122,7 +114,7 @@ def blocks_for(table: ShapeTable, arcs: list[Arc] | None = None) -> list[Block]:
             if not row.error and row.output_shape is not None:
                 last.shape = row.output_shape
             sc = "identity" if not shortcut else ", ".join(
-                "1×1 conv" if c.type == "Conv2d" and "1×1" in c.settings else _short(c.type) for c in shortcut)
+                "1×1 conv" if _is_convolution(c.type) and "1×1" in c.settings else _short(c.type) for c in shortcut)
             if arcs is not None:
                 arcs.append(Arc(start, len(blocks) - 1, f"{row.name} + {sc}", i, row.error))
             continue
@@ -131,14 +123,29 @@ def blocks_for(table: ShapeTable, arcs: list[Arc] | None = None) -> list[Block]:
 
 
 def legend_html() -> str:
-    """Colour key of the block kinds, for a label beside the figure."""
-    names = (("Conv2d", "convolution"), ("MaxPool2d", "max pool"), ("AvgPool2d", "average pool"),
-             ("AdaptiveAvgPool2d", "adaptive pool"), ("Flatten", "flatten"), ("Linear", "fully connected"))
-    return " &nbsp; ".join(f'<span style="color:{COLORS[k].name()}">&#9632;</span> {label}' for k, label in names)
+    """Colour key of the block kinds, for a label beside the figure (the registry's types with
+    a legend, in its order)."""
+    return " &nbsp; ".join(f'<span style="color:{t.figure_color}">&#9632;</span> {t.legend}'
+                           for t in REGISTRY.values() if t.legend and t.figure_color)
+
+
+def block_color(kind: str) -> QColor:
+    """The colour of a box whose first layer is of type `kind` ("input" for the input)."""
+    if kind == "input":
+        return QColor(INPUT_COLOR)
+    t = REGISTRY.get(kind)
+    return QColor(t.figure_color) if t is not None and t.figure_color else QColor(OTHER_COLOR)
 
 
 def _short(layer_type: str) -> str:
-    return {"BatchNorm2d": "BN", "LeakyReLU": "LReLU", "Dropout": "Drop"}.get(layer_type, layer_type)
+    """The word of a layer folded into the box before it ("BN"); its type name by default."""
+    t = REGISTRY.get(layer_type)
+    return (t.figure_label if t is not None else "") or layer_type
+
+
+def _is_convolution(layer_type: str) -> bool:
+    t = REGISTRY.get(layer_type)
+    return t is not None and t.is_convolution
 
 
 class DiagramLayout:
@@ -301,7 +308,7 @@ class DiagramLayout:
                      outline_only: bool = False) -> None:
         left, top = b.x, self.mid + b.y - b.face / 2
         dx, dy = b.depth, -b.depth * 0.7
-        base = COLORS.get(b.kind, OTHER_COLOR)
+        base = block_color(b.kind)
         edge = QPen(base.darker(160), 1.0)
         if b.shape is None or b.error:
             edge = QPen(ERROR_COLOR, 2.0, Qt.PenStyle.DashLine)

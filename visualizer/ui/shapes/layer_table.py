@@ -27,8 +27,9 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QLineEdit, QStyledItemDelegate, QTableView, QWidget
 
 from visualizer.core import shape_text as fmt
-from visualizer.core.architecture import LAYER_TYPES
-from visualizer.ui.shapes.model import FIELDS, ShapesModel, field_applies
+from visualizer.core.architecture import LAYER_TYPES, RESIDUAL
+from visualizer.ui.shapes.layer_edits import FIELDS, field_applies
+from visualizer.ui.shapes.model import ShapesModel
 
 COLUMNS = (
     "#", "Name", "Layer", "Out", "Kernel", "Stride", "Padding", "Dilation", "Other",
@@ -307,7 +308,7 @@ class LayerTableModel(QAbstractTableModel):
             return layer.settings
         if column == COL_TYPE:
             if spec.is_block and not editing:
-                return ("▾ " if row in self.model.expanded else "▸ ") + "Residual"
+                return ("▾ " if row in self.model.expanded else "▸ ") + RESIDUAL.name
             return spec.type
         if spec.is_block and column == COL_OTHER and layer is not None:
             a, b = layer.add_shapes or (None, None)

@@ -11,8 +11,6 @@ included). Views connect to the signals below and redraw; they never talk to eac
 from __future__ import annotations
 
 import copy
-import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,81 +18,17 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from visualizer.core import shape_text as fmt
-from visualizer.core.architecture import (
-    LAYER_TYPES,
-    Architecture,
-    LayerSpec,
-    ShapeTable,
-    compute_table,
-    preset,
-)
+from visualizer.core.architecture import Architecture, LayerSpec, ShapeTable, compute_table, is_block_type, preset
 from visualizer.core.errors import UserInputError
 from visualizer.core.training import trainability_problem
+from visualizer.ui.shapes import layer_edits as edits
+from visualizer.ui.shapes import status
+from visualizer.ui.shapes.check_state import TableCheckState
+from visualizer.ui.shapes.layer_edits import Focus, clone, layers_at, normalized, rows_at
 
 DEFAULT_PRESET = "mnist-net1"
 MAX_ARCHITECTURE_BYTES = 5_000_000  # VGG19 is 6 kB; anything this big is the wrong file
-
-#: The settings a layer row has, in the words of the table's columns (see `edit_layer`).
-FIELDS = ("name", "type", "out", "kernel", "stride", "padding", "dilation", "other")
-
-#: Compare-with choices of the table check that are not presets.
-NO_COMPARISON = "nothing"
-CURRENT_NETWORK = "the network above"
-
-
-def _clone_layers(layers: list[LayerSpec]) -> list[LayerSpec]:
-    return [LayerSpec(layer.type, {k: (list(v) if isinstance(v, (list, tuple)) else v)
-                                   for k, v in layer.params.items()}, layer.name,
-                      _clone_layers(layer.main), _clone_layers(layer.shortcut))
-            for layer in layers]
-
-
-def clone(arch: Architecture) -> Architecture:
-    """A copy that shares nothing mutable (settings hold only numbers, text and [y, x] lists;
-    much faster than deepcopy, which mattered for undo snapshots of VGG-sized nets)."""
-    return dataclasses.replace(arch, input_shape=tuple(arch.input_shape), layers=_clone_layers(arch.layers))
-
-
-#: Where the table and the editing are: () the network's own layers; ((3, "main"),) the main
-#: path of the block in row 3; deeper for blocks inside blocks.
-Focus = tuple[tuple[int, str], ...]
-
-
-def layers_at(arch: Architecture, focus: Focus) -> list[LayerSpec] | None:
-    """The list of layers `focus` points into (the same list object, to edit in place), or None
-    when the focus does not fit this architecture."""
-    layers = arch.layers
-    for index, path in focus:
-        if not 0 <= index < len(layers) or not layers[index].is_block or path not in ("main", "shortcut"):
-            return None
-        layers = layers[index].main if path == "main" else layers[index].shortcut
-    return layers
-
-
-def rows_at(table: ShapeTable, focus: Focus) -> list:
-    """The table rows of the layers `focus` points into ([] when it does not fit)."""
-    rows = table.rows
-    for index, path in focus:
-        if not 0 <= index < len(rows) or not rows[index].is_block:
-            return []
-        rows = [c for c in rows[index].children if c.path == path]
-    return rows
-
-
-def normalized(arch: Architecture) -> Architecture:
-    """The architecture as it would be read back from its own JSON (so saves always reload);
-    UserInputError, naming the field, when a value is not acceptable."""
-    return Architecture.from_dict(json.loads(json.dumps(arch.to_dict())))
-
-
-def field_applies(layer_type: str, field: str) -> bool:
-    """Whether a layer of this type has the setting `field` (one of FIELDS). A Residual block
-    has only its name here (its layers are edited inside it)."""
-    if layer_type == "Residual":
-        return field == "name"
-    if field in ("name", "type"):
-        return True
-    return fmt.has_column(layer_type, field)
+DEFAULT_LAYER_TYPE = "Conv2d"  # what "Add layer" adds when no row is selected
 
 
 class ArchitectureEdit(QUndoCommand):
@@ -142,7 +76,7 @@ class ShapesModel(QObject):
     edit_rejected = Signal(str)
     #: the file path or the modified flag changed
     document_changed = Signal()
-    #: the hand-written table, its compare-with choice or its input changed (from `set_check`)
+    #: the hand-written table, its compare-with choice or its input changed (`check.set`)
     check_changed = Signal()
     #: the line under the table: (text, kind) with kind "bad", "good" or ""
     message_changed = Signal(str, str)
@@ -168,9 +102,7 @@ class ShapesModel(QObject):
         self.editing_enabled = True
         self.path: str | None = None  # file the architecture was opened from / saved to
         self.last_dir = ""
-        self.check_text = ""
-        self.check_against = CURRENT_NETWORK  # compare with what is loaded unless told otherwise
-        self.check_input = ""
+        self.check = TableCheckState(changed=self.check_changed.emit)
         self.lower_tab = 0
         self.splitter: list[int] = []
         self.message: tuple[str, str] = self.status_line()
@@ -195,8 +127,7 @@ class ShapesModel(QObject):
         """Show the table of a torch module (core.module_summary) instead of the network; it
         cannot be edited. The network stays as it was: any edit, undo, preset or file ends this."""
         self._module = table
-        self._module_specs = [LayerSpec(r.type if r.type in LAYER_TYPES else r.type, {}, r.name)
-                              for r in table.rows]
+        self._module_specs = [LayerSpec(r.type, {}, r.name) for r in table.rows]
         self.module_source = source
         self.focus, self.expanded, self._selected = (), set(), []
         self.revision += 1
@@ -237,13 +168,7 @@ class ShapesModel(QObject):
     # -- blocks --------------------------------------------------------------------------
     def focus_text(self) -> str:
         """"layer2.0 › main path" (empty at the top)."""
-        parts, rows = [], self._table.rows
-        for index, path in self.focus:
-            if not 0 <= index < len(rows):
-                break
-            parts.append(f"{rows[index].name} › {path} path")
-            rows = [c for c in rows[index].children if c.path == path]
-        return " › ".join(parts)
+        return edits.focus_text(self._table, self.focus)
 
     def enter_block(self, row: int, path: str = "main") -> bool:
         """Show and edit the `path` ("main" or "shortcut") of the block in `row`."""
@@ -282,29 +207,12 @@ class ShapesModel(QObject):
                 self.expanded.discard(row)
             self.expansion_changed.emit()
 
-    def new_block(self, at: int) -> LayerSpec:
-        """A Residual block for position `at`: conv 3×3, BN, ReLU, conv 3×3, BN with an identity
-        shortcut, keeping the channels that arrive there (torchvision's BasicBlock)."""
+    def _incoming(self, at: int):
+        """The shape that arrives at position `at` of the focused list."""
         rows = self.rows()
-        incoming = rows[at - 1].output_shape if at > 0 and at - 1 < len(rows) else (
-            self._block_input() if self.focus else self.input_shape)
-        c = incoming[0] if incoming is not None and len(incoming) == 3 else 8
-        conv = {"out_channels": c, "kernel_size": [3, 3], "padding": [1, 1], "bias": False}
-        main = [LayerSpec("Conv2d", fmt.default_params("Conv2d", None) | conv), LayerSpec("BatchNorm2d", {}),
-                LayerSpec("ReLU", {}), LayerSpec("Conv2d", fmt.default_params("Conv2d", None) | conv),
-                LayerSpec("BatchNorm2d", {})]
-        return LayerSpec("Residual", {"activation": "ReLU"}, "", main, [])
-
-    def _block_input(self):
-        """What arrives at the start of the focused path (the network's input at the top)."""
-        rows = self._table.rows
-        shape = self.input_shape
-        for index, path in self.focus:
-            if not 0 <= index < len(rows):
-                break
-            shape = rows[index].input_shape
-            rows = [c for c in rows[index].children if c.path == path]
-        return shape
+        if 0 < at and at - 1 < len(rows):
+            return rows[at - 1].output_shape
+        return edits.focus_input(self._table, self.focus)
 
     @property
     def modified(self) -> bool:
@@ -316,36 +224,15 @@ class ShapesModel(QObject):
         return Path(self.path).name if self.path else (self._arch.name or "untitled")
 
     def first_problem(self) -> tuple[int, str] | None:
-        """(row index, reason) of the first invalid layer, or None."""
-        for i, r in enumerate(self.rows()):
-            if not r.ok:
-                return i, r.error or "invalid"
-        if self.focus:  # nothing wrong in this path: the network's first problem (maybe this block's sum)
-            for r in self._table.rows:
-                if not r.ok:
-                    return -1, f"{r.name}: {r.error}"
-        return None
+        """(row index, reason) of the first invalid layer, or None (-1: in the network, outside
+        the focused path)."""
+        return status.first_problem(self.rows(), self._table.rows, bool(self.focus))
 
     def status_line(self) -> tuple[str, str]:
         """The totals, or the first bad row and why: (text, kind); a torch module's own totals
         while one is shown."""
-        table = self.table
-        problem = self.first_problem()
-        if problem is None and self._module is not None:
-            return (f"{self.module_source} (read-only): {len(table.rows)} leaf module calls · output "
-                    f"{fmt.format_shape(table.output_shape)} · {table.total_params:,} parameters · "
-                    f"{table.total_macs:,} MACs per sample"), ""
-        if problem is None:
-            return (f"{len(table.rows)} layers · output {fmt.format_shape(table.output_shape)} · "
-                    f"{table.total_params:,} parameters · {table.total_macs:,} MACs "
-                    f"({2 * table.total_macs:,} FLOPs) per sample"), ""
-        row, reason = problem
-        if row < 0:
-            return f"In the network: {reason}", "bad"
-        rows = self.rows()
-        bad = sum(1 for r in rows if not r.ok)
-        more = f" ({bad - 1} more bad row{'s' if bad > 2 else ''})" if bad > 1 else ""
-        return f"Row {row + 1} ({rows[row].name}): {reason}{more}", "bad"
+        source = self.module_source if self._module is not None else None
+        return status.status_line(self.table, self.rows(), self.first_problem(), source)
 
     def trainable(self) -> tuple[bool, str]:
         """(True, "") when the Training tab can take this network (the one rule of the core)."""
@@ -392,76 +279,24 @@ class ShapesModel(QObject):
 
     # -- editing the network -------------------------------------------------------------
     def edit_layer(self, row: int, field: str, text: str) -> bool:
-        """Set one setting of a layer from what the user typed (`field` from FIELDS); an
+        """Set one setting of a layer from what the user typed (`field` from layer_edits.FIELDS); an
         unreadable value is refused with `edit_rejected` and changes nothing."""
-        if not 0 <= row < self.layer_count() or not field_applies(self._layers()[row].type, field):
+        if not 0 <= row < self.layer_count() or not edits.field_applies(self._layers()[row].type, field):
             return False
         spec = self._layers()[row]
         label = spec.name or (self.rows()[row].name if row < len(self.rows()) else spec.type)
         try:
-            new_spec, what = self._edited_spec(row, field, text)
+            incoming = self.rows()[row].input_shape if row < len(self.rows()) else None
+            new_spec, what = edits.edited_spec(spec, field, text, incoming)
         except UserInputError as exc:
             self._reject(f"Row {row + 1}: {exc}")
             return False
         return self.replace_layer(row, new_spec, f"{what} of {label}")
 
-    def _edited_spec(self, row: int, field: str, text: str) -> tuple[LayerSpec, str]:
-        spec = copy.deepcopy(self._layers()[row])
-        p = spec.params
-        if field == "name":
-            spec.name = text.strip()
-            return spec, "Rename"
-        if field == "type":
-            new_type = text.strip()
-            if new_type not in LAYER_TYPES:
-                raise UserInputError(f"unknown layer type {new_type!r}; one of {', '.join(LAYER_TYPES)}")
-            layer = self.rows()[row] if row < len(self.rows()) else None
-            channels = layer.input_shape[0] if layer and layer.input_shape and len(layer.input_shape) == 3 else None
-            spec.params = fmt.convert_params(spec.type, p, new_type, channels)
-            spec.type = new_type
-            return spec, f"Make {new_type}"
-        if field == "out":
-            key = fmt.HAS_OUT[spec.type]
-            if spec.type == "AdaptiveAvgPool2d":
-                p[key] = list(fmt.parse_pair(text, "output size"))
-            else:
-                p[key] = fmt.parse_positive_int(text, key.replace("_", " "))
-            return spec, "Set " + key.replace("_", " ")
-        if field == "kernel":
-            old_kernel = fmt.as_pair(p.get("kernel_size"))
-            p["kernel_size"] = list(fmt.parse_pair(text, "kernel size"))
-            if spec.type in ("MaxPool2d", "AvgPool2d") and (
-                    p.get("stride") is None or fmt.as_pair(p.get("stride")) == old_kernel):
-                # a pool whose stride was its size keeps stepping by its size
-                p["stride"] = list(p["kernel_size"])
-            return spec, "Set kernel size"
-        if field in ("stride", "dilation"):
-            p[field] = list(fmt.parse_pair(text, field))
-            return spec, f"Set {field}"
-        if field == "padding":
-            words = ("same", "valid") if spec.type == "Conv2d" else ()
-            pad = fmt.parse_pair(text, "padding", minimum=0, words=words)
-            p["padding"] = pad if isinstance(pad, str) else list(pad)
-            return spec, "Set padding"
-        if field == "other":
-            changed = fmt.parse_other(spec.type, text)
-            p.update(changed)
-            return spec, "Set " + (", ".join(changed) or "settings")
-        raise UserInputError("this cell cannot be edited")
-
     def replace_layer(self, row: int, spec: LayerSpec, text: str) -> bool:
         after = self.architecture()
         self._layers(after)[row] = spec
         return self._push(after, text, [row], [row])
-
-    def new_layer(self, layer_type: str, at: int) -> LayerSpec:
-        """A fresh layer of `layer_type` for position `at`, sized to what arrives there."""
-        rows = self.rows()
-        incoming = rows[at - 1].output_shape if at > 0 and at - 1 < len(rows) else self._block_input()
-        channels = incoming[0] if incoming is not None and len(incoming) == 3 else None
-        if channels is not None and channels < 8:
-            channels = 8  # after an image (1 or 3 channels) a conv usually widens
-        return LayerSpec(layer_type, fmt.default_params(layer_type, channels))
 
     def add_layer(self, layer_type: str | None = None, at: int | None = None) -> bool:
         """Add a layer after the selected one (or at `at`); without a type, one like the
@@ -470,10 +305,10 @@ class ShapesModel(QObject):
         if at is None:
             at = row + 1 if row >= 0 else self.layer_count()
         if layer_type is None:
-            layer_type = self._layers()[row].type if row >= 0 else "Conv2d"
-        if layer_type == "Residual":
-            return self.insert_layer(at, self.new_block(at))
-        return self.insert_layer(at, self.new_layer(layer_type, at))
+            layer_type = self._layers()[row].type if row >= 0 else DEFAULT_LAYER_TYPE
+        incoming = self._incoming(at)
+        spec = edits.new_block(incoming) if is_block_type(layer_type) else edits.new_layer(layer_type, incoming)
+        return self.insert_layer(at, spec)
 
     def insert_layer(self, row: int, spec: LayerSpec) -> bool:
         row = max(0, min(row, self.layer_count()))
@@ -512,15 +347,12 @@ class ShapesModel(QObject):
         if not rows:
             return False
         destination = max(0, min(destination, self.layer_count()))
-        moving = [self._layers()[r] for r in rows]
-        staying = [layer for i, layer in enumerate(self._layers()) if i not in rows]
-        at = destination - sum(1 for r in rows if r < destination)
-        new_layers = staying[:at] + moving + staying[at:]
+        new_layers, at = edits.moved(self._layers(), rows, destination)
         if [id(x) for x in new_layers] == [id(x) for x in self._layers()]:
             return False
         after = self.architecture()
         self._layers(after)[:] = copy.deepcopy(new_layers)
-        text = f"Move {moving[0].type}" if len(rows) == 1 else f"Move {len(rows)} layers"
+        text = f"Move {self._layers()[rows[0]].type}" if len(rows) == 1 else f"Move {len(rows)} layers"
         return self._push(after, text, list(range(at, at + len(rows))), rows)
 
     def move_selected(self, step: int) -> bool:
@@ -633,25 +465,13 @@ class ShapesModel(QObject):
         self.undo_stack.setClean()
         self.document_changed.emit()
 
-    # -- the hand-written table check ----------------------------------------------------
-    def set_check(self, text: str | None = None, against: str | None = None,
-                  input_text: str | None = None) -> None:
-        """What the user put in the check view: the pasted table, the network to compare with
-        (NO_COMPARISON, CURRENT_NETWORK or a preset name) and the input size text."""
-        new = (self.check_text if text is None else str(text),
-               self.check_against if against is None else str(against),
-               self.check_input if input_text is None else str(input_text))
-        if new != (self.check_text, self.check_against, self.check_input):
-            self.check_text, self.check_against, self.check_input = new
-            self.check_changed.emit()
-
     # -- saving the session --------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {
             "architecture": self._arch.to_dict(),
             "path": self.path or "",
             "last_dir": self.last_dir,
-            "check": {"text": self.check_text, "against": self.check_against, "input": self.check_input},
+            "check": self.check.to_dict(),
             "lower_tab": int(self.lower_tab),
             "splitter": [int(s) for s in self.splitter],
         }
@@ -675,13 +495,7 @@ class ShapesModel(QObject):
         last_dir = state.get("last_dir")
         if isinstance(last_dir, str):
             self.last_dir = last_dir
-        check = state.get("check")
-        if isinstance(check, dict):
-            values = [v if isinstance(v, str) else None
-                      for v in (check.get("text"), check.get("against"), check.get("input"))]
-            if values[1] == NO_COMPARISON and not (values[0] or "").strip():
-                values[1] = CURRENT_NETWORK  # an old session's default, before any table was typed
-            self.set_check(*values)
+        self.check.restore(state.get("check"))
         tab = state.get("lower_tab")
         if isinstance(tab, int) and not isinstance(tab, bool) and tab >= 0:
             self.lower_tab = tab

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.core.architecture import LAYER_TYPES
+from visualizer.core.architecture import LAYER_TYPES, RESIDUAL
 from visualizer.ui.shapes.check_view import ShapeCheckView
 from visualizer.ui.shapes.documents import TABLE_EXPORTS
 from visualizer.ui.shapes.explanation import ExplanationLine
@@ -170,7 +170,7 @@ class ShapesPanelLayout:
         for t in LAYER_TYPES:
             add_menu.addAction(t, lambda t=t: self.add_layer_of_type(t))
         add_menu.addSeparator()
-        add_menu.addAction("Residual block", lambda: self.add_layer_of_type("Residual"))
+        add_menu.addAction(f"{RESIDUAL.name} block", lambda: self.add_layer_of_type(RESIDUAL.name))
         self.add_button.setMenu(add_menu)
         self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.edit_bar = QWidget(self)  # hidden as a whole in lecture mode
