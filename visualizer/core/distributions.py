@@ -128,36 +128,46 @@ class ForgetOldDistributions(Callback):
         remove_stale(self.folder)
 
 
-def recorder_for(folder: str | Path, every: int | None, val_images: np.ndarray) -> Callback:
+def recorder_for(folder: str | Path, every: int | None, val_images: np.ndarray | None = None) -> Callback:
     """The callback for a run into `folder`: a DistributionRecorder every `every` examples on the
-    first ACTIVATION_IMAGES validation images, or (every None) one that removes a stale file."""
+    first ACTIVATION_IMAGES validation images, or (every None) one that removes a stale file.
+    `val_images` None: the trainer's own (Trainer.validation_images, once it has loaded MNIST:
+    the GUI's worker, which lets the trainer load the data)."""
     if every is None:
         return ForgetOldDistributions(folder)
-    return DistributionRecorder(folder, every, np.asarray(val_images)[:ACTIVATION_IMAGES])
+    images = None if val_images is None else np.asarray(val_images)[:ACTIVATION_IMAGES]
+    return DistributionRecorder(folder, every, images)
 
 
 class DistributionRecorder(Callback):
     """Write distributions.jsonl into `folder` every `every` examples (see the module's text).
 
-    `images`: the fixed validation images (uint8, N×28×28) whose activations are recorded."""
+    `images`: the fixed validation images (uint8, N×28×28) whose activations are recorded; None:
+    the first ACTIVATION_IMAGES of the trainer's validation images, taken when training begins."""
 
-    def __init__(self, folder: str | Path, every: int, images: np.ndarray) -> None:
+    def __init__(self, folder: str | Path, every: int, images: np.ndarray | None) -> None:
         self.path = Path(folder) / FILE_NAME
         self.every = check_every(every)
-        images = np.asarray(images)
-        if images.ndim != 3 or images.shape[0] == 0 or images.dtype != np.uint8:
-            raise UserInputError(f"the recorded images must be uint8 (N, 28, 28), got {images.dtype} {images.shape}")
-        self.images = images
+        self.images = None if images is None else self._checked(images)
         self.records = 0
         self._next = self.every
         self._file = None
         self._layers: list[tuple[str, Any]] = []
         self._x = None
 
+    @staticmethod
+    def _checked(images) -> np.ndarray:
+        images = np.asarray(images)
+        if images.ndim != 3 or images.shape[0] == 0 or images.dtype != np.uint8:
+            raise UserInputError(f"the recorded images must be uint8 (N, 28, 28), got {images.dtype} {images.shape}")
+        return images
+
     # -- engine callbacks (training thread) ---------------------------------------------------
     def on_train_begin(self, trainer) -> None:
         import torch
 
+        if self.images is None:
+            self.images = self._checked(np.asarray(trainer.validation_images)[:ACTIVATION_IMAGES])
         self._layers = layer_names(trainer.config.net, trainer.model)
         x = (self.images.astype(np.float32) / 255.0 - MNIST_MEAN) / MNIST_STD
         device = next(trainer.model.parameters()).device

@@ -43,12 +43,16 @@ _SPINS = {  # field -> (step, tooltip)
                 "machine has)"),
     "early_stopping": (1, "Early stopping: stop after this many epochs without a lower validation loss "
                           "and keep the best epoch's weights (0: off)"),
+    "distributions": (1000, "Record distributions every N examples (off by default): each layer's weights, their "
+                            "gradients and its activations on 64 validation images, as 9 percentiles and a "
+                            "30-bin histogram, into the run's distributions.jsonl (as convviz train "
+                            "--distributions N); the Distributions tab draws them"),
 }
 #: The regulariser's row: named apart from the L2 (mean squared error) loss above it.
 WEIGHT_DECAY_LABEL = "Weight decay λ"  # no wider than the other labels: the column stays narrow
 _LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images",
            "val_size": "Validation images", "test_size": "Test images", "seed": "Seed",
-           "early_stopping": "Early stopping"}
+           "early_stopping": "Early stopping", "distributions": "Distributions"}
 
 
 def set_combo(combo: QComboBox, value: Any) -> None:
@@ -119,13 +123,16 @@ class TrainingForm(QGroupBox):
         form.addRow("Learning rate", self.lr_edit)
         form.addRow("Momentum", self.momentum_edit)
         for name, s in self.spins.items():
-            if name != "early_stopping":
+            if name not in ("early_stopping", "distributions"):
                 form.addRow(_LABELS[name], s)
         form.addRow(WEIGHT_DECAY_LABEL, self.weight_decay_edit)
         form.addRow("Dropout", self.dropout_edit)
         form.addRow(_LABELS["early_stopping"], self.spins["early_stopping"])
         self.spins["early_stopping"].setSpecialValueText("off")
         self.spins["early_stopping"].setSuffix(" epochs")
+        form.addRow(_LABELS["distributions"], self.spins["distributions"])
+        self.spins["distributions"].setSpecialValueText("off")
+        self.spins["distributions"].setSuffix(" examples")
         form.addRow("Device", self.device_combo)
         self._fill_nets()
         self._fill_devices()
