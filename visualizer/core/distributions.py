@@ -269,6 +269,38 @@ def read_distributions(path: str | Path) -> list[dict[str, Any]]:
     return out
 
 
-__all__ = ["FILE_NAME", "PERCENTILES", "BINS", "KINDS", "ACTIVATION_IMAGES", "DEFAULT_EVERY", "summarize",
+class Series:
+    """One layer's records of one kind, in order of examples seen, as arrays for a plot:
+    `examples_seen` (n,), `epoch` (n,), `percentiles` (n, 9), `edges` (n, 31), `counts` (n, 30);
+    a value written as null (past the float range) is NaN."""
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        records = sorted(records, key=lambda r: r.get("examples_seen", 0))
+
+        def arr(key: str, width: int) -> np.ndarray:
+            rows = [[np.nan if v is None else v for v in (r.get(key) or [None] * width)] for r in records]
+            return np.asarray(rows, dtype=np.float64).reshape(len(records), width)
+
+        self.examples_seen = np.asarray([r.get("examples_seen", 0) for r in records], dtype=np.int64)
+        self.epoch = np.asarray([r.get("epoch", np.nan) for r in records], dtype=np.float64)
+        self.percentiles = arr("percentiles", len(PERCENTILES))
+        self.edges = arr("edges", BINS + 1)
+        self.counts = arr("counts", BINS)
+
+    def __len__(self) -> int:
+        return int(self.examples_seen.size)
+
+
+def series(records: list[dict[str, Any]], layer: str, kind: str) -> Series:
+    """The records of `layer` and `kind` (see Series)."""
+    return Series([r for r in records if r.get("layer") == layer and r.get("kind") == kind])
+
+
+def layers_in(records: list[dict[str, Any]]) -> list[str]:
+    """The layers that have records, in the order the file first names them (the net's order)."""
+    return list(dict.fromkeys(str(r.get("layer", "")) for r in records))
+
+
+__all__ = ["Series", "series", "layers_in", "FILE_NAME", "PERCENTILES", "BINS", "KINDS", "ACTIVATION_IMAGES", "DEFAULT_EVERY", "summarize",
            "check_every", "layer_names", "remove_stale", "DistributionRecorder", "ForgetOldDistributions",
            "recorder_for", "read_distributions"]

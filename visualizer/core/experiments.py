@@ -112,6 +112,11 @@ LOOK_AT: dict[str, str] = {
                    "loss (dashed) turns up after the ★, its lowest point. overfit-early-stop stops 5 epochs after "
                    "its ★ (Best epoch: “stopped early”) and keeps the ★'s weights; weight decay, dropout and 4× "
                    "the data each end with a lower validation loss than overfit-plain.",
+    "batch norm": "Look at conv2's input (maxpool1's activations) in the two plots. Without batch norm its "
+                  "upper percentiles keep climbing to the end (93.32 %: 1.06 → 2.46, maximum 2.80 → 6.71 over "
+                  "30,000 examples); with it they move in the first 5,000 examples (1.22 → 2.08), then stay "
+                  "within 2.06–2.11 while γ and β keep learning. It also trains faster here (95.8 % test "
+                  "accuracy against 87.3 %), which is what batch norm is used for.",
 }
 #: The prefix of the run names of an experiment that varies whole sets of settings.
 VARIANT_PREFIX = {"overfitting": "overfit", "batch norm": "bn"}
