@@ -113,7 +113,7 @@ LOOK_AT: dict[str, str] = {
                    "its ★ (Best epoch: “stopped early”) and keeps the ★'s weights; weight decay, dropout and 4× "
                    "the data each end with a lower validation loss than overfit-plain.",
     "batch norm": "Look at conv2's input (maxpool1's activations) in the two plots. Without batch norm its "
-                  "upper percentiles keep climbing to the end (93.32 %: 1.06 → 2.46, maximum 2.80 → 6.71 over "
+                  "upper percentiles keep climbing to the end (93.32 %: 1.06 → 2.46, maximum 2.80 → 6.70 over "
                   "30,000 examples); with it they move in the first 5,000 examples (1.22 → 2.08), then stay "
                   "within 2.06–2.11 while γ and β keep learning. It also trains faster here (95.8 % test "
                   "accuracy against 87.3 %), which is what batch norm is used for.",
