@@ -79,6 +79,14 @@ def test_bands_histograms_hover_and_runs_side_by_side(qtbot, fresh_settings, tmp
     qtbot.waitUntil(lambda: "bin 4 of 30" in view.readout.text())
     assert "2,000 examples seen" in view.readout.text()
     assert f"{int(weights.counts[-1][3]):,} values" in view.readout.text()
+    # the choices are kept with the session
+    state = panel.save_state()
+    assert state["distributions_view"] == {"layer": "conv1", "kind": "weight", "mode": "histograms"}
+    w.close()  # the session is saved on closing, and restored by the next window
+    w, panel = open_training_tab(qtbot, tmp_path)
+    panel.restore_state({**state, "distributions_view": {**state["distributions_view"], "mode": "pie"}})  # ignored
+    view = _show_tab(qtbot, panel)
+    assert (view.kind_combo.currentData(), view.mode_combo.currentData()) == ("weight", "histograms")
     w.close()
 
 

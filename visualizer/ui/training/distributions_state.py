@@ -136,6 +136,20 @@ class DistributionsState(QObject):
             self.mode = mode
             self.changed.emit()
 
+    def to_dict(self) -> dict[str, str]:
+        """What the session keeps: the layer, kind and drawing chosen."""
+        return {"layer": self.layer, "kind": self.kind, "mode": self.mode}
+
+    def from_dict(self, state: Any) -> None:
+        """A saved session's choices; odd values are ignored (a layer the next runs lack waits for them)."""
+        if not isinstance(state, dict):
+            return
+        if isinstance(state.get("layer"), str):
+            self.layer = state["layer"]
+        self.set_kind(state.get("kind"))
+        self.set_mode(state.get("mode"))
+        self.changed.emit()
+
     # -- reading the files -------------------------------------------------------------------
     def set_active(self, on: bool) -> None:
         """The view is shown (files are looked at every second) or hidden (they are not)."""
@@ -184,7 +198,7 @@ class DistributionsState(QObject):
             else:
                 self.errors.pop(run_id, None)
         layers = self.layers()
-        if layers and self.layer not in layers:
+        if layers and self.layer not in layers:  # (a layer restored from the session stays if a run has it)
             self.layer = BATCH_NORM_LAYER if BATCH_NORM_LAYER in layers else layers[0]
         self.changed.emit()
 

@@ -303,8 +303,12 @@ class DistributionsView(QWidget):
     def set_look(self, look: str) -> None:
         from visualizer.ui.shell import theme
 
-        bg, _fg = theme.PLOT_COLOURS.get(look, theme.PLOT_COLOURS["light"])
+        bg, fg = theme.PLOT_COLOURS.get(look, theme.PLOT_COLOURS["light"])
         self.graphics.setBackground(bg)
+        for rp in self.run_plots.values():
+            for ax in ("bottom", "left"):
+                rp.plot.getAxis(ax).setPen(fg)
+                rp.plot.getAxis(ax).setTextPen(fg)
 
     def shutdown(self) -> None:
         self.state.shutdown()

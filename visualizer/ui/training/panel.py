@@ -307,10 +307,11 @@ class TrainingPanel(Panel):
             self.distributions.set_look(theme.current_look())
 
     def save_state(self) -> dict[str, Any]:
-        return self.model.to_dict()
+        return {**self.model.to_dict(), "distributions_view": self.distributions.state.to_dict()}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         self.model.from_dict(state)
+        self.distributions.state.from_dict(state.get("distributions_view"))
 
     def set_lecture_mode(self, on: bool) -> None:
         """For a projector: the form and the data box step aside, curves get thicker."""
