@@ -106,3 +106,21 @@ def test_records_arriving_while_shown_are_drawn(qtbot, fresh_settings, tmp_path)
     qtbot.waitUntil(lambda: len(rp().series) == 5, timeout=10_000)
     assert list(rp().median.getData()[0]) == [250, 500, 750, 1000, 1250]
     w.close()
+
+
+def test_a_damaged_file_is_named_and_the_last_bin_holds_its_right_edge(qtbot, fresh_settings, tmp_path):
+    runs = tmp_path / "runs"
+    a = saved_run_with_distributions(runs, "2026-11-28_100000_a", 2, 0.0)
+    bad = write_run_folder(runs, "2026-11-28_100001_bad", DONE)
+    (bad / FILE_NAME).write_text("not json\n" + records_text(1, 0.0))
+    w, panel = open_training_tab(qtbot, tmp_path)
+    view = _show_tab(qtbot, panel)
+    qtbot.mouseClick(panel.runs.show_all_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "2026-11-28_100000_a" in view.run_plots and "line 1: not a JSON object"
+                    in view.readout.text(), timeout=10_000)
+    qtbot.keyClick(view.mode_combo, Qt.Key.Key_Down)  # histograms
+    edges = series(read_distributions(a / FILE_NAME), "conv1", "activation").edges[-1]
+    text = view.show_readout("2026-11-28_100000_a", edges[-1], 0.2)
+    assert "bin 30 of 30" in text and text.split("bin 30 of 30, ")[1].split(":")[0].endswith("]")
+    assert "bin 1 of 30" in view.show_readout("2026-11-28_100000_a", edges[0], 0.2)
+    w.close()

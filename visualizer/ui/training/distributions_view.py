@@ -125,8 +125,9 @@ class RunPlot:
         row = rows[k]
         edges = s.edges[row]
         b = int(np.clip(np.searchsorted(edges, vx, side="right") - 1, 0, len(edges) - 2))
+        close = "]" if b == len(edges) - 2 else ")"  # the last bin holds its right edge (numpy's bins)
         return (f"{int(s.examples_seen[row]):,} examples seen: bin {b + 1} of {len(edges) - 1}, "
-                f"[{num(edges[b])}, {num(edges[b + 1])}): {int(s.counts[row][b]):,} values")
+                f"[{num(edges[b])}, {num(edges[b + 1])}{close}: {int(s.counts[row][b]):,} values")
 
 
 class DistributionsView(QWidget):
@@ -276,8 +277,9 @@ class DistributionsView(QWidget):
         missing = [r for r in st.run_ids() if r not in st.records]
         errors = "; ".join(st.errors.values())
         if not ids:
-            return ("The ticked runs recorded no distributions: set the form's Distributions option (or "
-                    "convviz train --distributions N) before training, or run the course experiment batch norm.")
+            return (errors + " " if errors else "") + (
+                "The ticked runs recorded no distributions: set the form's Distributions option (or "
+                "convviz train --distributions N) before training, or run the course experiment batch norm.")
         note = f" ({len(missing)} ticked run(s) without distributions.jsonl)" if missing else ""
         return (errors + " " if errors else "") + "Point at a plot for its values." + note
 
