@@ -42,7 +42,7 @@ def test_options_given_win_over_the_experiments_own_settings():
 
 @pytest.mark.parametrize("args, words", [
     (["--experiment", "overfit"], "--experiment must be one of learning-rates, loss-functions, architectures, "
-                                  "overfitting, got 'overfit'"),
+                                  "overfitting, batch-norm, got 'overfit'"),
     (["--experiment", "learning-rates", "--lr", "0.5"], "--lr is what --experiment learning-rates varies"),
     (["--experiment", "overfitting", "--epochs", "1,2"], "--epochs takes one value with --experiment"),
     (["--experiment", "overfitting", "--train-size", "20000"], "does not fit in the 60,000"),
@@ -71,3 +71,17 @@ def test_the_overfitting_experiment_writes_named_run_folders(mnist_dir, tmp_path
         assert metrics["final"]["status"] == "completed" and (out / name / "model.pt").is_file()
     four = json.loads((out / "overfit-4x-data_seed0" / "config.json").read_text())
     assert four["train_size"] == 256 and four["net"]["name"] == "mnist-net1-fc128"
+
+
+@pytest.mark.mnist
+def test_the_batch_norm_experiment_records_distributions_in_each_run(mnist_dir, tmp_path, capsys):
+    from visualizer.core.distributions import read_distributions
+
+    code = main(["sweep", "--experiment", "batch-norm", "--data", str(mnist_dir), "--train-size", "600",
+                 "--epochs", "1", "--threads-per-run", "1", "--quiet", "--out", str(tmp_path / "bn")])
+    assert code == 0, capsys.readouterr().err
+    for run in ("bn-mnist-net1_seed0", "bn-mnist-net1-no-bn_seed0"):
+        records = read_distributions(tmp_path / "bn" / run / "distributions.jsonl")
+        conv2_input = [r for r in records if r["layer"] == "maxpool1" and r["kind"] == "activation"]
+        assert [r["examples_seen"] for r in conv2_input] == [512]  # at the first reporting point past 500
+    assert not any(r["layer"].startswith("bn") for r in records)  # the net without BatchNorm

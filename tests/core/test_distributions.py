@@ -122,3 +122,38 @@ def test_a_cut_last_line_is_skipped_and_other_damage_named(tmp_path):
 def test_bad_intervals_are_refused(tmp_path, every):
     with pytest.raises(UserInputError, match="distributions interval"):
         dist.DistributionRecorder(tmp_path, every, np.zeros((2, 28, 28), np.uint8))
+
+
+def test_a_recorder_given_no_images_takes_the_trainers_validation_images(tmp_path):
+    """The GUI's worker lets the trainer load MNIST: its recorder takes Trainer.validation_images when
+    training begins, and writes what a recorder given those images writes (`convviz train`'s)."""
+    data = synthetic_mnist(256, 96, 64, seed=2)
+    cfg = dict(net="mnist-net1", epochs=1, batch_size=64, train_size=256, val_size=96, test_size=64,
+               report_every=128, device="cpu", num_threads=1)
+    given = dist.recorder_for(tmp_path / "given", 128, data.val_images)
+    taken = dist.recorder_for(tmp_path / "taken", 128)
+    assert taken.images is None
+    trainer = Trainer(TrainConfig(**cfg), data=data, callbacks=[taken])
+    assert trainer.validation_images is None  # not loaded yet
+    trainer.run()
+    assert np.array_equal(trainer.validation_images, data.val_images)
+    assert np.array_equal(taken.images, data.val_images[:dist.ACTIVATION_IMAGES])
+    Trainer(TrainConfig(**cfg), data=data, callbacks=[given]).run()
+    a = dist.read_distributions(tmp_path / "taken" / dist.FILE_NAME)
+    b = dist.read_distributions(tmp_path / "given" / dist.FILE_NAME)
+    assert len(a) == len(b) == 2 * 27 and a == b
+
+
+def test_series_of_a_layer_and_kind_for_a_plot():
+    line = lambda seen, layer, kind, pct: {"examples_seen": seen, "epoch": seen / 100, "layer": layer,  # noqa: E731
+                                           "kind": kind, "percentiles": pct, "edges": list(range(31)),
+                                           "counts": [1] * 30}
+    records = [line(200, "conv1", "weight", list(range(9))), line(100, "conv1", "weight", [None] + list(range(8))),
+               line(100, "relu1", "activation", [0] * 9), line(100, "conv1", "activation", [1] * 9)]
+    assert dist.layers_in(records) == ["conv1", "relu1"]
+    s = dist.series(records, "conv1", "weight")
+    assert len(s) == 2 and list(s.examples_seen) == [100, 200]  # in order of examples seen
+    assert np.isnan(s.percentiles[0, 0]) and list(s.percentiles[1]) == list(range(9))  # null is NaN
+    assert s.edges.shape == (2, 31) and s.counts.shape == (2, 30) and list(s.epoch) == [1.0, 2.0]
+    empty = dist.series(records, "conv2", "grad")
+    assert len(empty) == 0 and empty.percentiles.shape == (0, 9)

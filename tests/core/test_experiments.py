@@ -52,7 +52,8 @@ def test_the_lesson_net_has_no_batchnorm_and_a_hidden_layer():
 
 
 def test_cli_names():
-    assert [cli_name(n) for n in EXPERIMENTS] == ["learning-rates", "loss-functions", "architectures", "overfitting"]
+    assert [cli_name(n) for n in EXPERIMENTS] == ["learning-rates", "loss-functions", "architectures", "overfitting",
+                                                "batch-norm"]
     assert from_cli_name("loss-functions") == "loss functions"
     with pytest.raises(UserInputError, match="must be one of learning-rates"):
         from_cli_name("batchnorm")
@@ -93,3 +94,25 @@ def test_the_plain_run_overfits_and_early_stopping_stops_at_its_best(mnist_dir):
     assert early.final["stopped_early"] is True and early.final["epochs_completed"] < 30
     assert early.final["best_epoch"] == best and early.final["epochs_completed"] == best + 5
     assert early.final["val_loss"] == pytest.approx(min(val), rel=1e-4)  # the best weights, kept
+
+
+def test_the_batch_norm_runs_are_mnist_net1_with_and_without_its_batchnorm_layers():
+    from visualizer.core.distributions import layer_names
+    from visualizer.core.experiments import BATCH_NORM_LAYER, distributions_every
+
+    assert run_names("batch norm") == ["bn-mnist-net1", "bn-mnist-net1-no-bn"]
+    assert experiment_caption("batch norm") == "batch norm: mnist-net1, mnist-net1-no-bn"
+    with_bn, without = experiment_configs("batch norm", {**TrainConfig().to_dict(), "lr": 0.5, "epochs": 9})
+    assert with_bn.net == "mnist-net1" and without.net["name"] == "mnist-net1-no-bn"
+    # trained alike: every setting but the net is the same, the experiment's own (not the form's)
+    assert {**with_bn.to_dict(), "net": ""} == {**without.to_dict(), "net": ""}
+    assert (with_bn.lr, with_bn.epochs, with_bn.train_size) == (0.01, 3, 10_000)
+    kinds = [[type(m).__name__ for m in build_model(c.net)] for c in (with_bn, without)]
+    assert kinds[0].count("BatchNorm2d") == 3 and [k for k in kinds[0] if k != "BatchNorm2d"] == kinds[1]
+    # the layer it shows feeds conv2 in both nets
+    for c in (with_bn, without):
+        names = [n for n, _ in layer_names(c.net, build_model(c.net))]
+        assert names[names.index("conv2") - 1] == BATCH_NORM_LAYER
+    # its runs record distributions whatever the form says; other runs as the form says
+    assert distributions_every("batch norm", 0) == distributions_every("batch norm", 7) == 500
+    assert distributions_every("overfitting", 0) is None and distributions_every("", 300) == 300

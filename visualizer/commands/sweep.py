@@ -16,9 +16,10 @@ command again skips the completed runs and reruns the others. Ctrl+C (SIGTERM, S
 running runs after their batch (saved with status "stopped"); a second one quits at once.
 
 --experiment NAME runs one of the course's experiments (visualizer.core.experiments: learning-rates,
-loss-functions, architectures, overfitting) as the Training tab's "Run all" does: its runs and its
-own settings, train's defaults for the rest; an option given on the command line (one value each)
-wins over the experiment's own setting, except the one the experiment varies.
+loss-functions, architectures, overfitting, batch-norm) as the Training tab's "Run all" does: its runs
+and its own settings, train's defaults for the rest; an option given on the command line (one value
+each) wins over the experiment's own setting, except the one the experiment varies. batch-norm's
+runs also write distributions.jsonl (every 500 examples), as `convviz train --distributions 500`.
 
 Exit status: 0 every run completed; 2 bad input (one line); 3 a run diverged or failed (every
 file still written); 128 + N stopped by signal N.
@@ -250,6 +251,14 @@ def _experiment_plan(args: argparse.Namespace, lists: dict[str, list], seeds: li
     return experiment_sweep_plan(name, base, seeds, keep=tuple(given))
 
 
+def _distributions(args: argparse.Namespace) -> int | None:
+    """An experiment that records distributions (batch-norm) records them in every run of its sweep."""
+    from visualizer.core.experiments import distributions_every, from_cli_name
+
+    experiment = getattr(args, "experiment", None)
+    return distributions_every(from_cli_name(experiment)) if experiment else None
+
+
 def _check_data(args: argparse.Namespace) -> None:
     """MNIST must be there before any worker starts (or be fetched first with --download)."""
     from visualizer.core import appdirs
@@ -342,7 +351,7 @@ def _run_sweep(args, plan, out: Path, backend, stop: threading.Event, state: dic
     else:
         threads = args.threads_per_run or 1
         name, shown_workers = "ray", args.workers
-    tasks = core.tasks_for(plan, out, threads)
+    tasks = core.tasks_for(plan, out, threads, _distributions(args))
     progress = core.SweepProgress(plan, sys.stderr, quiet=args.quiet)
     core.write_sweep_files(plan, out, name, shown_workers)
     done_before = len(plan.runs) - len(tasks)

@@ -128,36 +128,46 @@ class ForgetOldDistributions(Callback):
         remove_stale(self.folder)
 
 
-def recorder_for(folder: str | Path, every: int | None, val_images: np.ndarray) -> Callback:
+def recorder_for(folder: str | Path, every: int | None, val_images: np.ndarray | None = None) -> Callback:
     """The callback for a run into `folder`: a DistributionRecorder every `every` examples on the
-    first ACTIVATION_IMAGES validation images, or (every None) one that removes a stale file."""
+    first ACTIVATION_IMAGES validation images, or (every None) one that removes a stale file.
+    `val_images` None: the trainer's own (Trainer.validation_images, once it has loaded MNIST:
+    the GUI's worker, which lets the trainer load the data)."""
     if every is None:
         return ForgetOldDistributions(folder)
-    return DistributionRecorder(folder, every, np.asarray(val_images)[:ACTIVATION_IMAGES])
+    images = None if val_images is None else np.asarray(val_images)[:ACTIVATION_IMAGES]
+    return DistributionRecorder(folder, every, images)
 
 
 class DistributionRecorder(Callback):
     """Write distributions.jsonl into `folder` every `every` examples (see the module's text).
 
-    `images`: the fixed validation images (uint8, N×28×28) whose activations are recorded."""
+    `images`: the fixed validation images (uint8, N×28×28) whose activations are recorded; None:
+    the first ACTIVATION_IMAGES of the trainer's validation images, taken when training begins."""
 
-    def __init__(self, folder: str | Path, every: int, images: np.ndarray) -> None:
+    def __init__(self, folder: str | Path, every: int, images: np.ndarray | None) -> None:
         self.path = Path(folder) / FILE_NAME
         self.every = check_every(every)
-        images = np.asarray(images)
-        if images.ndim != 3 or images.shape[0] == 0 or images.dtype != np.uint8:
-            raise UserInputError(f"the recorded images must be uint8 (N, 28, 28), got {images.dtype} {images.shape}")
-        self.images = images
+        self.images = None if images is None else self._checked(images)
         self.records = 0
         self._next = self.every
         self._file = None
         self._layers: list[tuple[str, Any]] = []
         self._x = None
 
+    @staticmethod
+    def _checked(images) -> np.ndarray:
+        images = np.asarray(images)
+        if images.ndim != 3 or images.shape[0] == 0 or images.dtype != np.uint8:
+            raise UserInputError(f"the recorded images must be uint8 (N, 28, 28), got {images.dtype} {images.shape}")
+        return images
+
     # -- engine callbacks (training thread) ---------------------------------------------------
     def on_train_begin(self, trainer) -> None:
         import torch
 
+        if self.images is None:
+            self.images = self._checked(np.asarray(trainer.validation_images)[:ACTIVATION_IMAGES])
         self._layers = layer_names(trainer.config.net, trainer.model)
         x = (self.images.astype(np.float32) / 255.0 - MNIST_MEAN) / MNIST_STD
         device = next(trainer.model.parameters()).device
@@ -259,6 +269,38 @@ def read_distributions(path: str | Path) -> list[dict[str, Any]]:
     return out
 
 
-__all__ = ["FILE_NAME", "PERCENTILES", "BINS", "KINDS", "ACTIVATION_IMAGES", "DEFAULT_EVERY", "summarize",
+class Series:
+    """One layer's records of one kind, in order of examples seen, as arrays for a plot:
+    `examples_seen` (n,), `epoch` (n,), `percentiles` (n, 9), `edges` (n, 31), `counts` (n, 30);
+    a value written as null (past the float range) is NaN."""
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        records = sorted(records, key=lambda r: r.get("examples_seen", 0))
+
+        def arr(key: str, width: int) -> np.ndarray:
+            rows = [[np.nan if v is None else v for v in (r.get(key) or [None] * width)] for r in records]
+            return np.asarray(rows, dtype=np.float64).reshape(len(records), width)
+
+        self.examples_seen = np.asarray([r.get("examples_seen", 0) for r in records], dtype=np.int64)
+        self.epoch = np.asarray([r.get("epoch", np.nan) for r in records], dtype=np.float64)
+        self.percentiles = arr("percentiles", len(PERCENTILES))
+        self.edges = arr("edges", BINS + 1)
+        self.counts = arr("counts", BINS)
+
+    def __len__(self) -> int:
+        return int(self.examples_seen.size)
+
+
+def series(records: list[dict[str, Any]], layer: str, kind: str) -> Series:
+    """The records of `layer` and `kind` (see Series)."""
+    return Series([r for r in records if r.get("layer") == layer and r.get("kind") == kind])
+
+
+def layers_in(records: list[dict[str, Any]]) -> list[str]:
+    """The layers that have records, in the order the file first names them (the net's order)."""
+    return list(dict.fromkeys(str(r.get("layer", "")) for r in records))
+
+
+__all__ = ["Series", "series", "layers_in", "FILE_NAME", "PERCENTILES", "BINS", "KINDS", "ACTIVATION_IMAGES", "DEFAULT_EVERY", "summarize",
            "check_every", "layer_names", "remove_stale", "DistributionRecorder", "ForgetOldDistributions",
            "recorder_for", "read_distributions"]

@@ -51,6 +51,30 @@ OVERFITTING_MORE_DATA = 4
 #: A run setting of the overfitting experiment that multiplies the base's training size.
 MORE_DATA = "more_data"
 
+#: The batch-norm experiment: mnist-net1 and the same net without its BatchNorm layers
+#: (resources/architectures/mnist-net1-no-bn.json), trained alike (the course's SGD with momentum),
+#: on few images so that both runs end within three minutes on two CPU cores, recording
+#: distributions every BATCH_NORM_EVERY examples (20 records over the 2 × 5,000 examples).
+BATCH_NORM_BASE: dict[str, Any] = {
+    "optimizer": "sgdm", "lr": 0.01, "momentum": 0.5, "batch_size": 128, "train_size": 10_000,
+    "val_size": 1000, "test_size": 1000, "epochs": 3, "weight_decay": 0.0, "dropout": 0.0, "early_stopping": 0,
+    "report_every": 500,
+}
+BATCH_NORM_EVERY = 500
+#: The layer whose output is conv2's input in both nets (conv1 → [bn1 →] relu1 → maxpool1 → conv2).
+BATCH_NORM_LAYER = "maxpool1"
+NO_BN_NET = "mnist-net1-no-bn"
+
+
+def no_bn_net() -> dict[str, Any]:
+    """mnist-net1 without its BatchNorm layers (the architecture file the batch-norm experiment trains)."""
+    import json
+
+    from visualizer.resources import resource_path
+
+    return json.loads(resource_path("architectures", "mnist-net1-no-bn.json").read_text(encoding="utf-8"))
+
+
 #: Experiment presets of the course: the field varied and its values (everything else from the form).
 #: An experiment with field "" lists whole sets of settings instead, applied over its EXPERIMENT_BASE;
 #: its runs are named by VARIANT_LABELS (e.g. overfit-plain, overfit-wd0.01).
@@ -62,11 +86,16 @@ EXPERIMENTS: dict[str, tuple[str, tuple[Any, ...]]] = {
     # dropout, early stopping (which keeps the best epoch's weights) and four times the images.
     "overfitting": ("", ({}, {"weight_decay": OVERFITTING_WEIGHT_DECAY}, {"dropout": OVERFITTING_DROPOUT},
                          {"early_stopping": OVERFITTING_PATIENCE}, {MORE_DATA: OVERFITTING_MORE_DATA})),
+    # Batch norm: mnist-net1 with and without its BatchNorm layers, distributions recorded.
+    "batch norm": ("", ({"net": "mnist-net1"}, {"net": NO_BN_NET})),
 }
 #: What an experiment sets whatever the form says (the rest comes from the form).
 EXPERIMENT_BASE: dict[str, dict[str, Any]] = {
     "overfitting": dict(OVERFITTING_BASE),
+    "batch norm": dict(BATCH_NORM_BASE),
 }
+#: Experiments whose runs record distributions.jsonl, and every how many examples.
+EXPERIMENT_DISTRIBUTIONS: dict[str, int] = {"batch norm": BATCH_NORM_EVERY}
 #: What to look at while an experiment runs: the caption under the Training tab's plots. The numbers
 #: are the app's own (seed 0, one torch thread, on the real MNIST files; see the guide's Training page).
 LOOK_AT: dict[str, str] = {
@@ -83,9 +112,20 @@ LOOK_AT: dict[str, str] = {
                    "loss (dashed) turns up after the ★, its lowest point. overfit-early-stop stops 5 epochs after "
                    "its ★ (Best epoch: “stopped early”) and keeps the ★'s weights; weight decay, dropout and 4× "
                    "the data each end with a lower validation loss than overfit-plain.",
+    "batch norm": "Look at conv2's input (maxpool1's activations) in the two plots. Without batch norm its "
+                  "upper percentiles keep climbing to the end (93.32 %: 1.06 → 2.46, maximum 2.80 → 6.70 over "
+                  "30,000 examples); with it they move in the first 5,000 examples (1.22 → 2.08), then stay "
+                  "within 2.06–2.11 while γ and β keep learning. It also trains faster here (95.8 % test "
+                  "accuracy against 87.3 %), which is what batch norm is used for.",
 }
 #: The prefix of the run names of an experiment that varies whole sets of settings.
-VARIANT_PREFIX = {"overfitting": "overfit"}
+VARIANT_PREFIX = {"overfitting": "overfit", "batch norm": "bn"}
+
+
+def distributions_every(experiment: str, form_every: int | None = None) -> int | None:
+    """Every how many examples a run records distributions: the experiment's own interval if it has
+    one, else `form_every` (the Training form's option; 0 or None: not recorded)."""
+    return EXPERIMENT_DISTRIBUTIONS.get(experiment) or form_every or None
 
 
 def variant_label(settings: dict[str, Any]) -> str:
@@ -100,6 +140,10 @@ def variant_label(settings: dict[str, Any]) -> str:
             parts.append("early-stop")
         elif key == MORE_DATA:
             parts.append(f"{value:g}x-data")
+        elif key == "net":
+            from visualizer.core.training import net_label
+
+            parts.append(net_label(value))
         else:
             parts.append(f"{key.replace('_', '-')}{value}")
     return "-".join(parts) or "plain"
@@ -150,12 +194,15 @@ def experiment_caption(name: str, detail: bool = False) -> str:
     base = EXPERIMENT_BASE.get(name, {})
     head = ""
     if detail and "train_size" in base and "epochs" in base:
-        head = f" ({net_label(base.get('net', ''))} on {base['train_size']:,} images × {base['epochs']} epochs)"
+        net = f"{net_label(base['net'])} on " if "net" in base else ""
+        head = f" ({net}{base['train_size']:,} images × {base['epochs']} epochs)"
     return f"{name}{head}: {', '.join(variant_label(v) for v in values)}"
 
 
 def _apply(start: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
     out = {**start, **{k: v for k, v in settings.items() if k != MORE_DATA}}
+    if out.get("net") == NO_BN_NET:
+        out["net"] = no_bn_net()
     if MORE_DATA in settings:
         out["train_size"] = int(start["train_size"]) * int(settings[MORE_DATA])
     return out

@@ -60,7 +60,10 @@ def _run_one(task, should_stop, callbacks) -> dict[str, Any]:
         data = task.get("data")
         if data is None:
             data = load_mnist(cfg.data_dir or None, cfg.train_size, cfg.val_size, cfg.test_size, cfg.seed)
-        trainer = Trainer(cfg, data, [RunWriter(folder), *(callbacks or [])])
+        from visualizer.core.distributions import recorder_for
+
+        recorder = recorder_for(folder, task.get("distributions"), data.val_images)
+        trainer = Trainer(cfg, data, [RunWriter(folder), recorder, *(callbacks or [])])
         if should_stop is not None:
             def watch() -> None:
                 while not done.wait(0.2):
@@ -151,12 +154,13 @@ def apply_outcome(plan: SweepPlan, outcome: dict[str, Any]) -> SweepRun | None:
     return r
 
 
-def tasks_for(plan: SweepPlan, out: Path, threads: int) -> list[dict[str, Any]]:
+def tasks_for(plan: SweepPlan, out: Path, threads: int, distributions: int | None = None) -> list[dict[str, Any]]:
     """The runs still to do (not completed), as picklable tasks. A caller may add "data" to a task
-    (MnistSplits to train on instead of loading MNIST, as the app's data override does in tests)."""
+    (MnistSplits to train on instead of loading MNIST, as the app's data override does in tests).
+    `distributions`: each run also records distributions.jsonl every that many examples."""
     base = out.resolve()  # absolute: a Ray trial runs in a folder of its own
-    return [{"name": r.name, "folder": str(base / r.name), "config": r.config, "threads": threads}
-            for r in plan.runs if r.status != "completed"]
+    return [{"name": r.name, "folder": str(base / r.name), "config": r.config, "threads": threads,
+             "distributions": distributions} for r in plan.runs if r.status != "completed"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -132,6 +132,12 @@ class Trainer:
         return str(self._torch_device)
 
     @property
+    def validation_images(self):
+        """The validation images (uint8, N×28×28, numpy) once run() has loaded the data (None before):
+        what a callback such as the distributions recorder evaluates on."""
+        return getattr(self, "_val_images", None)
+
+    @property
     def stop_requested(self) -> bool:
         return self._stop.is_set()
 
@@ -221,6 +227,7 @@ class Trainer:
 
         self._train_x, self._train_y = to_dev(data.train_images, data.train_labels, "training")
         self._val_x, self._val_y = to_dev(data.val_images, data.val_labels, "validation")
+        self._val_images = np.asarray(data.val_images)
         self._test_x, self._test_y = to_dev(data.test_images, data.test_labels, "test")
         self.train_size = int(self._train_x.shape[0])
 

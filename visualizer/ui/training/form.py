@@ -39,12 +39,16 @@ _SPINS = {  # field -> (step, tooltip)
                           "and keep the best epoch's weights (0: off)"),
     "threads": (1, "CPU threads for torch on the CPU. Automatic: the cores free when the run starts, less "
                    "one for the window, at most 4 (more threads on busy cores make training slower)"),
+    "distributions": (1000, "Record distributions every N examples (off by default): each layer's weights, their "
+                            "gradients and its activations on 64 validation images, as 9 percentiles and a "
+                            "30-bin histogram, into the run's distributions.jsonl (as convviz train "
+                            "--distributions N); the Distributions tab draws them"),
 }
 #: The regulariser's row: named apart from the L2 (mean squared error) loss above it.
 WEIGHT_DECAY_LABEL = "Weight decay λ"  # no wider than the other labels: the column stays narrow
 _LABELS = {"epochs": "Epochs", "batch_size": "Batch size", "train_size": "Training images",
            "val_size": "Validation images", "test_size": "Test images", "seed": "Seed",
-           "early_stopping": "Early stopping", "threads": "CPU threads"}
+           "early_stopping": "Early stopping", "threads": "CPU threads", "distributions": "Distributions"}
 
 
 def set_combo(combo: QComboBox, value: Any) -> None:
@@ -115,13 +119,14 @@ class TrainingForm(QGroupBox):
         form.addRow("Learning rate", self.lr_edit)
         form.addRow("Momentum", self.momentum_edit)
         for name, s in self.spins.items():
-            if name not in ("early_stopping", "threads"):
+            if name not in ("early_stopping", "threads", "distributions"):
                 form.addRow(_LABELS[name], s)
         form.addRow(WEIGHT_DECAY_LABEL, self.weight_decay_edit)
         form.addRow("Dropout", self.dropout_edit)
-        form.addRow(_LABELS["early_stopping"], self.spins["early_stopping"])
-        self.spins["early_stopping"].setSpecialValueText("off")
-        self.spins["early_stopping"].setSuffix(" epochs")
+        for name, unit in (("early_stopping", " epochs"), ("distributions", " examples")):  # 0 is "off"
+            form.addRow(_LABELS[name], self.spins[name])
+            self.spins[name].setSpecialValueText("off")
+            self.spins[name].setSuffix(unit)
         form.addRow("Device", self.device_combo)
         form.addRow(_LABELS["threads"], self.spins["threads"])
         self.spins["threads"].setSpecialValueText("automatic")

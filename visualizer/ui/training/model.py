@@ -41,6 +41,7 @@ FORM_DEFAULTS: dict[str, Any] = {
     "net": "mnist-net1", "loss": "ce", "optimizer": "sgdm", "lr": "0.01", "momentum": "0.5",
     "epochs": 8, "batch_size": 128, "train_size": 50_000, "val_size": 10_000, "test_size": 10_000,
     "seed": 0, "device": "auto", "weight_decay": "0", "dropout": "0", "early_stopping": 0, "threads": 0,
+    "distributions": 0,  # record distributions.jsonl every N examples (0: off), not a TrainConfig field
 }
 #: The form's fields typed as text and parsed on Start (a message says what is wrong).
 TEXT_FIELDS = ("lr", "momentum", "weight_decay", "dropout")
@@ -50,6 +51,7 @@ FIELD_NAMES = {"lr": "Learning rate", "momentum": "Momentum", "weight_decay": "W
 FORM_RANGES: dict[str, tuple[int, int]] = {
     "epochs": (1, 1000), "batch_size": (1, 60_000), "train_size": (1, 60_000), "val_size": (0, 60_000),
     "test_size": (1, 10_000), "seed": (0, 2_147_483_647), "early_stopping": (0, 1000), "threads": (0, 256),
+    "distributions": (0, 1_000_000_000),
 }
 VIEW_DEFAULTS: dict[str, Any] = {
     "smoothing": False, "smoothing_weight": 60,

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from visualizer.core import appdirs
 from visualizer.core.errors import UserInputError
-from visualizer.core.experiments import LOOK_AT
+from visualizer.core.experiments import EXPERIMENT_DISTRIBUTIONS, LOOK_AT
 from visualizer.core.run_table import format_for, table_text
 from visualizer.ui.shell.devices import device_probe
 from visualizer.ui.shell.files import save_text
@@ -40,6 +40,7 @@ from visualizer.ui.training.data import DataBox
 from visualizer.ui.training.form import ExperimentBox, TrainingForm
 from visualizer.core.experiments import EXPERIMENTS
 from visualizer.ui.training.model import TrainingModel
+from visualizer.ui.training.distributions_view import DistributionsView
 from visualizer.ui.training.plots import TrainingPlots
 from visualizer.ui.training.results import RunResultsView
 from visualizer.ui.training.runner import TrainingRunner
@@ -139,6 +140,8 @@ class TrainingPanel(Panel):
         self.view_tabs.addTab(self.results_view, "Test results")
         self.sweep_plot = SweepPlotView(m, self.view_tabs)
         self.view_tabs.addTab(self.sweep_plot, "Sweep")
+        self.distributions = DistributionsView(m, self.view_tabs)
+        self.view_tabs.addTab(self.distributions, "Distributions")
         self.results_view.open_in_network.connect(self.network_requested)
         right.addWidget(self.view_tabs)
         self.runs = RunsView(m, right)
@@ -292,12 +295,14 @@ class TrainingPanel(Panel):
             from visualizer.ui.shell import theme
 
             self.plots.set_look(theme.current_look())
+            self.distributions.set_look(theme.current_look())
 
     def save_state(self) -> dict[str, Any]:
-        return self.model.to_dict()
+        return {**self.model.to_dict(), "distributions_view": self.distributions.state.to_dict()}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         self.model.from_dict(state)
+        self.distributions.state.from_dict(state.get("distributions_view"))
 
     def set_lecture_mode(self, on: bool) -> None:
         """For a projector: the form and the data box step aside, curves get thicker."""
@@ -326,6 +331,7 @@ class TrainingPanel(Panel):
         self.sweep_job.shutdown(5.0)  # the workers end their batch and save (about a second)
         self.plots.timer.stop()
         self.controls.timer.stop()
+        self.distributions.shutdown()
 
     def wait_until_idle(self, timeout_ms: int) -> bool:
         return self.runner.wait_until_idle(timeout_ms) and self.sweep_job.wait_until_idle(timeout_ms)
@@ -351,6 +357,7 @@ class TrainingPanel(Panel):
         text = LOOK_AT.get(name, "")
         self.look_caption.setText(f"<b>{name.capitalize()}:</b> {text}" if text else "")
         self.look_caption.setVisible(bool(text))
+        self.distributions.set_caption(name)
 
     def run_experiment(self, name: str) -> bool:
         """Queue the course experiment `name` (a key of EXPERIMENTS) and start its first run; with
@@ -370,6 +377,8 @@ class TrainingPanel(Panel):
             started = self.runner.launch(configs[0], fresh_overlay=not self.model.options["keep_overlays"])
         if started:
             self.show_look_caption(name)
+            if name in EXPERIMENT_DISTRIBUTIONS:  # what it is about: conv2's input, side by side
+                self.view_tabs.setCurrentWidget(self.distributions)
         return started
 
     @Slot()

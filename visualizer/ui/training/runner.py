@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from visualizer.core.experiments import queued_run_name
+from visualizer.core.experiments import distributions_every, queued_run_name
 from visualizer.core.runs import new_run_folder
 from visualizer.core.threads import CpuWindow
 from visualizer.core.training import TrainConfig
@@ -74,7 +74,7 @@ class TrainingRunner(QObject):
         m.begin_run(folder.name, folder, config, fresh_overlay)
         tag = {"run_id": folder.name, "run_folder": str(folder)}
         worker = TrainingWorker(config, folder, data=m.mnist.override, trainer_factory=self.trainer_factory,
-                                live_tag=tag)
+                                live_tag=tag, distributions=distributions_every(m.queue_name, m.form["distributions"]))
         worker.live_snapshot.connect(self._live_snapshot)
         worker.phase.connect(m.worker_phase)
         worker.train_began.connect(m.train_began)

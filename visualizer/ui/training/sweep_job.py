@@ -75,9 +75,11 @@ class SweepWorker(QObject):
     summary = Signal(dict)  # {"counts": {status: n}, "bad": [name, reason] or []}
     done = Signal()  # always the last signal
 
-    def __init__(self, plan: Any, out: Path, data: Any = None, workers: int | None = None) -> None:
+    def __init__(self, plan: Any, out: Path, data: Any = None, workers: int | None = None,
+                 distributions: int | None = None) -> None:
         super().__init__()
         self.plan = plan
+        self.distributions = distributions  # each run records distributions.jsonl every N examples
         self.out = Path(out)
         self.data = data  # MnistSplits instead of MNIST (the app's data override: tests, demos)
         self.workers = workers  # None: core.sweep.default_workers
@@ -108,7 +110,7 @@ class SweepWorker(QObject):
             if self.workers:
                 workers = self.workers
             workers = max(1, min(workers, len(plan.runs)))
-            tasks = core.tasks_for(plan, out, threads)
+            tasks = core.tasks_for(plan, out, threads, self.distributions)
             if self.data is not None:
                 for t in tasks:
                     t["data"] = self.data
@@ -184,7 +186,10 @@ class SweepJob(QObject):
             return False
         device = str(plan.runs[0].config.get("device", "auto")) if plan.runs else m.form["device"]
         self.state.begin(name, out, len(plan.runs), device)
-        worker = SweepWorker(plan, out, data=m.mnist.override, workers=self.workers)
+        from visualizer.core.experiments import distributions_every
+
+        worker = SweepWorker(plan, out, data=m.mnist.override, workers=self.workers,
+                             distributions=distributions_every(name, m.form["distributions"]))
         s = self.state
         worker.workers_started.connect(s.workers_started)
         worker.progress.connect(s.progress)

@@ -69,8 +69,11 @@ class TrainingWorker(QObject):
     done = Signal()  # always the last signal, success or not
 
     def __init__(self, config: TrainConfig, run_folder: Path | None, data: Any = None,
-                 trainer_factory: Callable[..., Any] | None = None, live_tag: dict | None = None) -> None:
+                 trainer_factory: Callable[..., Any] | None = None, live_tag: dict | None = None,
+                 distributions: int | None = None) -> None:
         super().__init__()
+        #: record distributions.jsonl every this many examples (None: not), as `train --distributions`
+        self.distributions = distributions
         self.config = config
         self.run_folder = run_folder
         self.data = data
@@ -153,6 +156,10 @@ class TrainingWorker(QObject):
 
             # RunWriter saves on a writer thread of its own, so the training loop never waits for the disk.
             callbacks.append(RunWriter(self.run_folder))
+            from visualizer.core.distributions import recorder_for
+
+            # the trainer loads MNIST itself: the recorder takes its validation images when training begins
+            callbacks.append(recorder_for(self.run_folder, self.distributions))
         if self.data is None:
             self.phase.emit("Loading MNIST…")
         factory = self.trainer_factory or Trainer
