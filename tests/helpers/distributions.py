@@ -8,7 +8,7 @@ import numpy as np
 
 from visualizer.core.distributions import FILE_NAME, summarize
 
-from tests.ui.training.conftest import write_run_folder
+from tests.helpers.runs import write_run_folder
 
 DONE = json.dumps({"final": {"status": "completed", "examples_seen": 4000}, "epochs": []})
 

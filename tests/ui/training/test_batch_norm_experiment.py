@@ -15,7 +15,7 @@ from visualizer.core.experiments import BATCH_NORM_LAYER
 from visualizer.core.run_table import COLUMNS
 from visualizer.ui.shell.settings import save_settings
 
-from tests.ui.conftest import launch_main_window
+from tests.helpers.gui import launch_main_window
 
 
 @pytest.mark.mnist
@@ -25,16 +25,16 @@ def test_run_all_batch_norm_shows_conv2s_input_with_and_without_batch_norm(qtbot
     w = launch_main_window(qtbot)
     qtbot.keyClick(w, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
     panel = w.tabs.currentWidget()
-    combo = panel.experiment_combo
+    combo = panel.experiments.combo
     combo.setFocus()
     qtbot.keyClick(combo, Qt.Key.Key_End)
     assert combo.currentData() == "batch norm"
     started = time.monotonic()
-    qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.experiments.run_button, Qt.MouseButton.LeftButton)
     view = panel.distributions
     assert panel.view_tabs.currentWidget() is view
     assert view.caption.isVisible() and "conv2's input" in view.caption.text()
-    m = panel.runs_model
+    m = panel.runs.table_model
     qtbot.waitUntil(lambda: not panel.is_running() and m.rowCount() == 2
                     and {m.data(m.index(r, COLUMNS.index("Status"))) for r in range(2)} == {"completed"},
                     timeout=180_000)

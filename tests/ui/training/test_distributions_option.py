@@ -13,7 +13,7 @@ from visualizer.core.mnist import synthetic_mnist
 from visualizer.core.run_table import COLUMNS
 from visualizer.core.training import TrainConfig, Trainer
 
-from tests.ui.training.conftest import open_training_tab
+from tests.helpers.gui import open_training_tab
 
 
 def _typed(qtbot, spin, text: str) -> None:
@@ -27,12 +27,12 @@ def test_the_option_is_off_by_default_and_a_gui_run_records_as_the_cli_does(qtbo
     assert spin.value() == 0 and spin.text() == "off"
     data = synthetic_mnist(256, 64, 64)
     panel.data_override = data
-    for widget, text in ((panel.epochs_spin, "1"), (panel.batch_spin, "64"), (panel.train_spin, "256"),
-                         (panel.val_spin, "64"), (panel.test_spin, "64"), (spin, "128")):
+    for widget, text in ((panel.form.epochs_spin, "1"), (panel.form.batch_spin, "64"), (panel.form.train_spin, "256"),
+                         (panel.form.val_spin, "64"), (panel.form.test_spin, "64"), (spin, "128")):
         _typed(qtbot, widget, text)
     assert panel.model.form["distributions"] == 128
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
-    m = panel.runs_model
+    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    m = panel.runs.table_model
     qtbot.waitUntil(lambda: not panel.is_running() and m.rowCount() == 1
                     and m.data(m.index(0, COLUMNS.index("Status"))) == "completed", timeout=90_000)
     folder = tmp_path / "runs" / m.data(m.index(0, 0))
@@ -55,11 +55,11 @@ def test_the_option_is_off_by_default_and_a_gui_run_records_as_the_cli_does(qtbo
 def test_a_run_without_the_option_writes_no_distributions(qtbot, fresh_settings, tmp_path):
     w, panel = open_training_tab(qtbot, tmp_path)
     panel.data_override = synthetic_mnist(128, 32, 32)
-    for widget, text in ((panel.epochs_spin, "1"), (panel.batch_spin, "64"), (panel.train_spin, "128"),
-                         (panel.val_spin, "32"), (panel.test_spin, "32")):
+    for widget, text in ((panel.form.epochs_spin, "1"), (panel.form.batch_spin, "64"), (panel.form.train_spin, "128"),
+                         (panel.form.val_spin, "32"), (panel.form.test_spin, "32")):
         _typed(qtbot, widget, text)
-    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
-    m = panel.runs_model
+    qtbot.mouseClick(panel.controls.start_button, Qt.MouseButton.LeftButton)
+    m = panel.runs.table_model
     qtbot.waitUntil(lambda: not panel.is_running() and m.rowCount() == 1
                     and m.data(m.index(0, COLUMNS.index("Status"))) == "completed", timeout=90_000)
     folder = tmp_path / "runs" / m.data(m.index(0, 0))

@@ -10,7 +10,8 @@ from PySide6.QtCore import QPointF, Qt
 from visualizer.core.distributions import FILE_NAME, read_distributions, series
 
 from tests.helpers.distributions import DONE, records_text, saved_run_with_distributions
-from tests.ui.training.conftest import open_training_tab, write_run_folder
+from tests.helpers.gui import open_training_tab
+from tests.helpers.runs import write_run_folder
 
 
 def _show_tab(qtbot, panel):
