@@ -118,8 +118,10 @@ def test_backward_view_without_a_map_opened_hands_nothing_over(qtbot, fresh_sett
     qtbot.waitUntil(lambda: panel.backward.grads is not None, timeout=20_000)
     assert not panel.maps.canvas.isVisible() and bar.gradient_canvas.isVisible()
     assert not bar.explorer_button.isEnabled() and panel.backward.backward_request() is None
+    assert bar.class_label.isVisible() and bar.class_combo.isVisible()  # the loss's class, with its words
     bar.mode_combo.setCurrentIndex(bar.mode_combo.findData("forward"))
     assert panel.maps.canvas.isVisible() and not bar.gradient_canvas.isVisible()
+    assert not bar.class_label.isVisible() and not bar.class_combo.isVisible()  # no dangling "loss of class:"
     w.close()
     qtbot.waitUntil(lambda: not w.isVisible())
 

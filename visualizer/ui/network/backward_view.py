@@ -109,7 +109,8 @@ class BackwardBar(QWidget):
             self.mode_combo.addItem(label, key)
         self.mode_combo.currentIndexChanged.connect(self._mode_chosen)
         top.addWidget(self.mode_combo)
-        top.addWidget(QLabel("loss of class:", self))
+        self.class_label = QLabel("loss of class:", self)  # shown with its combo, in backward mode
+        top.addWidget(self.class_label)
         self.class_combo = QComboBox(self)
         self.class_combo.setObjectName("loss_class")
         self.class_combo.addItem("the true label", None)
@@ -165,7 +166,7 @@ class BackwardBar(QWidget):
                 combo.blockSignals(False)
         self.maps.canvas.setVisible(b.mode != "backward")
         self.gradient_canvas.setVisible(on)
-        for w in (self.class_combo, self.explorer_button, self.saliency, self.loss_label):
+        for w in (self.class_label, self.class_combo, self.explorer_button, self.saliency, self.loss_label):
             w.setVisible(on)
         label = b.network.label
         self.class_combo.setItemText(0, "the true label" if label is not None else "the prediction")
