@@ -112,8 +112,8 @@ def test_net_file_is_read_as_an_architecture(tmp_path, capsys, fake_mnist):
     (["--early-stopping", "-1"], "early-stopping patience must be at least 0"),
     (["--early-stopping", "2.5"], "not a whole number"),
     (["--early-stopping", "three"], "three"),
-    (["--threads", "0"], "--threads: must be between 1 and 4,096, got 0"),
-    (["--threads", "5000"], "--threads: must be between 1 and 4,096, got 5,000"),
+    (["--threads", "0"], "--threads: must be at least 1, got 0"),
+    (["--threads", "5000"], "--threads: must be at most 4,096, got 5,000"),
     (["--threads", "two"], "two"),
 ])
 def test_bad_arguments_are_one_line_exit_2(tmp_path, capsys, fake_mnist, args, words):
