@@ -54,7 +54,7 @@ FORM_RANGES: dict[str, tuple[int, int]] = {
 VIEW_DEFAULTS: dict[str, Any] = {
     "smoothing": False, "smoothing_weight": 60,
     "log_axes": {"loss": False, "accuracy": False, "examples": False, "epoch": False},
-    "keep_overlays": False, "experiment": "learning rates",
+    "experiment": "learning rates",
     "experiment_seeds": False,  # "with 3 seeds": Run all runs the experiment as a sweep (sweep_job.py)
     "x_axis": "examples",  # the batch plots' x: "examples" seen, "epochs" (fractional) or "time"
 }
@@ -430,11 +430,10 @@ class TrainingModel(QObject):
             self._update_device_text()
             self.state_changed.emit(state)
 
-    def begin_run(self, run_id: str, folder: Path, config: TrainConfig, fresh_overlay: bool) -> RunEntry:
-        """A run is starting (its worker is about to): add its row, tick it, show the progress."""
+    def begin_run(self, run_id: str, folder: Path, config: TrainConfig) -> RunEntry:
+        """A run is starting (its worker is about to): add its row and tick it (the runs ticked
+        before stay on the plots until the user unticks them), show the progress."""
         self.clear_message()
-        if fresh_overlay:
-            self.tick_all(False)
         data = self.mnist.override
         n_train = len(data.train_images) if data is not None else config.train_size
         self.live_total = max(1, config.epochs * n_train)
@@ -623,7 +622,6 @@ class TrainingModel(QObject):
             "smoothing": self.options["smoothing"],
             "smoothing_weight": self.options["smoothing_weight"],
             "log_axes": dict(self.options["log_axes"]),
-            "keep_overlays": self.options["keep_overlays"],
             "experiment": self.options["experiment"],
             "experiment_seeds": self.options["experiment_seeds"],
             "x_axis": self.options["x_axis"],
@@ -648,7 +646,9 @@ class TrainingModel(QObject):
             self.mnist.refresh()
         if isinstance(state.get("smoothing_weight"), int) and not isinstance(state["smoothing_weight"], bool):
             self.set_option("smoothing_weight", max(0, min(99, state["smoothing_weight"])))
-        for key in ("smoothing", "keep_overlays", "experiment_seeds"):
+        # "keep_overlays" (an older session's "Keep ticked runs") is read and ignored: runs now
+        # always stay on the plots until unticked
+        for key in ("smoothing", "experiment_seeds"):
             if isinstance(state.get(key), bool):
                 self.set_option(key, state[key])
         if isinstance(state.get("log_axes"), dict):

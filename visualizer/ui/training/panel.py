@@ -171,7 +171,7 @@ class TrainingPanel(Panel):
         self.data_label, self.download_button = d.label, d.download_button
         self.download_bar, self.download_cancel = d.bar, d.cancel_button
         self.experiment_combo, self.experiment_button = self.experiments.combo, self.experiments.run_button
-        self.runs_model, self.runs_view, self.keep_overlays = r.table_model, r.table, r.keep_overlays
+        self.runs_model, self.runs_view = r.table_model, r.table
 
     def _build_actions(self) -> None:
         def act(text: str, slot, shortcut: str | None = None) -> QAction:
@@ -353,7 +353,7 @@ class TrainingPanel(Panel):
             return False
         self.model.set_queue("", [])
         self.show_look_caption("")
-        return self.runner.launch(config, fresh_overlay=not self.model.options["keep_overlays"])
+        return self.runner.launch(config)
 
     def show_look_caption(self, name: str) -> None:
         """The caption under the plots: what to look at in experiment `name` ("" hides it)."""
@@ -376,7 +376,7 @@ class TrainingPanel(Panel):
                 self.model.show_message(str(exc))
                 return False
             self.model.set_queue(name, configs[1:])
-            started = self.runner.launch(configs[0], fresh_overlay=not self.model.options["keep_overlays"])
+            started = self.runner.launch(configs[0])
         if started:
             self.show_look_caption(name)
         return started

@@ -11,7 +11,6 @@ from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -164,8 +163,6 @@ class RunsView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         rv.addWidget(self.table, 1)
         row = QHBoxLayout()
-        self.keep_overlays = QCheckBox("Keep ticked runs when starting a new one", self)
-        self.keep_overlays.toggled.connect(self._keep_toggled)
         self.show_all_button = QPushButton("Tick all", self)
         self.show_all_button.clicked.connect(self._tick_all)
         self.hide_all_button = QPushButton("Untick all", self)
@@ -185,7 +182,7 @@ class RunsView(QWidget):
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.folder_label.setEnabled(False)
         self.folder_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        for w in (self.keep_overlays, self.show_all_button, self.hide_all_button):
+        for w in (self.show_all_button, self.hide_all_button):
             row.addWidget(w)
         row.addWidget(self.folder_label, 1)
         for w in (self.delete_button, self.export_table_button, self.export_plots_button):
@@ -195,9 +192,7 @@ class RunsView(QWidget):
         model.run_added.connect(self._update_problems)
         model.run_removed.connect(self._update_problems)
         model.selection_changed.connect(self._show_selection)
-        model.options_changed.connect(self._option_changed)
         self._show_folder()
-        self._option_changed("keep_overlays")
 
     def selected_ids(self) -> list[str]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
@@ -241,15 +236,6 @@ class RunsView(QWidget):
     def _current_row_changed(self, current, _previous=None) -> None:
         if current.isValid():
             self.model.select(self.model.runs[current.row()].run_id)
-
-    @Slot(str)
-    def _option_changed(self, name: str) -> None:
-        if name == "keep_overlays":
-            self.keep_overlays.setChecked(bool(self.model.options["keep_overlays"]))
-
-    @Slot(bool)
-    def _keep_toggled(self, on: bool) -> None:
-        self.model.set_option("keep_overlays", on)
 
     @Slot()
     def _tick_all(self) -> None:
