@@ -70,7 +70,6 @@ class ShapesPanel(Panel):
 
         self.module_opening = ModuleOpening(self)  # Shapes → Open Python module…
         self.verifier.running_changed.connect(self._on_torch_running)
-        self.verifier.verdict.connect(self._on_torch_verdict)
         self._on_model_changed()
 
     # -- construction --------------------------------------------------------------------
@@ -459,10 +458,6 @@ class ShapesPanel(Panel):
             self.setCursor(Qt.CursorShape.BusyCursor)
         else:
             self.unsetCursor()
-
-    @Slot(str)
-    def _on_torch_verdict(self, text: str) -> None:
-        self.emit_status(text, 8000)
 
     # -- a torch module (read-only) ------------------------------------------------------
     @Slot()
