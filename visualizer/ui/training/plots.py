@@ -44,7 +44,7 @@ from visualizer.core.curves import (  # noqa: F401 (ema, GrowingBuffer, SERIES_N
 )
 from visualizer.ui.shell.files import save_bytes, save_text
 from visualizer.ui.training.hover import HoverReadout
-from visualizer.ui.training.plot_export import layout_image, save_csv_dialog
+from visualizer.ui.training.plot_export import csv_file_name, layout_image, save_csv_dialog
 from visualizer.ui.training.plot_options import PlotOptionsBar
 from visualizer.ui.training.view_ranges import Extent, ViewRanges
 
@@ -618,7 +618,7 @@ class TrainingPlots(QWidget):
         action = self.sender()
         key_ = action.data() if isinstance(action, QAction) else None
         if key_ in PLOTS:
-            save_csv_dialog(self, key_, lambda: self.plot_csv(key_), self._model)
+            save_csv_dialog(self, csv_file_name(key_, self.x_axis), lambda: self.plot_csv(key_), self._model)
 
     def export_image(self, path: str | Path) -> None:
         """Save all four plots as one PNG or SVG (by the suffix), atomically. Raises OSError."""
