@@ -73,6 +73,7 @@ class TrainingPanel(Panel):
         self.model.state_changed.connect(self._state_changed)
         self.model.sweep_run.began.connect(self._show_sweep_plot)
         self.model.sweep_run.ended.connect(self._show_sweep_plot)
+        self.model.sweep_run.winding_down.connect(self._sweep_winding_down)
         self.model.reload_runs()
         self.model.mnist.refresh()
         probe = device_probe()  # torch is asked off the GUI thread; the form lists cuda/mps when it answers
@@ -232,6 +233,13 @@ class TrainingPanel(Panel):
         if self.model.sweep_run.active:  # a sweep's worker processes stop, they do not pause
             self.pause_action.setEnabled(False)
             self.controls.pause_button.setEnabled(False)
+        if self.model.sweep_run.all_ended:  # every run has ended; only the pool is closing
+            self.stop_action.setEnabled(False)
+            self.controls.stop_button.setEnabled(False)
+
+    @Slot()
+    def _sweep_winding_down(self) -> None:
+        self._state_changed(self.model.state)
 
     # ===================================================================== what tests set ==
     @property

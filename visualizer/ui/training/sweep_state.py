@@ -24,6 +24,8 @@ class SweepRunState(QObject):
     #: a sweep began / ended (the panel shows the Sweep plot)
     began = Signal()
     ended = Signal()
+    #: every run has ended and the worker processes are closing (seconds): nothing left to stop
+    winding_down = Signal()
 
     def __init__(self, model: "TrainingModel") -> None:
         super().__init__(model)
@@ -37,6 +39,8 @@ class SweepRunState(QObject):
         self.where = ""  # "2 workers × 1 thread"
         self.error = ""  # why the sweep itself failed (not one of its runs)
         self.device = ""
+        #: no run is running or left (the pool is closing): Stop has nothing to stop
+        self.all_ended = False
 
     @property
     def name(self) -> str:
@@ -48,7 +52,7 @@ class SweepRunState(QObject):
         m = self.model
         self.active, self.experiment, self.folder, self.total = True, experiment, Path(folder), int(total)
         self.counts, self.best, self.where, self.device = (0, 0, int(total)), "", "", device
-        self.error = ""
+        self.error, self.all_ended = "", False
         m.clear_message()
         m.clear_queue()
         m.progress = 0.0
@@ -82,6 +86,8 @@ class SweepRunState(QObject):
         text = f"{done} done, {running} running, {left} left · {self.best}"
         m.progress_text = f"Stopping… {text}" if m.state == "stopping" else text
         m.progress_changed.emit()
+        if running == 0 and left == 0 and self.total:
+            self._all_ended()
 
     @Slot(dict)
     def run_done(self, info: dict) -> None:
@@ -111,6 +117,7 @@ class SweepRunState(QObject):
     def summary(self, info: dict) -> None:
         """The sweep's end: {"counts": {status: n}, "bad": [name, reason] of the first run that
         diverged or failed, or []}."""
+        self._all_ended()
         counts = info.get("counts") or {}
         text = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         self.model.progress_text = f"{self.total} runs: {text} · {self.best}"
@@ -124,7 +131,7 @@ class SweepRunState(QObject):
         """The sweep's thread has ended: back to idle, and the sweep folder opened in the tab."""
         m = self.model
         stopped = m.state == "stopping"
-        self.active = False
+        self.active, self.all_ended = False, False
         m._set_state("idle")
         how = "failed" if self.error else "stopped" if stopped else "all runs done"
         m.queue_text = f"Sweep: “{self.experiment}” × 3 seeds: {how}."
@@ -139,6 +146,13 @@ class SweepRunState(QObject):
         self.ended.emit()
 
     # -- helpers -----------------------------------------------------------------------------
+    def _all_ended(self) -> None:
+        """No run is running or left: the worker processes take a few seconds to close, and
+        Stop (and Pause) have nothing to act on meanwhile."""
+        if self.active and not self.all_ended:
+            self.all_ended = True
+            self.winding_down.emit()
+
     def _show_table(self, always: bool = False) -> None:
         """The Sweep plot follows the sweep's sweep.csv (rewritten atomically as each run ends),
         unless the user has opened another sweep meanwhile."""
