@@ -6,7 +6,7 @@ import json
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from visualizer.core.runs import history_csv_text
+from visualizer.core.runs import HISTORY_COLUMNS, csv_line
 
 from tests.ui.training.conftest import write_run_folder
 
@@ -22,6 +22,11 @@ def saved_run(root, name: str, shift: float) -> None:
     metrics = {"final": {"status": "completed", "examples_seen": 4000}, "epochs": epochs}
     folder = write_run_folder(root, name, json.dumps(metrics))
     (folder / "history.csv").write_text(history_csv_text(history))
+
+
+def history_csv_text(history: list[dict]) -> str:
+    """history.csv's text for these batch records, as the trainer's RunWriter writes it."""
+    return csv_line(list(HISTORY_COLUMNS)) + "".join(csv_line([r.get(c) for c in HISTORY_COLUMNS]) for r in history)
 
 
 def at(plots, key: str, x: float, y: float) -> QPoint:
