@@ -26,6 +26,7 @@ from visualizer.core.experiments import EXPERIMENT_BASE, EXPERIMENTS, experiment
 from visualizer.core.run_lock import discard_if_unused
 from visualizer.core.runs import best_epoch_of
 from visualizer.core.run_colors import color_for
+from visualizer.core.run_filter import run_matches
 from visualizer.core.run_table import fmt_time, run_label
 from visualizer.core.training import TrainConfig
 from visualizer.ui.training import saved_runs
@@ -57,6 +58,7 @@ VIEW_DEFAULTS: dict[str, Any] = {
     "experiment": "learning rates",
     "experiment_seeds": False,  # "with 3 seeds": Run all runs the experiment as a sweep (sweep_job.py)
     "x_axis": "examples",  # the batch plots' x: "examples" seen, "epochs" (fractional) or "time"
+    "run_filter": "",  # the runs filter's text (core/run_filter.py): a regular expression
 }
 STATES = ("idle", "loading", "training", "paused", "stopping")
 
@@ -292,7 +294,7 @@ class TrainingModel(QObject):
             value = {q: bool(value.get(q, False)) for q in VIEW_DEFAULTS["log_axes"]}
         elif name == "experiment" and value not in EXPERIMENTS:
             return
-        elif name == "x_axis" and value not in X_AXES:
+        elif name == "x_axis" and value not in X_AXES or name == "run_filter" and not isinstance(value, str):
             return
         if self.options[name] != value:
             self.options[name] = value
@@ -369,6 +371,11 @@ class TrainingModel(QObject):
 
     def ticked_ids(self) -> list[str]:
         return [e.run_id for e in self.runs if e.shown]
+
+    def passes_filter(self, run_id: str) -> bool:
+        """Whether the runs filter lets the run through (to the table and, ticked, the plots)."""
+        e = self.run(run_id)
+        return e is not None and run_matches(self.options["run_filter"], e.run_id, e.label)
 
     def select(self, run_id: str) -> None:
         if run_id != self.selected:
@@ -625,6 +632,7 @@ class TrainingModel(QObject):
             "experiment": self.options["experiment"],
             "experiment_seeds": self.options["experiment_seeds"],
             "x_axis": self.options["x_axis"],
+            "run_filter": self.options["run_filter"],
             "sweep": str(self.sweep.folder) if self.sweep is not None else "",
         }
 
@@ -653,7 +661,7 @@ class TrainingModel(QObject):
                 self.set_option(key, state[key])
         if isinstance(state.get("log_axes"), dict):
             self.set_option("log_axes", state["log_axes"])
-        for key in ("experiment", "x_axis"):
+        for key in ("experiment", "x_axis", "run_filter"):
             if isinstance(state.get(key), str):
                 self.set_option(key, state[key])
         sweep = state.get("sweep")

@@ -42,6 +42,7 @@ from visualizer.ui.training.model import EXPERIMENTS, TrainingModel
 from visualizer.ui.training.plots import TrainingPlots
 from visualizer.ui.training.results import RunResultsView
 from visualizer.ui.training.runner import TrainingRunner
+from visualizer.ui.training.run_filter import FilteredPlots
 from visualizer.ui.training.runs_table import RunsView
 from visualizer.ui.training.sweep_job import SweepJob
 from visualizer.ui.training.sweep_plot import SweepPlotView
@@ -124,6 +125,7 @@ class TrainingPanel(Panel):
         cl.setContentsMargins(0, 0, 0, 0)
         self.plots = TrainingPlots(curves)
         self.plots.bind(m)
+        FilteredPlots(m, self.plots)  # the runs filter takes filtered-out runs off the plots
         cl.addWidget(self.plots, 1)
         # what to look at in the course experiment last started (core.experiments.LOOK_AT)
         self.look_caption = QLabel(curves)

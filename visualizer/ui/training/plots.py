@@ -668,8 +668,8 @@ class ModelLink(QObject):
             plots.add_run(run_id, entry.legend, entry.color, *entry.planned())
             if entry.history or entry.epochs:
                 plots.set_records(run_id, entry.history, entry.epochs)
-        if run_id in plots.runs:
-            plots.set_run_visible(run_id, on)
+        if run_id in plots.runs:  # ticked and let through by the runs filter (run_filter.py)
+            plots.set_run_visible(run_id, on and self.model.passes_filter(run_id))
 
     @Slot(str)
     def _records(self, run_id: str) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from visualizer.core.run_table import COLUMNS, NUMBER_COLUMNS, row_values
 from visualizer.ui.training.model import RunEntry, TrainingModel
+from visualizer.ui.training.run_filter import RunFilterBox, hide_filtered_rows
 
 
 class RunsTableModel(QAbstractTableModel):
@@ -161,7 +162,12 @@ class RunsView(QWidget):
         self.table.setToolTip("Tick runs to overlay their curves; select one for its test results "
                               "(double-click to show them)")
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.filter_box = RunFilterBox(model, self)
+        rv.addWidget(self.filter_box)
         rv.addWidget(self.table, 1)
+        for signal in (self.table_model.rowsInserted, self.table_model.rowsRemoved, self.table_model.modelReset):
+            signal.connect(self._hide_filtered)
+        model.options_changed.connect(self._hide_filtered)
         row = QHBoxLayout()
         self.show_all_button = QPushButton("Tick all", self)
         self.show_all_button.clicked.connect(self._tick_all)
@@ -193,6 +199,10 @@ class RunsView(QWidget):
         model.run_removed.connect(self._update_problems)
         model.selection_changed.connect(self._show_selection)
         self._show_folder()
+
+    @Slot()
+    def _hide_filtered(self, *_args) -> None:
+        hide_filtered_rows(self.model, self.table)
 
     def selected_ids(self) -> list[str]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
@@ -239,7 +249,10 @@ class RunsView(QWidget):
 
     @Slot()
     def _tick_all(self) -> None:
-        self.model.tick_all(True)
+        """Tick the runs the filter shows (all of them when there is no filter)."""
+        for e in list(self.model.runs):
+            if self.model.passes_filter(e.run_id):
+                self.model.set_ticked(e.run_id, True)
 
     @Slot()
     def _untick_all(self) -> None:
