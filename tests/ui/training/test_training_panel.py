@@ -271,11 +271,11 @@ def test_ctrl_return_starts_and_experiment_queue_runs_in_turn(qtbot, tmp_path):
     runs = panel.runs_model.entries[1:]
     assert [e.config["loss"] for e in runs] == list(EXPERIMENTS["loss functions"][1])
     assert all(e.status == "completed" for e in runs)
-    assert set(panel.runs_model.shown_ids()) == {e.run_id for e in runs}  # the first run was unticked
-    assert first not in panel.runs_model.shown_ids()
+    # every run stays on the plots until the user unticks it: the first one too
+    assert set(panel.runs_model.shown_ids()) == {first} | {e.run_id for e in runs}
     assert "loss functions" in panel.queue_label.text() and "all runs done" in panel.queue_label.text()
-    assert not panel.plots.runs[first].items[("acc_epoch", "train")].isVisible()
-    assert panel.plots.legend.items and len(panel.plots.legend.items) == 2
+    assert panel.plots.runs[first].items[("acc_epoch", "train")].isVisible()
+    assert panel.plots.legend.items and len(panel.plots.legend.items) == 3
 
 
 def test_architecture_from_shape_calculator(qtbot, tmp_path):

@@ -161,6 +161,7 @@ class TrainingPanel(Panel):
         r.export_table_button.clicked.connect(self.export_table_dialog)
         r.export_plots_button.clicked.connect(self.export_plots_dialog)
         r.delete_button.clicked.connect(self.delete_selected_runs)
+        r.resume_button.clicked.connect(self.resume_selected_sweep)
         r.table.doubleClicked.connect(self._show_results_tab)
         # the widgets tests, benchmarks and the guide name, under their old names
         self.start_button, self.pause_button, self.stop_button = c.start_button, c.pause_button, c.stop_button
@@ -238,6 +239,15 @@ class TrainingPanel(Panel):
         if self.model.sweep_run.all_ended:  # every run has ended; only the pool is closing
             self.stop_action.setEnabled(False)
             self.controls.stop_button.setEnabled(False)
+
+    @Slot()
+    def resume_selected_sweep(self) -> bool:
+        """Resume the sweep of the selected run (Resume sweep): its stopped and pending runs."""
+        folder = self.runs.selected_sweep()
+        started = folder is not None and self.sweep_job.resume(folder)
+        if started:
+            self.show_look_caption("")
+        return started
 
     @Slot()
     def _sweep_winding_down(self) -> None:

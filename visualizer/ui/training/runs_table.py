@@ -7,8 +7,10 @@ same as the CSV / Markdown / LaTeX exports.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt, Slot
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -175,6 +177,10 @@ class RunsView(QWidget):
         self.hide_all_button.clicked.connect(self._untick_all)
         self.export_table_button = QPushButton("Export table…", self)
         self.export_plots_button = QPushButton("Export plots…", self)
+        self.resume_button = QPushButton("Resume sweep", self)
+        self.resume_button.setToolTip("Run the selected sweep's stopped and pending runs again (its completed "
+                                      "runs are kept), as `convviz sweep` with the same command does")
+        self.resume_button.hide()
         self.delete_button = QPushButton("Delete…", self)
         self.delete_button.setToolTip("Delete the selected runs' folders from disk")
         # "2 run folders can't be read — Show problems": never hidden silently
@@ -191,14 +197,39 @@ class RunsView(QWidget):
         for w in (self.show_all_button, self.hide_all_button):
             row.addWidget(w)
         row.addWidget(self.folder_label, 1)
-        for w in (self.delete_button, self.export_table_button, self.export_plots_button):
+        for w in (self.resume_button, self.delete_button, self.export_table_button, self.export_plots_button):
             row.addWidget(w)
         rv.addLayout(row)
         model.runs_folder_changed.connect(self._show_folder)
         model.run_added.connect(self._update_problems)
         model.run_removed.connect(self._update_problems)
         model.selection_changed.connect(self._show_selection)
+        model.selection_changed.connect(self._offer_resume)
+        model.state_changed.connect(self._offer_resume)
+        model.run_changed.connect(self._offer_resume)
+        self.resume_action = QAction("Resume sweep", self.table)
+        self.resume_action.triggered.connect(self.resume_button.click)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.table.addAction(self.resume_action)
         self._show_folder()
+
+    def selected_sweep(self) -> "Path | None":
+        """The sweep folder of the selected run ("SWEEP/RUN") when that sweep has runs left to do
+        (pending, stopped, failed or diverged) and nothing is running; else None."""
+        from visualizer.core.sweep import can_resume
+
+        e = self.model.run(self.model.selected)
+        if e is None or e.folder is None or "/" not in e.run_id or self.model.running():
+            return None
+        folder = e.folder.parent
+        return folder if can_resume(folder) else None
+
+    @Slot()
+    def _offer_resume(self, *_args) -> None:
+        on = self.selected_sweep() is not None
+        self.resume_button.setVisible(on)
+        self.resume_action.setEnabled(on)
+        self.resume_action.setVisible(on)
 
     @Slot()
     def _hide_filtered(self, *_args) -> None:
