@@ -74,7 +74,7 @@ class TrainingPanel(Panel):
         self.model.state_changed.connect(self._state_changed)
         self.model.sweep_run.began.connect(self._show_sweep_plot)
         self.model.sweep_run.ended.connect(self._show_sweep_plot)
-        self.model.sweep_run.winding_down.connect(self._sweep_winding_down)
+        self.model.sweep_run.winding_down.connect(self._state_changed)
         self.model.reload_runs()
         self.model.mnist.refresh()
         probe = device_probe()  # torch is asked off the GUI thread; the form lists cuda/mps when it answers
@@ -161,7 +161,7 @@ class TrainingPanel(Panel):
         r.export_table_button.clicked.connect(self.export_table_dialog)
         r.export_plots_button.clicked.connect(self.export_plots_dialog)
         r.delete_button.clicked.connect(self.delete_selected_runs)
-        r.resume_button.clicked.connect(self.resume_selected_sweep)
+        r.resume_requested.connect(self.sweep_job.resume)
         r.table.doubleClicked.connect(self._show_results_tab)
         # the widgets tests, benchmarks and the guide name, under their old names
         self.start_button, self.pause_button, self.stop_button = c.start_button, c.pause_button, c.stop_button
@@ -233,25 +233,11 @@ class TrainingPanel(Panel):
             a.setEnabled(not running)
         for a in (self.pause_action, self.stop_action):
             a.setEnabled(running and state != "stopping")
-        if self.model.sweep_run.active:  # a sweep's worker processes stop, they do not pause
-            self.pause_action.setEnabled(False)
-            self.controls.pause_button.setEnabled(False)
-        if self.model.sweep_run.all_ended:  # every run has ended; only the pool is closing
-            self.stop_action.setEnabled(False)
-            self.controls.stop_button.setEnabled(False)
-
-    @Slot()
-    def resume_selected_sweep(self) -> bool:
-        """Resume the sweep of the selected run (Resume sweep): its stopped and pending runs."""
-        folder = self.runs.selected_sweep()
-        started = folder is not None and self.sweep_job.resume(folder)
-        if started:
-            self.show_look_caption("")
-        return started
-
-    @Slot()
-    def _sweep_winding_down(self) -> None:
-        self._state_changed(self.model.state)
+        sweep = self.model.sweep_run  # its workers stop, never pause; nothing to stop once all ended
+        for a, button in ((self.pause_action, self.pause_button), (self.stop_action, self.stop_button)):
+            if sweep.active and (a is self.pause_action or sweep.all_ended):
+                a.setEnabled(False)
+                button.setEnabled(False)
 
     # ===================================================================== what tests set ==
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt, Slot
+from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -137,6 +137,9 @@ class RunsTableModel(QAbstractTableModel):
 class RunsView(QWidget):
     """The table with its row of buttons; selecting a row selects the run in the model."""
 
+    #: Resume sweep was pressed: the sweep folder of the selected run (a SweepJob resumes it)
+    resume_requested = Signal(str)
+
     def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
@@ -208,7 +211,8 @@ class RunsView(QWidget):
         model.state_changed.connect(self._offer_resume)
         model.run_changed.connect(self._offer_resume)
         self.resume_action = QAction("Resume sweep", self.table)
-        self.resume_action.triggered.connect(self.resume_button.click)
+        self.resume_action.triggered.connect(self._resume)
+        self.resume_button.clicked.connect(self._resume)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.table.addAction(self.resume_action)
         self._show_folder()
@@ -223,6 +227,12 @@ class RunsView(QWidget):
             return None
         folder = e.folder.parent
         return folder if can_resume(folder) else None
+
+    @Slot()
+    def _resume(self) -> None:
+        folder = self.selected_sweep()
+        if folder is not None:
+            self.resume_requested.emit(str(folder))
 
     @Slot()
     def _offer_resume(self, *_args) -> None:

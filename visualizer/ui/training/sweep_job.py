@@ -185,6 +185,7 @@ class SweepJob(QObject):
             return False
         return self._launch(plan, out, name, resumed=False)
 
+    @Slot(str)
     def resume(self, folder: str | Path) -> bool:
         """Resume the interrupted sweep in `folder` (stopped, or the app closed mid-sweep): the plan
         is rebuilt from the folder (sweep.json and its runs' config.json, not the form), its

@@ -24,8 +24,9 @@ class SweepRunState(QObject):
     #: a sweep began / ended (the panel shows the Sweep plot)
     began = Signal()
     ended = Signal()
-    #: every run has ended and the worker processes are closing (seconds): nothing left to stop
-    winding_down = Signal()
+    #: (the model's state, unchanged) every run has ended and the worker processes are closing
+    #: (seconds): Stop has nothing left to stop
+    winding_down = Signal(str)
 
     def __init__(self, model: "TrainingModel") -> None:
         super().__init__(model)
@@ -161,7 +162,7 @@ class SweepRunState(QObject):
         Stop (and Pause) have nothing to act on meanwhile."""
         if self.active and not self.all_ended:
             self.all_ended = True
-            self.winding_down.emit()
+            self.winding_down.emit(self.model.state)
 
     def _show_table(self, always: bool = False) -> None:
         """The Sweep plot follows the sweep's sweep.csv (rewritten atomically as each run ends),
