@@ -1,6 +1,6 @@
 """The receptive field's text is consistent and true where a field covers the whole input (issue 27,
 item 6): ResNet-18's average pool and its Linear layer say the same 627×627 field, and that it
-covers the whole 224×224 input counting padding; a Linear layer's field is the union of its
+covers the whole 224×224 input and padding; a Linear layer's field is the union of its
 inputs' fields."""
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ def test_resnet18_pool_flatten_and_linear_agree():
     # layer4's field is 435 at jump 32 over a 7×7 map: the pool's 7×7 window spans 435 + 6·32
     assert pool.rf_size == (627, 627) and pool.rf_jump == (224, 224)
     assert fc.rf_size == (627, 627) and fc.rf_jump is None  # the union of its one input's field
-    assert row_cells(pool)[-1] == "627×627 (jump 224; whole 224×224 input, padding counted)"
-    assert row_cells(fc)[-1] == "627×627 (whole 224×224 input, padding counted)"
+    assert row_cells(pool)[-1] == "627×627 (jump 224; whole input + padding)"
+    assert row_cells(fc)[-1] == "627×627 (whole input + padding)"
     # no row claims a field that contradicts another: every field at least the input says so
     for r in compute_table(preset("resnet18")).rows:
         if r.rf_size is not None and min(r.rf_size) >= 224:
-            assert "whole 224×224 input" in row_cells(r)[-1]
+            assert "whole input" in row_cells(r)[-1]
         elif r.rf_size is not None:
             assert "whole" not in row_cells(r)[-1]
 
@@ -49,8 +49,8 @@ def test_a_linear_layer_sees_the_union_of_its_inputs_fields():
 def test_rf_text_wording():
     assert rf_text((5, 5), (2, 2)) == "5×5 (jump 2)"
     assert rf_text((3, 5), (1, 2), (28, 28)) == "3×5 (jump 1×2)"
-    assert rf_text((28, 28), (4, 4), (28, 28)) == "28×28 (jump 4; whole 28×28 input)"
-    assert rf_text((30, 28), (4, 4), (28, 28)) == "30×28 (jump 4; whole 28×28 input, padding counted)"
+    assert rf_text((28, 28), (4, 4), (28, 28)) == "28×28 (jump 4; whole input)"
+    assert rf_text((30, 28), (4, 4), (28, 28)) == "30×28 (jump 4; whole input + padding)"
     assert rf_text((30, 20), (4, 4), (28, 28)) == "30×20 (jump 4)"
     assert rf_text((28, 28), None) == "28×28 (whole input)"
     assert rf_text(None, None) == "?"

@@ -113,7 +113,7 @@ def rf_text(size: "tuple[int, int] | None", jump: "tuple[int, int] | None",
     """Receptive field and jump: "5×5 (jump 2)", "3×5 (jump 1×2)"; a Linear layer's field (no jump:
     the union of its inputs' fields) "28×28 (whole input)"; with the network input's size
     `net_input`, a field that covers all of it says so, and a field larger than the input says
-    it counts padding: "627×627 (jump 224; whole 224×224 input, padding counted)". "?" when
+    it counts padding: "627×627 (jump 224; whole input + padding)" on a 224×224 input. "?" when
     unknown. The one wording, GUI and CLI."""
     if size is None:
         return "?"
@@ -122,8 +122,8 @@ def rf_text(size: "tuple[int, int] | None", jump: "tuple[int, int] | None",
     if jump is not None:
         notes.append("jump " + (str(jump[0]) if jump[0] == jump[1] else f"{jump[0]}{TIMES}{jump[1]}"))
     if net_input is not None and size[0] >= net_input[0] and size[1] >= net_input[1]:
-        whole = f"whole {net_input[0]}{TIMES}{net_input[1]} input"
-        notes.append(whole + (", padding counted" if tuple(size) != tuple(net_input) else ""))
+        # larger than the input: the field counts padding beyond it (exact, see architecture/__init__)
+        notes.append("whole input" + (" + padding" if tuple(size) != tuple(net_input) else ""))
     elif jump is None:
         notes.append("whole input" if net_input is None else "all its inputs' fields")
     return f"{text} ({'; '.join(notes)})"
