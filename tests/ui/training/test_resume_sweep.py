@@ -82,3 +82,37 @@ def test_a_stopped_sweep_resumes_from_the_runs_table_and_completes(qtbot, fresh_
     statuses = {e.run_id: e.status for e in panel.model.runs if e.run_id.startswith(out.name + "/")}
     assert set(statuses.values()) == {"completed"} and len(statuses) == len(after)
     w.close()
+
+
+def test_a_sweep_cut_short_by_closing_the_app_resumes_after_a_restart(qtbot, fresh_settings, tmp_path):
+    from tests.ui.conftest import answer_quit_question
+
+    w, panel = open_training_tab(qtbot, tmp_path)
+    panel.data_override = synthetic_mnist(64, 32, 32)
+    for spin, value in ((panel.epochs_spin, 30), (panel.batch_spin, 32), (panel.train_spin, 64),
+                        (panel.val_spin, 32), (panel.test_spin, 32)):
+        spin.setValue(value)
+    box = panel.experiments.seeds_check
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    panel.sweep_job.workers = 1
+    panel.experiment_combo.setCurrentIndex(panel.experiment_combo.findData("architectures"))
+    qtbot.mouseClick(panel.experiment_button, Qt.MouseButton.LeftButton)
+    out = sweep_folder_training(qtbot, tmp_path / "runs")
+    w.close()
+    answer_quit_question(qtbot, w, "Stop and quit")
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=30_000)
+    assert can_resume(out)
+
+    w2, panel2 = open_training_tab(qtbot, tmp_path)  # the app started again
+    panel2.data_override = synthetic_mnist(64, 32, 32)
+    panel2.sweep_job.workers = 1
+    view = panel2.runs
+    row = next(i for i, e in enumerate(panel2.model.runs) if e.run_id.startswith(out.name + "/"))
+    view.table.selectionModel().setCurrentIndex(
+        panel2.runs_model.index(row, 0),
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+    qtbot.waitUntil(lambda: view.resume_button.isVisible())
+    qtbot.mouseClick(view.resume_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel2.is_running(), timeout=180_000)
+    assert {r["status"] for r in read_csv(out / "sweep.csv")} == {"completed"} and not can_resume(out)
+    w2.close()
