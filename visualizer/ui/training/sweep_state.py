@@ -113,7 +113,8 @@ class SweepRunState(QObject):
             if rec is not None and existing is None:
                 m.add_run(RunEntry.from_record(run_id, rec, m.next_color(rec.folder)))
             elif rec is not None:
-                existing.final, existing.status, existing.saved, existing.result = dict(rec.final or {}), rec.status, rec, None
+                existing.final, existing.status = dict(rec.final or {}), rec.status
+                existing.saved, existing.result = rec, None
                 existing.history, existing.epochs = list(rec.history or []), list(rec.epochs or [])
                 m.run_changed.emit(run_id)
                 m.run_records.emit(run_id)
