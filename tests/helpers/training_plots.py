@@ -20,8 +20,12 @@ def saved_run(root, name: str, shift: float) -> None:
               for e in range(1, 5)]
     metrics = {"final": {"status": "completed", "examples_seen": 4000}, "epochs": epochs}
     folder = write_run_folder(root, name, json.dumps(metrics))
-    (folder / "history.csv").write_text(csv_line(list(HISTORY_COLUMNS))
-                                         + "".join(csv_line([r.get(c) for c in HISTORY_COLUMNS]) for r in history))
+    (folder / "history.csv").write_text(history_csv_text(history))
+
+
+def history_csv_text(history: list[dict]) -> str:
+    """history.csv's text for these batch records, as the trainer's RunWriter writes it."""
+    return csv_line(list(HISTORY_COLUMNS)) + "".join(csv_line([r.get(c) for c in HISTORY_COLUMNS]) for r in history)
 
 
 def at(plots, key: str, x: float, y: float) -> QPoint:

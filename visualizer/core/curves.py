@@ -177,9 +177,9 @@ def hover_rows(runs: Iterable[tuple[str, str, RunSeries]], plot_key: str, vx: fl
     """What the hover readout lists at view x `vx` (log10 of x on a log axis): the x as text and,
     per run (label, colour, series), its values at the nearest point of each of its curves
     (TensorBoard's rule: nearest x, not nearest point). Each row is {"run", "color", "values"},
-    each value {"series", "x", "raw"} with "smoothed", "best" (the lowest validation loss) and "at"
-    (its own x as text, when it is not the header's x) where they apply; runs without a value are
-    left out."""
+    each value {"series", "x", "y" (the point's), "raw" (its text)} with "smoothed", "best" (the
+    lowest validation loss) and "at" (its own x as text, when it is not the header's x) where they
+    apply; runs without a value are left out."""
     _t, xl, _yl, xq, yq = PLOTS[plot_key]
     if plot_key.endswith("examples"):
         xl = X_AXES[x_axis][0]
@@ -203,7 +203,8 @@ def hover_rows(runs: Iterable[tuple[str, str, RunSeries]], plot_key: str, vx: fl
                 continue
             if d[i] < nearest_d:
                 nearest, nearest_d = float(x[i]), float(d[i])
-            entry = {"series": SERIES_NAMES[name], "x": float(x[i]), "raw": value_text(float(y[i]), yq)}
+            entry = {"series": SERIES_NAMES[name], "x": float(x[i]), "y": float(y[i]),
+                     "raw": value_text(float(y[i]), yq)}
             if name == "train_raw" and smoothing > 0:
                 smooth = data.series(plot_key, "train_smooth", x_axis, smoothing)[1]
                 entry["smoothed"] = value_text(float(smooth[i]), yq)

@@ -108,16 +108,25 @@ def format_bytes(n: int) -> str:
     return f"{n} B"  # pragma: no cover
 
 
-def rf_text(size: "tuple[int, int] | None", jump: "tuple[int, int] | None") -> str:
-    """Receptive field and jump: "5×5 (jump 2)", "3×5 (jump 1×2)", "28×28 (whole input)" after a
-    Linear layer (it sees everything; no jump), "?" when unknown. The one wording, GUI and CLI."""
+def rf_text(size: "tuple[int, int] | None", jump: "tuple[int, int] | None",
+            net_input: "tuple[int, int] | None" = None) -> str:
+    """Receptive field and jump: "5×5 (jump 2)", "3×5 (jump 1×2)"; a Linear layer's field (no jump:
+    the union of its inputs' fields) "28×28 (whole input)"; with the network input's size
+    `net_input`, a field that covers all of it says so, and a field larger than the input says
+    it counts padding: "627×627 (jump 224; whole input + padding)" on a 224×224 input. "?" when
+    unknown. The one wording, GUI and CLI."""
     if size is None:
         return "?"
     text = f"{size[0]}{TIMES}{size[1]}"
-    if jump is None:
-        return f"{text} (whole input)"
-    j = str(jump[0]) if jump[0] == jump[1] else f"{jump[0]}{TIMES}{jump[1]}"
-    return f"{text} (jump {j})"
+    notes = []
+    if jump is not None:
+        notes.append("jump " + (str(jump[0]) if jump[0] == jump[1] else f"{jump[0]}{TIMES}{jump[1]}"))
+    if net_input is not None and size[0] >= net_input[0] and size[1] >= net_input[1]:
+        # larger than the input: the field counts padding beyond it (exact, see architecture/__init__)
+        notes.append("whole input" + (" + padding" if tuple(size) != tuple(net_input) else ""))
+    elif jump is None:
+        notes.append("whole input" if net_input is None else "all its inputs' fields")
+    return f"{text} ({'; '.join(notes)})"
 
 
 def format_shape(shape: "tuple[int | None, ...] | None") -> str:

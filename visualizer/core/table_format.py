@@ -45,7 +45,7 @@ def row_cells(row: LayerRow) -> list[str]:
         "?" if "params" in unknown else f"{row.params:,}",
         "?" if "macs" in unknown else f"{row.macs:,}",
         "?" if "memory" in unknown else format_bytes(row.activation_bytes),
-        rf_text(row.rf_size, row.rf_jump),
+        rf_text(row.rf_size, row.rf_jump, row.rf_input),
     ]
 
 

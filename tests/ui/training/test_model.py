@@ -173,7 +173,7 @@ def test_experiment_queue_runs_in_order(model, tmp_path):
     config: TrainConfig | None = configs[0]
     while config is not None:
         run_id = f"run{len(done)}"
-        model.begin_run(run_id, tmp_path / run_id, config, fresh_overlay=False)
+        model.begin_run(run_id, tmp_path / run_id, config)
         assert model.queue_text == f"Experiment “learning rates”: run {len(done) + 1} of 3"
         model.train_began({"device": "cpu"})
         model.record_batch({"examples_seen": 10, "train_loss": 1.0})
@@ -191,7 +191,7 @@ def test_experiment_queue_runs_in_order(model, tmp_path):
 def test_stopping_drops_the_queue(model, tmp_path):
     configs = model.experiment_configs("loss functions")
     model.set_queue("loss functions", configs[1:])
-    model.begin_run("r", tmp_path / "r", configs[0], fresh_overlay=True)
+    model.begin_run("r", tmp_path / "r", configs[0])
     model.set_paused(True)
     assert model.state == "paused" and "Paused" in model.progress_text
     model.set_stopping()
@@ -203,7 +203,7 @@ def test_a_run_that_failed_before_training_leaves_nothing(model, tmp_path):
     folder = tmp_path / "runs" / "r"
     folder.mkdir(parents=True)
     (folder / "config.json").write_text("{}")
-    model.begin_run("r", folder, TrainConfig(), fresh_overlay=True)
+    model.begin_run("r", folder, TrainConfig())
     model.fail_run("MNIST not found")
     assert model.run("r") is None and not folder.exists() and model.message == "MNIST not found"
 
@@ -239,7 +239,8 @@ def test_reads_what_the_old_panel_saved(model, tmp_path):
     assert model.config().to_dict()["loss"] == "l2" and model.form["epochs"] == 3 and model.form["seed"] == 4
     assert model.mnist.chosen_dir == str(tmp_path / "mnist") and "MNIST not found" in model.mnist.text
     assert model.ticked_ids() == ["old-run"]
-    assert model.options["smoothing_weight"] == 80 and model.options["keep_overlays"]
+    assert model.options["smoothing_weight"] == 80 and "keep_overlays" not in model.options
+    assert "keep_overlays" not in model.to_dict()  # the old key is read, never written again
     assert model.options["experiment"] == "loss functions"
     assert model.form["device"] == "auto"  # cuda is taken once the probe says it exists
     model.set_device_report(DeviceReport(cuda=True, cuda_devices=("GPU",), cuda_build="12.4"))

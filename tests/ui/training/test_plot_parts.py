@@ -120,16 +120,16 @@ def test_csv_dialog_saves_reports_and_cancels(qtbot, tmp_path, monkeypatch):
     target = tmp_path / "loss.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     with qtbot.waitSignal(model.status) as sig:
-        save_csv_dialog(parent, "loss_epoch", lambda: "run,series\n", model)
+        save_csv_dialog(parent, "loss_epoch.csv", lambda: "run,series\n", model)
     assert target.read_text() == "run,series\n" and "saved" in sig.args[0]
     bad = tmp_path / "missing-folder" / "x.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(bad), ""))
     shown = []
     monkeypatch.setattr(model, "show_message", shown.append)
-    save_csv_dialog(parent, "loss_epoch", lambda: "x", model)
+    save_csv_dialog(parent, "loss_epoch.csv", lambda: "x", model)
     assert shown and str(bad) in shown[0] and not bad.exists()  # a message, not a traceback
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
-    save_csv_dialog(parent, "loss_epoch", lambda: pytest.fail("no CSV without a file"), model)
+    save_csv_dialog(parent, "loss_epoch.csv", lambda: pytest.fail("no CSV without a file"), model)
 
 
 @pytest.mark.parametrize("lo, hi, size, ticks", [
@@ -143,3 +143,23 @@ def test_epoch_axes_tick_whole_numbers_only(qtbot, lo, hi, size, ticks):
     axis = IntegerAxis("bottom")
     got = sorted(v for _sp, values in axis.tickValues(lo, hi, size) for v in values)
     assert got == ticks
+
+
+@pytest.mark.parametrize("x_axis, key, name", [
+    ("examples", "loss_examples", "loss_examples.csv"),
+    ("time", "loss_examples", "loss_wall_time.csv"),
+    ("epochs", "acc_examples", "acc_epochs_fractional.csv"),
+    ("time", "acc_epoch", "acc_epoch.csv"),  # the per-epoch plot's x is the epoch whatever the option
+])
+def test_the_csv_name_offered_follows_the_x_axis(qtbot, tmp_path, monkeypatch, x_axis, key, name):
+    from visualizer.ui.training.plots import TrainingPlots
+
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.bind(TrainingModel(tmp_path / "runs"))
+    plots.set_x_axis(x_axis)
+    offered = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda _p, _t, path, _f: offered.append(path) or ("", ""))
+    action = next(a for a in plots.plots[key].getViewBox().menu.actions() if a.data() == key)
+    action.trigger()
+    assert offered and offered[0].endswith(name)

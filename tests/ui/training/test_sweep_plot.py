@@ -137,3 +137,65 @@ def test_sweeps_in_the_runs_folder_are_listed_at_start_and_the_opened_one_comes_
     gone = TrainingModel(runs)
     gone.from_dict({**state, "sweep": str(tmp_path / "deleted")})
     assert gone.sweep is None and not gone.message
+
+
+def test_the_sweep_plot_reads_out_points_and_settings_and_tables_them(qtbot, fresh_settings, tmp_path, sweep_folder):
+    """Issue 27, item 5: a hover readout per point (run, value) and per setting (mean, SD, SE, n),
+    the same numbers in a table under the plot, long names elided in the middle."""
+    from visualizer.ui.training.sweep_readout import elide_middle
+
+    w, panel = open_training_tab(qtbot, tmp_path)
+    assert panel.open_sweep(sweep_folder)
+    view = panel.sweep_plot
+    panel.view_tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.plot.isVisible() and view.plot.width() > 100)
+    rows = _csv(sweep_folder)
+    vb = view.plot.getPlotItem().getViewBox()
+    view.plot.getPlotItem().autoRange()
+
+    # the table: one row per loss and lr, the numbers of the seeds
+    cells = view.stats.cells()
+    assert len(cells) == 4
+    for line, setting, mean, sd, se, n in cells:
+        loss, lr = line.split(" = ")[1], float(setting.split(" = ")[1])
+        ys = [100 * float(r["test_accuracy"]) for r in rows if r["loss"] == loss and float(r["lr"]) == lr]
+        assert n == "2" and mean == f"{np.mean(ys):.4g} %"
+        assert sd == f"{np.std(ys, ddof=1):.4g} %" and se == f"{np.std(ys, ddof=1) / math.sqrt(2):.4g} %"
+
+    # a point: its run and its value
+    d = view.drawn[0]
+    (x, y), run = d["points"][0], d["runs"][0]
+    text = view.readout.show_at(vb.mapViewToScene(pg_point(view.x_position(x), y)))
+    same = [p for p in d["points"] if p == (x, y)]
+    if len(same) == 1:  # two seeds at the very same accuracy would be one dot
+        assert text.splitlines() == [run, f"test accuracy: {y:.4g} %"]
+    assert run in {r["folder"] for r in rows}
+    area = view.plot.mapFromScene(vb.sceneBoundingRect()).boundingRect()
+    assert view.readout.label.isVisible() and area.contains(view.readout.label.geometry())
+
+    # on a mean with no dot within reach: the setting's mean, SD, SE and n
+    def scene(x, y):
+        return vb.mapViewToScene(pg_point(view.x_position(x), y))
+
+    clear = [(line, st) for line in view.drawn for st in line["stats"]
+             if all(abs(scene(px, py).y() - scene(st[0], st[1]).y()) > 9  # a dot answers within 8 px
+                    for px, py in line["points"] if px == st[0])]
+    assert clear  # the fixture's seeds differ: a mean lies between its two dots
+    line, (sx, mean, sd, se, n) = clear[0]
+    text = view.readout.show_at(scene(sx, mean))
+    assert text.splitlines()[1] == f"mean {mean:.4g} % · SD {sd:.4g} % · SE {se:.4g} % · n {n}"
+    assert text.splitlines()[0].startswith("lr = ")
+    # far from everything: nothing
+    vr = vb.viewRange()[1]
+    assert view.readout.show_at(scene(sx, vr[1] + 1000)) == ""
+    assert not view.readout.label.isVisible()
+
+    long = "lr-interesting-network_seed1"
+    assert elide_middle(long, 18) == "lr-inter…ork_seed1" and elide_middle("short") == "short"
+    w.close()
+
+
+def pg_point(x: float, y: float):
+    from PySide6.QtCore import QPointF
+
+    return QPointF(x, y)

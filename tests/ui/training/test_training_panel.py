@@ -14,15 +14,13 @@ import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLineEdit
 
-from tests.helpers.gui import make_panel, wait_done
+from tests.helpers.gui import answer_quit_question, make_panel, wait_done
 from tests.helpers.pages import TrainingPage
 from visualizer.core.mnist import MnistSplits, synthetic_mnist
 from visualizer.core.run_table import COLUMNS
-from visualizer.ui.training.model import EXPERIMENTS
+from visualizer.core.experiments import EXPERIMENTS
 from visualizer.ui.training.panel import TrainingPanel
 
-from tests.helpers.gui import answer_quit_question
-from tests.helpers.gui import make_panel, wait_done
 
 
 def shown_points(panel, run_id, plot="loss_examples", series="train_raw") -> int:
@@ -273,11 +271,11 @@ def test_ctrl_return_starts_and_experiment_queue_runs_in_turn(qtbot, tmp_path):
     runs = panel.runs.table_model.entries[1:]
     assert [e.config["loss"] for e in runs] == list(EXPERIMENTS["loss functions"][1])
     assert all(e.status == "completed" for e in runs)
-    assert set(panel.runs.table_model.shown_ids()) == {e.run_id for e in runs}  # the first run was unticked
-    assert first not in panel.runs.table_model.shown_ids()
+    # every run stays on the plots until the user unticks it: the first one too
+    assert set(panel.runs.table_model.shown_ids()) == {first} | {e.run_id for e in runs}
     assert "loss functions" in panel.controls.queue_label.text() and "all runs done" in panel.controls.queue_label.text()
-    assert not panel.plots.runs[first].items[("acc_epoch", "train")].isVisible()
-    assert panel.plots.legend.items and len(panel.plots.legend.items) == 2
+    assert panel.plots.runs[first].items[("acc_epoch", "train")].isVisible()
+    assert panel.plots.legend.items and len(panel.plots.legend.items) == 3
 
 
 def test_architecture_from_shape_calculator(qtbot, tmp_path):

@@ -81,8 +81,10 @@ What is counted
   not depend on padding: padding only moves where the window sits, so near a border part of
   the field lies on padding (and the field may be larger than the image). With dilation the
   size is the span the window covers, not the number of pixels it reads (a 3×3 kernel with
-  dilation 2 spans 5×5 but reads 9 of them). Flatten keeps the field of each value;
-  a Linear layer sees the whole input (size = input H×W, jump undefined → None).
+  dilation 2 spans 5×5 but reads 9 of them). Flatten keeps the field of each value (and knows
+  their union, `layers.FlatField`); a Linear layer's field is the union of its input values'
+  fields (an H×W map's r + (H−1)·j per axis; jump undefined → None), which covers the whole
+  input and may be larger than it where it counts padding (the text says so: `rf_text`).
   AdaptiveAvgPool2d with a non-integer ratio uses its widest window and rounds the jump up.
   A Residual block's field is the larger of its two paths' (the longest path decides it).
 * a Residual block's row sums its own rows; its memory adds the sum's output and the

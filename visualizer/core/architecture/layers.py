@@ -415,11 +415,31 @@ class ElementwiseType(LayerType):
         return ["keeps the shape; no parameters" + (f". {self._note}" if self._note else "")]
 
 
+class FlatField(tuple):
+    """A flattened map's field: (size, jump) of each of its values (they keep their own), and
+    `union`, the field of all of them together (what a Linear layer after it sees)."""
+
+    union: tuple[int, int]
+
+    def __new__(cls, field: Field, union: tuple[int, int]) -> "FlatField":
+        made = super().__new__(cls, field)
+        made.union = union
+        return made
+
+
 class FlattenType(LayerType):
     """Flatten: C×H×W values in a row; each value keeps its receptive field."""
 
     name, short, table_kind = "Flatten", "flatten", "flatten"
     figure_color, legend = "#969696", "flatten"
+
+    def receptive_field(self, p: dict[str, Any], rf: Field, incoming: PartialShape | None,
+                        net_input: tuple[int, int, int]) -> Field:
+        if rf is None or rf[1] is None or incoming is None or len(incoming) != 3 or None in incoming[1:]:
+            return rf
+        (r, j), h, w = rf, incoming[1], incoming[2]
+        # the H×W values' fields side by side: jump apart, the first to the last
+        return FlatField(rf, (r[0] + (h - 1) * j[0], r[1] + (w - 1) * j[1]))  # type: ignore[operator]
 
     def infer(self, p: dict[str, Any], incoming: PartialShape | None) -> Inferred:
         if incoming is None:
@@ -435,7 +455,8 @@ class FlattenType(LayerType):
 
 class LinearType(LayerType):
     """Linear: in·out weights (+ out biases), in·out MACs; needs a flat input (ConvViz refuses a
-    C×H×W map, which torch would apply to the last axis only); sees the whole input."""
+    C×H×W map, which torch would apply to the last axis only); its field is the union of its
+    input values' fields (the whole input, and padding where they count it)."""
 
     name, short, table_kind = "Linear", "fc", "fc"
     has_weights = True
@@ -471,7 +492,15 @@ class LinearType(LayerType):
 
     def receptive_field(self, p: dict[str, Any], rf: Field, incoming: PartialShape | None,
                         net_input: tuple[int, int, int]) -> Field:
-        return ((net_input[1], net_input[2]), None)
+        # Each output value reads every input value: its field is the union of theirs (jump: none,
+        # the values no longer sit on a grid). It may exceed the input where it counts padding.
+        if isinstance(rf, FlatField):
+            return (rf.union, None)
+        if rf is not None and rf[1] is None:  # after another Linear: the same union
+            return rf
+        if rf is not None and incoming is not None and len(incoming) == 1 and incoming[0] == 1:
+            return (rf[0], None)  # a single value (a 1×1 map flattened by the net's own view)
+        return ((net_input[1], net_input[2]), None)  # unknown: at least the whole input
 
     def torch_module(self, p: dict[str, Any], incoming: Shape) -> Any:
         from torch import nn

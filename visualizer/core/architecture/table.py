@@ -44,6 +44,7 @@ class LayerRow:
     activation_bytes: int = 0
     rf_size: tuple[int, int] | None = None  # receptive field (h, w) in input pixels
     rf_jump: tuple[int, int] | None = None  # effective stride (h, w) in input pixels
+    rf_input: tuple[int, int] | None = None  # the network input's (h, w) the field is measured on
     error: str | None = None  # why this layer is invalid; rows after it still show what is known
     # What is known of the output when some sizes are not (None), e.g. (16, None, None) after a
     # kernel that does not fit; equals output_shape when everything is known.
@@ -169,6 +170,7 @@ def _layer_row(index: int, spec: LayerSpec, counts: dict[str, int], incoming: Pa
     row.known = got.error is None and in_full is not None and row.output_shape is not None and not row.unknown
     if new_rf is not None:
         row.rf_size, row.rf_jump = new_rf
+        row.rf_input = (net_input[1], net_input[2])
     return row, new_rf
 
 
@@ -265,6 +267,7 @@ def _block_row(index: int, spec: LayerSpec, counts: dict[str, int], incoming: Pa
     new_rf = _block_field(main_rf, sc_rf)
     if new_rf is not None:
         row.rf_size, row.rf_jump = new_rf
+        row.rf_input = (net_input[1], net_input[2])
     return row, new_rf
 
 

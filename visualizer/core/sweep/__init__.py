@@ -25,7 +25,8 @@ A worker that crashes records its run as "failed" with the reason; the others go
 
 - `plan`: the grid, run names, the course experiments with seeds;
 - `files`: --out checked, resuming, sweep.json / sweep.csv written and read, the Sweep plot's series;
-- `local`: one run (`run_one`), progress lines, the local backend.
+- `local`: one run (`run_one`), progress lines, the local backend;
+- `resume`: the plan rebuilt from a sweep's folder alone (the app's *Resume sweep*).
 The names below are the package's public ones (`from visualizer.core.sweep import read_sweep`).
 """
 from visualizer.core.sweep.files import (
@@ -51,6 +52,7 @@ from visualizer.core.sweep.local import (
     run_one,
     tasks_for,
 )
+from visualizer.core.sweep.resume import TO_RESUME, can_resume, sweep_plan_from_folder
 from visualizer.core.sweep.plan import (
     LOG_OPTIONS,
     MAX_RUNS_WITHOUT_YES,
@@ -75,5 +77,5 @@ __all__ = [
     "check_no_duplicates", "check_out", "csv_columns", "default_workers", "experiment_plan", "grid_size",
     "is_sweep_file", "make_plan", "read_sweep", "resume_state", "run_local", "run_name", "run_one",
     "split_list", "sweep_csv_text", "sweep_document", "sweep_folders", "sweep_series", "tasks_for",
-    "variants_plan", "write_sweep_files",
+    "variants_plan", "write_sweep_files", "TO_RESUME", "can_resume", "sweep_plan_from_folder",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -214,6 +214,16 @@ class SweepSeries:
     points: list[tuple[float, float]]  # one per seed: (x, metric)
     means: list[float]  # per x, over the seeds with a number (nan when none)
     spreads: list[float]  # per x, the standard deviation over the seeds (0 for one seed)
+    runs: list[str] = field(default_factory=list)  # the run (its folder name) of each point
+
+    def stats(self) -> list[tuple[float, float, float, float, int]]:
+        """Per x: (x, mean, standard deviation, standard error SD/√n, n seeds); the standard
+        error is nan with fewer than two seeds (one run says nothing of the spread)."""
+        out = []
+        for x, mean, sd in zip(self.xs, self.means, self.spreads):
+            n = sum(1 for px, _ in self.points if px == x)
+            out.append((x, mean, sd if n > 1 else math.nan, sd / math.sqrt(n) if n > 1 else math.nan, n))
+        return out
 
 
 def sweep_series(table: SweepTable, metric: str, x_option: str, group_option: str = "",
@@ -244,14 +254,16 @@ def sweep_series(table: SweepTable, metric: str, x_option: str, group_option: st
             groups.append(g)
     series = []
     for g in groups:
-        pts, means, spreads = [], [], []
+        pts, means, spreads, runs = [], [], [], []
         for v in values:
-            ys = [row[metric] for row in table.rows
-                  if row.get(x_option, "") == v and (not group_option or row.get(group_option, "") == g)
-                  and row.get("status") in statuses and isinstance(row.get(metric), float)
-                  and math.isfinite(row[metric])]
+            rows = [row for row in table.rows
+                    if row.get(x_option, "") == v and (not group_option or row.get(group_option, "") == g)
+                    and row.get("status") in statuses and isinstance(row.get(metric), float)
+                    and math.isfinite(row[metric])]
+            ys = [row[metric] for row in rows]
             pts += [(pos[v], y) for y in ys]
+            runs += [str(row.get("folder") or "") for row in rows]
             means.append(float(np.mean(ys)) if ys else math.nan)
             spreads.append(float(np.std(ys, ddof=1)) if len(ys) > 1 else 0.0)
-        series.append(SweepSeries(g, [pos[v] for v in values], pts, means, spreads))
+        series.append(SweepSeries(g, [pos[v] for v in values], pts, means, spreads, runs))
     return labels, numeric, series

@@ -286,7 +286,7 @@ class LayerTableModel(QAbstractTableModel):
         cells[COL_PARAMS] = fmt.format_count(row.params)
         cells[COL_MACS] = fmt.format_macs(row.macs)
         cells[COL_MEMORY] = fmt.format_bytes(row.activation_bytes)
-        cells[COL_RF] = fmt.rf_text(row.rf_size, row.rf_jump)
+        cells[COL_RF] = fmt.rf_text(row.rf_size, row.rf_jump, row.rf_input)
         return cells
 
     def column_text_widths(self) -> list[int]:
@@ -354,7 +354,7 @@ class LayerTableModel(QAbstractTableModel):
         if column == COL_MEMORY:
             return fmt.format_bytes(layer.activation_bytes)
         if column == COL_RF:
-            return fmt.rf_text(layer.rf_size, layer.rf_jump)
+            return fmt.rf_text(layer.rf_size, layer.rf_jump, layer.rf_input)
         return ""
 
     def _cell_tip(self, row: int, column: int) -> str | None:
@@ -399,7 +399,7 @@ class LayerTableModel(QAbstractTableModel):
             return at_least + fmt.format_bytes(t.total_activation_bytes)
         if column == COL_RF and t.rows:
             last = t.rows[-1]
-            return fmt.rf_text(last.rf_size, last.rf_jump)
+            return fmt.rf_text(last.rf_size, last.rf_jump, last.rf_input)
         return ""
 
     def _totals_tip(self, column: int) -> str | None:

@@ -61,7 +61,6 @@ class ShapesPanel(ShapesPanelLayout, Panel):
 
         self.module_opening = ModuleOpening(self)  # Shapes → Open Python module…
         self.verifier.running_changed.connect(self._on_torch_running)
-        self.verifier.verdict.connect(self._on_torch_verdict)
         self._on_model_changed()
 
     # -- construction --------------------------------------------------------------------
@@ -273,10 +272,6 @@ class ShapesPanel(ShapesPanelLayout, Panel):
             self.setCursor(Qt.CursorShape.BusyCursor)
         else:
             self.unsetCursor()
-
-    @Slot(str)
-    def _on_torch_verdict(self, text: str) -> None:
-        self.emit_status(text, 8000)
 
     # -- a torch module (read-only) ------------------------------------------------------
     @Slot()

@@ -75,10 +75,9 @@ class TorchChecker(SingleJob):
 
 class TorchVerifier(QObject):
     """"Verify with PyTorch" for the model's network; the verdict goes to the model's message
-    line and to `verdict` (for the status bar). A verdict for a network that has changed since
-    is not shown as one."""
+    line, once (it went to the status bar as well, so it was printed twice). A verdict for a
+    network that has changed since is not shown as one."""
 
-    verdict = Signal(str)
     running_changed = Signal(bool)
 
     def __init__(self, model: ShapesModel, parent: QObject | None = None) -> None:
@@ -116,7 +115,6 @@ class TorchVerifier(QObject):
             kind = "good"
         self.last_text = text
         self.model.show_message(text, kind)
-        self.verdict.emit(text)
 
     def shutdown(self) -> None:
         self.checker.shutdown()

@@ -1,6 +1,7 @@
 """Reading the training plots as in TensorBoard: a vertical cursor follows the mouse in a plot (and
 in the plot whose x axis is linked to it), and one readout lists every ticked run at that x
-(colour, name, raw and smoothed value), kept inside the plot.
+(colour, name, raw and smoothed value), kept inside the plot in the corner away from the cursor
+and the values under it.
 
 `HoverReadout` draws the cursor lines and the readout; what it lists comes from a callback (the
 plots' `hover_rows`, built on `visualizer.core.curves.hover_rows`).
@@ -110,15 +111,18 @@ class HoverReadout(QObject):
         self.plot = plot_key
         vb = self.plots[plot_key].getViewBox()
         area = self.plot_rect(plot_key).adjusted(2, 2, -2, -2)
-        # the fullest readout that fits in the plot: names elided harder, then one line per run
+        # the fullest readout that fits in the plot: names elided harder, then one line per run;
+        # on a plot too small for even that, the readout is cut at the plot's edges
         for name_len, stacked in ((40, True), (24, True), (24, False), (14, False)):
             self.label.setText(readout_html(x_text, rows, name_len, stacked))
             self.label.adjustSize()
             if self.label.width() <= area.width() and self.label.height() <= area.height():
                 break
+        self.label.resize(min(self.label.width(), max(1, area.width())),
+                          min(self.label.height(), max(1, area.height())))
         if vy is None:
             vy = float(np.mean(vb.viewRange()[1]))
-        self._place(area, vb.mapViewToScene(QPointF(vx, vy)))
+        self._place(area, self._points(plot_key, vx, vy, rows))
         self.label.show()
         self.label.raise_()
         return self.text
@@ -128,20 +132,49 @@ class HoverReadout(QObject):
         vb = self.plots[plot_key].getViewBox()
         return self.graphics.mapFromScene(vb.sceneBoundingRect()).boundingRect()
 
-    def _place(self, area: QRect, scene_pos: QPointF) -> None:
-        """Right of and below the cursor; left of it near the right edge; always inside `area`."""
-        at = self.graphics.mapFromScene(scene_pos)
-        w, h = self.label.width(), self.label.height()
-        gap = 14
-        x = at.x() + gap
-        if x + w > area.right():
-            x = at.x() - gap - w  # flip to the left of the cursor
-        x = max(area.left(), min(x, area.right() - w))
-        y = at.y() + gap
-        if y + h > area.bottom():
-            y = at.y() - gap - h
-        y = max(area.top(), min(y, area.bottom() - h))
-        self.label.move(QPoint(int(x), int(y)))
+    def _points(self, plot_key: str, vx: float, vy: float, rows: list[dict]) -> list[QPoint]:
+        """Where the mouse and the listed values are, in the graphics widget's coordinates: what
+        the readout must not cover."""
+        p = self.plots[plot_key]
+        vb = p.getViewBox()
+        log_y = bool(getattr(p.getAxis("left"), "logMode", False))
+        points = [self.graphics.mapFromScene(vb.mapViewToScene(QPointF(vx, vy)))]
+        for row in rows:
+            for v in row["values"]:
+                y = v.get("y")
+                if y is None or not np.isfinite(y) or (log_y and y <= 0):
+                    continue
+                view_y = float(np.log10(y)) if log_y else float(y)
+                points.append(self.graphics.mapFromScene(vb.mapViewToScene(QPointF(vx, view_y))))
+        return points
+
+    def _place(self, area: QRect, points: list[QPoint]) -> None:
+        """In the corner of the plot `area` that keeps the readout off the cursor line and the
+        points under it (the first of `points` is the mouse): the readout never leaves the plot."""
+        self.label.move(corner_for(area, self.label.width(), self.label.height(), points))
+
+
+def corner_for(area: QRect, w: int, h: int, points: list[QPoint]) -> QPoint:
+    """The top-left of a w×h box in one of the four corners of `area` (inside it), the one that
+    covers the fewest of `points` (a margin around each) and does not cross the vertical line
+    through the first, preferring, among equals, the corner farthest from them."""
+    if not points:
+        return QPoint(area.left(), area.top())
+    cursor_x = points[0].x()
+    left, top = area.left(), area.top()
+    right, bottom = max(left, area.right() + 1 - w), max(top, area.bottom() + 1 - h)
+    best, best_key = QPoint(right, top), None
+    for x, y in ((right, top), (left, top), (right, bottom), (left, bottom)):
+        box = QRect(x, y, w, h)
+        margin = box.adjusted(-6, -6, 6, 6)
+        covered = sum(1 for q in points if margin.contains(q))
+        crosses = margin.left() <= cursor_x <= margin.right()
+        nearest = min(((q.x() - min(max(q.x(), box.left()), box.right())) ** 2
+                       + (q.y() - min(max(q.y(), box.top()), box.bottom())) ** 2) for q in points)
+        key = (covered, crosses, -nearest)
+        if best_key is None or key < best_key:
+            best, best_key = QPoint(x, y), key
+    return best
 
 
 def short_names(names: list[str]) -> list[str]:

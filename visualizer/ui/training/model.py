@@ -25,6 +25,7 @@ from visualizer.core.experiments import EXPERIMENTS, experiment_configs
 from visualizer.core.run_lock import discard_if_unused
 from visualizer.core.runs import best_epoch_of
 from visualizer.core.run_colors import color_for
+from visualizer.core.run_filter import run_matches
 from visualizer.core.run_table import fmt_time
 from visualizer.core.training import TrainConfig
 from visualizer.ui.training import saved_runs
@@ -56,9 +57,10 @@ FORM_RANGES: dict[str, tuple[int, int]] = {
 VIEW_DEFAULTS: dict[str, Any] = {
     "smoothing": False, "smoothing_weight": 60,
     "log_axes": {"loss": False, "accuracy": False, "examples": False, "epoch": False},
-    "keep_overlays": False, "experiment": "learning rates",
+    "experiment": "learning rates",
     "experiment_seeds": False,  # "with 3 seeds": Run all runs the experiment as a sweep (sweep_job.py)
     "x_axis": "examples",  # the batch plots' x: "examples" seen, "epochs" (fractional) or "time"
+    "run_filter": "",  # the runs filter's text (core/run_filter.py): a regular expression
 }
 STATES = ("idle", "loading", "training", "paused", "stopping")
 
@@ -252,7 +254,7 @@ class TrainingModel(QObject):
             value = {q: bool(value.get(q, False)) for q in VIEW_DEFAULTS["log_axes"]}
         elif name == "experiment" and value not in EXPERIMENTS:
             return
-        elif name == "x_axis" and value not in X_AXES:
+        elif name == "x_axis" and value not in X_AXES or name == "run_filter" and not isinstance(value, str):
             return
         if self.options[name] != value:
             self.options[name] = value
@@ -330,6 +332,11 @@ class TrainingModel(QObject):
     def ticked_ids(self) -> list[str]:
         return [e.run_id for e in self.runs if e.shown]
 
+    def passes_filter(self, run_id: str) -> bool:
+        """Whether the runs filter lets the run through (to the table and, ticked, the plots)."""
+        e = self.run(run_id)
+        return e is not None and run_matches(self.options["run_filter"], e.run_id, e.label)
+
     def select(self, run_id: str) -> None:
         if run_id != self.selected:
             self.selected = run_id
@@ -391,11 +398,10 @@ class TrainingModel(QObject):
             self._update_device_text()
             self.state_changed.emit(state)
 
-    def begin_run(self, run_id: str, folder: Path, config: TrainConfig, fresh_overlay: bool) -> RunEntry:
-        """A run is starting (its worker is about to): add its row, tick it, show the progress."""
+    def begin_run(self, run_id: str, folder: Path, config: TrainConfig) -> RunEntry:
+        """A run is starting (its worker is about to): add its row and tick it (the runs ticked
+        before stay on the plots until the user unticks them), show the progress."""
         self.clear_message()
-        if fresh_overlay:
-            self.tick_all(False)
         data = self.mnist.override
         n_train = len(data.train_images) if data is not None else config.train_size
         self.live_total = max(1, config.epochs * n_train)
@@ -584,10 +590,10 @@ class TrainingModel(QObject):
             "smoothing": self.options["smoothing"],
             "smoothing_weight": self.options["smoothing_weight"],
             "log_axes": dict(self.options["log_axes"]),
-            "keep_overlays": self.options["keep_overlays"],
             "experiment": self.options["experiment"],
             "experiment_seeds": self.options["experiment_seeds"],
             "x_axis": self.options["x_axis"],
+            "run_filter": self.options["run_filter"],
             "sweep": str(self.sweep.folder) if self.sweep is not None else "",
         }
 
@@ -609,12 +615,14 @@ class TrainingModel(QObject):
             self.mnist.refresh()
         if isinstance(state.get("smoothing_weight"), int) and not isinstance(state["smoothing_weight"], bool):
             self.set_option("smoothing_weight", max(0, min(99, state["smoothing_weight"])))
-        for key in ("smoothing", "keep_overlays", "experiment_seeds"):
+        # "keep_overlays" (an older session's "Keep ticked runs") is read and ignored: runs now
+        # always stay on the plots until unticked
+        for key in ("smoothing", "experiment_seeds"):
             if isinstance(state.get(key), bool):
                 self.set_option(key, state[key])
         if isinstance(state.get("log_axes"), dict):
             self.set_option("log_axes", state["log_axes"])
-        for key in ("experiment", "x_axis"):
+        for key in ("experiment", "x_axis", "run_filter"):
             if isinstance(state.get(key), str):
                 self.set_option(key, state[key])
         sweep = state.get("sweep")

@@ -44,6 +44,7 @@ from visualizer.ui.training.distributions_view import DistributionsView
 from visualizer.ui.training.plots import TrainingPlots
 from visualizer.ui.training.results import RunResultsView
 from visualizer.ui.training.runner import TrainingRunner
+from visualizer.ui.training.run_filter import FilteredPlots
 from visualizer.ui.training.runs_table import RunsView
 from visualizer.ui.training.sweep_job import SweepJob
 from visualizer.ui.training.sweep_plot import SweepPlotView
@@ -79,6 +80,7 @@ class TrainingPanel(Panel):
         self.model.state_changed.connect(self._state_changed)
         self.model.sweep_run.began.connect(self._show_sweep_plot)
         self.model.sweep_run.ended.connect(self._show_sweep_plot)
+        self.model.sweep_run.winding_down.connect(self._state_changed)
         self.model.reload_runs()
         self.model.mnist.refresh()
         probe = device_probe()  # torch is asked off the GUI thread; the form lists cuda/mps when it answers
@@ -128,6 +130,7 @@ class TrainingPanel(Panel):
         cl = QVBoxLayout(curves)
         cl.setContentsMargins(0, 0, 0, 0)
         self.plots = TrainingPlots(m, curves)
+        FilteredPlots(m, self.plots)  # the runs filter takes filtered-out runs off the plots
         cl.addWidget(self.plots, 1)
         # what to look at in the course experiment last started (core.experiments.LOOK_AT)
         self.look_caption = QLabel(curves)
@@ -165,6 +168,7 @@ class TrainingPanel(Panel):
         r.export_table_button.clicked.connect(self.export_table_dialog)
         r.export_plots_button.clicked.connect(self.export_plots_dialog)
         r.delete_button.clicked.connect(self.delete_selected_runs)
+        r.resume_requested.connect(self.sweep_job.resume)
         r.table.doubleClicked.connect(self._show_results_tab)
 
     def _build_actions(self) -> None:
@@ -223,9 +227,11 @@ class TrainingPanel(Panel):
             a.setEnabled(not running)
         for a in (self.pause_action, self.stop_action):
             a.setEnabled(running and state != "stopping")
-        if self.model.sweep_run.active:  # a sweep's worker processes stop, they do not pause
-            self.pause_action.setEnabled(False)
-            self.controls.pause_button.setEnabled(False)
+        sweep = self.model.sweep_run  # its workers stop, never pause; nothing to stop once all ended
+        for a, button in ((self.pause_action, self.pause_button), (self.stop_action, self.stop_button)):
+            if sweep.active and (a is self.pause_action or sweep.all_ended):
+                a.setEnabled(False)
+                button.setEnabled(False)
 
     # ===================================================================== what tests set ==
     @property
@@ -350,7 +356,7 @@ class TrainingPanel(Panel):
             return False
         self.model.set_queue("", [])
         self.show_look_caption("")
-        return self.runner.launch(config, fresh_overlay=not self.model.options["keep_overlays"])
+        return self.runner.launch(config)
 
     def show_look_caption(self, name: str) -> None:
         """The caption under the plots: what to look at in experiment `name` ("" hides it)."""
@@ -374,7 +380,7 @@ class TrainingPanel(Panel):
                 self.model.show_message(str(exc))
                 return False
             self.model.set_queue(name, configs[1:])
-            started = self.runner.launch(configs[0], fresh_overlay=not self.model.options["keep_overlays"])
+            started = self.runner.launch(configs[0])
         if started:
             self.show_look_caption(name)
             if name in EXPERIMENT_DISTRIBUTIONS:  # what it is about: conv2's input, side by side

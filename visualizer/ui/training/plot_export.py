@@ -16,10 +16,25 @@ from visualizer.core.errors import UserInputError
 from visualizer.ui.shell.files import save_text
 
 
-def save_csv_dialog(parent: QWidget, plot_key: str, text: Callable[[], str], model=None) -> None:
-    """Ask where to save a plot's data (`text()` makes the CSV then) and save it atomically; the
-    Training model, when given, shows what happened (a message when it could not be saved)."""
-    path, _ = QFileDialog.getSaveFileName(parent, "Export plot data", str(Path.home() / f"{plot_key}.csv"),
+#: The x axis of the "vs examples" plots as it is named in a file name (core.curves.X_AXES' keys).
+X_AXIS_FILE_WORDS = {"examples": "examples", "epochs": "epochs_fractional", "time": "wall_time"}
+
+
+def csv_file_name(plot_key: str, x_axis: str) -> str:
+    """The file name offered for a plot's CSV: its quantity and the x axis it shows now
+    ("loss_wall_time.csv" while the "vs examples" plots show wall time; "loss_epoch.csv" for the
+    per-epoch plot, whose x is always the epoch)."""
+    quantity, _, plot_x = plot_key.partition("_")
+    if plot_x == "examples":
+        plot_x = X_AXIS_FILE_WORDS.get(x_axis, plot_x)
+    return f"{quantity}_{plot_x}.csv"
+
+
+def save_csv_dialog(parent: QWidget, file_name: str, text: Callable[[], str], model=None) -> None:
+    """Ask where to save a plot's data, offering `file_name` (see `csv_file_name`), make the CSV
+    with `text()` then and save it atomically; the Training model, when given, shows what
+    happened (a message when it could not be saved)."""
+    path, _ = QFileDialog.getSaveFileName(parent, "Export plot data", str(Path.home() / file_name),
                                           "CSV (*.csv)")
     if not path:
         return

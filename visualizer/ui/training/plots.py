@@ -41,7 +41,7 @@ from visualizer.core.curves import (
 )
 from visualizer.ui.shell.files import save_bytes, save_text
 from visualizer.ui.training.hover import HoverReadout
-from visualizer.ui.training.plot_export import layout_image, save_csv_dialog
+from visualizer.ui.training.plot_export import csv_file_name, layout_image, save_csv_dialog
 from visualizer.ui.training.plot_options import PlotOptionsBar
 from visualizer.ui.training.view_ranges import Extent, ViewRanges
 
@@ -606,7 +606,7 @@ class TrainingPlots(QWidget):
         action = self.sender()
         key_ = action.data() if isinstance(action, QAction) else None
         if key_ in PLOTS:
-            save_csv_dialog(self, key_, lambda: self.plot_csv(key_), self._model)
+            save_csv_dialog(self, csv_file_name(key_, self.x_axis), lambda: self.plot_csv(key_), self._model)
 
     def export_image(self, path: str | Path) -> None:
         """Save all four plots as one PNG or SVG (by the suffix), atomically. Raises OSError."""
@@ -652,8 +652,8 @@ class ModelLink(QObject):
             plots.add_run(run_id, entry.legend, entry.color, *entry.planned())
             if entry.history or entry.epochs:
                 plots.set_records(run_id, entry.history, entry.epochs)
-        if run_id in plots.runs:
-            plots.set_run_visible(run_id, on)
+        if run_id in plots.runs:  # ticked and let through by the runs filter (run_filter.py)
+            plots.set_run_visible(run_id, on and self.model.passes_filter(run_id))
 
     @Slot(str)
     def _records(self, run_id: str) -> None:

@@ -50,7 +50,7 @@ class TrainingRunner(QObject):
         self.download_thread: QThread | None = None
 
     # -- training ----------------------------------------------------------------------------
-    def launch(self, config: TrainConfig, fresh_overlay: bool) -> bool:
+    def launch(self, config: TrainConfig) -> bool:
         """Start one run of `config`; False (with a message in the model) when it cannot start."""
         m = self.model
         if m.mnist.override is None and not m.mnist.refresh():
@@ -71,7 +71,7 @@ class TrainingRunner(QObject):
             m.clear_queue()
             m.show_message(f"Cannot create the run folder in {m.runs_dir}: {exc.strerror or exc}")
             return False
-        m.begin_run(folder.name, folder, config, fresh_overlay)
+        m.begin_run(folder.name, folder, config)
         tag = {"run_id": folder.name, "run_folder": str(folder)}
         worker = TrainingWorker(config, folder, data=m.mnist.override, trainer_factory=self.trainer_factory,
                                 live_tag=tag, distributions=distributions_every(m.queue_name, m.form["distributions"]))
@@ -131,7 +131,7 @@ class TrainingRunner(QObject):
         self._live_ended()
         config = self.model.end_run()
         if config is not None:
-            self.launch(config, fresh_overlay=False)
+            self.launch(config)
 
     def wait_until_idle(self, timeout_ms: int) -> bool:
         """Block until the training thread has finished (used by shutdown and scripts)."""

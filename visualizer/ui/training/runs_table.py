@@ -7,11 +7,12 @@ same as the CSV / Markdown / LaTeX exports.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt, Slot
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from visualizer.core.run_table import COLUMNS, NUMBER_COLUMNS, row_values
 from visualizer.ui.training.model import TrainingModel
 from visualizer.ui.training.run_entry import RunEntry
+from visualizer.ui.training.run_filter import RunFilterBox, hide_filtered_rows
 
 
 class RunsTableModel(QAbstractTableModel):
@@ -136,6 +138,9 @@ class RunsTableModel(QAbstractTableModel):
 class RunsView(QWidget):
     """The table with its row of buttons; selecting a row selects the run in the model."""
 
+    #: Resume sweep was pressed: the sweep folder of the selected run (a SweepJob resumes it)
+    resume_requested = Signal(str)
+
     def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
@@ -163,16 +168,23 @@ class RunsView(QWidget):
         self.table.setToolTip("Tick runs to overlay their curves; select one for its test results "
                               "(double-click to show them)")
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.filter_box = RunFilterBox(model, self)
+        rv.addWidget(self.filter_box)
         rv.addWidget(self.table, 1)
+        for signal in (self.table_model.rowsInserted, self.table_model.rowsRemoved, self.table_model.modelReset):
+            signal.connect(self._hide_filtered)
+        model.options_changed.connect(self._hide_filtered)
         row = QHBoxLayout()
-        self.keep_overlays = QCheckBox("Keep ticked runs when starting a new one", self)
-        self.keep_overlays.toggled.connect(self._keep_toggled)
         self.show_all_button = QPushButton("Tick all", self)
         self.show_all_button.clicked.connect(self._tick_all)
         self.hide_all_button = QPushButton("Untick all", self)
         self.hide_all_button.clicked.connect(self._untick_all)
         self.export_table_button = QPushButton("Export table…", self)
         self.export_plots_button = QPushButton("Export plots…", self)
+        self.resume_button = QPushButton("Resume sweep", self)
+        self.resume_button.setToolTip("Run the selected sweep's stopped and pending runs again (its completed "
+                                      "runs are kept), as `convviz sweep` with the same command does")
+        self.resume_button.hide()
         self.delete_button = QPushButton("Delete…", self)
         self.delete_button.setToolTip("Delete the selected runs' folders from disk")
         # "2 run folders can't be read — Show problems": never hidden silently
@@ -186,19 +198,53 @@ class RunsView(QWidget):
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.folder_label.setEnabled(False)
         self.folder_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        for w in (self.keep_overlays, self.show_all_button, self.hide_all_button):
+        for w in (self.show_all_button, self.hide_all_button):
             row.addWidget(w)
         row.addWidget(self.folder_label, 1)
-        for w in (self.delete_button, self.export_table_button, self.export_plots_button):
+        for w in (self.resume_button, self.delete_button, self.export_table_button, self.export_plots_button):
             row.addWidget(w)
         rv.addLayout(row)
         model.runs_folder_changed.connect(self._show_folder)
         model.run_added.connect(self._update_problems)
         model.run_removed.connect(self._update_problems)
         model.selection_changed.connect(self._show_selection)
-        model.options_changed.connect(self._option_changed)
+        model.selection_changed.connect(self._offer_resume)
+        model.state_changed.connect(self._offer_resume)
+        model.run_changed.connect(self._offer_resume)
+        self.resume_action = QAction("Resume sweep", self.table)
+        self.resume_action.triggered.connect(self._resume)
+        self.resume_button.clicked.connect(self._resume)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.table.addAction(self.resume_action)
         self._show_folder()
-        self._option_changed("keep_overlays")
+
+    def selected_sweep(self) -> "Path | None":
+        """The sweep folder of the selected run ("SWEEP/RUN") when that sweep has runs left to do
+        (pending, stopped, failed or diverged) and nothing is running; else None."""
+        from visualizer.core.sweep import can_resume
+
+        e = self.model.run(self.model.selected)
+        if e is None or e.folder is None or "/" not in e.run_id or self.model.running():
+            return None
+        folder = e.folder.parent
+        return folder if can_resume(folder) else None
+
+    @Slot()
+    def _resume(self) -> None:
+        folder = self.selected_sweep()
+        if folder is not None:
+            self.resume_requested.emit(str(folder))
+
+    @Slot()
+    def _offer_resume(self, *_args) -> None:
+        on = self.selected_sweep() is not None
+        self.resume_button.setVisible(on)
+        self.resume_action.setEnabled(on)
+        self.resume_action.setVisible(on)
+
+    @Slot()
+    def _hide_filtered(self, *_args) -> None:
+        hide_filtered_rows(self.model, self.table)
 
     def selected_ids(self) -> list[str]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
@@ -243,18 +289,12 @@ class RunsView(QWidget):
         if current.isValid():
             self.model.select(self.model.runs[current.row()].run_id)
 
-    @Slot(str)
-    def _option_changed(self, name: str) -> None:
-        if name == "keep_overlays":
-            self.keep_overlays.setChecked(bool(self.model.options["keep_overlays"]))
-
-    @Slot(bool)
-    def _keep_toggled(self, on: bool) -> None:
-        self.model.set_option("keep_overlays", on)
-
     @Slot()
     def _tick_all(self) -> None:
-        self.model.tick_all(True)
+        """Tick the runs the filter shows (all of them when there is no filter)."""
+        for e in list(self.model.runs):
+            if self.model.passes_filter(e.run_id):
+                self.model.set_ticked(e.run_id, True)
 
     @Slot()
     def _untick_all(self) -> None:

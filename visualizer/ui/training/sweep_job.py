@@ -6,7 +6,8 @@ sweep folder in the runs folder (`sweep-<experiment>-<time>`, never an existing 
 plan with `core.sweep.run_local` (worker processes, as `convviz sweep` does) from a `SweepWorker`
 on a QThread, so the GUI never waits for the pool. The worker's signals carry plain data to the
 model's `SweepRunState`; Stop sets the pool's stop event: the running runs end after their batch
-with status "stopped" and every file is written, as Ctrl+C does for `convviz sweep`.
+with status "stopped" and every file is written, as Ctrl+C does for `convviz sweep`. `SweepJob.resume`
+resumes an interrupted sweep of any kind from its folder (`core.sweep.resume`).
 """
 
 from __future__ import annotations
@@ -184,8 +185,38 @@ class SweepJob(QObject):
         except UserInputError as exc:
             m.show_message(str(exc))
             return False
+        return self._launch(plan, out, name, resumed=False)
+
+    @Slot(str)
+    def resume(self, folder: str | Path) -> bool:
+        """Resume the interrupted sweep in `folder` (stopped, or the app closed mid-sweep): the plan
+        is rebuilt from the folder (sweep.json and its runs' config.json, not the form), its
+        completed runs kept and the others run again, as `convviz sweep` with the same command
+        does. False with a message when it cannot be resumed."""
+        from visualizer.core.sweep import can_resume, resume_state, sweep_plan_from_folder
+
+        m, folder = self.model, Path(folder)
+        if self.thread is not None or m.running():
+            m.status.emit("A run is already going; stop it first or wait for it to finish.", 4000)
+            return False
+        try:
+            if not can_resume(folder):
+                raise UserInputError(f"The sweep {folder.name} has no runs left to do.")
+            plan = sweep_plan_from_folder(folder)
+            resume_state(plan, folder)
+        except UserInputError as exc:
+            m.show_message(str(exc))
+            return False
+        if m.mnist.override is None:
+            for r in plan.runs:  # MNIST where this session finds it, when the saved folder is gone
+                if not Path(str(r.config.get("data_dir") or "")).is_dir() and m.mnist.refresh():
+                    r.config["data_dir"] = m.mnist.folder or ""
+        return self._launch(plan, folder, folder.name, resumed=True)
+
+    def _launch(self, plan: Any, out: Path, name: str, resumed: bool) -> bool:
+        m = self.model
         device = str(plan.runs[0].config.get("device", "auto")) if plan.runs else m.form["device"]
-        self.state.begin(name, out, len(plan.runs), device)
+        self.state.begin(name, out, len(plan.runs), device, resumed=resumed)
         from visualizer.core.experiments import distributions_every
 
         worker = SweepWorker(plan, out, data=m.mnist.override, workers=self.workers,

@@ -15,11 +15,12 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from visualizer.core.sweep import LOG_OPTIONS, SweepTable, sweep_series
 from visualizer.core.run_colors import RUN_COLORS
 from visualizer.ui.training.model import TrainingModel
+from visualizer.ui.training.sweep_readout import SweepHover, SweepStatsTable, elide_middle
 
 #: metric key -> (label, shown in percent)
 METRICS = {
@@ -57,8 +58,10 @@ class SweepPlotView(QWidget):
         self.setObjectName("sweep_plot")
         self.model = model
         self.table: SweepTable | None = None
-        #: what is drawn, per line: {"group", "points": (x, y) as given, "means", "spreads", "xs"}
+        #: what is drawn, per line: {"group", "name", "points": (x, y) as given, "runs" (one per
+        #: point), "means", "spreads", "xs", "stats" (x, mean, SD, SE, n), "x_texts"}
         self.drawn: list[dict] = []
+        self._log, self._metric = False, "test_accuracy"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         bar = QHBoxLayout()
@@ -83,7 +86,14 @@ class SweepPlotView(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.getPlotItem().getViewBox().setDefaultPadding(0.06)  # end points off the frame
         self.legend = self.plot.addLegend(offset=(10, 10))
-        layout.addWidget(self.plot, 1)
+        self.stats = SweepStatsTable(self)  # the plot's numbers, under it
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.plot)
+        split.addWidget(self.stats)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        layout.addWidget(split, 1)
+        self.readout = SweepHover(self)
         for combo in (self.metric_combo, self.x_combo, self.group_combo):
             combo.currentIndexChanged.connect(self.redraw)
         model.sweep_changed.connect(self._sweep_changed)
@@ -119,11 +129,23 @@ class SweepPlotView(QWidget):
         if group is not None:
             self.group_combo.setCurrentIndex(self.group_combo.findText(group or NO_GROUP))
 
+    def x_position(self, x: float) -> float:
+        """Where a swept value sits on the plot's x axis (log10 on a log axis)."""
+        return math.log10(x) if self._log and x > 0 else x
+
+    def percent(self) -> bool:
+        return METRICS[self._metric][1]
+
+    def metric_label(self) -> str:
+        return METRICS[self._metric][0].replace(" (%)", "")
+
     @Slot()
     def redraw(self) -> None:
         self.plot.clear()
         self.legend.clear()
+        self.readout.hide()
         self.drawn = []
+        self.stats.show_lines([], False)
         t = self.table
         if t is None:
             self.hint.setText("Open a sweep folder (written by <code>convviz sweep</code>) to plot a final metric "
@@ -140,6 +162,7 @@ class SweepPlotView(QWidget):
         label, percent = METRICS[metric]
         scale = 100.0 if percent else 1.0
         log = numeric and x_opt in LOG_OPTIONS and all(x > 0 for s in series for x in s.xs)
+        self._log, self._metric = log, metric
 
         def pos(x: float) -> float:
             return math.log10(x) if log else x
@@ -168,12 +191,16 @@ class SweepPlotView(QWidget):
                 py = np.array([y for _, y in s.points], float) * scale
                 dots = pg.ScatterPlotItem(px, py, size=8, pen=pg.mkPen(color), brush=pg.mkBrush(color + "80"))
                 self.plot.addItem(dots)
-            self.drawn.append({"group": s.group, "points": [(x, y * scale) for x, y in s.points],
-                               "xs": list(s.xs), "means": list(means), "spreads": list(spreads)})
+            x_texts = [f"{x_opt} = {labels[int(x)] if labels else f'{x:g}'}" for x in s.xs]
+            stats = [(x, m * scale, sd * scale, se * scale, n) for x, m, sd, se, n in s.stats()]
+            self.drawn.append({"group": s.group, "name": name, "points": [(x, y * scale) for x, y in s.points],
+                               "runs": list(s.runs), "xs": list(s.xs), "means": list(means),
+                               "spreads": list(spreads), "stats": stats, "x_texts": x_texts})
         axis = self.plot.getAxis("bottom")
         values = series[0].xs if series else []
-        if labels:
-            axis.setTicks([[(float(i), text) for i, text in enumerate(labels)]])
+        self.stats.show_lines(self.drawn, percent)
+        if labels:  # words (net files' names): elided in the middle, whole in the table and readout
+            axis.setTicks([[(float(i), elide_middle(text, 18)) for i, text in enumerate(labels)]])
         else:
             axis.setTicks([[(pos(v), f"{v:g}") for v in values]])
         self.plot.setLabel("bottom", x_opt + (" (log scale)" if log else ""))

@@ -25,6 +25,9 @@ class SweepRunState(QObject):
     #: a sweep began / ended (the panel shows the Sweep plot)
     began = Signal()
     ended = Signal()
+    #: (the model's state, unchanged) every run has ended and the worker processes are closing
+    #: (seconds): Stop has nothing left to stop
+    winding_down = Signal(str)
 
     def __init__(self, model: "TrainingModel") -> None:
         super().__init__(model)
@@ -38,6 +41,9 @@ class SweepRunState(QObject):
         self.where = ""  # "2 workers × 1 thread"
         self.error = ""  # why the sweep itself failed (not one of its runs)
         self.device = ""
+        self.title = ""  # the run box's line: "“learning rates” × 3 seeds", "sweep NAME resumed"
+        #: no run is running or left (the pool is closing): Stop has nothing to stop
+        self.all_ended = False
 
     @property
     def name(self) -> str:
@@ -45,11 +51,14 @@ class SweepRunState(QObject):
         return self.folder.name if self.folder is not None else ""
 
     # -- the job's life ----------------------------------------------------------------------
-    def begin(self, experiment: str, folder: Path, total: int, device: str) -> None:
+    def begin(self, experiment: str, folder: Path, total: int, device: str, resumed: bool = False) -> None:
+        """A sweep starts: a course experiment with 3 seeds, or (`resumed`) an interrupted sweep
+        of any kind resumed from its folder (then `experiment` is the sweep's name)."""
         m = self.model
         self.active, self.experiment, self.folder, self.total = True, experiment, Path(folder), int(total)
+        self.title = f"sweep {experiment} resumed" if resumed else f"“{experiment}” × 3 seeds"
         self.counts, self.best, self.where, self.device = (0, 0, int(total)), "", "", device
-        self.error = ""
+        self.error, self.all_ended = "", False
         m.clear_message()
         m.clear_queue()
         m.progress = 0.0
@@ -57,10 +66,10 @@ class SweepRunState(QObject):
         m.progress_text = f"{total} runs to do: starting the worker processes…"
         m.device_text = f"Device: {device} (in each worker process)"
         # short: the run box's experiment line does not wrap (the sweep's name is on the Sweep plot)
-        m.queue_text = f"Sweep: “{experiment}” × 3 seeds"
+        m.queue_text = f"Sweep: {self.title}"
         m.queue_changed.emit()
         m.progress_changed.emit()
-        m.status.emit(f"Sweep of “{experiment}” with 3 seeds: {total} runs into {self.folder}", 5000)
+        m.status.emit(f"Sweep: {self.title}: {total} runs in {self.folder}", 5000)
         self.began.emit()
 
     @Slot(dict)
@@ -83,6 +92,8 @@ class SweepRunState(QObject):
         text = f"{done} done, {running} running, {left} left · {self.best}"
         m.progress_text = f"Stopping… {text}" if m.state == "stopping" else text
         m.progress_changed.emit()
+        if running == 0 and left == 0 and self.total:
+            self._all_ended()
 
     @Slot(dict)
     def run_done(self, info: dict) -> None:
@@ -93,13 +104,20 @@ class SweepRunState(QObject):
         m = self.model
         run_id = f"{self.name}/{info.get('name', '')}"
         folder = Path(str(info.get("folder", "")))
-        if m.run(run_id) is None and folder.is_dir():
+        existing = m.run(run_id)  # listed before: a stopped run a resumed sweep has run again
+        if folder.is_dir() and (existing is None or existing.saved is not None):
             try:
                 rec = load_run(folder)
             except (UserInputError, OSError, ValueError):
                 rec = None  # open_sweep lists it, greyed out with the reason, when the sweep ends
-            if rec is not None:
+            if rec is not None and existing is None:
                 m.add_run(RunEntry.from_record(run_id, rec, m.next_color(rec.folder)))
+            elif rec is not None:
+                existing.final, existing.status = dict(rec.final or {}), rec.status
+                existing.saved, existing.result = rec, None
+                existing.history, existing.epochs = list(rec.history or []), list(rec.epochs or [])
+                m.run_changed.emit(run_id)
+                m.run_records.emit(run_id)
         self._show_table()
 
     @Slot(str)
@@ -111,6 +129,7 @@ class SweepRunState(QObject):
     def summary(self, info: dict) -> None:
         """The sweep's end: {"counts": {status: n}, "bad": [name, reason] of the first run that
         diverged or failed, or []}."""
+        self._all_ended()
         counts = info.get("counts") or {}
         text = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         self.model.progress_text = f"{self.total} runs: {text} · {self.best}"
@@ -124,10 +143,10 @@ class SweepRunState(QObject):
         """The sweep's thread has ended: back to idle, and the sweep folder opened in the tab."""
         m = self.model
         stopped = m.state == "stopping"
-        self.active = False
+        self.active, self.all_ended = False, False
         m.set_state("idle")
         how = "failed" if self.error else "stopped" if stopped else "all runs done"
-        m.queue_text = f"Sweep: “{self.experiment}” × 3 seeds: {how}."
+        m.queue_text = f"Sweep: {self.title}: {how}."
         m.queue_changed.emit()
         m.progress_changed.emit()
         if self.folder is not None and (self.folder / "sweep.json").is_file():
@@ -139,6 +158,13 @@ class SweepRunState(QObject):
         self.ended.emit()
 
     # -- helpers -----------------------------------------------------------------------------
+    def _all_ended(self) -> None:
+        """No run is running or left: the worker processes take a few seconds to close, and
+        Stop (and Pause) have nothing to act on meanwhile."""
+        if self.active and not self.all_ended:
+            self.all_ended = True
+            self.winding_down.emit(self.model.state)
+
     def _show_table(self, always: bool = False) -> None:
         """The Sweep plot follows the sweep's sweep.csv (rewritten atomically as each run ends),
         unless the user has opened another sweep meanwhile."""
