@@ -3,11 +3,11 @@ not a second time on the status bar."""
 
 from __future__ import annotations
 
-from visualizer.ui.shapes.panel import ShapeCalculator
+from visualizer.ui.shapes.panel import ShapesPanel
 
 
 def test_the_verdict_is_shown_once(qtbot):
-    panel = ShapeCalculator()
+    panel = ShapesPanel()
     qtbot.addWidget(panel)
     said: list[str] = []
     panel.status_message.connect(lambda text, _ms: said.append(text))

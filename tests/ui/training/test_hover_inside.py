@@ -38,8 +38,8 @@ def test_the_readout_stays_in_its_plot_away_from_the_cursor(qtbot, fresh_setting
             # what the (rate-limited) mouse move calls with the view point under the mouse
             assert plots.show_hover(key, x, y)
             mouse = at(plots, key, x, y)
-            box, area = plots.readout.geometry(), plots.plot_rect(key)
-            assert plots.readout.isVisible() and area.contains(box), (key, fx, fy, box, area)
+            box, area = plots.hover.label.geometry(), plots.plot_rect(key)
+            assert plots.hover.label.isVisible() and area.contains(box), (key, fx, fy, box, area)
             if box.width() < area.width() / 2:  # room to keep off the cursor: it does
                 assert not box.contains(mouse)
     w.close()

@@ -154,10 +154,10 @@ def test_epoch_axes_tick_whole_numbers_only(qtbot, lo, hi, size, ticks):
 def test_the_csv_name_offered_follows_the_x_axis(qtbot, tmp_path, monkeypatch, x_axis, key, name):
     from visualizer.ui.training.plots import TrainingPlots
 
-    plots = TrainingPlots()
+    model = TrainingModel(tmp_path / "runs")
+    plots = TrainingPlots(model)
     qtbot.addWidget(plots)
-    plots.bind(TrainingModel(tmp_path / "runs"))
-    plots.set_x_axis(x_axis)
+    model.set_option("x_axis", x_axis)  # the plot options flow through the Training model
     offered = []
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda _p, _t, path, _f: offered.append(path) or ("", ""))
     action = next(a for a in plots.plots[key].getViewBox().menu.actions() if a.data() == key)

@@ -228,7 +228,7 @@ class TrainingPanel(Panel):
         for a in (self.pause_action, self.stop_action):
             a.setEnabled(running and state != "stopping")
         sweep = self.model.sweep_run  # its workers stop, never pause; nothing to stop once all ended
-        for a, button in ((self.pause_action, self.pause_button), (self.stop_action, self.stop_button)):
+        for a, button in ((self.pause_action, self.controls.pause_button), (self.stop_action, self.controls.stop_button)):
             if sweep.active and (a is self.pause_action or sweep.all_ended):
                 a.setEnabled(False)
                 button.setEnabled(False)
