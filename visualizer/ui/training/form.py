@@ -65,8 +65,15 @@ class TrainingForm(QGroupBox):
         self.model = model
         #: None: the form shows its own values; else an experiment's run's (and the net item added for it, or "")
         self._showing: str | None = None
-        form = QFormLayout(self)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._build_fields()
+        self._add_rows()
+        self._fill_nets()
+        self._fill_devices()
+        self._show("")
+        self._connect()
+
+    def _build_fields(self) -> None:
+        """The form's combo boxes, text fields and spin boxes, each named after its model field."""
         self.net_combo = QComboBox(self)
         self.net_combo.setObjectName("net")
         self.net_combo.setToolTip("mnist-net1 / mnist-net2 from the course, or a network handed over "
@@ -113,6 +120,11 @@ class TrainingForm(QGroupBox):
         self.device_combo = QComboBox(self)
         self.device_combo.setObjectName("device")
         self.device_combo.setToolTip("auto: CUDA, then MPS, then CPU (only devices this machine has)")
+
+    def _add_rows(self) -> None:
+        """One labelled row per field, in the order a lecture goes through them."""
+        form = QFormLayout(self)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Net", self.net_combo)
         form.addRow("Loss", self.loss_combo)
         form.addRow("Optimizer", self.opt_combo)
@@ -130,10 +142,10 @@ class TrainingForm(QGroupBox):
         form.addRow("Device", self.device_combo)
         form.addRow(_LABELS["threads"], self.spins["threads"])
         self.spins["threads"].setSpecialValueText("automatic")
-        self._fill_nets()
-        self._fill_devices()
-        self._show("")
 
+    def _connect(self) -> None:
+        """Widgets write to the model on input; the model's signals redraw them."""
+        model = self.model
         self._combos = {"net": self.net_combo, "loss": self.loss_combo, "optimizer": self.opt_combo,
                         "device": self.device_combo}
         for combo in self._combos.values():

@@ -6,6 +6,8 @@ experiment queue and whether a run is going (idle / loading / training / paused 
 a QObject only for its change signals: no widget, testable without a display. The worker's signals
 are connected to its slots (queued onto the GUI thread), so the training thread never touches a view.
 `to_dict()` / `from_dict()` are the tab's saved session (the keys the panel always saved).
+A live run's bookkeeping is in `live_run.py`, restoring the session in `session.py`, the runs folder
+in `saved_runs.py`: the model's methods call them.
 """
 
 from __future__ import annotations
@@ -22,13 +24,10 @@ from visualizer.core.curves import X_AXES
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import parse_device, parse_number
 from visualizer.core.experiments import EXPERIMENTS, experiment_configs
-from visualizer.core.run_lock import discard_if_unused
-from visualizer.core.runs import best_epoch_of
 from visualizer.core.run_colors import color_for
 from visualizer.core.run_filter import run_matches
-from visualizer.core.run_table import fmt_time
 from visualizer.core.training import TrainConfig
-from visualizer.ui.training import saved_runs
+from visualizer.ui.training import live_run, saved_runs, session
 from visualizer.ui.training.mnist_source import MnistSource
 from visualizer.ui.training.run_entry import RunEntry
 from visualizer.ui.training.sweep_state import SweepRunState
@@ -401,29 +400,7 @@ class TrainingModel(QObject):
     def begin_run(self, run_id: str, folder: Path, config: TrainConfig) -> RunEntry:
         """A run is starting (its worker is about to): add its row and tick it (the runs ticked
         before stay on the plots until the user unticks them), show the progress."""
-        self.clear_message()
-        data = self.mnist.override
-        n_train = len(data.train_images) if data is not None else config.train_size
-        self.live_total = max(1, config.epochs * n_train)
-        entry = RunEntry(run_id, folder, config.to_dict(), self.next_color(folder), status="running",
-                         total=self.live_total)
-        self.live_id = run_id
-        self._live_started = time.monotonic()
-        self._last_record = None
-        self.add_run(entry)
-        self.set_ticked(run_id, True)
-        self.progress, self.progress_text = 0.0, "Starting…"
-        self.set_state("loading")
-        self.device_text = f"Device: {config.device} (starting)"
-        if self.queue_name:
-            self.queue_text = f"Experiment “{self.queue_name}”: run {self.run_number()} of {self.queue_total}"
-        else:
-            self.queue_text = ""
-        self.queue_changed.emit()
-        self.progress_changed.emit()
-        queued = f" ({len(self.queue)} more queued: {self.queue_name})" if self.queue else ""
-        self.status.emit(f"Training {entry.label}{queued}", 4000)
-        return entry
+        return live_run.begin_run(self, run_id, folder, config)
 
     def set_paused(self, paused: bool) -> None:
         if self.state in ("loading", "training", "paused"):
@@ -464,94 +441,23 @@ class TrainingModel(QObject):
 
     def tick_progress(self) -> None:
         """Turn the newest batch record into the progress bar and text (a few times a second)."""
-        record, self._last_record = self._last_record, None
-        e = self.run(self.live_id)
-        if record is None or e is None:
-            return
-        seen = float(record.get("examples_seen", 0))
-        self.progress = min(1.0, seen / self.live_total)
-        e.progress = self.progress
-        self.run_changed.emit(e.run_id)
-        sps = float(record.get("samples_per_second") or 0.0)
-        eta = (self.live_total - seen) / sps if sps > 0 else float("nan")
-        if self.state not in ("paused", "stopping"):
-            epoch = float(record.get("epoch", 0.0))
-            epochs = e.config.get("epochs", "?")
-            self.progress_text = (
-                f"epoch {min(int(epoch) + 1, epochs if isinstance(epochs, int) else 10**9)}/{epochs} · "
-                f"{int(seen):,} / {self.live_total:,} examples · {sps:,.0f} samples/s · "
-                f"ETA {fmt_time(eta) or '–'} · loss {float(record.get('train_loss', float('nan'))):.4f}")
-        self.progress_changed.emit()
+        live_run.tick_progress(self)
 
     @Slot(dict)
     def record_epoch(self, record: dict) -> None:
-        e = self.run(self.live_id)
-        if e is None:
-            return
-        e.epochs.append(record)
-        e.epochs_done = int(record.get("epoch", 0))
-        e.final = {"train_accuracy": record.get("train_accuracy"), "val_accuracy": record.get("val_accuracy"),
-                   "wall_time_s": record.get("elapsed_s"), "epochs_completed": e.epochs_done,
-                   **best_epoch_of(e.epochs)}
-        self.epoch_recorded.emit(e.run_id, record)
-        self.run_changed.emit(e.run_id)
+        live_run.record_epoch(self, record)
 
     @Slot(dict)
     def finish_run(self, payload: dict) -> None:
-        e = self.run(self.live_id)
-        if e is None:
-            return
-        self._last_record = None
-        e.final = dict(payload.get("final") or {})
-        e.status = str(e.final.get("status", "completed"))
-        e.result = payload
-        # the result's records are the reference (a signal may still be queued behind this one)
-        e.history, e.epochs = list(payload.get("history") or []), list(payload.get("epochs") or [])
-        self.run_records.emit(e.run_id)
-        self.run_changed.emit(e.run_id)
-        self.run_finished.emit(e.run_id)
-        if e.status == "completed":
-            self.progress = 1.0
-        acc = e.final.get("test_accuracy")
-        acc_text = f"test accuracy {100 * float(acc):.2f} %" if acc is not None else ""
-        sps = e.final.get("samples_per_second")
-        sps_text = f"{float(sps):,.0f} samples/s" if sps else ""
-        self.progress_text = (f"{e.status.capitalize()} in {fmt_time(e.final.get('wall_time_s'))} · "
-                              + " · ".join(t for t in (acc_text, sps_text) if t))
-        self.progress_changed.emit()
-        if e.status == "diverged":
-            self.show_message("The loss became NaN or infinite: the run diverged (try a smaller "
-                              "learning rate). Everything before that is kept.")
-        self.status.emit(f"Run {e.status}: {e.label} {acc_text}", 6000)
+        live_run.finish_run(self, payload)
 
     @Slot(str)
     def fail_run(self, message: str) -> None:
-        e = self.run(self.live_id)
-        self.clear_queue()
-        if e is not None:
-            # Nothing trained: no row and no folder left (a few small files, under the run lock).
-            if not e.history and not e.epochs and (e.folder is None or discard_if_unused(e.folder)):
-                self.remove_run(e.run_id)
-            else:
-                e.status = "failed"
-                self.run_changed.emit(e.run_id)
-        self.progress_text = "Not running."
-        self.progress_changed.emit()
-        self.show_message(message)
+        live_run.fail_run(self, message)
 
     def end_run(self) -> TrainConfig | None:
         """The run's thread has ended: back to idle; the next queued run's config, if one is due."""
-        stopped = self.state == "stopping"
-        self.live_id = None
-        self._last_record = None
-        self.set_state("idle")
-        if self.queue and not stopped:
-            return self.next_queued()
-        if self.queue_name:
-            self.queue_text = f"Experiment “{self.queue_name}”: " + ("stopped" if stopped else "all runs done") + "."
-        self.queue, self.queue_name = [], ""
-        self.queue_changed.emit()
-        return None
+        return live_run.end_run(self)
 
     def _update_device_text(self) -> None:
         if self.running():
@@ -599,39 +505,4 @@ class TrainingModel(QObject):
 
     def from_dict(self, state: dict[str, Any]) -> None:
         """Apply a saved session (what to_dict, or the panel before it, wrote); odd values are ignored."""
-        net = state.get("net")
-        if isinstance(net, dict):
-            try:
-                self.set_field("net", self.add_architecture(net))
-            except UserInputError:
-                pass
-        elif isinstance(net, str):
-            self.set_field("net", net)
-        for key in FORM_DEFAULTS:
-            if key != "net" and key in state:
-                self.set_field(key, state[key])
-        if isinstance(state.get("data_dir"), str) and state["data_dir"]:
-            self.mnist.chosen_dir = state["data_dir"]
-            self.mnist.refresh()
-        if isinstance(state.get("smoothing_weight"), int) and not isinstance(state["smoothing_weight"], bool):
-            self.set_option("smoothing_weight", max(0, min(99, state["smoothing_weight"])))
-        # "keep_overlays" (an older session's "Keep ticked runs") is read and ignored: runs now
-        # always stay on the plots until unticked
-        for key in ("smoothing", "experiment_seeds"):
-            if isinstance(state.get(key), bool):
-                self.set_option(key, state[key])
-        if isinstance(state.get("log_axes"), dict):
-            self.set_option("log_axes", state["log_axes"])
-        for key in ("experiment", "x_axis", "run_filter"):
-            if isinstance(state.get(key), str):
-                self.set_option(key, state[key])
-        sweep = state.get("sweep")
-        if isinstance(sweep, str) and sweep and (self.sweep is None or str(self.sweep.folder) != sweep):
-            from visualizer.core.sweep import sweep_folders
-
-            if sweep_folders(Path(sweep).parent, [Path(sweep).name]):  # still there: shown again
-                self.open_sweep(sweep)
-        if isinstance(state.get("shown_runs"), list):
-            wanted = {str(r) for r in state["shown_runs"]}
-            for e in list(self.runs):
-                self.set_ticked(e.run_id, e.run_id in wanted)
+        session.from_dict(self, state)

@@ -35,6 +35,7 @@ from visualizer.core.run_table import format_for, table_text
 from visualizer.ui.shell.devices import device_probe
 from visualizer.ui.shell.files import save_text
 from visualizer.ui.shell.panel import Panel
+from visualizer.ui.training import export_dialogs
 from visualizer.ui.training.controls import ControlBar
 from visualizer.ui.training.data import DataBox
 from visualizer.ui.training.form import ExperimentBox, TrainingForm
@@ -487,30 +488,8 @@ class TrainingPanel(Panel):
 
     @Slot()
     def export_table_dialog(self) -> None:
-        if not self.model.runs:
-            self.emit_status("No runs to export yet.", 4000)
-            return
-        path, chosen = QFileDialog.getSaveFileName(
-            self, "Export results table", str(Path.home() / "results.csv"),
-            "CSV (*.csv);;Markdown (*.md);;LaTeX table (*.tex)")
-        if path and not Path(path).suffix:
-            path += {"C": ".csv", "M": ".md", "L": ".tex"}.get(chosen[:1], ".csv")
-        self._export(path, self.export_table, "Results table")
+        export_dialogs.export_table_dialog(self)
 
     @Slot()
     def export_plots_dialog(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(
-            self, "Export plots", str(Path.home() / "training.png"), "PNG image (*.png);;SVG image (*.svg)")
-        if path and not Path(path).suffix:
-            path += ".svg" if chosen.startswith("SVG") else ".png"
-        self._export(path, self.export_plots, "Plots")
-
-    def _export(self, path: str, write, what: str) -> None:
-        if not path:
-            return
-        try:
-            write(path)
-        except (UserInputError, OSError) as exc:
-            self.model.show_message(str(exc))
-            return
-        self.emit_status(f"{what} saved to {path}", 5000)
+        export_dialogs.export_plots_dialog(self)
