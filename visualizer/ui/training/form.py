@@ -15,9 +15,11 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -263,16 +265,20 @@ class ExperimentBox(QGroupBox):
     def __init__(self, model: TrainingModel, parent: QWidget | None = None) -> None:
         super().__init__("Course experiments", parent)
         self.model = model
-        ev = QHBoxLayout(self)
+        box = QVBoxLayout(self)
+        ev = QHBoxLayout()
+        box.addLayout(ev)
         self.combo = QComboBox(self)
         self.combo.setObjectName("experiment")
-        for name in EXPERIMENTS:
-            self.combo.addItem(experiment_caption(name), name)
+        for name in EXPERIMENTS:  # the name in the box, what it varies on the line under it
+            self.combo.addItem(name, name)
             self.combo.setItemData(self.combo.count() - 1, experiment_caption(name, detail=True),
                                    Qt.ItemDataRole.ToolTipRole)
-        # the overfitting line is long: the box may not widen the whole form
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.combo.setMinimumContentsLength(14)
+        self.combo.setMinimumContentsLength(14)  # "learning rates": the box may not widen the whole form
+        self.caption = QLabel(self)
+        self.caption.setObjectName("experiment_values")
+        self.caption.setWordWrap(True)  # the overfitting line is long: it wraps, the form stays narrow
         self.run_button = QPushButton("Run all", self)
         self.run_button.setToolTip("Queue one run per value (the rest from the form) and run them "
                                    "one after another, overlaid; with 3 seeds: run them as a sweep")
@@ -286,7 +292,9 @@ class ExperimentBox(QGroupBox):
         ev.addWidget(self.combo, 1)
         ev.addWidget(self.seeds_check)
         ev.addWidget(self.run_button)
+        box.addWidget(self.caption)
         set_combo(self.combo, model.options["experiment"])
+        self._show_caption()
         self.seeds_check.setChecked(bool(model.options["experiment_seeds"]))
         self.combo.currentIndexChanged.connect(self._edited)
         self.seeds_check.toggled.connect(self._seeds_edited)
@@ -296,6 +304,12 @@ class ExperimentBox(QGroupBox):
     @Slot()
     def _edited(self) -> None:
         self.model.set_option("experiment", self.combo.currentData())
+        self._show_caption()
+
+    def _show_caption(self) -> None:
+        name = self.combo.currentData()
+        self.caption.setText(experiment_caption(name).split(": ", 1)[-1] if name in EXPERIMENTS else "")
+        self.caption.setToolTip(experiment_caption(name, detail=True) if name in EXPERIMENTS else "")
 
     @Slot(bool)
     def _seeds_edited(self, on: bool) -> None:
@@ -305,6 +319,7 @@ class ExperimentBox(QGroupBox):
     def _option_changed(self, name: str) -> None:
         if name == "experiment":
             set_combo(self.combo, self.model.options["experiment"])
+            self._show_caption()
         elif name == "experiment_seeds" and self.seeds_check.isChecked() != self.model.options[name]:
             self.seeds_check.setChecked(bool(self.model.options[name]))
 

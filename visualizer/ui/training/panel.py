@@ -158,6 +158,10 @@ class TrainingPanel(Panel):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([scroll.minimumWidth(), 1100])
 
+        self._connect_buttons()
+
+    def _connect_buttons(self) -> None:
+        """The run box's, MNIST box's, experiments' and runs table's buttons to the panel's slots."""
         c, d, r = self.controls, self.data_box, self.runs
         c.start_button.clicked.connect(self.start_training)
         c.pause_button.clicked.connect(self.toggle_pause)

@@ -30,6 +30,27 @@ from visualizer.ui.training.run_entry import RunEntry
 from visualizer.ui.training.run_filter import RunFilterBox, hide_filtered_rows
 
 
+class _MiddleElidedLabel(QLabel):
+    """A one-line label that shortens its text in the middle to its width (a long runs folder keeps
+    its start and its last folder in view); the whole text is in the tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self._elide()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.contentsRect().width())
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, width))
+
+
 class RunsTableModel(QAbstractTableModel):
     """The model's runs as rows; the first column's tick shows or hides the run's curves."""
 
@@ -194,7 +215,7 @@ class RunsView(QWidget):
         self.problems_label.linkActivated.connect(self._show_problems)
         self.problems_label.hide()
         rv.addWidget(self.problems_label)
-        self.folder_label = QLabel(self)
+        self.folder_label = _MiddleElidedLabel(self)
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.folder_label.setEnabled(False)
         self.folder_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -272,7 +293,7 @@ class RunsView(QWidget):
 
     @Slot()
     def _show_folder(self) -> None:
-        self.folder_label.setText(f"saved in {self.model.runs_dir}")
+        self.folder_label.set_full_text(f"saved in {self.model.runs_dir}")
         self.folder_label.setToolTip(f"Runs are saved in {self.model.runs_dir}")
 
     @Slot(str)
