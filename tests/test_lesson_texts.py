@@ -285,3 +285,19 @@ def test_every_course_experiment_has_expected_results_and_a_caption():
         assert fact in section
     for fact in ("0.286 at epoch 12", "0.381 (epoch 40)", "stopped after epoch 17", "seed 0, one torch thread"):
         assert fact in page
+
+
+def test_the_best_epoch_is_named_by_its_rule_everywhere():
+    """Wrong #3: "best epoch (highest validation accuracy)"; every run's best epoch is its lowest
+    validation loss (the earliest of equals), in the Sweep plot, the README's sweep.csv and the core."""
+    from visualizer.core.runs import best_epoch_of
+    from visualizer.ui.training import sweep_plot
+
+    labels = " ".join(text for text, _ in sweep_plot.METRICS.values())
+    assert "best epoch (lowest validation loss)" in labels and "highest validation accuracy" not in labels
+    readme = _flat((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8"))
+    assert "`best_epoch` (the epoch with the lowest validation loss, the earliest of equals" in readme
+    assert "highest validation accuracy" not in readme
+    epochs = [{"epoch": 1, "val_loss": 0.3, "val_accuracy": 0.90}, {"epoch": 2, "val_loss": 0.2, "val_accuracy": 0.89},
+              {"epoch": 3, "val_loss": 0.2, "val_accuracy": 0.95}]
+    assert best_epoch_of(epochs)["best_epoch"] == 2  # lowest loss, earliest of equals; not the best accuracy
