@@ -15,8 +15,6 @@ if TYPE_CHECKING:
 
 def from_dict(model: TrainingModel, state: dict[str, Any]) -> None:
     """Apply a saved session (what to_dict, or the panel before it, wrote); odd values are ignored."""
-    from visualizer.ui.training.model import FORM_DEFAULTS  # the model imports this module
-
     net = state.get("net")
     if isinstance(net, dict):
         try:
@@ -25,7 +23,7 @@ def from_dict(model: TrainingModel, state: dict[str, Any]) -> None:
             pass
     elif isinstance(net, str):
         model.set_field("net", net)
-    for key in FORM_DEFAULTS:
+    for key in list(model.form):  # the form's fields (FORM_DEFAULTS' keys)
         if key != "net" and key in state:
             model.set_field(key, state[key])
     if isinstance(state.get("data_dir"), str) and state["data_dir"]:
