@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
-from tests.helpers.gui import launch_main_window
+from tests.helpers.gui import draw_stroke, launch_main_window
 from visualizer.core.gradients import net_gradients
 from visualizer.ui.conv.panel import ConvPanel
 from visualizer.ui.network.panel import NetworkPanel
@@ -29,19 +29,6 @@ def open_network_tab(qtbot, w) -> NetworkPanel:
     return panel
 
 
-def draw(qtbot, canvas, points) -> None:
-    r = canvas.square()
-    cell = r.width() / 28
-
-    def at(p):
-        return QPoint(int(r.left() + p[1] * cell), int(r.top() + p[0] * cell))
-
-    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=at(points[0]))
-    for p in points[1:]:
-        qtbot.mouseMove(canvas, at(p))
-    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=at(points[-1]))
-
-
 def autograd_weight_grad(net, x, target, layer_path, channel):
     module = copy.deepcopy(net.module).double().eval()
     loss = F.cross_entropy(module(torch.tensor(x, dtype=torch.float64)[None, None]), torch.tensor([target]))
@@ -54,7 +41,7 @@ def test_a_conv2_gradient_map_opened_in_the_explorer_gives_autograds_weight_grad
     w = launch_main_window(qtbot)
     panel = open_network_tab(qtbot, w)
     model, back, bar = panel.model, panel.backward, panel.backward_bar
-    draw(qtbot, panel.canvas, [(6, 8), (6, 14), (6, 20), (10, 18), (15, 15), (20, 12), (24, 10)])
+    draw_stroke(qtbot, panel.canvas, [(6, 8), (6, 14), (6, 20), (10, 18), (15, 15), (20, 12), (24, 10)])
     qtbot.waitUntil(lambda: model.drawing.any() and model.acts is not None)
     assert not bar.gradient_canvas.isVisible() and not bar.explorer_button.isVisible()
     bar.mode_combo.setCurrentIndex(bar.mode_combo.findData("both"))
@@ -134,8 +121,8 @@ def test_gradients_follow_the_drawing_to_its_last_stroke(qtbot, fresh_settings):
     model, back, bar = panel.model, panel.backward, panel.backward_bar
     bar.mode_combo.setCurrentIndex(bar.mode_combo.findData("both"))
     qtbot.waitUntil(lambda: back.grads is not None, timeout=20_000)
-    draw(qtbot, panel.canvas, [(4, 14), (8, 14), (12, 14), (16, 14), (20, 14), (24, 14)])
-    draw(qtbot, panel.canvas, [(14, 6), (14, 22)])
+    draw_stroke(qtbot, panel.canvas, [(4, 14), (8, 14), (12, 14), (16, 14), (20, 14), (24, 14)])
+    draw_stroke(qtbot, panel.canvas, [(14, 6), (14, 22)])
 
     def settled() -> bool:
         if back.busy or back.grads is None:
