@@ -47,12 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "  convviz activations --net mnist-net1 --seed 3 --image seven.png --format npz --out seven.npz\n"
         "exit status: 0 done; 2 an input that cannot be read.",
     )
-    net = p.add_mutually_exclusive_group(required=True)
-    net.add_argument("--run", metavar="DIR", help="a saved run folder (config.json and model.pt)")
-    net.add_argument("--net", metavar="NAME|FILE", help="an untrained preset (mnist-net1, mnist-net2) or "
-                     "architecture JSON file with a 1×28×28 input and 10 outputs")
-    p.add_argument("--seed", type=_seed, default=None, metavar="N",
-                   help="with --net: the seed of the initial weights (default 0)")
+    add_net_source(p)
     image = p.add_mutually_exclusive_group(required=True)
     image.add_argument("--index", type=_index, metavar="I", help="image I of the MNIST test set (from 0)")
     image.add_argument("--image", metavar="FILE", help="an image file (PNG, JPEG, ...) of one digit")
@@ -64,6 +59,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--target", type=_target, metavar="CLASS", help="with --gradients: the class of the loss, "
                    "0 to 9 (default: the true label, or the prediction for --image)")
     p.set_defaults(func=run)
+
+
+def add_net_source(p: argparse.ArgumentParser) -> None:
+    """--run DIR | --net NAME|FILE [--seed N]: the net to load (shared with `convviz bn`)."""
+    net = p.add_mutually_exclusive_group(required=True)
+    net.add_argument("--run", metavar="DIR", help="a saved run folder (config.json and model.pt)")
+    net.add_argument("--net", metavar="NAME|FILE", help="an untrained preset (mnist-net1, mnist-net2) or "
+                     "architecture JSON file with a 1×28×28 input and 10 outputs")
+    p.add_argument("--seed", type=_seed, default=None, metavar="N",
+                   help="with --net: the seed of the initial weights (default 0)")
 
 
 def _whole(text: str, what: str) -> int:

@@ -26,7 +26,7 @@ from visualizer.commands import COMMANDS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    from visualizer.commands.activations import _seed, _whole
+    from visualizer.commands.activations import _whole, add_net_source
 
     p = subparsers.add_parser(
         "bn",
@@ -42,12 +42,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "itself in training mode on the batch; the net is not changed.\n"
         "exit status: 0 done; 2 bad input.",
     )
-    net = p.add_mutually_exclusive_group(required=True)
-    net.add_argument("--run", metavar="DIR", help="a saved run folder (config.json and model.pt)")
-    net.add_argument("--net", metavar="NAME|FILE", help="an untrained preset (mnist-net1, mnist-net2) or "
-                     "architecture JSON file with a 1×28×28 input and 10 outputs")
-    p.add_argument("--seed", type=_seed, default=None, metavar="N",
-                   help="with --net: the seed of the initial weights (default 0)")
+    add_net_source(p)
     p.add_argument("--layer", required=True, metavar="NAME", help="the BatchNorm2d layer, e.g. bn1")
     p.add_argument("--batch", required=True, type=_batch, metavar="M",
                    help="images in the mini-batch, 2 to 512")
