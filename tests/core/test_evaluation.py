@@ -57,6 +57,17 @@ def oracle(result, images: np.ndarray, labels: np.ndarray, loss: str, batch: int
 
 
 def check_against_oracle(result, data, loss: str) -> None:
+    # The same bits need the same batches and the same thread count as the run's evaluation (torch's
+    # CPU kernels split their sums by thread); the process's own count depends on earlier tests.
+    before = torch.get_num_threads()
+    torch.set_num_threads(result.config.num_threads or before)
+    try:
+        _check_against_oracle(result, data, loss)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _check_against_oracle(result, data, loss: str) -> None:
     f = result.final
     splits = {"train": (data.train_images, data.train_labels), "val": (data.val_images, data.val_labels),
               "test": (data.test_images, data.test_labels)}
