@@ -24,15 +24,29 @@ def base_point_size() -> float:
     return size
 
 
-def first_size(window: QWidget, want: tuple[int, int] = (1280, 800)) -> tuple[int, int]:
-    """`want`, or less on a smaller screen: the whole window, its title bar included (about 40 px
-    that Qt does not count in the size), fits the screen's free area, so the status line and the
-    bottom buttons are never below the screen's edge."""
+#: The main window opens at this share of a large screen's free area (never below 1280×800).
+OPENING_SHARE = 0.85
+#: What Qt leaves out of a window's size: the title bar.
+TITLE_BAR = 40
+
+
+def opening_size(free_width: int, free_height: int, want: tuple[int, int] | None = None) -> tuple[int, int]:
+    """The size a window opens at on a screen whose free area is free_width × free_height: `want`
+    (by default 85 % of the free area, at least 1280×800), or less on a smaller screen: the whole
+    window, its title bar included, fits the free area, so the status line and the bottom buttons
+    are never below the screen's edge."""
+    if want is None:
+        want = (max(1280, round(free_width * OPENING_SHARE)), max(800, round(free_height * OPENING_SHARE)))
+    return min(want[0], free_width), min(want[1], max(480, free_height - TITLE_BAR))
+
+
+def first_size(window: QWidget, want: tuple[int, int] | None = None) -> tuple[int, int]:
+    """`opening_size` on the screen `window` is on (`want`, or 1280×800 when there is no screen)."""
     screen = window.screen() or QApplication.primaryScreen()
     if screen is None:
-        return want
+        return want or (1280, 800)
     free = screen.availableGeometry()
-    return min(want[0], free.width()), min(want[1], max(480, free.height() - 40))
+    return opening_size(free.width(), free.height(), want)
 
 
 class DisplayModes(QObject):
