@@ -236,7 +236,7 @@ class MainWindow(QMainWindow):
         self._attach(tab)
         if self.settings:
             self._apply_to(panel, self.settings)
-        panel.setFont(QApplication.font())
+        panel.setFont(self.display.panel_font())
         if self.display.lecture:
             panel.set_lecture_mode(True)
         raw = self._pending_state.pop(tab.key, None)
