@@ -34,9 +34,9 @@ def test_browse_loads_the_run_and_says_so_once_and_no_stale_explorer_line(qtbot,
     qtbot.mouseClick(panel.picker.browse_button, Qt.MouseButton.LeftButton)  # no click on Load net
     qtbot.waitUntil(lambda: panel.model.net is not None and panel.model.net.run_folder == folder
                     and not panel.model.busy, timeout=30_000)
-    said = panel.status.text()
-    assert "run1" in said
-    assert said not in w.statusBar().currentMessage()  # said once, under the tab
+    lines = [panel.picker.net_line.text(), panel.status.text(), w.statusBar().currentMessage()]
+    assert sum("run1" in line for line in lines) == 1, lines  # said once: the net line names it
+    assert "run1" in panel.picker.net_line.text()
     assert panel.picker.run_combo.currentText() == "run1"
     w.close()
     qtbot.waitUntil(lambda: not w.isVisible())
