@@ -259,3 +259,25 @@ def test_quitting_while_the_probe_child_imports_torch_exits_at_once(tmp_path):
     took, alive, torch_loaded = done.stdout.split("QUIT", 1)[1].split()
     assert alive == "False" and torch_loaded == "False"  # killed, not awaited; never imported here
     assert float(took) < 2.0  # closing to the end of the event loop (the child's import takes seconds)
+
+
+def test_the_main_window_opens_at_85_percent_of_a_large_screen_and_within_a_small_one():
+    from visualizer.ui.shell.display import opening_size
+
+    assert opening_size(1920, 1040) == (1632, 884)  # a 1920×1080 screen less its task bar
+    assert opening_size(2560, 1400) == (2176, 1190)
+    assert opening_size(1280, 800) == (1280, 760)  # the whole window, title bar too, fits
+    assert opening_size(1024, 728) == (1024, 688)
+    assert opening_size(800, 500) == (800, 480)  # never shorter than 480
+    assert opening_size(1920, 1040, (300, 200)) == (300, 200)  # a size asked for is kept when it fits
+
+
+def test_a_fresh_main_window_opens_at_the_opening_size_of_its_screen(qtbot, fresh_settings):
+    from visualizer.ui.shell.display import opening_size
+    from visualizer.ui.shell.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    free = w.screen().availableGeometry()
+    want = opening_size(free.width(), free.height())
+    assert (w.width(), w.height()) == want

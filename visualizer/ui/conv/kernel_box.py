@@ -35,6 +35,8 @@ class KernelBox(QGroupBox):
             self.preset_combo.addItem(label, name)
         self.preset_combo.setToolTip("Put a well-known kernel in the grid (the current kernel, every channel slice)")
         self.preset_combo.activated.connect(self._preset_chosen)
+        #: The kernels right after a preset was loaded: while they are unchanged the box names it.
+        self._preset_kernels: np.ndarray | None = None
         row.addWidget(self.preset_combo, 1)
         self.normalize_button = QPushButton("Normalize to sum 1", self)
         self.normalize_button.setToolTip("Divide every weight by the sum of the weights")
@@ -89,6 +91,16 @@ class KernelBox(QGroupBox):
         set_quietly(self.kernel_count, "setValue", m.kernels.shape[0])
         if self.bias_spin.value() != m.bias:
             set_quietly(self.bias_spin, "setValue", m.bias)
+        self._name_preset()
+
+    def _name_preset(self) -> None:
+        """The box names the loaded preset until the kernel is edited, then reads "Preset…"."""
+        loaded = self._preset_kernels
+        if loaded is not None and (loaded.shape != self.model.kernels.shape
+                                   or not np.array_equal(loaded, self.model.kernels)):
+            self._preset_kernels = None
+        if self._preset_kernels is None and self.preset_combo.currentIndex() != 0:
+            set_quietly(self.preset_combo, "setCurrentIndex", 0)
 
     @Slot(object)
     def _edited(self, matrix: np.ndarray) -> None:
@@ -101,6 +113,6 @@ class KernelBox(QGroupBox):
     @Slot(int)
     def _preset_chosen(self, index: int) -> None:
         name = self.preset_combo.itemData(index)
-        self.preset_combo.setCurrentIndex(0)
-        if name:
-            self.model.apply_kernel_preset(name)
+        loaded = bool(name) and self.model.apply_kernel_preset(name)
+        self._preset_kernels = self.model.kernels.copy() if loaded else None
+        set_quietly(self.preset_combo, "setCurrentIndex", index if self._preset_kernels is not None else 0)

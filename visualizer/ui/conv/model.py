@@ -380,7 +380,8 @@ class ConvModel(QObject):
             self.out_channel = min(self.out_channel, n - 1)
             self._changed()
 
-    def apply_kernel_preset(self, name: str) -> None:
+    def apply_kernel_preset(self, name: str) -> bool:
+        """Put preset `name` in the shown kernel; False (and a status line) when it cannot."""
         size = preset_size(name, self.kernels.shape[2:])
         o, s = self.shown_out_channel(), self._edited_slice()
         slices = range(self.channel_count()) if s is None else [s]
@@ -388,13 +389,14 @@ class ConvModel(QObject):
             mats = {c: kernel_preset(name, size, seed=next(self._random_seed)) for c in slices}
         except UserInputError as exc:
             self.status.emit(str(exc), 6000)
-            return
+            return False
         k = resized(self.kernels, (size, size))
         for c, m in mats.items():
             k[o, c] = m
         self.kernels = k
         self.status.emit(f"Kernel {o + 1}: {preset_labels('kernels').get(name, name)}", 3000)
         self._changed()
+        return True
 
     def normalize_kernel(self) -> None:
         o, s = self.shown_out_channel(), self._edited_slice()

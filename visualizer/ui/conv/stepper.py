@@ -70,6 +70,8 @@ class Stepper(QObject):
     # moves ----------------------------------------------------------------------------------
     @Slot()
     def step_forward(self) -> None:
+        """One cell on; a step by hand pauses Play (the timer's ticks do not come here)."""
+        self.pause()
         if self.total == 0:
             return
         if not self.stepping:
@@ -79,6 +81,7 @@ class Stepper(QObject):
 
     @Slot()
     def step_back(self) -> None:
+        self.pause()
         if self.total == 0:
             return
         if not self.stepping:

@@ -200,7 +200,7 @@ class NetworkModel(QObject):
         if not same:
             self.opened_changed.emit()
         if not keep_view:
-            self.message.emit(f"Showing {net.source}")
+            self.message.emit("")  # the picker's net line names the net: an older message goes
         self.recompute()
 
     # -- the image -------------------------------------------------------------------------

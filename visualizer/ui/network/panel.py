@@ -149,8 +149,7 @@ class NetworkPanel(Panel):
 
     @Slot(str)
     def _message(self, text: str) -> None:
-        self.status.setText(text)
-        self.emit_status(text, 8000)
+        self.status.setText(text or " ")  # said once, under the tab (not again in the window's status line)
 
     @Slot(bool)
     def _busy(self, on: bool) -> None:

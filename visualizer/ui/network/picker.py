@@ -193,12 +193,14 @@ class NetPicker(QWidget):
             if path:
                 self.file_path = path
                 self._kind_changed()
+                self._load()  # chosen is loaded: no second click on Load net
         else:
             path = QFileDialog.getExistingDirectory(self, "Run folder")
             if path:
                 self.run_folder = path
                 self.kind_combo.setCurrentIndex(0)
                 self.refresh_runs()
+                self._load()
 
     @Slot()
     def _load(self) -> None:

@@ -180,6 +180,7 @@ class MainWindow(QMainWindow):
         self._probe_started = False
         self.settings: dict[str, Any] = {}
         self.recovered: dict[str, dict] = {}
+        self._status_from: Panel | None = None  # the tab whose message the status line shows
         self.display = DisplayModes(self)
         self.dialogs = WindowDialogs(self)
         self.handovers = HandOvers(self)
@@ -235,7 +236,7 @@ class MainWindow(QMainWindow):
         self._attach(tab)
         if self.settings:
             self._apply_to(panel, self.settings)
-        panel.setFont(QApplication.font())
+        panel.setFont(self.display.panel_font())
         if self.display.lecture:
             panel.set_lecture_mode(True)
         raw = self._pending_state.pop(tab.key, None)
@@ -264,6 +265,7 @@ class MainWindow(QMainWindow):
     def _tab_shown(self) -> None:
         """Let the panel shown put the focus where its keys work (Panel.tab_shown)."""
         self._size_by_current_tab()
+        self._drop_stale_status()
         panel = self.tabs.currentWidget()
         if isinstance(panel, Panel) and self.isVisible():
             panel.tab_shown()
@@ -350,7 +352,15 @@ class MainWindow(QMainWindow):
     # -- view ------------------------------------------------------------------------------
     @Slot(str, int)
     def show_status(self, text: str, timeout_ms: int = 5000) -> None:
+        self._status_from = self.sender() if isinstance(self.sender(), Panel) else None
         self.statusBar().showMessage(text, timeout_ms)
+
+    def _drop_stale_status(self) -> None:
+        """A tab's message ("Cell 784 of 784") is about that tab: it goes when another tab shows."""
+        source = self._status_from
+        if source is not None and source is not self.tabs.currentWidget():
+            self._status_from = None
+            self.statusBar().clearMessage()
 
     # -- session (kept by shell.session.SessionStore) -------------------------------------
     @property
