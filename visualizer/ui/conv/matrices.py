@@ -228,9 +228,9 @@ class MatrixFigure(QWidget):
         self.input_view.set_notes(self._window_notes(y, x))
         self._show_highlight()
 
-    def _window_notes(self, y: int, x: int) -> dict[tuple[int, int], tuple[str, str]]:
-        """Under each cell of the window: "×weight = product" for the input channel shown, in the
-        colour of its term in the written sum."""
+    def _window_notes(self, y: int, x: int) -> dict[tuple[int, int], tuple[str, str, int]]:
+        """Under each cell of the window: "×weight = product" for the input channel shown, with the
+        colour and index (from 0) of its term in the written sum."""
         m, r = self.model, self.model.result
         ci = m.shown_input_channel()
         if ci is None or r.padded is None:
@@ -244,7 +244,7 @@ class MatrixFigure(QWidget):
         notes = {}
         for i, t in enumerate(terms):
             # Dilated or overlapping windows never put two taps on one cell; keep the first anyway.
-            notes.setdefault(t.padded_yx, (f"×{cell_label(t.weight)} = {cell_label(t.product)}", term_colour(i)))
+            notes.setdefault(t.padded_yx, (f"×{cell_label(t.weight)} = {cell_label(t.product)}", term_colour(i), i))
         return notes
 
     @Slot()

@@ -16,7 +16,7 @@ from PySide6.QtCore import QEasingCurve, QEvent, QPointF, QRectF, Qt, QVariantAn
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QLabel, QStackedWidget, QWidget
 
-from visualizer.core.convolution import format_number
+from visualizer.core.number_text import exact, shown
 
 #: Largest side that may be drawn as cells with numbers (beyond: heat map).
 MAX_CELLS = 48
@@ -26,14 +26,45 @@ HOVER_COLOUR = QColor("#1c7ed6")  # hover marks (blue, dashed lines)
 HIGHLIGHT_COLOUR = QColor("#7b2cbf")  # the cell whose term is pointed at in the written sum
 #: The longest the window takes to slide to the next cell.
 SLIDE_MS = 200
-#: Colours of the window's taps, in kernel order: a cell's note and its term in the written sum
-#: share one (dark enough to read on the pale cell fills and on the arithmetic box).
-TERM_COLOURS = ("#c2255c", "#2f9e44", "#1971c2", "#e67700", "#7048e8", "#0c8599", "#d6336c", "#5c940d",
-                "#1864ab", "#a61e4d", "#862e9c", "#087f5b")
+#: Colours of the window's taps, in kernel order: a cell's badge and its term in the written sum
+#: share one. Okabe–Ito's eight (told apart with the common colour-vision deficiencies) and grey:
+#: the nine terms of a 3×3 sum never share one, and each also carries its index (①②…).
+TERM_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000",
+                "#999999")
+#: The index of a term, drawn on its cell's badge and before it in the written sum.
+TERM_MARKS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 
 def term_colour(i: int) -> str:
     return TERM_COLOURS[i % len(TERM_COLOURS)]
+
+
+def term_mark(i: int) -> str:
+    """①, ②, … for term i from 0 (the plain number past 20)."""
+    return TERM_MARKS[i] if 0 <= i < len(TERM_MARKS) else f"({i + 1})"
+
+
+#: The smallest note drawn (points); below it the notes go to two lines, and only tiny cells lose them.
+MIN_NOTE_POINTS = 5.0
+
+
+def split_note(text: str) -> list[str]:
+    """A note "×0.3 = 7.2" on two lines: ["×0.3", "= 7.2"]."""
+    head, sep, tail = text.partition(" = ")
+    return [head, "= " + tail] if sep else [text]
+
+
+def luminance(c: QColor) -> float:
+    """Relative luminance (0 black … 1 white) of an sRGB colour, as WCAG defines it."""
+    def lin(u: float) -> float:
+        return u / 12.92 if u <= 0.04045 else ((u + 0.055) / 1.055) ** 2.4
+    return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF())
+
+
+def text_colour_on(background: QColor) -> QColor:
+    """Black or white, whichever contrasts more with `background`."""
+    # Contrast with black (L + 0.05) / 0.05 beats white's 1.05 / (L + 0.05) above L ≈ 0.179.
+    return QColor(TEXT_DARK) if luminance(background) > 0.179 else QColor("white")
 PAD_FILL = QColor("#dde3ec")
 GRID_LINE = QColor("#9aa5b1")
 TEXT_DARK = QColor("#1b1f24")
@@ -48,12 +79,8 @@ _BLUES = pg.ColorMap(pos=np.array([0.0, 0.5, 1.0]),
 
 
 def cell_label(v: float) -> str:
-    """Short text for a cell: at most two decimals, a real minus sign."""
-    if not math.isfinite(v):
-        return "—"
-    if abs(v) >= 100 or abs(v - round(v)) < 1e-9:
-        return format_number(round(v, 1) if abs(v) >= 100 else v, digits=4)
-    return format_number(round(v, 2), digits=6)
+    """Short text for a cell: the explorer's one precision rule (number_text.shown)."""
+    return shown(v)
 
 
 class ColourScale:
@@ -139,6 +166,8 @@ class CellGrid(QWidget):
     def __init__(self, model: MatrixModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        #: The notes the last paint drew, by cell: what a viewer saw (for tests and tours).
+        self.drawn_notes: dict[tuple[int, int], str] = {}
         self.setMouseTracking(True)
         self.setMinimumSize(60, 60)
         self._last_hover = (-1, -1)
@@ -269,37 +298,38 @@ class CellGrid(QWidget):
         pad_font = QFont(font) if font is not None else None
         if pad_font is not None:
             pad_font.setItalic(True)
-        note_font = self.note_font(font) if m.notes and font is not None else None
+        layout = self.note_layout(font) if m.notes and font is not None else None
+        self.drawn_notes = {}
         for y in range(rows):
             for x in range(cols):
                 r = self.cell_rect(y, x)
                 padding = m.is_padding(y, x)
-                shown = m.is_revealed(y, x)
+                shown_cell = m.is_revealed(y, x)
                 if padding:
+                    fill = PAD_FILL
                     p.fillRect(r, pad_brush)
                     p.fillRect(r, hatch)
-                elif not shown:
-                    p.fillRect(r, QColor("white"))
+                elif not shown_cell:
+                    fill = QColor("white")
+                    p.fillRect(r, fill)
                 elif m.rgb is not None:
-                    p.fillRect(r, QColor(*[int(c) for c in m.rgb[y, x]]))
+                    fill = QColor(*[int(c) for c in m.rgb[y, x]])
+                    p.fillRect(r, fill)
                 else:
-                    p.fillRect(r, m.scale.colour(float(m.values[y, x]), pale=0.55))
+                    fill = m.scale.colour(float(m.values[y, x]), pale=0.55)
+                    p.fillRect(r, fill)
                 p.setPen(grid_pen)
                 p.drawRect(r)
-                if font is not None and shown and m.rgb is None:
+                if font is not None and shown_cell and m.rgb is None:
                     p.setFont(pad_font if padding else font)
-                    p.setPen(TEXT_PAD if padding else TEXT_DARK)
-                    note = m.notes.get((y, x)) if note_font is not None else None
+                    p.setPen(TEXT_PAD if padding else text_colour_on(fill))
+                    note = m.notes.get((y, x)) if layout is not None else None
+                    label = cell_label(float(m.values[y, x]))
                     if note is None:
-                        p.drawText(r, Qt.AlignmentFlag.AlignCenter, cell_label(float(m.values[y, x])))
+                        p.drawText(r, Qt.AlignmentFlag.AlignCenter, label)
                     else:
-                        top = QRectF(r.x(), r.y(), r.width(), r.height() * 0.6)
-                        p.drawText(top, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
-                                   cell_label(float(m.values[y, x])))
-                        p.setFont(note_font)
-                        p.setPen(QColor(note[1]))
-                        low = QRectF(r.x(), r.y() + r.height() * 0.6, r.width(), r.height() * 0.38)
-                        p.drawText(low, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, note[0])
+                        self._paint_note(p, r, label, note, fill, layout)
+                        self.drawn_notes[(y, x)] = note[0]
         if m.inner is not None and m.inner[2:] != m.shape:
             t, l, h, w = m.inner
             box = self.cell_rect(t, l).united(self.cell_rect(t + h - 1, l + w - 1))
@@ -322,9 +352,10 @@ class CellGrid(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(self.cell_rect(*m.highlight).adjusted(3, 3, -3, -3))
 
-    def note_font(self, font: QFont | None = None) -> QFont | None:
-        """The small font of the notes under the values: the widest note fits its cell; None when
-        that would be unreadable."""
+    def note_layout(self, font: QFont | None = None) -> tuple[QFont, int] | None:
+        """The notes' small font and their number of lines (1, or 2 split before "="): one line
+        while it reads, else two lines, so every note shows; None only when even two lines would be
+        unreadable (tiny cells)."""
         font = self.text_font() if font is None else font
         if font is None or not self.model.notes:
             return None
@@ -332,13 +363,54 @@ class CellGrid(QWidget):
         f = QFont(font)
         f.setPointSizeF(font.pointSizeF() * 0.7)
         fm = QFontMetricsF(f)
-        widest = max(fm.horizontalAdvance(t) for t, _ in self.model.notes.values())
-        shrink = min(1.0, (c * 0.94) / max(widest, 1.0), (c * 0.36) / fm.height())
-        size = f.pointSizeF() * shrink
-        if size < 6.0:
+        texts = [n[0] for n in self.model.notes.values()]
+        one = max(fm.horizontalAdvance(t) for t in texts)
+        size = f.pointSizeF() * min(1.0, (c * 0.94) / max(one, 1.0), (c * 0.36) / fm.height())
+        if size >= MIN_NOTE_POINTS + 1:
+            f.setPointSizeF(size)
+            return f, 1
+        two = max(fm.horizontalAdvance(part) for t in texts for part in split_note(t))
+        size = f.pointSizeF() * min(1.0, (c * 0.94) / max(two, 1.0), (c * 0.44) / (2 * fm.height()))
+        if size < MIN_NOTE_POINTS:
             return None
         f.setPointSizeF(size)
-        return f
+        return f, 2
+
+    def note_font(self, font: QFont | None = None) -> QFont | None:
+        """The notes' small font (None when no note is drawn)."""
+        layout = self.note_layout(font)
+        return None if layout is None else layout[0]
+
+    def _paint_note(self, p: QPainter, r: QRectF, label: str, note: tuple, fill: QColor,
+                    layout: tuple[QFont, int]) -> None:
+        """A value with its note under it, in black or white by the cell's luminance, and the
+        term's badge (its colour and index) in the cell's top-left corner."""
+        note_font, lines = layout
+        split = 0.6 if lines == 1 else 0.5
+        top = QRectF(r.x(), r.y(), r.width(), r.height() * split)
+        p.drawText(top, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, label)
+        p.setFont(note_font)
+        p.setPen(text_colour_on(fill))
+        low = QRectF(r.x(), r.y() + r.height() * split, r.width(), r.height() * (0.98 - split))
+        text = note[0] if lines == 1 else "\n".join(split_note(note[0]))
+        p.drawText(low, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
+        if len(note) > 2 and note[2] is not None:
+            self._paint_badge(p, r, QColor(note[1]), int(note[2]), note_font)
+
+    @staticmethod
+    def _paint_badge(p: QPainter, r: QRectF, colour: QColor, index: int, font: QFont) -> None:
+        d = max(10.0, min(r.width() * 0.26, 26.0))
+        box = QRectF(r.x() + 2, r.y() + 2, d, d)
+        p.setPen(QPen(QColor("#3d4752"), 1))
+        p.setBrush(QBrush(colour))
+        p.drawEllipse(box)
+        f = QFont(font)
+        f.setPointSizeF(max(5.0, f.pointSizeF() * 0.9 if index < 9 else f.pointSizeF() * 0.7))
+        f.setBold(True)
+        p.setFont(f)
+        p.setPen(text_colour_on(colour))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, str(index + 1))
+        p.setBrush(Qt.BrushStyle.NoBrush)
 
     def _paint_marks(self, p: QPainter, cells, colour: QColor, outline_box: bool = False,
                      dashed: bool = False) -> None:
@@ -617,7 +689,7 @@ class MatrixView(QStackedWidget):
         note = self.model.notes.get((y, x))
         if note is None or self.mode() != "cells" or self.cell_text(y, x) == "":
             return ""
-        return note[0] if self.cells.note_font() is not None else ""
+        return note[0] if self.cells.note_layout() is not None else ""
 
     def set_marks(self, cells: list[tuple[int, int]], hover: tuple[int, int] | None = None) -> None:
         self.model.marks = list(cells)
