@@ -16,7 +16,8 @@ from PySide6.QtCore import QEasingCurve, QEvent, QPointF, QRectF, Qt, QVariantAn
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QLabel, QStackedWidget, QWidget
 
-from visualizer.core.number_text import exact, shown
+from visualizer.core.number_text import shown
+from visualizer.ui.conv.cell_notes import note_layout, paint_note, text_colour_on
 
 #: Largest side that may be drawn as cells with numbers (beyond: heat map).
 MAX_CELLS = 48
@@ -31,43 +32,12 @@ SLIDE_MS = 200
 #: the nine terms of a 3×3 sum never share one, and each also carries its index (①②…).
 TERM_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000",
                 "#999999")
-#: The index of a term, drawn on its cell's badge and before it in the written sum.
-TERM_MARKS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-
-
 def term_colour(i: int) -> str:
     return TERM_COLOURS[i % len(TERM_COLOURS)]
 
 
-def term_mark(i: int) -> str:
-    """①, ②, … for term i from 0 (the plain number past 20)."""
-    return TERM_MARKS[i] if 0 <= i < len(TERM_MARKS) else f"({i + 1})"
-
-
-#: The smallest note drawn (points); below it the notes go to two lines, and only tiny cells lose them.
-MIN_NOTE_POINTS = 5.0
-
-
-def split_note(text: str) -> list[str]:
-    """A note "×0.3 = 7.2" on two lines: ["×0.3", "= 7.2"]."""
-    head, sep, tail = text.partition(" = ")
-    return [head, "= " + tail] if sep else [text]
-
-
-def luminance(c: QColor) -> float:
-    """Relative luminance (0 black … 1 white) of an sRGB colour, as WCAG defines it."""
-    def lin(u: float) -> float:
-        return u / 12.92 if u <= 0.04045 else ((u + 0.055) / 1.055) ** 2.4
-    return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF())
-
-
-def text_colour_on(background: QColor) -> QColor:
-    """Black or white, whichever contrasts more with `background`."""
-    # Contrast with black (L + 0.05) / 0.05 beats white's 1.05 / (L + 0.05) above L ≈ 0.179.
-    return QColor(TEXT_DARK) if luminance(background) > 0.179 else QColor("white")
 PAD_FILL = QColor("#dde3ec")
 GRID_LINE = QColor("#9aa5b1")
-TEXT_DARK = QColor("#1b1f24")
 TEXT_PAD = QColor("#5c6773")
 
 _GRAY = pg.ColorMap(pos=np.array([0.0, 1.0]), color=np.array([[0, 0, 0, 255], [255, 255, 255, 255]]))
@@ -328,7 +298,7 @@ class CellGrid(QWidget):
                     if note is None:
                         p.drawText(r, Qt.AlignmentFlag.AlignCenter, label)
                     else:
-                        self._paint_note(p, r, label, note, fill, layout)
+                        paint_note(p, r, label, note, fill, layout)
                         self.drawn_notes[(y, x)] = note[0]
         if m.inner is not None and m.inner[2:] != m.shape:
             t, l, h, w = m.inner
@@ -353,64 +323,16 @@ class CellGrid(QWidget):
             p.drawRect(self.cell_rect(*m.highlight).adjusted(3, 3, -3, -3))
 
     def note_layout(self, font: QFont | None = None) -> tuple[QFont, int] | None:
-        """The notes' small font and their number of lines (1, or 2 split before "="): one line
-        while it reads, else two lines, so every note shows; None only when even two lines would be
-        unreadable (tiny cells)."""
+        """The notes' small font and their number of lines (cell_notes.note_layout)."""
         font = self.text_font() if font is None else font
         if font is None or not self.model.notes:
             return None
-        c = self.cell_size()
-        f = QFont(font)
-        f.setPointSizeF(font.pointSizeF() * 0.7)
-        fm = QFontMetricsF(f)
-        texts = [n[0] for n in self.model.notes.values()]
-        one = max(fm.horizontalAdvance(t) for t in texts)
-        size = f.pointSizeF() * min(1.0, (c * 0.94) / max(one, 1.0), (c * 0.36) / fm.height())
-        if size >= MIN_NOTE_POINTS + 1:
-            f.setPointSizeF(size)
-            return f, 1
-        two = max(fm.horizontalAdvance(part) for t in texts for part in split_note(t))
-        size = f.pointSizeF() * min(1.0, (c * 0.94) / max(two, 1.0), (c * 0.44) / (2 * fm.height()))
-        if size < MIN_NOTE_POINTS:
-            return None
-        f.setPointSizeF(size)
-        return f, 2
+        return note_layout(font, self.cell_size(), [n[0] for n in self.model.notes.values()])
 
     def note_font(self, font: QFont | None = None) -> QFont | None:
         """The notes' small font (None when no note is drawn)."""
         layout = self.note_layout(font)
         return None if layout is None else layout[0]
-
-    def _paint_note(self, p: QPainter, r: QRectF, label: str, note: tuple, fill: QColor,
-                    layout: tuple[QFont, int]) -> None:
-        """A value with its note under it, in black or white by the cell's luminance, and the
-        term's badge (its colour and index) in the cell's top-left corner."""
-        note_font, lines = layout
-        split = 0.6 if lines == 1 else 0.5
-        top = QRectF(r.x(), r.y(), r.width(), r.height() * split)
-        p.drawText(top, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, label)
-        p.setFont(note_font)
-        p.setPen(text_colour_on(fill))
-        low = QRectF(r.x(), r.y() + r.height() * split, r.width(), r.height() * (0.98 - split))
-        text = note[0] if lines == 1 else "\n".join(split_note(note[0]))
-        p.drawText(low, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
-        if len(note) > 2 and note[2] is not None:
-            self._paint_badge(p, r, QColor(note[1]), int(note[2]), note_font)
-
-    @staticmethod
-    def _paint_badge(p: QPainter, r: QRectF, colour: QColor, index: int, font: QFont) -> None:
-        d = max(10.0, min(r.width() * 0.26, 26.0))
-        box = QRectF(r.x() + 2, r.y() + 2, d, d)
-        p.setPen(QPen(QColor("#3d4752"), 1))
-        p.setBrush(QBrush(colour))
-        p.drawEllipse(box)
-        f = QFont(font)
-        f.setPointSizeF(max(5.0, f.pointSizeF() * 0.9 if index < 9 else f.pointSizeF() * 0.7))
-        f.setBold(True)
-        p.setFont(f)
-        p.setPen(text_colour_on(colour))
-        p.drawText(box, Qt.AlignmentFlag.AlignCenter, str(index + 1))
-        p.setBrush(Qt.BrushStyle.NoBrush)
 
     def _paint_marks(self, p: QPainter, cells, colour: QColor, outline_box: bool = False,
                      dashed: bool = False) -> None:
