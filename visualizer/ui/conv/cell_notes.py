@@ -18,7 +18,7 @@ def term_mark(i: int) -> str:
     return TERM_MARKS[i] if 0 <= i < len(TERM_MARKS) else f"({i + 1})"
 
 
-#: The smallest note drawn (points); below it the notes go to two lines, and only tiny cells lose them.
+#: The smallest note drawn (points): only cells too small for it, even on two lines, lose their notes.
 MIN_NOTE_POINTS = 5.0
 
 
@@ -42,24 +42,23 @@ def text_colour_on(background: QColor) -> QColor:
 
 
 def note_layout(font: QFont, cell: float, texts: list[str]) -> tuple[QFont, int] | None:
-    """The notes' small font and their number of lines (1, or 2 split before "="): one line
-    while it reads, else two lines, so every note shows; None only when even two lines would be
-    unreadable (tiny cells)."""
+    """The notes' small font and their number of lines (1, or 2 split before "="): whichever
+    draws them larger (one line unless two are clearly larger), so every note shows; None only
+    when even two lines would be unreadable (tiny cells)."""
     c = cell
     f = QFont(font)
     f.setPointSizeF(font.pointSizeF() * 0.7)
     fm = QFontMetricsF(f)
     one = max(fm.horizontalAdvance(t) for t in texts)
-    size = f.pointSizeF() * min(1.0, (c * 0.94) / max(one, 1.0), (c * 0.36) / fm.height())
-    if size >= MIN_NOTE_POINTS + 1:
-        f.setPointSizeF(size)
-        return f, 1
+    one_size = f.pointSizeF() * min(1.0, (c * 0.94) / max(one, 1.0), (c * 0.36) / fm.height())
     two = max(fm.horizontalAdvance(part) for t in texts for part in split_note(t))
-    size = f.pointSizeF() * min(1.0, (c * 0.94) / max(two, 1.0), (c * 0.44) / (2 * fm.height()))
+    two_size = f.pointSizeF() * min(1.0, (c * 0.94) / max(two, 1.0), (c * 0.46) / (2 * fm.height()))
+    # two lines when they read clearly larger (a projector reads size, not line count)
+    size, lines = (one_size, 1) if one_size >= 0.9 * two_size else (two_size, 2)
     if size < MIN_NOTE_POINTS:
         return None
     f.setPointSizeF(size)
-    return f, 2
+    return f, lines
 
 
 def paint_note(p: QPainter, r: QRectF, label: str, note: tuple, fill: QColor,
