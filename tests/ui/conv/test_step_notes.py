@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.helpers.gui import launch_main_window
 from visualizer.core.convolution import explain_cell
-from visualizer.core.number_text import shown
+from visualizer.core.number_text import exact, shown
 from visualizer.ui.conv.cell_notes import TEXT_DARK, term_mark, text_colour_on
 from visualizer.ui.conv.matrix_view import term_colour
 
@@ -70,6 +70,7 @@ def test_a_negative_weight_is_written_as_a_minus_with_three_digits(conv, qtbot):
     conv.stepper.step_forward()  # row 1, column 1: the second term is −0.309087 × 0 (padding)
     html = conv.arithmetic.explanation.text()
     assert "+ −" not in html and "0.309087" not in html
+    assert html.endswith(" ≈ 1.3")  # a weight rounded to 3 digits: ≈, not a false =
     second = html.split("href='term:0:0:1'")
     assert second[0].endswith(" − <a ") and "② 0.309×0" in second[1].replace("&nbsp;", " ")[:200]
     assert conv.arithmetic.exact_term((0, 0, 1)) == "weight −0.309087 × value 0 = 0"
@@ -99,5 +100,12 @@ def test_1x1x3_kernel_cell_and_arithmetic_agree_and_channels_fold(conv, qtbot):
     weight = conv.matrices.kernel_view.cell_text(0, 0)
     assert weight == shown(t.weight) == "0.299"  # the kernel cell shows what the arithmetic uses
     html = conv.arithmetic.explanation.text().replace("&nbsp;", " ")
-    assert f"① {weight}×{shown(t.value)}" in html and f"= <b>{shown(t.product)}</b>" in html
+    assert f"① {weight}×{shown(t.value)}" in html
+    # 0.299 × a pixel is rounded to 3 digits: the line says so with ≈ rather than a false =
+    assert shown(t.product) != exact(t.product) and f"≈ <b>{shown(t.product)}</b>" in html
     assert "href='term:1:" not in html  # G and B stay folded
+
+
+def test_a_sum_of_exact_numbers_says_equals(conv, qtbot):
+    conv.stepper.step_forward()
+    assert conv.arithmetic.explanation.text().endswith(" = 1.3")  # the course's weights and inputs are exact

@@ -146,7 +146,8 @@ class ArithmeticText(QWidget):
             body = self._terms_html(exp, 0)
             if exp.bias:
                 body += f" + bias {html(_paren(exp.bias))}"
-            body += f" = {html(shown(exp.total))}"
+            nums = [v for t in exp.terms for v in (t.weight, t.value)] + [exp.bias, exp.total]
+            body += f" {_equals(nums)} {html(shown(exp.total))}"
         self.explanation.setText(f"<b>Output {where}</b> = {body}")
         self.fit()
 
@@ -180,7 +181,8 @@ class ArithmeticText(QWidget):
             label = name if self.model.is_colour() else f"channel {name}"
             head = (f"<a href='channel:{c}' style='text-decoration:none'><i>{html(label)}</i></a>")
             if c == shown_channel:
-                terms = f"{self._terms_html(exp, c)} = "
+                mine = [v for t in exp.terms if t.channel == c for v in (t.weight, t.value)]
+                terms = f"{self._terms_html(exp, c)} {_equals(mine + [part.subtotal])} "
                 head = f"▶ <b>{head}</b>"
             else:
                 terms = ""
@@ -190,7 +192,8 @@ class ArithmeticText(QWidget):
         parts = channel_parts(exp)
         sums = "".join(_plus(p.subtotal, first=i == 0) for i, p in enumerate(parts))
         tail = f" + bias {_paren(exp.bias)}" if exp.bias else ""
-        return ("<br>" + "<br>".join(lines) + f"<br><b>sum over the {channels} channels: {html(sums + tail)} = "
+        return ("<br>" + "<br>".join(lines) + f"<br><b>sum over the {channels} channels: {html(sums + tail)} "
+                f"{_equals([p.subtotal for p in parts] + [exp.bias, exp.total])} "
                 f"{html(shown(exp.total))}</b>")
 
     @Slot(str)
@@ -247,6 +250,12 @@ def _paren(v: float) -> str:
 def _term(t) -> str:
     """"w×v" as shown: "0.299×24", "−0.309×(−1)"."""
     return f"{shown(t.weight)}×{_paren(t.value)}"
+
+
+def _equals(numbers) -> str:
+    """"=" when every number of a line is shown exactly, "≈" when rounding to the shown digits
+    may make the written numbers add up to a little more or less than the result."""
+    return "=" if all(shown(v) == exact(v) for v in numbers) else "≈"
 
 
 def _plus(v: float, first: bool = False) -> str:
