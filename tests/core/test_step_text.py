@@ -21,4 +21,4 @@ def test_caption_counts_cells_rows_and_columns_from_one():
 
 def test_status_names_the_output_channel_only_when_there_are_several():
     assert step_status((3, 3), (0, 0), 2.3) == "Cell 1 of 9: row 1, column 1 = 2.3"
-    assert step_status((3, 3), (0, 1), 1 / 3, 1, 4) == "Cell 2 of 9: row 1, column 2, output channel 2 = 0.333333"
+    assert step_status((3, 3), (0, 1), 1 / 3, 1, 4) == "Cell 2 of 9: row 1, column 2, output channel 2 = 0.333"

@@ -6,7 +6,7 @@ columns from 1, as the grids' headers do: "Cell 5 of 9: row 2, column 2".
 
 from __future__ import annotations
 
-from visualizer.core.convolution import format_number
+from visualizer.core.number_text import shown
 
 
 def cell_of(index: int | None, out_hw: tuple[int, int]) -> tuple[int, int] | None:
@@ -31,6 +31,6 @@ def step_caption(out_hw: tuple[int, int], cell: tuple[int, int] | None) -> str:
 def step_status(out_hw: tuple[int, int], cell: tuple[int, int], value: float, channel: int = 0,
                 channels: int = 1) -> str:
     """The status line while stepping: the caption, the output channel (from 1) when there are
-    several, and the cell's value."""
+    several, and the cell's value as the grids show it."""
     where = f", output channel {channel + 1}" if channels > 1 else ""
-    return f"{step_caption(out_hw, cell)}{where} = {format_number(value)}"
+    return f"{step_caption(out_hw, cell)}{where} = {shown(value)}"

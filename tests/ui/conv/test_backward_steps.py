@@ -74,7 +74,8 @@ def test_a_lecturer_steps_both_gradients_and_three_updates_by_keys_alone(launche
     assert sorted(view.views["grad_output"].model.window) == [(y, x) for y in (0, 2, 4) for x in (0, 2, 4)]
     # each term in its colour, and its note on its cell in the same colour
     assert f"color:{term_colour(4)}" in view.arithmetic.text()
-    assert view.views["padded"].model.notes[(2, 3)][1] == term_colour(4)
+    assert view.views["padded"].model.notes[(2, 3)][1:] == (term_colour(4), 4)  # the badge: colour and ⑤
+    assert f"background-color:{term_colour(4)}; color:#ffffff'>&nbsp;⑤&nbsp;" in view.arithmetic.text()
     press(w, Qt.Key.Key_End)
     assert view.step_caption.text().startswith("∂L/∂W: cell 9 of 9")
     assert float(view.arithmetic_text().split("= ")[-1]) == pytest.approx(gk[2, 2])

@@ -134,7 +134,7 @@ def test_weights_and_products_lie_on_the_window(panel, qtbot):
     qtbot.mouseMove(view.cells, view.cell_center(2, 3))
     qtbot.waitUntil(lambda: panel.arithmetic.term_at_highlight() == "0.2×7")
     assert view.model.highlight == (2, 3)
-    assert "background-color" in panel.arithmetic.explanation.text()
+    assert "font-weight:bold; text-decoration:underline" in panel.arithmetic.explanation.text()  # its term stands out
 
 
 def test_a_legend_tells_the_step_window_from_the_hover_window(panel, qtbot):

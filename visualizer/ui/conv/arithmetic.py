@@ -4,15 +4,15 @@ adds up (one line per input channel for a multi-channel input)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from visualizer.core.convolution import UserInputError, channel_parts, explain_cell, format_number
+from visualizer.core.convolution import UserInputError, channel_parts, explain_cell
+from visualizer.core.number_text import exact, shown, signed_term
 from visualizer.ui.conv.common import html, scale_font, sentence
+from visualizer.ui.conv.cell_notes import term_mark, text_colour_on
 from visualizer.ui.conv.matrix_view import term_colour
 from visualizer.ui.conv.model import ConvModel
-
-#: Behind the term pointed at (on its cell or in the sum).
-HIGHLIGHT_BACKGROUND = "#e5dbff"
 
 #: What the explanation says while the whole output shows.
 IDLE_TEXT = ("Press <b>Space</b> to play, <b>→</b> to step, or click an output cell to see how it is "
@@ -129,8 +129,9 @@ class ArithmeticText(QWidget):
 
     @Slot()
     def _write(self) -> None:
-        """The written sum of the current cell, each term in its cell's colour; the term pointed
-        at (here or on its cell) stands out."""
+        """The written sum of the current cell, each term on a chip of its cell's colour with its
+        index; the term pointed at (here or on its cell) stands out. Numbers as the cells show them
+        (number_text.shown); the exact ones are on hover."""
         exp = self._exp
         if exp is None:
             return
@@ -145,50 +146,72 @@ class ArithmeticText(QWidget):
             body = self._terms_html(exp, 0)
             if exp.bias:
                 body += f" + bias {html(_paren(exp.bias))}"
-            body += f" = {html(format_number(exp.total))}"
+            nums = [v for t in exp.terms for v in (t.weight, t.value)] + [exp.bias, exp.total]
+            body += f" {_equals(nums)} {html(shown(exp.total))}"
         self.explanation.setText(f"<b>Output {where}</b> = {body}")
         self.fit()
 
     def _terms_html(self, exp, channel: int) -> str:
-        """One channel's terms "w×v", each a link to its cell, coloured like the note on it."""
+        """One channel's terms "w×v", each a link to its cell on a chip coloured like its cell's
+        badge, with its index; a negative weight is written as a minus: "… − 0.309×2"."""
         h = self.model.highlight
         parts = []
         for i, t in enumerate(t for t in exp.terms if t.channel == channel):
-            text = html(f"{format_number(t.weight)}×{_paren(t.value)}")
-            style = f"color:{term_colour(i)}; text-decoration:none"
+            op, text = signed_term(_term(t), first=i == 0)
+            bg = QColor(term_colour(i))
+            style = (f"background-color:{term_colour(i)}; color:{text_colour_on(bg).name()};"
+                     " text-decoration:none")
             if h is not None and h == (channel, *t.padded_yx):
-                style += f"; background-color:{HIGHLIGHT_BACKGROUND}; font-weight:bold"
+                style += "; font-weight:bold; text-decoration:underline"
             href = f"term:{channel}:{t.padded_yx[0]}:{t.padded_yx[1]}"
-            parts.append(f"<a href='{href}' style='{style}'><span style='{style}'>{text}</span></a>")
-        return " + ".join(parts)
+            parts.append(f"{op}<a href='{href}' style='{style}'><span style='{style}'>&nbsp;{term_mark(i)}"
+                         f"&nbsp;{html(text)}&nbsp;</span></a>")
+        return "".join(parts)
 
     def _per_channel_html(self, exp, channels: int) -> str:
         """A multi-channel cell, as PyTorch's Conv2d sums it: per input channel its window ∗ its
-        kernel slice = a partial sum; then the partial sums plus the bias. The channel shown in the
-        input view is marked; a click on another channel's name shows that one."""
-        shown = self.model.shown_input_channel()
+        kernel slice = a partial sum, one line each; then the partial sums plus the bias. Only the
+        channel shown in the input view (marked ▶) lists its terms: a click on another channel's
+        name shows that one and its terms."""
+        shown_channel = self.model.shown_input_channel()
         lines = []
         for part in channel_parts(exp):
             c = part.channel
             name = self.model.channel_label(c)
             label = name if self.model.is_colour() else f"channel {name}"
             head = (f"<a href='channel:{c}' style='text-decoration:none'><i>{html(label)}</i></a>")
-            if c == shown:
+            if c == shown_channel:
+                mine = [v for t in exp.terms if t.channel == c for v in (t.weight, t.value)]
+                terms = f"{self._terms_html(exp, c)} {_equals(mine + [part.subtotal])} "
                 head = f"▶ <b>{head}</b>"
-            lines.append(f"{head}: window ∗ slice = {self._terms_html(exp, c)} = "
-                         f"<b>{html(format_number(part.subtotal))}</b>")
-        sums = " + ".join(html(_paren(p.subtotal)) for p in channel_parts(exp))
-        tail = f" + bias {html(_paren(exp.bias))}" if exp.bias else ""
-        return ("<br>" + "<br>".join(lines) + f"<br><b>sum over the {channels} channels: {sums}{tail} = "
-                f"{html(format_number(exp.total))}</b>")
+            else:
+                terms = ""
+            lines.append(f"{head}: window ∗ slice = {terms}<b>{html(shown(part.subtotal))}</b>")
+        if shown_channel is None:
+            lines.append("<i>(click a channel's name for its terms)</i>")
+        parts = channel_parts(exp)
+        sums = "".join(_plus(p.subtotal, first=i == 0) for i, p in enumerate(parts))
+        tail = f" + bias {_paren(exp.bias)}" if exp.bias else ""
+        return ("<br>" + "<br>".join(lines) + f"<br><b>sum over the {channels} channels: {html(sums + tail)} "
+                f"{_equals([p.subtotal for p in parts] + [exp.bias, exp.total])} "
+                f"{html(shown(exp.total))}</b>")
 
     @Slot(str)
     def _link_hovered(self, href: str) -> None:
         if href.startswith("term:"):
             c, py, px = (int(v) for v in href.split(":")[1:])
             self.model.set_highlight((c, py, px))
+            self.explanation.setToolTip(self.exact_term((c, py, px)))
         else:
             self.model.set_highlight(None)
+            self.explanation.setToolTip("")
+
+    def exact_term(self, where: tuple[int, int, int]) -> str:
+        """The exact numbers of the term at (channel, padded row, padded column): its tool tip."""
+        for t in self._exp.terms if self._exp is not None else ():
+            if (t.channel, *t.padded_yx) == where:
+                return f"weight {exact(t.weight)} × value {exact(t.value)} = {exact(t.product)}"
+        return ""
 
     @Slot(str)
     def _link_clicked(self, href: str) -> None:
@@ -206,7 +229,7 @@ class ArithmeticText(QWidget):
             return ""
         for t in exp.terms:
             if (t.channel, *t.padded_yx) == h:
-                return f"{format_number(t.weight)}×{_paren(t.value)}"
+                return _term(t)
         return ""
 
     def fit(self) -> None:
@@ -220,5 +243,22 @@ class ArithmeticText(QWidget):
 
 
 def _paren(v: float) -> str:
-    t = format_number(v)
+    t = shown(v)
     return f"({t})" if t.startswith("−") else t
+
+
+def _term(t) -> str:
+    """"w×v" as shown: "0.299×24", "−0.309×(−1)"."""
+    return f"{shown(t.weight)}×{_paren(t.value)}"
+
+
+def _equals(numbers) -> str:
+    """"=" when every number of a line is shown exactly, "≈" when rounding to the shown digits
+    may make the written numbers add up to a little more or less than the result."""
+    return "=" if all(shown(v) == exact(v) for v in numbers) else "≈"
+
+
+def _plus(v: float, first: bool = False) -> str:
+    """A summand after the others: " + 0.5", " − 0.31"; the first keeps its sign."""
+    op, text = signed_term(shown(v), first)
+    return f"{op}{text}"

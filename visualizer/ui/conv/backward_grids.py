@@ -8,11 +8,13 @@ steps there."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from visualizer.core.convolution import effective_kernels, format_number
 from visualizer.ui.conv.backward_model import BackwardModel
 from visualizer.ui.conv.backward_steps import StepExplanation, term_text
+from visualizer.ui.conv.cell_notes import term_mark, text_colour_on
 from visualizer.ui.conv.common import html
 from visualizer.ui.conv.matrix_view import ColourScale, MatrixView, cell_label, term_colour
 
@@ -144,17 +146,18 @@ class BackwardGrids(QWidget):
             if i < len(exp.terms) and len(exp.terms[i]) == 2:
                 a, b = exp.terms[i]
                 notes[cell] = (f"×{cell_label(a if exp.result == 'grad_input' else b)} = {cell_label(a * b)}",
-                               term_colour(i))
+                               term_colour(i), i)
         return notes
 
     @staticmethod
     def _html(exp: StepExplanation) -> str:
-        """The sum, each term in its colour (the colour of its note on the grids)."""
+        """The sum, each term on a chip of its colour with its index (as the badge of its note)."""
         if exp.note or not exp.terms:
             body = html(exp.text().split(" = ", 2)[2])
         else:
-            body = " + ".join(f"<span style='color:{term_colour(i)}'>{html(term_text(t))}</span>"
-                              for i, t in enumerate(exp.terms)) + f" = <b>{html(format_number(exp.total))}</b>"
+            body = " + ".join(f"<span style='background-color:{term_colour(i)}; "
+                              f"color:{text_colour_on(QColor(term_colour(i))).name()}'>&nbsp;{term_mark(i)}"
+                              f"&nbsp;{html(term_text(t))}&nbsp;</span>" for i, t in enumerate(exp.terms)) + f" = <b>{html(format_number(exp.total))}</b>"
         return f"<b>{html(exp.head)}</b> = {html(exp.rule)} = {body}"
 
     # ---- clicks ------------------------------------------------------------------------------

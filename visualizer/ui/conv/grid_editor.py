@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QSpinBox,
+    QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.core.convolution import format_number, parse_matrix, parse_number
+from visualizer.core.number_text import shown
 from visualizer.core.errors import UserInputError
 
 BAD_CELL = QColor("#f8c4c4")
@@ -32,6 +34,22 @@ _NAV_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, 
 def cell_text(v: float) -> str:
     # ASCII minus: people type "-", and the text must round-trip through parse_number.
     return format_number(v, digits=10).replace("−", "-")
+
+
+def shown_cell_text(text: str) -> str:
+    """What a grid cell shows for the text it holds: a number by the explorer's precision rule
+    ("-0.309087" shows "−0.309"), anything else (a typo being fixed) as typed."""
+    try:
+        return shown(parse_number(text))
+    except (UserInputError, ValueError):
+        return text
+
+
+class ShownNumbers(QStyledItemDelegate):
+    """Shows each cell by the one precision rule; editing (and every value used) keeps the exact text."""
+
+    def displayText(self, value, locale) -> str:  # noqa: N802
+        return shown_cell_text(str(value))
 
 
 class KeepNavigationKeys(QObject):
@@ -93,6 +111,8 @@ class MatrixEditor(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.setToolTip("Type a number in a cell (1.5, -2, 1e-3 or 1/9). Ctrl+V pastes rows copied "
                               "from a spreadsheet or a CSV file; Ctrl+C copies the matrix.")
+        self._shown_numbers = ShownNumbers(self.table)
+        self.table.setItemDelegate(self._shown_numbers)
         self._nav_filter = KeepNavigationKeys(self)
         self.table.installEventFilter(self._nav_filter)
         self.table.installEventFilter(self)
@@ -187,6 +207,10 @@ class MatrixEditor(QWidget):
         item = self.table.item(row, col)
         return item.text() if item is not None else ""
 
+    def shown_text(self, row: int, col: int) -> str:
+        """What the cell shows (the rounded number; cell_text holds the exact one)."""
+        return shown_cell_text(self.cell_text(row, col))
+
     # -- internals -------------------------------------------------------------------------
     def _set_item(self, i: int, j: int, text: str) -> None:
         item = self.table.item(i, j)
@@ -197,7 +221,8 @@ class MatrixEditor(QWidget):
         else:
             item.setText(text)
         item.setBackground(QBrush())
-        item.setToolTip("")
+        # the exact value on hover where the cell shows it rounded
+        item.setToolTip(text if shown_cell_text(text) != text.replace("-", "−") else "")
 
     def _parse(self, i: int, j: int) -> float | None:
         try:

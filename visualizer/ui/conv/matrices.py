@@ -11,10 +11,10 @@ from visualizer.core.convolution import (
     UserInputError,
     effective_kernels,
     explain_cell,
-    format_number,
     outputs_fed_by,
     window,
 )
+from visualizer.core.number_text import exact, shown
 from visualizer.ui.conv.common import scale_font, set_quietly, spin, title
 from visualizer.ui.conv.matrix_view import (
     HIGHLIGHT_COLOUR,
@@ -190,7 +190,7 @@ class MatrixFigure(QWidget):
             span = ""
             if out.size > MAX_CELLS * MAX_CELLS:
                 # the heat map's colours leave out the extremes; say what they are
-                span = f"  ·  min {format_number(out.min(), 4)}, max {format_number(out.max(), 4)}"
+                span = f"  ·  min {shown(out.min())}, max {shown(out.max())}"
             self.output_title.setText(f"Output {ho}×{wo}{chans}{span}")
         else:
             self.output_view.set_message(r.error)
@@ -228,9 +228,9 @@ class MatrixFigure(QWidget):
         self.input_view.set_notes(self._window_notes(y, x))
         self._show_highlight()
 
-    def _window_notes(self, y: int, x: int) -> dict[tuple[int, int], tuple[str, str]]:
-        """Under each cell of the window: "×weight = product" for the input channel shown, in the
-        colour of its term in the written sum."""
+    def _window_notes(self, y: int, x: int) -> dict[tuple[int, int], tuple[str, str, int]]:
+        """Under each cell of the window: "×weight = product" for the input channel shown, with the
+        colour and index (from 0) of its term in the written sum."""
         m, r = self.model, self.model.result
         ci = m.shown_input_channel()
         if ci is None or r.padded is None:
@@ -244,7 +244,7 @@ class MatrixFigure(QWidget):
         notes = {}
         for i, t in enumerate(terms):
             # Dilated or overlapping windows never put two taps on one cell; keep the first anyway.
-            notes.setdefault(t.padded_yx, (f"×{cell_label(t.weight)} = {cell_label(t.product)}", term_colour(i)))
+            notes.setdefault(t.padded_yx, (f"×{cell_label(t.weight)} = {cell_label(t.product)}", term_colour(i), i))
         return notes
 
     @Slot()
@@ -307,7 +307,7 @@ class MatrixFigure(QWidget):
         self.input_view.set_marks(cells)
         self.output_view.set_marks([], hover=(y, x))
         value = r.output[min(self.model.out_channel, r.output.shape[0] - 1), y, x]
-        self.status.emit(f"Output row {y + 1}, column {x + 1} = {format_number(value)}: reads the "
+        self.status.emit(f"Output row {y + 1}, column {x + 1} = {exact(value)}: reads the "
                          f"{len(cells)} highlighted input cells", 4000)
 
     @Slot(int, int)
@@ -327,7 +327,7 @@ class MatrixFigure(QWidget):
         ci = self.model.shown_input_channel() or 0
         value = r.padded[min(ci, r.padded.shape[0] - 1), y, x]
         where = "padding" if self.input_view.model.is_padding(y, x) else "input"
-        self.status.emit(f"Padded {where} cell row {y + 1}, column {x + 1} = {format_number(value)} "
+        self.status.emit(f"Padded {where} cell row {y + 1}, column {x + 1} = {exact(value)} "
                          f"feeds {len(fed)} output cell{'s' if len(fed) != 1 else ''}", 4000)
 
 

@@ -16,7 +16,8 @@ from PySide6.QtCore import QEasingCurve, QEvent, QPointF, QRectF, Qt, QVariantAn
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QLabel, QStackedWidget, QWidget
 
-from visualizer.core.convolution import format_number
+from visualizer.core.number_text import shown
+from visualizer.ui.conv.cell_notes import note_layout, paint_note, text_colour_on
 
 #: Largest side that may be drawn as cells with numbers (beyond: heat map).
 MAX_CELLS = 48
@@ -26,17 +27,17 @@ HOVER_COLOUR = QColor("#1c7ed6")  # hover marks (blue, dashed lines)
 HIGHLIGHT_COLOUR = QColor("#7b2cbf")  # the cell whose term is pointed at in the written sum
 #: The longest the window takes to slide to the next cell.
 SLIDE_MS = 200
-#: Colours of the window's taps, in kernel order: a cell's note and its term in the written sum
-#: share one (dark enough to read on the pale cell fills and on the arithmetic box).
-TERM_COLOURS = ("#c2255c", "#2f9e44", "#1971c2", "#e67700", "#7048e8", "#0c8599", "#d6336c", "#5c940d",
-                "#1864ab", "#a61e4d", "#862e9c", "#087f5b")
-
-
+#: Colours of the window's taps, in kernel order: a cell's badge and its term in the written sum
+#: share one. Okabe–Ito's eight (told apart with the common colour-vision deficiencies) and grey:
+#: the nine terms of a 3×3 sum never share one, and each also carries its index (①②…).
+TERM_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000",
+                "#999999")
 def term_colour(i: int) -> str:
     return TERM_COLOURS[i % len(TERM_COLOURS)]
+
+
 PAD_FILL = QColor("#dde3ec")
 GRID_LINE = QColor("#9aa5b1")
-TEXT_DARK = QColor("#1b1f24")
 TEXT_PAD = QColor("#5c6773")
 
 _GRAY = pg.ColorMap(pos=np.array([0.0, 1.0]), color=np.array([[0, 0, 0, 255], [255, 255, 255, 255]]))
@@ -48,12 +49,8 @@ _BLUES = pg.ColorMap(pos=np.array([0.0, 0.5, 1.0]),
 
 
 def cell_label(v: float) -> str:
-    """Short text for a cell: at most two decimals, a real minus sign."""
-    if not math.isfinite(v):
-        return "—"
-    if abs(v) >= 100 or abs(v - round(v)) < 1e-9:
-        return format_number(round(v, 1) if abs(v) >= 100 else v, digits=4)
-    return format_number(round(v, 2), digits=6)
+    """Short text for a cell: the explorer's one precision rule (number_text.shown)."""
+    return shown(v)
 
 
 class ColourScale:
@@ -139,6 +136,8 @@ class CellGrid(QWidget):
     def __init__(self, model: MatrixModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        #: The notes the last paint drew, by cell: what a viewer saw (for tests and tours).
+        self.drawn_notes: dict[tuple[int, int], str] = {}
         self.setMouseTracking(True)
         self.setMinimumSize(60, 60)
         self._last_hover = (-1, -1)
@@ -269,37 +268,38 @@ class CellGrid(QWidget):
         pad_font = QFont(font) if font is not None else None
         if pad_font is not None:
             pad_font.setItalic(True)
-        note_font = self.note_font(font) if m.notes and font is not None else None
+        layout = self.note_layout(font) if m.notes and font is not None else None
+        self.drawn_notes = {}
         for y in range(rows):
             for x in range(cols):
                 r = self.cell_rect(y, x)
                 padding = m.is_padding(y, x)
-                shown = m.is_revealed(y, x)
+                shown_cell = m.is_revealed(y, x)
                 if padding:
+                    fill = PAD_FILL
                     p.fillRect(r, pad_brush)
                     p.fillRect(r, hatch)
-                elif not shown:
-                    p.fillRect(r, QColor("white"))
+                elif not shown_cell:
+                    fill = QColor("white")
+                    p.fillRect(r, fill)
                 elif m.rgb is not None:
-                    p.fillRect(r, QColor(*[int(c) for c in m.rgb[y, x]]))
+                    fill = QColor(*[int(c) for c in m.rgb[y, x]])
+                    p.fillRect(r, fill)
                 else:
-                    p.fillRect(r, m.scale.colour(float(m.values[y, x]), pale=0.55))
+                    fill = m.scale.colour(float(m.values[y, x]), pale=0.55)
+                    p.fillRect(r, fill)
                 p.setPen(grid_pen)
                 p.drawRect(r)
-                if font is not None and shown and m.rgb is None:
+                if font is not None and shown_cell and m.rgb is None:
                     p.setFont(pad_font if padding else font)
-                    p.setPen(TEXT_PAD if padding else TEXT_DARK)
-                    note = m.notes.get((y, x)) if note_font is not None else None
+                    p.setPen(TEXT_PAD if padding else text_colour_on(fill))
+                    note = m.notes.get((y, x)) if layout is not None else None
+                    label = cell_label(float(m.values[y, x]))
                     if note is None:
-                        p.drawText(r, Qt.AlignmentFlag.AlignCenter, cell_label(float(m.values[y, x])))
+                        p.drawText(r, Qt.AlignmentFlag.AlignCenter, label)
                     else:
-                        top = QRectF(r.x(), r.y(), r.width(), r.height() * 0.6)
-                        p.drawText(top, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
-                                   cell_label(float(m.values[y, x])))
-                        p.setFont(note_font)
-                        p.setPen(QColor(note[1]))
-                        low = QRectF(r.x(), r.y() + r.height() * 0.6, r.width(), r.height() * 0.38)
-                        p.drawText(low, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, note[0])
+                        paint_note(p, r, label, note, fill, layout)
+                        self.drawn_notes[(y, x)] = note[0]
         if m.inner is not None and m.inner[2:] != m.shape:
             t, l, h, w = m.inner
             box = self.cell_rect(t, l).united(self.cell_rect(t + h - 1, l + w - 1))
@@ -322,23 +322,17 @@ class CellGrid(QWidget):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(self.cell_rect(*m.highlight).adjusted(3, 3, -3, -3))
 
-    def note_font(self, font: QFont | None = None) -> QFont | None:
-        """The small font of the notes under the values: the widest note fits its cell; None when
-        that would be unreadable."""
+    def note_layout(self, font: QFont | None = None) -> tuple[QFont, int] | None:
+        """The notes' small font and their number of lines (cell_notes.note_layout)."""
         font = self.text_font() if font is None else font
         if font is None or not self.model.notes:
             return None
-        c = self.cell_size()
-        f = QFont(font)
-        f.setPointSizeF(font.pointSizeF() * 0.7)
-        fm = QFontMetricsF(f)
-        widest = max(fm.horizontalAdvance(t) for t, _ in self.model.notes.values())
-        shrink = min(1.0, (c * 0.94) / max(widest, 1.0), (c * 0.36) / fm.height())
-        size = f.pointSizeF() * shrink
-        if size < 6.0:
-            return None
-        f.setPointSizeF(size)
-        return f
+        return note_layout(font, self.cell_size(), [n[0] for n in self.model.notes.values()])
+
+    def note_font(self, font: QFont | None = None) -> QFont | None:
+        """The notes' small font (None when no note is drawn)."""
+        layout = self.note_layout(font)
+        return None if layout is None else layout[0]
 
     def _paint_marks(self, p: QPainter, cells, colour: QColor, outline_box: bool = False,
                      dashed: bool = False) -> None:
@@ -617,7 +611,7 @@ class MatrixView(QStackedWidget):
         note = self.model.notes.get((y, x))
         if note is None or self.mode() != "cells" or self.cell_text(y, x) == "":
             return ""
-        return note[0] if self.cells.note_font() is not None else ""
+        return note[0] if self.cells.note_layout() is not None else ""
 
     def set_marks(self, cells: list[tuple[int, int]], hover: tuple[int, int] | None = None) -> None:
         self.model.marks = list(cells)

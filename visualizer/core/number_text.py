@@ -1,0 +1,45 @@
+"""One precision rule for every number the explorer shows (no Qt).
+
+On screen a number has at most 3 significant digits (whole numbers are written whole) and a real
+minus sign; the exact value is on hover and in exports (`matrix_format`), never rounded there.
+"""
+
+from __future__ import annotations
+
+import math
+
+#: Significant digits of a number on screen.
+SHOWN_DIGITS = 3
+
+
+def shown(v: float) -> str:
+    """`v` as the explorer shows it: 7.176 → "7.18", −0.309087 → "−0.309", 24 → "24", 1234.5 → "1235"."""
+    v = float(v)
+    if not math.isfinite(v):
+        return "—"
+    if abs(v - round(v)) < 1e-9 * max(1.0, abs(v)) or abs(v) >= 10 ** SHOWN_DIGITS:
+        text = str(int(round(v)))
+    else:
+        text = f"{v:.{SHOWN_DIGITS}g}"
+        if "e" not in text and "." in text:
+            text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "0") else text.replace("-", "−")
+
+
+def exact(v: float) -> str:
+    """`v` in full (for tool tips): up to 12 significant digits, a real minus sign."""
+    v = float(v)
+    if not math.isfinite(v):
+        return str(v)
+    text = f"{v:.12g}"
+    return "0" if text == "-0" else text.replace("-", "−")
+
+
+def signed_term(text: str, first: bool) -> tuple[str, str]:
+    """The operator before a term of a written sum and the term without its sign: ("+ ", "0.2×7"),
+    ("− ", "0.309×0") for "−0.309×0"; the first term keeps its sign and has no operator."""
+    if first:
+        return "", text
+    if text.startswith("−"):
+        return " − ", text[1:]
+    return " + ", text
