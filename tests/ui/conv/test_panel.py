@@ -595,3 +595,13 @@ def test_first_touch_course_example_from_the_main_window(qtbot, fresh_settings):
     assert conv.matrices.output_title.text() == "Output 3×3"
     assert "<b>Output: 3 × 3</b>" in conv.arithmetic.formula.text()
     np.testing.assert_allclose(conv.output()[0], torch_course(2, 1), atol=1e-12)
+
+
+def test_hovering_an_input_cell_names_it_as_the_input_grid_does(panel, statuses):
+    """The padded input's cell (2, 2) is the Input grid's row 1, column 1 (padding 1); a padding cell
+    is called padding and placed in the padded input."""
+    panel.matrices.input_view.hovered.emit(1, 1)
+    assert statuses[-1].startswith("Input cell row 1, column 1 = 4 feeds")
+    assert panel.input_box.input_editor.matrix()[0, 0] == 4
+    panel.matrices.input_view.hovered.emit(0, 3)
+    assert statuses[-1].startswith("Padding cell (row 1, column 4 of the padded input) = 0 feeds")

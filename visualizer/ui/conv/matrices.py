@@ -326,9 +326,14 @@ class MatrixFigure(QWidget):
         self.input_view.set_marks([], hover=(y, x))
         ci = self.model.shown_input_channel() or 0
         value = r.padded[min(ci, r.padded.shape[0] - 1), y, x]
-        where = "padding" if self.input_view.model.is_padding(y, x) else "input"
-        self.status.emit(f"Padded {where} cell row {y + 1}, column {x + 1} = {exact(value)} "
-                         f"feeds {len(fed)} output cell{'s' if len(fed) != 1 else ''}", 4000)
+        feeds = f"feeds {len(fed)} output cell{'s' if len(fed) != 1 else ''}"
+        if self.input_view.model.is_padding(y, x):  # no place in the input grid: say where it is
+            self.status.emit(f"Padding cell (row {y + 1}, column {x + 1} of the padded input) = "
+                             f"{exact(value)} {feeds}", 4000)
+            return
+        top, _, left, _ = r.spec.pads(r.kernels.shape[2:], r.input.shape[1:])
+        # numbered as the Input grid numbers it (the unpadded input, from 1)
+        self.status.emit(f"Input cell row {y - top + 1}, column {x - left + 1} = {exact(value)} {feeds}", 4000)
 
 
 def legend_html() -> str:
