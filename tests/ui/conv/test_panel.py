@@ -331,7 +331,7 @@ def test_rgb_image_with_stacked_kernels(panel, qtbot):
     panel.stepper.jump_to(130)
     exp = explain_cell(x, panel.kernels(), ConvSpec(), 4, 1, 2)
     assert panel.explanation_text() == exp.text
-    assert "<i>B</i></a>: window ∗ slice =" in panel.arithmetic.explanation.text()
+    assert "<i>channel B</i></a>: window ∗ slice =" in panel.arithmetic.explanation.text()
     # hovering the heat map marks the window on the input, clicking jumps there
     out = panel.matrices.output_view
     target = window(40, 60, (1, 1), ConvSpec())

@@ -104,6 +104,8 @@ def test_1x1x3_kernel_cell_and_arithmetic_agree_and_channels_fold(conv, qtbot):
     # 0.299 × a pixel is rounded to 3 digits: the line says so with ≈ rather than a false =
     assert shown(t.product) != exact(t.product) and f"≈ <b>{shown(t.product)}</b>" in html
     assert "href='term:1:" not in html  # G and B stay folded
+    for name in "RGB":  # each channel's link is a word wide, not a letter
+        assert f"<i>channel {name}</i></a>" in html
 
 
 def test_a_sum_of_exact_numbers_says_equals(conv, qtbot):

@@ -178,7 +178,7 @@ class ArithmeticText(QWidget):
         for part in channel_parts(exp):
             c = part.channel
             name = self.model.channel_label(c)
-            label = name if self.model.is_colour() else f"channel {name}"
+            label = f"channel {name}"  # "channel R", not a one-letter link
             head = (f"<a href='channel:{c}' style='text-decoration:none'><i>{html(label)}</i></a>")
             if c == shown_channel:
                 mine = [v for t in exp.terms if t.channel == c for v in (t.weight, t.value)]
