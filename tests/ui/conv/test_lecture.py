@@ -188,7 +188,7 @@ def test_course_1x1x3_steps_channel_by_channel(panel, qtbot, statuses=None):
     panel.stepper.jump_to(130)  # row 2, column 3
     html = panel.arithmetic.explanation.text()
     for name in ("R", "G", "B"):
-        assert f"<i>{name}</i></a>: window ∗ slice =" in html
+        assert f"<i>channel {name}</i></a>: window ∗ slice =" in html
     assert "sum over the 3 channels" in html
     assert panel.explanation_text() == explain_cell(x, k, ConvSpec(), 0, 1, 2).text
 
