@@ -36,7 +36,9 @@ def sweep_folder_training(qtbot, runs: Path) -> Path:
     return found[0]
 
 
-def test_a_stopped_sweep_resumes_from_the_runs_table_and_completes(qtbot, fresh_settings, tmp_path):
+def start_sweep(qtbot, tmp_path, experiment: str):
+    """A fresh Training tab runs `experiment` with 3 seeds (30 epochs of 64 synthetic digits, one
+    worker) until a run is training: (window, panel, sweep folder)."""
     w, panel = open_training_tab(qtbot, tmp_path)
     panel.data_override = synthetic_mnist(64, 32, 32)
     for spin, value in ((panel.form.epochs_spin, 30), (panel.form.batch_spin, 32), (panel.form.train_spin, 64),
@@ -45,9 +47,14 @@ def test_a_stopped_sweep_resumes_from_the_runs_table_and_completes(qtbot, fresh_
     box = panel.experiments.seeds_check
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
     panel.sweep_job.workers = 1
-    panel.experiments.combo.setCurrentIndex(panel.experiments.combo.findData("loss functions"))
+    panel.experiments.combo.setCurrentIndex(panel.experiments.combo.findData(experiment))
     qtbot.mouseClick(panel.experiments.run_button, Qt.MouseButton.LeftButton)
     out = sweep_folder_training(qtbot, tmp_path / "runs")
+    return w, panel, out
+
+
+def test_a_stopped_sweep_resumes_from_the_runs_table_and_completes(qtbot, fresh_settings, tmp_path):
+    w, panel, out = start_sweep(qtbot, tmp_path, "loss functions")
     qtbot.mouseClick(panel.controls.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=30_000)
     before = read_csv(out / "sweep.csv")
@@ -87,17 +94,7 @@ def test_a_stopped_sweep_resumes_from_the_runs_table_and_completes(qtbot, fresh_
 def test_a_sweep_cut_short_by_closing_the_app_resumes_after_a_restart(qtbot, fresh_settings, tmp_path):
     from tests.helpers.gui import answer_quit_question
 
-    w, panel = open_training_tab(qtbot, tmp_path)
-    panel.data_override = synthetic_mnist(64, 32, 32)
-    for spin, value in ((panel.form.epochs_spin, 30), (panel.form.batch_spin, 32), (panel.form.train_spin, 64),
-                        (panel.form.val_spin, 32), (panel.form.test_spin, 32)):
-        spin.setValue(value)
-    box = panel.experiments.seeds_check
-    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
-    panel.sweep_job.workers = 1
-    panel.experiments.combo.setCurrentIndex(panel.experiments.combo.findData("architectures"))
-    qtbot.mouseClick(panel.experiments.run_button, Qt.MouseButton.LeftButton)
-    out = sweep_folder_training(qtbot, tmp_path / "runs")
+    w, panel, out = start_sweep(qtbot, tmp_path, "architectures")
     w.close()
     answer_quit_question(qtbot, w, "Stop and quit")
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=30_000)
