@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.ui.conv.backward_grids import BackwardGrids
 from visualizer.ui.conv.backward_model import GRADIENT_KINDS, BackwardModel
 
 
@@ -47,10 +46,9 @@ class BackwardView(QWidget):
         root.addWidget(self.loss_label)
         root.addWidget(self.message)
         root.addLayout(self._build_step_row())
-        self.grids = BackwardGrids(model, self)
-        self.views, self.titles = self.grids.views, self.grids.titles
-        self.bias_label, self.arithmetic = self.grids.bias_label, self.grids.arithmetic
-        root.addWidget(self.grids, 1)
+        self._root = root
+        self._grids = None  # built when the mode is first switched on (not at start-up: issue 28)
+        self._look = "light"
         model.changed.connect(self.refresh)
         model.steps.changed.connect(self._step_moved)
         self.refresh()
@@ -68,9 +66,45 @@ class BackwardView(QWidget):
         row.addWidget(self.step_caption, 1)
         return row
 
+    @property
+    def grids(self):
+        """The six grids and the written sum (`backward_grids.BackwardGrids`), built on first use:
+        they cost a tenth of the window's start-up and stay hidden until the mode is on."""
+        if self._grids is None:
+            from visualizer.ui.conv.backward_grids import BackwardGrids  # here: not at start-up
+
+            self._grids = BackwardGrids(self.model, self)
+            self._grids.set_look(self._look)
+            self._grids.setVisible(self.model.enabled)
+            self._root.addWidget(self._grids, 1)
+            self._grids.redraw()
+        return self._grids
+
+    @property
+    def views(self) -> dict:
+        return self.grids.views
+
+    @property
+    def titles(self) -> dict:
+        return self.grids.titles
+
+    @property
+    def bias_label(self) -> QLabel:
+        return self.grids.bias_label
+
+    @property
+    def arithmetic(self) -> QLabel:
+        return self.grids.arithmetic
+
+    def set_look(self, look: str) -> None:
+        """Light or dark, for the grids now or when they are built."""
+        self._look = look
+        if self._grids is not None:
+            self._grids.set_look(look)
+
     def arithmetic_text(self) -> str:
         """The stepped cell's sum as plain text ("" while not stepping)."""
-        return self.grids.arithmetic_text()
+        return self.grids.arithmetic_text() if self._grids is not None else ""
 
     @Slot()
     def _step_moved(self) -> None:
@@ -143,7 +177,8 @@ class BackwardView(QWidget):
     def refresh(self) -> None:
         m = self.model
         on = m.enabled
-        for w in (self.controls, self.grids, self.loss_label, self.message, self.stepped_button, self.step_caption):
+        grids = [self.grids] if on or self._grids is not None else []
+        for w in (self.controls, *grids, self.loss_label, self.message, self.stepped_button, self.step_caption):
             w.setVisible(on)
         grow = QSizePolicy.Policy.Expanding if on else QSizePolicy.Policy.Maximum
         if self.sizePolicy().verticalPolicy() != grow:  # off: only the switch's row, no empty room

@@ -332,7 +332,7 @@ class ConvPanel(Panel):
         chosen to read well on both and on a projector)."""
         self.arithmetic.set_look(look)
         self.matrices.set_look(look)
-        self.backward.grids.set_look(look)
+        self.backward.set_look(look)
 
     def set_lecture_mode(self, on: bool) -> None:
         self._lecture = on
