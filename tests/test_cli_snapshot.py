@@ -43,6 +43,8 @@ def _refused(capsys, *args: str) -> str:
     (["--tab", "network", "--open", "conv2:0"], "--open must be LAYER:CHANNEL"),
     (["--tab", "network", "--open", "conv2"], "--open must be LAYER:CHANNEL"),
     (["--tab", "network", "--run", "/no/such/run"], "--run: /no/such/run is not a folder"),
+    (["--tab", "network", "--explorer"], "--explorer goes with --tab network and --open LAYER:CHANNEL"),
+    (["--tab", "conv", "--explorer"], "--explorer goes with --tab network and --open"),
 ])
 def test_bad_views_are_refused_in_one_line_before_qt(capsys, tmp_path, args, words):
     err = _refused(capsys, *args, "--out", str(tmp_path / "a.png"))

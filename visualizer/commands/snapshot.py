@@ -1,7 +1,7 @@
 """`convviz snapshot`: one view of the app as a screen of a given size shows it, as a PNG.
 
     convviz snapshot --tab conv|shapes|training|network [--example NAME] [--run DIR | --net NAME]
-                     [--index I] [--open LAYER:CHANNEL] [--size WxH] [--lecture] [--zoom N]
+                     [--index I] [--open LAYER:CHANNEL [--explorer]] [--size WxH] [--lecture] [--zoom N]
                      [--step K] [--data DIR] --out FILE.png [--report FILE.json]
 
 A fresh main window (fresh settings in a throwaway folder: the user's settings and session are
@@ -52,6 +52,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--index", type=_count(0, "--index"), metavar="I",
                    help="network: image I of the MNIST test set (from 0)")
     p.add_argument("--open", metavar="LAYER:CHANNEL", help="network: open one map, e.g. conv2:3 (channels from 1)")
+    p.add_argument("--explorer", action="store_true",
+                   help="network: hand the opened map to the Convolution explorer and show that tab")
     p.add_argument("--data", metavar="DIR", help="network: the MNIST folder (default: the usual places)")
     p.add_argument("--size", default="1280x800", metavar="WxH", help="the screen size (default: 1280x800)")
     p.add_argument("--lecture", action="store_true", help="lecture mode (F5): full screen, large type")
@@ -79,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
     size = snap.parse_size(args.size)
     request = snap.ViewRequest(tab=args.tab, example=args.example, run=args.run, net=args.net, index=args.index,
-                               open=args.open, lecture=args.lecture, zoom=args.zoom, step=args.step)
+                               open=args.open, explorer=args.explorer, lecture=args.lecture, zoom=args.zoom, step=args.step)
     snap.check_request(request)
     out = Path(args.out)
     if out.suffix.lower() != ".png":

@@ -64,7 +64,7 @@ class HandOvers(QObject):
             self.window.show_status(f"{target.title} could not take {what}.", 8000)
             return False
         self.window.tabs.setCurrentWidget(target)
-        self.window.show_status(f"{what[0].upper()}{what[1:]} handed to {target.title}", 5000)
+        self.window.show_status(f"{what[0].upper()}{what[1:]} handed to the {target.title} tab", 5000)
         return True
 
     @Slot(dict)

@@ -62,6 +62,7 @@ class ViewRequest:
     net: str | None = None  # network: an untrained preset, seed 0
     index: int | None = None  # network: MNIST test image (from 0)
     open: str | None = None  # network: "LAYER:CHANNEL", the channel counted from 1
+    explorer: bool = False  # network: the opened map handed to the Convolution tab, which is shown
     lecture: bool = False
     zoom: int = 0  # Ctrl+plus presses
     step: int | None = None  # conv: output cell (from 1) the step shows
@@ -102,6 +103,8 @@ def check_request(req: ViewRequest) -> None:
             raise UserInputError(f"{option} goes with --tab network")
     if req.step is not None and req.tab != "conv":
         raise UserInputError("--step goes with --tab conv")
+    if req.explorer and (req.tab != "network" or req.open is None):
+        raise UserInputError("--explorer goes with --tab network and --open LAYER:CHANNEL")
     if req.run is not None and req.net is not None:
         raise UserInputError("--run and --net are two nets: give one")
     if req.run is not None and not Path(req.run).is_dir():
@@ -201,6 +204,8 @@ def show_view(window, req: ViewRequest, size: tuple[int, int]) -> None:
         panel.load_preset(req.example)
     elif req.tab == "network":
         _show_network(panel, req)
+        if req.explorer:
+            _hand_to_explorer(window, panel)
     if req.lecture:
         if not display.lecture:
             display.set_lecture_mode(True)
@@ -272,6 +277,17 @@ def _show_network(panel, req: ViewRequest) -> None:
         if channel > count:
             raise UserInputError(f"--open {req.open}: {name} has channels 1 to {count}")
         model.open_map(layers[0], channel - 1)
+
+
+def _hand_to_explorer(window, panel) -> None:
+    """*Open in Convolution explorer* clicked on the opened map, as a user would; the Convolution
+    tab comes to the front with that convolution (every input channel: the multi-channel sum)."""
+    conv = window.tabs.widget(TAB_INDEX["conv"])
+    before = conv.model.result
+    panel.opened.explorer_button.click()
+    _wait(lambda: window.tabs.currentIndex() == TAB_INDEX["conv"] and conv.model.result is not before
+          and conv.model.result is not None, "the convolution in the explorer")
+    settle(window)
 
 
 def _wait(ready, what: str, timeout: float = SETTLE_S) -> None:
