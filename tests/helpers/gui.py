@@ -61,6 +61,21 @@ def open_training_tab(qtbot, tmp_path):
     return w, panel
 
 
+def open_network_tab(qtbot, w):
+    """Click the main window `w`'s Network tab as a user does and wait for its first net's maps
+    (the untrained mnist-net1 it opens with): the Network panel."""
+    from visualizer.ui.network.panel import NetworkPanel
+
+    w.show()
+    bar = w.tabs.tabBar()
+    index = next(i for i in range(w.tabs.count()) if w.tabs.tabText(i) == "Network")
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    panel = w.tabs.currentWidget()
+    assert isinstance(panel, NetworkPanel)
+    qtbot.waitUntil(lambda: panel.model.acts is not None, timeout=30_000)
+    return panel
+
+
 def choose_in_combo(qtbot, combo, text: str) -> None:
     """Open the combo box's list with a click, walk to the item with the arrow keys and press
     Enter, as a user does (a click in a just-opened list is ignored by Qt for a double-click
