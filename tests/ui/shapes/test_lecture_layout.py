@@ -56,6 +56,12 @@ def test_lecture_type_wraps_the_network_bar_and_cuts_nothing(qtbot):
         assert panel.rect().contains(QRect(w.mapTo(panel, w.rect().topLeft()), w.size())), w.text()
     assert panel.train_button.mapTo(panel, panel.train_button.rect().topLeft()).y() > bar.preset_combo.y()
     assert clipped_widgets(panel) == []  # the combo shows 'mnist-net1' whole, no button text is cut
+    # the other lower tab: its bar wraps too, its summary keeps its wrapped lines, its input box its hint
+    panel.lower_tabs.setCurrentWidget(panel.check_view)
+    _settle(qtbot, panel)
+    assert clipped_widgets(panel) == []
+    edit = panel.check_view.input_edit
+    assert edit.width() > edit.fontMetrics().horizontalAdvance(edit.placeholderText())
 
 
 def test_leaving_lecture_mode_gives_the_buttons_their_short_names_back(qtbot):
