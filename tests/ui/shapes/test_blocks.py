@@ -169,7 +169,7 @@ def test_diagram_boxes_take_their_colours_and_short_words_from_the_registry():
     from PySide6.QtGui import QColor
 
     from visualizer.core.architecture import Architecture, LayerSpec
-    from visualizer.ui.shapes.diagram import INPUT_COLOR, OTHER_COLOR, block_color, blocks_for, legend_html
+    from visualizer.ui.shapes.diagram import INPUT_COLOR, OTHER_COLOR, block_color, blocks_for, legend_entries
 
     arch = Architecture((1, 8, 8), [LayerSpec("Conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}),
                                     LayerSpec("BatchNorm2d", {}), LayerSpec("LeakyReLU", {}),
@@ -179,7 +179,8 @@ def test_diagram_boxes_take_their_colours_and_short_words_from_the_registry():
                                                    ("AvgPool2d", "avgpool1")]
     assert block_color("Conv2d") == QColor(92, 141, 214) and block_color("AvgPool2d") == QColor(232, 150, 80)
     assert block_color("input") == INPUT_COLOR and block_color("ReLU") == block_color("Mystery") == OTHER_COLOR
-    legend = legend_html()
+    entries = legend_entries()  # one label each: the key wraps between kinds, never inside one
     words = ["convolution", "max pool", "average pool", "adaptive pool", "flatten", "fully connected"]
-    assert [legend.index(w) for w in words] == sorted(legend.index(w) for w in words)
-    assert legend.count("&#9632;") == 6 and '<span style="color:#5c8dd6">&#9632;</span> convolution' in legend
+    assert [e.split("</span> ")[1] for e in entries] == words
+    assert all(e.count("&#9632;") == 1 for e in entries)
+    assert entries[0] == '<span style="color:#5c8dd6">&#9632;</span> convolution'

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -34,6 +33,7 @@ from visualizer.core.parsing import parse_shape
 from visualizer.core.table_check import CheckReport, ClaimedRow, check_table, parse_table
 from visualizer.resources import resource_path
 from visualizer.ui.shapes.check_state import CURRENT_NETWORK, NO_COMPARISON
+from visualizer.ui.shapes.flow_layout import FlowLayout, flow_row
 from visualizer.ui.shapes.model import ShapesModel
 from visualizer.ui.shapes.style import color_for
 
@@ -58,6 +58,21 @@ TRUE_OUTPUT = "True output"
 REASON = "Reason"
 WRONG_BACKGROUND = QColor(255, 205, 205)
 TRUE_BACKGROUND = QColor(205, 240, 205)
+
+
+class _SummaryAndResults(QWidget):
+    """The right-hand side: the summary keeps the height its wrapped lines need (a splitter does
+    not ask for it), so a narrow pane in large type grows rather than cut its last line."""
+
+    def __init__(self, summary: QLabel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._summary = summary
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        need = self._summary.heightForWidth(self.width())
+        if need > 0 and need != self._summary.minimumHeight():
+            self._summary.setMinimumHeight(need)
 
 
 def wrong_or_params(row: ClaimedRow) -> set[str]:
@@ -101,8 +116,8 @@ class ShapeCheckView(QWidget):
         model.changed.connect(self.network_changed)
         self._on_model_check_changed()
 
-    def _build_bar(self) -> QHBoxLayout:
-        """Load, Example, Compare with, Input and Check, in one row."""
+    def _build_bar(self) -> FlowLayout:
+        """Load, Example, Compare with, Input and Check, in one row (or more when narrow)."""
         self.load_button = QPushButton("Load…", self)
         self.load_button.setToolTip("Read a CSV or tab-separated table from a file")
         self.load_button.clicked.connect(self.load_file)
@@ -119,22 +134,18 @@ class ShapeCheckView(QWidget):
         self.input_edit.setPlaceholderText("e.g. 1×28×28")
         self.input_edit.setToolTip("Input size C×H×W (e.g. 1×28×28); leave empty when the table "
                                    "starts with an Input row or is compared with a network")
-        self.input_edit.setMaximumWidth(140)
+        self._fit_input_edit()
         self.input_edit.textChanged.connect(self._on_inputs_edited)
         self.check_button = QPushButton("Check", self)
         self.check_button.setDefault(True)
         self.check_button.clicked.connect(self.run_check)
 
-        bar = QHBoxLayout()
-        bar.addWidget(self.load_button)
-        bar.addWidget(self.example_button)
-        bar.addSpacing(12)
-        bar.addWidget(QLabel("Compare with:", self))
-        bar.addWidget(self.against)
-        bar.addSpacing(12)
-        bar.addWidget(QLabel("Input:", self))
-        bar.addWidget(self.input_edit)
-        bar.addStretch(1)
+        # groups that flow onto a second row in lecture mode's large type rather than widen the tab
+        bar = FlowLayout(spacing=12)
+        self.file_buttons = flow_row(self, self.load_button, self.example_button)
+        bar.addWidget(self.file_buttons)
+        bar.addWidget(flow_row(self, QLabel("Compare with:", self), self.against))
+        bar.addWidget(flow_row(self, QLabel("Input:", self), self.input_edit))
         bar.addWidget(self.check_button)
         return bar
 
@@ -163,7 +174,7 @@ class ShapeCheckView(QWidget):
         # long reasons wrap: re-fit row heights whenever a column changes width
         self.results.horizontalHeader().sectionResized.connect(self._refit_rows)
 
-        right = QWidget(self)
+        right = _SummaryAndResults(self.summary, self)
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(self.summary)
@@ -307,6 +318,14 @@ class ShapeCheckView(QWidget):
         super().changeEvent(event)
         if event.type() == event.Type.PaletteChange and getattr(self, "_summary_kind", ""):
             self.summary.setStyleSheet(f"color: {self._color(self._summary_kind)};")  # theme changed
+        if event.type() == event.Type.FontChange and hasattr(self, "input_edit"):
+            self._fit_input_edit()
+
+    def _fit_input_edit(self) -> None:
+        """Room for its hint "e.g. 1×28×28" (or a shape as long) in the type it is shown in."""
+        need = self.input_edit.fontMetrics().horizontalAdvance(self.input_edit.placeholderText() + "  ") + 12
+        self.input_edit.setMinimumWidth(need)
+        self.input_edit.setMaximumWidth(max(140, need))
 
     def _show_empty(self) -> None:
         self.results.setRowCount(0)
@@ -431,5 +450,4 @@ class ShapeCheckView(QWidget):
             QTimer.singleShot(0, self._refit_rows)
 
     def set_editing_visible(self, visible: bool) -> None:
-        for w in (self.load_button, self.example_button):
-            w.setVisible(visible)
+        self.file_buttons.setVisible(visible)  # Load… and Example

@@ -29,10 +29,11 @@ from PySide6.QtGui import (
     QPen,
     QPolygonF,
 )
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from visualizer.core import shape_text as fmt
 from visualizer.core.architecture import REGISTRY, RESIDUAL, ShapeTable
+from visualizer.ui.shapes.flow_layout import FlowLayout, flow_row
 from visualizer.ui.shapes.model import ShapesModel
 from visualizer.ui.shell.files import save_bytes
 
@@ -122,11 +123,12 @@ def blocks_for(table: ShapeTable, arcs: list[Arc] | None = None) -> list[Block]:
     return blocks
 
 
-def legend_html() -> str:
-    """Colour key of the block kinds, for a label beside the figure (the registry's types with
-    a legend, in its order)."""
-    return " &nbsp; ".join(f'<span style="color:{t.figure_color}">&#9632;</span> {t.legend}'
-                           for t in REGISTRY.values() if t.legend and t.figure_color)
+def legend_entries() -> list[str]:
+    """Colour key of the block kinds, one rich-text entry per kind, for labels beside the figure
+    (the registry's types with a legend, in its order)."""
+    return [f'<span style="color:{t.figure_color}">&#9632;</span> {t.legend}'
+            for t in REGISTRY.values() if t.legend and t.figure_color]
+
 
 
 def block_color(kind: str) -> QColor:
@@ -595,20 +597,23 @@ class DiagramPage(QWidget):
         self._auto_zoom = True
         self._auto_zooming = False
         self.scroll.viewport().installEventFilter(self)
-        bar = QHBoxLayout()
+        # The legend's entries and the zoom row flow: in lecture mode's large type they wrap
+        # onto more rows rather than widen the window.
+        header = QWidget(self)
+        bar = FlowLayout(header, spacing=10)
         bar.setContentsMargins(4, 2, 4, 0)
-        legend = QLabel(legend_html(), self)
-        legend.setToolTip("Height follows the feature map's size, thickness its channels; "
-                          "activations, batch norm and dropout are folded into the block before them")
-        bar.addWidget(legend)
-        bar.addStretch(1)
-        bar.addWidget(QLabel("Zoom:", self))
-        for w in (self.zoom_out_button, self.zoom_label, self.zoom_in_button, self.zoom_fit_button):
-            bar.addWidget(w)
+        legend_tip = ("Height follows the feature map's size, thickness its channels; "
+                      "activations, batch norm and dropout are folded into the block before them")
+        for entry in legend_entries():
+            label = QLabel(entry, header)
+            label.setToolTip(legend_tip)
+            bar.addWidget(label)
+        bar.addWidget(flow_row(header, QLabel("Zoom:", header), self.zoom_out_button, self.zoom_label,
+                               self.zoom_in_button, self.zoom_fit_button, spacing=2))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addLayout(bar)
+        layout.addWidget(header)
         layout.addWidget(self.scroll, 1)
         self.diagram.row_clicked.connect(self._on_block_clicked)
         model.changed.connect(self._on_model_changed)

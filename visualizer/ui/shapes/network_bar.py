@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
 
 from visualizer.core.architecture import preset_names
 from visualizer.core.errors import UserInputError
+from visualizer.ui.shapes.flow_layout import FlowLayout, flow_row
 from visualizer.ui.shapes.model import DEFAULT_PRESET, ShapesModel
 
 
@@ -40,19 +41,18 @@ class NetworkBar(QWidget):
         self.name_label = QLabel(self)
         self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.row = QHBoxLayout(self)
-        self.row.setContentsMargins(0, 0, 0, 0)
-        self.row.addWidget(QLabel("Network:", self))
-        self.row.addWidget(self.preset_combo)
-        self.row.addSpacing(12)
+        # One flow of groups (the network, the input size, the name, then the panel's buttons):
+        # in lecture mode's large type the bar wraps onto more rows rather than widen the window.
+        self.row = FlowLayout(self, spacing=12)
+        self.row.addWidget(flow_row(self, QLabel("Network:", self), self.preset_combo))
         self.input_label = QLabel("Input C×H×W:", self)
-        self.row.addWidget(self.input_label)
+        shape_parts: list[QWidget] = [self.input_label]
         for i, s in enumerate(self.input_spins):
             if i:
-                self.row.addWidget(QLabel("×", self))
-            self.row.addWidget(s)
-        self.row.addSpacing(12)
-        self.row.addWidget(self.name_label, 1)
+                shape_parts.append(QLabel("×", self))
+            shape_parts.append(s)
+        self.row.addWidget(flow_row(self, *shape_parts))
+        self.row.addWidget(self.name_label)
 
         model.changed.connect(self._on_model_changed)
         model.document_changed.connect(self._update_name)

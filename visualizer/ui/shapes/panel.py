@@ -61,6 +61,7 @@ class ShapesPanel(ShapesPanelLayout, Panel):
 
         self.module_opening = ModuleOpening(self)  # Shapes → Open Python module…
         self.verifier.running_changed.connect(self._on_torch_running)
+        self.verifier.progress.connect(self._on_torch_progress)
         self._on_model_changed()
 
     # -- construction --------------------------------------------------------------------
@@ -254,8 +255,13 @@ class ShapesPanel(ShapesPanelLayout, Panel):
         if self.model.module_table is not None:
             self.emit_status("This table comes from PyTorch itself (a forward pass with hooks)", 5000)
             return
-        if self.verifier.start():
-            self.emit_status("Building the network with PyTorch…", 0)
+        self.verifier.start()
+
+    @Slot(str)
+    def _on_torch_progress(self, text: str) -> None:
+        """The status line says what the check is doing while it runs, and is cleared when the
+        verdict (on the line under the table) is in."""
+        self.emit_status(text, 0 if text else 1)
 
     @property
     def torch_checker(self):

@@ -27,6 +27,7 @@ from visualizer.core.architecture import LAYER_TYPES, RESIDUAL
 from visualizer.ui.shapes.check_view import ShapeCheckView
 from visualizer.ui.shapes.documents import TABLE_EXPORTS
 from visualizer.ui.shapes.explanation import ExplanationLine
+from visualizer.ui.shapes.flow_layout import flow_row
 from visualizer.ui.shapes.layer_table import LayerTableView
 from visualizer.ui.shapes.network_bar import NetworkBar
 from visualizer.ui.shapes.totals import TotalsLine
@@ -99,9 +100,11 @@ class ShapesPanelLayout:
                                          "Paste a table of layers and output sizes to check it")
 
     def _tool(self, action: QAction, text: str, name: str = "") -> QToolButton:
+        # The button's text is the action's icon text: a button shows that again whenever the
+        # action changes (lecture mode disables and enables it), where setText would be undone.
+        action.setIconText(text)
         b = QToolButton(self)
         b.setDefaultAction(action)
-        b.setText(text)
         if name:
             b.setObjectName(name)
         b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -122,8 +125,9 @@ class ShapesPanelLayout:
         export_menu.addActions([self.export_png_action, self.export_svg_action])
         self.export_button.setMenu(export_menu)
         self.train_button = self._tool(self.train_action, "Train this network", "train_button")
-        for w in (self.verify_button, self.export_button, self.train_button):
-            self.network_bar.row.addWidget(w)
+        # the three wrap together, onto a row of their own when the bar has no room for them
+        self.network_bar.row.addWidget(flow_row(self.network_bar, self.verify_button, self.export_button,
+                                                self.train_button))
 
         self._build_edit_bar()
         self._build_focus_bar()

@@ -1,15 +1,17 @@
 """Hold the Shapes table against a real torch.nn module, off the GUI thread.
 
 `torch_check` builds the network with PyTorch on the meta device (no memory used) and compares
-every shape and parameter count; the first call imports torch and warms it up, which takes
-seconds, so it runs in a worker thread and the tab stays responsive. `TorchChecker` runs it
-through `visualizer.ui.shell.threads`; `TorchVerifier` checks the `ShapesModel`'s network and puts
-the verdict on the model's message line.
+every shape and parameter count; the first call of a session imports torch, which takes seconds,
+so it runs in a worker thread and the tab stays responsive (keys and clicks are answered), saying
+"Loading PyTorch…" in place until torch is in. `TorchChecker` runs it through
+`visualizer.ui.shell.threads`; `TorchVerifier` checks the `ShapesModel`'s network and puts what it
+is doing, then the verdict, on the model's message line.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -22,12 +24,28 @@ from visualizer.ui.shell.threads import SingleJob
 
 log = logging.getLogger(__name__)
 
+LOADING_TEXT = "Loading PyTorch…"
+BUILDING_TEXT = "Building the network with PyTorch…"
+
+
+def torch_ready() -> bool:
+    """True when torch is imported (not merely being imported by another thread)."""
+    module = sys.modules.get("torch")
+    return module is not None and not getattr(getattr(module, "__spec__", None), "_initializing", False)
+
+
+def load_torch() -> None:
+    """Import torch: called on the worker thread, never on the GUI thread."""
+    import torch  # noqa: F401
+
 
 class TorchCheckWorker(QObject):
     #: (token, differences): an empty list means torch agrees on everything
     finished = Signal(int, list)
     #: (token, message) when the check itself could not run
     failed = Signal(int, str)
+    #: (token): torch is imported; the check itself begins
+    torch_loaded = Signal(int)
     #: after either of the two: the thread may end
     done = Signal()
 
@@ -39,6 +57,9 @@ class TorchCheckWorker(QObject):
     @Slot()
     def work(self) -> None:
         try:
+            if not torch_ready():
+                load_torch()  # here, off the GUI thread: seconds, the first time in a session
+            self.torch_loaded.emit(self._token)
             arch = Architecture.from_dict(self._doc)
             problems = torch_check(arch)
         except UserInputError as exc:
@@ -52,9 +73,11 @@ class TorchCheckWorker(QObject):
 
 
 class TorchChecker(SingleJob):
-    """Runs one check at a time; `result` carries (token, differences or None, error text)."""
+    """Runs one check at a time; `result` carries (token, differences or None, error text);
+    `torch_loaded` (token) says torch is in and the check has begun."""
 
     result = Signal(int, object, str)
+    torch_loaded = Signal(int)
 
     def start(self, doc: dict[str, Any], token: int) -> bool:
         if self.is_running():
@@ -62,7 +85,12 @@ class TorchChecker(SingleJob):
         worker = TorchCheckWorker(doc, token)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
+        worker.torch_loaded.connect(self._on_torch_loaded)
         return self.run(worker)
+
+    @Slot(int)
+    def _on_torch_loaded(self, token: int) -> None:
+        self.torch_loaded.emit(token)
 
     @Slot(int, list)
     def _on_finished(self, token: int, problems: list) -> None:
@@ -76,9 +104,12 @@ class TorchChecker(SingleJob):
 class TorchVerifier(QObject):
     """"Verify with PyTorch" for the model's network; the verdict goes to the model's message
     line, once (it went to the status bar as well, so it was printed twice). A verdict for a
-    network that has changed since is not shown as one."""
+    network that has changed since is not shown as one. While it runs, `progress` says what it is
+    doing ("Loading PyTorch…" the first time, then "Building the network with PyTorch…"), and ""
+    when the verdict is in."""
 
     running_changed = Signal(bool)
+    progress = Signal(str)
 
     def __init__(self, model: ShapesModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -86,6 +117,7 @@ class TorchVerifier(QObject):
         self.last_text = ""
         self.checker = TorchChecker(self)
         self.checker.result.connect(self._on_result)
+        self.checker.torch_loaded.connect(self._on_torch_loaded)
         self.checker.running_changed.connect(self.running_changed)
 
     def is_running(self) -> bool:
@@ -94,8 +126,17 @@ class TorchVerifier(QObject):
     def start(self) -> bool:
         if not self.checker.start(self.model.table.architecture.to_dict(), self.model.revision):
             return False
-        self.model.show_message("Building the network with PyTorch…")
+        self._say(BUILDING_TEXT if torch_ready() else LOADING_TEXT)
         return True
+
+    def _say(self, text: str) -> None:
+        self.model.show_message(text)
+        self.progress.emit(text)
+
+    @Slot(int)
+    def _on_torch_loaded(self, _token: int) -> None:
+        if self.model.message[0] == LOADING_TEXT:
+            self._say(BUILDING_TEXT)
 
     @Slot(int, object, str)
     def _on_result(self, token: int, problems: Any, error: str) -> None:
@@ -115,6 +156,7 @@ class TorchVerifier(QObject):
             kind = "good"
         self.last_text = text
         self.model.show_message(text, kind)
+        self.progress.emit("")
 
     def shutdown(self) -> None:
         self.checker.shutdown()
