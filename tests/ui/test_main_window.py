@@ -181,6 +181,7 @@ def test_the_real_shapes_tab_hands_its_network_to_the_real_training_tab(qtbot, f
     with qtbot.waitSignal(shapes.train_requested, timeout=5000):
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert w.tabs.currentWidget() is training
+    assert w.statusBar().currentMessage() == "Network mnist-net1 handed to the Training tab"  # once, by the window
 
 
 def test_no_shortcut_is_ambiguous(qtbot, fresh_settings):

@@ -239,8 +239,7 @@ class ShapesPanel(ShapesPanelLayout, Panel):
         if not ok:
             self.emit_status("Cannot train this network: " + why, 6000)
             return
-        self.train_requested.emit(self.model.table.architecture.to_dict())
-        self.emit_status("Network handed to the Training tab", 4000)
+        self.train_requested.emit(self.model.table.architecture.to_dict())  # the window says where it went
 
     @Slot()
     def request_network(self) -> None:
