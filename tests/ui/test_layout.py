@@ -41,10 +41,6 @@ ALL_VIEWS = ([dict(v) for v in VIEWS] + [dict(v, lecture=True) for v in VIEWS]
 
 #: Faults known today, outside this branch's panels: they fail now, and the strict xfail turns
 #: into a failure when they are fixed, so the marks must go then.
-TRAINING = "Training tab: minimum width 1,183 px > 1024 (TrainingPanel/views 'x axis:', x_axis and 'Export plots…' off screen)"
-TRAINING_LECTURE = ("Training tab in lecture mode: minimum width 1,438–1,767 px (the form's column keeps its "
-                    "desktop width while its type grows: the experiment box 'learning rates' cut, the form "
-                    "scroll area's content cut at the side)")
 SHAPES_LECTURE = ("Shapes tab in lecture mode: minimum width 1,266–1,314 px (its top bar's verify_button, "
                   "export_button and train_button and the diagram's zoom row 'Zoom:', '−', '+', 'Fit' do not "
                   "shrink or wrap; the preset combo box cuts 'mnist-net1' and 'resnet18')")
@@ -58,8 +54,6 @@ NETWORK_ZOOMED = ("Network tab at 1024×768, lecture zoom 3: in the 271 px maps 
 
 def known_fault(size: tuple[int, int], view: dict) -> str | None:
     """Why `view` is cut at `size` today, or None when it fits."""
-    if view["tab"] == "training":
-        return TRAINING_LECTURE if view.get("lecture") else TRAINING if size == (1024, 768) else None
     if view["tab"] == "shapes" and view.get("zoom") == 3 and size != (1920, 1080):
         return SHAPES_ZOOMED
     if view["tab"] == "shapes" and view.get("lecture") and not view.get("zoom") and (
