@@ -41,10 +41,6 @@ ALL_VIEWS = ([dict(v) for v in VIEWS] + [dict(v, lecture=True) for v in VIEWS]
 
 #: Faults known today, outside this branch's panels: they fail now, and the strict xfail turns
 #: into a failure when they are fixed, so the marks must go then.
-TRAINING = "Training tab: minimum width 1,183 px > 1024 (TrainingPanel/views 'x axis:', x_axis and 'Export plots…' off screen)"
-TRAINING_LECTURE = ("Training tab in lecture mode: minimum width 1,438–1,767 px (the form's column keeps its "
-                    "desktop width while its type grows: the experiment box 'learning rates' cut, the form "
-                    "scroll area's content cut at the side)")
 NETWORK_ZOOMED = ("Network tab at 1024×768, lecture zoom 3: in the 271 px maps pane, fc1's colour-bar numbers "
                   "'−0.0637' and '+0.0637' (117 px each at that type) do not fit beside even a 24 px bar "
                   "(maps_canvas layout_problems)")
@@ -52,8 +48,6 @@ NETWORK_ZOOMED = ("Network tab at 1024×768, lecture zoom 3: in the 271 px maps 
 
 def known_fault(size: tuple[int, int], view: dict) -> str | None:
     """Why `view` is cut at `size` today, or None when it fits."""
-    if view["tab"] == "training":
-        return TRAINING_LECTURE if view.get("lecture") else TRAINING if size == (1024, 768) else None
     if view["tab"] == "network" and view.get("zoom") == 3 and size == (1024, 768):
         return NETWORK_ZOOMED
     return None

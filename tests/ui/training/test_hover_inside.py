@@ -15,8 +15,7 @@ from visualizer.ui.training.hover import corner_for
 
 @pytest.mark.parametrize("size", [(1280, 800), (760, 560)])
 def test_the_readout_stays_in_its_plot_away_from_the_cursor(qtbot, fresh_settings, tmp_path, size):
-    # two runs: three runs' long legend entries side by side still widen the plots past the view at
-    # 1280×800 (the legend's row, plots.py), which is not the readout's doing
+    # two runs (the legend's fit with three long names is test_legend_fits.py's)
     for i, name in enumerate(("2026-11-28_100000_a", "2026-11-28_100001_b")):
         saved_run(tmp_path / "runs", name, 0.25 * i)
     w, panel = open_training_tab(qtbot, tmp_path)

@@ -18,12 +18,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from visualizer.core.convolution import format_number
 from visualizer.core.distributions import PERCENTILES, Series
 from visualizer.core.experiments import EXPERIMENT_DISTRIBUTIONS, LOOK_AT
 from visualizer.ui.training.distributions_state import MODES, DistributionsState
+from visualizer.ui.training.flow_layout import FlowLayout, side_by_side
 from visualizer.ui.training.model import TrainingModel
 
 KIND_NAMES = {"weight": "weights", "grad": "gradients of the weights", "activation": "activations"}
@@ -137,7 +138,8 @@ class DistributionsView(QWidget):
         self.model = model
         self.state = DistributionsState(model, self)
         layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
+        bar_widget = QWidget(self)
+        bar = FlowLayout(bar_widget)  # wraps where the pane is narrow (1024×768, lecture mode)
         self.layer_combo = QComboBox(self)
         self.layer_combo.setObjectName("distribution_layer")
         self.layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -150,10 +152,8 @@ class DistributionsView(QWidget):
         for k in MODES:
             self.mode_combo.addItem(MODE_NAMES[k], k)
         for text, w in (("Layer", self.layer_combo), ("Values", self.kind_combo), ("Draw", self.mode_combo)):
-            bar.addWidget(QLabel(text, self))
-            bar.addWidget(w)
-        bar.addStretch(1)
-        layout.addLayout(bar)
+            bar.addWidget(side_by_side(bar_widget, QLabel(text, self), w))
+        layout.addWidget(bar_widget)
         self.graphics = pg.GraphicsLayoutWidget(self)
         layout.addWidget(self.graphics, 1)
         self.readout = QLabel(self)

@@ -14,16 +14,17 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from visualizer.core.experiments import EXPERIMENTS, experiment_caption
+from visualizer.ui.training.flow_layout import FlowLayout
 from visualizer.ui.training.model import FORM_RANGES, LOSSES, OPTIMIZERS, TrainingModel
 from visualizer.core.training import net_label
 
@@ -266,16 +267,21 @@ class ExperimentBox(QGroupBox):
         super().__init__("Course experiments", parent)
         self.model = model
         box = QVBoxLayout(self)
-        ev = QHBoxLayout()
-        box.addLayout(ev)
+        # one line where the column is wide enough (so the Start button below stays on a
+        # 1280×800 screen), two in lecture mode's large type: the box never widens the column
+        row = QWidget(self)
+        ev = FlowLayout(row)
+        box.addWidget(row)
         self.combo = QComboBox(self)
         self.combo.setObjectName("experiment")
         for name in EXPERIMENTS:  # the name in the box, what it varies on the line under it
             self.combo.addItem(name, name)
             self.combo.setItemData(self.combo.count() - 1, experiment_caption(name, detail=True),
                                    Qt.ItemDataRole.ToolTipRole)
-        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.combo.setMinimumContentsLength(14)  # "learning rates": the box may not widen the whole form
+        # as wide as its longest name ("learning rates", "loss functions") at any type size, and
+        # wider where its line has room
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.caption = QLabel(self)
         self.caption.setObjectName("experiment_values")
         self.caption.setWordWrap(True)  # the overfitting line is long: it wraps, the form stays narrow
@@ -288,8 +294,7 @@ class ExperimentBox(QGroupBox):
             "Run each value with seeds 0, 1 and 2 at once, as a sweep on this machine (one worker process "
             "per CPU core, or per GPU), into a new sweep folder in the runs folder; the Sweep view then "
             "plots the final accuracy with its spread over the seeds")
-        # one row, so the Start button below stays on a 1280×800 screen
-        ev.addWidget(self.combo, 1)
+        ev.addWidget(self.combo)
         ev.addWidget(self.seeds_check)
         ev.addWidget(self.run_button)
         box.addWidget(self.caption)

@@ -6,7 +6,6 @@ which change the model's state and emit its signals, the way `saved_runs` does f
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,8 +29,7 @@ def begin_run(model: TrainingModel, run_id: str, folder: Path, config: TrainConf
     entry = RunEntry(run_id, folder, config.to_dict(), model.next_color(folder), status="running",
                      total=model.live_total)
     model.live_id = run_id
-    model._live_started = time.monotonic()
-    model._last_record = None
+    model.forget_last_record()
     model.add_run(entry)
     model.set_ticked(run_id, True)
     model.progress, model.progress_text = 0.0, "Starting…"
@@ -50,7 +48,7 @@ def begin_run(model: TrainingModel, run_id: str, folder: Path, config: TrainConf
 
 def tick_progress(model: TrainingModel) -> None:
     """Turn the newest batch record into the progress bar and text (a few times a second)."""
-    record, model._last_record = model._last_record, None
+    record = model.take_last_record()
     e = model.run(model.live_id)
     if record is None or e is None:
         return
@@ -87,7 +85,7 @@ def finish_run(model: TrainingModel, payload: dict) -> None:
     e = model.run(model.live_id)
     if e is None:
         return
-    model._last_record = None
+    model.forget_last_record()
     e.final = dict(payload.get("final") or {})
     e.status = str(e.final.get("status", "completed"))
     e.result = payload
@@ -130,7 +128,7 @@ def end_run(model: TrainingModel) -> TrainConfig | None:
     """The run's thread has ended: back to idle; the next queued run's config, if one is due."""
     stopped = model.state == "stopping"
     model.live_id = None
-    model._last_record = None
+    model.forget_last_record()
     model.set_state("idle")
     if model.queue and not stopped:
         return model.next_queued()

@@ -12,7 +12,6 @@ in `saved_runs.py`: the model's methods call them.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +110,7 @@ class TrainingModel(QObject):
         self.state = "idle"
         self.live_id: str | None = None
         self.live_total = 0
-        self._live_started = 0.0
-        self._last_record: dict | None = None
+        self._last_record: dict | None = None  # the newest batch record, until the progress line takes it
         self.last_device = ""
         self.progress = 0.0
         self.progress_text = "Not running."
@@ -424,7 +422,6 @@ class TrainingModel(QObject):
     @Slot(dict)
     def train_began(self, info: dict) -> None:
         self.last_device = str(info.get("device", "?"))
-        self._live_started = time.monotonic()
         if self.state == "loading":
             self.set_state("training")
         self.device_text = f"Device in use: <b>{self.last_device}</b>"
@@ -438,6 +435,16 @@ class TrainingModel(QObject):
         e.history.append(record)
         self._last_record = record  # shown by tick_progress, not per record
         self.batch_recorded.emit(e.run_id, record)
+
+    def take_last_record(self) -> dict | None:
+        """The newest batch record since the last call (None if none came), then forgotten: the
+        progress line shows one record a few times a second, not every record."""
+        record, self._last_record = self._last_record, None
+        return record
+
+    def forget_last_record(self) -> None:
+        """A run begins or ends: no batch record of it is waiting to be shown."""
+        self._last_record = None
 
     def tick_progress(self) -> None:
         """Turn the newest batch record into the progress bar and text (a few times a second)."""

@@ -17,11 +17,9 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -39,6 +37,7 @@ from visualizer.ui.training import export_dialogs
 from visualizer.ui.training.controls import ControlBar
 from visualizer.ui.training.data import DataBox
 from visualizer.ui.training.form import ExperimentBox, TrainingForm
+from visualizer.ui.training.form_column import FormColumn
 from visualizer.core.experiments import EXPERIMENTS
 from visualizer.ui.training.model import TrainingModel
 from visualizer.ui.training.distributions_view import DistributionsView
@@ -106,13 +105,8 @@ class TrainingPanel(Panel):
         for w in (self.form, self.data_box, self.experiments):
             lv.addWidget(w)
         lv.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(left)
-        scroll.setMinimumWidth(left.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.left_scroll = scroll
+        # as wide as the form needs at its type (lecture mode's too), scrolling up and down
+        self.left_scroll = scroll = FormColumn(left)
         # The run box (Start, Pause, Stop, progress) stays in view below the form, which scrolls
         # when the screen is short (1280×800 with the MNIST hint showing).
         column = QWidget()
@@ -122,6 +116,7 @@ class TrainingPanel(Panel):
         self.controls = ControlBar(m, column)
         cv.addWidget(self.controls)
         self.splitter.addWidget(column)
+        self.column = column
 
         # right: the live curves or a run's test results above, every run as a table below
         self.right_splitter = right = QSplitter(Qt.Orientation.Vertical)
@@ -156,7 +151,7 @@ class TrainingPanel(Panel):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([scroll.minimumWidth(), 1100])
+        self.splitter.setSizes([column.sizeHint().width(), 1100])
 
         self._connect_buttons()
 

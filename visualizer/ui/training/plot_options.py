@@ -9,9 +9,10 @@ the plots read them from the model alone.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSizePolicy, QSlider, QWidget
 
 from visualizer.core.curves import QUANTITIES, X_AXES
+from visualizer.ui.training.flow_layout import FlowLayout, side_by_side
 
 
 class PlotOptionsBar(QWidget):
@@ -25,8 +26,9 @@ class PlotOptionsBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model = None
-        bar = QHBoxLayout(self)
-        bar.setContentsMargins(0, 0, 0, 0)
+        # One line where the pane is wide enough, more lines where it is not (1024×768, lecture
+        # mode): the bar never widens the tab. A label stays on one line with its box.
+        bar = FlowLayout(self, spacing=12)
         self.smooth_check = QCheckBox("Smooth training curves", self)
         self.smooth_check.setToolTip("Exponential moving average; the raw curve stays visible, faint")
         self.smooth_slider = QSlider(Qt.Orientation.Horizontal, self)
@@ -36,10 +38,7 @@ class PlotOptionsBar(QWidget):
         self.smooth_slider.setToolTip("Smoothing weight (0 to 0.99)")
         self.smooth_value = QLabel("0.60", self)
         bar.addWidget(self.smooth_check)
-        bar.addWidget(self.smooth_slider)
-        bar.addWidget(self.smooth_value)
-        bar.addSpacing(16)
-        bar.addWidget(QLabel("Log scale:", self))
+        bar.addWidget(side_by_side(self, self.smooth_slider, self.smooth_value))
         self.log_checks: dict[str, QCheckBox] = {}
         for q in QUANTITIES:
             box = QCheckBox(q, self)
@@ -47,16 +46,17 @@ class PlotOptionsBar(QWidget):
             box.setToolTip(f"Logarithmic {q} axis")
             box.toggled.connect(self._log_toggled)
             self.log_checks[q] = box
+        first, *rest = self.log_checks.values()
+        bar.addWidget(side_by_side(self, QLabel("Log scale:", self), first))
+        for box in rest:
             bar.addWidget(box)
-        bar.addSpacing(16)
-        bar.addWidget(QLabel("x axis:", self))
         self.x_combo = QComboBox(self)
         self.x_combo.setObjectName("x_axis")
         self.x_combo.setToolTip("What the x axis of the two left plots counts")
         for k, (label, _t) in X_AXES.items():
             self.x_combo.addItem(label, k)
         self.x_combo.currentIndexChanged.connect(self._x_combo_changed)
-        bar.addWidget(self.x_combo)
+        bar.addWidget(side_by_side(self, QLabel("x axis:", self), self.x_combo))
         key = QLabel("solid: training · dashed: validation · ★ best epoch", self)
         key.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the tab
         key.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -65,16 +65,17 @@ class PlotOptionsBar(QWidget):
                        "a box to zoom, use the wheel to zoom, double-click to reset; right-click a plot to "
                        "export its data as CSV.")
         key.setEnabled(False)
-        bar.addWidget(key, 1)
+        bar.addWidget(key)
         self.key_label, self._bar = key, bar
         self.smooth_check.toggled.connect(self._smoothing_changed)
         self.smooth_slider.valueChanged.connect(self._smoothing_changed)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
-        # the key (also in its tooltip and the guide) only where it fits whole
-        others = sum(self._bar.itemAt(i).sizeHint().width() + self._bar.spacing()
-                     for i in range(self._bar.count()) if self._bar.itemAt(i).widget() is not self.key_label)
+        # the key (also in its tooltip and the guide) only where it fits whole on the one line
+        items = [self._bar.itemAt(i) for i in range(self._bar.count())]
+        others = sum(i.sizeHint().width() + self._bar.horizontal_spacing() for i in items
+                     if i.widget() is not self.key_label and not i.isEmpty())
         self.key_label.setVisible(others + self.key_label.sizeHint().width() <= self.width())
 
     def smoothing(self) -> float:

@@ -41,6 +41,8 @@ from visualizer.core.curves import (
 )
 from visualizer.ui.shell.files import save_bytes, save_text
 from visualizer.ui.training.hover import HoverReadout
+from visualizer.ui.training.legend_fit import fit_legend, legend_overflow
+from visualizer.ui.training.plot_hints import EmptyHints
 from visualizer.ui.training.plot_export import csv_file_name, layout_image, save_csv_dialog
 from visualizer.ui.training.plot_options import PlotOptionsBar
 from visualizer.ui.training.view_ranges import Extent, ViewRanges
@@ -212,36 +214,6 @@ class EpochLines:
         return [float(line.value()) for line in self.lines.get(key, []) if line.isVisible()]
 
 
-class EmptyHints:
-    """What each plot says in its middle while no run is shown: what will appear and how to start."""
-
-    def __init__(self, plots: dict[str, pg.PlotItem]) -> None:
-        self.plots = plots
-        self.hints: dict[str, pg.TextItem] = {}
-        for key, p in plots.items():
-            hint = pg.TextItem(anchor=(0.5, 0.5))
-            hint.setZValue(50)
-            p.addItem(hint, ignoreBounds=True)
-            hint.setPos(0.5, 0.5)
-            self.hints[key] = hint
-
-    def set_text(self, text: str) -> None:
-        for key, hint in self.hints.items():
-            what = {"loss": "Loss", "accuracy": "Accuracy"}[PLOTS[key][4]]
-            hint.setText(f"{what} curves appear here as a run learns:\ntraining solid, validation dashed.\n\n{text}")
-
-    def set_colour(self, fg: QColor) -> None:
-        for hint in self.hints.values():
-            hint.setColor(fg)
-
-    def update(self, empty: bool) -> None:
-        for key, hint in self.hints.items():
-            if empty:
-                (x0, x1), (y0, y1) = self.plots[key].getViewBox().viewRange()
-                hint.setPos((x0 + x1) / 2, (y0 + y1) / 2)
-            hint.setVisible(empty)
-
-
 class TrainingPlots(QWidget):
     """Four plots in one graphics layout (so one export holds all four), plus view options."""
 
@@ -290,6 +262,7 @@ class TrainingPlots(QWidget):
         # (low accuracies, high losses), and here it is still part of an exported image.
         self.legend = pg.LegendItem(colCount=3, labelTextColor=self._fg)
         self.graphics.addItem(self.legend, row=2, col=0, colspan=2)
+        self.graphics.resized.connect(self.fit_legend)  # never wider than the view (legend_fit.py)
         layout.addWidget(self.graphics, 1)
 
         self.hover = HoverReadout(self.graphics, self.plots, PARTNER, self.hover_rows)
@@ -320,6 +293,7 @@ class TrainingPlots(QWidget):
         run = RunCurves(run_id, label, color, self.plots, self.line_width, self._fg)
         run.planned = (planned_examples, planned_epochs)
         self.legend.addItem(run.legend_item, label)
+        self.fit_legend()
         self.runs[run_id] = run
         run.apply_style(self.smoothing)
         return run
@@ -329,6 +303,7 @@ class TrainingPlots(QWidget):
         if run is None:
             return
         self.legend.removeItem(run.legend_item)
+        self.fit_legend()
         run.detach(self.plots)
         self._redraw_all(refit=True, data=False)
 
@@ -341,6 +316,7 @@ class TrainingPlots(QWidget):
             self.legend.addItem(run.legend_item, run.label)
         else:
             self.legend.removeItem(run.legend_item)
+        self.fit_legend()
         run.apply_style(self.smoothing)
         run.dirty = set(PLOTS)
         self._redraw_all(refit=True, data=False)
@@ -368,6 +344,15 @@ class TrainingPlots(QWidget):
             self.append_batch(run_id, r)
         for r in epochs:
             self.append_epoch(run_id, r)
+
+    @Slot()
+    def fit_legend(self) -> None:
+        """The legend's columns and names for the view's width (legend_fit.py)."""
+        fit_legend(self.legend, self.graphics.viewport().width())
+
+    def layout_problems(self) -> list[str]:
+        """For the layout report: a legend wider than the view, which would push the plots out."""
+        return [why] if (why := legend_overflow(self.legend, self.graphics.viewport().width())) else []
 
     # -- drawing -----------------------------------------------------------------------------
     def _schedule(self) -> None:
@@ -667,7 +652,12 @@ class _TimedGraphicsLayout(pg.GraphicsLayoutWidget):
 
     last_paint_s = 0.0
     left = QtCore.Signal()
+    resized = QtCore.Signal()
     double_clicked = QtCore.Signal(QPointF)  # scene position
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.resized.emit()
 
     def leaveEvent(self, event) -> None:  # noqa: N802
         super().leaveEvent(event)

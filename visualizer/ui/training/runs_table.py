@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.core.run_table import COLUMNS, NUMBER_COLUMNS, row_values
+from visualizer.ui.training.flow_layout import FlowLayout
 from visualizer.ui.training.model import TrainingModel
 from visualizer.ui.training.run_entry import RunEntry
 from visualizer.ui.training.run_filter import RunFilterBox, hide_filtered_rows
@@ -37,6 +37,14 @@ class _MiddleElidedLabel(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
+        # it takes the room its row leaves, and asks for no more than a few letters of it
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.fontMetrics().horizontalAdvance("saved in …"), super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return self.sizeHint()
 
     def set_full_text(self, text: str) -> None:
         self._full = text
@@ -195,7 +203,8 @@ class RunsView(QWidget):
         for signal in (self.table_model.rowsInserted, self.table_model.rowsRemoved, self.table_model.modelReset):
             signal.connect(self._hide_filtered)
         model.options_changed.connect(self._hide_filtered)
-        row = QHBoxLayout()
+        self.button_row = QWidget(self)
+        row = FlowLayout(self.button_row)  # two lines where one is too narrow (1024×768, lecture mode)
         self.show_all_button = QPushButton("Tick all", self)
         self.show_all_button.clicked.connect(self._tick_all)
         self.hide_all_button = QPushButton("Untick all", self)
@@ -212,19 +221,18 @@ class RunsView(QWidget):
         self.problems_label = QLabel(self)
         self.problems_label.setObjectName("run_problems")
         self.problems_label.setTextFormat(Qt.TextFormat.RichText)
+        self.problems_label.setWordWrap(True)
         self.problems_label.linkActivated.connect(self._show_problems)
         self.problems_label.hide()
         rv.addWidget(self.problems_label)
         self.folder_label = _MiddleElidedLabel(self)
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.folder_label.setEnabled(False)
-        self.folder_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        for w in (self.show_all_button, self.hide_all_button):
+        for w in (self.show_all_button, self.hide_all_button, self.folder_label, self.resume_button,
+                  self.delete_button, self.export_table_button, self.export_plots_button):
             row.addWidget(w)
-        row.addWidget(self.folder_label, 1)
-        for w in (self.resume_button, self.delete_button, self.export_table_button, self.export_plots_button):
-            row.addWidget(w)
-        rv.addLayout(row)
+        rv.addWidget(self.button_row)
+        self._row_height = 0
         model.runs_folder_changed.connect(self._show_folder)
         model.run_added.connect(self._update_problems)
         model.run_removed.connect(self._update_problems)
@@ -238,6 +246,22 @@ class RunsView(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.table.addAction(self.resume_action)
         self._show_folder()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        """Tall enough for the lines the button row takes at this width (the splitter asks)."""
+        hint = super().minimumSizeHint()
+        row = self.button_row
+        width = self.width() - 4  # the layout's margins
+        if not row.isVisible() or width <= 0:  # (before it is shown its width means nothing)
+            return hint
+        return QSize(hint.width(), hint.height() + max(0, row.heightForWidth(width) - row.minimumSizeHint().height()))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        lines = self.button_row.heightForWidth(self.width() - 4)
+        if lines != self._row_height:  # the row wrapped or unwrapped: a new minimum height
+            self._row_height = lines
+            self.updateGeometry()
 
     def selected_sweep(self) -> "Path | None":
         """The sweep folder of the selected run ("SWEEP/RUN") when that sweep has runs left to do

@@ -15,10 +15,11 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from visualizer.core.sweep import LOG_OPTIONS, SweepTable, sweep_series
 from visualizer.core.run_colors import RUN_COLORS
+from visualizer.ui.training.flow_layout import FlowLayout, side_by_side
 from visualizer.ui.training.model import TrainingModel
 from visualizer.ui.training.sweep_readout import SweepHover, SweepStatsTable, elide_middle
 
@@ -64,7 +65,8 @@ class SweepPlotView(QWidget):
         self._log, self._metric = False, "test_accuracy"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        bar = QHBoxLayout()
+        bar_widget = QWidget(self)
+        bar = FlowLayout(bar_widget)  # wraps where the pane is narrow (1024×768, lecture mode)
         self.metric_combo = QComboBox(self)
         for key, (label, _) in METRICS.items():
             self.metric_combo.addItem(label, key)
@@ -73,11 +75,9 @@ class SweepPlotView(QWidget):
         self.open_button = QPushButton("Open sweep folder…", self)
         self.open_button.setToolTip("A folder written by `convviz sweep` (it holds sweep.json and sweep.csv)")
         for text, w in (("Plot", self.metric_combo), ("against", self.x_combo), ("one line per", self.group_combo)):
-            bar.addWidget(QLabel(text, self))
-            bar.addWidget(w)
-        bar.addStretch(1)
+            bar.addWidget(side_by_side(bar_widget, QLabel(text, self), w))
         bar.addWidget(self.open_button)
-        layout.addLayout(bar)
+        layout.addWidget(bar_widget)
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
         self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
