@@ -78,7 +78,7 @@ class LoadedNet:
         return self.module.get_submodule(self.layers[layer].path)
 
 
-def _layer_infos(arch, module) -> list[LayerInfo]:
+def layer_infos(arch, module) -> list[LayerInfo]:
     """Every recorded layer, in the order they compute: a block's own layers (main path, then
     shortcut) before the block itself."""
     from visualizer.core.architecture import compute_table
@@ -112,7 +112,7 @@ def _layer_infos(arch, module) -> list[LayerInfo]:
 
 def _finish(arch, module, source: str, folder: Path | None = None) -> LoadedNet:
     module.eval()
-    return LoadedNet(arch, module, _layer_infos(arch, module), source, folder, receptive_fields(arch, module))
+    return LoadedNet(arch, module, layer_infos(arch, module), source, folder, receptive_fields(arch, module))
 
 
 def untrained_net(net: Any, seed: int = 0) -> LoadedNet:
@@ -226,7 +226,7 @@ def receptive_fields(arch, module=None) -> list[Any]:
     out: list[Any] = []
     state = ((0.0, 0.0), (1, 1), (1, 1), False)  # offset, jump, size, flat
     state = _fields_of(arch.layers, compute_table(arch).rows, state, out)
-    n_modules = len(_layer_infos(arch, module)) if module is not None else len(out)
+    n_modules = len(layer_infos(arch, module)) if module is not None else len(out)
     while len(out) < n_modules:
         out.append(out[-1] if out else None)  # build_model's flatten_logits
     return out
@@ -580,7 +580,7 @@ def explorer_request(parts: ConvParts, channels: list[int] | None = None, title:
 
 __all__ = [
     "LoadedNet", "LayerInfo", "LayerOutput", "Activations", "ConvParts", "untrained_net", "run_net",
-    "read_state_dict", "receptive_fields", "field_of", "normalize", "to_gray", "mnist_preprocess",
+    "read_state_dict", "layer_infos", "receptive_fields", "field_of", "normalize", "to_gray", "mnist_preprocess",
     "mnist_test_set", "check_index", "forward", "activations_to_dict", "activations_arrays", "conv_parts",
     "channel_windows", "explorer_request", "NUM_CLASSES",
 ]
