@@ -57,6 +57,17 @@ class LayerInfo:
     path: str = ""  # where the module sits in the torch module (`get_submodule`), e.g. "4.main.0"
     input_shape: tuple[int, ...] | None = None  # what it receives (C, H, W) or (N,)
 
+    @property
+    def kind(self) -> Any:
+        """The registry's LayerType of this layer (`architecture.layer_type`), None for a module
+        the registry does not describe. Ask it what the layer is, not its type name."""
+        from visualizer.core.architecture import layer_type
+
+        try:
+            return layer_type(self.type)
+        except KeyError:
+            return None
+
 
 @dataclass
 class LoadedNet:
@@ -515,7 +526,8 @@ def conv_parts(net: LoadedNet, acts: Activations, layer: int, out_channel: int) 
     import torch.nn.functional as F
 
     module = net.module_of(layer)
-    if not isinstance(module, torch.nn.Conv2d):
+    kind = net.layers[layer].kind
+    if kind is None or not kind.is_convolution:
         raise UserInputError(f"layer {net.layers[layer].name} is not a convolution")
     if module.padding_mode != "zeros":
         raise UserInputError("only zero padding is taken apart")
