@@ -27,7 +27,7 @@ import io
 import sys
 from pathlib import Path
 
-from visualizer.commands import COMMANDS
+from visualizer.commands import command_parser
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import counting_arg
 
@@ -36,12 +36,10 @@ MAX_IMAGE_VALUES = 16_000_000
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "activations",
-        help=COMMANDS["activations"],
+    p = command_parser(
+        subparsers, "activations",
         description="Run one MNIST digit through a net and print every layer's output, the class "
         "probabilities, the prediction and the true label.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  convviz activations --run runs/course --index 0\n"
         "  convviz activations --net mnist-net1 --seed 3 --image seven.png --format npz --out seven.npz\n"

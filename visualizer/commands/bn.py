@@ -22,20 +22,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from visualizer.commands import COMMANDS
+from visualizer.commands import command_parser
 from visualizer.core.parsing import counting_arg
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     from visualizer.commands.activations import add_net_source
 
-    p = subparsers.add_parser(
-        "bn",
-        help=COMMANDS["bn"],
+    p = command_parser(
+        subparsers, "bn",
         description="Batch normalisation step by step: one BatchNorm2d layer of a net on a mini-batch of "
         "MNIST images. Per channel: the batch mean and variance, the normalised values, the scale and "
         "shift (Algorithm 1 of Ioffe & Szegedy 2015), and the running averages evaluation uses.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  convviz bn --net mnist-net1 --layer bn1 --batch 128\n"
         "  convviz bn --run runs/course --layer bn2 --batch 2 --split train --start 100 --format json\n"

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from visualizer.commands import COMMANDS
+from visualizer.commands import command_parser
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import counting_arg
 
@@ -30,12 +30,10 @@ from visualizer.core.parsing import counting_arg
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     from visualizer.ui.shell.snapshot import MAX_ZOOM, TABS
 
-    p = subparsers.add_parser(
-        "snapshot",
-        help=COMMANDS["snapshot"],
+    p = command_parser(
+        subparsers, "snapshot",
         description="Render one view of the app at a screen size, offscreen, as a PNG (for slides, "
         "handouts and layout checks), with an optional report of what does not fit.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  convviz snapshot --tab conv --example course-stride2-pad1 --step 4 --out step4.png\n"
         "  convviz snapshot --tab conv --size 1920x1080 --lecture --zoom 1 --out lecture.png\n"

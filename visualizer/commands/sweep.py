@@ -35,7 +35,7 @@ import sys
 import threading
 from pathlib import Path
 
-from visualizer.commands import COMMANDS
+from visualizer.commands import command_parser
 from visualizer.commands import train as train_cmd
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import number_arg, whole_number_arg
@@ -82,13 +82,12 @@ class _Default(list):
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "sweep", help=COMMANDS["sweep"],
+    p = command_parser(
+        subparsers, "sweep",
         description="Run a grid of training runs: every option of `convviz train` may take a comma\n"
         "list, and the grid is the product of the lists times the seeds. Each run is an ordinary\n"
         "run folder under --out; sweep.json and sweep.csv sum them up. Running the same command\n"
         "again skips the completed runs.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  convviz sweep --lr 0.1,0.03,0.01,0.003,0.001 --loss ce,l2 --seeds 3 --out sweeps/lr\n"
         "  convviz sweep --net mnist-net1,mnist-net2 --seed-list 0,4,7 --epochs 2 --out sweeps/nets\n"

@@ -31,7 +31,7 @@ import threading
 import time
 from pathlib import Path
 
-from visualizer.commands import COMMANDS
+from visualizer.commands import command_parser
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import argparse_type, device_arg, number_arg, parse_whole_number, whole_number_arg
 from visualizer.core.safe_json import excerpt, read_json_file
@@ -52,13 +52,12 @@ def _defaults():
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "train", help=COMMANDS["train"],
+    p = command_parser(
+        subparsers, "train",
         description="Train a CNN on MNIST with the course's setup (defaults: mnist-net1,\n"
         "cross-entropy, SGD with momentum 0.5, lr 0.01, 8 epochs, batch 128, 50,000/10,000\n"
         "train/validation split, 10,000 test images). Writes metrics.json, history.csv and\n"
         "model.pt to --out, with a progress bar on stderr.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  convviz train --out runs/course                      # the course's run\n"
         "  convviz train --lr 0.1 --out runs/lr0.1              # the learning-rate experiment\n"
