@@ -36,6 +36,7 @@ import threading
 from pathlib import Path
 
 from visualizer.commands import command_parser
+from visualizer.commands import stop_signals
 from visualizer.commands import train as train_cmd
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import number_arg, whole_number_arg
@@ -260,16 +261,12 @@ def _distributions(args: argparse.Namespace) -> int | None:
 
 def _check_data(args: argparse.Namespace) -> None:
     """MNIST must be there before any worker starts (or be fetched first with --download)."""
-    from visualizer.core import appdirs
     from visualizer.core.mnist import MnistNotFound, locate_mnist
 
     try:
         locate_mnist(args.data or None)
     except MnistNotFound as exc:
-        if not args.download:
-            raise MnistNotFound(f"{exc} Or add --download to fetch it now.") from None
-        dest = Path(args.data).expanduser() if args.data else appdirs.mnist_dir()
-        train_cmd._download(dest, args.quiet)
+        train_cmd.fetch_mnist(exc, args.data, args.download, args.quiet)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -305,14 +302,14 @@ def _locked_run(args: argparse.Namespace, plan, out: Path, backend) -> int:
 
     def on_signal(signum, frame):
         if state["signum"] is not None:
-            raise train_cmd._Quit(signum)
+            raise stop_signals.QuitNow(signum)
         state["signum"] = signum
         stop.set()
         again = "Ctrl+C again" if signum == signal.SIGINT else "a second signal"
-        train_cmd._say_line(f"{train_cmd._signal_name(signum)}: stopping the running runs after their batch "
-                            f"({again} quits at once); run the same command again to resume")
+        stop_signals.say_line(f"{stop_signals.signal_name(signum)}: stopping the running runs after their "
+                              f"batch ({again} quits at once); run the same command again to resume")
 
-    old = train_cmd._install(on_signal)
+    old = stop_signals.install(on_signal)
     try:
         try:
             lock.acquire()
@@ -321,11 +318,11 @@ def _locked_run(args: argparse.Namespace, plan, out: Path, backend) -> int:
                                  f"choose another folder") from None
         core.resume_state(plan, out)
         return _run_sweep(args, plan, out, backend, stop, state)
-    except train_cmd._Quit as exc:
-        train_cmd._say_line("convviz: interrupted")
+    except stop_signals.QuitNow as exc:
+        stop_signals.say_line("convviz: interrupted")
         return 128 + exc.signum
     finally:
-        train_cmd._restore(old)
+        stop_signals.restore(old)
         if created:
             discard_if_unused(out, held=lock)  # a sweep that wrote nothing leaves no folder
         lock.release()
@@ -385,7 +382,7 @@ def _run_sweep(args, plan, out: Path, backend, stop: threading.Event, state: dic
         return 128 + int(state["signum"])
     if counts["diverged"] or counts["failed"]:
         bad = [r for r in plan.runs if r.status in ("diverged", "failed")]
-        train_cmd._say_line(f"convviz: {len(bad)} run(s) diverged or failed, e.g. {bad[0].name}: "
-                            f"{bad[0].reason or bad[0].status}")
+        stop_signals.say_line(f"convviz: {len(bad)} run(s) diverged or failed, e.g. {bad[0].name}: "
+                              f"{bad[0].reason or bad[0].status}")
         return EXIT_RUN_FAILED
     return 0
