@@ -374,10 +374,10 @@ _test_cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 def mnist_test_set(data_dir: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The 10,000 MNIST test images (uint8) and labels, read once per folder (only the two test
     files are read)."""
-    from visualizer.core.mnist import _find_file, locate_mnist, read_mnist_file
+    from visualizer.core.mnist import find_mnist_file, locate_mnist, read_mnist_file
 
     folder = locate_mnist(data_dir or None)
-    paths = [_find_file(folder, k) for k in ("test_images", "test_labels")]
+    paths = [find_mnist_file(folder, k) for k in ("test_images", "test_labels")]
     key = tuple((str(p), p.stat().st_mtime_ns) for p in paths if p is not None)
     with _test_lock:
         hit = _test_cache.get(key)
