@@ -64,7 +64,7 @@ class LayerRow:
 
     @property
     def is_block(self) -> bool:
-        return self.type == "Residual"
+        return self.type == RESIDUAL.name
 
     @property
     def ok(self) -> bool:
