@@ -1,13 +1,16 @@
 """Stopping a long command cleanly: `convviz train` and `convviz sweep` share these.
 
 The first stop signal (Ctrl+C, SIGTERM, SIGHUP) asks the work to stop after its batch; a second
-raises `QuitNow` to end the command at once (exit status 128 + N).
+raises `QuitNow` to end the command at once (exit status 128 + N). `run_in_folder` runs the work
+with the handler installed and the output folder locked.
 """
 
 from __future__ import annotations
 
 import signal
 import sys
+from pathlib import Path
+from typing import Any, Callable
 
 #: The signals that stop a run cleanly, with the names shown.
 STOP_SIGNALS = {"SIGINT": "Ctrl+C", "SIGTERM": "SIGTERM", "SIGHUP": "SIGHUP"}
@@ -58,3 +61,29 @@ def say_line(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
     except (OSError, ValueError):
         pass
+
+
+def second_signal_words(signum: int) -> str:
+    """How to quit at once after the first stop signal `signum`: "Ctrl+C again" or "a second signal"."""
+    return "Ctrl+C again" if signum == signal.SIGINT else "a second signal"
+
+
+def run_in_folder(out: Path, on_signal, work: Callable[[Any], int]) -> int:
+    """`work(lock)` with `on_signal` handling the stop signals, `lock` the RunLock of `out` (not yet
+    acquired: `work` acquires it). A QuitNow (a second signal) ends it with 128 + N. Afterwards the
+    handlers are restored, the lock released, and a folder this call made and left unused removed."""
+    from visualizer.core.run_lock import RunLock, discard_if_unused
+
+    created = not out.exists()
+    old = install(on_signal)
+    lock = RunLock(out)
+    try:
+        return work(lock)
+    except QuitNow as exc:
+        say_line("convviz: interrupted")
+        return 128 + exc.signum
+    finally:
+        restore(old)
+        if created:
+            discard_if_unused(out, held=lock)  # a run or sweep that wrote nothing leaves no folder
+        lock.release()

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
-import signal
 import sys
 import threading
 from pathlib import Path
@@ -292,11 +291,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _locked_run(args: argparse.Namespace, plan, out: Path, backend) -> int:
     from visualizer.core import sweep as core
-    from visualizer.core.run_lock import RunFolderBusy, RunLock, discard_if_unused
+    from visualizer.core.run_lock import RunFolderBusy
 
     _check_data(args)
-    created = not out.exists()
-    lock = RunLock(out)
     stop = threading.Event()
     state = {"signum": None}
 
@@ -305,12 +302,11 @@ def _locked_run(args: argparse.Namespace, plan, out: Path, backend) -> int:
             raise stop_signals.QuitNow(signum)
         state["signum"] = signum
         stop.set()
-        again = "Ctrl+C again" if signum == signal.SIGINT else "a second signal"
-        stop_signals.say_line(f"{stop_signals.signal_name(signum)}: stopping the running runs after their "
-                              f"batch ({again} quits at once); run the same command again to resume")
+        stop_signals.say_line(f"{stop_signals.signal_name(signum)}: stopping the running runs after their batch "
+                              f"({stop_signals.second_signal_words(signum)} quits at once); run the same "
+                              f"command again to resume")
 
-    old = stop_signals.install(on_signal)
-    try:
+    def work(lock) -> int:
         try:
             lock.acquire()
         except RunFolderBusy:
@@ -318,14 +314,8 @@ def _locked_run(args: argparse.Namespace, plan, out: Path, backend) -> int:
                                  f"choose another folder") from None
         core.resume_state(plan, out)
         return _run_sweep(args, plan, out, backend, stop, state)
-    except stop_signals.QuitNow as exc:
-        stop_signals.say_line("convviz: interrupted")
-        return 128 + exc.signum
-    finally:
-        stop_signals.restore(old)
-        if created:
-            discard_if_unused(out, held=lock)  # a sweep that wrote nothing leaves no folder
-        lock.release()
+
+    return stop_signals.run_in_folder(out, on_signal, work)
 
 
 def _run_sweep(args, plan, out: Path, backend, stop: threading.Event, state: dict) -> int:

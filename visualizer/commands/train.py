@@ -25,7 +25,6 @@ diverged or failed in training (the reason on stderr; metrics.json says "diverge
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import threading
 import time
@@ -371,12 +370,9 @@ def _check_out(out: Path, overwrite: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train, with the run folder locked and SIGINT/SIGTERM/SIGHUP stopping cleanly."""
-    from visualizer.core.run_lock import RunLock, discard_if_unused
-
     cfg = build_config(args)
     out = Path(args.out).expanduser()
     _check_out(out, args.overwrite)
-    created = not out.exists()
     state = {"signum": None, "trainer": None, "bar": None}
 
     def on_signal(signum, frame):
@@ -386,24 +382,16 @@ def run(args: argparse.Namespace) -> int:
         state["signum"] = signum
         trainer.request_stop()
         name = stop_signals.signal_name(signum)
-        again = "Ctrl+C again" if signum == signal.SIGINT else "a second signal"
         if state["bar"] is not None:
-            state["bar"].message(f"{name}: stopping after this batch ({again} quits at once)…")
+            state["bar"].message(f"{name}: stopping after this batch "
+                                 f"({stop_signals.second_signal_words(signum)} quits at once)…")
 
-    old_handlers = stop_signals.install(on_signal)
-    lock = RunLock(out)
-    try:
+    def work(lock) -> int:
         lock.acquire()
         _check_out_after_lock(out, args.overwrite)
         return _train(cfg, args, out, state)
-    except stop_signals.QuitNow as exc:
-        stop_signals.say_line("convviz: interrupted")
-        return 128 + exc.signum
-    finally:
-        stop_signals.restore(old_handlers)
-        if created:
-            discard_if_unused(out, held=lock)  # a run that trained nothing leaves no folder
-        lock.release()
+
+    return stop_signals.run_in_folder(out, on_signal, work)
 
 
 def _check_out_after_lock(out: Path, overwrite: bool) -> None:
