@@ -13,20 +13,18 @@ time (median) over the time the engine takes to train DEFAULT_EVERY examples. Ta
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
 import time
 
+from _timing import best_alternating, short_run_config, short_run_parser  # benchmarks/ is on sys.path
+
 TARGET = 0.05
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--net", default="mnist-net1")
-    ap.add_argument("--samples", type=int, default=5120)
-    ap.add_argument("--repeats", type=int, default=2)
+    ap = short_run_parser(__doc__, samples=5120, repeats=2)
     ap.add_argument("--every", type=int, default=1280)
     args = ap.parse_args(argv)
 
@@ -35,8 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     from visualizer.core.training import TrainConfig, Trainer
 
     data = synthetic_mnist(args.samples, 256, 256)
-    config = dict(net=args.net, epochs=1, batch_size=128, train_size=args.samples, val_size=256, test_size=256,
-                  lr=0.01, report_every=args.every, device="cpu", num_threads=1, seed=0)
+    config = short_run_config(args.net, args.samples, epochs=1, batch_size=128, report_every=args.every)
     record_times: list[float] = []
 
     class Timed(dist.DistributionRecorder):
@@ -50,13 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         final = Trainer(TrainConfig(**config), data=data, callbacks=callbacks).run().final
         return float(final["wall_time_s"]), float(final["samples_per_second"])
 
-    best = {"plain": (float("inf"), 0.0), "recorded": (float("inf"), 0.0)}
     with tempfile.TemporaryDirectory() as folder:
-        for _ in range(args.repeats):
-            for kind in best:
-                wall, sps = run(kind, folder)
-                if wall < best[kind][0]:
-                    best[kind] = (wall, sps)
+        best = best_alternating(("plain", "recorded"), args.repeats, lambda kind: run(kind, folder),
+                                seconds=lambda result: result[0])
     plain_wall, plain_sps = best["plain"]
     rec_wall = best["recorded"][0]
     one = statistics.median(record_times)

@@ -15,33 +15,29 @@ forward pass of the net.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import numpy as np
+
+from _timing import best_alternating, best_of, short_run_config, short_run_parser  # benchmarks/ is on sys.path
 
 TARGET = 1.05
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--net", default="mnist-net1")
-    ap.add_argument("--samples", type=int, default=4096)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap = short_run_parser(__doc__, samples=4096, repeats=3)
     ap.add_argument("--report-every", type=int, default=256)
     args = ap.parse_args(argv)
 
     import torch
 
-    from _timing import best_of
     from visualizer.core.activations import untrained_net
     from visualizer.core.live import LiveNetBuilder, LiveSnapshots, state_arrays
     from visualizer.core.mnist import synthetic_mnist
     from visualizer.core.training import TrainConfig, Trainer
 
     data = synthetic_mnist(args.samples, 256, 256)
-    config = dict(net=args.net, epochs=2, batch_size=64, train_size=args.samples, val_size=256, test_size=256,
-                  lr=0.01, report_every=args.report_every, device="cpu", num_threads=1, seed=0)
+    config = short_run_config(args.net, args.samples, epochs=2, batch_size=64, report_every=args.report_every)
     counts: dict[str, int] = {}
 
     def run(kind: str) -> float:
@@ -55,10 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             counts[kind] = callbacks[0].taken
         return float(result.final["wall_time_s"])
 
-    best = {k: float("inf") for k in ("plain", "live", "every report")}
-    for _ in range(args.repeats):
-        for kind in best:
-            best[kind] = min(best[kind], run(kind))
+    best = best_alternating(("plain", "live", "every report"), args.repeats, run)
     print(f"{args.net}, {args.samples:,} examples × 2 epochs, a report every {args.report_every} examples, CPU:")
     print(f"  plain            {best['plain']:.3f} s")
     for kind in ("live", "every report"):

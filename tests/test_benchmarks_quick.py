@@ -44,3 +44,12 @@ def test_bench_threads_under_load_quick_compares_the_default_with_the_best(mnist
     lines = [line for line in out.splitlines() if "best ÷ default" in line]
     assert [line.split(":")[0].strip() for line in lines] == ["quiet", "neighbour"]
     assert all("(target <= 1.5x)" in line for line in lines)
+
+
+def test_bench_distributions_and_live_net_time_alternating_short_runs():
+    _, out = run_bench("bench_distributions.py", "--samples", "512", "--repeats", "2", "--every", "256")
+    assert "plain" in out and "4 record points" in out and "of training time (target ≤ 5 %" in out
+    _, out = run_bench("bench_live_net.py", "--samples", "512", "--repeats", "2", "--report-every", "128")
+    rows = [line.split()[0] for line in out.splitlines()[1:4]]
+    assert rows == ["plain", "live", "every"], out
+    assert "(target ≤ 1.05×" in out and "a shown net from one snapshot" in out

@@ -148,3 +148,26 @@ def test_a_run_that_cannot_be_loaded_is_one_line_not_another_net(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("convviz: error: Cannot load the net: ")
     assert "config.json" in lines[0]
     assert not (tmp_path / "a.png").exists()
+
+
+@pytest.mark.parametrize("data", [None, "my mnist"])
+def test_the_training_tabs_mnist_hint_names_one_folder_the_users(tmp_path, data):
+    # the snapshot moves the app's data folder to a throwaway one; the hint still speaks of the
+    # user's MNIST folder (--data, else the app's): where MNIST was looked for and where Download
+    # MNIST would save it
+    code = ("import sys\nfrom pathlib import Path\nfrom visualizer.ui.shell import snapshot as snap\n"
+            "snap.isolate(Path(sys.argv[1]), (1280, 800), sys.argv[2] if len(sys.argv) > 2 else None)\n"
+            "window = snap.open_window((1280, 800))\n"
+            "snap.show_view(window, snap.ViewRequest(tab='training'), (1280, 800))\n"
+            "print(window.tabs.currentWidget().model.mnist.text)\nsnap.close_window(window)\n")
+    user = tmp_path / "user data"
+    env = {k: v for k, v in os.environ.items() if k != "CONVVIZ_DATA"}
+    env.update(XDG_DATA_HOME=str(user), QT_QPA_PLATFORM="offscreen", OMP_NUM_THREADS="1")
+    folder = str(tmp_path / data) if data else str(user / "ConvViz" / "mnist")
+    args = [str(tmp_path / "throwaway")] + ([folder] if data else [])
+    done = subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr
+    hint = done.stdout.strip().splitlines()[-1]
+    assert hint.startswith(f"<b>MNIST not found</b> in {folder}.<br>"), hint
+    assert f"into {folder})" in hint and "throwaway" not in hint, hint

@@ -105,6 +105,13 @@ def test_a_conv_map_is_the_sum_of_its_channels_correlations_plus_the_bias(spec):
         act.conv_parts(net, acts, 1, 0)  # ReLU
 
 
+def test_each_layer_names_its_registry_type():
+    net = act.untrained_net("mnist-net1", 0)
+    assert [la.kind.name for la in net.layers] == [la.type for la in net.layers]
+    assert [la.name for la in net.layers if la.kind.is_convolution] == ["conv1", "conv2", "conv3"]
+    assert act.LayerInfo("odd", "NoSuchLayer", 0).kind is None
+
+
 def test_receptive_fields_hold_against_autograd():
     """All-ones weights and average pools: the gradient of one output value is positive exactly
     on its receptive field (clipped to the image)."""

@@ -112,6 +112,8 @@ def test_the_registry_says_which_type_is_a_convolution_and_how_the_diagram_draws
     # The Network view opens the maps of these; the Shapes diagram colours and names boxes from here.
     assert [name for name, kind in REGISTRY.items() if kind.is_convolution] == ["Conv2d"]
     assert not RESIDUAL.is_convolution
+    assert [name for name, kind in REGISTRY.items() if kind.is_batch_norm] == ["BatchNorm2d"]
+    assert not RESIDUAL.is_batch_norm
     legend = [(name, kind.legend) for name, kind in REGISTRY.items() if kind.legend]
     assert legend == [("Conv2d", "convolution"), ("MaxPool2d", "max pool"), ("AvgPool2d", "average pool"),
                       ("AdaptiveAvgPool2d", "adaptive pool"), ("Flatten", "flatten"), ("Linear", "fully connected")]

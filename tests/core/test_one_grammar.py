@@ -170,3 +170,21 @@ def test_devices(capsys, training_model, text, expected):
     assert training_model.set_field("device", text) is expected  # the Training form
     if expected:
         assert training_model.form["device"] == text.strip()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("0", 0), (" 7 ", 7), ("10", 10), ("9" * 19, None), ("11", None), ("-1", None), ("+3", None),
+    ("1_0", None), ("²", None), ("", None), ("x", None),
+])
+def test_counting_options_take_unsigned_digits_within_their_range(text, expected):
+    import argparse
+
+    convert = parsing.counting_arg("--zoom", 0, 10)
+    if expected is not None:
+        assert convert(text) == expected
+    else:
+        with pytest.raises(argparse.ArgumentTypeError, match=r"^--zoom must be a whole number from 0 to 10, got '"):
+            convert(text)
+    with pytest.raises(argparse.ArgumentTypeError, match=r"^--target must be a class from 0 to 9, got '10'$"):
+        parsing.counting_arg("--target", 0, 9, "a class from 0 to 9")("10")
+    assert parsing.counting_arg("--start")("9" * 19) == int("9" * 19)

@@ -5,6 +5,8 @@ list them without importing the modules (which pull in numpy and the presets): t
 full parser only of the subcommand that is run.
 """
 
+import argparse
+
 COMMANDS = {
     "conv": "convolve a matrix or image with a kernel and print the output",
     "shapes": "layer-by-layer output shapes, parameters and MACs of a CNN; check a hand-written table",
@@ -15,3 +17,12 @@ COMMANDS = {
     "export-tensorboard": "write runs and sweeps as TensorBoard event files (scalars, hparams, histograms)",
     "snapshot": "render one view of the app at a screen size as a PNG, and report what does not fit",
 }
+
+
+def command_parser(subparsers: argparse._SubParsersAction, name: str, description: str, epilog: str,
+                   raw: bool = True) -> argparse.ArgumentParser:
+    """The parser of subcommand `name`, its one-line help from COMMANDS; `raw`: the description and
+    epilog shown as written (their line breaks kept), else wrapped to the terminal by argparse."""
+    formatter = argparse.RawDescriptionHelpFormatter if raw else argparse.HelpFormatter
+    return subparsers.add_parser(name, help=COMMANDS[name], description=description, epilog=epilog,
+                                 formatter_class=formatter)

@@ -27,21 +27,19 @@ import io
 import sys
 from pathlib import Path
 
-from visualizer.commands import COMMANDS
+from visualizer.commands import command_parser
 from visualizer.core.errors import UserInputError
-from visualizer.core.parsing import is_whole_number_text
+from visualizer.core.parsing import counting_arg
 
 #: The biggest image file read (its pixels are few once fitted into 20×20).
 MAX_IMAGE_VALUES = 16_000_000
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "activations",
-        help=COMMANDS["activations"],
+    p = command_parser(
+        subparsers, "activations",
         description="Run one MNIST digit through a net and print every layer's output, the class "
         "probabilities, the prediction and the true label.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  convviz activations --run runs/course --index 0\n"
         "  convviz activations --net mnist-net1 --seed 3 --image seven.png --format npz --out seven.npz\n"
@@ -71,26 +69,13 @@ def add_net_source(p: argparse.ArgumentParser) -> None:
                    help="with --net: the seed of the initial weights (default 0)")
 
 
-def _whole(text: str, what: str) -> int:
-    t = text.strip()
-    if not is_whole_number_text(t) or len(t) > 19:
-        raise argparse.ArgumentTypeError(f"{what} must be a whole number from 0, got {text!r}")
-    return int(t)
-
-
-def _index(text: str) -> int:
-    return _whole(text, "--index")
-
-
-def _target(text: str) -> int:
-    t = text.strip()
-    if not is_whole_number_text(t) or len(t) > 2 or int(t) > 9:
-        raise argparse.ArgumentTypeError(f"--target must be a class from 0 to 9, got {text!r}")
-    return int(t)
+_index = counting_arg("--index")
+_target = counting_arg("--target", 0, 9, "a class from 0 to 9")
+_seed_digits = counting_arg("--seed")
 
 
 def _seed(text: str) -> int:
-    n = _whole(text, "--seed")
+    n = _seed_digits(text)
     if n >= 2**63:
         raise argparse.ArgumentTypeError(f"--seed must be below 2**63, got {text}")
     return n

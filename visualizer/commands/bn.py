@@ -22,19 +22,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from visualizer.commands import COMMANDS
+from visualizer.commands import command_parser
+from visualizer.core.parsing import counting_arg
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    from visualizer.commands.activations import _whole, add_net_source
+    from visualizer.commands.activations import add_net_source
 
-    p = subparsers.add_parser(
-        "bn",
-        help=COMMANDS["bn"],
+    p = command_parser(
+        subparsers, "bn",
         description="Batch normalisation step by step: one BatchNorm2d layer of a net on a mini-batch of "
         "MNIST images. Per channel: the batch mean and variance, the normalised values, the scale and "
         "shift (Algorithm 1 of Ioffe & Szegedy 2015), and the running averages evaluation uses.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  convviz bn --net mnist-net1 --layer bn1 --batch 128\n"
         "  convviz bn --run runs/course --layer bn2 --batch 2 --split train --start 100 --format json\n"
@@ -44,22 +43,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     add_net_source(p)
     p.add_argument("--layer", required=True, metavar="NAME", help="the BatchNorm2d layer, e.g. bn1")
-    p.add_argument("--batch", required=True, type=_batch, metavar="M",
-                   help="images in the mini-batch, 2 to 512")
+    # 2 to 512 is core.batchnorm's check (its message names the size given)
+    p.add_argument("--batch", required=True, metavar="M", help="images in the mini-batch, 2 to 512",
+                   type=counting_arg("--batch", wanted="a whole number of images, 2 to 512"))
     p.add_argument("--split", choices=("train", "test"), default="test",
                    help="the MNIST file the batch comes from (default: %(default)s)")
-    p.add_argument("--start", type=lambda t: _whole(t, "--start"), default=0, metavar="I",
+    p.add_argument("--start", type=counting_arg("--start"), default=0, metavar="I",
                    help="the batch's first image, counting from 0 (default: 0)")
     p.add_argument("--data", metavar="DIR", help="the MNIST folder (default: the usual places)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     p.set_defaults(func=run)
-
-
-def _batch(text: str) -> int:
-    t = text.strip()
-    if not (t.isascii() and t.isdigit()) or len(t) > 19:
-        raise argparse.ArgumentTypeError(f"--batch must be a whole number of images, 2 to 512, got {text!r}")
-    return int(t)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from visualizer.core import convolution as cv
-from visualizer.commands import COMMANDS
+from visualizer.commands import command_parser
 from visualizer.commands.matrix_files import check_file, read_matrix_file
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import argparse_type, number_arg
@@ -34,12 +34,12 @@ MAX_STEP = 100_000
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     kernels = ", ".join(sorted(list(cv.KERNEL_PRESETS) + ["random"]))
-    p = subparsers.add_parser(
-        "conv",
-        help=COMMANDS["conv"],
+    p = command_parser(
+        subparsers, "conv",
         description="Convolve a matrix or image with a kernel (cross-correlation, as deep-learning "
         "libraries do, unless --flip) and print the output matrix.",
         epilog=f"Input presets: {', '.join(sorted(cv.INPUT_PRESETS))}. Kernel presets: {kernels}.",
+        raw=False,
     )
     p.add_argument("--input", "-i", required=True, metavar="A",
                    help="CSV file of numbers, image file (PNG, JPEG, BMP, ...) or input preset name")

@@ -120,37 +120,28 @@ def _blocks(res: dict, fmt: str) -> list[str]:
         if key not in res:
             continue
         value = res[key]
-        if isinstance(value, float):
-            blocks.append(_named_number(key, what, symbol, value, fmt))
-        elif value.ndim == 3:
+        if isinstance(value, np.ndarray) and value.ndim == 3:
             for c, m in enumerate(value):
-                blocks.append(_named_matrix(f"{key}, channel {c + 1}", f"{what}, input channel {c + 1}",
-                                            f"{symbol}_{{{c + 1}}}", m, fmt))
+                blocks.append(_named(f"{key}, channel {c + 1}", f"{what}, input channel {c + 1}",
+                                     f"{symbol}_{{{c + 1}}}", m, fmt))
         else:
-            blocks.append(_named_matrix(key, what, symbol, value, fmt))
+            blocks.append(_named(key, what, symbol, value, fmt))
     return blocks
 
 
-def _named_number(key: str, what: str, symbol: str, value: float, fmt: str) -> str:
-    number = cv.format_number(value, digits=10).replace("−", "-")
-    if fmt == "csv":
-        return f"# {key}\n{number}"
-    if fmt == "markdown":
-        return f"**{what}** (`{key}`) = {number}"
-    if fmt == "latex":
-        return f"% {key}\n{symbol} = {number}"
-    return f"{what} ({key}): {number}"
-
-
-def _named_matrix(key: str, what: str, symbol: str, m: np.ndarray, fmt: str) -> str:
-    body = format_matrix(m, fmt)
+def _named(key: str, what: str, symbol: str, value: float | np.ndarray, fmt: str) -> str:
+    """One result under its name in `fmt`: a number on the name's line, a matrix below it."""
+    if isinstance(value, float):
+        body, inline = cv.format_number(value, digits=10).replace("−", "-"), True
+    else:
+        body, inline = format_matrix(value, fmt), False
     if fmt == "csv":
         return f"# {key}\n{body}"
     if fmt == "markdown":
-        return f"**{what}** (`{key}`)\n\n{body}"
+        return f"**{what}** (`{key}`)" + (" = " if inline else "\n\n") + body
     if fmt == "latex":
         return f"% {key}\n{symbol} = {body}"
-    return f"{what} ({key}):\n{body}"
+    return f"{what} ({key}):" + (" " if inline else "\n") + body
 
 
 def print_explain(x, k, spec: cv.ConvSpec, grads: cb.ConvGradients, explain: tuple[int, int]) -> None:

@@ -16,17 +16,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from visualizer.commands import COMMANDS
+from visualizer.commands import command_parser
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "export-tensorboard",
-        help=COMMANDS["export-tensorboard"],
+    p = command_parser(
+        subparsers, "export-tensorboard",
         description="Write TensorBoard event files for ConvViz runs and sweeps, so that\n"
         "`tensorboard --logdir LOGDIR` shows them next to your other runs. Needs the tensorboard\n"
         "package: pip install \"convviz[tensorboard]\".",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  convviz export-tensorboard runs/course runs/lr0.1 --out tb\n"
         "  convviz export-tensorboard sweeps/lr --out tb --overwrite\n"

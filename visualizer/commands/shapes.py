@@ -28,7 +28,7 @@ import re
 import sys
 from pathlib import Path
 
-from visualizer.commands import COMMANDS
+from visualizer.commands import command_parser
 from visualizer.core.errors import UserInputError
 from visualizer.core.safe_json import dumps_strict
 
@@ -38,15 +38,15 @@ FORMATS = ("text", "markdown", "csv", "json", "latex")
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     from visualizer.core.architecture import preset_names
 
-    p = subparsers.add_parser(
-        "shapes",
-        help=COMMANDS["shapes"],
+    p = command_parser(
+        subparsers, "shapes",
         description="Print the shape table of a CNN (a preset or a JSON file), or check a table "
         "of layers and output sizes written by hand. Presets: " + ", ".join(preset_names()) + ".",
         epilog="--module runs your code: it imports the file or module and calls FACTORY, as Python "
         "would; use it only with code you trust. Exit status: 0 all right; 1 an invalid layer, or a "
         "wrong/missing/extra row with --check; 2 an input that cannot be read (or, with --module, an error "
         "in your code: one line naming the file and line).",
+        raw=False,
     )
     p.add_argument("arch", metavar="ARCH", nargs="?",
                    help="preset name (e.g. vgg16, resnet18, mnist-net1) or architecture JSON file")

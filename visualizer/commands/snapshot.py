@@ -22,19 +22,18 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from visualizer.commands import COMMANDS
+from visualizer.commands import command_parser
 from visualizer.core.errors import UserInputError
+from visualizer.core.parsing import counting_arg
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     from visualizer.ui.shell.snapshot import MAX_ZOOM, TABS
 
-    p = subparsers.add_parser(
-        "snapshot",
-        help=COMMANDS["snapshot"],
+    p = command_parser(
+        subparsers, "snapshot",
         description="Render one view of the app at a screen size, offscreen, as a PNG (for slides, "
         "handouts and layout checks), with an optional report of what does not fit.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  convviz snapshot --tab conv --example course-stride2-pad1 --step 4 --out step4.png\n"
         "  convviz snapshot --tab conv --size 1920x1080 --lecture --zoom 1 --out lecture.png\n"
@@ -49,7 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     net = p.add_mutually_exclusive_group()
     net.add_argument("--run", metavar="DIR", help="network: a saved run folder")
     net.add_argument("--net", metavar="NAME", help="network: an untrained preset (seed 0), e.g. mnist-net1")
-    p.add_argument("--index", type=_count(0, "--index"), metavar="I",
+    p.add_argument("--index", type=counting_arg("--index"), metavar="I",
                    help="network: image I of the MNIST test set (from 0)")
     p.add_argument("--open", metavar="LAYER:CHANNEL", help="network: open one map, e.g. conv2:3 (channels from 1)")
     p.add_argument("--explorer", action="store_true",
@@ -57,23 +56,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data", metavar="DIR", help="network: the MNIST folder (default: the usual places)")
     p.add_argument("--size", default="1280x800", metavar="WxH", help="the screen size (default: 1280x800)")
     p.add_argument("--lecture", action="store_true", help="lecture mode (F5): full screen, large type")
-    p.add_argument("--zoom", type=_count(0, "--zoom", MAX_ZOOM), default=0, metavar="N",
+    p.add_argument("--zoom", type=counting_arg("--zoom", 0, MAX_ZOOM), default=0, metavar="N",
                    help=f"press Ctrl+plus N times (0 to {MAX_ZOOM})")
-    p.add_argument("--step", type=_count(1, "--step"), metavar="K", help="conv: step to output cell K (from 1)")
+    p.add_argument("--step", type=counting_arg("--step", 1), metavar="K", help="conv: step to output cell K (from 1)")
     p.add_argument("--out", required=True, metavar="FILE.png", help="the PNG to write")
     p.add_argument("--report", metavar="FILE.json", help="also write what does not fit, as JSON")
     p.set_defaults(func=run)
-
-
-def _count(low: int, what: str, high: int | None = None):
-    def parse(text: str) -> int:
-        t = text.strip()
-        if not (t.isascii() and t.isdigit()) or len(t) > 9 or int(t) < low or (high is not None and int(t) > high):
-            span = f"from {low} to {high}" if high is not None else f"from {low}"
-            raise argparse.ArgumentTypeError(f"{what} must be a whole number {span}, got {text!r}")
-        return int(t)
-
-    return parse
 
 
 def run(args: argparse.Namespace) -> int:

@@ -30,12 +30,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
-import signal
 import sys
 import threading
 from pathlib import Path
 
-from visualizer.commands import COMMANDS
+from visualizer.commands import command_parser
+from visualizer.commands import stop_signals
 from visualizer.commands import train as train_cmd
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import number_arg, whole_number_arg
@@ -82,13 +82,12 @@ class _Default(list):
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "sweep", help=COMMANDS["sweep"],
+    p = command_parser(
+        subparsers, "sweep",
         description="Run a grid of training runs: every option of `convviz train` may take a comma\n"
         "list, and the grid is the product of the lists times the seeds. Each run is an ordinary\n"
         "run folder under --out; sweep.json and sweep.csv sum them up. Running the same command\n"
         "again skips the completed runs.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  convviz sweep --lr 0.1,0.03,0.01,0.003,0.001 --loss ce,l2 --seeds 3 --out sweeps/lr\n"
         "  convviz sweep --net mnist-net1,mnist-net2 --seed-list 0,4,7 --epochs 2 --out sweeps/nets\n"
@@ -261,16 +260,12 @@ def _distributions(args: argparse.Namespace) -> int | None:
 
 def _check_data(args: argparse.Namespace) -> None:
     """MNIST must be there before any worker starts (or be fetched first with --download)."""
-    from visualizer.core import appdirs
     from visualizer.core.mnist import MnistNotFound, locate_mnist
 
     try:
         locate_mnist(args.data or None)
     except MnistNotFound as exc:
-        if not args.download:
-            raise MnistNotFound(f"{exc} Or add --download to fetch it now.") from None
-        dest = Path(args.data).expanduser() if args.data else appdirs.mnist_dir()
-        train_cmd._download(dest, args.quiet)
+        train_cmd.fetch_mnist(exc, args.data, args.download, args.quiet)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -296,25 +291,22 @@ def run(args: argparse.Namespace) -> int:
 
 def _locked_run(args: argparse.Namespace, plan, out: Path, backend) -> int:
     from visualizer.core import sweep as core
-    from visualizer.core.run_lock import RunFolderBusy, RunLock, discard_if_unused
+    from visualizer.core.run_lock import RunFolderBusy
 
     _check_data(args)
-    created = not out.exists()
-    lock = RunLock(out)
     stop = threading.Event()
     state = {"signum": None}
 
     def on_signal(signum, frame):
         if state["signum"] is not None:
-            raise train_cmd._Quit(signum)
+            raise stop_signals.QuitNow(signum)
         state["signum"] = signum
         stop.set()
-        again = "Ctrl+C again" if signum == signal.SIGINT else "a second signal"
-        train_cmd._say_line(f"{train_cmd._signal_name(signum)}: stopping the running runs after their batch "
-                            f"({again} quits at once); run the same command again to resume")
+        stop_signals.say_line(f"{stop_signals.signal_name(signum)}: stopping the running runs after their batch "
+                              f"({stop_signals.second_signal_words(signum)} quits at once); run the same "
+                              f"command again to resume")
 
-    old = train_cmd._install(on_signal)
-    try:
+    def work(lock) -> int:
         try:
             lock.acquire()
         except RunFolderBusy:
@@ -322,14 +314,8 @@ def _locked_run(args: argparse.Namespace, plan, out: Path, backend) -> int:
                                  f"choose another folder") from None
         core.resume_state(plan, out)
         return _run_sweep(args, plan, out, backend, stop, state)
-    except train_cmd._Quit as exc:
-        train_cmd._say_line("convviz: interrupted")
-        return 128 + exc.signum
-    finally:
-        train_cmd._restore(old)
-        if created:
-            discard_if_unused(out, held=lock)  # a sweep that wrote nothing leaves no folder
-        lock.release()
+
+    return stop_signals.run_in_folder(out, on_signal, work)
 
 
 def _run_sweep(args, plan, out: Path, backend, stop: threading.Event, state: dict) -> int:
@@ -386,7 +372,7 @@ def _run_sweep(args, plan, out: Path, backend, stop: threading.Event, state: dic
         return 128 + int(state["signum"])
     if counts["diverged"] or counts["failed"]:
         bad = [r for r in plan.runs if r.status in ("diverged", "failed")]
-        train_cmd._say_line(f"convviz: {len(bad)} run(s) diverged or failed, e.g. {bad[0].name}: "
-                            f"{bad[0].reason or bad[0].status}")
+        stop_signals.say_line(f"convviz: {len(bad)} run(s) diverged or failed, e.g. {bad[0].name}: "
+                              f"{bad[0].reason or bad[0].status}")
         return EXIT_RUN_FAILED
     return 0

@@ -25,21 +25,19 @@ diverged or failed in training (the reason on stderr; metrics.json says "diverge
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import threading
 import time
 from pathlib import Path
 
-from visualizer.commands import COMMANDS
+from visualizer.commands import command_parser
+from visualizer.commands import stop_signals
 from visualizer.core.errors import UserInputError
 from visualizer.core.parsing import argparse_type, device_arg, number_arg, parse_whole_number, whole_number_arg
 from visualizer.core.safe_json import excerpt, read_json_file
 
 _DEFAULTS = None
 EXIT_RUN_FAILED = 3
-#: The signals that stop a run cleanly, with the names shown.
-_STOP_SIGNALS = {"SIGINT": "Ctrl+C", "SIGTERM": "SIGTERM", "SIGHUP": "SIGHUP"}
 
 
 def _defaults():
@@ -52,13 +50,12 @@ def _defaults():
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "train", help=COMMANDS["train"],
+    p = command_parser(
+        subparsers, "train",
         description="Train a CNN on MNIST with the course's setup (defaults: mnist-net1,\n"
         "cross-entropy, SGD with momentum 0.5, lr 0.01, 8 epochs, batch 128, 50,000/10,000\n"
         "train/validation split, 10,000 test images). Writes metrics.json, history.csv and\n"
         "model.pt to --out, with a progress bar on stderr.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  convviz train --out runs/course                      # the course's run\n"
         "  convviz train --lr 0.1 --out runs/lr0.1              # the learning-rate experiment\n"
@@ -324,17 +321,27 @@ def _download(dest: Path, quiet: bool) -> None:
 
 
 def _load_data(cfg, args):
-    from visualizer.core import appdirs
     from visualizer.core.mnist import MnistNotFound, load_mnist
 
     try:
         return load_mnist(cfg.data_dir or None, cfg.train_size, cfg.val_size, cfg.test_size, cfg.seed)
     except MnistNotFound as exc:
-        if not args.download:
-            raise MnistNotFound(f"{exc} Or add --download to fetch it now.") from None
-    dest = Path(cfg.data_dir).expanduser() if cfg.data_dir else appdirs.mnist_dir()
-    _download(dest, args.quiet)
+        dest = fetch_mnist(exc, cfg.data_dir, args.download, args.quiet)
     return load_mnist(dest, cfg.train_size, cfg.val_size, cfg.test_size, cfg.seed)
+
+
+def fetch_mnist(not_found: Exception, data: str | None, download: bool, quiet: bool) -> Path:
+    """After MNIST was not found (`not_found`, a MnistNotFound): without --download, that error
+    with the hint to add it; with --download, MNIST downloaded into `data` (--data DIR), else the
+    app's data folder, and that folder returned (shared with `convviz sweep`)."""
+    from visualizer.core import appdirs
+    from visualizer.core.mnist import MnistNotFound
+
+    if not download:
+        raise MnistNotFound(f"{not_found} Or add --download to fetch it now.") from None
+    dest = Path(data).expanduser() if data else appdirs.mnist_dir()
+    _download(dest, quiet)
+    return dest
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
@@ -363,39 +370,28 @@ def _check_out(out: Path, overwrite: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train, with the run folder locked and SIGINT/SIGTERM/SIGHUP stopping cleanly."""
-    from visualizer.core.run_lock import RunLock, discard_if_unused
-
     cfg = build_config(args)
     out = Path(args.out).expanduser()
     _check_out(out, args.overwrite)
-    created = not out.exists()
     state = {"signum": None, "trainer": None, "bar": None}
 
     def on_signal(signum, frame):
         trainer = state["trainer"]
         if state["signum"] is not None or trainer is None:
-            raise _Quit(signum)  # a second signal, or nothing to stop cleanly yet: quit at once
+            raise stop_signals.QuitNow(signum)  # a second signal, or nothing to stop cleanly yet: quit at once
         state["signum"] = signum
         trainer.request_stop()
-        name = _signal_name(signum)
-        again = "Ctrl+C again" if signum == signal.SIGINT else "a second signal"
+        name = stop_signals.signal_name(signum)
         if state["bar"] is not None:
-            state["bar"].message(f"{name}: stopping after this batch ({again} quits at once)…")
+            state["bar"].message(f"{name}: stopping after this batch "
+                                 f"({stop_signals.second_signal_words(signum)} quits at once)…")
 
-    old_handlers = _install(on_signal)
-    lock = RunLock(out)
-    try:
+    def work(lock) -> int:
         lock.acquire()
         _check_out_after_lock(out, args.overwrite)
         return _train(cfg, args, out, state)
-    except _Quit as exc:
-        _say_line("convviz: interrupted")
-        return 128 + exc.signum
-    finally:
-        _restore(old_handlers)
-        if created:
-            discard_if_unused(out, held=lock)  # a run that trained nothing leaves no folder
-        lock.release()
+
+    return stop_signals.run_in_folder(out, on_signal, work)
 
 
 def _check_out_after_lock(out: Path, overwrite: bool) -> None:
@@ -408,49 +404,6 @@ def _check_out_after_lock(out: Path, overwrite: bool) -> None:
                              f"or add --overwrite")
     if contents and not holds_run(out):
         raise UserInputError(f"--out {out} does not hold a ConvViz run; --overwrite replaces only a run")
-
-
-class _Quit(KeyboardInterrupt):
-    """A stop signal that must end the command at once (the second one)."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = int(signum)
-
-
-def _signal_name(signum: int) -> str:
-    try:
-        return _STOP_SIGNALS.get(signal.Signals(signum).name, signal.Signals(signum).name)
-    except ValueError:
-        return f"signal {signum}"
-
-
-def _install(handler) -> dict:
-    old = {}
-    for name in _STOP_SIGNALS:
-        sig = getattr(signal, name, None)
-        if sig is None:
-            continue
-        try:
-            old[sig] = signal.signal(sig, handler)
-        except (ValueError, OSError):  # not the main thread (e.g. called from a test thread)
-            break
-    return old
-
-
-def _restore(old: dict) -> None:
-    for sig, handler in old.items():
-        try:
-            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
-        except (ValueError, OSError, TypeError):
-            pass
-
-
-def _say_line(text: str) -> None:
-    try:
-        print(text, file=sys.stderr, flush=True)
-    except (OSError, ValueError):
-        pass
 
 
 def _preload_torch() -> None:
@@ -490,7 +443,7 @@ def _train(cfg, args, out: Path, state: dict) -> int:
         result = trainer.run()
     except TrainingFailed as exc:
         bar.close()
-        _say_line(f"convviz: error: training failed: {exc} (status \"failed\" in {out / 'metrics.json'})")
+        stop_signals.say_line(f"convviz: error: training failed: {exc} (status \"failed\" in {out / 'metrics.json'})")
         return EXIT_RUN_FAILED
     finally:
         state["trainer"] = None
@@ -509,6 +462,6 @@ def _train(cfg, args, out: Path, state: dict) -> int:
     if state["signum"] is not None:
         return 128 + int(state["signum"])
     if f["status"] == "diverged":
-        _say_line(f"convviz: the run diverged: {f.get('reason') or 'the loss is not a finite number'}")
+        stop_signals.say_line(f"convviz: the run diverged: {f.get('reason') or 'the loss is not a finite number'}")
         return EXIT_RUN_FAILED
     return 0

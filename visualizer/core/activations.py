@@ -57,6 +57,17 @@ class LayerInfo:
     path: str = ""  # where the module sits in the torch module (`get_submodule`), e.g. "4.main.0"
     input_shape: tuple[int, ...] | None = None  # what it receives (C, H, W) or (N,)
 
+    @property
+    def kind(self) -> Any:
+        """The registry's LayerType of this layer (`architecture.layer_type`), None for a module
+        the registry does not describe. Ask it what the layer is, not its type name."""
+        from visualizer.core.architecture import layer_type
+
+        try:
+            return layer_type(self.type)
+        except KeyError:
+            return None
+
 
 @dataclass
 class LoadedNet:
@@ -78,7 +89,7 @@ class LoadedNet:
         return self.module.get_submodule(self.layers[layer].path)
 
 
-def _layer_infos(arch, module) -> list[LayerInfo]:
+def layer_infos(arch, module) -> list[LayerInfo]:
     """Every recorded layer, in the order they compute: a block's own layers (main path, then
     shortcut) before the block itself."""
     from visualizer.core.architecture import compute_table
@@ -112,7 +123,7 @@ def _layer_infos(arch, module) -> list[LayerInfo]:
 
 def _finish(arch, module, source: str, folder: Path | None = None) -> LoadedNet:
     module.eval()
-    return LoadedNet(arch, module, _layer_infos(arch, module), source, folder, receptive_fields(arch, module))
+    return LoadedNet(arch, module, layer_infos(arch, module), source, folder, receptive_fields(arch, module))
 
 
 def untrained_net(net: Any, seed: int = 0) -> LoadedNet:
@@ -226,7 +237,7 @@ def receptive_fields(arch, module=None) -> list[Any]:
     out: list[Any] = []
     state = ((0.0, 0.0), (1, 1), (1, 1), False)  # offset, jump, size, flat
     state = _fields_of(arch.layers, compute_table(arch).rows, state, out)
-    n_modules = len(_layer_infos(arch, module)) if module is not None else len(out)
+    n_modules = len(layer_infos(arch, module)) if module is not None else len(out)
     while len(out) < n_modules:
         out.append(out[-1] if out else None)  # build_model's flatten_logits
     return out
@@ -363,10 +374,10 @@ _test_cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 def mnist_test_set(data_dir: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The 10,000 MNIST test images (uint8) and labels, read once per folder (only the two test
     files are read)."""
-    from visualizer.core.mnist import _find_file, locate_mnist, read_mnist_file
+    from visualizer.core.mnist import find_mnist_file, locate_mnist, read_mnist_file
 
     folder = locate_mnist(data_dir or None)
-    paths = [_find_file(folder, k) for k in ("test_images", "test_labels")]
+    paths = [find_mnist_file(folder, k) for k in ("test_images", "test_labels")]
     key = tuple((str(p), p.stat().st_mtime_ns) for p in paths if p is not None)
     with _test_lock:
         hit = _test_cache.get(key)
@@ -515,7 +526,8 @@ def conv_parts(net: LoadedNet, acts: Activations, layer: int, out_channel: int) 
     import torch.nn.functional as F
 
     module = net.module_of(layer)
-    if not isinstance(module, torch.nn.Conv2d):
+    kind = net.layers[layer].kind
+    if kind is None or not kind.is_convolution:
         raise UserInputError(f"layer {net.layers[layer].name} is not a convolution")
     if module.padding_mode != "zeros":
         raise UserInputError("only zero padding is taken apart")
@@ -580,7 +592,7 @@ def explorer_request(parts: ConvParts, channels: list[int] | None = None, title:
 
 __all__ = [
     "LoadedNet", "LayerInfo", "LayerOutput", "Activations", "ConvParts", "untrained_net", "run_net",
-    "read_state_dict", "receptive_fields", "field_of", "normalize", "to_gray", "mnist_preprocess",
+    "read_state_dict", "layer_infos", "receptive_fields", "field_of", "normalize", "to_gray", "mnist_preprocess",
     "mnist_test_set", "check_index", "forward", "activations_to_dict", "activations_arrays", "conv_parts",
     "channel_windows", "explorer_request", "NUM_CLASSES",
 ]

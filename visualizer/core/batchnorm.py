@@ -51,7 +51,12 @@ SPREAD_SIZES = (2, 128)
 
 def batchnorm_layers(net) -> list[str]:
     """Names of the net's BatchNorm2d layers (top-level layers of a LoadedNet), in order."""
-    return [info.name for info in net.layers if info.type == "BatchNorm2d"]
+    return [info.name for info in net.layers if _is_batch_norm(info)]
+
+
+def _is_batch_norm(info) -> bool:
+    """Whether a recorded layer (activations.LayerInfo) is a batch norm: the registry says."""
+    return info.kind is not None and info.kind.is_batch_norm
 
 
 def find_batchnorm(net, name: str) -> int:
@@ -61,7 +66,7 @@ def find_batchnorm(net, name: str) -> int:
     listed = ", ".join(bns) if bns else "none (this net has no BatchNorm2d layer)"
     for info in net.layers:
         if info.name == name:
-            if info.type != "BatchNorm2d":
+            if not _is_batch_norm(info):
                 raise UserInputError(f"layer {name} is a {info.type}, not a BatchNorm2d; "
                                      f"the BatchNorm2d layers: {listed}")
             return info.index

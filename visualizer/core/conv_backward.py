@@ -125,7 +125,7 @@ def backward(x, kernels, spec: cv.ConvSpec, grad_output) -> ConvGradients:
     ey, ex = dy * (kh - 1), dx * (kw - 1)
     border = np.pad(gd, ((0, 0), (ey, ey), (ex, ex)))
     rotated = np.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))  # (C, O, kh, kw)
-    full = cv._correlate_taps(border, rotated, (1, 1), (dy, dx), (gd.shape[1] + ey, gd.shape[2] + ex))
+    full = cv.correlate_taps(border, rotated, (1, 1), (dy, dx), (gd.shape[1] + ey, gd.shape[2] + ex))
     gp = np.zeros(padded.shape, dtype=np.float64)
     gp[:, :full.shape[1], :full.shape[2]] = full  # rows/cols the stride leaves unused get 0
     gx = fold_padding(gp, x.shape[1:], spec, (kh, kw))
@@ -144,8 +144,8 @@ def _as_given(grad: np.ndarray, ndim: int) -> np.ndarray:
 
 def _sources(input_hw, spec: cv.ConvSpec, kernel_hw) -> tuple[np.ndarray, np.ndarray]:
     top, bottom, left, right = spec.pads(tuple(kernel_hw), tuple(input_hw))
-    return (cv._source_index(input_hw[0], top, bottom, spec.padding_mode),
-            cv._source_index(input_hw[1], left, right, spec.padding_mode))
+    return (cv.source_index(input_hw[0], top, bottom, spec.padding_mode),
+            cv.source_index(input_hw[1], left, right, spec.padding_mode))
 
 
 def fold_padding(grad_padded: np.ndarray, input_hw, spec: cv.ConvSpec, kernel_hw) -> np.ndarray:
@@ -257,7 +257,7 @@ class InputCellExplanation:
 def _sum_text(pairs: list[tuple[float, float]], total: float) -> str:
     if not pairs:
         return f"no output uses it, so 0 = {cv.format_number(total)}"
-    return " + ".join(f"{cv._paren(a)}×{cv._paren(b)}" for a, b in pairs) + f" = {cv.format_number(total)}"
+    return " + ".join(f"{cv.paren(a)}×{cv.paren(b)}" for a, b in pairs) + f" = {cv.format_number(total)}"
 
 
 def explain_weight_cell(x, kernels, spec: cv.ConvSpec, grad_output, kernel: int, channel: int | None,

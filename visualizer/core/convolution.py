@@ -295,7 +295,7 @@ def convolve_padded(padded: np.ndarray, kernels: np.ndarray, spec: ConvSpec, out
         # output rows r0..r1-1 read padded rows r0·S .. (r1−1)·S + D·(kh−1)
         band = np.ascontiguousarray(padded[:, r0 * sy:(r1 - 1) * sy + effective_kernel(kh, dy)], dtype=np.float64)
         if use_numpy:
-            parts.append(_correlate_taps(band, weight, spec.stride, spec.dilation, (r1 - r0, wo)))
+            parts.append(correlate_taps(band, weight, spec.stride, spec.dilation, (r1 - r0, wo)))
         else:
             parts.append(F.conv2d(torch.from_numpy(band)[None], weight_t, stride=tuple(spec.stride),
                                   dilation=tuple(spec.dilation))[0].numpy())
@@ -305,8 +305,8 @@ def convolve_padded(padded: np.ndarray, kernels: np.ndarray, spec: ConvSpec, out
     return out
 
 
-def _correlate_taps(band: np.ndarray, weight: np.ndarray, stride: tuple[int, int],
-                    dilation: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
+def correlate_taps(band: np.ndarray, weight: np.ndarray, stride: tuple[int, int],
+                   dilation: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
     """Cross-correlation of one band, one kernel tap at a time: for every (channel, i, j) add
     weight[:, c, i, j] × the input cells that tap lands on. A fixed order of terms, so the result
     is the same whatever the band."""
@@ -357,7 +357,7 @@ def format_number(v: float, digits: int = 6) -> str:
     return "0" if text in ("-0", "−0") else text.replace("-", "−")
 
 
-def _source_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
+def source_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
     """For each padded position on one axis, the original index it copies (-1 for zero padding)."""
     idx = np.arange(n)
     if mode == "zeros":
@@ -379,8 +379,8 @@ def explain_cell(x: np.ndarray, kernels: np.ndarray, spec: ConvSpec, out_channel
     padded = pad_input(x, spec, k.shape[2:])
     weights = effective_kernels(k, spec)[out_channel]
     top, bottom, left, right = spec.pads(k.shape[2:], x.shape[1:])
-    src_y = _source_index(x.shape[1], top, bottom, spec.padding_mode)
-    src_x = _source_index(x.shape[2], left, right, spec.padding_mode)
+    src_y = source_index(x.shape[1], top, bottom, spec.padding_mode)
+    src_x = source_index(x.shape[2], left, right, spec.padding_mode)
     cells = window(out_y, out_x, k.shape[2:], spec)
     terms: list[CellTerm] = []
     for c in range(x.shape[0]):
@@ -392,10 +392,6 @@ def explain_cell(x: np.ndarray, kernels: np.ndarray, spec: ConvSpec, out_channel
             terms.append(CellTerm(c, (py, px), source, value, weight, weight * value))
     bias = float(spec.bias)
     total = math.fsum(t.product for t in terms) + bias
-
-    def paren(v: float) -> str:
-        s = format_number(v)
-        return f"({s})" if s.startswith("−") else s
 
     parts = [f"{format_number(t.weight)}×{paren(t.value)}" for t in terms]
     text = " + ".join(parts)
@@ -422,7 +418,7 @@ def channel_parts(exp: CellExplanation) -> list[ChannelPart]:
     for c in channels:
         terms = [t for t in exp.terms if t.channel == c]
         subtotal = math.fsum(t.product for t in terms)
-        text = " + ".join(f"{format_number(t.weight)}×{_paren(t.value)}" for t in terms)
+        text = " + ".join(f"{format_number(t.weight)}×{paren(t.value)}" for t in terms)
         parts.append(ChannelPart(c, terms, subtotal, f"{text} = {format_number(subtotal)}"))
     return parts
 
@@ -435,14 +431,15 @@ def explain_by_channel(exp: CellExplanation, names: list[str] | None = None) -> 
     for part in parts:
         name = names[part.channel] if names and part.channel < len(names) else f"channel {part.channel + 1}"
         lines.append(f"{name}: {part.text}")
-    total = " + ".join(_paren(p.subtotal) for p in parts)
+    total = " + ".join(paren(p.subtotal) for p in parts)
     if exp.bias:
-        total += f" + bias {_paren(exp.bias)}"
+        total += f" + bias {paren(exp.bias)}"
     lines.append(f"sum over channels: {total} = {format_number(exp.total)}")
     return lines
 
 
-def _paren(v: float) -> str:
+def paren(v: float) -> str:
+    """`v` as a factor of a written product: "2", "(−1)" (a negative number in parentheses)."""
     s = format_number(v)
     return f"({s})" if s.startswith("−") else s
 

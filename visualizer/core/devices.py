@@ -172,16 +172,6 @@ def pick_device(name: str = "auto"):
     raise AssertionError(name)  # parse_device let through only the names above
 
 
-def warm_up() -> None:
-    """Pay torch's one-time start-up costs now (importing torch, and torch._dynamo, which the first
-    optimizer pulls in: several seconds on a slow machine), e.g. from a worker thread while the
-    app opens, so that pressing Start feels immediate."""
-    import torch
-
-    model = torch.nn.Linear(2, 2)
-    torch.optim.SGD(model.parameters(), lr=0.1)
-
-
 def gui_thread_count() -> int:
     """CPU threads to give torch when the GUI shares the process: one core left for the GUI."""
     return max(1, (os.cpu_count() or 2) - 1)

@@ -105,7 +105,7 @@ def layer_names(net: Any, module) -> list[tuple[str, Any]]:
     from visualizer.core.training import resolve_architecture
 
     kept = OrderedDict((k, c) for k, c in module.named_children() if not k.startswith("dropout_before_"))
-    infos = act._layer_infos(resolve_architecture(net), nn.Sequential(kept))  # the one naming rule
+    infos = act.layer_infos(resolve_architecture(net), nn.Sequential(kept))  # the one naming rule
     return [(info.name, child) for info, child in zip(infos, kept.values())]
 
 

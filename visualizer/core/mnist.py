@@ -192,7 +192,9 @@ def _candidates(key: str) -> list[str]:
     return [gz, raw, dotted]
 
 
-def _find_file(folder: Path, key: str) -> Path | None:
+def find_mnist_file(folder: Path, key: str) -> Path | None:
+    """The file of `key` ("train_images", "test_labels", …) in `folder` under any of its accepted
+    names (gzipped or not); None when there is none."""
     for name in _candidates(key):
         p = folder / name
         if p.is_file():
@@ -201,7 +203,7 @@ def _find_file(folder: Path, key: str) -> Path | None:
 
 
 def _missing(folder: Path) -> list[str]:
-    return [MNIST_FILES[k][0] for k in MNIST_FILES if _find_file(folder, k) is None]
+    return [MNIST_FILES[k][0] for k in MNIST_FILES if find_mnist_file(folder, k) is None]
 
 
 def mnist_folder(folder: str | Path) -> Path | None:
@@ -253,7 +255,7 @@ def locate_mnist(data_dir: str | Path | None = None) -> Path:
 def read_mnist_file(folder: str | Path, key: str) -> np.ndarray:
     """One of the four files, checked against what MNIST holds (dimensions, count, label range)."""
     folder = Path(folder)
-    path = _find_file(folder, key)
+    path = find_mnist_file(folder, key)
     if path is None:
         raise MnistNotFound(f"{folder / MNIST_FILES[key][0]}: file not found. {_how_to_get()}")
     dims, count = _EXPECTED[key]
@@ -279,7 +281,7 @@ def _read_all(folder: Path) -> tuple[np.ndarray, ...]:
     """The four arrays; kept in memory (keyed on the files' paths, sizes and times) so a queue of
     runs in the app decompresses MNIST once, and on disk as a verified uint8 cache (see
     read_decoded_cache) so later processes skip the decompression too."""
-    paths = [_find_file(folder, k) for k in MNIST_FILES]
+    paths = [find_mnist_file(folder, k) for k in MNIST_FILES]
     key = tuple((str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in paths if p is not None)
     with _cache_lock:
         hit = _cache.get(key)

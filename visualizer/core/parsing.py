@@ -213,6 +213,23 @@ def argparse_type(parse: Callable[[str], object], name: str) -> Callable[[str], 
     return convert
 
 
+def counting_arg(what: str, low: int = 0, high: int | None = None, wanted: str = "") -> Callable[[str], int]:
+    """An argparse `type=` for an option that counts (an index, a step, a batch size): unsigned ASCII
+    digits (`is_whole_number_text`) from `low` to `high` (when given). Anything else is argparse's
+    error "WHAT must be WANTED, got 'TEXT'", WANTED by default "a whole number from LOW[ to HIGH]"."""
+    span = f"from {low} to {high}" if high is not None else f"from {low}"
+    wanted = wanted or f"a whole number {span}"
+
+    def convert(text: str) -> int:
+        t = text.strip()
+        if not is_whole_number_text(t) or int(t) < low or (high is not None and int(t) > high):
+            raise argparse.ArgumentTypeError(f"{what} must be {wanted}, got {text!r}")
+        return int(t)
+
+    convert.__name__ = "whole number"
+    return convert
+
+
 #: The CLI's argparse types.
 number_arg = argparse_type(lambda t: parse_number(t, ""), "number")
 whole_number_arg = argparse_type(lambda t: parse_whole_number(t, ""), "whole number")

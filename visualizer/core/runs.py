@@ -344,10 +344,6 @@ def failure_final(error: BaseException) -> dict[str, Any]:
     return {"status": "failed", "error": f"{type(error).__name__}: {excerpt(error, 300)}"}
 
 
-#: The files a run writes (what `--overwrite` may replace), besides RunLock's file.
-RUN_FILES = ("config.json", "metrics.json", "history.csv", "model.pt", "results.npz")
-
-
 def holds_run(folder: str | Path) -> bool:
     """True when `folder` holds a ConvViz run: a config.json or metrics.json that we wrote
     (metrics.json with our schema, or config.json with a run_id and a net)."""

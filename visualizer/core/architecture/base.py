@@ -104,7 +104,9 @@ class LayerType:
     `columns` (which of "kernel", "stride", "padding", "dilation" it edits), `other` (the Other
     column's settings and defaults), `has_weights` (learns parameters), `table_kind` (the table
     checker's word for such a row: "conv", "pool", "fc", "flatten", "same" or "block"),
-    `is_convolution` (a convolution: its maps open up in the Network view), and for the Shapes
+    `is_convolution` (a convolution: its maps open up in the Network view), `is_batch_norm`
+    (normalises each channel over the mini-batch: `convviz bn` and the Network view's batch-norm
+    view take it apart), and for the Shapes
     diagram `figure_color` (its boxes' colour as "#rrggbb"; None: the colour of the other layers),
     `figure_label` (its short word when folded into the box before it, e.g. "BN"; "" for its
     name) and `legend` (its words in the diagram's colour key; "": not listed).
@@ -125,6 +127,7 @@ class LayerType:
     table_kind = ""
     has_weights = False
     is_convolution = False
+    is_batch_norm = False
     figure_color: str | None = None
     figure_label = ""
     legend = ""

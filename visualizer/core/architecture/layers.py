@@ -337,7 +337,7 @@ class BatchNorm2dType(LayerType):
     num_batches_tracked)."""
 
     name, short, table_kind = "BatchNorm2d", "bn", "same"
-    has_weights = True
+    has_weights = is_batch_norm = True
     figure_label = "BN"
     schema = {"eps": ("pos_float", 1e-5), "affine": ("bool", True)}
     needs_map = shape_keeping = True

@@ -51,6 +51,15 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def check_input_shape(shape: Any) -> tuple[int, int, int]:
+    """A network's input shape as (C, H, W): three positive integers; UserInputError otherwise."""
+    if (not isinstance(shape, (list, tuple)) or len(shape) != 3
+            or not all(_is_int(v) and v >= 1 for v in shape)):
+        raise UserInputError(f"input_shape: must be three positive integers [C, H, W], got {_show(shape)}")
+    c, h, w = (int(v) for v in shape)
+    return c, h, w
+
+
 def _check_pair(value: Any, path: str, minimum: int) -> list[int]:
     what = "a positive integer" if minimum >= 1 else "a non-negative integer"
     if _is_int(value):
@@ -227,17 +236,14 @@ class Architecture:
             raise UserInputError(f"description: must be text, got {_show(description)}")
         if "input_shape" not in doc:
             raise UserInputError("input_shape: missing; give [C, H, W], e.g. [1, 28, 28]")
-        shape = doc["input_shape"]
-        if (not isinstance(shape, (list, tuple)) or len(shape) != 3
-                or not all(_is_int(v) and v >= 1 for v in shape)):
-            raise UserInputError(f"input_shape: must be three positive integers [C, H, W], got {_show(shape)}")
+        shape = check_input_shape(doc["input_shape"])
         if "layers" not in doc:
             raise UserInputError("layers: missing; give a list of layers")
         raw_layers = doc["layers"]
         if not isinstance(raw_layers, list):
             raise UserInputError(f"layers: must be a list, got {_show(raw_layers)[:40]}")
         layers = _read_layers(raw_layers, "layers", version, 0)
-        return cls(tuple(int(v) for v in shape), layers, name, description)  # type: ignore[arg-type]
+        return cls(shape, layers, name, description)
 
     def to_json(self) -> str:
         return _dump_json(self.to_dict()) + "\n"

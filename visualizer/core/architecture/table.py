@@ -11,8 +11,8 @@ from typing import Any
 
 from visualizer.core.architecture.base import PartialShape, Shape, full_shape, numel, shape_text
 from visualizer.core.architecture.layers import RESIDUAL, layer_type
-from visualizer.core.architecture.schema import (Architecture, LayerSpec, _is_int, _show, block_params,
-                                                 canonical_type, normalize_params)
+from visualizer.core.architecture.schema import (Architecture, LayerSpec, block_params, canonical_type,
+                                                 check_input_shape, normalize_params)
 from visualizer.core.errors import UserInputError
 
 __all__ = ["LayerRow", "ShapeTable", "compute_table", "describe_settings", "flatten_rows", "shape_text"]
@@ -64,7 +64,7 @@ class LayerRow:
 
     @property
     def is_block(self) -> bool:
-        return self.type == "Residual"
+        return self.type == RESIDUAL.name
 
     @property
     def ok(self) -> bool:
@@ -178,11 +178,7 @@ def compute_table(arch: Architecture) -> ShapeTable:
     """Shapes, parameters, MACs, memory and receptive field of every layer. Never raises for a
     bad layer: the row carries `error` and later rows continue from what can be known.
     An input shape that is not three positive integers raises UserInputError."""
-    shape = arch.input_shape
-    if (not isinstance(shape, (list, tuple)) or len(shape) != 3
-            or not all(_is_int(v) and v >= 1 for v in shape)):
-        raise UserInputError(f"input_shape: must be three positive integers [C, H, W], got {_show(shape)}")
-    net_input = tuple(int(v) for v in shape)
+    net_input = check_input_shape(arch.input_shape)
     rows, _, _ = _chain(arch.layers, net_input, ((1, 1), (1, 1)), net_input, None, "", 0, "")  # type: ignore
     return ShapeTable(
         architecture=arch,

@@ -122,6 +122,7 @@ def isolate(folder: Path, size: tuple[int, int], mnist_dir: str | None = None) -
     keeps it, and (with no display asked for) an offscreen screen of exactly `size`."""
     from visualizer.core import appdirs
 
+    # read before the data folder moves: the user's MNIST folder, not one in `folder`
     data = mnist_dir or os.environ.get(appdirs.DATA_ENV) or str(appdirs.mnist_dir())
     os.environ[appdirs.DATA_ENV] = str(data)
     for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "APPDATA"):
@@ -141,13 +142,17 @@ def open_window(size: tuple[int, int]):
     """A fresh main window on the app's QApplication, shown at `size`."""
     import pyqtgraph as pg
 
+    from visualizer.core import appdirs
     from visualizer.ui.shell.application import create_application
-    from visualizer.ui.shell.settings import use_settings_file
+    from visualizer.ui.shell.settings import load_settings, save_settings, use_settings_file
 
     app = create_application()
     _quiet_offscreen_warnings()
     pg.setConfigOptions(antialias=True)
     use_settings_file(Path(os.environ["XDG_CONFIG_HOME"]) / "ConvViz.ini")  # set by isolate()
+    data = os.environ.get(appdirs.DATA_ENV)  # set by isolate(): the user's MNIST folder
+    if data:  # the fresh settings name it, so the tabs look there and Download MNIST saves there
+        save_settings({**load_settings(), "mnist_dir": data})
     from visualizer.ui.shell.main_window import MainWindow
 
     window = MainWindow()
