@@ -276,7 +276,7 @@ def _show_network(panel, req: ViewRequest) -> None:
         name, channel = parse_open(req.open)
         layers = [i for i, la in enumerate(model.net.layers) if la.name == name]
         if not layers or not model.is_conv(layers[0]):
-            convs = [la.name for la in model.net.layers if la.type == "Conv2d"]
+            convs = [la.name for k, la in enumerate(model.net.layers) if model.is_conv(k)]
             raise UserInputError(f"--open: {name!r} is not a convolution layer of this net ({', '.join(convs)})")
         count = model.acts.layers[layers[0]].values.shape[0]
         if channel > count:
