@@ -138,6 +138,11 @@ def test_a_saved_run_with_an_opened_map(tmp_path):
     done = _snapshot(tmp_path, "--tab", "network", "--run", str(run), "--open", "conv2:5", "--out", str(out))
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["convviz: error: --open conv2:5: conv2 has channels 1 to 4"]
+    # a layer that is not a convolution: the convolutions it has are named
+    done = _snapshot(tmp_path, "--tab", "network", "--run", str(run), "--open", "fc1:1", "--out", str(out))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "convviz: error: --open: 'fc1' is not a convolution layer of this net (conv1, conv2, conv3)"]
 
 
 def test_a_run_that_cannot_be_loaded_is_one_line_not_another_net(tmp_path):
