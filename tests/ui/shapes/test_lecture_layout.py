@@ -4,12 +4,11 @@ desktop look back."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize
+from PySide6.QtCore import QRect
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
 from tests.helpers.gui import show_active
-from visualizer.ui.shapes.flow_layout import FlowLayout
 from visualizer.ui.shapes.panel import ShapesPanel
 from visualizer.ui.shell.layout_report import clipped_widgets
 
@@ -19,24 +18,6 @@ def _settle(qtbot, widget: QWidget) -> None:
         QApplication.processEvents()
         widget.layout().activate()
     qtbot.wait(10)
-
-
-def test_a_flow_layout_wraps_its_items_and_is_as_narrow_as_its_widest(qtbot):
-    box = QWidget()
-    flow = FlowLayout(box, spacing=10)
-    for _ in range(3):
-        item = QWidget()
-        item.setFixedSize(100, 20)
-        flow.addWidget(item)
-    show_active(qtbot, box, (400, 100))
-    assert flow.minimumSize().width() == 100
-    assert flow.sizeHint() == QSize(320, 20)
-    assert flow.heightForWidth(320) == 20  # one row
-    assert flow.heightForWidth(250) == 50  # two rows, 10 px apart
-    assert flow.heightForWidth(100) == 80  # one item a row
-    flow.setGeometry(QRect(0, 0, 250, 50))
-    assert [flow.itemAt(i).geometry().topLeft().toTuple() for i in range(3)] == [(0, 0), (110, 0), (0, 30)]
-    assert flow.minimumSize().height() == 50  # the rows it took are its height from now on
 
 
 def test_lecture_type_wraps_the_network_bar_and_cuts_nothing(qtbot):

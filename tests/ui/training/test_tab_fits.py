@@ -7,48 +7,11 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from visualizer.ui.shell.display import LECTURE_SCALE, ZOOM_STEP
 from visualizer.ui.shell.layout_report import clipped_widgets
-from visualizer.ui.training.flow_layout import FlowLayout
 from visualizer.ui.training.panel import TrainingPanel
-
-
-def flow_of(qtbot, width: int, *widgets: QWidget) -> QWidget:
-    host = QWidget()
-    qtbot.addWidget(host)
-    flow = FlowLayout(host)
-    for w in widgets:
-        flow.addWidget(w)
-    host.resize(width, flow.heightForWidth(width))
-    host.show()
-    qtbot.waitExposed(host)
-    return host
-
-
-def test_a_flow_wraps_what_does_not_fit_and_the_growing_item_takes_the_rest(qtbot):
-    buttons = [QPushButton(f"Button number {i}") for i in range(4)]
-    label = QLabel("…")
-    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-    one_line = sum(b.sizeHint().width() for b in buttons) + label.sizeHint().width() + 4 * 6
-    host = flow_of(qtbot, one_line + 100, buttons[0], label, *buttons[1:])
-    # wide enough: one line, the label takes the 100 px left over
-    assert len({b.geometry().top() for b in buttons}) == 1
-    assert label.width() == label.sizeHint().width() + 100
-    # half as wide: more lines, the host taller, every button whole inside it, none overlapping
-    narrow = one_line // 2
-    host.resize(narrow, host.layout().heightForWidth(narrow))
-    host.layout().activate()
-    tops = sorted({b.geometry().top() for b in buttons})
-    assert len(tops) >= 2 and host.height() > buttons[0].height() * len(tops)
-    for b in buttons:
-        assert host.rect().contains(b.geometry()) and b.width() == b.sizeHint().width()
-    for a in buttons:
-        for b in buttons:
-            assert a is b or not a.geometry().intersects(b.geometry())
-    # never narrower than its widest item
-    assert host.layout().minimumSize().width() == max(b.minimumSizeHint().width() for b in buttons)
 
 
 @pytest.fixture

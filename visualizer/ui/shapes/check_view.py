@@ -33,7 +33,7 @@ from visualizer.core.parsing import parse_shape
 from visualizer.core.table_check import CheckReport, ClaimedRow, check_table, parse_table
 from visualizer.resources import resource_path
 from visualizer.ui.shapes.check_state import CURRENT_NETWORK, NO_COMPARISON
-from visualizer.ui.shapes.flow_layout import FlowLayout, flow_row
+from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
 from visualizer.ui.shapes.model import ShapesModel
 from visualizer.ui.shapes.style import color_for
 
@@ -141,11 +141,11 @@ class ShapeCheckView(QWidget):
         self.check_button.clicked.connect(self.run_check)
 
         # groups that flow onto a second row in lecture mode's large type rather than widen the tab
-        bar = FlowLayout(spacing=12)
-        self.file_buttons = flow_row(self, self.load_button, self.example_button)
+        bar = FlowLayout(spacing=12, line_spacing=12)
+        self.file_buttons = side_by_side(self, self.load_button, self.example_button, spacing=4, fixed=True)
         bar.addWidget(self.file_buttons)
-        bar.addWidget(flow_row(self, QLabel("Compare with:", self), self.against))
-        bar.addWidget(flow_row(self, QLabel("Input:", self), self.input_edit))
+        bar.addWidget(side_by_side(self, QLabel("Compare with:", self), self.against, spacing=4, fixed=True))
+        bar.addWidget(side_by_side(self, QLabel("Input:", self), self.input_edit, spacing=4, fixed=True))
         bar.addWidget(self.check_button)
         return bar
 

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QToolButton, QTo
 
 from visualizer.core import shape_text as fmt
 from visualizer.core.architecture import REGISTRY, RESIDUAL, ShapeTable
-from visualizer.ui.shapes.flow_layout import FlowLayout, flow_row
+from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
 from visualizer.ui.shapes.model import ShapesModel
 from visualizer.ui.shell.files import save_bytes
 
@@ -600,7 +600,7 @@ class DiagramPage(QWidget):
         # The legend's entries and the zoom row flow: in lecture mode's large type they wrap
         # onto more rows rather than widen the window.
         header = QWidget(self)
-        bar = FlowLayout(header, spacing=10)
+        bar = FlowLayout(header, spacing=10, line_spacing=10)
         bar.setContentsMargins(4, 2, 4, 0)
         legend_tip = ("Height follows the feature map's size, thickness its channels; "
                       "activations, batch norm and dropout are folded into the block before them")
@@ -608,8 +608,8 @@ class DiagramPage(QWidget):
             label = QLabel(entry, header)
             label.setToolTip(legend_tip)
             bar.addWidget(label)
-        bar.addWidget(flow_row(header, QLabel("Zoom:", header), self.zoom_out_button, self.zoom_label,
-                               self.zoom_in_button, self.zoom_fit_button, spacing=2))
+        bar.addWidget(side_by_side(header, QLabel("Zoom:", header), self.zoom_out_button, self.zoom_label,
+                                   self.zoom_in_button, self.zoom_fit_button, spacing=2, fixed=True))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
 
 from visualizer.core.architecture import preset_names
 from visualizer.core.errors import UserInputError
-from visualizer.ui.shapes.flow_layout import FlowLayout, flow_row
+from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
 from visualizer.ui.shapes.model import DEFAULT_PRESET, ShapesModel
 
 
@@ -43,15 +43,15 @@ class NetworkBar(QWidget):
 
         # One flow of groups (the network, the input size, the name, then the panel's buttons):
         # in lecture mode's large type the bar wraps onto more rows rather than widen the window.
-        self.row = FlowLayout(self, spacing=12)
-        self.row.addWidget(flow_row(self, QLabel("Network:", self), self.preset_combo))
+        self.row = FlowLayout(self, spacing=12, line_spacing=12)
+        self.row.addWidget(side_by_side(self, QLabel("Network:", self), self.preset_combo, spacing=4, fixed=True))
         self.input_label = QLabel("Input C×H×W:", self)
         shape_parts: list[QWidget] = [self.input_label]
         for i, s in enumerate(self.input_spins):
             if i:
                 shape_parts.append(QLabel("×", self))
             shape_parts.append(s)
-        self.row.addWidget(flow_row(self, *shape_parts))
+        self.row.addWidget(side_by_side(self, *shape_parts, spacing=4, fixed=True))
         self.row.addWidget(self.name_label)
 
         model.changed.connect(self._on_model_changed)

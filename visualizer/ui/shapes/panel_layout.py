@@ -27,7 +27,7 @@ from visualizer.core.architecture import LAYER_TYPES, RESIDUAL
 from visualizer.ui.shapes.check_view import ShapeCheckView
 from visualizer.ui.shapes.documents import TABLE_EXPORTS
 from visualizer.ui.shapes.explanation import ExplanationLine
-from visualizer.ui.shapes.flow_layout import flow_row
+from visualizer.ui.shell.flow_layout import side_by_side
 from visualizer.ui.shapes.layer_table import LayerTableView
 from visualizer.ui.shapes.network_bar import NetworkBar
 from visualizer.ui.shapes.totals import TotalsLine
@@ -126,8 +126,8 @@ class ShapesPanelLayout:
         self.export_button.setMenu(export_menu)
         self.train_button = self._tool(self.train_action, "Train this network", "train_button")
         # the three wrap together, onto a row of their own when the bar has no room for them
-        self.network_bar.row.addWidget(flow_row(self.network_bar, self.verify_button, self.export_button,
-                                                self.train_button))
+        self.network_bar.row.addWidget(side_by_side(self.network_bar, self.verify_button, self.export_button,
+                                                    self.train_button, spacing=4, fixed=True))
 
         self._build_edit_bar()
         self._build_focus_bar()

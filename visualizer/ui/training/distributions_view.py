@@ -24,7 +24,7 @@ from visualizer.core.convolution import format_number
 from visualizer.core.distributions import PERCENTILES, Series
 from visualizer.core.experiments import EXPERIMENT_DISTRIBUTIONS, LOOK_AT
 from visualizer.ui.training.distributions_state import MODES, DistributionsState
-from visualizer.ui.training.flow_layout import FlowLayout, side_by_side
+from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
 from visualizer.ui.training.model import TrainingModel
 
 KIND_NAMES = {"weight": "weights", "grad": "gradients of the weights", "activation": "activations"}

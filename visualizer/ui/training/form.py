@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.core.experiments import EXPERIMENTS, experiment_caption
-from visualizer.ui.training.flow_layout import FlowLayout
+from visualizer.ui.shell.flow_layout import FlowLayout
 from visualizer.ui.training.model import FORM_RANGES, LOSSES, OPTIMIZERS, TrainingModel
 from visualizer.core.training import net_label
 

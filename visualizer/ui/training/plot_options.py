@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSizePolicy, QSlider, QWidget
 
 from visualizer.core.curves import QUANTITIES, X_AXES
-from visualizer.ui.training.flow_layout import FlowLayout, side_by_side
+from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
 
 
 class PlotOptionsBar(QWidget):
@@ -74,7 +74,7 @@ class PlotOptionsBar(QWidget):
         super().resizeEvent(event)
         # the key (also in its tooltip and the guide) only where it fits whole on the one line
         items = [self._bar.itemAt(i) for i in range(self._bar.count())]
-        others = sum(i.sizeHint().width() + self._bar.horizontal_spacing() for i in items
+        others = sum(i.sizeHint().width() + self._bar.spacing() for i in items
                      if i.widget() is not self.key_label and not i.isEmpty())
         self.key_label.setVisible(others + self.key_label.sizeHint().width() <= self.width())
 

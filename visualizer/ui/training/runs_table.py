@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.core.run_table import COLUMNS, NUMBER_COLUMNS, row_values
-from visualizer.ui.training.flow_layout import FlowLayout
+from visualizer.ui.shell.flow_layout import FlowLayout
 from visualizer.ui.training.model import TrainingModel
 from visualizer.ui.training.run_entry import RunEntry
 from visualizer.ui.training.run_filter import RunFilterBox, hide_filtered_rows

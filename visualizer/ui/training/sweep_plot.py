@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QSplitter, QVBoxLa
 
 from visualizer.core.sweep import LOG_OPTIONS, SweepTable, sweep_series
 from visualizer.core.run_colors import RUN_COLORS
-from visualizer.ui.training.flow_layout import FlowLayout, side_by_side
+from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
 from visualizer.ui.training.model import TrainingModel
 from visualizer.ui.training.sweep_readout import SweepHover, SweepStatsTable, elide_middle
 

@@ -1,11 +1,19 @@
-"""A row of controls that wraps onto further lines where the width runs out (Qt's flow layout
-example), so a bar of buttons or options never widens its pane: at 1024×768, or in lecture mode's
-large type, it takes two or three lines instead.
+"""A row of controls that wraps onto further lines where the width runs out (after Qt's flow layout
+example), so a bar never widens its pane: at 1024×768, or in lecture mode's large type, it takes two
+or three lines instead. The Shapes tab's bars (the network bar, the diagram's colour key and zoom row,
+the check view's bar) and the Training tab's bars (plot options, runs, sweep, distributions, the
+form's evaluation row) all use it.
 
 An item whose horizontal size policy can grow (Expanding, MinimumExpanding or Ignored) takes what
 its line has left; an Ignored one (a label that elides itself) asks only for its minimum width to
 stay on a line. Items keep their size hint's width unless the pane is narrower (then their minimum).
-Controls that belong together (a label and its box) go in as one widget, so a line never parts them.
+Each line's items are centred on the line vertically (a combo box, spin boxes and buttons of
+different heights line up). Controls that belong together (a label and its box) go in as one
+widget (`side_by_side`), so a line never parts them.
+
+Its minimum width is its widest item's; its height follows the width it is given
+(`heightForWidth`), which a QVBoxLayout asks for. A splitter or a short pane does not ask, so the
+height the lines took at the last width laid out is also the layout's minimum height.
 """
 
 from __future__ import annotations
@@ -17,12 +25,14 @@ _GROWS = (QSizePolicy.Policy.Expanding, QSizePolicy.Policy.MinimumExpanding, QSi
 
 
 class FlowLayout(QLayout):
-    """Items left to right, wrapped into lines; each line's items centred on the line vertically."""
+    """Items left to right, wrapped into lines: `spacing` pixels between two items of a line,
+    `line_spacing` between two lines."""
 
     def __init__(self, parent: QWidget | None = None, spacing: int = 6, line_spacing: int = 4) -> None:
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self._spacing, self._line_spacing = spacing, line_spacing
+        self._height = -1  # the height the lines took at the last width laid out (-1: none yet)
         self.setContentsMargins(0, 0, 0, 0)
 
     # -- the QLayout contract ----------------------------------------------------------------
@@ -38,6 +48,14 @@ class FlowLayout(QLayout):
     def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802
         return self._items.pop(index) if 0 <= index < len(self._items) else None
 
+    def spacing(self) -> int:
+        """Pixels between two items on a line."""
+        return self._spacing
+
+    def setSpacing(self, spacing: int) -> None:  # noqa: N802
+        self._spacing = spacing
+        self.invalidate()
+
     def expandingDirections(self) -> Qt.Orientation:  # noqa: N802
         return Qt.Orientation(0)
 
@@ -49,7 +67,14 @@ class FlowLayout(QLayout):
 
     def setGeometry(self, rect: QRect) -> None:  # noqa: N802
         super().setGeometry(rect)
-        self._arrange(rect, place=True)
+        height = self._arrange(rect, place=True)
+        if height != self._height:
+            # The lines at this width are the bar's minimum height from now on: a splitter or a
+            # short pane (which do not ask heightForWidth) must not squeeze the second line.
+            self._height = height
+            parent = self.parentWidget()
+            if parent is not None:
+                parent.updateGeometry()
 
     def sizeHint(self) -> QSize:  # noqa: N802
         """Everything on one line."""
@@ -59,17 +84,14 @@ class FlowLayout(QLayout):
         return QSize(width, height) + self._margins()
 
     def minimumSize(self) -> QSize:  # noqa: N802
-        """As narrow as the widest item's minimum (one item a line)."""
+        """As narrow as the widest item's minimum (one item a line); as tall as the lines are at
+        the width last laid out (before that, the tallest item's minimum)."""
         shown = self._shown()
         width = max((self._least(i) for i in shown), default=0)
         height = max((i.minimumSize().height() for i in shown), default=0)
-        return QSize(width, height) + self._margins()
+        return (QSize(width, height) + self._margins()).expandedTo(QSize(0, self._height))
 
     # -- the arrangement ---------------------------------------------------------------------
-    def horizontal_spacing(self) -> int:
-        """Pixels between two items on a line."""
-        return self._spacing
-
     def lines(self, width: int) -> list[list[QLayoutItem]]:
         """The shown items, line by line, as they are arranged in `width` pixels (margins included)."""
         m = self.contentsMargins()
@@ -149,12 +171,20 @@ class FlowLayout(QLayout):
         return QSize(m.left() + m.right(), m.top() + m.bottom())
 
 
-def side_by_side(parent: QWidget, *widgets: QWidget) -> QWidget:
-    """Widgets in one row, as one item of a flow (a label is never parted from its box)."""
+def side_by_side(parent: QWidget, *widgets: QWidget, spacing: int | None = None,
+                 fixed: bool = False) -> QWidget:
+    """Widgets in one row, as one item of a flow (a label is never parted from its box).
+
+    `spacing`: pixels between them (None: the style's). `fixed`: the group keeps its size hint,
+    never shrunk nor stretched by the flow (its minimum width is then its whole row's); otherwise
+    it may shrink to its widgets' minimum where the pane is narrower than the group."""
     group = QWidget(parent)
     row = QHBoxLayout(group)
     row.setContentsMargins(0, 0, 0, 0)
+    if spacing is not None:
+        row.setSpacing(spacing)
     for w in widgets:
-        w.setParent(group)
         row.addWidget(w)
+    if fixed:
+        group.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
     return group
