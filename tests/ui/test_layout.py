@@ -51,9 +51,6 @@ SHAPES_LECTURE = ("Shapes tab in lecture mode: minimum width 1,266–1,314 px (i
 SHAPES_ZOOMED = ("Shapes tab at lecture zoom 3: minimum width ~1,800 px (the network bar's verify_button, "
                  "export_button, train_button and the diagram's zoom row 'Zoom:', '−', '+', 'Fit' off screen; "
                  "the preset combo 'resnet18' cut)")
-NETWORK_ZOOMED = ("Network tab at 1024×768, lecture zoom 3: in the 271 px maps pane, fc1's colour-bar numbers "
-                  "'−0.0637' and '+0.0637' (117 px each at that type) do not fit beside even a 24 px bar "
-                  "(maps_canvas layout_problems)")
 
 
 def known_fault(size: tuple[int, int], view: dict) -> str | None:
@@ -65,8 +62,6 @@ def known_fault(size: tuple[int, int], view: dict) -> str | None:
     if view["tab"] == "shapes" and view.get("lecture") and not view.get("zoom") and (
             size == (1024, 768) or size == (1280, 800) and view.get("example") != "vgg16"):
         return SHAPES_LECTURE
-    if view["tab"] == "network" and view.get("zoom") == 3 and size == (1024, 768):
-        return NETWORK_ZOOMED
     return None
 
 

@@ -1,0 +1,92 @@
+"""The Network tab's panes at lecture type on a small screen (issue 26): the maps pane's colour-bar
+numbers go under the bar's ends when they do not fit beside it."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QFont, QFontMetrics
+
+from visualizer.ui.network.loader import load_net
+from visualizer.ui.network.maps import MapsCanvas
+from visualizer.ui.network.model import NetworkModel
+
+
+def model_with_net(qtbot, name: str = "mnist-net1") -> NetworkModel:
+    """A Network model showing the untrained preset `name` (seed 0), loaded on this thread."""
+    model = NetworkModel()
+    request = {"kind": "preset", "net": name, "seed": 0}
+    model.loaded("net", request, load_net(request))
+    assert model.acts is not None
+    return model
+
+
+def shown_canvas(qtbot, model: NetworkModel, width: int, point_size: float) -> MapsCanvas:
+    canvas = MapsCanvas(model)
+    qtbot.addWidget(canvas)
+    font = QFont(canvas.font())
+    font.setPointSizeF(point_size)
+    canvas.setFont(font)
+    canvas.resize(width, 600)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.relayout()
+    canvas.resize(width, canvas.minimumHeight())
+    return canvas
+
+
+def is_blue(c: QColor) -> bool:
+    return c.blue() > c.red() + 60
+
+
+def is_red(c: QColor) -> bool:
+    return c.red() > c.blue() + 60
+
+
+def test_colour_bar_numbers_go_under_the_bar_in_a_narrow_pane(qtbot):
+    model = model_with_net(qtbot)
+    fc1 = next(i for i, la in enumerate(model.acts.layers) if la.name == "fc1")
+    canvas = shown_canvas(qtbot, model, 271, 20)  # the 1024×768 maps pane at lecture zoom 3
+    fm = QFontMetrics(canvas.font())
+    left, right = canvas._scale_words_of(fc1)
+    assert left.startswith("−") and right.startswith("+")
+    # beside a 24 px bar these numbers would not fit the pane
+    assert fm.horizontalAdvance(left) + 24 + fm.horizontalAdvance(right) + 16 > canvas.width() - 8
+    block = canvas.blocks[fc1]
+    assert block.numbers is not None
+    assert block.numbers.top() >= block.bar.bottom()  # under the bar ...
+    assert block.numbers.left() == block.bar.left() and block.numbers.right() == block.bar.right()  # ... at its ends
+    assert block.numbers.right() <= canvas.width() and fm.horizontalAdvance(left + right) + 8 <= block.numbers.width()
+    assert block.tiles[0].top() >= block.numbers.bottom() - 2  # the cells start below the numbers
+    assert canvas.layout_problems() == []
+    shot = canvas.grab().toImage()
+    y = int(block.bar.center().y())
+    assert is_blue(shot.pixelColor(int(block.bar.left()) + 3, y))
+    assert is_red(shot.pixelColor(int(block.bar.right()) - 3, y))
+    # some ink of the numbers under each end of the bar
+    row = [shot.pixelColor(x, y2) for y2 in range(int(block.numbers.top()), int(block.numbers.bottom()))
+           for x in (int(block.numbers.left()) + fm.horizontalAdvance(left) // 2,
+                     int(block.numbers.right()) - fm.horizontalAdvance(right) // 2)]
+    assert any(c.lightness() < 100 for c in row)
+
+
+def test_colour_bar_numbers_stay_beside_the_bar_where_they_fit(qtbot):
+    model = model_with_net(qtbot)
+    canvas = shown_canvas(qtbot, model, 700, 10)
+    assert all(b.numbers is None for b in canvas.blocks)
+    fm = QFontMetrics(canvas.font())
+    for b in canvas.blocks:
+        left, right = canvas._scale_words(b)
+        assert b.bar.left() - fm.horizontalAdvance(left) - 4 >= 0 and b.bar.right() + fm.horizontalAdvance(right) < 700
+    assert canvas.layout_problems() == []
+
+
+def test_numbers_too_wide_for_one_line_take_two_under_the_bar(qtbot):
+    model = model_with_net(qtbot)
+    fc1 = next(i for i, la in enumerate(model.acts.layers) if la.name == "fc1")
+    canvas = shown_canvas(qtbot, model, 271, 27)
+    fm = QFontMetrics(canvas.font())
+    left, right = canvas._scale_words_of(fc1)
+    block = canvas.blocks[fc1]
+    assert fm.horizontalAdvance(left + right) + 8 > block.numbers.width()  # not on one line
+    assert block.numbers.height() >= 2 * fm.height()  # so on two
+    assert block.tiles[0].top() >= block.numbers.bottom() - 2
+    assert canvas.layout_problems() == []
