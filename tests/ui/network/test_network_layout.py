@@ -5,18 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 
-from visualizer.ui.network.loader import load_net
 from visualizer.ui.network.maps import MapsCanvas
 from visualizer.ui.network.model import NetworkModel
-
-
-def model_with_net(qtbot, name: str = "mnist-net1") -> NetworkModel:
-    """A Network model showing the untrained preset `name` (seed 0), loaded on this thread."""
-    model = NetworkModel()
-    request = {"kind": "preset", "net": name, "seed": 0}
-    model.loaded("net", request, load_net(request))
-    assert model.acts is not None
-    return model
 
 
 def shown_canvas(qtbot, model: NetworkModel, width: int, point_size: float) -> MapsCanvas:
@@ -41,8 +31,8 @@ def is_red(c: QColor) -> bool:
     return c.red() > c.blue() + 60
 
 
-def test_colour_bar_numbers_go_under_the_bar_in_a_narrow_pane(qtbot):
-    model = model_with_net(qtbot)
+def test_colour_bar_numbers_go_under_the_bar_in_a_narrow_pane(qtbot, net1_model):
+    model = net1_model
     fc1 = next(i for i, la in enumerate(model.acts.layers) if la.name == "fc1")
     canvas = shown_canvas(qtbot, model, 271, 20)  # the 1024×768 maps pane at lecture zoom 3
     fm = QFontMetrics(canvas.font())
@@ -68,8 +58,8 @@ def test_colour_bar_numbers_go_under_the_bar_in_a_narrow_pane(qtbot):
     assert any(c.lightness() < 100 for c in row)
 
 
-def test_colour_bar_numbers_stay_beside_the_bar_where_they_fit(qtbot):
-    model = model_with_net(qtbot)
+def test_colour_bar_numbers_stay_beside_the_bar_where_they_fit(qtbot, net1_model):
+    model = net1_model
     canvas = shown_canvas(qtbot, model, 700, 10)
     assert all(b.numbers is None for b in canvas.blocks)
     fm = QFontMetrics(canvas.font())
@@ -79,8 +69,8 @@ def test_colour_bar_numbers_stay_beside_the_bar_where_they_fit(qtbot):
     assert canvas.layout_problems() == []
 
 
-def test_numbers_too_wide_for_one_line_take_two_under_the_bar(qtbot):
-    model = model_with_net(qtbot)
+def test_numbers_too_wide_for_one_line_take_two_under_the_bar(qtbot, net1_model):
+    model = net1_model
     fc1 = next(i for i, la in enumerate(model.acts.layers) if la.name == "fc1")
     canvas = shown_canvas(qtbot, model, 271, 27)
     fm = QFontMetrics(canvas.font())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPalette, QPen, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.core.activations import channel_windows
 from visualizer.core.output_size import effective_kernel
 from visualizer.ui.network.model import NetworkModel
+from visualizer.ui.network.opened_text import arithmetic_html, exact_of, title_html, total_line
 from visualizer.ui.network.render import scales_of, to_images
 
 TILE = 64
@@ -86,16 +86,12 @@ class PartsCanvas(QWidget):
         font = QFont(self.font())
         fm = QFontMetrics(font)
         parts = self.model.parts
-        total = "" if parts is None else self._total_line(parts)
+        total = "" if parts is None else total_line(parts)
         need = max(max(fm.horizontalAdvance(h) for h in HEADS) / (TILE + 12),
                    fm.horizontalAdvance("ch 000") / 46, fm.horizontalAdvance(total) / max(1, self.width() - 8))
         if need > 1 and font.pointSizeF() > 0:
             font.setPointSizeF(font.pointSizeF() / min(need, 1 / 0.6))
         return font
-
-    @staticmethod
-    def _total_line(parts) -> str:
-        return f"  Σ of the {len(parts.channels)} correlations + bias {parts.bias:+.4g} = the map"
 
     def paintEvent(self, _e) -> None:  # noqa: N802
         p = QPainter(self)
@@ -120,7 +116,7 @@ class PartsCanvas(QWidget):
                 p.drawText(QRectF(r.right(), r.top(), GAP, r.height()), Qt.AlignmentFlag.AlignCenter, "⋆")
             if kind == "total":
                 p.drawText(QRectF(0, r.top() - fm.height() - 2, self.width(), fm.height()), Qt.AlignmentFlag.AlignLeft,
-                           self._total_line(parts))
+                           total_line(parts))
         if self.pixel is not None:
             oy, ox = self.pixel
             ho, wo = parts.total.shape
@@ -159,26 +155,6 @@ class PartsCanvas(QWidget):
         while w is not None and not isinstance(w, OpenedMapView):
             w = w.parentWidget()
         return w  # type: ignore[return-value]
-
-
-def arithmetic_html(parts, oy: int, ox: int) -> str:
-    """Each channel's window ⊙ kernel slice summed, then Σ + bias: the map's value at (oy, ox)."""
-    windows = channel_windows(parts, oy, ox)
-
-    def matrix(m) -> str:
-        return "<br>".join("&nbsp;".join(f"{v:5.2f}".replace(" ", "&nbsp;") for v in row) for row in m)
-
-    rows = ["<tr><th></th><th>window</th><th>kernel slice</th><th>Σ window ⊙ slice</th></tr>"]
-    total = 0.0
-    for i, c in enumerate(parts.channels):
-        s = float(np.sum(windows[i].astype(np.float64) * parts.kernels[i]))
-        total += s
-        rows.append(f"<tr><td>ch&nbsp;{c + 1}</td><td><tt>{matrix(windows[i])}</tt></td>"
-                    f"<td><tt>{matrix(parts.kernels[i])}</tt></td><td align=right>{s:.4f}</td></tr>")
-    value = float(parts.total[oy, ox])
-    return (f"<b>Output pixel row {oy + 1}, column {ox + 1}</b><table cellspacing=3>{''.join(rows)}</table>"
-            f"Σ partial sums {total:.4f} + bias {parts.bias:.4f} = <b>{total + parts.bias:.4f}</b> "
-            f"(the map holds {value:.4f})")
 
 
 class _ShorteningButton(QPushButton):
@@ -233,6 +209,10 @@ class OpenedMapView(QWidget):
         self.arithmetic.setObjectName("opened_arithmetic")
         self.arithmetic.setWordWrap(True)
         self.arithmetic.setTextFormat(Qt.TextFormat.RichText)
+        self.arithmetic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.arithmetic.setOpenExternalLinks(False)
+        self.arithmetic.linkHovered.connect(self._number_hovered)
         self.channel_combo = QComboBox(self)
         self.channel_combo.setObjectName("explorer_channels")
         self.channel_combo.setToolTip("Which input channel(s) and kernel slice(s) go to the Convolution explorer")
@@ -275,13 +255,7 @@ class OpenedMapView(QWidget):
         if not on:
             self.title.setText("<b>One map opened up</b>: click a map of a conv layer")
             return
-        name = self.model.net.layers[parts.layer].name
-        ho, wo = parts.total.shape
-        kh, kw = parts.kernels.shape[1:]
-        self.title.setText(f"<b>{name}, output channel {parts.out_channel + 1}</b> ({ho}×{wo}): "
-                           f"{len(parts.channels)} input maps ⋆ {kh}×{kw} kernel slices (cross-correlation), "
-                           f"stride {parts.stride[0]}×{parts.stride[1]}, padding {parts.padding[0]}, "
-                           f"bias {parts.bias:+.4g}")
+        self.title.setText(title_html(self.model.net.layers[parts.layer].name, parts))
         keep = self.channel_combo.currentIndex()
         self.channel_combo.blockSignals(True)
         self.channel_combo.clear()
@@ -299,7 +273,33 @@ class OpenedMapView(QWidget):
             return
         oy, ox = pixel
         if oy < parts.total.shape[0] and ox < parts.total.shape[1]:
-            self.arithmetic.setText(arithmetic_html(parts, oy, ox))
+            colour = self.arithmetic.palette().color(QPalette.ColorRole.WindowText).name()
+            self.arithmetic.setText(arithmetic_html(parts, oy, ox, colour))
+            self._fit_arithmetic()
+
+    def _fit_arithmetic(self) -> None:
+        """The arithmetic at least as wide as its table of numbers: a narrow pane scrolls it
+        sideways (squeezed, Qt draws the table's columns over each other); the line under the
+        table wraps."""
+        text = self.arithmetic.text()
+        if "</table>" not in text:
+            self.arithmetic.setMinimumWidth(0)
+            return
+        doc = QTextDocument()
+        doc.setDefaultFont(self.arithmetic.font())
+        doc.setHtml(text[:text.index("</table>") + len("</table>")])
+        margins = self.arithmetic.contentsMargins()
+        self.arithmetic.setMinimumWidth(int(doc.size().width()) + 4 + margins.left() + margins.right())
+
+    def changeEvent(self, e) -> None:  # noqa: N802
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.FontChange:  # the table's width is the font's
+            self._fit_arithmetic()
+
+    @Slot(str)
+    def _number_hovered(self, href: str) -> None:
+        """A number of the arithmetic under the mouse: its exact value as the tool tip."""
+        self.arithmetic.setToolTip(exact_of(href))
 
     @Slot()
     def _explorer(self) -> None:
