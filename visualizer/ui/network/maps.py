@@ -169,8 +169,7 @@ class MapsCanvas(QWidget):
         text = self.palette().color(QPalette.ColorRole.WindowText)
         if acts is None or not self.blocks:
             p.setPen(text)
-            msg = self.model.error or ("Loading the net…" if self.model.busy else "Pick a net and an image")
-            p.drawText(self.rect().adjusted(10, 10, -10, -10), Qt.TextFlag.TextWordWrap, msg)
+            p.drawText(self.rect().adjusted(10, 10, -10, -10), Qt.TextFlag.TextWordWrap, self.placeholder())
             return
         clip = e.rect()
         opened = self.model.opened
@@ -215,6 +214,15 @@ class MapsCanvas(QWidget):
             elif la.values.ndim == 1 and b.columns:
                 row, col = divmod(hover[2], b.columns)
                 p.drawRect(QRectF(b.origin.x() + col * b.cell, b.origin.y() + row * b.cell, b.cell, b.cell))
+
+    def placeholder(self) -> str:
+        """What the pane says while it has no maps to show: a problem, the slow work under way
+        ("Loading PyTorch…" the first time), or what to do."""
+        if self.model.error:
+            return self.model.error
+        if self.model.busy:
+            return getattr(self.model, "phase", "") or "Loading the net…"  # (the gradients' source has no phase)
+        return "Pick a net and an image"
 
     @staticmethod
     def _paint_numbers(p: QPainter, b: _Block, fm: QFontMetrics, left: str, right: str) -> None:

@@ -129,6 +129,7 @@ class NetworkPanel(Panel):
         self.opened.explorer_clicked.connect(self._explorer)
         self.backward_bar.explorer_clicked.connect(self._backward_explorer)
         self._started = False
+        self._busy_said = "Loading…"  # the status line's words while busy (cleared when done)
 
     def showEvent(self, e) -> None:  # noqa: N802
         super().showEvent(e)
@@ -154,8 +155,9 @@ class NetworkPanel(Panel):
     @Slot(bool)
     def _busy(self, on: bool) -> None:
         if on:
-            self.status.setText("Loading…")
-        elif self.status.text() == "Loading…":
+            self.status.setText(self.model.phase or "Loading…")
+            self._busy_said = self.status.text()
+        elif self.status.text() == self._busy_said:
             self.status.setText(" ")
         self.maps.canvas.update()
 
