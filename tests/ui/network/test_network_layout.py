@@ -1,5 +1,6 @@
 """The Network tab's panes at lecture type on a small screen (issue 26): the maps pane's colour-bar
-numbers go under the bar's ends when they do not fit beside it."""
+numbers go under the bar's ends when they do not fit beside it; the opened map's pictures share the
+pane's width and their heads wrap rather than run into each other."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 from visualizer.ui.network.maps import MapsCanvas
 from visualizer.ui.network.model import NetworkModel
+from visualizer.ui.network.opened import GAP, HEADS, TILE, PartsCanvas
 
 
 def shown_canvas(qtbot, model: NetworkModel, width: int, point_size: float) -> MapsCanvas:
@@ -80,3 +82,35 @@ def test_numbers_too_wide_for_one_line_take_two_under_the_bar(qtbot, net1_model)
     assert block.numbers.height() >= 2 * fm.height()  # so on two
     assert block.tiles[0].top() >= block.numbers.bottom() - 2
     assert canvas.layout_problems() == []
+
+
+def shown_parts(qtbot, model: NetworkModel, width: int, point_size: float) -> PartsCanvas:
+    canvas = PartsCanvas(model)
+    qtbot.addWidget(canvas)
+    font = QFont(canvas.font())
+    font.setPointSizeF(point_size)
+    canvas.setFont(font)
+    canvas.resize(width, 600)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.refresh()
+    return canvas
+
+
+def test_the_opened_maps_pictures_grow_with_the_pane_and_their_heads_fit(qtbot, net1_model):
+    conv2 = next(i for i, la in enumerate(net1_model.acts.layers) if la.name == "conv2")
+    net1_model.open_map(conv2, 2)
+    narrow = shown_parts(qtbot, net1_model, 312, 20)  # the 1024×768 pane at lecture zoom 3
+    fm = QFontMetrics(narrow.font())
+    assert sum(fm.horizontalAdvance(h) for h in HEADS) > 312 - 40  # the heads on one line each would touch
+    assert narrow.layout_problems() == []
+    tiles = [r for kind, _c, r in narrow.cells if kind != "total"][:3]
+    assert all(a.right() + GAP <= b.left() + 0.5 for a, b in zip(tiles, tiles[1:]))
+    assert tiles[-1].right() <= narrow.width()
+    wide = shown_parts(qtbot, net1_model, 520, 9)
+    wide_tiles = [r for kind, _c, r in wide.cells][:3]
+    assert wide_tiles[0].width() > 1.5 * TILE  # bigger pictures where the pane has room
+    assert wide_tiles[-1].right() <= wide.width()
+    assert wide.layout_problems() == []
+    total = next(r for kind, _c, r in wide.cells if kind == "total")
+    assert wide.total_rect.bottom() <= total.top()  # the Σ line above the sum's picture

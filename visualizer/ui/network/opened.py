@@ -28,14 +28,20 @@ from visualizer.ui.network.model import NetworkModel
 from visualizer.ui.network.opened_text import arithmetic_html, exact_of, title_html, total_line
 from visualizer.ui.network.render import scales_of, to_images
 
-TILE = 64
+TILE = 64  # the pictures' side in a narrow pane; they grow with the pane ...
+TILE_MAX = 160  # ... up to this
 GAP = 6
 #: The heads of the three columns: a channel's input map, its kernel slice, their correlation.
 HEADS = ("input map", "kernel slice", "correlation")
+_HEAD_FLAGS = int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom) | int(Qt.TextFlag.TextWordWrap)
+_WRAP = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(Qt.TextFlag.TextWordWrap)
 
 
 class PartsCanvas(QWidget):
-    """Rows: input map c | kernel slice c | channel c's correlation; last row: the sum + bias."""
+    """Rows: input map c | kernel slice c | channel c's correlation; last row: the sum + bias.
+    The pictures share the pane's width (64 to 160 px); the heads wrap over their columns (in a
+    smaller type, or the pane scrolls sideways, where a word is wider than a column), the Σ line
+    over the pane."""
 
     def __init__(self, model: NetworkModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +50,8 @@ class PartsCanvas(QWidget):
         self.setMouseTracking(True)
         self.pixel: tuple[int, int] | None = None
         self.cells: list[tuple[str, int, QRectF]] = []  # (kind, channel, rect)
+        self.total_rect = QRectF()  # where the Σ line is written
+        self.head_height = 0
         self._images: dict[str, list] = {}
         model.opened_changed.connect(self.refresh)
 
@@ -53,45 +61,101 @@ class PartsCanvas(QWidget):
     @Slot()
     def refresh(self) -> None:
         parts = self.model.parts
-        self.cells, self._images = [], {}
+        self._images = {}
         if parts is not None:
             self._images["input"] = to_images(parts.inputs, scales_of(parts.inputs, False))
             self._images["kernel"] = to_images(parts.kernels, scales_of(parts.kernels, False))
             both = np.concatenate([parts.partials, parts.total[None]])
-            s = scales_of(both, False)
-            imgs = to_images(both, s)
+            imgs = to_images(both, scales_of(both, False))
             self._images["partial"], self._images["total"] = imgs[:-1], imgs[-1:]
-            fm = QFontMetrics(self.label_font())
-            y = fm.height() + 4
-            for c in range(len(parts.channels)):
-                for k, kind in enumerate(("input", "kernel", "partial")):
-                    self.cells.append((kind, c, QRectF(50 + k * (TILE + GAP), y, TILE, TILE)))
-                y += TILE + GAP
-            y += fm.height() + 2
-            self.cells.append(("total", 0, QRectF(50 + 2 * (TILE + GAP), y, TILE, TILE)))
-            y += TILE + GAP
-            self.setMinimumHeight(int(y) + 4)
-        else:
-            self.setMinimumHeight(40)
+        self.relayout()
+
+    def relayout(self) -> None:
+        """The cells, heads and Σ line for the pane's width and the type."""
+        parts = self.model.parts
+        self.cells = []
+        if parts is None:
+            self.setMinimumSize(0, 40)
+            self.update()
+            return
+        fm = QFontMetrics(self.label_font())
+        left, tile = self.label_width(fm), self.tile(fm)
+        self.setMinimumWidth(int(left + 3 * self._least_tile(fm) + 2 * GAP + 8))
+        self.head_height = max(fm.boundingRect(0, 0, int(tile + GAP), 10_000, _HEAD_FLAGS, h).height()
+                               for h in HEADS)
+        y = self.head_height + 4
+        for c in range(len(parts.channels)):
+            for k, kind in enumerate(("input", "kernel", "partial")):
+                self.cells.append((kind, c, QRectF(left + k * (tile + GAP), y, tile, tile)))
+            y += tile + GAP
+        width = max(40, self.width() - 8)
+        high = fm.boundingRect(0, 0, width, 10_000, _WRAP, total_line(parts)).height()
+        self.total_rect = QRectF(4, y, width, high)
+        y += high + 2
+        self.cells.append(("total", 0, QRectF(left + 2 * (tile + GAP), y, tile, tile)))
+        y += tile + GAP
+        self.setMinimumHeight(int(y) + 4)
         self.update()
+
+    def label_width(self, fm: QFontMetrics) -> int:
+        """The channel names' column: the longest name ("ch 8") and a gap."""
+        parts = self.model.parts
+        last = max(parts.channels) + 1 if parts is not None and len(parts.channels) else 1
+        return fm.horizontalAdvance(f"ch {last}") + 8
+
+    def _pane_tile(self, fm: QFontMetrics) -> float:
+        """A third of the pane beside the names, at most 160 px."""
+        return min(TILE_MAX, (self.width() - self.label_width(fm) - 2 * GAP - 8) / 3)
+
+    @staticmethod
+    def _least_tile(fm: QFontMetrics) -> float:
+        """The smallest side: 64 px, or a head's widest word (its column is the picture and a gap)."""
+        return max(TILE, max(fm.horizontalAdvance(word) for head in HEADS for word in head.split()) - GAP)
+
+    def tile(self, fm: QFontMetrics) -> float:
+        """The pictures' side: a third of the pane beside the names, 64 to 160 px (more where a
+        head's word needs it: the pane then scrolls sideways)."""
+        return max(self._least_tile(fm), self._pane_tile(fm))
+
+    def resizeEvent(self, e) -> None:  # noqa: N802
+        super().resizeEvent(e)
+        self.relayout()
 
     def changeEvent(self, e) -> None:  # noqa: N802
         super().changeEvent(e)
         if e.type() == QEvent.Type.FontChange:  # the tiles sit under lines of text
-            self.refresh()
+            self.relayout()
 
     def label_font(self) -> QFont:
         """The font of the column heads, channel names and the Σ line: the widget's, or smaller
-        (down to 60 %) where its words would be wider than the tiles they stand over."""
+        (down to half) where a word of a head would be wider than its column."""
         font = QFont(self.font())
         fm = QFontMetrics(font)
-        parts = self.model.parts
-        total = "" if parts is None else total_line(parts)
-        need = max(max(fm.horizontalAdvance(h) for h in HEADS) / (TILE + 12),
-                   fm.horizontalAdvance("ch 000") / 46, fm.horizontalAdvance(total) / max(1, self.width() - 8))
-        if need > 1 and font.pointSizeF() > 0:
-            font.setPointSizeF(font.pointSizeF() / min(need, 1 / 0.6))
+        widest = max(fm.horizontalAdvance(word) for head in HEADS for word in head.split())
+        room = max(TILE, self._pane_tile(fm)) + GAP
+        if widest > room and font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * max(0.5, 0.97 * room / widest))  # (a margin for rounding)
         return font
+
+    def layout_problems(self) -> list[str]:
+        """Heads, channel names or the Σ line cut (for the layout report: this widget draws its
+        own text)."""
+        parts = self.model.parts
+        if parts is None or not self.cells:
+            return []
+        fm = QFontMetrics(self.label_font())
+        tile, cut = self.tile(fm), []
+        for head in HEADS:
+            need = fm.boundingRect(0, 0, int(tile + GAP), 10_000, _HEAD_FLAGS, head)
+            if need.width() > tile + GAP or need.height() > self.head_height:
+                cut.append(f"opened map head '{head}' cut: it needs {need.width()}×{need.height()} px, has "
+                           f"{tile + GAP:.0f}×{self.head_height}")
+        if fm.horizontalAdvance(f"ch {max(parts.channels) + 1}") > self.label_width(fm) - 4:
+            cut.append("opened map: the channel names are wider than their column")
+        need = fm.boundingRect(0, 0, int(self.total_rect.width()), 10_000, _WRAP, total_line(parts))
+        if need.height() > self.total_rect.height() or self.total_rect.right() > self.width():
+            cut.append(f"opened map: the line '{total_line(parts)}' cut")
+        return cut
 
     def paintEvent(self, _e) -> None:  # noqa: N802
         p = QPainter(self)
@@ -104,19 +168,19 @@ class PartsCanvas(QWidget):
             return
         p.setFont(self.label_font())
         fm = QFontMetrics(p.font())
+        tile = self.tile(fm)
         for k, head in enumerate(HEADS):
-            p.drawText(QRectF(50 + k * (TILE + GAP) - 4, 0, TILE + 12, fm.height()), Qt.AlignmentFlag.AlignCenter, head)
+            first = self.cells[k][2]
+            p.drawText(QRectF(first.left() - GAP / 2, 0, tile + GAP, self.head_height), _HEAD_FLAGS, head)
+        p.drawText(self.total_rect, _WRAP, total_line(parts))
         for kind, c, r in self.cells:
             p.drawImage(r, self._images[kind][c])
             if kind == "input":
                 p.setPen(text)
-                p.drawText(QRectF(0, r.top(), 46, r.height()), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                           f"ch {parts.channels[c] + 1}")
+                p.drawText(QRectF(0, r.top(), r.left() - 8, r.height()),
+                           Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, f"ch {parts.channels[c] + 1}")
             if kind == "kernel":
                 p.drawText(QRectF(r.right(), r.top(), GAP, r.height()), Qt.AlignmentFlag.AlignCenter, "⋆")
-            if kind == "total":
-                p.drawText(QRectF(0, r.top() - fm.height() - 2, self.width(), fm.height()), Qt.AlignmentFlag.AlignLeft,
-                           total_line(parts))
         if self.pixel is not None:
             oy, ox = self.pixel
             ho, wo = parts.total.shape
