@@ -5,10 +5,14 @@ pane's width and their heads wrap rather than run into each other."""
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
 
-from visualizer.ui.network.maps import MapsCanvas
+from visualizer.ui.network.maps import MIN_WIDTH, MapsCanvas
 from visualizer.ui.network.model import NetworkModel
 from visualizer.ui.network.opened import GAP, HEADS, TILE, PartsCanvas
+from visualizer.ui.shell.layout_report import layout_report
+
+NARROW = 280  # px: about the maps pane at lecture zoom 3 on a 1024 px screen
 
 
 def shown_canvas(qtbot, model: NetworkModel, width: int, point_size: float) -> MapsCanvas:
@@ -114,3 +118,51 @@ def test_the_opened_maps_pictures_grow_with_the_pane_and_their_heads_fit(qtbot, 
     assert wide.layout_problems() == []
     total = next(r for kind, _c, r in wide.cells if kind == "total")
     assert wide.total_rect.bottom() <= total.top()  # the Σ line above the sum's picture
+
+
+def test_the_backward_bar_fits_a_narrow_maps_pane_at_lecture_type(qtbot, net1_model):
+    """Maps: Both at lecture type in the narrow maps pane of a 1024 px screen: the class's box goes
+    under its words, the hand-over button takes its short words, and Forward and Backward scroll
+    sideways in their pane; in one row the bar made the window 1,686 px wide."""
+    from visualizer.ui.network.backward import NetworkBackward
+    from visualizer.ui.network.backward_view import BackwardBar
+    from visualizer.ui.network.maps import LayerMapsView
+
+    maps = LayerMapsView(net1_model)
+    backward = NetworkBackward(net1_model)
+    bar = BackwardBar(backward, maps)
+    box = QWidget()
+    col = QVBoxLayout(box)
+    col.setContentsMargins(0, 0, 0, 0)
+    col.addWidget(bar)
+    col.addWidget(maps, 1)
+    qtbot.addWidget(box)
+    bar.mode_combo.setCurrentIndex(bar.mode_combo.findData("both"))
+    box.resize(700, 700)
+    box.show()
+    qtbot.waitExposed(box)
+    qtbot.waitUntil(lambda: bar.target_row.direction() == QBoxLayout.Direction.LeftToRight)
+    assert bar.explorer_button.text() == "Open backward in Convolution explorer"  # room for the whole words
+    first_row = bar.mode_combo.geometry().top()
+    assert bar.class_combo.geometry().top() > first_row  # the class on a row of its own, not beside the maps box
+    font = QFont(box.font())
+    font.setPointSizeF(18)
+    box.setFont(font)
+    box.resize(NARROW, 700)
+    qtbot.waitUntil(lambda: bar.target_row.direction() == QBoxLayout.Direction.TopToBottom)
+    qtbot.waitUntil(lambda: bar.explorer_button.text() == "Backward to explorer")
+    qtbot.waitUntil(lambda: bar.class_combo.geometry().top() > bar.class_label.geometry().bottom() - 1)  # under its words
+    # in one row, or with the button's whole words, the bar would be wider than the pane
+    assert bar.class_label.sizeHint().width() + bar.class_combo.sizeHint().width() > NARROW
+    assert bar.explorer_button.sizeHint().width() > NARROW
+    assert box.minimumSizeHint().width() <= NARROW
+    assert maps.scroll.widget().minimumSizeHint().width() >= 2 * MIN_WIDTH  # the two canvases scroll sideways
+    qtbot.waitUntil(lambda: panel_ready(backward))
+    qtbot.waitUntil(lambda: layout_report(box, (NARROW, 700))["clipped"] == [])
+    assert bar.loss_label.text().startswith("L = −log p")  # the loss line, whole
+    backward.shutdown()
+
+
+def panel_ready(backward) -> bool:
+    return backward.grads is not None and not backward.busy
+

@@ -21,6 +21,8 @@ from visualizer.ui.network.render import paint_colour_bar, scales_of, to_images
 GAP = 3
 FLAT_COLUMNS = 64
 BAR_W = 90
+#: The narrowest canvas: its layout keeps 200 px for the maps.
+MIN_WIDTH = 208
 _WRAP = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter) | int(Qt.TextFlag.TextWordWrap)
 HOVER_HINT = "Hover a map to see a value and its receptive field; click a map of a conv layer to open it"
 
@@ -55,6 +57,7 @@ class MapsCanvas(QWidget):
         self.setObjectName("maps_canvas")
         self.setAccessibleName("Feature maps of every layer")
         self.setMouseTracking(True)
+        self.setMinimumWidth(MIN_WIDTH)  # narrower (Forward and Backward side by side), its pane scrolls sideways
         self.images: list[list] = []  # per layer: QImages of its maps (spatial) or one strip image
         self.blocks: list[_Block] = []
         self.scales: list = []  # per layer: the largest |value| of each map's colours

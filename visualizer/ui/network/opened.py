@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QFrame,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -110,7 +111,7 @@ class PartsCanvas(QWidget):
     @staticmethod
     def _least_tile(fm: QFontMetrics) -> float:
         """The smallest side: 64 px, or a head's widest word (its column is the picture and a gap)."""
-        return max(TILE, max(fm.horizontalAdvance(word) for head in HEADS for word in head.split()) - GAP)
+        return max(TILE, max(fm.horizontalAdvance(word) for head in HEADS for word in head.split()) + 2 - GAP)
 
     def tile(self, fm: QFontMetrics) -> float:
         """The pictures' side: a third of the pane beside the names, 64 to 160 px (more where a
@@ -131,7 +132,7 @@ class PartsCanvas(QWidget):
         (down to half) where a word of a head would be wider than its column."""
         font = QFont(self.font())
         fm = QFontMetrics(font)
-        widest = max(fm.horizontalAdvance(word) for head in HEADS for word in head.split())
+        widest = max(fm.horizontalAdvance(word) for head in HEADS for word in head.split()) + 2  # (its ink's edges)
         room = max(TILE, self._pane_tile(fm)) + GAP
         if widest > room and font.pointSizeF() > 0:
             font.setPointSizeF(font.pointSizeF() * max(0.5, 0.97 * room / widest))  # (a margin for rounding)
@@ -221,7 +222,7 @@ class PartsCanvas(QWidget):
         return w  # type: ignore[return-value]
 
 
-class _ShorteningButton(QPushButton):
+class ShorteningButton(QPushButton):
     """A push button whose words shorten to `short` where the whole do not fit (lecture type on a
     1024-px screen); its tooltip says what it does in full. Its minimum is the short words'."""
 
@@ -229,6 +230,8 @@ class _ShorteningButton(QPushButton):
         super().__init__(text, parent)
         self._full, self._short = text, short
         self.setAccessibleName(text)
+        # Preferred, not a push button's Minimum: a layout may give it less than the whole words
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def _padding(self) -> int:
         return super().sizeHint().width() - self.fontMetrics().horizontalAdvance(self.text())
@@ -236,6 +239,11 @@ class _ShorteningButton(QPushButton):
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         hint = super().minimumSizeHint()
         return QSize(self._padding() + self.fontMetrics().horizontalAdvance(self._short), hint.height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        """The whole words' size, whichever words it shows now (so that it grows back to them)."""
+        hint = super().sizeHint()
+        return QSize(self._padding() + self.fontMetrics().horizontalAdvance(self._full), hint.height())
 
     def _fit(self) -> None:
         whole = self._padding() + self.fontMetrics().horizontalAdvance(self._full) <= self.width()
@@ -280,7 +288,7 @@ class OpenedMapView(QWidget):
         self.channel_combo = QComboBox(self)
         self.channel_combo.setObjectName("explorer_channels")
         self.channel_combo.setToolTip("Which input channel(s) and kernel slice(s) go to the Convolution explorer")
-        self.explorer_button = _ShorteningButton("Open in Convolution explorer", "Open in explorer", self)
+        self.explorer_button = ShorteningButton("Open in Convolution explorer", "Open in explorer", self)
         self.explorer_button.setObjectName("open_in_explorer")
         self.explorer_button.setToolTip("Step through this convolution cell by cell in the Convolution tab, "
                                         "with the trained weights, stride, padding and bias")
