@@ -87,3 +87,12 @@ def test_the_title_the_sum_line_and_the_hover_use_the_rule(qtbot, net1_model):
 def test_equals_only_where_every_shown_number_is_exact():
     assert equals_sign([0.5, 0.25, 0.75]) == "="
     assert equals_sign([0.5, -0.309087, 0.190913]) == "≈"
+
+
+def test_a_hovered_value_is_shown_in_full(qtbot, net1_model):
+    model = net1_model
+    conv2 = next(i for i, la in enumerate(model.acts.layers) if la.name == "conv2")
+    model.set_hover((conv2, 2, 3, 4))
+    value = float(model.acts.layers[conv2].values[2, 3, 4])
+    assert model.hover_text().startswith(f"conv2 channel 3, row 4, column 5: {exact(value)};")
+    assert len(exact(value).lstrip("−0.")) > 3  # more digits than the maps' 3 (the hover is where they are)

@@ -18,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from visualizer.core.errors import UserInputError
+from visualizer.core.number_text import exact
 from visualizer.ui.network.loader import torch_ready
 
 SCALES = ("shared", "own")
@@ -348,7 +349,7 @@ class NetworkModel(QObject):
         where = f"value {y + 1}" if v.ndim == 1 else f"channel {c + 1}, row {y + 1}, column {x + 1}"
         rf = self.hover_field()
         rf_text = field_text(rf, tuple(self.net.architecture.input_shape)[-2:]) if rf else "; it sees the whole input"
-        return f"{la.name} {where}: {value:.4g}{rf_text}"
+        return f"{la.name} {where}: {exact(value)}{rf_text}"  # on hover: the value in full
 
     def is_conv(self, layer: int) -> bool:
         """Whether `layer` is a convolution (the registry says; its maps open up)."""
