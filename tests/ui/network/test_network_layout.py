@@ -166,3 +166,27 @@ def test_the_backward_bar_fits_a_narrow_maps_pane_at_lecture_type(qtbot, net1_mo
 def panel_ready(backward) -> bool:
     return backward.grads is not None and not backward.busy
 
+
+
+def test_the_right_panes_tabs_take_short_names_one_at_a_time_where_narrow(qtbot):
+    from visualizer.ui.network.panel import PaneTabs
+
+    tabs = PaneTabs()
+    qtbot.addWidget(tabs)
+    tabs.add_page(QWidget(), "Opened map", "Map")
+    tabs.add_page(QWidget(), "Batch norm", "BN")
+    tabs.resize(600, 200)
+    tabs.show()
+    qtbot.waitExposed(tabs)
+    names = lambda: [tabs.tabText(i) for i in range(tabs.count())]  # noqa: E731
+    qtbot.waitUntil(lambda: names() == ["Opened map", "Batch norm"])
+    bar = tabs.tabBar()
+    whole = bar.sizeHint().width()
+    tabs.resize(whole - 10, 200)  # the whole names do not fit: the first tab's name shortens
+    qtbot.waitUntil(lambda: names() == ["Map", "Batch norm"])
+    assert bar.sizeHint().width() <= tabs.width()
+    tabs.resize(bar.sizeHint().width() - 10, 200)  # nor that: both
+    qtbot.waitUntil(lambda: names() == ["Map", "BN"])
+    assert [tabs.tabToolTip(i) for i in range(2)] == ["Opened map", "Batch norm"]  # the whole names
+    tabs.resize(600, 200)
+    qtbot.waitUntil(lambda: names() == ["Opened map", "Batch norm"])  # and back
