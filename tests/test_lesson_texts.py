@@ -265,10 +265,11 @@ def test_the_network_tab_counts_from_1_and_shows_no_negative_position():
     assert field_text((-1, -1, 3, 3), (28, 28)) == "; receptive field 3×3: input rows 1–2, columns 1–2 (the rest on padding)"
     assert field_text((4, 10, 3, 3), (28, 28)) == "; receptive field 3×3: input rows 5–7, columns 11–13"
     assert field_text((26, 0, 1, 1), (28, 28)) == "; receptive field 1×1: input row 27, column 1"
-    for module in ("model.py", "opened.py"):
+    for module in ("model.py", "opened.py", "opened_text.py"):
         source = (REPO / "visualizer" / "ui" / "network" / module).read_text(encoding="utf-8")
         assert "row {y}, column {x}" not in source and "row {oy}, column {ox}" not in source
-    source = (REPO / "visualizer" / "ui" / "network" / "opened.py").read_text(encoding="utf-8")
+    source = "".join((REPO / "visualizer" / "ui" / "network" / m).read_text(encoding="utf-8")
+                     for m in ("opened.py", "opened_text.py"))  # the view and its words
     assert "output channel {parts.out_channel + 1}" in source and "Input channel {c + 1} only" in source
 
 

@@ -39,17 +39,10 @@ ZOOMED = [VIEWS[0], VIEWS[3], VIEWS[6], VIEWS[7], VIEWS[9]]
 ALL_VIEWS = ([dict(v) for v in VIEWS] + [dict(v, lecture=True) for v in VIEWS]
              + [dict(v, lecture=True, zoom=3) for v in ZOOMED])
 
-#: Faults known today, outside this branch's panels: they fail now, and the strict xfail turns
-#: into a failure when they are fixed, so the marks must go then.
-NETWORK_ZOOMED = ("Network tab at 1024×768, lecture zoom 3: in the 271 px maps pane, fc1's colour-bar numbers "
-                  "'−0.0637' and '+0.0637' (117 px each at that type) do not fit beside even a 24 px bar "
-                  "(maps_canvas layout_problems)")
-
 
 def known_fault(size: tuple[int, int], view: dict) -> str | None:
-    """Why `view` is cut at `size` today, or None when it fits."""
-    if view["tab"] == "network" and view.get("zoom") == 3 and size == (1024, 768):
-        return NETWORK_ZOOMED
+    """Why `view` is cut at `size` today (a strict xfail: it turns into a failure once fixed, so the
+    mark must go then), or None when it fits. None are known today."""
     return None
 
 

@@ -43,3 +43,10 @@ def signed_term(text: str, first: bool) -> tuple[str, str]:
     if text.startswith("−"):
         return " − ", text[1:]
     return " + ", text
+
+
+def equals_sign(numbers) -> str:
+    """"=" between a written sum and its result when every number of the line is shown exactly,
+    "≈" when rounding to the shown digits may make the written numbers add up to a little more or
+    less than the result shown."""
+    return "=" if all(shown(v) == exact(v) for v in numbers) else "≈"

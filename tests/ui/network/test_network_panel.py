@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 
 from tests.helpers.gui import draw_stroke
 from tests.helpers.runs import make_run
+from visualizer.core.number_text import shown
 from visualizer.ui.shell.main_window import MainWindow
 from visualizer.ui.shell.panel import Panel
 from visualizer.ui.network.panel import NetworkPanel
@@ -81,7 +82,8 @@ def test_draw_a_digit_open_a_conv_map_and_hand_it_to_the_explorer(qtbot, fresh_s
     qtbot.mouseMove(pc, total.center().toPoint())
     qtbot.waitUntil(lambda: "Output pixel" in panel.opened.arithmetic.text())
     oy, ox = pc.pixel
-    assert f"(the map holds {model.acts.layers[conv2].values[3][oy, ox]:.4f})" in panel.opened.arithmetic.text()
+    held = model.acts.layers[conv2].values[3][oy, ox]
+    assert f"{shown(held)}</span></a>)" in panel.opened.arithmetic.text()  # (the map holds …), 3 digits
 
     # hand it to the explorer (the Convolution tab's open_convolution; a stand-in records the call)
     conv_panel = w.panels[0]

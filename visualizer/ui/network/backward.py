@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from visualizer.core.errors import UserInputError
+from visualizer.core.number_text import equals_sign, exact, shown
 from visualizer.ui.network.loader import SHUTDOWN_WAIT_MS, Job
 from visualizer.ui.shell.threads import join_finished, keep_until_done, start_worker
 
@@ -193,7 +194,8 @@ class NetworkBackward(QObject):
         g = self.grads
         if g is None:
             return "Computing the gradients…" if self.busy and self.shows_gradients() else ""
-        return f"L = −log p{_sub(g.target)} = {g.loss:.4g} (cross-entropy of class {g.target})"
+        return (f"L = −log p{_sub(g.target)} {equals_sign([g.loss])} {shown(g.loss)} "
+                f"(cross-entropy of class {g.target})")
 
     def hover_text(self) -> str:
         """The gradient at the value under the mouse ("" when none)."""
@@ -206,7 +208,7 @@ class NetworkBackward(QObject):
             value = float(v[y]) if v.ndim == 1 else float(v[c, y, x])
         except IndexError:
             return ""
-        return f"{maps.layers[layer].name} there = {value:.4g}"
+        return f"{maps.layers[layer].name} there = {exact(value)}"  # on hover: in full
 
     def backward_request(self) -> dict | None:
         """The explorer's `open_backward` arguments for the opened conv map: its inputs, kernel,

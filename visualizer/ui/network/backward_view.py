@@ -7,13 +7,14 @@ the opened conv map's backward pass in the explorer (`explorer_clicked`, with
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from visualizer.core.training import NUM_CLASSES
 from visualizer.ui.network.backward import MODES, NetworkBackward
 from visualizer.ui.network.maps import LayerMapsView, MapsCanvas
+from visualizer.ui.network.opened import ShorteningButton
 from visualizer.ui.network.render import scales_of, to_images
 
 SALIENCY_SIDE = 84
@@ -109,22 +110,31 @@ class BackwardBar(QWidget):
             self.mode_combo.addItem(label, key)
         self.mode_combo.currentIndexChanged.connect(self._mode_chosen)
         top.addWidget(self.mode_combo)
+        top.addStretch(1)
+        # The class, the hand-over and the loss on rows of their own, so that the bar is no wider
+        # than the maps pane at lecture type on a 1024 px screen (in one row it widened the window).
+        self.target_row = target = QBoxLayout(QBoxLayout.Direction.LeftToRight)  # the combo under its words when narrow
+        col.addLayout(target)
         self.class_label = QLabel("loss of class:", self)  # shown with its combo, in backward mode
-        top.addWidget(self.class_label)
+        target.addWidget(self.class_label)
         self.class_combo = QComboBox(self)
         self.class_combo.setObjectName("loss_class")
         self.class_combo.addItem("the true label", None)
         for c in range(NUM_CLASSES):
             self.class_combo.addItem(str(c), c)
         self.class_combo.currentIndexChanged.connect(self._class_chosen)
-        top.addWidget(self.class_combo)
-        self.explorer_button = QPushButton("Open backward in Convolution explorer", self)
+        self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # its first item's words change
+        target.addWidget(self.class_combo)
+        target.addStretch(1)
+        self.explorer_button = ShorteningButton("Open backward in Convolution explorer", "Backward to explorer", self)
         self.explorer_button.setObjectName("open_backward_in_explorer")
         self.explorer_button.setToolTip("The opened conv map's input, kernel and true ∂L/∂(map) to the "
                                         "Convolution tab's backward mode: its ∂L/∂W is the net's own")
         self.explorer_button.clicked.connect(self._explorer)
-        top.addWidget(self.explorer_button)
-        top.addStretch(1)
+        hand_over = QHBoxLayout()
+        col.addLayout(hand_over)
+        hand_over.addWidget(self.explorer_button)
+        hand_over.addStretch(1)
         info = QHBoxLayout()
         col.addLayout(info)
         self.saliency = QLabel(self)
@@ -141,6 +151,32 @@ class BackwardBar(QWidget):
         backward.network.image_changed.connect(self.refresh)
         backward.network.hover_changed.connect(self.refresh)
         self.refresh()
+
+    def _fit_target_row(self) -> None:
+        """The class's words and its box side by side where they fit, else one above the other."""
+        row = self.target_row
+        need = self.class_label.sizeHint().width() + row.spacing() + self.class_combo.sizeHint().width()
+        direction = QBoxLayout.Direction.TopToBottom if need > self.width() else QBoxLayout.Direction.LeftToRight
+        if row.direction() != direction:
+            row.setDirection(direction)
+
+    def _fit_loss(self) -> None:
+        """The loss line as tall as its wrapped words at its width (a box layout gives a wrapped
+        label its one-line height beside the saliency picture)."""
+        label = self.loss_label
+        need = label.heightForWidth(label.width()) if label.width() > 0 else -1
+        label.setMinimumHeight(max(0, need))
+
+    def resizeEvent(self, e) -> None:  # noqa: N802
+        super().resizeEvent(e)
+        self._fit_target_row()
+        self._fit_loss()
+
+    def changeEvent(self, e) -> None:  # noqa: N802
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.FontChange:
+            QTimer.singleShot(0, self._fit_target_row)  # once the label and the box have the new font
+            QTimer.singleShot(0, self._fit_loss)
 
     @Slot(int)
     def _mode_chosen(self, index: int) -> None:
@@ -173,6 +209,7 @@ class BackwardBar(QWidget):
         self.explorer_button.setEnabled(b.network.parts is not None and b.grads is not None)
         hover = b.hover_text()
         self.loss_label.setText(b.error or "  ·  ".join(t for t in (b.loss_text(), hover) if t) or " ")
+        self._fit_loss()
         g = b.grads
         if g is None or not on:
             self.saliency.clear()

@@ -10,6 +10,7 @@ thread (plain Python objects and numpy arrays only).
 from __future__ import annotations
 
 import itertools
+import sys
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -18,6 +19,22 @@ from visualizer.core.errors import UserInputError
 from visualizer.ui.shell.threads import join_finished, keep_until_done, start_worker
 
 SHUTDOWN_WAIT_MS = 2000
+#: What the tab says while the first job that needs torch imports it (several seconds, once).
+LOADING_TORCH = "Loading PyTorch…"
+#: The jobs that run torch: the first of them imports it, on its own thread.
+TORCH_JOBS = frozenset({"net", "image"})
+
+
+def torch_ready() -> bool:
+    """torch imported and done: not absent, nor half-way through its import on another thread
+    (an `import torch` here would then wait for that thread, freezing the GUI)."""
+    module = sys.modules.get("torch")
+    return module is not None and not getattr(getattr(module, "__spec__", None), "_initializing", False)
+
+
+def import_torch() -> None:
+    """Import torch (on a worker's thread: it holds the interpreter for seconds the first time)."""
+    import torch  # noqa: F401
 
 
 class Job(QObject):
@@ -27,6 +44,7 @@ class Job(QObject):
 
     succeeded = Signal(object)
     failed = Signal(object)
+    phase = Signal(object)  # (kind, serial, request, words): what it is doing now, "" for its job
     done = Signal()
 
     def __init__(self, kind: str, serial: int, request: dict, fn: Callable[[dict], Any]) -> None:
@@ -37,6 +55,10 @@ class Job(QObject):
     def work(self) -> None:
         head = (self._kind, self._serial, self._request)
         try:
+            if self._kind in TORCH_JOBS and not torch_ready():  # the session's first: say so
+                self.phase.emit(head + (LOADING_TORCH,))
+                import_torch()
+                self.phase.emit(head + ("",))
             self.succeeded.emit(head + (self._fn(self._request),))
         except UserInputError as exc:
             self.failed.emit(head + (str(exc),))
@@ -141,6 +163,7 @@ class Loader(QObject):
         job = Job(kind, serial, dict(request), JOBS[kind])
         job.succeeded.connect(self._succeeded)
         job.failed.connect(self._failed)
+        job.phase.connect(self._phase)
         entry = _Running(kind, serial, dict(request), None, job)  # type: ignore[arg-type]
         self._running.append(entry)
         entry.thread = start_worker(job, self._thread_finished)
@@ -151,6 +174,12 @@ class Loader(QObject):
         kind, serial, request, result = answer
         if self._newest.get(kind) == serial:  # an older request of this kind lost to a newer one
             self.model.loaded(kind, request, result)
+
+    @Slot(object)
+    def _phase(self, answer: tuple) -> None:
+        kind, serial, _request, words = answer
+        if self._newest.get(kind) == serial:
+            self.model.set_phase(words)
 
     @Slot(object)
     def _failed(self, answer: tuple) -> None:

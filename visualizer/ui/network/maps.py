@@ -21,6 +21,8 @@ from visualizer.ui.network.render import paint_colour_bar, scales_of, to_images
 GAP = 3
 FLAT_COLUMNS = 64
 BAR_W = 90
+#: The narrowest canvas: its layout keeps 200 px for the maps.
+MIN_WIDTH = 208
 _WRAP = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter) | int(Qt.TextFlag.TextWordWrap)
 HOVER_HINT = "Hover a map to see a value and its receptive field; click a map of a conv layer to open it"
 
@@ -34,6 +36,8 @@ class _Block:
     cell: float = 0.0  # flat layers: cell size ...
     columns: int = 0  # ... and cells per row
     origin: QPointF | None = None
+    #: A narrow pane: the bar's numbers on a line of their own under its two ends (else beside it).
+    numbers: QRectF | None = None
 
 
 def _heading_of(la) -> str:
@@ -53,13 +57,17 @@ class MapsCanvas(QWidget):
         self.setObjectName("maps_canvas")
         self.setAccessibleName("Feature maps of every layer")
         self.setMouseTracking(True)
+        self.setMinimumWidth(MIN_WIDTH)  # narrower (Forward and Backward side by side), its pane scrolls sideways
         self.images: list[list] = []  # per layer: QImages of its maps (spatial) or one strip image
         self.blocks: list[_Block] = []
+        self.scales: list = []  # per layer: the largest |value| of each map's colours
         self.redraws = 0  # for tests and the benchmark
         model.activations_changed.connect(self.refresh)
         model.scale_changed.connect(self.refresh)
         model.net_changed.connect(self.refresh)
         model.opened_changed.connect(self.update)
+        if model.acts is not None:  # a canvas made for a model that already shows a net
+            self.refresh()
 
     # -- content ---------------------------------------------------------------------------
     @Slot()
@@ -89,25 +97,11 @@ class MapsCanvas(QWidget):
         acts = self.model.acts
         self.blocks = []
         fm = QFontMetrics(self.font())
-        line = fm.height() + 4
         width = max(200, self.width() - 8)
         y = 4.0
         if acts is not None:
             for i, la in enumerate(acts.layers):
-                header = QRectF(4, y, width, line)
-                bar_left = 4 + width - BAR_W - fm.horizontalAdvance("+max of each map") - 8
-                bar_w = BAR_W
-                left, right = self._scale_words_of(i)
-                if fm.horizontalAdvance(_heading_of(la)) > bar_left - fm.horizontalAdvance(left) - 16:
-                    # a narrow column: the heading gets lines of its own above the bar, wrapped,
-                    # and the bar starts after its left number
-                    high = fm.boundingRect(0, 0, int(width), 10_000, _WRAP, _heading_of(la)).height() + 4
-                    header = QRectF(4, y, width, max(line, high))
-                    y += header.height()
-                    bar_left = max(bar_left, 4 + fm.horizontalAdvance(left) + 8)
-                    bar_w = max(24.0, min(BAR_W, 4 + width - bar_left - fm.horizontalAdvance(right) - 8))
-                bar = QRectF(bar_left, y + 3, bar_w, line - 6)
-                y += line
+                header, bar, numbers, y = self._place_bar(i, y, width, fm)
                 v = la.values
                 if v.ndim == 3:
                     side = tile_size(v.shape[1])
@@ -118,16 +112,41 @@ class MapsCanvas(QWidget):
                         r, k = divmod(c, per_row)
                         tiles.append(QRectF(4 + k * (tw + GAP), y + r * (side + GAP), tw, side))
                     y += -(-v.shape[0] // per_row) * (side + GAP)
-                    self.blocks.append(_Block(i, header, bar, tiles))
+                    self.blocks.append(_Block(i, header, bar, tiles, numbers=numbers))
                 else:
                     cols = min(FLAT_COLUMNS, v.size)
                     cell = max(4.0, min(24.0, width / cols))
                     rows = -(-v.size // cols)
                     self.blocks.append(_Block(i, header, bar, [QRectF(4, y, cols * cell, rows * cell)], cell, cols,
-                                              QPointF(4, y)))
+                                              QPointF(4, y), numbers))
                     y += rows * cell + GAP
                 y += 6
         self.setMinimumHeight(int(y) + 4)
+
+    def _place_bar(self, i: int, y: float, width: float, fm: QFontMetrics):
+        """Layer `i`'s heading, colour bar and (in a narrow pane) the line of the bar's numbers,
+        from height `y` down; and the height below them. Wide: the heading and the bar share a line,
+        the numbers either side of the bar. Narrower: the heading gets lines of its own above. Too
+        narrow for even a 24 px bar between the numbers (lecture type on a 1024 px screen): the bar
+        has a line of its own and the numbers the line under it, one under each end (the right one
+        a line lower where the two do not fit one line)."""
+        line = fm.height() + 4
+        heading = _heading_of(self.model.acts.layers[i])
+        left, right = self._scale_words_of(i)
+        bar_left = 4 + width - BAR_W - fm.horizontalAdvance("+max of each map") - 8
+        if fm.horizontalAdvance(heading) <= bar_left - fm.horizontalAdvance(left) - 16:
+            return QRectF(4, y, width, line), QRectF(bar_left, y + 3, BAR_W, line - 6), None, y + line
+        high = fm.boundingRect(0, 0, int(width), 10_000, _WRAP, heading).height() + 4
+        header = QRectF(4, y, width, max(line, high))
+        y += header.height()
+        bar_left = max(bar_left, 4 + fm.horizontalAdvance(left) + 8)
+        room = 4 + width - bar_left - fm.horizontalAdvance(right) - 8
+        if room >= 24:
+            return header, QRectF(bar_left, y + 3, min(BAR_W, room), line - 6), None, y + line
+        both = fm.horizontalAdvance(left) + fm.horizontalAdvance(right) + 16
+        bar = QRectF(4, y + 3, min(width, max(BAR_W, both)), line - 6)
+        lines = 1 if both <= width else 2  # still too wide: the right number a line lower
+        return header, bar, QRectF(4, y + line - 2, bar.width(), lines * line), y + (lines + 1) * line - 2
 
     def resizeEvent(self, e) -> None:  # noqa: N802
         super().resizeEvent(e)
@@ -153,8 +172,7 @@ class MapsCanvas(QWidget):
         text = self.palette().color(QPalette.ColorRole.WindowText)
         if acts is None or not self.blocks:
             p.setPen(text)
-            msg = self.model.error or ("Loading the net…" if self.model.busy else "Pick a net and an image")
-            p.drawText(self.rect().adjusted(10, 10, -10, -10), Qt.TextFlag.TextWordWrap, msg)
+            p.drawText(self.rect().adjusted(10, 10, -10, -10), Qt.TextFlag.TextWordWrap, self.placeholder())
             return
         clip = e.rect()
         opened = self.model.opened
@@ -175,11 +193,7 @@ class MapsCanvas(QWidget):
                            Qt.AlignmentFlag.AlignVCenter,
                            fm.elidedText(heading, Qt.TextElideMode.ElideRight, int(room)))
             paint_colour_bar(p, b.bar)
-            scale_line = b.bar.adjusted(0, -3, 0, 3)
-            p.drawText(QRectF(b.bar.left() - fm.horizontalAdvance(left) - 4, scale_line.top(),
-                              fm.horizontalAdvance(left) + 2, scale_line.height()), Qt.AlignmentFlag.AlignVCenter, left)
-            p.drawText(QRectF(b.bar.right() + 4, scale_line.top(), fm.horizontalAdvance(right) + 4,
-                              scale_line.height()), Qt.AlignmentFlag.AlignVCenter, right)
+            self._paint_numbers(p, b, fm, left, right)
             images = self.images[b.layer]
             if la.values.ndim == 3:
                 for c, r in enumerate(b.tiles):
@@ -203,6 +217,28 @@ class MapsCanvas(QWidget):
             elif la.values.ndim == 1 and b.columns:
                 row, col = divmod(hover[2], b.columns)
                 p.drawRect(QRectF(b.origin.x() + col * b.cell, b.origin.y() + row * b.cell, b.cell, b.cell))
+
+    def placeholder(self) -> str:
+        """What the pane says while it has no maps to show: a problem, the slow work under way
+        ("Loading PyTorch…" the first time), or what to do."""
+        if self.model.error:
+            return self.model.error
+        if self.model.busy:
+            return getattr(self.model, "phase", "") or "Loading the net…"  # (the gradients' source has no phase)
+        return "Pick a net and an image"
+
+    @staticmethod
+    def _paint_numbers(p: QPainter, b: _Block, fm: QFontMetrics, left: str, right: str) -> None:
+        """The colour bar's numbers: either side of it, or under its two ends (`b.numbers`)."""
+        if b.numbers is not None:
+            p.drawText(b.numbers, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, left)
+            p.drawText(b.numbers, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, right)
+            return
+        scale_line = b.bar.adjusted(0, -3, 0, 3)
+        p.drawText(QRectF(b.bar.left() - fm.horizontalAdvance(left) - 4, scale_line.top(),
+                          fm.horizontalAdvance(left) + 2, scale_line.height()), Qt.AlignmentFlag.AlignVCenter, left)
+        p.drawText(QRectF(b.bar.right() + 4, scale_line.top(), fm.horizontalAdvance(right) + 4,
+                          scale_line.height()), Qt.AlignmentFlag.AlignVCenter, right)
 
     def _scale_words(self, b: _Block) -> tuple[str, str]:
         return self._scale_words_of(b.layer)
@@ -238,8 +274,15 @@ class MapsCanvas(QWidget):
         cut = []
         for b in self.blocks:
             left, right = self._scale_words(b)
-            if b.bar.left() - fm.horizontalAdvance(left) - 4 < 0 or \
-                    b.bar.right() + 4 + fm.horizontalAdvance(right) > self.width():
+            if b.numbers is not None:
+                one_line = b.numbers.height() < 2 * fm.height()
+                need = (fm.horizontalAdvance(left) + 8 + fm.horizontalAdvance(right) if one_line
+                        else max(fm.horizontalAdvance(left), fm.horizontalAdvance(right)))
+                fits = need <= b.numbers.width() and b.numbers.right() <= self.width()
+            else:
+                fits = (b.bar.left() - fm.horizontalAdvance(left) - 4 >= 0
+                        and b.bar.right() + 4 + fm.horizontalAdvance(right) <= self.width())
+            if not fits:
                 cut.append(f"{acts.layers[b.layer].name}: the colour bar's numbers '{left}', '{right}' do not fit "
                            f"the {self.width()} px width")
             heading, room = self._heading(b, fm, self._scale_words(b)[0])

@@ -18,6 +18,8 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from visualizer.core.errors import UserInputError
+from visualizer.core.number_text import exact
+from visualizer.ui.network.loader import torch_ready
 
 SCALES = ("shared", "own")
 IMAGE_KINDS = ("test", "misclassified", "drawn", "file")
@@ -86,6 +88,7 @@ class NetworkModel(QObject):
         self.pending_index: int | None = None  # a test image asked for before the test set arrived
         self.pending_test_index: int | None = None  # a test-set index to show once the run's mistakes are read
         self.busy = False
+        self.phase = ""  # while busy: what the slow work does now ("Loading PyTorch…"), if it says
         self._recompute = QTimer(self)
         self._recompute.setSingleShot(True)
         self._recompute.setInterval(0)
@@ -114,9 +117,16 @@ class NetworkModel(QObject):
             self.load_requested.emit("test_set", {"data_dir": self.data_dir})
 
     def set_busy(self, on: bool) -> None:
+        if not on:
+            self.phase = ""
         if on != self.busy:
             self.busy = on
             self.busy_changed.emit(on)
+
+    def set_phase(self, words: str) -> None:
+        """What the work in progress does now ("" when it just does its job)."""
+        self.phase = words
+        self.busy_changed.emit(self.busy)
 
     def follow_live(self) -> bool:
         """Show the running net and follow its snapshots; False (with a message) when no run is
@@ -275,6 +285,8 @@ class NetworkModel(QObject):
         from visualizer.core import activations as act
 
         self._recompute.stop()
+        if not torch_ready():  # preprocessing runs torch: once its import (a worker's) is done, the
+            return  # net's arrival recomputes; importing it here would freeze the GUI meanwhile
         if self.image_kind == "drawn":
             self.pixels = act.mnist_preprocess(self.drawing, invert=False)
             self.label = None
@@ -337,7 +349,7 @@ class NetworkModel(QObject):
         where = f"value {y + 1}" if v.ndim == 1 else f"channel {c + 1}, row {y + 1}, column {x + 1}"
         rf = self.hover_field()
         rf_text = field_text(rf, tuple(self.net.architecture.input_shape)[-2:]) if rf else "; it sees the whole input"
-        return f"{la.name} {where}: {value:.4g}{rf_text}"
+        return f"{la.name} {where}: {exact(value)}{rf_text}"  # on hover: the value in full
 
     def is_conv(self, layer: int) -> bool:
         """Whether `layer` is a convolution (the registry says; its maps open up)."""

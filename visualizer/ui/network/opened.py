@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPalette, QPen, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -18,24 +18,31 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QFrame,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from visualizer.core.activations import channel_windows
 from visualizer.core.output_size import effective_kernel
 from visualizer.ui.network.model import NetworkModel
+from visualizer.ui.network.opened_text import arithmetic_html, exact_of, title_html, total_line
 from visualizer.ui.network.render import scales_of, to_images
 
-TILE = 64
+TILE = 64  # the pictures' side in a narrow pane; they grow with the pane ...
+TILE_MAX = 160  # ... up to this
 GAP = 6
 #: The heads of the three columns: a channel's input map, its kernel slice, their correlation.
 HEADS = ("input map", "kernel slice", "correlation")
+_HEAD_FLAGS = int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom) | int(Qt.TextFlag.TextWordWrap)
+_WRAP = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(Qt.TextFlag.TextWordWrap)
 
 
 class PartsCanvas(QWidget):
-    """Rows: input map c | kernel slice c | channel c's correlation; last row: the sum + bias."""
+    """Rows: input map c | kernel slice c | channel c's correlation; last row: the sum + bias.
+    The pictures share the pane's width (64 to 160 px); the heads wrap over their columns (in a
+    smaller type, or the pane scrolls sideways, where a word is wider than a column), the Σ line
+    over the pane."""
 
     def __init__(self, model: NetworkModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +51,8 @@ class PartsCanvas(QWidget):
         self.setMouseTracking(True)
         self.pixel: tuple[int, int] | None = None
         self.cells: list[tuple[str, int, QRectF]] = []  # (kind, channel, rect)
+        self.total_rect = QRectF()  # where the Σ line is written
+        self.head_height = 0
         self._images: dict[str, list] = {}
         model.opened_changed.connect(self.refresh)
 
@@ -53,49 +62,101 @@ class PartsCanvas(QWidget):
     @Slot()
     def refresh(self) -> None:
         parts = self.model.parts
-        self.cells, self._images = [], {}
+        self._images = {}
         if parts is not None:
             self._images["input"] = to_images(parts.inputs, scales_of(parts.inputs, False))
             self._images["kernel"] = to_images(parts.kernels, scales_of(parts.kernels, False))
             both = np.concatenate([parts.partials, parts.total[None]])
-            s = scales_of(both, False)
-            imgs = to_images(both, s)
+            imgs = to_images(both, scales_of(both, False))
             self._images["partial"], self._images["total"] = imgs[:-1], imgs[-1:]
-            fm = QFontMetrics(self.label_font())
-            y = fm.height() + 4
-            for c in range(len(parts.channels)):
-                for k, kind in enumerate(("input", "kernel", "partial")):
-                    self.cells.append((kind, c, QRectF(50 + k * (TILE + GAP), y, TILE, TILE)))
-                y += TILE + GAP
-            y += fm.height() + 2
-            self.cells.append(("total", 0, QRectF(50 + 2 * (TILE + GAP), y, TILE, TILE)))
-            y += TILE + GAP
-            self.setMinimumHeight(int(y) + 4)
-        else:
-            self.setMinimumHeight(40)
+        self.relayout()
+
+    def relayout(self) -> None:
+        """The cells, heads and Σ line for the pane's width and the type."""
+        parts = self.model.parts
+        self.cells = []
+        if parts is None:
+            self.setMinimumSize(0, 40)
+            self.update()
+            return
+        fm = QFontMetrics(self.label_font())
+        left, tile = self.label_width(fm), self.tile(fm)
+        self.setMinimumWidth(int(left + 3 * self._least_tile(fm) + 2 * GAP + 8))
+        self.head_height = max(fm.boundingRect(0, 0, int(tile + GAP), 10_000, _HEAD_FLAGS, h).height()
+                               for h in HEADS)
+        y = self.head_height + 4
+        for c in range(len(parts.channels)):
+            for k, kind in enumerate(("input", "kernel", "partial")):
+                self.cells.append((kind, c, QRectF(left + k * (tile + GAP), y, tile, tile)))
+            y += tile + GAP
+        width = max(40, self.width() - 8)
+        high = fm.boundingRect(0, 0, width, 10_000, _WRAP, total_line(parts)).height()
+        self.total_rect = QRectF(4, y, width, high)
+        y += high + 2
+        self.cells.append(("total", 0, QRectF(left + 2 * (tile + GAP), y, tile, tile)))
+        y += tile + GAP
+        self.setMinimumHeight(int(y) + 4)
         self.update()
+
+    def label_width(self, fm: QFontMetrics) -> int:
+        """The channel names' column: the longest name ("ch 8") and a gap."""
+        parts = self.model.parts
+        last = max(parts.channels) + 1 if parts is not None and len(parts.channels) else 1
+        return fm.horizontalAdvance(f"ch {last}") + 8
+
+    def _pane_tile(self, fm: QFontMetrics) -> float:
+        """A third of the pane beside the names, at most 160 px."""
+        return min(TILE_MAX, (self.width() - self.label_width(fm) - 2 * GAP - 8) / 3)
+
+    @staticmethod
+    def _least_tile(fm: QFontMetrics) -> float:
+        """The smallest side: 64 px, or a head's widest word (its column is the picture and a gap)."""
+        return max(TILE, max(fm.horizontalAdvance(word) for head in HEADS for word in head.split()) + 2 - GAP)
+
+    def tile(self, fm: QFontMetrics) -> float:
+        """The pictures' side: a third of the pane beside the names, 64 to 160 px (more where a
+        head's word needs it: the pane then scrolls sideways)."""
+        return max(self._least_tile(fm), self._pane_tile(fm))
+
+    def resizeEvent(self, e) -> None:  # noqa: N802
+        super().resizeEvent(e)
+        self.relayout()
 
     def changeEvent(self, e) -> None:  # noqa: N802
         super().changeEvent(e)
         if e.type() == QEvent.Type.FontChange:  # the tiles sit under lines of text
-            self.refresh()
+            self.relayout()
 
     def label_font(self) -> QFont:
         """The font of the column heads, channel names and the Σ line: the widget's, or smaller
-        (down to 60 %) where its words would be wider than the tiles they stand over."""
+        (down to half) where a word of a head would be wider than its column."""
         font = QFont(self.font())
         fm = QFontMetrics(font)
-        parts = self.model.parts
-        total = "" if parts is None else self._total_line(parts)
-        need = max(max(fm.horizontalAdvance(h) for h in HEADS) / (TILE + 12),
-                   fm.horizontalAdvance("ch 000") / 46, fm.horizontalAdvance(total) / max(1, self.width() - 8))
-        if need > 1 and font.pointSizeF() > 0:
-            font.setPointSizeF(font.pointSizeF() / min(need, 1 / 0.6))
+        widest = max(fm.horizontalAdvance(word) for head in HEADS for word in head.split()) + 2  # (its ink's edges)
+        room = max(TILE, self._pane_tile(fm)) + GAP
+        if widest > room and font.pointSizeF() > 0:
+            font.setPointSizeF(font.pointSizeF() * max(0.5, 0.97 * room / widest))  # (a margin for rounding)
         return font
 
-    @staticmethod
-    def _total_line(parts) -> str:
-        return f"  Σ of the {len(parts.channels)} correlations + bias {parts.bias:+.4g} = the map"
+    def layout_problems(self) -> list[str]:
+        """Heads, channel names or the Σ line cut (for the layout report: this widget draws its
+        own text)."""
+        parts = self.model.parts
+        if parts is None or not self.cells:
+            return []
+        fm = QFontMetrics(self.label_font())
+        tile, cut = self.tile(fm), []
+        for head in HEADS:
+            need = fm.boundingRect(0, 0, int(tile + GAP), 10_000, _HEAD_FLAGS, head)
+            if need.width() > tile + GAP or need.height() > self.head_height:
+                cut.append(f"opened map head '{head}' cut: it needs {need.width()}×{need.height()} px, has "
+                           f"{tile + GAP:.0f}×{self.head_height}")
+        if fm.horizontalAdvance(f"ch {max(parts.channels) + 1}") > self.label_width(fm) - 4:
+            cut.append("opened map: the channel names are wider than their column")
+        need = fm.boundingRect(0, 0, int(self.total_rect.width()), 10_000, _WRAP, total_line(parts))
+        if need.height() > self.total_rect.height() or self.total_rect.right() > self.width():
+            cut.append(f"opened map: the line '{total_line(parts)}' cut")
+        return cut
 
     def paintEvent(self, _e) -> None:  # noqa: N802
         p = QPainter(self)
@@ -108,19 +169,19 @@ class PartsCanvas(QWidget):
             return
         p.setFont(self.label_font())
         fm = QFontMetrics(p.font())
+        tile = self.tile(fm)
         for k, head in enumerate(HEADS):
-            p.drawText(QRectF(50 + k * (TILE + GAP) - 4, 0, TILE + 12, fm.height()), Qt.AlignmentFlag.AlignCenter, head)
+            first = self.cells[k][2]
+            p.drawText(QRectF(first.left() - GAP / 2, 0, tile + GAP, self.head_height), _HEAD_FLAGS, head)
+        p.drawText(self.total_rect, _WRAP, total_line(parts))
         for kind, c, r in self.cells:
             p.drawImage(r, self._images[kind][c])
             if kind == "input":
                 p.setPen(text)
-                p.drawText(QRectF(0, r.top(), 46, r.height()), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                           f"ch {parts.channels[c] + 1}")
+                p.drawText(QRectF(0, r.top(), r.left() - 8, r.height()),
+                           Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, f"ch {parts.channels[c] + 1}")
             if kind == "kernel":
                 p.drawText(QRectF(r.right(), r.top(), GAP, r.height()), Qt.AlignmentFlag.AlignCenter, "⋆")
-            if kind == "total":
-                p.drawText(QRectF(0, r.top() - fm.height() - 2, self.width(), fm.height()), Qt.AlignmentFlag.AlignLeft,
-                           self._total_line(parts))
         if self.pixel is not None:
             oy, ox = self.pixel
             ho, wo = parts.total.shape
@@ -161,27 +222,7 @@ class PartsCanvas(QWidget):
         return w  # type: ignore[return-value]
 
 
-def arithmetic_html(parts, oy: int, ox: int) -> str:
-    """Each channel's window ⊙ kernel slice summed, then Σ + bias: the map's value at (oy, ox)."""
-    windows = channel_windows(parts, oy, ox)
-
-    def matrix(m) -> str:
-        return "<br>".join("&nbsp;".join(f"{v:5.2f}".replace(" ", "&nbsp;") for v in row) for row in m)
-
-    rows = ["<tr><th></th><th>window</th><th>kernel slice</th><th>Σ window ⊙ slice</th></tr>"]
-    total = 0.0
-    for i, c in enumerate(parts.channels):
-        s = float(np.sum(windows[i].astype(np.float64) * parts.kernels[i]))
-        total += s
-        rows.append(f"<tr><td>ch&nbsp;{c + 1}</td><td><tt>{matrix(windows[i])}</tt></td>"
-                    f"<td><tt>{matrix(parts.kernels[i])}</tt></td><td align=right>{s:.4f}</td></tr>")
-    value = float(parts.total[oy, ox])
-    return (f"<b>Output pixel row {oy + 1}, column {ox + 1}</b><table cellspacing=3>{''.join(rows)}</table>"
-            f"Σ partial sums {total:.4f} + bias {parts.bias:.4f} = <b>{total + parts.bias:.4f}</b> "
-            f"(the map holds {value:.4f})")
-
-
-class _ShorteningButton(QPushButton):
+class ShorteningButton(QPushButton):
     """A push button whose words shorten to `short` where the whole do not fit (lecture type on a
     1024-px screen); its tooltip says what it does in full. Its minimum is the short words'."""
 
@@ -189,6 +230,8 @@ class _ShorteningButton(QPushButton):
         super().__init__(text, parent)
         self._full, self._short = text, short
         self.setAccessibleName(text)
+        # Preferred, not a push button's Minimum: a layout may give it less than the whole words
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def _padding(self) -> int:
         return super().sizeHint().width() - self.fontMetrics().horizontalAdvance(self.text())
@@ -196,6 +239,11 @@ class _ShorteningButton(QPushButton):
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         hint = super().minimumSizeHint()
         return QSize(self._padding() + self.fontMetrics().horizontalAdvance(self._short), hint.height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        """The whole words' size, whichever words it shows now (so that it grows back to them)."""
+        hint = super().sizeHint()
+        return QSize(self._padding() + self.fontMetrics().horizontalAdvance(self._full), hint.height())
 
     def _fit(self) -> None:
         whole = self._padding() + self.fontMetrics().horizontalAdvance(self._full) <= self.width()
@@ -233,10 +281,14 @@ class OpenedMapView(QWidget):
         self.arithmetic.setObjectName("opened_arithmetic")
         self.arithmetic.setWordWrap(True)
         self.arithmetic.setTextFormat(Qt.TextFormat.RichText)
+        self.arithmetic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.arithmetic.setOpenExternalLinks(False)
+        self.arithmetic.linkHovered.connect(self._number_hovered)
         self.channel_combo = QComboBox(self)
         self.channel_combo.setObjectName("explorer_channels")
         self.channel_combo.setToolTip("Which input channel(s) and kernel slice(s) go to the Convolution explorer")
-        self.explorer_button = _ShorteningButton("Open in Convolution explorer", "Open in explorer", self)
+        self.explorer_button = ShorteningButton("Open in Convolution explorer", "Open in explorer", self)
         self.explorer_button.setObjectName("open_in_explorer")
         self.explorer_button.setToolTip("Step through this convolution cell by cell in the Convolution tab, "
                                         "with the trained weights, stride, padding and bias")
@@ -275,13 +327,7 @@ class OpenedMapView(QWidget):
         if not on:
             self.title.setText("<b>One map opened up</b>: click a map of a conv layer")
             return
-        name = self.model.net.layers[parts.layer].name
-        ho, wo = parts.total.shape
-        kh, kw = parts.kernels.shape[1:]
-        self.title.setText(f"<b>{name}, output channel {parts.out_channel + 1}</b> ({ho}×{wo}): "
-                           f"{len(parts.channels)} input maps ⋆ {kh}×{kw} kernel slices (cross-correlation), "
-                           f"stride {parts.stride[0]}×{parts.stride[1]}, padding {parts.padding[0]}, "
-                           f"bias {parts.bias:+.4g}")
+        self.title.setText(title_html(self.model.net.layers[parts.layer].name, parts))
         keep = self.channel_combo.currentIndex()
         self.channel_combo.blockSignals(True)
         self.channel_combo.clear()
@@ -299,7 +345,33 @@ class OpenedMapView(QWidget):
             return
         oy, ox = pixel
         if oy < parts.total.shape[0] and ox < parts.total.shape[1]:
-            self.arithmetic.setText(arithmetic_html(parts, oy, ox))
+            colour = self.arithmetic.palette().color(QPalette.ColorRole.WindowText).name()
+            self.arithmetic.setText(arithmetic_html(parts, oy, ox, colour))
+            self._fit_arithmetic()
+
+    def _fit_arithmetic(self) -> None:
+        """The arithmetic at least as wide as its table of numbers: a narrow pane scrolls it
+        sideways (squeezed, Qt draws the table's columns over each other); the line under the
+        table wraps."""
+        text = self.arithmetic.text()
+        if "</table>" not in text:
+            self.arithmetic.setMinimumWidth(0)
+            return
+        doc = QTextDocument()
+        doc.setDefaultFont(self.arithmetic.font())
+        doc.setHtml(text[:text.index("</table>") + len("</table>")])
+        margins = self.arithmetic.contentsMargins()
+        self.arithmetic.setMinimumWidth(int(doc.size().width()) + 4 + margins.left() + margins.right())
+
+    def changeEvent(self, e) -> None:  # noqa: N802
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.FontChange:  # the table's width is the font's
+            self._fit_arithmetic()
+
+    @Slot(str)
+    def _number_hovered(self, href: str) -> None:
+        """A number of the arithmetic under the mouse: its exact value as the tool tip."""
+        self.arithmetic.setToolTip(exact_of(href))
 
     @Slot()
     def _explorer(self) -> None:

@@ -42,6 +42,39 @@ class _Column(QWidget):
         return self.layout().minimumHeightForWidth(width)
 
 
+class PaneTabs(QTabWidget):
+    """Tabs whose names take their short words, the first tab's first, where the whole do not fit
+    the pane (lecture type on a 1024 px screen: the tab bar scrolled, showing "Batch" of "Batch
+    norm"); the tool tip keeps the whole name."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._names: list[tuple[str, str]] = []  # (whole, short) per tab
+
+    def add_page(self, page: QWidget, name: str, short: str) -> None:
+        self._names.append((name, short))
+        self.setTabToolTip(self.addTab(page, name), name)
+        self._fit()
+
+    def _fit(self) -> None:
+        bar = self.tabBar()
+        for i, (name, _short) in enumerate(self._names):
+            bar.setTabText(i, name)
+        for i, (_name, short) in enumerate(self._names):  # one at a time, the first first, while too wide
+            if bar.sizeHint().width() <= self.width():
+                break
+            bar.setTabText(i, short)
+
+    def resizeEvent(self, e) -> None:  # noqa: N802
+        super().resizeEvent(e)
+        self._fit()
+
+    def changeEvent(self, e) -> None:  # noqa: N802
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.FontChange:
+            QTimer.singleShot(0, self._fit)  # once the tab bar has the new font
+
+
 class NetworkPanel(Panel):
     """The Network tab: the net picker, the input (a test digit, a misclassified one, a drawing or a
     file), every layer's maps and one map opened up into its convolution, all observing one
@@ -68,14 +101,14 @@ class NetworkPanel(Panel):
         self.maps = LayerMapsView(self.model)
         self.opened = OpenedMapView(self.model)
         self.batchnorm = BatchNormView(BatchNormState(self.model, self))
-        self.right = QTabWidget(self)
+        self.right = PaneTabs(self)
         self.right.setObjectName("network_right_tabs")
-        self.right.addTab(self.opened, "Opened map")
+        self.right.add_page(self.opened, "Opened map", "Map")
         self.batchnorm_page = bn_scroll = QScrollArea()  # its controls and steps scroll rather than widen the window
         bn_scroll.setWidgetResizable(True)
         bn_scroll.setFrameShape(QFrame.Shape.NoFrame)
         bn_scroll.setWidget(self.batchnorm)
-        self.right.addTab(bn_scroll, "Batch norm")
+        self.right.add_page(bn_scroll, "Batch norm", "BN")
         self.right.currentChanged.connect(self._right_tab)
         self.backward = NetworkBackward(self.model, self)  # the backward view (gradient maps)
         self.backward_bar = BackwardBar(self.backward, self.maps)
@@ -129,6 +162,7 @@ class NetworkPanel(Panel):
         self.opened.explorer_clicked.connect(self._explorer)
         self.backward_bar.explorer_clicked.connect(self._backward_explorer)
         self._started = False
+        self._busy_said = "Loading…"  # the status line's words while busy (cleared when done)
 
     def showEvent(self, e) -> None:  # noqa: N802
         super().showEvent(e)
@@ -154,8 +188,9 @@ class NetworkPanel(Panel):
     @Slot(bool)
     def _busy(self, on: bool) -> None:
         if on:
-            self.status.setText("Loading…")
-        elif self.status.text() == "Loading…":
+            self.status.setText(self.model.phase or "Loading…")
+            self._busy_said = self.status.text()
+        elif self.status.text() == self._busy_said:
             self.status.setText(" ")
         self.maps.canvas.update()
 
