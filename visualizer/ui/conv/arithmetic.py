@@ -11,7 +11,7 @@ from visualizer.core.convolution import UserInputError, channel_parts, explain_c
 from visualizer.core.number_text import exact, shown, signed_term
 from visualizer.ui.conv.common import html, scale_font, sentence
 from visualizer.ui.conv.cell_notes import term_mark, text_colour_on
-from visualizer.ui.conv.matrix_view import term_colour
+from visualizer.ui.conv.grid_look import term_colour
 from visualizer.ui.conv.model import ConvModel
 
 #: What the explanation says while the whole output shows.

@@ -16,7 +16,8 @@ from visualizer.ui.conv.backward_model import BackwardModel
 from visualizer.ui.conv.backward_steps import StepExplanation, term_text
 from visualizer.ui.conv.cell_notes import term_mark, text_colour_on
 from visualizer.ui.conv.common import html
-from visualizer.ui.conv.matrix_view import ColourScale, MatrixView, cell_label, term_colour
+from visualizer.ui.conv.grid_look import ColourScale, cell_label, term_colour
+from visualizer.ui.conv.matrix_view import MatrixView
 
 HINT = ("Press <b>→</b> to step the stepped result cell by cell (<b>G</b> picks ∂L/∂W, ∂L/∂X or ∂L/∂b), "
         "or click a cell of ∂L/∂W or ∂L/∂X to see its sum.")

@@ -16,17 +16,17 @@ from visualizer.core.convolution import (
 )
 from visualizer.core.number_text import exact, shown
 from visualizer.ui.conv.common import scale_font, set_quietly, spin, title
-from visualizer.ui.conv.matrix_view import (
+from visualizer.ui.conv.grid_look import (
     HIGHLIGHT_COLOUR,
     HOVER_COLOUR,
     MAX_CELLS,
     SLIDE_MS,
     WINDOW_COLOUR,
     ColourScale,
-    MatrixView,
     cell_label,
     term_colour,
 )
+from visualizer.ui.conv.matrix_view import MatrixView
 from visualizer.ui.conv.model import CHANNEL_NAMES, ConvModel
 
 
