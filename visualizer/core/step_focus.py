@@ -13,6 +13,8 @@ from __future__ import annotations
 
 #: The most cells a side the neighbourhood shows.
 FOCUS_SPAN = 15
+#: The fewest cells a side it shows (where the matrix has them), even on a small screen.
+FOCUS_MIN_SPAN = 5
 #: Cells kept between the window and the neighbourhood's edge (unless the input ends there).
 FOCUS_MARGIN = 1
 
@@ -22,29 +24,33 @@ Box = tuple[int, int, int, int]  # top, left, rows, columns (from 0)
 def follow_axis(previous: int | None, lo: int, hi: int, length: int, span: int,
                 margin: int = FOCUS_MARGIN) -> int:
     """The first index of a run of `span` cells (of `length`) that shows cells lo..hi (inclusive),
-    `margin` cells from its ends where the input allows; `previous` (the run's first index before)
-    is kept while it still does, else the run moves just far enough the way the window went, so
-    the window enters at one end and has the whole run to cross."""
+    `margin` cells from its ends where the input allows. `previous` (the run's first index before)
+    is kept while it still does; a window that stepped just past it turns a page: the run moves the
+    way the window went, so the window enters at one end and has the whole run to cross. A window
+    that jumped further (or a first one) is centred."""
     span = max(1, min(span, length))
     last = length - span
+    margin = max(0, min(margin, (span - (hi - lo + 1)) // 2))  # a window as wide as the run: no margin
     need_lo, need_hi = max(0, lo - margin), min(length - 1, hi + margin)
     if previous is not None and 0 <= previous <= last and previous <= need_lo and need_hi < previous + span:
         return previous
-    if previous is not None and need_hi >= previous + span:  # went forward: enter at the start
+    if previous is not None and previous + span <= need_hi < previous + 2 * span:  # stepped forward
         start = need_lo
-    else:  # went back (or nothing before): enter at the end
+    elif previous is not None and previous - span <= need_lo < previous:  # stepped back
         start = need_hi - span + 1
+    else:
+        start = (lo + hi + 1) // 2 - span // 2
     return max(0, min(start, last))
 
 
-def focus_box(previous: Box | None, window: Box, shape: tuple[int, int], span: int = FOCUS_SPAN) -> Box:
+def focus_box(previous: Box | None, window: Box, shape: tuple[int, int], span: tuple[int, int]) -> Box:
     """The neighbourhood (top, left, rows, columns) of a matrix of `shape` that shows `window`
-    (top, left, rows, columns: the cells read for one output cell, or the one output cell), at
-    least `span` cells a side where the matrix has them and never less than the window needs."""
+    (top, left, rows, columns: the cells read for one output cell, or the one output cell): `span`
+    (rows, columns) cells where the matrix has them, never less than the window needs."""
     rows, cols = shape
     wt, wl, wh, ww = window
-    span_y = min(rows, max(span, wh + 2 * FOCUS_MARGIN))
-    span_x = min(cols, max(span, ww + 2 * FOCUS_MARGIN))
+    span_y = min(rows, max(span[0], wh + 2 * FOCUS_MARGIN))
+    span_x = min(cols, max(span[1], ww + 2 * FOCUS_MARGIN))
     pt, pl = (None, None) if previous is None or previous[2:] != (span_y, span_x) else previous[:2]
     top = follow_axis(pt, wt, wt + wh - 1, rows, span_y)
     left = follow_axis(pl, wl, wl + ww - 1, cols, span_x)

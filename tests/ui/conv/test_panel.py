@@ -332,8 +332,11 @@ def test_rgb_image_with_stacked_kernels(panel, qtbot):
     exp = explain_cell(x, panel.kernels(), ConvSpec(), 4, 1, 2)
     assert panel.explanation_text() == exp.text
     assert "<i>channel B</i></a>: window ∗ slice =" in panel.arithmetic.explanation.text()
-    # hovering the heat map marks the window on the input, clicking jumps there
     out = panel.matrices.output_view
+    assert out.mode() == "cells" and out.model.in_area(1, 2)  # stepping: the cell's neighbourhood
+    panel.model.set_zoom_to_window(False)  # Z: the whole picture again
+    assert out.mode() == "heat"
+    # hovering the heat map marks the window on the input, clicking jumps there
     target = window(40, 60, (1, 1), ConvSpec())
 
     def hover_there() -> bool:

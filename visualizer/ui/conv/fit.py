@@ -13,6 +13,9 @@ from dataclasses import dataclass
 #: A cell is this many text lines tall at the chosen size: a number and its small note
 #: ("×0.05 = 0.35") under it, with room around them.
 CELL_LINES = 2.4
+#: A cell of the window's neighbourhood on a big input (core.step_focus) is at least this many
+#: lines tall: its number and its note on two lines at the notes' full size (cell_notes.note_layout).
+FOCUS_CELL_LINES = 3.2
 #: Never smaller than this share of the chosen size (beyond it, the grids turn into heat maps).
 MIN_SCALE = 0.35
 

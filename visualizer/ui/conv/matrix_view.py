@@ -16,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
 from visualizer.ui.conv.cell_notes import note_layout, paint_note, text_colour_on
+from visualizer.ui.conv.focus_header import header_room, paint_header
 from visualizer.ui.conv.grid_look import (
     GRID_LINE,
     HIGHLIGHT_COLOUR,
@@ -47,10 +48,21 @@ class MatrixModel:
         #: Small text under a cell's value: (y, x) -> (text, colour); the window's weight × value.
         self.notes: dict[tuple[int, int], tuple[str, str]] = {}
         self.highlight: tuple[int, int] | None = None
+        #: The neighbourhood shown (top, left, rows, columns) on a big input while stepping
+        #: (core.step_focus); None: the whole matrix.
+        self.focus: tuple[int, int, int, int] | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.values.shape[0], self.values.shape[1]
+
+    def area(self) -> tuple[int, int, int, int]:
+        """The cells drawn: the neighbourhood in focus, or the whole matrix."""
+        return self.focus if self.focus is not None else (0, 0, *self.shape)
+
+    def in_area(self, y: int, x: int) -> bool:
+        t, l, h, w = self.area()
+        return t <= y < t + h and l <= x < l + w
 
     def is_padding(self, y: int, x: int) -> bool:
         if self.inner is None:
@@ -109,6 +121,11 @@ class CellGrid(QWidget):
             self._slide.start()
         self.update()
 
+    def stop_sliding(self) -> None:
+        self._slide.stop()
+        self._from = {}
+        self.update()
+
     def is_sliding(self) -> bool:
         return self._slide.state() == QVariantAnimation.State.Running
 
@@ -127,21 +144,35 @@ class CellGrid(QWidget):
         return QRectF(o.x() + r.x() * c, o.y() + r.y() * c, r.width() * c, r.height() * c)
 
     # geometry -------------------------------------------------------------------------------
-    def _max_cell(self) -> float:
+    def max_cell(self) -> float:
         return 4.5 * QFontMetricsF(self.font()).height()
 
     def natural_cell_size(self) -> float:
-        rows, cols = self.model.shape
-        return max(1.0, min((self.width() - 4) / cols, (self.height() - 4) / rows, self._max_cell()))
+        _, _, rows, cols = self.model.area()
+        side, top = self.header_size()
+        return max(1.0, min((self.width() - 4 - side) / cols, (self.height() - 4 - top) / rows, self.max_cell()))
+
+    def header_size(self) -> tuple[float, float]:
+        """Room (width at the left, height on top) for the neighbourhood's caption and the row and
+        column numbers; none while the whole matrix shows."""
+        return (0.0, 0.0) if self.model.focus is None else header_room(self.font(), self.model.shape)
 
     def cell_size(self) -> float:
         c = self.natural_cell_size()
         return min(c, self.limit) if self.limit else c
 
     def origin(self) -> QPointF:
-        rows, cols = self.model.shape
+        """Where cell (0, 0) is (outside the widget when a neighbourhood further on shows)."""
+        top, left, rows, cols = self.model.area()
+        side, head = self.header_size()
         c = self.cell_size()
-        return QPointF((self.width() - c * cols) / 2, (self.height() - c * rows) / 2)
+        return QPointF(side + (self.width() - side - c * cols) / 2 - left * c,
+                       head + (self.height() - head - c * rows) / 2 - top * c)
+
+    def area_rect(self) -> QRectF:
+        """The drawn cells' rectangle on screen."""
+        top, left, rows, cols = self.model.area()
+        return self.cell_rect(top, left).united(self.cell_rect(top + rows - 1, left + cols - 1))
 
     def cell_rect(self, y: int, x: int) -> QRectF:
         c = self.cell_size()
@@ -153,8 +184,7 @@ class CellGrid(QWidget):
         o = self.origin()
         x = math.floor((pos.x() - o.x()) / c)
         y = math.floor((pos.y() - o.y()) / c)
-        rows, cols = self.model.shape
-        if 0 <= y < rows and 0 <= x < cols:
+        if self.model.in_area(y, x):
             return y, x
         return -1, -1
 
@@ -176,7 +206,8 @@ class CellGrid(QWidget):
         return font
 
     def _widest_texts(self) -> list[str]:
-        v = self.model.values
+        t, l, h, w = self.model.area()
+        v = self.model.values[t:t + h, l:l + w]
         if v.size == 0:
             return ["0"]
         texts = {cell_label(float(a)) for a in (v.min(), v.max())}
@@ -195,7 +226,7 @@ class CellGrid(QWidget):
 
     def paint(self, p: QPainter) -> None:
         m = self.model
-        rows, cols = m.shape
+        top, left, rows, cols = m.area()
         font = self.text_font()
         grid_pen = QPen(GRID_LINE, 1)
         pad_brush = QBrush(PAD_FILL)
@@ -205,8 +236,11 @@ class CellGrid(QWidget):
             pad_font.setItalic(True)
         layout = self.note_layout(font) if m.notes and font is not None else None
         self.drawn_notes = {}
-        for y in range(rows):
-            for x in range(cols):
+        if m.focus is not None:
+            paint_header(p, self, m)
+            p.setClipRect(self.area_rect().adjusted(-3, -3, 3, 3))
+        for y in range(top, top + rows):
+            for x in range(left, left + cols):
                 r = self.cell_rect(y, x)
                 padding = m.is_padding(y, x)
                 shown_cell = m.is_revealed(y, x)
@@ -402,6 +436,25 @@ class MatrixView(QStackedWidget):
             return ""
         return note[0] if self.cells.note_layout() is not None else ""
 
+    def set_focus(self, box: tuple[int, int, int, int] | None) -> None:
+        """Show only the neighbourhood `box` (top, left, rows, columns) as cells, or the whole
+        matrix (None). A new neighbourhood is a page turned: the window jumps, it does not slide."""
+        if box != self.model.focus:
+            self.model.focus = box
+            self.cells.stop_sliding()
+            self._choose_mode(refresh_image=True)
+
+    def whole_is_readable(self) -> bool:
+        """The whole matrix shows numbers in its cells at this view's size (or it has no room for
+        any matrix yet)."""
+        rows, cols = self.model.shape
+        if self.width() < 20 or self.height() < 20:
+            return True
+        if rows > MAX_CELLS or cols > MAX_CELLS:
+            return False
+        c = max(1.0, min((self.width() - 4) / cols, (self.height() - 4) / rows, self.cells.max_cell()))
+        return self.cells.text_font(c) is not None
+
     def set_marks(self, cells: list[tuple[int, int]], hover: tuple[int, int] | None = None) -> None:
         self.model.marks = list(cells)
         self.model.hover = hover
@@ -414,7 +467,8 @@ class MatrixView(QStackedWidget):
 
     def cell_text(self, y: int, x: int) -> str:
         """The text shown in a cell ("" when blank or when the view is a heat map)."""
-        if self.mode() != "cells" or not self.model.is_revealed(y, x) or self.model.rgb is not None:
+        if self.mode() != "cells" or not self.model.is_revealed(y, x) or self.model.rgb is not None \
+                or not self.model.in_area(y, x):
             return ""
         if self.cells.text_font() is None:
             return ""
@@ -432,8 +486,8 @@ class MatrixView(QStackedWidget):
         if self._message:
             return
         rows, cols = self.model.shape
-        readable = rows <= MAX_CELLS and cols <= MAX_CELLS
-        if readable and self.heat is not None:
+        readable = rows <= MAX_CELLS and cols <= MAX_CELLS or self.model.focus is not None
+        if readable and self.heat is not None and self.model.focus is None:
             c = max(1.0, min((self.width() - 2) / cols, (self.height() - 2) / rows))
             readable = self.cells.text_font(c) is not None or self.model.rgb is not None and c >= 6
         target = self.cells if readable or self.heat is None else self.heat

@@ -125,6 +125,7 @@ class ConvPanel(Panel):
         self.picture_factor = 1.0
         self._picture_font: QFont | None = None
         self.model.result_changed.connect(self._fit_timer.start)
+        self.matrices.focus_resized.connect(self._fit_timer.start)
         self.fit_picture()  # the fonts are set before the first show: no relayout once it shows
 
     def _build_sidebar(self) -> QScrollArea:
@@ -162,6 +163,12 @@ class ConvPanel(Panel):
         self.back_action = action("Step back", Qt.Key.Key_Left, s.step_back)
         self.start_action = action("Jump to the first cell", Qt.Key.Key_Home, s.to_start)
         self.end_action = action("Jump to the last cell", Qt.Key.Key_End, s.to_end)
+        self.zoom_action = action("Zoom to the window on a big input", Qt.Key.Key_Z, self._zoom_toggled)
+        self.zoom_action.setCheckable(True)
+        self.zoom_action.setChecked(self.model.zoom_to_window)
+        self.zoom_action.setToolTip("While stepping through a picture too big for numbers in its cells, show "
+                                    "the window's neighbourhood (Z: the whole picture and back)")
+        self.model.view_changed.connect(self._show_zoom_choice)
         self.all_action = QAction("Show the whole output", self)
         self.all_action.triggered.connect(s.stop_stepping)
         self.course_action = QAction("Course example", self)
@@ -175,7 +182,7 @@ class ConvPanel(Panel):
         sep.setSeparator(True)
         sep2.setSeparator(True)
         return [self.play_action, self.forward_action, self.back_action, self.start_action,
-                self.end_action, self.all_action, sep, *self.backward_keys.actions, sep2, self.course_action,
+                self.end_action, self.all_action, self.zoom_action, sep, *self.backward_keys.actions, sep2, self.course_action,
                 self.course_rgb_action, *self.export_actions]
 
     # ==== reading (delegates to the model) =====================================================
@@ -282,6 +289,15 @@ class ConvPanel(Panel):
             self._announced = False
             self.emit_status("", 1)  # no cell is current: no cell's text stays behind
 
+    @Slot(bool)
+    def _zoom_toggled(self, on: bool) -> None:
+        self.model.set_zoom_to_window(on)
+
+    @Slot()
+    def _show_zoom_choice(self) -> None:
+        if self.zoom_action.isChecked() != self.model.zoom_to_window:
+            self.zoom_action.setChecked(self.model.zoom_to_window)
+
     @Slot(int, int)
     def _hover_moved(self, y: int, x: int) -> None:
         if y < 0:  # the mouse left the cells: the status line tells of the step again
@@ -383,9 +399,13 @@ class ConvPanel(Panel):
         columns, rows, heat = 0, 1, 0
         per_matrix = []
         if r is not None:
-            shapes = [(r.padded.shape[1:] if r.padded is not None else None, self.matrices.input_title),
-                      (r.kernels.shape[2:], self.matrices.kernel_title),
-                      (r.output.shape[1:] if r.output is not None else None, self.matrices.output_title)]
+            m = self.matrices
+
+            def shown(view, shape):  # a big matrix's neighbourhood while stepping (core.step_focus)
+                return view.model.focus[2:] if shape is not None and view.model.focus is not None else shape
+            shapes = [(shown(m.input_view, r.padded.shape[1:] if r.padded is not None else None), m.input_title),
+                      (r.kernels.shape[2:], m.kernel_title),
+                      (shown(m.output_view, r.output.shape[1:] if r.output is not None else None), m.output_title)]
             for shape, head in shapes:
                 if shape is None:
                     per_matrix.append((0, len(head.text())))
@@ -427,6 +447,7 @@ class ConvPanel(Panel):
         font = QFont(base)
         font.setPointSizeF(size * factor)
         self.picture_factor = factor
+        self.matrices.base_font = base
         if font != self._picture_font:
             # Only a new size relays the figure out (a relayout moves every cell).
             self._picture_font = font
