@@ -107,8 +107,9 @@ def test_same_shape_new_numbers_restart_and_everything_agrees(panel, qtbot):
 
 
 def test_weights_and_products_lie_on_the_window(panel, qtbot):
-    panel.resize(1900, 1050)  # a projector's room: the notes are drawn
-    qtbot.waitUntil(lambda: panel.matrices.input_view.cells.cell_size() > 50)
+    panel.resize(1900, 1050)  # a projector's room: the cells get the one rule's size (fit.CELL_LINES)
+    grid = panel.matrices.input_view.cells
+    qtbot.waitUntil(lambda: grid.cell_size() >= 0.97 * grid.max_cell())
     spec = ConvSpec(stride=(2, 2), padding=(1, 1))
     r = panel.result()
     for _ in range(5):

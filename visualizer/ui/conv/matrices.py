@@ -18,7 +18,7 @@ from visualizer.core.convolution import (
 from visualizer.core.number_text import exact, shown
 from visualizer.core.step_focus import FOCUS_MIN_SPAN, FOCUS_SPAN, cells_box, focus_box
 from visualizer.ui.conv.common import scale_font, set_quietly, spin, title
-from visualizer.ui.conv.fit import FOCUS_CELL_LINES
+from visualizer.ui.conv.fit import CELL_LINES
 from visualizer.ui.conv.grid_look import (
     HIGHLIGHT_COLOUR,
     HOVER_COLOUR,
@@ -38,6 +38,9 @@ class MatrixFigure(QWidget):
     status = Signal(str, int)
     #: A big matrix's neighbourhood (core.step_focus) came, went or changed its size.
     focus_resized = Signal()
+    #: The room the grids' cells got, as a share of fit.CELL_LINES lines of text, when it is not
+    #: about that: the picture's scale was planned for another room than the layout gave.
+    room_found = Signal(float)
 
     def __init__(self, model: ConvModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -259,11 +262,11 @@ class MatrixFigure(QWidget):
             self.focus_resized.emit()  # the picture to fit is another (not on a page turned)
 
     def _focus_span(self) -> tuple[int, int]:
-        """Rows and columns of a neighbourhood: as many as the room has for cells FOCUS_CELL_LINES
+        """Rows and columns of a neighbourhood: as many as the room has for cells CELL_LINES
         lines of text tall (numbers and notes at the chosen size), at most FOCUS_SPAN a side."""
         # at the text size chosen, not the one a small screen shrank the picture to (fit.py)
         line = QFontMetricsF(self.base_font or self.font()).height()
-        cell = FOCUS_CELL_LINES * line
+        cell = CELL_LINES * line
         kernel_w = (self.model.kernels.shape[3] + 1) * cell
         signs = sum(label.width() for label in self.operator_labels) + 4 * self._row.spacing()
         room_w = (self.width() - kernel_w - signs) / 2 - 3 * line  # the row numbers
@@ -322,6 +325,11 @@ class MatrixFigure(QWidget):
         limit = min((v.cells.natural_cell_size() for v in in_cells), default=None)
         for v in views:
             v.set_cell_limit(limit if v in in_cells else None)
+        if in_cells:
+            want = min(v.cells.max_cell() for v in in_cells)
+            room = min(v.cells.room_cell_size() for v in in_cells) / want
+            if room < 0.97 or room > 1.05:  # the cells have less or more room than the rule gives them
+                self.room_found.emit(room)
 
     # ==== widgets -> model, hover ==============================================================
     @Slot(int)

@@ -16,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
 from visualizer.ui.conv.cell_notes import note_layout, paint_note, text_colour_on
+from visualizer.ui.conv.fit import CELL_LINES
 from visualizer.ui.conv.focus_header import header_room, paint_header
 from visualizer.ui.conv.grid_look import (
     GRID_LINE,
@@ -145,12 +146,17 @@ class CellGrid(QWidget):
 
     # geometry -------------------------------------------------------------------------------
     def max_cell(self) -> float:
-        return 4.5 * QFontMetricsF(self.font()).height()
+        """The cells' size where the room allows: the figure's one rule (fit.CELL_LINES)."""
+        return CELL_LINES * QFontMetricsF(self.font()).height()
 
-    def natural_cell_size(self) -> float:
+    def room_cell_size(self) -> float:
+        """The largest cells the widget has room for."""
         _, _, rows, cols = self.model.area()
         side, top = self.header_size()
-        return max(1.0, min((self.width() - 4 - side) / cols, (self.height() - 4 - top) / rows, self.max_cell()))
+        return max(1.0, min((self.width() - 4 - side) / cols, (self.height() - 4 - top) / rows))
+
+    def natural_cell_size(self) -> float:
+        return min(self.room_cell_size(), self.max_cell())
 
     def header_size(self) -> tuple[float, float]:
         """Room (width at the left, height on top) for the neighbourhood's caption and the row and

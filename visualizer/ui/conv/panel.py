@@ -25,7 +25,7 @@ from visualizer.ui.conv.backward_model import BackwardModel
 from visualizer.ui.conv.backward_steps import StepRouter
 from visualizer.ui.conv.backward_view import BackwardView
 from visualizer.ui.conv.export import ExportActions
-from visualizer.ui.conv.fit import PictureNeeds, picture_scale
+from visualizer.ui.conv.fit import MIN_SCALE, PictureNeeds, picture_scale
 from visualizer.ui.conv.input_box import InputBox
 from visualizer.ui.conv.kernel_box import KernelBox
 from visualizer.ui.conv.keys import KeyboardModel
@@ -124,8 +124,11 @@ class ConvPanel(Panel):
         self._fit_timer.timeout.connect(self.fit_picture)
         self.picture_factor = 1.0
         self._picture_font: QFont | None = None
-        self.model.result_changed.connect(self._fit_timer.start)
-        self.matrices.focus_resized.connect(self._fit_timer.start)
+        self._room_refits = 0
+        self._room_share = 1.0
+        self.model.result_changed.connect(self._refit)
+        self.matrices.focus_resized.connect(self._refit)
+        self.matrices.room_found.connect(self._refit_to_room)
         self.fit_picture()  # the fonts are set before the first show: no relayout once it shows
 
     def _build_sidebar(self) -> QScrollArea:
@@ -387,11 +390,12 @@ class ConvPanel(Panel):
         self.arithmetic.fit()
         self._fit_legend()
         if hasattr(self, "_fit_timer"):
-            self._fit_timer.start()
+            self._refit()
 
     def changeEvent(self, event) -> None:  # noqa: N802
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange and hasattr(self, "_fit_timer"):
+            self._room_refits = 0
             self.fit_picture()
 
     def _picture_needs(self) -> PictureNeeds:
@@ -400,13 +404,13 @@ class ConvPanel(Panel):
         per_matrix = []
         if r is not None:
             m = self.matrices
-
-            def shown(view, shape):  # a big matrix's neighbourhood while stepping (core.step_focus)
-                return view.model.focus[2:] if shape is not None and view.model.focus is not None else shape
-            shapes = [(shown(m.input_view, r.padded.shape[1:] if r.padded is not None else None), m.input_title),
-                      (r.kernels.shape[2:], m.kernel_title),
-                      (shown(m.output_view, r.output.shape[1:] if r.output is not None else None), m.output_title)]
-            for shape, head in shapes:
+            shapes = [(m.input_view, r.padded.shape[1:] if r.padded is not None else None, m.input_title),
+                      (m.kernel_view, r.kernels.shape[2:], m.kernel_title),
+                      (m.output_view, r.output.shape[1:] if r.output is not None else None, m.output_title)]
+            for view, shape, head in shapes:
+                focus = view.model.focus if shape is not None else None
+                if focus is not None:  # a big matrix's neighbourhood while stepping, with its numbers
+                    shape = (focus[2] + 1, focus[3])
                 if shape is None:
                     per_matrix.append((0, len(head.text())))
                     continue
@@ -421,7 +425,22 @@ class ConvPanel(Panel):
         text = self.arithmetic.explanation_text()
         formula = self.arithmetic.formula.text().count("<br>") + 1
         bar = len(self.step_bar.position_label.text()) + len(self.step_bar.speed_label.text()) + 6
-        return PictureNeeds(columns, rows, heat, len(text), formula, bar, tuple(per_matrix))
+        needs = PictureNeeds(columns, rows, heat, len(text), formula, bar, tuple(per_matrix))
+        self._measure_others(needs)
+        return needs
+
+    def _measure_others(self, needs: PictureNeeds) -> None:
+        """The height of all but the grids as laid out now (once there is a layout): the written
+        sum's box, and the rest in lines of the figure's text."""
+        view = self.matrices.input_view
+        line = QFontMetricsF(self.figure.font()).height()
+        if not self.isVisible() or view.height() < 20 or line <= 0:
+            return
+        for part in (self, self.figure, self.arithmetic):  # a font change may wait for its relayout
+            part.layout().activate()
+        box = self.arithmetic.explanation_scroll.height()
+        needs.other_lines = max(0.0, self.height() - 12 - view.height() - box) / line
+        needs.sum_px, needs.sum_line_px = float(box), line
 
     def _fit_sidebar(self) -> None:
         """Wide enough for the widest row at the text size in use, so nothing is cut off."""
@@ -429,6 +448,21 @@ class ConvPanel(Panel):
                 + self.sidebar.verticalScrollBar().sizeHint().width() + 4)
         self.sidebar.setMinimumWidth(need)
         self.sidebar.setMaximumWidth(max(need, 460))
+
+    @Slot()
+    def _refit(self) -> None:
+        self._room_refits = 0
+        self._fit_timer.start()
+
+    @Slot(float)
+    def _refit_to_room(self, share: float) -> None:
+        """The cells got room for `share` of the rule's size: fit again on this layout, the whole
+        picture at most that much smaller or larger (twice in a row at most; a fit that changes
+        nothing relays nothing out)."""
+        if self._room_refits < 2 and (share < 1 or self.picture_factor < 1):
+            self._room_refits += 1
+            self._room_share = share
+            self._fit_timer.start()
 
     @Slot()
     def fit_picture(self) -> None:
@@ -443,6 +477,9 @@ class ConvPanel(Panel):
         width = self.width() - 16 - (self.sidebar.width() + 6 if self.sidebar.isVisible() else 0)
         factor = picture_scale(self._picture_needs(), fm.height(), fm.averageCharWidth(), width,
                                self.height() - 12)
+        if self._room_share != 1.0:  # what the layout made of the last plan bounds the next
+            factor = min(factor, max(MIN_SCALE, self.picture_factor * self._room_share))
+            self._room_share = 1.0
         factor = round(factor, 2)
         font = QFont(base)
         font.setPointSizeF(size * factor)
