@@ -276,6 +276,7 @@ def test_broken_image_file_gives_an_error_dialog(panel, qtbot, tmp_path, monkeyp
     i = combo.findText("Image file…")
     combo.setCurrentIndex(i)
     combo.activated.emit(i)
+    qtbot.waitUntil(lambda: shown != [] and not panel.is_busy())  # decoded off the GUI thread
     assert len(shown) == 1
     assert shown[0][0] == "Cannot open image" and "broken.png" in shown[0][1]
     assert combo.currentText() == "Typed matrix"

@@ -104,9 +104,9 @@ class ConvModel(QObject):
         _from("settings", n) for n in ("stride", "padding_kind", "padding_numbers", "dilation", "padding_mode",
                                        "flip", "bias", "link_axes"))
     # the input's changes (input_source.py) and the settings' (conv_settings.py)
-    set_matrix, use_typed_matrix, load_image, load_sample, set_channels, use_image_array = (
+    set_matrix, use_typed_matrix, load_image, load_sample, set_channels, use_image_array, use_decoded_image = (
         _to("input", n) for n in ("set_matrix", "use_typed_matrix", "load_image", "load_sample", "set_channels",
-                                  "use_image_array"))
+                                  "use_image_array", "use_decoded"))
     reset_image_geometry, set_crop, set_longest_side = (
         _to("input", n) for n in ("reset_image_geometry", "set_crop", "set_longest_side"))
     set_axis_value, set_link_axes, set_padding_kind, set_padding_mode, set_flip, set_bias = (

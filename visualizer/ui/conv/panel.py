@@ -33,7 +33,7 @@ from visualizer.ui.conv.matrices import MatrixFigure, legend_html
 from visualizer.ui.conv.model import COURSE_SETTINGS, ConvModel
 from visualizer.ui.conv.parameters import ParametersBox
 from visualizer.ui.conv.step_bar import StepBar
-from visualizer.ui.conv.worker import ConvCompute
+from visualizer.ui.conv.worker import ConvCompute, ImageLoading
 from visualizer.ui.shell.panel import Panel
 
 
@@ -58,6 +58,7 @@ class ConvPanel(Panel):
         self.model = ConvModel(self)
         self.stepper = self.model.stepper
         self.compute = ConvCompute(self.model, self)
+        self.image_loading = ImageLoading(self.model, self)  # image files, decoded off the GUI thread
 
         root = QHBoxLayout(self)
         root.setContentsMargins(6, 6, 6, 6)
@@ -140,7 +141,7 @@ class ConvPanel(Panel):
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 6, 0)
-        self.input_box = InputBox(self.model, side)
+        self.input_box = InputBox(self.model, self.image_loading, side)
         self.kernel_box = KernelBox(self.model, side)
         self.parameters = ParametersBox(self.model, side)
         for box in (self.input_box, self.kernel_box, self.parameters):
@@ -213,7 +214,8 @@ class ConvPanel(Panel):
         return self.arithmetic.explanation_text()
 
     def is_busy(self) -> bool:
-        return self.compute.is_busy()
+        """A result is being computed or an image file decoded."""
+        return self.compute.is_busy() or self.image_loading.is_busy()
 
     # ==== doing (delegates to the model and the views) =========================================
     def recompute(self) -> None:
@@ -265,6 +267,7 @@ class ConvPanel(Panel):
         return self.input_box.load_sample(name)
 
     def load_image_file(self, path: str | Path, channels: str | None = None) -> bool:
+        """Start loading an image file as the input, off the GUI thread (`is_busy` until it is in)."""
         return self.input_box.load_image_file(path, channels)
 
     def open_image_dialog(self) -> None:
@@ -372,6 +375,7 @@ class ConvPanel(Panel):
         self.stepper.pause()
         self.backward_model.steps.stepper.pause()
         self.compute.shutdown()
+        self.image_loading.shutdown()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.shutdown()
