@@ -27,9 +27,9 @@ def press(w, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
 
 def settle(qtbot, conv) -> None:
     qtbot.wait(50)
-    qtbot.waitUntil(lambda: not conv._fit_timer.isActive() and not conv.matrices._equalize_timer.isActive())
+    qtbot.waitUntil(lambda: not conv.is_busy())
     qtbot.wait(50)
-    qtbot.waitUntil(lambda: not conv._fit_timer.isActive() and not conv.matrices._equalize_timer.isActive())
+    qtbot.waitUntil(lambda: not conv.is_busy())
 
 
 def picture(conv) -> dict[str, float]:

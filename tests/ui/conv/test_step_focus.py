@@ -30,7 +30,7 @@ def press(w, key) -> None:
 
 def settle(qtbot, conv) -> None:
     qtbot.waitUntil(lambda: not conv.is_busy() and conv.result() is not None, timeout=30_000)
-    qtbot.waitUntil(lambda: not conv.matrices._equalize_timer.isActive())
+    qtbot.waitUntil(lambda: not conv.matrices.is_fitting())
 
 
 def shows(view, y: int, x: int) -> bool:

@@ -49,7 +49,8 @@ def picture_scale(needs: PictureNeeds, line_px: float, char_px: float, width_px:
     cell = CELL_LINES * line_px
     heat = 8 * cell
     if needs.columns:
-        width = sum(max(cols * cell if cols else heat, title * char_px * 1.15) for cols, title in needs.columns)
+        # a title wraps: on two lines it needs half its length (titles_px counts two lines' height)
+        width = sum(max(cols * cell if cols else heat, title * char_px * 1.15 / 2) for cols, title in needs.columns)
         width += 2 * 3 * line_px + 40  # the ∗ and = signs, spacing
     else:
         width = needs.cell_columns * cell + needs.heat_maps * heat + 2 * 3 * line_px + 40

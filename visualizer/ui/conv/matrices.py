@@ -305,6 +305,13 @@ class MatrixFigure(QWidget):
     def _equalize_soon(self) -> None:
         self._equalize_timer.start()
 
+    def is_fitting(self) -> bool:
+        """The views are about to get their shares of the room and one cell size."""
+        return self._equalize_timer.isActive()
+
+    def stop_fitting(self) -> None:
+        self._equalize_timer.stop()
+
     @Slot()
     def _equalize_cells(self) -> None:
         """Give the three views room in proportion to their columns and one common cell size,

@@ -212,8 +212,7 @@ class CellGrid(QWidget):
         return font
 
     def _widest_texts(self) -> list[str]:
-        t, l, h, w = self.model.area()
-        v = self.model.values[t:t + h, l:l + w]
+        v = self.model.values  # the whole matrix: a neighbourhood's page turn keeps the type's size
         if v.size == 0:
             return ["0"]
         texts = {cell_label(float(a)) for a in (v.min(), v.max())}

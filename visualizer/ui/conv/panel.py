@@ -214,8 +214,9 @@ class ConvPanel(Panel):
         return self.arithmetic.explanation_text()
 
     def is_busy(self) -> bool:
-        """A result is being computed or an image file decoded."""
-        return self.compute.is_busy() or self.image_loading.is_busy()
+        """A result is being computed, an image file decoded or the picture fitted to its room."""
+        return (self.compute.is_busy() or self.image_loading.is_busy() or self._fit_timer.isActive()
+                or self.matrices.is_fitting())
 
     # ==== doing (delegates to the model and the views) =========================================
     def recompute(self) -> None:
@@ -376,6 +377,8 @@ class ConvPanel(Panel):
         self.backward_model.steps.stepper.pause()
         self.compute.shutdown()
         self.image_loading.shutdown()
+        self._fit_timer.stop()
+        self.matrices.stop_fitting()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.shutdown()
