@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QFont, QFontMetricsF, QKeySequence, QTextDocument
+from PySide6.QtCore import QEvent, Qt, Slot
+from PySide6.QtGui import QAction, QFont, QKeySequence, QTextDocument
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from visualizer.core.conv_job import ConvResult
@@ -25,13 +25,13 @@ from visualizer.ui.conv.backward_model import BackwardModel
 from visualizer.ui.conv.backward_steps import StepRouter
 from visualizer.ui.conv.backward_view import BackwardView
 from visualizer.ui.conv.export import ExportActions
-from visualizer.ui.conv.fit import MIN_SCALE, PictureNeeds, picture_scale
 from visualizer.ui.conv.input_box import InputBox
 from visualizer.ui.conv.kernel_box import KernelBox
 from visualizer.ui.conv.keys import KeyboardModel
 from visualizer.ui.conv.matrices import MatrixFigure, legend_html
 from visualizer.ui.conv.model import COURSE_SETTINGS, ConvModel
 from visualizer.ui.conv.parameters import ParametersBox
+from visualizer.ui.conv.picture_fit import PictureFit
 from visualizer.ui.conv.step_bar import StepBar
 from visualizer.ui.conv.worker import ConvCompute, ImageLoading
 from visualizer.ui.shell.panel import Panel
@@ -78,7 +78,7 @@ class ConvPanel(Panel):
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # One line, never wrapped: a wrapping label would make the first layout pass guess heights
-        # and the cells jump once the window shows; too narrow a figure shrinks its type (_fit_legend).
+        # and the cells jump once the window shows; too narrow a figure shrinks its type (fit_legend).
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         fig.addWidget(self.legend)
         self.arithmetic = ArithmeticText(self.model, self.figure)
@@ -113,24 +113,11 @@ class ConvPanel(Panel):
         # Space and the arrows step through unless an editor is being typed into (keys.py).
         self.keyboard = KeyboardModel(self, self.matrices.output_view)
         self.setAcceptDrops(True)
-        self._set_up_picture_fit()
+        # Cells, numbers, boxes and step bar scale as one picture (picture_fit.py, fit.py); the
+        # fonts are set before the first show: no relayout once it shows.
+        self.picture = PictureFit(self)
+        self.picture.fit()
         self.compute.request()
-
-    def _set_up_picture_fit(self) -> None:
-        """Cells, numbers, boxes and step bar scale as one picture (fit.py), refitted after each
-        new result on the next turn of the event loop."""
-        self._fit_timer = QTimer(self)
-        self._fit_timer.setSingleShot(True)
-        self._fit_timer.setInterval(0)
-        self._fit_timer.timeout.connect(self.fit_picture)
-        self.picture_factor = 1.0
-        self._picture_font: QFont | None = None
-        self._room_refits = 0
-        self._room_share = 1.0
-        self.model.result_changed.connect(self._refit)
-        self.matrices.focus_resized.connect(self._refit)
-        self.matrices.room_found.connect(self._refit_to_room)
-        self.fit_picture()  # the fonts are set before the first show: no relayout once it shows
 
     def _build_sidebar(self) -> QScrollArea:
         """The Input, Kernel and Parameters boxes, in a scroll area."""
@@ -148,7 +135,7 @@ class ConvPanel(Panel):
             side_layout.addWidget(box)
         side_layout.addStretch(1)
         self.sidebar.setWidget(side)
-        self._fit_sidebar()
+        self.fit_sidebar()
         return self.sidebar
 
     def _build_actions(self) -> None:
@@ -215,8 +202,7 @@ class ConvPanel(Panel):
 
     def is_busy(self) -> bool:
         """A result is being computed, an image file decoded or the picture fitted to its room."""
-        return (self.compute.is_busy() or self.image_loading.is_busy() or self._fit_timer.isActive()
-                or self.matrices.is_fitting())
+        return self.compute.is_busy() or self.image_loading.is_busy() or self.picture.is_pending()
 
     # ==== doing (delegates to the model and the views) =========================================
     def recompute(self) -> None:
@@ -377,8 +363,7 @@ class ConvPanel(Panel):
         self.backward_model.steps.stepper.pause()
         self.compute.shutdown()
         self.image_loading.shutdown()
-        self._fit_timer.stop()
-        self.matrices.stop_fitting()
+        self.picture.stop()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.shutdown()
@@ -395,116 +380,32 @@ class ConvPanel(Panel):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self.arithmetic.fit()
-        self._fit_legend()
-        if hasattr(self, "_fit_timer"):
-            self._refit()
+        self.fit_legend()
+        if hasattr(self, "picture"):
+            self.picture.refit()
 
     def changeEvent(self, event) -> None:  # noqa: N802
         super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange and hasattr(self, "_fit_timer"):
-            self._room_refits = 0
-            self.fit_picture()
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "picture"):
+            self.picture.refit_now()
 
-    def _picture_needs(self) -> PictureNeeds:
-        r = self.model.result
-        columns, rows, heat = 0, 1, 0
-        per_matrix = []
-        if r is not None:
-            m = self.matrices
-            shapes = [(m.input_view, r.padded.shape[1:] if r.padded is not None else None, m.input_title),
-                      (m.kernel_view, r.kernels.shape[2:], m.kernel_title),
-                      (m.output_view, r.output.shape[1:] if r.output is not None else None, m.output_title)]
-            for view, shape, head in shapes:
-                focus = view.model.focus if shape is not None else None
-                if focus is not None:  # a big matrix's neighbourhood while stepping, with its numbers
-                    shape = (focus[2] + 1, focus[3])
-                if shape is None:
-                    per_matrix.append((0, len(head.text())))
-                    continue
-                h, w = shape
-                if max(h, w) <= 16:  # beyond, a grid would need more room than any screen: heat map
-                    columns += w
-                    rows = max(rows, h)
-                    per_matrix.append((w, len(head.text())))
-                else:
-                    heat += 1
-                    per_matrix.append((0, len(head.text())))
-        text = self.arithmetic.explanation_text()
-        formula = self.arithmetic.formula.text().count("<br>") + 1
-        bar = len(self.step_bar.position_label.text()) + len(self.step_bar.speed_label.text()) + 6
-        needs = PictureNeeds(columns, rows, heat, len(text), formula, bar, tuple(per_matrix))
-        self._measure_others(needs)
-        return needs
+    @property
+    def picture_factor(self) -> float:
+        """The share of the chosen text size the figure and the step bar show (picture_fit.py)."""
+        return self.picture.factor
 
-    def _measure_others(self, needs: PictureNeeds) -> None:
-        """The height of all but the grids as laid out now (once there is a layout): the written
-        sum's box, and the rest in lines of the figure's text."""
-        view = self.matrices.input_view
-        line = QFontMetricsF(self.figure.font()).height()
-        if not self.isVisible() or view.height() < 20 or line <= 0:
-            return
-        for part in (self, self.figure, self.arithmetic):  # a font change may wait for its relayout
-            part.layout().activate()
-        box = self.arithmetic.explanation_scroll.height()
-        needs.other_lines = max(0.0, self.height() - 12 - view.height() - box) / line
-        needs.sum_px, needs.sum_line_px = float(box), line
+    def fit_picture(self) -> None:
+        """Fit the picture to the room it has now (picture_fit.PictureFit.fit)."""
+        self.picture.fit()
 
-    def _fit_sidebar(self) -> None:
+    def fit_sidebar(self) -> None:
         """Wide enough for the widest row at the text size in use, so nothing is cut off."""
         need = (self.sidebar.widget().minimumSizeHint().width()
                 + self.sidebar.verticalScrollBar().sizeHint().width() + 4)
         self.sidebar.setMinimumWidth(need)
         self.sidebar.setMaximumWidth(max(need, 460))
 
-    @Slot()
-    def _refit(self) -> None:
-        self._room_refits = 0
-        self._fit_timer.start()
-
-    @Slot(float)
-    def _refit_to_room(self, share: float) -> None:
-        """The cells got room for `share` of the rule's size: fit again on this layout, the whole
-        picture at most that much smaller or larger (twice in a row at most; a fit that changes
-        nothing relays nothing out)."""
-        if self._room_refits < 2 and (share < 1 or self.picture_factor < 1):
-            self._room_refits += 1
-            self._room_share = share
-            self._fit_timer.start()
-
-    @Slot()
-    def fit_picture(self) -> None:
-        """Give the figure and the step bar the share of the chosen text size that fits the room
-        they have; cells, numbers, boxes and buttons then grow and shrink together."""
-        self._fit_sidebar()
-        base = QFont(self.font())
-        size = base.pointSizeF()
-        if size <= 0:
-            return
-        fm = QFontMetricsF(base)
-        width = self.width() - 16 - (self.sidebar.width() + 6 if self.sidebar.isVisible() else 0)
-        factor = picture_scale(self._picture_needs(), fm.height(), fm.averageCharWidth(), width,
-                               self.height() - 12)
-        if self._room_share != 1.0:  # what the layout made of the last plan bounds the next
-            factor = min(factor, max(MIN_SCALE, self.picture_factor * self._room_share))
-            self._room_share = 1.0
-        factor = round(factor, 2)
-        font = QFont(base)
-        font.setPointSizeF(size * factor)
-        self.picture_factor = factor
-        self.matrices.base_font = base
-        if font != self._picture_font:
-            # Only a new size relays the figure out (a relayout moves every cell).
-            self._picture_font = font
-            for part in (self.figure, self.step_bar):
-                part.setFont(font)
-            self.matrices.scale_fonts()
-            self.arithmetic.scale_fonts()
-        if self.isVisible():  # before the first show the boxes have no width to fit to yet
-            self.arithmetic.fit()
-            self.step_bar.fit()
-        self._fit_legend()
-
-    def _fit_legend(self) -> None:
+    def fit_legend(self) -> None:
         """The legend in the figure's type, or smaller (down to LEGEND_MIN of it) when its one
         line is wider than the figure, so its end is never cut off."""
         font = QFont(self.figure.font())
