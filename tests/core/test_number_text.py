@@ -24,3 +24,12 @@ def test_a_negative_term_is_written_with_a_minus_between_terms():
     assert signed_term("−0.309×0", first=False) == (" − ", "0.309×0")
     assert signed_term("0.2×7", first=False) == (" + ", "0.2×7")
     assert signed_term("−0.309×0", first=True) == ("", "−0.309×0")
+
+
+def test_a_written_sum_rounds_its_numbers_and_says_so():
+    from visualizer.core.number_text import equals_sign, in_parens, written_sum
+
+    assert in_parens(-1) == "(−1)" and in_parens(0.2994) == "0.299"
+    assert equals_sign([0.2, 7, 1.4]) == "=" and equals_sign([0.299, 24, 7.176]) == "≈"
+    assert written_sum(["0.2×7", "−0.309×0"], [0.2, 7, -0.309, 0], 1.4) == "0.2×7 − 0.309×0 = 1.4"
+    assert written_sum(["0.299×24"], [0.299, 24], 7.176) == "0.299×24 ≈ 7.18"

@@ -27,6 +27,7 @@ VIEWS = [
     {"tab": "conv", "example": "course-stride2-pad1", "step": 4},
     {"tab": "conv", "example": "course-stride1-pad2", "step": 13},
     {"tab": "conv", "example": "course-1x1x3"},
+    {"tab": "conv", "example": "course-1x1x3", "step": 5300},  # the window's neighbourhood, numbered
     {"tab": "shapes"},
     {"tab": "shapes", "example": "vgg16"},
     {"tab": "shapes", "example": "resnet18"},
@@ -35,7 +36,7 @@ VIEWS = [
     {"tab": "network", "net": "mnist-net1", "open": "conv2:3"},
 ]
 #: Lecture mode at Ctrl+plus ×3: one view per tab (every view at zoom 0).
-ZOOMED = [VIEWS[0], VIEWS[3], VIEWS[6], VIEWS[7], VIEWS[9]]
+ZOOMED = [VIEWS[0], VIEWS[3], VIEWS[7], VIEWS[8], VIEWS[10]]
 ALL_VIEWS = ([dict(v) for v in VIEWS] + [dict(v, lecture=True) for v in VIEWS]
              + [dict(v, lecture=True, zoom=3) for v in ZOOMED])
 

@@ -45,8 +45,20 @@ def signed_term(text: str, first: bool) -> tuple[str, str]:
     return " + ", text
 
 
+def in_parens(v: float) -> str:
+    """A factor after "×" as shown, a negative one in parentheses: "0.299", "(−1)"."""
+    t = shown(v)
+    return f"({t})" if t.startswith("−") else t
+
+
 def equals_sign(numbers) -> str:
-    """"=" between a written sum and its result when every number of the line is shown exactly,
-    "≈" when rounding to the shown digits may make the written numbers add up to a little more or
-    less than the result shown."""
+    """"=" when every number of a written line is shown exactly, "≈" when rounding to the shown
+    digits may make the written numbers add up to a little more or less than the result."""
     return "=" if all(shown(v) == exact(v) for v in numbers) else "≈"
+
+
+def written_sum(terms: list[str], numbers, total: float) -> str:
+    """Terms as shown ("0.2×7", "−0.309×0"), a negative one written as a minus, then "=" or "≈"
+    (equals_sign of `numbers`, the total among them) and the total: "0.2×7 − 0.309×0 ≈ 1.4"."""
+    body = "".join("".join(signed_term(t, i == 0)) for i, t in enumerate(terms))
+    return f"{body} {equals_sign(list(numbers) + [total])} {shown(total)}"

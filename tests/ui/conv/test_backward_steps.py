@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 from tests.helpers.gui import launch_main_window
 from visualizer.core import conv_backward as cb
 from visualizer.core.convolution import INPUT_PRESETS, kernel_preset
-from visualizer.ui.conv.matrix_view import term_colour
+from visualizer.ui.conv.grid_look import term_colour
 from visualizer.ui.conv.panel import ConvPanel
 
 COURSE = INPUT_PRESETS["course-example"]

@@ -48,6 +48,7 @@ def test_a_huge_image_is_refused_with_a_message_before_decoding(qtbot, fresh_set
     t0 = time.monotonic()
     combo.setCurrentIndex(i)
     combo.activated.emit(i)  # the user picks "Image file…" and chooses huge.png
+    qtbot.waitUntil(lambda: shown != [], timeout=2000)  # read off the GUI thread, refused from the header
     assert time.monotonic() - t0 < 2
     [(title, text)] = shown
     assert title == "Cannot open image"

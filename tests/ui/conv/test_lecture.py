@@ -39,7 +39,7 @@ def test_lecture_mode_scales_as_one_picture_at_1280x800(launched, qtbot, steps):
         (w.display.zoom_in if steps > 0 else w.display.zoom_out)()
     for _ in range(2):
         conv.stepper.step_forward()
-    qtbot.waitUntil(lambda: not conv._fit_timer.isActive())
+    qtbot.waitUntil(lambda: not conv.picture.is_pending())
     QApplication.processEvents()
     # nothing pushes the window past the screen (not even a hidden tab's wide controls)
     assert w.minimumSizeHint().width() <= 1280 and w.minimumSizeHint().height() <= 800
@@ -66,7 +66,7 @@ def test_lecture_mode_at_1920x1080_grows_everything_together(launched, qtbot):
     sizes = []
     for _ in range(3):
         w.display.zoom_in()
-        qtbot.waitUntil(lambda: not conv._fit_timer.isActive())
+        qtbot.waitUntil(lambda: not conv.picture.is_pending())
         QApplication.processEvents()
         sizes.append((point_size(conv.arithmetic.formula.font()), point_size(conv.matrices.kernel_view.cells.text_font())))
     assert w.minimumSizeHint().width() <= 1920
@@ -107,8 +107,9 @@ def test_same_shape_new_numbers_restart_and_everything_agrees(panel, qtbot):
 
 
 def test_weights_and_products_lie_on_the_window(panel, qtbot):
-    panel.resize(1900, 1050)  # a projector's room: the notes are drawn
-    qtbot.waitUntil(lambda: panel.matrices.input_view.cells.cell_size() > 50)
+    panel.resize(1900, 1050)  # a projector's room: the cells get the one rule's size (fit.CELL_LINES)
+    grid = panel.matrices.input_view.cells
+    qtbot.waitUntil(lambda: grid.cell_size() >= 0.97 * grid.max_cell())
     spec = ConvSpec(stride=(2, 2), padding=(1, 1))
     r = panel.result()
     for _ in range(5):

@@ -30,7 +30,7 @@ def sizes(w, conv) -> dict[str, float]:
 
 def test_zoom_in_lecture_mode_scales_the_picture_not_the_menus_and_ctrl0_is_the_f5_look(launched, qtbot):
     w, conv = launched
-    qtbot.waitUntil(lambda: not conv._fit_timer.isActive())
+    qtbot.waitUntil(lambda: not conv.picture.is_pending())
     desktop = sizes(w, conv)
     press(w, Qt.Key.Key_F5)
     assert w.display.lecture and w.isFullScreen()
@@ -40,24 +40,24 @@ def test_zoom_in_lecture_mode_scales_the_picture_not_the_menus_and_ctrl0_is_the_
     assert f5["formula"] > desktop["formula"]  # (shrunk to fit when the screen runs out, with the grids)
     w.showNormal()  # the offscreen screen is 800×800: give the picture a projector's room
     w.resize(1920, 1080)
-    qtbot.waitUntil(lambda: w.width() == 1920 and not conv._fit_timer.isActive())
+    qtbot.waitUntil(lambda: w.width() == 1920 and not conv.picture.is_pending())
     f5 = sizes(w, conv)
     press(w, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
     press(w, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not conv._fit_timer.isActive())
+    qtbot.waitUntil(lambda: not conv.picture.is_pending())
     big = sizes(w, conv)
     assert big["menu"] == pytest.approx(desktop["menu"]) and big["tabs"] == pytest.approx(desktop["tabs"])
     assert big["formula"] > f5["formula"] * 1.25 and big["bar"] > f5["bar"] * 1.25  # together
     press(w, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not conv._fit_timer.isActive())
+    qtbot.waitUntil(lambda: not conv.picture.is_pending())
     assert f5["formula"] < sizes(w, conv)["formula"] < big["formula"]
     press(w, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not conv._fit_timer.isActive())
+    qtbot.waitUntil(lambda: not conv.picture.is_pending())
     assert sizes(w, conv) == pytest.approx(f5)  # the F5 look, not the desktop's size
     assert w.display.lecture and "F5 or Esc to leave" in w.statusBar().currentMessage()
     press(w, Qt.Key.Key_Escape)
     qtbot.wait(100)
-    qtbot.waitUntil(lambda: not conv._fit_timer.isActive())
+    qtbot.waitUntil(lambda: not conv.picture.is_pending())
     assert not w.display.lecture and sizes(w, conv) == pytest.approx(desktop)
 
 

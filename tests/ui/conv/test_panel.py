@@ -276,6 +276,7 @@ def test_broken_image_file_gives_an_error_dialog(panel, qtbot, tmp_path, monkeyp
     i = combo.findText("Image file…")
     combo.setCurrentIndex(i)
     combo.activated.emit(i)
+    qtbot.waitUntil(lambda: shown != [] and not panel.is_busy())  # decoded off the GUI thread
     assert len(shown) == 1
     assert shown[0][0] == "Cannot open image" and "broken.png" in shown[0][1]
     assert combo.currentText() == "Typed matrix"
@@ -332,8 +333,11 @@ def test_rgb_image_with_stacked_kernels(panel, qtbot):
     exp = explain_cell(x, panel.kernels(), ConvSpec(), 4, 1, 2)
     assert panel.explanation_text() == exp.text
     assert "<i>channel B</i></a>: window ∗ slice =" in panel.arithmetic.explanation.text()
-    # hovering the heat map marks the window on the input, clicking jumps there
     out = panel.matrices.output_view
+    assert out.mode() == "cells" and out.model.in_area(1, 2)  # stepping: the cell's neighbourhood
+    panel.model.set_zoom_to_window(False)  # Z: the whole picture again
+    assert out.mode() == "heat"
+    # hovering the heat map marks the window on the input, clicking jumps there
     target = window(40, 60, (1, 1), ConvSpec())
 
     def hover_there() -> bool:

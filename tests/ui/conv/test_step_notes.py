@@ -12,7 +12,7 @@ from tests.helpers.gui import launch_main_window
 from visualizer.core.convolution import explain_cell
 from visualizer.core.number_text import exact, shown
 from visualizer.ui.conv.cell_notes import TEXT_DARK, term_mark, text_colour_on
-from visualizer.ui.conv.matrix_view import term_colour
+from visualizer.ui.conv.grid_look import term_colour
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from visualizer.core.convolution import UserInputError, channel_parts, explain_cell
-from visualizer.core.number_text import exact, shown, signed_term
+from visualizer.core.number_text import equals_sign, exact, in_parens, shown, signed_term
 from visualizer.ui.conv.common import html, scale_font, sentence
 from visualizer.ui.conv.cell_notes import term_mark, text_colour_on
-from visualizer.ui.conv.matrix_view import term_colour
+from visualizer.ui.conv.grid_look import term_colour
 from visualizer.ui.conv.model import ConvModel
 
 #: What the explanation says while the whole output shows.
@@ -145,9 +145,9 @@ class ArithmeticText(QWidget):
         else:
             body = self._terms_html(exp, 0)
             if exp.bias:
-                body += f" + bias {html(_paren(exp.bias))}"
+                body += f" + bias {html(in_parens(exp.bias))}"
             nums = [v for t in exp.terms for v in (t.weight, t.value)] + [exp.bias, exp.total]
-            body += f" {_equals(nums)} {html(shown(exp.total))}"
+            body += f" {equals_sign(nums)} {html(shown(exp.total))}"
         self.explanation.setText(f"<b>Output {where}</b> = {body}")
         self.fit()
 
@@ -182,7 +182,7 @@ class ArithmeticText(QWidget):
             head = (f"<a href='channel:{c}' style='text-decoration:none'><i>{html(label)}</i></a>")
             if c == shown_channel:
                 mine = [v for t in exp.terms if t.channel == c for v in (t.weight, t.value)]
-                terms = f"{self._terms_html(exp, c)} {_equals(mine + [part.subtotal])} "
+                terms = f"{self._terms_html(exp, c)} {equals_sign(mine + [part.subtotal])} "
                 head = f"▶ <b>{head}</b>"
             else:
                 terms = ""
@@ -191,9 +191,9 @@ class ArithmeticText(QWidget):
             lines.append("<i>(click a channel's name for its terms)</i>")
         parts = channel_parts(exp)
         sums = "".join(_plus(p.subtotal, first=i == 0) for i, p in enumerate(parts))
-        tail = f" + bias {_paren(exp.bias)}" if exp.bias else ""
+        tail = f" + bias {in_parens(exp.bias)}" if exp.bias else ""
         return ("<br>" + "<br>".join(lines) + f"<br><b>sum over the {channels} channels: {html(sums + tail)} "
-                f"{_equals([p.subtotal for p in parts] + [exp.bias, exp.total])} "
+                f"{equals_sign([p.subtotal for p in parts] + [exp.bias, exp.total])} "
                 f"{html(shown(exp.total))}</b>")
 
     @Slot(str)
@@ -242,20 +242,9 @@ class ArithmeticText(QWidget):
         self.explanation_scroll.setFixedHeight(min(max(need, 40), cap))
 
 
-def _paren(v: float) -> str:
-    t = shown(v)
-    return f"({t})" if t.startswith("−") else t
-
-
 def _term(t) -> str:
     """"w×v" as shown: "0.299×24", "−0.309×(−1)"."""
-    return f"{shown(t.weight)}×{_paren(t.value)}"
-
-
-def _equals(numbers) -> str:
-    """"=" when every number of a line is shown exactly, "≈" when rounding to the shown digits
-    may make the written numbers add up to a little more or less than the result."""
-    return "=" if all(shown(v) == exact(v) for v in numbers) else "≈"
+    return f"{shown(t.weight)}×{in_parens(t.value)}"
 
 
 def _plus(v: float, first: bool = False) -> str:

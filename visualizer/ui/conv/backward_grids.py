@@ -7,16 +7,20 @@ steps there."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from visualizer.core.convolution import effective_kernels, format_number
+from visualizer.core.convolution import effective_kernels
+from visualizer.core.number_text import equals_sign, exact, shown, signed_term
 from visualizer.ui.conv.backward_model import BackwardModel
 from visualizer.ui.conv.backward_steps import StepExplanation, term_text
 from visualizer.ui.conv.cell_notes import term_mark, text_colour_on
 from visualizer.ui.conv.common import html
-from visualizer.ui.conv.matrix_view import ColourScale, MatrixView, cell_label, term_colour
+from visualizer.ui.conv.grid_look import ColourScale, cell_label, term_colour
+from visualizer.ui.conv.matrix_view import MatrixView
 
 HINT = ("Press <b>→</b> to step the stepped result cell by cell (<b>G</b> picks ∂L/∂W, ∂L/∂X or ∂L/∂b), "
         "or click a cell of ∂L/∂W or ∂L/∂X to see its sum.")
@@ -59,6 +63,8 @@ class BackwardGrids(QWidget):
         self.arithmetic.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.set_look("light")
         grid.addWidget(self.arithmetic, 3, 0, 1, len(GRIDS))
+        for key, view in self.views.items():
+            view.hovered.connect(partial(self._cell_hovered, key))
         self.views["grad_weight"].clicked.connect(self._weight_clicked)
         self.views["grad_input"].clicked.connect(self._input_clicked)
         self.views["grad_bias"].clicked.connect(self._bias_clicked)
@@ -106,9 +112,10 @@ class BackwardGrids(QWidget):
             self.views[key].set_matrix(values, scale=ColourScale.for_values(values, "diverging"))
         total = g.grad_bias_total
         self.views["grad_bias"].set_matrix([[total]], scale=ColourScale.for_values(g.grad_bias, "diverging"))
-        self.bias_label.setText(f"∂L/∂b = Σ ∂L/∂Y = {format_number(total)}"
-                                + (f" (this kernel's outputs: {format_number(g.grad_bias[o])})"
-                                   if g.grad_bias.shape[0] > 1 else ""))
+        mine = " (this kernel's outputs: {})" if g.grad_bias.shape[0] > 1 else ""
+        self.bias_label.setText(f"∂L/∂b = Σ ∂L/∂Y {equals_sign([total])} {shown(total)}"
+                                + mine.format(shown(g.grad_bias[o])))
+        self.bias_label.setToolTip(f"∂L/∂b = Σ ∂L/∂Y = {exact(total)}" + mine.format(exact(g.grad_bias[o])))
         self.show_step()
 
     # ---- the step ----------------------------------------------------------------------------
@@ -126,7 +133,9 @@ class BackwardGrids(QWidget):
                                      + (" ◀ stepped" if key == self.steps.result else ""))
         if exp is None:
             self.arithmetic.setText(HINT)
+            self.arithmetic.setToolTip("")
             return
+        self.arithmetic.setToolTip(exp.exact_text())  # the exact numbers the line rounds
         stepped = self.views[exp.result]
         rows, cols = stepped.model.shape
         stepped.set_revealed(exp.cell[0] * cols + exp.cell[1] + 1)
@@ -154,11 +163,25 @@ class BackwardGrids(QWidget):
         """The sum, each term on a chip of its colour with its index (as the badge of its note)."""
         if exp.note or not exp.terms:
             body = html(exp.text().split(" = ", 2)[2])
-        else:
-            body = " + ".join(f"<span style='background-color:{term_colour(i)}; "
-                              f"color:{text_colour_on(QColor(term_colour(i))).name()}'>&nbsp;{term_mark(i)}"
-                              f"&nbsp;{html(term_text(t))}&nbsp;</span>" for i, t in enumerate(exp.terms)) + f" = <b>{html(format_number(exp.total))}</b>"
+        else:  # as the forward writes its sum: a negative term as a minus, "≈" where rounded
+            chips = []
+            for i, t in enumerate(exp.terms):
+                op, text = signed_term(term_text(t), i == 0)
+                chips.append(f"{op}<span style='background-color:{term_colour(i)}; color:"
+                             f"{text_colour_on(QColor(term_colour(i))).name()}'>&nbsp;{term_mark(i)}"
+                             f"&nbsp;{html(text)}&nbsp;</span>")
+            sign = equals_sign([v for t in exp.terms for v in t] + [exp.total])
+            body = "".join(chips) + f" {sign} <b>{html(shown(exp.total))}</b>"
         return f"<b>{html(exp.head)}</b> = {html(exp.rule)} = {body}"
+
+    def _cell_hovered(self, key: str, y: int, x: int) -> None:
+        """A cell's exact value on its tool tip (the grid shows 3 significant digits)."""
+        view = self.views[key]
+        if y < 0 or view.mode() == "message":
+            view.setToolTip("")
+            return
+        title = dict((k, h) for k, h, _r, _c in GRIDS)[key]
+        view.setToolTip(f"{title}, row {y + 1}, column {x + 1} = {exact(view.model.values[y, x])}")
 
     # ---- clicks ------------------------------------------------------------------------------
     def _jump(self, result: str, y: int, x: int) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, Signal, Slot
 
 from visualizer.core import conv_backward as cb
-from visualizer.core.convolution import format_number
+from visualizer.core.number_text import equals_sign, exact, in_parens, shown, written_sum
 from visualizer.core.errors import UserInputError
 from visualizer.core.step_text import cell_of
 from visualizer.ui.conv.stepper import Stepper
@@ -38,30 +38,41 @@ class StepExplanation:
     rule: str  # "Σ input value × ∂L/∂Y"
     terms: list[tuple[float, ...]]  # each term's factors as written (one for ∂L/∂b's plain sum)
     total: float
-    note: str = ""  # instead of the terms when there are too many to write
+    note: str = ""  # instead of the terms when there are too many to write (words, without the total)
     padded: dict[tuple[int, int], int] = field(default_factory=dict)  # padded-input cell → term index
     grad_output: dict[tuple[int, int], int] = field(default_factory=dict)  # dilated ∂L/∂Y cell → term index
     kernel: dict[tuple[int, int], int] = field(default_factory=dict)  # rotated-kernel cell → term index
 
     def text(self) -> str:
-        """The arithmetic as plain text (what the view writes, without its colours)."""
+        """The arithmetic as plain text, as the view writes it (without its colours): the explorer's
+        one precision rule, 3 significant digits, a negative term as a minus, "≈" where rounded."""
         if self.note:
-            body = self.note
+            body = f"{self.note} {equals_sign([self.total])} {shown(self.total)}"
         elif not self.terms:
-            body = f"no output uses it, so 0 = {format_number(self.total)}"
+            body = f"no output uses it, so 0 = {shown(self.total)}"
         else:
-            body = " + ".join(term_text(t) for t in self.terms) + f" = {format_number(self.total)}"
+            body = written_sum([term_text(t) for t in self.terms], [v for t in self.terms for v in t], self.total)
+        return f"{self.head} = {self.rule} = {body}"
+
+    def exact_text(self) -> str:
+        """The arithmetic with every number exact (the tool tip; `text` rounds them)."""
+        if self.note:
+            body = f"{self.note} = {exact(self.total)}"
+        elif not self.terms:
+            body = f"no output uses it, so 0 = {exact(self.total)}"
+        else:
+            body = " + ".join("×".join(exact_factor(v) for v in t) for t in self.terms) + f" = {exact(self.total)}"
         return f"{self.head} = {self.rule} = {body}"
 
 
-def _paren(v: float) -> str:
-    t = format_number(v)
+def exact_factor(v: float) -> str:
+    t = exact(v)
     return f"({t})" if t.startswith("−") else t
 
 
 def term_text(factors: tuple[float, ...]) -> str:
-    """"2×(−1)": a term's factors as the forward's arithmetic writes them."""
-    return "×".join(_paren(v) for v in factors)
+    """"2×(−1)": a term's factors as the forward's arithmetic writes them (number_text.shown)."""
+    return "×".join([shown(factors[0]), *(in_parens(v) for v in factors[1:])])
 
 
 class BackwardSteps(QObject):
@@ -183,7 +194,7 @@ def weight_step(r, grads: cb.ConvGradients, o: int, c: int, row: int, col: int) 
     sy, sx = r.spec.stride
     step = StepExplanation("grad_weight", (row, col), f"∂L/∂W at row {row + 1}, column {col + 1}",
                            "Σ input value × ∂L/∂Y", [(t.value, t.grad) for t in e.terms], e.total,
-                           note="" if e.terms else e.text)
+                           note="" if e.terms else e.text.rsplit(" = ", 1)[0])  # its words; text() adds the sum
     for i, t in enumerate(e.terms):
         step.padded.setdefault(t.padded_yx, i)
         step.grad_output.setdefault((t.out_yx[0] * sy, t.out_yx[1] * sx), i)
@@ -216,7 +227,7 @@ def bias_step(r, grads: cb.ConvGradients, o: int) -> StepExplanation:
     values = [float(v) for v in g.ravel()]
     step = StepExplanation("grad_bias", (0, 0), "∂L/∂b", "Σ ∂L/∂Y", [], total)
     if len(values) > MAX_BIAS_TERMS:
-        step.note = f"the sum of {len(values):,} values, too many to write out, = {format_number(total)}"
+        step.note = f"the sum of {len(values):,} values, too many to write out,"
     else:
         step.terms = [(v,) for v in values]
     ho, wo = g.shape[1:]

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: A cell is this many text lines tall at the chosen size: a number and its small note
-#: ("×0.05 = 0.35") under it, with room around them.
-CELL_LINES = 2.4
+#: The one rule for a cell's size: this many lines of the figure's text tall, a number and its note
+#: on two lines at the notes' full size (cell_notes.note_layout). The grids draw their cells this
+#: big where the room allows (matrix_view.CellGrid.max_cell) and `picture_scale` plans for it, so
+#: the cells, their numbers and the text around them grow and shrink together.
+CELL_LINES = 3.2
 #: Never smaller than this share of the chosen size (beyond it, the grids turn into heat maps).
 MIN_SCALE = 0.35
 
@@ -29,6 +31,13 @@ class PictureNeeds:
     #: Per matrix (input, kernel, output): its columns drawn as cells (0 for a heat map) and the
     #: length of its title, which the column must also fit.
     columns: tuple[tuple[int, int], ...] = ()
+    #: Measured on the window as laid out: the height of all but the grids and the written sum
+    #: (titles, legend, formula box, step bar), in lines of the figure's text; None: estimated.
+    other_lines: float | None = None
+    #: Measured with it: the written sum's box (px) and the figure's line (px) it was measured at.
+    #: Its text wraps into more lines as it grows: its height grows with the square of the text.
+    sum_px: float = 0.0
+    sum_line_px: float = 0.0
 
 
 def picture_scale(needs: PictureNeeds, line_px: float, char_px: float, width_px: float,
@@ -40,7 +49,8 @@ def picture_scale(needs: PictureNeeds, line_px: float, char_px: float, width_px:
     cell = CELL_LINES * line_px
     heat = 8 * cell
     if needs.columns:
-        width = sum(max(cols * cell if cols else heat, title * char_px * 1.15) for cols, title in needs.columns)
+        # a title wraps: on two lines it needs half its length (titles_px counts two lines' height)
+        width = sum(max(cols * cell if cols else heat, title * char_px * 1.15 / 2) for cols, title in needs.columns)
         width += 2 * 3 * line_px + 40  # the ∗ and = signs, spacing
     else:
         width = needs.cell_columns * cell + needs.heat_maps * heat + 2 * 3 * line_px + 40
@@ -50,10 +60,14 @@ def picture_scale(needs: PictureNeeds, line_px: float, char_px: float, width_px:
     # The explanation box scrolls beyond a third of the figure: count at most that.
     sum_px = min((sum_lines * 1.25 * 1.35 + 1.5) * line_px, height_px / 3)
     cells_px = max(needs.cell_rows * cell, heat if needs.heat_maps else 0)
-    height = (cells_px + 2.2 * line_px  # titles
-              + 2.8 * line_px  # legend (two lines when it wraps)
-              + sum_px + (needs.formula_lines * 1.3 + 1.5) * line_px
-              + 2.4 * line_px + 40)  # step bar, margins
+    if needs.other_lines is not None and needs.sum_line_px > 0:  # they grow with the text as the cells do
+        grown = needs.sum_px * (line_px / needs.sum_line_px) ** 2
+        height = cells_px + needs.other_lines * line_px + min(grown, height_px / 3)
+    else:
+        height = (cells_px + 2.2 * line_px  # titles
+                  + 2.8 * line_px  # legend (two lines when it wraps)
+                  + sum_px + (needs.formula_lines * 1.3 + 1.5) * line_px
+                  + 2.4 * line_px + 40)  # step bar, margins
     bar = needs.bar_chars * char_px * 1.1 + 12 * line_px  # icons, spacings, the speed slider
     fits = min(width_px / width, height_px / height, width_px / bar if bar > width_px else 1.0)
     return max(MIN_SCALE, min(1.0, fits))

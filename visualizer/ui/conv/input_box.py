@@ -26,15 +26,18 @@ from visualizer.ui.conv.common import html, sentence, set_quietly, spin
 from visualizer.ui.conv.grid_editor import MatrixEditor
 from visualizer.ui.conv.input_source import MAX_INPUT_CELLS
 from visualizer.ui.conv.model import COURSE_SETTINGS, ConvModel
+from visualizer.ui.conv.worker import ImageLoading
 
 
 class InputBox(QGroupBox):
     #: A status line for the user (text, timeout in ms).
     status = Signal(str, int)
 
-    def __init__(self, model: ConvModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: ConvModel, images: ImageLoading, parent: QWidget | None = None) -> None:
         super().__init__("Input", parent)
         self.model = model
+        self.images = images  # decodes image files off the GUI thread
+        images.failed.connect(self._load_failed)
         lay = QVBoxLayout(self)
         row = QHBoxLayout()
         self.source_combo = QComboBox(self)
@@ -195,14 +198,15 @@ class InputBox(QGroupBox):
             self._select_source_item()
 
     def load_image_file(self, path: str | Path, channels: str | None = None) -> bool:
-        """Load an image as the input; an error dialog when it cannot be read."""
-        try:
-            self.model.load_image(path, channels)
-        except UserInputError as exc:
-            QMessageBox.critical(self, "Cannot open image", sentence(str(exc)))
-            self._select_source_item()
-            return False
+        """Start loading an image as the input, decoded off the GUI thread (the status says
+        "Loading image …"); an error dialog when it cannot be read, and the input in use stays."""
+        self.images.load(path, channels)
         return True
+
+    @Slot(str)
+    def _load_failed(self, message: str) -> None:
+        QMessageBox.critical(self, "Cannot open image", sentence(message))
+        self.refresh()  # the source and channels of the input in use again
 
     def load_sample(self, name: str) -> bool:
         try:
@@ -215,8 +219,12 @@ class InputBox(QGroupBox):
 
     @Slot(int)
     def _channels_chosen(self, index: int) -> None:
+        channels = self.channels_combo.itemData(index)
+        if self.model.source_kind == "file" and channels != self.model.channels:
+            self.images.load(self.model.source_name, channels)  # read again, off the GUI thread
+            return
         try:
-            self.model.set_channels(self.channels_combo.itemData(index))
+            self.model.set_channels(channels)
         except UserInputError as exc:
             QMessageBox.critical(self, "Cannot open image", sentence(str(exc)))
 

@@ -112,8 +112,15 @@ class InputSource:
         # The CLI's limit, checked from the header before decoding: a 100-megapixel picture is
         # refused at once instead of freezing the window while it decodes.
         image = load_image(path, channels, max_values=MAX_INPUT_VALUES)
+        self.use_decoded(image, str(path), channels, kind, name)
+
+    def use_decoded(self, image: np.ndarray, path: str, channels: str, kind: str = "file",
+                    name: str | None = None) -> None:
+        """An image file decoded (off the GUI thread: conv.worker.ImageLoading) as the input."""
+        if channels not in CHANNEL_MODES:
+            raise UserInputError(f"channels must be one of {', '.join(CHANNEL_MODES)}, got {channels!r}")
         self.channels = channels
-        self.use_image(image, kind, name if name is not None else str(path))
+        self.use_image(image, kind, name if name is not None else path)
 
     def load_sample(self, name: str) -> None:
         from visualizer.image_io import sample_images

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QTimer, Qt, Signal, Slot
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from visualizer.core.convolution import (
@@ -15,24 +16,31 @@ from visualizer.core.convolution import (
     window,
 )
 from visualizer.core.number_text import exact, shown
+from visualizer.core.step_focus import FOCUS_MIN_SPAN, FOCUS_SPAN, cells_box, focus_box
 from visualizer.ui.conv.common import scale_font, set_quietly, spin, title
-from visualizer.ui.conv.matrix_view import (
+from visualizer.ui.conv.fit import CELL_LINES
+from visualizer.ui.conv.grid_look import (
     HIGHLIGHT_COLOUR,
     HOVER_COLOUR,
     MAX_CELLS,
     SLIDE_MS,
     WINDOW_COLOUR,
     ColourScale,
-    MatrixView,
     cell_label,
     term_colour,
 )
+from visualizer.ui.conv.matrix_view import MatrixView
 from visualizer.ui.conv.model import CHANNEL_NAMES, ConvModel
 
 
 class MatrixFigure(QWidget):
     #: A status line for the user (text, timeout in ms): what a hovered cell is.
     status = Signal(str, int)
+    #: A big matrix's neighbourhood (core.step_focus) came, went or changed its size.
+    focus_resized = Signal()
+    #: The room the grids' cells got, as a share of fit.CELL_LINES lines of text, when it is not
+    #: about that: the picture's scale was planned for another room than the layout gave.
+    room_found = Signal(float)
 
     def __init__(self, model: ConvModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +50,8 @@ class MatrixFigure(QWidget):
         row.setSpacing(6)
         self._row = row
         self.operator_labels: list[QLabel] = []
+        #: The text size chosen (the panel sets it; the figure's own may be shrunk to fit).
+        self.base_font: QFont | None = None
 
         self.input_title = title("Padded input")
         self.input_channel = QComboBox(self)
@@ -212,6 +222,7 @@ class MatrixFigure(QWidget):
         if r is None or r.output is None:
             self.input_view.set_window([])
             self.input_view.set_notes({})
+            self._show_focus()
             return
         cell = self.current_cell()
         if cell is None:
@@ -220,13 +231,47 @@ class MatrixFigure(QWidget):
             self.input_view.set_window([])
             self.input_view.set_notes({})
             self.input_view.set_highlight(None)
+            self._show_focus()
             return
         y, x = cell
         self.output_view.set_revealed(y * r.output.shape[2] + x + 1)
         self.output_view.set_current((y, x), slide_ms)
         self.input_view.set_window(window(y, x, r.kernels.shape[2:], r.spec), slide_ms)
         self.input_view.set_notes(self._window_notes(y, x))
+        self._show_focus()
         self._show_highlight()
+
+    def _show_focus(self) -> None:
+        """While stepping through an input too big for numbers in its cells, the input and output
+        views show the window's and the cell's neighbourhood (core.step_focus), as cells with their
+        numbers, unless the user asked for the whole picture (Z)."""
+        cell = self.current_cell() if self.model.zoom_to_window else None
+        r = self.model.result
+        boxes = (None, None)
+        if cell is not None and r is not None and r.output is not None:
+            boxes = (cells_box(window(*cell, r.kernels.shape[2:], r.spec)), (*cell, 1, 1))
+        span = self._focus_span()
+        views = (self.input_view, self.output_view)
+        sizes = [v.model.focus and v.model.focus[2:] for v in views]
+        for view, box in zip(views, boxes):
+            if box is None or view.mode() == "message" or view.whole_is_readable():
+                view.set_focus(None)
+            else:
+                view.set_focus(focus_box(view.model.focus, box, view.model.shape, span))
+        if sizes != [v.model.focus and v.model.focus[2:] for v in views]:
+            self.focus_resized.emit()  # the picture to fit is another (not on a page turned)
+
+    def _focus_span(self) -> tuple[int, int]:
+        """Rows and columns of a neighbourhood: as many as the room has for cells CELL_LINES
+        lines of text tall (numbers and notes at the chosen size), at most FOCUS_SPAN a side."""
+        # at the text size chosen, not the one a small screen shrank the picture to (fit.py)
+        line = QFontMetricsF(self.base_font or self.font()).height()
+        cell = CELL_LINES * line
+        kernel_w = (self.model.kernels.shape[3] + 1) * cell
+        signs = sum(label.width() for label in self.operator_labels) + 4 * self._row.spacing()
+        room_w = (self.width() - kernel_w - signs) / 2 - 3 * line  # the row numbers
+        room_h = self.input_view.height() - 3 * line  # the caption and the column numbers
+        return tuple(max(FOCUS_MIN_SPAN, min(FOCUS_SPAN, int(room / cell))) for room in (room_h, room_w))
 
     def _window_notes(self, y: int, x: int) -> dict[tuple[int, int], tuple[str, str, int]]:
         """Under each cell of the window: "×weight = product" for the input channel shown, with the
@@ -260,13 +305,21 @@ class MatrixFigure(QWidget):
     def _equalize_soon(self) -> None:
         self._equalize_timer.start()
 
+    def is_fitting(self) -> bool:
+        """The views are about to get their shares of the room and one cell size."""
+        return self._equalize_timer.isActive()
+
+    def stop_fitting(self) -> None:
+        self._equalize_timer.stop()
+
     @Slot()
     def _equalize_cells(self) -> None:
         """Give the three views room in proportion to their columns and one common cell size,
         so the kernel's cells are the same size as the input cells it slides over."""
+        self._show_focus()  # a new size may call for (or end) a neighbourhood, or another span
         views = (self.input_view, self.kernel_view, self.output_view)
         in_cells = [v for v in views if v.mode() == "cells"]
-        cols = [v.model.shape[1] if v in in_cells else 0 for v in views]
+        cols = [v.model.area()[3] if v in in_cells else 0 for v in views]
         wide = max(8, sum(cols))  # a heat map or a message gets as much room as all the cells
         for index, (v, c) in zip((0, 2, 4), zip(views, cols)):
             if v in in_cells:
@@ -279,6 +332,11 @@ class MatrixFigure(QWidget):
         limit = min((v.cells.natural_cell_size() for v in in_cells), default=None)
         for v in views:
             v.set_cell_limit(limit if v in in_cells else None)
+        if in_cells:
+            want = min(v.cells.max_cell() for v in in_cells)
+            room = min(v.cells.room_cell_size() for v in in_cells) / want
+            if room < 0.97 or room > 1.05:  # the cells have less or more room than the rule gives them
+                self.room_found.emit(room)
 
     # ==== widgets -> model, hover ==============================================================
     @Slot(int)

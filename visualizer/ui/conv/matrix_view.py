@@ -11,89 +11,26 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QEasingCurve, QEvent, QPointF, QRectF, Qt, QVariantAnimation, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QLabel, QStackedWidget, QWidget
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
-from visualizer.core.number_text import shown
 from visualizer.ui.conv.cell_notes import note_layout, paint_note, text_colour_on
-
-#: Largest side that may be drawn as cells with numbers (beyond: heat map).
-MAX_CELLS = 48
-
-WINDOW_COLOUR = QColor("#e8590c")  # the current window and cell (orange, solid lines)
-HOVER_COLOUR = QColor("#1c7ed6")  # hover marks (blue, dashed lines)
-HIGHLIGHT_COLOUR = QColor("#7b2cbf")  # the cell whose term is pointed at in the written sum
-#: The longest the window takes to slide to the next cell.
-SLIDE_MS = 200
-#: Colours of the window's taps, in kernel order: a cell's badge and its term in the written sum
-#: share one. Okabe–Ito's eight (told apart with the common colour-vision deficiencies) and grey:
-#: the nine terms of a 3×3 sum never share one, and each also carries its index (①②…).
-TERM_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000",
-                "#999999")
-def term_colour(i: int) -> str:
-    return TERM_COLOURS[i % len(TERM_COLOURS)]
-
-
-PAD_FILL = QColor("#dde3ec")
-GRID_LINE = QColor("#9aa5b1")
-TEXT_PAD = QColor("#5c6773")
-
-_GRAY = pg.ColorMap(pos=np.array([0.0, 1.0]), color=np.array([[0, 0, 0, 255], [255, 255, 255, 255]]))
-_DIVERGING = pg.colormap.get("CET-D1")
-_SEQUENTIAL = pg.colormap.get("viridis")
-# In cells, under dark text, a one-hue blue reads better than viridis' purple-to-yellow.
-_BLUES = pg.ColorMap(pos=np.array([0.0, 0.5, 1.0]),
-                     color=np.array([[247, 251, 255, 255], [107, 174, 214, 255], [8, 69, 148, 255]]))
-
-
-def cell_label(v: float) -> str:
-    """Short text for a cell: the explorer's one precision rule (number_text.shown)."""
-    return shown(v)
-
-
-class ColourScale:
-    """Value -> colour, shared by the cell grid (paled) and the heat map (full strength)."""
-
-    def __init__(self, kind: str, lo: float, hi: float) -> None:
-        self.kind = kind  # "gray", "diverging", "sequential"
-        if kind == "diverging":
-            m = max(abs(lo), abs(hi), 1e-12)
-            lo, hi = -m, m
-        if hi <= lo:
-            hi = lo + 1.0
-        self.lo, self.hi = float(lo), float(hi)
-        self.cmap = {"gray": _GRAY, "diverging": _DIVERGING}.get(kind, _SEQUENTIAL)
-
-    @classmethod
-    def for_values(cls, values: np.ndarray, kind: str = "auto", fixed: tuple[float, float] | None = None
-                   ) -> "ColourScale":
-        lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)
-        if not (math.isfinite(lo) and math.isfinite(hi)):  # only then pay for a filtered copy
-            finite = values[np.isfinite(values)]
-            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        elif values.size > MAX_CELLS * MAX_CELLS and fixed is None:
-            # Heat maps: a few extreme cells (an image border under zero padding) would wash out
-            # everything else, so the colours span 0.5–99.5 % of the values; the rest saturate.
-            sample = values.ravel()[:: max(1, values.size // 200_000)]
-            plo, phi = (float(v) for v in np.percentile(sample, (0.5, 99.5)))
-            if phi > plo:
-                lo, hi = plo, phi
-        if fixed is not None:
-            lo, hi = fixed
-        if kind == "auto":
-            kind = "diverging" if lo < 0 < hi else "sequential"
-        return cls(kind, lo, hi)
-
-    def colour(self, v: float, pale: float = 0.0) -> QColor:
-        t = 0.5 if not math.isfinite(v) else min(1.0, max(0.0, (v - self.lo) / (self.hi - self.lo)))
-        cmap = _BLUES if pale and self.kind == "sequential" else self.cmap
-        c = cmap.map(t, mode="qcolor")
-        if pale:
-            c = QColor(round(c.red() + (255 - c.red()) * pale), round(c.green() + (255 - c.green()) * pale),
-                       round(c.blue() + (255 - c.blue()) * pale))
-        return c
+from visualizer.ui.conv.fit import CELL_LINES
+from visualizer.ui.conv.focus_header import header_room, paint_header
+from visualizer.ui.conv.grid_look import (
+    GRID_LINE,
+    HIGHLIGHT_COLOUR,
+    HOVER_COLOUR,
+    MAX_CELLS,
+    PAD_FILL,
+    SLIDE_MS,
+    TEXT_PAD,
+    WINDOW_COLOUR,
+    ColourScale,
+    cell_label,
+)
+from visualizer.ui.conv.heat_map import HeatMap
 
 
 class MatrixModel:
@@ -112,10 +49,21 @@ class MatrixModel:
         #: Small text under a cell's value: (y, x) -> (text, colour); the window's weight × value.
         self.notes: dict[tuple[int, int], tuple[str, str]] = {}
         self.highlight: tuple[int, int] | None = None
+        #: The neighbourhood shown (top, left, rows, columns) on a big input while stepping
+        #: (core.step_focus); None: the whole matrix.
+        self.focus: tuple[int, int, int, int] | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.values.shape[0], self.values.shape[1]
+
+    def area(self) -> tuple[int, int, int, int]:
+        """The cells drawn: the neighbourhood in focus, or the whole matrix."""
+        return self.focus if self.focus is not None else (0, 0, *self.shape)
+
+    def in_area(self, y: int, x: int) -> bool:
+        t, l, h, w = self.area()
+        return t <= y < t + h and l <= x < l + w
 
     def is_padding(self, y: int, x: int) -> bool:
         if self.inner is None:
@@ -174,6 +122,11 @@ class CellGrid(QWidget):
             self._slide.start()
         self.update()
 
+    def stop_sliding(self) -> None:
+        self._slide.stop()
+        self._from = {}
+        self.update()
+
     def is_sliding(self) -> bool:
         return self._slide.state() == QVariantAnimation.State.Running
 
@@ -192,21 +145,40 @@ class CellGrid(QWidget):
         return QRectF(o.x() + r.x() * c, o.y() + r.y() * c, r.width() * c, r.height() * c)
 
     # geometry -------------------------------------------------------------------------------
-    def _max_cell(self) -> float:
-        return 4.5 * QFontMetricsF(self.font()).height()
+    def max_cell(self) -> float:
+        """The cells' size where the room allows: the figure's one rule (fit.CELL_LINES)."""
+        return CELL_LINES * QFontMetricsF(self.font()).height()
+
+    def room_cell_size(self) -> float:
+        """The largest cells the widget has room for."""
+        _, _, rows, cols = self.model.area()
+        side, top = self.header_size()
+        return max(1.0, min((self.width() - 4 - side) / cols, (self.height() - 4 - top) / rows))
 
     def natural_cell_size(self) -> float:
-        rows, cols = self.model.shape
-        return max(1.0, min((self.width() - 4) / cols, (self.height() - 4) / rows, self._max_cell()))
+        return min(self.room_cell_size(), self.max_cell())
+
+    def header_size(self) -> tuple[float, float]:
+        """Room (width at the left, height on top) for the neighbourhood's caption and the row and
+        column numbers; none while the whole matrix shows."""
+        return (0.0, 0.0) if self.model.focus is None else header_room(self.font(), self.model.shape)
 
     def cell_size(self) -> float:
         c = self.natural_cell_size()
         return min(c, self.limit) if self.limit else c
 
     def origin(self) -> QPointF:
-        rows, cols = self.model.shape
+        """Where cell (0, 0) is (outside the widget when a neighbourhood further on shows)."""
+        top, left, rows, cols = self.model.area()
+        side, head = self.header_size()
         c = self.cell_size()
-        return QPointF((self.width() - c * cols) / 2, (self.height() - c * rows) / 2)
+        return QPointF(side + (self.width() - side - c * cols) / 2 - left * c,
+                       head + (self.height() - head - c * rows) / 2 - top * c)
+
+    def area_rect(self) -> QRectF:
+        """The drawn cells' rectangle on screen."""
+        top, left, rows, cols = self.model.area()
+        return self.cell_rect(top, left).united(self.cell_rect(top + rows - 1, left + cols - 1))
 
     def cell_rect(self, y: int, x: int) -> QRectF:
         c = self.cell_size()
@@ -218,8 +190,7 @@ class CellGrid(QWidget):
         o = self.origin()
         x = math.floor((pos.x() - o.x()) / c)
         y = math.floor((pos.y() - o.y()) / c)
-        rows, cols = self.model.shape
-        if 0 <= y < rows and 0 <= x < cols:
+        if self.model.in_area(y, x):
             return y, x
         return -1, -1
 
@@ -241,7 +212,7 @@ class CellGrid(QWidget):
         return font
 
     def _widest_texts(self) -> list[str]:
-        v = self.model.values
+        v = self.model.values  # the whole matrix: a neighbourhood's page turn keeps the type's size
         if v.size == 0:
             return ["0"]
         texts = {cell_label(float(a)) for a in (v.min(), v.max())}
@@ -260,7 +231,7 @@ class CellGrid(QWidget):
 
     def paint(self, p: QPainter) -> None:
         m = self.model
-        rows, cols = m.shape
+        top, left, rows, cols = m.area()
         font = self.text_font()
         grid_pen = QPen(GRID_LINE, 1)
         pad_brush = QBrush(PAD_FILL)
@@ -270,8 +241,11 @@ class CellGrid(QWidget):
             pad_font.setItalic(True)
         layout = self.note_layout(font) if m.notes and font is not None else None
         self.drawn_notes = {}
-        for y in range(rows):
-            for x in range(cols):
+        if m.focus is not None:
+            paint_header(p, self, m)
+            p.setClipRect(self.area_rect().adjusted(-3, -3, 3, 3))
+        for y in range(top, top + rows):
+            for x in range(left, left + cols):
                 r = self.cell_rect(y, x)
                 padding = m.is_padding(y, x)
                 shown_cell = m.is_revealed(y, x)
@@ -372,152 +346,6 @@ class CellGrid(QWidget):
                 self.clicked.emit(*cell)
 
 
-class HeatMap(pg.GraphicsLayoutWidget):
-    """The matrix as an image with a colour bar (big matrices); zoom with the wheel, drag to pan."""
-
-    hovered = Signal(int, int)
-    clicked = Signal(int, int)
-
-    def __init__(self, model: MatrixModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.model = model
-        self.setBackground("w")
-        self.vb = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
-        self.addItem(self.vb, 0, 0)
-        self.image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
-        self.vb.addItem(self.image)
-        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=_SEQUENTIAL, interactive=False, width=14,
-                                   pen=pg.mkPen("#3d4752"), colorMapMenu=False)
-        self.bar.setImageItem(self.image)
-        self.bar.getAxis("right").setTextPen(pg.mkPen("#1b1f24"))
-        self.bar.getAxis("right").setPen(pg.mkPen("#3d4752"))
-        self.addItem(self.bar, 0, 1)
-
-        def item(z: float, pen: QPen, brush=None):
-            it = QGraphicsPathItem()
-            it.setPen(pen)
-            if brush is not None:
-                it.setBrush(brush)
-            it.setZValue(z)
-            pen.setCosmetic(True)
-            it.setPen(pen)
-            self.vb.addItem(it)
-            return it
-
-        shade = QColor(PAD_FILL)
-        shade.setAlpha(150)
-        self.pad_item = item(5, QPen(Qt.PenStyle.NoPen), QBrush(shade, Qt.BrushStyle.Dense4Pattern))
-        self.inner_item = item(6, QPen(QColor("#3d4752"), 2, Qt.PenStyle.DashLine))
-        mark_fill = QColor(HOVER_COLOUR)
-        mark_fill.setAlpha(90)
-        self.marks_item = item(7, QPen(HOVER_COLOUR, 2, Qt.PenStyle.DashLine), QBrush(mark_fill))
-        win_fill = QColor(WINDOW_COLOUR)
-        win_fill.setAlpha(70)
-        self.window_item = item(8, QPen(WINDOW_COLOUR, 3), QBrush(win_fill))
-        self.current_item = QGraphicsRectItem()
-        pen = QPen(WINDOW_COLOUR, 4)
-        pen.setCosmetic(True)
-        self.current_item.setPen(pen)
-        self.current_item.setZValue(9)
-        self.vb.addItem(self.current_item)
-        self._last_hover = (-1, -1)
-        self._shape: tuple[int, int] | None = None
-        self.scene().sigMouseMoved.connect(self._mouse_moved)
-        self.scene().sigMouseClicked.connect(self._mouse_clicked)
-
-    def set_look(self, look: str) -> None:
-        """'light' or 'dark': the background and the colour bar's numbers."""
-        background, foreground = ("#1e1e1e", "#d0d0d0") if look == "dark" else ("#ffffff", "#1b1f24")
-        self.setBackground(background)
-        axis = self.bar.getAxis("right")
-        axis.setTextPen(pg.mkPen(foreground))
-        axis.setPen(pg.mkPen(foreground))
-
-    def refresh_image(self) -> None:
-        m = self.model
-        if m.rgb is not None:
-            self.image.setLookupTable(None)
-            self.image.setImage(m.rgb.astype(np.uint8), autoLevels=False, levels=(0, 255))
-            self.bar.setVisible(False)
-        else:
-            values = m.values
-            if m.revealed is not None and m.revealed < values.size:
-                values = values.astype(np.float64, copy=True)
-                values.ravel()[max(m.revealed, 0):] = np.nan
-            self.bar.setVisible(True)
-            self.bar.setColorMap(m.scale.cmap)
-            self.image.setImage(values, autoLevels=False, levels=(m.scale.lo, m.scale.hi))
-            self.bar.setLevels(values=(m.scale.lo, m.scale.hi))
-        if self._shape != m.shape:
-            self._shape = m.shape
-            self.vb.setRange(QRectF(0, 0, m.shape[1], m.shape[0]), padding=0.02)
-        self.refresh_overlays()
-
-    @staticmethod
-    def _cells_path(cells, box: bool = False) -> QPainterPath:
-        path = QPainterPath()
-        if not cells:
-            return path
-        if box or len(cells) > 400:
-            ys = [c[0] for c in cells]
-            xs = [c[1] for c in cells]
-            path.addRect(QRectF(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1))
-            return path
-        for y, x in cells:
-            path.addRect(QRectF(x, y, 1, 1))
-        return path
-
-    def refresh_overlays(self) -> None:
-        m = self.model
-        pad = QPainterPath()
-        inner = QPainterPath()
-        if m.inner is not None and m.inner[2:] != m.shape:
-            t, l, h, w = m.inner
-            pad.addRect(QRectF(0, 0, m.shape[1], m.shape[0]))
-            hole = QPainterPath()
-            hole.addRect(QRectF(l, t, w, h))
-            pad = pad.subtracted(hole)
-            inner.addRect(QRectF(l, t, w, h))
-        self.pad_item.setPath(pad)
-        self.inner_item.setPath(inner)
-        self.marks_item.setPath(self._cells_path(m.marks))
-        window = self._cells_path(m.window)
-        if len(m.window) > 1:
-            window.addPath(self._cells_path(m.window, box=True))
-        self.window_item.setPath(window)
-        if m.current is not None:
-            self.current_item.setRect(QRectF(m.current[1], m.current[0], 1, 1))
-            self.current_item.setVisible(True)
-        else:
-            self.current_item.setVisible(False)
-
-    def _cell_from_scene(self, scene_pos) -> tuple[int, int]:
-        if not self.vb.sceneBoundingRect().contains(scene_pos):
-            return -1, -1
-        p = self.vb.mapSceneToView(scene_pos)
-        y, x = math.floor(p.y()), math.floor(p.x())
-        rows, cols = self.model.shape
-        return (y, x) if 0 <= y < rows and 0 <= x < cols else (-1, -1)
-
-    def _mouse_moved(self, scene_pos) -> None:
-        cell = self._cell_from_scene(scene_pos)
-        if cell != self._last_hover:
-            self._last_hover = cell
-            self.hovered.emit(*cell)
-
-    def _mouse_clicked(self, event) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and not event.double():
-            cell = self._cell_from_scene(event.scenePos())
-            if cell != (-1, -1):
-                self.clicked.emit(*cell)
-
-    def leaveEvent(self, event) -> None:  # noqa: N802
-        super().leaveEvent(event)
-        if self._last_hover != (-1, -1):
-            self._last_hover = (-1, -1)
-            self.hovered.emit(-1, -1)
-
-
 class MatrixView(QStackedWidget):
     """A matrix shown as numbered cells or as a heat map, whichever can be read; or a message."""
 
@@ -613,6 +441,25 @@ class MatrixView(QStackedWidget):
             return ""
         return note[0] if self.cells.note_layout() is not None else ""
 
+    def set_focus(self, box: tuple[int, int, int, int] | None) -> None:
+        """Show only the neighbourhood `box` (top, left, rows, columns) as cells, or the whole
+        matrix (None). A new neighbourhood is a page turned: the window jumps, it does not slide."""
+        if box != self.model.focus:
+            self.model.focus = box
+            self.cells.stop_sliding()
+            self._choose_mode(refresh_image=True)
+
+    def whole_is_readable(self) -> bool:
+        """The whole matrix shows numbers in its cells at this view's size (or it has no room for
+        any matrix yet)."""
+        rows, cols = self.model.shape
+        if self.width() < 20 or self.height() < 20:
+            return True
+        if rows > MAX_CELLS or cols > MAX_CELLS:
+            return False
+        c = max(1.0, min((self.width() - 4) / cols, (self.height() - 4) / rows, self.cells.max_cell()))
+        return self.cells.text_font(c) is not None
+
     def set_marks(self, cells: list[tuple[int, int]], hover: tuple[int, int] | None = None) -> None:
         self.model.marks = list(cells)
         self.model.hover = hover
@@ -625,7 +472,8 @@ class MatrixView(QStackedWidget):
 
     def cell_text(self, y: int, x: int) -> str:
         """The text shown in a cell ("" when blank or when the view is a heat map)."""
-        if self.mode() != "cells" or not self.model.is_revealed(y, x) or self.model.rgb is not None:
+        if self.mode() != "cells" or not self.model.is_revealed(y, x) or self.model.rgb is not None \
+                or not self.model.in_area(y, x):
             return ""
         if self.cells.text_font() is None:
             return ""
@@ -643,8 +491,8 @@ class MatrixView(QStackedWidget):
         if self._message:
             return
         rows, cols = self.model.shape
-        readable = rows <= MAX_CELLS and cols <= MAX_CELLS
-        if readable and self.heat is not None:
+        readable = rows <= MAX_CELLS and cols <= MAX_CELLS or self.model.focus is not None
+        if readable and self.heat is not None and self.model.focus is None:
             c = max(1.0, min((self.width() - 2) / cols, (self.height() - 2) / rows))
             readable = self.cells.text_font(c) is not None or self.model.rgb is not None and c >= 6
         target = self.cells if readable or self.heat is None else self.heat

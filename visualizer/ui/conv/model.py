@@ -104,9 +104,9 @@ class ConvModel(QObject):
         _from("settings", n) for n in ("stride", "padding_kind", "padding_numbers", "dilation", "padding_mode",
                                        "flip", "bias", "link_axes"))
     # the input's changes (input_source.py) and the settings' (conv_settings.py)
-    set_matrix, use_typed_matrix, load_image, load_sample, set_channels, use_image_array = (
+    set_matrix, use_typed_matrix, load_image, load_sample, set_channels, use_image_array, use_decoded_image = (
         _to("input", n) for n in ("set_matrix", "use_typed_matrix", "load_image", "load_sample", "set_channels",
-                                  "use_image_array"))
+                                  "use_image_array", "use_decoded"))
     reset_image_geometry, set_crop, set_longest_side = (
         _to("input", n) for n in ("reset_image_geometry", "set_crop", "set_longest_side"))
     set_axis_value, set_link_axes, set_padding_kind, set_padding_mode, set_flip, set_bias = (
@@ -126,6 +126,8 @@ class ConvModel(QObject):
         self._dirty = False
         #: (input channel, padded row, padded column) of the term pointed at, or None.
         self.highlight: tuple[int, int, int] | None = None
+        #: On a big input the step view shows the window's neighbourhood (Z toggles it).
+        self.zoom_to_window = True
         #: The backward mode's model (ui/conv/backward_model.py) once one is attached: its state is
         #: saved with the session, under "backward".
         self.backward = None
@@ -428,6 +430,13 @@ class ConvModel(QObject):
     def set_input_channel(self, index: int | None) -> None:
         if index != self.input_channel:
             self.input_channel = index
+            self.view_changed.emit()
+
+    def set_zoom_to_window(self, on: bool) -> None:
+        """While stepping through a big input, show the window's neighbourhood as cells with their
+        numbers (core.step_focus), or the whole picture."""
+        if bool(on) != self.zoom_to_window:
+            self.zoom_to_window = bool(on)
             self.view_changed.emit()
 
     # ==== the course ===========================================================================

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QFont, QFontMetricsF, QKeySequence, QTextDocument
+from PySide6.QtCore import QEvent, Qt, Slot
+from PySide6.QtGui import QAction, QFont, QKeySequence, QTextDocument
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from visualizer.core.conv_job import ConvResult
@@ -25,15 +25,15 @@ from visualizer.ui.conv.backward_model import BackwardModel
 from visualizer.ui.conv.backward_steps import StepRouter
 from visualizer.ui.conv.backward_view import BackwardView
 from visualizer.ui.conv.export import ExportActions
-from visualizer.ui.conv.fit import PictureNeeds, picture_scale
 from visualizer.ui.conv.input_box import InputBox
 from visualizer.ui.conv.kernel_box import KernelBox
 from visualizer.ui.conv.keys import KeyboardModel
 from visualizer.ui.conv.matrices import MatrixFigure, legend_html
 from visualizer.ui.conv.model import COURSE_SETTINGS, ConvModel
 from visualizer.ui.conv.parameters import ParametersBox
+from visualizer.ui.conv.picture_fit import PictureFit
 from visualizer.ui.conv.step_bar import StepBar
-from visualizer.ui.conv.worker import ConvCompute
+from visualizer.ui.conv.worker import ConvCompute, ImageLoading
 from visualizer.ui.shell.panel import Panel
 
 
@@ -58,6 +58,7 @@ class ConvPanel(Panel):
         self.model = ConvModel(self)
         self.stepper = self.model.stepper
         self.compute = ConvCompute(self.model, self)
+        self.image_loading = ImageLoading(self.model, self)  # image files, decoded off the GUI thread
 
         root = QHBoxLayout(self)
         root.setContentsMargins(6, 6, 6, 6)
@@ -77,7 +78,7 @@ class ConvPanel(Panel):
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # One line, never wrapped: a wrapping label would make the first layout pass guess heights
-        # and the cells jump once the window shows; too narrow a figure shrinks its type (_fit_legend).
+        # and the cells jump once the window shows; too narrow a figure shrinks its type (fit_legend).
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         fig.addWidget(self.legend)
         self.arithmetic = ArithmeticText(self.model, self.figure)
@@ -112,20 +113,11 @@ class ConvPanel(Panel):
         # Space and the arrows step through unless an editor is being typed into (keys.py).
         self.keyboard = KeyboardModel(self, self.matrices.output_view)
         self.setAcceptDrops(True)
-        self._set_up_picture_fit()
+        # Cells, numbers, boxes and step bar scale as one picture (picture_fit.py, fit.py); the
+        # fonts are set before the first show: no relayout once it shows.
+        self.picture = PictureFit(self)
+        self.picture.fit()
         self.compute.request()
-
-    def _set_up_picture_fit(self) -> None:
-        """Cells, numbers, boxes and step bar scale as one picture (fit.py), refitted after each
-        new result on the next turn of the event loop."""
-        self._fit_timer = QTimer(self)
-        self._fit_timer.setSingleShot(True)
-        self._fit_timer.setInterval(0)
-        self._fit_timer.timeout.connect(self.fit_picture)
-        self.picture_factor = 1.0
-        self._picture_font: QFont | None = None
-        self.model.result_changed.connect(self._fit_timer.start)
-        self.fit_picture()  # the fonts are set before the first show: no relayout once it shows
 
     def _build_sidebar(self) -> QScrollArea:
         """The Input, Kernel and Parameters boxes, in a scroll area."""
@@ -136,14 +128,14 @@ class ConvPanel(Panel):
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 6, 0)
-        self.input_box = InputBox(self.model, side)
+        self.input_box = InputBox(self.model, self.image_loading, side)
         self.kernel_box = KernelBox(self.model, side)
         self.parameters = ParametersBox(self.model, side)
         for box in (self.input_box, self.kernel_box, self.parameters):
             side_layout.addWidget(box)
         side_layout.addStretch(1)
         self.sidebar.setWidget(side)
-        self._fit_sidebar()
+        self.fit_sidebar()
         return self.sidebar
 
     def _build_actions(self) -> None:
@@ -162,6 +154,12 @@ class ConvPanel(Panel):
         self.back_action = action("Step back", Qt.Key.Key_Left, s.step_back)
         self.start_action = action("Jump to the first cell", Qt.Key.Key_Home, s.to_start)
         self.end_action = action("Jump to the last cell", Qt.Key.Key_End, s.to_end)
+        self.zoom_action = action("Zoom to the window on a big input", Qt.Key.Key_Z, self._zoom_toggled)
+        self.zoom_action.setCheckable(True)
+        self.zoom_action.setChecked(self.model.zoom_to_window)
+        self.zoom_action.setToolTip("While stepping through a picture too big for numbers in its cells, show "
+                                    "the window's neighbourhood (Z: the whole picture and back)")
+        self.model.view_changed.connect(self._show_zoom_choice)
         self.all_action = QAction("Show the whole output", self)
         self.all_action.triggered.connect(s.stop_stepping)
         self.course_action = QAction("Course example", self)
@@ -175,7 +173,7 @@ class ConvPanel(Panel):
         sep.setSeparator(True)
         sep2.setSeparator(True)
         return [self.play_action, self.forward_action, self.back_action, self.start_action,
-                self.end_action, self.all_action, sep, *self.backward_keys.actions, sep2, self.course_action,
+                self.end_action, self.all_action, self.zoom_action, sep, *self.backward_keys.actions, sep2, self.course_action,
                 self.course_rgb_action, *self.export_actions]
 
     # ==== reading (delegates to the model) =====================================================
@@ -203,7 +201,8 @@ class ConvPanel(Panel):
         return self.arithmetic.explanation_text()
 
     def is_busy(self) -> bool:
-        return self.compute.is_busy()
+        """A result is being computed, an image file decoded or the picture fitted to its room."""
+        return self.compute.is_busy() or self.image_loading.is_busy() or self.picture.is_pending()
 
     # ==== doing (delegates to the model and the views) =========================================
     def recompute(self) -> None:
@@ -255,6 +254,7 @@ class ConvPanel(Panel):
         return self.input_box.load_sample(name)
 
     def load_image_file(self, path: str | Path, channels: str | None = None) -> bool:
+        """Start loading an image file as the input, off the GUI thread (`is_busy` until it is in)."""
         return self.input_box.load_image_file(path, channels)
 
     def open_image_dialog(self) -> None:
@@ -281,6 +281,15 @@ class ConvPanel(Panel):
         elif getattr(self, "_announced", False):
             self._announced = False
             self.emit_status("", 1)  # no cell is current: no cell's text stays behind
+
+    @Slot(bool)
+    def _zoom_toggled(self, on: bool) -> None:
+        self.model.set_zoom_to_window(on)
+
+    @Slot()
+    def _show_zoom_choice(self) -> None:
+        if self.zoom_action.isChecked() != self.model.zoom_to_window:
+            self.zoom_action.setChecked(self.model.zoom_to_window)
 
     @Slot(int, int)
     def _hover_moved(self, y: int, x: int) -> None:
@@ -353,6 +362,8 @@ class ConvPanel(Panel):
         self.stepper.pause()
         self.backward_model.steps.stepper.pause()
         self.compute.shutdown()
+        self.image_loading.shutdown()
+        self.picture.stop()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.shutdown()
@@ -369,77 +380,32 @@ class ConvPanel(Panel):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self.arithmetic.fit()
-        self._fit_legend()
-        if hasattr(self, "_fit_timer"):
-            self._fit_timer.start()
+        self.fit_legend()
+        if hasattr(self, "picture"):
+            self.picture.refit()
 
     def changeEvent(self, event) -> None:  # noqa: N802
         super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange and hasattr(self, "_fit_timer"):
-            self.fit_picture()
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "picture"):
+            self.picture.refit_now()
 
-    def _picture_needs(self) -> PictureNeeds:
-        r = self.model.result
-        columns, rows, heat = 0, 1, 0
-        per_matrix = []
-        if r is not None:
-            shapes = [(r.padded.shape[1:] if r.padded is not None else None, self.matrices.input_title),
-                      (r.kernels.shape[2:], self.matrices.kernel_title),
-                      (r.output.shape[1:] if r.output is not None else None, self.matrices.output_title)]
-            for shape, head in shapes:
-                if shape is None:
-                    per_matrix.append((0, len(head.text())))
-                    continue
-                h, w = shape
-                if max(h, w) <= 16:  # beyond, a grid would need more room than any screen: heat map
-                    columns += w
-                    rows = max(rows, h)
-                    per_matrix.append((w, len(head.text())))
-                else:
-                    heat += 1
-                    per_matrix.append((0, len(head.text())))
-        text = self.arithmetic.explanation_text()
-        formula = self.arithmetic.formula.text().count("<br>") + 1
-        bar = len(self.step_bar.position_label.text()) + len(self.step_bar.speed_label.text()) + 6
-        return PictureNeeds(columns, rows, heat, len(text), formula, bar, tuple(per_matrix))
+    @property
+    def picture_factor(self) -> float:
+        """The share of the chosen text size the figure and the step bar show (picture_fit.py)."""
+        return self.picture.factor
 
-    def _fit_sidebar(self) -> None:
+    def fit_picture(self) -> None:
+        """Fit the picture to the room it has now (picture_fit.PictureFit.fit)."""
+        self.picture.fit()
+
+    def fit_sidebar(self) -> None:
         """Wide enough for the widest row at the text size in use, so nothing is cut off."""
         need = (self.sidebar.widget().minimumSizeHint().width()
                 + self.sidebar.verticalScrollBar().sizeHint().width() + 4)
         self.sidebar.setMinimumWidth(need)
         self.sidebar.setMaximumWidth(max(need, 460))
 
-    @Slot()
-    def fit_picture(self) -> None:
-        """Give the figure and the step bar the share of the chosen text size that fits the room
-        they have; cells, numbers, boxes and buttons then grow and shrink together."""
-        self._fit_sidebar()
-        base = QFont(self.font())
-        size = base.pointSizeF()
-        if size <= 0:
-            return
-        fm = QFontMetricsF(base)
-        width = self.width() - 16 - (self.sidebar.width() + 6 if self.sidebar.isVisible() else 0)
-        factor = picture_scale(self._picture_needs(), fm.height(), fm.averageCharWidth(), width,
-                               self.height() - 12)
-        factor = round(factor, 2)
-        font = QFont(base)
-        font.setPointSizeF(size * factor)
-        self.picture_factor = factor
-        if font != self._picture_font:
-            # Only a new size relays the figure out (a relayout moves every cell).
-            self._picture_font = font
-            for part in (self.figure, self.step_bar):
-                part.setFont(font)
-            self.matrices.scale_fonts()
-            self.arithmetic.scale_fonts()
-        if self.isVisible():  # before the first show the boxes have no width to fit to yet
-            self.arithmetic.fit()
-            self.step_bar.fit()
-        self._fit_legend()
-
-    def _fit_legend(self) -> None:
+    def fit_legend(self) -> None:
         """The legend in the figure's type, or smaller (down to LEGEND_MIN of it) when its one
         line is wider than the figure, so its end is never cut off."""
         font = QFont(self.figure.font())

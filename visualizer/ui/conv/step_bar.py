@@ -97,6 +97,7 @@ class StepBar(QWidget):
             b.setToolButtonStyle(style)
         self.play_button.setMinimumWidth(0 if compact else 80)
         self.speed_title.setVisible(not compact)
+        self._fit_position()  # a new type (the picture's scale) may need the short caption
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)

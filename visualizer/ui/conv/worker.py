@@ -1,4 +1,5 @@
-"""Computing what the explorer shows: small inputs at once, big ones on a worker thread.
+"""Computing what the explorer shows: small inputs at once, big ones on a worker thread; and
+decoding image files on a thread of their own (`ImageLoading`).
 
 `ConvCompute` watches the model: after every change it runs `conv_job.run_job` on the GUI thread
 for small inputs (a few ms) and hands big ones to a `ConvWorker` on its own thread (started with
@@ -10,11 +11,13 @@ under a QMutex). The worker is kept until its thread has ended and is never drop
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 from PySide6.QtCore import QMutex, QMutexLocker, QObject, QThread, QTimer, Signal, Slot
 
 from visualizer.core.conv_job import ConvJob, ConvResult, run_job
 from visualizer.core.convolution import Cancelled
+from visualizer.core.errors import UserInputError
 from visualizer.ui.shell.threads import join_finished, keep_until_done, start_worker
 
 #: Inputs up to this many values are computed at once on the GUI thread (a few ms); bigger ones
@@ -189,3 +192,108 @@ class ConvCompute(QObject):
         self._thread = None
         self._worker = None
         self._set_busy(False)
+
+
+class ImageWorker(QObject):
+    """Decodes one image file on its own thread (image_io.load_image, the CLI's 40 M-value limit
+    checked from the header first): `loaded(job, image)` or `failed(job, sentence)`, then `done`."""
+
+    loaded = Signal(int, object)
+    failed = Signal(int, str)
+    done = Signal()
+
+    def __init__(self, job: int, path: str, channels: str) -> None:
+        super().__init__()
+        self.job, self.path, self.channels = job, path, channels
+
+    @Slot()
+    def work(self) -> None:
+        try:
+            from visualizer.core.conv_job import MAX_INPUT_VALUES
+            from visualizer.image_io import load_image
+
+            self.loaded.emit(self.job, load_image(self.path, self.channels, max_values=MAX_INPUT_VALUES))
+        except UserInputError as exc:
+            self.failed.emit(self.job, str(exc))
+        except Exception as exc:  # noqa: BLE001  (a sentence for the user, not a traceback)
+            self.failed.emit(self.job, f"cannot read image {Path(self.path).name}: {type(exc).__name__}: {exc}")
+        finally:
+            self.done.emit()
+
+
+class ImageLoading(QObject):
+    """Opens image files for the explorer off the GUI thread, so the window answers while a big
+    picture decodes: the status says "Loading image …", then the model takes the picture (or
+    `failed` says why not, and the input in use stays). The newest request wins: a picture that
+    arrives after a newer request is dropped. Workers are kept until their threads have ended."""
+
+    #: A load began (True) or ended (False).
+    busy_changed = Signal(bool)
+    #: The file could not be used: the sentence to show (the input in use stays).
+    failed = Signal(str)
+
+    def __init__(self, model, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._ids = itertools.count(1)
+        self.latest = 0
+        self._requests: dict[int, tuple[str, str]] = {}  # job -> (path, channels)
+        self._running: dict[QThread, ImageWorker] = {}
+
+    def load(self, path: str | Path, channels: str | None = None) -> None:
+        """Start decoding `path` read as `channels` (the current way when None)."""
+        job = next(self._ids)
+        self.latest = job
+        path, channels = str(path), channels or self.model.channels
+        self._requests = {job: (path, channels)}
+        worker = ImageWorker(job, path, channels)
+        worker.loaded.connect(self._loaded)
+        worker.failed.connect(self._failed)
+        thread = start_worker(worker, self._thread_finished)
+        self._running[thread] = worker
+        self.model.status.emit(f"Loading image {Path(path).name}…", 0)
+        self.busy_changed.emit(True)
+
+    def is_busy(self) -> bool:
+        return bool(self._requests)
+
+    @Slot(int, object)
+    def _loaded(self, job: int, image) -> None:
+        request = self._requests.pop(job, None)
+        if request is None or job != self.latest:
+            return  # a newer request is on its way
+        self.busy_changed.emit(False)
+        try:
+            self.model.use_decoded_image(image, *request)
+        except UserInputError as exc:
+            self.failed.emit(str(exc))
+            return
+        self.model.status.emit(f"Loaded image {Path(request[0]).name}", 3000)
+
+    @Slot(int, str)
+    def _failed(self, job: int, message: str) -> None:
+        if self._requests.pop(job, None) is None or job != self.latest:
+            return
+        self.busy_changed.emit(False)
+        self.model.status.emit("", 1)
+        self.failed.emit(message)
+
+    @Slot()
+    def _thread_finished(self) -> None:
+        thread = self.sender()
+        if thread in self._running:
+            join_finished(thread)
+            self._running.pop(thread)  # the worker is dropped here, on the GUI thread
+
+    def shutdown(self) -> None:
+        """Forget what is loading and wait (boundedly) for the decoders; one still decoding after
+        that is kept until it ends (never dropped while running)."""
+        self._requests.clear()
+        self.latest = next(self._ids)
+        for thread, worker in list(self._running.items()):
+            thread.finished.disconnect(self._thread_finished)
+            if thread.wait(SHUTDOWN_WAIT_MS):
+                join_finished(thread)
+            else:
+                keep_until_done(thread, worker)
+        self._running.clear()
