@@ -34,11 +34,15 @@ VIEWS = [
     {"tab": "training"},
     {"tab": "network"},
     {"tab": "network", "net": "mnist-net1", "open": "conv2:3"},
+    # the hand-over: that map's 8-channel convolution in the explorer
+    {"tab": "network", "net": "mnist-net1", "open": "conv2:3", "explorer": True},
 ]
-#: Lecture mode at Ctrl+plus ×3: one view per tab (every view at zoom 0).
-ZOOMED = [VIEWS[0], VIEWS[3], VIEWS[7], VIEWS[8], VIEWS[10]]
+#: Lecture mode at Ctrl+plus ×1 and ×2: one view per tab.
+ZOOMED = [VIEWS[0], VIEWS[3], VIEWS[7], VIEWS[8], VIEWS[10], VIEWS[11]]
+#: Every view in normal and lecture mode and at lecture zoom 3; one per tab also at zoom 1 and 2.
 ALL_VIEWS = ([dict(v) for v in VIEWS] + [dict(v, lecture=True) for v in VIEWS]
-             + [dict(v, lecture=True, zoom=3) for v in ZOOMED])
+             + [dict(v, lecture=True, zoom=3) for v in VIEWS]
+             + [dict(v, lecture=True, zoom=z) for z in (1, 2) for v in ZOOMED])
 
 
 def known_fault(size: tuple[int, int], view: dict) -> str | None:

@@ -106,6 +106,7 @@ class MatrixEditor(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self._cell_width = cell_width
         self.table.horizontalHeader().setDefaultSectionSize(cell_width)
         self.table.horizontalHeader().setMinimumSectionSize(24)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -163,11 +164,21 @@ class MatrixEditor(QWidget):
         extra = t.horizontalScrollBar().sizeHint().height() if t.columnCount() > 6 else 0
         t.setFixedHeight(h + 2 * t.frameWidth() + extra + 2)
 
+    def _fit_columns(self) -> None:
+        """Every column as wide as the widest number shown (3 significant digits: "−0.0412"), never
+        narrower than the grid's cell width: no cell shows "−0.0…"."""
+        fm = QFontMetrics(self.table.font())
+        t = self.table
+        widest = max((fm.horizontalAdvance(self.shown_text(i, j)) for i in range(t.rowCount())
+                      for j in range(t.columnCount())), default=0)
+        t.horizontalHeader().setDefaultSectionSize(max(self._cell_width, widest + 14))
+
     def changeEvent(self, event) -> None:  # noqa: N802
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             self.table.verticalHeader().setDefaultSectionSize(QFontMetrics(self.font()).height() + 10)
             self._fit_height()
+            self._fit_columns()
 
     # -- public ----------------------------------------------------------------------------
     def set_matrix(self, m: np.ndarray) -> None:
@@ -185,6 +196,7 @@ class MatrixEditor(QWidget):
         finally:
             self._updating = False
         self._fit_height()
+        self._fit_columns()
         self._last_good = m.copy()
         self._set_problem("")
 
@@ -255,6 +267,7 @@ class MatrixEditor(QWidget):
         if self._updating:
             return
         self._revalidate()
+        self._fit_columns()
 
     def _revalidate(self) -> None:
         rows, cols = self.table.rowCount(), self.table.columnCount()

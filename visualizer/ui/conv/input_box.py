@@ -150,7 +150,10 @@ class InputBox(QGroupBox):
                 combo.removeItem(i)
         if m.source_kind in ("array", "tensor"):
             prefix = "Image" if m.source_kind == "array" else "Handed over"
-            combo.addItem(f"{prefix}: {m.source_name}", (m.source_kind, m.source_name))
+            # The box names it up to its first comma ("Handed over: conv2"); the line under it and
+            # the entry's tool tip give it whole ("conv2, output channel 3, all input channels").
+            combo.addItem(f"{prefix}: {m.source_name.split(', ')[0]}", (m.source_kind, m.source_name))
+            combo.setItemData(combo.count() - 1, f"{prefix}: {m.source_name}", Qt.ItemDataRole.ToolTipRole)
         for i in range(combo.count()):
             kind, name = combo.itemData(i)
             if kind == m.source_kind and (kind not in ("sample", "array", "tensor") or name == m.source_name):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QEasingCurve, QEvent, QPointF, QRectF, Qt, QVariantAnimation, Signal
+from PySide6.QtCore import QEasingCurve, QEvent, QPointF, QRectF, Qt, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
@@ -357,6 +357,7 @@ class MatrixView(QStackedWidget):
         super().__init__(parent)
         self.model = MatrixModel()
         self.allow_heat = allow_heat
+        self._switching = False  # inside setCurrentWidget (its relayout may resize this view again)
         self.cells = CellGrid(self.model, self)
         self.heat = HeatMap(self.model, self) if allow_heat else None
         self.message_label = QLabel(self)
@@ -497,7 +498,17 @@ class MatrixView(QStackedWidget):
             readable = self.cells.text_font(c) is not None or self.model.rgb is not None and c >= 6
         target = self.cells if readable or self.heat is None else self.heat
         if self.currentWidget() is not target:
-            self.setCurrentWidget(target)
+            if self._switching:  # a resize from the switch itself: decide once it is done
+                QTimer.singleShot(0, self, self._choose_mode)  # not after the view is gone
+                return
+            self._switching = True
+            try:
+                self.setCurrentWidget(target)
+            finally:
+                self._switching = False
+            for page in (self.cells, self.heat, self.message_label):  # one page shown, whatever
+                if page is not None and page is not target and not page.isHidden():  # came between
+                    page.hide()
             refresh_image = True
         self._refresh(image=refresh_image)
 

@@ -12,10 +12,18 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QFont, QFontMetricsF
 
+from visualizer.core.convolution import MAX_KERNEL
 from visualizer.ui.conv.fit import MIN_SCALE, PictureNeeds, picture_scale
 
 #: Fits in a row on the layout's word that the cells got another room than planned.
 MAX_ROOM_REFITS = 2
+#: Matrices up to this many cells a side are planned as grids of numbers...
+GRID_CELLS = 16
+#: ...unless that would shrink the text below this share of the chosen size: then the matrices
+#: bigger than a kernel (MAX_KERNEL cells a side) are planned as heat maps (as the views draw them
+#: when their cells are too small for numbers; stepping zooms to the window's neighbourhood with
+#: its numbers), and the text keeps the larger of the two sizes.
+READABLE_SCALE = 0.8
 
 
 class PictureFit(QObject):
@@ -76,7 +84,10 @@ class PictureFit(QObject):
             return
         fm = QFontMetricsF(base)
         width = p.width() - 16 - (p.sidebar.width() + 6 if p.sidebar.isVisible() else 0)
-        factor = picture_scale(self.needs(), fm.height(), fm.averageCharWidth(), width, p.height() - 12)
+        room = (fm.height(), fm.averageCharWidth(), width, p.height() - 12)
+        factor = picture_scale(self.needs(), *room)
+        if factor < READABLE_SCALE:
+            factor = max(factor, picture_scale(self.needs(MAX_KERNEL), *room))
         if self._room_share != 1.0:  # what the layout made of the last plan bounds the next
             factor = min(factor, max(MIN_SCALE, self.factor * self._room_share))
             self._room_share = 1.0
@@ -97,8 +108,9 @@ class PictureFit(QObject):
             p.step_bar.fit()
         p.fit_legend()
 
-    def needs(self) -> PictureNeeds:
-        """What the figure holds now, and (once laid out) the room all but its grids take."""
+    def needs(self, grid_cells: int = GRID_CELLS) -> PictureNeeds:
+        """What the figure holds now, and (once laid out) the room all but its grids take; a
+        matrix more than `grid_cells` a side is planned as a heat map."""
         p = self.panel
         r = p.model.result
         columns, rows, heat = 0, 1, 0
@@ -116,7 +128,7 @@ class PictureFit(QObject):
                     per_matrix.append((0, len(head.text())))
                     continue
                 h, w = shape
-                if max(h, w) <= 16:  # beyond, a grid would need more room than any screen: heat map
+                if max(h, w) <= grid_cells:  # beyond, a heat map
                     columns += w
                     rows = max(rows, h)
                     per_matrix.append((w, len(head.text())))
