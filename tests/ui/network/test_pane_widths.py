@@ -35,3 +35,7 @@ def test_where_the_width_runs_out_the_side_panes_shrink_together(total, scale):
 
 def test_minimums_that_fill_the_width_are_kept():
     assert pane_widths(700, 2.28, (300, 200, 250)) == [300, 150, 250]  # the maps give way last
+
+
+def test_a_smaller_type_keeps_the_side_panes_at_least_at_their_minimums():
+    assert pane_widths(1900, 0.87, (300, 140, 170)) == [300, 1900 - 300 - 348, 348]

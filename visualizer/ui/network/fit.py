@@ -35,7 +35,7 @@ def pane_widths(total: int, scale: float, minimums: Sequence[int] = (0, 0, 0)) -
     normal type. Where that leaves the maps less than `MAPS_SHARE` of the width (or their
     minimum), they keep that and the two side panes shrink by one factor, neither below its
     minimum."""
-    left, right = PANE_WANTS[0] * scale, PANE_WANTS[2] * scale
+    left, right = max(minimums[0], PANE_WANTS[0] * scale), max(minimums[2], PANE_WANTS[2] * scale)
     floor = min(max(minimums[1], MAPS_SHARE * total), max(0, total - minimums[0] - minimums[2]))
     if total - left - right >= floor:
         return _whole([left, total - left - right, right], total)
