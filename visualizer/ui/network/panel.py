@@ -248,7 +248,7 @@ class NetworkPanel(Panel):
     def resizeEvent(self, e) -> None:  # noqa: N802
         super().resizeEvent(e)
         if self._panes_scale != 1.0 and not self._panes_by_hand:
-            self._fit_panes()  # lecture mode's window goes full screen after its type grew
+            self._fit_panes()  # (F5's window goes full screen after its type grew)
 
     @Slot()
     def _fit(self) -> None:
@@ -266,8 +266,8 @@ class NetworkPanel(Panel):
         self._panes_by_hand = True
 
     def _fit_panes(self) -> None:
-        """The left column, the maps and the opened map as wide as their pictures want at the
-        type in use, in proportion, shrinking together where the tab is narrower (`pane_widths`)."""
+        """The left column and the opened map as wide as their pictures want at the type in use,
+        the maps the rest; the side panes shrink together where the tab is narrower (`pane_widths`)."""
         widgets = [self.splitter.widget(i) for i in range(3)]
         minimums = [max(w.minimumWidth(), w.minimumSizeHint().width()) for w in widgets]
         total = sum(self.splitter.sizes())
