@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Slot
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from visualizer.ui.network.fit import type_scale
 from visualizer.ui.network.model import NetworkModel
 from visualizer.ui.network.render import paint_colour_bar, scales_of, to_images
 
@@ -45,9 +46,10 @@ def _heading_of(la) -> str:
     return f"{la.name} · {la.type} · {'×'.join(str(n) for n in la.shape)}"
 
 
-def tile_size(h: int) -> int:
-    """Bigger pictures for smaller maps, so a 7×7 map is not a speck beside a 28×28 one."""
-    return int(min(84, max(42, 3 * h))) if h > 1 else 20
+def tile_size(h: int, scale: float = 1.0) -> int:
+    """Bigger pictures for smaller maps, so a 7×7 map is not a speck beside a 28×28 one; `scale`
+    times that at a larger type (lecture mode, Ctrl+plus)."""
+    return round(scale * (min(84, max(42, 3 * h)) if h > 1 else 20))
 
 
 class MapsCanvas(QWidget):
@@ -98,14 +100,16 @@ class MapsCanvas(QWidget):
         self.blocks = []
         fm = QFontMetrics(self.font())
         width = max(200, self.width() - 8)
+        scale = type_scale(self)
         y = 4.0
         if acts is not None:
             for i, la in enumerate(acts.layers):
                 header, bar, numbers, y = self._place_bar(i, y, width, fm)
                 v = la.values
                 if v.ndim == 3:
-                    side = tile_size(v.shape[1])
-                    tw = side * v.shape[2] / max(v.shape[1], 1)
+                    aspect = v.shape[2] / max(v.shape[1], 1)
+                    side = min(tile_size(v.shape[1], scale), width / max(aspect, 1e-9))  # never wider than the pane
+                    tw = side * aspect
                     per_row = max(1, int((width + GAP) // (tw + GAP)))
                     tiles = []
                     for c in range(v.shape[0]):
@@ -115,7 +119,7 @@ class MapsCanvas(QWidget):
                     self.blocks.append(_Block(i, header, bar, tiles, numbers=numbers))
                 else:
                     cols = min(FLAT_COLUMNS, v.size)
-                    cell = max(4.0, min(24.0, width / cols))
+                    cell = max(4.0, min(24.0 * scale, width / cols))
                     rows = -(-v.size // cols)
                     self.blocks.append(_Block(i, header, bar, [QRectF(4, y, cols * cell, rows * cell)], cell, cols,
                                               QPointF(4, y), numbers))

@@ -20,17 +20,20 @@ from PySide6.QtWidgets import (
     QFrame,
     QSizePolicy,
     QSplitter,
+    QStyle,
+    QStyleOptionComboBox,
     QVBoxLayout,
     QWidget,
 )
 
 from visualizer.core.output_size import effective_kernel
+from visualizer.ui.network.fit import type_scale
 from visualizer.ui.network.model import NetworkModel
 from visualizer.ui.network.opened_text import arithmetic_html, exact_of, title_html, total_line
 from visualizer.ui.network.render import scales_of, to_images
 
 TILE = 64  # the pictures' side in a narrow pane; they grow with the pane ...
-TILE_MAX = 160  # ... up to this
+TILE_MAX = 160  # ... up to this at the normal type (in proportion to the type at a larger one)
 GAP = 6
 #: The heads of the three columns: a channel's input map, its kernel slice, their correlation.
 HEADS = ("input map", "kernel slice", "correlation")
@@ -40,7 +43,8 @@ _WRAP = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(Qt.Tex
 
 class PartsCanvas(QWidget):
     """Rows: input map c | kernel slice c | channel c's correlation; last row: the sum + bias.
-    The pictures share the pane's width (64 to 160 px); the heads wrap over their columns (in a
+    The pictures share the pane's width (64 to 160 px, × the type's scale in lecture mode and with
+    Ctrl+plus); the heads wrap over their columns (in a
     smaller type, or the pane scrolls sideways, where a word is wider than a column), the Σ line
     over the pane."""
 
@@ -105,8 +109,8 @@ class PartsCanvas(QWidget):
         return fm.horizontalAdvance(f"ch {last}") + 8
 
     def _pane_tile(self, fm: QFontMetrics) -> float:
-        """A third of the pane beside the names, at most 160 px."""
-        return min(TILE_MAX, (self.width() - self.label_width(fm) - 2 * GAP - 8) / 3)
+        """A third of the pane beside the names, at most 160 px × the type's scale."""
+        return min(TILE_MAX * type_scale(self), (self.width() - self.label_width(fm) - 2 * GAP - 8) / 3)
 
     @staticmethod
     def _least_tile(fm: QFontMetrics) -> float:
@@ -114,8 +118,8 @@ class PartsCanvas(QWidget):
         return max(TILE, max(fm.horizontalAdvance(word) for head in HEADS for word in head.split()) + 2 - GAP)
 
     def tile(self, fm: QFontMetrics) -> float:
-        """The pictures' side: a third of the pane beside the names, 64 to 160 px (more where a
-        head's word needs it: the pane then scrolls sideways)."""
+        """The pictures' side: a third of the pane beside the names, 64 to 160 px × the type's
+        scale (more where a head's word needs it: the pane then scrolls sideways)."""
         return max(self._least_tile(fm), self._pane_tile(fm))
 
     def resizeEvent(self, e) -> None:  # noqa: N802
@@ -222,6 +226,23 @@ class PartsCanvas(QWidget):
         return w  # type: ignore[return-value]
 
 
+class ChannelCombo(QComboBox):
+    """The channel choice: never narrower than its current words (a splitter squeezing the pane
+    at lecture type cut "All 8 channels" to "All 8 chan")."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.currentIndexChanged.connect(self.updateGeometry)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        hint = super().minimumSizeHint()
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        text = QSize(self.fontMetrics().horizontalAdvance(self.currentText()) + 2, hint.height())
+        whole = self.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, opt, text, self)
+        return QSize(max(hint.width(), whole.width()), hint.height())
+
+
 class ShorteningButton(QPushButton):
     """A push button whose words shorten to `short` where the whole do not fit (lecture type on a
     1024-px screen); its tooltip says what it does in full. Its minimum is the short words'."""
@@ -285,7 +306,7 @@ class OpenedMapView(QWidget):
                                                 | Qt.TextInteractionFlag.LinksAccessibleByMouse)
         self.arithmetic.setOpenExternalLinks(False)
         self.arithmetic.linkHovered.connect(self._number_hovered)
-        self.channel_combo = QComboBox(self)
+        self.channel_combo = ChannelCombo(self)
         self.channel_combo.setObjectName("explorer_channels")
         self.channel_combo.setToolTip("Which input channel(s) and kernel slice(s) go to the Convolution explorer")
         self.explorer_button = ShorteningButton("Open in Convolution explorer", "Open in explorer", self)

@@ -20,6 +20,7 @@ from visualizer.ui.network.bn_view import BatchNormView
 from visualizer.ui.network.backward import NetworkBackward
 from visualizer.ui.network.backward_view import BackwardBar
 from visualizer.ui.network.canvas import DrawingCanvas, InputView
+from visualizer.ui.network.fit import PANE_WANTS, pane_widths, type_scale
 from visualizer.ui.network.loader import Loader
 from visualizer.ui.network.maps import LayerMapsView
 from visualizer.ui.network.model import NetworkModel
@@ -122,11 +123,9 @@ class NetworkPanel(Panel):
         lcol.setContentsMargins(0, 0, 4, 0)
         lcol.addWidget(self.picker)
         pics = QHBoxLayout()
-        for title, w in (("Draw", self.canvas), ("The net receives", self.input_view)):
-            box = QVBoxLayout()
-            box.addWidget(QLabel(f"<b>{title}</b>"))
-            box.addWidget(w)
-            pics.addLayout(box)
+        for w in (self.canvas, self.input_view):
+            pics.addWidget(w, 1)  # the two squares (their titles over them) share the column equally
+        self.canvas.twin, self.input_view.twin = self.input_view, self.canvas
         lcol.addLayout(pics)
         lcol.addWidget(self.probabilities)
         lcol.addStretch(1)
@@ -150,7 +149,10 @@ class NetworkPanel(Panel):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
-        self.splitter.setSizes([320, 560, 400])
+        self.splitter.setSizes(list(PANE_WANTS))
+        self.splitter.splitterMoved.connect(self._panes_moved)
+        self._panes_scale = 1.0  # the type scale the panes were last shared for
+        self._panes_by_hand = False  # the user dragged a splitter handle since
         root = QVBoxLayout(self)
         root.setContentsMargins(6, 6, 6, 6)
         root.addWidget(self.splitter, 1)
@@ -236,12 +238,41 @@ class NetworkPanel(Panel):
 
     def set_lecture_mode(self, on: bool) -> None:
         self.picker.setVisible(not on)
-        QTimer.singleShot(0, self._fit_left)
+        QTimer.singleShot(0, self._fit)
 
     def changeEvent(self, e) -> None:  # noqa: N802
         super().changeEvent(e)
         if e.type() == QEvent.Type.FontChange:
-            QTimer.singleShot(0, self._fit_left)  # once the children have the new font
+            QTimer.singleShot(0, self._fit)  # once the children have the new font
+
+    def resizeEvent(self, e) -> None:  # noqa: N802
+        super().resizeEvent(e)
+        if self._panes_scale != 1.0 and not self._panes_by_hand:
+            self._fit_panes()  # (F5's window goes full screen after its type grew)
+
+    @Slot()
+    def _fit(self) -> None:
+        """At a new type or mode: the left column's least width, then the panes shared anew (a
+        splitter the user dragged is shared anew too: the pictures wanted a new size)."""
+        self._fit_left()
+        scale = type_scale(self)
+        if scale != self._panes_scale:
+            self._panes_by_hand = False
+            self._panes_scale = scale
+            self._fit_panes()
+
+    @Slot(int, int)
+    def _panes_moved(self, _pos: int, _index: int) -> None:
+        self._panes_by_hand = True
+
+    def _fit_panes(self) -> None:
+        """The left column and the opened map as wide as their pictures want at the type in use,
+        the maps the rest; the side panes shrink together where the tab is narrower (`pane_widths`)."""
+        widgets = [self.splitter.widget(i) for i in range(3)]
+        minimums = [max(w.minimumWidth(), w.minimumSizeHint().width()) for w in widgets]
+        total = sum(self.splitter.sizes())
+        if total > 0:
+            self.splitter.setSizes(pane_widths(total, self._panes_scale, minimums))
 
     @Slot()
     def _fit_left(self) -> None:
