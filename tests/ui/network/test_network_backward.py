@@ -13,21 +13,11 @@ import torch
 import torch.nn.functional as F
 from PySide6.QtCore import Qt
 
-from tests.helpers.gui import draw_stroke, launch_main_window
+from tests.helpers.gui import draw_stroke, launch_main_window, open_network_tab
 from visualizer.core.gradients import net_gradients
 from visualizer.core.number_text import shown
 from visualizer.ui.conv.panel import ConvPanel
 from visualizer.ui.network.panel import NetworkPanel
-
-
-def open_network_tab(qtbot, w) -> NetworkPanel:
-    bar = w.tabs.tabBar()
-    index = next(i for i in range(w.tabs.count()) if w.tabs.tabText(i) == "Network")
-    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
-    panel = w.tabs.currentWidget()
-    assert isinstance(panel, NetworkPanel)
-    qtbot.waitUntil(lambda: panel.model.acts is not None, timeout=30_000)
-    return panel
 
 
 def autograd_weight_grad(net, x, target, layer_path, channel):

@@ -7,22 +7,12 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt, Signal
 
-from tests.helpers.gui import draw_stroke
+from tests.helpers.gui import draw_stroke, open_network_tab
 from tests.helpers.runs import make_run
 from visualizer.core.number_text import shown
 from visualizer.ui.shell.main_window import MainWindow
 from visualizer.ui.shell.panel import Panel
 from visualizer.ui.network.panel import NetworkPanel
-
-
-def open_network_tab(qtbot, w: MainWindow) -> NetworkPanel:
-    w.show()
-    bar = w.tabs.tabBar()
-    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(3).center())
-    panel = w.tabs.currentWidget()
-    assert isinstance(panel, NetworkPanel)
-    qtbot.waitUntil(lambda: panel.model.acts is not None, timeout=30_000)
-    return panel
 
 
 def close(qtbot, w) -> None:

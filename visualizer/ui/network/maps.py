@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Slot
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from visualizer.core.architecture import REGISTRY
 from visualizer.ui.network.fit import type_scale
 from visualizer.ui.network.model import NetworkModel
 from visualizer.ui.network.render import paint_colour_bar, scales_of, to_images
@@ -263,7 +264,8 @@ class MapsCanvas(QWidget):
         own_line = b.bar.top() >= b.header.bottom()
         room = (b.header.width() if own_line
                 else max(10.0, b.bar.left() - fm.horizontalAdvance(left) - 12 - b.header.left()))
-        hint = " · click a map to open it" if la.type == "Conv2d" else ""
+        kind = REGISTRY.get(la.type)  # the registry says whether its maps open up
+        hint = " · click a map to open it" if kind is not None and kind.is_convolution else ""
         if hint and fm.horizontalAdvance(heading + hint) <= room:
             heading += hint
         return heading, room
