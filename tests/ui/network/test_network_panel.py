@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt, Signal
 
-from tests.helpers.gui import draw_stroke, open_network_tab
+from tests.helpers.gui import choose_in_combo, draw_stroke, open_network_tab
 from tests.helpers.runs import make_run
 from visualizer.core.number_text import shown
 from visualizer.ui.shell.main_window import MainWindow
@@ -133,6 +133,7 @@ def test_a_run_and_a_misclassified_digit_handed_over_and_all_channels_to_the_exp
     assert model.net.run_folder == folder and np.array_equal(model.pixels, images[1])
     assert "true label: 1" in network.probabilities.summary.text()
     assert network.picker.wrong_combo.count() == 3 and "a 1 taken for a 7" in network.picker.wrong_combo.itemText(1)
+    assert network.picker.wrong_combo.currentIndex() == 1  # the box names the digit shown
     # open conv1's map 0 by clicking it; hand over all input channels with the bias
     canvas = network.maps.canvas
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.tile_rect(0, 0).center().toPoint())
@@ -149,6 +150,9 @@ def test_a_run_and_a_misclassified_digit_handed_over_and_all_channels_to_the_exp
     # the colour-scale toggle
     network.maps.own_scale.click()
     assert model.scale == "own"
+    # choosing another mistake shows it at once (no button to press)
+    choose_in_combo(qtbot, network.picker.wrong_combo, "#2: a 9 taken for a 4")
+    qtbot.waitUntil(lambda: model.label == 9 and model.image_ref == 2 and not model.busy, timeout=10_000)
     close(qtbot, w)
 
 
@@ -195,6 +199,10 @@ def test_test_digits_by_index_and_class(qtbot, fresh_settings, mnist_dir):
     panel.picker.class_combo.setCurrentIndex(3)
     qtbot.mouseClick(panel.picker.class_button, Qt.MouseButton.LeftButton)
     assert panel.model.label == 3 and panel.picker.index_spin.value() == panel.model.image_ref
+    # an image shown from elsewhere (a hand-over, a snapshot's --index): the box names it
+    panel.model.show_test_image(7)
+    qtbot.waitUntil(lambda: panel.model.image_ref == 7)
+    assert panel.picker.index_spin.value() == 7
     panel.close()
 
 

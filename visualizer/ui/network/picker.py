@@ -47,6 +47,7 @@ class NetPicker(QWidget):
         col.addWidget(self._build_image_box())
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         model.data_changed.connect(self._data_changed)
+        model.image_changed.connect(self._image_changed)
         model.net_changed.connect(self._net_changed)
         model.live.changed.connect(self._live_changed)
         self._live_changed()
@@ -109,9 +110,8 @@ class NetPicker(QWidget):
         self.class_button.clicked.connect(self._next_of_class)
         self.wrong_combo = QComboBox(img_box)
         self.wrong_combo.setObjectName("misclassified_combo")
-        self.wrong_combo.setToolTip("Test digits the run got wrong (saved at the end of a run)")
-        self.wrong_button = QPushButton("Show", img_box)
-        self.wrong_button.clicked.connect(self._show_wrong)
+        self.wrong_combo.setToolTip("Test digits the run got wrong (saved at the end of a run): choose one to show it")
+        self.wrong_combo.activated.connect(self._show_wrong)  # chosen, shown (again, after a drawing)
         self.file_button = QPushButton("Image file…", img_box)
         self.file_button.setObjectName("image_file")
         self.file_button.setToolTip("A picture of one digit; it gets MNIST's preprocessing (dark ink on light paper "
@@ -136,10 +136,7 @@ class NetPicker(QWidget):
         r2.addWidget(self.class_combo, 1)
         r2.addWidget(self.class_button)
         grid.addRow("By class", r2)
-        r3 = QHBoxLayout()
-        r3.addWidget(self.wrong_combo, 1)
-        r3.addWidget(self.wrong_button)
-        grid.addRow("Misclassified", r3)
+        grid.addRow("Misclassified", self.wrong_combo)  # the whole row: "#12: a 6 taken for a 0"
         r4 = QHBoxLayout()
         r4.addWidget(self.brush_combo)
         r4.addWidget(self.clear_button)
@@ -277,7 +274,19 @@ class NetPicker(QWidget):
                 p = int(pred[i]) if pred is not None else "?"
                 self.wrong_combo.addItem(f"#{i}: a {t} taken for a {p}", i)
         self.wrong_combo.setEnabled(self.wrong_combo.count() > 0)
-        self.wrong_button.setEnabled(self.wrong_combo.count() > 0)
+
+    @Slot()
+    def _image_changed(self) -> None:
+        """The boxes name the image shown, however it came (a key, a session, another tab)."""
+        m, box = self.model, None
+        if m.image_kind == "test" and isinstance(m.image_ref, int):
+            box, value = self.index_spin, m.image_ref
+        elif m.image_kind == "misclassified" and isinstance(m.image_ref, int):
+            box, value = self.wrong_combo, self.wrong_combo.findData(m.image_ref)
+        if box is not None and value >= 0:
+            box.blockSignals(True)
+            (box.setValue if box is self.index_spin else box.setCurrentIndex)(value)
+            box.blockSignals(False)
 
     @Slot()
     def _show_index(self) -> None:
@@ -295,8 +304,8 @@ class NetPicker(QWidget):
             self.index_spin.setValue(i)
             self.model.show_test_image(i)
 
-    @Slot()
-    def _show_wrong(self) -> None:
+    @Slot(int)
+    def _show_wrong(self, _row: int = -1) -> None:
         i = self.wrong_combo.currentData()
         if i is not None:
             self.model.show_misclassified(int(i))
