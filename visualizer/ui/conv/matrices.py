@@ -341,7 +341,6 @@ class MatrixFigure(QWidget):
     # ==== widgets -> model, hover ==============================================================
     @Slot(int)
     def _input_channel_chosen(self, i: int) -> None:
-        c = self.model.channel_count()
         self.model.set_input_channel((None if i <= 0 else i - 1) if self.model.is_colour() else max(0, i))
 
     @Slot(int)
