@@ -13,6 +13,8 @@ their ratio (target >= 0.95), and (b) the gaps between ticks of a 10 ms QTimer o
 while the GUI run trains: median, 99th percentile (target < 50 ms) and the longest. Each figure is
 the median over --repeat pairs. Thread count: the tab gives torch all cores but one
 (`gui_thread_count()`), so the headless baseline uses the same count unless --threads says otherwise.
+Both figures are taken from a run's first progress record to its last (one every 1,280 examples), so
+--train-size × --epochs must be at least 2,560.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 
-from visualizer.core.training import Callback  # noqa: E402  (no torch: that comes with the first run)
+# no torch here: it comes with the first run
+from visualizer.core.training import Callback, TrainConfig, Trainer  # noqa: E402
 
 TICK_MS = 10  # the GUI-thread timer whose gaps are measured
 SPEED_TARGET = 0.95  # GUI samples/s over headless, at least
@@ -50,7 +53,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--repeat", type=int, default=3, help="headless/GUI pairs (median reported)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads for both (0: the GUI's choice)")
     ap.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda", "mps"])
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    for name in ("train_size", "val_size", "test_size", "epochs", "batch_size", "repeat"):
+        if getattr(args, name) < 1:
+            ap.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.threads < 0:
+        ap.error("--threads must be 0 (the GUI's choice) or more")
+    every = TrainConfig.report_every
+    if args.train_size * args.epochs < 2 * every:
+        # samples per CPU second and the timer's gaps are measured from the first progress record to the last
+        ap.error(f"--train-size × --epochs must be at least {2 * every:,} (two progress records, "
+                 f"one every {every:,} examples)")
+    return args
 
 
 def load_data(args):
@@ -200,8 +214,6 @@ class TrainingBench:
         panel.trainer_factory = self.clocked_trainer
 
     def clocked_trainer(self, cfg, data=None, callbacks=None):
-        from visualizer.core.training import Trainer
-
         clock = CpuClock()
         self.clocks.append(clock)
         return Trainer(cfg, data=data, callbacks=[*(callbacks or []), clock])
@@ -209,7 +221,6 @@ class TrainingBench:
     def warm_up(self) -> None:
         """First-use costs (imports, allocator, kernels) are not what we measure."""
         from visualizer.core.mnist import MnistSplits
-        from visualizer.core.training import Trainer, TrainConfig
 
         d = self.data
         warm = dict(self.config, train_size=min(len(d.train_images), 512), epochs=1)
@@ -218,8 +229,6 @@ class TrainingBench:
 
     def headless(self) -> tuple[float, float]:
         """(samples/s, samples per CPU second) of the engine run on this thread, no Qt involved."""
-        from visualizer.core.training import TrainConfig
-
         result = self.clocked_trainer(TrainConfig(**self.config), data=self.data).run()
         return float(result.final["samples_per_second"]), self.clocks[-1].rate()
 
@@ -235,6 +244,9 @@ class TrainingBench:
         entry = panel.runs.table_model.entries[-1]
         if entry.status != "completed":
             raise SystemExit(f"GUI run ended as {entry.status!r}: {panel.controls.message_label.text()}")
+        if not ticks.gaps:
+            raise SystemExit("the GUI run ended before two timer ticks fell between its first progress record and "
+                             "its end: nothing to measure; raise --train-size or --epochs")
         return GuiRun(float(entry.final["samples_per_second"]), self.clocks[-1].rate(), ticks.gaps,
                       ticks.busy_percent())
 
@@ -267,7 +279,7 @@ def measure_pairs(bench: TrainingBench, repeat: int) -> Pairs:
         pairs.gui_cpu_rate.append(g.per_cpu_second)
         pairs.gui_busy.append(g.busy)
         pairs.gaps.extend(g.gaps)
-        p99 = float(np.percentile(g.gaps, 99)) if g.gaps else float("nan")
+        p99 = float(np.percentile(g.gaps, 99))
         print(f"  pair {i + 1}: headless {h:,.0f} samples/s · GUI {g.samples_per_second:,.0f} samples/s · "
               f"ratio {g.samples_per_second / h:.3f} · per CPU second {h_cpu:,.0f} vs {g.per_cpu_second:,.0f} · "
               f"GUI timer p99 gap {p99:.1f} ms over {len(g.gaps)} ticks · GUI thread CPU {g.busy:.0f} % of a core")
