@@ -53,3 +53,30 @@ def test_bench_distributions_and_live_net_time_alternating_short_runs():
     rows = [line.split()[0] for line in out.splitlines()[1:4]]
     assert rows == ["plain", "live", "every"], out
     assert "(target ≤ 1.05×" in out and "a shown net from one snapshot" in out
+
+
+# -- the others, each run end to end on a tiny case (a renamed option or helper breaks them here) ----
+def test_bench_explorer_shapes_and_network_run_small_cases():
+    _, out = run_bench("bench_explorer.py", "--sizes", "64", "--kernels", "3", "--repeat", "1", "--no-drag")
+    assert "64×64" in out and "3×3" in out
+    _, out = run_bench("bench_shapes.py", "--repeat", "1")
+    assert "compute_table" in out and "of a 60 Hz frame" in out
+    _, out = run_bench("bench_network.py", "--repeat", "2")
+    assert "bare forward pass" in out and "drawing update + redraw" in out and "target < 50 ms" in out
+
+
+@pytest.mark.mnist
+def test_bench_training_and_sweep_run_small_cases(mnist_dir):
+    _, out = run_bench("bench_training.py", "--samples", "512", "--repeats", "1", "--threads", "1",
+                       "--data", str(mnist_dir))
+    assert "engine" in out and "reference" in out and "ratio" in out and "evaluation vs training" in out
+    _, out = run_bench("bench_sweep.py", "--data", str(mnist_dir), "--lrs", "0.1", "--seeds", "1",
+                       "--train-size", "256", "--skip-ray")
+    assert "queued (--workers 1)" in out and "1.00× queued" in out and "local (default pool)" in out
+
+
+@pytest.mark.mnist
+def test_bench_training_gui_runs_its_smallest_case(mnist_dir):
+    _, out = run_bench("bench_training_gui.py", "--train-size", "2560", "--val-size", "256", "--test-size", "256",
+                       "--epochs", "1", "--repeat", "1", "--data", str(mnist_dir))
+    assert "(a) samples/s" in out and "ratio GUI/headless" in out and "(b) 10 ms timer gaps while training" in out
