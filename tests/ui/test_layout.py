@@ -1,5 +1,7 @@
-"""Every tab whole on a lecture-hall screen (issue 26): each tab and example at 1024×768, 1280×800
-and 1920×1080, normal and lecture mode, has a minimum size within the screen and nothing off
+"""Every tab whole on a lecture-hall screen (issue 26): each tab and example (every Shapes preset,
+the explorer's course examples, the Network tab's nets, an opened map and its hand-over to the
+explorer) at 1024×768, 1280×800 and 1920×1080, in normal mode and in lecture mode at Ctrl+plus ×0
+to ×3, has a minimum size within the screen and nothing off
 screen, cut or elided, as `convviz snapshot --report` sees it. One window per screen size, each
 in a process of its own (Qt's offscreen screen size is fixed when Qt starts); the three run at once.
 
@@ -17,6 +19,7 @@ import pytest
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from visualizer.core.architecture import preset_names
 from visualizer.ui.shell.layout_report import clipped_widgets, layout_report
 from visualizer.ui.shell.snapshot import SCREENS
 
@@ -29,20 +32,16 @@ VIEWS = [
     {"tab": "conv", "example": "course-1x1x3"},
     {"tab": "conv", "example": "course-1x1x3", "step": 5300},  # the window's neighbourhood, numbered
     {"tab": "shapes"},
-    {"tab": "shapes", "example": "vgg16"},
-    {"tab": "shapes", "example": "resnet18"},
+    *({"tab": "shapes", "example": name} for name in preset_names()),  # every preset
     {"tab": "training"},
     {"tab": "network"},
     {"tab": "network", "net": "mnist-net1", "open": "conv2:3"},
+    {"tab": "network", "net": "mnist-net2", "open": "conv2:1"},
     # the hand-over: that map's 8-channel convolution in the explorer
     {"tab": "network", "net": "mnist-net1", "open": "conv2:3", "explorer": True},
 ]
-#: Lecture mode at Ctrl+plus ×1 and ×2: one view per tab.
-ZOOMED = [VIEWS[0], VIEWS[3], VIEWS[7], VIEWS[8], VIEWS[10], VIEWS[11]]
-#: Every view in normal and lecture mode and at lecture zoom 3; one per tab also at zoom 1 and 2.
-ALL_VIEWS = ([dict(v) for v in VIEWS] + [dict(v, lecture=True) for v in VIEWS]
-             + [dict(v, lecture=True, zoom=3) for v in VIEWS]
-             + [dict(v, lecture=True, zoom=z) for z in (1, 2) for v in ZOOMED])
+#: Every view in normal mode and in lecture mode at Ctrl+plus ×0 to ×3 (the issue's "zoom 0 to 3").
+ALL_VIEWS = [dict(v) for v in VIEWS] + [dict(v, lecture=True, zoom=z) for z in range(4) for v in VIEWS]
 
 
 def known_fault(size: tuple[int, int], view: dict) -> str | None:
