@@ -6,6 +6,7 @@ readable text (the big grids become heat maps rather than the text shrinking to 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 
@@ -35,3 +36,18 @@ def test_a_handed_over_8_channel_convolution_reads_whole(qtbot, fresh_settings):
             text = editor.shown_text(i, j)
             assert fm.horizontalAdvance(text) + 8 <= table.columnWidth(j), (text, table.columnWidth(j))
     assert conv.picture_factor >= 0.8  # 0.5 when the 16×16 grids were planned as numbers
+
+
+def test_the_bias_box_keeps_a_nets_bias_and_what_is_typed(qtbot, fresh_settings):
+    w = launch_main_window(qtbot, size=(1280, 800))
+    conv = w.panels[0]
+    conv.open_convolution(np.ones((1, 5, 5)), np.ones((1, 1, 3, 3)), bias=0.0587)
+    qtbot.waitUntil(lambda: conv.model.result is not None and not conv.is_busy(), timeout=10_000)
+    box = conv.kernel_box.bias_spin
+    assert box.text() == "0.0587" and conv.model.bias == 0.0587  # not 0.059
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, "0.00125")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: conv.model.bias == pytest.approx(0.00125, abs=1e-12))
+    assert box.text() == "0.00125"

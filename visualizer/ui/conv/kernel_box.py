@@ -22,6 +22,20 @@ from visualizer.ui.conv.grid_editor import MatrixEditor
 from visualizer.ui.conv.model import MAX_KERNEL, MAX_KERNELS, ConvModel
 
 
+
+class ExactSpinBox(QDoubleSpinBox):
+    """A number box that keeps what is typed or handed over to 6 decimals and shows it without
+    trailing zeros ("0.0587", "1.5", "-2"): a net's bias 0.0587 is neither shown nor kept as 0.059,
+    and a typed 0.00125 is not rounded to 0.001."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setDecimals(6)
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+
 class KernelBox(QGroupBox):
     def __init__(self, model: ConvModel, parent: QWidget | None = None) -> None:
         super().__init__("Kernel", parent)
@@ -59,9 +73,8 @@ class KernelBox(QGroupBox):
                                  "channel (new ones start random)", "output kernels")
         self.kernel_count.valueChanged.connect(model.set_kernel_count)
         form.addRow("Output kernels", self.kernel_count)
-        self.bias_spin = QDoubleSpinBox(self)
+        self.bias_spin = ExactSpinBox(self)
         self.bias_spin.setRange(-1e6, 1e6)
-        self.bias_spin.setDecimals(3)
         self.bias_spin.setSingleStep(0.1)
         self.bias_spin.setAccessibleName("bias")
         self.bias_spin.setToolTip("Added to every output cell")
