@@ -61,6 +61,14 @@ def open_training_tab(qtbot, tmp_path):
     return w, panel
 
 
+def press_key(w, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A key pressed on the window `w` as the window system delivers it (to its focus widget,
+    shortcuts included)."""
+    from PySide6.QtTest import QTest
+
+    QTest.keyClick(w.windowHandle(), key, modifier)
+
+
 def open_network_tab(qtbot, w):
     """Click the main window `w`'s Network tab as a user does and wait for its first net's maps
     (the untrained mnist-net1 it opens with): the Network panel."""

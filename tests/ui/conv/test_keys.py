@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication
 
-from tests.helpers.gui import launch_main_window
+from tests.helpers.gui import launch_main_window, press_key
 from visualizer.ui.conv.panel import ConvPanel
 
 
@@ -21,27 +20,23 @@ def launched(qtbot, fresh_settings):
     return w, conv
 
 
-def press(w, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    QTest.keyClick(w.windowHandle(), key, modifier)
-
-
 def test_the_keys_work_at_launch_as_the_hint_says(launched, qtbot):
     w, conv = launched
     assert "Press <b>Space</b> to play, <b>→</b> to step" in conv.arithmetic.explanation.text()
-    press(w, Qt.Key.Key_Right)
-    press(w, Qt.Key.Key_Right)
+    press_key(w, Qt.Key.Key_Right)
+    press_key(w, Qt.Key.Key_Right)
     assert w.tabs.currentWidget() is conv  # not the Shapes tab: the tab bar has no focus
     assert conv.stepper.current_index() == 1
     assert conv.step_bar.position_label.text().startswith("Cell 2 of 9")
-    press(w, Qt.Key.Key_Left)
+    press_key(w, Qt.Key.Key_Left)
     assert conv.stepper.current_index() == 0
-    press(w, Qt.Key.Key_End)
+    press_key(w, Qt.Key.Key_End)
     assert conv.stepper.current_index() == 8
-    press(w, Qt.Key.Key_Home)
+    press_key(w, Qt.Key.Key_Home)
     assert conv.stepper.current_index() == 0
-    press(w, Qt.Key.Key_Space)
+    press_key(w, Qt.Key.Key_Space)
     assert conv.stepper.is_playing()
-    press(w, Qt.Key.Key_Space)
+    press_key(w, Qt.Key.Key_Space)
     assert not conv.stepper.is_playing()
     assert not w.tabs.tabBar().hasFocus()
 
@@ -49,8 +44,8 @@ def test_the_keys_work_at_launch_as_the_hint_says(launched, qtbot):
 def test_space_never_presses_the_button_clicked_last(launched, qtbot):
     w, conv = launched
     qtbot.mouseClick(conv.parameters.course_buttons[0], Qt.MouseButton.LeftButton)  # stride 2, padding 1
-    press(w, Qt.Key.Key_Right)
-    press(w, Qt.Key.Key_Space)  # plays; does not fire "stride 1, padding 2"
+    press_key(w, Qt.Key.Key_Right)
+    press_key(w, Qt.Key.Key_Space)  # plays; does not fire "stride 1, padding 2"
     assert conv.model.output_shape() == (1, 3, 3)
     assert conv.stepper.is_playing()
     conv.stepper.pause()
@@ -67,14 +62,14 @@ def test_the_keys_step_after_clicking_any_button(launched, qtbot):
         conv.stepper.pause()
         shape = conv.model.output_shape()
         total = shape[1] * shape[2]
-        press(w, Qt.Key.Key_Home)
-        press(w, Qt.Key.Key_Right)
+        press_key(w, Qt.Key.Key_Home)
+        press_key(w, Qt.Key.Key_Right)
         assert conv.stepper.current_index() == min(1, total - 1), b.text()
-        press(w, Qt.Key.Key_End)
+        press_key(w, Qt.Key.Key_End)
         assert conv.stepper.current_index() == total - 1, b.text()
-        press(w, Qt.Key.Key_Space)
+        press_key(w, Qt.Key.Key_Space)
         assert conv.stepper.is_playing(), b.text()
-        press(w, Qt.Key.Key_Space)
+        press_key(w, Qt.Key.Key_Space)
         assert not conv.stepper.is_playing(), b.text()
         assert conv.model.output_shape() == shape, b.text()  # the keys pressed no button
         assert not b.hasFocus()
@@ -82,32 +77,32 @@ def test_the_keys_step_after_clicking_any_button(launched, qtbot):
 
 def test_an_editor_keeps_the_keys_until_esc_or_enter(launched, qtbot):
     w, conv = launched
-    press(w, Qt.Key.Key_Right)
+    press_key(w, Qt.Key.Key_Right)
     spin = conv.parameters.stride_y
     qtbot.mouseClick(spin, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(spin.hasFocus)
-    press(w, Qt.Key.Key_Right)  # moves the text cursor, not the step
+    press_key(w, Qt.Key.Key_Right)  # moves the text cursor, not the step
     assert conv.stepper.current_index() == 0
-    press(w, Qt.Key.Key_Escape)
+    press_key(w, Qt.Key.Key_Escape)
     assert not spin.hasFocus()
-    press(w, Qt.Key.Key_Right)
+    press_key(w, Qt.Key.Key_Right)
     assert conv.stepper.current_index() == 1
     qtbot.mouseClick(spin, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(spin.hasFocus)
     spin.lineEdit().selectAll()
-    press(w, Qt.Key.Key_1)
-    press(w, Qt.Key.Key_Return)
+    press_key(w, Qt.Key.Key_1)
+    press_key(w, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not spin.hasFocus())
     assert conv.model.stride == (1, 1)
-    press(w, Qt.Key.Key_Right)
+    press_key(w, Qt.Key.Key_Right)
     assert conv.stepper.current_index() == 1  # the new stride restarted at cell 1; → went to 2
 
 
 def test_esc_leaves_lecture_mode(launched, qtbot):
     w, conv = launched
-    press(w, Qt.Key.Key_F5)
+    press_key(w, Qt.Key.Key_F5)
     assert w.lecture_action.isChecked() and conv.is_lecture_mode()
-    press(w, Qt.Key.Key_Right)
+    press_key(w, Qt.Key.Key_Right)
     assert conv.stepper.current_index() == 0
-    press(w, Qt.Key.Key_Escape)
+    press_key(w, Qt.Key.Key_Escape)
     assert not w.lecture_action.isChecked() and not conv.is_lecture_mode()

@@ -12,16 +12,9 @@ from PySide6.QtGui import QFontMetricsF
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from tests.helpers.gui import launch_main_window
 from visualizer.core.convolution import ConvSpec, explain_cell
 from visualizer.ui.conv.matrix_view import SLIDE_MS
 from visualizer.ui.conv.stepper import SPEEDS
-
-
-@pytest.fixture
-def launched(qtbot, fresh_settings):
-    w = launch_main_window(qtbot)
-    return w, w.tabs.currentWidget()
 
 
 def point_size(font) -> float:

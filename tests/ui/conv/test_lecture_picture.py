@@ -6,20 +6,9 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtTest import QTest
 
-from tests.helpers.gui import launch_main_window
+from tests.helpers.gui import press_key
 from visualizer.ui.shell.display import LECTURE_SCALE
-
-
-@pytest.fixture
-def launched(qtbot, fresh_settings):
-    w = launch_main_window(qtbot)
-    return w, w.tabs.currentWidget()
-
-
-def press(w, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    QTest.keyClick(w.windowHandle(), key, modifier)
 
 
 def sizes(w, conv) -> dict[str, float]:
@@ -32,7 +21,7 @@ def test_zoom_in_lecture_mode_scales_the_picture_not_the_menus_and_ctrl0_is_the_
     w, conv = launched
     qtbot.waitUntil(lambda: not conv.picture.is_pending())
     desktop = sizes(w, conv)
-    press(w, Qt.Key.Key_F5)
+    press_key(w, Qt.Key.Key_F5)
     assert w.display.lecture and w.isFullScreen()
     f5 = sizes(w, conv)
     assert f5["menu"] == pytest.approx(desktop["menu"]) and f5["tabs"] == pytest.approx(desktop["tabs"])
@@ -42,20 +31,20 @@ def test_zoom_in_lecture_mode_scales_the_picture_not_the_menus_and_ctrl0_is_the_
     w.resize(1920, 1080)
     qtbot.waitUntil(lambda: w.width() == 1920 and not conv.picture.is_pending())
     f5 = sizes(w, conv)
-    press(w, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
-    press(w, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    press_key(w, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    press_key(w, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not conv.picture.is_pending())
     big = sizes(w, conv)
     assert big["menu"] == pytest.approx(desktop["menu"]) and big["tabs"] == pytest.approx(desktop["tabs"])
     assert big["formula"] > f5["formula"] * 1.25 and big["bar"] > f5["bar"] * 1.25  # together
-    press(w, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    press_key(w, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not conv.picture.is_pending())
     assert f5["formula"] < sizes(w, conv)["formula"] < big["formula"]
-    press(w, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    press_key(w, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not conv.picture.is_pending())
     assert sizes(w, conv) == pytest.approx(f5)  # the F5 look, not the desktop's size
     assert w.display.lecture and "F5 or Esc to leave" in w.statusBar().currentMessage()
-    press(w, Qt.Key.Key_Escape)
+    press_key(w, Qt.Key.Key_Escape)
     qtbot.wait(100)
     qtbot.waitUntil(lambda: not conv.picture.is_pending())
     assert not w.display.lecture and sizes(w, conv) == pytest.approx(desktop)
@@ -67,9 +56,9 @@ def test_esc_gives_back_a_normal_window_at_its_place_and_size(launched, qtbot):
     qtbot.waitUntil(lambda: w.geometry().topLeft() == QRect(40, 60, 1, 1).topLeft())
     qtbot.wait(200)
     before = w.geometry()
-    press(w, Qt.Key.Key_F5)
+    press_key(w, Qt.Key.Key_F5)
     qtbot.waitUntil(w.isFullScreen)
-    press(w, Qt.Key.Key_Escape)
+    press_key(w, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not w.isFullScreen())
     assert not w.isMaximized()
     qtbot.wait(200)
@@ -82,9 +71,9 @@ def test_esc_gives_back_a_maximised_window_maximised(launched, qtbot):
     qtbot.waitUntil(w.isMaximized)
     qtbot.wait(200)
     maximised = w.geometry()
-    press(w, Qt.Key.Key_F5)
+    press_key(w, Qt.Key.Key_F5)
     qtbot.waitUntil(w.isFullScreen)
-    press(w, Qt.Key.Key_Escape)
+    press_key(w, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not w.isFullScreen(), timeout=2000)
     assert w.isMaximized(), w.windowState()
     qtbot.wait(200)

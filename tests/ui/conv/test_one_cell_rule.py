@@ -9,20 +9,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
-from PySide6.QtTest import QTest
 
-from tests.helpers.gui import launch_main_window
+from tests.helpers.gui import press_key
 from visualizer.ui.conv.fit import CELL_LINES
-
-
-@pytest.fixture
-def launched(qtbot, fresh_settings):
-    w = launch_main_window(qtbot)
-    return w, w.tabs.currentWidget()
-
-
-def press(w, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    QTest.keyClick(w.windowHandle(), key, modifier)
 
 
 def settle(qtbot, conv) -> None:
@@ -43,16 +32,16 @@ def picture(conv) -> dict[str, float]:
 def test_ctrl_plus_at_1920_lecture_grows_the_cells_with_the_text(launched, qtbot):
     w, conv = launched
     qtbot.mouseClick(conv.parameters.course_buttons[1], Qt.MouseButton.LeftButton)  # stride 1, padding 2: 9×9
-    press(w, Qt.Key.Key_F5)
+    press_key(w, Qt.Key.Key_F5)
     w.showNormal()  # the offscreen screen is 800×800: give the picture a lecture hall's room
     w.resize(1920, 1080)
     qtbot.waitUntil(lambda: w.width() == 1920)
     for _ in range(13):  # the middle cell: a whole window of notes
-        press(w, Qt.Key.Key_Right)
+        press_key(w, Qt.Key.Key_Right)
     settle(qtbot, conv)
     assert conv.matrices.input_view.model.shape == (9, 9)
     zoom0 = picture(conv)
-    press(w, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    press_key(w, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
     settle(qtbot, conv)
     zoom1 = picture(conv)
     assert zoom1["arithmetic"] > zoom0["arithmetic"] and zoom1["formula"] > zoom0["formula"]
@@ -63,11 +52,11 @@ def test_ctrl_plus_at_1920_lecture_grows_the_cells_with_the_text(launched, qtbot
 
 def test_every_grid_draws_its_cells_by_the_one_rule(launched, qtbot):
     w, conv = launched
-    press(w, Qt.Key.Key_F5)
+    press_key(w, Qt.Key.Key_F5)
     w.showNormal()
     w.resize(1920, 1080)
     qtbot.waitUntil(lambda: w.width() == 1920)
-    press(w, Qt.Key.Key_Right)
+    press_key(w, Qt.Key.Key_Right)
     settle(qtbot, conv)
     for view in (conv.matrices.input_view, conv.matrices.kernel_view, conv.matrices.output_view):
         line = QFontMetricsF(view.cells.font()).height()

@@ -5,15 +5,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from tests.helpers.gui import choose_in_combo, launch_main_window
+from tests.helpers.gui import choose_in_combo
 from tests.helpers.pages import ConvPage
 from visualizer.core.convolution import preset_labels
-
-
-@pytest.fixture
-def launched(qtbot, fresh_settings):
-    w = launch_main_window(qtbot)
-    return w, w.tabs.currentWidget()
 
 
 @pytest.mark.parametrize("key", [Qt.Key.Key_Right, Qt.Key.Key_Left])

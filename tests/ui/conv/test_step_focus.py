@@ -7,25 +7,13 @@ keeps the window in view; Z gives the whole picture back (and the neighbourhood 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from tests.helpers.gui import choose_in_combo, launch_main_window
+from tests.helpers.gui import choose_in_combo, press_key
 from visualizer.core.number_text import shown
 from visualizer.ui.conv.focus_header import caption
 from visualizer.ui.conv.stepper import SPEEDS
-
-
-@pytest.fixture
-def launched(qtbot, fresh_settings):
-    w = launch_main_window(qtbot)
-    return w, w.tabs.currentWidget()
-
-
-def press(w, key) -> None:
-    QTest.keyClick(w.windowHandle(), key)
 
 
 def settle(qtbot, conv) -> None:
@@ -46,7 +34,7 @@ def test_course_1x1x3_steps_through_the_window_neighbourhood_with_numbers(launch
     settle(qtbot, conv)
     inp, out = conv.matrices.input_view, conv.matrices.output_view
     assert out.mode() == "heat" and inp.model.focus is None  # the whole picture until stepping
-    press(w, Qt.Key.Key_Right)
+    press_key(w, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: out.model.focus is not None)
     assert out.mode() == "cells" and inp.mode() == "cells"
     top, left, rows, cols = out.model.focus
@@ -61,16 +49,16 @@ def test_course_1x1x3_steps_through_the_window_neighbourhood_with_numbers(launch
     qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
     assert shows(inp, 0, 0) and inp.note_text(0, 0).startswith("×0.299 = ")
 
-    press(w, Qt.Key.Key_End)
+    press_key(w, Qt.Key.Key_End)
     qtbot.waitUntil(lambda: out.model.in_area(127, 127))
     assert shows(out, 127, 127) and shows(inp, 127, 127)
     assert caption(out.model).endswith("of 128") and "128 of 128" in caption(out.model)
 
-    press(w, Qt.Key.Key_Z)  # the whole picture
+    press_key(w, Qt.Key.Key_Z)  # the whole picture
     qtbot.waitUntil(lambda: out.model.focus is None)
     assert out.mode() == "heat" and inp.model.focus is None and not conv.zoom_action.isChecked()
     assert conv.stepper.current_index() == 128 * 128 - 1  # still at the last cell
-    press(w, Qt.Key.Key_Z)  # and back
+    press_key(w, Qt.Key.Key_Z)  # and back
     qtbot.waitUntil(lambda: out.model.focus is not None)
     assert shows(out, 127, 127)
 
@@ -90,9 +78,9 @@ def test_play_keeps_the_window_in_view_turning_pages(launched, qtbot):
             lefts.add(out.model.focus[1])
 
     conv.stepper.changed.connect(record)
-    press(w, Qt.Key.Key_Space)
+    press_key(w, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: len(seen) >= 24, timeout=10_000)
-    press(w, Qt.Key.Key_Space)
+    press_key(w, Qt.Key.Key_Space)
     assert not conv.stepper.is_playing()
     assert all(seen)
     assert len(lefts) >= 2  # past its first page, the neighbourhood moved on
@@ -106,7 +94,7 @@ def test_a_3x3_kernel_on_a_big_picture_shows_the_window_with_its_notes(launched,
     settle(qtbot, conv)
     inp, out = conv.matrices.input_view, conv.matrices.output_view
     for _ in range(60):  # along the first row, past a page turn
-        press(w, Qt.Key.Key_Right)
+        press_key(w, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: inp.model.focus is not None and conv.model.current_cell() == (0, 59))
     window = inp.model.window
     assert len(window) == 9

@@ -7,16 +7,11 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtTest import QTest
 
-from tests.helpers.gui import launch_main_window, open_network_tab
+from tests.helpers.gui import launch_main_window, open_network_tab, press_key
 from visualizer.ui.shell.layout_report import clipped_widgets
 
 SCREEN = (1920, 1080)
-
-
-def press(w, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    QTest.keyClick(w.windowHandle(), key, modifier)
 
 
 def pictures(panel) -> dict[str, float]:
@@ -67,7 +62,7 @@ def test_f5_and_ctrl_plus_grow_the_canvas_and_the_maps_and_ctrl0_f5_give_them_ba
     assert desktop["canvas"] == desktop["received"]
     nothing_cut(w)
 
-    press(w, Qt.Key.Key_F5)
+    press_key(w, Qt.Key.Key_F5)
     assert w.display.lecture
     w.showNormal()  # the offscreen screen is 800×800: give the tab a projector's room
     w.resize(*SCREEN)
@@ -78,16 +73,16 @@ def test_f5_and_ctrl_plus_grow_the_canvas_and_the_maps_and_ctrl0_f5_give_them_ba
     assert f5["canvas"] == f5["received"]  # the two squares stay twins
     nothing_cut(w)
 
-    press(w, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    press_key(w, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
     big = settled(qtbot, panel, f5)
     for name in ("canvas", "tile", "opened"):
         assert big[name] > 1.1 * f5[name], (name, big, f5)  # × 1.15 more
     nothing_cut(w)
 
-    press(w, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    press_key(w, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
     assert settled(qtbot, panel, big) == f5  # Ctrl+0: the F5 look, not the desktop's
 
-    press(w, Qt.Key.Key_F5)
+    press_key(w, Qt.Key.Key_F5)
     assert not w.display.lecture
     qtbot.waitUntil(lambda: w.width() == SCREEN[0], timeout=5000)
     assert settled(qtbot, panel, f5) == desktop  # F5 again: the sizes before lecture mode
@@ -96,7 +91,7 @@ def test_f5_and_ctrl_plus_grow_the_canvas_and_the_maps_and_ctrl0_f5_give_them_ba
 
 def test_dragging_a_splitter_in_lecture_mode_is_kept_until_the_type_changes(network, qtbot):
     w, panel = network
-    press(w, Qt.Key.Key_F5)
+    press_key(w, Qt.Key.Key_F5)
     w.showNormal()
     w.resize(*SCREEN)
     qtbot.waitUntil(lambda: w.width() == SCREEN[0], timeout=5000)
@@ -111,7 +106,7 @@ def test_dragging_a_splitter_in_lecture_mode_is_kept_until_the_type_changes(netw
     w.resize(SCREEN[0] - 40, SCREEN[1])  # a resize keeps what the user chose ...
     qtbot.waitUntil(lambda: w.width() == SCREEN[0] - 40, timeout=5000)
     assert settled(qtbot, panel)["canvas"] == pytest.approx(narrower["canvas"], abs=2)
-    press(w, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)  # ... a new type shares anew
+    press_key(w, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)  # ... a new type shares anew
     assert settled(qtbot, panel, narrower)["canvas"] > f5["canvas"]
 
 
