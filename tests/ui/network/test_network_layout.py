@@ -15,8 +15,8 @@ from visualizer.ui.shell.layout_report import layout_report
 NARROW = 280  # px: about the maps pane at lecture zoom 3 on a 1024 px screen
 
 
-def shown_canvas(qtbot, model: NetworkModel, width: int, point_size: float) -> MapsCanvas:
-    canvas = MapsCanvas(model)
+def shown(qtbot, canvas, width: int, point_size: float):
+    """`canvas` shown `width` px wide (600 tall) with its type at `point_size`."""
     qtbot.addWidget(canvas)
     font = QFont(canvas.font())
     font.setPointSizeF(point_size)
@@ -24,6 +24,11 @@ def shown_canvas(qtbot, model: NetworkModel, width: int, point_size: float) -> M
     canvas.resize(width, 600)
     canvas.show()
     qtbot.waitExposed(canvas)
+    return canvas
+
+
+def shown_canvas(qtbot, model: NetworkModel, width: int, point_size: float) -> MapsCanvas:
+    canvas = shown(qtbot, MapsCanvas(model), width, point_size)
     canvas.relayout()
     canvas.resize(width, canvas.minimumHeight())
     return canvas
@@ -89,14 +94,7 @@ def test_numbers_too_wide_for_one_line_take_two_under_the_bar(qtbot, net1_model)
 
 
 def shown_parts(qtbot, model: NetworkModel, width: int, point_size: float) -> PartsCanvas:
-    canvas = PartsCanvas(model)
-    qtbot.addWidget(canvas)
-    font = QFont(canvas.font())
-    font.setPointSizeF(point_size)
-    canvas.setFont(font)
-    canvas.resize(width, 600)
-    canvas.show()
-    qtbot.waitExposed(canvas)
+    canvas = shown(qtbot, PartsCanvas(model), width, point_size)
     canvas.refresh()
     return canvas
 
