@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.ui.conv.backward_model import GRADIENT_KINDS, BackwardModel
+from visualizer.ui.shell.quietly import set_quietly
 
 
 class BackwardView(QWidget):
@@ -189,26 +190,18 @@ class BackwardView(QWidget):
         if m.given is not None and self.grad_edit.text():
             self.grad_edit.clear()
         if self.switch.isChecked() != on:  # switched on by a hand-over
-            self.switch.blockSignals(True)
-            self.switch.setChecked(on)
-            self.switch.blockSignals(False)
+            set_quietly(self.switch, "setChecked", on)
         if abs(self.lr_spin.value() - m.lr) > 1e-12:  # α set elsewhere (a test, a hand-over)
-            self.lr_spin.blockSignals(True)
-            self.lr_spin.setValue(m.lr)
-            self.lr_spin.blockSignals(False)
+            set_quietly(self.lr_spin, "setValue", m.lr)
         index = self.kind_combo.findData(m.kind)
         if self.kind_combo.currentIndex() != index:
-            self.kind_combo.blockSignals(True)
-            self.kind_combo.setCurrentIndex(index)
-            self.kind_combo.blockSignals(False)
+            set_quietly(self.kind_combo, "setCurrentIndex", index)
         self.target_edit.setVisible(m.kind == "target")
         for edit, text in ((self.target_edit, m.target_text), (self.grad_edit, "" if m.given is not None else m.grad_text)):
             if not edit.hasFocus() and edit.text() != text:  # set elsewhere (a session restored)
                 edit.setText(text)
         if self.seed_spin.value() != m.seed:
-            self.seed_spin.blockSignals(True)
-            self.seed_spin.setValue(m.seed)
-            self.seed_spin.blockSignals(False)
+            set_quietly(self.seed_spin, "setValue", m.seed)
         self.loss_label.setText(m.loss_text())
         self.message.setText(m.error)
         self.step_button.setEnabled(m.grads is not None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QSpinBox, QWidget
 
@@ -35,13 +35,6 @@ def scale_font(widget: QWidget, base: QFont, factor: float, bold: bool = False) 
     f.setPointSizeF(max(1.0, f.pointSizeF()) * factor)
     f.setBold(bold)
     widget.setFont(f)
-
-
-def set_quietly(widget, setter: str, *args) -> None:
-    """Show the model's value in a control without the control reporting it back as an edit."""
-    blocker = QSignalBlocker(widget)
-    getattr(widget, setter)(*args)
-    del blocker
 
 
 def html(text: str) -> str:

@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
 
 from visualizer.core.errors import UserInputError
 from visualizer.image_io import IMAGE_SUFFIXES, sample_images
-from visualizer.ui.conv.common import html, sentence, set_quietly, spin
+from visualizer.ui.conv.common import html, sentence, spin
 from visualizer.ui.conv.grid_editor import MatrixEditor
 from visualizer.ui.conv.input_source import MAX_INPUT_CELLS
 from visualizer.ui.conv.model import COURSE_SETTINGS, ConvModel
 from visualizer.ui.conv.worker import ImageLoading
+from visualizer.ui.shell.quietly import set_quietly
 
 
 class InputBox(QGroupBox):

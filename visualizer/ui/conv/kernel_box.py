@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.core.convolution import preset_labels
-from visualizer.ui.conv.common import set_quietly, spin
+from visualizer.ui.conv.common import spin
 from visualizer.ui.conv.grid_editor import MatrixEditor
 from visualizer.ui.conv.model import MAX_KERNEL, MAX_KERNELS, ConvModel
+from visualizer.ui.shell.quietly import set_quietly
 
 
 

@@ -17,7 +17,7 @@ from visualizer.core.convolution import (
 )
 from visualizer.core.number_text import exact, shown
 from visualizer.core.step_focus import FOCUS_MIN_SPAN, FOCUS_SPAN, cells_box, focus_box
-from visualizer.ui.conv.common import scale_font, set_quietly, spin, title
+from visualizer.ui.conv.common import scale_font, spin, title
 from visualizer.ui.conv.fit import CELL_LINES
 from visualizer.ui.conv.grid_look import (
     HIGHLIGHT_COLOUR,
@@ -31,6 +31,7 @@ from visualizer.ui.conv.grid_look import (
 )
 from visualizer.ui.conv.matrix_view import MatrixView
 from visualizer.ui.conv.model import CHANNEL_NAMES, ConvModel
+from visualizer.ui.shell.quietly import set_quietly
 
 
 class MatrixFigure(QWidget):

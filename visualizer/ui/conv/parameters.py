@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.core.convolution import PADDING_MODES
-from visualizer.ui.conv.common import set_quietly, spin
+from visualizer.ui.conv.common import spin
 from visualizer.ui.conv.conv_settings import AXIS_RANGES
 from visualizer.ui.conv.model import COURSE_SETTINGS, ConvModel
+from visualizer.ui.shell.quietly import set_quietly
 
 OPERATION_NOTE = ("Cross-correlation slides the kernel as written (what PyTorch's conv2d and every CNN "
                   "library do); true convolution first flips it by 180°.")

@@ -16,6 +16,7 @@ from visualizer.ui.network.backward import MODES, NetworkBackward
 from visualizer.ui.network.maps import LayerMapsView, MapsCanvas
 from visualizer.ui.network.opened import ShorteningButton
 from visualizer.ui.network.render import scales_of, to_images
+from visualizer.ui.shell.quietly import set_quietly
 
 SALIENCY_SIDE = 84
 
@@ -197,9 +198,7 @@ class BackwardBar(QWidget):
         for combo, value in ((self.mode_combo, b.mode), (self.class_combo, b.target)):
             index = combo.findData(value)
             if combo.currentIndex() != index:  # set elsewhere (a session restored)
-                combo.blockSignals(True)
-                combo.setCurrentIndex(index)
-                combo.blockSignals(False)
+                set_quietly(combo, "setCurrentIndex", index)
         self.maps.canvas.setVisible(b.mode != "backward")
         self.gradient_canvas.setVisible(on)
         for w in (self.class_label, self.class_combo, self.explorer_button, self.saliency, self.loss_label):

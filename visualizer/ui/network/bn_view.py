@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from visualizer.core import batchnorm as bn
 from visualizer.core.batchnorm_text import channel_lines, num
 from visualizer.ui.network.bn_model import BatchNormState
+from visualizer.ui.shell.quietly import set_quietly
 
 SPLIT_SIZES = {"test": 10_000, "train": 60_000}
 
@@ -134,9 +135,7 @@ class BatchNormView(QWidget):
     @Slot(int)
     def _split_picked(self, _i: int) -> None:
         split = self.split.currentText()
-        self.start.blockSignals(True)
-        self.start.setMaximum(SPLIT_SIZES[split] - 1)
-        self.start.blockSignals(False)
+        set_quietly(self.start, "setMaximum", SPLIT_SIZES[split] - 1)
         self.state.set_choice(split=split, start=self.start.value())
 
     @Slot(int)

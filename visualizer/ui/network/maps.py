@@ -19,6 +19,7 @@ from visualizer.core.architecture import REGISTRY
 from visualizer.ui.network.fit import type_scale
 from visualizer.ui.network.model import NetworkModel
 from visualizer.ui.network.render import paint_colour_bar, scales_of, to_images
+from visualizer.ui.shell.quietly import set_quietly
 
 GAP = 3
 FLAT_COLUMNS = 64
@@ -375,9 +376,7 @@ class LayerMapsView(QWidget):
 
     @Slot()
     def _scale_changed(self) -> None:
-        self.own_scale.blockSignals(True)
-        self.own_scale.setChecked(self.model.scale == "own")
-        self.own_scale.blockSignals(False)
+        set_quietly(self.own_scale, "setChecked", self.model.scale == "own")
 
     @Slot()
     def _hover_changed(self) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.ui.network.model import BRUSH_SIZES, NetworkModel
+from visualizer.ui.shell.quietly import set_quietly
 
 KINDS = (("run", "Saved run"), ("preset", "Untrained preset"), ("file", "Untrained, architecture file"),
          ("live", "Current run (live)"))
@@ -284,9 +285,7 @@ class NetPicker(QWidget):
         elif m.image_kind == "misclassified" and isinstance(m.image_ref, int):
             box, value = self.wrong_combo, self.wrong_combo.findData(m.image_ref)
         if box is not None and value >= 0:
-            box.blockSignals(True)
-            (box.setValue if box is self.index_spin else box.setCurrentIndex)(value)
-            box.blockSignals(False)
+            set_quietly(box, "setValue" if box is self.index_spin else "setCurrentIndex", value)
 
     @Slot()
     def _show_index(self) -> None:

@@ -33,9 +33,9 @@ from visualizer.core.parsing import parse_shape
 from visualizer.core.table_check import CheckReport, ClaimedRow, check_table, parse_table
 from visualizer.resources import resource_path
 from visualizer.ui.shapes.check_state import CURRENT_NETWORK, NO_COMPARISON
-from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
 from visualizer.ui.shapes.model import ShapesModel
 from visualizer.ui.shapes.style import color_for
+from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
 
 #: A homework-style table with one planted mistake (padding 2 in row 4), to show both verdicts.
 EXAMPLE = (

@@ -33,9 +33,9 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QToolButton, QTo
 
 from visualizer.core import shape_text as fmt
 from visualizer.core.architecture import REGISTRY, RESIDUAL, ShapeTable
-from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
 from visualizer.ui.shapes.model import ShapesModel
 from visualizer.ui.shell.files import save_bytes
+from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
 
 INPUT_COLOR = QColor(190, 190, 190)
 OTHER_COLOR = QColor(120, 170, 140)  # a layer type the registry gives no colour (and a block's sum)

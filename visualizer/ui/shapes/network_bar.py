@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
 
 from visualizer.core.architecture import preset_names
 from visualizer.core.errors import UserInputError
-from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
 from visualizer.ui.shapes.model import DEFAULT_PRESET, ShapesModel
+from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
+from visualizer.ui.shell.quietly import set_quietly
 
 
 class NetworkBar(QWidget):
@@ -61,9 +62,7 @@ class NetworkBar(QWidget):
     @Slot()
     def _on_model_changed(self) -> None:
         for s, v in zip(self.input_spins, self.model.input_shape):
-            s.blockSignals(True)
-            s.setValue(int(v))
-            s.blockSignals(False)
+            set_quietly(s, "setValue", int(v))
         # -1 shows "Preset…": the network is no longer a preset as it comes
         self.preset_combo.setCurrentIndex(self.preset_combo.findText(self.model.table.architecture.name))
         self._update_name()

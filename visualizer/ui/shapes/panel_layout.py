@@ -27,10 +27,10 @@ from visualizer.core.architecture import LAYER_TYPES, RESIDUAL
 from visualizer.ui.shapes.check_view import ShapeCheckView
 from visualizer.ui.shapes.documents import TABLE_EXPORTS
 from visualizer.ui.shapes.explanation import ExplanationLine
-from visualizer.ui.shell.flow_layout import side_by_side
 from visualizer.ui.shapes.layer_table import LayerTableView
 from visualizer.ui.shapes.network_bar import NetworkBar
 from visualizer.ui.shapes.totals import TotalsLine
+from visualizer.ui.shell.flow_layout import side_by_side
 
 
 class ShapesPanelLayout:

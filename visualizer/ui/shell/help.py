@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from visualizer import __version__
 from visualizer.resources import resource_path
+from visualizer.ui.shell.quietly import set_quietly
 
 _TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
@@ -146,9 +147,7 @@ class GuideDialog(QDialog):
         name = Path(url.toLocalFile()).name
         for row, p in enumerate(self.pages):
             if p.file_name == name and self.contents.currentRow() != row:
-                self.contents.blockSignals(True)
-                self.contents.setCurrentRow(row)
-                self.contents.blockSignals(False)
+                set_quietly(self.contents, "setCurrentRow", row)
 
     @Slot()
     def find_next(self) -> None:

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 from visualizer.core.convolution import format_number
 from visualizer.core.distributions import PERCENTILES, Series
 from visualizer.core.experiments import EXPERIMENT_DISTRIBUTIONS, LOOK_AT
-from visualizer.ui.training.distributions_state import MODES, DistributionsState
 from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
+from visualizer.ui.shell.quietly import set_quietly
+from visualizer.ui.training.distributions_state import MODES, DistributionsState
 from visualizer.ui.training.model import TrainingModel
 
 KIND_NAMES = {"weight": "weights", "grad": "gradients of the weights", "activation": "activations"}
@@ -234,9 +235,7 @@ class DistributionsView(QWidget):
         for combo, value in ((self.layer_combo, st.layer), (self.kind_combo, st.kind), (self.mode_combo, st.mode)):
             i = combo.findData(value)
             if i >= 0 and i != combo.currentIndex():
-                combo.blockSignals(True)
-                combo.setCurrentIndex(i)
-                combo.blockSignals(False)
+                set_quietly(combo, "setCurrentIndex", i)
 
     def _build(self, ids: list[str]) -> None:
         self.graphics.clear()

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.core.experiments import EXPERIMENTS, experiment_caption
+from visualizer.core.training import net_label
 from visualizer.ui.shell.flow_layout import FlowLayout
 from visualizer.ui.training.model import FORM_RANGES, LOSSES, OPTIMIZERS, TrainingModel
-from visualizer.core.training import net_label
 
 _SPINS = {  # field -> (step, tooltip)
     "epochs": (1, "Passes over the training images"),

@@ -17,8 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from visualizer.core.sweep import LOG_OPTIONS, SweepTable, sweep_series
 from visualizer.core.run_colors import RUN_COLORS
+from visualizer.core.sweep import LOG_OPTIONS, SweepTable, sweep_series
 from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
 from visualizer.ui.training.model import TrainingModel
 from visualizer.ui.training.sweep_readout import SweepHover, SweepStatsTable, elide_middle
