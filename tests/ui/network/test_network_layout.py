@@ -188,3 +188,19 @@ def test_the_right_panes_tabs_take_short_names_one_at_a_time_where_narrow(qtbot)
     assert [tabs.tabToolTip(i) for i in range(2)] == ["Opened map", "Batch norm"]  # the whole names
     tabs.resize(600, 200)
     qtbot.waitUntil(lambda: names() == ["Opened map", "Batch norm"])  # and back
+
+
+def test_no_heading_is_cut_at_any_pane_width(qtbot, net1_model):
+    """Every width the maps pane can take, at the desktop's type and at lecture type: the headings
+    (with "click a map to open it" only where it fits their lines) and the colour-bar numbers
+    whole. A hint that fit one line's advance but wrapped onto a line the header did not have
+    used to show as a cut second line."""
+    canvas = shown_canvas(qtbot, net1_model, 400, 9)
+    for point_size in (9, 10, 14):
+        font = QFont(canvas.font())
+        font.setPointSizeF(point_size)
+        canvas.setFont(font)
+        for width in range(210, 560, 3):
+            canvas.resize(width, 600)
+            canvas.relayout()
+            assert canvas.layout_problems() == [], (point_size, width)

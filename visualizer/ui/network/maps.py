@@ -267,7 +267,11 @@ class MapsCanvas(QWidget):
                 else max(10.0, b.bar.left() - fm.horizontalAdvance(left) - 12 - b.header.left()))
         kind = REGISTRY.get(la.type)  # the registry says whether its maps open up
         hint = " · click a map to open it" if kind is not None and kind.is_convolution else ""
-        if hint and fm.horizontalAdvance(heading + hint) <= room:
+        if hint and own_line:  # drawn wrapped in the header's lines: the hint only if they still hold it
+            need = fm.boundingRect(0, 0, int(room), 10_000, _WRAP, heading + hint)
+            if need.width() <= room and need.height() <= b.header.height():
+                heading += hint
+        elif hint and fm.horizontalAdvance(heading + hint) <= room:
             heading += hint
         return heading, room
 
