@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _render(snap, request, size: tuple[int, int], out: Path, report_path: str | None) -> int:
-    from visualizer.ui.shell.files import save_bytes, save_text
+    from visualizer.ui.shell.files import png_bytes, save_bytes, save_text
 
     window = snap.open_window(size)
     try:
@@ -97,7 +97,7 @@ def _render(snap, request, size: tuple[int, int], out: Path, report_path: str | 
         report = snap.report(window, size) if report_path else None
     finally:
         snap.close_window(window)
-    save_bytes(out, snap.png_bytes(image))
+    save_bytes(out, png_bytes(image))
     if report is not None:
         save_text(report_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return 0

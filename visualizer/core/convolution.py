@@ -24,6 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from visualizer.core.errors import UserInputError
+from visualizer.core.number_text import significant
 from visualizer.core.output_size import effective_kernel, output_size, output_size_text, same_padding
 from visualizer.resources import resource_path
 
@@ -346,15 +347,7 @@ class CellExplanation:
 def format_number(v: float, digits: int = 6) -> str:
     """Short, exact-looking numbers: 2 not 2.0, 1.3 not 1.2999999999999998, −0.5 with a real minus."""
     v = float(v)
-    if not math.isfinite(v):
-        return str(v)
-    if abs(v - round(v)) < 1e-9 * max(1.0, abs(v)):
-        text = str(int(round(v)))
-    else:
-        text = f"{v:.{digits}g}"
-        if "e" not in text and "." in text:
-            text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "−0") else text.replace("-", "−")
+    return significant(v, digits) if math.isfinite(v) else str(v)
 
 
 def source_index(n: int, before: int, after: int, mode: str) -> np.ndarray:

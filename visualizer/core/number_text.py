@@ -12,18 +12,26 @@ import math
 SHOWN_DIGITS = 3
 
 
+def significant(v: float, digits: int) -> str:
+    """A finite `v` to `digits` significant digits without trailing zeros, a whole number as one,
+    with a real minus: (−0.309087, 3) → "−0.309", (2.0, 6) → "2", (1.2999999999999998, 6) → "1.3"."""
+    if abs(v - round(v)) < 1e-9 * max(1.0, abs(v)):
+        text = str(int(round(v)))
+    else:
+        text = f"{v:.{digits}g}"
+        if "e" not in text and "." in text:
+            text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text.replace("-", "−")
+
+
 def shown(v: float) -> str:
     """`v` as the explorer shows it: 7.176 → "7.18", −0.309087 → "−0.309", 24 → "24", 1234.5 → "1235"."""
     v = float(v)
     if not math.isfinite(v):
         return "—"
-    if abs(v - round(v)) < 1e-9 * max(1.0, abs(v)) or abs(v) >= 10 ** SHOWN_DIGITS:
-        text = str(int(round(v)))
-    else:
-        text = f"{v:.{SHOWN_DIGITS}g}"
-        if "e" not in text and "." in text:
-            text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "0") else text.replace("-", "−")
+    if abs(v) >= 10 ** SHOWN_DIGITS:  # a large number whole, never "1.23e+03"
+        v = float(round(v))
+    return significant(v, SHOWN_DIGITS)
 
 
 def exact(v: float) -> str:

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QToolButton, QTo
 from visualizer.core import shape_text as fmt
 from visualizer.core.architecture import REGISTRY, RESIDUAL, ShapeTable
 from visualizer.ui.shapes.model import ShapesModel
-from visualizer.ui.shell.files import save_bytes
+from visualizer.ui.shell.files import png_bytes, save_bytes
 from visualizer.ui.shell.flow_layout import FlowLayout, side_by_side
 
 INPUT_COLOR = QColor(190, 190, 190)
@@ -530,12 +530,7 @@ class ShapeDiagram(QWidget):
         p.scale(scale, scale)
         layout.paint(p, set())
         p.end()
-        data = QByteArray()
-        buffer = QBuffer(data)
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, "PNG")
-        buffer.close()
-        return bytes(data.data())
+        return png_bytes(image)
 
     def svg_bytes(self) -> bytes:
         from PySide6.QtSvg import QSvgGenerator

@@ -13,13 +13,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSaveFile
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSaveFile
 
 from visualizer.core.atomic import save_target, write_in_place
 from visualizer.core.errors import UserInputError
 
 #: How long a save waits for a FIFO's reader to take the data (the GUI thread waits meanwhile).
 STREAM_TIMEOUT_S = 1.0
+
+
+def png_bytes(image) -> bytes:
+    """A QImage encoded as PNG, in memory (then `save_bytes` writes it atomically)."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    ok = image.save(buffer, "PNG")
+    buffer.close()
+    if not ok:
+        raise OSError("the picture could not be encoded as PNG")
+    return bytes(data.data())
 
 
 def save_bytes(path: str | Path, data: bytes) -> None:

@@ -352,17 +352,6 @@ def render(window, size: tuple[int, int]):
     return image
 
 
-def png_bytes(image) -> bytes:
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    buffer.close()
-    return bytes(data.data())
-
-
 def report(window, size: tuple[int, int]) -> dict[str, Any]:
     from visualizer.ui.shell.layout_report import layout_report
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from visualizer.core.errors import UserInputError
-from visualizer.ui.shell.files import save_text
+from visualizer.ui.shell.files import png_bytes, save_text
 
 
 #: The x axis of the "vs examples" plots as it is named in a file name (core.curves.X_AXES' keys).
@@ -67,14 +67,7 @@ def layout_image(graphics: pg.GraphicsLayoutWidget, svg: bool, min_width: int = 
             return svg_by_qt(graphics)
     exporter = exporters.ImageExporter(graphics.ci)
     exporter.parameters()["width"] = max(min_width, int(graphics.width()))
-    image = exporter.export(toBytes=True)
-    array = QByteArray()
-    buf = QBuffer(array)
-    buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buf, "PNG"):
-        raise OSError("could not encode the plots as PNG")
-    buf.close()
-    return bytes(array.data())
+    return png_bytes(exporter.export(toBytes=True))
 
 
 def svg_by_qt(graphics: pg.GraphicsLayoutWidget) -> bytes:
